@@ -1,0 +1,41 @@
+"""Start the GUI: QApplication, the main window, and the --screenshot mode."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the window (or render it to ``args.screenshot`` and exit)."""
+    if args.screenshot and "QT_QPA_PLATFORM" not in os.environ:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.core.devices import describe, pick_device
+    from explorer.ui.main_window import MainWindow
+
+    try:
+        device = pick_device(args.device)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Generative Explorer")
+    pg.setConfigOptions(antialias=True, imageAxisOrder="row-major")
+    window = MainWindow(device=str(device), device_text=describe(device))
+    window.load_shipped_checkpoints()
+    window.show_panel(args.panel)
+    window.resize(1500, 950)
+    if args.screenshot:
+        window.show()
+        for _ in range(5):
+            app.processEvents()
+        ok = window.grab().save(str(args.screenshot))
+        window.close()
+        print(f"Wrote {args.screenshot}" if ok else f"error: could not write {args.screenshot}")
+        return 0 if ok else 1
+    window.show()
+    return app.exec()

@@ -1,0 +1,141 @@
+"""The command line: ``gen-explorer`` opens the window; ``train`` and ``sample`` run headless.
+
+Training runs the very generators the GUI runs, with a tqdm progress bar in
+place of the panel's curves. Nothing here imports Qt, so training works on a
+machine without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import io
+import math
+import shlex
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from explorer.core.errors import ExplorerError
+
+PANELS = ("vae", "divergences")
+
+
+def _add_config_options(parser: argparse.ArgumentParser, config_cls: type) -> None:
+    """One --option per field of a model's config dataclass, defaulting to the dataclass's value."""
+    for f in dataclasses.fields(config_cls):
+        default = getattr(config_cls(), f.name)
+        parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(default), default=default,
+                            help=f"(default: {default})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from explorer.core.models import FAMILIES
+
+    parser = argparse.ArgumentParser(prog="gen-explorer", description="See how deep generative models work.")
+    parser.add_argument("--device", default="auto", help="cuda, mps or cpu (default: the best available)")
+    parser.add_argument("--screenshot", type=Path, metavar="FILE.png", help="render the window offscreen to FILE and exit")
+    parser.add_argument("--panel", choices=PANELS, default="vae", help="panel to show first")
+    commands = parser.add_subparsers(dest="command")
+    train = commands.add_parser("train", help="train a model from scratch and save its checkpoint")
+    train_models = train.add_subparsers(dest="model", required=True)
+    for name, family in FAMILIES.items():
+        p = train_models.add_parser(name, help=f"train the {name.upper()}")
+        _add_config_options(p, family.config)
+        p.add_argument("--out", type=Path, default=family.default_checkpoint, help="checkpoint to write")
+        p.add_argument("--device", dest="train_device", default=None, help="cuda, mps or cpu")
+    sample = commands.add_parser("sample", help="draw samples from a trained model")
+    sample.add_argument("model", choices=sorted(FAMILIES))
+    sample.add_argument("-n", type=int, default=64, help="number of samples")
+    sample.add_argument("--out", type=Path, required=True, help="FILE.npy (float32 N×28×28 in [0, 1]) or FILE.png (grid)")
+    sample.add_argument("--checkpoint", type=Path, default=None, help="checkpoint to load (default: the shipped one)")
+    sample.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def run_training(args: argparse.Namespace, argv: list[str]) -> int:
+    from tqdm import tqdm
+
+    from explorer.core.checkpoints import save_checkpoint
+    from explorer.core.models import FAMILIES
+
+    family = FAMILIES[args.model]
+    cfg = family.config(**{f.name: getattr(args, f.name) for f in dataclasses.fields(family.config)})
+    device = args.train_device or (None if args.device == "auto" else args.device)
+    training = family.train(cfg, device)
+    bar = tqdm(total=1, unit="step", dynamic_ncols=True)
+    try:
+        while True:
+            snap = next(training)
+            bar.total = snap.total_steps
+            bar.n = snap.step
+            bar.set_postfix_str(snap.summary(), refresh=False)
+            bar.refresh()
+            if getattr(snap, "test", None):
+                bar.write(f"epoch {snap.epoch:.0f}: test " + "  ".join(f"{k} {v:.2f}" for k, v in snap.test.items()))
+    except StopIteration as done:
+        ckpt = done.value
+    except KeyboardInterrupt:
+        training.close()
+        bar.close()
+        print("Stopped; nothing was saved.", file=sys.stderr)
+        return 130
+    bar.close()
+    ckpt.info["training"]["command"] = shlex.join(["gen-explorer", *argv])
+    save_checkpoint(args.out, ckpt)
+    print(f"Saved {args.out}")
+    print("metrics: " + "  ".join(f"{k} {v:.2f}" for k, v in ckpt.info["metrics"].items()))
+    return 0
+
+
+def check_image_suffix(path: Path) -> None:
+    if path.suffix not in (".npy", ".png"):
+        raise ExplorerError(f"--out must end in .npy or .png, not {path.suffix or 'nothing'}.")
+
+
+def write_images(path: Path, images: np.ndarray) -> None:
+    """Save (N, 28, 28) images in [0, 1] as .npy (float32) or as a .png grid, atomically."""
+    from explorer.core.atomic import atomic_write
+
+    buffer = io.BytesIO()
+    check_image_suffix(path)
+    if path.suffix == ".npy":
+        np.save(buffer, images.astype(np.float32))
+    elif path.suffix == ".png":
+        import torch
+        from PIL import Image
+        from torchvision.utils import make_grid
+
+        grid = make_grid(torch.from_numpy(images)[:, None], nrow=math.ceil(math.sqrt(len(images))), padding=2, pad_value=0.3)
+        Image.fromarray((grid[0].numpy() * 255).round().astype(np.uint8)).save(buffer, format="PNG")
+    atomic_write(path, buffer.getvalue())
+
+
+def run_sampling(args: argparse.Namespace) -> int:
+    from explorer.core.models import FAMILIES
+
+    if args.n < 1:
+        raise ExplorerError("-n must be at least 1.")
+    check_image_suffix(args.out)
+    family = FAMILIES[args.model]
+    model, _, _ = family.load(args.checkpoint)
+    images = family.sample(model, args.n, args.seed)
+    write_images(args.out, images)
+    print(f"Wrote {len(images)} samples to {args.out}")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "train":
+            return run_training(args, argv)
+        if args.command == "sample":
+            return run_sampling(args)
+    except ExplorerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from explorer.app import run
+
+    return run(args)

@@ -1,0 +1,126 @@
+"""Checkpoints: safetensors files with the model's config and history as metadata.
+
+safetensors holds only tensors and strings, so loading never unpickles code.
+Saving is atomic (``atomic_write``): a crash mid-save leaves the previous file intact.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save as safetensors_bytes
+
+from explorer.core.atomic import atomic_write
+from explorer.core.errors import CheckpointError
+
+FORMAT = "gen-explorer-checkpoint"
+FORMAT_VERSION = 1
+REQUIRED_INFO = ("steps", "dataset", "metrics")
+C = TypeVar("C")
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A model's weights with everything needed to rebuild and judge it."""
+
+    kind: str
+    config: dict[str, Any]
+    state: dict[str, torch.Tensor]
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def save_checkpoint(path: str | os.PathLike, ckpt: Checkpoint) -> Path:
+    """Write ``ckpt`` to ``path`` atomically and return the path."""
+    path = Path(path)
+    missing = [key for key in REQUIRED_INFO if key not in ckpt.info]
+    if missing:
+        raise CheckpointError(f"Cannot save: the checkpoint's record lacks {', '.join(missing)}.")
+    tensors = {name: torch.as_tensor(np.asarray(t) if isinstance(t, np.ndarray) else t).detach().cpu().contiguous().clone()
+               for name, t in ckpt.state.items()}
+    metadata = {
+        "format": FORMAT,
+        "format_version": str(FORMAT_VERSION),
+        "kind": ckpt.kind,
+        "config": json.dumps(ckpt.config),
+        "info": json.dumps(ckpt.info),
+    }
+    payload = safetensors_bytes(tensors, metadata=metadata)
+    return atomic_write(path, payload)
+
+
+def load_checkpoint(path: str | os.PathLike, kind: str | None = None) -> Checkpoint:
+    """Read and validate a checkpoint; ``kind`` (e.g. 'vae') must match if given."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"No checkpoint at {path}.")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            metadata = f.metadata() or {}
+            state = {name: f.get_tensor(name) for name in f.keys()}
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(
+            f"{path.name} is not a readable checkpoint: it is corrupt, truncated or not a safetensors file ({exc})."
+        ) from exc
+    if metadata.get("format") != FORMAT:
+        raise CheckpointError(f"{path.name} is a safetensors file, but not a Generative Explorer checkpoint.")
+    if metadata.get("format_version") != str(FORMAT_VERSION):
+        raise CheckpointError(f"{path.name} has checkpoint format version {metadata.get('format_version')}; "
+                              f"this version of the app reads version {FORMAT_VERSION}.")
+    found = metadata.get("kind", "?")
+    if kind is not None and found != kind:
+        raise CheckpointError(f"{path.name} holds a {found} model, not a {kind} model.")
+    try:
+        config = json.loads(metadata["config"])
+        info = json.loads(metadata["info"])
+    except (KeyError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"{path.name} has a damaged record (config or info): {exc}.") from exc
+    if not isinstance(config, dict) or not isinstance(info, dict):
+        raise CheckpointError(f"{path.name} has a damaged record: config and info must be objects.")
+    missing = [key for key in REQUIRED_INFO if key not in info]
+    if missing:
+        raise CheckpointError(f"{path.name} does not record its {', '.join(missing)}.")
+    bad = [name for name, t in state.items() if t.is_floating_point() and not torch.isfinite(t).all()]
+    if bad:
+        raise CheckpointError(f"{path.name} contains NaN or infinite weights (in {bad[0]}).")
+    return Checkpoint(kind=found, config=config, state=state, info=info)
+
+
+def config_from_dict(cls: type[C], values: dict[str, Any]) -> C:
+    """Build the dataclass ``cls`` from a checkpoint's config, refusing unknown or mistyped fields."""
+    fields_ = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(fields_))
+    if unknown:
+        raise CheckpointError(f"The checkpoint's config has fields this app does not know: {', '.join(unknown)}.")
+    for name, value in values.items():
+        expected = type(getattr(cls(), name))
+        if not isinstance(value, expected) and not (expected is float and isinstance(value, int)):
+            raise CheckpointError(f"The checkpoint's config field {name!r} should be {expected.__name__}, not {value!r}.")
+    return cls(**values)
+
+
+def load_weights(module: torch.nn.Module, ckpt: Checkpoint) -> torch.nn.Module:
+    """Load ``ckpt``'s weights into ``module``, with a clear message if they do not fit."""
+    expected = module.state_dict()
+    missing = sorted(set(expected) - set(ckpt.state))
+    extra = sorted(set(ckpt.state) - set(expected))
+    if missing or extra:
+        raise CheckpointError(
+            f"The checkpoint's weights do not match the {ckpt.kind} model "
+            f"(missing: {', '.join(missing[:3]) or 'none'}; unexpected: {', '.join(extra[:3]) or 'none'})."
+        )
+    for name, tensor in expected.items():
+        if tuple(tensor.shape) != tuple(ckpt.state[name].shape):
+            raise CheckpointError(
+                f"The checkpoint's weight {name} has shape {tuple(ckpt.state[name].shape)}, "
+                f"but its config makes a model that needs {tuple(tensor.shape)}."
+            )
+    module.load_state_dict(ckpt.state)
+    return module

@@ -1,0 +1,1 @@
+"""The thin Qt layer: main window, panels, widgets and the background worker."""

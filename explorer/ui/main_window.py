@@ -1,0 +1,171 @@
+"""The main window: one tab per panel, a File menu, and the shared job controls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTabWidget,
+    QWidget,
+)
+
+from explorer.core.errors import ExplorerError
+from explorer.core.paths import CHECKPOINTS
+from explorer.ui.panels.divergence_panel import DivergencePanel
+from explorer.ui.panels.vae_panel import VAEPanel
+from explorer.ui.worker import Runner
+
+# Panel name (as given to --panel) -> how to build it from the shared runner and training device.
+PANEL_FACTORIES: dict[str, Callable[[Runner, str | None], QWidget]] = {
+    "vae": lambda runner, device: VAEPanel(runner, device),
+    "divergences": lambda runner, device: DivergencePanel(),
+}
+
+
+class MainWindow(QMainWindow):
+    """Hosts the panels; the status bar shows the device and drives the one background job."""
+
+    def __init__(self, device: str | None = None, device_text: str = "CPU") -> None:
+        super().__init__()
+        self.setWindowTitle("Generative Explorer")
+        self.runner = Runner(self)
+        self.tabs = QTabWidget()
+        self.panels: dict[str, QWidget] = {}
+        for name, factory in PANEL_FACTORIES.items():
+            panel = factory(self.runner, device)
+            self.panels[name] = panel
+            self.tabs.addTab(panel, panel.title)
+        self.setCentralWidget(self.tabs)
+        self.tabs.currentChanged.connect(self._update_actions)
+        self._build_status_bar(device_text)
+        self._build_menu()
+        self.runner.failed.connect(self.show_error)
+        self.runner.busy_changed.connect(self._on_busy_changed)
+        self.runner.paused_changed.connect(self._on_paused_changed)
+        self.runner.progress.connect(self._on_progress)
+        self.last_error = ""
+        self._error_box: QMessageBox | None = None
+
+    def _build_status_bar(self, device_text: str) -> None:
+        bar = self.statusBar()
+        self.job_label = QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setMaximumWidth(260)
+        self.progress.setTextVisible(False)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.clicked.connect(self._on_pause_clicked)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.clicked.connect(self.runner.stop)
+        self.device_label = QLabel(f"Compute device: {device_text}")
+        bar.addWidget(self.job_label, 1)
+        for widget in (self.progress, self.pause_button, self.stop_button, self.device_label):
+            bar.addPermanentWidget(widget)
+        self._on_busy_changed(False)
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        self.load_action = QAction("&Load checkpoint…", self, shortcut=QKeySequence.StandardKey.Open)
+        self.load_action.triggered.connect(self._on_load_triggered)
+        self.save_action = QAction("&Save checkpoint…", self, shortcut=QKeySequence.StandardKey.Save)
+        self.save_action.triggered.connect(self._on_save_triggered)
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        for action in (self.load_action, self.save_action):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(quit_action)
+        self._update_actions()
+
+    def show_panel(self, name: str) -> None:
+        self.tabs.setCurrentWidget(self.panels[name])
+
+    def current_panel(self) -> QWidget:
+        return self.tabs.currentWidget()
+
+    def load_shipped_checkpoints(self) -> None:
+        """Load every panel's shipped model; a missing or bad file is reported, not fatal."""
+        for panel in self.panels.values():
+            if getattr(panel, "checkpoint_kind", None):
+                try:
+                    panel.load_shipped()
+                except ExplorerError as exc:
+                    self.show_error(f"{panel.title}: the shipped checkpoint could not be loaded. {exc} "
+                                    "You can still train a model in the panel.")
+
+    def show_error(self, message: str) -> None:
+        """Tell the user without blocking the event loop (the box is window-modal, opened with open())."""
+        self.last_error = message
+        self.statusBar().showMessage(message, 15000)
+        if self._error_box is None:
+            self._error_box = QMessageBox(QMessageBox.Icon.Warning, "Generative Explorer", "", parent=self)
+        self._error_box.setText(message)
+        self._error_box.open()
+
+    def load_checkpoint(self, path: str) -> bool:
+        panel = self.current_panel()
+        try:
+            panel.load_checkpoint(path)
+        except ExplorerError as exc:
+            self.show_error(str(exc))
+            return False
+        self.statusBar().showMessage(f"Loaded {path}", 5000)
+        return True
+
+    def save_checkpoint(self, path: str) -> bool:
+        try:
+            self.current_panel().save_checkpoint(path)
+        except (ExplorerError, OSError, RuntimeError) as exc:
+            self.show_error(f"Could not save {path}: {exc}")
+            return False
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def _on_load_triggered(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load checkpoint", str(CHECKPOINTS), "Checkpoints (*.safetensors)")
+        if path:
+            self.load_checkpoint(path)
+
+    def _on_save_triggered(self) -> None:
+        kind = self.current_panel().checkpoint_kind
+        path, _ = QFileDialog.getSaveFileName(self, "Save checkpoint", str(CHECKPOINTS / f"{kind}-mine.safetensors"),
+                                              "Checkpoints (*.safetensors)")
+        if path:
+            self.save_checkpoint(path if path.endswith(".safetensors") else path + ".safetensors")
+
+    def _update_actions(self) -> None:
+        has_model = getattr(self.current_panel(), "checkpoint_kind", None) is not None
+        self.load_action.setEnabled(has_model and not self.runner.busy)
+        self.save_action.setEnabled(has_model and not self.runner.busy)
+
+    def _on_busy_changed(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.pause_button.setVisible(busy)
+        self.stop_button.setVisible(busy)
+        if hasattr(self, "load_action"):
+            self._update_actions()
+
+    def _on_paused_changed(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+
+    def _on_pause_clicked(self) -> None:
+        if self.runner.paused:
+            self.runner.resume()
+        else:
+            self.runner.pause()
+
+    def _on_progress(self, fraction: float, text: str) -> None:
+        self.progress.setValue(round(fraction * 1000))
+        self.job_label.setText(text)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        """Stop any job and wait for its thread and process before the window goes."""
+        self.runner.shutdown()
+        super().closeEvent(event)

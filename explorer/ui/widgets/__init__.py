@@ -1,0 +1,1 @@
+"""Reusable pyqtgraph/Qt views shared by the panels."""

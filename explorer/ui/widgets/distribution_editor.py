@@ -1,0 +1,116 @@
+"""A bar chart of a discrete distribution whose bars the learner drags up and down."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtWidgets import QWidget
+
+MAX_CATEGORIES = 12
+_BAR_WIDTH = 0.6
+
+
+def style_light_plot(plot: pg.PlotItem) -> None:
+    """Dark axes on a light background, a faint grid, no SI prefixes and no autoscale button."""
+    plot.hideButtons()
+    plot.showGrid(x=True, y=True, alpha=0.2)
+    for axis in ("left", "bottom"):
+        plot.getAxis(axis).setTextPen("#333")
+        plot.getAxis(axis).setPen("#888")
+        plot.getAxis(axis).enableAutoSIPrefix(False)
+
+
+class _BarDragViewBox(pg.ViewBox):
+    """A ViewBox that turns a left-button drag in a bar's column into new heights for that bar."""
+
+    def __init__(self, editor: DistributionBarEditor) -> None:
+        super().__init__(enableMenu=False)
+        self._editor = editor
+        self._index: int | None = None
+        self.setMouseEnabled(x=False, y=False)
+
+    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802 (pyqtgraph's name)
+        if ev.button() != Qt.MouseButton.LeftButton:
+            ev.ignore()
+            return
+        if ev.isStart():
+            self._index = self._editor.index_at(self.mapToView(ev.buttonDownPos()).x())
+        if self._index is None:
+            ev.ignore()
+            return
+        ev.accept()
+        self._editor.valueDragged.emit(self._index, float(self.mapToView(ev.pos()).y()))
+        if ev.isFinish():
+            self._index = None
+
+    def mouseClickEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph's name)
+        index = self._editor.index_at(self.mapToView(ev.pos()).x())
+        if ev.button() != Qt.MouseButton.LeftButton or index is None:
+            ev.ignore()
+            return
+        ev.accept()
+        self._editor.valueDragged.emit(index, float(self.mapToView(ev.pos()).y()))
+
+
+class DistributionBarEditor(pg.PlotWidget):
+    """Bars p_1..p_K in [0, 1] with a grip on each top; emits valueDragged(index, new height).
+
+    The owner decides how the other bars rescale and calls ``set_values`` with the result.
+    """
+
+    valueDragged = Signal(int, float)
+
+    def __init__(self, name: str, colour: str, parent: QWidget | None = None) -> None:
+        self._view = _BarDragViewBox(self)
+        super().__init__(parent, viewBox=self._view)
+        self._values = np.zeros(0)
+        self.setBackground("w")
+        plot = self.getPlotItem()
+        plot.setTitle(f"<span style='color:{colour};font-size:11pt'><b>{name}</b></span>"
+                      "<span style='color:#555;font-size:9pt'>  — drag a bar top, the rest rescale to sum 1</span>")
+        style_light_plot(plot)
+        plot.setLabel("left", name)
+        plot.setLabel("bottom", "category")
+        self._view.setYRange(0.0, 1.15, padding=0)
+        self._bars = pg.BarGraphItem(x=[], height=[], width=_BAR_WIDTH, brush=pg.mkBrush(colour), pen=pg.mkPen("#333"))
+        self._grips = pg.ScatterPlotItem(symbol="s", size=12, brush=pg.mkBrush("w"), pen=pg.mkPen(colour, width=2))
+        self._labels = [pg.TextItem(color="#222", anchor=(0.5, 1.0)) for _ in range(MAX_CATEGORIES)]
+        plot.addItem(self._bars)
+        plot.addItem(self._grips)
+        for label in self._labels:
+            plot.addItem(label)
+        self.setCursor(Qt.CursorShape.SizeVerCursor)
+        self.setToolTip(f"Drag a bar of {name} up or down (or click above it) to change its probability.")
+
+    def values(self) -> np.ndarray:
+        """The heights currently shown."""
+        return self._values.copy()
+
+    def set_values(self, values: np.ndarray) -> None:
+        """Show these probabilities; the number of bars follows len(values)."""
+        self._values = np.asarray(values, dtype=float).copy()
+        k = self._values.size
+        x = np.arange(1, k + 1, dtype=float)
+        self._bars.setOpts(x=x, height=self._values, width=_BAR_WIDTH)
+        self._grips.setData(x=x, y=self._values)
+        for i, label in enumerate(self._labels):
+            label.setVisible(i < k)
+            if i < k:
+                label.setText(f"{self._values[i]:.3f}")
+                label.setPos(x[i], self._values[i] + 0.05)
+        self._view.setXRange(0.4, k + 0.6, padding=0)
+        self.getPlotItem().getAxis("bottom").setTicks([[(float(i), str(i)) for i in range(1, k + 1)]])
+
+    def index_at(self, x: float) -> int | None:
+        """The category (0-based) whose column contains data coordinate x, or None between bars."""
+        i = int(round(x)) - 1
+        if 0 <= i < self._values.size and abs(x - (i + 1)) <= 0.5:
+            return i
+        return None
+
+    def bar_top_viewport_pos(self, index: int, value: float | None = None) -> QPointF:
+        """Viewport position of bar ``index`` at height ``value`` (default: its top), for tests and tours."""
+        y = self._values[index] if value is None else value
+        scene = self._view.mapViewToScene(QPointF(index + 1.0, float(y)))
+        return QPointF(self.mapFromScene(scene))

@@ -1,0 +1,147 @@
+"""One runner for every long job: it steps a core generator off the GUI thread.
+
+A job runs either in a thread of the pool (superqt's ``GeneratorWorker``) or in
+a child process streamed through ``ChildProcess``; either way its yields arrive
+on the GUI thread through queued signals, so no widget is touched from another
+thread. Pause, resume and stop act at the generator's next yield.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+from superqt.utils import GeneratorWorker
+
+from explorer.core.jobs import ChildProcess, Job, guarded
+
+
+class Runner(QObject):
+    """Runs one job at a time and reports its progress, result or failure."""
+
+    busy_changed = Signal(bool)
+    paused_changed = Signal(bool)
+    progress = Signal(float, str)  # fraction done, a line for the progress bar
+    failed = Signal(str)  # a message for the user
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._worker: GeneratorWorker | None = None
+        self._child: ChildProcess | None = None
+        self._stop = threading.Event()
+        self._paused = False
+        self._on_yield: Callable[[Any], None] | None = None
+        self._on_done: Callable[[Any], None] | None = None
+        self._on_end: Callable[[bool], None] | None = None
+        self.label = ""
+
+    @property
+    def busy(self) -> bool:
+        return self._worker is not None
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def child_pid(self) -> int | None:
+        return self._child.pid if self._child else None
+
+    def start(
+        self,
+        job: Job,
+        *,
+        on_yield: Callable[[Any], None],
+        on_done: Callable[[Any], None] | None = None,
+        on_end: Callable[[bool], None] | None = None,
+        in_process: bool = True,
+        label: str = "",
+    ) -> None:
+        """Start ``job``; ``on_yield`` gets each snapshot, ``on_done`` the result,
+        ``on_end(succeeded)`` is called last whatever happened (all on the GUI thread)."""
+        if self.busy:
+            raise RuntimeError(f"Another job is running ({self.label}); stop it first.")
+        self._stop = threading.Event()
+        self._child = ChildProcess(job) if in_process else None
+        source = self._child.stream() if self._child else job.run()
+        self._on_yield, self._on_done, self._on_end = on_yield, on_done, on_end
+        self.label = label
+        self._succeeded = False
+        worker = GeneratorWorker(guarded, source, self._stop.is_set)
+        worker.yielded.connect(self._on_yielded)
+        worker.returned.connect(self._on_returned)
+        worker.errored.connect(self._on_errored)
+        worker.finished.connect(self._on_finished)
+        self._worker = worker
+        self._set_paused(False)
+        self.busy_changed.emit(True)
+        self.progress.emit(0.0, f"{label}: starting…")
+        worker.start()
+
+    def pause(self) -> None:
+        if self._worker is None or self._paused:
+            return
+        if self._child:
+            self._child.pause()
+        else:
+            self._worker.pause()
+        self._set_paused(True)
+
+    def resume(self) -> None:
+        if self._worker is None or not self._paused:
+            return
+        if self._child:
+            self._child.resume()
+        else:
+            self._worker.resume()
+        self._set_paused(False)
+
+    def stop(self) -> None:
+        """Ask the job to stop at its next yield; its partial result is discarded."""
+        if self._worker is None:
+            return
+        self._stop.set()
+        if self._child:
+            self._child.stop()
+        self.resume()
+
+    def shutdown(self, timeout_ms: int = 10000) -> bool:
+        """Stop any job and wait for its thread (and process) to end; True if all ended."""
+        self.stop()
+        return QThreadPool.globalInstance().waitForDone(timeout_ms)
+
+    def _set_paused(self, paused: bool) -> None:
+        if paused != self._paused:
+            self._paused = paused
+            self.paused_changed.emit(paused)
+
+    def _on_yielded(self, item: Any) -> None:
+        if item is None or self._stop.is_set():
+            return
+        fraction = getattr(item, "progress", None)
+        if fraction is not None:
+            self.progress.emit(float(fraction), f"{self.label}: {item.summary()}")
+        if self._on_yield:
+            self._on_yield(item)
+
+    def _on_returned(self, result: Any) -> None:
+        if self._stop.is_set():
+            return
+        self._succeeded = True
+        if self._on_done:
+            self._on_done(result)
+
+    def _on_errored(self, exc: Exception) -> None:
+        self.failed.emit(str(exc))
+
+    def _on_finished(self) -> None:
+        on_end, succeeded = self._on_end, self._succeeded
+        self._worker = self._child = None
+        self._on_yield = self._on_done = self._on_end = None
+        self._set_paused(False)
+        self.progress.emit(1.0 if succeeded else 0.0, f"{self.label}: {'done' if succeeded else 'stopped'}")
+        self.busy_changed.emit(False)
+        if on_end:
+            on_end(succeeded)

@@ -1,0 +1,51 @@
+"""Test set-up: Qt runs headless, torch stays on one thread, and no test leaves a thread or process behind."""
+
+import multiprocessing
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+torch.set_num_threads(1)  # tiny models: more threads only fight each other on a 2-core machine
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_workers(request):
+    """Fail a test that leaves a running pool thread or child process (napari's guard)."""
+    yield
+    if "qapp" not in request.fixturenames and "qtbot" not in request.fixturenames:
+        assert multiprocessing.active_children() == [], "a test left a child process running"
+        return
+    from PySide6.QtCore import QThreadPool
+
+    pool = QThreadPool.globalInstance()
+    finished = pool.waitForDone(10000)
+    assert finished and pool.activeThreadCount() == 0, "a test left a worker thread running"
+    assert multiprocessing.active_children() == [], "a test left a child process running"
+
+
+@pytest.fixture
+def every_mouse_move():
+    """Let pyqtgraph see every synthetic move: by default it drops moves closer than 10 ms apart."""
+    import pyqtgraph as pg
+
+    old = pg.getConfigOption("mouseRateLimit")
+    pg.setConfigOption("mouseRateLimit", -1)
+    yield
+    pg.setConfigOption("mouseRateLimit", old)
+
+
+@pytest.fixture(scope="session")
+def tiny_vae_checkpoint(tmp_path_factory):
+    """A small VAE trained for one epoch on 2,048 digits by the project's own loop."""
+    from explorer.core.checkpoints import save_checkpoint
+    from explorer.core.vae import VAEConfig, train_vae
+
+    training = train_vae(VAEConfig(epochs=1, hidden=32, train_limit=2048), device="cpu")
+    try:
+        while True:
+            next(training)
+    except StopIteration as done:
+        return save_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny-vae.safetensors", done.value)

@@ -1,0 +1,161 @@
+"""The Divergences panel: dragging, typing, presets, units and the forward/reverse fit, headless."""
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from explorer.ui.panels.divergence_panel import FIT_STEPS, PRESETS, DivergencePanel
+
+
+@pytest.fixture
+def panel(qtbot):
+    widget = DivergencePanel()
+    qtbot.addWidget(widget)
+    widget.resize(1300, 820)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def number(label) -> float:
+    """The leading number of a value label such as '0.322 bits'."""
+    return float(label.text().split()[0])
+
+
+def test_panel_constructs_with_tabs_and_metadata(panel):
+    assert DivergencePanel.title == "Divergences"
+    assert DivergencePanel.checkpoint_kind is None
+    assert [panel.tabs.tabText(i) for i in range(panel.tabs.count())] == [
+        "Discrete",
+        "Continuous",
+        "Forward vs reverse KL",
+    ]
+
+
+def test_coin_preset_shows_seed_numbers(panel):
+    tab = panel.discrete
+    tab.preset_combo.setCurrentText("Uniform vs peaked")
+    tab.preset_combo.setCurrentText("Fair coin vs 0.2/0.8 coin")
+    labels = tab.value_labels
+    assert labels["H(p)"].text() == "1.000 bits"
+    assert labels["H(q)"].text() == "0.722 bits"
+    assert labels["H(p,q)"].text() == "1.322 bits"
+    assert labels["KL(p‖q)"].text() == "0.322 bits"
+
+
+def test_disjoint_preset_shows_infinity_with_category_and_js_one_bit(panel):
+    tab = panel.discrete
+    tab.preset_combo.setCurrentText("Disjoint supports")
+    assert tab.k_spin.value() == len(PRESETS["Disjoint supports"][0])
+    assert tab.value_labels["KL(p‖q)"].text() == "∞  (category 1, 2)"
+    assert tab.value_labels["KL(q‖p)"].text() == "∞  (category 3, 4)"
+    assert tab.value_labels["JS(p,q)"].text() == "1.000 bits"
+    assert "q is 0 in category 1 where p is 0.5" in tab.message.text()
+
+
+def test_dragging_a_bar_top_changes_p_and_kl(panel, qtbot, every_mouse_move):
+    tab = panel.discrete
+    editor = tab.p_editor
+    before_kl = tab.value_labels["KL(p‖q)"].text()
+    start = editor.bar_top_viewport_pos(0).toPoint()
+    end = editor.bar_top_viewport_pos(0, 0.8).toPoint()
+    viewport = editor.viewport()
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start)
+    heights = []
+    for t in np.linspace(0.0, 1.0, 6)[1:]:
+        qtbot.mouseMove(viewport, QPoint(start.x(), round(start.y() + t * (end.y() - start.y()))))
+        qtbot.waitUntil(lambda: not heights or tab.p[0] != heights[-1])
+        heights.append(tab.p[0])
+    # the bar followed the mouse up while the button was still down: a live drag, not a click
+    assert heights == sorted(heights) and heights[0] < heights[-1]
+    assert tab.p[0] == pytest.approx(0.8, abs=0.03)
+    assert tab.value_labels["KL(p‖q)"].text() != before_kl
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=end)
+    assert tab.p.sum() == pytest.approx(1.0)
+    assert editor.values() == pytest.approx(tab.p)
+    assert tab.table.item(0, 0).text() == f"{tab.p[0]:.3f}"
+    assert number(tab.value_labels["H(p)"]) < 1.0
+
+
+def test_typed_value_is_normalised_and_updates_numbers(panel):
+    tab = panel.discrete
+    tab.table.item(1, 0).setText("0.8")
+    # q was (0.2, 0.8); typing 0.8 in category 1 gives (0.8, 0.8) → normalised to (0.5, 0.5) = p
+    assert tab.q == pytest.approx([0.5, 0.5])
+    assert tab.value_labels["KL(p‖q)"].text() == "0.000 bits"
+    assert "normalised" in tab.message.text()
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [("-0.2", "negative"), ("nan", "not a number"), ("abc", "'abc' is not a number")],
+)
+def test_bad_typed_values_are_refused_with_a_message(panel, typed, message):
+    tab = panel.discrete
+    tab.table.item(0, 1).setText(typed)
+    assert tab.p == pytest.approx([0.5, 0.5])
+    assert message in tab.message.text()
+    assert tab.table.item(0, 1).text() == "0.500"
+
+
+def test_all_zero_typed_row_is_refused(panel):
+    tab = panel.discrete
+    tab.table.item(0, 0).setText("1")
+    tab.table.item(0, 1).setText("0")
+    assert tab.p == pytest.approx([1.0, 0.0])
+    tab.table.item(0, 0).setText("0")
+    assert "all zeros" in tab.message.text()
+    assert tab.p == pytest.approx([1.0, 0.0])
+
+
+def test_units_switch_scales_numbers_by_ln2(panel):
+    tab = panel.discrete
+    bits = number(tab.value_labels["H(q)"])
+    panel.nats_button.click()
+    assert panel.units == "nats"
+    assert tab.value_labels["H(q)"].text().endswith("nats")
+    assert number(tab.value_labels["H(q)"]) == pytest.approx(bits * math.log(2), abs=1e-3)
+    mc_nats = panel.continuous.value_labels[("numeric integral", "KL(p‖q)")].text()
+    panel.bits_button.click()
+    mc_bits = panel.continuous.value_labels[("numeric integral", "KL(p‖q)")].text()
+    assert float(mc_nats.split()[0]) == pytest.approx(float(mc_bits.split()[0]) * math.log(2), abs=1e-3)
+
+
+def test_changing_k_keeps_distributions_normalised(panel):
+    tab = panel.discrete
+    tab.k_spin.setValue(5)
+    assert tab.p.size == tab.q.size == 5 == tab.table.columnCount()
+    assert tab.p.sum() == pytest.approx(1.0) and tab.q.sum() == pytest.approx(1.0)
+    assert tab.preset_combo.currentIndex() == -1
+
+
+def test_continuous_tab_closed_form_numeric_and_monte_carlo(panel):
+    tab = panel.continuous
+    labels = tab.value_labels
+    closed = float(labels[("closed form", "KL(p‖q)")].text().split()[0])
+    numeric = float(labels[("numeric integral", "KL(p‖q)")].text().split()[0])
+    mc, _, stderr = labels[("Monte Carlo", "KL(p‖q)")].text().split()[:3]
+    # default p = N(1, 0.5²), q = N(0, 1): the seed's ½(−log σ² + μ² + σ² − 1), in bits
+    assert closed == pytest.approx(0.5 * (-math.log(0.25) + 1 + 0.25 - 1) / math.log(2), abs=1e-3)
+    assert numeric == pytest.approx(closed, abs=1e-3)
+    assert abs(float(mc) - closed) < 4 * float(stderr) + 1e-3
+    tab.p_controls.two_bumps.setChecked(True)
+    assert labels[("closed form", "KL(p‖q)")].text() == "n/a — no closed form for mixtures"
+    tab.p_controls.mean1.setValue(3.0)
+    assert float(labels[("numeric integral", "KL(p‖q)")].text().split()[0]) != pytest.approx(numeric)
+
+
+def test_fit_animation_runs_to_the_end_and_reverse_locks_on(panel, qtbot):
+    fit = panel.fit
+    panel.tabs.setCurrentWidget(fit)
+    fit.run_button.click()
+    assert fit.is_running()
+    qtbot.waitUntil(lambda: not fit.is_running(), timeout=20_000)
+    forward, reverse = fit.last["forward"], fit.last["reverse"]
+    assert forward.step == reverse.step == FIT_STEPS
+    assert abs(forward.mu) < 0.1 and forward.sigma > 1.5
+    assert reverse.mu == pytest.approx(fit.distance.value() / 2, abs=0.1)
+    assert f"step {FIT_STEPS}/{FIT_STEPS}" in fit.status["reverse"].text()

@@ -1,0 +1,70 @@
+"""The main window: every panel opens, the shipped model loads, errors are shown, closing mid-run is clean."""
+
+import multiprocessing
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtCore import QThreadPool
+
+from explorer.cli import PANELS
+from explorer.core.vae import VAEConfig
+from explorer.ui.main_window import PANEL_FACTORIES, MainWindow
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow(device="cpu")
+    qtbot.addWidget(win)
+    win.resize(1500, 950)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def test_every_panel_opens_and_renders(window, qtbot):
+    assert set(PANEL_FACTORIES) == set(PANELS)
+    for name in PANELS:
+        window.show_panel(name)
+        qtbot.wait(10)
+        assert not window.grab().isNull()
+        assert window.current_panel() is window.panels[name]
+
+
+def test_loading_a_bad_checkpoint_shows_a_message_and_keeps_the_model(window, tmp_path, tiny_vae_checkpoint):
+    window.show_panel("vae")
+    assert window.load_checkpoint(str(tiny_vae_checkpoint))
+    panel = window.panels["vae"]
+    model = panel.model
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"\x80\x04not a checkpoint")
+    assert not window.load_checkpoint(str(bad))
+    assert "not a readable checkpoint" in window.last_error
+    assert panel.model is model
+
+
+def test_save_writes_a_checkpoint_that_loads_back(window, tmp_path, tiny_vae_checkpoint):
+    window.load_checkpoint(str(tiny_vae_checkpoint))
+    out = tmp_path / "mine.safetensors"
+    assert window.save_checkpoint(str(out))
+    window.panels["vae"].model = None
+    assert window.load_checkpoint(str(out)) and window.panels["vae"].model is not None
+
+
+def test_closing_the_window_mid_training_leaves_no_thread_or_process(window, qtbot, tiny_vae_checkpoint):
+    panel = window.panels["vae"]
+    panel.load_checkpoint(tiny_vae_checkpoint)
+    panel.start_training(VAEConfig(epochs=50, hidden=32, train_limit=1024))
+    qtbot.waitUntil(lambda: panel.curves["neg_elbo"].points("train") >= 1, timeout=60000)
+    assert multiprocessing.active_children()
+    window.close()
+    assert not window.runner.busy or QThreadPool.globalInstance().activeThreadCount() == 0
+    assert multiprocessing.active_children() == []
+
+
+def test_screenshot_command_renders_the_window(tmp_path):
+    out = tmp_path / "shot.png"
+    result = subprocess.run([sys.executable, "-m", "explorer", "--screenshot", str(out), "--panel", "divergences"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 20000

@@ -1,0 +1,144 @@
+"""The VAE panel, driven as a user would: drag, slide, click, train, fail, close."""
+
+import multiprocessing
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import QPoint, Qt
+
+from explorer.core.vae import VAEConfig
+from explorer.ui.panels.vae_panel import VAEPanel
+from explorer.ui.worker import Runner
+
+TINY = VAEConfig(epochs=2, hidden=32, train_limit=1024)
+
+
+@pytest.fixture
+def panel(qtbot, tiny_vae_checkpoint):
+    runner = Runner()
+    widget = VAEPanel(runner, device="cpu")
+    qtbot.addWidget(widget)
+    widget.load_checkpoint(tiny_vae_checkpoint)
+    widget.resize(1400, 900)
+    widget.show()
+    qtbot.waitExposed(widget)
+    yield widget
+    runner.shutdown()
+
+
+def marker_viewport_pos(panel) -> QPoint:
+    plane = panel.plane
+    scene = plane.plotItem.vb.mapViewToScene(panel.plane.marker.pos())
+    return plane.mapFromScene(scene)
+
+
+def viewport_pos(panel, z1, z2) -> QPoint:
+    from PySide6.QtCore import QPointF
+
+    return panel.plane.mapFromScene(panel.plane.plotItem.vb.mapViewToScene(QPointF(z1, z2)))
+
+
+def test_dragging_the_marker_changes_the_decoded_digit_and_the_sliders(panel, qtbot, every_mouse_move):
+    panel.set_z(0.0, 0.0)
+    before = panel.decoded.pixels().copy()
+    viewport = panel.plane.viewport()
+    start, end = marker_viewport_pos(panel), viewport_pos(panel, 1.5, -1.0)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start)
+    images = []
+    for t in np.linspace(0, 1, 6)[1:]:
+        qtbot.mouseMove(viewport, start + (end - start) * t)
+        images.append(panel.decoded.pixels().copy())
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=end)
+    z1, z2 = panel.plane.marker_pos()
+    assert z1 == pytest.approx(1.5, abs=0.1) and z2 == pytest.approx(-1.0, abs=0.1)
+    assert not np.allclose(images[-1], before), "the decoded digit did not follow the drag"
+    assert not np.allclose(images[0], images[-1]), "the digit only changed at the end, not during the drag"
+    assert panel.sliders[0].value() == pytest.approx(z1, abs=0.01)
+    assert panel.sliders[1].value() == pytest.approx(z2, abs=0.01)
+
+
+def test_sliders_move_the_marker_and_decode(panel):
+    panel.sliders[0].setValue(-2.0)
+    panel.sliders[1].setValue(1.25)
+    assert panel.plane.marker_pos() == pytest.approx((-2.0, 1.25))
+    from explorer.core.vae import decode_images
+
+    expected = decode_images(panel.model, np.array([[-2.0, 1.25]]))[0]
+    np.testing.assert_allclose(panel.decoded.pixels(), expected, rtol=1e-6)
+
+
+def test_the_manifold_follows_its_size(panel):
+    panel.grid_n.setValue(20)
+    assert panel.manifold.pixels().shape == (560, 560)
+    panel.grid_n.setValue(7)
+    assert panel.manifold.pixels().shape == (196, 196)
+
+
+def test_clicking_a_test_digit_shows_its_posterior_and_reconstruction(panel, qtbot):
+    index = 42
+    z1, z2 = panel.latents[index]
+    qtbot.mouseClick(panel.plane.viewport(), Qt.MouseButton.LeftButton, pos=viewport_pos(panel, z1, z2))
+    assert panel.selected is not None
+    chosen = panel.selected
+    np.testing.assert_allclose(panel.original.pixels(), panel.test.images[chosen] / 255.0, rtol=1e-6)
+    ring = panel.plane.sigma_curves[0].getData()
+    centre = [(axis.max() + axis.min()) / 2 for axis in ring]
+    assert centre == pytest.approx(panel.latents[chosen], abs=1e-3)
+    assert f"a {panel.test.labels[chosen]}:" in panel.selected_info.text()
+    assert panel.reconstruction.pixels().shape == (28, 28)
+
+
+def test_train_runs_to_the_end_through_the_real_worker_in_a_child_process(panel, qtbot):
+    with qtbot.waitSignal(panel.runner.busy_changed, timeout=5000, check_params_cb=lambda busy: busy):
+        panel.start_training(TINY)
+    assert not panel.train_button.isEnabled()
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=120000)
+    assert panel.train_button.isEnabled()
+    assert panel.curves["neg_elbo"].points("test") == 2 and panel.curves["kl"].points("train") >= 2
+    assert panel.checkpoint.info["steps"] == 2 * 1024 // 128 and panel.checkpoint.config["hidden"] == 32
+    assert "Not saved yet" in panel.model_info.text()
+    assert multiprocessing.active_children() == []
+
+
+def test_an_out_of_memory_error_ends_the_run_with_a_message_and_keeps_the_model(panel, qtbot, monkeypatch):
+    def out_of_memory(*args, **kwargs):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+
+    monkeypatch.setattr("explorer.core.vae.elbo_terms", out_of_memory)
+    panel.train_in_process = False  # the patched function lives in this process
+    model_before = panel.model
+    with qtbot.waitSignal(panel.runner.failed, timeout=30000) as failure:
+        panel.start_training(TINY)
+    assert "GPU ran out of memory" in failure.args[0]
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=10000)
+    assert panel.model is model_before and panel.train_button.isEnabled()
+    panel.set_z(0.5, 0.5)  # still usable
+    assert panel.decoded.pixels() is not None
+
+
+def test_a_nan_loss_in_the_child_ends_the_run_with_a_message(panel, qtbot):
+    model_before = panel.model
+    with qtbot.waitSignal(panel.runner.failed, timeout=120000) as failure:
+        panel.start_training(VAEConfig(epochs=2, hidden=32, train_limit=1024, lr=1e8))
+    assert "NaN or infinite" in failure.args[0]
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=10000)
+    assert panel.model is model_before and "previous model is back" in panel.model_info.text()
+
+
+def test_pause_holds_the_run_and_stop_discards_it(panel, qtbot):
+    snapshots = []
+    panel.start_training(VAEConfig(epochs=50, hidden=32, train_limit=1024))
+    real = panel.runner._on_yield
+    panel.runner._on_yield = lambda snap: (snapshots.append(snap.step), real(snap))
+    qtbot.waitUntil(lambda: len(snapshots) >= 2, timeout=60000)
+    panel.runner.pause()
+    qtbot.wait(500)  # let what was in flight arrive
+    paused_at = len(snapshots)
+    qtbot.wait(1000)
+    assert len(snapshots) == paused_at, "training went on while paused"
+    panel.runner.resume()
+    qtbot.waitUntil(lambda: len(snapshots) > paused_at, timeout=20000)
+    panel.runner.stop()
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
+    assert "previous model is back" in panel.model_info.text()
