@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import torch
 
 
@@ -27,4 +29,5 @@ def describe(device: torch.device) -> str:
         return f"CUDA ({torch.cuda.get_device_name(device)})"
     if device.type == "mps":
         return "MPS (Apple GPU)"
-    return f"CPU ({torch.get_num_threads()} threads)"
+    cores = os.cpu_count() or 1
+    return f"CPU ({cores} core{'' if cores == 1 else 's'})"

@@ -30,18 +30,40 @@ class Job:
         return self.func(**self.kwargs)
 
 
+def _context() -> mp.context.BaseContext:
+    """Fork from a small server process that has already imported torch (quick to start, and
+    the big GUI process is never forked); spawn where there is no fork server (Windows)."""
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["explorer.core.models"])
+    return ctx
+
+
+def warm_up() -> None:
+    """Start the fork server now, so that starting the first job does not stall the caller."""
+    if "forkserver" in mp.get_all_start_methods():
+        from multiprocessing import forkserver
+
+        _context()
+        forkserver.ensure_running()
+
+
 def _send(conn: Any, kind: str, payload: Any) -> None:
     """Send by value with plain pickle: multiprocessing's own pickler would share torch
     tensors through file descriptors that die with the child."""
     conn.send_bytes(pickle.dumps((kind, payload), protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _child_main(job: Job, data: Any, control: Any, nice: int) -> None:
+def _child_main(job: Job, data: Any, control: Any, nice: int, threads: int) -> None:
     """Child process: step the generator, obey pause/stop between yields, send what it yields."""
+    import torch
+
     try:
         os.nice(nice)
     except (AttributeError, OSError):
         pass
+    torch.set_num_threads(threads)
     gen = job.run()
     paused = False
     try:
@@ -65,14 +87,20 @@ def _child_main(job: Job, data: Any, control: Any, nice: int) -> None:
         _send(data, "error", describe_error(exc))
 
 
-class ChildProcess:
-    """Runs a ``Job`` in a spawned process; ``stream()`` yields what the job yields."""
+def spare_cores() -> int:
+    """Threads for a background job: every core but one, which stays with the GUI."""
+    return max(1, (os.cpu_count() or 2) - 1)
 
-    def __init__(self, job: Job, nice: int = 10) -> None:
-        ctx = mp.get_context("spawn")  # fork is unsafe with Qt and CUDA threads
+
+class ChildProcess:
+    """Runs a ``Job`` in another process at lower priority; ``stream()`` yields what the job yields."""
+
+    def __init__(self, job: Job, nice: int = 10, threads: int | None = None) -> None:
+        ctx = _context()  # never a plain fork: unsafe with Qt and CUDA threads
         self._data_in, data_out = ctx.Pipe(duplex=False)
         control_in, self._control_out = ctx.Pipe(duplex=False)
-        self._process = ctx.Process(target=_child_main, args=(job, data_out, control_in, nice), daemon=True)
+        self._process = ctx.Process(target=_child_main, args=(job, data_out, control_in, nice, threads or spare_cores()),
+                                    daemon=True)
         self._ends = (data_out, control_in)
 
     def _send(self, command: str) -> None:

@@ -137,7 +137,7 @@ def _state_numpy(model: nn.Module) -> dict[str, np.ndarray]:
 
 
 def train_vae(
-    cfg: VAEConfig, device: str | None = None, yield_every_s: float = 0.1, latents_every_s: float = 2.0
+    cfg: VAEConfig, device: str | None = None, yield_every_s: float = 0.25, latents_every_s: float = 3.0
 ) -> Generator[VAESnapshot, None, Checkpoint]:
     """Train a VAE on MNIST, yielding snapshots a few times a second; return the checkpoint.
 

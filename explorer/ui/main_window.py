@@ -146,9 +146,9 @@ class MainWindow(QMainWindow):
         self.save_action.setEnabled(has_model and not self.runner.busy)
 
     def _on_busy_changed(self, busy: bool) -> None:
-        self.progress.setVisible(busy)
-        self.pause_button.setVisible(busy)
-        self.stop_button.setVisible(busy)
+        # Enable rather than show/hide: a change of layout would repaint the whole window.
+        self.pause_button.setEnabled(busy)
+        self.stop_button.setEnabled(busy)
         if hasattr(self, "load_action"):
             self._update_actions()
 

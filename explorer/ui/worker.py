@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from superqt.utils import GeneratorWorker
 
-from explorer.core.jobs import ChildProcess, Job, guarded
+from explorer.core.jobs import ChildProcess, Job, guarded, warm_up
 
 
 class Runner(QObject):
@@ -36,6 +36,7 @@ class Runner(QObject):
         self._on_done: Callable[[Any], None] | None = None
         self._on_end: Callable[[bool], None] | None = None
         self.label = ""
+        warm_up()
 
     @property
     def busy(self) -> bool:

@@ -7,6 +7,7 @@ point of the plane into a digit, so moving through the plane morphs digits.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,7 @@ from explorer.core.vae import (
     latent_grid,
     train_vae,
 )
+from explorer.ui.refresh import StaggeredRefresh
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.image_view import ImageView
 from explorer.ui.widgets.latent_plane import LatentPlane
@@ -67,6 +69,9 @@ class VAEPanel(QWidget):
         self.checkpoint: Checkpoint | None = None
         self.latents: np.ndarray | None = None  # posterior means of the test set, for the scatter
         self._before_training: tuple | None = None
+        self.training_cfg = VAEConfig()
+        self._live: VAE | None = None  # the model being trained, rebuilt from snapshots
+        self.refresh = StaggeredRefresh(parent=self)
         self.selected: int | None = None
         self._build()
         runner.busy_changed.connect(self._on_busy_changed)
@@ -77,7 +82,7 @@ class VAEPanel(QWidget):
         self.plane.marker_moved.connect(self._on_marker_moved)
         self.plane.point_clicked.connect(self.select_test_digit)
 
-        self.decoded = ImageView("decoder p(x | z) at the marker")
+        self.decoded = ImageView("decoder: mean of p(x | z) at the marker")
         self.decoded.setMinimumSize(220, 240)
         self.sliders = []
         slider_box = QGridLayout()
@@ -165,10 +170,12 @@ class VAEPanel(QWidget):
         form.addRow(self.train_button)
         self.model_info = QLabel()
         self.model_info.setWordWrap(True)
+        self.model_info.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.model_info.setFixedHeight(5 * self.model_info.fontMetrics().lineSpacing())  # no relayout as it changes
         form.addRow(self.model_info)
         controls = QWidget()
         controls.setLayout(form)
-        controls.setMaximumWidth(330)
+        controls.setFixedWidth(330)  # its text changes must not resize the plots beside it
 
         self.curves: dict[str, CurvePlot] = {}
         row = QHBoxLayout()
@@ -224,8 +231,7 @@ class VAEPanel(QWidget):
     def refresh_views(self) -> None:
         self.decode_marker()
         self.redraw_manifold()
-        if self.selected is not None:
-            self.select_test_digit(self.selected)
+        self.select_test_digit(self.selected if self.selected is not None else 0)
 
     def decode_marker(self) -> None:
         """Decode the marker's z into the big digit view."""
@@ -233,7 +239,6 @@ class VAEPanel(QWidget):
             return
         z1, z2 = self.plane.marker_pos()
         self.decoded.set_image(decode_images(self.model, np.array([[z1, z2]]))[0])
-        self.decoded.set_title(f"decoder p(x | z = ({z1:+.2f}, {z2:+.2f}))")
 
     def redraw_manifold(self) -> None:
         if self.model is not None:
@@ -278,10 +283,12 @@ class VAEPanel(QWidget):
 
     def start_training(self, cfg: VAEConfig | None = None) -> None:
         cfg = cfg or self.training_config()
+        self.training_cfg = cfg
         self._before_training = (self.model, self.checkpoint)
-        for plot in self.curves.values():
+        for key, plot in self.curves.items():
             plot.clear_data()
-        self._live = VAE(cfg.latent_dim, cfg.hidden).eval()
+            self.refresh.request(key, partial(self._reset_plot, plot, cfg.epochs))
+        self._live = None
         self.runner.start(
             Job(train_vae, {"cfg": cfg, "device": self.device}),
             on_yield=self._on_snapshot,
@@ -293,25 +300,33 @@ class VAEPanel(QWidget):
         self.model_info.setText("Training… the plane and the views follow the encoder and decoder as they learn.")
 
     def _on_snapshot(self, snap: VAESnapshot) -> None:
-        for key, _ in TERMS:
-            self.curves[key].append("train", snap.epoch, snap.train[key])
+        """Record the snapshot now; draw it over the next turns of the event loop."""
+        for key, plot in self.curves.items():
+            plot.add_point("train", snap.epoch, snap.train[key])
             if snap.test:
-                self.curves[key].append("test", snap.epoch, snap.test[key])
+                plot.add_point("test", snap.epoch, snap.test[key])
+            self.refresh.request(key, plot.redraw)
         if snap.state is not None:
-            self._live.load_state_dict({k: torch.from_numpy(v) for k, v in snap.state.items()})
+            state = {k: torch.from_numpy(v) for k, v in snap.state.items()}
+            if self._live is None:
+                with torch.device("meta"):  # no time spent initialising weights about to be replaced
+                    self._live = VAE(self.training_cfg.latent_dim, self.training_cfg.hidden).eval()
+            self._live.load_state_dict(state, assign=True)
             self.model = self._live
         if snap.latents is not None:
             self.latents = snap.latents
-            self.plane.set_points(snap.latents, self.test.labels)
-            self.decode_marker()
-            self.redraw_manifold()
+            self.refresh.request("plane", partial(self.plane.set_points, snap.latents, self.test.labels))
+            self.refresh.request("decoded", self.decode_marker)
+            self.refresh.request("manifold", self.redraw_manifold)
 
     def _on_trained(self, ckpt: Checkpoint) -> None:
+        self.refresh.flush()
         model, _ = self.family.from_checkpoint(ckpt)
         self._install(model, ckpt)
         self.model_info.setText(self._describe(ckpt) + "\nNot saved yet: File ▸ Save checkpoint… keeps it.")
 
     def _on_training_end(self, succeeded: bool) -> None:
+        self.refresh.flush()
         if not succeeded and self._before_training is not None:
             model, ckpt = self._before_training
             if model is not None:
@@ -319,11 +334,17 @@ class VAEPanel(QWidget):
             self.model_info.setText(self.model_info.text() + "\nTraining did not finish: the previous model is back.")
         self._before_training = None
 
+    @staticmethod
+    def _reset_plot(plot: CurvePlot, epochs: float) -> None:
+        plot.set_x_span(epochs)
+        plot.redraw()
+
     def show_history(self, history: list[dict]) -> None:
         """Plot a checkpoint's recorded per-epoch test terms."""
-        for key, _ in TERMS:
-            self.curves[key].clear_data()
-            self.curves[key].set_curve("test", [h["epoch"] for h in history], [h[key] for h in history])
+        for key, plot in self.curves.items():
+            plot.clear_data()
+            plot.set_curve("test", [h["epoch"] for h in history], [h[key] for h in history])
+            self._reset_plot(plot, max([h["epoch"] for h in history], default=1))
 
     def _on_busy_changed(self, busy: bool) -> None:
         self.train_button.setEnabled(not busy)

@@ -9,7 +9,13 @@ from PySide6.QtWidgets import QWidget
 
 
 class CurvePlot(pg.PlotWidget):
-    """Curves created once and extended with ``append``; ``clear_data`` empties them all."""
+    """Curves created once, extended with ``add_point`` and shown by ``redraw``.
+
+    The view's ranges change only when the data leave them or shrink well inside them:
+    a new point then repaints just the curve (~1 ms), not the axes (~6 ms); no grid and
+    no antialiasing halve that again. This keeps the GUI responsive while training
+    streams in points.
+    """
 
     def __init__(self, title: str, x_label: str, y_label: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -17,30 +23,61 @@ class CurvePlot(pg.PlotWidget):
         self.setTitle(title, color="#333", size="10pt")
         self.setLabel("bottom", x_label)
         self.setLabel("left", y_label)
-        self.showGrid(x=True, y=True, alpha=0.2)
-        self.addLegend(offset=(-5, 5), labelTextColor="#333")
+        self.addLegend(offset=(-5, 5), labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 190))
+        self.disableAutoRange()
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._data: dict[str, tuple[list[float], list[float]]] = {}
+        self._y_range: tuple[float, float] | None = None
+        self._x_high = 1.0
 
     def add_curve(self, name: str, color: str, dashed: bool = False, symbol: str | None = None) -> None:
         pen = pg.mkPen(color, width=2, style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
         self._curves[name] = self.plot([], [], pen=pen, name=name, symbol=symbol, symbolSize=5,
-                                       symbolBrush=color, symbolPen=None)
+                                       symbolBrush=color, symbolPen=None, antialias=False)
         self._data[name] = ([], [])
 
-    def append(self, name: str, x: float, y: float) -> None:
+    def set_x_span(self, high: float) -> None:
+        """Show x from 0 to ``high`` (e.g. the number of epochs about to be trained)."""
+        self._x_high = high
+        self.setXRange(0, high, padding=0.02)
+
+    def add_point(self, name: str, x: float, y: float) -> None:
+        """Record a point; it is drawn at the next ``redraw``."""
         xs, ys = self._data[name]
         xs.append(x)
         ys.append(y)
-        self._curves[name].setData(np.asarray(xs), np.asarray(ys))
+
+    def redraw(self) -> None:
+        for name, (xs, ys) in self._data.items():
+            self._curves[name].setData(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
+        x_max = max((xs[-1] for xs, _ in self._data.values() if xs), default=0.0)
+        if x_max > self._x_high:
+            self.set_x_span(x_max * 1.5)
+        self._fit_y()
 
     def set_curve(self, name: str, xs: list[float], ys: list[float]) -> None:
         self._data[name] = (list(xs), list(ys))
-        self._curves[name].setData(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
 
     def clear_data(self) -> None:
+        """Forget every point; the plot shows it at the next ``redraw``."""
         for name in self._curves:
-            self.set_curve(name, [], [])
+            self._data[name] = ([], [])
+        self._y_range = None
 
     def points(self, name: str) -> int:
         return len(self._data[name][0])
+
+    def _fit_y(self) -> None:
+        """Re-range y when the data (less each curve's first tenth, the start-up transient)
+        leave the view or fill less than 40% of it."""
+        ys = [v for _, values in self._data.values() for v in values[len(values) // 10 :] if np.isfinite(v)]
+        if not ys:
+            return
+        low, high = min(ys), max(ys)
+        pad = max(high - low, abs(high) * 0.01, 1e-6) * 0.25
+        if self._y_range is not None:
+            cur_low, cur_high = self._y_range
+            if cur_low <= low and high <= cur_high and (high - low) > 0.4 * (cur_high - cur_low):
+                return
+        self._y_range = (low - pad, high + pad)
+        self.setYRange(*self._y_range, padding=0)

@@ -27,9 +27,6 @@ class ImageView(pg.GraphicsLayoutWidget):
         if reshape:
             self.view.autoRange(padding=0.0)
 
-    def set_title(self, text: str) -> None:
-        self.label.setText(text)
-
     def pixels(self) -> np.ndarray | None:
         """The image now shown (for tests and benchmarks)."""
         return self.image.image

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QWidget
+from pyqtgraph import Qt as pg_qt
+from pyqtgraph import functions as fn
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QMouseEvent, QPainter, QPixmap
+from PySide6.QtWidgets import QGraphicsItem, QWidget
+
+# Dragging the marker repaints what lies under it; cached items are blitted from a pixmap
+# instead of replaying 10,000 points and every grid line at each mouse move.
+CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache
+MARKER_GRAB_PX = 14  # a press this close to the marker (in pixels, Manhattan) grabs it
 
 # A qualitative palette (matplotlib's tab10) so the ten digits stay distinguishable.
 DIGIT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -16,6 +24,82 @@ def ellipse(center: np.ndarray, radii: np.ndarray, n: int = 64) -> tuple[np.ndar
     """Points of the axis-aligned ellipse with the given centre and radii."""
     t = np.linspace(0, 2 * np.pi, n)
     return center[0] + radii[0] * np.cos(t), center[1] + radii[1] * np.sin(t)
+
+
+class PointCloud(pg.GraphicsObject):
+    """Many points in a few colours, stamped from a pre-drawn dot per colour.
+
+    pyqtgraph's ScatterPlotItem spends ~70 ms setting 10,000 points of mixed colours and
+    is asked for its bounds at every mouse move; this item sets them in ~1 ms and paints
+    them with one ``drawPixmapFragments`` call, as ScatterPlotItem does internally.
+    """
+
+    clicked = Signal(int)  # index of the point clicked
+
+    def __init__(self, colors: tuple[str, ...], size: int = 5, alpha: int = 170, pick_px: float = 6.0) -> None:
+        super().__init__()
+        self._size = size
+        self._atlas = self._draw_dots(colors, size, alpha)
+        self._fragments = pg_qt.internals.PrimitiveArray(QPainter.PixmapFragment, 10)
+        self._xy = np.zeros((0, 2))
+        self._source = np.zeros((0, 4))  # per point: the dot's rectangle in the atlas
+        self._rect = QRectF()
+        self._pick_px = pick_px
+        self.setCacheMode(CACHED)
+
+    @staticmethod
+    def _draw_dots(colors: tuple[str, ...], size: int, alpha: int) -> QPixmap:
+        atlas = QPixmap(size * len(colors), size)
+        atlas.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(atlas)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        for i, color in enumerate(colors):
+            qcolor = pg.mkColor(color)
+            qcolor.setAlpha(alpha)
+            painter.setBrush(qcolor)
+            painter.drawEllipse(QRectF(i * size + 0.5, 0.5, size - 1, size - 1))
+        painter.end()
+        return atlas
+
+    def set_points(self, xy: np.ndarray, labels: np.ndarray) -> None:
+        """(N, 2) positions, (N,) integer colour indices."""
+        self.prepareGeometryChange()
+        self._xy = np.asarray(xy, dtype=np.float64)
+        self._source = np.zeros((len(self._xy), 4))
+        self._source[:, 0] = np.asarray(labels) * self._size
+        self._source[:, 2:] = self._size
+        low, high = self._xy.min(axis=0), self._xy.max(axis=0)
+        self._rect = QRectF(low[0], low[1], high[0] - low[0], high[1] - low[1])
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
+        pad_x, pad_y = (self.pixelWidth() or 0.0) * self._size, (self.pixelHeight() or 0.0) * self._size
+        return self._rect.adjusted(-pad_x, -pad_y, pad_x, pad_y)
+
+    def paint(self, painter: QPainter, *args: object) -> None:
+        if not len(self._xy):
+            return
+        device = fn.transformCoordinates(painter.transform(), self._xy.T)  # (2, N) in pixels
+        painter.resetTransform()
+        self._fragments.resize(len(self._xy))
+        fragments = self._fragments.ndarray()
+        fragments[:, 0:2] = device.T  # centre of each dot
+        fragments[:, 2:6] = self._source
+        fragments[:, 6:10] = (1.0, 1.0, 0.0, 1.0)  # scale x, scale y, rotation, opacity
+        painter.drawPixmapFragments(*self._fragments.drawargs(), self._atlas)
+
+    def mouseClickEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph's name)
+        """Emit the nearest point within a few pixels of the click."""
+        if ev.button() != Qt.MouseButton.LeftButton or not len(self._xy):
+            return
+        pos = ev.pos()
+        scale = np.array([self.pixelWidth() or 1.0, self.pixelHeight() or 1.0])
+        distance = np.hypot(*((self._xy - (pos.x(), pos.y())) / scale).T)  # in pixels
+        nearest = int(np.argmin(distance))
+        if distance[nearest] <= self._pick_px:
+            ev.accept()
+            self.clicked.emit(nearest)
 
 
 class LatentPlane(pg.PlotWidget):
@@ -31,17 +115,16 @@ class LatentPlane(pg.PlotWidget):
         self.showGrid(x=True, y=True, alpha=0.15)
         self.setLabel("bottom", "z₁")
         self.setLabel("left", "z₂")
-        self.setTitle("Latent space: test digits encoded to their posterior mean μ(x)", color="#333", size="10pt")
-        legend = self.addLegend(offset=(5, 5), labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 200))
-        legend.setColumnCount(5)
-        self._scatters: list[pg.ScatterPlotItem] = []
-        for digit, color in enumerate(DIGIT_COLORS):
-            scatter = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(pg.mkColor(color).darker(100)),
-                                         name=str(digit), hoverable=False)
-            scatter.setOpacity(0.55)
-            scatter.sigClicked.connect(self._on_scatter_clicked)
-            self.addItem(scatter)
-            self._scatters.append(scatter)
+        for axis in ("left", "bottom"):
+            self.getAxis(axis).setCacheMode(CACHED)
+        # The legend lives in the title: one item, where a LegendItem adds twenty that
+        # pyqtgraph would hit-test at every mouse move.
+        legend = "&nbsp;&nbsp;".join(f"<span style='color:{c}'>●</span>&nbsp;{d}" for d, c in enumerate(DIGIT_COLORS))
+        self.setTitle(f"Latent space: each test digit x at its posterior mean μ(x)<br>{legend}",
+                      color="#333", size="10pt")
+        self.points = PointCloud(DIGIT_COLORS)
+        self.points.clicked.connect(self.point_clicked)
+        self.addItem(self.points)
         self.grid_box = pg.PlotCurveItem(pen=pg.mkPen("#888", width=1, style=Qt.PenStyle.DotLine))
         self.addItem(self.grid_box)
         self.sigma_curves = [pg.PlotCurveItem(pen=pg.mkPen("#000", width=w)) for w in (2.5, 1.2)]
@@ -50,17 +133,23 @@ class LatentPlane(pg.PlotWidget):
         self.selected = pg.ScatterPlotItem(size=12, symbol="o", pen=pg.mkPen("#000", width=2), brush=None)
         self.addItem(self.selected)
         self.marker = pg.TargetItem(pos=(0, 0), size=18, pen=pg.mkPen("#000", width=2),
-                                    brush=pg.mkBrush(255, 215, 0, 220), symbol="o", movable=True)
+                                    brush=pg.mkBrush(255, 215, 0, 220), symbol="o", movable=False)
         self.marker.setZValue(10)
         self.marker.sigPositionChanged.connect(self._on_marker_moved)
         self.addItem(self.marker)
+        self.plotItem.vb.disableAutoRange()  # the view is fitted to the points, not to the marker
         self._quiet = False
+        self._dragging = False
 
     def set_points(self, latents: np.ndarray, labels: np.ndarray) -> None:
-        """Re-draw the scatter: (N, 2) posterior means with their (N,) digit labels."""
-        for digit, scatter in enumerate(self._scatters):
-            index = np.flatnonzero(labels == digit)
-            scatter.setData(latents[index, 0], latents[index, 1], data=index)
+        """Re-draw the scatter, (N, 2) posterior means with their (N,) digit labels, and fit the view
+        to it when it has moved out of the view or shrunk (re-ranging repaints the axes and grid)."""
+        self.points.set_points(latents, labels)
+        low, high = np.percentile(latents, [0.1, 99.9], axis=0)
+        (x0, x1), (y0, y1) = self.plotItem.vb.viewRange()
+        inside = x0 <= low[0] and high[0] <= x1 and y0 <= low[1] and high[1] <= y1
+        if not inside or (high - low).prod() < 0.3 * (x1 - x0) * (y1 - y0):
+            self.plotItem.vb.setRange(xRange=(low[0], high[0]), yRange=(low[1], high[1]), padding=0.15)
 
     def set_marker(self, z1: float, z2: float) -> None:
         """Move the marker without emitting ``marker_moved``."""
@@ -84,10 +173,30 @@ class LatentPlane(pg.PlotWidget):
         """Dotted square: the part of the plane that the manifold view decodes."""
         self.grid_box.setData([low, high, high, low, low], [low, low, high, high, low])
 
+    # The marker's drag is handled here, not by pyqtgraph's scene, which hit-tests every
+    # item and sends hover events at each mouse move: that halves the drag's latency.
+    def mousePressEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        marker = QPointF(self.mapFromScene(self.plotItem.vb.mapViewToScene(self.marker.pos())))
+        if ev.button() == Qt.MouseButton.LeftButton and (marker - ev.position()).manhattanLength() <= MARKER_GRAB_PX:
+            self._dragging = True
+            ev.accept()
+            return
+        super().mousePressEvent(ev)
+
+    def mouseMoveEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        if self._dragging:
+            self.marker.setPos(self.plotItem.vb.mapSceneToView(self.mapToScene(ev.position().toPoint())))
+            ev.accept()
+            return
+        super().mouseMoveEvent(ev)
+
+    def mouseReleaseEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        if self._dragging and ev.button() == Qt.MouseButton.LeftButton:
+            self._dragging = False
+            ev.accept()
+            return
+        super().mouseReleaseEvent(ev)
+
     def _on_marker_moved(self) -> None:
         if not self._quiet:
             self.marker_moved.emit(*self.marker_pos())
-
-    def _on_scatter_clicked(self, _item: pg.ScatterPlotItem, points: list, _event: object) -> None:
-        if len(points):
-            self.point_clicked.emit(int(points[0].data()))
