@@ -158,10 +158,6 @@ class ChildProcess:
         self._data_in.close()
         self._control_out.close()
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid
-
 
 def guarded(source: Iterator[Any], should_stop: Callable[[], bool]) -> Generator[Any, None, Any]:
     """Run ``source`` to its end or until ``should_stop()``; any failure becomes a ``JobError``.

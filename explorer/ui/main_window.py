@@ -154,6 +154,8 @@ class MainWindow(QMainWindow):
 
     def _on_paused_changed(self, paused: bool) -> None:
         self.pause_button.setText("Resume" if paused else "Pause")
+        if paused:
+            self.job_label.setText(f"{self.runner.label}: paused")
 
     def _on_pause_clicked(self) -> None:
         if self.runner.paused:

@@ -32,6 +32,7 @@ class Runner(QObject):
         self._child: ChildProcess | None = None
         self._stop = threading.Event()
         self._paused = False
+        self._succeeded = False
         self._on_yield: Callable[[Any], None] | None = None
         self._on_done: Callable[[Any], None] | None = None
         self._on_end: Callable[[bool], None] | None = None
@@ -45,10 +46,6 @@ class Runner(QObject):
     @property
     def paused(self) -> bool:
         return self._paused
-
-    @property
-    def child_pid(self) -> int | None:
-        return self._child.pid if self._child else None
 
     def start(
         self,
