@@ -68,3 +68,19 @@ def test_screenshot_command_renders_the_window(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 20000
+
+
+def test_the_status_bar_drives_pause_and_stop(window, qtbot, tiny_vae_checkpoint):
+    panel = window.panels["vae"]
+    panel.load_checkpoint(tiny_vae_checkpoint)
+    assert not window.pause_button.isEnabled()
+    panel.start_training(VAEConfig(epochs=50, hidden=32, train_limit=1024))
+    qtbot.waitUntil(lambda: panel.curves["neg_elbo"].points("train") >= 1, timeout=60000)
+    window.pause_button.click()
+    assert window.runner.paused and window.pause_button.text() == "Resume"
+    assert window.job_label.text().endswith("(paused)")
+    window.pause_button.click()
+    assert not window.runner.paused and not window.job_label.text().endswith("(paused)")
+    window.stop_button.click()
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=20000)
+    assert not window.stop_button.isEnabled() and window.job_label.text().endswith("stopped")

@@ -154,8 +154,7 @@ class MainWindow(QMainWindow):
 
     def _on_paused_changed(self, paused: bool) -> None:
         self.pause_button.setText("Resume" if paused else "Pause")
-        if paused:
-            self.job_label.setText(f"{self.runner.label}: paused")
+        self.job_label.setText(self.job_label.text().removesuffix(" (paused)") + (" (paused)" if paused else ""))
 
     def _on_pause_clicked(self) -> None:
         if self.runner.paused:
@@ -165,7 +164,7 @@ class MainWindow(QMainWindow):
 
     def _on_progress(self, fraction: float, text: str) -> None:
         self.progress.setValue(round(fraction * 1000))
-        self.job_label.setText(text)
+        self.job_label.setText(text + (" (paused)" if self.runner.paused else ""))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         """Stop any job and wait for its thread and process before the window goes."""
