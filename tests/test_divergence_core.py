@@ -1,8 +1,6 @@
 """The maths of explorer.core.divergence: the seed's numbers, closed forms, bounds and bad input."""
 
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -197,12 +195,3 @@ def test_fit_refuses_unknown_direction():
     with pytest.raises(DistributionError, match="forward"):
         next(fit_gaussian(TWO_BUMPS, "sideways"))
 
-
-def test_core_imports_no_qt():
-    code = (
-        "import sys, explorer.core.divergence; "
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'superqt', 'PyQt5', 'PyQt6')]; "
-        "print(bad); sys.exit(1 if bad else 0)"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr

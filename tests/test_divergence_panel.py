@@ -3,7 +3,6 @@
 import math
 
 import numpy as np
-import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, Qt
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core import vae
+from explorer.core import diffusion, vae
 from explorer.core.checkpoints import Checkpoint, load_checkpoint
 from explorer.core.paths import CHECKPOINTS
 
@@ -37,4 +37,7 @@ class ModelFamily:
 
 FAMILIES: dict[str, ModelFamily] = {
     "vae": ModelFamily("vae", vae.VAEConfig, vae.train_vae, vae.vae_from_checkpoint, vae.sample_images),
+    "ddpm": ModelFamily(
+        "ddpm", diffusion.DDPMConfig, diffusion.train_ddpm, diffusion.ddpm_from_checkpoint, diffusion.sample_images
+    ),
 }

@@ -25,8 +25,8 @@ from torch.nn import functional as F
 
 from explorer.core.checkpoints import Checkpoint, config_from_dict, load_weights
 from explorer.core.data import dataset_fingerprint, load_mnist
-from explorer.core.devices import describe, pick_device
-from explorer.core.errors import TrainingError
+from explorer.core.devices import pick_device
+from explorer.core.training import check_finite, training_images, training_record
 
 PIXELS = 28 * 28
 
@@ -147,9 +147,7 @@ def train_vae(
     started = time.time()
     dev = pick_device(device)
     torch.manual_seed(cfg.seed)
-    train_images = load_mnist("train").images
-    if cfg.train_limit:
-        train_images = train_images[: cfg.train_limit]
+    train_images = training_images(cfg.train_limit)
     x_train = torch.tensor(train_images.reshape(-1, PIXELS), dtype=torch.float32, device=dev) / 255.0
     test_images = load_mnist("test").images
     x_test = binarized(test_images, seed=0).to(dev)
@@ -185,11 +183,7 @@ def train_vae(
             if not (epoch_end or now - last_yield >= yield_every_s):
                 continue
             recon, kl_mean = (sums / count).tolist()
-            if not (math.isfinite(recon) and math.isfinite(kl_mean)):
-                raise TrainingError(
-                    f"The loss became NaN or infinite at step {step} (learning rate {cfg.lr:g}). "
-                    "Training stopped; lower the learning rate and try again."
-                )
+            check_finite(recon + kl_mean, step, cfg.lr)
             sums.zero_()
             count = 0
             test = latents = state = None
@@ -222,12 +216,7 @@ def train_vae(
         "dataset": dataset_fingerprint(),
         "metrics": {f"test_{k}": v for k, v in test_metrics.items()} | {f"train_{k}": v for k, v in train_metrics.items()},
         "history": history,
-        "training": {
-            "device": describe(dev),
-            "seconds": round(time.time() - started, 1),
-            "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "torch": torch.__version__,
-        },
+        "training": training_record(dev, started),
     }
     return Checkpoint(kind="vae", config=asdict(cfg), state=model.state_dict(), info=info)
 

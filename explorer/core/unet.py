@@ -1,0 +1,99 @@
+"""A small U-Net that predicts the noise eps_theta(x_t, t) of a 28x28 image (Ho et al. 2020, Appendix B).
+
+Three resolutions 28 -> 14 -> 7 with channels (c, 2c, 2c), residual blocks with
+GroupNorm + SiLU, and a sinusoidal embedding of t (Vaswani et al. 2017, section 3.5)
+added inside every block. Skip connections concatenate the down path into the up path.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+CHANNEL_MULTS = (1, 2, 2)  # channels at 28x28, 14x14 and 7x7, in units of base_channels
+
+
+def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
+    """Transformer sinusoids of the (B,) integer timesteps: (B, dim) = [sin(t w_i), cos(t w_i)], w_i = 10000^(-i/half)."""
+    half = dim // 2
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, device=t.device, dtype=torch.float32) / half)  # (half,)
+    args = t.float()[:, None] * freqs[None, :]  # (B, half)
+    return torch.cat([torch.sin(args), torch.cos(args)], dim=1)  # (B, dim)
+
+
+def group_norm(channels: int) -> nn.GroupNorm:
+    """GroupNorm with 8 groups (channels must be a multiple of 8)."""
+    return nn.GroupNorm(8, channels)
+
+
+class ResBlock(nn.Module):
+    """GroupNorm-SiLU-conv twice, with the time embedding added between, plus a residual path."""
+
+    def __init__(self, c_in: int, c_out: int, t_dim: int) -> None:
+        super().__init__()
+        self.norm1 = group_norm(c_in)
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, padding=1)
+        self.to_t = nn.Linear(t_dim, c_out)
+        self.norm2 = group_norm(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1)
+        self.skip = nn.Conv2d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
+
+    def forward(self, x: torch.Tensor, t_emb: torch.Tensor) -> torch.Tensor:
+        h = self.conv1(F.silu(self.norm1(x)))  # (B, c_out, H, W)
+        h = h + self.to_t(F.silu(t_emb))[:, :, None, None]  # time added per channel
+        h = self.conv2(F.silu(self.norm2(h)))
+        return h + self.skip(x)
+
+
+class UNet(nn.Module):
+    """eps_theta: (B, 1, 28, 28) noisy images and (B,) timesteps -> (B, 1, 28, 28) predicted noise."""
+
+    def __init__(self, base_channels: int = 32, depth: int = 2) -> None:
+        super().__init__()
+        self.base_channels = base_channels
+        t_dim = 4 * base_channels
+        self.time_mlp = nn.Sequential(nn.Linear(base_channels, t_dim), nn.SiLU(), nn.Linear(t_dim, t_dim))
+        widths = [base_channels * m for m in CHANNEL_MULTS]
+        self.conv_in = nn.Conv2d(1, base_channels, 3, padding=1)
+        self.down = nn.ModuleList()
+        self.downsample = nn.ModuleList()
+        c = base_channels
+        for level, width in enumerate(widths):
+            self.down.append(nn.ModuleList([ResBlock(c if i == 0 else width, width, t_dim) for i in range(depth)]))
+            c = width
+            if level < len(widths) - 1:
+                self.downsample.append(nn.Conv2d(c, c, 3, stride=2, padding=1))
+        self.mid = nn.ModuleList([ResBlock(c, c, t_dim) for _ in range(2)])
+        self.up = nn.ModuleList()
+        self.upsample = nn.ModuleList()
+        for level, width in reversed(list(enumerate(widths))):
+            self.up.append(nn.ModuleList([ResBlock((c + width) if i == 0 else width, width, t_dim) for i in range(depth)]))
+            c = width
+            if level > 0:
+                self.upsample.append(nn.Conv2d(c, widths[level - 1], 3, padding=1))
+                c = widths[level - 1]
+        self.norm_out = group_norm(c)
+        self.conv_out = nn.Conv2d(c, 1, 3, padding=1)
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        t_emb = self.time_mlp(timestep_embedding(t, self.base_channels))  # (B, 4c)
+        h = self.conv_in(x)  # (B, c, 28, 28)
+        skips = []
+        for level, blocks in enumerate(self.down):
+            for block in blocks:
+                h = block(h, t_emb)
+            skips.append(h)  # (B, c_level, 28 / 2^level, 28 / 2^level)
+            if level < len(self.downsample):
+                h = self.downsample[level](h)
+        for block in self.mid:
+            h = block(h, t_emb)  # (B, 2c, 7, 7)
+        for level, blocks in enumerate(self.up):
+            h = torch.cat([h, skips.pop()], dim=1)
+            for block in blocks:
+                h = block(h, t_emb)
+            if level < len(self.upsample):
+                h = self.upsample[level](F.interpolate(h, scale_factor=2.0, mode="nearest"))
+        return self.conv_out(F.silu(self.norm_out(h)))  # (B, 1, 28, 28)

@@ -1,0 +1,261 @@
+"""DDPM/DDIM maths against closed forms, the U-Net's shapes, and the loops on tiny configs."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from explorer.core.checkpoints import load_checkpoint, save_checkpoint
+from explorer.core.data import load_mnist
+from explorer.core.diffusion import (
+    DDPMConfig,
+    build_ddpm,
+    ddim_step,
+    ddim_timesteps,
+    ddpm_from_checkpoint,
+    ddpm_step,
+    epsilon_loss,
+    make_schedule,
+    q_sample,
+    run_to_end,
+    sample_chain,
+    sample_images,
+    to_model_range,
+    train_ddpm,
+)
+from explorer.core.errors import TrainingError
+from explorer.core.unet import UNet, timestep_embedding
+
+TINY = dict(timesteps=20, base_channels=8, depth=1)
+LINEAR = make_schedule("linear", 1000)
+
+
+def clean_images(n: int = 4, seed: int = 0) -> torch.Tensor:
+    """(n, 1, 28, 28) images inside [-0.9, 0.9], so clipping x0_pred never bites."""
+    return torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(seed)) * 1.8 - 0.9
+
+
+def noise_like(x: torch.Tensor, seed: int = 1) -> torch.Tensor:
+    return torch.randn(x.shape, generator=torch.Generator().manual_seed(seed))
+
+
+def test_linear_schedule_runs_from_1e4_to_002():
+    assert LINEAR.T == 1000
+    assert LINEAR.betas[0].item() == pytest.approx(1e-4, rel=1e-6)
+    assert LINEAR.betas[-1].item() == pytest.approx(0.02, rel=1e-6)
+    assert LINEAR.betas[1].item() - LINEAR.betas[0].item() == pytest.approx((0.02 - 1e-4) / 999, rel=1e-4)
+
+
+def test_alphas_cumprod_is_the_cumulative_product():
+    betas = LINEAR.betas.double()
+    abar = torch.cumprod(1 - betas, dim=0)
+    assert torch.allclose(LINEAR.alphas_cumprod.double(), abar, rtol=1e-5, atol=0)
+    assert torch.allclose(LINEAR.alphas_cumprod_prev[1:], LINEAR.alphas_cumprod[:-1])
+    assert LINEAR.alphas_cumprod_prev[0].item() == 1.0
+    assert torch.allclose(LINEAR.sqrt_alphas_cumprod.double() ** 2, abar, rtol=1e-5)
+    assert torch.allclose(LINEAR.sqrt_one_minus_alphas_cumprod.double() ** 2, 1 - abar, rtol=1e-5)
+
+
+@pytest.mark.parametrize("t", [0, 1, 10, 500, 999])
+def test_posterior_variance_and_mean_coefficients_by_hand(t):
+    beta = [1e-4 + (0.02 - 1e-4) * s / 999 for s in range(t + 1)]
+    abar = math.prod(1 - b for b in beta)
+    abar_prev = abar / (1 - beta[t])
+    expected_var = beta[t] * (1 - abar_prev) / (1 - abar)
+    assert LINEAR.posterior_variance[t].item() == pytest.approx(expected_var, rel=1e-5, abs=1e-12)
+    assert LINEAR.posterior_mean_coef1[t].item() == pytest.approx(beta[t] * math.sqrt(abar_prev) / (1 - abar), rel=1e-5)
+    assert LINEAR.posterior_mean_coef2[t].item() == pytest.approx(
+        (1 - abar_prev) * math.sqrt(1 - beta[t]) / (1 - abar), rel=1e-5, abs=1e-12
+    )
+
+
+def test_posterior_at_t0_is_x0_itself():
+    assert LINEAR.posterior_variance[0].item() == 0.0
+    assert LINEAR.posterior_mean_coef1[0].item() == pytest.approx(1.0, rel=1e-6)
+    assert LINEAR.posterior_mean_coef2[0].item() == 0.0
+
+
+def test_cosine_schedule_matches_its_closed_form_and_decreases():
+    T, s = 1000, 0.008
+    cosine = make_schedule("cosine", T)
+
+    def f(u: int) -> float:
+        return math.cos((u / T + s) / (1 + s) * math.pi / 2) ** 2
+
+    for t in [0, 1, 100, 500, 900, 998]:  # code's t is the paper's t + 1; the last beta is clipped
+        assert cosine.alphas_cumprod[t].item() == pytest.approx(f(t + 1) / f(0), rel=1e-5, abs=1e-9)
+    abar = cosine.alphas_cumprod
+    assert torch.all(abar[1:] < abar[:-1])
+    assert cosine.betas.max().item() == pytest.approx(0.999, rel=1e-6)
+    assert cosine.betas[-1].item() == pytest.approx(0.999, rel=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["linear", "cosine"])
+def test_snr_is_abar_over_one_minus_abar_and_decreases(kind):
+    sched = make_schedule(kind, 1000)
+    snr = sched.snr(torch.arange(999))
+    assert torch.all(snr[1:] < snr[:-1])
+    abar = sched.alphas_cumprod[300].item()
+    assert sched.snr(300).item() == pytest.approx(abar / (1 - abar), rel=1e-6)
+
+
+def test_unknown_schedule_is_refused():
+    with pytest.raises(ValueError, match="cosine"):
+        make_schedule("quadratic")
+
+
+def test_q_sample_is_eq4_exactly():
+    x0, t = clean_images(), torch.tensor([0, 10, 500, 999])
+    eps = noise_like(x0)
+    x_t = q_sample(LINEAR, x0, t, eps)
+    abar = torch.cumprod(1 - LINEAR.betas.double(), dim=0)  # float64: 1 - abar_0 would cancel in float32
+    for i, ti in enumerate(t.tolist()):
+        expected = abar[ti].sqrt() * x0[i].double() + (1 - abar[ti]).sqrt() * eps[i].double()
+        assert torch.allclose(x_t[i].double(), expected, atol=1e-6)
+
+
+def test_q_sample_has_the_forward_marginal_statistics():
+    n, t = 4000, 300
+    x0 = clean_images(1).expand(n, -1, -1, -1)
+    x_t = q_sample(LINEAR, x0, torch.full((n,), t), noise_like(x0))
+    abar = LINEAR.alphas_cumprod[t].item()
+    tol = 4 / math.sqrt(n)
+    assert torch.allclose(x_t.mean(0), math.sqrt(abar) * x0[0], atol=4 * tol)  # per pixel, (1, 28, 28)
+    assert (x_t.mean(0) - math.sqrt(abar) * x0[0]).abs().mean().item() < tol
+    assert x_t.std(0).mean().item() == pytest.approx(math.sqrt(1 - abar), abs=tol)
+
+
+def test_ddpm_step_with_the_true_noise_recovers_x0_and_the_posterior():
+    x0, t = clean_images(), 500
+    eps = noise_like(x0)
+    x_t = q_sample(LINEAR, x0, torch.full((4,), t), eps)
+    x_prev, x0_pred = ddpm_step(LINEAR, eps, t, x_t, torch.Generator().manual_seed(7))
+    assert torch.allclose(x0_pred, x0, atol=1e-5)
+    mean = LINEAR.posterior_mean_coef1[t] * x0 + LINEAR.posterior_mean_coef2[t] * x_t  # eq. 7
+    z = torch.randn(x_t.shape, generator=torch.Generator().manual_seed(7))
+    assert torch.allclose(x_prev, mean + LINEAR.posterior_variance[t].sqrt() * z, atol=1e-5)
+
+
+def test_ddpm_step_adds_noise_except_at_t0():
+    x_t, eps = clean_images(), noise_like(clean_images())
+    g1, g2 = torch.Generator().manual_seed(1), torch.Generator().manual_seed(2)
+    at0 = [ddpm_step(LINEAR, eps, 0, x_t, g)[0] for g in (g1, g2)]
+    assert torch.equal(at0[0], at0[1])
+    assert torch.allclose(at0[0], ddpm_step(LINEAR, eps, 0, x_t)[1], atol=1e-6)  # x_{-1} = x0_pred
+    at5 = [ddpm_step(LINEAR, eps, 5, x_t, g)[0] for g in (g1, g2)]
+    assert not torch.allclose(at5[0], at5[1])
+
+
+def test_ddim_with_eta0_is_deterministic_and_moves_along_the_forward_marginal():
+    x0, t, t_prev = clean_images(), 700, 300
+    eps = noise_like(x0)
+    x_t = q_sample(LINEAR, x0, torch.full((4,), t), eps)
+    a = ddim_step(LINEAR, eps, t, t_prev, x_t, 0.0, torch.Generator().manual_seed(1))
+    b = ddim_step(LINEAR, eps, t, t_prev, x_t, 0.0, torch.Generator().manual_seed(2))
+    assert torch.equal(a[0], b[0])
+    assert torch.allclose(a[0], q_sample(LINEAR, x0, torch.full((4,), t_prev), eps), atol=1e-5)
+    assert torch.allclose(a[1], x0, atol=1e-5)
+    last, _ = ddim_step(LINEAR, eps, t, -1, x_t, 0.0)
+    assert torch.allclose(last, x0, atol=1e-5)
+
+
+def test_ddim_with_eta1_on_consecutive_steps_is_the_ddpm_step():
+    x0, t = clean_images(), 400
+    eps = noise_like(x0)
+    x_t = q_sample(LINEAR, x0, torch.full((4,), t), eps)
+    ddim, _ = ddim_step(LINEAR, eps, t, t - 1, x_t, 1.0, torch.Generator().manual_seed(3))
+    ddpm, _ = ddpm_step(LINEAR, eps, t, x_t, torch.Generator().manual_seed(3))
+    assert torch.allclose(ddim, ddpm, atol=1e-4)
+
+
+def test_ddim_timesteps_are_evenly_spaced_and_descending():
+    ts = ddim_timesteps(1000, 50)
+    assert len(ts) == 50 and ts[0] == 999 and ts[-1] == 0
+    gaps = np.diff(ts)
+    assert np.all(gaps < 0) and set(gaps.tolist()) <= {-20, -21}
+    assert ddim_timesteps(20, 20) == list(range(19, -1, -1))
+    with pytest.raises(ValueError, match="steps"):
+        ddim_timesteps(20, 21)
+
+
+def test_timestep_embedding_is_the_transformer_sinusoid():
+    emb = timestep_embedding(torch.tensor([0, 3]), 8)
+    assert emb.shape == (2, 8)
+    assert torch.equal(emb[0], torch.tensor([0.0] * 4 + [1.0] * 4))
+    freqs = [10000 ** (-i / 4) for i in range(4)]
+    assert emb[1].tolist() == pytest.approx([math.sin(3 * w) for w in freqs] + [math.cos(3 * w) for w in freqs], abs=1e-6)
+
+
+def test_unet_keeps_the_shape_and_listens_to_the_time():
+    torch.manual_seed(0)
+    default = UNet()
+    count = sum(p.numel() for p in default.parameters())
+    assert 500_000 <= count <= 3_000_000
+    net = UNet(base_channels=8, depth=1)
+    x = torch.randn(3, 1, 28, 28)
+    with torch.no_grad():
+        out = net(x, torch.tensor([0, 0, 0]))
+        later = net(x, torch.tensor([15, 15, 15]))
+    assert out.shape == (3, 1, 28, 28)
+    assert (out - later).abs().mean().item() > 1e-3
+
+
+REFERENCE = {"ddpm": (0.49113, 0.37503), "ddim": (0.48556, 0.36663)}  # (mean, std) recorded once, torch 2.14 CPU
+
+
+def _tiny_model(seed: int = 0):
+    torch.manual_seed(seed)
+    return build_ddpm(DDPMConfig(**TINY)).eval()
+
+
+def test_seeded_sampling_chains_are_reproducible_and_match_the_reference():
+    model = _tiny_model()
+    ddpm_frames = list(sample_chain(model, model.schedule, 4, "ddpm", seed=3))
+    ddim_chain = sample_chain(model, model.schedule, 4, "ddim", steps=10, seed=3)
+    ddim_frames = [next(ddim_chain) for _ in range(10)]
+    assert len(ddpm_frames) == 20 and [f.t for f in ddim_frames] == ddim_timesteps(20, 10)
+    assert np.array_equal(ddpm_frames[0].x_t, ddim_frames[0].x_t)  # the same x_T for both samplers
+    first = ddim_frames[0]
+    assert first.x_t.shape == first.eps.shape == first.x0_pred.shape == (4, 28, 28)
+    assert first.x_t.dtype == np.float32 and first.alpha_bar == pytest.approx(model.schedule.alphas_cumprod[19].item())
+    assert ddim_frames[-1].progress == 1.0 and "t 0" in ddim_frames[-1].summary()
+    ddpm = model.sample(4, seed=3, sampler="ddpm")
+    assert np.array_equal(ddpm, model.sample(4, seed=3, sampler="ddpm"))
+    ddim = run_to_end(sample_chain(model, model.schedule, 4, "ddim", steps=10, seed=3))
+    assert np.array_equal(ddim, model.sample(4, seed=3, steps=10))
+    assert ddpm.shape == (4, 28, 28) and ddpm.dtype == np.float32 and 0 <= ddpm.min() and ddpm.max() <= 1
+    assert float(ddpm.mean()) == pytest.approx(REFERENCE["ddpm"][0], abs=1e-4)
+    assert float(ddpm.std()) == pytest.approx(REFERENCE["ddpm"][1], abs=1e-4)
+    assert float(ddim.mean()) == pytest.approx(REFERENCE["ddim"][0], abs=1e-4)
+    assert float(ddim.std()) == pytest.approx(REFERENCE["ddim"][1], abs=1e-4)
+
+
+def test_training_lowers_the_loss_and_round_trips_through_a_checkpoint(tmp_path):
+    cfg = DDPMConfig(**TINY, steps=12, batch_size=32, lr=3e-3, train_limit=256)
+    training = train_ddpm(cfg, device="cpu", yield_every_s=0.0, samples_every_s=1e9)
+    snaps = list(itertools.islice(training, 12))  # yield_every_s=0: one snapshot a step
+    ckpt = run_to_end(training)
+    assert [s.step for s in snaps] == list(range(1, 13)) and snaps[-1].progress == 1.0
+    assert [s.samples is not None for s in snaps] == [False] * 11 + [True]
+    assert snaps[-1].samples.shape == (16, 28, 28)
+    fixed = to_model_range(load_mnist("train").images[:64])
+
+    def fixed_loss(model) -> float:
+        with torch.no_grad():
+            return epsilon_loss(model, model.schedule, fixed, torch.Generator().manual_seed(0)).item()
+
+    trained, cfg_back = ddpm_from_checkpoint(load_checkpoint(save_checkpoint(tmp_path / "d.safetensors", ckpt), "ddpm"))
+    assert cfg_back == cfg and ckpt.kind == "ddpm" and ckpt.info["steps"] == 12
+    assert fixed_loss(trained) < 0.8 * fixed_loss(_tiny_model(cfg.seed))
+    assert ckpt.info["metrics"]["final_loss"] == pytest.approx((snaps[-2].loss + snaps[-1].loss) / 2, rel=1e-6)
+    assert sample_images(trained, 2, seed=1).shape == (2, 28, 28)
+
+
+def test_a_diverging_loss_stops_training_with_a_message():
+    training = train_ddpm(DDPMConfig(**TINY, lr=1e6, train_limit=256, batch_size=32), device="cpu", yield_every_s=0.0)
+    with pytest.raises(TrainingError, match="NaN or infinite"):
+        for _ in training:
+            pass
+
