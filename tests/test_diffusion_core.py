@@ -192,7 +192,7 @@ def test_unet_keeps_the_shape_and_listens_to_the_time():
     torch.manual_seed(0)
     default = UNet()
     count = sum(p.numel() for p in default.parameters())
-    assert 500_000 <= count <= 3_000_000
+    assert 300_000 <= count <= 3_000_000
     net = UNet(base_channels=8, depth=1)
     x = torch.randn(3, 1, 28, 28)
     with torch.no_grad():
@@ -202,7 +202,7 @@ def test_unet_keeps_the_shape_and_listens_to_the_time():
     assert (out - later).abs().mean().item() > 1e-3
 
 
-REFERENCE = {"ddpm": (0.49113, 0.37503), "ddim": (0.48556, 0.36663)}  # (mean, std) recorded once, torch 2.14 CPU
+REFERENCE = {"ddpm": (0.50175, 0.37085), "ddim": (0.49144, 0.36735)}  # (mean, std) recorded once, torch 2.14 CPU
 
 
 def _tiny_model(seed: int = 0):
@@ -232,13 +232,36 @@ def test_seeded_sampling_chains_are_reproducible_and_match_the_reference():
     assert float(ddim.std()) == pytest.approx(REFERENCE["ddim"][1], abs=1e-4)
 
 
+class PointMassOracle(torch.nn.Module):
+    """The exact noise predictor when all data is one image x0*: eps = (x_t - sqrt(abar_t) x0*) / sqrt(1 - abar_t)."""
+
+    def __init__(self, schedule, x0: torch.Tensor) -> None:
+        super().__init__()
+        self.schedule, self.x0 = schedule, x0
+        self.anchor = torch.nn.Parameter(torch.zeros(()))  # sample_chain reads the device from a parameter
+
+    def forward(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        abar = self.schedule.alphas_cumprod[t][:, None, None, None]
+        return (x_t - abar.sqrt() * self.x0) / (1 - abar).sqrt()
+
+
+@pytest.mark.parametrize("sampler", ["ddpm", "ddim"])
+def test_full_sampling_loop_with_the_exact_noise_lands_on_the_data(sampler):
+    """With the true eps of a one-image data set, both full loops (1000 DDPM steps; DDIM-50) must end on that image."""
+    schedule = make_schedule("linear", 1000)
+    x0 = torch.linspace(-0.9, 0.9, 28 * 28).reshape(1, 1, 28, 28)
+    images = run_to_end(sample_chain(PointMassOracle(schedule, x0), schedule, 3, sampler, steps=50, seed=1))
+    assert np.allclose(images, ((x0[0, 0] + 1) / 2).numpy(), atol=1e-4)
+
+
 def test_training_lowers_the_loss_and_round_trips_through_a_checkpoint(tmp_path):
-    cfg = DDPMConfig(**TINY, steps=12, batch_size=32, lr=3e-3, train_limit=256)
+    steps = 30
+    cfg = DDPMConfig(**TINY, steps=steps, batch_size=32, lr=3e-3, train_limit=256, ema=0.0)  # raw weights
     training = train_ddpm(cfg, device="cpu", yield_every_s=0.0, samples_every_s=1e9)
-    snaps = list(itertools.islice(training, 12))  # yield_every_s=0: one snapshot a step
+    snaps = list(itertools.islice(training, steps))  # yield_every_s=0: one snapshot a step
     ckpt = run_to_end(training)
-    assert [s.step for s in snaps] == list(range(1, 13)) and snaps[-1].progress == 1.0
-    assert [s.samples is not None for s in snaps] == [False] * 11 + [True]
+    assert [s.step for s in snaps] == list(range(1, steps + 1)) and snaps[-1].progress == 1.0
+    assert [s.samples is not None for s in snaps] == [False] * (steps - 1) + [True]
     assert snaps[-1].samples.shape == (16, 28, 28)
     fixed = to_model_range(load_mnist("train").images[:64])
 
@@ -247,9 +270,9 @@ def test_training_lowers_the_loss_and_round_trips_through_a_checkpoint(tmp_path)
             return epsilon_loss(model, model.schedule, fixed, torch.Generator().manual_seed(0)).item()
 
     trained, cfg_back = ddpm_from_checkpoint(load_checkpoint(save_checkpoint(tmp_path / "d.safetensors", ckpt), "ddpm"))
-    assert cfg_back == cfg and ckpt.kind == "ddpm" and ckpt.info["steps"] == 12
+    assert cfg_back == cfg and ckpt.kind == "ddpm" and ckpt.info["steps"] == steps
     assert fixed_loss(trained) < 0.8 * fixed_loss(_tiny_model(cfg.seed))
-    assert ckpt.info["metrics"]["final_loss"] == pytest.approx((snaps[-2].loss + snaps[-1].loss) / 2, rel=1e-6)
+    assert ckpt.info["metrics"]["final_loss"] == pytest.approx(np.mean([s.loss for s in snaps[-3:]]), rel=1e-6)
     assert sample_images(trained, 2, seed=1).shape == (2, 28, 28)
 
 

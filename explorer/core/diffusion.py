@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from explorer.core.checkpoints import Checkpoint, config_from_dict, load_weights
 from explorer.core.data import dataset_fingerprint
@@ -279,11 +280,12 @@ class DDPMConfig:
 
     schedule: str = "linear"  # 'linear' or 'cosine'
     timesteps: int = 1000  # T
-    base_channels: int = 32  # U-Net channels at 28x28 (then 2x, 2x at 14x14 and 7x7); a multiple of 8
-    depth: int = 2  # residual blocks per resolution
+    base_channels: int = 32  # U-Net channels at 14x14 (2x at 7x7); a multiple of 8
+    depth: int = 1  # residual blocks per resolution
     steps: int = 20000
     batch_size: int = 128
     lr: float = 2e-4
+    ema: float = 0.999  # decay of the weight average that is sampled from and saved (0: none)
     seed: int = 0
     train_limit: int = 0  # use only the first N training images (0: all 60,000)
 
@@ -345,6 +347,10 @@ def train_ddpm(
     x_train = to_model_range(training_images(cfg.train_limit)).to(dev)  # (N, 1, 28, 28)
     model = build_ddpm(cfg).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    # Ho et al. sample from an exponential moving average of the weights (Appendix B): far
+    # smoother samples than the last step's weights, above all after a short run.
+    averaged = AveragedModel(model.unet, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema)) if cfg.ema else None
+    ema_model = DDPM(averaged.module, model.schedule) if averaged else model
     g_cpu = torch.Generator().manual_seed(cfg.seed)
     g_dev = torch.Generator(device=dev).manual_seed(cfg.seed)
     loss_sum = torch.zeros((), device=dev)
@@ -359,6 +365,8 @@ def train_ddpm(
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # Ho et al. clip the gradient norm to 1 (Appendix B)
         opt.step()
+        if averaged:
+            averaged.update_parameters(model.unet)
         loss_sum += loss.detach()
         count += 1
         last = step == cfg.steps
@@ -374,9 +382,9 @@ def train_ddpm(
         count = 0
         samples = None
         if last or now - last_samples >= samples_every_s:
-            model.eval()
-            samples = model.sample(SAMPLE_GRID, seed=cfg.seed, steps=PREVIEW_STEPS)
-            model.train()
+            ema_model.eval()
+            samples = ema_model.sample(SAMPLE_GRID, seed=cfg.seed, steps=PREVIEW_STEPS)
+            ema_model.train()
             history.append({"step": step, "loss": mean})
             last_samples = now
         last_yield = now
@@ -388,7 +396,7 @@ def train_ddpm(
         "history": history,
         "training": training_record(dev, started),
     }
-    return Checkpoint(kind="ddpm", config=asdict(cfg), state=model.unet.state_dict(), info=info)
+    return Checkpoint(kind="ddpm", config=asdict(cfg), state=ema_model.unet.state_dict(), info=info)
 
 
 def ddpm_from_checkpoint(ckpt: Checkpoint) -> tuple[DDPM, DDPMConfig]:

@@ -1,8 +1,11 @@
 """A small U-Net that predicts the noise eps_theta(x_t, t) of a 28x28 image (Ho et al. 2020, Appendix B).
 
-Three resolutions 28 -> 14 -> 7 with channels (c, 2c, 2c), residual blocks with
-GroupNorm + SiLU, and a sinusoidal embedding of t (Vaswani et al. 2017, section 3.5)
-added inside every block. Skip connections concatenate the down path into the up path.
+The image is first folded into 2x2 patches (28x28x1 -> 14x14x4, as DiT and U-ViT patchify),
+then two resolutions 14 -> 7 with channels (c, 2c), residual blocks with GroupNorm + SiLU,
+and a sinusoidal embedding of t (Vaswani et al. 2017, section 3.5) added inside every
+block; skip connections concatenate the down path into the up path. Folding skips the
+28x28 level, which held most of the arithmetic: sampling 1000 steps on two CPU cores is
+several times faster than with a 28x28 first level, and MNIST strokes survive 2x2 patches.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-CHANNEL_MULTS = (1, 2, 2)  # channels at 28x28, 14x14 and 7x7, in units of base_channels
+PATCH = 2  # pixels per side folded into channels before the first convolution
+CHANNEL_MULTS = (1, 2)  # channels at 14x14 and 7x7, in units of base_channels
 
 
 def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
@@ -51,13 +55,13 @@ class ResBlock(nn.Module):
 class UNet(nn.Module):
     """eps_theta: (B, 1, 28, 28) noisy images and (B,) timesteps -> (B, 1, 28, 28) predicted noise."""
 
-    def __init__(self, base_channels: int = 32, depth: int = 2) -> None:
+    def __init__(self, base_channels: int = 32, depth: int = 1) -> None:
         super().__init__()
         self.base_channels = base_channels
         t_dim = 4 * base_channels
         self.time_mlp = nn.Sequential(nn.Linear(base_channels, t_dim), nn.SiLU(), nn.Linear(t_dim, t_dim))
         widths = [base_channels * m for m in CHANNEL_MULTS]
-        self.conv_in = nn.Conv2d(1, base_channels, 3, padding=1)
+        self.conv_in = nn.Conv2d(PATCH * PATCH, base_channels, 3, padding=1)
         self.down = nn.ModuleList()
         self.downsample = nn.ModuleList()
         c = base_channels
@@ -76,16 +80,16 @@ class UNet(nn.Module):
                 self.upsample.append(nn.Conv2d(c, widths[level - 1], 3, padding=1))
                 c = widths[level - 1]
         self.norm_out = group_norm(c)
-        self.conv_out = nn.Conv2d(c, 1, 3, padding=1)
+        self.conv_out = nn.Conv2d(c, PATCH * PATCH, 3, padding=1)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         t_emb = self.time_mlp(timestep_embedding(t, self.base_channels))  # (B, 4c)
-        h = self.conv_in(x)  # (B, c, 28, 28)
+        h = self.conv_in(F.pixel_unshuffle(x, PATCH))  # (B, c, 14, 14)
         skips = []
         for level, blocks in enumerate(self.down):
             for block in blocks:
                 h = block(h, t_emb)
-            skips.append(h)  # (B, c_level, 28 / 2^level, 28 / 2^level)
+            skips.append(h)  # (B, c_level, 14 / 2^level, 14 / 2^level)
             if level < len(self.downsample):
                 h = self.downsample[level](h)
         for block in self.mid:
@@ -96,4 +100,4 @@ class UNet(nn.Module):
                 h = block(h, t_emb)
             if level < len(self.upsample):
                 h = self.upsample[level](F.interpolate(h, scale_factor=2.0, mode="nearest"))
-        return self.conv_out(F.silu(self.norm_out(h)))  # (B, 1, 28, 28)
+        return F.pixel_shuffle(self.conv_out(F.silu(self.norm_out(h))), PATCH)  # (B, 1, 28, 28)
