@@ -1,4 +1,4 @@
-"""The command line: ``gen-explorer`` opens the window; ``train`` and ``sample`` run headless.
+"""The command line: ``gen-explorer`` opens the window; ``train``, ``sample`` and ``eval`` run headless.
 
 Training runs the very generators the GUI runs, with a tqdm progress bar in
 place of the panel's curves. Nothing here imports Qt, so training works on a
@@ -13,13 +13,14 @@ import io
 import math
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from explorer.core.errors import ExplorerError
 
-PANELS = ("vae", "divergences")
+PANELS = ("vae", "diffusion", "gan", "divergences", "evaluate")
 
 
 def _add_config_options(parser: argparse.ArgumentParser, config_cls: type) -> None:
@@ -28,6 +29,17 @@ def _add_config_options(parser: argparse.ArgumentParser, config_cls: type) -> No
         default = getattr(config_cls(), f.name)
         parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(default), default=default,
                             help=f"(default: {default})")
+
+
+def trainable() -> dict[str, tuple[type, Callable, Path]]:
+    """What ``train NAME`` trains: each model family and the classifier the metrics use,
+    as (config dataclass, training generator, default checkpoint)."""
+    from explorer.core.classifier import CLASSIFIER_CHECKPOINT, ClassifierConfig, train_classifier
+    from explorer.core.models import FAMILIES
+
+    table = {name: (f.config, f.train, f.default_checkpoint) for name, f in FAMILIES.items()}
+    table["classifier"] = (ClassifierConfig, train_classifier, CLASSIFIER_CHECKPOINT)
+    return table
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,10 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
     train = commands.add_parser("train", help="train a model from scratch and save its checkpoint")
     train_models = train.add_subparsers(dest="model", required=True)
-    for name, family in FAMILIES.items():
-        p = train_models.add_parser(name, help=f"train the {name.upper()}")
-        _add_config_options(p, family.config)
-        p.add_argument("--out", type=Path, default=family.default_checkpoint, help="checkpoint to write")
+    for name, (config_cls, _, default_checkpoint) in trainable().items():
+        p = train_models.add_parser(name, help=f"train the {name if name == 'classifier' else name.upper()}")
+        _add_config_options(p, config_cls)
+        p.add_argument("--out", type=Path, default=default_checkpoint, help="checkpoint to write")
         p.add_argument("--device", dest="train_device", default=None, help="cuda, mps or cpu")
     sample = commands.add_parser("sample", help="draw samples from a trained model")
     sample.add_argument("model", choices=sorted(FAMILIES))
@@ -51,6 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", type=Path, required=True, help="FILE.npy (float32 N×28×28 in [0, 1]) or FILE.png (grid)")
     sample.add_argument("--checkpoint", type=Path, default=None, help="checkpoint to load (default: the shipped one)")
     sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--sampler", choices=("ddpm", "ddim"), help="ddpm only: all T ancestral steps, or DDIM")
+    sample.add_argument("--steps", type=int, help="ddpm only: DDIM steps K (default 50)")
+    evaluate = commands.add_parser("eval", help="score models against the MNIST test set: FID, KID, IS, class histogram")
+    evaluate.add_argument("model", choices=[*FAMILIES, "all"], help="a model, or all that have a checkpoint")
+    evaluate.add_argument("-n", type=int, default=5000, help="samples per model, and real digits for the floor")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--device", dest="eval_device", default=None, help="where the classifier runs: cuda, mps or cpu")
     return parser
 
 
@@ -58,12 +77,11 @@ def run_training(args: argparse.Namespace, argv: list[str]) -> int:
     from tqdm import tqdm
 
     from explorer.core.checkpoints import save_checkpoint
-    from explorer.core.models import FAMILIES
 
-    family = FAMILIES[args.model]
-    cfg = family.config(**{f.name: getattr(args, f.name) for f in dataclasses.fields(family.config)})
+    config_cls, train, _ = trainable()[args.model]
+    cfg = config_cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(config_cls)})
     device = args.train_device or (None if args.device == "auto" else args.device)
-    training = family.train(cfg, device)
+    training = train(cfg, device)
     bar = tqdm(total=1, unit="step", dynamic_ncols=True)
     try:
         while True:
@@ -118,11 +136,49 @@ def run_sampling(args: argparse.Namespace) -> int:
     if args.n < 1:
         raise ExplorerError("-n must be at least 1.")
     check_image_suffix(args.out)
+    options = {k: v for k, v in (("sampler", args.sampler), ("steps", args.steps)) if v is not None}
+    if options and args.model != "ddpm":
+        raise ExplorerError("--sampler and --steps apply to ddpm only.")
+    if args.steps is not None and args.steps < 1:
+        raise ExplorerError("--steps must be at least 1.")
     family = FAMILIES[args.model]
     model, _, _ = family.load(args.checkpoint)
-    images = family.sample(model, args.n, args.seed)
+    images = family.sample(model, args.n, args.seed, **options)
     write_images(args.out, images)
     print(f"Wrote {len(images)} samples to {args.out}")
+    return 0
+
+
+def run_evaluation(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from explorer.core.evaluation import check_n, checkpoint_paths, evaluate_models, format_table, missing_message
+    from explorer.core.models import FAMILIES
+
+    check_n(args.n)
+    models = list(FAMILIES) if args.model == "all" else [args.model]
+    paths = checkpoint_paths(models)
+    absent = [m for m in models if not paths[m].is_file()]
+    if absent == models:
+        raise ExplorerError(" ".join(missing_message(m, paths[m]) for m in absent))
+    device = args.eval_device or (None if args.device == "auto" else args.device)
+    evaluation = evaluate_models(models, args.n, args.seed, device)
+    bar = tqdm(total=1000, dynamic_ncols=True, bar_format="{l_bar}{bar}| {elapsed}<{remaining}")
+    try:
+        while True:
+            progress = next(evaluation)
+            bar.n = round(1000 * progress.fraction)
+            bar.set_description_str(progress.stage, refresh=False)
+            bar.refresh()
+    except StopIteration as done:
+        result = done.value
+    except KeyboardInterrupt:
+        evaluation.close()
+        bar.close()
+        print("Stopped.", file=sys.stderr)
+        return 130
+    bar.close()
+    print(format_table(result))
     return 0
 
 
@@ -133,6 +189,8 @@ def main(argv: list[str]) -> int:
             return run_training(args, argv)
         if args.command == "sample":
             return run_sampling(args)
+        if args.command == "eval":
+            return run_evaluation(args)
     except ExplorerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -27,6 +27,30 @@ def _no_dangling_workers(request):
 
 
 @pytest.fixture
+def open_panel(qtbot):
+    """open_panel(PanelClass, before_show=None): the panel on its own Runner, shown at 1400x900;
+    ``before_show(panel)`` runs first. Every runner is shut down after the test."""
+    from explorer.ui.worker import Runner
+
+    runners = []
+
+    def open_(panel_cls, before_show=None, size=(1400, 900)):
+        runners.append(Runner())
+        widget = panel_cls(runners[-1], device="cpu")
+        if before_show:
+            before_show(widget)
+        qtbot.addWidget(widget)
+        widget.resize(*size)
+        widget.show()
+        qtbot.waitExposed(widget)
+        return widget
+
+    yield open_
+    for runner in runners:
+        runner.shutdown()
+
+
+@pytest.fixture
 def every_mouse_move():
     """Let pyqtgraph see every synthetic move: by default it drops moves closer than 10 ms apart."""
     import pyqtgraph as pg

@@ -8,6 +8,7 @@ from PIL import Image
 
 from explorer.cli import main
 from explorer.core.checkpoints import load_checkpoint
+from explorer.core.models import FAMILIES
 
 
 def test_train_then_sample_as_npy_and_png(tmp_path, capsys):
@@ -37,6 +38,21 @@ def test_the_diffusion_model_trains_and_samples_through_the_same_commands(tmp_pa
     assert main(["sample", "ddpm", "-n", "3", "--out", str(tmp_path / "d.npy"), "--checkpoint", str(ckpt)]) == 0
     samples = np.load(tmp_path / "d.npy")
     assert samples.shape == (3, 28, 28) and 0.0 <= samples.min() and samples.max() <= 1.0
+    for options in (["--sampler", "ddpm"], ["--sampler", "ddim", "--steps", "4"]):
+        out = tmp_path / f"{options[1]}.npy"
+        assert main(["sample", "ddpm", "-n", "2", "--seed", "5", "--out", str(out), "--checkpoint", str(ckpt), *options]) == 0
+        model, _, _ = FAMILIES["ddpm"].load(ckpt)
+        assert np.array_equal(np.load(out), model.sample(2, 5, options[1], int(options[-1]) if "--steps" in options else 50))
+    more = tmp_path / "more.safetensors"  # continuing a run starts from its weights and records it
+    assert main([*argv[:-4], "--out", str(more), "--init-from", str(ckpt), "--device", "cpu"]) == 0
+    assert load_checkpoint(more, kind="ddpm").info["continues"]["steps"] == 3
+
+
+def test_sampler_options_are_for_the_diffusion_model_only(tmp_path, capsys):
+    assert main(["sample", "vae", "--out", str(tmp_path / "s.npy"), "--sampler", "ddpm"]) == 2
+    assert "apply to ddpm only" in capsys.readouterr().err
+    assert main(["sample", "ddpm", "--out", str(tmp_path / "s.npy"), "--steps", "0"]) == 2
+    assert "at least 1" in capsys.readouterr().err
 
 
 def test_bad_requests_get_a_message_and_exit_code_2(tmp_path, capsys):

@@ -9,22 +9,13 @@ from PySide6.QtCore import QPoint, Qt
 
 from explorer.core.vae import VAEConfig
 from explorer.ui.panels.vae_panel import VAEPanel
-from explorer.ui.worker import Runner
 
 TINY = VAEConfig(epochs=2, hidden=32, train_limit=1024)
 
 
 @pytest.fixture
-def panel(qtbot, tiny_vae_checkpoint):
-    runner = Runner()
-    widget = VAEPanel(runner, device="cpu")
-    qtbot.addWidget(widget)
-    widget.load_checkpoint(tiny_vae_checkpoint)
-    widget.resize(1400, 900)
-    widget.show()
-    qtbot.waitExposed(widget)
-    yield widget
-    runner.shutdown()
+def panel(open_panel, tiny_vae_checkpoint):
+    return open_panel(VAEPanel, lambda widget: widget.load_checkpoint(tiny_vae_checkpoint))
 
 
 def marker_viewport_pos(panel) -> QPoint:

@@ -23,7 +23,7 @@ from torch import nn
 from torch.nn import functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from explorer.core.checkpoints import Checkpoint, config_from_dict, load_weights
+from explorer.core.checkpoints import Checkpoint, config_from_dict, load_checkpoint, load_weights
 from explorer.core.data import dataset_fingerprint
 from explorer.core.devices import pick_device
 from explorer.core.training import check_finite, training_images, training_record
@@ -286,6 +286,7 @@ class DDPMConfig:
     batch_size: int = 128
     lr: float = 2e-4
     ema: float = 0.999  # decay of the weight average that is sampled from and saved (0: none)
+    init_from: str = ""  # continue from this checkpoint's weights (same architecture); "" starts afresh
     seed: int = 0
     train_limit: int = 0  # use only the first N training images (0: all 60,000)
 
@@ -345,7 +346,11 @@ def train_ddpm(
     dev = pick_device(device)
     torch.manual_seed(cfg.seed)
     x_train = to_model_range(training_images(cfg.train_limit)).to(dev)  # (N, 1, 28, 28)
-    model = build_ddpm(cfg).to(dev)
+    model = build_ddpm(cfg)
+    earlier = load_checkpoint(cfg.init_from, kind="ddpm") if cfg.init_from else None
+    if earlier:
+        load_weights(model.unet, earlier)
+    model = model.to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     # Ho et al. sample from an exponential moving average of the weights (Appendix B): far
     # smoother samples than the last step's weights, above all after a short run.
@@ -396,6 +401,8 @@ def train_ddpm(
         "history": history,
         "training": training_record(dev, started),
     }
+    if earlier:  # the run this one continued, with its own record
+        info["continues"] = {k: earlier.info.get(k) for k in ("steps", "training", "continues")}
     return Checkpoint(kind="ddpm", config=asdict(cfg), state=ema_model.unet.state_dict(), info=info)
 
 
@@ -407,6 +414,6 @@ def ddpm_from_checkpoint(ckpt: Checkpoint) -> tuple[DDPM, DDPMConfig]:
     return model.eval(), cfg
 
 
-def sample_images(model: DDPM, n: int, seed: int = 0) -> np.ndarray:
-    """n digits by DDIM-50 from seeded noise: (n, 28, 28) float32 in [0, 1]."""
-    return model.sample(n, seed)
+def sample_images(model: DDPM, n: int, seed: int = 0, sampler: str = "ddim", steps: int = 50) -> np.ndarray:
+    """n digits from seeded noise, by DDIM with ``steps`` steps or DDPM's T steps: (n, 28, 28) float32 in [0, 1]."""
+    return model.sample(n, seed, sampler, steps)

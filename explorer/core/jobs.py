@@ -4,7 +4,8 @@ A ``Job`` names a generator function and its arguments. ``ChildProcess`` runs
 it in a separate, lower-priority process and streams its yields back through a
 pipe, so the GUI process never competes with training for the GIL (CUDA's
 start-up alone holds it for a quarter of a second). Pause and stop act at a
-yield, in the thread or in the child alike.
+yield, in the thread or in the child alike. Any other message is sent into the
+generator (``gen.send``), so a GUI can steer a running job (one step, a speed).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import pickle
+import queue
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +38,8 @@ def _context() -> mp.context.BaseContext:
     if "forkserver" not in mp.get_all_start_methods():
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["explorer.core.models"])
+    # torch.optim imports torch._dynamo when the first optimiser is built: seconds, paid once here.
+    ctx.set_forkserver_preload(["explorer.core.models", "torch._dynamo"])
     return ctx
 
 
@@ -56,7 +59,11 @@ def _send(conn: Any, kind: str, payload: Any) -> None:
 
 
 def _child_main(job: Job, data: Any, control: Any, nice: int, threads: int) -> None:
-    """Child process: step the generator, obey pause/stop between yields, send what it yields."""
+    """Child process: step the generator, obey pause/stop between yields, send what it yields.
+
+    Any other control message is sent into the generator, even while paused, and what it
+    yields in answer is sent back; a generator not yet started first yields its first item.
+    """
     import torch
 
     try:
@@ -65,7 +72,20 @@ def _child_main(job: Job, data: Any, control: Any, nice: int, threads: int) -> N
         pass
     torch.set_num_threads(threads)
     gen = job.run()
-    paused = False
+    paused = started = False
+
+    def advance(message: Any = None) -> bool:
+        """Step the generator, sending ``message`` in; pass on what it yields or returns; True once it has ended."""
+        nonlocal started
+        started = True
+        try:
+            item = gen.send(message)
+        except StopIteration as done:
+            _send(data, "done", done.value)
+            return True
+        _send(data, "yield", item)
+        return False
+
     try:
         while True:
             while paused or control.poll():
@@ -74,13 +94,12 @@ def _child_main(job: Job, data: Any, control: Any, nice: int, threads: int) -> N
                     gen.close()
                     _send(data, "stopped", None)
                     return
-                paused = command == "pause"
-            try:
-                item = next(gen)
-            except StopIteration as done:
-                _send(data, "done", done.value)
+                if command in ("pause", "resume"):
+                    paused = command == "pause"
+                elif (not started and advance()) or advance(command):
+                    return
+            if advance():
                 return
-            _send(data, "yield", item)
     except (EOFError, BrokenPipeError):
         gen.close()  # the parent has gone: stop quietly
     except BaseException as exc:  # every failure reaches the user as a message
@@ -103,20 +122,21 @@ class ChildProcess:
                                     daemon=True)
         self._ends = (data_out, control_in)
 
-    def _send(self, command: str) -> None:
+    def send(self, message: Any) -> None:
+        """Pass a picklable message to the child: 'pause', 'resume', 'stop', or one for the generator."""
         try:
-            self._control_out.send(command)
+            self._control_out.send(message)
         except (OSError, BrokenPipeError):
             pass  # the child has already ended
 
     def pause(self) -> None:
-        self._send("pause")
+        self.send("pause")
 
     def resume(self) -> None:
-        self._send("resume")
+        self.send("resume")
 
     def stop(self) -> None:
-        self._send("stop")
+        self.send("stop")
 
     def stream(self, idle_s: float = 0.1) -> Iterator[Any]:
         """Yield the job's items, and ``None`` after each ``idle_s`` without one; return its result.
@@ -159,17 +179,24 @@ class ChildProcess:
         self._control_out.close()
 
 
-def guarded(source: Iterator[Any], should_stop: Callable[[], bool]) -> Generator[Any, None, Any]:
+def guarded(
+    source: Iterator[Any], should_stop: Callable[[], bool], inbox: queue.SimpleQueue | None = None
+) -> Generator[Any, None, Any]:
     """Run ``source`` to its end or until ``should_stop()``; any failure becomes a ``JobError``.
 
-    Closing ``source`` here, in the thread that runs it, lets its clean-up run at once.
+    Messages put in ``inbox`` are sent into ``source`` (a generator) one per step, once it has
+    yielded its first item. Closing ``source`` here, in the thread that runs it, lets its
+    clean-up run at once.
     """
+    started = False
     try:
         while not should_stop():
+            message = inbox.get() if started and inbox is not None and not inbox.empty() else None
             try:
-                item = next(source)
+                item = next(source) if message is None else source.send(message)
             except StopIteration as done:
                 return done.value
+            started = True
             yield item
         return None
     except JobError:

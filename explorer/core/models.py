@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core import diffusion, vae
+from explorer.core import diffusion, gan, vae
 from explorer.core.checkpoints import Checkpoint, load_checkpoint
 from explorer.core.paths import CHECKPOINTS
 
@@ -22,7 +22,7 @@ class ModelFamily:
     config: type
     train: Callable[..., Any]  # (config, device) -> Generator[snapshot, None, Checkpoint]
     from_checkpoint: Callable[[Checkpoint], tuple[Any, Any]]  # -> (model, config)
-    sample: Callable[[Any, int, int], np.ndarray]  # (model, n, seed) -> (n, 28, 28) in [0, 1]
+    sample: Callable[..., np.ndarray]  # (model, n, seed, **options) -> (n, 28, 28) in [0, 1]
 
     @property
     def default_checkpoint(self) -> Path:
@@ -40,4 +40,5 @@ FAMILIES: dict[str, ModelFamily] = {
     "ddpm": ModelFamily(
         "ddpm", diffusion.DDPMConfig, diffusion.train_ddpm, diffusion.ddpm_from_checkpoint, diffusion.sample_images
     ),
+    "gan": ModelFamily("gan", gan.GANConfig, gan.train_gan, gan.gan_from_checkpoint, gan.sample_images),
 }

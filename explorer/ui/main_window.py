@@ -19,13 +19,19 @@ from PySide6.QtWidgets import (
 from explorer.core.errors import ExplorerError
 from explorer.core.paths import CHECKPOINTS
 from explorer.ui.panels.divergence_panel import DivergencePanel
+from explorer.ui.panels.diffusion_panel import DiffusionPanel
+from explorer.ui.panels.evaluate_panel import EvaluatePanel
+from explorer.ui.panels.gan_panel import GANPanel
 from explorer.ui.panels.vae_panel import VAEPanel
 from explorer.ui.worker import Runner
 
 # Panel name (as given to --panel) -> how to build it from the shared runner and training device.
 PANEL_FACTORIES: dict[str, Callable[[Runner, str | None], QWidget]] = {
     "vae": lambda runner, device: VAEPanel(runner, device),
+    "diffusion": lambda runner, device: DiffusionPanel(runner, device),
+    "gan": lambda runner, device: GANPanel(runner, device),
     "divergences": lambda runner, device: DivergencePanel(),
+    "evaluate": lambda runner, device: EvaluatePanel(runner, device),
 }
 
 

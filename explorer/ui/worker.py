@@ -3,11 +3,13 @@
 A job runs either in a thread of the pool (superqt's ``GeneratorWorker``) or in
 a child process streamed through ``ChildProcess``; either way its yields arrive
 on the GUI thread through queued signals, so no widget is touched from another
-thread. Pause, resume and stop act at the generator's next yield.
+thread. Pause, resume and stop act at the generator's next yield; ``send`` passes
+any other message into the generator (one step, a new speed).
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +33,7 @@ class Runner(QObject):
         self._worker: GeneratorWorker | None = None
         self._child: ChildProcess | None = None
         self._stop = threading.Event()
+        self._inbox: queue.SimpleQueue = queue.SimpleQueue()  # messages for a job run in a thread
         self._paused = False
         self._succeeded = False
         self._on_yield: Callable[[Any], None] | None = None
@@ -62,12 +65,13 @@ class Runner(QObject):
         if self.busy:
             raise RuntimeError(f"Another job is running ({self.label}); stop it first.")
         self._stop = threading.Event()
+        self._inbox = queue.SimpleQueue()
         self._child = ChildProcess(job) if in_process else None
         source = self._child.stream() if self._child else job.run()
         self._on_yield, self._on_done, self._on_end = on_yield, on_done, on_end
         self.label = label
         self._succeeded = False
-        worker = GeneratorWorker(guarded, source, self._stop.is_set)
+        worker = GeneratorWorker(guarded, source, self._stop.is_set, self._inbox)
         worker.yielded.connect(self._on_yielded)
         worker.returned.connect(self._on_returned)
         worker.errored.connect(self._on_errored)
@@ -95,6 +99,19 @@ class Runner(QObject):
         else:
             self._worker.resume()
         self._set_paused(False)
+
+    def send(self, message: object) -> None:
+        """Send a message into the job's generator; what it yields in answer reaches ``on_yield``.
+
+        A child process takes it even while paused; a thread takes it at its next step, so
+        while paused only after resuming.
+        """
+        if self._worker is None:
+            return
+        if self._child:
+            self._child.send(message)
+        else:
+            self._inbox.put(message)
 
     def stop(self) -> None:
         """Ask the job to stop at its next yield; its partial result is discarded."""

@@ -28,10 +28,9 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledDoubleSlider
 
-from explorer.core.checkpoints import Checkpoint, save_checkpoint
+from explorer.core.checkpoints import Checkpoint
 from explorer.core.data import load_mnist
 from explorer.core.jobs import Job
-from explorer.core.models import FAMILIES
 from explorer.core.vae import (
     VAE,
     VAEConfig,
@@ -42,6 +41,7 @@ from explorer.core.vae import (
     latent_grid,
     train_vae,
 )
+from explorer.ui.panels.model_panel import ModelPanel
 from explorer.ui.refresh import StaggeredRefresh
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.image_view import ImageView
@@ -52,21 +52,16 @@ Z_RANGE = 4.0  # the sliders span [-4, 4]: beyond that the prior has almost no m
 TERMS = (("neg_elbo", "−ELBO"), ("recon", "reconstruction −log p(x|z)"), ("kl", "KL(q(z|x) ‖ p(z))"))
 
 
-class VAEPanel(QWidget):
+class VAEPanel(ModelPanel):
     """Latent plane, decoder view, latent sliders, manifold grid and training controls."""
 
     title = "VAE"
     checkpoint_kind = "vae"
 
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.runner = runner
-        self.device = device
-        self.train_in_process = True
-        self.family = FAMILIES["vae"]
+        super().__init__(runner, device, parent)
         self.test = load_mnist("test")
         self.model: VAE | None = None
-        self.checkpoint: Checkpoint | None = None
         self.latents: np.ndarray | None = None  # posterior means of the test set, for the scatter
         self._before_training: tuple | None = None
         self.training_cfg = VAEConfig()
@@ -198,12 +193,6 @@ class VAEPanel(QWidget):
         model, _, ckpt = self.family.load(path)
         self._install(model, ckpt)
         self.show_history(ckpt.info.get("history", []))
-
-    def save_checkpoint(self, path: str | Path) -> None:
-        if self.checkpoint is None:
-            raise RuntimeError("There is no model to save yet: load or train one first.")
-        save_checkpoint(path, self.checkpoint)
-        self.model_info.setText(self._describe(self.checkpoint) + f"\nSaved to {Path(path).name}.")
 
     def _install(self, model: VAE, ckpt: Checkpoint | None) -> None:
         """Make ``model`` the one every view shows, and re-encode the test set with it."""

@@ -1,0 +1,208 @@
+"""Evaluate the generative models against the MNIST test set: one generator for the CLI and the panel.
+
+For each model: draw N digits, embed them with the MNIST classifier, and compare them
+with the 10,000 test digits (FID, KID), score the classifier's predictions (Inception
+Score) and count its classes. The "floor" row does the same for N real training
+digits: the best a model could hope for at this N, since FID is biased upwards for
+small N and even real digits are not exactly the test set.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from explorer.core.classifier import embed, load_classifier
+from explorer.core.data import load_mnist
+from explorer.core.devices import pick_device
+from explorer.core.errors import ExplorerError
+from explorer.core.metrics import class_histogram, fid, inception_score, kid
+from explorer.core.models import FAMILIES
+
+FLOOR = "floor"  # the name of the real-data row
+SHOWN = 64  # samples kept per row for the views
+MIN_N, MAX_N = 50, 60000  # KID needs a few dozen; the floor draws from the 60,000 training digits
+SAMPLE_CHUNK = {"ddpm": 32}  # images drawn per call: a DDIM chain is ~100x dearer than one VAE or GAN pass
+DEFAULT_CHUNK = 500
+EMBED_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class EvalRow:
+    """One model's (or the floor's) scores against the test set."""
+
+    name: str
+    n: int
+    fid: float
+    kid: float  # mean of the unbiased MMD² estimates over subsets
+    kid_std: float
+    score: float  # Inception-Score-style, with the MNIST classifier
+    score_std: float
+    histogram: np.ndarray  # (10,) int64: images the classifier assigns to each digit
+    samples: np.ndarray  # (<= SHOWN, 28, 28) float32 in [0, 1], the first images drawn
+    seconds: float  # to draw (or pick) the N images
+
+
+@dataclass(frozen=True)
+class EvalProgress:
+    """Where the evaluation is; ``row`` carries a row as soon as it is finished."""
+
+    fraction: float
+    stage: str
+    row: EvalRow | None = None
+    missing: tuple[str, str] | None = None  # (model, message) for a model without a checkpoint
+
+    @property
+    def progress(self) -> float:
+        return self.fraction
+
+    def summary(self) -> str:
+        return self.stage
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """The finished table: rows in the order asked for, the floor last, and the models left out."""
+
+    rows: list[EvalRow]
+    missing: dict[str, str]  # model -> why it was not evaluated
+    n: int
+    seed: int
+    reference: int  # test digits compared against
+    classifier: str  # which classifier judged, and how good it is
+    seconds: float
+
+    def row(self, name: str) -> EvalRow:
+        return next(r for r in self.rows if r.name == name)
+
+
+def checkpoint_paths(models: list[str], overrides: dict[str, str | Path] | None = None) -> dict[str, Path]:
+    """Each model's checkpoint: the shipped one unless ``overrides`` names another."""
+    unknown = [m for m in models if m not in FAMILIES]
+    if unknown:
+        raise ExplorerError(f"Unknown model {unknown[0]!r}; choose from {', '.join(FAMILIES)}.")
+    overrides = overrides or {}
+    return {m: Path(overrides.get(m) or FAMILIES[m].default_checkpoint) for m in models}
+
+
+def missing_message(name: str, path: Path) -> str:
+    return f"{name}: no checkpoint at {path}; train one with `gen-explorer train {name}` first."
+
+
+def check_n(n: int) -> None:
+    if not MIN_N <= n <= MAX_N:
+        raise ExplorerError(f"-n must be between {MIN_N} and {MAX_N} (the floor draws from the 60,000 training "
+                            f"digits, and KID needs a few dozen images), not {n}.")
+
+
+def _embedded(net, images: np.ndarray, progress: Callable[[float], EvalProgress]
+              ) -> Generator[EvalProgress, None, tuple[np.ndarray, np.ndarray]]:
+    """Features and class probabilities of ``images``, a chunk at a time, yielding progress after each."""
+    feats, probs = [], []
+    for start in range(0, len(images), EMBED_CHUNK):
+        f, p = embed(net, images[start : start + EMBED_CHUNK])
+        feats.append(f)
+        probs.append(p)
+        yield progress(min(1.0, (start + EMBED_CHUNK) / len(images)))
+    return np.concatenate(feats), np.concatenate(probs)
+
+
+def _sampled(name: str, path: Path, n: int, seed: int, progress: Callable[[int], EvalProgress]
+             ) -> Generator[EvalProgress, None, np.ndarray]:
+    """n samples of model ``name``, a chunk at a time (chunk i seeded from ``seed`` and i), yielding progress."""
+    family = FAMILIES[name]
+    model, _, _ = family.load(path)
+    chunk = SAMPLE_CHUNK.get(name, DEFAULT_CHUNK)
+    seeds = np.random.SeedSequence(seed).generate_state(-(-n // chunk))
+    parts: list[np.ndarray] = []
+    for i, start in enumerate(range(0, n, chunk)):
+        parts.append(family.sample(model, min(chunk, n - start), int(seeds[i])))
+        yield progress(start + len(parts[-1]))
+    return np.concatenate(parts)
+
+
+def _row(name: str, feats: np.ndarray, probs: np.ndarray, reference: np.ndarray, images: np.ndarray,
+         seconds: float, seed: int) -> EvalRow:
+    kid_mean, kid_std = kid(feats, reference, seed=seed)
+    score, score_std = inception_score(probs, splits=max(1, min(10, len(probs) // 500)))  # >= 500 per split
+    return EvalRow(name, len(feats), fid(feats, reference), kid_mean, kid_std, score, score_std,
+                   class_histogram(probs), np.asarray(images[:SHOWN], dtype=np.float32), seconds)
+
+
+def evaluate_models(
+    models: list[str],
+    n: int = 5000,
+    seed: int = 0,
+    device: str | None = None,
+    checkpoints: dict[str, str | Path] | None = None,
+    classifier: str | Path | None = None,
+    reference_limit: int = 0,
+) -> Generator[EvalProgress, None, EvalResult]:
+    """Score each model in ``models`` and the floor; yield progress after every chunk of work.
+
+    A model whose checkpoint file does not exist is skipped and reported in ``missing``;
+    a checkpoint that exists but does not load is an error. ``reference_limit`` compares
+    against only the first test digits (for quick tests); 0 means all 10,000.
+    """
+    started = time.time()
+    check_n(n)
+    paths = checkpoint_paths(models, checkpoints)
+    net, ckpt = load_classifier(classifier)
+    net = net.to(pick_device(device))
+    accuracy = ckpt.info.get("metrics", {}).get("test_accuracy")
+    judge = "MNIST classifier" + (f" (test accuracy {accuracy:.2f}%)" if accuracy is not None else "")
+    stages = len(models) + 2  # the test set, each model, the floor
+
+    def at(stage: int, fraction: float, text: str) -> EvalProgress:
+        return EvalProgress((stage + fraction) / stages, text)
+
+    test = load_mnist("test").floats()
+    test = test[:reference_limit] if reference_limit else test
+    reference, _ = yield from _embedded(net, test, lambda f: at(0, f, f"embedding the {len(test)} test digits"))
+
+    rows: list[EvalRow] = []
+    missing: dict[str, str] = {}
+    for stage, name in enumerate([*models, FLOOR], start=1):
+        t0 = time.time()
+        if name == FLOOR:
+            pick = np.sort(np.random.default_rng(seed).choice(MAX_N, n, replace=False))
+            images = load_mnist("train").floats()[pick]
+        elif not paths[name].is_file():
+            missing[name] = missing_message(name, paths[name])
+            yield EvalProgress((stage + 1) / stages, f"{name}: no checkpoint", missing=(name, missing[name]))
+            continue
+        else:
+            images = yield from _sampled(name, paths[name], n, seed,
+                                         lambda done, s=stage, m=name: at(s, 0.8 * done / n, f"{m}: drew {done} of {n}"))
+        seconds = time.time() - t0
+        start = 0.0 if name == FLOOR else 0.8
+        feats, probs = yield from _embedded(
+            net, images, lambda f, s=stage, m=name: at(s, start + (1 - start) * f, f"{m}: embedding {n} images"))
+        row = _row(name, feats, probs, reference, images, seconds, seed)
+        rows.append(row)
+        yield EvalProgress((stage + 1) / stages, f"{name}: FID {row.fid:.2f}", row=row)
+    return EvalResult(rows, missing, n, seed, len(test), judge, time.time() - started)
+
+
+def format_table(result: EvalResult) -> str:
+    """The result as plain text: the scores, then each row's class histogram in percent."""
+    lines = [f"{result.n} samples per model against {result.reference} MNIST test digits, "
+             f"in the feature space of the {result.classifier}; seed {result.seed}",
+             "",
+             f"{'model':<8}{'FID ↓':>10}{'KID ↓ (± std)':>22}{'IS ↑ (± std)':>16}{'draw s':>9}"]
+    for r in result.rows:
+        lines.append(f"{r.name:<8}{r.fid:>10.3f}{r.kid:>13.4f} ± {r.kid_std:.4f}{r.score:>9.3f} ± {r.score_std:.3f}"
+                     f"{r.seconds:>9.1f}")
+    lines += [f"{name:<8}{'—':>10}   no checkpoint" for name in result.missing]
+    lines += ["", "class histogram: % of images the classifier calls each digit (uniform ≈ 10 each)",
+              f"{'model':<8}" + "".join(f"{d:>6}" for d in range(10))]
+    for r in result.rows:
+        lines.append(f"{r.name:<8}" + "".join(f"{100 * c / r.n:>6.1f}" for c in r.histogram))
+    lines += ["", "floor: the same metrics for real training digits — the best a model can score at this N."]
+    lines += list(result.missing.values())
+    lines.append(f"evaluated in {result.seconds:.1f} s")
+    return "\n".join(lines)

@@ -1,0 +1,132 @@
+"""A timeline over stored frames: a slider, step back / forward, and Play / Pause at a chosen speed."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class Timeline(QWidget):
+    """Emits ``frame_changed(index)`` whenever the shown frame changes (slider, buttons or playback).
+
+    Playback runs on a QTimer of the GUI thread, one frame per tick, and stops at the last frame.
+    """
+
+    frame_changed = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 0)
+        self.slider.setPageStep(10)
+        self.slider.valueChanged.connect(self._on_value_changed)
+        self.back_button = QPushButton("◀ Step back")
+        self.back_button.setToolTip("One timestep back towards the noise x_T")
+        self.back_button.clicked.connect(lambda: self.step(-1))
+        self.forward_button = QPushButton("Step forward ▶")
+        self.forward_button.setToolTip("One timestep forward towards the digit x_0")
+        self.forward_button.clicked.connect(lambda: self.step(1))
+        self.play_button = QPushButton("Play")
+        self.play_button.clicked.connect(self.toggle_play)
+        self.fps = QSpinBox()
+        self.fps.setRange(1, 240)
+        self.fps.setValue(30)
+        self.fps.setSuffix(" frames/s")
+        self.fps.setToolTip("Playback speed")
+        self.fps.valueChanged.connect(self._on_fps_changed)
+        self.info = QLabel()
+        self.info.setTextFormat(Qt.TextFormat.RichText)
+        # A fixed size: Qt then skips the relayout that a label's new text asks for, which
+        # would repaint the whole window at every frame (14 ms of the 20 ms of a scrub).
+        bold = self.info.font()
+        bold.setBold(True)
+        widest = QFontMetrics(bold).horizontalAdvance("DDIM step 1000 / 1000   t = 1000   ᾱ_t = 0.00e-00   sample #63")
+        self.info.setFixedSize(widest + 16, QFontMetrics(bold).lineSpacing() + 4)
+        self._count = 0
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._on_tick)
+        self._on_fps_changed(self.fps.value())
+
+        buttons = QHBoxLayout()
+        for widget in (self.back_button, self.play_button, self.forward_button, self.fps):
+            buttons.addWidget(widget)
+        buttons.addSpacing(12)
+        buttons.addWidget(self.info)
+        buttons.addStretch()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.slider)
+        layout.addLayout(buttons)
+        self.set_count(0)
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    @property
+    def playing(self) -> bool:
+        return self._timer.isActive()
+
+    def frame(self) -> int:
+        return self.slider.value()
+
+    def set_count(self, count: int) -> None:
+        """Let the slider reach frames 0..count-1 (0: nothing to show, the timeline is disabled)."""
+        self._count = count
+        self.setEnabled(count > 0)
+        self.slider.setMaximum(max(count - 1, 0))
+        if count == 0:
+            self.pause()
+        self._update_buttons()
+
+    def set_frame(self, index: int) -> None:
+        self.slider.setValue(index)
+
+    def step(self, delta: int) -> None:
+        """Move ``delta`` frames (clamped to the stored ones)."""
+        self.set_frame(min(max(self.slider.value() + delta, 0), self.slider.maximum()))
+
+    def toggle_play(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def play(self) -> None:
+        if not self.count:
+            return
+        if self.slider.value() >= self.slider.maximum():
+            self.set_frame(0)  # Play at the end starts again from x_T
+        self._timer.start()
+        self.play_button.setText("Pause")
+
+    def pause(self) -> None:
+        self._timer.stop()
+        self.play_button.setText("Play")
+
+    def _on_tick(self) -> None:
+        if self.slider.value() >= self.slider.maximum():
+            self.pause()
+        else:
+            self.step(1)
+
+    def _on_fps_changed(self, fps: int) -> None:
+        self._timer.setInterval(max(1, round(1000 / fps)))
+
+    def _on_value_changed(self, index: int) -> None:
+        self._update_buttons()
+        self.frame_changed.emit(index)
+
+    def _update_buttons(self) -> None:
+        value = self.slider.value()
+        self.back_button.setEnabled(value > 0)
+        self.forward_button.setEnabled(value < self.slider.maximum())

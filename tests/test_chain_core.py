@@ -1,0 +1,168 @@
+"""The Diffusion panel's Qt-free parts: the compact chain record, the chain job, GIF / PNG export."""
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from explorer.core.chain_export import enlarge, gif_frames, save_gif, save_strip, spread_frames, strip
+from explorer.core.chain_job import reverse_chains, weights_of
+from explorer.core.chain_record import EPS_RANGE, ChainRecord, to_grey
+from explorer.core.checkpoints import config_from_dict
+from explorer.core.diffusion import ChainFrame, DDPMConfig, build_ddpm, run_to_end, sample_chain
+
+
+def frame(step: int, total: int, t: int, n: int = 2, seed: int = 0) -> ChainFrame:
+    rng = np.random.default_rng(seed + step)
+    x_t, eps, x0 = (rng.normal(size=(n, 28, 28)).astype(np.float32) for _ in range(3))
+    return ChainFrame(step=step, total_steps=total, t=t, alpha_bar=1.0 - t / 100, x_t=x_t, eps=eps, x0_pred=x0)
+
+
+def collect(generator):
+    items = []
+    try:
+        while True:
+            items.append(next(generator))
+    except StopIteration as done:
+        return items, done.value
+
+
+def test_to_grey_maps_the_range_ends_and_the_middle_and_clips():
+    values = np.array([-1.0, 0.0, 1.0, -5.0, 5.0, 0.5])
+    assert to_grey(values).tolist() == [0, 128, 255, 0, 255, 191]  # 127.5 and 191.25 round to 128 and 191
+    assert to_grey(np.array([-EPS_RANGE, EPS_RANGE]), EPS_RANGE).tolist() == [0, 255]
+
+
+def test_the_record_keeps_each_frame_as_the_views_show_it():
+    record = ChainRecord("ddpm", seed=0, n=2, total_steps=3)
+    frames = [frame(i + 1, 3, t) for i, t in enumerate((2, 1, 0))]
+    for f in frames:
+        record.append(f)
+    assert record.complete and record.nbytes == 3 * 3 * 2 * 28 * 28
+    np.testing.assert_array_equal(record.image(1, "x_t", 1), to_grey(frames[1].x_t[1]))
+    np.testing.assert_array_equal(record.image(2, "eps", 0), to_grey(frames[2].eps[0], EPS_RANGE))
+    np.testing.assert_array_equal(record.final(1), to_grey(frames[2].x0_pred[1]))
+    assert record.t.tolist() == [2, 1, 0] and record.alpha_bar[1] == pytest.approx(0.99)
+    with pytest.raises(ValueError, match="already holds all its 3 frames"):
+        record.append(frames[0])
+
+
+def test_a_frame_of_the_wrong_size_is_refused():
+    record = ChainRecord("ddim", seed=0, n=4, total_steps=2)
+    with pytest.raises(ValueError, match="does not fit a chain of 4 samples"):
+        record.append(frame(1, 2, 5, n=3))
+
+
+def test_frame_at_finds_the_step_at_or_just_above_t():
+    record = ChainRecord("ddim", seed=0, n=1, total_steps=4)
+    for i, t in enumerate((999, 666, 333, 0)):
+        record.append(frame(i + 1, 4, t, n=1))
+    assert [record.frame_at(t) for t in (999, 998, 667, 666, 500, 1, 0)] == [0, 0, 0, 1, 1, 2, 3]
+    assert record.frame_at(1000) is None
+    assert ChainRecord("ddim", 0, 1, 4).frame_at(5) is None
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    torch.manual_seed(0)
+    cfg = DDPMConfig(base_channels=8, timesteps=20)
+    return cfg, build_ddpm(cfg).eval()
+
+
+def test_the_job_runs_both_samplers_from_the_same_x_T_and_matches_sample_chain(tiny_model):
+    cfg, model = tiny_model
+    from explorer.core.checkpoints import Checkpoint
+
+    ckpt = Checkpoint("ddpm", {}, model.unet.state_dict())
+    items, results = collect(reverse_chains(cfg, weights_of(ckpt), 3, ("ddpm", "ddim"), ddim_steps=5, seed=7))
+    assert [i.sampler for i in items] == ["ddpm"] * 20 + ["ddim"] * 5
+    assert [i.progress for i in items][-1] == 1.0 and items[0].progress == pytest.approx(1 / 25)
+    ddpm, ddim = items[0].frame, items[20].frame
+    np.testing.assert_array_equal(ddpm.x_t, ddim.x_t)  # the same x_T
+    reference = list(sample_chain(model, model.schedule, 3, "ddim", 5, seed=7))
+    for item, ref in zip(items[20:], reference):
+        np.testing.assert_allclose(item.frame.x0_pred, ref.x0_pred, atol=1e-6)
+    assert results["ddim"].shape == (3, 28, 28)
+    assert items[0].summary().startswith("DDPM step 1/20  t 20")
+
+
+def test_the_job_refuses_bad_requests(tiny_model):
+    cfg, model = tiny_model
+    weights = {k: v.numpy() for k, v in model.unet.state_dict().items()}
+    with pytest.raises(ValueError, match="between 1 and 256 samples"):
+        next(reverse_chains(cfg, weights, 0))
+    with pytest.raises(ValueError, match="Unknown sampler 'plms'"):
+        next(reverse_chains(cfg, weights, 2, ("plms",)))
+    with pytest.raises(ValueError, match="DDIM needs between 1 and 20 steps"):
+        next(reverse_chains(cfg, weights, 2, ("ddim",), ddim_steps=50))
+
+
+def test_the_config_round_trips_through_a_checkpoint_record(tiny_model):
+    cfg, _ = tiny_model
+    from dataclasses import asdict
+
+    assert config_from_dict(DDPMConfig, asdict(cfg)) == cfg
+
+
+def test_spread_frames_keeps_the_ends():
+    assert spread_frames(5, 10) == [0, 1, 2, 3, 4]
+    chosen = spread_frames(1000, 11)
+    assert len(chosen) == 11 and chosen[0] == 0 and chosen[-1] == 999
+    assert set(np.diff(chosen)) <= {99, 100}
+    assert spread_frames(7, 1) == [6]
+    with pytest.raises(ValueError):
+        spread_frames(0, 5)
+
+
+def filled_record(total: int = 30, n: int = 2) -> ChainRecord:
+    record = ChainRecord("ddpm", seed=0, n=n, total_steps=total)
+    for i in range(total):
+        record.append(frame(i + 1, total, total - 1 - i, n=n))
+    return record
+
+
+def test_the_gif_holds_the_stored_frames_exactly(tmp_path):
+    record = filled_record()
+    path = save_gif(tmp_path / "chain.gif", record, sample=1, fps=25, most=10)
+    expected = gif_frames(record, 1, most=10, scale=4)
+    with Image.open(path) as gif:
+        assert gif.n_frames == len(expected) == 10
+        gif.seek(0)
+        first = np.asarray(gif.convert("L"))
+        gif.seek(gif.n_frames - 1)
+        last = np.asarray(gif.convert("L"))
+        assert gif.info["duration"] == 1500  # the last frame is held
+    np.testing.assert_array_equal(first, expected[0])
+    np.testing.assert_array_equal(last[:, :112], enlarge(record.image(29, "x_t", 1), 4))
+    np.testing.assert_array_equal(last[:, -112:], enlarge(record.image(29, "x0_pred", 1), 4))
+
+
+def test_the_png_strip_shows_x_t_above_and_x0_below(tmp_path):
+    record = filled_record()
+    path = save_strip(tmp_path / "strip.png", record, sample=0, columns=4)
+    image = np.asarray(Image.open(path))
+    np.testing.assert_array_equal(image, strip(record, 0, columns=4))
+    assert image.shape == (3 * (2 * 28 + 2), 3 * (4 * 28 + 3 * 2))
+    np.testing.assert_array_equal(image[:84, :84], enlarge(record.image(0, "x_t", 0), 3))
+    np.testing.assert_array_equal(image[-84:, -84:], enlarge(record.image(29, "x0_pred", 0), 3))
+
+
+def test_exporting_nothing_says_why(tmp_path):
+    empty = ChainRecord("ddim", 0, 2, 5)
+    with pytest.raises(ValueError, match="no frames yet"):
+        save_gif(tmp_path / "x.gif", empty, 0)
+    with pytest.raises(ValueError, match="no sample 5"):
+        save_strip(tmp_path / "x.png", filled_record(), 5)
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_full_chain_fits_compactly(tiny_model):
+    cfg, model = tiny_model
+    items = list(sample_chain(model, model.schedule, 4, "ddpm", seed=1))
+    record = ChainRecord("ddpm", 1, 4, len(items))
+    for f in items:
+        record.append(f)
+    assert record.images.dtype == np.uint8
+    # float32 would take four times as much: 1000 x 3 x 16 x 28 x 28 x 1 byte = 38 MB for the full-size case
+    assert record.nbytes * 4 == sum(f.x_t.nbytes + f.eps.nbytes + f.x0_pred.nbytes for f in items)
+    assert run_to_end(sample_chain(model, model.schedule, 4, "ddpm", seed=1)).shape == (4, 28, 28)

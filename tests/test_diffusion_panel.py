@@ -1,0 +1,259 @@
+"""The Diffusion panel, driven as a user would: slide t, run chains, scrub, step, play, cancel, export, train."""
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+
+from explorer.core.chain_record import to_grey
+from explorer.core.checkpoints import load_checkpoint, save_checkpoint
+from explorer.core.diffusion import DDPMConfig, ddpm_from_checkpoint, make_schedule, run_to_end, sample_chain, train_ddpm
+from explorer.core.errors import CheckpointError
+from explorer.ui.panels.diffusion_panel import DiffusionPanel, abar_text, grey
+from explorer.ui.widgets.image_grid import tile
+
+TINY = DDPMConfig(base_channels=8, steps=3, train_limit=256, timesteps=100)  # T = 100 keeps DDPM chains quick
+
+
+@pytest.fixture(scope="session")
+def tiny_ddpm_checkpoint(tmp_path_factory):
+    """A tiny DDPM (8 channels) trained for three steps by the project's own loop."""
+    ckpt = run_to_end(train_ddpm(TINY, device="cpu"))
+    return save_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny-ddpm.safetensors", ckpt)
+
+
+@pytest.fixture
+def bare_panel(open_panel):
+    return open_panel(DiffusionPanel)
+
+
+@pytest.fixture
+def panel(bare_panel, tiny_ddpm_checkpoint):
+    bare_panel.load_checkpoint(tiny_ddpm_checkpoint)
+    return bare_panel
+
+
+def run_chain(panel, qtbot, sampler="ddim", n=3, seed=5, k=10, samplers=None):
+    panel.n_samples.setValue(n)
+    panel.seed.setValue(seed)
+    panel.sampler.setCurrentIndex(panel.sampler.findData(sampler))
+    panel.ddim_steps.setValue(k)
+    with qtbot.waitSignal(panel.runner.busy_changed, timeout=60000, check_params_cb=lambda busy: not busy):
+        panel.start_chain(samplers)
+
+
+def assert_shows(panel, record, k, sample):
+    """The large views show exactly the stored frame k of ``sample``."""
+    for kind, view in panel.big.items():
+        stored = record.image(k, kind, sample)
+        np.testing.assert_array_equal(view.pixels(), grey(stored))
+        np.testing.assert_array_equal(np.rint(view.pixels() * 255).astype(np.uint8), stored)
+
+
+def test_without_a_model_the_panel_says_so_and_still_shows_the_forward_process(bare_panel, monkeypatch, tmp_path):
+    monkeypatch.setattr("explorer.core.models.CHECKPOINTS", tmp_path)  # no shipped checkpoint here
+    bare_panel.load_shipped()
+    assert "No diffusion model yet" in bare_panel.chain_info.text()
+    assert not bare_panel.run_button.isEnabled() and not bare_panel.compare_button.isEnabled()
+    assert bare_panel.train_button.isEnabled() and not bare_panel.gif_button.isEnabled()
+    assert not bare_panel.timeline.play_button.isEnabled()
+    bare_panel.start_chain()
+    assert not bare_panel.runner.busy
+    bare_panel.forward_t.setValue(400)
+    assert bare_panel.forward_views[2].pixels().shape == (28, 28)
+
+
+def test_a_bad_shipped_checkpoint_raises_a_clear_error(bare_panel, monkeypatch, tmp_path):
+    monkeypatch.setattr("explorer.core.models.CHECKPOINTS", tmp_path)
+    (tmp_path / "ddpm.safetensors").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="not a readable checkpoint"):
+        bare_panel.load_shipped()
+
+
+def test_the_schedule_plot_shows_beta_alpha_bar_and_snr(bare_panel):
+    for kind in ("linear", "cosine"):
+        bare_panel.schedule_kind.setCurrentText(kind)
+        schedule = make_schedule(kind, 1000)
+        beta, abar, snr = bare_panel.schedule_plot.values_at(300)
+        assert beta == pytest.approx(float(schedule.betas[299]), rel=1e-6)
+        assert abar == pytest.approx(float(schedule.alphas_cumprod[299]), rel=1e-6)
+        assert snr == pytest.approx(float(schedule.snr(299)), rel=1e-4)
+    assert bare_panel.schedule_plot.curves[1].yData.min() >= 1e-6  # the cosine ᾱ_T is drawn at the floor
+
+
+def test_alpha_bar_stays_readable_when_tiny():
+    assert abar_text(0.85114) == "0.8511" and abar_text(4.036e-05) == "4.04e-05"
+
+
+def test_sliding_t_noises_the_test_digit_by_the_closed_form(bare_panel):
+    bare_panel.digit.setValue(12)
+    x0 = bare_panel.test.images[12].astype(np.float32) / 127.5 - 1
+    eps = bare_panel.forward_noise[0, 0].numpy()
+    abar = bare_panel.view_schedule.alphas_cumprod.numpy()
+    bare_panel.forward_t.setValue(0)
+    np.testing.assert_allclose(bare_panel.forward_views[2].pixels(), (x0 + 1) / 2, atol=1e-6)
+    for t in (1, 250, 1000):
+        bare_panel.forward_t.setValue(t)
+        expected = np.sqrt(abar[t - 1]) * x0 + np.sqrt(1 - abar[t - 1]) * eps
+        np.testing.assert_allclose(bare_panel.forward_views[2].pixels(), np.clip((expected + 1) / 2, 0, 1), atol=1e-5)
+        assert f"ᾱ_t = {abar_text(abar[t - 1])}:" in bare_panel.forward_numbers.text()
+    assert bare_panel.schedule_plot.forward_marker.value() == 1000
+
+
+def test_scrubbing_shows_exactly_the_stored_frame(panel, qtbot, tiny_ddpm_checkpoint):
+    run_chain(panel, qtbot, "ddim", n=3, seed=5, k=10)
+    record = panel.chains["ddim"]
+    assert record.count == 10 and panel.timeline.count == 10
+    assert panel.timeline.frame() == 9, "the timeline followed the chain to its last frame"
+    # The stored frames are the chain's own, as the core computes it in this process.
+    model, _ = ddpm_from_checkpoint(load_checkpoint(tiny_ddpm_checkpoint))
+    reference = list(sample_chain(model, model.schedule, 3, "ddim", 10, seed=5))
+    for k in (0, 4, 9):  # the child may sum in another order: allow one grey level
+        assert np.abs(record.images[k, 2].astype(int) - to_grey(reference[k].x0_pred)).max() <= 1
+    panel.select_sample(2)
+    for k in (3, 0, 9, 6):
+        panel.timeline.slider.setValue(k)
+        assert_shows(panel, record, k, 2)
+        np.testing.assert_array_equal(panel.grid.pixels(), tile(grey(record.images[k, 0]), panel.grid.columns))
+        assert f"t = {record.t[k] + 1}" in panel.timeline.info.text()
+        assert f"ᾱ_t = {abar_text(record.alpha_bar[k])}<" in panel.timeline.info.text()
+        assert panel.schedule_plot.chain_marker.value() == record.t[k] + 1
+
+
+def test_step_buttons_move_one_timestep_of_a_ddpm_chain(panel, qtbot):
+    run_chain(panel, qtbot, "ddpm", n=1, seed=1)
+    record = panel.chains["ddpm"]
+    assert record.count == TINY.timesteps and record.t[0] == TINY.timesteps - 1 and record.t[-1] == 0
+    panel.timeline.set_frame(50)
+    t = record.t[50]
+    qtbot.mouseClick(panel.timeline.forward_button, Qt.MouseButton.LeftButton)
+    assert panel.timeline.frame() == 51 and record.t[51] == t - 1
+    assert_shows(panel, record, 51, 0)
+    qtbot.mouseClick(panel.timeline.back_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.timeline.back_button, Qt.MouseButton.LeftButton)
+    assert panel.timeline.frame() == 49 and record.t[49] == t + 1
+    assert_shows(panel, record, 49, 0)
+    panel.timeline.set_frame(0)
+    assert not panel.timeline.back_button.isEnabled()
+    panel.timeline.set_frame(TINY.timesteps - 1)
+    assert not panel.timeline.forward_button.isEnabled()
+
+
+def test_play_runs_to_the_end_at_the_chosen_speed_and_pause_holds(panel, qtbot):
+    run_chain(panel, qtbot, "ddim", n=2, k=40)
+    panel.timeline.fps.setValue(50)
+    panel.timeline.set_frame(0)
+    qtbot.mouseClick(panel.timeline.play_button, Qt.MouseButton.LeftButton)
+    assert panel.timeline.playing and panel.timeline.play_button.text() == "Pause"
+    qtbot.waitUntil(lambda: panel.timeline.frame() >= 5, timeout=3000)
+    qtbot.mouseClick(panel.timeline.play_button, Qt.MouseButton.LeftButton)
+    held = panel.timeline.frame()
+    qtbot.wait(150)
+    assert panel.timeline.frame() == held and not panel.timeline.playing
+    panel.timeline.fps.setValue(240)
+    panel.timeline.play()
+    qtbot.waitUntil(lambda: not panel.timeline.playing, timeout=5000)
+    assert panel.timeline.frame() == 39
+    assert_shows(panel, panel.chains["ddim"], 39, panel.selected)
+
+
+def test_clicking_a_digit_in_the_grid_selects_it(panel, qtbot):
+    run_chain(panel, qtbot, "ddim", n=4, k=5)
+    record = panel.chains["ddim"]
+    centre = panel.grid.cell_centre(3)  # bottom right of a 2 x 2 grid
+    scene = panel.grid.image.mapToScene(centre)
+    qtbot.mouseClick(panel.grid.viewport(), Qt.MouseButton.LeftButton, pos=panel.grid.mapFromScene(scene))
+    assert panel.selected == 3 and panel.grid.box.isVisible()
+    assert_shows(panel, record, panel.timeline.frame(), 3)
+    gap = panel.grid.image.mapToScene(centre.x() - 15, centre.y())  # the gap left of it
+    qtbot.mouseClick(panel.grid.viewport(), Qt.MouseButton.LeftButton, pos=panel.grid.mapFromScene(gap))
+    assert panel.selected == 3
+
+
+def test_ddpm_and_ddim_start_from_the_same_noise_side_by_side(panel, qtbot):
+    run_chain(panel, qtbot, "ddim", n=2, seed=9, k=10, samplers=("ddpm", "ddim"))
+    ddpm, ddim = panel.chains["ddpm"], panel.chains["ddim"]
+    assert ddpm.complete and ddim.complete and panel.active == "ddim"
+    np.testing.assert_array_equal(ddpm.images[0, 0], ddim.images[0, 0])  # the same x_T
+    panel.select_sample(1)
+    panel.sampler.setCurrentIndex(panel.sampler.findData("ddpm"))  # the timeline now scrubs the DDPM chain
+    assert panel.active == "ddpm" and panel.timeline.count == TINY.timesteps
+    k_ddim = 3
+    t = ddim.t[k_ddim] - 2  # DDPM passes t, which DDIM skips: DDIM shows its step just above
+    panel.timeline.set_frame(int(np.flatnonzero(ddpm.t == t)[0]))
+    shown = panel.compare_views["ddim"].pixels()
+    np.testing.assert_array_equal(shown[:, :28], grey(ddim.image(k_ddim, "x_t", 1)))
+    np.testing.assert_array_equal(shown[:, 30:], grey(ddim.image(k_ddim, "x0_pred", 1)))
+    np.testing.assert_array_equal(panel.compare_views["ddpm"].pixels()[:, :28], grey(ddpm.image(panel.timeline.frame(),
+                                                                                               "x_t", 1)))
+    assert "Seed 9, sample #1" in panel.compare_info.text()
+
+
+def test_cancelling_a_chain_keeps_its_frames_and_leaves_the_panel_usable(panel, qtbot):
+    panel.n_samples.setValue(64)
+    panel.sampler.setCurrentIndex(panel.sampler.findData("ddpm"))
+    panel.start_chain()
+    assert panel.cancel_button.isEnabled() and not panel.run_button.isEnabled()
+    qtbot.waitUntil(lambda: panel.chains["ddpm"].count >= 3, timeout=60000)
+    with qtbot.waitSignal(panel.runner.busy_changed, timeout=20000, check_params_cb=lambda busy: not busy):
+        qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    record = panel.chains["ddpm"]
+    assert 3 <= record.count < TINY.timesteps and "Stopped after" in panel.chain_info.text()
+    assert panel.run_button.isEnabled() and not panel.cancel_button.isEnabled()
+    assert panel.timeline.count == record.count
+    panel.timeline.set_frame(1)
+    assert_shows(panel, record, 1, panel.selected)
+    run_chain(panel, qtbot, "ddim", n=2, k=4)  # and it runs again
+    assert panel.chains["ddim"].complete
+
+
+def test_export_writes_the_selected_sample_as_gif_and_png(panel, qtbot, tmp_path):
+    with pytest.raises(ValueError, match="no chain to export"):
+        panel.export_gif(tmp_path / "none.gif")
+    run_chain(panel, qtbot, "ddim", n=2, k=8)
+    panel.select_sample(1)
+    assert panel.gif_button.isEnabled() and panel.strip_button.isEnabled()
+    gif = panel.export_gif(tmp_path / "chain.gif")
+    png = panel.export_strip(tmp_path / "chain.png")
+    record = panel.chains["ddim"]
+    with Image.open(gif) as image:
+        assert image.n_frames == 8
+        first = np.asarray(image.convert("L"))
+    np.testing.assert_array_equal(first[::4, ::4][:, :28], record.image(0, "x_t", 1))
+    strip = np.asarray(Image.open(png))
+    np.testing.assert_array_equal(strip[::3, ::3][:28, :28], record.image(0, "x_t", 1))
+
+
+def test_training_in_the_panel_plots_the_loss_and_installs_the_model(bare_panel, qtbot):
+    panel = bare_panel
+    with qtbot.waitSignal(panel.runner.busy_changed, timeout=120000, check_params_cb=lambda busy: not busy):
+        panel.start_training(DDPMConfig(base_channels=8, steps=4, train_limit=256, timesteps=50))
+        assert not panel.train_button.isEnabled()
+    assert panel.loss_plot.points("train") >= 1
+    assert panel.train_samples.pixels().shape == (4 * 30 - 2, 4 * 30 - 2)
+    assert panel.model is not None and panel.checkpoint.info["steps"] == 4
+    assert panel.run_button.isEnabled() and "Not saved yet" in panel.model_info.text()
+    assert panel.ddim_steps.maximum() == 50 and panel.forward_t.maximum() == 50
+
+
+def test_save_and_load_through_the_panel(panel, tmp_path):
+    with pytest.raises(CheckpointError):
+        panel.load_checkpoint(tmp_path / "missing.safetensors")
+    out = tmp_path / "mine.safetensors"
+    panel.save_checkpoint(out)
+    panel.model = None
+    panel.load_checkpoint(out)
+    assert panel.model is not None and panel.run_button.isEnabled()
+
+
+def test_a_failing_chain_reports_and_the_panel_stays_usable(panel, qtbot, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the U-Net fell over")
+
+    monkeypatch.setattr("explorer.core.chain_job.sample_chain", broken)
+    panel.chain_in_process = False  # the patched function lives in this process
+    with qtbot.waitSignal(panel.runner.failed, timeout=20000) as failure:
+        panel.start_chain()
+    assert "the U-Net fell over" in failure.args[0]
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=10000)
+    assert panel.run_button.isEnabled()

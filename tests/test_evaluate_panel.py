@@ -1,0 +1,63 @@
+"""The Evaluate panel, driven as a user would: models without checkpoints, a run to the end, a stop."""
+
+import multiprocessing
+import shutil
+
+import numpy as np
+import pytest
+
+from explorer.core.evaluation import FLOOR
+from explorer.ui.panels.evaluate_panel import EvaluatePanel
+
+
+@pytest.fixture
+def panel(open_panel, tiny_vae_checkpoint, tmp_path):
+    def point_at_test_checkpoints(widget):
+        widget.checkpoints = {"vae": tiny_vae_checkpoint, "ddpm": tmp_path / "ddpm.safetensors",
+                              "gan": tmp_path / "gan.safetensors"}
+        widget.reference_limit = 1000
+        widget.refresh_availability()
+
+    return open_panel(EvaluatePanel, point_at_test_checkpoints, size=(1500, 900))
+
+
+def test_models_without_a_checkpoint_are_shown_as_such(panel):
+    for name in ("ddpm", "gan"):
+        assert not panel.model_boxes[name].isEnabled() and "no checkpoint" in panel.model_boxes[name].text()
+        assert panel.cell(name, 4) == "no checkpoint"
+    assert panel.model_boxes["vae"].isEnabled() and panel.cell("vae", 4) == "not evaluated"
+
+
+def test_a_checkpoint_that_appears_later_is_offered(panel, tiny_vae_checkpoint):
+    shutil.copy(tiny_vae_checkpoint, panel.checkpoints["gan"].with_name("vae-copy.safetensors"))
+    panel.checkpoints["ddpm"] = panel.checkpoints["gan"].with_name("vae-copy.safetensors")
+    panel.refresh_availability()
+    assert panel.model_boxes["ddpm"].isEnabled() and panel.model_boxes["ddpm"].isChecked()
+    assert panel.cell("ddpm", 4) == "not evaluated" and "no checkpoint" not in panel.grids["ddpm"].label.text
+
+
+def test_evaluate_runs_in_the_background_and_fills_the_table_grids_and_histograms(panel, qtbot):
+    with qtbot.waitSignal(panel.runner.busy_changed, timeout=5000, check_params_cb=lambda busy: busy):
+        panel.start_evaluation(n=60, seed=0)
+    assert not panel.evaluate_button.isEnabled() and not panel.model_boxes["vae"].isEnabled()
+    assert panel.cell("vae", 4) in ("waiting…", "running…")
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=120000)
+    assert panel.evaluate_button.isEnabled() and panel.result is not None
+    for name in ("vae", FLOOR):
+        assert float(panel.cell(name, 0)) == pytest.approx(panel.result.row(name).fid, abs=0.01)
+        assert panel.cell(name, 4) == "done, N = 60"
+        assert panel.grids[name].pixels() is not None and panel.grids[name].n == 36
+        assert panel.histograms[name].percentages().sum() == pytest.approx(100.0)
+    assert float(panel.cell(FLOOR, 0)) < float(panel.cell("vae", 0))
+    np.testing.assert_allclose(panel.histograms["vae"].percentages(), panel.result.row("vae").histogram / 60 * 100)
+    assert panel.cell("gan", 4) == "no checkpoint" and "Done" in panel.status.text()
+    assert multiprocessing.active_children() == []
+
+
+def test_stop_ends_the_run_and_says_so(panel, qtbot):
+    panel.start_evaluation(n=20000, seed=0)
+    qtbot.waitUntil(lambda: panel.cell("vae", 4) == "running…" or "drew" in panel.status.text(), timeout=60000)
+    panel.runner.stop()
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
+    assert panel.cell(FLOOR, 4) == "stopped" and "did not finish" in panel.status.text()
+    assert panel.evaluate_button.isEnabled() and multiprocessing.active_children() == []

@@ -1,0 +1,203 @@
+"""The GAN panel, driven as a user would: play a game to the end, pause it, step it, reset it, sample."""
+
+import math
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF
+
+from explorer.core.checkpoints import save_checkpoint
+from explorer.core.errors import CheckpointError
+from explorer.core.gan import GANConfig, train_gan
+from explorer.ui.panels.gan_panel import GANPanel
+from explorer.ui.widgets.filmstrip import Filmstrip
+
+TINY = {"channels": 8, "latent_dim": 8, "batch_size": 16, "train_limit": 512}
+TINY_TOY = {"mode": "toy", "hidden": 16, "latent_dim": 4, "batch_size": 32}
+
+
+@pytest.fixture(scope="module")
+def tiny_gan_checkpoint(tmp_path_factory):
+    """A tiny MNIST GAN trained for two iterations by the project's own loop."""
+    training = train_gan(GANConfig(steps=2, **TINY), device="cpu")
+    try:
+        while True:
+            next(training)
+    except StopIteration as done:
+        return save_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny-gan.safetensors", done.value)
+
+
+@pytest.fixture
+def panel(open_panel):
+    return open_panel(GANPanel)
+
+
+@pytest.fixture
+def snapshots(panel, monkeypatch):
+    """Every snapshot the panel receives, in order (the runner calls the patched method)."""
+    seen = []
+    original = panel._on_snapshot
+    monkeypatch.setattr(panel, "_on_snapshot", lambda snap: (seen.append(snap), original(snap)))
+    return seen
+
+
+def test_a_tiny_game_runs_to_the_end_through_the_real_worker(panel, qtbot, snapshots):
+    with qtbot.waitSignal(panel.runner.busy_changed, timeout=5000, check_params_cb=lambda busy: busy):
+        panel.start_training(GANConfig(steps=5, **TINY))
+    assert not panel.settings.isEnabled() and not panel.start_button.isEnabled()
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=60000)
+    assert snapshots[0].step == 0 and snapshots[-1].step == 5
+    assert panel.checkpoint.info["steps"] == 5 and panel.checkpoint.config["channels"] == 8
+    assert panel.generator is not None and panel.sample_button.isEnabled() and panel.settings.isEnabled()
+    assert panel.losses.points("D loss") >= 1 and panel.outputs.points("D(G(z))") >= 1
+    assert panel.filmstrip.steps()[0] == 0 and panel.filmstrip.steps()[-1] == 5
+    assert panel.grid.pixels().shape == (4 * 30 - 2, 4 * 30 - 2)
+    assert "Iteration 5 of 5" in panel.status.text() and "Not saved yet" in panel.model_info.text()
+    fractions = panel.histogram.fractions("D(x), real")
+    assert fractions.sum() == pytest.approx(1.0)
+
+
+def test_pause_really_pauses_and_stop_ends_the_game(panel, qtbot, snapshots):
+    panel.start_training(GANConfig(steps=100000, **TINY_TOY))
+    qtbot.waitUntil(lambda: len(snapshots) >= 3, timeout=60000)
+    panel.pause_button.click()
+    assert panel.runner.paused and panel.start_button.text() == "Resume" and panel.step_buttons["d"].isEnabled()
+    qtbot.wait(500)  # let what was in flight arrive
+    paused_at = len(snapshots)
+    qtbot.wait(1200)
+    assert len(snapshots) == paused_at, "training went on while paused"
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: len(snapshots) > paused_at, timeout=20000)
+    assert snapshots[-1].step > snapshots[paused_at - 1].step
+    panel.stop_button.click()
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
+    assert "Stopped" in panel.status.text() and panel.checkpoint is None
+
+
+def test_single_steps_from_the_buttons_move_one_net_at_a_time(panel, qtbot, snapshots):
+    panel.mode.setCurrentIndex(1)  # toy: no data to load
+    panel.batch_size.setValue(32)
+    panel.latent_dim.setValue(4)
+    panel.d_steps_per_g.setValue(2)
+    panel.step_buttons["d"].click()  # from no game: start one, paused, and take the step
+    qtbot.waitUntil(lambda: len(snapshots) == 2, timeout=60000)
+    assert panel.runner.paused
+    untrained, d = snapshots
+    assert (untrained.step, untrained.d_steps, d.step, d.d_steps) == (0, 0, 0, 1)
+    assert panel.losses.points("D loss") == 1 and panel.losses.points("G loss") == 0
+    panel.refresh.flush()
+    assert "(1 D steps)" in panel.status.text()
+    panel.step_buttons["g"].click()
+    qtbot.waitUntil(lambda: len(snapshots) == 3, timeout=20000)
+    g = snapshots[-1]
+    assert (g.step, g.d_steps) == (1, 1) and g.d_loss == d.d_loss
+    assert panel.losses.points("D loss") == 1 and panel.losses.points("G loss") == 1
+    panel.step_buttons["both"].click()
+    qtbot.waitUntil(lambda: len(snapshots) == 4, timeout=20000)
+    assert (snapshots[-1].step, snapshots[-1].d_steps) == (2, 3)  # k = 2 D steps and one G step
+    assert panel.losses.points("D loss") == 2 and panel.losses.points("G loss") == 2
+    qtbot.wait(600)
+    assert len(snapshots) == 4 and panel.runner.paused, "a step let the game run on"
+
+
+def test_reset_restores_the_untrained_nets_and_fixed_noise(panel, qtbot, snapshots):
+    panel.start_training(GANConfig(steps=100000, **TINY_TOY))
+    qtbot.waitUntil(lambda: len(snapshots) >= 3 and snapshots[-1].step >= 3, timeout=60000)
+    initial = snapshots[0]
+    assert initial.step == 0
+    panel.reset_button.click()
+    qtbot.waitUntil(lambda: panel.playing and panel.snapshot is not None and panel.snapshot.step == 0, timeout=60000)
+    qtbot.wait(300)
+    again = panel.snapshot
+    assert panel.runner.paused and again.step == again.d_steps == 0
+    assert not np.array_equal(snapshots[-2].heatmap, initial.heatmap), "the game had not moved: a weak test"
+    np.testing.assert_array_equal(again.heatmap, initial.heatmap)  # D's weights are back
+    np.testing.assert_array_equal(again.points_fake, initial.points_fake)  # G's weights and the fixed noise too
+    panel.refresh.flush()
+    assert panel.losses.points("D loss") == 0 and panel.losses.points("G loss") == 0
+    np.testing.assert_array_equal(panel.plane.heat.image, initial.heatmap)
+
+
+def test_the_toy_heat_map_covers_the_data_the_right_way_up(panel, qtbot, snapshots):
+    panel.start_training(GANConfig(steps=3, **TINY_TOY))
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=60000)
+    assert panel.pages.currentWidget() is panel.plane
+    panel.refresh.flush()
+    last = snapshots[-1]
+    rect = panel.plane.heatmap_rect()
+    real = last.points_real
+    assert rect.left() <= real[:, 0].min() and real[:, 0].max() <= rect.right()
+    assert rect.top() <= real[:, 1].min() and real[:, 1].max() <= rect.bottom()
+    heat = panel.plane.heat
+    np.testing.assert_array_equal(heat.image, last.heatmap)
+    # Row i is at y_i and column j at x_j: (-3, -3) lies in pixel (0, 0), (3, -3) in pixel (col -1, row 0).
+    for x, y, col, row in ((-3, -3, 0, 0), (3, -3, 63, 0), (-3, 3, 0, 63)):
+        pixel = heat.mapFromView(QPointF(x, y))
+        assert (math.floor(pixel.x()), math.floor(pixel.y())) == (col, row)
+
+
+def test_slow_motion_shows_every_iteration_and_can_be_changed_while_playing(panel, qtbot, snapshots):
+    panel.delay.setValue(0.25)
+    panel.start_training(GANConfig(steps=100000, **TINY_TOY))
+    qtbot.waitUntil(lambda: len(snapshots) >= 4, timeout=60000)
+    assert [s.step for s in snapshots[:4]] == [0, 1, 2, 3]
+    panel.delay.setValue(0.0)
+    qtbot.waitUntil(lambda: any(b.step - a.step > 1 for a, b in zip(snapshots, snapshots[1:])), timeout=60000)
+    panel.runner.stop()
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
+
+
+def test_without_a_shipped_generator_the_panel_says_so_and_still_trains(panel, tmp_path, monkeypatch):
+    monkeypatch.setattr("explorer.core.models.CHECKPOINTS", tmp_path)
+    panel.load_shipped()
+    assert "No shipped generator yet" in panel.model_info.text()
+    assert panel.start_button.isEnabled() and not panel.sample_button.isEnabled()
+    with pytest.raises(RuntimeError, match="no model to save yet"):
+        panel.save_checkpoint(tmp_path / "x.safetensors")
+
+
+def test_a_loaded_generator_samples_interpolates_and_saves(panel, tmp_path, monkeypatch, tiny_gan_checkpoint):
+    (tmp_path / "gan.safetensors").write_bytes(tiny_gan_checkpoint.read_bytes())
+    monkeypatch.setattr("explorer.core.models.CHECKPOINTS", tmp_path)
+    panel.load_shipped()
+    assert panel.generator is not None and "2 iterations" in panel.model_info.text()
+    first = panel.grid.pixels().copy()
+    panel.sample_button.click()
+    assert not np.array_equal(panel.grid.pixels(), first), "a new seed drew the same digits"
+    panel.interpolate_button.click()
+    strip = panel.strip.pixels()
+    assert strip.shape == (28, 10 * 30 - 2) and not np.array_equal(strip[:, :28], strip[:, -28:])
+    out = tmp_path / "mine.safetensors"
+    panel.save_checkpoint(out)
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not a checkpoint")
+    generator = panel.generator
+    with pytest.raises(CheckpointError):
+        panel.load_checkpoint(bad)
+    assert panel.generator is generator
+    panel.load_checkpoint(out)
+    assert panel.checkpoint.info["steps"] == 2
+
+
+def test_a_toy_checkpoint_is_shown_on_the_plane(panel, qtbot, tmp_path, snapshots):
+    panel.start_training(GANConfig(steps=2, **TINY_TOY))
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=60000)
+    panel.save_checkpoint(tmp_path / "toy.safetensors")
+    panel.mode.setCurrentIndex(0)
+    panel.load_checkpoint(tmp_path / "toy.safetensors")
+    assert panel.pages.currentWidget() is panel.plane and panel.generator is None
+    assert panel.plane.fake.data.size == 512 and panel.plane.heat.image is None
+
+
+def test_the_filmstrip_keeps_the_first_and_latest_frames_spread_over_the_run(qtbot):
+    strip = Filmstrip(4, frame_shape=(2, 2))
+    qtbot.addWidget(strip)
+    for step in range(0, 100, 10):
+        strip.add_frame(step, np.full((2, 2), step / 100, dtype=np.float32))
+    assert strip.steps() == [0, 40, 70, 90]  # each time, the frame whose loss leaves the smallest gap goes
+    strip.redraw()
+    assert [view.label.text for view in strip.views] == ["step 0", "step 40", "step 70", "step 90"]
+    assert strip.views[1].pixels()[0, 0] == pytest.approx(0.4)
+    strip.clear()
+    strip.redraw()
+    assert strip.steps() == [] and strip.views[0].pixels()[0, 0] == 1.0
