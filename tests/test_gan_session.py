@@ -6,7 +6,8 @@ import time
 import numpy as np
 import pytest
 
-from explorer.core.gan import GANConfig, gan_session
+from explorer.core.errors import ExplorerError
+from explorer.core.gan import CLASS_SAMPLES, GANConfig, gan_session
 
 TINY = {"channels": 4, "latent_dim": 8, "batch_size": 16, "train_limit": 512}
 
@@ -84,3 +85,14 @@ def test_the_same_seed_replays_the_same_game():
         np.testing.assert_array_equal(x.samples, y.samples)
     a.close()
     b.close()
+
+
+def test_the_class_meter_sorts_fixed_samples_into_digits_and_is_optional(monkeypatch):
+    first = next(gan_session(GANConfig(steps=3, **TINY), "cpu"))
+    assert first.class_counts.shape == (10,) and first.class_counts.sum() == CLASS_SAMPLES
+
+    def no_classifier():
+        raise ExplorerError("No classifier checkpoint")
+
+    monkeypatch.setattr("explorer.core.gan.load_classifier", no_classifier)
+    assert next(gan_session(GANConfig(steps=3, **TINY), "cpu")).class_counts is None

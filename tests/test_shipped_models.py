@@ -16,3 +16,14 @@ def test_the_shipped_vae_reproduces_its_recorded_test_elbo():
     assert metrics["neg_elbo"] == pytest.approx(recorded["test_neg_elbo"], abs=0.05)
     assert metrics["kl"] == pytest.approx(recorded["test_kl"], abs=0.05)
     assert metrics["neg_elbo"] <= 150.0  # the bar, in nats per test digit
+
+
+def test_the_shipped_gan_draws_every_digit_by_the_shipped_classifier():
+    from explorer.core.classifier import load_classifier, probabilities
+    from explorer.core.metrics import class_histogram
+
+    generator, cfg, ckpt = FAMILIES["gan"].load()
+    assert cfg.mode == "mnist" and ckpt.info["dataset"] == dataset_fingerprint() and ckpt.info["steps"] == cfg.steps
+    classifier, _ = load_classifier()
+    counts = class_histogram(probabilities(classifier, FAMILIES["gan"].sample(generator, 1000, 0)))
+    assert counts.min() >= 30, f"digits drawn per class: {counts.tolist()}"  # no digit below 3 %: no mode dropped

@@ -24,15 +24,19 @@ from torch import nn
 from torch.nn import functional as F
 
 from explorer.core.checkpoints import Checkpoint, config_from_dict, load_weights
+from explorer.core.classifier import MNISTClassifier, load_classifier, probabilities
 from explorer.core.data import dataset_fingerprint
 from explorer.core.devices import pick_device
 from explorer.core.diffusion import to_model_range
+from explorer.core.errors import ExplorerError
+from explorer.core.metrics import class_histogram
 from explorer.core.training import check_finite, training_images, training_record
 
 SAMPLE_GRID = 16  # digits in the fixed-noise preview grid yielded while training
 TOY_POINTS = 512  # fake and real points shown in toy mode
 TOY_EXTENT = 3.0  # the toy heat map covers [-3, 3]^2, the ring (radius 2) with room to spare
 HEATMAP_RESOLUTION = 64
+CLASS_SAMPLES = 500  # G(z) the classifier sorts into digits for the live class histogram
 HIST_BINS = 20  # histogram bins of D's outputs over [0, 1]
 OBJECTIVES = ("minimax", "non_saturating")
 MODES = ("mnist", "toy")
@@ -327,6 +331,7 @@ class GANSnapshot:
     d_fake_hist: np.ndarray  # (HIST_BINS,) counts of D(G(z)) on the last D batch
     d_steps: int = 0  # D steps so far: d_steps_per_g per iteration, plus single D steps
     samples: np.ndarray | None = None  # (SAMPLE_GRID, 28, 28) in [0, 1] from fixed noise; MNIST mode
+    class_counts: np.ndarray | None = None  # (10,) the classifier's digits among CLASS_SAMPLES G(z); with samples
     points_real: np.ndarray | None = None  # (TOY_POINTS, 2) ring samples; toy mode
     points_fake: np.ndarray | None = None  # (TOY_POINTS, 2) G(fixed noise); toy mode
     heatmap: np.ndarray | None = None  # (HEATMAP_RESOLUTION, HEATMAP_RESOLUTION) D(x); toy mode
@@ -409,6 +414,19 @@ def _wait(seconds: float) -> collections.abc.Generator[None, object, object]:
     return None
 
 
+def _class_meter(cfg: GANConfig, device: torch.device) -> tuple[MNISTClassifier, torch.Tensor] | None:
+    """The shipped classifier and CLASS_SAMPLES fixed z, to count which digits G draws (MNIST mode;
+    None without a classifier checkpoint, so training never depends on it)."""
+    if cfg.mode != "mnist":
+        return None
+    try:
+        classifier, _ = load_classifier()
+    except ExplorerError:
+        return None
+    noise = torch.randn(CLASS_SAMPLES, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 2))
+    return classifier, noise.to(device)
+
+
 def gan_session(
     cfg: GANConfig,
     device: str | None = None,
@@ -432,6 +450,7 @@ def gan_session(
     points_real = ring_of_gaussians(TOY_POINTS, torch.Generator().manual_seed(cfg.seed)).numpy() if cfg.mode == "toy" else None
     tally = _Tally()
     delay = _checked_delay(delay_s)
+    meter = _class_meter(cfg, state.device)
 
     def snapshot(with_samples: bool) -> GANSnapshot:
         metrics = tally.collect(max(cfg.lr_g, cfg.lr_d))
@@ -443,6 +462,9 @@ def gan_session(
             extras["heatmap"] = discriminator_heatmap(state.discriminator)
         elif with_samples:
             extras["samples"] = images_from_noise(state.generator, state.fixed_noise)
+            if meter is not None:
+                classifier, noise = meter
+                extras["class_counts"] = class_histogram(probabilities(classifier, images_from_noise(state.generator, noise)))
         no_outputs = np.zeros(HIST_BINS, dtype=np.int64)
         return GANSnapshot(
             step=tally.g_steps,

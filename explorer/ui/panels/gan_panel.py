@@ -33,6 +33,7 @@ from superqt import QLabeledDoubleSlider
 
 from explorer.core.checkpoints import Checkpoint
 from explorer.core.gan import (
+    CLASS_SAMPLES,
     HIST_BINS,
     TOY_EXTENT,
     TOY_POINTS,
@@ -48,6 +49,7 @@ from explorer.core.gan import (
 from explorer.core.jobs import Job
 from explorer.ui.panels.model_panel import ModelPanel
 from explorer.ui.refresh import StaggeredRefresh
+from explorer.ui.widgets.class_histogram import ClassHistogram
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.decision_plane import DecisionPlane
 from explorer.ui.widgets.filmstrip import Filmstrip
@@ -143,8 +145,9 @@ class GANPanel(ModelPanel):
         self.histogram = HistogramPlot("D's outputs on the last D batch", "D(·)", HIST_BINS)
         self.histogram.add_histogram("D(x), real", REAL)
         self.histogram.add_histogram("D(G(z)), fake", FAKE)
+        self.classes = ClassHistogram(f"digits G draws ({CLASS_SAMPLES} fixed z, by the classifier)")
         plots = QVBoxLayout()
-        for plot in (self.losses, self.outputs, self.histogram):
+        for plot in (self.losses, self.outputs, self.histogram, self.classes):
             plot.getAxis("left").enableAutoSIPrefix(False)  # probabilities, not "x0.001" thousandths
             plots.addWidget(plot, 1)
 
@@ -403,6 +406,8 @@ class GANPanel(ModelPanel):
             self.refresh.request("grid", partial(self._draw_grid, snap.step, grid))
             self.filmstrip.add_frame(snap.step, grid)  # kept now, so that no frame is lost to a newer request
             self.refresh.request("filmstrip", self.filmstrip.redraw)
+        if snap.class_counts is not None:
+            self.refresh.request("classes", partial(self.classes.set_counts, snap.class_counts))
         if snap.heatmap is not None:
             self.refresh.request("plane", partial(self._draw_plane, snap))
 
@@ -454,6 +459,7 @@ class GANPanel(ModelPanel):
             plot.clear_data()
             self.refresh.request(f"clear {key}", partial(self._reset_plot, plot, cfg.steps))
         self.refresh.request("clear histogram", partial(self._draw_histogram, None))
+        self.refresh.request("clear classes", partial(self.classes.set_counts, np.zeros(10)))
         self.filmstrip.clear()
         self.refresh.request("clear filmstrip", self.filmstrip.redraw)
         self.refresh.request("clear plane", self.plane.blank)
