@@ -8,6 +8,7 @@ from PIL import Image
 
 from explorer.cli import main
 from explorer.core.checkpoints import load_checkpoint
+from explorer.core.diffusion import training_runs
 from explorer.core.models import FAMILIES
 
 
@@ -45,7 +46,9 @@ def test_the_diffusion_model_trains_and_samples_through_the_same_commands(tmp_pa
         assert np.array_equal(np.load(out), model.sample(2, 5, options[1], int(options[-1]) if "--steps" in options else 50))
     more = tmp_path / "more.safetensors"  # continuing a run starts from its weights and records it
     assert main([*argv[:-4], "--out", str(more), "--init-from", str(ckpt), "--device", "cpu"]) == 0
-    assert load_checkpoint(more, kind="ddpm").info["continues"]["steps"] == 3
+    runs = training_runs(load_checkpoint(more, kind="ddpm").info)
+    assert [r["steps"] for r in runs] == [3, 3] and "--init-from" in runs[1]["training"]["command"]
+    assert "--init-from" not in runs[0]["training"]["command"]
 
 
 def test_sampler_options_are_for_the_diffusion_model_only(tmp_path, capsys):

@@ -189,6 +189,18 @@ def test_ddpm_and_ddim_start_from_the_same_noise_side_by_side(panel, qtbot):
     assert "Seed 9, sample #1" in panel.compare_info.text()
 
 
+def test_ddim_eta_adds_noise_to_the_chain_from_the_same_start(panel, qtbot):
+    run_chain(panel, qtbot, "ddim", n=2, seed=4, k=10)
+    deterministic = panel.chains["ddim"]
+    panel.eta.setValue(1.0)
+    run_chain(panel, qtbot, "ddim", n=2, seed=4, k=10)
+    noisy = panel.chains["ddim"]
+    assert noisy is not deterministic and (deterministic.eta, noisy.eta) == (0.0, 1.0)
+    np.testing.assert_array_equal(noisy.images[0], deterministic.images[0])  # the same x_T
+    assert not np.array_equal(noisy.images[-1], deterministic.images[-1])  # then fresh noise at each step
+    assert "DDIM (η = 1)" in panel.timeline.info.text()
+
+
 def test_cancelling_a_chain_keeps_its_frames_and_leaves_the_panel_usable(panel, qtbot):
     panel.n_samples.setValue(64)
     panel.sampler.setCurrentIndex(panel.sampler.findData("ddpm"))
@@ -244,6 +256,15 @@ def test_save_and_load_through_the_panel(panel, tmp_path):
     panel.model = None
     panel.load_checkpoint(out)
     assert panel.model is not None and panel.run_button.isEnabled()
+
+
+def test_a_model_trained_in_two_runs_is_described_as_one(panel, tiny_ddpm_checkpoint, tmp_path):
+    cfg = DDPMConfig(**{**TINY.__dict__, "steps": 2, "init_from": str(tiny_ddpm_checkpoint)})
+    more = save_checkpoint(tmp_path / "more.safetensors", run_to_end(train_ddpm(cfg, device="cpu")))
+    panel.load_checkpoint(more)
+    assert "Model: 5 steps in 2 runs" in panel.model_info.text()
+    steps = panel.loss_plot.x_values("train")
+    assert steps and min(steps) > TINY.steps and max(steps) == TINY.steps + 2  # the last run's losses, after the first's
 
 
 def test_a_failing_chain_reports_and_the_panel_stays_usable(panel, qtbot, monkeypatch):

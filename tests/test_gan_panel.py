@@ -187,7 +187,10 @@ def test_a_toy_checkpoint_is_shown_on_the_plane(panel, qtbot, tmp_path, snapshot
     panel.mode.setCurrentIndex(0)
     panel.load_checkpoint(tmp_path / "toy.safetensors")
     assert panel.pages.currentWidget() is panel.plane and panel.generator is None
-    assert panel.plane.fake.data.size == 512 and panel.plane.heat.image is None
+    assert panel.classes.isHidden()  # no digits to classify in the toy game
+    panel.mode.setCurrentIndex(panel.mode.findData("mnist"))
+    assert not panel.classes.isHidden()
+    assert panel.plane.point_counts()[1] == 512 and panel.plane.heat.image is None
 
 
 def test_the_filmstrip_keeps_the_first_and_latest_frames_spread_over_the_run(qtbot):

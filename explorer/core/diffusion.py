@@ -406,6 +406,18 @@ def train_ddpm(
     return Checkpoint(kind="ddpm", config=asdict(cfg), state=ema_model.unet.state_dict(), info=info)
 
 
+def training_runs(info: dict) -> list[dict]:
+    """The runs that made a checkpoint, earliest first: each one's steps and training record.
+
+    A run started with ``init_from`` keeps its predecessor's record under "continues".
+    """
+    runs = []
+    while info:
+        runs.append({"steps": info.get("steps", 0), "training": info.get("training") or {}})
+        info = info.get("continues") or {}
+    return runs[::-1]
+
+
 def ddpm_from_checkpoint(ckpt: Checkpoint) -> tuple[DDPM, DDPMConfig]:
     """Rebuild the model a checkpoint describes, on the CPU, in eval mode."""
     cfg = config_from_dict(DDPMConfig, ckpt.config)

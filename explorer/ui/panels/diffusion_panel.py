@@ -48,6 +48,7 @@ from explorer.core.diffusion import (
     make_schedule,
     q_sample,
     train_ddpm,
+    training_runs,
 )
 from explorer.core.jobs import Job
 from explorer.ui.panels.model_panel import ModelPanel
@@ -59,17 +60,17 @@ from explorer.ui.widgets.schedule_plot import SchedulePlot
 from explorer.ui.widgets.timeline import Timeline
 from explorer.ui.worker import Runner
 
-SAMPLER_NAMES = {"ddpm": "DDPM (all T steps)", "ddim": "DDIM (K steps, η = 0)"}
+SAMPLER_NAMES = {"ddpm": "DDPM (all T steps)", "ddim": "DDIM (K steps)"}
 NO_MODEL = ("<b>No diffusion model yet</b> (checkpoints/ddpm.safetensors is not there). Train one below or load "
             "one with File ▸ Load checkpoint…; the schedule and the forward process need no model.")
 CHAIN_HELP = ("Sampling runs the process backwards from pure noise x_T. At each step the network predicts the "
               "noise ε̂ hidden in x_t; taking it out gives the predicted x_0, its guess of the finished digit; the sampler then "
               "moves x_t a little towards that guess (DDPM also adds fresh noise). Grey levels: x_t and predicted x_0 "
               "from −1 (black) to +1 (white), ε̂ from −3 to +3. Click a digit in the grid to follow it.")
-COMPARE_HELP = ("Both chains start from the same x_T (same seed). DDPM takes all T small random steps; DDIM (η = 0) "
-                "takes K large deterministic steps over a subset of the timesteps, so it is T/K times faster and a "
-                "given x_T always gives the same digit. Each side shows its chain at the timeline's t (DDIM: its "
-                "nearest step at or above t).")
+COMPARE_HELP = ("Both chains start from the same x_T (same seed). DDPM takes all T small random steps; DDIM "
+                "takes K large steps over a subset of the timesteps, so it is T/K times faster. With η = 0 they are "
+                "deterministic: a given x_T always gives the same digit; η = 1 adds as much fresh noise as DDPM. Each "
+                "side shows its chain at the timeline's t (DDIM: its nearest step at or above t).")
 FORWARD_NOISE_SEED = 0
 
 
@@ -194,9 +195,15 @@ class DiffusionPanel(ModelPanel):
         self.ddim_steps.setRange(1, DDPMConfig().timesteps)
         self.ddim_steps.setValue(50)
         self.ddim_steps.setPrefix("K = ")
+        self.eta = QDoubleSpinBox()  # DDIM's noise: 0 deterministic, 1 as much as DDPM (Song et al., eq. 16)
+        self.eta.setRange(0.0, 1.0)
+        self.eta.setSingleStep(0.1)
+        self.eta.setDecimals(2)
+        self.eta.setPrefix("η = ")
+        self.eta.setToolTip("DDIM's fresh noise per step: 0 is deterministic, 1 is as much as DDPM")
         controls = QHBoxLayout()
         for label, widget in (("samples", self.n_samples), ("seed", self.seed), ("sampler", self.sampler),
-                              (None, self.ddim_steps)):
+                              (None, self.ddim_steps), (None, self.eta)):
             if label:
                 controls.addWidget(QLabel(label))
             controls.addWidget(widget)
@@ -326,7 +333,8 @@ class DiffusionPanel(ModelPanel):
         model, cfg, ckpt = self.family.load(path)
         self._install(model, cfg, ckpt)
         self.model_info.setText(self._describe(ckpt))
-        self.show_history(ckpt.info.get("history", []))
+        earlier_steps = sum(r["steps"] for r in training_runs(ckpt.info)[:-1])  # the history is of the last run
+        self.show_history(ckpt.info.get("history", []), earlier_steps)
 
 
     def _install(self, model: DDPM, cfg: DDPMConfig, ckpt: Checkpoint) -> None:
@@ -346,20 +354,24 @@ class DiffusionPanel(ModelPanel):
     @staticmethod
     def _describe(ckpt: Checkpoint) -> str:
         c, info = ckpt.config, ckpt.info
-        text = (f"Model: {info.get('steps', '?')} steps, {c.get('schedule', '?')} schedule, "
-                f"T = {c.get('timesteps', '?')}, {c.get('base_channels', '?')} channels")
+        runs = training_runs(info)
+        steps = sum(r["steps"] for r in runs)
+        text = (f"Model: {steps:,} steps{f' in {len(runs)} runs' if len(runs) > 1 else ''}, "
+                f"{c.get('schedule', '?')} schedule, T = {c.get('timesteps', '?')}, {c.get('base_channels', '?')} channels")
         if "final_loss" in info.get("metrics", {}):
             text += f"\nFinal loss {info['metrics']['final_loss']:.4f}"
-        training = info.get("training", {})
-        if training.get("device"):
-            text += f"\nTrained on {training['device']} in {training.get('seconds', 0) / 60:.1f} min"
+        devices = sorted({r["training"]["device"] for r in runs if r["training"].get("device")})
+        if devices:
+            minutes = sum(r["training"].get("seconds", 0) for r in runs) / 60
+            text += f"\nTrained on {' and '.join(devices)} in {minutes:.1f} min"
         return text
 
-    def show_history(self, history: list[dict]) -> None:
-        """Plot a checkpoint's recorded loss history."""
+    def show_history(self, history: list[dict], first_step: int = 0) -> None:
+        """Plot a checkpoint's recorded loss history, its steps counted from ``first_step``."""
         self.loss_plot.clear_data()
-        self.loss_plot.set_curve("train", [h["step"] for h in history], [h["loss"] for h in history])
-        self.loss_plot.set_x_span(max([h["step"] for h in history], default=1))
+        steps = [first_step + h["step"] for h in history]
+        self.loss_plot.set_curve("train", steps, [h["loss"] for h in history])
+        self.loss_plot.set_x_span(max(steps, default=1))
         self.loss_plot.redraw()
 
     # ---- schedule and forward process ---------------------------------------------------------
@@ -402,15 +414,17 @@ class DiffusionPanel(ModelPanel):
             return
         samplers = samplers or (self.chosen_sampler(),)
         n, seed, K, T = self.n_samples.value(), self.seed.value(), self.ddim_steps.value(), self.model_cfg.timesteps
+        eta = self.eta.value()
         self.timeline.pause()
         for s in samplers:
-            self.chains[s] = ChainRecord(s, seed, n, chain_steps(s, T, K))
+            self.chains[s] = ChainRecord(s, seed, n, chain_steps(s, T, K), eta)
         self.selected = min(self.selected, n - 1)
         self._show_sampler(samplers[0])
         self._job = "chain"
         self.runner.start(
             Job(reverse_chains, {"cfg": self.model_cfg, "weights": weights_of(self.checkpoint), "n": n,
-                                 "samplers": samplers, "ddim_steps": K, "seed": seed, "device": self.device}),
+                                 "samplers": samplers, "ddim_steps": K, "eta": eta, "seed": seed,
+                                 "device": self.device}),
             on_yield=self._on_chain_frame,
             on_end=self._on_chain_end,
             in_process=self.chain_in_process,
@@ -491,7 +505,8 @@ class DiffusionPanel(ModelPanel):
             view.set_image(grey(record.image(k, kind, self.selected)))
         t = int(record.t[k]) + 1
         self._enable_export(True)
-        self.timeline.info.setText(f"<b>{record.sampler.upper()}</b> step {k + 1} / {record.total_steps} &nbsp; "
+        name = record.sampler.upper() + (f" (η = {record.eta:g})" if record.sampler == "ddim" else "")
+        self.timeline.info.setText(f"<b>{name}</b> step {k + 1} / {record.total_steps} &nbsp; "
                                    f"<b>t = {t}</b> &nbsp; <b>ᾱ_t = {abar_text(record.alpha_bar[k])}</b> &nbsp; "
                                    f"sample #{self.selected}")
         self.schedule_plot.show_chain_t(t)
@@ -537,7 +552,7 @@ class DiffusionPanel(ModelPanel):
             view.label.setText(f"{sampler.upper()} at t = {int(record.t[k]) + 1}, step {k + 1} / {record.total_steps}"
                                "<br>x_t | predicted x_0")
         self._set_compare_info(f"Seed {ddpm.seed}, sample #{self.selected}: DDPM in {ddpm.total_steps} steps, "
-                               f"DDIM in {ddim.total_steps}.")
+                               f"DDIM in {ddim.total_steps} (η = {ddim.eta:g}).")
 
     def _set_compare_info(self, text: str) -> None:
         """Change the line only when it says something new: a label's new text relayouts the window."""

@@ -471,6 +471,7 @@ class GANPanel(ModelPanel):
 
     def _on_mode_changed(self) -> None:
         self.pages.setCurrentIndex(self.mode.currentIndex())
+        self.classes.setVisible(self.mode.currentData() == "mnist")  # the toy game draws points, not digits
 
     def _on_runner_changed(self, _busy_or_paused: bool) -> None:
         self._update_buttons()

@@ -67,6 +67,9 @@ class CurvePlot(pg.PlotWidget):
     def points(self, name: str) -> int:
         return len(self._data[name][0])
 
+    def x_values(self, name: str) -> list[float]:
+        return list(self._data[name][0])
+
     def _fit_y(self) -> None:
         """Re-range y when the data (less each curve's first tenth, the start-up transient)
         leave the view or fill less than 40% of it."""

@@ -7,6 +7,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QWidget
 
+from explorer.ui.widgets.point_cloud import PointCloud
+
+POINT_COLORS = ("#000000", "#ff7f0e")  # real, generated
+
 
 class DecisionPlane(pg.PlotWidget):
     """D(x) over a square as a diverging heat map (white where D cannot tell, D = 1/2), real
@@ -15,7 +19,10 @@ class DecisionPlane(pg.PlotWidget):
     def __init__(self, extent: float, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setBackground("w")
-        self.setTitle("toy game: D(x) behind real and generated points", color="#333", size="10pt")
+        # The legend lives in the title, and the points in one PointCloud: pyqtgraph's
+        # ScatterPlotItem took ~3 ms to set and ~6 ms to paint 1,024 points, four times a second.
+        self.setTitle("toy game: D(x) behind <span style='color:#000'>●</span> real x (ring of 8 Gaussians) and "
+                      "<span style='color:#ff7f0e'>●</span> generated G(z)", color="#333", size="10pt")
         self.setLabel("bottom", "x₁")
         self.setLabel("left", "x₂")
         self.setAspectLocked(True)
@@ -26,11 +33,9 @@ class DecisionPlane(pg.PlotWidget):
         self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=colors, label="D(x): probability of real",
                                         interactive=False, width=15)
         self.colorbar.setImageItem(self.heat, insert_in=self.getPlotItem())
-        self.addLegend(offset=(5, 5), labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 200))
-        self.real = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(0, 0, 0, 150), name="real x (ring of 8 Gaussians)")
-        self.fake = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(255, 127, 14, 200), name="generated G(z)")
-        self.addItem(self.real)
-        self.addItem(self.fake)
+        self.points = PointCloud(POINT_COLORS, size=4, alpha=180)
+        self.points.setCacheMode(PointCloud.CacheMode.NoCache)  # new points at every snapshot
+        self.addItem(self.points)
         self.disableAutoRange()
         self.setRange(xRange=(-extent, extent), yRange=(-extent, extent), padding=0.02)
 
@@ -51,9 +56,15 @@ class DecisionPlane(pg.PlotWidget):
         self.set_points(None, None)
 
     def set_points(self, real: np.ndarray | None, fake: np.ndarray | None) -> None:
-        """(N, 2) real and generated points (None leaves that set empty)."""
-        for item, points in ((self.real, real), (self.fake, fake)):
-            item.setData(pos=np.zeros((0, 2)) if points is None else np.asarray(points, dtype=float))
+        """(N, 2) real and generated points (None leaves that set empty); the generated ones on top."""
+        sets = [np.zeros((0, 2)) if points is None else np.asarray(points, dtype=float).reshape(-1, 2)
+                for points in (real, fake)]
+        self.points.set_points(np.concatenate(sets), np.repeat([0, 1], [len(sets[0]), len(sets[1])]))
+
+    def point_counts(self) -> tuple[int, int]:
+        """How many real and generated points are shown (for tests)."""
+        labels = self.points.labels()
+        return int((labels == 0).sum()), int((labels == 1).sum())
 
     def heatmap_rect(self) -> QRectF:
         """The area the heat map covers, in data coordinates (for tests)."""

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from pyqtgraph import Qt as pg_qt
-from pyqtgraph import functions as fn
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QMouseEvent, QPainter, QPixmap
-from PySide6.QtWidgets import QGraphicsItem, QWidget
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QWidget
 
-# Dragging the marker repaints what lies under it; cached items are blitted from a pixmap
-# instead of replaying 10,000 points and every grid line at each mouse move.
-CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache
+from explorer.ui.widgets.point_cloud import CACHED, PointCloud
+
 MARKER_GRAB_PX = 14  # a press this close to the marker (in pixels, Manhattan) grabs it
 
 # A qualitative palette (matplotlib's tab10) so the ten digits stay distinguishable.
@@ -24,82 +21,6 @@ def ellipse(center: np.ndarray, radii: np.ndarray, n: int = 64) -> tuple[np.ndar
     """Points of the axis-aligned ellipse with the given centre and radii."""
     t = np.linspace(0, 2 * np.pi, n)
     return center[0] + radii[0] * np.cos(t), center[1] + radii[1] * np.sin(t)
-
-
-class PointCloud(pg.GraphicsObject):
-    """Many points in a few colours, stamped from a pre-drawn dot per colour.
-
-    pyqtgraph's ScatterPlotItem spends ~70 ms setting 10,000 points of mixed colours and
-    is asked for its bounds at every mouse move; this item sets them in ~1 ms and paints
-    them with one ``drawPixmapFragments`` call, as ScatterPlotItem does internally.
-    """
-
-    clicked = Signal(int)  # index of the point clicked
-
-    def __init__(self, colors: tuple[str, ...], size: int = 5, alpha: int = 170, pick_px: float = 6.0) -> None:
-        super().__init__()
-        self._size = size
-        self._atlas = self._draw_dots(colors, size, alpha)
-        self._fragments = pg_qt.internals.PrimitiveArray(QPainter.PixmapFragment, 10)
-        self._xy = np.zeros((0, 2))
-        self._source = np.zeros((0, 4))  # per point: the dot's rectangle in the atlas
-        self._rect = QRectF()
-        self._pick_px = pick_px
-        self.setCacheMode(CACHED)
-
-    @staticmethod
-    def _draw_dots(colors: tuple[str, ...], size: int, alpha: int) -> QPixmap:
-        atlas = QPixmap(size * len(colors), size)
-        atlas.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(atlas)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        for i, color in enumerate(colors):
-            qcolor = pg.mkColor(color)
-            qcolor.setAlpha(alpha)
-            painter.setBrush(qcolor)
-            painter.drawEllipse(QRectF(i * size + 0.5, 0.5, size - 1, size - 1))
-        painter.end()
-        return atlas
-
-    def set_points(self, xy: np.ndarray, labels: np.ndarray) -> None:
-        """(N, 2) positions, (N,) integer colour indices."""
-        self.prepareGeometryChange()
-        self._xy = np.asarray(xy, dtype=np.float64)
-        self._source = np.zeros((len(self._xy), 4))
-        self._source[:, 0] = np.asarray(labels) * self._size
-        self._source[:, 2:] = self._size
-        low, high = self._xy.min(axis=0), self._xy.max(axis=0)
-        self._rect = QRectF(low[0], low[1], high[0] - low[0], high[1] - low[1])
-        self.update()
-
-    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
-        pad_x, pad_y = (self.pixelWidth() or 0.0) * self._size, (self.pixelHeight() or 0.0) * self._size
-        return self._rect.adjusted(-pad_x, -pad_y, pad_x, pad_y)
-
-    def paint(self, painter: QPainter, *args: object) -> None:
-        if not len(self._xy):
-            return
-        device = fn.transformCoordinates(painter.transform(), self._xy.T)  # (2, N) in pixels
-        painter.resetTransform()
-        self._fragments.resize(len(self._xy))
-        fragments = self._fragments.ndarray()
-        fragments[:, 0:2] = device.T  # centre of each dot
-        fragments[:, 2:6] = self._source
-        fragments[:, 6:10] = (1.0, 1.0, 0.0, 1.0)  # scale x, scale y, rotation, opacity
-        painter.drawPixmapFragments(*self._fragments.drawargs(), self._atlas)
-
-    def mouseClickEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph's name)
-        """Emit the nearest point within a few pixels of the click."""
-        if ev.button() != Qt.MouseButton.LeftButton or not len(self._xy):
-            return
-        pos = ev.pos()
-        scale = np.array([self.pixelWidth() or 1.0, self.pixelHeight() or 1.0])
-        distance = np.hypot(*((self._xy - (pos.x(), pos.y())) / scale).T)  # in pixels
-        nearest = int(np.argmin(distance))
-        if distance[nearest] <= self._pick_px:
-            ev.accept()
-            self.clicked.emit(nearest)
 
 
 class LatentPlane(pg.PlotWidget):
