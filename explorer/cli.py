@@ -65,10 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--sampler", choices=("ddpm", "ddim"), help="ddpm only: all T ancestral steps, or DDIM")
     sample.add_argument("--steps", type=int, help="ddpm only: DDIM steps K (default 50)")
+    sample.add_argument("--eta", type=float, help="ddpm only: DDIM's noise η, from 0 (deterministic) to 1 (default 1)")
     evaluate = commands.add_parser("eval", help="score models against the MNIST test set: FID, KID, IS, class histogram")
     evaluate.add_argument("model", choices=[*FAMILIES, "all"], help="a model, or all that have a checkpoint")
     evaluate.add_argument("-n", type=int, default=5000, help="samples per model, and real digits for the floor")
     evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--eta", type=float, default=None, help="DDIM's η for the ddpm's draws (default 1)")
     evaluate.add_argument("--device", dest="eval_device", default=None, help="where the classifier runs: cuda, mps or cpu")
     return parser
 
@@ -130,17 +132,23 @@ def write_images(path: Path, images: np.ndarray) -> None:
     atomic_write(path, buffer.getvalue())
 
 
+def check_eta(eta: float | None) -> None:
+    if eta is not None and not 0.0 <= eta <= 1.0:
+        raise ExplorerError("--eta must be between 0 and 1.")
+
+
 def run_sampling(args: argparse.Namespace) -> int:
     from explorer.core.models import FAMILIES
 
     if args.n < 1:
         raise ExplorerError("-n must be at least 1.")
     check_image_suffix(args.out)
-    options = {k: v for k, v in (("sampler", args.sampler), ("steps", args.steps)) if v is not None}
+    options = {k: v for k, v in (("sampler", args.sampler), ("steps", args.steps), ("eta", args.eta)) if v is not None}
     if options and args.model != "ddpm":
-        raise ExplorerError("--sampler and --steps apply to ddpm only.")
+        raise ExplorerError("--sampler, --steps and --eta apply to ddpm only.")
     if args.steps is not None and args.steps < 1:
         raise ExplorerError("--steps must be at least 1.")
+    check_eta(args.eta)
     family = FAMILIES[args.model]
     model, _, _ = family.load(args.checkpoint)
     images = family.sample(model, args.n, args.seed, **options)
@@ -162,7 +170,9 @@ def run_evaluation(args: argparse.Namespace) -> int:
     if absent == models:
         raise ExplorerError(" ".join(missing_message(m, paths[m]) for m in absent))
     device = args.eval_device or (None if args.device == "auto" else args.device)
-    evaluation = evaluate_models(models, args.n, args.seed, device)
+    check_eta(args.eta)
+    eta = {} if args.eta is None else {"ddpm_eta": args.eta}
+    evaluation = evaluate_models(models, args.n, args.seed, device, **eta)
     bar = tqdm(total=1000, dynamic_ncols=True, bar_format="{l_bar}{bar}| {elapsed}<{remaining}")
     try:
         while True:

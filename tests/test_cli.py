@@ -39,11 +39,14 @@ def test_the_diffusion_model_trains_and_samples_through_the_same_commands(tmp_pa
     assert main(["sample", "ddpm", "-n", "3", "--out", str(tmp_path / "d.npy"), "--checkpoint", str(ckpt)]) == 0
     samples = np.load(tmp_path / "d.npy")
     assert samples.shape == (3, 28, 28) and 0.0 <= samples.min() and samples.max() <= 1.0
-    for options in (["--sampler", "ddpm"], ["--sampler", "ddim", "--steps", "4"]):
-        out = tmp_path / f"{options[1]}.npy"
+    model, _, _ = FAMILIES["ddpm"].load(ckpt)
+    for options, expected in ((["--sampler", "ddpm"], {"sampler": "ddpm"}),
+                              (["--sampler", "ddim", "--steps", "4"], {"steps": 4, "eta": 1.0}),  # η = 1 by default
+                              (["--steps", "4", "--eta", "0"], {"steps": 4, "eta": 0.0})):
+        out = tmp_path / "s.npy"
         assert main(["sample", "ddpm", "-n", "2", "--seed", "5", "--out", str(out), "--checkpoint", str(ckpt), *options]) == 0
-        model, _, _ = FAMILIES["ddpm"].load(ckpt)
-        assert np.array_equal(np.load(out), model.sample(2, 5, options[1], int(options[-1]) if "--steps" in options else 50))
+        assert np.array_equal(np.load(out), model.sample(2, 5, **expected))
+    assert not np.array_equal(model.sample(2, 5, steps=4, eta=0.0), model.sample(2, 5, steps=4, eta=1.0))
     more = tmp_path / "more.safetensors"  # continuing a run starts from its weights and records it
     assert main([*argv[:-4], "--out", str(more), "--init-from", str(ckpt), "--device", "cpu"]) == 0
     runs = training_runs(load_checkpoint(more, kind="ddpm").info)
@@ -54,6 +57,8 @@ def test_the_diffusion_model_trains_and_samples_through_the_same_commands(tmp_pa
 def test_sampler_options_are_for_the_diffusion_model_only(tmp_path, capsys):
     assert main(["sample", "vae", "--out", str(tmp_path / "s.npy"), "--sampler", "ddpm"]) == 2
     assert "apply to ddpm only" in capsys.readouterr().err
+    assert main(["sample", "ddpm", "--out", str(tmp_path / "s.npy"), "--eta", "1.5"]) == 2
+    assert "between 0 and 1" in capsys.readouterr().err
     assert main(["sample", "ddpm", "--out", str(tmp_path / "s.npy"), "--steps", "0"]) == 2
     assert "at least 1" in capsys.readouterr().err
 

@@ -107,7 +107,7 @@ def test_scrubbing_shows_exactly_the_stored_frame(panel, qtbot, tiny_ddpm_checkp
     assert panel.timeline.frame() == 9, "the timeline followed the chain to its last frame"
     # The stored frames are the chain's own, as the core computes it in this process.
     model, _ = ddpm_from_checkpoint(load_checkpoint(tiny_ddpm_checkpoint))
-    reference = list(sample_chain(model, model.schedule, 3, "ddim", 10, seed=5))
+    reference = list(sample_chain(model, model.schedule, 3, "ddim", 10, eta=record.eta, seed=5))
     for k in (0, 4, 9):  # the child may sum in another order: allow one grey level
         assert np.abs(record.images[k, 2].astype(int) - to_grey(reference[k].x0_pred)).max() <= 1
     panel.select_sample(2)
@@ -190,6 +190,8 @@ def test_ddpm_and_ddim_start_from_the_same_noise_side_by_side(panel, qtbot):
 
 
 def test_ddim_eta_adds_noise_to_the_chain_from_the_same_start(panel, qtbot):
+    assert panel.eta.value() == 1.0  # the default: see SAMPLE_ETA
+    panel.eta.setValue(0.0)
     run_chain(panel, qtbot, "ddim", n=2, seed=4, k=10)
     deterministic = panel.chains["ddim"]
     panel.eta.setValue(1.0)

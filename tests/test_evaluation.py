@@ -84,3 +84,20 @@ def test_format_table_lists_each_row_and_its_histogram(tiny_vae_checkpoint):
     floor_hist = next(line for line in lines[start:] if line.startswith("floor"))
     assert sum(float(v) for v in floor_hist.split()[1:]) == pytest.approx(100.0, abs=0.1)
     assert np.isfinite(result.row("vae").fid)
+
+
+def test_the_ddpm_is_drawn_with_the_chosen_eta(tmp_path, capsys):
+    from explorer.core.checkpoints import save_checkpoint
+    from explorer.core.diffusion import DDPMConfig, run_to_end, train_ddpm
+
+    ckpt = save_checkpoint(tmp_path / "ddpm.safetensors", run_to_end(train_ddpm(
+        DDPMConfig(base_channels=8, steps=2, train_limit=64, timesteps=20), device="cpu")))
+    fids = {}
+    for eta in (0.0, 1.0):
+        _, result = run(evaluate_models(["ddpm"], n=50, device="cpu", reference_limit=200,
+                                        checkpoints={"ddpm": ckpt}, ddpm_eta=eta))
+        fids[eta] = result.row("ddpm").fid
+        assert f"drawn by DDIM in 50 steps with η = {eta:g}." in format_table(result)
+    assert fids[0.0] != fids[1.0]  # η = 0 and η = 1 draw different digits from the same seed
+    assert main(["eval", "ddpm", "-n", "50", "--eta", "2"]) == 2
+    assert "--eta must be between 0 and 1" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 import pytest
 
 from explorer.core.data import dataset_fingerprint, load_mnist
+from explorer.core.diffusion import training_runs
 from explorer.core.models import FAMILIES
 from explorer.core.vae import binarized, evaluate
 
@@ -27,3 +28,25 @@ def test_the_shipped_gan_draws_every_digit_by_the_shipped_classifier():
     classifier, _ = load_classifier()
     counts = class_histogram(probabilities(classifier, FAMILIES["gan"].sample(generator, 1000, 0)))
     assert counts.min() >= 30, f"digits drawn per class: {counts.tolist()}"  # no digit below 3 %: no mode dropped
+
+
+def test_the_shipped_ddpm_records_each_of_its_runs():
+    model, cfg, ckpt = FAMILIES["ddpm"].load()
+    assert ckpt.info["dataset"] == dataset_fingerprint() and cfg.timesteps == model.schedule.T == 1000
+    runs = training_runs(ckpt.info)  # trained in three runs, each from the previous one's weights
+    assert [r["steps"] for r in runs] == [5000, 2000, 6000]
+    assert all(r["training"]["command"].startswith("gen-explorer train ddpm") for r in runs)
+    assert ["--init-from" in r["training"]["command"] for r in runs] == [False, True, True]
+    assert ckpt.info["metrics"]["final_loss"] < 0.035
+
+
+def test_the_shipped_ddpm_draws_every_digit_by_the_shipped_classifier():
+    from explorer.core.classifier import load_classifier, probabilities
+    from explorer.core.metrics import class_histogram
+
+    model, _, _ = FAMILIES["ddpm"].load()
+    classifier, _ = load_classifier()
+    probs = probabilities(classifier, FAMILIES["ddpm"].sample(model, 200, 0))  # DDIM-50, η = 1: the app's default
+    counts = class_histogram(probs)
+    assert counts.min() >= 6, f"digits drawn per class: {counts.tolist()}"  # no digit below 3 %: no mode dropped
+    assert probs.max(axis=1).mean() > 0.85  # and the judge is mostly sure what it sees

@@ -19,6 +19,7 @@ import numpy as np
 from explorer.core.classifier import embed, load_classifier
 from explorer.core.data import load_mnist
 from explorer.core.devices import pick_device
+from explorer.core.diffusion import SAMPLE_ETA
 from explorer.core.errors import ExplorerError
 from explorer.core.metrics import class_histogram, fid, inception_score, kid
 from explorer.core.models import FAMILIES
@@ -75,6 +76,7 @@ class EvalResult:
     reference: int  # test digits compared against
     classifier: str  # which classifier judged, and how good it is
     seconds: float
+    ddpm_eta: float = SAMPLE_ETA  # DDIM's η for the DDPM's 50-step draws
 
     def row(self, name: str) -> EvalRow:
         return next(r for r in self.rows if r.name == name)
@@ -111,7 +113,7 @@ def _embedded(net, images: np.ndarray, progress: Callable[[float], EvalProgress]
     return np.concatenate(feats), np.concatenate(probs)
 
 
-def _sampled(name: str, path: Path, n: int, seed: int, progress: Callable[[int], EvalProgress]
+def _sampled(name: str, path: Path, n: int, seed: int, options: dict, progress: Callable[[int], EvalProgress]
              ) -> Generator[EvalProgress, None, np.ndarray]:
     """n samples of model ``name``, a chunk at a time (chunk i seeded from ``seed`` and i), yielding progress."""
     family = FAMILIES[name]
@@ -120,7 +122,7 @@ def _sampled(name: str, path: Path, n: int, seed: int, progress: Callable[[int],
     seeds = np.random.SeedSequence(seed).generate_state(-(-n // chunk))
     parts: list[np.ndarray] = []
     for i, start in enumerate(range(0, n, chunk)):
-        parts.append(family.sample(model, min(chunk, n - start), int(seeds[i])))
+        parts.append(family.sample(model, min(chunk, n - start), int(seeds[i]), **options))
         yield progress(start + len(parts[-1]))
     return np.concatenate(parts)
 
@@ -141,12 +143,14 @@ def evaluate_models(
     checkpoints: dict[str, str | Path] | None = None,
     classifier: str | Path | None = None,
     reference_limit: int = 0,
+    ddpm_eta: float = SAMPLE_ETA,
 ) -> Generator[EvalProgress, None, EvalResult]:
     """Score each model in ``models`` and the floor; yield progress after every chunk of work.
 
     A model whose checkpoint file does not exist is skipped and reported in ``missing``;
     a checkpoint that exists but does not load is an error. ``reference_limit`` compares
-    against only the first test digits (for quick tests); 0 means all 10,000.
+    against only the first test digits (for quick tests); 0 means all 10,000. The DDPM
+    draws by DDIM-50 with η = ``ddpm_eta``.
     """
     started = time.time()
     check_n(n)
@@ -176,7 +180,8 @@ def evaluate_models(
             yield EvalProgress((stage + 1) / stages, f"{name}: no checkpoint", missing=(name, missing[name]))
             continue
         else:
-            images = yield from _sampled(name, paths[name], n, seed,
+            options = {"eta": ddpm_eta} if name == "ddpm" else {}
+            images = yield from _sampled(name, paths[name], n, seed, options,
                                          lambda done, s=stage, m=name: at(s, 0.8 * done / n, f"{m}: drew {done} of {n}"))
         seconds = time.time() - t0
         start = 0.0 if name == FLOOR else 0.8
@@ -185,7 +190,7 @@ def evaluate_models(
         row = _row(name, feats, probs, reference, images, seconds, seed)
         rows.append(row)
         yield EvalProgress((stage + 1) / stages, f"{name}: FID {row.fid:.2f}", row=row)
-    return EvalResult(rows, missing, n, seed, len(test), judge, time.time() - started)
+    return EvalResult(rows, missing, n, seed, len(test), judge, time.time() - started, ddpm_eta)
 
 
 def format_table(result: EvalResult) -> str:
@@ -203,6 +208,8 @@ def format_table(result: EvalResult) -> str:
     for r in result.rows:
         lines.append(f"{r.name:<8}" + "".join(f"{100 * c / r.n:>6.1f}" for c in r.histogram))
     lines += ["", "floor: the same metrics for real training digits — the best a model can score at this N."]
+    if any(r.name == "ddpm" for r in result.rows):
+        lines.append(f"ddpm: drawn by DDIM in 50 steps with η = {result.ddpm_eta:g}.")
     lines += list(result.missing.values())
     lines.append(f"evaluated in {result.seconds:.1f} s")
     return "\n".join(lines)

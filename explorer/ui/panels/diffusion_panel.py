@@ -45,6 +45,7 @@ from explorer.core.diffusion import (
     DDPM,
     DDPMConfig,
     DDPMSnapshot,
+    SAMPLE_ETA,
     make_schedule,
     q_sample,
     train_ddpm,
@@ -200,6 +201,7 @@ class DiffusionPanel(ModelPanel):
         self.eta.setSingleStep(0.1)
         self.eta.setDecimals(2)
         self.eta.setPrefix("η = ")
+        self.eta.setValue(SAMPLE_ETA)
         self.eta.setToolTip("DDIM's fresh noise per step: 0 is deterministic, 1 is as much as DDPM")
         controls = QHBoxLayout()
         for label, widget in (("samples", self.n_samples), ("seed", self.seed), ("sampler", self.sampler),
@@ -311,7 +313,7 @@ class DiffusionPanel(ModelPanel):
         controls.setFixedWidth(330)
         self.loss_plot = CurvePlot("training loss ‖ε − ε̂‖²", "step", "MSE")
         self.loss_plot.add_curve("train", "#1f77b4")
-        self.train_samples = ImageView("samples (DDIM-25, fixed noise)")
+        self.train_samples = ImageView("samples while training<br>(DDIM-25, fixed noise)")
         self.train_samples.setMinimumWidth(200)
         row = QHBoxLayout(box)
         row.addWidget(controls)
