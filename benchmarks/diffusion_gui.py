@@ -27,6 +27,7 @@ from explorer.app import configure  # noqa: E402
 from explorer.core.chain_record import ChainRecord  # noqa: E402
 from explorer.core.diffusion import ChainFrame, make_schedule, q_sample  # noqa: E402
 from explorer.ui.main_window import MainWindow  # noqa: E402
+from timing import stats  # noqa: E402
 
 painted: dict[int, float] = {}  # id of an ImageItem -> when it last painted
 
@@ -53,11 +54,6 @@ def forward_chain(digits: np.ndarray, T: int = 1000, seed: int = 0) -> ChainReco
         record.append(ChainFrame(step=i + 1, total_steps=T, t=t, alpha_bar=float(schedule.alphas_cumprod[t]),
                                  x_t=x_t[:, 0].numpy(), eps=eps[:, 0].numpy(), x0_pred=x0[:, 0].numpy()))
     return record
-
-
-def stats(ms: list[float]) -> str:
-    a = np.asarray(ms)
-    return f"p50 {np.median(a):6.2f} ms   p99 {np.percentile(a, 99):6.2f} ms   max {a.max():6.2f} ms   (n={len(a)})"
 
 
 def scrub_latency(app: QApplication, window: MainWindow, moves: int, step: bool = False) -> tuple[list[float], list[float]]:

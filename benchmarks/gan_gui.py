@@ -19,20 +19,15 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from explorer.app import configure  # noqa: E402
 from explorer.core.gan import GANConfig, gan_session  # noqa: E402
 from explorer.core.jobs import spare_cores  # noqa: E402
 from explorer.ui.main_window import MainWindow  # noqa: E402
-
-
-def stats(ms: list[float]) -> str:
-    a = np.asarray(ms)
-    return f"p50 {np.median(a):6.2f} ms   p99 {np.percentile(a, 99):6.2f} ms   max {a.max():6.2f} ms   (n={len(a)})"
+from timing import stats, timer_lateness  # noqa: E402
 
 
 def iterations_per_second(device: str, seconds: float) -> float:
@@ -56,15 +51,6 @@ def iterations_per_second(device: str, seconds: float) -> float:
 def lateness_while_training(app: QApplication, window: MainWindow, seconds: float, mode: str | None) -> list[float]:
     """Lateness of a 5 ms timer on the GUI thread; Start is pressed with the timer (None: no training)."""
     panel = window.panels["gan"]
-    interval_ms = 5
-    late: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        late.append(max(0.0, (now - last[0]) * 1000 - interval_ms))
-        last[0] = now
-
     seen: list[tuple[float, int]] = []  # (time, step) of every snapshot the panel received
     original = panel._on_snapshot
 
@@ -73,19 +59,12 @@ def lateness_while_training(app: QApplication, window: MainWindow, seconds: floa
         original(snap)
 
     panel._on_snapshot = record
-    timer = QTimer()
-    timer.setTimerType(Qt.TimerType.PreciseTimer)
-    timer.setInterval(interval_ms)
-    timer.timeout.connect(tick)
-    loop = QEventLoop()
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
-    timer.start()
-    last[0] = pressed = time.perf_counter()
-    if mode is not None:
+    if mode is not None:  # the user picks the game first (its page is laid out), then presses Start
         panel.mode.setCurrentIndex(0 if mode == "mnist" else 1)
-        panel.start_button.click()  # the form's defaults: the default config
-    loop.exec()
-    timer.stop()
+        for _ in range(10):
+            app.processEvents()
+    pressed = time.perf_counter()
+    late = timer_lateness(seconds, None if mode is None else panel.start_button.click)
     del panel._on_snapshot
     if mode is not None:
         window.runner.stop()

@@ -20,18 +20,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
-from PySide6.QtCore import QEventLoop, QPointF, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QPointF, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from explorer.app import configure  # noqa: E402
 from explorer.core.vae import VAEConfig  # noqa: E402
 from explorer.ui.main_window import MainWindow  # noqa: E402
-
-
-def stats(ms: list[float]) -> str:
-    a = np.asarray(ms)
-    return f"p50 {np.median(a):6.2f} ms   p99 {np.percentile(a, 99):6.2f} ms   max {a.max():6.2f} ms   (n={len(a)})"
+from timing import stats, timer_lateness  # noqa: E402
 
 
 def drag_latency(app: QApplication, window: MainWindow, moves: int = 400) -> list[float]:
@@ -75,28 +71,12 @@ def grid_redraw(app: QApplication, window: MainWindow, n: int = 20, repeats: int
 def lateness_while_training(app: QApplication, window: MainWindow, seconds: float, in_process: bool | None) -> list[float]:
     """Lateness of a 5 ms timer on the GUI thread; training starts with the timer (None: no training)."""
     panel = window.panels["vae"]
-    interval_ms = 5
-    late: list[float] = []
-    last = [time.perf_counter()]
 
-    def tick() -> None:
-        now = time.perf_counter()
-        late.append(max(0.0, (now - last[0]) * 1000 - interval_ms))
-        last[0] = now
-
-    timer = QTimer()
-    timer.setTimerType(Qt.TimerType.PreciseTimer)
-    timer.setInterval(interval_ms)
-    timer.timeout.connect(tick)
-    loop = QEventLoop()
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
-    timer.start()
-    last[0] = time.perf_counter()
-    if in_process is not None:
+    def start() -> None:
         panel.train_in_process = in_process
         panel.start_training(VAEConfig(epochs=3))  # the full-size model on all 60,000 digits
-    loop.exec()
-    timer.stop()
+
+    late = timer_lateness(seconds, None if in_process is None else start)
     snapshots = panel.curves["neg_elbo"].points("train")
     if in_process is not None:
         window.runner.stop()

@@ -13,8 +13,9 @@ import io
 import math
 import shlex
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -85,28 +86,39 @@ def run_training(args: argparse.Namespace, argv: list[str]) -> int:
     device = args.train_device or (None if args.device == "auto" else args.device)
     training = train(cfg, device)
     bar = tqdm(total=1, unit="step", dynamic_ncols=True)
-    try:
-        while True:
-            snap = next(training)
-            bar.total = snap.total_steps
-            bar.n = snap.step
-            bar.set_postfix_str(snap.summary(), refresh=False)
-            bar.refresh()
-            if getattr(snap, "test", None):
-                bar.write(f"epoch {snap.epoch:.0f}: test " + "  ".join(f"{k} {v:.2f}" for k, v in snap.test.items()))
-    except StopIteration as done:
-        ckpt = done.value
-    except KeyboardInterrupt:
-        training.close()
-        bar.close()
+
+    def show(snap: Any) -> None:
+        bar.total = snap.total_steps
+        bar.n = snap.step
+        bar.set_postfix_str(snap.summary(), refresh=False)
+        bar.refresh()
+        if getattr(snap, "test", None):
+            bar.write(f"epoch {snap.epoch:.0f}: test " + "  ".join(f"{k} {v:.2f}" for k, v in snap.test.items()))
+
+    finished, ckpt = run_with_bar(training, bar, show)
+    if not finished:
         print("Stopped; nothing was saved.", file=sys.stderr)
         return 130
-    bar.close()
     ckpt.info["training"]["command"] = shlex.join(["gen-explorer", *argv])
     save_checkpoint(args.out, ckpt)
     print(f"Saved {args.out}")
     print("metrics: " + "  ".join(f"{k} {v:.2f}" for k, v in ckpt.info["metrics"].items()))
     return 0
+
+
+def run_with_bar(job: Generator, bar: Any, show: Callable[[Any], None]) -> tuple[bool, Any]:
+    """Step ``job`` to its end, showing each item it yields on the progress ``bar``; Ctrl-C
+    closes the job. Returns whether it finished, and its result."""
+    try:
+        while True:
+            show(next(job))
+    except StopIteration as done:
+        return True, done.value
+    except KeyboardInterrupt:
+        job.close()
+        return False, None
+    finally:
+        bar.close()
 
 
 def check_image_suffix(path: Path) -> None:
@@ -174,20 +186,16 @@ def run_evaluation(args: argparse.Namespace) -> int:
     eta = {} if args.eta is None else {"ddpm_eta": args.eta}
     evaluation = evaluate_models(models, args.n, args.seed, device, **eta)
     bar = tqdm(total=1000, dynamic_ncols=True, bar_format="{l_bar}{bar}| {elapsed}<{remaining}")
-    try:
-        while True:
-            progress = next(evaluation)
-            bar.n = round(1000 * progress.fraction)
-            bar.set_description_str(progress.stage, refresh=False)
-            bar.refresh()
-    except StopIteration as done:
-        result = done.value
-    except KeyboardInterrupt:
-        evaluation.close()
-        bar.close()
+
+    def show(progress: Any) -> None:
+        bar.n = round(1000 * progress.fraction)
+        bar.set_description_str(progress.stage, refresh=False)
+        bar.refresh()
+
+    finished, result = run_with_bar(evaluation, bar, show)
+    if not finished:
         print("Stopped.", file=sys.stderr)
         return 130
-    bar.close()
     print(format_table(result))
     return 0
 

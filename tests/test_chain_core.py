@@ -10,21 +10,13 @@ from explorer.core.chain_job import reverse_chains, weights_of
 from explorer.core.chain_record import EPS_RANGE, ChainRecord, to_grey
 from explorer.core.checkpoints import config_from_dict
 from explorer.core.diffusion import ChainFrame, DDPMConfig, build_ddpm, run_to_end, sample_chain
+from generators import collect
 
 
 def frame(step: int, total: int, t: int, n: int = 2, seed: int = 0) -> ChainFrame:
     rng = np.random.default_rng(seed + step)
     x_t, eps, x0 = (rng.normal(size=(n, 28, 28)).astype(np.float32) for _ in range(3))
     return ChainFrame(step=step, total_steps=total, t=t, alpha_bar=1.0 - t / 100, x_t=x_t, eps=eps, x0_pred=x0)
-
-
-def collect(generator):
-    items = []
-    try:
-        while True:
-            items.append(next(generator))
-    except StopIteration as done:
-        return items, done.value
 
 
 def test_to_grey_maps_the_range_ends_and_the_middle_and_clips():

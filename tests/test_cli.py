@@ -6,7 +6,7 @@ import sys
 import numpy as np
 from PIL import Image
 
-from explorer.cli import main
+from explorer.cli import main, run_with_bar
 from explorer.core.checkpoints import load_checkpoint
 from explorer.core.diffusion import training_runs
 from explorer.core.models import FAMILIES
@@ -82,3 +82,32 @@ def test_the_core_and_the_cli_import_no_qt():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ctrl_c_closes_the_job_and_a_finished_job_gives_its_result():
+
+    closed = []
+
+    def job():
+        try:
+            yield 1
+            yield 2
+            return "done"
+        finally:
+            closed.append(True)
+
+    class Bar:
+        closed = False
+
+        def close(self):
+            self.closed = True
+
+    seen, bar = [], Bar()
+    assert run_with_bar(job(), bar, seen.append) == (True, "done") and seen == [1, 2] and bar.closed
+
+    def interrupt(item):
+        raise KeyboardInterrupt
+
+    closed.clear()
+    bar = Bar()
+    assert run_with_bar(job(), bar, interrupt) == (False, None) and closed == [True] and bar.closed

@@ -8,15 +8,7 @@ import pytest
 from explorer.cli import main
 from explorer.core.errors import ExplorerError
 from explorer.core.evaluation import FLOOR, EvalResult, evaluate_models, format_table
-
-
-def run(generator):
-    items = []
-    try:
-        while True:
-            items.append(next(generator))
-    except StopIteration as done:
-        return items, done.value
+from generators import collect
 
 
 @pytest.fixture
@@ -27,7 +19,7 @@ def no_shipped_models(tmp_path, monkeypatch):
 
 
 def test_a_model_is_scored_against_the_test_set_next_to_the_floor(tiny_vae_checkpoint, tmp_path):
-    progress, result = run(evaluate_models(["vae", "gan"], n=60, seed=3, device="cpu", reference_limit=1000,
+    progress, result = collect(evaluate_models(["vae", "gan"], n=60, seed=3, device="cpu", reference_limit=1000,
                                            checkpoints={"vae": tiny_vae_checkpoint, "gan": tmp_path / "no.safetensors"}))
     assert isinstance(result, EvalResult) and [r.name for r in result.rows] == ["vae", FLOOR]
     assert "gan" in result.missing and "no checkpoint" in result.missing["gan"]
@@ -45,7 +37,7 @@ def test_a_model_is_scored_against_the_test_set_next_to_the_floor(tiny_vae_check
 
 def test_the_same_seed_gives_the_same_scores(tiny_vae_checkpoint):
     def scores(seed):
-        _, result = run(evaluate_models(["vae"], n=50, seed=seed, device="cpu", reference_limit=500,
+        _, result = collect(evaluate_models(["vae"], n=50, seed=seed, device="cpu", reference_limit=500,
                                         checkpoints={"vae": tiny_vae_checkpoint}))
         return [(r.fid, r.kid) for r in result.rows]
 
@@ -77,7 +69,7 @@ def test_eval_all_scores_what_is_there_and_names_what_is_missing(no_shipped_mode
 
 
 def test_format_table_lists_each_row_and_its_histogram(tiny_vae_checkpoint):
-    _, result = run(evaluate_models(["vae"], n=50, device="cpu", reference_limit=500,
+    _, result = collect(evaluate_models(["vae"], n=50, device="cpu", reference_limit=500,
                                     checkpoints={"vae": tiny_vae_checkpoint}))
     lines = format_table(result).splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("class histogram"))
@@ -94,7 +86,7 @@ def test_the_ddpm_is_drawn_with_the_chosen_eta(tmp_path, capsys):
         DDPMConfig(base_channels=8, steps=2, train_limit=64, timesteps=20), device="cpu")))
     fids = {}
     for eta in (0.0, 1.0):
-        _, result = run(evaluate_models(["ddpm"], n=50, device="cpu", reference_limit=200,
+        _, result = collect(evaluate_models(["ddpm"], n=50, device="cpu", reference_limit=200,
                                         checkpoints={"ddpm": ckpt}, ddpm_eta=eta))
         fids[eta] = result.row("ddpm").fid
         assert f"drawn by DDIM in 50 steps with η = {eta:g}." in format_table(result)

@@ -24,6 +24,7 @@ from explorer.core.gan import (
     sample_images,
     train_gan,
 )
+from generators import collect
 
 TINY = {"channels": 4, "latent_dim": 8, "batch_size": 16, "train_limit": 512}
 TINY_TOY = {"mode": "toy", "hidden": 16, "latent_dim": 4, "batch_size": 32}
@@ -164,16 +165,6 @@ def test_reset_replays_the_same_steps():
     a, b = init_gan(cfg, "cpu"), init_gan(cfg, "cpu")
     assert d_step(a).loss == d_step(b).loss
     assert g_step(a).loss == g_step(b).loss
-
-
-def collect(training):
-    """Every snapshot a training generator yields, and the checkpoint it returns."""
-    snaps = []
-    while True:
-        try:
-            snaps.append(next(training))
-        except StopIteration as done:
-            return snaps, done.value
 
 
 def test_mnist_training_yields_snapshots_and_a_checkpoint_that_samples():

@@ -205,3 +205,27 @@ def test_the_filmstrip_keeps_the_first_and_latest_frames_spread_over_the_run(qtb
     strip.clear()
     strip.redraw()
     assert strip.steps() == [] and strip.views[0].pixels()[0, 0] == 1.0
+
+
+def test_the_status_lines_change_without_laying_out_the_window_again(panel, qtbot):
+    from PySide6.QtCore import QEvent, QObject
+
+    class LayoutRequests(QObject):
+        count = 0
+
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt's name)
+            self.count += event.type() == QEvent.Type.LayoutRequest
+            return False
+
+    box = panel.status.parentWidget()
+    watcher = LayoutRequests()
+    box.installEventFilter(watcher)
+    qtbot.wait(50)
+    watcher.count = 0
+    for text in ("Iteration 1 of 9\nD loss 1.2", "Iteration 22 of 9000 (22 D steps)\nD loss 1.234   G loss 0.9\nD(x) 0.5"):
+        panel.status.setText(text)  # as every snapshot does
+        panel.model_info.setText(text)
+        qtbot.wait(20)
+    assert watcher.count == 0  # a relayout repaints every widget of the window (~8 ms) at every snapshot
+    assert panel.status.width() <= box.contentsRect().width()  # and the pinned labels still fit their column
+    box.removeEventFilter(watcher)

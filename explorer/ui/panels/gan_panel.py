@@ -238,6 +238,12 @@ class GANPanel(ModelPanel):
         column.addWidget(explanation)
         column.addStretch()
         box.setFixedWidth(340)  # its text changes must not resize the views beside it
+        # A label whose size is not fixed asks the whole window to lay out and repaint
+        # (~8 ms) each time its text changes: the status changes with every snapshot.
+        margins = box.contentsMargins().left() + box.contentsMargins().right()
+        margins += column.contentsMargins().left() + column.contentsMargins().right()
+        for label in (self.status, self.model_info):
+            label.setFixedWidth(340 - margins)
         return box
 
     @staticmethod
