@@ -8,6 +8,7 @@ import pytest
 
 from explorer.core.evaluation import FLOOR
 from explorer.ui.panels.evaluate_panel import EvaluatePanel
+from layout_watch import layout_requests
 
 
 @pytest.fixture
@@ -61,3 +62,16 @@ def test_stop_ends_the_run_and_says_so(panel, qtbot):
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
     assert panel.cell(FLOOR, 4) == "stopped" and "did not finish" in panel.status.text()
     assert panel.evaluate_button.isEnabled() and multiprocessing.active_children() == []
+
+
+def test_progress_lines_change_without_laying_out_the_window_again(panel, qtbot):
+    from explorer.core.evaluation import EvalProgress
+
+    def progress():
+        for i in range(5):  # as each step of an evaluation does
+            panel._on_progress(EvalProgress(i / 5, f"ddpm: drew {32 * i} of 5000"))
+            qtbot.wait(10)
+
+    box = panel.status.parentWidget()
+    assert layout_requests(box, progress, qtbot) == 0 and "ddpm: drew 128 of 5000 (80%)" == panel.status.text()
+    assert panel.status.width() <= box.contentsRect().width()

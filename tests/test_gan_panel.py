@@ -11,6 +11,7 @@ from explorer.core.errors import CheckpointError
 from explorer.core.gan import GANConfig, train_gan
 from explorer.ui.panels.gan_panel import GANPanel
 from explorer.ui.widgets.filmstrip import Filmstrip
+from layout_watch import layout_requests
 
 TINY = {"channels": 8, "latent_dim": 8, "batch_size": 16, "train_limit": 512}
 TINY_TOY = {"mode": "toy", "hidden": 16, "latent_dim": 4, "batch_size": 32}
@@ -208,24 +209,13 @@ def test_the_filmstrip_keeps_the_first_and_latest_frames_spread_over_the_run(qtb
 
 
 def test_the_status_lines_change_without_laying_out_the_window_again(panel, qtbot):
-    from PySide6.QtCore import QEvent, QObject
-
-    class LayoutRequests(QObject):
-        count = 0
-
-        def eventFilter(self, obj, event):  # noqa: N802 (Qt's name)
-            self.count += event.type() == QEvent.Type.LayoutRequest
-            return False
-
     box = panel.status.parentWidget()
-    watcher = LayoutRequests()
-    box.installEventFilter(watcher)
-    qtbot.wait(50)
-    watcher.count = 0
-    for text in ("Iteration 1 of 9\nD loss 1.2", "Iteration 22 of 9000 (22 D steps)\nD loss 1.234   G loss 0.9\nD(x) 0.5"):
-        panel.status.setText(text)  # as every snapshot does
-        panel.model_info.setText(text)
-        qtbot.wait(20)
-    assert watcher.count == 0  # a relayout repaints every widget of the window (~8 ms) at every snapshot
+
+    def snapshots():
+        for text in ("Iteration 1 of 9\nD loss 1.2", "Iteration 22 of 9000 (22 D steps)\nD loss 1.234   G loss 0.9\nD(x) 0.5"):
+            panel.status.setText(text)  # as every snapshot does
+            panel.model_info.setText(text)
+            qtbot.wait(20)
+
+    assert layout_requests(box, snapshots, qtbot) == 0  # a relayout repaints the whole window (~8 ms)
     assert panel.status.width() <= box.contentsRect().width()  # and the pinned labels still fit their column
-    box.removeEventFilter(watcher)

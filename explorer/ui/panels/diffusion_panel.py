@@ -58,6 +58,7 @@ from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.image_grid import ImageGrid, tile
 from explorer.ui.widgets.image_view import ImageView
 from explorer.ui.widgets.schedule_plot import SchedulePlot
+from explorer.ui.widgets.status_label import status_label
 from explorer.ui.widgets.timeline import Timeline
 from explorer.ui.worker import Runner
 
@@ -263,10 +264,7 @@ class DiffusionPanel(ModelPanel):
     def _build_compare(self) -> QWidget:
         box = QGroupBox("DDPM vs DDIM from the same x_T")
         self.compare_views = {s: ImageView(f"{s.upper()}<br>x_t | predicted x_0") for s in SAMPLER_NAMES}
-        self.compare_info = QLabel("Press “Compare DDPM vs DDIM” to run both samplers from the same noise.")
-        self.compare_info.setWordWrap(True)
-        self.compare_info.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.compare_info.setFixedHeight(3 * self.compare_info.fontMetrics().lineSpacing())  # no relayout per frame
+        self.compare_info = status_label("Press “Compare DDPM vs DDIM” to run both samplers from the same noise.", 3)
         help_text = QLabel(COMPARE_HELP)
         help_text.setWordWrap(True)
         help_text.setStyleSheet("color:#555;")
@@ -303,10 +301,7 @@ class DiffusionPanel(ModelPanel):
         self.train_button = QPushButton("Train")
         self.train_button.clicked.connect(lambda: self.start_training())
         form.addRow(self.train_button)
-        self.model_info = QLabel("No model loaded.")
-        self.model_info.setWordWrap(True)
-        self.model_info.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.model_info.setFixedHeight(4 * self.model_info.fontMetrics().lineSpacing())  # no relayout as it changes
+        self.model_info = status_label("No model loaded.")
         form.addRow(self.model_info)
         controls = QWidget()
         controls.setLayout(form)

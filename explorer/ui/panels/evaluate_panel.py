@@ -34,6 +34,7 @@ from explorer.core.jobs import Job
 from explorer.core.models import FAMILIES
 from explorer.ui.widgets.class_histogram import ClassHistogram
 from explorer.ui.widgets.image_grid import ImageGrid
+from explorer.ui.widgets.status_label import pin_width, status_label
 from explorer.ui.worker import Runner
 
 TITLES = {"vae": "VAE", "ddpm": "DDPM", "gan": "GAN", FLOOR: "Floor: real training digits"}
@@ -111,10 +112,7 @@ class EvaluatePanel(QWidget):
         form.addRow("samples N", self.n)
         form.addRow("seed", self.seed)
         form.addRow(self.evaluate_button)
-        self.status = QLabel("Press Evaluate. The same numbers come from the command line: gen-explorer eval all -n N.")
-        self.status.setWordWrap(True)
-        self.status.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.status.setFixedHeight(4 * self.status.fontMetrics().lineSpacing())
+        self.status = status_label("Press Evaluate. The same numbers come from the command line: gen-explorer eval all -n N.")
         form.addRow(self.status)
         controls = QGroupBox("Evaluate against the 10,000 MNIST test digits")
         controls.setLayout(form)
@@ -125,6 +123,7 @@ class EvaluatePanel(QWidget):
         left_widget = QWidget()
         left_widget.setLayout(left)
         left_widget.setFixedWidth(380)
+        pin_width(self.status, 380, left, controls, form)  # it changes with every step of the evaluation
 
         names = [*FAMILIES, FLOOR]
         self.table = QTableWidget(len(names), len(COLUMNS))

@@ -56,6 +56,7 @@ from explorer.ui.widgets.filmstrip import Filmstrip
 from explorer.ui.widgets.histogram_plot import HistogramPlot
 from explorer.ui.widgets.image_grid import tile
 from explorer.ui.widgets.image_view import ImageView
+from explorer.ui.widgets.status_label import pin_width, status_label
 from explorer.ui.worker import Runner
 
 MODES = (("mnist", "MNIST digits (DCGAN)"), ("toy", "toy: ring of 8 Gaussians (MLPs)"))
@@ -216,14 +217,8 @@ class GANPanel(ModelPanel):
         slow.addWidget(QLabel("slow motion (s per iteration)"))
         slow.addWidget(self.delay, 1)
 
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-        self.status.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.status.setFixedHeight(4 * self.status.fontMetrics().lineSpacing())  # no relayout as it changes
-        self.model_info = QLabel()
-        self.model_info.setWordWrap(True)
-        self.model_info.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.model_info.setFixedHeight(5 * self.model_info.fontMetrics().lineSpacing())
+        self.status = status_label(lines=4)
+        self.model_info = status_label(lines=5)
         explanation = QLabel(EXPLANATION)
         explanation.setWordWrap(True)
         explanation.setStyleSheet("color: #444")
@@ -238,12 +233,8 @@ class GANPanel(ModelPanel):
         column.addWidget(explanation)
         column.addStretch()
         box.setFixedWidth(340)  # its text changes must not resize the views beside it
-        # A label whose size is not fixed asks the whole window to lay out and repaint
-        # (~8 ms) each time its text changes: the status changes with every snapshot.
-        margins = box.contentsMargins().left() + box.contentsMargins().right()
-        margins += column.contentsMargins().left() + column.contentsMargins().right()
-        for label in (self.status, self.model_info):
-            label.setFixedWidth(340 - margins)
+        for label in (self.status, self.model_info):  # the status changes with every snapshot
+            pin_width(label, 340, box, column)
         return box
 
     @staticmethod

@@ -46,6 +46,7 @@ from explorer.ui.refresh import StaggeredRefresh
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.image_view import ImageView
 from explorer.ui.widgets.latent_plane import LatentPlane
+from explorer.ui.widgets.status_label import status_label
 from explorer.ui.worker import Runner
 
 Z_RANGE = 4.0  # the sliders span [-4, 4]: beyond that the prior has almost no mass
@@ -163,10 +164,7 @@ class VAEPanel(ModelPanel):
         self.train_button = QPushButton("Train")
         self.train_button.clicked.connect(self.start_training)
         form.addRow(self.train_button)
-        self.model_info = QLabel()
-        self.model_info.setWordWrap(True)
-        self.model_info.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.model_info.setFixedHeight(5 * self.model_info.fontMetrics().lineSpacing())  # no relayout as it changes
+        self.model_info = status_label(lines=5)
         form.addRow(self.model_info)
         controls = QWidget()
         controls.setLayout(form)
