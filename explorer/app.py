@@ -24,12 +24,12 @@ def run(args: argparse.Namespace) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication
 
-    from explorer.core.devices import describe, pick_device
+    from explorer.core.devices import DeviceError, describe, pick_device
     from explorer.ui.main_window import MainWindow
 
     try:
         device = pick_device(args.device)
-    except ValueError as exc:
+    except DeviceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -3,6 +3,11 @@
 Training runs the very generators the GUI runs, with a tqdm progress bar in
 place of the panel's curves. Nothing here imports Qt, so training works on a
 machine without it.
+
+Every failure a user can cause ends in one line on stderr and exit code 2, found
+before any work is spent: options are checked against the configs' limits, the
+device and the output path are checked before training or drawing starts, and
+Ctrl-C (or a SIGTERM) at any moment leaves every file as it was.
 """
 
 from __future__ import annotations
@@ -12,29 +17,41 @@ import dataclasses
 import io
 import math
 import shlex
+import signal
 import sys
+import time
 from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
-from explorer.core.errors import ExplorerError
+from explorer.core.errors import ExplorerError, describe_error
 
 PANELS = ("vae", "diffusion", "gan", "divergences", "evaluate")
+STOPPED = 130  # the shell's code for a run ended by Ctrl-C
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with its errors as one line (and exit code 2), not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
 
 
 def _add_config_options(parser: argparse.ArgumentParser, config_cls: type) -> None:
-    """One --option per field of a model's config dataclass, defaulting to the dataclass's value."""
+    """One --option per field of a model's config dataclass, with its default and its limits."""
+    from explorer.core.limits import describe_limit
+
     for f in dataclasses.fields(config_cls):
         default = getattr(config_cls(), f.name)
         parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(default), default=default,
-                            help=f"(default: {default})")
+                            help=f"{describe_limit(f)} (default: {default})")
 
 
 def trainable() -> dict[str, tuple[type, Callable, Path]]:
     """What ``train NAME`` trains: each model family and the classifier the metrics use,
-    as (config dataclass, training generator, default checkpoint)."""
+    as (config dataclass, training generator, shipped checkpoint)."""
     from explorer.core.classifier import CLASSIFIER_CHECKPOINT, ClassifierConfig, train_classifier
     from explorer.core.models import FAMILIES
 
@@ -43,67 +60,46 @@ def trainable() -> dict[str, tuple[type, Callable, Path]]:
     return table
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from explorer.core.models import FAMILIES
+def _add_device(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--device", dest="sub_device", default=None,
+                        help=f"where to {what}: auto, cpu, cuda, cuda:N or mps (default: the best available)")
 
-    parser = argparse.ArgumentParser(prog="gen-explorer", description="See how deep generative models work.")
-    parser.add_argument("--device", default="auto", help="cuda, mps or cpu (default: the best available)")
+
+def build_parser() -> argparse.ArgumentParser:
+    from explorer.core.models import FAMILIES, MAX_SAMPLES
+    from explorer.core.paths import user_data_dir
+
+    parser = Parser(prog="gen-explorer", description="See how deep generative models work.")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: the best available)")
     parser.add_argument("--screenshot", type=Path, metavar="FILE.png", help="render the window offscreen to FILE and exit")
     parser.add_argument("--panel", choices=PANELS, default="vae", help="panel to show first")
     commands = parser.add_subparsers(dest="command")
     train = commands.add_parser("train", help="train a model from scratch and save its checkpoint")
     train_models = train.add_subparsers(dest="model", required=True)
-    for name, (config_cls, _, default_checkpoint) in trainable().items():
+    for name, (config_cls, _, _) in trainable().items():
         p = train_models.add_parser(name, help=f"train the {name if name == 'classifier' else name.upper()}")
         _add_config_options(p, config_cls)
-        p.add_argument("--out", type=Path, default=default_checkpoint, help="checkpoint to write")
-        p.add_argument("--device", dest="train_device", default=None, help="cuda, mps or cpu")
+        p.add_argument("--out", type=Path, default=None,
+                       help=f"checkpoint to write (default: {user_data_dir() / f'{name}.safetensors'})")
+        _add_device(p, "train")
     sample = commands.add_parser("sample", help="draw samples from a trained model")
     sample.add_argument("model", choices=sorted(FAMILIES))
-    sample.add_argument("-n", type=int, default=64, help="number of samples")
+    sample.add_argument("-n", type=int, default=64, help=f"number of samples, 1 to {MAX_SAMPLES} (default 64)")
     sample.add_argument("--out", type=Path, required=True, help="FILE.npy (float32 N×28×28 in [0, 1]) or FILE.png (grid)")
     sample.add_argument("--checkpoint", type=Path, default=None, help="checkpoint to load (default: the shipped one)")
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--sampler", choices=("ddpm", "ddim"), help="ddpm only: all T ancestral steps, or DDIM")
-    sample.add_argument("--steps", type=int, help="ddpm only: DDIM steps K (default 50)")
+    sample.add_argument("--ddim-steps", type=int, help="ddpm only: DDIM steps K, 1 to T (default 50)")
+    sample.add_argument("--steps", type=int, dest="steps_alias", help=argparse.SUPPRESS)  # the old name of --ddim-steps
     sample.add_argument("--eta", type=float, help="ddpm only: DDIM's noise η, from 0 (deterministic) to 1 (default 1)")
+    _add_device(sample, "draw")
     evaluate = commands.add_parser("eval", help="score models against the MNIST test set: FID, KID, IS, class histogram")
     evaluate.add_argument("model", choices=[*FAMILIES, "all"], help="a model, or all that have a checkpoint")
     evaluate.add_argument("-n", type=int, default=5000, help="samples per model, and real digits for the floor")
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--eta", type=float, default=None, help="DDIM's η for the ddpm's draws (default 1)")
-    evaluate.add_argument("--device", dest="eval_device", default=None, help="where the classifier runs: cuda, mps or cpu")
+    _add_device(evaluate, "draw and score")
     return parser
-
-
-def run_training(args: argparse.Namespace, argv: list[str]) -> int:
-    from tqdm import tqdm
-
-    from explorer.core.checkpoints import save_checkpoint
-
-    config_cls, train, _ = trainable()[args.model]
-    cfg = config_cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(config_cls)})
-    device = args.train_device or (None if args.device == "auto" else args.device)
-    training = train(cfg, device)
-    bar = tqdm(total=1, unit="step", dynamic_ncols=True)
-
-    def show(snap: Any) -> None:
-        bar.total = snap.total_steps
-        bar.n = snap.step
-        bar.set_postfix_str(snap.summary(), refresh=False)
-        bar.refresh()
-        if getattr(snap, "test", None):
-            bar.write(f"epoch {snap.epoch:.0f}: test " + "  ".join(f"{k} {v:.2f}" for k, v in snap.test.items()))
-
-    finished, ckpt = run_with_bar(training, bar, show)
-    if not finished:
-        print("Stopped; nothing was saved.", file=sys.stderr)
-        return 130
-    ckpt.info["training"]["command"] = shlex.join(["gen-explorer", *argv])
-    save_checkpoint(args.out, ckpt)
-    print(f"Saved {args.out}")
-    print("metrics: " + "  ".join(f"{k} {v:.2f}" for k, v in ckpt.info["metrics"].items()))
-    return 0
 
 
 def run_with_bar(job: Generator, bar: Any, show: Callable[[Any], None]) -> tuple[bool, Any]:
@@ -119,6 +115,74 @@ def run_with_bar(job: Generator, bar: Any, show: Callable[[Any], None]) -> tuple
         return False, None
     finally:
         bar.close()
+
+
+def check_seed(seed: int) -> None:
+    from explorer.core.limits import SEED_MAX
+
+    if not 0 <= seed <= SEED_MAX:
+        raise ExplorerError(f"--seed must be an integer from 0 to {SEED_MAX}, not {seed}.")
+
+
+def check_eta(eta: float | None) -> None:
+    if eta is not None and not 0.0 <= eta <= 1.0:
+        raise ExplorerError(f"--eta must be between 0 and 1, not {eta}.")
+
+
+def _config(config_cls: type, args: argparse.Namespace) -> Any:
+    """The config from the parsed options, its limits checked (the message names the option)."""
+    from explorer.core.limits import ConfigError
+
+    try:
+        return config_cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(config_cls)})
+    except ConfigError as exc:
+        raise ExplorerError(exc.for_option()) from exc
+
+
+def _fallback_path(name: str) -> Path:
+    from explorer.core.paths import user_data_dir
+
+    return user_data_dir() / f"{name}-unsaved-{time.strftime('%Y%m%d-%H%M%S')}.safetensors"
+
+
+def run_training(args: argparse.Namespace, argv: list[str], device: str) -> int:
+    from tqdm import tqdm
+
+    from explorer.core.atomic import check_target
+    from explorer.core.checkpoints import load_checkpoint, save_checkpoint
+    from explorer.core.paths import user_data_dir
+
+    config_cls, train, _ = trainable()[args.model]
+    cfg = _config(config_cls, args)
+    out = args.out if args.out is not None else user_data_dir() / f"{args.model}.safetensors"
+    if out.suffix != ".safetensors":
+        raise ExplorerError(f"--out must end in .safetensors, not {out.suffix or 'nothing'}.")
+    check_target(out)
+    if getattr(cfg, "init_from", ""):
+        load_checkpoint(cfg.init_from, kind=args.model)  # a bad --init-from is refused before any step
+    bar = tqdm(total=1, unit="step", dynamic_ncols=True)
+
+    def show(snap: Any) -> None:
+        bar.total = snap.total_steps
+        bar.n = snap.step
+        bar.set_postfix_str(snap.summary(), refresh=False)
+        bar.refresh()
+        if getattr(snap, "test", None):
+            bar.write(f"epoch {snap.epoch:.0f}: test " + "  ".join(f"{k} {v:.2f}" for k, v in snap.test.items()))
+
+    finished, ckpt = run_with_bar(train(cfg, device), bar, show)
+    if not finished:
+        raise KeyboardInterrupt
+    ckpt.info["training"]["command"] = shlex.join(["gen-explorer", *argv])
+    try:
+        save_checkpoint(out, ckpt)
+    except OSError as exc:  # the disk filled up or the folder went away during training
+        fallback = save_checkpoint(_fallback_path(args.model), ckpt)
+        raise ExplorerError(f"could not write {out} ({exc.strerror or exc}); "
+                            f"the trained model is saved as {fallback} instead.") from exc
+    print(f"Saved {out}")
+    print("metrics: " + "  ".join(f"{k} {v:.2f}" for k, v in ckpt.info["metrics"].items()))
+    return 0
 
 
 def check_image_suffix(path: Path) -> None:
@@ -144,45 +208,66 @@ def write_images(path: Path, images: np.ndarray) -> None:
     atomic_write(path, buffer.getvalue())
 
 
-def check_eta(eta: float | None) -> None:
-    if eta is not None and not 0.0 <= eta <= 1.0:
-        raise ExplorerError("--eta must be between 0 and 1.")
-
-
-def run_sampling(args: argparse.Namespace) -> int:
-    from explorer.core.models import FAMILIES
-
-    if args.n < 1:
-        raise ExplorerError("-n must be at least 1.")
-    check_image_suffix(args.out)
-    options = {k: v for k, v in (("sampler", args.sampler), ("steps", args.steps), ("eta", args.eta)) if v is not None}
+def _sampler_options(args: argparse.Namespace) -> dict[str, Any]:
+    """DDPM's sampler options from the command line (only those given), checked."""
+    steps = args.ddim_steps
+    if args.steps_alias is not None:
+        print("note: `sample --steps` is now `--ddim-steps` (`--steps` counts training steps in `train`).",
+              file=sys.stderr)
+        steps = args.steps_alias if steps is None else steps
+    options = {k: v for k, v in (("sampler", args.sampler), ("steps", steps), ("eta", args.eta)) if v is not None}
     if options and args.model != "ddpm":
-        raise ExplorerError("--sampler, --steps and --eta apply to ddpm only.")
-    if args.steps is not None and args.steps < 1:
-        raise ExplorerError("--steps must be at least 1.")
+        raise ExplorerError("--sampler, --ddim-steps and --eta apply to ddpm only.")
+    if steps is not None and steps < 1:
+        raise ExplorerError(f"--ddim-steps must be at least 1, not {steps}.")
     check_eta(args.eta)
+    return options
+
+
+def run_sampling(args: argparse.Namespace, device: str) -> int:
+    from tqdm import tqdm
+
+    from explorer.core.atomic import check_target
+    from explorer.core.models import FAMILIES, check_sample_count
+
+    check_sample_count(args.n)
+    check_seed(args.seed)
+    check_image_suffix(args.out)
+    check_target(args.out)
+    options = _sampler_options(args)
     family = FAMILIES[args.model]
-    model, _, _ = family.load(args.checkpoint)
-    images = family.sample(model, args.n, args.seed, **options)
+    model, cfg, _ = family.load(args.checkpoint)
+    T = getattr(cfg, "timesteps", None)
+    if T is not None and options.get("steps", 0) > T:
+        raise ExplorerError(f"--ddim-steps must be at most this model's T = {T}, not {options['steps']}.")
+    bar = tqdm(total=args.n, unit="digit", dynamic_ncols=True, disable=args.n < 1000)
+
+    def show(done: int) -> None:
+        bar.n = done
+        bar.refresh()
+
+    finished, images = run_with_bar(family.draw(model.to(device), args.n, args.seed, **options), bar, show)
+    if not finished:
+        raise KeyboardInterrupt
     write_images(args.out, images)
     print(f"Wrote {len(images)} samples to {args.out}")
     return 0
 
 
-def run_evaluation(args: argparse.Namespace) -> int:
+def run_evaluation(args: argparse.Namespace, device: str) -> int:
     from tqdm import tqdm
 
     from explorer.core.evaluation import check_n, checkpoint_paths, evaluate_models, format_table, missing_message
     from explorer.core.models import FAMILIES
 
     check_n(args.n)
+    check_seed(args.seed)
+    check_eta(args.eta)
     models = list(FAMILIES) if args.model == "all" else [args.model]
     paths = checkpoint_paths(models)
     absent = [m for m in models if not paths[m].is_file()]
     if absent == models:
         raise ExplorerError(" ".join(missing_message(m, paths[m]) for m in absent))
-    device = args.eval_device or (None if args.device == "auto" else args.device)
-    check_eta(args.eta)
     eta = {} if args.eta is None else {"ddpm_eta": args.eta}
     evaluation = evaluate_models(models, args.n, args.seed, device, **eta)
     bar = tqdm(total=1000, dynamic_ncols=True, bar_format="{l_bar}{bar}| {elapsed}<{remaining}")
@@ -194,24 +279,53 @@ def run_evaluation(args: argparse.Namespace) -> int:
 
     finished, result = run_with_bar(evaluation, bar, show)
     if not finished:
-        print("Stopped.", file=sys.stderr)
-        return 130
+        raise KeyboardInterrupt
     print(format_table(result))
     return 0
 
 
-def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    """A polite kill ends a headless run as Ctrl-C does: nothing half-written, one line."""
+    raise KeyboardInterrupt
+
+
+def headless(args: argparse.Namespace, argv: list[str]) -> int:
+    """Run ``train``, ``sample`` or ``eval``; every user-caused failure is one line and exit code 2."""
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
+        from explorer.core.devices import pick_device
+
+        device = str(pick_device(args.sub_device or args.device))
         if args.command == "train":
-            return run_training(args, argv)
+            return run_training(args, argv, device)
         if args.command == "sample":
-            return run_sampling(args)
-        if args.command == "eval":
-            return run_evaluation(args)
+            return run_sampling(args, device)
+        return run_evaluation(args, device)
     except ExplorerError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except OSError as exc:  # a file the user named could not be read or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+    except MemoryError:
+        print("error: the machine ran out of memory; lower the batch size or -n.", file=sys.stderr)
+    except RuntimeError as exc:
+        if "out of memory" not in str(exc).lower():
+            raise  # a bug in our code: the traceback is the report
+        print(f"error: {describe_error(exc)}", file=sys.stderr)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 2
+
+
+def main(argv: list[str]) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command in ("train", "sample", "eval"):
+            return headless(args, argv)
+    except KeyboardInterrupt:  # Ctrl-C at any moment, even while torch is still being imported
+        saved = "saved" if argv[:1] == ["train"] else "written"
+        print(f"Stopped; nothing was {saved}.", file=sys.stderr)
+        return STOPPED
     from explorer.app import run
 
     return run(args)

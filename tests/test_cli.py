@@ -8,7 +8,7 @@ from PIL import Image
 
 from explorer.cli import main, run_with_bar
 from explorer.core.checkpoints import load_checkpoint
-from explorer.core.diffusion import training_runs
+from explorer.core.diffusion import run_to_end, training_runs
 from explorer.core.models import FAMILIES
 
 
@@ -41,11 +41,11 @@ def test_the_diffusion_model_trains_and_samples_through_the_same_commands(tmp_pa
     assert samples.shape == (3, 28, 28) and 0.0 <= samples.min() and samples.max() <= 1.0
     model, _, _ = FAMILIES["ddpm"].load(ckpt)
     for options, expected in ((["--sampler", "ddpm"], {"sampler": "ddpm"}),
-                              (["--sampler", "ddim", "--steps", "4"], {"steps": 4, "eta": 1.0}),  # η = 1 by default
-                              (["--steps", "4", "--eta", "0"], {"steps": 4, "eta": 0.0})):
+                              (["--sampler", "ddim", "--ddim-steps", "4"], {"steps": 4, "eta": 1.0}),  # η = 1 by default
+                              (["--ddim-steps", "4", "--eta", "0"], {"steps": 4, "eta": 0.0})):
         out = tmp_path / "s.npy"
         assert main(["sample", "ddpm", "-n", "2", "--seed", "5", "--out", str(out), "--checkpoint", str(ckpt), *options]) == 0
-        assert np.array_equal(np.load(out), model.sample(2, 5, **expected))
+        assert np.array_equal(np.load(out), run_to_end(FAMILIES["ddpm"].draw(model, 2, 5, **expected)))
     assert not np.array_equal(model.sample(2, 5, steps=4, eta=0.0), model.sample(2, 5, steps=4, eta=1.0))
     more = tmp_path / "more.safetensors"  # continuing a run starts from its weights and records it
     assert main([*argv[:-4], "--out", str(more), "--init-from", str(ckpt), "--device", "cpu"]) == 0
@@ -59,8 +59,31 @@ def test_sampler_options_are_for_the_diffusion_model_only(tmp_path, capsys):
     assert "apply to ddpm only" in capsys.readouterr().err
     assert main(["sample", "ddpm", "--out", str(tmp_path / "s.npy"), "--eta", "1.5"]) == 2
     assert "between 0 and 1" in capsys.readouterr().err
-    assert main(["sample", "ddpm", "--out", str(tmp_path / "s.npy"), "--steps", "0"]) == 2
+    assert main(["sample", "ddpm", "--out", str(tmp_path / "s.npy"), "--ddim-steps", "0"]) == 2
     assert "at least 1" in capsys.readouterr().err
+    # The old name of --ddim-steps still works, with a note that says the new one.
+    assert main(["sample", "ddpm", "-n", "1", "--out", str(tmp_path / "s.npy"), "--steps", "2"]) == 0
+    assert "is now `--ddim-steps`" in capsys.readouterr().err
+
+
+def test_draws_in_chunks_give_the_same_digits_as_one_draw_per_chunk_seed():
+    """Large N is drawn a chunk at a time, so memory stays flat; each chunk has its own seed."""
+    import dataclasses
+
+    vae = FAMILIES["vae"]
+    model, _, _ = vae.load()
+    small = dataclasses.replace(vae, chunk=3)
+    seeds = np.random.SeedSequence(7).generate_state(3)
+    images = run_to_end(small.draw(model, 8, 7))
+    expected = np.concatenate([vae.sample(model, k, int(s)) for k, s in zip((3, 3, 2), seeds)])
+    assert images.shape == (8, 28, 28) and np.array_equal(images, expected)
+
+
+def test_a_model_trained_without_out_goes_to_the_users_data_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GEN_EXPLORER_DATA", str(tmp_path / "mine"))
+    assert main(["train", "vae", "--epochs", "1", "--hidden", "8", "--train-limit", "64", "--device", "cpu"]) == 0
+    assert (tmp_path / "mine" / "vae.safetensors").is_file()
+    assert f"Saved {tmp_path / 'mine' / 'vae.safetensors'}" in capsys.readouterr().out
 
 
 def test_bad_requests_get_a_message_and_exit_code_2(tmp_path, capsys):

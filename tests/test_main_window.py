@@ -84,3 +84,46 @@ def test_the_status_bar_drives_pause_and_stop(window, qtbot, tiny_vae_checkpoint
     window.stop_button.click()
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=20000)
     assert not window.stop_button.isEnabled() and window.job_label.text().endswith("stopped")
+
+
+@pytest.mark.parametrize("name", ["vae", "diffusion", "gan"])
+def test_a_panels_training_controls_can_only_ask_for_supported_configs(window, name):
+    """Every spin box of the training form, at its minimum and at its maximum, gives a config
+    within the limits the config itself checks (so the panel never meets a ConfigError)."""
+    from PySide6.QtWidgets import QAbstractSpinBox
+
+    panel = window.panels[name]
+    spins = [s for s in panel.findChildren(QAbstractSpinBox) if hasattr(s, "maximum")]
+    assert spins
+    for end in ("minimum", "maximum"):
+        for spin in spins:
+            spin.setValue(getattr(spin, end)())
+        panel.training_config()  # raises ConfigError if a control's range passes a limit
+
+
+def test_a_missing_data_file_or_bad_shipped_model_at_launch_is_one_dialog_and_the_rest_opens(qtbot, monkeypatch):
+    from explorer.core.errors import CheckpointError, DataError
+    from explorer.ui.main_window import UnavailablePanel
+    from explorer.ui.panels import vae_panel
+    from explorer.ui.panels.gan_panel import GANPanel
+
+    def missing(split):
+        raise DataError("MNIST file missing: /somewhere/t10k-images-idx3-ubyte.gz. The app ships it; restore it.")
+
+    def damaged(self):
+        raise CheckpointError("gan.safetensors is not a readable checkpoint: it is corrupt.")
+
+    monkeypatch.setattr(vae_panel, "load_mnist", missing)
+    monkeypatch.setattr(GANPanel, "load_shipped", damaged)
+    win = MainWindow(device="cpu")
+    qtbot.addWidget(win)
+    win.load_shipped_checkpoints()
+    assert isinstance(win.panels["vae"], UnavailablePanel) and "t10k-images" in win.panels["vae"].text()
+    assert not isinstance(win.panels["divergences"], UnavailablePanel)
+    assert not isinstance(win.panels["gan"], UnavailablePanel)  # it opens, without a model
+    assert "t10k-images-idx3-ubyte.gz" in win.last_error and "gan.safetensors" in win.last_error
+    assert "git checkout -- checkpoints" in win.last_error  # and how to fix it
+    assert win._error_box.isVisible()
+    win.show_panel("vae")
+    assert not win.save_action.isEnabled()  # nothing to save from a panel that did not open
+    win._error_box.close()

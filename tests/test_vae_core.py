@@ -96,7 +96,8 @@ def test_training_lowers_the_loss_and_returns_a_checkpoint():
 
 
 def test_a_diverging_loss_stops_training_with_a_message():
-    training = train_vae(VAEConfig(epochs=2, lr=1e8, **TINY), device="cpu", yield_every_s=0.0)
+    # The largest learning rate the config allows, with a heavy KL weight, diverges at once.
+    training = train_vae(VAEConfig(epochs=2, lr=10.0, beta=100.0, **TINY), device="cpu", yield_every_s=0.0)
     with pytest.raises(TrainingError, match="NaN or infinite"):
         for _ in training:
             pass

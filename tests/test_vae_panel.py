@@ -111,7 +111,7 @@ def test_an_out_of_memory_error_ends_the_run_with_a_message_and_keeps_the_model(
 def test_a_nan_loss_in_the_child_ends_the_run_with_a_message(panel, qtbot):
     model_before = panel.model
     with qtbot.waitSignal(panel.runner.failed, timeout=120000) as failure:
-        panel.start_training(VAEConfig(epochs=2, hidden=32, train_limit=1024, lr=1e8))
+        panel.start_training(VAEConfig(epochs=2, hidden=32, train_limit=1024, lr=10.0, beta=100.0))
     assert "NaN or infinite" in failure.args[0]
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=10000)
     assert panel.model is model_before and "previous model is back" in panel.model_info.text()

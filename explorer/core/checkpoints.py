@@ -20,6 +20,7 @@ from safetensors.torch import save as safetensors_bytes
 
 from explorer.core.atomic import atomic_write
 from explorer.core.errors import CheckpointError
+from explorer.core.limits import ConfigError
 
 FORMAT = "gen-explorer-checkpoint"
 FORMAT_VERSION = 1
@@ -94,16 +95,16 @@ def load_checkpoint(path: str | os.PathLike, kind: str | None = None) -> Checkpo
 
 
 def config_from_dict(cls: type[C], values: dict[str, Any]) -> C:
-    """Build the dataclass ``cls`` from a checkpoint's config, refusing unknown or mistyped fields."""
-    fields_ = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - set(fields_))
+    """Build the config dataclass ``cls`` from a checkpoint's config, refusing unknown fields and any
+    value outside the app's limits (the dataclass validates itself), before a net is built."""
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - known)
     if unknown:
         raise CheckpointError(f"The checkpoint's config has fields this app does not know: {', '.join(unknown)}.")
-    for name, value in values.items():
-        expected = type(getattr(cls(), name))
-        if not isinstance(value, expected) and not (expected is float and isinstance(value, int)):
-            raise CheckpointError(f"The checkpoint's config field {name!r} should be {expected.__name__}, not {value!r}.")
-    return cls(**values)
+    try:
+        return cls(**values)
+    except ConfigError as exc:
+        raise CheckpointError(f"The checkpoint's config is not one this app supports: {exc}") from exc
 
 
 def load_weights(module: torch.nn.Module, ckpt: Checkpoint) -> torch.nn.Module:

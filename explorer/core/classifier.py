@@ -23,6 +23,7 @@ from explorer.core.checkpoints import Checkpoint, config_from_dict, load_checkpo
 from explorer.core.data import dataset_fingerprint, load_mnist
 from explorer.core.devices import pick_device
 from explorer.core.errors import ExplorerError
+from explorer.core.limits import SEED_MAX, TRAIN_IMAGES, bounded, validate
 from explorer.core.paths import CHECKPOINTS
 from explorer.core.training import check_finite, training_images, training_record
 
@@ -36,13 +37,16 @@ MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # pixel statistics of the training set, 
 class ClassifierConfig:
     """Training settings; the defaults train the shipped classifier."""
 
-    channels: int = 16  # feature maps at 28x28 (twice as many at 14x14)
-    epochs: int = 5
-    batch_size: int = 128
-    lr: float = 1e-3
-    dropout: float = 0.25
-    seed: int = 0
-    train_limit: int = 0  # use only the first N training images (0: all 60,000)
+    channels: int = bounded(16, 2, 256)  # feature maps at 28x28 (twice as many at 14x14)
+    epochs: int = bounded(5, 1, 1000)
+    batch_size: int = bounded(128, 2, 4096)  # BatchNorm needs two images at least
+    lr: float = bounded(1e-3, 0.0, 10.0, low_open=True)
+    dropout: float = bounded(0.25, 0.0, 0.9)
+    seed: int = bounded(0, 0, SEED_MAX)
+    train_limit: int = bounded(0, 1, TRAIN_IMAGES, zero_means="all")  # use only the first N training images
+
+    def __post_init__(self) -> None:
+        validate(self)
 
 
 class MNISTClassifier(nn.Module):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +25,13 @@ MNIST_FILES = {
     "t10k-images-idx3-ubyte.gz": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
     "t10k-labels-idx1-ubyte.gz": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
+# Their uncompressed sizes: the IDX header (16 bytes for images, 8 for labels) and one byte a value.
+MNIST_SIZES = {
+    "train-images-idx3-ubyte.gz": 16 + 60000 * 28 * 28,
+    "train-labels-idx1-ubyte.gz": 8 + 60000,
+    "t10k-images-idx3-ubyte.gz": 16 + 10000 * 28 * 28,
+    "t10k-labels-idx1-ubyte.gz": 8 + 10000,
+}
 
 
 @dataclass(frozen=True)
@@ -38,18 +46,29 @@ class Split:
         return self.images.astype(np.float32) / 255.0
 
 
+def _decompressed(path: Path, size: int) -> bytes:
+    """The gzip file's content, refused as soon as it grows past the known ``size`` (a gzip bomb
+    stops there, not at gigabytes) or ends short of it."""
+    try:
+        with gzip.open(path, "rb") as f:
+            raw = f.read(size + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"MNIST file {path.name} is not a valid gzip file ({exc}); {RESTORE}") from exc
+    if len(raw) != size:
+        raise DataError(f"MNIST file {path.name} unpacks to {'more' if len(raw) > size else len(raw)} bytes, "
+                        f"not the {size} bytes it has; {RESTORE}")
+    return raw
+
+
+RESTORE = "restore it from the repository (git checkout -- resources) or reinstall the app."
+
+
 def _read_idx(path: Path, expected_sha256: str) -> np.ndarray:
     if not path.is_file():
-        raise DataError(
-            f"MNIST file missing: {path}. The project ships it in resources/datasets/mnist; "
-            "restore it from the repository (git checkout -- resources)."
-        )
-    try:
-        raw = gzip.decompress(path.read_bytes())
-    except (OSError, EOFError) as exc:
-        raise DataError(f"MNIST file {path.name} is not a valid gzip file ({exc}); restore it from the repository.") from exc
+        raise DataError(f"MNIST file missing: {path}. The app ships it; {RESTORE}")
+    raw = _decompressed(path, MNIST_SIZES[path.name])
     if hashlib.sha256(raw).hexdigest() != expected_sha256:
-        raise DataError(f"MNIST file {path.name} is corrupt: its SHA-256 does not match the published checksum.")
+        raise DataError(f"MNIST file {path.name} is corrupt: its SHA-256 does not match the published checksum; {RESTORE}")
     # IDX header: 2 zero bytes, a type code (0x08 = uint8), the number of dims, then big-endian int32 sizes.
     ndim = raw[3]
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))

@@ -26,6 +26,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from explorer.core.checkpoints import Checkpoint, config_from_dict, load_checkpoint, load_weights
 from explorer.core.data import dataset_fingerprint
 from explorer.core.devices import pick_device
+from explorer.core.limits import SEED_MAX, TRAIN_IMAGES, bounded, one_of, validate
 from explorer.core.training import check_finite, training_images, training_record
 from explorer.core.unet import UNet
 
@@ -285,17 +286,20 @@ SAMPLE_ETA = 1.0
 class DDPMConfig:
     """Architecture, schedule and training settings; the defaults train the shipped model."""
 
-    schedule: str = "linear"  # 'linear' or 'cosine'
-    timesteps: int = 1000  # T
-    base_channels: int = 32  # U-Net channels at 14x14 (2x at 7x7); a multiple of 8
-    depth: int = 1  # residual blocks per resolution
-    steps: int = 20000
-    batch_size: int = 128
-    lr: float = 2e-4
-    ema: float = 0.999  # decay of the weight average that is sampled from and saved (0: none)
+    schedule: str = one_of("linear", ("linear", "cosine"))
+    timesteps: int = bounded(1000, 10, 4000)  # T
+    base_channels: int = bounded(32, 8, 256, multiple_of=8)  # U-Net channels at 14x14 (2x at 7x7); GroupNorm(8)
+    depth: int = bounded(1, 1, 4)  # residual blocks per resolution
+    steps: int = bounded(20000, 1, 10_000_000)
+    batch_size: int = bounded(128, 1, 2048)
+    lr: float = bounded(2e-4, 0.0, 10.0, low_open=True)
+    ema: float = bounded(0.999, 0.5, 0.99999, zero_means="none")  # decay of the weight average sampled and saved
     init_from: str = ""  # continue from this checkpoint's weights (same architecture); "" starts afresh
-    seed: int = 0
-    train_limit: int = 0  # use only the first N training images (0: all 60,000)
+    seed: int = bounded(0, 0, SEED_MAX)
+    train_limit: int = bounded(0, 1, TRAIN_IMAGES, zero_means="all")  # use only the first N training images
+
+    def __post_init__(self) -> None:
+        validate(self)
 
 
 class DDPM(nn.Module):

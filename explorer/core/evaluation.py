@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from explorer.core.classifier import embed, load_classifier
 from explorer.core.data import load_mnist
@@ -27,8 +28,6 @@ from explorer.core.models import FAMILIES
 FLOOR = "floor"  # the name of the real-data row
 SHOWN = 64  # samples kept per row for the views
 MIN_N, MAX_N = 50, 60000  # KID needs a few dozen; the floor draws from the 60,000 training digits
-SAMPLE_CHUNK = {"ddpm": 32}  # images drawn per call: a DDIM chain is ~100x dearer than one VAE or GAN pass
-DEFAULT_CHUNK = 500
 EMBED_CHUNK = 1000
 
 
@@ -113,18 +112,17 @@ def _embedded(net, images: np.ndarray, progress: Callable[[float], EvalProgress]
     return np.concatenate(feats), np.concatenate(probs)
 
 
-def _sampled(name: str, path: Path, n: int, seed: int, options: dict, progress: Callable[[int], EvalProgress]
-             ) -> Generator[EvalProgress, None, np.ndarray]:
-    """n samples of model ``name``, a chunk at a time (chunk i seeded from ``seed`` and i), yielding progress."""
+def _sampled(name: str, path: Path, n: int, seed: int, options: dict, device: torch.device,
+             progress: Callable[[int], EvalProgress]) -> Generator[EvalProgress, None, np.ndarray]:
+    """n samples of model ``name`` drawn on ``device``, yielding progress after each chunk."""
     family = FAMILIES[name]
     model, _, _ = family.load(path)
-    chunk = SAMPLE_CHUNK.get(name, DEFAULT_CHUNK)
-    seeds = np.random.SeedSequence(seed).generate_state(-(-n // chunk))
-    parts: list[np.ndarray] = []
-    for i, start in enumerate(range(0, n, chunk)):
-        parts.append(family.sample(model, min(chunk, n - start), int(seeds[i]), **options))
-        yield progress(start + len(parts[-1]))
-    return np.concatenate(parts)
+    drawing = family.draw(model.to(device), n, seed, **options)
+    while True:
+        try:
+            yield progress(next(drawing))
+        except StopIteration as done:
+            return done.value
 
 
 def _row(name: str, feats: np.ndarray, probs: np.ndarray, reference: np.ndarray, images: np.ndarray,
@@ -155,8 +153,9 @@ def evaluate_models(
     started = time.time()
     check_n(n)
     paths = checkpoint_paths(models, checkpoints)
+    dev = pick_device(device)
     net, ckpt = load_classifier(classifier)
-    net = net.to(pick_device(device))
+    net = net.to(dev)
     accuracy = ckpt.info.get("metrics", {}).get("test_accuracy")
     judge = "MNIST classifier" + (f" (test accuracy {accuracy:.2f}%)" if accuracy is not None else "")
     stages = len(models) + 2  # the test set, each model, the floor
@@ -181,7 +180,7 @@ def evaluate_models(
             continue
         else:
             options = {"eta": ddpm_eta} if name == "ddpm" else {}
-            images = yield from _sampled(name, paths[name], n, seed, options,
+            images = yield from _sampled(name, paths[name], n, seed, options, dev,
                                          lambda done, s=stage, m=name: at(s, 0.8 * done / n, f"{m}: drew {done} of {n}"))
         seconds = time.time() - t0
         start = 0.0 if name == FLOOR else 0.8

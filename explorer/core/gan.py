@@ -27,6 +27,7 @@ from explorer.core.checkpoints import Checkpoint, config_from_dict, load_weights
 from explorer.core.classifier import MNISTClassifier, load_classifier, probabilities
 from explorer.core.data import dataset_fingerprint
 from explorer.core.devices import pick_device
+from explorer.core.limits import SEED_MAX, TRAIN_IMAGES, bounded, one_of, validate
 from explorer.core.diffusion import to_model_range
 from explorer.core.errors import ExplorerError
 from explorer.core.metrics import class_histogram
@@ -46,19 +47,22 @@ MODES = ("mnist", "toy")
 class GANConfig:
     """Architecture and training settings; the defaults train the shipped model."""
 
-    mode: str = "mnist"  # 'mnist' (DCGAN on digits) or 'toy' (MLPs on a 2-D ring of 8 Gaussians)
-    latent_dim: int = 64
-    channels: int = 16  # DCGAN feature maps at 14x14 (twice as many at 7x7); 16 keeps a CPU step near 0.15 s
-    hidden: int = 128  # toy MLP width
-    steps: int = 8000  # G steps
-    batch_size: int = 128
-    lr_g: float = 2e-4
-    lr_d: float = 2e-4
-    beta1: float = 0.5  # Adam's beta1, lowered from 0.9 by Radford et al. (section 4)
-    d_steps_per_g: int = 1  # k of Algorithm 1
-    objective: str = "non_saturating"  # 'minimax' or 'non_saturating' generator loss
-    seed: int = 0
-    train_limit: int = 0  # use only the first N training images (0: all 60,000)
+    mode: str = one_of("mnist", MODES)  # DCGAN on digits, or MLPs on a 2-D ring of 8 Gaussians
+    latent_dim: int = bounded(64, 1, 512)
+    channels: int = bounded(16, 2, 256)  # DCGAN feature maps at 14x14 (twice as many at 7x7); 16: a CPU step ~0.15 s
+    hidden: int = bounded(128, 4, 4096)  # toy MLP width
+    steps: int = bounded(8000, 1, 10_000_000)  # G steps
+    batch_size: int = bounded(128, 2, 4096)  # BatchNorm needs two images at least
+    lr_g: float = bounded(2e-4, 0.0, 10.0, low_open=True)
+    lr_d: float = bounded(2e-4, 0.0, 10.0, low_open=True)
+    beta1: float = bounded(0.5, 0.0, 0.999)  # Adam's beta1, lowered from 0.9 by Radford et al. (section 4)
+    d_steps_per_g: int = bounded(1, 1, 20)  # k of Algorithm 1
+    objective: str = one_of("non_saturating", OBJECTIVES)  # the generator's loss
+    seed: int = bounded(0, 0, SEED_MAX)
+    train_limit: int = bounded(0, 1, TRAIN_IMAGES, zero_means="all")  # use only the first N training images
+
+    def __post_init__(self) -> None:
+        validate(self)
 
 
 class Generator(nn.Module):

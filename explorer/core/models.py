@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,7 +11,10 @@ import numpy as np
 
 from explorer.core import diffusion, gan, vae
 from explorer.core.checkpoints import Checkpoint, load_checkpoint
+from explorer.core.errors import ExplorerError
 from explorer.core.paths import CHECKPOINTS
+
+MAX_SAMPLES = 10_000  # the most digits one `sample` draws: 31 MB as float32, a 100 x 100 grid as PNG
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class ModelFamily:
     train: Callable[..., Any]  # (config, device) -> Generator[snapshot, None, Checkpoint]
     from_checkpoint: Callable[[Checkpoint], tuple[Any, Any]]  # -> (model, config)
     sample: Callable[..., np.ndarray]  # (model, n, seed, **options) -> (n, 28, 28) in [0, 1]
+    chunk: int = 500  # digits drawn per call, so memory stays flat however many are asked for
 
     @property
     def default_checkpoint(self) -> Path:
@@ -34,11 +38,28 @@ class ModelFamily:
         model, cfg = self.from_checkpoint(ckpt)
         return model, cfg, ckpt
 
+    def draw(self, model: Any, n: int, seed: int, **options: Any) -> Generator[int, None, np.ndarray]:
+        """n digits a chunk at a time (chunk i seeded from ``seed`` and i), on the model's device,
+        yielding how many are drawn so far; returns (n, 28, 28) float32 in [0, 1]."""
+        seeds = np.random.SeedSequence(seed).generate_state(-(-n // self.chunk))
+        parts: list[np.ndarray] = []
+        for i, start in enumerate(range(0, n, self.chunk)):
+            parts.append(self.sample(model, min(self.chunk, n - start), int(seeds[i]), **options))
+            yield start + len(parts[-1])
+        return np.concatenate(parts)
+
+
+def check_sample_count(n: int) -> None:
+    """Refuse a number of digits to draw outside 1..MAX_SAMPLES before anything is allocated."""
+    if not 1 <= n <= MAX_SAMPLES:
+        raise ExplorerError(f"-n must be between 1 and {MAX_SAMPLES}, not {n}.")
+
 
 FAMILIES: dict[str, ModelFamily] = {
     "vae": ModelFamily("vae", vae.VAEConfig, vae.train_vae, vae.vae_from_checkpoint, vae.sample_images),
+    # A DDIM chain costs ~100 VAE or GAN passes: smaller chunks keep progress and memory even.
     "ddpm": ModelFamily(
-        "ddpm", diffusion.DDPMConfig, diffusion.train_ddpm, diffusion.ddpm_from_checkpoint, diffusion.sample_images
+        "ddpm", diffusion.DDPMConfig, diffusion.train_ddpm, diffusion.ddpm_from_checkpoint, diffusion.sample_images, 32
     ),
     "gan": ModelFamily("gan", gan.GANConfig, gan.train_gan, gan.gan_from_checkpoint, gan.sample_images),
 }

@@ -26,6 +26,7 @@ from torch.nn import functional as F
 from explorer.core.checkpoints import Checkpoint, config_from_dict, load_weights
 from explorer.core.data import dataset_fingerprint, load_mnist
 from explorer.core.devices import pick_device
+from explorer.core.limits import SEED_MAX, TRAIN_IMAGES, bounded, validate
 from explorer.core.training import check_finite, training_images, training_record
 
 PIXELS = 28 * 28
@@ -35,14 +36,17 @@ PIXELS = 28 * 28
 class VAEConfig:
     """Architecture and training settings; the defaults train the shipped model."""
 
-    latent_dim: int = 2
-    hidden: int = 512
-    epochs: int = 60
-    batch_size: int = 128
-    lr: float = 1e-3
-    beta: float = 1.0
-    seed: int = 0
-    train_limit: int = 0  # use only the first N training images (0: all 60,000)
+    latent_dim: int = bounded(2, 1, 16)
+    hidden: int = bounded(512, 8, 4096)
+    epochs: int = bounded(60, 1, 1000)
+    batch_size: int = bounded(128, 1, 4096)
+    lr: float = bounded(1e-3, 0.0, 10.0, low_open=True)
+    beta: float = bounded(1.0, 0.0, 100.0)
+    seed: int = bounded(0, 0, SEED_MAX)
+    train_limit: int = bounded(0, 1, TRAIN_IMAGES, zero_means="all")  # use only the first N training images
+
+    def __post_init__(self) -> None:
+        validate(self)
 
 
 class VAE(nn.Module):
@@ -231,8 +235,9 @@ def vae_from_checkpoint(ckpt: Checkpoint) -> tuple[VAE, VAEConfig]:
 @torch.inference_mode()
 def decode_images(model: VAE, z: np.ndarray) -> np.ndarray:
     """(N, latent_dim) latent points -> (N, 28, 28) float32 Bernoulli means in [0, 1]."""
-    logits = model.decode(torch.as_tensor(np.asarray(z, dtype=np.float32)))
-    return torch.sigmoid(logits).numpy().reshape(-1, 28, 28)
+    device = next(model.parameters()).device
+    logits = model.decode(torch.as_tensor(np.asarray(z, dtype=np.float32), device=device))
+    return torch.sigmoid(logits).to("cpu", torch.float32).numpy().reshape(-1, 28, 28)
 
 
 @torch.inference_mode()

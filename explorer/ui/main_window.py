@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -17,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.errors import ExplorerError
-from explorer.core.paths import CHECKPOINTS
+from explorer.core.paths import CHECKPOINTS, user_data_dir
 from explorer.ui.panels.divergence_panel import DivergencePanel
 from explorer.ui.panels.diffusion_panel import DiffusionPanel
 from explorer.ui.panels.evaluate_panel import EvaluatePanel
@@ -33,6 +35,22 @@ PANEL_FACTORIES: dict[str, Callable[[Runner, str | None], QWidget]] = {
     "divergences": lambda runner, device: DivergencePanel(),
     "evaluate": lambda runner, device: EvaluatePanel(runner, device),
 }
+PANEL_TITLES = {"vae": VAEPanel.title, "diffusion": DiffusionPanel.title, "gan": GANPanel.title,
+                "divergences": DivergencePanel.title, "evaluate": EvaluatePanel.title}
+
+
+class UnavailablePanel(QLabel):
+    """Stands in the tab of a panel that could not open, saying why and how to fix it."""
+
+    checkpoint_kind = None
+
+    def __init__(self, title: str, reason: str) -> None:
+        super().__init__(f"<h3>The {title} panel could not open</h3><p>{reason}</p><p>The other panels work.</p>")
+        self.title = title
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMargin(40)
 
 
 class MainWindow(QMainWindow):
@@ -44,8 +62,13 @@ class MainWindow(QMainWindow):
         self.runner = Runner(self)
         self.tabs = QTabWidget()
         self.panels: dict[str, QWidget] = {}
+        self.startup_problems: list[str] = []  # shown together in one dialog by report_startup_problems
         for name, factory in PANEL_FACTORIES.items():
-            panel = factory(self.runner, device)
+            try:
+                panel = factory(self.runner, device)
+            except ExplorerError as exc:  # e.g. a shipped data file is missing: the other panels still open
+                panel = UnavailablePanel(PANEL_TITLES[name], str(exc))
+                self.startup_problems.append(f"{PANEL_TITLES[name]}: {exc}")
             self.panels[name] = panel
             self.tabs.addTab(panel, panel.title)
         self.setCentralWidget(self.tabs)
@@ -97,19 +120,26 @@ class MainWindow(QMainWindow):
         return self.tabs.currentWidget()
 
     def load_shipped_checkpoints(self) -> None:
-        """Load every panel's shipped model; a missing or bad file is reported, not fatal."""
+        """Load every panel's shipped model; a bad file is reported (with every other start-up
+        problem, in one dialog), not fatal: the panel opens without a model."""
         for panel in self.panels.values():
             if getattr(panel, "checkpoint_kind", None):
                 try:
                     panel.load_shipped()
                 except ExplorerError as exc:
-                    self.show_error(f"{panel.title}: the shipped checkpoint could not be loaded. {exc} "
-                                    "You can still train a model in the panel.")
+                    self.startup_problems.append(
+                        f"{panel.title}: the shipped model could not be loaded. {exc} Restore it from the repository "
+                        "(git checkout -- checkpoints) or reinstall the app; meanwhile you can train a model in the "
+                        "panel or load one with File ▸ Load checkpoint…")
+        if self.startup_problems:
+            self.show_error("Some shipped files could not be read.\n\n" + "\n\n".join(self.startup_problems),
+                            status="Some shipped files could not be read: see the message.")
 
-    def show_error(self, message: str) -> None:
-        """Tell the user without blocking the event loop (the box is window-modal, opened with open())."""
+    def show_error(self, message: str, status: str | None = None) -> None:
+        """Tell the user without blocking the event loop (the box is window-modal, opened with open());
+        the status bar shows ``status``, or the message itself."""
         self.last_error = message
-        self.statusBar().showMessage(message, 15000)
+        self.statusBar().showMessage(status or message, 15000)
         if self._error_box is None:
             self._error_box = QMessageBox(QMessageBox.Icon.Warning, "Generative Explorer", "", parent=self)
         self._error_box.setText(message)
@@ -134,15 +164,34 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
 
+    @staticmethod
+    def load_dialog_folder() -> Path:
+        """Where File ▸ Load starts: the user's data folder once it holds a checkpoint, else
+        the shipped checkpoints."""
+        mine = user_data_dir()
+        return mine if mine.is_dir() and any(mine.glob("*.safetensors")) else CHECKPOINTS
+
+    @staticmethod
+    def save_dialog_folder() -> Path:
+        """Where File ▸ Save starts: the user's data folder (made if missing), never the
+        shipped checkpoints, which may sit inside an installed package."""
+        folder = user_data_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass  # the dialog still opens; the user picks a folder that can be written
+        return folder
+
     def _on_load_triggered(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load checkpoint", str(CHECKPOINTS), "Checkpoints (*.safetensors)")
+        path, _ = QFileDialog.getOpenFileName(self, "Load checkpoint", str(self.load_dialog_folder()),
+                                              "Checkpoints (*.safetensors)")
         if path:
             self.load_checkpoint(path)
 
     def _on_save_triggered(self) -> None:
         kind = self.current_panel().checkpoint_kind
-        path, _ = QFileDialog.getSaveFileName(self, "Save checkpoint", str(CHECKPOINTS / f"{kind}-mine.safetensors"),
-                                              "Checkpoints (*.safetensors)")
+        start = self.save_dialog_folder() / f"{kind}-mine.safetensors"
+        path, _ = QFileDialog.getSaveFileName(self, "Save checkpoint", str(start), "Checkpoints (*.safetensors)")
         if path:
             self.save_checkpoint(path if path.endswith(".safetensors") else path + ".safetensors")
 

@@ -1,0 +1,270 @@
+"""Every bad input a user can give ends in one line and exit code 2 (or a clear error type),
+before any work is spent, and loses nothing: the good file beside it stays byte for byte.
+
+One table for the command line (options, crafted checkpoints, output targets), one for the
+data files; the divergence maths has its own table in test_divergence_core.py.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from explorer.cli import main
+from explorer.core.atomic import atomic_write
+from explorer.core.checkpoints import load_checkpoint, save_checkpoint
+from explorer.core.data import MNIST_SIZES, load_mnist
+from explorer.core.errors import DataError
+from explorer.core.paths import MNIST_DIR
+
+TINY_TRAIN = ["--epochs", "1", "--hidden", "8", "--train-limit", "64", "--device", "cpu"]
+# Options that make a run of each model last a second: put before a row's own options, which win.
+TINY = {"vae": TINY_TRAIN[:-2],
+        "ddpm": ["--steps", "1", "--base-channels", "8", "--timesteps", "10", "--train-limit", "64", "--batch-size", "8"],
+        "gan": ["--steps", "1", "--channels", "2", "--train-limit", "64", "--batch-size", "8"],
+        "classifier": ["--epochs", "1", "--channels", "2", "--train-limit", "64"]}
+
+
+def crafted(kind: str, **config) -> callable:
+    """A checkpoint of ``kind`` whose stored config is overridden with ``config`` (weights: the tiny VAE's)."""
+
+    def make(good: Path, folder: Path) -> Path:
+        ckpt = load_checkpoint(good)
+        base = dict(ckpt.config) if kind == "vae" else {}
+        path = folder / f"crafted-{kind}.safetensors"
+        save_checkpoint(path, type(ckpt)(kind, {**base, **config}, ckpt.state, ckpt.info))
+        return path
+
+    return make
+
+
+# (argv with {good} = a good checkpoint, {tmp} = a scratch folder, {crafted} = a crafted checkpoint;
+#  what stderr must say; how to make the crafted checkpoint, or None)
+CLI_CASES = [
+    # Config values, each checked against its limit before anything is built.
+    (["train", "vae", "--batch-size", "0"], r"--batch-size must be an integer from 1 to 4096, not 0", None),
+    (["train", "vae", "--lr", "-1"], r"--lr must be a number above 0 and at most 10, not -1", None),
+    (["train", "vae", "--lr", "nan"], r"--lr must be a number above 0 .* not nan", None),
+    (["train", "vae", "--lr", "inf"], r"--lr must be .* not inf", None),
+    (["train", "vae", "--epochs", "0"], r"--epochs must be an integer from 1 to 1000, not 0", None),
+    (["train", "vae", "--epochs", "-1"], r"--epochs must be", None),
+    (["train", "vae", "--beta", "-0.5"], r"--beta must be a number from 0 to 100", None),
+    (["train", "vae", "--latent-dim", "0"], r"--latent-dim must be an integer from 1 to 16", None),
+    (["train", "vae", "--train-limit", "-59900"], r"--train-limit must be 0 \(all\) or an integer from 1 to 60000", None),
+    (["train", "vae", "--train-limit", "60001"], r"--train-limit must be", None),
+    (["train", "vae", "--seed", "18446744073709551616"], r"--seed must be an integer from 0 to 4294967295", None),
+    (["train", "vae", "--seed", "-1"], r"--seed must be", None),
+    (["train", "vae", "--batch-size", "x"], r"argument --batch-size: invalid int value: 'x'", None),
+    (["train", "vae", "--hidden", "1.5"], r"argument --hidden: invalid int value", None),
+    (["train", "vae", "--no-such-option", "1"], r"unrecognized arguments: --no-such-option", None),
+    (["train", "ddpm", "--steps", "0"], r"--steps must be an integer from 1 to 10000000, not 0", None),
+    (["train", "ddpm", "--schedule", "foo"], r"--schedule must be one of 'linear', 'cosine', not 'foo'", None),
+    (["train", "ddpm", "--timesteps", "0"], r"--timesteps must be an integer from 10 to 4000", None),
+    (["train", "ddpm", "--depth", "1000000"], r"--depth must be an integer from 1 to 4", None),
+    (["train", "ddpm", "--base-channels", "12"], r"--base-channels must be a multiple of 8 from 8 to 256", None),
+    (["train", "ddpm", "--ema", "1.0"], r"--ema must be 0 \(none\) or a number from 0.5 to 0.99999", None),
+    (["train", "ddpm", "--init-from", "{tmp}/absent.safetensors"], r"No checkpoint at .*absent.safetensors", None),
+    (["train", "ddpm", "--init-from", "{good}"], r"holds a vae model, not a ddpm model", None),
+    (["train", "gan", "--mode", "foo"], r"--mode must be one of 'mnist', 'toy'", None),
+    (["train", "gan", "--objective", "foo"], r"--objective must be one of", None),
+    (["train", "gan", "--batch-size", "1"], r"--batch-size must be an integer from 2 to 4096", None),
+    (["train", "gan", "--d-steps-per-g", "0"], r"--d-steps-per-g must be an integer from 1 to 20", None),
+    (["train", "classifier", "--dropout", "1.5"], r"--dropout must be a number from 0 to 0.9", None),
+    # Devices: unknown or absent hardware is refused, never replaced.
+    (["train", "vae", "--device", "cuda"], r"no CUDA GPU is available here", None),
+    (["train", "vae", "--device", "foo"], r"Unknown device 'foo'; choose auto, cpu, cuda, cuda:N or mps", None),
+    (["--device", "foo", "train", "vae"], r"Unknown device 'foo'", None),
+    (["sample", "vae", "--out", "{tmp}/s.npy", "--device", "cuda:0"], r"no CUDA GPU", None),
+    (["eval", "vae", "--device", "tpu"], r"Unknown device 'tpu'", None),
+    # Output targets, checked before training or drawing starts.
+    (["train", "vae", "--out", "{tmp}/folder.safetensors"], r"--out .*folder.safetensors is a folder", None),
+    (["train", "vae", "--out", "{tmp}/pipe.safetensors"], r"is not a regular file", None),
+    (["train", "vae", "--out", "/proc/gen-explorer-test.safetensors"], r"cannot write in /proc", None),
+    (["train", "vae", "--out", "{good}/inside/x.safetensors"], r"is a file, not a folder", None),
+    (["train", "vae", "--out", "{tmp}/model.pt"], r"--out must end in .safetensors, not .pt", None),
+    (["sample", "vae", "--out", "{tmp}/s.jpg"], r"--out must end in .npy or .png, not .jpg", None),
+    (["sample", "vae", "--out", "{tmp}/folder.npy"], r"is a folder", None),
+    # Sizes and sampler options.
+    (["sample", "vae", "-n", "1000000000", "--out", "{tmp}/s.npy"], r"-n must be between 1 and 10000, not 1000000000",
+     None),
+    (["sample", "vae", "-n", "0", "--out", "{tmp}/s.npy"], r"-n must be between 1 and 10000", None),
+    (["sample", "vae", "--seed", "-5", "--out", "{tmp}/s.npy"], r"--seed must be an integer from 0", None),
+    (["sample", "vae", "--sampler", "ddpm", "--out", "{tmp}/s.npy"], r"apply to ddpm only", None),
+    (["sample", "ddpm", "--eta", "1.5", "--out", "{tmp}/s.npy"], r"--eta must be between 0 and 1", None),
+    (["sample", "ddpm", "--ddim-steps", "0", "--out", "{tmp}/s.npy"], r"--ddim-steps must be at least 1", None),
+    (["sample", "ddpm", "--ddim-steps", "5000", "--out", "{tmp}/s.npy"], r"at most this model's T = 1000", None),
+    (["eval", "vae", "-n", "10"], r"-n must be between 50 and 60000", None),
+    (["eval", "ddpm", "--eta", "-0.1"], r"--eta must be between 0 and 1", None),
+    (["eval", "vae", "--seed", "18446744073709551616"], r"--seed must be", None),
+    # Checkpoints: unreadable, of another kind, or with a config outside the limits.
+    (["sample", "vae", "--out", "{tmp}/s.npy", "--checkpoint", "{tmp}/absent.safetensors"], r"No checkpoint at", None),
+    (["sample", "gan", "--out", "{tmp}/s.npy", "--checkpoint", "{good}"], r"holds a vae model, not a gan model", None),
+    (["sample", "vae", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+     r"config is not one this app supports: hidden must be an integer from 8 to 4096, not -5", crafted("vae", hidden=-5)),
+    (["sample", "vae", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+     r"hidden must be an integer .* not '512'", crafted("vae", hidden="512")),
+    (["sample", "vae", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+     r"latent_dim must be an integer .* not True", crafted("vae", latent_dim=True)),
+    (["sample", "vae", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+     r"fields this app does not know: colour", crafted("vae", colour=3)),
+    (["sample", "ddpm", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+     r"timesteps must be an integer from 10 to 4000, not 0", crafted("ddpm", timesteps=0)),
+    (["sample", "ddpm", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+     r"depth must be an integer from 1 to 4, not 1000000", crafted("ddpm", depth=1000000)),
+    (["sample", "ddpm", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+     r"schedule must be one of", crafted("ddpm", schedule="foo")),
+    (["sample", "gan", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+     r"channels must be an integer from 2 to 256, not 100000", crafted("gan", channels=100000)),
+    (["sample", "gan", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+     r"weights do not match the gan model", crafted("gan")),
+]
+
+
+@pytest.fixture
+def scratch(tmp_path, tiny_vae_checkpoint, monkeypatch):
+    """A folder with a good checkpoint (the file no bad command may touch), a folder and a pipe;
+    the user's data folder is inside it too, so a default --out cannot escape."""
+    monkeypatch.setenv("GEN_EXPLORER_DATA", str(tmp_path / "data"))
+    good = tmp_path / "good.safetensors"
+    shutil.copy(tiny_vae_checkpoint, good)
+    (tmp_path / "folder.safetensors").mkdir()
+    (tmp_path / "folder.npy").mkdir()
+    os.mkfifo(tmp_path / "pipe.safetensors")
+    return tmp_path, good
+
+
+def run_cli(argv: list[str]) -> int:
+    """main's exit code, whether it returns it or argparse exits with it."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
+@pytest.mark.parametrize("argv, message, make", CLI_CASES, ids=[" ".join(c[0])[:60] for c in CLI_CASES])
+def test_a_bad_command_is_one_line_and_exit_2_and_loses_nothing(argv, message, make, scratch, capsys):
+    tmp, good = scratch
+    before = good.read_bytes()
+    crafted_path = str(make(good, tmp)) if make else ""
+    listing = sorted(p.name for p in tmp.iterdir())
+    args = [a.replace("{tmp}", str(tmp)).replace("{good}", str(good)).replace("{crafted}", crafted_path) for a in argv]
+    if "train" in args:  # should a check fail, the run is over in a second, and the good file is its target
+        at = args.index("train") + 2
+        args[at:at] = [*TINY[args[at - 1]], *([] if "--device" in args else ["--device", "cpu"]), "--out", str(good)]
+    assert run_cli(args) == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line and not line.startswith("note:")]
+    assert len(lines) == 1 and lines[0].startswith("error: "), lines
+    assert re.search(message, lines[0]), lines[0]
+    assert good.read_bytes() == before
+    assert sorted(p.name for p in tmp.iterdir()) == listing  # nothing written, no temporary left
+
+
+def _gzip_with_flag_byte(raw: bytes, flag: int) -> bytes:
+    data = bytearray(gzip.compress(raw))
+    data[3] = flag  # FLG: the reader now looks for fields that are not there
+    return bytes(data)
+
+
+DATA_CASES = [
+    ("missing", None, r"MNIST file missing"),
+    ("not gzip", lambda raw: b"not gzip at all", r"not a valid gzip file"),
+    ("corrupt flag byte (zlib.error)", lambda raw: _gzip_with_flag_byte(raw, 0x08), r"not a valid gzip file"),
+    ("corrupt flag byte (EOFError)", lambda raw: _gzip_with_flag_byte(raw, 0x04), r"not a valid gzip file"),
+    ("truncated", lambda raw: gzip.compress(raw)[: len(gzip.compress(raw)) // 2], r"not a valid gzip file"),
+    ("short", lambda raw: gzip.compress(raw[:-10]), r"unpacks to \d+ bytes, not the 10008 bytes"),
+    ("gzip bomb", lambda raw: gzip.compress(b"\0" * 200_000_000, compresslevel=1), r"unpacks to more .* not the 10008"),
+    ("one label changed", lambda raw: gzip.compress(raw[:100] + bytes([raw[100] ^ 1]) + raw[101:]), r"corrupt: its SHA-256"),
+]
+
+
+@pytest.mark.parametrize("damage, message", [c[1:] for c in DATA_CASES], ids=[c[0] for c in DATA_CASES])
+def test_a_damaged_data_file_is_refused_with_a_message(damage, message, tmp_path):
+    shutil.copy(MNIST_DIR / "t10k-images-idx3-ubyte.gz", tmp_path)
+    labels = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    if damage:
+        labels.write_bytes(damage(gzip.decompress((MNIST_DIR / labels.name).read_bytes())))
+    with pytest.raises(DataError, match=message):
+        load_mnist.__wrapped__("test", root=tmp_path)
+    assert MNIST_SIZES[labels.name] == 10008
+
+
+def test_a_gzip_bomb_is_refused_before_it_is_unpacked(tmp_path):
+    """The reader stops one byte past the known size: a 200 MB bomb never reaches memory."""
+    import tracemalloc
+
+    shutil.copy(MNIST_DIR / "t10k-images-idx3-ubyte.gz", tmp_path)
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(b"\0" * 200_000_000, compresslevel=1))
+    tracemalloc.start()
+    with pytest.raises(DataError):
+        load_mnist.__wrapped__("test", root=tmp_path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 50_000_000  # the test images' 7.8 MB and the bomb's first 10 kB, not 200 MB
+
+
+def test_a_save_that_fails_after_training_keeps_the_work_in_the_data_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GEN_EXPLORER_DATA", str(tmp_path / "data"))
+    out = tmp_path / "model.safetensors"
+    real = atomic_write
+
+    def disk_full_for(path, payload):
+        if Path(path) == out:
+            raise OSError(28, "No space left on device", str(path))
+        return real(path, payload)
+
+    monkeypatch.setattr("explorer.core.checkpoints.atomic_write", disk_full_for)
+    assert main(["train", "vae", *TINY_TRAIN, "--out", str(out)]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]  # not tqdm's
+    assert len(err) == 1 and "could not write" in err[0] and "No space left on device" in err[0]
+    saved = list((tmp_path / "data").glob("vae-unsaved-*.safetensors"))
+    assert len(saved) == 1 and str(saved[0]) in err[0] and not out.exists()
+    assert load_checkpoint(saved[0], kind="vae").info["epochs"] == 1
+
+
+def test_ctrl_c_in_the_middle_of_a_write_keeps_the_old_file_and_no_temporary(tmp_path, monkeypatch):
+    target = tmp_path / "model.safetensors"
+    target.write_bytes(b"the good old file")
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (signal.raise_signal(signal.SIGINT), real_fsync(fd)))
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, b"half of a new file")
+    assert target.read_bytes() == b"the good old file"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.safetensors"]
+
+
+def test_temporaries_left_by_killed_writers_are_swept(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".model.safetensors.tmp-{int(dead.stdout)}"
+    stale.write_bytes(b"left by a kill -9")
+    live = tmp_path / f".model.safetensors.tmp-{os.getppid()}"  # a writer that is still running: kept
+    live.write_bytes(b"in progress")
+    atomic_write(tmp_path / "model.safetensors", b"new")
+    assert not stale.exists() and live.exists()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_stopping_a_training_run_says_so_and_keeps_the_old_file(sig, tmp_path, tiny_vae_checkpoint):
+    out = tmp_path / "model.safetensors"
+    shutil.copy(tiny_vae_checkpoint, out)
+    before = out.read_bytes()
+    run = subprocess.Popen([sys.executable, "-m", "explorer", "train", "vae", "--epochs", "50", "--hidden", "8",
+                            "--train-limit", "1024", "--device", "cpu", "--out", str(out)],
+                           stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "step" not in run.stderr.read(200):
+        pass  # the progress bar has started: training is under way
+    run.send_signal(sig)
+    err = run.stderr.read()
+    assert run.wait(timeout=60) == 130
+    assert "Stopped; nothing was saved." in err and "Traceback" not in err
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.safetensors"]
