@@ -22,12 +22,12 @@ import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
 import torch  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from timing import stats  # noqa: E402
 
 from explorer.app import configure  # noqa: E402
-from explorer.core.chain_record import ChainRecord  # noqa: E402
-from explorer.core.diffusion import ChainFrame, make_schedule, q_sample  # noqa: E402
+from explorer.core.diffusion import ChainFrame, SamplerConfig, make_schedule, q_sample  # noqa: E402
+from explorer.core.diffusion.chain_record import ChainRecord  # noqa: E402
 from explorer.ui.main_window import MainWindow  # noqa: E402
-from timing import stats  # noqa: E402
 
 painted: dict[int, float] = {}  # id of an ImageItem -> when it last painted
 
@@ -48,7 +48,7 @@ def forward_chain(digits: np.ndarray, T: int = 1000, seed: int = 0) -> ChainReco
     schedule = make_schedule("linear", T)
     x0 = torch.from_numpy(digits.astype(np.float32) / 127.5 - 1.0)[:, None]  # (n, 1, 28, 28)
     eps = torch.randn(x0.shape, generator=torch.Generator().manual_seed(seed))
-    record = ChainRecord("ddpm", seed, len(digits), T)
+    record = ChainRecord(SamplerConfig("ddpm"), seed, len(digits), T)
     for i, t in enumerate(range(T - 1, -1, -1)):
         x_t = q_sample(schedule, x0, torch.full((len(digits),), t), eps)
         record.append(ChainFrame(step=i + 1, total_steps=T, t=t, alpha_bar=float(schedule.alphas_cumprod[t]),

@@ -20,10 +20,10 @@ from collections.abc import Callable
 
 import torch
 
-from explorer.core.checkpoints import CheckpointError
-from explorer.core.devices import pick_device
-from explorer.core.diffusion import DDPMConfig, build_ddpm, sample_chain
-from explorer.core.models import FAMILIES
+from explorer.core.diffusion import DDPMConfig, SamplerConfig, build_ddpm, sample_chain
+from explorer.core.families import FAMILIES
+from explorer.core.runtime.checkpoints import CheckpointError
+from explorer.core.runtime.devices import pick_device
 
 
 def our_model(device: torch.device) -> tuple[torch.nn.Module, str]:
@@ -38,7 +38,7 @@ def our_model(device: torch.device) -> tuple[torch.nn.Module, str]:
 
 
 def ours(model: torch.nn.Module, n: int, sampler: str, steps: int) -> int:
-    frames = list(sample_chain(model, model.schedule, n, sampler, steps, seed=0))
+    frames = list(sample_chain(model, model.schedule, n, SamplerConfig(sampler, steps, eta=0.0), seed=0))
     return len(frames)
 
 

@@ -22,12 +22,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import torch  # noqa: E402
 from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from timing import stats, timer_lateness  # noqa: E402
 
 from explorer.app import configure  # noqa: E402
 from explorer.core.gan import GANConfig, gan_session  # noqa: E402
-from explorer.core.jobs import spare_cores  # noqa: E402
+from explorer.core.runtime.jobs import spare_cores  # noqa: E402
 from explorer.ui.main_window import MainWindow  # noqa: E402
-from timing import stats, timer_lateness  # noqa: E402
 
 
 def iterations_per_second(device: str, seconds: float) -> float:

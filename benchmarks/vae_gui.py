@@ -23,11 +23,11 @@ import pyqtgraph as pg  # noqa: E402
 from PySide6.QtCore import QEventLoop, QPointF, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from timing import stats, timer_lateness  # noqa: E402
 
 from explorer.app import configure  # noqa: E402
 from explorer.core.vae import VAEConfig  # noqa: E402
 from explorer.ui.main_window import MainWindow  # noqa: E402
-from timing import stats, timer_lateness  # noqa: E402
 
 
 def drag_latency(app: QApplication, window: MainWindow, moves: int = 400) -> list[float]:

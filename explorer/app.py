@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication
 
-    from explorer.core.devices import DeviceError, describe, pick_device
+    from explorer.core.runtime.devices import DeviceError, describe, pick_device
     from explorer.ui.main_window import MainWindow
 
     try:

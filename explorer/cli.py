@@ -26,7 +26,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from explorer.core.errors import ExplorerError, describe_error
+from explorer.core.runtime.errors import ExplorerError, describe_error
 
 PANELS = ("vae", "diffusion", "gan", "divergences", "evaluate")
 STOPPED = 130  # the shell's code for a run ended by Ctrl-C
@@ -41,7 +41,7 @@ class Parser(argparse.ArgumentParser):
 
 def _add_config_options(parser: argparse.ArgumentParser, config_cls: type) -> None:
     """One --option per field of a model's config dataclass, with its default and its limits."""
-    from explorer.core.limits import describe_limit
+    from explorer.core.runtime.limits import describe_limit
 
     for f in dataclasses.fields(config_cls):
         default = getattr(config_cls(), f.name)
@@ -52,8 +52,8 @@ def _add_config_options(parser: argparse.ArgumentParser, config_cls: type) -> No
 def trainable() -> dict[str, tuple[type, Callable, Path]]:
     """What ``train NAME`` trains: each model family and the classifier the metrics use,
     as (config dataclass, training generator, shipped checkpoint)."""
-    from explorer.core.classifier import CLASSIFIER_CHECKPOINT, ClassifierConfig, train_classifier
-    from explorer.core.models import FAMILIES
+    from explorer.core.evaluation.classifier import CLASSIFIER_CHECKPOINT, ClassifierConfig, train_classifier
+    from explorer.core.families import FAMILIES
 
     table = {name: (f.config, f.train, f.default_checkpoint) for name, f in FAMILIES.items()}
     table["classifier"] = (ClassifierConfig, train_classifier, CLASSIFIER_CHECKPOINT)
@@ -66,8 +66,8 @@ def _add_device(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from explorer.core.models import FAMILIES, MAX_SAMPLES
-    from explorer.core.paths import user_data_dir
+    from explorer.core.families import FAMILIES, MAX_SAMPLES
+    from explorer.core.runtime.paths import user_data_dir
 
     parser = Parser(prog="gen-explorer", description="See how deep generative models work.")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: the best available)")
@@ -118,20 +118,15 @@ def run_with_bar(job: Generator, bar: Any, show: Callable[[Any], None]) -> tuple
 
 
 def check_seed(seed: int) -> None:
-    from explorer.core.limits import SEED_MAX
+    from explorer.core.runtime.limits import SEED_MAX
 
     if not 0 <= seed <= SEED_MAX:
         raise ExplorerError(f"--seed must be an integer from 0 to {SEED_MAX}, not {seed}.")
 
 
-def check_eta(eta: float | None) -> None:
-    if eta is not None and not 0.0 <= eta <= 1.0:
-        raise ExplorerError(f"--eta must be between 0 and 1, not {eta}.")
-
-
 def _config(config_cls: type, args: argparse.Namespace) -> Any:
     """The config from the parsed options, its limits checked (the message names the option)."""
-    from explorer.core.limits import ConfigError
+    from explorer.core.runtime.limits import ConfigError
 
     try:
         return config_cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(config_cls)})
@@ -140,7 +135,7 @@ def _config(config_cls: type, args: argparse.Namespace) -> Any:
 
 
 def _fallback_path(name: str) -> Path:
-    from explorer.core.paths import user_data_dir
+    from explorer.core.runtime.paths import user_data_dir
 
     return user_data_dir() / f"{name}-unsaved-{time.strftime('%Y%m%d-%H%M%S')}.safetensors"
 
@@ -148,9 +143,9 @@ def _fallback_path(name: str) -> Path:
 def run_training(args: argparse.Namespace, argv: list[str], device: str) -> int:
     from tqdm import tqdm
 
-    from explorer.core.atomic import check_target
-    from explorer.core.checkpoints import load_checkpoint, save_checkpoint
-    from explorer.core.paths import user_data_dir
+    from explorer.core.runtime.atomic import check_target
+    from explorer.core.runtime.checkpoints import load_checkpoint, save_checkpoint
+    from explorer.core.runtime.paths import user_data_dir
 
     config_cls, train, _ = trainable()[args.model]
     cfg = _config(config_cls, args)
@@ -192,7 +187,7 @@ def check_image_suffix(path: Path) -> None:
 
 def write_images(path: Path, images: np.ndarray) -> None:
     """Save (N, 28, 28) images in [0, 1] as .npy (float32) or as a .png grid, atomically."""
-    from explorer.core.atomic import atomic_write
+    from explorer.core.runtime.atomic import atomic_write
 
     buffer = io.BytesIO()
     check_image_suffix(path)
@@ -209,26 +204,36 @@ def write_images(path: Path, images: np.ndarray) -> None:
 
 
 def _sampler_options(args: argparse.Namespace) -> dict[str, Any]:
-    """DDPM's sampler options from the command line (only those given), checked."""
+    """DDPM's sampler from the command line (the defaults where an option is not given), checked."""
     steps = args.ddim_steps
     if args.steps_alias is not None:
         print("note: `sample --steps` is now `--ddim-steps` (`--steps` counts training steps in `train`).",
               file=sys.stderr)
         steps = args.steps_alias if steps is None else steps
-    options = {k: v for k, v in (("sampler", args.sampler), ("steps", steps), ("eta", args.eta)) if v is not None}
-    if options and args.model != "ddpm":
-        raise ExplorerError("--sampler, --ddim-steps and --eta apply to ddpm only.")
-    if steps is not None and steps < 1:
-        raise ExplorerError(f"--ddim-steps must be at least 1, not {steps}.")
-    check_eta(args.eta)
-    return options
+    given = {k: v for k, v in (("sampler", args.sampler), ("steps", steps), ("eta", args.eta)) if v is not None}
+    if args.model != "ddpm":
+        if given:
+            raise ExplorerError("--sampler, --ddim-steps and --eta apply to ddpm only.")
+        return {}
+    return {"sampler": _sampler_config(given)}
+
+
+def _sampler_config(given: dict[str, Any]) -> Any:
+    """A SamplerConfig from the options given; its limits' message names the option."""
+    from explorer.core.diffusion.sampler import SamplerConfig
+    from explorer.core.runtime.limits import ConfigError
+
+    try:
+        return SamplerConfig(**given)
+    except ConfigError as exc:
+        raise ExplorerError(exc.for_option({"steps": "ddim-steps"})) from exc
 
 
 def run_sampling(args: argparse.Namespace, device: str) -> int:
     from tqdm import tqdm
 
-    from explorer.core.atomic import check_target
-    from explorer.core.models import FAMILIES, check_sample_count
+    from explorer.core.families import FAMILIES, check_sample_count
+    from explorer.core.runtime.atomic import check_target
 
     check_sample_count(args.n)
     check_seed(args.seed)
@@ -237,9 +242,10 @@ def run_sampling(args: argparse.Namespace, device: str) -> int:
     options = _sampler_options(args)
     family = FAMILIES[args.model]
     model, cfg, _ = family.load(args.checkpoint)
-    T = getattr(cfg, "timesteps", None)
-    if T is not None and options.get("steps", 0) > T:
-        raise ExplorerError(f"--ddim-steps must be at most this model's T = {T}, not {options['steps']}.")
+    T, sampler = getattr(cfg, "timesteps", None), options.get("sampler")
+    asked_k = args.ddim_steps is not None or args.steps_alias is not None  # else K = 50 is capped at T
+    if asked_k and sampler.sampler == "ddim" and sampler.steps > T:
+        raise ExplorerError(f"--ddim-steps must be at most this model's T = {T}, not {sampler.steps}.")
     bar = tqdm(total=args.n, unit="digit", dynamic_ncols=True, disable=args.n < 1000)
 
     def show(done: int) -> None:
@@ -257,19 +263,24 @@ def run_sampling(args: argparse.Namespace, device: str) -> int:
 def run_evaluation(args: argparse.Namespace, device: str) -> int:
     from tqdm import tqdm
 
-    from explorer.core.evaluation import check_n, checkpoint_paths, evaluate_models, format_table, missing_message
-    from explorer.core.models import FAMILIES
+    from explorer.core.evaluation.evaluate import (
+        check_n,
+        checkpoint_paths,
+        evaluate_models,
+        format_table,
+        missing_message,
+    )
+    from explorer.core.families import FAMILIES
 
     check_n(args.n)
     check_seed(args.seed)
-    check_eta(args.eta)
+    sampler = _sampler_config({} if args.eta is None else {"eta": args.eta})
     models = list(FAMILIES) if args.model == "all" else [args.model]
     paths = checkpoint_paths(models)
     absent = [m for m in models if not paths[m].is_file()]
     if absent == models:
         raise ExplorerError(" ".join(missing_message(m, paths[m]) for m in absent))
-    eta = {} if args.eta is None else {"ddpm_eta": args.eta}
-    evaluation = evaluate_models(models, args.n, args.seed, device, **eta)
+    evaluation = evaluate_models(models, args.n, args.seed, device, ddpm_sampler=sampler)
     bar = tqdm(total=1000, dynamic_ncols=True, bar_format="{l_bar}{bar}| {elapsed}<{remaining}")
 
     def show(progress: Any) -> None:
@@ -293,7 +304,7 @@ def headless(args: argparse.Namespace, argv: list[str]) -> int:
     """Run ``train``, ``sample`` or ``eval``; every user-caused failure is one line and exit code 2."""
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
-        from explorer.core.devices import pick_device
+        from explorer.core.runtime.devices import pick_device
 
         device = str(pick_device(args.sub_device or args.device))
         if args.command == "train":

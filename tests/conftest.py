@@ -64,7 +64,7 @@ def every_mouse_move():
 @pytest.fixture(scope="session")
 def tiny_vae_checkpoint(tmp_path_factory):
     """A small VAE trained for one epoch on 2,048 digits by the project's own loop."""
-    from explorer.core.checkpoints import save_checkpoint
+    from explorer.core.runtime.checkpoints import save_checkpoint
     from explorer.core.vae import VAEConfig, train_vae
 
     training = train_vae(VAEConfig(epochs=1, hidden=32, train_limit=2048), device="cpu")

@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 
 from explorer.cli import main
-from explorer.core.atomic import atomic_write
-from explorer.core.checkpoints import load_checkpoint, save_checkpoint
-from explorer.core.data import MNIST_SIZES, load_mnist
-from explorer.core.errors import DataError
-from explorer.core.paths import MNIST_DIR
+from explorer.core.runtime.atomic import atomic_write
+from explorer.core.runtime.checkpoints import load_checkpoint, save_checkpoint
+from explorer.core.runtime.data import MNIST_SIZES, load_mnist
+from explorer.core.runtime.errors import DataError
+from explorer.core.runtime.paths import MNIST_DIR
 
 TINY_TRAIN = ["--epochs", "1", "--hidden", "8", "--train-limit", "64", "--device", "cpu"]
 # Options that make a run of each model last a second: put before a row's own options, which win.
@@ -99,11 +99,12 @@ CLI_CASES = [
     (["sample", "vae", "-n", "0", "--out", "{tmp}/s.npy"], r"-n must be between 1 and 10000", None),
     (["sample", "vae", "--seed", "-5", "--out", "{tmp}/s.npy"], r"--seed must be an integer from 0", None),
     (["sample", "vae", "--sampler", "ddpm", "--out", "{tmp}/s.npy"], r"apply to ddpm only", None),
-    (["sample", "ddpm", "--eta", "1.5", "--out", "{tmp}/s.npy"], r"--eta must be between 0 and 1", None),
-    (["sample", "ddpm", "--ddim-steps", "0", "--out", "{tmp}/s.npy"], r"--ddim-steps must be at least 1", None),
-    (["sample", "ddpm", "--ddim-steps", "5000", "--out", "{tmp}/s.npy"], r"at most this model's T = 1000", None),
+    (["sample", "ddpm", "--eta", "1.5", "--out", "{tmp}/s.npy"], r"--eta must be a number from 0 to 1", None),
+    (["sample", "ddpm", "--ddim-steps", "0", "--out", "{tmp}/s.npy"], r"--ddim-steps must be an integer from 1 to 4000", None),
+    (["sample", "ddpm", "--ddim-steps", "5000", "--out", "{tmp}/s.npy"], r"--ddim-steps must be an integer from 1 to 4000", None),
+    (["sample", "ddpm", "--ddim-steps", "1500", "--out", "{tmp}/s.npy"], r"at most this model.s T = 1000", None),
     (["eval", "vae", "-n", "10"], r"-n must be between 50 and 60000", None),
-    (["eval", "ddpm", "--eta", "-0.1"], r"--eta must be between 0 and 1", None),
+    (["eval", "ddpm", "--eta", "-0.1"], r"--eta must be a number from 0 to 1", None),
     (["eval", "vae", "--seed", "18446744073709551616"], r"--seed must be", None),
     # Checkpoints: unreadable, of another kind, or with a config outside the limits.
     (["sample", "vae", "--out", "{tmp}/s.npy", "--checkpoint", "{tmp}/absent.safetensors"], r"No checkpoint at", None),
@@ -221,7 +222,7 @@ def test_a_save_that_fails_after_training_keeps_the_work_in_the_data_folder(tmp_
             raise OSError(28, "No space left on device", str(path))
         return real(path, payload)
 
-    monkeypatch.setattr("explorer.core.checkpoints.atomic_write", disk_full_for)
+    monkeypatch.setattr("explorer.core.runtime.checkpoints.atomic_write", disk_full_for)
     assert main(["train", "vae", *TINY_TRAIN, "--out", str(out)]) == 2
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]  # not tqdm's
     assert len(err) == 1 and "could not write" in err[0] and "No space left on device" in err[0]

@@ -3,14 +3,17 @@
 import numpy as np
 import pytest
 import torch
+from generators import collect
 from PIL import Image
 
-from explorer.core.chain_export import enlarge, gif_frames, save_gif, save_strip, spread_frames, strip
-from explorer.core.chain_job import reverse_chains, weights_of
-from explorer.core.chain_record import EPS_RANGE, ChainRecord, to_grey
-from explorer.core.checkpoints import config_from_dict
-from explorer.core.diffusion import ChainFrame, DDPMConfig, build_ddpm, run_to_end, sample_chain
-from generators import collect
+from explorer.core.diffusion import ChainFrame, DDPMConfig, SamplerConfig, build_ddpm, sample_chain
+from explorer.core.diffusion.chain_export import enlarge, gif_frames, save_gif, save_strip, spread_frames, strip
+from explorer.core.diffusion.chain_job import reverse_chains, weights_of
+from explorer.core.diffusion.chain_record import EPS_RANGE, ChainRecord, to_grey
+from explorer.core.runtime.checkpoints import config_from_dict
+from explorer.core.runtime.errors import ExplorerError
+from explorer.core.runtime.jobs import run_to_end
+from explorer.core.runtime.limits import ConfigError
 
 
 def frame(step: int, total: int, t: int, n: int = 2, seed: int = 0) -> ChainFrame:
@@ -26,7 +29,7 @@ def test_to_grey_maps_the_range_ends_and_the_middle_and_clips():
 
 
 def test_the_record_keeps_each_frame_as_the_views_show_it():
-    record = ChainRecord("ddpm", seed=0, n=2, total_steps=3)
+    record = ChainRecord(SamplerConfig("ddpm"), seed=0, n=2, T=3)
     frames = [frame(i + 1, 3, t) for i, t in enumerate((2, 1, 0))]
     for f in frames:
         record.append(f)
@@ -40,18 +43,18 @@ def test_the_record_keeps_each_frame_as_the_views_show_it():
 
 
 def test_a_frame_of_the_wrong_size_is_refused():
-    record = ChainRecord("ddim", seed=0, n=4, total_steps=2)
+    record = ChainRecord(SamplerConfig("ddim", 2), seed=0, n=4, T=1000)
     with pytest.raises(ValueError, match="does not fit a chain of 4 samples"):
         record.append(frame(1, 2, 5, n=3))
 
 
 def test_frame_at_finds_the_step_at_or_just_above_t():
-    record = ChainRecord("ddim", seed=0, n=1, total_steps=4)
+    record = ChainRecord(SamplerConfig("ddim", 4), seed=0, n=1, T=1000)
     for i, t in enumerate((999, 666, 333, 0)):
         record.append(frame(i + 1, 4, t, n=1))
     assert [record.frame_at(t) for t in (999, 998, 667, 666, 500, 1, 0)] == [0, 0, 0, 1, 1, 2, 3]
     assert record.frame_at(1000) is None
-    assert ChainRecord("ddim", 0, 1, 4).frame_at(5) is None
+    assert ChainRecord(SamplerConfig("ddim", 4), 0, 1, 1000).frame_at(5) is None
 
 
 @pytest.fixture(scope="module")
@@ -63,15 +66,16 @@ def tiny_model():
 
 def test_the_job_runs_both_samplers_from_the_same_x_T_and_matches_sample_chain(tiny_model):
     cfg, model = tiny_model
-    from explorer.core.checkpoints import Checkpoint
+    from explorer.core.runtime.checkpoints import Checkpoint
 
     ckpt = Checkpoint("ddpm", {}, model.unet.state_dict())
-    items, results = collect(reverse_chains(cfg, weights_of(ckpt), 3, ("ddpm", "ddim"), ddim_steps=5, seed=7))
+    samplers = (SamplerConfig("ddpm"), SamplerConfig("ddim", 5))
+    items, results = collect(reverse_chains(cfg, weights_of(ckpt), 3, samplers, seed=7))
     assert [i.sampler for i in items] == ["ddpm"] * 20 + ["ddim"] * 5
     assert [i.progress for i in items][-1] == 1.0 and items[0].progress == pytest.approx(1 / 25)
     ddpm, ddim = items[0].frame, items[20].frame
     np.testing.assert_array_equal(ddpm.x_t, ddim.x_t)  # the same x_T
-    reference = list(sample_chain(model, model.schedule, 3, "ddim", 5, seed=7))
+    reference = list(sample_chain(model, model.schedule, 3, samplers[1], seed=7))
     for item, ref in zip(items[20:], reference):
         np.testing.assert_allclose(item.frame.x0_pred, ref.x0_pred, atol=1e-6)
     assert results["ddim"].shape == (3, 28, 28)
@@ -81,12 +85,14 @@ def test_the_job_runs_both_samplers_from_the_same_x_T_and_matches_sample_chain(t
 def test_the_job_refuses_bad_requests(tiny_model):
     cfg, model = tiny_model
     weights = {k: v.numpy() for k, v in model.unet.state_dict().items()}
-    with pytest.raises(ValueError, match="between 1 and 256 samples"):
+    with pytest.raises(ExplorerError, match="between 1 and 256 samples"):
         next(reverse_chains(cfg, weights, 0))
-    with pytest.raises(ValueError, match="Unknown sampler 'plms'"):
-        next(reverse_chains(cfg, weights, 2, ("plms",)))
-    with pytest.raises(ValueError, match="DDIM needs between 1 and 20 steps"):
-        next(reverse_chains(cfg, weights, 2, ("ddim",), ddim_steps=50))
+    with pytest.raises(ExplorerError, match="at least one sampler"):
+        next(reverse_chains(cfg, weights, 2, ()))
+    with pytest.raises(ConfigError, match="sampler must be one of 'ddpm', 'ddim', not 'plms'"):
+        SamplerConfig("plms")
+    # K is capped at the model's T: DDIM-50 on a 20-step model walks all 20.
+    assert len(collect(reverse_chains(cfg, weights, 1, (SamplerConfig("ddim", 50),)))[0]) == 20
 
 
 def test_the_config_round_trips_through_a_checkpoint_record(tiny_model):
@@ -107,7 +113,7 @@ def test_spread_frames_keeps_the_ends():
 
 
 def filled_record(total: int = 30, n: int = 2) -> ChainRecord:
-    record = ChainRecord("ddpm", seed=0, n=n, total_steps=total)
+    record = ChainRecord(SamplerConfig("ddpm"), seed=0, n=n, T=total)
     for i in range(total):
         record.append(frame(i + 1, total, total - 1 - i, n=n))
     return record
@@ -140,7 +146,7 @@ def test_the_png_strip_shows_x_t_above_and_x0_below(tmp_path):
 
 
 def test_exporting_nothing_says_why(tmp_path):
-    empty = ChainRecord("ddim", 0, 2, 5)
+    empty = ChainRecord(SamplerConfig("ddim", 5), 0, 2, 1000)
     with pytest.raises(ValueError, match="no frames yet"):
         save_gif(tmp_path / "x.gif", empty, 0)
     with pytest.raises(ValueError, match="no sample 5"):
@@ -150,11 +156,11 @@ def test_exporting_nothing_says_why(tmp_path):
 
 def test_a_full_chain_fits_compactly(tiny_model):
     cfg, model = tiny_model
-    items = list(sample_chain(model, model.schedule, 4, "ddpm", seed=1))
-    record = ChainRecord("ddpm", 1, 4, len(items))
+    items = list(sample_chain(model, model.schedule, 4, SamplerConfig("ddpm"), seed=1))
+    record = ChainRecord(SamplerConfig("ddpm"), 1, 4, len(items))
     for f in items:
         record.append(f)
     assert record.images.dtype == np.uint8
     # float32 would take four times as much: 1000 x 3 x 16 x 28 x 28 x 1 byte = 38 MB for the full-size case
     assert record.nbytes * 4 == sum(f.x_t.nbytes + f.eps.nbytes + f.x0_pred.nbytes for f in items)
-    assert run_to_end(sample_chain(model, model.schedule, 4, "ddpm", seed=1)).shape == (4, 28, 28)
+    assert run_to_end(sample_chain(model, model.schedule, 4, SamplerConfig("ddpm"), seed=1)).shape == (4, 28, 28)

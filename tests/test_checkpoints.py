@@ -11,8 +11,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from explorer.core.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
-from explorer.core.errors import CheckpointError
+from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
+from explorer.core.runtime.errors import CheckpointError
 from explorer.core.vae import VAE, VAEConfig, vae_from_checkpoint
 
 
@@ -118,7 +118,7 @@ def test_a_pickle_that_runs_code_is_refused_without_running_it(tmp_path):
 
 SAVER = """
 import sys, torch
-from explorer.core.checkpoints import Checkpoint, save_checkpoint
+from explorer.core.runtime.checkpoints import Checkpoint, save_checkpoint
 from explorer.core.vae import VAE, VAEConfig
 cfg = VAEConfig(hidden=512)
 state = VAE(hidden=512).state_dict()

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from explorer.cli import main
-from explorer.core.checkpoints import load_checkpoint, save_checkpoint
-from explorer.core.classifier import (
+from explorer.core.evaluation.classifier import (
     CLASSIFIER_CHECKPOINT,
     FEATURES,
     ClassifierConfig,
@@ -16,8 +15,9 @@ from explorer.core.classifier import (
     probabilities,
     train_classifier,
 )
-from explorer.core.data import dataset_fingerprint, load_mnist
-from explorer.core.errors import CheckpointError, ExplorerError
+from explorer.core.runtime.checkpoints import load_checkpoint, save_checkpoint
+from explorer.core.runtime.data import dataset_fingerprint, load_mnist
+from explorer.core.runtime.errors import CheckpointError, ExplorerError
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,10 @@ import numpy as np
 from PIL import Image
 
 from explorer.cli import main, run_with_bar
-from explorer.core.checkpoints import load_checkpoint
-from explorer.core.diffusion import run_to_end, training_runs
-from explorer.core.models import FAMILIES
+from explorer.core.diffusion import SamplerConfig, training_runs
+from explorer.core.families import FAMILIES
+from explorer.core.runtime.checkpoints import load_checkpoint
+from explorer.core.runtime.jobs import run_to_end
 
 
 def test_train_then_sample_as_npy_and_png(tmp_path, capsys):
@@ -40,13 +41,13 @@ def test_the_diffusion_model_trains_and_samples_through_the_same_commands(tmp_pa
     samples = np.load(tmp_path / "d.npy")
     assert samples.shape == (3, 28, 28) and 0.0 <= samples.min() and samples.max() <= 1.0
     model, _, _ = FAMILIES["ddpm"].load(ckpt)
-    for options, expected in ((["--sampler", "ddpm"], {"sampler": "ddpm"}),
-                              (["--sampler", "ddim", "--ddim-steps", "4"], {"steps": 4, "eta": 1.0}),  # η = 1 by default
-                              (["--ddim-steps", "4", "--eta", "0"], {"steps": 4, "eta": 0.0})):
+    for options, expected in ((["--sampler", "ddpm"], SamplerConfig("ddpm")),
+                              (["--sampler", "ddim", "--ddim-steps", "4"], SamplerConfig("ddim", 4, 1.0)),  # η = 1 by default
+                              (["--ddim-steps", "4", "--eta", "0"], SamplerConfig("ddim", 4, 0.0))):
         out = tmp_path / "s.npy"
         assert main(["sample", "ddpm", "-n", "2", "--seed", "5", "--out", str(out), "--checkpoint", str(ckpt), *options]) == 0
-        assert np.array_equal(np.load(out), run_to_end(FAMILIES["ddpm"].draw(model, 2, 5, **expected)))
-    assert not np.array_equal(model.sample(2, 5, steps=4, eta=0.0), model.sample(2, 5, steps=4, eta=1.0))
+        assert np.array_equal(np.load(out), run_to_end(FAMILIES["ddpm"].draw(model, 2, 5, sampler=expected)))
+    assert not np.array_equal(model.sample(2, 5, SamplerConfig("ddim", 4, 0.0)), model.sample(2, 5, SamplerConfig("ddim", 4, 1.0)))
     more = tmp_path / "more.safetensors"  # continuing a run starts from its weights and records it
     assert main([*argv[:-4], "--out", str(more), "--init-from", str(ckpt), "--device", "cpu"]) == 0
     runs = training_runs(load_checkpoint(more, kind="ddpm").info)
@@ -58,9 +59,9 @@ def test_sampler_options_are_for_the_diffusion_model_only(tmp_path, capsys):
     assert main(["sample", "vae", "--out", str(tmp_path / "s.npy"), "--sampler", "ddpm"]) == 2
     assert "apply to ddpm only" in capsys.readouterr().err
     assert main(["sample", "ddpm", "--out", str(tmp_path / "s.npy"), "--eta", "1.5"]) == 2
-    assert "between 0 and 1" in capsys.readouterr().err
+    assert "--eta must be a number from 0 to 1" in capsys.readouterr().err
     assert main(["sample", "ddpm", "--out", str(tmp_path / "s.npy"), "--ddim-steps", "0"]) == 2
-    assert "at least 1" in capsys.readouterr().err
+    assert "--ddim-steps must be an integer from 1 to 4000" in capsys.readouterr().err
     # The old name of --ddim-steps still works, with a note that says the new one.
     assert main(["sample", "ddpm", "-n", "1", "--out", str(tmp_path / "s.npy"), "--steps", "2"]) == 0
     assert "is now `--ddim-steps`" in capsys.readouterr().err

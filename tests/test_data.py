@@ -6,9 +6,9 @@ import shutil
 import numpy as np
 import pytest
 
-from explorer.core.data import load_mnist
-from explorer.core.errors import DataError
-from explorer.core.paths import MNIST_DIR
+from explorer.core.runtime.data import load_mnist
+from explorer.core.runtime.errors import DataError
+from explorer.core.runtime.paths import MNIST_DIR
 
 
 def test_bundled_mnist_is_the_real_data_set():

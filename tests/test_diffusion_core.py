@@ -7,11 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.core import diffusion
-from explorer.core.checkpoints import load_checkpoint, save_checkpoint
-from explorer.core.data import load_mnist
 from explorer.core.diffusion import (
     DDPMConfig,
+    SamplerConfig,
     build_ddpm,
     ddim_step,
     ddim_timesteps,
@@ -20,14 +18,16 @@ from explorer.core.diffusion import (
     epsilon_loss,
     make_schedule,
     q_sample,
-    run_to_end,
     sample_chain,
     sample_images,
-    to_model_range,
     train_ddpm,
 )
-from explorer.core.errors import TrainingError
-from explorer.core.unet import UNet, timestep_embedding
+from explorer.core.diffusion import training as diffusion_training
+from explorer.core.diffusion.unet import UNet, timestep_embedding
+from explorer.core.runtime.checkpoints import load_checkpoint, save_checkpoint
+from explorer.core.runtime.data import load_mnist, to_model_range
+from explorer.core.runtime.errors import TrainingError
+from explorer.core.runtime.jobs import run_to_end
 
 TINY = dict(timesteps=20, base_channels=8, depth=1)
 LINEAR = make_schedule("linear", 1000)
@@ -132,7 +132,7 @@ def test_ddpm_step_with_the_true_noise_recovers_x0_and_the_posterior():
     x0, t = clean_images(), 500
     eps = noise_like(x0)
     x_t = q_sample(LINEAR, x0, torch.full((4,), t), eps)
-    x_prev, x0_pred = ddpm_step(LINEAR, eps, t, x_t, torch.Generator().manual_seed(7))
+    x_prev, x0_pred = ddpm_step(LINEAR, eps, t, x_t, generator=torch.Generator().manual_seed(7))
     assert torch.allclose(x0_pred, x0, atol=1e-5)
     mean = LINEAR.posterior_mean_coef1[t] * x0 + LINEAR.posterior_mean_coef2[t] * x_t  # eq. 7
     z = torch.randn(x_t.shape, generator=torch.Generator().manual_seed(7))
@@ -142,10 +142,10 @@ def test_ddpm_step_with_the_true_noise_recovers_x0_and_the_posterior():
 def test_ddpm_step_adds_noise_except_at_t0():
     x_t, eps = clean_images(), noise_like(clean_images())
     g1, g2 = torch.Generator().manual_seed(1), torch.Generator().manual_seed(2)
-    at0 = [ddpm_step(LINEAR, eps, 0, x_t, g)[0] for g in (g1, g2)]
+    at0 = [ddpm_step(LINEAR, eps, 0, x_t, generator=g)[0] for g in (g1, g2)]
     assert torch.equal(at0[0], at0[1])
     assert torch.allclose(at0[0], ddpm_step(LINEAR, eps, 0, x_t)[1], atol=1e-6)  # x_{-1} = x0_pred
-    at5 = [ddpm_step(LINEAR, eps, 5, x_t, g)[0] for g in (g1, g2)]
+    at5 = [ddpm_step(LINEAR, eps, 5, x_t, generator=g)[0] for g in (g1, g2)]
     assert not torch.allclose(at5[0], at5[1])
 
 
@@ -153,12 +153,12 @@ def test_ddim_with_eta0_is_deterministic_and_moves_along_the_forward_marginal():
     x0, t, t_prev = clean_images(), 700, 300
     eps = noise_like(x0)
     x_t = q_sample(LINEAR, x0, torch.full((4,), t), eps)
-    a = ddim_step(LINEAR, eps, t, t_prev, x_t, 0.0, torch.Generator().manual_seed(1))
-    b = ddim_step(LINEAR, eps, t, t_prev, x_t, 0.0, torch.Generator().manual_seed(2))
+    a = ddim_step(LINEAR, eps, t, t_prev, x_t, eta=0.0, generator=torch.Generator().manual_seed(1))
+    b = ddim_step(LINEAR, eps, t, t_prev, x_t, eta=0.0, generator=torch.Generator().manual_seed(2))
     assert torch.equal(a[0], b[0])
     assert torch.allclose(a[0], q_sample(LINEAR, x0, torch.full((4,), t_prev), eps), atol=1e-5)
     assert torch.allclose(a[1], x0, atol=1e-5)
-    last, _ = ddim_step(LINEAR, eps, t, -1, x_t, 0.0)
+    last, _ = ddim_step(LINEAR, eps, t, -1, x_t, eta=0.0)
     assert torch.allclose(last, x0, atol=1e-5)
 
 
@@ -166,8 +166,8 @@ def test_ddim_with_eta1_on_consecutive_steps_is_the_ddpm_step():
     x0, t = clean_images(), 400
     eps = noise_like(x0)
     x_t = q_sample(LINEAR, x0, torch.full((4,), t), eps)
-    ddim, _ = ddim_step(LINEAR, eps, t, t - 1, x_t, 1.0, torch.Generator().manual_seed(3))
-    ddpm, _ = ddpm_step(LINEAR, eps, t, x_t, torch.Generator().manual_seed(3))
+    ddim, _ = ddim_step(LINEAR, eps, t, t - 1, x_t, eta=1.0, generator=torch.Generator().manual_seed(3))
+    ddpm, _ = ddpm_step(LINEAR, eps, t, x_t, generator=torch.Generator().manual_seed(3))
     assert torch.allclose(ddim, ddpm, atol=1e-4)
 
 
@@ -213,8 +213,8 @@ def _tiny_model(seed: int = 0):
 
 def test_seeded_sampling_chains_are_reproducible_and_match_the_reference():
     model = _tiny_model()
-    ddpm_frames = list(sample_chain(model, model.schedule, 4, "ddpm", seed=3))
-    ddim_chain = sample_chain(model, model.schedule, 4, "ddim", steps=10, seed=3)
+    ddpm_frames = list(sample_chain(model, model.schedule, 4, SamplerConfig("ddpm"), seed=3))
+    ddim_chain = sample_chain(model, model.schedule, 4, SamplerConfig("ddim", 10, eta=0.0), seed=3)
     ddim_frames = [next(ddim_chain) for _ in range(10)]
     assert len(ddpm_frames) == 20 and [f.t for f in ddim_frames] == ddim_timesteps(20, 10)
     assert np.array_equal(ddpm_frames[0].x_t, ddim_frames[0].x_t)  # the same x_T for both samplers
@@ -222,10 +222,11 @@ def test_seeded_sampling_chains_are_reproducible_and_match_the_reference():
     assert first.x_t.shape == first.eps.shape == first.x0_pred.shape == (4, 28, 28)
     assert first.x_t.dtype == np.float32 and first.alpha_bar == pytest.approx(model.schedule.alphas_cumprod[19].item())
     assert ddim_frames[-1].progress == 1.0 and "t 0" in ddim_frames[-1].summary()
-    ddpm = model.sample(4, seed=3, sampler="ddpm")
-    assert np.array_equal(ddpm, model.sample(4, seed=3, sampler="ddpm"))
-    ddim = run_to_end(sample_chain(model, model.schedule, 4, "ddim", steps=10, seed=3))
-    assert np.array_equal(ddim, model.sample(4, seed=3, steps=10, eta=0.0))
+    ddpm = model.sample(4, seed=3, sampler=SamplerConfig("ddpm"))
+    assert np.array_equal(ddpm, model.sample(4, seed=3, sampler=SamplerConfig("ddpm")))
+    deterministic = SamplerConfig("ddim", 10, eta=0.0)
+    ddim = run_to_end(sample_chain(model, model.schedule, 4, deterministic, seed=3))
+    assert np.array_equal(ddim, model.sample(4, seed=3, sampler=deterministic))
     assert ddpm.shape == (4, 28, 28) and ddpm.dtype == np.float32 and 0 <= ddpm.min() and ddpm.max() <= 1
     assert float(ddpm.mean()) == pytest.approx(REFERENCE["ddpm"][0], abs=1e-4)
     assert float(ddpm.std()) == pytest.approx(REFERENCE["ddpm"][1], abs=1e-4)
@@ -251,7 +252,7 @@ def test_full_sampling_loop_with_the_exact_noise_lands_on_the_data(sampler):
     """With the true eps of a one-image data set, both full loops (1000 DDPM steps; DDIM-50) must end on that image."""
     schedule = make_schedule("linear", 1000)
     x0 = torch.linspace(-0.9, 0.9, 28 * 28).reshape(1, 1, 28, 28)
-    images = run_to_end(sample_chain(PointMassOracle(schedule, x0), schedule, 3, sampler, steps=50, seed=1))
+    images = run_to_end(sample_chain(PointMassOracle(schedule, x0), schedule, 3, SamplerConfig(sampler, 50, eta=0.0), seed=1))
     assert np.allclose(images, ((x0[0, 0] + 1) / 2).numpy(), atol=1e-4)
 
 
@@ -279,8 +280,8 @@ def test_training_lowers_the_loss_and_round_trips_through_a_checkpoint(tmp_path)
 
 def test_a_diverging_loss_stops_training_with_a_message(monkeypatch):
     # Gradient clipping keeps even the largest allowed learning rate finite, so make the loss diverge.
-    loss = diffusion.epsilon_loss
-    monkeypatch.setattr(diffusion, "epsilon_loss", lambda *args: loss(*args) * float("inf"))
+    loss = diffusion_training.epsilon_loss
+    monkeypatch.setattr(diffusion_training, "epsilon_loss", lambda *args: loss(*args) * float("inf"))
     training = train_ddpm(DDPMConfig(**TINY, train_limit=256, batch_size=32), device="cpu", yield_every_s=0.0)
     with pytest.raises(TrainingError, match="NaN or infinite"):
         for _ in training:

@@ -5,10 +5,11 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from explorer.core.chain_record import to_grey
-from explorer.core.checkpoints import load_checkpoint, save_checkpoint
-from explorer.core.diffusion import DDPMConfig, ddpm_from_checkpoint, make_schedule, run_to_end, sample_chain, train_ddpm
-from explorer.core.errors import CheckpointError
+from explorer.core.diffusion import DDPMConfig, ddpm_from_checkpoint, make_schedule, sample_chain, train_ddpm
+from explorer.core.diffusion.chain_record import to_grey
+from explorer.core.runtime.checkpoints import load_checkpoint, save_checkpoint
+from explorer.core.runtime.errors import CheckpointError
+from explorer.core.runtime.jobs import run_to_end
 from explorer.ui.panels.diffusion_panel import DiffusionPanel, abar_text, grey
 from explorer.ui.widgets.image_grid import tile
 
@@ -51,7 +52,7 @@ def assert_shows(panel, record, k, sample):
 
 
 def test_without_a_model_the_panel_says_so_and_still_shows_the_forward_process(bare_panel, monkeypatch, tmp_path):
-    monkeypatch.setattr("explorer.core.models.CHECKPOINTS", tmp_path)  # no shipped checkpoint here
+    monkeypatch.setattr("explorer.core.families.CHECKPOINTS", tmp_path)  # no shipped checkpoint here
     bare_panel.load_shipped()
     assert "No diffusion model yet" in bare_panel.chain_info.text()
     assert not bare_panel.run_button.isEnabled() and not bare_panel.compare_button.isEnabled()
@@ -64,7 +65,7 @@ def test_without_a_model_the_panel_says_so_and_still_shows_the_forward_process(b
 
 
 def test_a_bad_shipped_checkpoint_raises_a_clear_error(bare_panel, monkeypatch, tmp_path):
-    monkeypatch.setattr("explorer.core.models.CHECKPOINTS", tmp_path)
+    monkeypatch.setattr("explorer.core.families.CHECKPOINTS", tmp_path)
     (tmp_path / "ddpm.safetensors").write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointError, match="not a readable checkpoint"):
         bare_panel.load_shipped()
@@ -107,7 +108,7 @@ def test_scrubbing_shows_exactly_the_stored_frame(panel, qtbot, tiny_ddpm_checkp
     assert panel.timeline.frame() == 9, "the timeline followed the chain to its last frame"
     # The stored frames are the chain's own, as the core computes it in this process.
     model, _ = ddpm_from_checkpoint(load_checkpoint(tiny_ddpm_checkpoint))
-    reference = list(sample_chain(model, model.schedule, 3, "ddim", 10, eta=record.eta, seed=5))
+    reference = list(sample_chain(model, model.schedule, 3, record.config, seed=5))
     for k in (0, 4, 9):  # the child may sum in another order: allow one grey level
         assert np.abs(record.images[k, 2].astype(int) - to_grey(reference[k].x0_pred)).max() <= 1
     panel.select_sample(2)
@@ -273,7 +274,7 @@ def test_a_failing_chain_reports_and_the_panel_stays_usable(panel, qtbot, monkey
     def broken(*args, **kwargs):
         raise RuntimeError("the U-Net fell over")
 
-    monkeypatch.setattr("explorer.core.chain_job.sample_chain", broken)
+    monkeypatch.setattr("explorer.core.diffusion.chain_job.sample_chain", broken)
     panel.chain_in_process = False  # the patched function lives in this process
     with qtbot.waitSignal(panel.runner.failed, timeout=20000) as failure:
         panel.start_chain()

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from explorer.ui.panels.divergence_panel import FIT_STEPS, PRESETS, DivergencePanel
+from explorer.ui.panels.divergences import DivergencePanel
+from explorer.ui.panels.divergences.discrete_tab import PRESETS
+from explorer.ui.panels.divergences.fit_tab import FIT_STEPS
 
 
 @pytest.fixture

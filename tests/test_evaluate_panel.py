@@ -5,10 +5,10 @@ import shutil
 
 import numpy as np
 import pytest
-
-from explorer.core.evaluation import FLOOR
-from explorer.ui.panels.evaluate_panel import EvaluatePanel
 from layout_watch import layout_requests
+
+from explorer.core.evaluation.evaluate import FLOOR
+from explorer.ui.panels.evaluate_panel import EvaluatePanel
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_stop_ends_the_run_and_says_so(panel, qtbot):
 
 
 def test_progress_lines_change_without_laying_out_the_window_again(panel, qtbot):
-    from explorer.core.evaluation import EvalProgress
+    from explorer.core.evaluation.evaluate import EvalProgress
 
     def progress():
         for i in range(5):  # as each step of an evaluation does

@@ -4,17 +4,17 @@ import shutil
 
 import numpy as np
 import pytest
+from generators import collect
 
 from explorer.cli import main
-from explorer.core.errors import ExplorerError
-from explorer.core.evaluation import FLOOR, EvalResult, evaluate_models, format_table
-from generators import collect
+from explorer.core.evaluation.evaluate import FLOOR, EvalResult, evaluate_models, format_table
+from explorer.core.runtime.errors import ExplorerError
 
 
 @pytest.fixture
 def no_shipped_models(tmp_path, monkeypatch):
     """Point every model's shipped checkpoint into an empty folder (the lead's real ones may appear any time)."""
-    monkeypatch.setattr("explorer.core.models.CHECKPOINTS", tmp_path)
+    monkeypatch.setattr("explorer.core.families.CHECKPOINTS", tmp_path)
     return tmp_path
 
 
@@ -79,17 +79,18 @@ def test_format_table_lists_each_row_and_its_histogram(tiny_vae_checkpoint):
 
 
 def test_the_ddpm_is_drawn_with_the_chosen_eta(tmp_path, capsys):
-    from explorer.core.checkpoints import save_checkpoint
-    from explorer.core.diffusion import DDPMConfig, run_to_end, train_ddpm
+    from explorer.core.diffusion import DDPMConfig, SamplerConfig, train_ddpm
+    from explorer.core.runtime.checkpoints import save_checkpoint
+    from explorer.core.runtime.jobs import run_to_end
 
     ckpt = save_checkpoint(tmp_path / "ddpm.safetensors", run_to_end(train_ddpm(
         DDPMConfig(base_channels=8, steps=2, train_limit=64, timesteps=20), device="cpu")))
     fids = {}
     for eta in (0.0, 1.0):
         _, result = collect(evaluate_models(["ddpm"], n=50, device="cpu", reference_limit=200,
-                                        checkpoints={"ddpm": ckpt}, ddpm_eta=eta))
+                                        checkpoints={"ddpm": ckpt}, ddpm_sampler=SamplerConfig(eta=eta)))
         fids[eta] = result.row("ddpm").fid
         assert f"drawn by DDIM in 50 steps with η = {eta:g}." in format_table(result)
     assert fids[0.0] != fids[1.0]  # η = 0 and η = 1 draw different digits from the same seed
     assert main(["eval", "ddpm", "-n", "50", "--eta", "2"]) == 2
-    assert "--eta must be between 0 and 1" in capsys.readouterr().err
+    assert "--eta must be a number from 0 to 1" in capsys.readouterr().err

@@ -5,18 +5,17 @@ import math
 import numpy as np
 import pytest
 import torch
+from generators import collect
 
-from explorer.core import gan
-from explorer.core.diffusion import run_to_end
-from explorer.core.errors import TrainingError
 from explorer.core.gan import (
-    Discriminator,
+    DCGANDiscriminator,
+    DCGANGenerator,
     GANConfig,
-    Generator,
     d_step,
     discriminator_heatmap,
     discriminator_loss,
     g_step,
+    game,
     gan_from_checkpoint,
     generator_loss,
     init_gan,
@@ -25,7 +24,8 @@ from explorer.core.gan import (
     sample_images,
     train_gan,
 )
-from generators import collect
+from explorer.core.runtime.errors import TrainingError
+from explorer.core.runtime.jobs import run_to_end
 
 TINY = {"channels": 4, "latent_dim": 8, "batch_size": 16, "train_limit": 512}
 TINY_TOY = {"mode": "toy", "hidden": 16, "latent_dim": 4, "batch_size": 32}
@@ -89,7 +89,7 @@ def test_discriminator_loss_by_hand():
 
 def test_generator_and_discriminator_shapes():
     torch.manual_seed(0)
-    g, d = Generator(latent_dim=8, channels=4), Discriminator(channels=4)
+    g, d = DCGANGenerator(latent_dim=8, channels=4), DCGANDiscriminator(channels=4)
     x = g(torch.randn(5, 8))
     assert x.shape == (5, 1, 28, 28)
     assert x.min() >= -1 and x.max() <= 1
@@ -207,8 +207,8 @@ def test_toy_training_yields_points_and_heatmaps():
 
 def test_a_diverging_loss_stops_training_with_a_message(monkeypatch):
     # The toy nets stay finite at the largest allowed learning rate, so make D's loss diverge.
-    loss = gan.discriminator_loss
-    monkeypatch.setattr(gan, "discriminator_loss", lambda *args: loss(*args) * float("inf"))
+    loss = game.discriminator_loss
+    monkeypatch.setattr(game, "discriminator_loss", lambda *args: loss(*args) * float("inf"))
     training = train_gan(GANConfig(steps=30, **TINY_TOY), device="cpu", yield_every_s=0.0)
     with pytest.raises(TrainingError, match="NaN or infinite"):
         run_to_end(training)

@@ -4,14 +4,14 @@ import math
 
 import numpy as np
 import pytest
+from layout_watch import layout_requests
 from PySide6.QtCore import QPointF
 
-from explorer.core.checkpoints import save_checkpoint
-from explorer.core.errors import CheckpointError
 from explorer.core.gan import GANConfig, train_gan
+from explorer.core.runtime.checkpoints import save_checkpoint
+from explorer.core.runtime.errors import CheckpointError
 from explorer.ui.panels.gan_panel import GANPanel
 from explorer.ui.widgets.filmstrip import Filmstrip
-from layout_watch import layout_requests
 
 TINY = {"channels": 8, "latent_dim": 8, "batch_size": 16, "train_limit": 512}
 TINY_TOY = {"mode": "toy", "hidden": 16, "latent_dim": 4, "batch_size": 32}
@@ -150,7 +150,7 @@ def test_slow_motion_shows_every_iteration_and_can_be_changed_while_playing(pane
 
 
 def test_without_a_shipped_generator_the_panel_says_so_and_still_trains(panel, tmp_path, monkeypatch):
-    monkeypatch.setattr("explorer.core.models.CHECKPOINTS", tmp_path)
+    monkeypatch.setattr("explorer.core.families.CHECKPOINTS", tmp_path)
     panel.load_shipped()
     assert "No shipped generator yet" in panel.model_info.text()
     assert panel.start_button.isEnabled() and not panel.sample_button.isEnabled()
@@ -160,7 +160,7 @@ def test_without_a_shipped_generator_the_panel_says_so_and_still_trains(panel, t
 
 def test_a_loaded_generator_samples_interpolates_and_saves(panel, tmp_path, monkeypatch, tiny_gan_checkpoint):
     (tmp_path / "gan.safetensors").write_bytes(tiny_gan_checkpoint.read_bytes())
-    monkeypatch.setattr("explorer.core.models.CHECKPOINTS", tmp_path)
+    monkeypatch.setattr("explorer.core.families.CHECKPOINTS", tmp_path)
     panel.load_shipped()
     assert panel.generator is not None and "2 iterations" in panel.model_info.text()
     first = panel.grid.pixels().copy()

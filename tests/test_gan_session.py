@@ -6,8 +6,8 @@ import time
 import numpy as np
 import pytest
 
-from explorer.core.errors import ExplorerError
 from explorer.core.gan import CLASS_SAMPLES, GANConfig, gan_session
+from explorer.core.runtime.errors import ExplorerError
 
 TINY = {"channels": 4, "latent_dim": 8, "batch_size": 16, "train_limit": 512}
 
@@ -94,5 +94,5 @@ def test_the_class_meter_sorts_fixed_samples_into_digits_and_is_optional(monkeyp
     def no_classifier():
         raise ExplorerError("No classifier checkpoint")
 
-    monkeypatch.setattr("explorer.core.gan.load_classifier", no_classifier)
+    monkeypatch.setattr("explorer.core.gan.session.load_classifier", no_classifier)
     assert next(gan_session(GANConfig(steps=3, **TINY), "cpu")).class_counts is None

@@ -3,11 +3,11 @@
 import queue
 import time
 
+import jobs_for_tests
 import pytest
 
-import jobs_for_tests
-from explorer.core.errors import JobError
-from explorer.core.jobs import ChildProcess, Job, guarded
+from explorer.core.runtime.errors import JobError
+from explorer.core.runtime.jobs import ChildProcess, Job, guarded
 
 
 def drain(stream):

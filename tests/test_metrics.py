@@ -5,10 +5,8 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from explorer.core.classifier import embed, load_classifier
-from explorer.core.data import load_mnist
-from explorer.core.errors import ExplorerError
-from explorer.core.metrics import (
+from explorer.core.evaluation.classifier import embed, load_classifier
+from explorer.core.evaluation.metrics import (
     class_histogram,
     fid,
     frechet_distance,
@@ -17,6 +15,8 @@ from explorer.core.metrics import (
     mmd2_unbiased,
     polynomial_kernel,
 )
+from explorer.core.runtime.data import load_mnist
+from explorer.core.runtime.errors import ExplorerError
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,9 @@
 
 import pytest
 
-from explorer.core.data import dataset_fingerprint, load_mnist
 from explorer.core.diffusion import training_runs
-from explorer.core.models import FAMILIES
+from explorer.core.families import FAMILIES
+from explorer.core.runtime.data import dataset_fingerprint, load_mnist
 from explorer.core.vae import binarized, evaluate
 
 
@@ -20,8 +20,8 @@ def test_the_shipped_vae_reproduces_its_recorded_test_elbo():
 
 
 def test_the_shipped_gan_draws_every_digit_by_the_shipped_classifier():
-    from explorer.core.classifier import load_classifier, probabilities
-    from explorer.core.metrics import class_histogram
+    from explorer.core.evaluation.classifier import load_classifier, probabilities
+    from explorer.core.evaluation.metrics import class_histogram
 
     generator, cfg, ckpt = FAMILIES["gan"].load()
     assert cfg.mode == "mnist" and ckpt.info["dataset"] == dataset_fingerprint() and ckpt.info["steps"] == cfg.steps
@@ -41,8 +41,8 @@ def test_the_shipped_ddpm_records_each_of_its_runs():
 
 
 def test_the_shipped_ddpm_draws_every_digit_by_the_shipped_classifier():
-    from explorer.core.classifier import load_classifier, probabilities
-    from explorer.core.metrics import class_histogram
+    from explorer.core.evaluation.classifier import load_classifier, probabilities
+    from explorer.core.evaluation.metrics import class_histogram
 
     model, _, _ = FAMILIES["ddpm"].load()
     classifier, _ = load_classifier()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.core.errors import TrainingError
+from explorer.core.runtime.errors import TrainingError
 from explorer.core.vae import (
     VAE,
     VAEConfig,

@@ -96,7 +96,7 @@ def test_an_out_of_memory_error_ends_the_run_with_a_message_and_keeps_the_model(
     def out_of_memory(*args, **kwargs):
         raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
 
-    monkeypatch.setattr("explorer.core.vae.elbo_terms", out_of_memory)
+    monkeypatch.setattr("explorer.core.vae.training.elbo_terms", out_of_memory)
     panel.train_in_process = False  # the patched function lives in this process
     model_before = panel.model
     with qtbot.waitSignal(panel.runner.failed, timeout=30000) as failure:

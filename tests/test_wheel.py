@@ -77,8 +77,8 @@ def test_the_installed_wheel_runs_without_the_source_tree(wheel, tmp_path):
     probe = (
         "import json, sys\n"
         "import explorer\n"
-        "from explorer.core import paths\n"
-        "from explorer.core.data import load_mnist\n"
+        "from explorer.core.runtime import paths\n"
+        "from explorer.core.runtime.data import load_mnist\n"
         "split = load_mnist('test')\n"
         "files = [getattr(m, '__file__', None) or '' for m in list(sys.modules.values())]\n"
         "print(json.dumps({'package': explorer.__file__, 'root': str(paths.ROOT),\n"
@@ -94,7 +94,7 @@ def test_the_installed_wheel_runs_without_the_source_tree(wheel, tmp_path):
 
 
 def test_file_dialogs_start_in_the_user_folder_not_the_package(monkeypatch, tmp_path):
-    from explorer.core.paths import CHECKPOINTS
+    from explorer.core.runtime.paths import CHECKPOINTS
     from explorer.ui.main_window import MainWindow
 
     mine = tmp_path / "user" / "gen-explorer"

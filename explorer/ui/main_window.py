@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.errors import ExplorerError
-from explorer.core.paths import CHECKPOINTS, user_data_dir
-from explorer.ui.panels.divergence_panel import DivergencePanel
+from explorer.core.runtime.errors import ExplorerError
+from explorer.core.runtime.paths import CHECKPOINTS, user_data_dir
 from explorer.ui.panels.diffusion_panel import DiffusionPanel
+from explorer.ui.panels.divergences import DivergencePanel
 from explorer.ui.panels.evaluate_panel import EvaluatePanel
 from explorer.ui.panels.gan_panel import GANPanel
 from explorer.ui.panels.vae_panel import VAEPanel

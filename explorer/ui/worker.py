@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from superqt.utils import GeneratorWorker
 
-from explorer.core.jobs import ChildProcess, Job, guarded, warm_up
+from explorer.core.runtime.jobs import ChildProcess, Job, guarded, warm_up
 
 
 class Runner(QObject):

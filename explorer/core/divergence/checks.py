@@ -9,7 +9,7 @@ from typing import Literal
 
 import numpy as np
 
-from explorer.core.errors import ExplorerError
+from explorer.core.runtime.errors import ExplorerError
 
 Base = Literal["bits", "nats"]
 

@@ -8,15 +8,7 @@ from typing import Protocol
 
 import numpy as np
 
-from explorer.core.divergence.checks import (
-    Base,
-    DistributionError,
-    _points,
-    _real,
-    _too_large,
-    _whole,
-    log_base,
-)
+from explorer.core.divergence.checks import Base, DistributionError, _points, _real, _too_large, _whole, log_base
 from explorer.core.divergence.gaussian import GaussianMixture
 
 

@@ -31,27 +31,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.chain_export import save_gif, save_strip
-from explorer.core.chain_job import (
-    SamplerFrame,
-    chain_steps,
-    reverse_chains,
-    weights_of,
-)
-from explorer.core.chain_record import ChainRecord
-from explorer.core.checkpoints import Checkpoint
-from explorer.core.data import load_mnist
 from explorer.core.diffusion import (
     DDPM,
+    SAMPLE_ETA,
     DDPMConfig,
     DDPMSnapshot,
-    SAMPLE_ETA,
+    SamplerConfig,
     make_schedule,
     q_sample,
     train_ddpm,
     training_runs,
 )
-from explorer.core.jobs import Job
+from explorer.core.diffusion.chain_export import save_gif, save_strip
+from explorer.core.diffusion.chain_job import SamplerFrame, reverse_chains, weights_of
+from explorer.core.diffusion.chain_record import ChainRecord
+from explorer.core.runtime.checkpoints import Checkpoint
+from explorer.core.runtime.data import load_mnist
+from explorer.core.runtime.jobs import Job
 from explorer.ui.panels.model_panel import ModelPanel
 from explorer.ui.refresh import StaggeredRefresh
 from explorer.ui.widgets.curve_plot import CurvePlot
@@ -401,6 +397,10 @@ class DiffusionPanel(ModelPanel):
     def chosen_sampler(self) -> str:
         return self.sampler.currentData()
 
+    def sampler_config(self, sampler: str) -> SamplerConfig:
+        """``sampler`` with the panel's K and η (the spin boxes' ranges lie within SamplerConfig's limits)."""
+        return SamplerConfig(sampler, self.ddim_steps.value(), self.eta.value())
+
     def start_chain(self, samplers: tuple[str, ...] | None = None) -> None:
         """Run the chosen sampler (or ``samplers`` in turn) from the seed's x_T in the background."""
         if self.model is None or self.model_cfg is None or self.checkpoint is None:
@@ -409,23 +409,21 @@ class DiffusionPanel(ModelPanel):
         if self.runner.busy:
             self.chain_info.setText(f"Wait for the running job ({self.runner.label}) to end, or stop it.")
             return
-        samplers = samplers or (self.chosen_sampler(),)
-        n, seed, K, T = self.n_samples.value(), self.seed.value(), self.ddim_steps.value(), self.model_cfg.timesteps
-        eta = self.eta.value()
+        configs = tuple(self.sampler_config(s) for s in samplers or (self.chosen_sampler(),))
+        n, seed, T = self.n_samples.value(), self.seed.value(), self.model_cfg.timesteps
         self.timeline.pause()
-        for s in samplers:
-            self.chains[s] = ChainRecord(s, seed, n, chain_steps(s, T, K), eta)
+        for config in configs:
+            self.chains[config.sampler] = ChainRecord(config, seed, n, T)
         self.selected = min(self.selected, n - 1)
-        self._show_sampler(samplers[0])
+        self._show_sampler(configs[0].sampler)
         self._job = "chain"
         self.runner.start(
             Job(reverse_chains, {"cfg": self.model_cfg, "weights": weights_of(self.checkpoint), "n": n,
-                                 "samplers": samplers, "ddim_steps": K, "eta": eta, "seed": seed,
-                                 "device": self.device}),
+                                 "samplers": configs, "seed": seed, "device": self.device}),
             on_yield=self._on_chain_frame,
             on_end=self._on_chain_end,
             in_process=self.chain_in_process,
-            label="Sampling " + " then ".join(s.upper() for s in samplers),
+            label="Sampling " + " then ".join(c.sampler.upper() for c in configs),
         )
         self.chain_info.setText("Sampling… frames appear as they are made; scrub back at any time.")
 

@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.evaluation import FLOOR, MAX_N, MIN_N, EvalProgress, EvalResult, EvalRow, evaluate_models
-from explorer.core.jobs import Job
-from explorer.core.models import FAMILIES
+from explorer.core.evaluation.evaluate import FLOOR, MAX_N, MIN_N, EvalProgress, EvalResult, EvalRow, evaluate_models
+from explorer.core.families import FAMILIES
+from explorer.core.runtime.jobs import Job
 from explorer.ui.widgets.class_histogram import ClassHistogram
 from explorer.ui.widgets.image_grid import ImageGrid
 from explorer.ui.widgets.status_label import pin_width, status_label

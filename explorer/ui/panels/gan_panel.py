@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledDoubleSlider
 
-from explorer.core.checkpoints import Checkpoint
 from explorer.core.gan import (
     CLASS_SAMPLES,
     HIST_BINS,
@@ -46,7 +45,8 @@ from explorer.core.gan import (
     ring_of_gaussians,
     sample_images,
 )
-from explorer.core.jobs import Job
+from explorer.core.runtime.checkpoints import Checkpoint
+from explorer.core.runtime.jobs import Job
 from explorer.ui.panels.model_panel import ModelPanel
 from explorer.ui.refresh import StaggeredRefresh
 from explorer.ui.widgets.class_histogram import ClassHistogram

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QLabel, QWidget
 
-from explorer.core.checkpoints import Checkpoint, save_checkpoint
-from explorer.core.models import FAMILIES
+from explorer.core.families import FAMILIES
+from explorer.core.runtime.checkpoints import Checkpoint, save_checkpoint
 from explorer.ui.worker import Runner
 
 

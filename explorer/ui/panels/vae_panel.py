@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledDoubleSlider
 
-from explorer.core.checkpoints import Checkpoint
-from explorer.core.data import load_mnist
-from explorer.core.jobs import Job
+from explorer.core.runtime.checkpoints import Checkpoint
+from explorer.core.runtime.data import load_mnist
+from explorer.core.runtime.jobs import Job
 from explorer.core.vae import (
     VAE,
     VAEConfig,

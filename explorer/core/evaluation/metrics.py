@@ -2,7 +2,7 @@
 
 All three scores were defined with an ImageNet Inception net; here the features
 (N, d) and the class probabilities p(y|x) (N, K) come from the project's MNIST
-classifier (``explorer.core.classifier``), so the numbers are comparable between
+classifier (``explorer.core.evaluation.classifier``), so the numbers are comparable between
 this project's models, not with published Inception figures.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.core.errors import ExplorerError
+from explorer.core.runtime.errors import ExplorerError
 
 
 def _check_features(*arrays: np.ndarray) -> None:

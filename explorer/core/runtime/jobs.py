@@ -16,9 +16,9 @@ import pickle
 import queue
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from explorer.core.errors import JobError, describe_error
+from explorer.core.runtime.errors import JobError, describe_error
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,18 @@ class Job:
         return self.func(**self.kwargs)
 
 
+R = TypeVar("R")
+
+
+def run_to_end(generator: Generator[object, None, R]) -> R:
+    """Drive a chain or training generator to its end and return what it returns."""
+    while True:
+        try:
+            next(generator)
+        except StopIteration as done:
+            return done.value
+
+
 def _context() -> mp.context.BaseContext:
     """Fork from a small server process that has already imported torch (quick to start, and
     the big GUI process is never forked); spawn where there is no fork server (Windows)."""
@@ -39,7 +51,7 @@ def _context() -> mp.context.BaseContext:
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
     # torch.optim imports torch._dynamo when the first optimiser is built: seconds, paid once here.
-    ctx.set_forkserver_preload(["explorer.core.models", "torch._dynamo"])
+    ctx.set_forkserver_preload(["explorer.core.families", "torch._dynamo"])
     return ctx
 
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from explorer.core.checkpoints import Checkpoint
-from explorer.core.diffusion import ChainFrame, DDPMConfig, build_ddpm, sample_chain
-from explorer.core.devices import pick_device
-
-SAMPLERS = ("ddpm", "ddim")
+from explorer.core.diffusion.model import DDPMConfig, build_ddpm
+from explorer.core.diffusion.sampler import ChainFrame, SamplerConfig, sample_chain
+from explorer.core.runtime.checkpoints import Checkpoint
+from explorer.core.runtime.devices import pick_device
+from explorer.core.runtime.errors import ExplorerError
 
 
 @dataclass(frozen=True)
@@ -32,49 +32,45 @@ class SamplerFrame:
         return f"{self.sampler.upper()} step {f.step}/{f.total_steps}  t {f.t + 1}  ᾱ_t {f.alpha_bar:.4f}"
 
 
-def chain_steps(sampler: str, T: int, ddim_steps: int) -> int:
-    """How many steps (frames) a sampler's chain has: DDPM walks all T, DDIM K of them."""
-    return T if sampler == "ddpm" else ddim_steps
-
-
 def weights_of(ckpt: Checkpoint) -> dict[str, np.ndarray]:
     """A checkpoint's weights as numpy arrays, for a job's arguments."""
     return {name: t.detach().cpu().numpy() for name, t in ckpt.state.items()}
+
+
+MAX_CHAIN_SAMPLES = 256
 
 
 def reverse_chains(
     cfg: DDPMConfig,
     weights: dict[str, np.ndarray],
     n: int,
-    samplers: tuple[str, ...] = ("ddim",),
-    ddim_steps: int = 50,
-    eta: float = 0.0,
+    samplers: tuple[SamplerConfig, ...] = (SamplerConfig(),),
+    *,
     seed: int = 0,
     device: str | None = None,
 ) -> Generator[SamplerFrame, None, dict[str, np.ndarray]]:
     """Run each sampler's chain in turn from the x_T that ``seed`` draws; yield every step.
 
-    Returns each sampler's finished digits, (n, 28, 28) float32 in [0, 1].
+    Returns each sampler's finished digits by its name, (n, 28, 28) float32 in [0, 1].
     """
-    if not 1 <= n <= 256:
-        raise ValueError(f"Choose between 1 and 256 samples, not {n}.")
-    unknown = [s for s in samplers if s not in SAMPLERS]
-    if unknown or not samplers:
-        raise ValueError(f"Unknown sampler {unknown[0] if unknown else None!r}; choose 'ddpm' or 'ddim'.")
+    if not 1 <= n <= MAX_CHAIN_SAMPLES:
+        raise ExplorerError(f"Choose between 1 and {MAX_CHAIN_SAMPLES} samples, not {n}.")
+    if not samplers:
+        raise ExplorerError("Name at least one sampler to run.")
     dev = pick_device(device)
     model = build_ddpm(cfg)
     model.unet.load_state_dict({name: torch.from_numpy(w) for name, w in weights.items()})
     model = model.to(dev).eval()
-    totals = [chain_steps(s, cfg.timesteps, ddim_steps) for s in samplers]
+    totals = [s.chain_length(cfg.timesteps) for s in samplers]
     done, results = 0, {}
-    for sampler, total in zip(samplers, totals):
-        chain = sample_chain(model, model.schedule, n, sampler, ddim_steps, eta, seed, dev)
+    for sampler in samplers:
+        chain = sample_chain(model, model.schedule, n, sampler, seed=seed, device=dev)
         while True:
             try:
                 frame = next(chain)
             except StopIteration as finished:
-                results[sampler] = finished.value
+                results[sampler.sampler] = finished.value
                 break
             done += 1
-            yield SamplerFrame(sampler, frame, done / sum(totals))
+            yield SamplerFrame(sampler.sampler, frame, done / sum(totals))
     return results

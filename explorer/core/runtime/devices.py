@@ -7,7 +7,7 @@ import re
 
 import torch
 
-from explorer.core.errors import ExplorerError
+from explorer.core.runtime.errors import ExplorerError
 
 DEVICE_NAMES = "auto, cpu, cuda, cuda:N or mps"
 

@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parents[1]  # the explorer package's folder
+_PACKAGE = Path(__file__).resolve().parents[2]  # the explorer package's folder
 _SHIPPED = _PACKAGE / "_shipped"
 # ROOT: the folder holding resources/ and checkpoints/ -- explorer/_shipped in an installed
 # wheel, else (a source checkout, or an editable install pointing into one) the repository.

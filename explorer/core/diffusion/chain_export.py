@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from explorer.core.atomic import atomic_write
-from explorer.core.chain_record import ChainRecord
+from explorer.core.diffusion.chain_record import ChainRecord
+from explorer.core.runtime.atomic import atomic_write
 
 GAP = 2  # grey pixels between pictures (before enlarging)
 GAP_GREY = 128

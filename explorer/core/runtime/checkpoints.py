@@ -18,9 +18,9 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save as safetensors_bytes
 
-from explorer.core.atomic import atomic_write
-from explorer.core.errors import CheckpointError
-from explorer.core.limits import ConfigError
+from explorer.core.runtime.atomic import atomic_write
+from explorer.core.runtime.errors import CheckpointError
+from explorer.core.runtime.limits import ConfigError
 
 FORMAT = "gen-explorer-checkpoint"
 FORMAT_VERSION = 1

@@ -19,13 +19,13 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from explorer.core.checkpoints import Checkpoint, config_from_dict, load_checkpoint, load_weights
-from explorer.core.data import dataset_fingerprint, load_mnist
-from explorer.core.devices import pick_device
-from explorer.core.errors import ExplorerError
-from explorer.core.limits import SEED_MAX, TRAIN_IMAGES, bounded, validate
-from explorer.core.paths import CHECKPOINTS
-from explorer.core.training import check_finite, training_images, training_record
+from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load_checkpoint, load_weights
+from explorer.core.runtime.data import dataset_fingerprint, load_mnist
+from explorer.core.runtime.devices import pick_device
+from explorer.core.runtime.errors import ExplorerError
+from explorer.core.runtime.limits import SEED_MAX, TRAIN_IMAGES, bounded, validate
+from explorer.core.runtime.paths import CHECKPOINTS
+from explorer.core.runtime.training import check_finite, training_images, training_record
 
 CLASSIFIER_CHECKPOINT = CHECKPOINTS / "classifier.safetensors"
 FEATURES = 128  # width of the penultimate layer, the feature space of FID and KID

@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from explorer.core.classifier import embed, load_classifier
-from explorer.core.data import load_mnist
-from explorer.core.devices import pick_device
-from explorer.core.diffusion import SAMPLE_ETA
-from explorer.core.errors import ExplorerError
-from explorer.core.metrics import class_histogram, fid, inception_score, kid
-from explorer.core.models import FAMILIES
+from explorer.core.diffusion.sampler import SamplerConfig
+from explorer.core.evaluation.classifier import embed, load_classifier
+from explorer.core.evaluation.metrics import class_histogram, fid, inception_score, kid
+from explorer.core.families import FAMILIES
+from explorer.core.runtime.data import load_mnist
+from explorer.core.runtime.devices import pick_device
+from explorer.core.runtime.errors import ExplorerError
 
 FLOOR = "floor"  # the name of the real-data row
 SHOWN = 64  # samples kept per row for the views
@@ -75,7 +75,7 @@ class EvalResult:
     reference: int  # test digits compared against
     classifier: str  # which classifier judged, and how good it is
     seconds: float
-    ddpm_eta: float = SAMPLE_ETA  # DDIM's η for the DDPM's 50-step draws
+    ddpm_sampler: SamplerConfig = SamplerConfig()  # how the DDPM's digits were drawn
 
     def row(self, name: str) -> EvalRow:
         return next(r for r in self.rows if r.name == name)
@@ -141,14 +141,14 @@ def evaluate_models(
     checkpoints: dict[str, str | Path] | None = None,
     classifier: str | Path | None = None,
     reference_limit: int = 0,
-    ddpm_eta: float = SAMPLE_ETA,
+    ddpm_sampler: SamplerConfig = SamplerConfig(),
 ) -> Generator[EvalProgress, None, EvalResult]:
     """Score each model in ``models`` and the floor; yield progress after every chunk of work.
 
     A model whose checkpoint file does not exist is skipped and reported in ``missing``;
     a checkpoint that exists but does not load is an error. ``reference_limit`` compares
     against only the first test digits (for quick tests); 0 means all 10,000. The DDPM
-    draws by DDIM-50 with η = ``ddpm_eta``.
+    draws as ``ddpm_sampler`` says (by default DDIM-50, the app's way).
     """
     started = time.time()
     check_n(n)
@@ -179,7 +179,7 @@ def evaluate_models(
             yield EvalProgress((stage + 1) / stages, f"{name}: no checkpoint", missing=(name, missing[name]))
             continue
         else:
-            options = {"eta": ddpm_eta} if name == "ddpm" else {}
+            options = {"sampler": ddpm_sampler} if name == "ddpm" else {}
             images = yield from _sampled(name, paths[name], n, seed, options, dev,
                                          lambda done, s=stage, m=name: at(s, 0.8 * done / n, f"{m}: drew {done} of {n}"))
         seconds = time.time() - t0
@@ -189,7 +189,7 @@ def evaluate_models(
         row = _row(name, feats, probs, reference, images, seconds, seed)
         rows.append(row)
         yield EvalProgress((stage + 1) / stages, f"{name}: FID {row.fid:.2f}", row=row)
-    return EvalResult(rows, missing, n, seed, len(test), judge, time.time() - started, ddpm_eta)
+    return EvalResult(rows, missing, n, seed, len(test), judge, time.time() - started, ddpm_sampler)
 
 
 def format_table(result: EvalResult) -> str:
@@ -208,7 +208,7 @@ def format_table(result: EvalResult) -> str:
         lines.append(f"{r.name:<8}" + "".join(f"{100 * c / r.n:>6.1f}" for c in r.histogram))
     lines += ["", "floor: the same metrics for real training digits — the best a model can score at this N."]
     if any(r.name == "ddpm" for r in result.rows):
-        lines.append(f"ddpm: drawn by DDIM in 50 steps with η = {result.ddpm_eta:g}.")
+        lines.append(f"ddpm: drawn by {result.ddpm_sampler.describe()}.")
     lines += list(result.missing.values())
     lines.append(f"evaluated in {result.seconds:.1f} s")
     return "\n".join(lines)

@@ -14,9 +14,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import torch
 
-from explorer.core.errors import DataError
-from explorer.core.paths import MNIST_DIR
+from explorer.core.runtime.errors import DataError
+from explorer.core.runtime.paths import MNIST_DIR
 
 # SHA-256 of the *uncompressed* IDX files (resources/datasets/mnist/README.md).
 MNIST_FILES = {
@@ -87,3 +88,8 @@ def load_mnist(split: str = "train", root: Path = MNIST_DIR) -> Split:
 def dataset_fingerprint() -> str:
     """A short identifier of the bundled training data, recorded in checkpoints."""
     return "mnist-train-60000-sha256:" + MNIST_FILES["train-images-idx3-ubyte.gz"][:16]
+
+
+def to_model_range(images: np.ndarray) -> torch.Tensor:
+    """(N, 28, 28) uint8 digits -> (N, 1, 28, 28) float32 in [-1, 1], the range the DDPM and GAN work in."""
+    return torch.from_numpy(images.astype(np.float32)).unsqueeze(1) / 127.5 - 1.0

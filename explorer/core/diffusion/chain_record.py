@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.core.diffusion import ChainFrame
+from explorer.core.diffusion.sampler import ChainFrame, SamplerConfig
 
 KINDS = ("x_t", "eps", "x0_pred")  # the three pictures of a step, in storage order
 EPS_RANGE = 3.0  # ε̂ ~ N(0, I): ±3 holds 99.7% of its values
@@ -25,17 +25,24 @@ def to_grey(values: np.ndarray, span: float = 1.0) -> np.ndarray:
 class ChainRecord:
     """The frames of one run of one sampler, appended as they arrive."""
 
-    def __init__(self, sampler: str, seed: int, n: int, total_steps: int, eta: float = 0.0) -> None:
-        self.sampler = sampler
+    def __init__(self, config: SamplerConfig, seed: int, n: int, T: int) -> None:
+        self.config = config
         self.seed = seed
-        self.eta = eta
         self.n = n
-        self.total_steps = total_steps
+        self.total_steps = total_steps = config.chain_length(T)
         # np.zeros only reserves the memory: pages are touched as frames arrive.
         self.images = np.zeros((total_steps, len(KINDS), n, 28, 28), dtype=np.uint8)  # (frame, kind, sample, H, W)
         self.t = np.zeros(total_steps, dtype=np.int64)  # 0-based timestep of each frame (paper's t - 1)
         self.alpha_bar = np.zeros(total_steps, dtype=np.float64)
         self.count = 0
+
+    @property
+    def sampler(self) -> str:
+        return self.config.sampler
+
+    @property
+    def eta(self) -> float:
+        return self.config.eta
 
     @property
     def complete(self) -> bool:

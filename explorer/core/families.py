@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 
 from explorer.core import diffusion, gan, vae
-from explorer.core.checkpoints import Checkpoint, load_checkpoint
-from explorer.core.errors import ExplorerError
-from explorer.core.paths import CHECKPOINTS
+from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint
+from explorer.core.runtime.errors import ExplorerError
+from explorer.core.runtime.paths import CHECKPOINTS
 
 MAX_SAMPLES = 10_000  # the most digits one `sample` draws: 31 MB as float32, a 100 x 100 grid as PNG
 

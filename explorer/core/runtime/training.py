@@ -8,9 +8,9 @@ import time
 import numpy as np
 import torch
 
-from explorer.core.data import load_mnist
-from explorer.core.devices import describe
-from explorer.core.errors import TrainingError
+from explorer.core.runtime.data import load_mnist
+from explorer.core.runtime.devices import describe
+from explorer.core.runtime.errors import TrainingError
 
 
 def training_images(limit: int = 0) -> np.ndarray:

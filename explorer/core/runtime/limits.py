@@ -13,7 +13,7 @@ import math
 from dataclasses import field
 from typing import Any
 
-from explorer.core.errors import ExplorerError
+from explorer.core.runtime.errors import ExplorerError
 
 SEED_MAX = 2**32 - 1  # numpy's SeedSequence and torch.manual_seed both take it
 TRAIN_IMAGES = 60_000  # MNIST's training split: the most a train_limit can ask for
@@ -28,9 +28,11 @@ class ConfigError(ExplorerError):
         self.value = value
         super().__init__(f"{field_name} {requirement}, not {value!r}.")
 
-    def for_option(self) -> str:
-        """The same message naming the command-line option: ``--batch-size must be …``."""
-        return f"--{self.field.replace('_', '-')} {self.requirement}, not {self.value!r}."
+    def for_option(self, renamed: dict[str, str] | None = None) -> str:
+        """The same message naming the command-line option: ``--batch-size must be …``
+        (``renamed`` maps a field to its option's name where they differ)."""
+        option = (renamed or {}).get(self.field, self.field.replace("_", "-"))
+        return f"--{option} {self.requirement}, not {self.value!r}."
 
 
 def bounded(default: float, low: float, high: float, *, low_open: bool = False, multiple_of: int = 1,

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from explorer.core.errors import ExplorerError
+from explorer.core.runtime.errors import ExplorerError
 
 
 class OutputError(ExplorerError):

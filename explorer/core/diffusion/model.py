@@ -1,0 +1,70 @@
+"""The DDPM itself: its validated config, the U-Net with the schedule it was trained on, and drawing digits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from explorer.core.diffusion.sampler import SamplerConfig, sample_chain
+from explorer.core.diffusion.schedule import NoiseSchedule, make_schedule
+from explorer.core.diffusion.unet import UNet
+from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load_weights
+from explorer.core.runtime.jobs import run_to_end
+from explorer.core.runtime.limits import SEED_MAX, TRAIN_IMAGES, bounded, one_of, validate
+
+
+@dataclass(frozen=True)
+class DDPMConfig:
+    """Architecture, schedule and training settings; the defaults train the shipped model."""
+
+    schedule: str = one_of("linear", ("linear", "cosine"))
+    timesteps: int = bounded(1000, 10, 4000)  # T
+    base_channels: int = bounded(32, 8, 256, multiple_of=8)  # U-Net channels at 14x14 (2x at 7x7); GroupNorm(8)
+    depth: int = bounded(1, 1, 4)  # residual blocks per resolution
+    steps: int = bounded(20000, 1, 10_000_000)
+    batch_size: int = bounded(128, 1, 2048)
+    lr: float = bounded(2e-4, 0.0, 10.0, low_open=True)
+    ema: float = bounded(0.999, 0.5, 0.99999, zero_means="none")  # decay of the weight average sampled and saved
+    init_from: str = ""  # continue from this checkpoint's weights (same architecture); "" starts afresh
+    seed: int = bounded(0, 0, SEED_MAX)
+    train_limit: int = bounded(0, 1, TRAIN_IMAGES, zero_means="all")  # use only the first N training images
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+
+class DDPM(nn.Module):
+    """The noise-predicting U-Net together with the schedule it was trained on."""
+
+    def __init__(self, unet: UNet, schedule: NoiseSchedule) -> None:
+        super().__init__()
+        self.unet = unet
+        self.schedule = schedule
+
+    def forward(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return self.unet(x_t, t)
+
+    def sample(self, n: int, seed: int = 0, sampler: SamplerConfig = SamplerConfig()) -> np.ndarray:
+        """n generated digits, (n, 28, 28) float32 in [0, 1]."""
+        return run_to_end(sample_chain(self, self.schedule, n, sampler, seed=seed))
+
+
+def build_ddpm(cfg: DDPMConfig) -> DDPM:
+    """A freshly initialised model for ``cfg`` (seed torch first for a reproducible start)."""
+    return DDPM(UNet(cfg.base_channels, cfg.depth), make_schedule(cfg.schedule, cfg.timesteps))
+
+
+def ddpm_from_checkpoint(ckpt: Checkpoint) -> tuple[DDPM, DDPMConfig]:
+    """Rebuild the model a checkpoint describes, on the CPU, in eval mode."""
+    cfg = config_from_dict(DDPMConfig, ckpt.config)
+    model = build_ddpm(cfg)
+    load_weights(model.unet, ckpt)
+    return model.eval(), cfg
+
+
+def sample_images(model: DDPM, n: int, seed: int = 0, sampler: SamplerConfig = SamplerConfig()) -> np.ndarray:
+    """n digits from seeded noise, walked back as ``sampler`` says: (n, 28, 28) float32 in [0, 1]."""
+    return model.sample(n, seed, sampler)

@@ -1,0 +1,139 @@
+"""Training the DDPM (Algorithm 1: regress the noise), as a generator of snapshots for the panel and the CLI."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+from explorer.core.diffusion.model import DDPM, DDPMConfig, build_ddpm
+from explorer.core.diffusion.sampler import SamplerConfig
+from explorer.core.diffusion.schedule import NoiseSchedule, q_sample
+from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, load_weights
+from explorer.core.runtime.data import dataset_fingerprint, to_model_range
+from explorer.core.runtime.devices import pick_device
+from explorer.core.runtime.training import check_finite, training_images, training_record
+
+SAMPLE_GRID = 16  # digits in the preview grid yielded while training
+
+
+PREVIEW = SamplerConfig(steps=25)  # how that preview is drawn: DDIM-25, η as when drawing digits
+
+
+def epsilon_loss(
+    model: nn.Module, schedule: NoiseSchedule, x0: torch.Tensor, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Algorithm 1's simple loss ||eps - eps_theta(x_t, t)||^2, t uniform, averaged over pixels and batch."""
+    gen_device = generator.device if generator is not None else x0.device
+    # 1. t ~ Uniform{0..T-1} and eps ~ N(0, I), one of each per image.
+    t = torch.randint(0, schedule.T, (len(x0),), generator=generator, device=gen_device).to(x0.device)  # (B,)
+    noise = torch.randn(x0.shape, generator=generator, device=gen_device).to(x0.device)  # (B, 1, 28, 28)
+    # 2. Noise the images (eq. 4) and regress the noise (eq. 14).
+    return F.mse_loss(model(q_sample(schedule, x0, t, noise), t), noise)
+
+
+@dataclass(frozen=True)
+class DDPMSnapshot:
+    """What the views need at one moment of training (CPU copies only)."""
+
+    step: int
+    total_steps: int
+    loss: float  # mean eps-prediction loss since the last snapshot
+    samples: np.ndarray | None = None  # (SAMPLE_GRID, 28, 28) in [0, 1], DDIM from fixed noise
+
+    @property
+    def progress(self) -> float:
+        return self.step / self.total_steps
+
+    def summary(self) -> str:
+        return f"step {self.step}/{self.total_steps}  loss {self.loss:.4f}"
+
+
+def train_ddpm(
+    cfg: DDPMConfig, device: str | None = None, yield_every_s: float = 0.25, samples_every_s: float = 10.0
+) -> Generator[DDPMSnapshot, None, Checkpoint]:
+    """Train a DDPM on MNIST (Algorithm 1), yielding snapshots a few times a second; return the checkpoint.
+
+    The loss is yielded at most every ``yield_every_s`` seconds, a DDIM preview grid from fixed
+    noise at most every ``samples_every_s`` seconds and at the end.
+    """
+    started = time.time()
+    dev = pick_device(device)
+    torch.manual_seed(cfg.seed)
+    x_train = to_model_range(training_images(cfg.train_limit)).to(dev)  # (N, 1, 28, 28)
+    model = build_ddpm(cfg)
+    earlier = load_checkpoint(cfg.init_from, kind="ddpm") if cfg.init_from else None
+    if earlier:
+        load_weights(model.unet, earlier)
+    model = model.to(dev)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    # Ho et al. sample from an exponential moving average of the weights (Appendix B): far
+    # smoother samples than the last step's weights, above all after a short run.
+    averaged = AveragedModel(model.unet, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema)) if cfg.ema else None
+    ema_model = DDPM(averaged.module, model.schedule) if averaged else model
+    g_cpu = torch.Generator().manual_seed(cfg.seed)
+    g_dev = torch.Generator(device=dev).manual_seed(cfg.seed)
+    loss_sum = torch.zeros((), device=dev)
+    count = 0
+    tail_sum, tail_count = 0.0, 0  # loss over the last 10% of steps, the checkpoint's final loss
+    history: list[dict[str, float]] = []  # mean loss at each snapshot with a preview, kept in the checkpoint
+    last_yield = last_samples = time.monotonic()
+    for step in range(1, cfg.steps + 1):
+        batch = torch.randint(0, len(x_train), (cfg.batch_size,), generator=g_cpu).to(dev)
+        loss = epsilon_loss(model, model.schedule, x_train[batch], g_dev)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # Ho et al. clip the gradient norm to 1 (Appendix B)
+        opt.step()
+        if averaged:
+            averaged.update_parameters(model.unet)
+        loss_sum += loss.detach()
+        count += 1
+        last = step == cfg.steps
+        now = time.monotonic()
+        if not (last or now - last_yield >= yield_every_s):
+            continue
+        mean = loss_sum.item() / count
+        check_finite(mean, step, cfg.lr)
+        if step > 0.9 * cfg.steps:
+            tail_sum += mean * count
+            tail_count += count
+        loss_sum.zero_()
+        count = 0
+        samples = None
+        if last or now - last_samples >= samples_every_s:
+            ema_model.eval()
+            samples = ema_model.sample(SAMPLE_GRID, seed=cfg.seed, sampler=PREVIEW)
+            ema_model.train()
+            history.append({"step": step, "loss": mean})
+            last_samples = now
+        last_yield = now
+        yield DDPMSnapshot(step=step, total_steps=cfg.steps, loss=mean, samples=samples)
+    info = {
+        "steps": cfg.steps,
+        "dataset": dataset_fingerprint(),
+        "metrics": {"final_loss": tail_sum / max(tail_count, 1)},
+        "history": history,
+        "training": training_record(dev, started),
+    }
+    if earlier:  # the run this one continued, with its own record
+        info["continues"] = {k: earlier.info.get(k) for k in ("steps", "training", "continues")}
+    return Checkpoint(kind="ddpm", config=asdict(cfg), state=ema_model.unet.state_dict(), info=info)
+
+
+def training_runs(info: dict) -> list[dict]:
+    """The runs that made a checkpoint, earliest first: each one's steps and training record.
+
+    A run started with ``init_from`` keeps its predecessor's record under "continues".
+    """
+    runs = []
+    while info:
+        runs.append({"steps": info.get("steps", 0), "training": info.get("training") or {}})
+        info = info.get("continues") or {}
+    return runs[::-1]

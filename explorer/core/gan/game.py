@@ -1,0 +1,153 @@
+"""One move of the game at a time: the players' state, one D step, one G step (Algorithm 1), and what D thinks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from explorer.core.gan.losses import discriminator_loss, generator_loss, ring_of_gaussians
+from explorer.core.gan.nets import GANConfig, build_networks
+from explorer.core.runtime.data import to_model_range
+from explorer.core.runtime.devices import pick_device
+from explorer.core.runtime.training import training_images
+
+SAMPLE_GRID = 16  # digits in the fixed-noise preview grid yielded while training
+TOY_POINTS = 512  # fake and real points shown in toy mode
+TOY_EXTENT = 3.0  # the toy heat map covers [-3, 3]^2, the ring (radius 2) with room to spare
+HEATMAP_RESOLUTION = 64
+
+
+HIST_BINS = 20  # histogram bins of D's outputs over [0, 1]
+
+
+@dataclass(eq=False)
+class GANState:
+    """Everything one GAN iteration touches, shared by the training loop and single GUI steps."""
+
+    cfg: GANConfig
+    device: torch.device
+    generator: nn.Module
+    discriminator: nn.Module
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    fixed_noise: torch.Tensor  # (SAMPLE_GRID or TOY_POINTS, latent_dim) z of the previews, on device
+    noise_gen: torch.Generator  # CPU generator of z
+    data_gen: torch.Generator  # CPU generator of real batches
+    data: torch.Tensor | None  # MNIST (N, 1, 28, 28) in [-1, 1] on device; None in toy mode (sampled fresh)
+
+
+def init_gan(cfg: GANConfig, device: str | torch.device | None = None) -> GANState:
+    """Fresh nets, Adam optimisers and seeded noise for ``cfg``; calling it again with the same seed resets."""
+    dev = pick_device(device) if not isinstance(device, torch.device) else device
+    torch.manual_seed(cfg.seed)
+    generator, discriminator = (net.to(dev) for net in build_networks(cfg))
+    preview = SAMPLE_GRID if cfg.mode == "mnist" else TOY_POINTS
+    fixed_noise = torch.randn(preview, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 1))
+    data = to_model_range(training_images(cfg.train_limit)).to(dev) if cfg.mode == "mnist" else None
+    return GANState(
+        cfg=cfg,
+        device=dev,
+        generator=generator,
+        discriminator=discriminator,
+        opt_g=torch.optim.Adam(generator.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, 0.999)),
+        opt_d=torch.optim.Adam(discriminator.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, 0.999)),
+        fixed_noise=fixed_noise.to(dev),
+        noise_gen=torch.Generator().manual_seed(cfg.seed),
+        data_gen=torch.Generator().manual_seed(cfg.seed),
+        data=data,
+    )
+
+
+def sample_noise(state: GANState, n: int) -> torch.Tensor:
+    """z ~ N(0, I), (n, latent_dim), from the state's noise generator."""
+    return torch.randn(n, state.cfg.latent_dim, generator=state.noise_gen).to(state.device)
+
+
+def real_batch(state: GANState) -> torch.Tensor:
+    """A batch of real data: (B, 1, 28, 28) digits drawn with replacement, or (B, 2) ring points."""
+    if state.data is None:
+        return ring_of_gaussians(state.cfg.batch_size, state.data_gen).to(state.device)
+    index = torch.randint(0, len(state.data), (state.cfg.batch_size,), generator=state.data_gen)
+    return state.data[index.to(state.device)]
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One optimiser step: its loss and D's outputs (probabilities) on the batches it saw."""
+
+    loss: float
+    fake_probs: np.ndarray  # (B,) D(G(z))
+    real_probs: np.ndarray | None = None  # (B,) D(x); None for a G step, which shows D no real data
+
+    @property
+    def d_fake(self) -> float:
+        return float(self.fake_probs.mean())
+
+    @property
+    def d_real(self) -> float | None:
+        return None if self.real_probs is None else float(self.real_probs.mean())
+
+
+def _probs(logits: torch.Tensor) -> np.ndarray:
+    return torch.sigmoid(logits.detach()).cpu().numpy()
+
+
+def d_step(state: GANState) -> StepResult:
+    """One ascent step of D on log D(x) + log(1 - D(G(z))) with G fixed (Algorithm 1, inner loop)."""
+    real = real_batch(state)  # (B, 1, 28, 28) or (B, 2)
+    with torch.no_grad():
+        fake = state.generator(sample_noise(state, state.cfg.batch_size))  # same shape as real
+    real_logits, fake_logits = state.discriminator(real), state.discriminator(fake)  # (B,), (B,)
+    loss = discriminator_loss(real_logits, fake_logits)
+    state.opt_d.zero_grad(set_to_none=True)
+    loss.backward()
+    state.opt_d.step()
+    return StepResult(loss=loss.item(), fake_probs=_probs(fake_logits), real_probs=_probs(real_logits))
+
+
+def g_step(state: GANState) -> StepResult:
+    """One descent step of G on its ``cfg.objective`` with D fixed (Algorithm 1, outer step)."""
+    state.discriminator.requires_grad_(False)  # gradients flow through D to G, but D's own are not needed
+    fake_logits = state.discriminator(state.generator(sample_noise(state, state.cfg.batch_size)))  # (B,)
+    state.discriminator.requires_grad_(True)
+    loss = generator_loss(fake_logits, state.cfg.objective)
+    state.opt_g.zero_grad(set_to_none=True)
+    loss.backward()
+    state.opt_g.step()
+    return StepResult(loss=loss.item(), fake_probs=_probs(fake_logits))
+
+
+@torch.inference_mode()
+def generate(generator: nn.Module, z: torch.Tensor) -> torch.Tensor:
+    """G(z) in eval mode (BatchNorm on its running statistics), leaving G's mode as it was."""
+    was_training = generator.training
+    generator.eval()
+    out = generator(z.to(next(generator.parameters()).device))
+    generator.train(was_training)
+    return out
+
+
+def images_from_noise(generator: nn.Module, z: torch.Tensor) -> np.ndarray:
+    """(n, latent_dim) noise -> (n, 28, 28) float32 digits in [0, 1]."""
+    x = generate(generator, z)  # (n, 1, 28, 28) in [-1, 1]
+    return ((x[:, 0] + 1.0) / 2.0).clamp(0.0, 1.0).to("cpu", torch.float32).numpy()
+
+
+@torch.inference_mode()
+def discriminator_heatmap(
+    discriminator: nn.Module, extent: float = TOY_EXTENT, resolution: int = HEATMAP_RESOLUTION
+) -> np.ndarray:
+    """D(x) on a grid over [-extent, extent]^2: (H, W) float32, row i at y_i, column j at x_j, both increasing."""
+    axis = torch.linspace(-extent, extent, resolution)
+    y, x = torch.meshgrid(axis, axis, indexing="ij")  # (H, W) each
+    points = torch.stack([x.ravel(), y.ravel()], dim=1)  # (H * W, 2)
+    logits = discriminator(points.to(next(discriminator.parameters()).device))
+    return torch.sigmoid(logits).reshape(resolution, resolution).cpu().numpy()
+
+
+def histogram(probs: np.ndarray) -> np.ndarray:
+    """Counts of D's outputs in HIST_BINS equal bins over [0, 1], int64 (HIST_BINS,)."""
+    return np.histogram(probs, bins=HIST_BINS, range=(0.0, 1.0))[0]

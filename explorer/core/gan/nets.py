@@ -1,0 +1,133 @@
+"""The GAN's validated config and its nets: DCGAN G and D for 28x28 digits (Radford et al., 2016),
+and small MLPs for the toy 2-D game.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from explorer.core.runtime.limits import SEED_MAX, TRAIN_IMAGES, bounded, one_of, validate
+
+OBJECTIVES = ("minimax", "non_saturating")
+MODES = ("mnist", "toy")
+
+
+@dataclass(frozen=True)
+class GANConfig:
+    """Architecture and training settings; the defaults train the shipped model."""
+
+    mode: str = one_of("mnist", MODES)  # DCGAN on digits, or MLPs on a 2-D ring of 8 Gaussians
+    latent_dim: int = bounded(64, 1, 512)
+    channels: int = bounded(16, 2, 256)  # DCGAN feature maps at 14x14 (twice as many at 7x7); 16: a CPU step ~0.15 s
+    hidden: int = bounded(128, 4, 4096)  # toy MLP width
+    steps: int = bounded(8000, 1, 10_000_000)  # G steps
+    batch_size: int = bounded(128, 2, 4096)  # BatchNorm needs two images at least
+    lr_g: float = bounded(2e-4, 0.0, 10.0, low_open=True)
+    lr_d: float = bounded(2e-4, 0.0, 10.0, low_open=True)
+    beta1: float = bounded(0.5, 0.0, 0.999)  # Adam's beta1, lowered from 0.9 by Radford et al. (section 4)
+    d_steps_per_g: int = bounded(1, 1, 20)  # k of Algorithm 1
+    objective: str = one_of("non_saturating", OBJECTIVES)  # the generator's loss
+    seed: int = bounded(0, 0, SEED_MAX)
+    train_limit: int = bounded(0, 1, TRAIN_IMAGES, zero_means="all")  # use only the first N training images
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+
+class DCGANGenerator(nn.Module):
+    """DCGAN generator: z -> 7x7 -> 14x14 -> 28x28 by transposed convolutions, tanh output in [-1, 1]."""
+
+    def __init__(self, latent_dim: int = 64, channels: int = 16) -> None:
+        super().__init__()
+        self.latent_dim = latent_dim
+        c = channels
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(latent_dim, 2 * c, 7, 1, 0, bias=False),  # (B, 2c, 7, 7)
+            nn.BatchNorm2d(2 * c),
+            nn.ReLU(),
+            nn.ConvTranspose2d(2 * c, c, 4, 2, 1, bias=False),  # (B, c, 14, 14)
+            nn.BatchNorm2d(c),
+            nn.ReLU(),
+            nn.ConvTranspose2d(c, 1, 4, 2, 1),  # (B, 1, 28, 28)
+            nn.Tanh(),
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """(B, latent_dim) noise -> (B, 1, 28, 28) images in [-1, 1]."""
+        return self.net(z[:, :, None, None])
+
+
+class DCGANDiscriminator(nn.Module):
+    """DCGAN discriminator: strided convolutions with LeakyReLU(0.2), no BatchNorm on the first layer."""
+
+    def __init__(self, channels: int = 16) -> None:
+        super().__init__()
+        c = channels
+        self.net = nn.Sequential(
+            nn.Conv2d(1, c, 4, 2, 1),  # (B, c, 14, 14)
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(c, 2 * c, 4, 2, 1, bias=False),  # (B, 2c, 7, 7)
+            nn.BatchNorm2d(2 * c),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(2 * c, 1, 7, 1, 0),  # (B, 1, 1, 1)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 1, 28, 28) images -> (B,) logits of D(x)."""
+        return self.net(x).flatten()
+
+
+class ToyGenerator(nn.Module):
+    """MLP generator for 2-D data: (B, latent_dim) -> (B, 2)."""
+
+    def __init__(self, latent_dim: int = 64, hidden: int = 128) -> None:
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.net = nn.Sequential(
+            nn.Linear(latent_dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 2)
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class ToyDiscriminator(nn.Module):
+    """MLP discriminator for 2-D data: (B, 2) -> (B,) logits."""
+
+    def __init__(self, hidden: int = 128) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(2, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, 1)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).flatten()
+
+
+def dcgan_init(module: nn.Module) -> None:
+    """Radford et al.'s initialisation (section 4): conv weights ~ N(0, 0.02), BatchNorm scales ~ N(1, 0.02)."""
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+def build_networks(cfg: GANConfig) -> tuple[nn.Module, nn.Module]:
+    """Freshly initialised (generator, discriminator) for ``cfg`` (seed torch first for a reproducible start)."""
+    if cfg.mode == "mnist":
+        g, d = DCGANGenerator(cfg.latent_dim, cfg.channels), DCGANDiscriminator(cfg.channels)
+        g.apply(dcgan_init)
+        d.apply(dcgan_init)
+        return g, d
+    if cfg.mode == "toy":
+        return ToyGenerator(cfg.latent_dim, cfg.hidden), ToyDiscriminator(cfg.hidden)
+    raise ValueError(f"Unknown GAN mode {cfg.mode!r}; choose one of {', '.join(MODES)}.")
+
+
+def _pair(generator: nn.Module, discriminator: nn.Module) -> nn.ModuleDict:
+    """Both nets as one module, so their weights are saved as 'generator.*' and 'discriminator.*'."""
+    return nn.ModuleDict({"generator": generator, "discriminator": discriminator})

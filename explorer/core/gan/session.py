@@ -1,0 +1,258 @@
+"""Generative adversarial networks (Goodfellow et al., 2014) with DCGAN nets (Radford et al., 2016).
+
+A generator G maps noise z ~ N(0, I) to data; a discriminator D outputs the probability
+D(x) = sigmoid(logit) that x is real. They play the minimax game of eq. 1,
+
+    min_G max_D  E_x[log D(x)] + E_z[log(1 - D(G(z)))],
+
+one D step (or ``d_steps_per_g`` of them) then one G step per iteration (Algorithm 1).
+G may instead maximise log D(G(z)), the "non-saturating" objective of section 3.
+Pixels are scaled to [-1, 1] (G ends in tanh); ``mode="toy"`` plays the same game on a
+2-D ring of Gaussians with small MLPs, where D's whole decision surface can be drawn.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Generator
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+
+from explorer.core.evaluation.classifier import MNISTClassifier, load_classifier, probabilities
+from explorer.core.evaluation.metrics import class_histogram
+from explorer.core.gan.game import (
+    HIST_BINS,
+    TOY_POINTS,
+    GANState,
+    StepResult,
+    d_step,
+    discriminator_heatmap,
+    g_step,
+    generate,
+    histogram,
+    images_from_noise,
+    init_gan,
+)
+from explorer.core.gan.losses import ring_of_gaussians
+from explorer.core.gan.nets import GANConfig, _pair
+from explorer.core.runtime.checkpoints import Checkpoint
+from explorer.core.runtime.data import dataset_fingerprint
+from explorer.core.runtime.devices import pick_device
+from explorer.core.runtime.errors import ExplorerError
+from explorer.core.runtime.training import check_finite, training_record
+
+CLASS_SAMPLES = 500  # G(z) the classifier sorts into digits for the live class histogram
+
+
+@dataclass(frozen=True)
+class GANSnapshot:
+    """What the views need at one moment of training (CPU copies only)."""
+
+    step: int  # G steps so far: iterations of Algorithm 1
+    total_steps: int
+    d_loss: float  # means since the last snapshot; a net not stepped since keeps its value (NaN: never stepped)
+    g_loss: float
+    d_real: float  # mean D(x)
+    d_fake: float  # mean D(G(z))
+    d_real_hist: np.ndarray  # (HIST_BINS,) counts of D(x) on the last D batch (zeros before the first)
+    d_fake_hist: np.ndarray  # (HIST_BINS,) counts of D(G(z)) on the last D batch
+    d_steps: int = 0  # D steps so far: d_steps_per_g per iteration, plus single D steps
+    samples: np.ndarray | None = None  # (SAMPLE_GRID, 28, 28) in [0, 1] from fixed noise; MNIST mode
+    class_counts: np.ndarray | None = None  # (10,) the classifier's digits among CLASS_SAMPLES G(z); with samples
+    points_real: np.ndarray | None = None  # (TOY_POINTS, 2) ring samples; toy mode
+    points_fake: np.ndarray | None = None  # (TOY_POINTS, 2) G(fixed noise); toy mode
+    heatmap: np.ndarray | None = None  # (HEATMAP_RESOLUTION, HEATMAP_RESOLUTION) D(x); toy mode
+
+    @property
+    def progress(self) -> float:
+        return self.step / self.total_steps
+
+    def summary(self) -> str:
+        def show(value: float, digits: int) -> str:
+            return "–" if math.isnan(value) else f"{value:.{digits}f}"
+
+        return (f"step {self.step}/{self.total_steps}  D loss {show(self.d_loss, 3)}  G loss {show(self.g_loss, 3)}  "
+                f"D(x) {show(self.d_real, 2)}  D(G(z)) {show(self.d_fake, 2)}")
+
+
+class _Tally:
+    """Step counts, and each net's means since the last snapshot (kept while that net is not stepped)."""
+
+    def __init__(self) -> None:
+        self.d_steps = self.g_steps = 0
+        self._d: list[StepResult] = []
+        self._g: list[float] = []
+        self.last_d: StepResult | None = None
+        self.means = dict.fromkeys(("d_loss", "g_loss", "d_real", "d_fake"), math.nan)
+
+    def add_d(self, result: StepResult) -> None:
+        self._d.append(result)
+        self.d_steps += 1
+
+    def add_g(self, result: StepResult) -> None:
+        self._g.append(result.loss)
+        self.g_steps += 1
+
+    def collect(self, lr: float) -> dict[str, float]:
+        """The means since the last call; a NaN or infinite fresh loss stops training with a message."""
+        if self._d:
+            self.means["d_loss"] = float(np.mean([r.loss for r in self._d]))
+            self.means["d_real"] = float(np.mean([r.d_real for r in self._d]))
+            self.means["d_fake"] = float(np.mean([r.d_fake for r in self._d]))
+            self.last_d = self._d[-1]
+            check_finite(self.means["d_loss"], self.g_steps, lr)
+        if self._g:
+            self.means["g_loss"] = float(np.mean(self._g))
+            check_finite(self.means["g_loss"], self.g_steps, lr)
+        self._d, self._g = [], []
+        return dict(self.means)
+
+
+def _one_step(state: GANState, tally: _Tally, which: str = "both") -> None:
+    """'d': one D step; 'g': one G step; 'both': one iteration of Algorithm 1 (k D steps, then one G step)."""
+    if which not in ("d", "g", "both"):
+        raise ValueError(f"Unknown GAN step {which!r}; choose 'd', 'g' or 'both'.")
+    if which != "g":
+        for _ in range(state.cfg.d_steps_per_g if which == "both" else 1):
+            tally.add_d(d_step(state))
+    if which != "d":
+        tally.add_g(g_step(state))
+
+
+MAX_DELAY_S = 10.0
+WAIT_SLICE_S = 0.05  # slow motion waits in slices this long, yielding between them
+
+
+def _checked_delay(seconds: object) -> float:
+    if not isinstance(seconds, (int, float)) or not 0.0 <= seconds <= MAX_DELAY_S:
+        raise ValueError(f"The slow-motion delay must be between 0 and {MAX_DELAY_S:g} seconds, not {seconds!r}.")
+    return float(seconds)
+
+
+def _wait(seconds: float) -> Generator[None, object, object]:
+    """Sleep ``seconds`` in short slices, yielding None after each (so pause and stop act at once);
+    return early with the first command sent in, else None."""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        time.sleep(min(WAIT_SLICE_S, left))
+        command = yield None
+        if command is not None:
+            return command
+    return None
+
+
+def _class_meter(cfg: GANConfig, device: torch.device) -> tuple[MNISTClassifier, torch.Tensor] | None:
+    """The shipped classifier and CLASS_SAMPLES fixed z, to count which digits G draws (MNIST mode;
+    None without a classifier checkpoint, so training never depends on it)."""
+    if cfg.mode != "mnist":
+        return None
+    try:
+        classifier, _ = load_classifier()
+    except ExplorerError:
+        return None
+    noise = torch.randn(CLASS_SAMPLES, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 2))
+    return classifier, noise.to(device)
+
+
+def gan_session(
+    cfg: GANConfig,
+    device: str | None = None,
+    yield_every_s: float = 0.25,
+    samples_every_s: float = 2.0,
+    delay_s: float = 0.0,
+) -> Generator[GANSnapshot | None, tuple | None, Checkpoint]:
+    """Train a GAN (Algorithm 1) that a GUI can steer by sending commands in at any yield; return the checkpoint.
+
+    It first yields the untrained nets (step 0), then trains, yielding a snapshot at most every
+    ``yield_every_s`` seconds (the MNIST preview grid at most every ``samples_every_s`` seconds and at
+    the end; toy points and D's heat map with every snapshot). Each command is answered by one yield:
+
+    - ``("step", "d" | "g" | "both")``: one D step, one G step or one iteration; a full snapshot;
+    - ``("delay", seconds)``: slow motion, a wait before each iteration and a full snapshot after it; None.
+
+    A paused caller can thus single-step. Slow motion waits in slices, yielding None between them.
+    """
+    started = time.time()
+    state = init_gan(cfg, pick_device(device))
+    points_real = ring_of_gaussians(TOY_POINTS, torch.Generator().manual_seed(cfg.seed)).numpy() if cfg.mode == "toy" else None
+    tally = _Tally()
+    delay = _checked_delay(delay_s)
+    meter = _class_meter(cfg, state.device)
+
+    def snapshot(with_samples: bool) -> GANSnapshot:
+        metrics = tally.collect(max(cfg.lr_g, cfg.lr_d))
+        last = tally.last_d
+        extras: dict[str, np.ndarray] = {}
+        if points_real is not None:
+            extras["points_real"] = points_real
+            extras["points_fake"] = generate(state.generator, state.fixed_noise).cpu().numpy()
+            extras["heatmap"] = discriminator_heatmap(state.discriminator)
+        elif with_samples:
+            extras["samples"] = images_from_noise(state.generator, state.fixed_noise)
+            if meter is not None:
+                classifier, noise = meter
+                extras["class_counts"] = class_histogram(probabilities(classifier, images_from_noise(state.generator, noise)))
+        no_outputs = np.zeros(HIST_BINS, dtype=np.int64)
+        return GANSnapshot(
+            step=tally.g_steps,
+            total_steps=cfg.steps,
+            d_steps=tally.d_steps,
+            **metrics,
+            d_real_hist=no_outputs if last is None else histogram(last.real_probs),
+            d_fake_hist=no_outputs if last is None else histogram(last.fake_probs),
+            **extras,
+        )
+
+    command = yield snapshot(with_samples=True)
+    last_yield = last_samples = time.monotonic()
+    while tally.g_steps < cfg.steps:
+        if command is not None:
+            kind, value = command if isinstance(command, tuple) and len(command) == 2 else (command, None)
+            if kind == "delay":
+                delay = _checked_delay(value)
+                command = yield None
+            elif kind == "step":
+                _one_step(state, tally, value)
+                command = yield snapshot(with_samples=True)
+                last_yield = last_samples = time.monotonic()
+            else:
+                raise ValueError(f"Unknown command {command!r} for a GAN session; send ('step', 'd'|'g'|'both') "
+                                 "or ('delay', seconds).")
+            continue
+        if delay:
+            command = yield from _wait(delay)
+            if command is not None:
+                continue
+        _one_step(state, tally)
+        now = time.monotonic()
+        last = tally.g_steps == cfg.steps
+        if not (last or delay or now - last_yield >= yield_every_s):
+            continue
+        with_samples = last or bool(delay) or now - last_samples >= samples_every_s
+        last_samples = now if with_samples else last_samples
+        last_yield = now
+        command = yield snapshot(with_samples)
+    info = {
+        "steps": tally.g_steps,
+        "d_steps": tally.d_steps,
+        "dataset": "ring-of-8-gaussians" if cfg.mode == "toy" else dataset_fingerprint(),
+        "metrics": dict(tally.means),
+        "training": training_record(state.device, started),
+    }
+    weights = _pair(state.generator, state.discriminator).state_dict()
+    return Checkpoint(kind="gan", config=asdict(cfg), state=weights, info=info)
+
+
+def train_gan(
+    cfg: GANConfig, device: str | None = None, yield_every_s: float = 0.25, samples_every_s: float = 2.0
+) -> Generator[GANSnapshot, None, Checkpoint]:
+    """Train a GAN (Algorithm 1) straight through, yielding snapshots a few times a second; return the checkpoint.
+
+    This is ``gan_session`` without commands and without its opening snapshot of the untrained nets.
+    """
+    session = gan_session(cfg, device, yield_every_s, samples_every_s)
+    next(session)
+    return (yield from session)

@@ -1,0 +1,127 @@
+"""The VAE's training loop (maximise the ELBO), as a generator of snapshots for the panel and the CLI."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Generator
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from explorer.core.runtime.checkpoints import Checkpoint
+from explorer.core.runtime.data import dataset_fingerprint, load_mnist
+from explorer.core.runtime.devices import pick_device
+from explorer.core.runtime.training import check_finite, training_images, training_record
+from explorer.core.vae.model import PIXELS, VAE, VAEConfig, binarized, elbo_terms, evaluate
+
+
+@dataclass(frozen=True)
+class VAESnapshot:
+    """What the views need at one moment of training (CPU copies only)."""
+
+    step: int
+    total_steps: int
+    epoch: float
+    train: dict[str, float]  # recon, kl, neg_elbo: nats per image, mean since the last snapshot
+    test: dict[str, float] | None = None  # same terms on the binarised test set, at each epoch's end
+    latents: np.ndarray | None = None  # (N_test, latent_dim) posterior means of the (grey) test set
+    state: dict[str, np.ndarray] | None = None  # weights, for decoding while training goes on
+
+    @property
+    def progress(self) -> float:
+        return self.step / self.total_steps
+
+    def summary(self) -> str:
+        return f"epoch {self.epoch:.1f}  -ELBO {self.train['neg_elbo']:.1f} nats"
+
+
+def _state_numpy(model: nn.Module) -> dict[str, np.ndarray]:
+    return {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
+
+
+def train_vae(
+    cfg: VAEConfig, device: str | None = None, yield_every_s: float = 0.25, latents_every_s: float = 3.0
+) -> Generator[VAESnapshot, None, Checkpoint]:
+    """Train a VAE on MNIST, yielding snapshots a few times a second; return the checkpoint.
+
+    Losses are yielded at most every ``yield_every_s`` seconds, the encoded test set
+    and the weights at most every ``latents_every_s`` seconds and at each epoch's end.
+    """
+    started = time.time()
+    dev = pick_device(device)
+    torch.manual_seed(cfg.seed)
+    train_images = training_images(cfg.train_limit)
+    x_train = torch.tensor(train_images.reshape(-1, PIXELS), dtype=torch.float32, device=dev) / 255.0
+    test_images = load_mnist("test").images
+    x_test = binarized(test_images, seed=0).to(dev)
+    x_test_grey = torch.tensor(test_images.reshape(-1, PIXELS), dtype=torch.float32, device=dev) / 255.0
+    model = VAE(cfg.latent_dim, cfg.hidden).to(dev)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    steps_per_epoch = math.ceil(len(x_train) / cfg.batch_size)
+    total = cfg.epochs * steps_per_epoch
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total, eta_min=cfg.lr * 0.05)
+    g_cpu = torch.Generator().manual_seed(cfg.seed)
+    g_dev = torch.Generator(device=dev).manual_seed(cfg.seed)
+    sums = torch.zeros(2, device=dev)  # running sums of -log p(x|z) and KL since the last snapshot
+    count, step = 0, 0
+    last_yield = last_latents = time.monotonic()
+    test_metrics: dict[str, float] = {}
+    history: list[dict[str, float]] = []  # test terms at each epoch's end, kept in the checkpoint
+    for epoch in range(cfg.epochs):
+        order = torch.randperm(len(x_train), generator=g_cpu).to(dev)
+        for i in range(steps_per_epoch):
+            # Dynamic binarisation: a fresh Bernoulli draw of every image at every visit.
+            x = torch.bernoulli(x_train[order[i * cfg.batch_size : (i + 1) * cfg.batch_size]], generator=g_dev)
+            log_px, kl = elbo_terms(model, x, g_dev)
+            loss = -(log_px - cfg.beta * kl).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            sums += torch.stack([-log_px.sum(), kl.sum()]).detach()
+            count += len(x)
+            step += 1
+            now = time.monotonic()
+            epoch_end = i == steps_per_epoch - 1
+            if not (epoch_end or now - last_yield >= yield_every_s):
+                continue
+            recon, kl_mean = (sums / count).tolist()
+            check_finite(recon + kl_mean, step, cfg.lr)
+            sums.zero_()
+            count = 0
+            test = latents = state = None
+            if epoch_end:
+                model.eval()
+                test_metrics = evaluate(model, x_test)
+                test = test_metrics
+                history.append({"epoch": epoch + 1, **test_metrics})
+            if epoch_end or now - last_latents >= latents_every_s:
+                model.eval()
+                with torch.no_grad():
+                    latents = model.encode(x_test_grey)[0].cpu().numpy()
+                state = _state_numpy(model)
+                last_latents = now
+            model.train()
+            last_yield = now
+            yield VAESnapshot(
+                step=step,
+                total_steps=total,
+                epoch=step / steps_per_epoch,
+                train={"recon": recon, "kl": kl_mean, "neg_elbo": recon + kl_mean},
+                test=test,
+                latents=latents,
+                state=state,
+            )
+    train_metrics = evaluate(model.eval(), binarized(train_images[:10000], seed=1).to(dev))
+    info = {
+        "steps": total,
+        "epochs": cfg.epochs,
+        "dataset": dataset_fingerprint(),
+        "metrics": {f"test_{k}": v for k, v in test_metrics.items()} | {f"train_{k}": v for k, v in train_metrics.items()},
+        "history": history,
+        "training": training_record(dev, started),
+    }
+    return Checkpoint(kind="vae", config=asdict(cfg), state=model.state_dict(), info=info)

@@ -1,0 +1,118 @@
+"""The Continuous tab: two 1-D densities, their KL integrands, and KL three ways."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from explorer.core.divergence import Base, kl_gaussian, kl_integrand, kl_monte_carlo, kl_numeric
+from explorer.ui.panels.divergences.mixture_controls import MixtureControls
+from explorer.ui.panels.divergences.style import (
+    KL_COLOUR,
+    P_COLOUR,
+    Q_COLOUR,
+    REVERSE_COLOUR,
+    StyledPlot,
+    format_value,
+    transparent,
+)
+
+MC_SAMPLES = 10_000
+
+
+class ContinuousTab(QWidget):
+    """Two 1-D densities, their KL integrands, and KL three ways: closed form, numeric, Monte Carlo."""
+
+    ROWS = ("closed form", "numeric integral", "Monte Carlo")
+    COLUMNS = ("KL(p‖q)", "KL(q‖p)")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._units: Base = "bits"
+        self.p_controls = MixtureControls("p", P_COLOUR, mean=1.0, sigma=0.5, mean2=-2.0)
+        self.q_controls = MixtureControls("q", Q_COLOUR, mean=0.0, sigma=1.0, mean2=2.5)
+        formula = QLabel(
+            "<b>Closed form</b> for two Gaussians:<br>"
+            "KL(N(μ<sub>p</sub>,σ<sub>p</sub>²)‖N(μ<sub>q</sub>,σ<sub>q</sub>²))<br>"
+            "= log σ<sub>q</sub>/σ<sub>p</sub> "
+            "+ (σ<sub>p</sub>² + (μ<sub>p</sub>−μ<sub>q</sub>)²)/(2σ<sub>q</sub>²) − ½<br>"
+            "With q = N(0, 1): KL = ½(−log σ² + μ² + σ² − 1).<br>"
+            "Numeric: trapezoid rule on 20,001 points. Monte Carlo: mean of log p(x)/q(x), x ~ p."
+        )
+        formula.setWordWrap(True)
+        left = QVBoxLayout()
+        left.addWidget(self.p_controls)
+        left.addWidget(self.q_controls)
+        left.addWidget(formula)
+        left.addStretch(1)
+
+        self.density_plot = StyledPlot("Densities p(x) and q(x)", "density", "x")
+        self.density_plot.addLegend(offset=(-10, 10), labelTextColor="#222")
+        self._p_curve = self.density_plot.plot(pen=pg.mkPen(P_COLOUR, width=2.5), name="p",
+                                               fillLevel=0, brush=transparent(P_COLOUR, 50))
+        self._q_curve = self.density_plot.plot(pen=pg.mkPen(Q_COLOUR, width=2.5), name="q",
+                                               fillLevel=0, brush=transparent(Q_COLOUR, 50))
+        self.integrand_plot = StyledPlot("Integrands: the signed area under each curve is its KL", "", "x")
+        self.integrand_plot.addLegend(offset=(-10, 10), labelTextColor="#222")
+        self.integrand_plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen("#555")))
+        self._pq_curve = self.integrand_plot.plot(pen=pg.mkPen(KL_COLOUR, width=2.5), name="p log p/q  → KL(p‖q)",
+                                                  fillLevel=0, brush=transparent(KL_COLOUR, 60))
+        self._qp_curve = self.integrand_plot.plot(
+            pen=pg.mkPen(REVERSE_COLOUR, width=2, style=Qt.PenStyle.DashLine), name="q log q/p  → KL(q‖p)"
+        )
+
+        self.value_labels: dict[tuple[str, str], QLabel] = {}
+        numbers = QGroupBox(f"KL three ways (Monte Carlo: {MC_SAMPLES:,} samples, fixed seed, ± 1 standard error)")
+        grid = QGridLayout(numbers)
+        for col, name in enumerate(self.COLUMNS, start=1):
+            grid.addWidget(QLabel(f"<b>{name}</b>"), 0, col, alignment=Qt.AlignmentFlag.AlignRight)
+        for row, name in enumerate(self.ROWS, start=1):
+            grid.addWidget(QLabel(name), row, 0)
+            for col, column in enumerate(self.COLUMNS, start=1):
+                label = QLabel()
+                label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                grid.addWidget(label, row, col)
+                self.value_labels[(name, column)] = label
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 2)
+        grid.setColumnStretch(2, 2)
+
+        right = QVBoxLayout()
+        right.addWidget(self.density_plot, 1)
+        right.addWidget(self.integrand_plot, 1)
+        right.addWidget(numbers)
+        columns = QHBoxLayout(self)
+        columns.addLayout(left, 3)
+        columns.addLayout(right, 7)
+
+        self.p_controls.changed.connect(self._refresh)
+        self.q_controls.changed.connect(self._refresh)
+        self._refresh()
+
+    def set_units(self, units: Base) -> None:
+        self._units = units
+        self._refresh()
+
+    def _refresh(self) -> None:
+        p, q, u = self.p_controls.mixture(), self.q_controls.mixture(), self._units
+        lo = min(p.span(4.0)[0], q.span(4.0)[0])
+        hi = max(p.span(4.0)[1], q.span(4.0)[1])
+        x = np.linspace(lo, hi, 801)
+        self._p_curve.setData(x, p.pdf(x))
+        self._q_curve.setData(x, q.pdf(x))
+        self._pq_curve.setData(x, kl_integrand(p, q, x, u))
+        self._qp_curve.setData(x, kl_integrand(q, p, x, u))
+        self.integrand_plot.getPlotItem().setLabel("left", f"{u} per unit x")
+        for plot in (self.density_plot, self.integrand_plot):
+            plot.setXRange(lo, hi, padding=0)
+        for column, (a, b) in zip(self.COLUMNS, ((p, q), (q, p))):
+            if a.is_single and b.is_single:
+                closed = format_value(kl_gaussian(*a.single(), *b.single(), base=u), u)
+            else:
+                closed = "n/a — no closed form for mixtures"
+            mc = kl_monte_carlo(a, b, np.random.default_rng(0), MC_SAMPLES, u)
+            self.value_labels[("closed form", column)].setText(closed)
+            self.value_labels[("numeric integral", column)].setText(format_value(kl_numeric(a, b, base=u), u))
+            self.value_labels[("Monte Carlo", column)].setText(f"{mc.estimate:.3f} ± {mc.stderr:.3f} {u}")

@@ -1,0 +1,182 @@
+"""The Forward vs reverse KL tab: one Gaussian q fitted to a two-bump p both ways, animated side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from explorer.core.divergence import Base, Direction, FitStep, GaussianMixture, fit_gaussian, log_base
+from explorer.ui.panels.divergences.style import (
+    KL_COLOUR,
+    P_COLOUR,
+    Q_COLOUR,
+    REVERSE_COLOUR,
+    StyledPlot,
+    double_slider,
+    format_value,
+    transparent,
+)
+
+FIT_STEPS = 300
+FIT_LR = 0.1
+FIT_STEPS_PER_TICK = 5
+FIT_TICK_MS = 33
+
+
+class FitTab(QWidget):
+    """Fit one Gaussian q to a two-bump p by gradient steps on forward and on reverse KL, side by side."""
+
+    DIRECTIONS: tuple[Direction, Direction] = ("forward", "reverse")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._units: Base = "bits"
+        self._fits: dict[Direction, Iterator[FitStep]] = {}
+        self.last: dict[Direction, FitStep] = {}
+        self._losses: dict[Direction, list[float]] = {}
+        self._x = np.zeros(0)
+
+        self.distance = double_slider(1.0, 7.0, 4.0)
+        self.start_mu = double_slider(-3.0, 3.0, 1.0)
+        self.start_sigma = double_slider(0.3, 3.0, 0.5)
+        self.run_button = QPushButton("▶  Run the fits")
+        self.reset_button = QPushButton("Reset")
+        form = QFormLayout()
+        form.addRow("distance between p's bumps", self.distance)
+        form.addRow("q's starting μ", self.start_mu)
+        form.addRow("q's starting σ", self.start_sigma)
+        controls = QHBoxLayout()
+        controls.addLayout(form, 3)
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.reset_button)
+        controls.addLayout(buttons, 1)
+        explain = QLabel(
+            f"p = ½N(−d/2, 0.6²) + ½N(d/2, 0.6²). q = N(μ, σ²) takes {FIT_STEPS} gradient steps on μ and log σ.<br>"
+            "<b>Forward KL(p‖q)</b> punishes q for missing any of p's mass, so q stretches over both bumps "
+            "(mass-covering).<br><b>Reverse KL(q‖p)</b> punishes q for putting mass where p has none, so q "
+            "locks onto one bump (mode-seeking)."
+        )
+        explain.setWordWrap(True)
+
+        self.plots: dict[Direction, pg.PlotWidget] = {}
+        self.status: dict[Direction, QLabel] = {}
+        self._p_curves: dict[Direction, pg.PlotDataItem] = {}
+        self._q_curves: dict[Direction, pg.PlotDataItem] = {}
+        self.loss_plot = StyledPlot(
+            f"Loss during the fit: <span style='color:{KL_COLOUR}'>━ KL(p‖q), forward</span>   "
+            f"<span style='color:{REVERSE_COLOUR}'>━ KL(q‖p), reverse</span>   (first steps cut off)",
+            "",
+            "step",
+        )
+        self._loss_curves: dict[Direction, pg.PlotDataItem] = {}
+        row = QHBoxLayout()
+        titles = {"forward": "Forward: minimise KL(p‖q) — covers both bumps",
+                  "reverse": "Reverse: minimise KL(q‖p) — locks onto one bump"}
+        loss_colours = {"forward": KL_COLOUR, "reverse": REVERSE_COLOUR}
+        for direction in self.DIRECTIONS:
+            plot = StyledPlot(titles[direction], "density", "x")
+            plot.addLegend(offset=(-10, 10), labelTextColor="#222")
+            self._p_curves[direction] = plot.plot(pen=pg.mkPen(P_COLOUR, width=2), name="p (target)",
+                                                  fillLevel=0, brush=transparent(P_COLOUR, 50))
+            self._q_curves[direction] = plot.plot(pen=pg.mkPen(Q_COLOUR, width=3), name="q (fitted Gaussian)")
+            status = QLabel()
+            status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            column = QVBoxLayout()
+            column.addWidget(plot, 1)
+            column.addWidget(status)
+            row.addLayout(column, 1)
+            self.plots[direction] = plot
+            self.status[direction] = status
+            self._loss_curves[direction] = self.loss_plot.plot(pen=pg.mkPen(loss_colours[direction], width=2))
+
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addLayout(controls, 1)
+        top.addWidget(explain, 1)
+        layout.addLayout(top)
+        layout.addLayout(row, 3)
+        layout.addWidget(self.loss_plot, 1)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(FIT_TICK_MS)
+        self.timer.timeout.connect(self.tick)
+        self.run_button.clicked.connect(self.start)
+        self.reset_button.clicked.connect(self.reset)
+        for slider in (self.distance, self.start_mu, self.start_sigma):
+            slider.valueChanged.connect(lambda _value: self.reset())
+        self.reset()
+
+    def target(self) -> GaussianMixture:
+        """The two-bump p the fits aim at."""
+        d = self.distance.value()
+        return GaussianMixture((0.5, 0.5), (-d / 2, d / 2), (0.6, 0.6))
+
+    def set_units(self, units: Base) -> None:
+        self._units = units
+        self._redraw()
+
+    def is_running(self) -> bool:
+        return self.timer.isActive()
+
+    def reset(self) -> None:
+        """Stop any fit and put q back at its starting point (step 0)."""
+        self.timer.stop()
+        self.run_button.setText("▶  Run the fits")
+        p = self.target()
+        for direction in self.DIRECTIONS:
+            self._fits[direction] = fit_gaussian(
+                p, direction, FIT_STEPS, FIT_LR, self.start_mu.value(), self.start_sigma.value()
+            )
+            self.last[direction] = next(self._fits[direction])
+            self._losses[direction] = [self.last[direction].loss]
+        x = np.linspace(-self.distance.value() / 2 - 5, self.distance.value() / 2 + 5, 601)
+        for direction in self.DIRECTIONS:
+            self._p_curves[direction].setData(x, p.pdf(x))
+            self.plots[direction].setXRange(x[0], x[-1], padding=0)
+        self._x = x
+        self._redraw()
+
+    def start(self) -> None:
+        """Start (or restart from step 0) the animated fits."""
+        self.reset()
+        self.run_button.setText("Running…")
+        self.timer.start()
+
+    def tick(self) -> None:
+        """Advance both fits a few steps and redraw; stops the timer when both have finished."""
+        finished = 0
+        for direction in self.DIRECTIONS:
+            for _ in range(FIT_STEPS_PER_TICK):
+                snapshot = next(self._fits[direction], None)
+                if snapshot is None:
+                    finished += 1
+                    break
+                self.last[direction] = snapshot
+                self._losses[direction].append(snapshot.loss)
+        if finished == len(self.DIRECTIONS):
+            self.timer.stop()
+            self.run_button.setText("▶  Run again")
+        self._redraw()
+
+    def _redraw(self) -> None:
+        scale = log_base(self._units)
+        for direction in self.DIRECTIONS:
+            s = self.last[direction]
+            q = GaussianMixture.gaussian(s.mu, s.sigma)
+            self._q_curves[direction].setData(self._x, q.pdf(self._x))
+            name = "KL(p‖q)" if direction == "forward" else "KL(q‖p)"
+            self.status[direction].setText(
+                f"step {s.step}/{FIT_STEPS}:  μ = {s.mu:.3f},  σ = {s.sigma:.3f},  "
+                f"{name} = {format_value(s.loss / scale, self._units)}"
+            )
+            self._loss_curves[direction].setData(np.asarray(self._losses[direction]) / scale)
+        # scale the loss axis to the loss after a few steps, so the large starting values do not flatten the curves
+        top = max(losses[min(5, len(losses) - 1)] for losses in self._losses.values()) / scale
+        self.loss_plot.setYRange(0.0, 1.2 * top, padding=0)
+        self.loss_plot.setXRange(0, FIT_STEPS, padding=0.02)
+        self.loss_plot.getPlotItem().setLabel("left", self._units)

@@ -1,0 +1,53 @@
+"""One bar per category for the terms p_i log(p_i/q_i) that add up to KL(p‖q)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+
+from explorer.core.divergence import Base
+from explorer.ui.panels.divergences.style import KL_COLOUR, NEGATIVE_COLOUR, StyledPlot
+from explorer.ui.widgets.distribution_editor import MAX_CATEGORIES
+
+
+class KlTermsPlot(StyledPlot):
+    """Where KL(p‖q) comes from: positive terms red, negative ones green, an infinite one hatched."""
+
+    def __init__(self) -> None:
+        super().__init__("Terms p<sub>i</sub> log(p<sub>i</sub>/q<sub>i</sub>): they add up to KL(p‖q)",
+                         "", "category i")
+        self._bars = pg.BarGraphItem(x=[], height=[], width=0.6, pen=pg.mkPen("#333"))
+        self._texts = [pg.TextItem(color="#111", anchor=(0.5, 1.0)) for _ in range(MAX_CATEGORIES)]
+        self.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen("#555")))
+        self.addItem(self._bars)
+        for text in self._texts:
+            self.addItem(text)
+
+    def set_terms(self, terms: np.ndarray, units: Base) -> None:
+        """Redraw from the K terms of kl_contributions(p, q), given in `units`."""
+        k = terms.size
+        finite = terms[np.isfinite(terms)]
+        top = max(float(np.max(np.abs(finite))) if finite.size else 0.0, 0.1)
+        shown = np.where(np.isfinite(terms), terms, 1.2 * top)
+        brushes = [
+            QBrush(QColor(KL_COLOUR), Qt.BrushStyle.BDiagPattern) if math.isinf(t)
+            else pg.mkBrush(KL_COLOUR if t >= 0 else NEGATIVE_COLOUR)
+            for t in terms
+        ]
+        x = np.arange(1, k + 1, dtype=float)
+        self._bars.setOpts(x=x, height=shown, brushes=brushes)
+        for i, text in enumerate(self._texts):
+            text.setVisible(i < k)
+            if i < k:
+                text.setText("∞" if math.isinf(terms[i]) else f"{terms[i]:.3f}")
+                text.setPos(x[i], max(shown[i], 0.0))
+        low = min(float(np.min(shown)), 0.0)
+        self.setYRange(low - 0.1 * top, 1.45 * top, padding=0)
+        self.setXRange(0.4, k + 0.6, padding=0)
+        item = self.getPlotItem()
+        item.getAxis("bottom").setTicks([[(float(i), str(i)) for i in range(1, k + 1)]])
+        item.setLabel("left", units)

@@ -1,0 +1,55 @@
+"""The look the Divergences tabs share: colours, how a value is written, plots and sliders."""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from superqt import QLabeledDoubleSlider
+
+from explorer.core.divergence import Base
+from explorer.ui.widgets.distribution_editor import style_light_plot
+
+P_COLOUR = "#2f6fdf"
+Q_COLOUR = "#e8731a"
+KL_COLOUR = "#d62728"
+NEGATIVE_COLOUR = "#2ca02c"
+REVERSE_COLOUR = "#8e44ad"
+
+
+def format_value(x: float, units: Base) -> str:
+    """A divergence to 3 decimals with its units, or ∞."""
+    return "∞" if math.isinf(x) else f"{x:.3f} {units}"
+
+
+def transparent(colour: str, alpha: int) -> QColor:
+    """The colour with the given alpha, for the filled areas under curves."""
+    c = QColor(colour)
+    c.setAlpha(alpha)
+    return c
+
+
+def double_slider(lo: float, hi: float, value: float) -> QLabeledDoubleSlider:
+    """A horizontal slider with its value shown to 2 decimals."""
+    slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
+    slider.setRange(lo, hi)
+    slider.setDecimals(2)
+    slider.setSingleStep(0.05)
+    slider.setValue(value)
+    return slider
+
+
+class StyledPlot(pg.PlotWidget):
+    """A light plot with mouse zoom and menus off: the panel, not the learner, sets the view."""
+
+    def __init__(self, title: str, left: str, bottom: str) -> None:
+        super().__init__(background="w")
+        item = self.getPlotItem()
+        item.setTitle(f"<span style='color:#222;font-size:10pt'>{title}</span>")
+        item.setLabel("left", left)
+        item.setLabel("bottom", bottom)
+        item.setMenuEnabled(False)
+        style_light_plot(item)
+        self.setMouseEnabled(x=False, y=False)
