@@ -10,7 +10,8 @@ from explorer.core.diffusion.chain_record import to_grey
 from explorer.core.runtime.checkpoints import load_checkpoint, save_checkpoint
 from explorer.core.runtime.errors import CheckpointError
 from explorer.core.runtime.jobs import run_to_end
-from explorer.ui.panels.diffusion_panel import DiffusionPanel, abar_text, grey
+from explorer.ui.panels.diffusion import DiffusionPanel
+from explorer.ui.panels.diffusion.display import abar_text, grey
 from explorer.ui.widgets.image_grid import tile
 
 TINY = DDPMConfig(base_channels=8, steps=3, train_limit=256, timesteps=100)  # T = 100 keeps DDPM chains quick

@@ -8,7 +8,7 @@ import pytest
 from layout_watch import layout_requests
 
 from explorer.core.evaluation.evaluate import FLOOR
-from explorer.ui.panels.evaluate_panel import EvaluatePanel
+from explorer.ui.panels.evaluate import EvaluatePanel
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from PySide6.QtCore import QPointF
 from explorer.core.gan import GANConfig, train_gan
 from explorer.core.runtime.checkpoints import save_checkpoint
 from explorer.core.runtime.errors import CheckpointError
-from explorer.ui.panels.gan_panel import GANPanel
+from explorer.ui.panels.gan import GANPanel
 from explorer.ui.widgets.filmstrip import Filmstrip
 
 TINY = {"channels": 8, "latent_dim": 8, "batch_size": 16, "train_limit": 512}

@@ -1,13 +1,13 @@
-"""Jobs streamed from a child process: results, pause, stop, failures and messages sent in."""
+"""Jobs in a thread or streamed from a child process: results, pause, stop, failures and messages
+sent in, the same way in both; tests wait on the job's acknowledgements, not on sleeps."""
 
 import queue
-import time
 
 import jobs_for_tests
 import pytest
 
 from explorer.core.runtime.errors import JobError
-from explorer.core.runtime.jobs import ChildProcess, Job, guarded
+from explorer.core.runtime.jobs import STOPPED, Ack, ChildProcess, Control, Job, control, guarded, message, steered
 
 
 def drain(stream):
@@ -32,19 +32,28 @@ def test_a_failure_in_the_child_reaches_the_parent_as_a_message():
         drain(stream)
 
 
+def until(stream, wanted):
+    """The items of ``stream`` up to ``wanted`` (an Ack), which has then been seen."""
+    seen = []
+    for item in stream:
+        if item is wanted:
+            return seen
+        if item is not None:
+            seen.append(item)
+    raise AssertionError(f"the stream ended before {wanted}")
+
+
 def test_pause_really_pauses_the_child_and_stop_ends_it():
     child = ChildProcess(Job(jobs_for_tests.count, {"n": 100000, "delay_s": 0.002}))
     stream = child.stream()
     first = next(item for item in stream if item is not None)
     child.pause()
-    time.sleep(0.3)
-    seen = [item for item in (next(stream) for _ in range(20)) if item is not None]  # what was in flight
-    time.sleep(0.5)
-    during_pause = [item for item in (next(stream) for _ in range(3)) if item is not None]
-    assert during_pause == [], "the child kept producing while paused"
+    in_flight = until(stream, Ack.PAUSED)  # the child has stopped stepping the job
+    assert [next(stream) for _ in range(3)] == [None] * 3, "the child kept producing while paused"
     child.resume()
+    until(stream, Ack.RESUMED)
     after = next(item for item in stream if item is not None)
-    assert after > max([first, *seen])
+    assert after > max([first, *in_flight])
     child.stop()
     items, result = drain(stream)
     assert result is None and len(items) < 100000
@@ -70,13 +79,12 @@ def test_a_message_reaches_the_childs_generator_even_while_paused():
     stream = child.stream()
     next_item(stream)
     child.pause()
-    time.sleep(0.3)
-    while next(stream) is not None:  # what was in flight; a heartbeat None once the pipe is empty
-        pass
-    child.send(("step", "d"))
-    assert next_item(stream) == ("got", ("step", "d"))
+    until(stream, Ack.PAUSED)
+    child.send("stop")  # a message for the generator, not a command: tagged apart
+    assert next_item(stream) == ("got", "stop")
     assert [next(stream) for _ in range(3)] == [None] * 3, "answering the message resumed the child"
     child.resume()
+    until(stream, Ack.RESUMED)
     assert isinstance(next_item(stream), int)
     child.stop()
     drain(stream)
@@ -88,23 +96,47 @@ def test_a_message_sent_before_the_first_item_is_answered_after_it():
     assert drain(child.stream()) == ([0, ("got", "early"), 1, 2], 3)
 
 
-def test_guarded_sends_its_inbox_into_the_source_once_it_has_started():
+def test_steered_sends_messages_in_once_the_job_has_started_and_obeys_controls():
     inbox = queue.SimpleQueue()
-    inbox.put("early")
-    assert list(guarded(jobs_for_tests.echo(3), lambda: False, inbox)) == [0, ("got", "early"), 1, 2]
+    inbox.put(message("early"))
+    assert list(steered(jobs_for_tests.echo(3), inbox)) == [0, ("got", "early"), 1, 2]
+    loop = steered(jobs_for_tests.count(10), inbox)
+    assert next(loop) == 0
+    inbox.put(control(Control.PAUSE))
+    assert next(loop) is Ack.PAUSED
+    inbox.put(message(None))  # answered even while paused: count yields its next item
+    assert next(loop) == 1
+    inbox.put(control(Control.STOP))
+    assert drain(loop) == ([], STOPPED)
 
 
-@pytest.mark.parametrize("in_process", [True, False], ids=["child", "thread"])
-def test_the_runner_sends_messages_into_its_job(qtbot, in_process):
+def test_a_job_is_checked_against_its_function_when_it_is_made():
+    with pytest.raises(TypeError, match=r"Job\(count\): .*unexpected keyword argument 'm'"):
+        Job(jobs_for_tests.count, {"n": 5, "m": 5})
+    with pytest.raises(TypeError, match="missing a required argument: 'n'"):
+        Job(jobs_for_tests.count, {})
+
+
+@pytest.mark.parametrize("in_child", [True, False], ids=["child", "thread"])
+def test_the_runner_pauses_and_sends_messages_the_same_way_in_a_thread_and_a_child(qtbot, in_child):
     from explorer.ui.worker import Runner
 
     runner = Runner()
+    runner.in_child = in_child
     items = []
     runner.send("nobody listens")  # no job: ignored
-    runner.start(Job(jobs_for_tests.echo, {"n": 100000, "delay_s": 0.002}), on_yield=items.append,
-                 in_process=in_process)
+    runner.start(Job(jobs_for_tests.echo, {"n": 100000, "delay_s": 0.002}), on_yield=items.append)
     qtbot.waitUntil(lambda: len(items) >= 3, timeout=20000)
-    runner.send("hello")
+    with qtbot.waitSignal(runner.held, timeout=10000) as held:
+        runner.pause()
+    assert held.args == [True]
+    paused_at = len(items)
+    runner.send("hello")  # answered while paused, in a thread as in a child
     qtbot.waitUntil(lambda: ("got", "hello") in items, timeout=10000)
+    assert items[paused_at:] == [("got", "hello")], "the job went on while paused"
     assert ("got", "nobody listens") not in items
+    with qtbot.waitSignal(runner.held, timeout=10000) as held:
+        runner.resume()
+    assert held.args == [False]
+    qtbot.waitUntil(lambda: isinstance(items[-1], int) and len(items) > paused_at + 2, timeout=10000)
     assert runner.shutdown()

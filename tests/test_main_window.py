@@ -104,8 +104,8 @@ def test_a_panels_training_controls_can_only_ask_for_supported_configs(window, n
 def test_a_missing_data_file_or_bad_shipped_model_at_launch_is_one_dialog_and_the_rest_opens(qtbot, monkeypatch):
     from explorer.core.runtime.errors import CheckpointError, DataError
     from explorer.ui.main_window import UnavailablePanel
-    from explorer.ui.panels import vae_panel
-    from explorer.ui.panels.gan_panel import GANPanel
+    from explorer.ui.panels.gan import GANPanel
+    from explorer.ui.panels.vae import panel as vae_panel
 
     def missing(split):
         raise DataError("MNIST file missing: /somewhere/t10k-images-idx3-ubyte.gz. The app ships it; restore it.")

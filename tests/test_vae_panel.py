@@ -8,7 +8,7 @@ import torch
 from PySide6.QtCore import QPoint, Qt
 
 from explorer.core.vae import VAEConfig
-from explorer.ui.panels.vae_panel import VAEPanel
+from explorer.ui.panels.vae import VAEPanel
 
 TINY = VAEConfig(epochs=2, hidden=32, train_limit=1024)
 

@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
 
 from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.paths import CHECKPOINTS, user_data_dir
-from explorer.ui.panels.diffusion_panel import DiffusionPanel
+from explorer.ui.panels.diffusion import DiffusionPanel
 from explorer.ui.panels.divergences import DivergencePanel
-from explorer.ui.panels.evaluate_panel import EvaluatePanel
-from explorer.ui.panels.gan_panel import GANPanel
-from explorer.ui.panels.vae_panel import VAEPanel
+from explorer.ui.panels.evaluate import EvaluatePanel
+from explorer.ui.panels.gan import GANPanel
+from explorer.ui.panels.vae import VAEPanel
 from explorer.ui.worker import Runner
 
 # Panel name (as given to --panel) -> how to build it from the shared runner and training device.

@@ -1,10 +1,10 @@
 """One runner for every long job: it steps a core generator off the GUI thread.
 
-A job runs either in a thread of the pool (superqt's ``GeneratorWorker``) or in
-a child process streamed through ``ChildProcess``; either way its yields arrive
-on the GUI thread through queued signals, so no widget is touched from another
-thread. Pause, resume and stop act at the generator's next yield; ``send`` passes
-any other message into the generator (one step, a new speed).
+A job runs in a child process streamed through ``ChildProcess`` (the app's way), or,
+where ``in_child`` is off (tests that patch a function in this process), in a thread of
+the pool (superqt's ``GeneratorWorker``). Either way the same loop (``steered``) runs it,
+so pause, resume, stop and ``send`` behave alike, and its yields arrive on the GUI thread
+through queued signals, so no widget is touched from another thread.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from superqt.utils import GeneratorWorker
 
-from explorer.core.runtime.jobs import ChildProcess, Job, guarded, warm_up
+from explorer.core.runtime.jobs import Ack, ChildProcess, Control, Job, control, guarded, message, steered, warm_up
 
 
 class Runner(QObject):
@@ -27,13 +27,15 @@ class Runner(QObject):
     paused_changed = Signal(bool)
     progress = Signal(float, str)  # fraction done, a line for the progress bar
     failed = Signal(str)  # a message for the user
+    held = Signal(bool)  # the job acknowledged a pause (True) or a resume (False): it has taken effect
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._worker: GeneratorWorker | None = None
         self._child: ChildProcess | None = None
         self._stop = threading.Event()
-        self._inbox: queue.SimpleQueue = queue.SimpleQueue()  # messages for a job run in a thread
+        self._inbox: queue.SimpleQueue = queue.SimpleQueue()  # tagged messages for a job run in a thread
+        self.in_child = True  # the one switch: False runs jobs in a thread of this process (for tests)
         self._paused = False
         self._succeeded = False
         self._on_yield: Callable[[Any], None] | None = None
@@ -57,7 +59,7 @@ class Runner(QObject):
         on_yield: Callable[[Any], None],
         on_done: Callable[[Any], None] | None = None,
         on_end: Callable[[bool], None] | None = None,
-        in_process: bool = True,
+        in_process: bool | None = None,
         label: str = "",
     ) -> None:
         """Start ``job``; ``on_yield`` gets each snapshot, ``on_done`` the result,
@@ -66,12 +68,13 @@ class Runner(QObject):
             raise RuntimeError(f"Another job is running ({self.label}); stop it first.")
         self._stop = threading.Event()
         self._inbox = queue.SimpleQueue()
-        self._child = ChildProcess(job) if in_process else None
-        source = self._child.stream() if self._child else job.run()
+        in_child = self.in_child if in_process is None else in_process
+        self._child = ChildProcess(job) if in_child else None
+        source = self._child.stream() if self._child else steered(job.run(), self._inbox)
         self._on_yield, self._on_done, self._on_end = on_yield, on_done, on_end
         self.label = label
         self._succeeded = False
-        worker = GeneratorWorker(guarded, source, self._stop.is_set, self._inbox)
+        worker = GeneratorWorker(guarded, source, self._stop.is_set)
         worker.yielded.connect(self._on_yielded)
         worker.returned.connect(self._on_returned)
         worker.errored.connect(self._on_errored)
@@ -82,45 +85,38 @@ class Runner(QObject):
         self.progress.emit(0.0, f"{label}: starting…")
         worker.start()
 
+    def _post(self, tagged: tuple[str, object]) -> None:
+        """Pass a tagged message to the job's loop, in the child or in the thread."""
+        if self._child:
+            self._child.post(tagged)
+        else:
+            self._inbox.put(tagged)
+
     def pause(self) -> None:
+        """Hold the job at its next yield; ``held(True)`` says when it has."""
         if self._worker is None or self._paused:
             return
-        if self._child:
-            self._child.pause()
-        else:
-            self._worker.pause()
+        self._post(control(Control.PAUSE))
         self._set_paused(True)
 
     def resume(self) -> None:
         if self._worker is None or not self._paused:
             return
-        if self._child:
-            self._child.resume()
-        else:
-            self._worker.resume()
+        self._post(control(Control.RESUME))
         self._set_paused(False)
 
-    def send(self, message: object) -> None:
-        """Send a message into the job's generator; what it yields in answer reaches ``on_yield``.
-
-        A child process takes it even while paused; a thread takes it at its next step, so
-        while paused only after resuming.
-        """
-        if self._worker is None:
-            return
-        if self._child:
-            self._child.send(message)
-        else:
-            self._inbox.put(message)
+    def send(self, value: object) -> None:
+        """Send a message into the job's generator, even while paused; what it yields in answer
+        reaches ``on_yield``."""
+        if self._worker is not None:
+            self._post(message(value))
 
     def stop(self) -> None:
         """Ask the job to stop at its next yield; its partial result is discarded."""
         if self._worker is None:
             return
         self._stop.set()
-        if self._child:
-            self._child.stop()
-        self.resume()
+        self._post(control(Control.STOP))
 
     def shutdown(self, timeout_ms: int = 10000) -> bool:
         """Stop any job and wait for its thread (and process) to end; True if all ended."""
@@ -134,6 +130,9 @@ class Runner(QObject):
 
     def _on_yielded(self, item: Any) -> None:
         if item is None or self._stop.is_set():
+            return
+        if isinstance(item, Ack):
+            self.held.emit(item is Ack.PAUSED)
             return
         fraction = getattr(item, "progress", None)
         if fraction is not None:

@@ -18,7 +18,7 @@ from explorer.core.diffusion.schedule import NoiseSchedule, q_sample
 from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, load_weights
 from explorer.core.runtime.data import dataset_fingerprint, to_model_range
 from explorer.core.runtime.devices import pick_device
-from explorer.core.runtime.training import check_finite, training_images, training_record
+from explorer.core.runtime.training import Every, RunningMeans, training_images, training_record
 
 SAMPLE_GRID = 16  # digits in the preview grid yielded while training
 
@@ -79,11 +79,10 @@ def train_ddpm(
     ema_model = DDPM(averaged.module, model.schedule) if averaged else model
     g_cpu = torch.Generator().manual_seed(cfg.seed)
     g_dev = torch.Generator(device=dev).manual_seed(cfg.seed)
-    loss_sum = torch.zeros((), device=dev)
-    count = 0
+    losses = RunningMeans(("loss",), dev)
     tail_sum, tail_count = 0.0, 0  # loss over the last 10% of steps, the checkpoint's final loss
     history: list[dict[str, float]] = []  # mean loss at each snapshot with a preview, kept in the checkpoint
-    last_yield = last_samples = time.monotonic()
+    snapshots, previews = Every(yield_every_s), Every(samples_every_s)
     for step in range(1, cfg.steps + 1):
         batch = torch.randint(0, len(x_train), (cfg.batch_size,), generator=g_cpu).to(dev)
         loss = epsilon_loss(model, model.schedule, x_train[batch], g_dev)
@@ -93,27 +92,21 @@ def train_ddpm(
         opt.step()
         if averaged:
             averaged.update_parameters(model.unet)
-        loss_sum += loss.detach()
-        count += 1
+        losses.add(loss=loss)
         last = step == cfg.steps
-        now = time.monotonic()
-        if not (last or now - last_yield >= yield_every_s):
+        if not snapshots.due(force=last):
             continue
-        mean = loss_sum.item() / count
-        check_finite(mean, step, cfg.lr)
+        count = losses.count
+        mean = losses.take(step, cfg.lr)["loss"]
         if step > 0.9 * cfg.steps:
             tail_sum += mean * count
             tail_count += count
-        loss_sum.zero_()
-        count = 0
         samples = None
-        if last or now - last_samples >= samples_every_s:
+        if previews.due(force=last):
             ema_model.eval()
             samples = ema_model.sample(SAMPLE_GRID, seed=cfg.seed, sampler=PREVIEW)
             ema_model.train()
             history.append({"step": step, "loss": mean})
-            last_samples = now
-        last_yield = now
         yield DDPMSnapshot(step=step, total_steps=cfg.steps, loss=mean, samples=samples)
     info = {
         "steps": cfg.steps,

@@ -25,7 +25,7 @@ from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.limits import SEED_MAX, TRAIN_IMAGES, bounded, validate
 from explorer.core.runtime.paths import CHECKPOINTS
-from explorer.core.runtime.training import check_finite, training_images, training_record
+from explorer.core.runtime.training import Every, RunningMeans, training_images, training_record
 
 CLASSIFIER_CHECKPOINT = CHECKPOINTS / "classifier.safetensors"
 FEATURES = 128  # width of the penultimate layer, the feature space of FID and KID
@@ -129,9 +129,9 @@ def train_classifier(
     total = cfg.epochs * steps_per_epoch
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total, eta_min=cfg.lr * 0.05)
     g = torch.Generator().manual_seed(cfg.seed)
-    sums = torch.zeros(2, device=dev)  # summed loss and correct count since the last snapshot
-    count = step = 0
-    last_yield = time.monotonic()
+    terms = RunningMeans(("loss", "correct"), dev)  # per image, since the last snapshot
+    step = 0
+    snapshots = Every(yield_every_s)
     test_metrics: dict[str, float] = {}
     history: list[dict[str, float]] = []
     for epoch in range(cfg.epochs):
@@ -145,25 +145,19 @@ def train_classifier(
             loss.backward()
             opt.step()
             sched.step()
-            sums += torch.stack([loss.detach() * len(batch), (logits.argmax(1) == y_train[batch]).sum()])
-            count += len(batch)
+            terms.add(len(batch), loss=loss * len(batch), correct=(logits.argmax(1) == y_train[batch]).sum())
             step += 1
-            now = time.monotonic()
             epoch_end = i == steps_per_epoch - 1
-            if not (epoch_end or now - last_yield >= yield_every_s):
+            if not snapshots.due(force=epoch_end):
                 continue
-            loss_sum, correct = sums.tolist()
-            check_finite(loss_sum, step, cfg.lr)
-            sums.zero_()
-            train = {"loss": loss_sum / count, "accuracy": 100.0 * correct / count}
-            count = 0
+            means = terms.take(step, cfg.lr)
+            train = {"loss": means["loss"], "accuracy": 100.0 * means["correct"]}
             test_now = None
             if epoch_end:
                 test_metrics = evaluate(model.eval(), x_test, y_test)
                 test_now = test_metrics
                 history.append({"epoch": epoch + 1, **test_metrics})
                 model.train()
-            last_yield = now
             yield ClassifierSnapshot(step, total, step / steps_per_epoch, train, test_now)
     train_metrics = evaluate(model.eval(), x_train[:10000], y_train[:10000])
     info = {

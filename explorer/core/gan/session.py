@@ -42,7 +42,7 @@ from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.data import dataset_fingerprint
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import ExplorerError
-from explorer.core.runtime.training import check_finite, training_record
+from explorer.core.runtime.training import Every, check_finite, training_record
 
 CLASS_SAMPLES = 500  # G(z) the classifier sorts into digits for the live class histogram
 
@@ -207,7 +207,7 @@ def gan_session(
         )
 
     command = yield snapshot(with_samples=True)
-    last_yield = last_samples = time.monotonic()
+    snapshots, previews = Every(yield_every_s), Every(samples_every_s)
     while tally.g_steps < cfg.steps:
         if command is not None:
             kind, value = command if isinstance(command, tuple) and len(command) == 2 else (command, None)
@@ -217,7 +217,8 @@ def gan_session(
             elif kind == "step":
                 _one_step(state, tally, value)
                 command = yield snapshot(with_samples=True)
-                last_yield = last_samples = time.monotonic()
+                snapshots.restart()
+                previews.restart()
             else:
                 raise ValueError(f"Unknown command {command!r} for a GAN session; send ('step', 'd'|'g'|'both') "
                                  "or ('delay', seconds).")
@@ -227,14 +228,10 @@ def gan_session(
             if command is not None:
                 continue
         _one_step(state, tally)
-        now = time.monotonic()
-        last = tally.g_steps == cfg.steps
-        if not (last or delay or now - last_yield >= yield_every_s):
+        every_step = tally.g_steps == cfg.steps or bool(delay)  # the last step, or slow motion
+        if not snapshots.due(force=every_step):
             continue
-        with_samples = last or bool(delay) or now - last_samples >= samples_every_s
-        last_samples = now if with_samples else last_samples
-        last_yield = now
-        command = yield snapshot(with_samples)
+        command = yield snapshot(with_samples=previews.due(force=every_step))
     info = {
         "steps": tally.g_steps,
         "d_steps": tally.d_steps,

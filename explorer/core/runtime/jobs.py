@@ -1,22 +1,28 @@
-"""Long computations as generators, run in this thread or streamed from a child process.
+"""Long computations as generators, run in a thread or streamed from a child process.
 
-A ``Job`` names a generator function and its arguments. ``ChildProcess`` runs
-it in a separate, lower-priority process and streams its yields back through a
-pipe, so the GUI process never competes with training for the GIL (CUDA's
-start-up alone holds it for a quarter of a second). Pause and stop act at a
-yield, in the thread or in the child alike. Any other message is sent into the
-generator (``gen.send``), so a GUI can steer a running job (one step, a speed).
+A ``Job`` names a generator function and its arguments (checked against the function's
+signature when the Job is made, not when a child process runs it). ``ChildProcess`` runs
+it in a separate, lower-priority process and streams its yields back through a pipe, so
+the GUI process never competes with training for the GIL (CUDA's start-up alone holds it
+for a quarter of a second).
+
+One loop, ``steered``, runs a job in the thread and in the child alike, so both behave the
+same way: control messages (``Control.PAUSE``, ``RESUME``, ``STOP``) are tagged apart from
+messages for the generator, so a generator may be sent any value, "stop" included;
+messages reach the generator even while paused; and a pause or resume is acknowledged by an
+``Ack`` in the stream once it has taken effect, which is what a view (or a test) waits for.
 """
 
 from __future__ import annotations
 
+import enum
+import inspect
 import multiprocessing as mp
 import os
 import pickle
-import queue
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from explorer.core.runtime.errors import JobError, describe_error
 
@@ -27,6 +33,12 @@ class Job:
 
     func: Callable[..., Generator]
     kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        try:
+            inspect.signature(self.func).bind(**self.kwargs)
+        except TypeError as exc:  # a bug in the caller: say so here, not in a child process later
+            raise TypeError(f"Job({self.func.__qualname__}): {exc}") from None
 
     def run(self) -> Generator:
         return self.func(**self.kwargs)
@@ -42,6 +54,86 @@ def run_to_end(generator: Generator[object, None, R]) -> R:
             next(generator)
         except StopIteration as done:
             return done.value
+
+
+class Control(enum.Enum):
+    """Messages for the loop that runs a job, never passed to the job's generator."""
+
+    PAUSE = "pause"
+    RESUME = "resume"
+    STOP = "stop"
+
+
+class Ack(enum.Enum):
+    """Yielded by ``steered`` once a pause or a resume has taken effect."""
+
+    PAUSED = "paused"
+    RESUMED = "resumed"
+
+
+STOPPED = object()  # what ``steered`` returns when it was stopped, as opposed to the job's own result
+
+
+class Inbox(Protocol):
+    """Where ``steered`` reads tagged messages: ("control", Control) or ("message", value)."""
+
+    def empty(self) -> bool: ...
+
+    def get(self) -> tuple[str, Any]: ...
+
+
+def control(command: Control) -> tuple[str, Any]:
+    return ("control", command)
+
+
+def message(value: Any) -> tuple[str, Any]:
+    return ("message", value)
+
+
+def steered(gen: Generator, inbox: Inbox) -> Generator[Any, None, Any]:
+    """Step ``gen`` to its end, obeying the tagged messages in ``inbox`` between its yields.
+
+    Yields what ``gen`` yields, and an ``Ack`` when a pause or resume has taken effect.
+    While paused it blocks on the inbox (a real pause); a message for the generator is
+    sent in even then, and what it yields in answer is passed on; a generator not yet
+    started first yields its first item. Returns the job's result, or ``STOPPED``.
+    """
+    paused = started = False
+
+    def advance(value: Any = None) -> tuple[bool, Any]:
+        nonlocal started
+        started = True
+        try:
+            return False, gen.send(value)
+        except StopIteration as done:
+            return True, done.value
+
+    try:
+        while True:
+            while paused or not inbox.empty():
+                tag, value = inbox.get()  # blocks while paused
+                if tag == "control":
+                    if value is Control.STOP:
+                        return STOPPED
+                    if paused != (value is Control.PAUSE):
+                        paused = value is Control.PAUSE
+                        yield Ack.PAUSED if paused else Ack.RESUMED
+                    continue
+                if not started:
+                    ended, item = advance()
+                    if ended:
+                        return item
+                    yield item
+                ended, item = advance(value)
+                if ended:
+                    return item
+                yield item
+            ended, item = advance()
+            if ended:
+                return item
+            yield item
+    finally:
+        gen.close()
 
 
 def _context() -> mp.context.BaseContext:
@@ -70,12 +162,21 @@ def _send(conn: Any, kind: str, payload: Any) -> None:
     conn.send_bytes(pickle.dumps((kind, payload), protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _child_main(job: Job, data: Any, control: Any, nice: int, threads: int) -> None:
-    """Child process: step the generator, obey pause/stop between yields, send what it yields.
+class _PipeInbox:
+    """The child's end of the control pipe, read as an ``Inbox``."""
 
-    Any other control message is sent into the generator, even while paused, and what it
-    yields in answer is sent back; a generator not yet started first yields its first item.
-    """
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def empty(self) -> bool:
+        return not self.conn.poll()
+
+    def get(self) -> tuple[str, Any]:
+        return self.conn.recv()
+
+
+def _child_main(job: Job, data: Any, control_conn: Any, nice: int, threads: int) -> None:
+    """Child process: run the job by ``steered`` and send back what it yields and how it ended."""
     import torch
 
     try:
@@ -83,37 +184,20 @@ def _child_main(job: Job, data: Any, control: Any, nice: int, threads: int) -> N
     except (AttributeError, OSError):
         pass
     torch.set_num_threads(threads)
-    gen = job.run()
-    paused = started = False
-
-    def advance(message: Any = None) -> bool:
-        """Step the generator, sending ``message`` in; pass on what it yields or returns; True once it has ended."""
-        nonlocal started
-        started = True
-        try:
-            item = gen.send(message)
-        except StopIteration as done:
-            _send(data, "done", done.value)
-            return True
-        _send(data, "yield", item)
-        return False
-
+    loop = steered(job.run(), _PipeInbox(control_conn))
     try:
         while True:
-            while paused or control.poll():
-                command = control.recv()  # blocks while paused: a real pause
-                if command == "stop":
-                    gen.close()
+            try:
+                item = next(loop)
+            except StopIteration as done:
+                if done.value is STOPPED:
                     _send(data, "stopped", None)
-                    return
-                if command in ("pause", "resume"):
-                    paused = command == "pause"
-                elif (not started and advance()) or advance(command):
-                    return
-            if advance():
+                else:
+                    _send(data, "done", done.value)
                 return
+            _send(data, "yield", item)
     except (EOFError, BrokenPipeError):
-        gen.close()  # the parent has gone: stop quietly
+        loop.close()  # the parent has gone: stop quietly
     except BaseException as exc:  # every failure reaches the user as a message
         _send(data, "error", describe_error(exc))
 
@@ -134,21 +218,25 @@ class ChildProcess:
                                     daemon=True)
         self._ends = (data_out, control_in)
 
-    def send(self, message: Any) -> None:
-        """Pass a picklable message to the child: 'pause', 'resume', 'stop', or one for the generator."""
+    def post(self, tagged: tuple[str, Any]) -> None:
+        """Pass a tagged message (``control(...)`` or ``message(...)``) to the child's loop."""
         try:
-            self._control_out.send(message)
+            self._control_out.send(tagged)
         except (OSError, BrokenPipeError):
             pass  # the child has already ended
 
+    def send(self, value: Any) -> None:
+        """Pass a picklable message to the job's generator (any value, even while paused)."""
+        self.post(message(value))
+
     def pause(self) -> None:
-        self.send("pause")
+        self.post(control(Control.PAUSE))
 
     def resume(self) -> None:
-        self.send("resume")
+        self.post(control(Control.RESUME))
 
     def stop(self) -> None:
-        self.send("stop")
+        self.post(control(Control.STOP))
 
     def stream(self, idle_s: float = 0.1) -> Iterator[Any]:
         """Yield the job's items, and ``None`` after each ``idle_s`` without one; return its result.
@@ -191,24 +279,17 @@ class ChildProcess:
         self._control_out.close()
 
 
-def guarded(
-    source: Iterator[Any], should_stop: Callable[[], bool], inbox: queue.SimpleQueue | None = None
-) -> Generator[Any, None, Any]:
+def guarded(source: Iterator[Any], should_stop: Callable[[], bool]) -> Generator[Any, None, Any]:
     """Run ``source`` to its end or until ``should_stop()``; any failure becomes a ``JobError``.
 
-    Messages put in ``inbox`` are sent into ``source`` (a generator) one per step, once it has
-    yielded its first item. Closing ``source`` here, in the thread that runs it, lets its
-    clean-up run at once.
+    Closing ``source`` here, in the thread that runs it, lets its clean-up run at once.
     """
-    started = False
     try:
         while not should_stop():
-            message = inbox.get() if started and inbox is not None and not inbox.empty() else None
             try:
-                item = next(source) if message is None else source.send(message)
+                item = next(source)
             except StopIteration as done:
                 return done.value
-            started = True
             yield item
         return None
     except JobError:

@@ -36,3 +36,46 @@ def training_record(device: torch.device, started: float) -> dict[str, object]:
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "torch": torch.__version__,
     }
+
+
+class Every:
+    """A loop's clock for work done at most every ``seconds`` (a snapshot, a preview), or when
+    forced (an epoch's end, the last step): throttling where the data is made (STYLE.md 2)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.last = time.monotonic()
+
+    def due(self, force: bool = False) -> bool:
+        """True, and the clock restarts, if ``seconds`` have passed since it last said so, or if forced."""
+        now = time.monotonic()
+        if force or now - self.last >= self.seconds:
+            self.last = now
+            return True
+        return False
+
+    def restart(self) -> None:
+        self.last = time.monotonic()
+
+
+class RunningMeans:
+    """Sums of a loop's per-step terms, kept on the device (no host sync per step), read as
+    means at a snapshot, where a NaN or infinite value stops training with a message."""
+
+    def __init__(self, names: tuple[str, ...], device: torch.device) -> None:
+        self.names = names
+        self.sums = torch.zeros(len(names), device=device)
+        self.count = 0
+
+    def add(self, count: int = 1, **terms: torch.Tensor) -> None:
+        """Add each term's sum over ``count`` items (a batch's summed loss and its size, or a mean and 1)."""
+        self.sums += torch.stack([terms[name].detach() for name in self.names])
+        self.count += count
+
+    def take(self, step: int, lr: float) -> dict[str, float]:
+        """The means since the last ``take``, checked finite; the sums start again."""
+        means = dict(zip(self.names, (self.sums / max(self.count, 1)).tolist()))
+        check_finite(sum(means.values()), step, lr)
+        self.sums.zero_()
+        self.count = 0
+        return means

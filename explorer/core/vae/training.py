@@ -14,7 +14,7 @@ from torch import nn
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.data import dataset_fingerprint, load_mnist
 from explorer.core.runtime.devices import pick_device
-from explorer.core.runtime.training import check_finite, training_images, training_record
+from explorer.core.runtime.training import Every, RunningMeans, training_images, training_record
 from explorer.core.vae.model import PIXELS, VAE, VAEConfig, binarized, elbo_terms, evaluate
 
 
@@ -65,9 +65,9 @@ def train_vae(
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total, eta_min=cfg.lr * 0.05)
     g_cpu = torch.Generator().manual_seed(cfg.seed)
     g_dev = torch.Generator(device=dev).manual_seed(cfg.seed)
-    sums = torch.zeros(2, device=dev)  # running sums of -log p(x|z) and KL since the last snapshot
-    count, step = 0, 0
-    last_yield = last_latents = time.monotonic()
+    terms = RunningMeans(("recon", "kl"), dev)  # -log p(x|z) and KL per image since the last snapshot
+    step = 0
+    snapshots, latent_views = Every(yield_every_s), Every(latents_every_s)
     test_metrics: dict[str, float] = {}
     history: list[dict[str, float]] = []  # test terms at each epoch's end, kept in the checkpoint
     for epoch in range(cfg.epochs):
@@ -81,36 +81,29 @@ def train_vae(
             loss.backward()
             opt.step()
             sched.step()
-            sums += torch.stack([-log_px.sum(), kl.sum()]).detach()
-            count += len(x)
+            terms.add(len(x), recon=-log_px.sum(), kl=kl.sum())
             step += 1
-            now = time.monotonic()
             epoch_end = i == steps_per_epoch - 1
-            if not (epoch_end or now - last_yield >= yield_every_s):
+            if not snapshots.due(force=epoch_end):
                 continue
-            recon, kl_mean = (sums / count).tolist()
-            check_finite(recon + kl_mean, step, cfg.lr)
-            sums.zero_()
-            count = 0
+            means = terms.take(step, cfg.lr)
             test = latents = state = None
             if epoch_end:
                 model.eval()
                 test_metrics = evaluate(model, x_test)
                 test = test_metrics
                 history.append({"epoch": epoch + 1, **test_metrics})
-            if epoch_end or now - last_latents >= latents_every_s:
+            if latent_views.due(force=epoch_end):
                 model.eval()
                 with torch.no_grad():
                     latents = model.encode(x_test_grey)[0].cpu().numpy()
                 state = _state_numpy(model)
-                last_latents = now
             model.train()
-            last_yield = now
             yield VAESnapshot(
                 step=step,
                 total_steps=total,
                 epoch=step / steps_per_epoch,
-                train={"recon": recon, "kl": kl_mean, "neg_elbo": recon + kl_mean},
+                train={**means, "neg_elbo": means["recon"] + means["kl"]},
                 test=test,
                 latents=latents,
                 state=state,

@@ -1,4 +1,4 @@
-"""The VAE panel: drag through the latent plane and watch the decoder answer.
+"""VAEPanel: drag through the latent plane and watch the decoder answer.
 
 What it teaches: the encoder maps each digit to a small Gaussian q(z|x) in a
 2-D plane; the prior N(0, I) pulls the digits together; the decoder turns any
@@ -13,44 +13,19 @@ from pathlib import Path
 import numpy as np
 import torch
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QDoubleSpinBox,
-    QFormLayout,
-    QGridLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSpinBox,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
-from superqt import QLabeledDoubleSlider
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.data import load_mnist
 from explorer.core.runtime.jobs import Job
-from explorer.core.vae import (
-    VAE,
-    VAEConfig,
-    VAESnapshot,
-    decode_images,
-    encode_images,
-    grid_quantiles,
-    latent_grid,
-    train_vae,
-)
+from explorer.core.vae import VAE, VAEConfig, VAESnapshot, encode_images, grid_quantiles, train_vae
 from explorer.ui.panels.model_panel import ModelPanel
+from explorer.ui.panels.vae.decoder_view import DecoderView
+from explorer.ui.panels.vae.manifold_view import ManifoldView
+from explorer.ui.panels.vae.training_box import TrainingBox, reset_plot
 from explorer.ui.refresh import StaggeredRefresh
-from explorer.ui.widgets.curve_plot import CurvePlot
-from explorer.ui.widgets.image_view import ImageView
 from explorer.ui.widgets.latent_plane import LatentPlane
-from explorer.ui.widgets.status_label import status_label
 from explorer.ui.worker import Runner
-
-Z_RANGE = 4.0  # the sliders span [-4, 4]: beyond that the prior has almost no mass
-TERMS = (("neg_elbo", "−ELBO"), ("recon", "reconstruction −log p(x|z)"), ("kl", "KL(q(z|x) ‖ p(z))"))
 
 
 class VAEPanel(ModelPanel):
@@ -70,117 +45,40 @@ class VAEPanel(ModelPanel):
         self.refresh = StaggeredRefresh(parent=self)
         self.selected: int | None = None
         self._build()
+        self._connect()
         runner.busy_changed.connect(self._on_busy_changed)
 
     # ---- layout -------------------------------------------------------------------------------
     def _build(self) -> None:
+        """The plane, the decoder and the manifold side by side over the training row."""
         self.plane = LatentPlane()
-        self.plane.marker_moved.connect(self._on_marker_moved)
-        self.plane.point_clicked.connect(self.select_test_digit)
-
-        self.decoded = ImageView("decoder: mean of p(x | z) at the marker")
-        self.decoded.setMinimumSize(220, 240)
-        self.sliders = []
-        slider_box = QGridLayout()
-        for row, name in enumerate(("z₁", "z₂")):
-            slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
-            slider.setRange(-Z_RANGE, Z_RANGE)
-            slider.setDecimals(2)
-            slider.setSingleStep(0.01)
-            slider.setValue(0.0)
-            slider.valueChanged.connect(self._on_slider_changed)
-            slider_box.addWidget(QLabel(name), row, 0)
-            slider_box.addWidget(slider, row, 1)
-            self.sliders.append(slider)
-        self.original = ImageView("test digit x")
-        self.reconstruction = ImageView("reconstruction")
-        pair = QHBoxLayout()
-        pair.addWidget(self.original)
-        pair.addWidget(self.reconstruction)
-        self.selected_info = QLabel("Click a point in the plane to see that test digit, its posterior q(z|x) "
-                                    "and its reconstruction. Drag the yellow marker (or use the sliders) to decode any z.")
-        self.selected_info.setWordWrap(True)
-        middle = QVBoxLayout()
-        middle.addWidget(self.decoded, 5)
-        middle.addLayout(slider_box)
-        middle.addSpacing(8)
-        middle.addLayout(pair, 3)
-        middle.addWidget(self.selected_info)
-        middle_widget = QWidget()
-        middle_widget.setLayout(middle)
-
-        self.manifold = ImageView("manifold: decoder at Gaussian quantiles of z")
-        self.grid_n = QSpinBox()
-        self.grid_n.setRange(2, 30)
-        self.grid_n.setValue(15)
-        self.grid_n.setPrefix("n = ")
-        self.grid_n.setSuffix(" × n")
-        self.grid_n.valueChanged.connect(self.redraw_manifold)
-        grid_row = QHBoxLayout()
-        grid_row.addWidget(QLabel("Grid of z = (Φ⁻¹(u₁), Φ⁻¹(u₂)), u from 0.05 to 0.95:"))
-        grid_row.addWidget(self.grid_n)
-        grid_row.addStretch()
-        right = QVBoxLayout()
-        right.addWidget(self.manifold, 1)
-        right.addLayout(grid_row)
-        right_widget = QWidget()
-        right_widget.setLayout(right)
-
+        self.decoder = DecoderView()
+        self.manifold_view = ManifoldView()
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.plane)
-        top.addWidget(middle_widget)
-        top.addWidget(right_widget)
+        top.addWidget(self.decoder)
+        top.addWidget(self.manifold_view)
         top.setSizes([560, 300, 480])
-
+        self.training = TrainingBox()
         layout = QVBoxLayout(self)
         layout.addWidget(top, 1)
-        training = self._build_training()
-        training.setMaximumHeight(270)
-        layout.addWidget(training)
+        layout.addWidget(self.training)
 
-    def _build_training(self) -> QWidget:
-        box = QGroupBox("Train from scratch on MNIST (maximise the ELBO = E_q[log p(x|z)] − β·KL(q(z|x) ‖ N(0, I)))")
-        form = QFormLayout()
-        defaults = VAEConfig()
-        self.epochs = QSpinBox()
-        self.epochs.setRange(1, 500)
-        self.epochs.setValue(10)
-        self.beta = QDoubleSpinBox()
-        self.beta.setRange(0.0, 20.0)
-        self.beta.setSingleStep(0.1)
-        self.beta.setValue(defaults.beta)
-        self.lr = QDoubleSpinBox()
-        self.lr.setDecimals(5)
-        self.lr.setRange(1e-5, 1.0)
-        self.lr.setSingleStep(1e-4)
-        self.lr.setValue(defaults.lr)
-        self.batch_size = QSpinBox()
-        self.batch_size.setRange(8, 4096)
-        self.batch_size.setValue(defaults.batch_size)
-        form.addRow("epochs", self.epochs)
-        form.addRow("β (KL weight)", self.beta)
-        form.addRow("learning rate", self.lr)
-        form.addRow("batch size", self.batch_size)
-        self.train_button = QPushButton("Train")
+        # The widgets the panel, its tests and the benchmarks reach, by their names of old.
+        self.decoded, self.sliders = self.decoder.decoded, self.decoder.sliders
+        self.original, self.reconstruction = self.decoder.original, self.decoder.reconstruction
+        self.selected_info = self.decoder.selected_info
+        self.manifold, self.grid_n = self.manifold_view.manifold, self.manifold_view.grid_n
+        self.train_button, self.model_info = self.training.train_button, self.training.model_info
+        self.curves = self.training.curves
+
+    def _connect(self) -> None:
+        self.plane.marker_moved.connect(self._on_marker_moved)
+        self.plane.point_clicked.connect(self.select_test_digit)
+        for slider in self.sliders:
+            slider.valueChanged.connect(self._on_slider_changed)
+        self.grid_n.valueChanged.connect(self.redraw_manifold)
         self.train_button.clicked.connect(self.start_training)
-        form.addRow(self.train_button)
-        self.model_info = status_label(lines=5)
-        form.addRow(self.model_info)
-        controls = QWidget()
-        controls.setLayout(form)
-        controls.setFixedWidth(330)  # its text changes must not resize the plots beside it
-
-        self.curves: dict[str, CurvePlot] = {}
-        row = QHBoxLayout()
-        row.addWidget(controls)
-        for key, name in TERMS:
-            plot = CurvePlot(name, "epoch", "nats per image")
-            plot.add_curve("train", "#1f77b4")
-            plot.add_curve("test", "#d62728", dashed=True, symbol="o")
-            self.curves[key] = plot
-            row.addWidget(plot, 1)
-        box.setLayout(row)
-        return box
 
     # ---- model --------------------------------------------------------------------------------
     def load_shipped(self) -> None:
@@ -190,7 +88,7 @@ class VAEPanel(ModelPanel):
     def load_checkpoint(self, path: str | Path) -> None:
         model, _, ckpt = self.family.load(path)
         self._install(model, ckpt)
-        self.show_history(ckpt.info.get("history", []))
+        self.training.show_history(ckpt.info.get("history", []))
 
     def _install(self, model: VAE, ckpt: Checkpoint | None) -> None:
         """Make ``model`` the one every view shows, and re-encode the test set with it."""
@@ -222,29 +120,20 @@ class VAEPanel(ModelPanel):
 
     def decode_marker(self) -> None:
         """Decode the marker's z into the big digit view."""
-        if self.model is None:
-            return
-        z1, z2 = self.plane.marker_pos()
-        self.decoded.set_image(decode_images(self.model, np.array([[z1, z2]]))[0])
+        if self.model is not None:
+            self.decoder.decode(self.model, *self.plane.marker_pos())
 
     def redraw_manifold(self) -> None:
         if self.model is not None:
-            self.manifold.set_image(latent_grid(self.model, self.grid_n.value()))
+            self.manifold_view.draw(self.model)
 
     def select_test_digit(self, index: int) -> None:
         """Show test digit ``index``, its posterior's sigma ellipses, and its reconstruction."""
         if self.model is None:
             return
         self.selected = index
-        mu, sigma = (a[0] for a in encode_images(self.model, self.test.images[index : index + 1]))
+        mu, sigma = self.decoder.show_test_digit(self.model, index, self.test.images[index], self.test.labels[index])
         self.plane.show_posterior(mu, sigma)
-        self.original.set_image(self.test.images[index].astype(np.float32) / 255.0)
-        self.reconstruction.set_image(decode_images(self.model, mu[None])[0])
-        self.selected_info.setText(
-            f"Test digit #{index}, a {self.test.labels[index]}: q(z|x) = N(μ, σ²) with "
-            f"μ = ({mu[0]:+.2f}, {mu[1]:+.2f}), σ = ({sigma[0]:.3f}, {sigma[1]:.3f}). "
-            "Rings: 1σ and 2σ. Reconstruction = decoder at μ."
-        )
 
     # ---- marker and sliders -------------------------------------------------------------------
     def set_z(self, z1: float, z2: float) -> None:
@@ -253,20 +142,16 @@ class VAEPanel(ModelPanel):
         self._on_marker_moved(z1, z2)
 
     def _on_marker_moved(self, z1: float, z2: float) -> None:
-        for slider, value in zip(self.sliders, (z1, z2)):
-            slider.blockSignals(True)
-            slider.setValue(float(np.clip(value, -Z_RANGE, Z_RANGE)))
-            slider.blockSignals(False)
+        self.decoder.show_z(z1, z2)
         self.decode_marker()
 
     def _on_slider_changed(self) -> None:
-        self.plane.set_marker(self.sliders[0].value(), self.sliders[1].value())
+        self.plane.set_marker(*self.decoder.slider_z())
         self.decode_marker()
 
     # ---- training -----------------------------------------------------------------------------
     def training_config(self) -> VAEConfig:
-        return VAEConfig(epochs=self.epochs.value(), beta=self.beta.value(), lr=self.lr.value(),
-                         batch_size=self.batch_size.value())
+        return self.training.config()
 
     def start_training(self, cfg: VAEConfig | None = None) -> None:
         cfg = cfg or self.training_config()
@@ -274,7 +159,7 @@ class VAEPanel(ModelPanel):
         self._before_training = (self.model, self.checkpoint)
         for key, plot in self.curves.items():
             plot.clear_data()
-            self.refresh.request(key, partial(self._reset_plot, plot, cfg.epochs))
+            self.refresh.request(key, partial(reset_plot, plot, cfg.epochs))
         self._live = None
         self.runner.start(
             Job(train_vae, {"cfg": cfg, "device": self.device}),
@@ -288,10 +173,8 @@ class VAEPanel(ModelPanel):
 
     def _on_snapshot(self, snap: VAESnapshot) -> None:
         """Record the snapshot now; draw it over the next turns of the event loop."""
+        self.training.add_points(snap)
         for key, plot in self.curves.items():
-            plot.add_point("train", snap.epoch, snap.train[key])
-            if snap.test:
-                plot.add_point("test", snap.epoch, snap.test[key])
             self.refresh.request(key, plot.redraw)
         if snap.state is not None:
             state = {k: torch.from_numpy(v) for k, v in snap.state.items()}
@@ -320,18 +203,6 @@ class VAEPanel(ModelPanel):
                 self._install(model, ckpt)
             self.model_info.setText(self.model_info.text() + "\nTraining did not finish: the previous model is back.")
         self._before_training = None
-
-    @staticmethod
-    def _reset_plot(plot: CurvePlot, epochs: float) -> None:
-        plot.set_x_span(epochs)
-        plot.redraw()
-
-    def show_history(self, history: list[dict]) -> None:
-        """Plot a checkpoint's recorded per-epoch test terms."""
-        for key, plot in self.curves.items():
-            plot.clear_data()
-            plot.set_curve("test", [h["epoch"] for h in history], [h[key] for h in history])
-            self._reset_plot(plot, max([h["epoch"] for h in history], default=1))
 
     def _on_busy_changed(self, busy: bool) -> None:
         self.train_button.setEnabled(not busy)

@@ -1,0 +1,203 @@
+"""The chain section: the reverse chains kept frame by frame, the sample grid, the large x_t / ε̂ / x̂_0
+views and the timeline that scrubs, steps and plays them."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from explorer.core.diffusion import DDPMConfig
+from explorer.core.diffusion.chain_job import SamplerFrame
+from explorer.core.diffusion.chain_record import ChainRecord
+from explorer.ui.panels.diffusion.display import abar_text, grey
+from explorer.ui.panels.diffusion.export_section import ExportSection
+from explorer.ui.panels.diffusion.sampler_controls import SamplerControls
+from explorer.ui.widgets.image_grid import ImageGrid
+from explorer.ui.widgets.image_view import ImageView
+from explorer.ui.widgets.timeline import Timeline
+
+NO_MODEL = ("<b>No diffusion model yet</b> (checkpoints/ddpm.safetensors is not there). Train one below or load "
+            "one with File ▸ Load checkpoint…; the schedule and the forward process need no model.")
+CHAIN_HELP = ("Sampling runs the process backwards from pure noise x_T. At each step the network predicts the "
+              "noise ε̂ hidden in x_t; taking it out gives the predicted x_0, its guess of the finished digit; the sampler then "
+              "moves x_t a little towards that guess (DDPM also adds fresh noise). Grey levels: x_t and predicted x_0 "
+              "from −1 (black) to +1 (white), ε̂ from −3 to +3. Click a digit in the grid to follow it.")
+
+
+class ChainSection(QGroupBox):
+    """Keeps the latest chain of each sampler and shows one of them, the ``active`` one, on the timeline;
+    ``selected`` is the sample the large views follow. The panel runs the chains and feeds their frames in."""
+
+    shown = Signal(object)  # the paper's t of the frame now shown, or None when no frame is
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Reverse chain: from noise x_T to a digit", parent)
+        self.chains: dict[str, ChainRecord] = {}  # the latest chain of each sampler
+        self.active: str | None = None  # the sampler whose chain the timeline shows
+        self.selected = 0
+        self.controls = SamplerControls()
+        self.controls.sampler.currentIndexChanged.connect(self._on_sampler_changed)
+        self.run_button = QPushButton("Run chain")
+        self.run_button.setProperty("help", "Run the chosen sampler from the seed's x_T")
+        self.compare_button = QPushButton("Compare DDPM vs DDIM")
+        self.compare_button.setProperty("help", "Run both samplers from the same x_T, one after the other")
+        self.cancel_button = QPushButton("Cancel")
+        self.timeline = Timeline()
+        self.timeline.frame_changed.connect(self.show_frame)
+        self.export = ExportSection(self.active_chain, lambda: self.selected, self.timeline.fps.value)
+        actions = QHBoxLayout()
+        for button in (self.run_button, self.compare_button, self.cancel_button):
+            actions.addWidget(button)
+        actions.addStretch()
+        actions.addWidget(self.export)
+
+        self.grid = ImageGrid("all samples (click one)")
+        self.grid.clicked.connect(self.select_sample)
+        self.grid.setMinimumWidth(160)
+        self.big = {kind: ImageView(name) for kind, name in (
+            ("x_t", "x_t (noisy image)"),
+            ("eps", "ε̂ (predicted noise)"),
+            ("x0_pred", "predicted x_0 (digit)"),
+        )}
+        views = QHBoxLayout()
+        views.addWidget(self.grid, 4)
+        for view in self.big.values():
+            view.setMinimumSize(150, 170)
+            views.addWidget(view, 5)
+        self.chain_info = QLabel(NO_MODEL)
+        self.chain_info.setWordWrap(True)
+        self.chain_info.setStyleSheet("color:#333; background:#eef3fb; padding:4px; border-radius:4px;")
+        self.export.message.connect(self.chain_info.setText)
+        help_text = QLabel(CHAIN_HELP)
+        help_text.setWordWrap(True)
+        help_text.setStyleSheet("color:#555;")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.controls)
+        layout.addLayout(actions)
+        layout.addWidget(self.chain_info)
+        layout.addLayout(views, 1)
+        layout.addWidget(self.timeline)
+        layout.addWidget(help_text)
+
+    def enable_actions(self, has_model: bool, busy: bool, sampling: bool) -> None:
+        """Run and Compare need a model and no running job; Cancel stops a chain of ours."""
+        ready = has_model and not busy
+        for button in (self.run_button, self.compare_button):
+            button.setEnabled(ready)
+            button.setToolTip(button.property("help") if ready else
+                              ("A job is running." if busy else "Train or load a model first."))
+        self.cancel_button.setEnabled(sampling)
+
+    def set_model(self, cfg: DDPMConfig) -> None:
+        """A new model: the chains of the previous one are dropped, and K can reach its T."""
+        self.chains.clear()
+        self.active = None
+        self.timeline.set_count(0)
+        self.controls.ddim_steps.setMaximum(cfg.timesteps)
+        self.clear_views()
+        self.chain_info.setText(f"Model ready ({cfg.schedule} schedule, T = {cfg.timesteps}). "
+                                "Choose the samples, a seed and a sampler, then Run chain.")
+
+    def new_chains(self, samplers: tuple[str, ...] | None, T: int) -> list[ChainRecord]:
+        """Empty chains of the chosen sampler (or of ``samplers``, in turn) with the controls' samples, seed,
+        K and η; the timeline shows the first."""
+        configs = tuple(self.controls.sampler_config(s) for s in samplers or (self.controls.chosen_sampler(),))
+        n, seed = self.controls.n_samples.value(), self.controls.seed.value()
+        self.timeline.pause()
+        records = [ChainRecord(config, seed, n, T) for config in configs]
+        for record in records:
+            self.chains[record.sampler] = record
+        self.selected = min(self.selected, n - 1)
+        self._show_sampler(records[0].sampler)
+        return records
+
+    def add_frame(self, item: SamplerFrame) -> bool:
+        """Keep the frame; True if it belongs to the chain the timeline shows."""
+        record = self.chains[item.sampler]
+        if record.append(item.frame) == 0 and item.sampler != self.active:
+            self._show_sampler(item.sampler)  # the second chain of a comparison has begun
+        return item.sampler == self.active
+
+    def sync_timeline(self) -> None:
+        """Let the timeline reach every stored frame; follow the newest one if it was showing the last."""
+        record = self.active_chain()
+        if record is None:
+            return
+        before = self.timeline.frame()
+        following = before >= self.timeline.count - 1
+        self.timeline.set_count(record.count)
+        if following and record.count:
+            self.timeline.set_frame(record.count - 1)
+        if self.timeline.frame() == before:  # no frame_changed signal drew it
+            self.show_frame(before)
+
+    def finish(self, succeeded: bool) -> None:
+        """The chains have ended: show every frame made, and say how it went."""
+        self.sync_timeline()
+        record = self.active_chain()
+        if succeeded:
+            self.chain_info.setText("Done. Scrub the timeline, step, or play the chain; click a digit to follow it.")
+        elif record is not None:
+            self.chain_info.setText(f"Stopped after {record.count} of {record.total_steps} steps: the frames made "
+                                    "so far are kept. Run chain starts again.")
+
+    def active_chain(self) -> ChainRecord | None:
+        return self.chains.get(self.active) if self.active else None
+
+    def _show_sampler(self, sampler: str) -> None:
+        """Point the timeline at ``sampler``'s chain."""
+        self.active = sampler
+        self.controls.show_sampler(sampler)
+        record = self.chains[sampler]
+        self.timeline.set_count(record.count)
+        self.timeline.set_frame(0)
+        if record.count:
+            self.show_frame(0)
+        else:
+            self.clear_views()
+
+    def show_chain(self, record: ChainRecord) -> None:
+        """Keep ``record`` as its sampler's chain and show it on the timeline."""
+        self.chains[record.sampler] = record
+        self._show_sampler(record.sampler)
+
+    def _on_sampler_changed(self) -> None:
+        if self.controls.chosen_sampler() in self.chains:
+            self.timeline.pause()
+            self._show_sampler(self.controls.chosen_sampler())
+
+    def show_frame(self, k: int) -> None:
+        """Show stored frame ``k`` of the active chain: the grid, the selected sample large, t and ᾱ_t."""
+        record = self.active_chain()
+        if record is None or not 0 <= k < record.count:
+            return
+        self.grid.set_images(grey(record.images[k, 0]))
+        self.grid.select(self.selected)
+        for kind, view in self.big.items():
+            view.set_image(grey(record.image(k, kind, self.selected)))
+        t = int(record.t[k]) + 1
+        self.export.setEnabled(True)
+        name = record.sampler.upper() + (f" (η = {record.eta:g})" if record.sampler == "ddim" else "")
+        self.timeline.info.setText(f"<b>{name}</b> step {k + 1} / {record.total_steps} &nbsp; "
+                                   f"<b>t = {t}</b> &nbsp; <b>ᾱ_t = {abar_text(record.alpha_bar[k])}</b> &nbsp; "
+                                   f"sample #{self.selected}")
+        self.shown.emit(t)
+
+    def clear_views(self) -> None:
+        blank = np.zeros((28, 28), dtype=np.float32)
+        for view in self.big.values():
+            view.set_image(blank)
+        self.grid.set_images(blank[None])
+        self.grid.select(None)
+        self.export.setEnabled(False)
+        self.timeline.info.setText("")
+        self.shown.emit(None)
+
+    def select_sample(self, index: int) -> None:
+        """Follow sample ``index`` in the large views and the comparison."""
+        record = self.active_chain()
+        if record is None or not 0 <= index < record.n:
+            return
+        self.selected = index
+        self.show_frame(self.timeline.frame())

@@ -1,0 +1,71 @@
+"""The compare section: DDPM and DDIM chains from the same x_T, side by side at the timeline's t."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
+
+from explorer.core.diffusion.chain_record import ChainRecord
+from explorer.ui.panels.diffusion.display import grey
+from explorer.ui.panels.diffusion.sampler_controls import SAMPLER_NAMES
+from explorer.ui.widgets.image_view import ImageView
+from explorer.ui.widgets.status_label import status_label
+
+COMPARE_HELP = ("Both chains start from the same x_T (same seed). DDPM takes all T small random steps; DDIM "
+                "takes K large steps over a subset of the timesteps, so it is T/K times faster. With η = 0 they are "
+                "deterministic: a given x_T always gives the same digit; η = 1 adds as much fresh noise as DDPM. Each "
+                "side shows its chain at the timeline's t (DDIM: its nearest step at or above t).")
+
+
+class CompareSection(QGroupBox):
+    """One view per sampler, each x_t | predicted x_0 of the followed sample, and a line on what is compared."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("DDPM vs DDIM from the same x_T", parent)
+        self.compare_views = {s: ImageView(f"{s.upper()}<br>x_t | predicted x_0") for s in SAMPLER_NAMES}
+        self.compare_info = status_label("Press “Compare DDPM vs DDIM” to run both samplers from the same noise.", 3)
+        help_text = QLabel(COMPARE_HELP)
+        help_text.setWordWrap(True)
+        help_text.setStyleSheet("color:#555;")
+        layout = QVBoxLayout(self)
+        for view in self.compare_views.values():
+            view.setMinimumHeight(120)
+            layout.addWidget(view, 1)
+        layout.addWidget(self.compare_info)
+        layout.addWidget(help_text)
+
+    def clear(self) -> None:
+        blank = np.zeros((28, 28), dtype=np.float32)
+        for view in self.compare_views.values():
+            view.set_image(blank)
+
+    def show_chains(self, chains: Mapping[str, ChainRecord], shown: ChainRecord | None, k: int, sample: int) -> None:
+        """Both samplers' x_t | x̂_0 of ``sample`` at the t of frame ``k`` of the ``shown`` chain, if they share x_T."""
+        ddpm, ddim = chains.get("ddpm"), chains.get("ddim")
+        if ddpm is None or ddim is None or shown is None or not shown.count:
+            return
+        if (ddpm.seed, ddpm.n) != (ddim.seed, ddim.n):
+            self._set_compare_info("The DDPM and DDIM chains stored now start from different noise (seed or "
+                                   "number of samples differ): press “Compare DDPM vs DDIM”.")
+            return
+        t = int(shown.t[k])
+        for sampler, record in (("ddpm", ddpm), ("ddim", ddim)):
+            frame = record.frame_at(t)
+            view = self.compare_views[sampler]
+            if frame is None:
+                view.set_image(np.zeros((28, 58), dtype=np.float32))
+                view.label.setText(f"{sampler.upper()}: not at t = {t + 1} yet")
+                continue
+            pair = [grey(record.image(frame, kind, sample)) for kind in ("x_t", "x0_pred")]
+            view.set_image(np.concatenate([pair[0], np.full((28, 2), 0.35, np.float32), pair[1]], axis=1))
+            view.label.setText(f"{sampler.upper()} at t = {int(record.t[frame]) + 1}, step {frame + 1} / "
+                               f"{record.total_steps}<br>x_t | predicted x_0")
+        self._set_compare_info(f"Seed {ddpm.seed}, sample #{sample}: DDPM in {ddpm.total_steps} steps, "
+                               f"DDIM in {ddim.total_steps} (η = {ddim.eta:g}).")
+
+    def _set_compare_info(self, text: str) -> None:
+        """Change the line only when it says something new: a label's new text relayouts the window."""
+        if text != self.compare_info.text():
+            self.compare_info.setText(text)

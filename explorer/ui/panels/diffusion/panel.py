@@ -1,0 +1,231 @@
+"""The Diffusion panel: noise a digit step by step, then watch a network take the noise away.
+
+What it teaches: the forward process q(x_t | x_0) needs no model, it only mixes a digit with
+Gaussian noise by the schedule's ᾱ_t; the reverse chain starts from pure noise x_T and at
+every step predicts the noise ε̂ in x_t, hence a guess x̂_0 of the final digit, and moves a
+little towards it. DDPM walks all T steps adding fresh noise; DDIM jumps over most of them.
+
+Timesteps are shown in the paper's numbering t = 1..T (the core counts 0..T-1); the
+forward view's t = 0 is the clean digit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+
+from explorer.core.diffusion import DDPM, DDPMConfig, DDPMSnapshot, NoiseSchedule, train_ddpm
+from explorer.core.diffusion.chain_job import SamplerFrame, reverse_chains, weights_of
+from explorer.core.runtime.checkpoints import Checkpoint
+from explorer.core.runtime.data import load_mnist
+from explorer.core.runtime.jobs import Job
+from explorer.ui.panels.diffusion.chain_section import NO_MODEL, ChainSection
+from explorer.ui.panels.diffusion.compare_section import CompareSection
+from explorer.ui.panels.diffusion.forward_section import ForwardSection
+from explorer.ui.panels.diffusion.schedule_section import ScheduleSection
+from explorer.ui.panels.diffusion.training_section import TrainingSection, describe_checkpoint
+from explorer.ui.panels.model_panel import ModelPanel
+from explorer.ui.refresh import StaggeredRefresh
+from explorer.ui.widgets.image_grid import tile
+from explorer.ui.worker import Runner
+
+
+class DiffusionPanel(ModelPanel):
+    """Schedule, forward process, a scrubbable reverse chain, DDPM vs DDIM, and training: five sections
+    this class lays out and wires to each other, to the model and to the runner's jobs."""
+
+    title = "Diffusion"
+    checkpoint_kind = "ddpm"
+
+    def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(runner, device, parent)
+        self.chain_in_process = True
+        self.test = load_mnist("test")
+        self.model: DDPM | None = None
+        self.model_cfg: DDPMConfig | None = None
+        self._job: str | None = None  # "chain" or "training" while one of ours runs
+        self.refresh = StaggeredRefresh(parent=self)
+        self.schedule_section = schedule = ScheduleSection()
+        self.forward_section = forward = ForwardSection(self.test, schedule.schedule)
+        self.chain_section = chain = ChainSection()
+        self.compare_section = compare = CompareSection()
+        self.training_section = training = TrainingSection()
+        self._lay_out()
+        schedule.schedule_changed.connect(forward.set_schedule)
+        forward.t_changed.connect(schedule.schedule_plot.show_forward_t)
+        chain.shown.connect(self._on_chain_shown)
+        chain.run_button.clicked.connect(lambda: self.start_chain())
+        chain.compare_button.clicked.connect(lambda: self.start_chain(("ddpm", "ddim")))
+        chain.cancel_button.clicked.connect(self.runner.stop)
+        training.train_button.clicked.connect(lambda: self.start_training())
+
+        # The sections' widgets and methods that the tests, the benchmarks and the main window reach here.
+        self.schedule_kind, self.schedule_plot = schedule.schedule_kind, schedule.schedule_plot
+        self.digit, self.forward_t, self.forward_views = forward.digit, forward.forward_t, forward.forward_views
+        self.forward_numbers, self.forward_noise = forward.forward_numbers, forward.forward_noise
+        controls = chain.controls
+        self.n_samples, self.seed, self.sampler = controls.n_samples, controls.seed, controls.sampler
+        self.ddim_steps, self.eta = controls.ddim_steps, controls.eta
+        self.run_button, self.compare_button, self.cancel_button = chain.run_button, chain.compare_button, chain.cancel_button
+        self.gif_button, self.strip_button = chain.export.gif_button, chain.export.strip_button
+        self.chain_info, self.grid, self.big, self.timeline = chain.chain_info, chain.grid, chain.big, chain.timeline
+        self.chains, self.active_chain, self.select_sample, self.show_chain = (
+            chain.chains, chain.active_chain, chain.select_sample, chain.show_chain)
+        self.export_gif, self.export_strip = chain.export.export_gif, chain.export.export_strip
+        self.compare_views, self.compare_info = compare.compare_views, compare.compare_info
+        self.train_button, self.model_info = training.train_button, training.model_info
+        self.loss_plot, self.train_samples = training.loss_plot, training.train_samples
+        self.training_config = training.training_config
+
+        runner.busy_changed.connect(self._on_busy_changed)
+        schedule.remake()
+        self._update_buttons()
+
+    @property
+    def active(self) -> str | None:
+        """The sampler whose chain the timeline shows."""
+        return self.chain_section.active
+
+    @property
+    def selected(self) -> int:
+        """The sample the large views and the comparison follow."""
+        return self.chain_section.selected
+
+    @property
+    def view_schedule(self) -> NoiseSchedule:
+        """The schedule plotted, by which the forward process noises its digit."""
+        return self.schedule_section.schedule
+
+    def _lay_out(self) -> None:
+        left = QVBoxLayout()
+        left.addWidget(self.schedule_section, 5)
+        left.addWidget(self.forward_section, 4)
+        top = QHBoxLayout()
+        top.addLayout(left, 3)
+        top.addWidget(self.chain_section, 6)
+        top.addWidget(self.compare_section, 3)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top, 1)
+        self.training_section.setMaximumHeight(250)
+        layout.addWidget(self.training_section)
+
+    # ---- model --------------------------------------------------------------------------------
+    _describe = staticmethod(describe_checkpoint)
+
+    def load_shipped(self) -> None:
+        """Load checkpoints/ddpm.safetensors; if there is none yet, say so (a bad file raises CheckpointError)."""
+        path = self.family.default_checkpoint
+        if not path.is_file():
+            self.chain_info.setText(NO_MODEL)
+            self.model_info.setText("No shipped model yet: press Train, or File ▸ Load checkpoint….")
+            return
+        self.load_checkpoint(path)
+
+    def load_checkpoint(self, path: str | Path) -> None:
+        model, cfg, ckpt = self.family.load(path)
+        self._install(model, cfg, ckpt)
+        self.training_section.show_checkpoint(ckpt)
+
+    def _install(self, model: DDPM, cfg: DDPMConfig, ckpt: Checkpoint) -> None:
+        """Make ``model`` the one the chains use; chains of the previous model are dropped."""
+        self.model, self.model_cfg, self.checkpoint = model, cfg, ckpt
+        self.chain_section.set_model(cfg)
+        self.schedule_section.show_model_schedule(cfg.schedule, cfg.timesteps)
+        self._update_buttons()
+
+    # ---- reverse chain ------------------------------------------------------------------------
+    def start_chain(self, samplers: tuple[str, ...] | None = None) -> None:
+        """Run the chosen sampler (or ``samplers`` in turn) from the seed's x_T in the background."""
+        if self.model is None or self.model_cfg is None or self.checkpoint is None:
+            self.chain_info.setText(NO_MODEL)
+            return
+        if self.runner.busy:
+            self.chain_info.setText(f"Wait for the running job ({self.runner.label}) to end, or stop it.")
+            return
+        records = self.chain_section.new_chains(samplers, self.model_cfg.timesteps)
+        configs = tuple(record.config for record in records)
+        self._job = "chain"
+        self.runner.start(
+            Job(reverse_chains, {"cfg": self.model_cfg, "weights": weights_of(self.checkpoint), "n": records[0].n,
+                                 "samplers": configs, "seed": records[0].seed, "device": self.device}),
+            on_yield=self._on_chain_frame,
+            on_end=self._on_chain_end,
+            in_process=self.chain_in_process,
+            label="Sampling " + " then ".join(c.sampler.upper() for c in configs),
+        )
+        self.chain_info.setText("Sampling… frames appear as they are made; scrub back at any time.")
+
+    def _on_chain_frame(self, item: SamplerFrame) -> None:
+        """Keep the frame now; move the views on over the next turns of the event loop."""
+        if self.chain_section.add_frame(item):
+            self.refresh.request("timeline", self.chain_section.sync_timeline)
+        else:
+            self.refresh.request("compare", self.update_compare)
+
+    def _on_chain_end(self, succeeded: bool) -> None:
+        self.refresh.flush()
+        self._job = None
+        self.chain_section.finish(succeeded)
+        self.update_compare()
+
+    def _on_chain_shown(self, t: int | None) -> None:
+        """Mark the shown frame's t on the schedule and compare the samplers there (None: nothing shown)."""
+        self.schedule_plot.show_chain_t(t)
+        if t is None:
+            self.compare_section.clear()
+        else:
+            self.update_compare()
+
+    def update_compare(self) -> None:
+        """Both samplers' x_t | x̂_0 of the selected sample at the timeline's t, if they share x_T."""
+        chain = self.chain_section
+        self.compare_section.show_chains(chain.chains, chain.active_chain(), chain.timeline.frame(), chain.selected)
+
+    # ---- training -----------------------------------------------------------------------------
+    def start_training(self, cfg: DDPMConfig | None = None) -> None:
+        cfg = cfg or self.training_config()
+        if self.runner.busy:
+            self.model_info.setText(f"Wait for the running job ({self.runner.label}) to end, or stop it.")
+            return
+        self.training_section.start_loss(cfg.steps)
+        self._job = "training"
+        self.runner.start(
+            Job(train_ddpm, {"cfg": cfg, "device": self.device}),
+            on_yield=self._on_snapshot,
+            on_done=self._on_trained,
+            on_end=self._on_training_end,
+            in_process=self.train_in_process,
+            label="Training DDPM",
+        )
+        self.model_info.setText("Training… the loss falls as the network learns to predict the noise; "
+                                "samples refresh every 10 s.")
+
+    def _on_snapshot(self, snap: DDPMSnapshot) -> None:
+        self.loss_plot.add_point("train", snap.step, snap.loss)
+        self.refresh.request("loss", self.loss_plot.redraw)
+        if snap.samples is not None:
+            grid = tile(snap.samples, 4)
+            self.refresh.request("samples", lambda: self.train_samples.set_image(grid))
+
+    def _on_trained(self, ckpt: Checkpoint) -> None:
+        self.refresh.flush()
+        model, cfg = self.family.from_checkpoint(ckpt)
+        self._install(model, cfg, ckpt)
+        self.model_info.setText(self._describe(ckpt) + "\nNot saved yet: File ▸ Save checkpoint… keeps it.")
+
+    def _on_training_end(self, succeeded: bool) -> None:
+        self.refresh.flush()
+        self._job = None
+        if not succeeded:
+            self.model_info.setText("Training did not finish: the previous model (if any) is unchanged.")
+        self._update_buttons()
+
+    # ---- state --------------------------------------------------------------------------------
+    def _on_busy_changed(self, busy: bool) -> None:
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        busy = self.runner.busy
+        self.chain_section.enable_actions(self.model is not None, busy, busy and self._job == "chain")
+        self.train_button.setEnabled(not busy)

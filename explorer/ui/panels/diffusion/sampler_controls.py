@@ -1,0 +1,57 @@
+"""The sampler controls: how many samples, from which seed, by DDPM or by DDIM with its K and η."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSpinBox, QWidget
+
+from explorer.core.diffusion import SAMPLE_ETA, DDPMConfig, SamplerConfig
+
+SAMPLER_NAMES = {"ddpm": "DDPM (all T steps)", "ddim": "DDIM (K steps)"}
+
+
+class SamplerControls(QWidget):
+    """One row of spin boxes and the sampler choice; it says which chains Run chain and Compare ask for."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.n_samples = QSpinBox()
+        self.n_samples.setRange(1, 64)
+        self.n_samples.setValue(16)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.sampler = QComboBox()
+        for key, name in SAMPLER_NAMES.items():
+            self.sampler.addItem(name, key)
+        self.sampler.setCurrentIndex(1)
+        self.ddim_steps = QSpinBox()
+        self.ddim_steps.setRange(1, DDPMConfig().timesteps)
+        self.ddim_steps.setValue(50)
+        self.ddim_steps.setPrefix("K = ")
+        self.eta = QDoubleSpinBox()  # DDIM's noise: 0 deterministic, 1 as much as DDPM (Song et al., eq. 16)
+        self.eta.setRange(0.0, 1.0)
+        self.eta.setSingleStep(0.1)
+        self.eta.setDecimals(2)
+        self.eta.setPrefix("η = ")
+        self.eta.setValue(SAMPLE_ETA)
+        self.eta.setToolTip("DDIM's fresh noise per step: 0 is deterministic, 1 is as much as DDPM")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        for label, widget in (("samples", self.n_samples), ("seed", self.seed), ("sampler", self.sampler),
+                              (None, self.ddim_steps), (None, self.eta)):
+            if label:
+                row.addWidget(QLabel(label))
+            row.addWidget(widget)
+        row.addStretch()
+
+    def chosen_sampler(self) -> str:
+        return self.sampler.currentData()
+
+    def sampler_config(self, sampler: str) -> SamplerConfig:
+        """``sampler`` with the chosen K and η (the spin boxes' ranges lie within SamplerConfig's limits)."""
+        return SamplerConfig(sampler, self.ddim_steps.value(), self.eta.value())
+
+    def show_sampler(self, sampler: str) -> None:
+        """Show ``sampler`` as the choice without announcing it: the chain section already follows it."""
+        self.sampler.blockSignals(True)
+        self.sampler.setCurrentIndex(self.sampler.findData(sampler))
+        self.sampler.blockSignals(False)

@@ -1,0 +1,80 @@
+"""The Evaluate panel's left column: which models, how many samples, the Evaluate button, and what the scores mean."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+
+from explorer.core.evaluation.evaluate import MAX_N, MIN_N
+from explorer.core.families import FAMILIES
+from explorer.ui.panels.evaluate.titles import TITLES
+from explorer.ui.widgets.status_label import pin_width, status_label
+
+WIDTH = 380
+EXPLANATION = (
+    "<b>How good is a generative model?</b> A GAN has no likelihood to report, so we compare its "
+    "<i>samples</i> with real digits, in the eyes of a judge network. The usual judge, ImageNet's "
+    "Inception, cannot be downloaded here; an MNIST classifier trained by this project stands in."
+    "<ul style='margin-left:-20px'>"
+    "<li><b>FID</b>: fit a Gaussian to the judge's 128-d features of the samples, another to those of the "
+    "10,000 test digits; FID = ‖μ₁−μ₂‖² + Tr(Σ₁+Σ₂−2(Σ₁Σ₂)<sup>½</sup>). Lower is better. Blur, noise "
+    "and missing digits all raise it; it is biased upwards when N is small.</li>"
+    "<li><b>KID</b>: the squared MMD between the two feature sets with a cubic kernel, unbiased, "
+    "averaged over subsets. Lower is better; about 0 for the same distribution; fair across N.</li>"
+    "<li><b>IS</b>: exp E<sub>x</sub> KL(p(y|x) ‖ p(y)). High when each sample is clearly one digit and all "
+    "ten digits occur; at most 10.</li>"
+    "<li><b>Class histogram</b>: how often the judge sees each digit. Missing bars are dropped modes "
+    "(mode collapse); the dashed line is 10%.</li>"
+    "<li><b>Floor</b>: N real <i>training</i> digits scored the same way — the best a model can hope "
+    "for at this N.</li></ul>"
+)
+
+
+class EvaluationControls(QWidget):
+    """A check box per model family (``model_boxes``), samples ``n`` and ``seed``, the ``evaluate_button``,
+    the run's ``status``, and the explanation of FID, KID, IS, the class histogram and the floor."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        explanation = QLabel(EXPLANATION)
+        explanation.setWordWrap(True)
+        explanation.setTextFormat(Qt.TextFormat.RichText)
+        explanation.setAlignment(Qt.AlignmentFlag.AlignTop)
+
+        self.model_boxes: dict[str, QCheckBox] = {}
+        boxes = QVBoxLayout()
+        for name in FAMILIES:
+            box = QCheckBox(TITLES[name])
+            box.setChecked(True)
+            self.model_boxes[name] = box
+            boxes.addWidget(box)
+        self.n = QSpinBox()
+        self.n.setRange(MIN_N, MAX_N)
+        self.n.setSingleStep(500)
+        self.n.setValue(2000)
+        self.n.setToolTip("Samples per model, and real training digits for the floor. "
+                          "FID is biased upwards for small N: compare rows at the same N.")
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.evaluate_button = QPushButton("Evaluate")
+        form = QFormLayout()
+        form.addRow("models", boxes)
+        form.addRow("samples N", self.n)
+        form.addRow("seed", self.seed)
+        form.addRow(self.evaluate_button)
+        self.status = status_label("Press Evaluate. The same numbers come from the command line: gen-explorer eval all -n N.")
+        form.addRow(self.status)
+        controls = QGroupBox("Evaluate against the 10,000 MNIST test digits")
+        controls.setLayout(form)
+
+        column = QVBoxLayout(self)
+        column.addWidget(controls)
+        column.addWidget(explanation, 1)
+        self.setFixedWidth(WIDTH)
+        pin_width(self.status, WIDTH, column, controls, form)  # it changes with every step of the evaluation
+
+    def enable(self, busy: bool, available: list[str]) -> None:
+        """Offer the button while nothing runs, and the boxes of the models with a checkpoint."""
+        self.evaluate_button.setEnabled(not busy)
+        for name, box in self.model_boxes.items():
+            box.setEnabled(not busy and name in available)

@@ -1,0 +1,159 @@
+"""EvaluatePanel: score every model against the MNIST test set, side by side with real digits.
+
+What it teaches: a generative model is judged by comparing the distribution of its
+samples with that of real data, in the feature space of a network that knows digits
+(FID, KID); by how confidently and how evenly a classifier recognises the samples
+(Inception Score, class histogram); and against the floor that real digits reach.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+
+from explorer.core.evaluation.evaluate import FLOOR, EvalProgress, EvalResult, EvalRow, evaluate_models
+from explorer.core.families import FAMILIES
+from explorer.core.runtime.jobs import Job
+from explorer.ui.panels.evaluate.evaluation_controls import EvaluationControls
+from explorer.ui.panels.evaluate.sample_cards import SampleCards
+from explorer.ui.panels.evaluate.score_table import STATUS, ScoreTable
+from explorer.ui.panels.evaluate.titles import TITLES
+from explorer.ui.worker import Runner
+
+
+class EvaluatePanel(QWidget):
+    """Choose models and N, evaluate in the background, read the table, the samples and the histograms."""
+
+    title = "Evaluate"
+
+    def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.device = device
+        self.in_process = True
+        self.reference_limit = 0  # compare with only the first test digits (0: all 10,000), for quick tests
+        self.checkpoints: dict[str, Path] = {name: family.default_checkpoint for name, family in FAMILIES.items()}
+        self.result: EvalResult | None = None
+        self.rows: dict[str, EvalRow] = {}
+        self._running: list[str] = []
+        self._build()
+        runner.busy_changed.connect(self._on_busy_changed)
+        self.refresh_availability()
+
+    # ---- layout -------------------------------------------------------------------------------
+    def _build(self) -> None:
+        """The controls beside the table over the cards of samples and class histograms."""
+        self.controls = EvaluationControls()
+        names = [*FAMILIES, FLOOR]
+        self.table = ScoreTable(names)
+        self.table.set_cell(FLOOR, STATUS, "not evaluated")
+        self.cards = SampleCards(names)
+        right = QVBoxLayout()
+        right.addWidget(self.table)
+        right.addWidget(self.cards, 1)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.controls)
+        layout.addLayout(right, 1)
+
+        # The widgets the panel and its tests reach, by their names of old.
+        self.model_boxes, self.evaluate_button = self.controls.model_boxes, self.controls.evaluate_button
+        self.status = self.controls.status
+        self.grids, self.histograms = self.cards.grids, self.cards.histograms
+        self.evaluate_button.clicked.connect(lambda: self.start_evaluation())
+
+    def cell(self, name: str, column: int) -> str:
+        return self.table.cell(name, column)
+
+    # ---- models -------------------------------------------------------------------------------
+    def available(self) -> list[str]:
+        """The models whose checkpoint file exists now."""
+        return [name for name, path in self.checkpoints.items() if Path(path).is_file()]
+
+    def refresh_availability(self) -> None:
+        """Mark models without a checkpoint (they may appear while the app runs)."""
+        available = self.available()
+        for name, box in self.model_boxes.items():
+            box.setEnabled(name in available and not self.runner.busy)
+            text = TITLES[name] if name in available else f"{TITLES[name]} (no checkpoint)"
+            if text != box.text():  # it appeared or went: tick it only when there is something to evaluate
+                box.setText(text)
+                box.setChecked(name in available)
+                self.cards.show_title(name)
+            if name not in available:
+                self._show_missing(name)
+            elif name not in self.rows and self.cell(name, STATUS) in ("", "no checkpoint"):
+                self.table.set_cell(name, STATUS, "not evaluated")
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        """Look for checkpoints again each time the tab is shown: training may have made one."""
+        if not self.runner.busy:
+            self.refresh_availability()
+        super().showEvent(event)
+
+    def _show_missing(self, name: str) -> None:
+        self.table.set_scores(name, "—", "no checkpoint")
+        self.rows.pop(name, None)
+        self.cards.show_missing(name)
+
+    # ---- evaluation ---------------------------------------------------------------------------
+    def start_evaluation(self, n: int | None = None, seed: int | None = None) -> None:
+        """Evaluate the checked models that have a checkpoint, and the floor, in the background."""
+        self.refresh_availability()
+        available = self.available()
+        models = [m for m, box in self.model_boxes.items() if box.isChecked() and m in available]
+        n = n or self.controls.n.value()
+        seed = self.controls.seed.value() if seed is None else seed
+        self._running = [*models, FLOOR]
+        for name in self._running:
+            self.table.set_scores(name, "", "waiting…")
+            self.rows.pop(name, None)
+        self.runner.start(
+            Job(evaluate_models, {"models": models, "n": n, "seed": seed, "device": self.device,
+                                  "checkpoints": {m: str(self.checkpoints[m]) for m in models},
+                                  "reference_limit": self.reference_limit}),
+            on_yield=self._on_progress,
+            on_done=self._on_done,
+            on_end=self._on_end,
+            in_process=self.in_process,
+            label="Evaluating",
+        )
+        skipped = [TITLES[m] for m in FAMILIES if m not in available]
+        self.status.setText(f"Evaluating {', '.join(TITLES[m] for m in models) or 'only the floor'} "
+                            f"with N = {n}…" + (f" No checkpoint: {', '.join(skipped)}." if skipped else ""))
+
+    def _on_progress(self, progress: EvalProgress) -> None:
+        self.status.setText(f"{progress.stage} ({100 * progress.fraction:.0f}%)")
+        current = progress.stage.split(":")[0]
+        if current in self._running and current not in self.rows:
+            self.table.set_cell(current, STATUS, "running…")
+        if progress.missing is not None:
+            self._show_missing(progress.missing[0])
+        if progress.row is not None:
+            self.show_row(progress.row)
+
+    def show_row(self, row: EvalRow) -> None:
+        """Fill a model's table row, sample grid and class histogram."""
+        self.rows[row.name] = row
+        self.table.show_row(row)
+        self.cards.show_row(row)
+
+    def _on_done(self, result: EvalResult) -> None:
+        self.result = result
+        floor = result.row(FLOOR)
+        self.status.setText(f"Done in {result.seconds:.0f} s: N = {result.n} per model against {result.reference} "
+                            f"test digits, judged by the {result.classifier}. The floor's FID is {floor.fid:.2f}: "
+                            "a model near it is as good as this test can tell.")
+
+    def _on_end(self, succeeded: bool) -> None:
+        if not succeeded:
+            for name in self._running:
+                if name not in self.rows:
+                    self.table.set_cell(name, STATUS, "stopped")
+            self.status.setText("The evaluation did not finish; the rows that were done are shown.")
+        self._running = []
+        self.refresh_availability()
+
+    def _on_busy_changed(self, busy: bool) -> None:
+        self.controls.enable(busy, self.available())

@@ -1,0 +1,5 @@
+"""What the Evaluate panel calls each row: the three model families and the floor of real digits."""
+
+from explorer.core.evaluation.evaluate import FLOOR
+
+TITLES = {"vae": "VAE", "ddpm": "DDPM", "gan": "GAN", FLOOR: "Floor: real training digits"}

@@ -1,0 +1,42 @@
+"""The MNIST game's page: G(z) for 16 fixed z, a filmstrip of them as training goes on, and the sampler."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from explorer.core.gan import sample_images
+from explorer.ui.panels.gan.generator_sampler import GeneratorSampler
+from explorer.ui.widgets.filmstrip import Filmstrip
+from explorer.ui.widgets.image_grid import tile
+from explorer.ui.widgets.image_view import ImageView
+
+SAMPLE_GRID_PX = 4 * 30 - 2  # the 16 preview digits tiled 4 x 4 with 2-pixel gaps
+
+
+class DigitsPage(QWidget):
+    """The 4 x 4 grid shows the game's fixed-noise digits, or a trained generator's samples."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.grid = ImageView("no generator yet: press Start, or a Step button to go move by move")
+        self.filmstrip = Filmstrip(8, frame_shape=(SAMPLE_GRID_PX, SAMPLE_GRID_PX))
+        self.filmstrip.setFixedHeight(125)
+        self.sampler = GeneratorSampler()
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.grid, 1)
+        column.addWidget(QLabel("Filmstrip: the same 16 z as training goes on"))
+        column.addWidget(self.filmstrip)
+        column.addWidget(self.sampler)
+
+    def show_fixed_noise(self, step: int, grid: np.ndarray) -> None:
+        """The tiled G(z) of the game's 16 fixed z at iteration ``step``."""
+        self.grid.set_image(grid)
+        self.grid.label.setText(f"G(z) for 16 fixed z, iteration {step}")
+
+    def show_samples(self, generator: torch.nn.Module, seed: int) -> None:
+        """16 digits from a trained ``generator`` for ``seed``."""
+        self.grid.set_image(tile(sample_images(generator, 16, seed=seed), 4))
+        self.grid.label.setText(f"trained generator: 16 samples G(z), seed {seed}")

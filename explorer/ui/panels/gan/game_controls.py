@@ -1,0 +1,95 @@
+"""The GAN panel's left column: the settings, the buttons that play the game, slow motion, and what is going on."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from superqt import QLabeledDoubleSlider
+
+from explorer.core.gan import GANSnapshot
+from explorer.ui.panels.gan.game_settings import GameSettings
+from explorer.ui.widgets.status_label import pin_width, status_label
+
+WIDTH = 340  # fixed: its text changes must not resize the views beside it
+EXPLANATION = (
+    "D(x) is D's probability that a real digit is real, D(G(z)) that a fake one is. D pushes the first "
+    "up and the second down; G pushes the second up. When G's samples match the data D can only guess: "
+    "D(x) = D(G(z)) = 0.5 and D's loss is 2 log 2 ≈ 1.39 (dashed lines). Minimax G minimises log(1 − D(G(z))), "
+    "whose gradient vanishes when D rejects fakes confidently (D(G(z)) ≈ 0), early in training; the "
+    "non-saturating −log D(G(z)) pushes hardest exactly then."
+)
+
+
+class GameControls(QGroupBox):
+    """Start, pause, stop and reset the game, or step one player at a time ('d', 'g', 'both'); slow it
+    down; read the latest iteration (``status``) and the generator at hand (``model_info``)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("The game of G and D", parent)
+        self.settings = GameSettings()
+        self.start_button = QPushButton("Start")
+        self.pause_button = QPushButton("Pause")
+        self.stop_button = QPushButton("Stop")
+        self.reset_button = QPushButton("Reset")
+        self.reset_button.setToolTip("Back to the untrained nets (same seed: same weights and fixed noise), paused")
+        self.step_buttons: dict[str, QPushButton] = {}
+        for which, text, tip in (("d", "Step D", "one ascent step of D, G fixed"),
+                                 ("g", "Step G", "one descent step of G, D fixed"),
+                                 ("both", "Step both", "one iteration: k D steps, then one G step")):
+            button = QPushButton(text)
+            button.setToolTip(tip)
+            self.step_buttons[which] = button
+        buttons = QGridLayout()
+        for column, button in enumerate((self.start_button, self.pause_button, self.stop_button, self.reset_button)):
+            buttons.addWidget(button, 0, column)
+        for column, button in enumerate(self.step_buttons.values()):
+            buttons.addWidget(button, 1, column + (column > 0), 1, 1 + (column == 0))
+
+        self.delay = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
+        self.delay.setRange(0.0, 2.0)
+        self.delay.setDecimals(2)
+        self.delay.setSingleStep(0.05)
+        self.delay.setValue(0.0)
+        slow = QHBoxLayout()
+        slow.addWidget(QLabel("slow motion (s per iteration)"))
+        slow.addWidget(self.delay, 1)
+
+        self.status = status_label(lines=4)
+        self.model_info = status_label(lines=5)
+        explanation = QLabel(EXPLANATION)
+        explanation.setWordWrap(True)
+        explanation.setStyleSheet("color: #444")
+
+        column = QVBoxLayout(self)
+        column.addWidget(self.settings)
+        column.addLayout(buttons)
+        column.addLayout(slow)
+        column.addWidget(self.status)
+        column.addWidget(self.model_info)
+        column.addWidget(explanation)
+        column.addStretch()
+        self.setFixedWidth(WIDTH)
+        for label in (self.status, self.model_info):  # the status changes with every snapshot
+            pin_width(label, WIDTH, self, column)
+
+    def show_game_state(self, playing: bool, busy: bool, paused: bool) -> None:
+        """Enable what can be done now: ``playing`` says whether the runner's job is this panel's game."""
+        self.start_button.setEnabled((playing and paused) or not busy)
+        self.start_button.setText("Resume" if playing and paused else "Start")
+        self.pause_button.setEnabled(playing and not paused)
+        self.stop_button.setEnabled(playing)
+        self.reset_button.setEnabled(playing or not busy)
+        for button in self.step_buttons.values():
+            button.setEnabled((playing and paused) or not busy)
+        self.settings.setEnabled(not playing)
+
+    def show_snapshot(self, snap: GANSnapshot) -> None:
+        """The iteration, the losses and D's mean outputs ('–' for a net not stepped yet)."""
+        def show(value: float) -> str:
+            return "–" if math.isnan(value) else f"{value:.3f}"
+
+        self.status.setText(f"Iteration {snap.step} of {snap.total_steps} ({snap.d_steps} D steps)\n"
+                            f"D loss {show(snap.d_loss)}   G loss {show(snap.g_loss)}\n"
+                            f"D(x) {show(snap.d_real)}   D(G(z)) {show(snap.d_fake)}")

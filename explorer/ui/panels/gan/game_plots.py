@@ -1,0 +1,72 @@
+"""The GAN panel's live dashboard: both players' losses, D's outputs, their histogram, and the digits G draws."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from explorer.core.gan import CLASS_SAMPLES, HIST_BINS, GANSnapshot
+from explorer.ui.widgets.class_histogram import ClassHistogram
+from explorer.ui.widgets.curve_plot import CurvePlot
+from explorer.ui.widgets.histogram_plot import HistogramPlot
+
+REAL, FAKE = "#1f77b4", "#ff7f0e"
+
+
+class ProbabilityPlot(CurvePlot):
+    """Curves of probabilities: y stays on [0, 1], so a new point never re-ranges (repaints) the axes."""
+
+    def __init__(self, title: str, x_label: str, y_label: str, parent: QWidget | None = None) -> None:
+        super().__init__(title, x_label, y_label, parent)
+        self.setYRange(0.0, 1.0, padding=0.02)
+
+    def _fit_y(self) -> None:
+        pass
+
+
+class GamePlots(QWidget):
+    """Four plots in a column; dashed lines mark the equilibrium (D's loss 2 log 2, D's outputs 1/2).
+    ``classes`` is the live mode-collapse meter of the MNIST game."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.losses = CurvePlot("losses", "iteration (G steps)", "nats")
+        self.losses.add_curve("D loss", REAL)
+        self.losses.add_curve("G loss", FAKE)
+        self.losses.addItem(pg.InfiniteLine(2 * math.log(2), angle=0, pen=pg.mkPen("#999", style=Qt.PenStyle.DashLine)))
+        self.outputs = ProbabilityPlot("discriminator's outputs (batch means)", "iteration (G steps)", "probability of real")
+        self.outputs.add_curve("D(x)", REAL)
+        self.outputs.add_curve("D(G(z))", FAKE)
+        self.outputs.addItem(pg.InfiniteLine(0.5, angle=0, pen=pg.mkPen("#999", style=Qt.PenStyle.DashLine)))
+        self.histogram = HistogramPlot("D's outputs on the last D batch", "D(·)", HIST_BINS)
+        self.histogram.add_histogram("D(x), real", REAL)
+        self.histogram.add_histogram("D(G(z)), fake", FAKE)
+        self.classes = ClassHistogram(f"digits G draws ({CLASS_SAMPLES} fixed z, by the classifier)")
+        plots = QVBoxLayout(self)
+        plots.setContentsMargins(0, 0, 0, 0)
+        for plot in (self.losses, self.outputs, self.histogram, self.classes):
+            plot.getAxis("left").enableAutoSIPrefix(False)  # probabilities, not "x0.001" thousandths
+            plots.addWidget(plot, 1)
+
+    def add_points(self, snap: GANSnapshot, previous: GANSnapshot | None) -> None:
+        """Record ``snap``'s values on the curves (drawn at their next redraw); a net's values are
+        new only when it has been stepped since the ``previous`` snapshot."""
+        points = []
+        if previous is None or snap.d_steps != previous.d_steps:
+            points += [(self.losses, "D loss", snap.d_loss), (self.outputs, "D(x)", snap.d_real),
+                       (self.outputs, "D(G(z))", snap.d_fake)]
+        if previous is None or snap.step != previous.step:
+            points.append((self.losses, "G loss", snap.g_loss))
+        for plot, name, value in points:
+            if math.isfinite(value):  # NaN: that net has not been stepped yet
+                plot.add_point(name, snap.step, value)
+
+    def draw_histogram(self, snap: GANSnapshot | None) -> None:
+        """D's outputs on ``snap``'s last D batch, real and fake (None: empty)."""
+        empty = np.zeros(HIST_BINS)
+        self.histogram.set_counts("D(x), real", empty if snap is None else snap.d_real_hist)
+        self.histogram.set_counts("D(G(z)), fake", empty if snap is None else snap.d_fake_hist)

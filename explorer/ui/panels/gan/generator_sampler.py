@@ -1,0 +1,41 @@
+"""Under the MNIST game's digits: new samples from a trained generator, and a walk between two of its z."""
+
+from __future__ import annotations
+
+import torch
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+
+from explorer.core.gan import interpolate
+from explorer.ui.widgets.image_grid import tile
+from explorer.ui.widgets.image_view import ImageView
+
+INTERPOLATION_STEPS = 10
+
+
+class GeneratorSampler(QWidget):
+    """The 'New samples' and 'Interpolate' buttons, and the strip that shows the interpolation."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.sample_button = QPushButton("New samples")
+        self.sample_button.setToolTip("16 digits from the trained generator, for a new random seed")
+        self.interpolate_button = QPushButton("Interpolate")
+        self.interpolate_button.setToolTip("Digits along the straight line between two noise vectors z₀ and z₁")
+        self.strip = ImageView("")
+        self.strip.setFixedHeight(80)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.sample_button)
+        row.addWidget(self.interpolate_button)
+        row.addWidget(self.strip, 1)
+
+    def show_interpolation(self, generator: torch.nn.Module, seed: int) -> None:
+        """Digits along the line from z₀ to z₁, two noise vectors of ``seed``."""
+        noise = torch.Generator().manual_seed(seed)
+        z0, z1 = torch.randn(2, generator.latent_dim, generator=noise).numpy()
+        self.strip.set_image(tile(interpolate(generator, z0, z1, INTERPOLATION_STEPS), INTERPOLATION_STEPS))
+
+    def set_available(self, available: bool) -> None:
+        """Offer the buttons only while there is a trained generator and no game is played."""
+        self.sample_button.setEnabled(available)
+        self.interpolate_button.setEnabled(available)

@@ -1,0 +1,268 @@
+"""GANPanel: watch a generator G and a discriminator D play their game, move by move.
+
+What it teaches: D learns to tell real digits from G's fakes while G learns to fool D.
+Single steps of either player, slow motion and the 2-D toy game show how each move changes
+the other's footing; at the equilibrium D can only guess, D(x) = D(G(z)) = 1/2.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import torch
+from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QWidget
+
+from explorer.core.gan import GANConfig, GANSnapshot, gan_from_checkpoint, gan_session
+from explorer.core.runtime.checkpoints import Checkpoint
+from explorer.core.runtime.jobs import Job
+from explorer.ui.panels.gan.digits_page import DigitsPage
+from explorer.ui.panels.gan.game_controls import GameControls
+from explorer.ui.panels.gan.game_plots import GamePlots
+from explorer.ui.panels.gan.toy_plane import ToyPlane
+from explorer.ui.panels.model_panel import ModelPanel
+from explorer.ui.refresh import StaggeredRefresh
+from explorer.ui.widgets.curve_plot import CurvePlot
+from explorer.ui.widgets.image_grid import tile
+from explorer.ui.worker import Runner
+
+
+class GANPanel(ModelPanel):
+    """Training controls with single steps and slow motion, live curves and histograms, the
+    fixed-noise sample grid and its filmstrip (or the toy plane), and a sampler for a trained G."""
+
+    title = "GAN"
+    checkpoint_kind = "gan"
+
+    def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(runner, device, parent)
+        self.generator: torch.nn.Module | None = None  # the MNIST generator to sample from
+        self.session_cfg: GANConfig | None = None  # the game being played (None: none is running)
+        self.snapshot: GANSnapshot | None = None  # the latest one
+        self.sample_seed = 0
+        self._reset_requested = False
+        self.refresh = StaggeredRefresh(parent=self)
+        self._build()
+        self._connect()
+        runner.busy_changed.connect(self._on_runner_changed)
+        runner.paused_changed.connect(self._on_runner_changed)
+        self._on_mode_changed()
+        self._update_buttons()
+
+    # ---- layout -------------------------------------------------------------------------------
+    def _build(self) -> None:
+        """The controls, the game's page (MNIST digits or the toy plane) and the live plots, side by side."""
+        self.controls = GameControls()
+        self.digits = DigitsPage()
+        self.plane = ToyPlane()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.digits)
+        self.pages.addWidget(self.plane)
+        self.dashboard = GamePlots()
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.controls)
+        layout.addWidget(self.pages, 3)
+        layout.addWidget(self.dashboard, 2)
+
+        # The widgets the panel, its tests and the benchmarks reach, by their names of old.
+        controls, settings, sampler = self.controls, self.controls.settings, self.digits.sampler
+        self.settings, self.mode, self.batch_size = settings, settings.mode, settings.batch_size
+        self.d_steps_per_g, self.latent_dim = settings.d_steps_per_g, settings.latent_dim
+        self.start_button, self.pause_button = controls.start_button, controls.pause_button
+        self.stop_button, self.reset_button = controls.stop_button, controls.reset_button
+        self.step_buttons, self.delay = controls.step_buttons, controls.delay
+        self.status, self.model_info = controls.status, controls.model_info
+        self.grid, self.filmstrip = self.digits.grid, self.digits.filmstrip
+        self.sample_button, self.interpolate_button = sampler.sample_button, sampler.interpolate_button
+        self.strip = sampler.strip
+        self.losses, self.outputs = self.dashboard.losses, self.dashboard.outputs
+        self.histogram, self.classes = self.dashboard.histogram, self.dashboard.classes
+
+    def _connect(self) -> None:
+        self.mode.currentIndexChanged.connect(self._on_mode_changed)
+        self.start_button.clicked.connect(self._on_start_clicked)
+        self.pause_button.clicked.connect(self.runner.pause)
+        self.stop_button.clicked.connect(self.runner.stop)
+        self.reset_button.clicked.connect(self.reset)
+        for which, button in self.step_buttons.items():
+            button.clicked.connect(partial(self.step, which))
+        self.delay.valueChanged.connect(self._on_delay_changed)
+        self.sample_button.clicked.connect(self.show_samples)
+        self.interpolate_button.clicked.connect(self.show_interpolation)
+
+    # ---- the shipped or trained generator -----------------------------------------------------
+    def load_shipped(self) -> None:
+        """Load checkpoints/gan.safetensors if it is there (a bad file raises CheckpointError)."""
+        path = self.family.default_checkpoint
+        if not path.exists():
+            self.model_info.setText(f"No shipped generator yet ({path.name} is not in checkpoints/). "
+                                    "Train one here, or load one with File ▸ Load checkpoint….")
+            return
+        self.load_checkpoint(path)
+
+    def load_checkpoint(self, path: str | Path) -> None:
+        generator, cfg, ckpt = self.family.load(path)
+        self._install(generator, cfg, ckpt)
+        self.model_info.setText(self._describe(ckpt))
+
+    def _install(self, generator: torch.nn.Module, cfg: GANConfig, ckpt: Checkpoint) -> None:
+        """Make ``generator`` the one to sample from; a toy one is shown on the plane."""
+        self.checkpoint = ckpt
+        self.settings.set_mode(cfg.mode)
+        if cfg.mode == "toy":
+            self.generator = None
+            self.plane.show_generator(generator, cfg.latent_dim)
+        else:
+            self.generator = generator
+            self.show_samples()
+            self.show_interpolation()
+        self._update_buttons()
+
+    @staticmethod
+    def _describe(ckpt: Checkpoint) -> str:
+        cfg, info = ckpt.config, ckpt.info
+        m = info.get("metrics", {})
+        text = (f"Generator: {cfg.get('mode', '?')} GAN, {info.get('steps', '?')} iterations, "
+                f"{str(cfg.get('objective', '?')).replace('_', '-')} objective, latent size {cfg.get('latent_dim', '?')}")
+        if "d_real" in m:
+            text += f"\nAt the end D(x) {m['d_real']:.2f}, D(G(z)) {m['d_fake']:.2f}"
+        training = info.get("training", {})
+        if training.get("device"):
+            text += f"\nTrained on {training['device']} in {training.get('seconds', 0) / 60:.1f} min"
+        return text
+
+    def show_samples(self) -> None:
+        """16 digits from the generator for the next seed."""
+        if self.generator is None:
+            return
+        self.sample_seed += 1
+        self.digits.show_samples(self.generator, self.sample_seed)
+
+    def show_interpolation(self) -> None:
+        """Digits along the line from z₀ to z₁, two noise vectors of the current seed."""
+        if self.generator is None:
+            return
+        self.digits.sampler.show_interpolation(self.generator, self.sample_seed)
+
+    # ---- the game -----------------------------------------------------------------------------
+    def training_config(self) -> GANConfig:
+        return self.settings.config()
+
+    @property
+    def playing(self) -> bool:
+        """Whether the runner's job is this panel's game."""
+        return self.session_cfg is not None
+
+    def start_training(self, cfg: GANConfig | None = None, paused: bool = False, first: tuple | None = None) -> None:
+        """Start a game from untrained nets; ``paused``: show them and wait (``first``: a command to run)."""
+        cfg = cfg or self.training_config()
+        self.session_cfg = cfg
+        self.settings.show_config(cfg)
+        self.snapshot = None
+        self._clear_views(cfg)
+        self.runner.start(
+            Job(gan_session, {"cfg": cfg, "device": self.device, "delay_s": self.delay.value()}),
+            on_yield=self._on_snapshot,
+            on_done=self._on_trained,
+            on_end=self._on_session_end,
+            in_process=self.train_in_process,
+            label="Training GAN",
+        )
+        if paused:
+            self.runner.pause()
+            # A message to a job that has not yielded yet makes it yield first: the untrained nets
+            # arrive, then the answer (a step's snapshot, or nothing for the current speed).
+            self.runner.send(first or ("delay", self.delay.value()))
+        self.status.setText("Starting: loading the data and building the nets…")
+        self._update_buttons()
+
+    def step(self, which: str) -> None:
+        """One D step, one G step, or one iteration ('d', 'g', 'both'), from a paused or a new game."""
+        if self.playing:
+            self.runner.send(("step", which))
+        elif not self.runner.busy:
+            self.start_training(paused=True, first=("step", which))
+
+    def reset(self) -> None:
+        """Back to the untrained nets of the same seed (same weights, same fixed noise), paused."""
+        if self.playing:
+            self._reset_requested = True
+            self.runner.stop()  # the new game starts when this one has ended
+        elif not self.runner.busy:
+            self.start_training(paused=True)
+
+    def _on_start_clicked(self) -> None:
+        if self.playing and self.runner.paused:
+            self.runner.resume()
+        elif not self.runner.busy:
+            self.start_training()
+
+    def _on_delay_changed(self, seconds: float) -> None:
+        if self.playing:
+            self.runner.send(("delay", seconds))
+
+    def _on_snapshot(self, snap: GANSnapshot) -> None:
+        """Record the snapshot now; draw it over the next turns of the event loop."""
+        previous, self.snapshot = self.snapshot, snap
+        self.dashboard.add_points(snap, previous)
+        self.refresh.request("losses", self.losses.redraw)
+        self.refresh.request("outputs", self.outputs.redraw)
+        self.refresh.request("histogram", partial(self.dashboard.draw_histogram, snap))
+        self.refresh.request("status", partial(self.controls.show_snapshot, snap))
+        if snap.samples is not None:
+            grid = tile(snap.samples, 4)
+            self.refresh.request("grid", partial(self.digits.show_fixed_noise, snap.step, grid))
+            self.filmstrip.add_frame(snap.step, grid)  # kept now, so that no frame is lost to a newer request
+            self.refresh.request("filmstrip", self.filmstrip.redraw)
+        if snap.class_counts is not None:
+            self.refresh.request("classes", partial(self.classes.set_counts, snap.class_counts))
+        if snap.heatmap is not None:
+            self.refresh.request("plane", partial(self.plane.show_snapshot, snap))
+
+    def _on_trained(self, ckpt: Checkpoint) -> None:
+        self.refresh.flush()
+        generator, cfg = gan_from_checkpoint(ckpt)
+        self.checkpoint = ckpt
+        if cfg.mode == "mnist":
+            self.generator = generator
+        self.model_info.setText(self._describe(ckpt) + "\nNot saved yet: File ▸ Save checkpoint… keeps it.")
+
+    def _on_session_end(self, succeeded: bool) -> None:
+        self.refresh.flush()
+        cfg, self.session_cfg = self.session_cfg, None
+        if self._reset_requested:
+            self._reset_requested = False
+            self.start_training(cfg, paused=True)
+            return
+        if not succeeded and self.snapshot is not None:
+            self.status.setText(self.status.text() + "\nStopped: this game's nets are gone.")
+        self._update_buttons()
+
+    def _clear_views(self, cfg: GANConfig) -> None:
+        """Forget the last game's data now; blank its views over the next turns of the event loop
+        (queued before any snapshot's update, so they run first)."""
+        for key, plot in (("losses", self.losses), ("outputs", self.outputs)):
+            plot.clear_data()
+            self.refresh.request(f"clear {key}", partial(self._reset_plot, plot, cfg.steps))
+        self.refresh.request("clear histogram", partial(self.dashboard.draw_histogram, None))
+        self.refresh.request("clear classes", partial(self.classes.set_counts, np.zeros(10)))
+        self.filmstrip.clear()
+        self.refresh.request("clear filmstrip", self.filmstrip.redraw)
+        self.refresh.request("clear plane", self.plane.blank)
+
+    @staticmethod
+    def _reset_plot(plot: CurvePlot, steps: int) -> None:
+        plot.set_x_span(steps)
+        plot.redraw()
+
+    def _on_mode_changed(self) -> None:
+        self.pages.setCurrentIndex(self.mode.currentIndex())
+        self.classes.setVisible(self.mode.currentData() == "mnist")  # the toy game draws points, not digits
+
+    def _on_runner_changed(self, _busy_or_paused: bool) -> None:
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.controls.show_game_state(self.playing, self.runner.busy, self.runner.paused)
+        self.digits.sampler.set_available(self.generator is not None and not self.playing)

@@ -1,0 +1,27 @@
+"""The toy game's page: D's output over the plane, with the ring of 8 Gaussians and G's points on it."""
+
+from __future__ import annotations
+
+import torch
+from PySide6.QtWidgets import QWidget
+
+from explorer.core.gan import TOY_EXTENT, TOY_POINTS, GANSnapshot, generate, ring_of_gaussians
+from explorer.ui.widgets.decision_plane import DecisionPlane
+
+
+class ToyPlane(DecisionPlane):
+    """The plane of the toy game, drawn from a game's snapshots or from a trained toy generator."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(TOY_EXTENT, parent)
+
+    def show_snapshot(self, snap: GANSnapshot) -> None:
+        self.set_heatmap(snap.heatmap)
+        self.set_points(snap.points_real, snap.points_fake)
+
+    def show_generator(self, generator: torch.nn.Module, latent_dim: int) -> None:
+        """A trained toy G's points beside real ones, both for seed 0; no D, so no heat map."""
+        z = torch.randn(TOY_POINTS, latent_dim, generator=torch.Generator().manual_seed(0))
+        real = ring_of_gaussians(TOY_POINTS, torch.Generator().manual_seed(0)).numpy()
+        self.blank()
+        self.set_points(real, generate(generator, z).numpy())
