@@ -52,20 +52,20 @@ def lateness_while_training(app: QApplication, window: MainWindow, seconds: floa
     """Lateness of a 5 ms timer on the GUI thread; Start is pressed with the timer (None: no training)."""
     panel = window.panels["gan"]
     seen: list[tuple[float, int]] = []  # (time, step) of every snapshot the panel received
-    original = panel._on_snapshot
+    original = panel.on_snapshot
 
     def record(snap) -> None:
         seen.append((time.perf_counter(), snap.step))
         original(snap)
 
-    panel._on_snapshot = record
+    panel.on_snapshot = record
     if mode is not None:  # the user picks the game first (its page is laid out), then presses Start
         panel.mode.setCurrentIndex(0 if mode == "mnist" else 1)
         for _ in range(10):
             app.processEvents()
     pressed = time.perf_counter()
     late = timer_lateness(seconds, None if mode is None else panel.start_button.click)
-    del panel._on_snapshot
+    del panel.on_snapshot
     if mode is not None:
         window.runner.stop()
         while window.runner.busy:

@@ -73,7 +73,7 @@ def lateness_while_training(app: QApplication, window: MainWindow, seconds: floa
     panel = window.panels["vae"]
 
     def start() -> None:
-        panel.train_in_process = in_process
+        window.runner.in_child = in_process
         panel.start_training(VAEConfig(epochs=3))  # the full-size model on all 60,000 digits
 
     late = timer_lateness(seconds, None if in_process is None else start)

@@ -252,6 +252,18 @@ def test_training_in_the_panel_plots_the_loss_and_installs_the_model(bare_panel,
     assert panel.ddim_steps.maximum() == 50 and panel.forward_t.maximum() == 50
 
 
+def test_stopping_training_keeps_the_loaded_models_summary_curve_and_chains(panel, qtbot):
+    run_chain(panel, qtbot, n=2, k=5)
+    summary, chain, record = panel.model_info.text(), panel.chains["ddim"], panel.loss_plot.points("train")
+    panel.start_training(DDPMConfig(base_channels=8, steps=100000, train_limit=256, timesteps=50))
+    qtbot.waitUntil(lambda: panel.loss_plot.points("train") >= 1, timeout=60000)
+    with qtbot.waitSignal(panel.runner.busy_changed, timeout=60000, check_params_cb=lambda busy: not busy):
+        panel.runner.stop()
+    assert panel.model_info.text().startswith(summary) and "previous model is back" in panel.model_info.text()
+    assert panel.loss_plot.points("train") == record  # the loaded model's recorded losses, not the aborted run's
+    assert panel.chains["ddim"] is chain and panel.run_button.isEnabled()  # the same model: its chains stay
+
+
 def test_save_and_load_through_the_panel(panel, tmp_path):
     with pytest.raises(CheckpointError):
         panel.load_checkpoint(tmp_path / "missing.safetensors")
@@ -276,7 +288,7 @@ def test_a_failing_chain_reports_and_the_panel_stays_usable(panel, qtbot, monkey
         raise RuntimeError("the U-Net fell over")
 
     monkeypatch.setattr("explorer.core.diffusion.chain_job.sample_chain", broken)
-    panel.chain_in_process = False  # the patched function lives in this process
+    panel.runner.in_child = False  # the patched function lives in this process
     with qtbot.waitSignal(panel.runner.failed, timeout=20000) as failure:
         panel.start_chain()
     assert "the U-Net fell over" in failure.args[0]

@@ -37,8 +37,8 @@ def panel(open_panel):
 def snapshots(panel, monkeypatch):
     """Every snapshot the panel receives, in order (the runner calls the patched method)."""
     seen = []
-    original = panel._on_snapshot
-    monkeypatch.setattr(panel, "_on_snapshot", lambda snap: (seen.append(snap), original(snap)))
+    original = panel.on_snapshot
+    monkeypatch.setattr(panel, "on_snapshot", lambda snap: (seen.append(snap), original(snap)))
     return seen
 
 

@@ -127,3 +127,11 @@ def test_a_missing_data_file_or_bad_shipped_model_at_launch_is_one_dialog_and_th
     win.show_panel("vae")
     assert not win.save_action.isEnabled()  # nothing to save from a panel that did not open
     win._error_box.close()
+
+
+def test_every_panel_speaks_the_protocol_the_window_uses(window):
+    from explorer.ui.panels.model_panel import ModelPanel, PanelProtocol
+
+    for name, panel in window.panels.items():
+        assert isinstance(panel, PanelProtocol), name
+        assert (panel.checkpoint_kind is not None) == isinstance(panel, ModelPanel), name

@@ -97,7 +97,7 @@ def test_an_out_of_memory_error_ends_the_run_with_a_message_and_keeps_the_model(
         raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
 
     monkeypatch.setattr("explorer.core.vae.training.elbo_terms", out_of_memory)
-    panel.train_in_process = False  # the patched function lives in this process
+    panel.runner.in_child = False  # the patched function lives in this process
     model_before = panel.model
     with qtbot.waitSignal(panel.runner.failed, timeout=30000) as failure:
         panel.start_training(TINY)
@@ -118,13 +118,14 @@ def test_a_nan_loss_in_the_child_ends_the_run_with_a_message(panel, qtbot):
 
 
 def test_pause_holds_the_run_and_stop_discards_it(panel, qtbot):
+    before = panel.checkpoint
     snapshots = []
     panel.start_training(VAEConfig(epochs=50, hidden=32, train_limit=1024))
     real = panel.runner._on_yield
     panel.runner._on_yield = lambda snap: (snapshots.append(snap.step), real(snap))
     qtbot.waitUntil(lambda: len(snapshots) >= 2, timeout=60000)
-    panel.runner.pause()
-    qtbot.wait(500)  # let what was in flight arrive
+    with qtbot.waitSignal(panel.runner.held, timeout=20000):  # the child acknowledges: it has stopped stepping
+        panel.runner.pause()
     paused_at = len(snapshots)
     qtbot.wait(1000)
     assert len(snapshots) == paused_at, "training went on while paused"
@@ -132,4 +133,7 @@ def test_pause_holds_the_run_and_stop_discards_it(panel, qtbot):
     qtbot.waitUntil(lambda: len(snapshots) > paused_at, timeout=20000)
     panel.runner.stop()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
+    # Every view shows the model that is loaded again: its record, not the aborted run's curves.
+    assert panel.checkpoint is before and panel.curves["neg_elbo"].points("train") == 0
+    assert panel.curves["neg_elbo"].points("test") == len(before.info["history"])
     assert "previous model is back" in panel.model_info.text()

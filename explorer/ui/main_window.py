@@ -7,16 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QProgressBar,
-    QPushButton,
-    QTabWidget,
-    QWidget,
-)
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton, QTabWidget
 
 from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.paths import CHECKPOINTS, user_data_dir
@@ -24,11 +15,12 @@ from explorer.ui.panels.diffusion import DiffusionPanel
 from explorer.ui.panels.divergences import DivergencePanel
 from explorer.ui.panels.evaluate import EvaluatePanel
 from explorer.ui.panels.gan import GANPanel
+from explorer.ui.panels.model_panel import PanelProtocol
 from explorer.ui.panels.vae import VAEPanel
 from explorer.ui.worker import Runner
 
 # Panel name (as given to --panel) -> how to build it from the shared runner and training device.
-PANEL_FACTORIES: dict[str, Callable[[Runner, str | None], QWidget]] = {
+PANEL_FACTORIES: dict[str, Callable[[Runner, str | None], PanelProtocol]] = {
     "vae": lambda runner, device: VAEPanel(runner, device),
     "diffusion": lambda runner, device: DiffusionPanel(runner, device),
     "gan": lambda runner, device: GANPanel(runner, device),
@@ -61,7 +53,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Generative Explorer")
         self.runner = Runner(self)
         self.tabs = QTabWidget()
-        self.panels: dict[str, QWidget] = {}
+        self.panels: dict[str, PanelProtocol] = {}
         self.startup_problems: list[str] = []  # shown together in one dialog by report_startup_problems
         for name, factory in PANEL_FACTORIES.items():
             try:
@@ -116,14 +108,14 @@ class MainWindow(QMainWindow):
     def show_panel(self, name: str) -> None:
         self.tabs.setCurrentWidget(self.panels[name])
 
-    def current_panel(self) -> QWidget:
+    def current_panel(self) -> PanelProtocol:
         return self.tabs.currentWidget()
 
     def load_shipped_checkpoints(self) -> None:
         """Load every panel's shipped model; a bad file is reported (with every other start-up
         problem, in one dialog), not fatal: the panel opens without a model."""
         for panel in self.panels.values():
-            if getattr(panel, "checkpoint_kind", None):
+            if panel.checkpoint_kind:
                 try:
                     panel.load_shipped()
                 except ExplorerError as exc:
@@ -196,7 +188,7 @@ class MainWindow(QMainWindow):
             self.save_checkpoint(path if path.endswith(".safetensors") else path + ".safetensors")
 
     def _update_actions(self) -> None:
-        has_model = getattr(self.current_panel(), "checkpoint_kind", None) is not None
+        has_model = self.current_panel().checkpoint_kind is not None
         self.load_action.setEnabled(has_model and not self.runner.busy)
         self.save_action.setEnabled(has_model and not self.runner.busy)
 

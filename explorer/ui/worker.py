@@ -59,7 +59,6 @@ class Runner(QObject):
         on_yield: Callable[[Any], None],
         on_done: Callable[[Any], None] | None = None,
         on_end: Callable[[bool], None] | None = None,
-        in_process: bool | None = None,
         label: str = "",
     ) -> None:
         """Start ``job``; ``on_yield`` gets each snapshot, ``on_done`` the result,
@@ -68,8 +67,7 @@ class Runner(QObject):
             raise RuntimeError(f"Another job is running ({self.label}); stop it first.")
         self._stop = threading.Event()
         self._inbox = queue.SimpleQueue()
-        in_child = self.in_child if in_process is None else in_process
-        self._child = ChildProcess(job) if in_child else None
+        self._child = ChildProcess(job) if self.in_child else None
         source = self._child.stream() if self._child else steered(job.run(), self._inbox)
         self._on_yield, self._on_done, self._on_end = on_yield, on_done, on_end
         self.label = label

@@ -20,12 +20,12 @@ from torch import nn
 from torch.nn import functional as F
 
 from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load_checkpoint, load_weights
-from explorer.core.runtime.data import dataset_fingerprint, load_mnist
+from explorer.core.runtime.data import load_mnist
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.limits import SEED_MAX, TRAIN_IMAGES, bounded, validate
 from explorer.core.runtime.paths import CHECKPOINTS
-from explorer.core.runtime.training import Every, RunningMeans, training_images, training_record
+from explorer.core.runtime.training import Every, RunningMeans, epoch_run_info, training_images
 
 CLASSIFIER_CHECKPOINT = CHECKPOINTS / "classifier.safetensors"
 FEATURES = 128  # width of the penultimate layer, the feature space of FID and KID
@@ -160,14 +160,7 @@ def train_classifier(
                 model.train()
             yield ClassifierSnapshot(step, total, step / steps_per_epoch, train, test_now)
     train_metrics = evaluate(model.eval(), x_train[:10000], y_train[:10000])
-    info = {
-        "steps": total,
-        "epochs": cfg.epochs,
-        "dataset": dataset_fingerprint(),
-        "metrics": {f"test_{k}": v for k, v in test_metrics.items()} | {f"train_{k}": v for k, v in train_metrics.items()},
-        "history": history,
-        "training": training_record(dev, started),
-    }
+    info = epoch_run_info(total, cfg.epochs, test_metrics, train_metrics, history, dev, started)
     return Checkpoint(kind="classifier", config=asdict(cfg), state=model.state_dict(), info=info)
 
 

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import torch
 
-from explorer.core.runtime.data import load_mnist
+from explorer.core.runtime.data import dataset_fingerprint, load_mnist
 from explorer.core.runtime.devices import describe
 from explorer.core.runtime.errors import TrainingError
 
@@ -79,3 +79,17 @@ class RunningMeans:
         self.sums.zero_()
         self.count = 0
         return means
+
+
+def epoch_run_info(steps: int, epochs: int, test: dict[str, float], train: dict[str, float],
+                   history: list[dict[str, float]], device: torch.device, started: float) -> dict[str, object]:
+    """A checkpoint's record of a run counted in epochs (the VAE, the classifier): its size, data,
+    final test and training metrics, per-epoch test history, and where and how long it ran."""
+    return {
+        "steps": steps,
+        "epochs": epochs,
+        "dataset": dataset_fingerprint(),
+        "metrics": {f"test_{k}": v for k, v in test.items()} | {f"train_{k}": v for k, v in train.items()},
+        "history": history,
+        "training": training_record(device, started),
+    }

@@ -12,9 +12,9 @@ import torch
 from torch import nn
 
 from explorer.core.runtime.checkpoints import Checkpoint
-from explorer.core.runtime.data import dataset_fingerprint, load_mnist
+from explorer.core.runtime.data import load_mnist
 from explorer.core.runtime.devices import pick_device
-from explorer.core.runtime.training import Every, RunningMeans, training_images, training_record
+from explorer.core.runtime.training import Every, RunningMeans, epoch_run_info, training_images
 from explorer.core.vae.model import PIXELS, VAE, VAEConfig, binarized, elbo_terms, evaluate
 
 
@@ -109,12 +109,5 @@ def train_vae(
                 state=state,
             )
     train_metrics = evaluate(model.eval(), binarized(train_images[:10000], seed=1).to(dev))
-    info = {
-        "steps": total,
-        "epochs": cfg.epochs,
-        "dataset": dataset_fingerprint(),
-        "metrics": {f"test_{k}": v for k, v in test_metrics.items()} | {f"train_{k}": v for k, v in train_metrics.items()},
-        "history": history,
-        "training": training_record(dev, started),
-    }
+    info = epoch_run_info(total, cfg.epochs, test_metrics, train_metrics, history, dev, started)
     return Checkpoint(kind="vae", config=asdict(cfg), state=model.state_dict(), info=info)

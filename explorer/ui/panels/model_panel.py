@@ -1,19 +1,39 @@
-"""What every panel with a trainable model shares: the runner, the model family, its checkpoint, File ▸ Save."""
+"""What every panel with a trainable model shares, once: load the shipped model, install a
+model in every view, train with live snapshots, stop and restore, save and load.
+
+The main window talks to any panel through ``PanelProtocol``; a trainable panel is a
+``ModelPanel`` whose subclass fills in the hooks (``install``, ``describe``, the snapshot and
+start/end of training) and keeps its own maths out: it composes section widgets.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
 from PySide6.QtWidgets import QLabel, QWidget
 
 from explorer.core.families import FAMILIES
 from explorer.core.runtime.checkpoints import Checkpoint, save_checkpoint
+from explorer.core.runtime.jobs import Job
 from explorer.ui.worker import Runner
+
+NOT_SAVED = "\nNot saved yet: File ▸ Save checkpoint… keeps it."
+RESTORED = "\nTraining did not finish: the previous model is back."
+
+
+@runtime_checkable
+class PanelProtocol(Protocol):
+    """What the main window needs of a panel: its tab title and, for a panel with a model, the
+    kind of checkpoint it takes (None: no model, File ▸ Load / Save do not apply)."""
+
+    title: str
+    checkpoint_kind: str | None
 
 
 class ModelPanel(QWidget):
     """Base of the VAE, Diffusion and GAN panels; a subclass names its ``checkpoint_kind``
-    (a key of ``FAMILIES``), builds ``model_info`` and says how to ``_describe`` a checkpoint."""
+    (a key of ``FAMILIES``), builds ``model_info`` and fills in the hooks below."""
 
     title = ""
     checkpoint_kind = ""
@@ -23,15 +43,103 @@ class ModelPanel(QWidget):
         super().__init__(parent)
         self.runner = runner
         self.device = device
-        self.train_in_process = True  # tests may train in a thread of this process instead
         self.family = FAMILIES[self.checkpoint_kind]
+        self.model: Any = None
+        self.model_cfg: Any = None
         self.checkpoint: Checkpoint | None = None
+        self._before_training: tuple[Any, Any, Checkpoint | None] | None = None
 
-    def _describe(self, ckpt: Checkpoint) -> str:
+    # ---- hooks a subclass fills in -------------------------------------------------------------
+    def install(self, model: Any, cfg: Any, ckpt: Checkpoint | None) -> None:
+        """Make ``model`` the one every view of the panel shows."""
         raise NotImplementedError
+
+    def describe(self, ckpt: Checkpoint) -> str:
+        """A few lines on a checkpoint for ``model_info``: what it is, how well, how it was trained."""
+        raise NotImplementedError
+
+    def show_record(self, ckpt: Checkpoint | None) -> None:
+        """Show what the checkpoint recorded of its training (its curves); none: clear them."""
+
+    def show_no_model(self) -> None:
+        self.model_info.setText(f"No shipped model yet ({self.family.default_checkpoint.name} is not there): "
+                                "press Train, or File ▸ Load checkpoint….")
+
+    def training_config(self) -> Any:
+        raise NotImplementedError
+
+    def training_job(self, cfg: Any) -> Job:
+        """The job that trains from ``cfg``: the family's training generator, on the panel's device."""
+        return Job(self.family.train, {"cfg": cfg, "device": self.device})
+
+    def on_training_started(self, cfg: Any) -> None:
+        """Clear the views of the last run before the first snapshot arrives."""
+
+    def on_snapshot(self, snap: Any) -> None:
+        raise NotImplementedError
+
+    def on_training_ended(self, succeeded: bool) -> None:
+        """Draw what is still queued, re-enable controls; called before the model is restored."""
+
+    # ---- the model -----------------------------------------------------------------------------
+    def load_shipped(self) -> None:
+        """Load the shipped checkpoint; without one the panel says so (a bad file raises CheckpointError)."""
+        path = self.family.default_checkpoint
+        if not path.is_file():
+            self.show_no_model()
+            return
+        self.load_checkpoint(path)
+
+    def load_checkpoint(self, path: str | Path) -> None:
+        """Load, validate and install a checkpoint (CheckpointError with a message if it is bad)."""
+        model, cfg, ckpt = self.family.load(path)
+        self._install_with_record(model, cfg, ckpt)
+        self.model_info.setText(self.describe(ckpt))
 
     def save_checkpoint(self, path: str | Path) -> None:
         if self.checkpoint is None:
             raise RuntimeError("There is no model to save yet: load one, or train one to the end.")
         save_checkpoint(path, self.checkpoint)
-        self.model_info.setText(self._describe(self.checkpoint) + f"\nSaved to {Path(path).name}.")
+        self.model_info.setText(self.describe(self.checkpoint) + f"\nSaved to {Path(path).name}.")
+
+    def _install_with_record(self, model: Any, cfg: Any, ckpt: Checkpoint | None) -> None:
+        self.model, self.model_cfg, self.checkpoint = model, cfg, ckpt
+        self.install(model, cfg, ckpt)
+        self.show_record(ckpt)
+
+    # ---- training ------------------------------------------------------------------------------
+    def start_training(self, cfg: Any = None) -> None:
+        """Train from ``cfg`` (or the form's settings) in the background, with live snapshots."""
+        if self.runner.busy:
+            self.model_info.setText(f"Wait for the running job ({self.runner.label}) to end, or stop it.")
+            return
+        cfg = cfg or self.training_config()
+        self._before_training = (self.model, self.model_cfg, self.checkpoint)
+        self.on_training_started(cfg)
+        self.runner.start(self.training_job(cfg), on_yield=self.on_snapshot, on_done=self._on_trained,
+                          on_end=self._on_training_end, label=f"Training {self.checkpoint_kind.upper()}")
+
+    def _on_trained(self, ckpt: Checkpoint) -> None:
+        """Install the trained model; its curves are the ones the run just drew, so they stay."""
+        model, cfg = self.family.from_checkpoint(ckpt)
+        self.model, self.model_cfg, self.checkpoint = model, cfg, ckpt
+        self.install(model, cfg, ckpt)
+        self.model_info.setText(self.describe(ckpt) + NOT_SAVED)
+
+    def _on_training_end(self, succeeded: bool) -> None:
+        """After Stop or a failure every view shows the model that is loaded: the one from before."""
+        before, self._before_training = self._before_training, None
+        self.on_training_ended(succeeded)
+        if succeeded or before is None or self.runner.busy:  # busy: the hook began another run (a reset)
+            return
+        model, cfg, ckpt = before
+        if model is None:  # there was none: no view may keep the aborted run's model
+            self.model = self.model_cfg = self.checkpoint = None
+            self.show_record(None)
+            self.model_info.setText("Training did not finish; there is no model yet.")
+            return
+        if model is self.model:  # the views never left it (only the curves did)
+            self.show_record(ckpt)
+        else:
+            self._install_with_record(model, cfg, ckpt)
+        self.model_info.setText(self.describe(ckpt) + RESTORED)

@@ -11,11 +11,10 @@ forward view's t = 0 is the clean digit.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from explorer.core.diffusion import DDPM, DDPMConfig, DDPMSnapshot, NoiseSchedule, train_ddpm
+from explorer.core.diffusion import DDPM, DDPMConfig, DDPMSnapshot, NoiseSchedule
 from explorer.core.diffusion.chain_job import SamplerFrame, reverse_chains, weights_of
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.data import load_mnist
@@ -40,10 +39,7 @@ class DiffusionPanel(ModelPanel):
 
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(runner, device, parent)
-        self.chain_in_process = True
         self.test = load_mnist("test")
-        self.model: DDPM | None = None
-        self.model_cfg: DDPMConfig | None = None
         self._job: str | None = None  # "chain" or "training" while one of ours runs
         self.refresh = StaggeredRefresh(parent=self)
         self.schedule_section = schedule = ScheduleSection()
@@ -111,28 +107,21 @@ class DiffusionPanel(ModelPanel):
         layout.addWidget(self.training_section)
 
     # ---- model --------------------------------------------------------------------------------
-    _describe = staticmethod(describe_checkpoint)
+    def describe(self, ckpt: Checkpoint) -> str:
+        return describe_checkpoint(ckpt)
 
-    def load_shipped(self) -> None:
-        """Load checkpoints/ddpm.safetensors; if there is none yet, say so (a bad file raises CheckpointError)."""
-        path = self.family.default_checkpoint
-        if not path.is_file():
-            self.chain_info.setText(NO_MODEL)
-            self.model_info.setText("No shipped model yet: press Train, or File ▸ Load checkpoint….")
-            return
-        self.load_checkpoint(path)
+    def show_no_model(self) -> None:
+        super().show_no_model()
+        self.chain_info.setText(NO_MODEL)
 
-    def load_checkpoint(self, path: str | Path) -> None:
-        model, cfg, ckpt = self.family.load(path)
-        self._install(model, cfg, ckpt)
-        self.training_section.show_checkpoint(ckpt)
-
-    def _install(self, model: DDPM, cfg: DDPMConfig, ckpt: Checkpoint) -> None:
+    def install(self, model: DDPM, cfg: DDPMConfig, ckpt: Checkpoint | None) -> None:
         """Make ``model`` the one the chains use; chains of the previous model are dropped."""
-        self.model, self.model_cfg, self.checkpoint = model, cfg, ckpt
         self.chain_section.set_model(cfg)
         self.schedule_section.show_model_schedule(cfg.schedule, cfg.timesteps)
         self._update_buttons()
+
+    def show_record(self, ckpt: Checkpoint | None) -> None:
+        self.training_section.show_record(ckpt)
 
     # ---- reverse chain ------------------------------------------------------------------------
     def start_chain(self, samplers: tuple[str, ...] | None = None) -> None:
@@ -151,7 +140,6 @@ class DiffusionPanel(ModelPanel):
                                  "samplers": configs, "seed": records[0].seed, "device": self.device}),
             on_yield=self._on_chain_frame,
             on_end=self._on_chain_end,
-            in_process=self.chain_in_process,
             label="Sampling " + " then ".join(c.sampler.upper() for c in configs),
         )
         self.chain_info.setText("Sampling… frames appear as they are made; scrub back at any time.")
@@ -183,42 +171,22 @@ class DiffusionPanel(ModelPanel):
         self.compare_section.show_chains(chain.chains, chain.active_chain(), chain.timeline.frame(), chain.selected)
 
     # ---- training -----------------------------------------------------------------------------
-    def start_training(self, cfg: DDPMConfig | None = None) -> None:
-        cfg = cfg or self.training_config()
-        if self.runner.busy:
-            self.model_info.setText(f"Wait for the running job ({self.runner.label}) to end, or stop it.")
-            return
+    def on_training_started(self, cfg: DDPMConfig) -> None:
         self.training_section.start_loss(cfg.steps)
         self._job = "training"
-        self.runner.start(
-            Job(train_ddpm, {"cfg": cfg, "device": self.device}),
-            on_yield=self._on_snapshot,
-            on_done=self._on_trained,
-            on_end=self._on_training_end,
-            in_process=self.train_in_process,
-            label="Training DDPM",
-        )
         self.model_info.setText("Training… the loss falls as the network learns to predict the noise; "
                                 "samples refresh every 10 s.")
 
-    def _on_snapshot(self, snap: DDPMSnapshot) -> None:
+    def on_snapshot(self, snap: DDPMSnapshot) -> None:
         self.loss_plot.add_point("train", snap.step, snap.loss)
         self.refresh.request("loss", self.loss_plot.redraw)
         if snap.samples is not None:
             grid = tile(snap.samples, 4)
             self.refresh.request("samples", lambda: self.train_samples.set_image(grid))
 
-    def _on_trained(self, ckpt: Checkpoint) -> None:
-        self.refresh.flush()
-        model, cfg = self.family.from_checkpoint(ckpt)
-        self._install(model, cfg, ckpt)
-        self.model_info.setText(self._describe(ckpt) + "\nNot saved yet: File ▸ Save checkpoint… keeps it.")
-
-    def _on_training_end(self, succeeded: bool) -> None:
+    def on_training_ended(self, succeeded: bool) -> None:
         self.refresh.flush()
         self._job = None
-        if not succeeded:
-            self.model_info.setText("Training did not finish: the previous model (if any) is unchanged.")
         self._update_buttons()
 
     # ---- state --------------------------------------------------------------------------------

@@ -87,9 +87,11 @@ class TrainingSection(QGroupBox):
         self.loss_plot.set_x_span(steps)
         self.loss_plot.redraw()
 
-    def show_checkpoint(self, ckpt: Checkpoint) -> None:
-        """Describe a loaded model and plot its last run's recorded losses, counted after its earlier runs."""
-        self.model_info.setText(describe_checkpoint(ckpt))
+    def show_record(self, ckpt: Checkpoint | None) -> None:
+        """Plot a model's last run's recorded losses, counted after its earlier runs (none: clear)."""
+        if ckpt is None:
+            self.show_history([])
+            return
         earlier_steps = sum(r["steps"] for r in training_runs(ckpt.info)[:-1])  # the history is of the last run
         self.show_history(ckpt.info.get("history", []), earlier_steps)
 

@@ -27,12 +27,12 @@ class EvaluatePanel(QWidget):
     """Choose models and N, evaluate in the background, read the table, the samples and the histograms."""
 
     title = "Evaluate"
+    checkpoint_kind = None  # it scores the shipped models; File ▸ Load / Save do not apply
 
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
         self.device = device
-        self.in_process = True
         self.reference_limit = 0  # compare with only the first test digits (0: all 10,000), for quick tests
         self.checkpoints: dict[str, Path] = {name: family.default_checkpoint for name, family in FAMILIES.items()}
         self.result: EvalResult | None = None
@@ -116,7 +116,6 @@ class EvaluatePanel(QWidget):
             on_yield=self._on_progress,
             on_done=self._on_done,
             on_end=self._on_end,
-            in_process=self.in_process,
             label="Evaluating",
         )
         skipped = [TITLES[m] for m in FAMILIES if m not in available]

@@ -8,13 +8,12 @@ the other's footing; at the equilibrium D can only guess, D(x) = D(G(z)) = 1/2.
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 import torch
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QWidget
 
-from explorer.core.gan import GANConfig, GANSnapshot, gan_from_checkpoint, gan_session
+from explorer.core.gan import GANConfig, GANSnapshot, gan_session
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.jobs import Job
 from explorer.ui.panels.gan.digits_page import DigitsPage
@@ -92,23 +91,12 @@ class GANPanel(ModelPanel):
         self.interpolate_button.clicked.connect(self.show_interpolation)
 
     # ---- the shipped or trained generator -----------------------------------------------------
-    def load_shipped(self) -> None:
-        """Load checkpoints/gan.safetensors if it is there (a bad file raises CheckpointError)."""
-        path = self.family.default_checkpoint
-        if not path.exists():
-            self.model_info.setText(f"No shipped generator yet ({path.name} is not in checkpoints/). "
-                                    "Train one here, or load one with File ▸ Load checkpoint….")
-            return
-        self.load_checkpoint(path)
+    def show_no_model(self) -> None:
+        self.model_info.setText(f"No shipped generator yet ({self.family.default_checkpoint.name} is not there). "
+                                "Train one here, or load one with File ▸ Load checkpoint….")
 
-    def load_checkpoint(self, path: str | Path) -> None:
-        generator, cfg, ckpt = self.family.load(path)
-        self._install(generator, cfg, ckpt)
-        self.model_info.setText(self._describe(ckpt))
-
-    def _install(self, generator: torch.nn.Module, cfg: GANConfig, ckpt: Checkpoint) -> None:
+    def install(self, generator: torch.nn.Module, cfg: GANConfig, ckpt: Checkpoint | None) -> None:
         """Make ``generator`` the one to sample from; a toy one is shown on the plane."""
-        self.checkpoint = ckpt
         self.settings.set_mode(cfg.mode)
         if cfg.mode == "toy":
             self.generator = None
@@ -119,8 +107,7 @@ class GANPanel(ModelPanel):
             self.show_interpolation()
         self._update_buttons()
 
-    @staticmethod
-    def _describe(ckpt: Checkpoint) -> str:
+    def describe(self, ckpt: Checkpoint) -> str:
         cfg, info = ckpt.config, ckpt.info
         m = info.get("metrics", {})
         text = (f"Generator: {cfg.get('mode', '?')} GAN, {info.get('steps', '?')} iterations, "
@@ -154,21 +141,14 @@ class GANPanel(ModelPanel):
         """Whether the runner's job is this panel's game."""
         return self.session_cfg is not None
 
+    def training_job(self, cfg: GANConfig) -> Job:
+        return Job(gan_session, {"cfg": cfg, "device": self.device, "delay_s": self.delay.value()})
+
     def start_training(self, cfg: GANConfig | None = None, paused: bool = False, first: tuple | None = None) -> None:
         """Start a game from untrained nets; ``paused``: show them and wait (``first``: a command to run)."""
-        cfg = cfg or self.training_config()
-        self.session_cfg = cfg
-        self.settings.show_config(cfg)
-        self.snapshot = None
-        self._clear_views(cfg)
-        self.runner.start(
-            Job(gan_session, {"cfg": cfg, "device": self.device, "delay_s": self.delay.value()}),
-            on_yield=self._on_snapshot,
-            on_done=self._on_trained,
-            on_end=self._on_session_end,
-            in_process=self.train_in_process,
-            label="Training GAN",
-        )
+        super().start_training(cfg)
+        if not self.playing:
+            return  # another job was running
         if paused:
             self.runner.pause()
             # A message to a job that has not yielded yet makes it yield first: the untrained nets
@@ -176,6 +156,12 @@ class GANPanel(ModelPanel):
             self.runner.send(first or ("delay", self.delay.value()))
         self.status.setText("Starting: loading the data and building the nets…")
         self._update_buttons()
+
+    def on_training_started(self, cfg: GANConfig) -> None:
+        self.session_cfg = cfg
+        self.settings.show_config(cfg)
+        self.snapshot = None
+        self._clear_views(cfg)
 
     def step(self, which: str) -> None:
         """One D step, one G step, or one iteration ('d', 'g', 'both'), from a paused or a new game."""
@@ -202,7 +188,7 @@ class GANPanel(ModelPanel):
         if self.playing:
             self.runner.send(("delay", seconds))
 
-    def _on_snapshot(self, snap: GANSnapshot) -> None:
+    def on_snapshot(self, snap: GANSnapshot) -> None:
         """Record the snapshot now; draw it over the next turns of the event loop."""
         previous, self.snapshot = self.snapshot, snap
         self.dashboard.add_points(snap, previous)
@@ -220,15 +206,7 @@ class GANPanel(ModelPanel):
         if snap.heatmap is not None:
             self.refresh.request("plane", partial(self.plane.show_snapshot, snap))
 
-    def _on_trained(self, ckpt: Checkpoint) -> None:
-        self.refresh.flush()
-        generator, cfg = gan_from_checkpoint(ckpt)
-        self.checkpoint = ckpt
-        if cfg.mode == "mnist":
-            self.generator = generator
-        self.model_info.setText(self._describe(ckpt) + "\nNot saved yet: File ▸ Save checkpoint… keeps it.")
-
-    def _on_session_end(self, succeeded: bool) -> None:
+    def on_training_ended(self, succeeded: bool) -> None:
         self.refresh.flush()
         cfg, self.session_cfg = self.session_cfg, None
         if self._reset_requested:

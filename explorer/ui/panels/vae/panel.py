@@ -8,7 +8,6 @@ point of the plane into a digit, so moving through the plane morphs digits.
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -17,8 +16,7 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.data import load_mnist
-from explorer.core.runtime.jobs import Job
-from explorer.core.vae import VAE, VAEConfig, VAESnapshot, encode_images, grid_quantiles, train_vae
+from explorer.core.vae import VAE, VAEConfig, VAESnapshot, encode_images, grid_quantiles
 from explorer.ui.panels.model_panel import ModelPanel
 from explorer.ui.panels.vae.decoder_view import DecoderView
 from explorer.ui.panels.vae.manifold_view import ManifoldView
@@ -37,9 +35,7 @@ class VAEPanel(ModelPanel):
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(runner, device, parent)
         self.test = load_mnist("test")
-        self.model: VAE | None = None
         self.latents: np.ndarray | None = None  # posterior means of the test set, for the scatter
-        self._before_training: tuple | None = None
         self.training_cfg = VAEConfig()
         self._live: VAE | None = None  # the model being trained, rebuilt from snapshots
         self.refresh = StaggeredRefresh(parent=self)
@@ -81,28 +77,17 @@ class VAEPanel(ModelPanel):
         self.train_button.clicked.connect(self.start_training)
 
     # ---- model --------------------------------------------------------------------------------
-    def load_shipped(self) -> None:
-        """Load the checkpoint in checkpoints/ (raises CheckpointError with a message)."""
-        self.load_checkpoint(self.family.default_checkpoint)
-
-    def load_checkpoint(self, path: str | Path) -> None:
-        model, _, ckpt = self.family.load(path)
-        self._install(model, ckpt)
-        self.training.show_history(ckpt.info.get("history", []))
-
-    def _install(self, model: VAE, ckpt: Checkpoint | None) -> None:
+    def install(self, model: VAE, cfg: VAEConfig, ckpt: Checkpoint | None) -> None:
         """Make ``model`` the one every view shows, and re-encode the test set with it."""
-        self.model = model
-        self.checkpoint = ckpt
         self.latents = encode_images(model, self.test.images)[0]
         self.plane.set_points(self.latents, self.test.labels)
         self.plane.show_grid_extent(float(grid_quantiles(2)[0]), float(grid_quantiles(2)[1]))
         self.refresh_views()
-        if ckpt is not None:
-            self.model_info.setText(self._describe(ckpt))
 
-    @staticmethod
-    def _describe(ckpt: Checkpoint) -> str:
+    def show_record(self, ckpt: Checkpoint | None) -> None:
+        self.training.show_history(ckpt.info.get("history", []) if ckpt is not None else [])
+
+    def describe(self, ckpt: Checkpoint) -> str:
         m = ckpt.info.get("metrics", {})
         training = ckpt.info.get("training", {})
         text = f"Model: {ckpt.config.get('epochs', '?')} epochs, β = {ckpt.config.get('beta', '?')}"
@@ -153,25 +138,15 @@ class VAEPanel(ModelPanel):
     def training_config(self) -> VAEConfig:
         return self.training.config()
 
-    def start_training(self, cfg: VAEConfig | None = None) -> None:
-        cfg = cfg or self.training_config()
+    def on_training_started(self, cfg: VAEConfig) -> None:
         self.training_cfg = cfg
-        self._before_training = (self.model, self.checkpoint)
         for key, plot in self.curves.items():
             plot.clear_data()
             self.refresh.request(key, partial(reset_plot, plot, cfg.epochs))
         self._live = None
-        self.runner.start(
-            Job(train_vae, {"cfg": cfg, "device": self.device}),
-            on_yield=self._on_snapshot,
-            on_done=self._on_trained,
-            on_end=self._on_training_end,
-            in_process=self.train_in_process,
-            label="Training VAE",
-        )
         self.model_info.setText("Training… the plane and the views follow the encoder and decoder as they learn.")
 
-    def _on_snapshot(self, snap: VAESnapshot) -> None:
+    def on_snapshot(self, snap: VAESnapshot) -> None:
         """Record the snapshot now; draw it over the next turns of the event loop."""
         self.training.add_points(snap)
         for key, plot in self.curves.items():
@@ -189,20 +164,8 @@ class VAEPanel(ModelPanel):
             self.refresh.request("decoded", self.decode_marker)
             self.refresh.request("manifold", self.redraw_manifold)
 
-    def _on_trained(self, ckpt: Checkpoint) -> None:
+    def on_training_ended(self, succeeded: bool) -> None:
         self.refresh.flush()
-        model, _ = self.family.from_checkpoint(ckpt)
-        self._install(model, ckpt)
-        self.model_info.setText(self._describe(ckpt) + "\nNot saved yet: File ▸ Save checkpoint… keeps it.")
-
-    def _on_training_end(self, succeeded: bool) -> None:
-        self.refresh.flush()
-        if not succeeded and self._before_training is not None:
-            model, ckpt = self._before_training
-            if model is not None:
-                self._install(model, ckpt)
-            self.model_info.setText(self.model_info.text() + "\nTraining did not finish: the previous model is back.")
-        self._before_training = None
 
     def _on_busy_changed(self, busy: bool) -> None:
         self.train_button.setEnabled(not busy)
