@@ -36,13 +36,16 @@ def run(args: argparse.Namespace) -> int:
     app.setApplicationName("Generative Explorer")
     configure()
     window = MainWindow(device=str(device), device_text=describe(device))
-    window.load_shipped_checkpoints()
     window.show_panel(args.panel)
-    window.resize(1500, 950)
+    window.load_shipped_checkpoints()
+    window.resize(*args.size)
     if args.screenshot:
         window.show()
         for _ in range(5):
             app.processEvents()
+        if window.size().toTuple() != tuple(args.size):
+            print(f"note: the window cannot be as small as {args.size[0]}x{args.size[1]}; it is "
+                  f"{window.width()}x{window.height()}.", file=sys.stderr)
         ok = window.grab().save(str(args.screenshot))
         window.close()
         print(f"Wrote {args.screenshot}" if ok else f"error: could not write {args.screenshot}")

@@ -39,6 +39,21 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
 
 
+DEFAULT_SIZE, MIN_SIZE, MAX_SIZE = (1500, 950), (1280, 720), (7680, 4320)
+
+
+def window_size(text: str) -> tuple[int, int]:
+    """'1280x720' -> (1280, 720), within the sizes the app lays out for."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--size takes WIDTHxHEIGHT, e.g. 1280x720, not {text!r}") from None
+    if not (MIN_SIZE[0] <= width <= MAX_SIZE[0] and MIN_SIZE[1] <= height <= MAX_SIZE[1]):
+        raise argparse.ArgumentTypeError(f"--size must be from {MIN_SIZE[0]}x{MIN_SIZE[1]} to "
+                                         f"{MAX_SIZE[0]}x{MAX_SIZE[1]}, not {text}")
+    return width, height
+
+
 def _add_config_options(parser: argparse.ArgumentParser, config_cls: type) -> None:
     """One --option per field of a model's config dataclass, with its default and its limits."""
     from explorer.core.runtime.limits import describe_limit
@@ -72,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="gen-explorer", description="See how deep generative models work.")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: the best available)")
     parser.add_argument("--screenshot", type=Path, metavar="FILE.png", help="render the window offscreen to FILE and exit")
+    parser.add_argument("--size", type=window_size, default=DEFAULT_SIZE, metavar="WxH",
+                        help=f"window size, e.g. 1280x720 (default: {DEFAULT_SIZE[0]}x{DEFAULT_SIZE[1]}; "
+                             f"{MIN_SIZE[0]}x{MIN_SIZE[1]} to {MAX_SIZE[0]}x{MAX_SIZE[1]})")
     parser.add_argument("--panel", choices=PANELS, default="vae", help="panel to show first")
     commands = parser.add_subparsers(dest="command")
     train = commands.add_parser("train", help="train a model from scratch and save its checkpoint")
@@ -98,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("-n", type=int, default=5000, help="samples per model, and real digits for the floor")
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--eta", type=float, default=None, help="DDIM's η for the ddpm's draws (default 1)")
+    evaluate.add_argument("--record", action="store_true",
+                          help="with `all`: also write the result to checkpoints/evaluation.json, "
+                               "the evaluation the Evaluate panel opens on (default: off)")
     _add_device(evaluate, "draw and score")
     return parser
 
@@ -263,6 +284,7 @@ def run_sampling(args: argparse.Namespace, device: str) -> int:
 def run_evaluation(args: argparse.Namespace, device: str) -> int:
     from tqdm import tqdm
 
+    from explorer.core.evaluation import record
     from explorer.core.evaluation.evaluate import (
         check_n,
         checkpoint_paths,
@@ -271,9 +293,14 @@ def run_evaluation(args: argparse.Namespace, device: str) -> int:
         missing_message,
     )
     from explorer.core.families import FAMILIES
+    from explorer.core.runtime.atomic import check_target
 
     check_n(args.n)
     check_seed(args.seed)
+    if args.record and args.model != "all":
+        raise ExplorerError("--record records every shipped model at once: use `gen-explorer eval all --record`.")
+    if args.record:
+        check_target(record.RECORD, "--record")
     sampler = _sampler_config({} if args.eta is None else {"eta": args.eta})
     models = list(FAMILIES) if args.model == "all" else [args.model]
     paths = checkpoint_paths(models)
@@ -292,6 +319,9 @@ def run_evaluation(args: argparse.Namespace, device: str) -> int:
     if not finished:
         raise KeyboardInterrupt
     print(format_table(result))
+    if args.record:
+        record.write_record(record.RECORD, result, paths)
+        print(f"Recorded in {record.RECORD}")
     return 0
 
 

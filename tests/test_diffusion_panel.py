@@ -1,9 +1,13 @@
-"""The Diffusion panel, driven as a user would: slide t, run chains, scrub, step, play, cancel, export, train."""
+"""The Diffusion panel, driven as a user would: slide t, run chains, scrub, step, play, cancel, export, train;
+and as a learner first meets it: on a laptop screen, opening on a chain of the shipped model."""
+
+import shutil
 
 import numpy as np
 import pytest
+from layout_audit import layout_problems
 from PIL import Image
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 
 from explorer.core.diffusion import DDPMConfig, ddpm_from_checkpoint, make_schedule, sample_chain, train_ddpm
 from explorer.core.diffusion.chain_record import to_grey
@@ -294,3 +298,115 @@ def test_a_failing_chain_reports_and_the_panel_stays_usable(panel, qtbot, monkey
     assert "the U-Net fell over" in failure.args[0]
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=10000)
     assert panel.run_button.isEnabled()
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1500, 950)])
+def test_the_panel_lays_out_cleanly_on_a_laptop_screen(qtbot, size):
+    from explorer.ui.main_window import MainWindow
+
+    window = MainWindow(device="cpu")
+    qtbot.addWidget(window)
+    window.load_shipped_checkpoints()
+    window.show_panel("diffusion")
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    panel = window.panels["diffusion"]
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=60000)  # the chain it opens on, drawn
+    qtbot.wait(50)
+    assert window.current_panel() is panel and panel.isVisible()
+    assert window.size() == QSize(*size), "a panel asks for more room: " + ", ".join(
+        f"{name} {p.minimumSizeHint().width()}x{p.minimumSizeHint().height()}" for name, p in window.panels.items())
+    assert layout_problems(panel) == []  # nothing of the panel overlaps, no text of it is cut
+
+
+def test_the_shipped_model_opens_on_a_ddim_chain_to_scrub(bare_panel, qtbot, monkeypatch, tmp_path,
+                                                           tiny_ddpm_checkpoint):
+    monkeypatch.setattr("explorer.core.families.CHECKPOINTS", tmp_path)
+    shutil.copy(tiny_ddpm_checkpoint, tmp_path / "ddpm.safetensors")
+    with qtbot.waitSignal(bare_panel.runner.busy_changed, timeout=60000, check_params_cb=lambda busy: not busy):
+        bare_panel.load_shipped()
+        assert bare_panel.runner.busy, "it samples in the background"
+    record = bare_panel.chains["ddim"]
+    assert bare_panel.active == "ddim" and record.complete and (record.seed, record.n) == (0, 16)
+    assert bare_panel.timeline.count == record.total_steps == 50 and bare_panel.timeline.frame() == 49
+    assert bare_panel.timeline.play_button.isEnabled()
+    assert_shows(bare_panel, record, 49, 0)
+
+
+def test_the_shipped_model_waits_for_a_running_job_instead_of_sampling(bare_panel, monkeypatch, tmp_path,
+                                                                        tiny_ddpm_checkpoint):
+    from explorer.ui.worker import Runner
+
+    monkeypatch.setattr("explorer.core.families.CHECKPOINTS", tmp_path)
+    shutil.copy(tiny_ddpm_checkpoint, tmp_path / "ddpm.safetensors")
+    with monkeypatch.context() as busy:
+        busy.setattr(Runner, "busy", property(lambda runner: True))
+        bare_panel.load_shipped()
+    assert bare_panel.model is not None and bare_panel.chains == {} and not bare_panel.runner.busy
+
+
+def test_k_and_eta_apply_to_ddim_only(panel, qtbot):
+    for sampler, enabled in (("ddpm", False), ("ddim", True), ("ddpm", False)):
+        panel.sampler.setCurrentIndex(panel.sampler.findData(sampler))
+        assert panel.ddim_steps.isEnabled() == enabled and panel.eta.isEnabled() == enabled
+    run_chain(panel, qtbot, "ddim", n=1, k=4)
+    panel.chain_section.show_chain(panel.chains["ddim"])  # showing a stored chain picks its sampler
+    assert panel.sampler.currentData() == "ddim" and panel.ddim_steps.isEnabled() and panel.eta.isEnabled()
+
+
+def compare(panel, qtbot):
+    """Press Compare and wait for what it runs (if anything)."""
+    qtbot.mouseClick(panel.compare_button, Qt.MouseButton.LeftButton)
+    if panel.runner.busy:
+        qtbot.waitUntil(lambda: not panel.runner.busy, timeout=60000)
+
+
+def test_compare_runs_only_the_missing_chain_and_keeps_the_chosen_sampler(panel, qtbot):
+    run_chain(panel, qtbot, "ddpm", n=2, seed=3, k=10)
+    ddpm = panel.chains["ddpm"]
+    panel.sampler.setCurrentIndex(panel.sampler.findData("ddim"))
+    compare(panel, qtbot)
+    ddim = panel.chains["ddim"]
+    assert panel.chains["ddpm"] is ddpm and ddim.complete, "the stored DDPM chain was not run again"
+    assert panel.sampler.currentData() == "ddim" and panel.active == "ddim"
+    assert "Seed 3, sample #0" in panel.compare_info.text()
+
+    compare(panel, qtbot)  # both stored: nothing runs, the comparison shows
+    assert panel.chains["ddpm"] is ddpm and panel.chains["ddim"] is ddim
+    assert "stored for these settings" in panel.chain_info.text()
+
+    panel.eta.setValue(0.5)  # another DDIM: only it runs
+    compare(panel, qtbot)
+    assert panel.chains["ddpm"] is ddpm and panel.chains["ddim"] is not ddim and panel.chains["ddim"].eta == 0.5
+
+    panel.sampler.setCurrentIndex(panel.sampler.findData("ddpm"))
+    panel.seed.setValue(4)  # other noise: both run, and the timeline stays on the chosen DDPM
+    compare(panel, qtbot)
+    assert panel.chains["ddpm"] is not ddpm and panel.chains["ddpm"].complete and panel.chains["ddim"].seed == 4
+    assert panel.sampler.currentData() == "ddpm" and panel.active == "ddpm"
+    assert panel.timeline.count == TINY.timesteps
+
+
+def test_space_plays_and_arrows_step_the_chain_wherever_the_focus_is(panel, qtbot):
+    run_chain(panel, qtbot, "ddim", n=2, k=10)
+    panel.activateWindow()
+    qtbot.waitActive(panel)
+    panel.timeline.set_frame(5)
+    for widget in (panel.grid, panel.run_button, panel.timeline.slider):
+        widget.setFocus()
+        qtbot.keyClick(widget, Qt.Key.Key_Right)
+        assert panel.timeline.frame() == 6
+        qtbot.keyClick(widget, Qt.Key.Key_Left)
+        assert panel.timeline.frame() == 5
+    panel.run_button.setFocus()
+    qtbot.keyClick(panel.run_button, Qt.Key.Key_Space)
+    assert panel.timeline.playing
+    qtbot.keyClick(panel.run_button, Qt.Key.Key_Space)
+    assert not panel.timeline.playing and not panel.runner.busy, "Space played, it did not press Run chain"
+    held = panel.timeline.frame()
+    panel.seed.setFocus()  # a spin box keeps the keys it uses, and so does the forward t slider
+    qtbot.keyClick(panel.seed, Qt.Key.Key_Right)
+    panel.forward_t.setFocus()
+    qtbot.keyClick(panel.forward_t, Qt.Key.Key_Right)
+    assert panel.timeline.frame() == held and panel.forward_t.value() == 1

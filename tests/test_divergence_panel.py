@@ -4,7 +4,9 @@ import math
 
 import numpy as np
 import pytest
+from layout_audit import layout_problems
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QSizePolicy
 
 from explorer.ui.panels.divergences import DivergencePanel
 from explorer.ui.panels.divergences.discrete_tab import PRESETS
@@ -160,3 +162,101 @@ def test_fit_animation_runs_to_the_end_and_reverse_locks_on(panel, qtbot):
     assert abs(forward.mu) < 0.1 and forward.sigma > 1.5
     assert reverse.mu == pytest.approx(fit.distance.value() / 2, abs=0.1)
     assert f"step {FIT_STEPS}/{FIT_STEPS}" in fit.status["reverse"].text()
+
+
+def test_a_bar_dragged_to_zero_shows_zero_not_minus_zero(panel):
+    tab = panel.discrete
+    tab.p_editor.valueDragged.emit(1, 0.0)  # what dragging bar 2 of p to the bottom emits
+    assert tab.p == pytest.approx([1.0, 0.0])
+    assert tab.value_labels["H(p)"].text() == "0.000 bits"  # −1·log 1 is −0.0 in floating point
+    assert tab.identity_plot._texts[0].textItem.toPlainText() == "H(p) = 0.000"
+
+
+def _scene_rect(text):
+    """Where a TextItem's text is drawn, in scene coordinates, without its item's empty margin."""
+    margin = text.textItem.document().documentMargin()
+    return text.mapRectToScene(text.boundingRect()).adjusted(margin, margin, -margin, -margin)
+
+
+@pytest.mark.parametrize("size", [(1270, 620), (1300, 820)])  # the panel's size in a 1280x720 window, and roomy
+def test_no_stacked_bar_label_is_cut_off_or_covers_another(panel, qtbot, size):
+    tab = panel.discrete
+    panel.resize(*size)
+    qtbot.wait(20)
+    plot = tab.identity_plot
+    inside = plot.getPlotItem().getViewBox().sceneBoundingRect()
+    for p, q in (([1.0, 0.0], [0.2, 0.8]), ([0.5, 0.5], [0.5, 0.5]), ([0.0, 1.0], [0.0, 1.0]), ([0.5, 0.5], [0.2, 0.8])):
+        tab.p_editor.valueDragged.emit(0, p[0])
+        tab.q_editor.valueDragged.emit(0, q[0])
+        qtbot.wait(20)  # the plots apply their new ranges when they paint
+        texts = [*plot._texts, *plot._totals]
+        for text in texts:
+            assert inside.contains(_scene_rect(text)), f"{text.textItem.toPlainText()} is cut off at p={p}, q={q}"
+        for a, b in ((a, b) for i, a in enumerate(texts) for b in texts[i + 1:]):
+            overlap = _scene_rect(a).intersected(_scene_rect(b))
+            assert overlap.height() <= 0 or overlap.width() <= 0, (
+                f"{a.textItem.toPlainText()} covers {b.textItem.toPlainText()} at p={p}, q={q}")
+    tab.p_editor.valueDragged.emit(1, 0.0)
+    assert plot.thin_parts()[0].tolist() == [True, False], "H(p) = 0 has no room in its bar: its label is above"
+    editor = tab.p_editor  # a bar at 1 keeps its value label below the plot's title
+    editor.valueDragged.emit(0, 1.0)
+    qtbot.wait(20)
+    assert editor.getPlotItem().getViewBox().sceneBoundingRect().contains(_scene_rect(editor._labels[0]))
+
+
+def test_the_js_bound_is_given_in_the_units_shown(panel):
+    note = panel.discrete.note_labels["JS(p,q)"]
+    assert "≤ 1 bit" in note.text()
+    panel.nats_button.click()
+    assert "≤ ln 2 nats" in note.text() and "bit" not in note.text()
+    panel.bits_button.click()
+    assert "≤ 1 bit" in note.text()
+
+
+def test_the_typed_value_table_fills_its_width_after_k_shrinks(panel, qtbot):
+    tab = panel.discrete
+    tab.preset_combo.setCurrentText("Disjoint supports")
+    tab.preset_combo.setCurrentText("Fair coin vs 0.2/0.8 coin")
+    qtbot.wait(20)
+    widths = [tab.table.columnWidth(c) for c in range(tab.table.columnCount())]
+    assert len(widths) == 2 and sum(widths) == pytest.approx(tab.table.viewport().width(), abs=2)
+
+
+def test_many_infinite_categories_are_summed_up_and_the_values_keep_their_width(panel, qtbot):
+    tab = panel.discrete
+    tab.k_spin.setValue(12)
+    for i in range(1, 12):
+        tab.q_editor.valueDragged.emit(i, 0.0)
+    assert tab.value_labels["KL(p‖q)"].text() == "∞  (categories 2–12)"
+    assert "category 2, 3, 4" in tab.value_labels["KL(p‖q)"].toolTip()
+    qtbot.wait(20)
+    assert layout_problems(panel) == []
+
+
+@pytest.fixture
+def window(qtbot):
+    """The app's window with the shipped models, every panel built; the other panels' minimum sizes
+    are set aside, so that only the Divergences panel can keep the window from its size."""
+    from explorer.ui.main_window import MainWindow
+
+    win = MainWindow(device="cpu")
+    qtbot.addWidget(win)
+    win.load_shipped_checkpoints()
+    for name in win.panels:
+        if name != "divergences":
+            win.panels[name].setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+    win.show_panel("divergences")
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1500, 950)])
+def test_every_tab_lays_out_cleanly_on_a_laptop_screen_and_the_default_window(window, qtbot, size):
+    panel = window.panels["divergences"]
+    window.resize(*size)
+    for index in range(panel.tabs.count()):
+        panel.tabs.setCurrentIndex(index)
+        qtbot.wait(50)
+        assert window.size().toTuple() == size
+        assert layout_problems(panel) == [], panel.tabs.tabText(index)

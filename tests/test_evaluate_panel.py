@@ -2,17 +2,28 @@
 
 import multiprocessing
 import shutil
+from datetime import datetime, timezone
 
 import numpy as np
 import pytest
+from layout_audit import layout_problems
 from layout_watch import layout_requests
+from PySide6.QtWidgets import QSizePolicy
 
-from explorer.core.evaluation.evaluate import FLOOR
+from explorer.core.diffusion.sampler import SamplerConfig
+from explorer.core.evaluation.evaluate import FLOOR, EvalResult, EvalRow
+from explorer.core.evaluation.record import record_json
 from explorer.ui.panels.evaluate import EvaluatePanel
 
 
 @pytest.fixture
-def panel(open_panel, tiny_vae_checkpoint, tmp_path):
+def no_record(tmp_path, monkeypatch):
+    """The panel opens on no recorded evaluation (the shipped one may or may not be there)."""
+    monkeypatch.setattr("explorer.ui.panels.evaluate.panel.RECORD", tmp_path / "no-evaluation.json")
+
+
+@pytest.fixture
+def panel(open_panel, tiny_vae_checkpoint, tmp_path, no_record):
     def point_at_test_checkpoints(widget):
         widget.checkpoints = {"vae": tiny_vae_checkpoint, "ddpm": tmp_path / "ddpm.safetensors",
                               "gan": tmp_path / "gan.safetensors"}
@@ -75,3 +86,64 @@ def test_progress_lines_change_without_laying_out_the_window_again(panel, qtbot)
     box = panel.status.parentWidget()
     assert layout_requests(box, progress, qtbot) == 0 and "ddpm: drew 128 of 5000 (80%)" == panel.status.text()
     assert panel.status.width() <= box.contentsRect().width()
+
+
+def _row(name, seconds):
+    histogram = np.array([500, 480, 520, 510, 490, 500, 505, 495, 500, 500])
+    return EvalRow(name, 5000, 12.345, 1.2345, 0.0512, 9.456, 0.187, histogram,
+                   np.random.default_rng(0).random((64, 28, 28), dtype=np.float32), seconds)
+
+
+def test_the_panel_opens_on_the_recorded_evaluation_and_marks_a_changed_model_stale(
+        open_panel, tiny_vae_checkpoint, tmp_path, monkeypatch):
+    model = tmp_path / "vae.safetensors"
+    shutil.copy(tiny_vae_checkpoint, model)
+    result = EvalResult([_row("vae", 0.0123), _row(FLOOR, 2.04)], {}, 5000, 0, 10000,
+                        "MNIST classifier (test accuracy 99.08%)", 321.0, SamplerConfig())
+    record = tmp_path / "evaluation.json"
+    record.write_bytes(record_json(result, {"vae": model}, date=datetime(2025, 11, 29, 20, 0, tzinfo=timezone.utc)))
+    monkeypatch.setattr("explorer.ui.panels.evaluate.panel.RECORD", record)
+
+    def point_at(widget):
+        widget.checkpoints = {"vae": model, "ddpm": tmp_path / "ddpm.safetensors", "gan": tmp_path / "gan.safetensors"}
+        widget.refresh_availability()
+
+    panel = open_panel(EvaluatePanel, point_at, size=(1500, 900))
+    assert "recorded on 2025-11-29 with N = 5000" in panel.status.text()
+    for name in ("vae", FLOOR):
+        assert [panel.cell(name, c) for c in range(4)] == ["12.35", "1.23 ± 0.05", "9.46 ± 0.19",
+                                                           "12 ms" if name == "vae" else "2.0 s"]
+        assert panel.cell(name, 4) == "recorded, N = 5000"
+        assert panel.grids[name].n == 36 and panel.histograms[name].percentages().sum() == pytest.approx(100.0)
+    assert panel.cell("gan", 4) == "no checkpoint" and panel.result is None  # the record is not the learner's run
+    with open(model, "ab") as f:
+        f.write(b"trained on")
+    panel.refresh_availability()  # as on showing the tab again
+    assert panel.cell("vae", 4) == "stale: file changed" and panel.cell("vae", 0) == "12.35"
+    assert panel.cell(FLOOR, 4) == "recorded, N = 5000"
+
+
+@pytest.fixture
+def window(qtbot):
+    """The app's window with the shipped models, every panel built; the other panels' minimum sizes
+    are set aside, so that only the Evaluate panel can keep the window from its size."""
+    from explorer.ui.main_window import MainWindow
+
+    win = MainWindow(device="cpu")
+    qtbot.addWidget(win)
+    win.load_shipped_checkpoints()
+    for name in win.panels:
+        if name != "evaluate":
+            win.panels[name].setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+    win.show_panel("evaluate")
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1500, 950)])
+def test_the_panel_lays_out_cleanly_on_a_laptop_screen_and_the_default_window(window, qtbot, size):
+    window.resize(*size)
+    qtbot.wait(50)
+    assert window.size().toTuple() == size
+    assert layout_problems(window.panels["evaluate"]) == []

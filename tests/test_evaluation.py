@@ -7,7 +7,8 @@ import pytest
 from generators import collect
 
 from explorer.cli import main
-from explorer.core.evaluation.evaluate import FLOOR, EvalResult, evaluate_models, format_table
+from explorer.core.evaluation.evaluate import FLOOR, EvalResult, evaluate_models, format_duration, format_table
+from explorer.core.evaluation.record import RECORDED_SAMPLES, file_digest, read_record, stale_rows, write_record
 from explorer.core.runtime.errors import ExplorerError
 
 
@@ -94,3 +95,87 @@ def test_the_ddpm_is_drawn_with_the_chosen_eta(tmp_path, capsys):
     assert fids[0.0] != fids[1.0]  # η = 0 and η = 1 draw different digits from the same seed
     assert main(["eval", "ddpm", "-n", "50", "--eta", "2"]) == 2
     assert "--eta must be a number from 0 to 1" in capsys.readouterr().err
+
+
+def test_draw_times_below_a_second_are_in_milliseconds():
+    assert [format_duration(s) for s in (0.0004, 0.0123, 0.9994, 0.9996, 1.0, 12.34)] == [
+        "0 ms", "12 ms", "999 ms", "1.0 s", "1.0 s", "12.3 s"]
+
+
+def test_the_table_prints_every_score_to_two_decimals(tiny_vae_checkpoint):
+    _, result = collect(evaluate_models(["vae"], n=50, device="cpu", reference_limit=500,
+                                        checkpoints={"vae": tiny_vae_checkpoint}))
+    for name in ("vae", FLOOR):
+        line = next(line for line in format_table(result).splitlines() if line.startswith(f"{name} "))
+        fid_text, kid_text, _, kid_std, is_text, _, is_std, *draw = line.split()[1:]
+        assert all(len(t.split(".")[1]) == 2 for t in (fid_text, kid_text, kid_std, is_text, is_std))
+        assert draw[-1] in ("ms", "s")
+    assert float(is_std) > 0  # the floor's IS at N = 50, one split: it used to be ± 0.00
+
+
+def _record_of_a_tiny_run(tiny_vae_checkpoint, path, classifier=None):
+    from explorer.core.evaluation.classifier import CLASSIFIER_CHECKPOINT
+
+    _, result = collect(evaluate_models(["vae"], n=60, seed=2, device="cpu", reference_limit=500,
+                                        checkpoints={"vae": tiny_vae_checkpoint}))
+    write_record(path, result, {"vae": tiny_vae_checkpoint}, classifier or CLASSIFIER_CHECKPOINT)
+    return result
+
+
+def test_a_record_reads_back_as_it_was_written(tiny_vae_checkpoint, tmp_path):
+    result = _record_of_a_tiny_run(tiny_vae_checkpoint, tmp_path / "evaluation.json")
+    recorded = read_record(tmp_path / "evaluation.json")
+    assert recorded.result.n == 60 and recorded.result.seed == 2 and recorded.result.reference == 500
+    assert recorded.result.classifier == result.classifier and "test accuracy" in recorded.result.classifier
+    assert recorded.result.ddpm_sampler == result.ddpm_sampler and recorded.day == recorded.date[:10]
+    for mine, back in zip(result.rows, recorded.result.rows):
+        assert (back.name, back.n, back.fid, back.kid, back.kid_std, back.score, back.score_std, back.seconds) == (
+            mine.name, mine.n, mine.fid, mine.kid, mine.kid_std, mine.score, mine.score_std, mine.seconds)
+        assert back.histogram.tolist() == mine.histogram.tolist()
+        assert back.samples.shape == (RECORDED_SAMPLES, 28, 28)  # as uint8: within half a grey level
+        np.testing.assert_allclose(back.samples, mine.samples[:RECORDED_SAMPLES], atol=0.5 / 255 + 1e-6)
+    assert len(recorded.digests["vae"]) == 16 and recorded.digests["vae"] == file_digest(tiny_vae_checkpoint)
+    assert stale_rows(recorded, {"vae": tiny_vae_checkpoint}) == set()
+
+
+def test_a_row_is_stale_once_its_checkpoint_changes_and_every_row_once_the_judge_does(tiny_vae_checkpoint, tmp_path):
+    from explorer.core.evaluation.classifier import CLASSIFIER_CHECKPOINT
+
+    model, judge = tmp_path / "vae.safetensors", tmp_path / "classifier.safetensors"
+    shutil.copy(tiny_vae_checkpoint, model)
+    shutil.copy(CLASSIFIER_CHECKPOINT, judge)
+    _record_of_a_tiny_run(model, tmp_path / "evaluation.json", classifier=judge)
+    recorded = read_record(tmp_path / "evaluation.json")
+    assert stale_rows(recorded, {"vae": model}, judge) == set()
+    with open(model, "ab") as f:
+        f.write(b"retrained")
+    assert stale_rows(recorded, {"vae": model}, judge) == {"vae"}
+    shutil.copy(tiny_vae_checkpoint, model)
+    with open(judge, "ab") as f:
+        f.write(b"retrained")
+    assert stale_rows(recorded, {"vae": model}, judge) == {"vae", FLOOR}
+
+
+def test_no_record_is_none_and_a_damaged_one_says_so(tmp_path):
+    assert read_record(tmp_path / "evaluation.json") is None
+    (tmp_path / "evaluation.json").write_text('{"format": 1, "rows": [')
+    with pytest.raises(ExplorerError, match="not a readable evaluation record"):
+        read_record(tmp_path / "evaluation.json")
+
+
+def test_eval_all_record_writes_the_record_and_only_with_the_flag(no_shipped_models, tiny_vae_checkpoint,
+                                                                  monkeypatch, capsys):
+    from explorer.cli import build_parser
+
+    assert build_parser().parse_args(["eval", "all"]).record is False  # tests and users do not overwrite it
+    record = no_shipped_models / "evaluation.json"
+    monkeypatch.setattr("explorer.core.evaluation.record.RECORD", record)
+    shutil.copy(tiny_vae_checkpoint, no_shipped_models / "vae.safetensors")
+    assert main(["eval", "vae", "-n", "60", "--record"]) == 2
+    assert "eval all --record" in capsys.readouterr().err and not record.exists()
+    assert main(["eval", "all", "-n", "60", "--seed", "1", "--device", "cpu", "--record"]) == 0
+    assert f"Recorded in {record}" in capsys.readouterr().out
+    recorded = read_record(record)
+    assert [r.name for r in recorded.result.rows] == ["vae", FLOOR] and set(recorded.result.missing) == {"ddpm", "gan"}
+    assert recorded.result.n == 60 and recorded.result.reference == 10000
+    assert stale_rows(recorded, {"vae": no_shipped_models / "vae.safetensors"}) == set()

@@ -3,13 +3,17 @@
 import math
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
+from layout_audit import layout_problems
 from layout_watch import layout_requests
 from PySide6.QtCore import QPointF
+from PySide6.QtWidgets import QComboBox, QSizePolicy
 
-from explorer.core.gan import GANConfig, train_gan
+from explorer.core.gan import GANConfig, default_config, train_gan
 from explorer.core.runtime.checkpoints import save_checkpoint
 from explorer.core.runtime.errors import CheckpointError
+from explorer.ui.main_window import MainWindow
 from explorer.ui.panels.gan import GANPanel
 from explorer.ui.widgets.filmstrip import Filmstrip
 
@@ -26,6 +30,30 @@ def tiny_gan_checkpoint(tmp_path_factory):
             next(training)
     except StopIteration as done:
         return save_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny-gan.safetensors", done.value)
+
+
+def plots_cut_off(panel) -> list[str]:
+    """The plots inside ``panel`` whose content (axes, title, colour bar) is wider or higher than the plot:
+    pyqtgraph draws no QLabels, so layout_problems cannot see their text cut off."""
+    views = [v for v in panel.findChildren(pg.GraphicsView) if v.isVisible() and v.centralWidget is not None]
+    return [f"{type(v).__name__} {v.centralWidget.size().toTuple()} in {v.viewport().size().toTuple()}" for v in views
+            if v.centralWidget.size().width() > v.viewport().width() + 1
+            or v.centralWidget.size().height() > v.viewport().height() + 1]
+
+
+def main_window_on(qtbot, name: str) -> MainWindow:
+    """The app's window on panel ``name``, its shipped models loaded. The other panels' minimum
+    sizes are set aside: each panel's own tests check that it fits."""
+    window = MainWindow(device="cpu")
+    qtbot.addWidget(window)
+    window.load_shipped_checkpoints()
+    window.show_panel(name)
+    window.show()
+    qtbot.waitExposed(window)
+    for other in window.panels:
+        if other != name:
+            window.panels[other].setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+    return window
 
 
 @pytest.fixture
@@ -62,9 +90,9 @@ def test_a_tiny_game_runs_to_the_end_through_the_real_worker(panel, qtbot, snaps
 def test_pause_really_pauses_and_stop_ends_the_game(panel, qtbot, snapshots):
     panel.start_training(GANConfig(steps=100000, **TINY_TOY))
     qtbot.waitUntil(lambda: len(snapshots) >= 3, timeout=60000)
-    panel.pause_button.click()
-    assert panel.runner.paused and panel.start_button.text() == "Resume" and panel.step_buttons["d"].isEnabled()
-    qtbot.wait(500)  # let what was in flight arrive
+    with qtbot.waitSignal(panel.runner.held, timeout=20000):  # the game acknowledges: it has stopped playing
+        panel.pause_button.click()
+        assert panel.runner.paused and panel.start_button.text() == "Resume" and panel.step_buttons["d"].isEnabled()
     paused_at = len(snapshots)
     qtbot.wait(1200)
     assert len(snapshots) == paused_at, "training went on while paused"
@@ -98,8 +126,9 @@ def test_single_steps_from_the_buttons_move_one_net_at_a_time(panel, qtbot, snap
     qtbot.waitUntil(lambda: len(snapshots) == 4, timeout=20000)
     assert (snapshots[-1].step, snapshots[-1].d_steps) == (2, 3)  # k = 2 D steps and one G step
     assert panel.losses.points("D loss") == 2 and panel.losses.points("G loss") == 2
-    qtbot.wait(600)
-    assert len(snapshots) == 4 and panel.runner.paused, "a step let the game run on"
+    panel.runner.send(("step", "d"))  # the next snapshot is this step's: the game did not run on meanwhile
+    qtbot.waitUntil(lambda: len(snapshots) == 5, timeout=20000)
+    assert (snapshots[-1].step, snapshots[-1].d_steps) == (2, 4) and panel.runner.paused, "a step let the game run on"
 
 
 def test_reset_restores_the_untrained_nets_and_fixed_noise(panel, qtbot, snapshots):
@@ -191,7 +220,8 @@ def test_a_toy_checkpoint_is_shown_on_the_plane(panel, qtbot, tmp_path, snapshot
     assert panel.classes.isHidden()  # no digits to classify in the toy game
     panel.mode.setCurrentIndex(panel.mode.findData("mnist"))
     assert not panel.classes.isHidden()
-    assert panel.plane.point_counts()[1] == 512 and panel.plane.heat.image is None
+    assert panel.plane.point_counts() == (512, 512)  # the ring's real points, and G's
+    np.testing.assert_allclose(panel.plane.heat.image, snapshots[-1].heatmap, atol=1e-6)  # D(x), from its checkpoint
 
 
 def test_the_filmstrip_keeps_the_first_and_latest_frames_spread_over_the_run(qtbot):
@@ -219,3 +249,110 @@ def test_the_status_lines_change_without_laying_out_the_window_again(panel, qtbo
 
     assert layout_requests(box, snapshots, qtbot) == 0  # a relayout repaints the whole window (~8 ms)
     assert panel.status.width() <= box.contentsRect().width()  # and the pinned labels still fit their column
+
+
+def test_on_open_the_shipped_generator_draws_digits_and_its_record_is_plotted(panel, tmp_path, monkeypatch,
+                                                                             tiny_gan_checkpoint):
+    if not panel.family.default_checkpoint.is_file():
+        pytest.skip("no shipped generator")
+    panel.load_shipped()
+    assert panel.grid.pixels().shape == (4 * 30 - 2, 4 * 30 - 2) and "trained generator" in panel.grid.label.text
+    history = panel.checkpoint.info.get("history", [])
+    assert panel.losses.points("D loss") == len(history)
+    if not history:  # trained before GANs kept their record: the plots say so
+        assert "no recorded history" in panel.losses.plotItem.titleLabel.text
+    panel.load_checkpoint(tiny_gan_checkpoint)  # trained by this version: its record is kept and plotted
+    history = panel.checkpoint.info["history"]
+    assert history and set(history[-1]) == {"step", "d_loss", "g_loss", "d_real", "d_fake"}
+    assert history[-1]["step"] == 2 and history[-1]["d_loss"] == panel.checkpoint.info["metrics"]["d_loss"]
+    assert panel.losses.points("G loss") == panel.outputs.points("D(G(z))") == len(history)
+    assert "no recorded history" not in panel.outputs.plotItem.titleLabel.text
+
+
+def test_without_a_toy_generator_the_plane_shows_the_ring(panel):
+    panel.mode.setCurrentIndex(panel.mode.findData("toy"))
+    assert panel.pages.currentWidget() is panel.plane
+    assert panel.plane.point_counts() == (512, 0) and panel.plane.heat.image is None
+
+
+def test_choosing_a_game_sets_its_defaults_and_the_help_speaks_of_its_data(panel):
+    panel.mode.setCurrentIndex(panel.mode.findData("toy"))
+    toy = default_config("toy")
+    assert (panel.settings.lr_g.value(), panel.settings.lr_d.value(), panel.latent_dim.value()) == (
+        toy.lr_g, toy.lr_d, toy.latent_dim)
+    help_text = panel.controls.explanation.text()
+    assert "digit" not in help_text and "ring" in help_text and "learning rate to 0.005" in help_text
+    panel.mode.setCurrentIndex(panel.mode.findData("mnist"))
+    assert panel.latent_dim.value() == GANConfig().latent_dim and "real digit" in panel.controls.explanation.text()
+
+
+def test_after_stop_the_views_show_the_loaded_generator_not_the_stopped_game(panel, qtbot, snapshots,
+                                                                            tiny_gan_checkpoint):
+    panel.load_checkpoint(tiny_gan_checkpoint)
+    loaded = panel.grid.pixels().copy()
+    panel.start_training(GANConfig(steps=100000, mode="mnist", **TINY), paused=True)
+    qtbot.waitUntil(lambda: len(snapshots) >= 1, timeout=60000)
+    panel.refresh.flush()
+    assert "iteration 0" in panel.grid.label.text and "2 iterations" not in panel.model_info.text()
+    panel.stop_button.click()
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
+    assert "iteration" not in panel.grid.label.text
+    np.testing.assert_array_equal(panel.grid.pixels(), loaded)  # the loaded generator's samples, same seed
+    assert "previous model is back" in panel.model_info.text()
+
+
+def test_after_stop_without_a_generator_the_views_say_there_is_none(panel, qtbot, snapshots, tmp_path, monkeypatch):
+    monkeypatch.setattr("explorer.core.families.CHECKPOINTS", tmp_path)
+    panel.load_shipped()
+    panel.mode.setCurrentIndex(panel.mode.findData("toy"))
+    panel.start_training(GANConfig(steps=100000, **TINY_TOY))
+    qtbot.waitUntil(lambda: len(snapshots) >= 2, timeout=60000)
+    panel.stop_button.click()
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
+    assert panel.plane.point_counts() == (512, 0) and panel.plane.heat.image is None  # the ring alone
+    assert panel.grid.pixels() is None and "no digit generator" in panel.grid.label.text
+    assert panel.filmstrip.steps() == [] and panel.histogram.fractions("D(x), real").sum() == 0  # nets gone
+
+
+def test_after_a_reset_while_paused_new_settings_apply_to_the_next_move(panel, qtbot, snapshots):
+    panel.start_training(GANConfig(steps=100000, **TINY_TOY))
+    qtbot.waitUntil(lambda: len(snapshots) >= 3, timeout=60000)
+    with qtbot.waitSignal(panel.runner.held, timeout=20000):
+        panel.pause_button.click()
+    assert not panel.settings.isEnabled()  # the game has moved: its settings are fixed
+    panel.reset_button.click()
+    qtbot.waitUntil(lambda: panel.playing and panel.snapshot is not None and panel.snapshot.step == 0, timeout=60000)
+    assert panel.runner.paused and panel.settings.isEnabled(), "the form stayed greyed after a reset"
+    panel.latent_dim.setValue(3)
+    panel.step_buttons["both"].click()  # the game of the new settings takes that move
+    qtbot.waitUntil(lambda: panel.snapshot is not None and panel.snapshot.step == 1, timeout=60000)
+    assert panel.session_cfg.latent_dim == 3 and panel.session_cfg.hidden == TINY_TOY["hidden"]
+    assert panel.runner.paused and not panel.settings.isEnabled()
+    panel.runner.stop()
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
+
+
+def test_an_mnist_game_does_not_describe_a_loaded_toy_generator(panel, qtbot, tmp_path, snapshots):
+    panel.start_training(GANConfig(steps=2, **TINY_TOY))
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=60000)
+    assert "toy GAN" in panel.model_info.text()
+    panel.start_training(GANConfig(steps=100000, mode="mnist", **TINY), paused=True)
+    assert "toy" not in panel.model_info.text() and "MNIST" in panel.model_info.text()
+    panel.runner.stop()
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
+    assert "toy GAN" in panel.model_info.text()  # the loaded generator again
+
+
+def test_both_pages_lay_out_cleanly_on_a_laptop_screen_and_in_the_default_window(qtbot):
+    window = main_window_on(qtbot, "gan")
+    panel = window.panels["gan"]
+    for mode in ("mnist", "toy"):
+        panel.mode.setCurrentIndex(panel.mode.findData(mode))
+        for size in ((1280, 720), (1500, 950)):
+            window.resize(*size)
+            qtbot.wait(50)
+            assert window.size().toTuple() == size
+            assert layout_problems(panel) == [] and plots_cut_off(panel) == [], f"{mode} page at {size}"
+            assert all(box.width() >= box.sizeHint().width() for box in panel.findChildren(QComboBox)), \
+                "a combo box cuts its text off"
+    window.runner.shutdown()

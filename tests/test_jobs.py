@@ -140,3 +140,12 @@ def test_the_runner_pauses_and_sends_messages_the_same_way_in_a_thread_and_a_chi
     assert held.args == [False]
     qtbot.waitUntil(lambda: isinstance(items[-1], int) and len(items) > paused_at + 2, timeout=10000)
     assert runner.shutdown()
+
+
+def test_time_left_is_a_straight_line_estimate_once_a_job_has_run_a_while():
+    from explorer.core.runtime.progress import clock, time_left
+
+    assert clock(7) == "0:07" and clock(296) == "4:56" and clock(3723) == "1:02:03"
+    assert time_left(0.5, 1.0) == ""  # too young to say
+    assert time_left(0.25, 60.0) == "1:00 elapsed, about 3:00 left"
+    assert time_left(0.001, 60.0) == "1:00 elapsed"  # too early for an estimate

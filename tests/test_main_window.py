@@ -103,7 +103,7 @@ def test_a_panels_training_controls_can_only_ask_for_supported_configs(window, n
 
 def test_a_missing_data_file_or_bad_shipped_model_at_launch_is_one_dialog_and_the_rest_opens(qtbot, monkeypatch):
     from explorer.core.runtime.errors import CheckpointError, DataError
-    from explorer.ui.main_window import UnavailablePanel
+    from explorer.ui.panel_tabs import UnavailablePanel
     from explorer.ui.panels.gan import GANPanel
     from explorer.ui.panels.vae import panel as vae_panel
 
@@ -135,3 +135,90 @@ def test_every_panel_speaks_the_protocol_the_window_uses(window):
     for name, panel in window.panels.items():
         assert isinstance(panel, PanelProtocol), name
         assert (panel.checkpoint_kind is not None) == isinstance(panel, ModelPanel), name
+
+
+def test_a_jobs_messages_belong_to_its_panel(window, qtbot, tiny_vae_checkpoint):
+    panel = window.panels["vae"]
+    panel.load_checkpoint(tiny_vae_checkpoint)
+    panel.start_training(VAEConfig(epochs=50, hidden=32, train_limit=1024))
+    qtbot.waitUntil(lambda: panel.curves["neg_elbo"].points("train") >= 1, timeout=60000)
+    window.show_panel("gan")  # while it runs, the one job's line shows everywhere, named after its panel
+    assert window.job_label.text().startswith("VAE tab: Training VAE")
+    window.stop_button.click()
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=20000)
+    assert "stopped" not in window.job_label.text()  # the GAN tab has no job line of its own
+    window.show_panel("vae")
+    assert window.job_label.text() == "Training VAE: stopped"
+
+
+def test_a_long_job_says_how_long_it_has_run_and_has_left(window, qtbot, tiny_vae_checkpoint, monkeypatch):
+    monkeypatch.setattr("explorer.core.runtime.progress.SHOW_AFTER_S", 0.0)
+    panel = window.panels["vae"]
+    panel.load_checkpoint(tiny_vae_checkpoint)
+    panel.start_training(VAEConfig(epochs=50, hidden=32, train_limit=1024))
+    qtbot.waitUntil(lambda: "left" in window.job_label.text(), timeout=60000)
+    assert "elapsed, about" in window.job_label.text()
+    window.stop_button.click()
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=20000)
+
+
+def test_letters_typed_on_the_menu_bar_run_no_command_and_shortcuts_work_anywhere(window, qtbot, monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QKeySequence
+
+    ran = []
+    monkeypatch.setattr(window, "_on_save_triggered", lambda: ran.append("save"))
+    window.save_action.triggered.disconnect()
+    window.save_action.triggered.connect(window._on_save_triggered)
+    for key in (Qt.Key.Key_S, Qt.Key.Key_L, Qt.Key.Key_Q):
+        qtbot.keyClick(window.menuBar(), key)
+    assert ran == [] and window.isVisible()
+    for action, standard in ((window.load_action, QKeySequence.StandardKey.Open),
+                             (window.save_action, QKeySequence.StandardKey.Save)):
+        assert action.shortcut() == QKeySequence(standard)
+        assert action.shortcutContext() == Qt.ShortcutContext.ApplicationShortcut and action in window.actions()
+    assert "&" not in window.save_action.text()
+
+
+def test_the_screenshot_size_option_is_checked():
+    import argparse
+
+    from explorer.cli import window_size
+
+    assert window_size("1280x720") == (1280, 720)
+    for bad in ("1280", "axb", "100x100", "9000x9000"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            window_size(bad)
+
+
+def test_a_long_error_fits_the_status_bar_and_moves_nothing(window, qtbot, tmp_path):
+    before = window.progress.geometry()
+    bad = tmp_path / ("a-checkpoint-with-a-very-long-name-" * 4 + ".safetensors")
+    bad.write_bytes(b"\xff" * 64)
+    window.show_panel("vae")
+    assert not window.load_checkpoint(str(bad))
+    shown = window.statusBar().currentMessage()
+    assert shown.endswith("…") and shown.startswith("a-checkpoint-with")
+    assert window.statusBar().fontMetrics().horizontalAdvance(shown) < window.progress.x()
+    qtbot.wait(50)
+    assert window.progress.geometry() == before
+    window._error_box.close()
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1500, 950)], ids=["1280x720", "1500x950"])
+def test_every_panel_lays_out_cleanly_on_a_laptop_screen_and_the_default_size(qtbot, size):
+    """Nothing drawn over anything else and no text cut off, in the whole window, on every tab."""
+    from layout_audit import layout_problems
+
+    win = MainWindow(device="cpu")
+    qtbot.addWidget(win)
+    win.load_shipped_checkpoints()
+    win.resize(*size)
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: not win.runner.busy, timeout=60000)  # the Diffusion panel's opening chain
+    for name in PANELS:
+        win.show_panel(name)
+        qtbot.wait(30)
+        assert win.size().toTuple() == size, f"{name}: the window cannot be {size}"
+        assert layout_problems(win) == [], name

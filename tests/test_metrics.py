@@ -11,6 +11,7 @@ from explorer.core.evaluation.metrics import (
     fid,
     frechet_distance,
     inception_score,
+    inception_score_bootstrap,
     kid,
     mmd2_unbiased,
     polynomial_kernel,
@@ -147,6 +148,20 @@ def test_inception_score_is_the_number_of_classes_for_confident_even_predictions
     assert inception_score(np.full((1000, 10), 0.1))[0] == pytest.approx(1.0)  # no confidence
     two = np.eye(10)[np.arange(1000) % 2]
     assert inception_score(two, splits=1)[0] == pytest.approx(2.0, rel=1e-6)
+
+
+def test_the_bootstrap_gives_the_score_of_all_images_and_a_real_spread_at_every_n(embedded):
+    probs = embedded[1]
+    for n in (50, 200, 999, 4000):  # below 1,000 a single split used to report ± 0.00
+        score, spread = inception_score_bootstrap(probs[:n], seed=0)
+        assert score == pytest.approx(inception_score(probs[:n], splits=1)[0])
+        assert spread > 0.0
+    small, large = (inception_score_bootstrap(probs[:n], seed=0)[1] for n in (100, 4000))
+    assert small > 5 * large  # a standard error: it shrinks as N grows (between 1/sqrt(N) and 1/N here)
+    assert inception_score_bootstrap(probs[:300], seed=1) == inception_score_bootstrap(probs[:300], seed=1)
+    even = np.eye(10)[np.arange(1000) % 10]  # resampling unbalances the classes a little: just below 10
+    score, spread = inception_score_bootstrap(even)
+    assert score == pytest.approx(10.0) and 0.0 < spread < 0.05
 
 
 def test_real_digits_score_high_and_blurred_ones_lower(judge, digits, embedded):

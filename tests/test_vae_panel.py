@@ -3,12 +3,18 @@
 import multiprocessing
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 import torch
+from layout_audit import layout_problems
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage, QPainter, qGray
+from PySide6.QtWidgets import QLineEdit, QSizePolicy
 
 from explorer.core.vae import VAEConfig
+from explorer.ui.main_window import MainWindow
 from explorer.ui.panels.vae import VAEPanel
+from explorer.ui.widgets.point_cloud import PointCloud
 
 TINY = VAEConfig(epochs=2, hidden=32, train_limit=1024)
 
@@ -16,6 +22,15 @@ TINY = VAEConfig(epochs=2, hidden=32, train_limit=1024)
 @pytest.fixture
 def panel(open_panel, tiny_vae_checkpoint):
     return open_panel(VAEPanel, lambda widget: widget.load_checkpoint(tiny_vae_checkpoint))
+
+
+def plots_cut_off(panel) -> list[str]:
+    """The plots inside ``panel`` whose content (axes, title, colour bar) is wider or higher than the plot:
+    pyqtgraph draws no QLabels, so layout_problems cannot see their text cut off."""
+    views = [v for v in panel.findChildren(pg.GraphicsView) if v.isVisible() and v.centralWidget is not None]
+    return [f"{type(v).__name__} {v.centralWidget.size().toTuple()} in {v.viewport().size().toTuple()}" for v in views
+            if v.centralWidget.size().width() > v.viewport().width() + 1
+            or v.centralWidget.size().height() > v.viewport().height() + 1]
 
 
 def marker_viewport_pos(panel) -> QPoint:
@@ -137,3 +152,45 @@ def test_pause_holds_the_run_and_stop_discards_it(panel, qtbot):
     assert panel.checkpoint is before and panel.curves["neg_elbo"].points("train") == 0
     assert panel.curves["neg_elbo"].points("test") == len(before.info["history"])
     assert "previous model is back" in panel.model_info.text()
+
+
+def test_the_panel_lays_out_cleanly_on_a_laptop_screen_and_in_the_default_window(qtbot):
+    window = MainWindow(device="cpu")
+    qtbot.addWidget(window)
+    window.load_shipped_checkpoints()
+    window.show_panel("vae")
+    window.show()
+    qtbot.waitExposed(window)
+    for other in window.panels:  # their minimum sizes are their own tests' business
+        if other != "vae":
+            window.panels[other].setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+    panel = window.panels["vae"]
+    panel.set_z(-3.99, 1.79)  # the widest values the sliders show
+    for size in ((1280, 720), (1500, 950)):
+        window.resize(*size)
+        qtbot.wait(50)
+        assert window.size().toTuple() == size
+        assert layout_problems(panel) == [] and plots_cut_off(panel) == [], f"at {size}"
+        for slider in panel.sliders:  # their values are drawn in line edits, which layout_problems does not read
+            value = slider.findChild(QLineEdit)
+            text_width = value.fontMetrics().horizontalAdvance(value.text())
+            assert value.contentsRect().width() >= text_width, f"{value.text()} is cut off at {size}"
+    window.runner.shutdown()
+
+
+def test_the_scatter_draws_its_dots_at_the_screens_device_pixel_ratio(qtbot):
+    cloud = PointCloud(("#1f77b4",), size=5)
+    cloud.set_points(np.zeros((1, 2)), np.array([0]))
+    image = QImage(40, 40, QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(2.0)  # a high-DPI screen: 20 x 20 logical pixels
+    image.fill(Qt.GlobalColor.white)
+    painter = QPainter(image)
+    painter.translate(10, 10)  # the point at the centre
+    cloud.paint(painter)
+    painter.end()
+    grey = np.array([[qGray(image.pixel(x, y)) for x in range(40)] for y in range(40)])
+    ys, xs = np.nonzero(grey < 250)
+    dot = grey[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    assert 7 <= dot.shape[1] <= 9  # the 4-pixel disc, 8 device pixels across
+    # Drawn at ratio 1 and scaled up, every row and column would come twice: soft, blocky dots.
+    assert not np.array_equal(dot[0::2], dot[1::2]) or not np.array_equal(dot[:, 0::2], dot[:, 1::2])

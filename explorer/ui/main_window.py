@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton, QTabWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.paths import CHECKPOINTS, user_data_dir
+from explorer.ui.job_status import JobStatus
+from explorer.ui.panel_tabs import PanelTabs
 from explorer.ui.panels.diffusion import DiffusionPanel
 from explorer.ui.panels.divergences import DivergencePanel
 from explorer.ui.panels.evaluate import EvaluatePanel
@@ -31,20 +34,6 @@ PANEL_TITLES = {"vae": VAEPanel.title, "diffusion": DiffusionPanel.title, "gan":
                 "divergences": DivergencePanel.title, "evaluate": EvaluatePanel.title}
 
 
-class UnavailablePanel(QLabel):
-    """Stands in the tab of a panel that could not open, saying why and how to fix it."""
-
-    checkpoint_kind = None
-
-    def __init__(self, title: str, reason: str) -> None:
-        super().__init__(f"<h3>The {title} panel could not open</h3><p>{reason}</p><p>The other panels work.</p>")
-        self.title = title
-        self.setWordWrap(True)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setMargin(40)
-
-
 class MainWindow(QMainWindow):
     """Hosts the panels; the status bar shows the device and drives the one background job."""
 
@@ -52,90 +41,101 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("Generative Explorer")
         self.runner = Runner(self)
-        self.tabs = QTabWidget()
-        self.panels: dict[str, PanelProtocol] = {}
-        self.startup_problems: list[str] = []  # shown together in one dialog by report_startup_problems
-        for name, factory in PANEL_FACTORIES.items():
-            try:
-                panel = factory(self.runner, device)
-            except ExplorerError as exc:  # e.g. a shipped data file is missing: the other panels still open
-                panel = UnavailablePanel(PANEL_TITLES[name], str(exc))
-                self.startup_problems.append(f"{PANEL_TITLES[name]}: {exc}")
-            self.panels[name] = panel
-            self.tabs.addTab(panel, panel.title)
+        factories = {name: partial(factory, self.runner, device) for name, factory in PANEL_FACTORIES.items()}
+        self.tabs = PanelTabs(factories, PANEL_TITLES)
+        self.panels = self.tabs.panels
         self.setCentralWidget(self.tabs)
-        self.tabs.currentChanged.connect(self._update_actions)
-        self._build_status_bar(device_text)
-        self._build_menu()
-        self.runner.failed.connect(self.show_error)
-        self.runner.busy_changed.connect(self._on_busy_changed)
-        self.runner.paused_changed.connect(self._on_paused_changed)
-        self.runner.progress.connect(self._on_progress)
         self.last_error = ""
         self._error_box: QMessageBox | None = None
+        self._shipped_wanted = False  # load_shipped_checkpoints was asked: panels built later load theirs too
+        self._problems_shown = 0
+        self.status = JobStatus(self.statusBar(), self.runner, device_text)
+        self.job_label, self.progress = self.status.job_label, self.status.progress
+        self.pause_button, self.stop_button, self.device_label = (
+            self.status.pause_button, self.status.stop_button, self.status.device_label)
+        self._build_menu()
+        self.tabs.panel_built.connect(self._on_panel_built)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.runner.failed.connect(self.show_error)
+        self.runner.busy_changed.connect(self._update_actions)
+        self._on_tab_changed()
 
-    def _build_status_bar(self, device_text: str) -> None:
-        bar = self.statusBar()
-        self.job_label = QLabel("")
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setMaximumWidth(260)
-        self.progress.setTextVisible(False)
-        self.pause_button = QPushButton("Pause")
-        self.pause_button.clicked.connect(self._on_pause_clicked)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.clicked.connect(self.runner.stop)
-        self.device_label = QLabel(f"Compute device: {device_text}")
-        bar.addWidget(self.job_label, 1)
-        for widget in (self.progress, self.pause_button, self.stop_button, self.device_label):
-            bar.addPermanentWidget(widget)
-        self._on_busy_changed(False)
+    @property
+    def startup_problems(self) -> list[str]:
+        return self.tabs.problems
 
     def _build_menu(self) -> None:
+        # The menu opens on Alt+F; its items have no mnemonic, so letters typed while the menu bar
+        # has focus cannot run them, and their shortcuts work whatever widget has focus.
         menu = self.menuBar().addMenu("&File")
-        self.load_action = QAction("&Load checkpoint…", self, shortcut=QKeySequence.StandardKey.Open)
+        self.load_action = QAction("Load checkpoint…", self, shortcut=QKeySequence.StandardKey.Open)
         self.load_action.triggered.connect(self._on_load_triggered)
-        self.save_action = QAction("&Save checkpoint…", self, shortcut=QKeySequence.StandardKey.Save)
+        self.save_action = QAction("Save checkpoint…", self, shortcut=QKeySequence.StandardKey.Save)
         self.save_action.triggered.connect(self._on_save_triggered)
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action = QAction("Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
-        for action in (self.load_action, self.save_action):
-            menu.addAction(action)
+        for action in (self.load_action, self.save_action, quit_action):
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+            self.addAction(action)  # a shortcut of the window itself, not only of the closed menu
+        menu.addAction(self.load_action)
+        menu.addAction(self.save_action)
         menu.addSeparator()
         menu.addAction(quit_action)
-        self._update_actions()
 
     def show_panel(self, name: str) -> None:
-        self.tabs.setCurrentWidget(self.panels[name])
+        self.tabs.setCurrentIndex(self.tabs.names.index(name))
 
     def current_panel(self) -> PanelProtocol:
-        return self.tabs.currentWidget()
+        return self.tabs.panel(self.tabs.current_name())
 
     def load_shipped_checkpoints(self) -> None:
-        """Load every panel's shipped model; a bad file is reported (with every other start-up
-        problem, in one dialog), not fatal: the panel opens without a model."""
-        for panel in self.panels.values():
-            if panel.checkpoint_kind:
-                try:
-                    panel.load_shipped()
-                except ExplorerError as exc:
-                    self.startup_problems.append(
-                        f"{panel.title}: the shipped model could not be loaded. {exc} Restore it from the repository "
-                        "(git checkout -- checkpoints) or reinstall the app; meanwhile you can train a model in the "
-                        "panel or load one with File ▸ Load checkpoint…")
-        if self.startup_problems:
-            self.show_error("Some shipped files could not be read.\n\n" + "\n\n".join(self.startup_problems),
+        """Load the shipped models of the panels built so far (the others load theirs when built,
+        one per turn of the event loop from now on); every start-up problem goes in one dialog."""
+        self._shipped_wanted = True
+        for name in list(self.tabs.built):
+            self._load_shipped(name)
+        self._report_problems()
+        QTimer.singleShot(0, self, self.tabs.build_the_rest)  # dropped if the window goes first
+
+    def _load_shipped(self, name: str) -> None:
+        panel = self.tabs.built[name]
+        if not panel.checkpoint_kind:
+            return
+        try:
+            panel.load_shipped()
+        except ExplorerError as exc:
+            self.tabs.problems.append(
+                f"{panel.title}: the shipped model could not be loaded. {exc} Restore it from the repository "
+                "(git checkout -- checkpoints) or reinstall the app; meanwhile you can train a model in the "
+                "panel or load one with File ▸ Load checkpoint…")
+
+    def _on_panel_built(self, name: str) -> None:
+        if self._shipped_wanted:
+            self._load_shipped(name)
+            self._report_problems()
+
+    def _report_problems(self) -> None:
+        if len(self.tabs.problems) > self._problems_shown:
+            self._problems_shown = len(self.tabs.problems)
+            self.show_error("Some shipped files could not be read.\n\n" + "\n\n".join(self.tabs.problems),
                             status="Some shipped files could not be read: see the message.")
 
     def show_error(self, message: str, status: str | None = None) -> None:
         """Tell the user without blocking the event loop (the box is window-modal, opened with open());
-        the status bar shows ``status``, or the message itself."""
+        the status bar shows ``status``, or the message's first line cut to the room it has."""
         self.last_error = message
-        self.statusBar().showMessage(status or message, 15000)
+        self.statusBar().showMessage(self._fitted(status or message.split("\n")[0]), 15000)
         if self._error_box is None:
             self._error_box = QMessageBox(QMessageBox.Icon.Warning, "Generative Explorer", "", parent=self)
         self._error_box.setText(message)
         self._error_box.open()
+
+    def _fitted(self, text: str) -> str:
+        """``text`` elided to the status bar's room beside its permanent widgets (never widening them)."""
+        status = self.status
+        taken = sum(w.width() for w in (status.progress, status.pause_button, status.stop_button, status.device_label))
+        room = max(100, self.statusBar().width() - taken - 60)
+        return self.statusBar().fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, room)
 
     def load_checkpoint(self, path: str) -> bool:
         panel = self.current_panel()
@@ -187,31 +187,14 @@ class MainWindow(QMainWindow):
         if path:
             self.save_checkpoint(path if path.endswith(".safetensors") else path + ".safetensors")
 
-    def _update_actions(self) -> None:
+    def _on_tab_changed(self, _index: int = 0) -> None:
+        self.status.show_panel(self.current_panel().title)
+        self._update_actions()
+
+    def _update_actions(self, _busy: bool = False) -> None:
         has_model = self.current_panel().checkpoint_kind is not None
         self.load_action.setEnabled(has_model and not self.runner.busy)
         self.save_action.setEnabled(has_model and not self.runner.busy)
-
-    def _on_busy_changed(self, busy: bool) -> None:
-        # Enable rather than show/hide: a change of layout would repaint the whole window.
-        self.pause_button.setEnabled(busy)
-        self.stop_button.setEnabled(busy)
-        if hasattr(self, "load_action"):
-            self._update_actions()
-
-    def _on_paused_changed(self, paused: bool) -> None:
-        self.pause_button.setText("Resume" if paused else "Pause")
-        self.job_label.setText(self.job_label.text().removesuffix(" (paused)") + (" (paused)" if paused else ""))
-
-    def _on_pause_clicked(self) -> None:
-        if self.runner.paused:
-            self.runner.resume()
-        else:
-            self.runner.pause()
-
-    def _on_progress(self, fraction: float, text: str) -> None:
-        self.progress.setValue(round(fraction * 1000))
-        self.job_label.setText(text + (" (paused)" if self.runner.paused else ""))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         """Stop any job and wait for its thread and process before the window goes."""

@@ -42,6 +42,7 @@ class Runner(QObject):
         self._on_done: Callable[[Any], None] | None = None
         self._on_end: Callable[[bool], None] | None = None
         self.label = ""
+        self.owner = ""
         warm_up()
 
     @property
@@ -60,9 +61,11 @@ class Runner(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_end: Callable[[bool], None] | None = None,
         label: str = "",
+        owner: str = "",
     ) -> None:
         """Start ``job``; ``on_yield`` gets each snapshot, ``on_done`` the result,
-        ``on_end(succeeded)`` is called last whatever happened (all on the GUI thread)."""
+        ``on_end(succeeded)`` is called last whatever happened (all on the GUI thread).
+        ``owner`` names the panel the job belongs to, for the status bar."""
         if self.busy:
             raise RuntimeError(f"Another job is running ({self.label}); stop it first.")
         self._stop = threading.Event()
@@ -70,7 +73,7 @@ class Runner(QObject):
         self._child = ChildProcess(job) if self.in_child else None
         source = self._child.stream() if self._child else steered(job.run(), self._inbox)
         self._on_yield, self._on_done, self._on_end = on_yield, on_done, on_end
-        self.label = label
+        self.label, self.owner = label, owner
         self._succeeded = False
         worker = GeneratorWorker(guarded, source, self._stop.is_set)
         worker.yielded.connect(self._on_yielded)

@@ -19,7 +19,7 @@ import torch
 
 from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.evaluation.classifier import embed, load_classifier
-from explorer.core.evaluation.metrics import class_histogram, fid, inception_score, kid
+from explorer.core.evaluation.metrics import class_histogram, fid, inception_score_bootstrap, kid
 from explorer.core.families import FAMILIES
 from explorer.core.runtime.data import load_mnist
 from explorer.core.runtime.devices import pick_device
@@ -29,6 +29,7 @@ FLOOR = "floor"  # the name of the real-data row
 SHOWN = 64  # samples kept per row for the views
 MIN_N, MAX_N = 50, 60000  # KID needs a few dozen; the floor draws from the 60,000 training digits
 EMBED_CHUNK = 1000
+IS_RESAMPLES = 100  # bootstrap resamples for the Inception Score's standard error
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,8 @@ class EvalRow:
     fid: float
     kid: float  # mean of the unbiased MMD² estimates over subsets
     kid_std: float
-    score: float  # Inception-Score-style, with the MNIST classifier
-    score_std: float
+    score: float  # Inception-Score-style, with the MNIST classifier, of all N images
+    score_std: float  # its bootstrap standard error
     histogram: np.ndarray  # (10,) int64: images the classifier assigns to each digit
     samples: np.ndarray  # (<= SHOWN, 28, 28) float32 in [0, 1], the first images drawn
     seconds: float  # to draw (or pick) the N images
@@ -128,7 +129,7 @@ def _sampled(name: str, path: Path, n: int, seed: int, options: dict, device: to
 def _row(name: str, feats: np.ndarray, probs: np.ndarray, reference: np.ndarray, images: np.ndarray,
          seconds: float, seed: int) -> EvalRow:
     kid_mean, kid_std = kid(feats, reference, seed=seed)
-    score, score_std = inception_score(probs, splits=max(1, min(10, len(probs) // 500)))  # >= 500 per split
+    score, score_std = inception_score_bootstrap(probs, IS_RESAMPLES, seed=seed)
     return EvalRow(name, len(feats), fid(feats, reference), kid_mean, kid_std, score, score_std,
                    class_histogram(probs), np.asarray(images[:SHOWN], dtype=np.float32), seconds)
 
@@ -192,21 +193,29 @@ def evaluate_models(
     return EvalResult(rows, missing, n, seed, len(test), judge, time.time() - started, ddpm_sampler)
 
 
+def format_duration(seconds: float) -> str:
+    """A draw time as people read it: milliseconds below a second, else seconds to one decimal."""
+    ms = round(1000 * seconds)
+    return f"{ms} ms" if ms < 1000 else f"{seconds:.1f} s"
+
+
 def format_table(result: EvalResult) -> str:
     """The result as plain text: the scores, then each row's class histogram in percent."""
     lines = [f"{result.n} samples per model against {result.reference} MNIST test digits, "
              f"in the feature space of the {result.classifier}; seed {result.seed}",
              "",
-             f"{'model':<8}{'FID ↓':>10}{'KID ↓ (± std)':>22}{'IS ↑ (± std)':>16}{'draw s':>9}"]
+             f"{'model':<8}{'FID ↓':>9}{'KID ↓ (± std)':>18}{'IS ↑ (± s.e.)':>16}{'draw time':>11}"]
     for r in result.rows:
-        lines.append(f"{r.name:<8}{r.fid:>10.3f}{r.kid:>13.4f} ± {r.kid_std:.4f}{r.score:>9.3f} ± {r.score_std:.3f}"
-                     f"{r.seconds:>9.1f}")
-    lines += [f"{name:<8}{'—':>10}   no checkpoint" for name in result.missing]
+        lines.append(f"{r.name:<8}{r.fid:>9.2f}{r.kid:>10.2f} ± {r.kid_std:<5.2f}"
+                     f"{r.score:>9.2f} ± {r.score_std:<4.2f}{format_duration(r.seconds):>11}")
+    lines += [f"{name:<8}{'—':>9}   no checkpoint" for name in result.missing]
     lines += ["", "class histogram: % of images the classifier calls each digit (uniform ≈ 10 each)",
               f"{'model':<8}" + "".join(f"{d:>6}" for d in range(10))]
     for r in result.rows:
         lines.append(f"{r.name:<8}" + "".join(f"{100 * c / r.n:>6.1f}" for c in r.histogram))
-    lines += ["", "floor: the same metrics for real training digits — the best a model can score at this N."]
+    lines += ["", "floor: the same metrics for real training digits — the best a model can score at this N.",
+              f"KID: mean ± std over subsets. IS: of all N images ± its bootstrap standard error "
+              f"({IS_RESAMPLES} resamples)."]
     if any(r.name == "ddpm" for r in result.rows):
         lines.append(f"ddpm: drawn by {result.ddpm_sampler.describe()}.")
     lines += list(result.missing.values())

@@ -107,6 +107,17 @@ def inception_score(probs: np.ndarray, splits: int = 10) -> tuple[float, float]:
     return float(np.mean(scores)), float(np.std(scores))
 
 
+def inception_score_bootstrap(probs: np.ndarray, resamples: int = 100, seed: int = 0) -> tuple[float, float]:
+    """The Inception Score of all N images (one split) and its standard error: the std of the score
+    over ``resamples`` bootstrap resamples (N images drawn with replacement). Unlike the std over
+    splits, it is a real spread at every N, even where N is too small to split."""
+    p = np.asarray(probs, dtype=np.float64)
+    score, _ = inception_score(p, splits=1)
+    rng = np.random.default_rng(seed)
+    resampled = [inception_score(p[rng.integers(0, len(p), len(p))], splits=1)[0] for _ in range(resamples)]
+    return score, float(np.std(resampled))
+
+
 def class_histogram(probs: np.ndarray) -> np.ndarray:
     """How many images the classifier assigns to each class (argmax of p(y|x)): int64 (K,).
     A model that dropped modes leaves some digits (nearly) empty."""

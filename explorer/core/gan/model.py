@@ -1,4 +1,4 @@
-"""Using a trained generator: rebuild it from a checkpoint, draw digits, walk between two z."""
+"""Using a trained generator: rebuild it (or its discriminator) from a checkpoint, draw digits, walk between two z."""
 
 from __future__ import annotations
 
@@ -17,6 +17,14 @@ def gan_from_checkpoint(ckpt: Checkpoint) -> tuple[nn.Module, GANConfig]:
     generator, discriminator = build_networks(cfg)
     load_weights(_pair(generator, discriminator), ckpt)
     return generator.eval(), cfg
+
+
+def discriminator_from_checkpoint(ckpt: Checkpoint) -> nn.Module:
+    """The discriminator saved beside a checkpoint's generator (the toy game draws its D(x)), on the CPU, in eval mode."""
+    cfg = config_from_dict(GANConfig, ckpt.config)
+    generator, discriminator = build_networks(cfg)
+    load_weights(_pair(generator, discriminator), ckpt)
+    return discriminator.eval()
 
 
 def sample_images(generator: nn.Module, n: int, seed: int = 0) -> np.ndarray:

@@ -37,6 +37,18 @@ class GANConfig:
         validate(self)
 
 
+# The toy game a learner starts from. Measured over 2,000 iterations, seeds 0-3: with these G's 512
+# points cover all 8 modes of the ring (by iteration ~650, and they stay); with GANConfig's own
+# (learning rates 2e-4, z of 64) they cover none yet. A G learning rate of 5e-3 collapses them onto 1 or 2.
+TOY_DEFAULTS = {"latent_dim": 8, "lr_g": 1e-3, "lr_d": 1e-3}
+
+
+def default_config(mode: str = "mnist", **changes: object) -> GANConfig:
+    """The game a learner starts from in ``mode``: GANConfig's defaults (the shipped MNIST model's),
+    for the toy game with TOY_DEFAULTS over them; ``changes`` over both."""
+    return GANConfig(mode=mode, **({**TOY_DEFAULTS, **changes} if mode == "toy" else changes))
+
+
 class DCGANGenerator(nn.Module):
     """DCGAN generator: z -> 7x7 -> 14x14 -> 28x28 by transposed convolutions, tanh output in [-1, 1]."""
 

@@ -181,9 +181,12 @@ def gan_session(
     tally = _Tally()
     delay = _checked_delay(delay_s)
     meter = _class_meter(cfg, state.device)
+    history: list[dict[str, float]] = []  # the means at each snapshot with samples (or toy points), kept in the checkpoint
 
     def snapshot(with_samples: bool) -> GANSnapshot:
         metrics = tally.collect(max(cfg.lr_g, cfg.lr_d))
+        if (with_samples or points_real is not None) and all(math.isfinite(v) for v in metrics.values()):
+            history.append({"step": tally.g_steps, **metrics})
         last = tally.last_d
         extras: dict[str, np.ndarray] = {}
         if points_real is not None:
@@ -237,6 +240,7 @@ def gan_session(
         "d_steps": tally.d_steps,
         "dataset": "ring-of-8-gaussians" if cfg.mode == "toy" else dataset_fingerprint(),
         "metrics": dict(tally.means),
+        "history": history,
         "training": training_record(state.device, started),
     }
     weights = _pair(state.generator, state.discriminator).state_dict()

@@ -117,7 +117,8 @@ class ModelPanel(QWidget):
         self._before_training = (self.model, self.model_cfg, self.checkpoint)
         self.on_training_started(cfg)
         self.runner.start(self.training_job(cfg), on_yield=self.on_snapshot, on_done=self._on_trained,
-                          on_end=self._on_training_end, label=f"Training {self.checkpoint_kind.upper()}")
+                          on_end=self._on_training_end, label=f"Training {self.checkpoint_kind.upper()}",
+                          owner=self.title)
 
     def _on_trained(self, ckpt: Checkpoint) -> None:
         """Install the trained model; its curves are the ones the run just drew, so they stay."""

@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QWidget
 
 MAX_CATEGORIES = 12
 _BAR_WIDTH = 0.6
+_GRIP_PX = 12
+_TOP = 1.15  # the y range's top where the plot is tall enough: room for a label over a bar at 1
 
 
 def style_light_plot(plot: pg.PlotItem) -> None:
@@ -72,14 +74,16 @@ class DistributionBarEditor(pg.PlotWidget):
         style_light_plot(plot)
         plot.setLabel("left", name)
         plot.setLabel("bottom", "category")
-        self._view.setYRange(0.0, 1.15, padding=0)
+        self._view.setYRange(0.0, _TOP, padding=0)
         self._bars = pg.BarGraphItem(x=[], height=[], width=_BAR_WIDTH, brush=pg.mkBrush(colour), pen=pg.mkPen("#333"))
-        self._grips = pg.ScatterPlotItem(symbol="s", size=12, brush=pg.mkBrush("w"), pen=pg.mkPen(colour, width=2))
+        self._grips = pg.ScatterPlotItem(symbol="s", size=_GRIP_PX, brush=pg.mkBrush("w"),
+                                         pen=pg.mkPen(colour, width=2))
         self._labels = [pg.TextItem(color="#222", anchor=(0.5, 1.0)) for _ in range(MAX_CATEGORIES)]
         plot.addItem(self._bars)
         plot.addItem(self._grips)
         for label in self._labels:
             plot.addItem(label)
+        self._view.sigResized.connect(self._place_labels)
         self.setCursor(Qt.CursorShape.SizeVerCursor)
         self.setToolTip(f"Drag a bar of {name} up or down (or click above it) to change its probability.")
 
@@ -98,9 +102,20 @@ class DistributionBarEditor(pg.PlotWidget):
             label.setVisible(i < k)
             if i < k:
                 label.setText(f"{self._values[i]:.3f}")
-                label.setPos(x[i], self._values[i] + 0.05)
+        self._place_labels()
         self._view.setXRange(0.4, k + 0.6, padding=0)
         self.getPlotItem().getAxis("bottom").setTicks([[(float(i), str(i)) for i in range(1, k + 1)]])
+
+    def _place_labels(self) -> None:
+        """Each value just above its grip, a fixed number of pixels up; on a short plot the y range
+        grows so that the label over a bar at 1 is not cut off by the title."""
+        plot_px = max(self._view.height(), 1.0)
+        above_px = _GRIP_PX / 2 + 1 + self._labels[0].textItem.boundingRect().height()
+        room = 1.0 - above_px / plot_px  # the fraction of the height left for a bar at 1
+        top = max(_TOP, 1.0 / room if room > 0.3 else 1.0 / 0.3)
+        self._view.setYRange(0.0, top, padding=0)
+        for i, value in enumerate(self._values):
+            self._labels[i].setPos(i + 1.0, value + (_GRIP_PX / 2 + 1) * top / plot_px)
 
     def index_at(self, x: float) -> int | None:
         """The category (0-based) whose column contains data coordinate x, or None between bars."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph import Qt as pg_qt
@@ -28,7 +30,8 @@ class PointCloud(pg.GraphicsObject):
     def __init__(self, colors: tuple[str, ...], size: int = 5, alpha: int = 170, pick_px: float = 6.0) -> None:
         super().__init__()
         self._size = size
-        self._atlas = self._draw_dots(colors, size, alpha)
+        self._colors, self._alpha = colors, alpha
+        self._atlas = self._draw_dots(colors, size, alpha, 1.0)
         self._fragments = pg_qt.internals.PrimitiveArray(QPainter.PixmapFragment, 10)
         self._xy = np.zeros((0, 2))
         self._source = np.zeros((0, 4))  # per point: the dot's rectangle in the atlas
@@ -37,8 +40,10 @@ class PointCloud(pg.GraphicsObject):
         self.setCacheMode(CACHED)
 
     @staticmethod
-    def _draw_dots(colors: tuple[str, ...], size: int, alpha: int) -> QPixmap:
-        atlas = QPixmap(size * len(colors), size)
+    def _draw_dots(colors: tuple[str, ...], size: int, alpha: int, ratio: float) -> QPixmap:
+        """One dot of ``size`` logical pixels per colour, side by side, drawn at the device pixel ``ratio``."""
+        atlas = QPixmap(math.ceil(size * len(colors) * ratio), math.ceil(size * ratio))
+        atlas.setDevicePixelRatio(ratio)
         atlas.fill(Qt.GlobalColor.transparent)
         painter = QPainter(atlas)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -73,13 +78,16 @@ class PointCloud(pg.GraphicsObject):
     def paint(self, painter: QPainter, *args: object) -> None:
         if not len(self._xy):
             return
-        device = fn.transformCoordinates(painter.transform(), self._xy.T)  # (2, N) in pixels
+        ratio = painter.device().devicePixelRatioF()  # 2 on a high-DPI screen: dots drawn at 1 would go soft
+        if ratio != self._atlas.devicePixelRatioF():
+            self._atlas = self._draw_dots(self._colors, self._size, self._alpha, ratio)
+        device = fn.transformCoordinates(painter.transform(), self._xy.T)  # (2, N) in logical pixels
         painter.resetTransform()
         self._fragments.resize(len(self._xy))
         fragments = self._fragments.ndarray()
         fragments[:, 0:2] = device.T  # centre of each dot
-        fragments[:, 2:6] = self._source
-        fragments[:, 6:10] = (1.0, 1.0, 0.0, 1.0)  # scale x, scale y, rotation, opacity
+        fragments[:, 2:6] = self._source * ratio  # its dot in the atlas, in the atlas's own (device) pixels
+        fragments[:, 6:10] = (1.0 / ratio, 1.0 / ratio, 0.0, 1.0)  # scale x, scale y (back to logical), rotation, opacity
         painter.drawPixmapFragments(*self._fragments.drawargs(), self._atlas)
 
     def mouseClickEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph's name)

@@ -19,7 +19,7 @@ class SchedulePlot(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setBackground("w")
-        self.setMinimumHeight(200)
+        self.setMinimumSize(180, 120)
         # The legend lives in the title: a LegendItem would sit on the curves of so small a plot.
         legend = "&nbsp;&nbsp;".join(f"<span style='color:{c}'>━ {name}</span>" for name, c in CURVES)
         self.setTitle(f"log scale: {legend}", color="#333", size="9pt")

@@ -1,4 +1,4 @@
-"""A timeline over stored frames: a slider, step back / forward, and Play / Pause at a chosen speed."""
+"""A timeline over stored frames: step back / forward, Play / Pause at a chosen speed, a slider, the frame's line."""
 
 from __future__ import annotations
 
@@ -21,14 +21,19 @@ class Timeline(QWidget):
         self.slider.setRange(0, 0)
         self.slider.setPageStep(10)
         self.slider.valueChanged.connect(self._on_value_changed)
-        self.back_button = QPushButton("◀ Step back")
-        self.back_button.setToolTip("One timestep back towards the noise x_T")
+        self.back_button = QPushButton("◀")
+        self.back_button.setToolTip("Step back: one timestep towards the noise x_T (←)")
         self.back_button.clicked.connect(lambda: self.step(-1))
-        self.forward_button = QPushButton("Step forward ▶")
-        self.forward_button.setToolTip("One timestep forward towards the digit x_0")
+        self.forward_button = QPushButton("▶")
+        self.forward_button.setToolTip("Step forward: one timestep towards the digit x_0 (→)")
         self.forward_button.clicked.connect(lambda: self.step(1))
         self.play_button = QPushButton("Play")
+        self.play_button.setToolTip("Play or pause the chain (Space)")
         self.play_button.clicked.connect(self.toggle_play)
+        width = QFontMetrics(self.play_button.font()).horizontalAdvance("Pause") + 28
+        self.play_button.setFixedWidth(width)  # Play and Pause take the same room
+        for button in (self.back_button, self.forward_button):
+            button.setFixedWidth(QFontMetrics(button.font()).horizontalAdvance("◀") + 24)
         self.fps = QSpinBox()
         self.fps.setRange(1, 240)
         self.fps.setValue(30)
@@ -48,16 +53,15 @@ class Timeline(QWidget):
         self._timer.timeout.connect(self._on_tick)
         self._on_fps_changed(self.fps.value())
 
-        buttons = QHBoxLayout()
-        for widget in (self.back_button, self.play_button, self.forward_button, self.fps):
-            buttons.addWidget(widget)
-        buttons.addSpacing(12)
-        buttons.addWidget(self.info)
-        buttons.addStretch()
+        controls = QHBoxLayout()
+        for widget in (self.back_button, self.play_button, self.forward_button):
+            controls.addWidget(widget)
+        controls.addWidget(self.slider, 1)
+        controls.addWidget(self.fps)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.slider)
-        layout.addLayout(buttons)
+        layout.addLayout(controls)
+        layout.addWidget(self.info)
         self.set_count(0)
 
     @property

@@ -12,13 +12,14 @@ from explorer.core.diffusion.chain_job import SamplerFrame
 from explorer.core.diffusion.chain_record import ChainRecord
 from explorer.ui.panels.diffusion.display import abar_text, grey
 from explorer.ui.panels.diffusion.export_section import ExportSection
+from explorer.ui.panels.diffusion.help_button import HelpButton
 from explorer.ui.panels.diffusion.sampler_controls import SamplerControls
 from explorer.ui.widgets.image_grid import ImageGrid
 from explorer.ui.widgets.image_view import ImageView
 from explorer.ui.widgets.timeline import Timeline
 
-NO_MODEL = ("<b>No diffusion model yet</b> (checkpoints/ddpm.safetensors is not there). Train one below or load "
-            "one with File ▸ Load checkpoint…; the schedule and the forward process need no model.")
+NO_MODEL = ("<b>No diffusion model yet</b>: train one below, or use File ▸ Load checkpoint…. The schedule and "
+            "the forward process need no model.")
 CHAIN_HELP = ("Sampling runs the process backwards from pure noise x_T. At each step the network predicts the "
               "noise ε̂ hidden in x_t; taking it out gives the predicted x_0, its guess of the finished digit; the sampler then "
               "moves x_t a little towards that guess (DDPM also adds fresh noise). Grey levels: x_t and predicted x_0 "
@@ -41,7 +42,8 @@ class ChainSection(QGroupBox):
         self.run_button = QPushButton("Run chain")
         self.run_button.setProperty("help", "Run the chosen sampler from the seed's x_T")
         self.compare_button = QPushButton("Compare DDPM vs DDIM")
-        self.compare_button.setProperty("help", "Run both samplers from the same x_T, one after the other")
+        self.compare_button.setProperty("help", "Run DDPM and DDIM from the same x_T, side by side (a chain "
+                                                "stored already for these settings is not run again)")
         self.cancel_button = QPushButton("Cancel")
         self.timeline = Timeline()
         self.timeline.frame_changed.connect(self.show_frame)
@@ -54,31 +56,28 @@ class ChainSection(QGroupBox):
 
         self.grid = ImageGrid("all samples (click one)")
         self.grid.clicked.connect(self.select_sample)
-        self.grid.setMinimumWidth(160)
         self.big = {kind: ImageView(name) for kind, name in (
             ("x_t", "x_t (noisy image)"),
             ("eps", "ε̂ (predicted noise)"),
             ("x0_pred", "predicted x_0 (digit)"),
         )}
         views = QHBoxLayout()
-        views.addWidget(self.grid, 4)
-        for view in self.big.values():
-            view.setMinimumSize(150, 170)
-            views.addWidget(view, 5)
+        for view in (self.grid, *self.big.values()):
+            view.setMinimumSize(110, 132)  # a 28 x 28 digit at 4 px a pixel, under its title
+            views.addWidget(view, 1)
         self.chain_info = QLabel(NO_MODEL)
         self.chain_info.setWordWrap(True)
         self.chain_info.setStyleSheet("color:#333; background:#eef3fb; padding:4px; border-radius:4px;")
+        self.chain_info.setFixedHeight(2 * self.chain_info.fontMetrics().lineSpacing() + 10)  # two lines, padded
         self.export.message.connect(self.chain_info.setText)
-        help_text = QLabel(CHAIN_HELP)
-        help_text.setWordWrap(True)
-        help_text.setStyleSheet("color:#555;")
+        self.help = HelpButton(CHAIN_HELP)
+        actions.addWidget(self.help)
         layout = QVBoxLayout(self)
         layout.addWidget(self.controls)
         layout.addLayout(actions)
         layout.addWidget(self.chain_info)
         layout.addLayout(views, 1)
         layout.addWidget(self.timeline)
-        layout.addWidget(help_text)
 
     def enable_actions(self, has_model: bool, busy: bool, sampling: bool) -> None:
         """Run and Compare need a model and no running job; Cancel stops a chain of ours."""
@@ -99,24 +98,42 @@ class ChainSection(QGroupBox):
         self.chain_info.setText(f"Model ready ({cfg.schedule} schedule, T = {cfg.timesteps}). "
                                 "Choose the samples, a seed and a sampler, then Run chain.")
 
-    def new_chains(self, samplers: tuple[str, ...] | None, T: int) -> list[ChainRecord]:
-        """Empty chains of the chosen sampler (or of ``samplers``, in turn) with the controls' samples, seed,
-        K and η; the timeline shows the first."""
-        configs = tuple(self.controls.sampler_config(s) for s in samplers or (self.controls.chosen_sampler(),))
+    def missing(self, samplers: tuple[str, ...]) -> tuple[str, ...]:
+        """Those of ``samplers`` with no complete chain stored for the controls' samples and seed (and, for
+        DDIM, K and η): what a comparison still has to run."""
+        n, seed = self.controls.n_samples.value(), self.controls.seed.value()
+
+        def stored(sampler: str) -> bool:
+            record = self.chains.get(sampler)
+            return (record is not None and record.complete and (record.n, record.seed) == (n, seed)
+                    and (sampler == "ddpm" or record.config == self.controls.sampler_config(sampler)))
+
+        return tuple(s for s in samplers if not stored(s))
+
+    def new_chains(self, samplers: tuple[str, ...], T: int) -> list[ChainRecord]:
+        """Empty chains of ``samplers`` with the controls' samples, seed, K and η, in the order to run them:
+        the chosen sampler's first. The timeline shows the chosen sampler's chain."""
+        chosen = self.controls.chosen_sampler()
         n, seed = self.controls.n_samples.value(), self.controls.seed.value()
         self.timeline.pause()
-        records = [ChainRecord(config, seed, n, T) for config in configs]
+        records = [ChainRecord(self.controls.sampler_config(s), seed, n, T)
+                   for s in sorted(samplers, key=lambda s: s != chosen)]
         for record in records:
             self.chains[record.sampler] = record
         self.selected = min(self.selected, n - 1)
-        self._show_sampler(records[0].sampler)
+        self.show_chosen(restart=records[0].sampler == chosen)
         return records
+
+    def show_chosen(self, restart: bool = False) -> None:
+        """Point the timeline at the chosen sampler's stored chain, from its first frame if ``restart``
+        or if it showed another chain; otherwise it stays where it is."""
+        chosen = self.controls.chosen_sampler()
+        if chosen in self.chains and (restart or self.active != chosen):
+            self._show_sampler(chosen)
 
     def add_frame(self, item: SamplerFrame) -> bool:
         """Keep the frame; True if it belongs to the chain the timeline shows."""
-        record = self.chains[item.sampler]
-        if record.append(item.frame) == 0 and item.sampler != self.active:
-            self._show_sampler(item.sampler)  # the second chain of a comparison has begun
+        self.chains[item.sampler].append(item.frame)
         return item.sampler == self.active
 
     def sync_timeline(self) -> None:

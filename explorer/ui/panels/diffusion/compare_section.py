@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from explorer.core.diffusion.chain_record import ChainRecord
 from explorer.ui.panels.diffusion.display import grey
+from explorer.ui.panels.diffusion.help_button import HelpButton
 from explorer.ui.panels.diffusion.sampler_controls import SAMPLER_NAMES
 from explorer.ui.widgets.image_view import ImageView
 from explorer.ui.widgets.status_label import status_label
@@ -25,19 +27,21 @@ class CompareSection(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("DDPM vs DDIM from the same x_T", parent)
         self.compare_views = {s: ImageView(f"{s.upper()}<br>x_t | predicted x_0") for s in SAMPLER_NAMES}
-        self.compare_info = status_label("Press “Compare DDPM vs DDIM” to run both samplers from the same noise.", 3)
-        help_text = QLabel(COMPARE_HELP)
-        help_text.setWordWrap(True)
-        help_text.setStyleSheet("color:#555;")
+        self.compare_info = status_label("Press “Compare DDPM vs DDIM” to run both samplers from the same noise.", 4)
+        self.help = HelpButton(COMPARE_HELP)
+        info = QHBoxLayout()
+        info.addWidget(self.compare_info, 1)
+        info.addWidget(self.help, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         for view in self.compare_views.values():
-            view.setMinimumHeight(120)
+            view.setMinimumSize(170, 110)
             layout.addWidget(view, 1)
-        layout.addWidget(self.compare_info)
-        layout.addWidget(help_text)
+        layout.addLayout(info)
+        self.clear()
 
     def clear(self) -> None:
-        blank = np.zeros((28, 28), dtype=np.float32)
+        """Light placeholders of a pair's shape, until there are chains to compare."""
+        blank = np.full((28, 58), 0.94, dtype=np.float32)
         for view in self.compare_views.values():
             view.set_image(blank)
 
@@ -47,8 +51,8 @@ class CompareSection(QGroupBox):
         if ddpm is None or ddim is None or shown is None or not shown.count:
             return
         if (ddpm.seed, ddpm.n) != (ddim.seed, ddim.n):
-            self._set_compare_info("The DDPM and DDIM chains stored now start from different noise (seed or "
-                                   "number of samples differ): press “Compare DDPM vs DDIM”.")
+            self._set_compare_info("These DDPM and DDIM chains start from different noise (seed or number of "
+                                   "samples): press “Compare DDPM vs DDIM”.")
             return
         t = int(shown.t[k])
         for sampler, record in (("ddpm", ddpm), ("ddim", ddim)):

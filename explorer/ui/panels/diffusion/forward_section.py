@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
 
 from explorer.core.diffusion import NoiseSchedule, q_sample
 from explorer.core.runtime.data import Split
 from explorer.ui.panels.diffusion.display import abar_text
+from explorer.ui.panels.diffusion.help_button import HelpButton
 from explorer.ui.widgets.image_view import ImageView
 
 FORWARD_NOISE_SEED = 0
+FORWARD_HELP = ("x_t = √ᾱ_t·x_0 + √(1−ᾱ_t)·ε: the digit fades as the noise grows. By t = T the digit is gone and "
+                "x_T ≈ N(0, I). No network is involved: any x_t can be made in one step from x_0.")
+ARROW_KEYS = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down)
+
+
+class TSlider(QSlider):
+    """The forward t slider: with the focus it keeps the arrow keys, which elsewhere step the chain."""
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() in ARROW_KEYS:
+            event.accept()
+            return True
+        return super().event(event)
 
 
 class ForwardSection(QGroupBox):
@@ -30,20 +44,17 @@ class ForwardSection(QGroupBox):
         self.digit.setRange(0, len(test.images) - 1)
         self.digit.setPrefix("test digit #")
         self.digit.valueChanged.connect(self.update_forward)
-        self.forward_t = QSlider(Qt.Orientation.Horizontal)
+        self.forward_t = TSlider(Qt.Orientation.Horizontal)
         self.forward_t.valueChanged.connect(self.update_forward)
         self.forward_views = [ImageView(name) for name in ("x_0", "ε (fixed)", "x_t")]
         images = QHBoxLayout()
         for view in self.forward_views:
-            view.setMinimumSize(90, 100)
+            view.setMinimumSize(80, 96)
             images.addWidget(view)
         self.forward_numbers = QLabel()
         # A fixed size: Qt then skips the relayout (and whole-window repaint) a new text asks for.
         widest = self.forward_numbers.fontMetrics().horizontalAdvance("ᾱ_t = 0.00e-00:  x_t = 0.000·x_0 + 0.000·ε")
         self.forward_numbers.setFixedSize(widest + 12, self.forward_numbers.fontMetrics().lineSpacing() + 4)
-        forward_info = QLabel("x_t = √ᾱ_t·x_0 + √(1−ᾱ_t)·ε: the digit fades as the noise grows. By t = T "
-                              "the digit is gone and x_T ≈ N(0, I).")
-        forward_info.setWordWrap(True)
         row = QHBoxLayout()
         row.addWidget(self.digit)
         row.addWidget(QLabel("t"))
@@ -52,11 +63,12 @@ class ForwardSection(QGroupBox):
         metrics = self.forward_t_value.fontMetrics()
         self.forward_t_value.setFixedSize(metrics.horizontalAdvance("= 10000"), metrics.lineSpacing() + 4)  # no relayout
         row.addWidget(self.forward_t_value)
+        self.help = HelpButton(FORWARD_HELP)
+        row.addWidget(self.help)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addLayout(images, 1)
         layout.addWidget(self.forward_numbers)
-        layout.addWidget(forward_info)
 
     def set_schedule(self, schedule: NoiseSchedule) -> None:
         """Noise by ``schedule`` from now on; the slider reaches its T."""

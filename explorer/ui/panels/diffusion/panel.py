@@ -11,8 +11,9 @@ forward view's t = 0 is the clean digit.
 
 from __future__ import annotations
 
-
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from explorer.core.diffusion import DDPM, DDPMConfig, DDPMSnapshot, NoiseSchedule
 from explorer.core.diffusion.chain_job import SamplerFrame, reverse_chains, weights_of
@@ -74,6 +75,7 @@ class DiffusionPanel(ModelPanel):
         self.loss_plot, self.train_samples = training.loss_plot, training.train_samples
         self.training_config = training.training_config
 
+        self._add_shortcuts()
         runner.busy_changed.connect(self._on_busy_changed)
         schedule.remake()
         self._update_buttons()
@@ -94,19 +96,45 @@ class DiffusionPanel(ModelPanel):
         return self.schedule_section.schedule
 
     def _lay_out(self) -> None:
-        left = QVBoxLayout()
-        left.addWidget(self.schedule_section, 5)
-        left.addWidget(self.forward_section, 4)
-        top = QHBoxLayout()
-        top.addLayout(left, 3)
-        top.addWidget(self.chain_section, 6)
-        top.addWidget(self.compare_section, 3)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top, 1)
-        self.training_section.setMaximumHeight(250)
-        layout.addWidget(self.training_section)
+        """Schedule and forward process | chain | comparison side by side above training, split so the user
+        can trade room between them (training folds away entirely); everything fits a 1280 x 720 laptop."""
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.schedule_section, 5)
+        column.addWidget(self.forward_section, 4)
+        self.columns = QSplitter(Qt.Orientation.Horizontal)
+        self.columns.setChildrenCollapsible(False)
+        for widget, stretch in ((left, 3), (self.chain_section, 6), (self.compare_section, 3)):
+            self.columns.addWidget(widget)
+            self.columns.setStretchFactor(self.columns.count() - 1, stretch)
+        self.rows = QSplitter(Qt.Orientation.Vertical)
+        self.rows.addWidget(self.columns)
+        self.rows.addWidget(self.training_section)
+        self.rows.setCollapsible(0, False)
+        self.rows.setStretchFactor(0, 3)
+        self.rows.setStretchFactor(1, 1)
+        self.columns.setSizes([300, 700, 260])  # relative: the splitters share their room in these proportions
+        self.rows.setSizes([750, 250])
+        QVBoxLayout(self).addWidget(self.rows)
+
+    def _add_shortcuts(self) -> None:
+        """Space plays or pauses the chain, ← and → step it, wherever the focus is in the panel (a spin box
+        or the forward t slider keeps the keys it uses)."""
+        timeline = self.timeline
+        for key, action in ((Qt.Key.Key_Space, timeline.toggle_play), (Qt.Key.Key_Left, lambda: timeline.step(-1)),
+                            (Qt.Key.Key_Right, lambda: timeline.step(1))):
+            shortcut = QShortcut(QKeySequence(key), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(action)
 
     # ---- model --------------------------------------------------------------------------------
+    def load_shipped(self) -> None:
+        """Load the shipped model, then sample a chain of it with the default settings in the background,
+        so the panel opens on something to scrub (unless a job is running: the runner takes one at a time)."""
+        super().load_shipped()
+        if self.model is not None and not self.runner.busy:
+            self.start_chain()
+
     def describe(self, ckpt: Checkpoint) -> str:
         return describe_checkpoint(ckpt)
 
@@ -125,14 +153,26 @@ class DiffusionPanel(ModelPanel):
 
     # ---- reverse chain ------------------------------------------------------------------------
     def start_chain(self, samplers: tuple[str, ...] | None = None) -> None:
-        """Run the chosen sampler (or ``samplers`` in turn) from the seed's x_T in the background."""
+        """Run the chosen sampler from the seed's x_T in the background; or, to compare ``samplers``, run
+        in turn those whose chain for these settings is not stored yet, then show them side by side."""
         if self.model is None or self.model_cfg is None or self.checkpoint is None:
             self.chain_info.setText(NO_MODEL)
             return
         if self.runner.busy:
             self.chain_info.setText(f"Wait for the running job ({self.runner.label}) to end, or stop it.")
             return
-        records = self.chain_section.new_chains(samplers, self.model_cfg.timesteps)
+        chain = self.chain_section
+        if samplers is None:
+            samplers = (chain.controls.chosen_sampler(),)
+        else:
+            samplers = chain.missing(samplers)
+            if not samplers:
+                chain.show_chosen()
+                self.update_compare()
+                chain.chain_info.setText("Both chains are stored for these settings already: compare them at "
+                                         "any t by scrubbing the timeline.")
+                return
+        records = chain.new_chains(samplers, self.model_cfg.timesteps)
         configs = tuple(record.config for record in records)
         self._job = "chain"
         self.runner.start(
@@ -141,6 +181,7 @@ class DiffusionPanel(ModelPanel):
             on_yield=self._on_chain_frame,
             on_end=self._on_chain_end,
             label="Sampling " + " then ".join(c.sampler.upper() for c in configs),
+            owner=self.title,
         )
         self.chain_info.setText("Sampling… frames appear as they are made; scrub back at any time.")
 

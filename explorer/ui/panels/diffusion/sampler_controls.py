@@ -33,7 +33,10 @@ class SamplerControls(QWidget):
         self.eta.setDecimals(2)
         self.eta.setPrefix("η = ")
         self.eta.setValue(SAMPLE_ETA)
-        self.eta.setToolTip("DDIM's fresh noise per step: 0 is deterministic, 1 is as much as DDPM")
+        self.ddim_steps.setToolTip("DDIM's number of steps K, over evenly spaced timesteps (DDIM only)")
+        self.eta.setToolTip("DDIM's fresh noise per step: 0 is deterministic, 1 is as much as DDPM (DDIM only)")
+        self.sampler.currentIndexChanged.connect(self._enable_ddim_settings)
+        self._enable_ddim_settings()
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         for label, widget in (("samples", self.n_samples), ("seed", self.seed), ("sampler", self.sampler),
@@ -55,3 +58,10 @@ class SamplerControls(QWidget):
         self.sampler.blockSignals(True)
         self.sampler.setCurrentIndex(self.sampler.findData(sampler))
         self.sampler.blockSignals(False)
+        self._enable_ddim_settings()
+
+    def _enable_ddim_settings(self) -> None:
+        """K and η apply to DDIM only: DDPM always walks all T steps with its own noise."""
+        ddim = self.chosen_sampler() == "ddim"
+        self.ddim_steps.setEnabled(ddim)
+        self.eta.setEnabled(ddim)

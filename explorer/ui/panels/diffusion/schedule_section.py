@@ -6,7 +6,12 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from explorer.core.diffusion import DDPMConfig, NoiseSchedule, make_schedule
+from explorer.ui.panels.diffusion.help_button import HelpButton
 from explorer.ui.widgets.schedule_plot import SchedulePlot
+
+SCHEDULE_HELP = ("β_t: the variance of the noise added at step t. ᾱ_t = (1 − β_1)···(1 − β_t): the share of the "
+                 "digit's signal left at t. SNR = ᾱ_t / (1 − ᾱ_t): signal over noise. Dashed line: the forward "
+                 "process's t; orange: the chain's t.")
 
 
 class ScheduleSection(QGroupBox):
@@ -27,14 +32,12 @@ class ScheduleSection(QGroupBox):
         row.addWidget(QLabel("schedule"))
         row.addWidget(self.schedule_kind)
         row.addStretch()
+        self.help = HelpButton(SCHEDULE_HELP)
+        row.addWidget(self.help)
         self.schedule_plot = SchedulePlot()
-        note = QLabel("SNR = ᾱ_t / (1 − ᾱ_t). Dashed line: the forward process's t; orange: the chain's t.")
-        note.setWordWrap(True)
-        note.setStyleSheet("color:#555;")
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.schedule_plot, 1)
-        layout.addWidget(note)
 
     def remake(self) -> None:
         """Make and plot the chosen kind of schedule over ``timesteps``, and announce it."""

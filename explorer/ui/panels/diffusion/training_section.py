@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
     QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -62,18 +63,20 @@ class TrainingSection(QGroupBox):
         form.addRow("learning rate", self.lr)
         form.addRow("schedule", self.train_schedule)
         self.train_button = QPushButton("Train")
-        form.addRow(self.train_button)
-        self.model_info = status_label("No model loaded.")
-        form.addRow(self.model_info)
-        controls = QWidget()
-        controls.setLayout(form)
-        controls.setFixedWidth(330)
+        self.model_info = status_label("No model loaded.", 6)
+        self.model_info.setMinimumWidth(260)
+        about = QVBoxLayout()
+        about.addWidget(self.train_button)
+        about.addWidget(self.model_info)
+        about.addStretch()
         self.loss_plot = CurvePlot("training loss ‖ε − ε̂‖²", "step", "MSE")
         self.loss_plot.add_curve("train", "#1f77b4")
+        self.loss_plot.setMinimumSize(260, 120)
         self.train_samples = ImageView("samples while training<br>(DDIM-25, fixed noise)")
-        self.train_samples.setMinimumWidth(200)
+        self.train_samples.setMinimumSize(150, 120)
         row = QHBoxLayout(self)
-        row.addWidget(controls)
+        row.addLayout(form)
+        row.addLayout(about)
         row.addWidget(self.loss_plot, 3)
         row.addWidget(self.train_samples, 1)
 

@@ -15,6 +15,7 @@ from explorer.ui.panels.divergences.style import (
     Q_COLOUR,
     REVERSE_COLOUR,
     StyledPlot,
+    fixed,
     format_value,
     transparent,
 )
@@ -115,4 +116,4 @@ class ContinuousTab(QWidget):
             mc = kl_monte_carlo(a, b, np.random.default_rng(0), MC_SAMPLES, u)
             self.value_labels[("closed form", column)].setText(closed)
             self.value_labels[("numeric integral", column)].setText(format_value(kl_numeric(a, b, base=u), u))
-            self.value_labels[("Monte Carlo", column)].setText(f"{mc.estimate:.3f} ± {mc.stderr:.3f} {u}")
+            self.value_labels[("Monte Carlo", column)].setText(f"{fixed(mc.estimate)} ± {fixed(mc.stderr)} {u}")

@@ -38,7 +38,7 @@ from explorer.core.divergence import (
 from explorer.ui.panels.divergences.cross_entropy_plot import CrossEntropyPlot
 from explorer.ui.panels.divergences.kl_terms_plot import KlTermsPlot
 from explorer.ui.panels.divergences.message_label import MessageLabel
-from explorer.ui.panels.divergences.style import P_COLOUR, Q_COLOUR, format_value
+from explorer.ui.panels.divergences.style import LONGEST_VALUE, P_COLOUR, Q_COLOUR, format_categories, format_value
 from explorer.ui.widgets.distribution_editor import MAX_CATEGORIES, DistributionBarEditor
 
 PRESETS: dict[str, tuple[list[float], list[float], str]] = {
@@ -61,6 +61,8 @@ PRESETS: dict[str, tuple[list[float], list[float], str]] = {
     ),
 }
 
+JS_MAX = {"bits": "1 bit", "nats": "ln 2 nats"}  # JS reaches log 2 where the supports are disjoint
+
 
 class DiscreteTab(QWidget):
     """p and q over K categories, edited by dragging bars or typing, with every quantity live."""
@@ -72,7 +74,7 @@ class DiscreteTab(QWidget):
         ("H(q,p)", "−Σ q log p", "cross-entropy: q's data, p's code"),
         ("KL(p‖q)", "Σ p log p/q", "= H(p,q) − H(p)"),
         ("KL(q‖p)", "Σ q log q/p", "= H(q,p) − H(q)"),
-        ("JS(p,q)", "½KL(p‖m) + ½KL(q‖m)", "m = ½(p+q); symmetric, ≤ 1 bit"),
+        ("JS(p,q)", "½KL(p‖m) + ½KL(q‖m)", "m = ½(p+q); symmetric, ≤ {js_max}"),
     )
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -113,6 +115,7 @@ class DiscreteTab(QWidget):
         left.addWidget(self.table)
 
         self.value_labels: dict[str, QLabel] = {}
+        self.note_labels: dict[str, QLabel] = {}
         numbers = QGroupBox("Live values")
         grid = QGridLayout(numbers)
         grid.setVerticalSpacing(2)
@@ -124,9 +127,12 @@ class DiscreteTab(QWidget):
             value = QLabel()
             value.setFont(mono)
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            value.setMinimumWidth(150)
+            value.setMinimumWidth(value.fontMetrics().horizontalAdvance(LONGEST_VALUE) + 4)  # steady columns
             grid.addWidget(value, row, 2)
-            grid.addWidget(QLabel(f"<span style='color:#666'>{note}</span>"), row, 3)
+            self.note_labels[name] = note_label = QLabel()
+            note_label.setMinimumWidth(max(note_label.fontMetrics().horizontalAdvance(note.format(js_max=m))
+                                           for m in JS_MAX.values()) + 4)  # the same width in bits or nats
+            grid.addWidget(note_label, row, 3)
             self.value_labels[name] = value
         grid.setColumnStretch(3, 1)
 
@@ -151,6 +157,7 @@ class DiscreteTab(QWidget):
         self.p_editor.valueDragged.connect(lambda i, v: self._on_dragged("p", i, v))
         self.q_editor.valueDragged.connect(lambda i, v: self._on_dragged("q", i, v))
         self.table.itemChanged.connect(self._on_item_changed)
+        self._show_notes()
         self.apply_preset("Fair coin vs 0.2/0.8 coin")
 
     @property
@@ -163,7 +170,13 @@ class DiscreteTab(QWidget):
 
     def set_units(self, units: Base) -> None:
         self._units = units
+        self._show_notes()
         self._refresh()
+
+    def _show_notes(self) -> None:
+        for name, _, note in self.QUANTITIES:
+            text = note.format(js_max=JS_MAX[self._units])
+            self.note_labels[name].setText(f"<span style='color:#666'>{text}</span>")
 
     def apply_preset(self, name: str) -> None:
         """Load one of PRESETS into p, q and K and explain what it shows."""
@@ -238,11 +251,12 @@ class DiscreteTab(QWidget):
         }
         culprit = {"H(p,q)": inf_pq, "KL(p‖q)": inf_pq, "H(q,p)": inf_qp, "KL(q‖p)": inf_qp}
         for name, value in values.items():
-            text = format_value(value, u)
+            text, tip = format_value(value, u), ""
             if math.isinf(value):
-                cats = ", ".join(str(c) for c in culprit[name])
-                text += f"  (category {cats})"
+                text += f"  ({format_categories(culprit[name])})"
+                tip = "Infinite because of category " + ", ".join(str(c) for c in culprit[name])
             self.value_labels[name].setText(text)
+            self.value_labels[name].setToolTip(tip)
         self.identity_plot.set_values(values, p.size, u)
         self.contrib_plot.set_terms(kl_contributions(p, q, u), u)
         lines = [note] if note else []
@@ -255,6 +269,8 @@ class DiscreteTab(QWidget):
         k = self._p.size
         self.table.blockSignals(True)
         self.table.setColumnCount(k)
+        # Qt does not stretch the remaining columns again when some are removed: ask once more.
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setHorizontalHeaderLabels([str(i) for i in range(1, k + 1)])
         for row, values in enumerate((self._p, self._q)):
             for col, v in enumerate(values):

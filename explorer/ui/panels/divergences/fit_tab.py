@@ -17,6 +17,7 @@ from explorer.ui.panels.divergences.style import (
     REVERSE_COLOUR,
     StyledPlot,
     double_slider,
+    fixed,
     format_value,
     transparent,
 )
@@ -99,8 +100,8 @@ class FitTab(QWidget):
         top.addLayout(controls, 1)
         top.addWidget(explain, 1)
         layout.addLayout(top)
-        layout.addLayout(row, 3)
-        layout.addWidget(self.loss_plot, 1)
+        layout.addLayout(row, 2)
+        layout.addWidget(self.loss_plot, 1)  # a third of the height: on a laptop screen its curves still show
 
         self.timer = QTimer(self)
         self.timer.setInterval(FIT_TICK_MS)
@@ -171,7 +172,7 @@ class FitTab(QWidget):
             self._q_curves[direction].setData(self._x, q.pdf(self._x))
             name = "KL(p‖q)" if direction == "forward" else "KL(q‖p)"
             self.status[direction].setText(
-                f"step {s.step}/{FIT_STEPS}:  μ = {s.mu:.3f},  σ = {s.sigma:.3f},  "
+                f"step {s.step}/{FIT_STEPS}:  μ = {fixed(s.mu)},  σ = {fixed(s.sigma)},  "
                 f"{name} = {format_value(s.loss / scale, self._units)}"
             )
             self._loss_curves[direction].setData(np.asarray(self._losses[direction]) / scale)

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from explorer.core.divergence import Base
-from explorer.ui.panels.divergences.style import KL_COLOUR, NEGATIVE_COLOUR, StyledPlot
+from explorer.ui.panels.divergences.style import KL_COLOUR, NEGATIVE_COLOUR, StyledPlot, fixed
 from explorer.ui.widgets.distribution_editor import MAX_CATEGORIES
 
 
@@ -26,6 +26,8 @@ class KlTermsPlot(StyledPlot):
         self.addItem(self._bars)
         for text in self._texts:
             self.addItem(text)
+        self._span = (0.0, 0.1, 0.1)  # lowest bar, highest bar and the largest finite term, as drawn
+        self.getPlotItem().getViewBox().sigResized.connect(self._fit_y_range)
 
     def set_terms(self, terms: np.ndarray, units: Base) -> None:
         """Redraw from the K terms of kl_contributions(p, q), given in `units`."""
@@ -43,11 +45,20 @@ class KlTermsPlot(StyledPlot):
         for i, text in enumerate(self._texts):
             text.setVisible(i < k)
             if i < k:
-                text.setText("∞" if math.isinf(terms[i]) else f"{terms[i]:.3f}")
+                text.setText("∞" if math.isinf(terms[i]) else fixed(terms[i]))
                 text.setPos(x[i], max(shown[i], 0.0))
-        low = min(float(np.min(shown)), 0.0)
-        self.setYRange(low - 0.1 * top, 1.45 * top, padding=0)
+        self._span = (min(float(np.min(shown)), 0.0), max(float(np.max(shown)), 0.0), top)
+        self._fit_y_range()
         self.setXRange(0.4, k + 0.6, padding=0)
         item = self.getPlotItem()
         item.getAxis("bottom").setTicks([[(float(i), str(i)) for i in range(1, k + 1)]])
         item.setLabel("left", units)
+
+    def _fit_y_range(self) -> None:
+        """The bars with a margin, and room above the highest for its label however short the plot is."""
+        low, high, top = self._span
+        ymin = low - 0.1 * top
+        label = self._texts[0].textItem.boundingRect().height() / max(self.getPlotItem().getViewBox().height(), 1.0)
+        # the label's share of the height: (ymax - high) / (ymax - ymin) >= label
+        ymax = (high - label * ymin) / (1.0 - label) if label < 0.7 else high + 3 * (high - ymin)
+        self.setYRange(ymin, max(1.45 * top, ymax), padding=0)

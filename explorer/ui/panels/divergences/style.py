@@ -19,9 +19,29 @@ NEGATIVE_COLOUR = "#2ca02c"
 REVERSE_COLOUR = "#8e44ad"
 
 
+def fixed(x: float, decimals: int = 3) -> str:
+    """``x`` to ``decimals`` places, never "-0.000": a value that rounds to zero has no sign
+    (the entropy of a certain outcome is −1·log 1 = −0.0 in floating point)."""
+    text = f"{x:.{decimals}f}"
+    return text.lstrip("-") if float(text) == 0 else text
+
+
 def format_value(x: float, units: Base) -> str:
     """A divergence to 3 decimals with its units, or ∞."""
-    return "∞" if math.isinf(x) else f"{x:.3f} {units}"
+    return "∞" if math.isinf(x) else f"{fixed(x)} {units}"
+
+
+def format_categories(categories: list[int]) -> str:
+    """The categories that make a KL infinite, short enough for the table of values: "category 1, 2",
+    "categories 2–12" for a longer run, else how many ("5 categories")."""
+    if len(categories) <= 2:
+        return "category " + ", ".join(str(c) for c in categories)
+    if categories[-1] - categories[0] == len(categories) - 1:
+        return f"categories {categories[0]}–{categories[-1]}"
+    return f"{len(categories)} categories"
+
+
+LONGEST_VALUE = "∞  (categories 10–12)"  # the widest text format_value and format_categories make
 
 
 def transparent(colour: str, alpha: int) -> QColor:

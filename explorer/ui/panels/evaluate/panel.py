@@ -13,8 +13,11 @@ from pathlib import Path
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
+from explorer.core.evaluation.classifier import CLASSIFIER_CHECKPOINT
 from explorer.core.evaluation.evaluate import FLOOR, EvalProgress, EvalResult, EvalRow, evaluate_models
+from explorer.core.evaluation.record import RECORD, RecordedEvaluation, read_record, stale_rows
 from explorer.core.families import FAMILIES
+from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.jobs import Job
 from explorer.ui.panels.evaluate.evaluation_controls import EvaluationControls
 from explorer.ui.panels.evaluate.sample_cards import SampleCards
@@ -35,11 +38,14 @@ class EvaluatePanel(QWidget):
         self.device = device
         self.reference_limit = 0  # compare with only the first test digits (0: all 10,000), for quick tests
         self.checkpoints: dict[str, Path] = {name: family.default_checkpoint for name, family in FAMILIES.items()}
-        self.result: EvalResult | None = None
+        self.result: EvalResult | None = None  # the learner's last run; theirs alone, never written to a file
         self.rows: dict[str, EvalRow] = {}
+        self.recorded: RecordedEvaluation | None = None  # what `gen-explorer eval all --record` left beside the models
+        self._recorded_rows: set[str] = set()  # rows that show the record, not a run of the learner's
         self._running: list[str] = []
         self._build()
         runner.busy_changed.connect(self._on_busy_changed)
+        self.show_recorded(RECORD)
         self.refresh_availability()
 
     # ---- layout -------------------------------------------------------------------------------
@@ -85,6 +91,7 @@ class EvaluatePanel(QWidget):
                 self._show_missing(name)
             elif name not in self.rows and self.cell(name, STATUS) in ("", "no checkpoint"):
                 self.table.set_cell(name, STATUS, "not evaluated")
+        self._mark_recorded_rows()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         """Look for checkpoints again each time the tab is shown: training may have made one."""
@@ -95,7 +102,49 @@ class EvaluatePanel(QWidget):
     def _show_missing(self, name: str) -> None:
         self.table.set_scores(name, "—", "no checkpoint")
         self.rows.pop(name, None)
+        self._recorded_rows.discard(name)
         self.cards.show_missing(name)
+
+    # ---- the recorded evaluation --------------------------------------------------------------
+    def show_recorded(self, path: Path) -> None:
+        """Open on the evaluation recorded at ``path`` (if there is one): its rows, samples and histograms."""
+        try:
+            recorded = read_record(path)
+        except ExplorerError as exc:
+            self.status.setText(f"The recorded evaluation could not be read. {exc}")
+            return
+        if recorded is None:
+            return
+        self.recorded = recorded
+        for row in recorded.result.rows:
+            if row.name in self.table.row_index:
+                self.rows[row.name] = row
+                self.cards.show_row(row)
+                self._recorded_rows.add(row.name)
+        self._mark_recorded_rows()
+        result = recorded.result
+        ddpm = f"; the DDPM drawn by {result.ddpm_sampler.describe()}" if "ddpm" in self._recorded_rows else ""
+        self.status.setText(f"Showing the evaluation recorded on {recorded.day} with N = {result.n} per model "
+                            f"(seed {result.seed}{ddpm}). Press Evaluate to run your own.")
+        self.status.setToolTip(f"Recorded {recorded.date} by `gen-explorer eval all -n {result.n} --record`, "
+                               f"against {result.reference} test digits, judged by the {result.classifier}.")
+
+    def _mark_recorded_rows(self) -> None:
+        """Show the recorded rows, each marked stale where its checkpoint (or the judge) is no longer the
+        file that was scored."""
+        if self.recorded is None:
+            return
+        stale = stale_rows(self.recorded, self.checkpoints, CLASSIFIER_CHECKPOINT)
+        for name in self._recorded_rows:
+            row = self.recorded.result.row(name)
+            if name in stale:
+                self.table.show_row(row, "stale: file changed", stale=True, tooltip=(
+                    f"Recorded on {self.recorded.day}, but the checkpoint (the model's or the judge's) has "
+                    "changed since: its SHA-256 no longer matches. Press Evaluate for current numbers."))
+            else:
+                self.table.show_row(row, f"recorded, N = {row.n}", tooltip=(
+                    f"Recorded on {self.recorded.day} with N = {row.n} by `gen-explorer eval all --record`, "
+                    "for the very checkpoint the app loads now."))
 
     # ---- evaluation ---------------------------------------------------------------------------
     def start_evaluation(self, n: int | None = None, seed: int | None = None) -> None:
@@ -109,6 +158,7 @@ class EvaluatePanel(QWidget):
         for name in self._running:
             self.table.set_scores(name, "", "waiting…")
             self.rows.pop(name, None)
+            self._recorded_rows.discard(name)
         self.runner.start(
             Job(evaluate_models, {"models": models, "n": n, "seed": seed, "device": self.device,
                                   "checkpoints": {m: str(self.checkpoints[m]) for m in models},

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from explorer.core.evaluation.evaluate import EvalRow
+from explorer.core.evaluation.evaluate import IS_RESAMPLES, EvalRow, format_duration
 from explorer.ui.panels.evaluate.titles import TITLES
 
-COLUMNS = ("FID ↓", "KID ↓ (± std)", "IS ↑ (± std)", "draw time", "status")
+COLUMNS = ("FID ↓", "KID ↓ (± std)", "IS ↑ (± s.e.)", "draw time", "status")
 STATUS = len(COLUMNS) - 1  # the last column; the others hold scores
+TOOLTIPS = (
+    "Fréchet distance between Gaussians fitted to the judge's features of the samples and of the test digits. "
+    "Lower is better; biased upwards for small N, so compare rows at the same N.",
+    "Kernel Inception Distance: the unbiased MMD² with a cubic kernel, mean ± std over 100 random subsets of "
+    "up to 1,000 images from each set. Lower is better; about 0 for the same distribution. In this judge's "
+    "features it runs from about 0 to 100s, so it is shown, like FID and IS, to 2 decimals.",
+    "Inception Score of all N samples ± its standard error: the std of the score over "
+    f"{IS_RESAMPLES} bootstrap resamples (N samples drawn with replacement), a real spread at every N. "
+    "Higher is better; at most 10.",
+    "Time to draw the N samples (the floor: to pick N training digits).",
+    "Where each row's numbers come from: your run, or the evaluation recorded with the app.",
+)
+STALE_COLOUR = QColor("#999999")
 
 
 class ScoreTable(QTableWidget):
@@ -18,6 +32,8 @@ class ScoreTable(QTableWidget):
     def __init__(self, names: list[str], parent: QWidget | None = None) -> None:
         super().__init__(len(names), len(COLUMNS), parent)
         self.setHorizontalHeaderLabels(COLUMNS)
+        for column, tip in enumerate(TOOLTIPS):
+            self.horizontalHeaderItem(column).setToolTip(tip)
         self.setVerticalHeaderLabels([TITLES[n] for n in names])
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -29,10 +45,12 @@ class ScoreTable(QTableWidget):
                             + len(names) * rows.defaultSectionSize() + 2 * self.frameWidth())
         self.row_index = {name: i for i, name in enumerate(names)}
 
-    def set_cell(self, name: str, column: int, text: str) -> None:
+    def set_cell(self, name: str, column: int, text: str, tooltip: str = "") -> QTableWidgetItem:
         item = QTableWidgetItem(text)
         item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+        item.setToolTip(tooltip)
         self.setItem(self.row_index[name], column, item)
+        return item
 
     def cell(self, name: str, column: int) -> str:
         item = self.item(self.row_index[name], column)
@@ -44,9 +62,12 @@ class ScoreTable(QTableWidget):
             self.set_cell(name, column, text)
         self.set_cell(name, STATUS, status)
 
-    def show_row(self, row: EvalRow) -> None:
-        self.set_cell(row.name, 0, f"{row.fid:.2f}")
-        self.set_cell(row.name, 1, f"{row.kid:.4f} ± {row.kid_std:.4f}")
-        self.set_cell(row.name, 2, f"{row.score:.2f} ± {row.score_std:.2f}")
-        self.set_cell(row.name, 3, f"{row.seconds:.1f} s")
-        self.set_cell(row.name, STATUS, f"done, N = {row.n}")
+    def show_row(self, row: EvalRow, status: str = "", tooltip: str = "", stale: bool = False) -> None:
+        """The row's scores, and ``status`` (by default: done, with its N); a stale row is greyed."""
+        cells = (f"{row.fid:.2f}", f"{row.kid:.2f} ± {row.kid_std:.2f}",
+                 f"{row.score:.2f} ± {row.score_std:.2f}", format_duration(row.seconds),
+                 status or f"done, N = {row.n}")
+        for column, text in enumerate(cells):
+            item = self.set_cell(row.name, column, text, tooltip)
+            if stale:
+                item.setForeground(STALE_COLOUR)

@@ -13,6 +13,8 @@ from explorer.ui.widgets.image_grid import tile
 from explorer.ui.widgets.image_view import ImageView
 
 SAMPLE_GRID_PX = 4 * 30 - 2  # the 16 preview digits tiled 4 x 4 with 2-pixel gaps
+FILMSTRIP, EMPTY_FILMSTRIP = "Filmstrip: the same 16 z as training goes on", " (no game played yet)"
+NO_GENERATOR = "no digit generator yet: press Start, or a Step button to go move by move"
 
 
 class DigitsPage(QWidget):
@@ -20,14 +22,15 @@ class DigitsPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.grid = ImageView("no generator yet: press Start, or a Step button to go move by move")
+        self.grid = ImageView(NO_GENERATOR)
         self.filmstrip = Filmstrip(8, frame_shape=(SAMPLE_GRID_PX, SAMPLE_GRID_PX))
         self.filmstrip.setFixedHeight(125)
         self.sampler = GeneratorSampler()
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.grid, 1)
-        column.addWidget(QLabel("Filmstrip: the same 16 z as training goes on"))
+        self.filmstrip_label = QLabel(FILMSTRIP + EMPTY_FILMSTRIP)
+        column.addWidget(self.filmstrip_label)
         column.addWidget(self.filmstrip)
         column.addWidget(self.sampler)
 
@@ -40,3 +43,14 @@ class DigitsPage(QWidget):
         """16 digits from a trained ``generator`` for ``seed``."""
         self.grid.set_image(tile(sample_images(generator, 16, seed=seed), 4))
         self.grid.label.setText(f"trained generator: 16 samples G(z), seed {seed}")
+
+    def redraw_filmstrip(self) -> None:
+        """Show the filmstrip's frames; its title says when there are none."""
+        self.filmstrip.redraw()
+        self.filmstrip_label.setText(FILMSTRIP + ("" if self.filmstrip.steps() else EMPTY_FILMSTRIP))
+
+    def show_no_generator(self) -> None:
+        """No game and no trained generator: an empty grid that says what to do."""
+        self.grid.image.clear()
+        self.grid.label.setText(NO_GENERATOR)
+        self.sampler.strip.image.clear()

@@ -13,13 +13,17 @@ from explorer.ui.panels.gan.game_settings import GameSettings
 from explorer.ui.widgets.status_label import pin_width, status_label
 
 WIDTH = 340  # fixed: its text changes must not resize the views beside it
-EXPLANATION = (
-    "D(x) is D's probability that a real digit is real, D(G(z)) that a fake one is. D pushes the first "
-    "up and the second down; G pushes the second up. When G's samples match the data D can only guess: "
-    "D(x) = D(G(z)) = 0.5 and D's loss is 2 log 2 ≈ 1.39 (dashed lines). Minimax G minimises log(1 − D(G(z))), "
-    "whose gradient vanishes when D rejects fakes confidently (D(G(z)) ≈ 0), early in training; the "
-    "non-saturating −log D(G(z)) pushes hardest exactly then."
-)
+EQUILIBRIUM = ("D pushes the first up and the second down; G pushes the second up. When G's samples match the "
+               "data D can only guess: D(x) = D(G(z)) = 0.5 and D's loss is 2 log 2 ≈ 1.39 (dashed lines). ")
+EXPLANATION = {  # by game
+    "mnist": "D(x) is D's probability that a real digit is real, D(G(z)) that a fake one is. " + EQUILIBRIUM
+    + "Minimax G minimises log(1 − D(G(z))), whose gradient vanishes when D rejects fakes confidently "
+    "(D(G(z)) ≈ 0), early in training; the non-saturating −log D(G(z)) pushes hardest exactly then.",
+    "toy": "D(x) is D's probability that a point x of the ring is real, D(G(z)) that a generated one is. "
+    + EQUILIBRIUM + "The heat map is D(x) over the plane: red where D says real, blue where it says fake. "
+    "To see mode collapse, set G's learning rate to 0.005: its points bunch into one or two clumps that chase "
+    "D around the ring instead of covering its 8 modes.",
+}
 
 
 class GameControls(QGroupBox):
@@ -58,9 +62,9 @@ class GameControls(QGroupBox):
 
         self.status = status_label(lines=4)
         self.model_info = status_label(lines=5)
-        explanation = QLabel(EXPLANATION)
-        explanation.setWordWrap(True)
-        explanation.setStyleSheet("color: #444")
+        self.explanation = QLabel(EXPLANATION["mnist"])
+        self.explanation.setWordWrap(True)
+        self.explanation.setStyleSheet("color: #444")
 
         column = QVBoxLayout(self)
         column.addWidget(self.settings)
@@ -68,14 +72,19 @@ class GameControls(QGroupBox):
         column.addLayout(slow)
         column.addWidget(self.status)
         column.addWidget(self.model_info)
-        column.addWidget(explanation)
+        column.addWidget(self.explanation)
         column.addStretch()
         self.setFixedWidth(WIDTH)
         for label in (self.status, self.model_info):  # the status changes with every snapshot
             pin_width(label, WIDTH, self, column)
 
-    def show_game_state(self, playing: bool, busy: bool, paused: bool) -> None:
-        """Enable what can be done now: ``playing`` says whether the runner's job is this panel's game."""
+    def show_mode(self, mode: str) -> None:
+        """The help for the game ``mode`` ('mnist' or 'toy')."""
+        self.explanation.setText(EXPLANATION[mode])
+
+    def show_game_state(self, playing: bool, busy: bool, paused: bool, untouched: bool = False) -> None:
+        """Enable what can be done now: ``playing`` says whether the runner's job is this panel's game;
+        ``untouched``: it is paused before its first move, so new settings can still replace it."""
         self.start_button.setEnabled((playing and paused) or not busy)
         self.start_button.setText("Resume" if playing and paused else "Start")
         self.pause_button.setEnabled(playing and not paused)
@@ -83,7 +92,7 @@ class GameControls(QGroupBox):
         self.reset_button.setEnabled(playing or not busy)
         for button in self.step_buttons.values():
             button.setEnabled((playing and paused) or not busy)
-        self.settings.setEnabled(not playing)
+        self.settings.setEnabled(not playing or (paused and untouched))
 
     def show_snapshot(self, snap: GANSnapshot) -> None:
         """The iteration, the losses and D's mean outputs ('–' for a net not stepped yet)."""

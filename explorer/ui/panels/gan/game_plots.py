@@ -15,6 +15,8 @@ from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.histogram_plot import HistogramPlot
 
 REAL, FAKE = "#1f77b4", "#ff7f0e"
+LOSSES, OUTPUTS = "losses", "D's outputs (batch means)"
+NO_HISTORY = {LOSSES: "losses: no recorded history", OUTPUTS: "D's outputs: no recorded history"}
 
 
 class ProbabilityPlot(CurvePlot):
@@ -34,11 +36,11 @@ class GamePlots(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.losses = CurvePlot("losses", "iteration (G steps)", "nats")
+        self.losses = CurvePlot(LOSSES, "iteration (G steps)", "nats")
         self.losses.add_curve("D loss", REAL)
         self.losses.add_curve("G loss", FAKE)
         self.losses.addItem(pg.InfiniteLine(2 * math.log(2), angle=0, pen=pg.mkPen("#999", style=Qt.PenStyle.DashLine)))
-        self.outputs = ProbabilityPlot("discriminator's outputs (batch means)", "iteration (G steps)", "probability of real")
+        self.outputs = ProbabilityPlot(OUTPUTS, "iteration (G steps)", "probability of real")
         self.outputs.add_curve("D(x)", REAL)
         self.outputs.add_curve("D(G(z))", FAKE)
         self.outputs.addItem(pg.InfiniteLine(0.5, angle=0, pen=pg.mkPen("#999", style=Qt.PenStyle.DashLine)))
@@ -64,6 +66,25 @@ class GamePlots(QWidget):
         for plot, name, value in points:
             if math.isfinite(value):  # NaN: that net has not been stepped yet
                 plot.add_point(name, snap.step, value)
+
+    def show_history(self, history: list[dict[str, float]] | None, steps: int) -> None:
+        """Plot a checkpoint's recorded means over its ``steps`` iterations; an empty record: the titles
+        say so; None (no checkpoint): empty plots."""
+        xs = [h["step"] for h in history or []]
+        for plot, title, curves in ((self.losses, LOSSES, (("D loss", "d_loss"), ("G loss", "g_loss"))),
+                                    (self.outputs, OUTPUTS, (("D(x)", "d_real"), ("D(G(z))", "d_fake")))):
+            plot.clear_data()
+            for name, key in curves:
+                plot.set_curve(name, xs, [h[key] for h in history or []])
+            plot.setTitle(NO_HISTORY[title] if history == [] else title, color="#333", size="10pt")
+            plot.set_x_span(max(steps, 1))
+            plot.redraw()
+
+    def clear_curves(self) -> None:
+        """Forget the curves' points (drawn at their next ``redraw``) and the titles' notes, for a new game."""
+        for plot, title in ((self.losses, LOSSES), (self.outputs, OUTPUTS)):
+            plot.clear_data()
+            plot.setTitle(title, color="#333", size="10pt")
 
     def draw_histogram(self, snap: GANSnapshot | None) -> None:
         """D's outputs on ``snap``'s last D batch, real and fake (None: empty)."""

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QWidget
 
-from explorer.core.gan import GANConfig, GANSnapshot, gan_session
+from explorer.core.gan import GANConfig, GANSnapshot, discriminator_from_checkpoint, gan_session
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.jobs import Job
 from explorer.ui.panels.gan.digits_page import DigitsPage
@@ -39,8 +39,10 @@ class GANPanel(ModelPanel):
         self.generator: torch.nn.Module | None = None  # the MNIST generator to sample from
         self.session_cfg: GANConfig | None = None  # the game being played (None: none is running)
         self.snapshot: GANSnapshot | None = None  # the latest one
+        self.discriminator: torch.nn.Module | None = None  # a trained toy D, for its heat map
         self.sample_seed = 0
-        self._reset_requested = False
+        self._untouched = False  # the game is paused before its first move: new settings may replace it
+        self._next_game: tuple[GANConfig, bool, tuple | None] | None = None  # what to start once this game ends
         self.refresh = StaggeredRefresh(parent=self)
         self._build()
         self._connect()
@@ -48,6 +50,7 @@ class GANPanel(ModelPanel):
         runner.paused_changed.connect(self._on_runner_changed)
         self._on_mode_changed()
         self._update_buttons()
+        self.status.setText("No game yet: Start plays one from untrained nets, a Step button move by move.")
 
     # ---- layout -------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -96,16 +99,33 @@ class GANPanel(ModelPanel):
                                 "Train one here, or load one with File ▸ Load checkpoint….")
 
     def install(self, generator: torch.nn.Module, cfg: GANConfig, ckpt: Checkpoint | None) -> None:
-        """Make ``generator`` the one to sample from; a toy one is shown on the plane."""
+        """Make ``generator`` the one to sample from; a toy one is shown on the plane, over its D(x)."""
         self.settings.set_mode(cfg.mode)
         if cfg.mode == "toy":
             self.generator = None
-            self.plane.show_generator(generator, cfg.latent_dim)
+            self.discriminator = discriminator_from_checkpoint(ckpt) if ckpt is not None else None
         else:
-            self.generator = generator
-            self.show_samples()
+            self.generator, self.discriminator = generator, None
+            self.sample_seed += 1
             self.show_interpolation()
+        self._show_model()
         self._update_buttons()
+
+    def show_record(self, ckpt: Checkpoint | None) -> None:
+        self.dashboard.show_history(None if ckpt is None else ckpt.info.get("history", []),
+                                    1 if ckpt is None else ckpt.info.get("steps", 1))
+
+    def _show_model(self) -> None:
+        """Every view of a generator shows the installed one (no game is played): the MNIST G's samples,
+        the toy G's points; without one the grid says so and the plane shows the ring's real points."""
+        if self.model is not None and self.model_cfg.mode == "toy":
+            self.plane.show_generator(self.model, self.model_cfg.latent_dim, self.discriminator)
+        else:
+            self.plane.show_real()
+        if self.generator is not None:
+            self.digits.show_samples(self.generator, self.sample_seed)
+        else:
+            self.digits.show_no_generator()
 
     def describe(self, ckpt: Checkpoint) -> str:
         cfg, info = ckpt.config, ckpt.info
@@ -149,6 +169,7 @@ class GANPanel(ModelPanel):
         super().start_training(cfg)
         if not self.playing:
             return  # another job was running
+        self._untouched = paused and first is None
         if paused:
             self.runner.pause()
             # A message to a job that has not yielded yet makes it yield first: the untrained nets
@@ -162,25 +183,43 @@ class GANPanel(ModelPanel):
         self.settings.show_config(cfg)
         self.snapshot = None
         self._clear_views(cfg)
+        game = "MNIST" if cfg.mode == "mnist" else "2-D toy"
+        kept = "the loaded generator stays" if self.checkpoint is not None else "nothing is kept"
+        self.model_info.setText(f"A new {game} game of {cfg.steps:,} iterations. When it ends its G becomes the one "
+                                f"to sample and save; if you stop it, {kept}.")
 
     def step(self, which: str) -> None:
         """One D step, one G step, or one iteration ('d', 'g', 'both'), from a paused or a new game."""
         if self.playing:
-            self.runner.send(("step", which))
+            if not self._replace_untouched(paused=True, first=("step", which)):
+                self._untouched = False
+                self.runner.send(("step", which))
         elif not self.runner.busy:
             self.start_training(paused=True, first=("step", which))
 
     def reset(self) -> None:
-        """Back to the untrained nets of the same seed (same weights, same fixed noise), paused."""
+        """Back to the untrained nets of the same seed (same weights, same fixed noise), paused; before
+        the game's first move, the nets of the settings as the form now has them."""
         if self.playing:
-            self._reset_requested = True
+            cfg = self.settings.config(self.session_cfg) if self._untouched else self.session_cfg
+            self._next_game = (cfg, True, None)
             self.runner.stop()  # the new game starts when this one has ended
         elif not self.runner.busy:
             self.start_training(paused=True)
 
+    def _replace_untouched(self, paused: bool, first: tuple | None = None) -> bool:
+        """Whether the form's settings, changed before the paused game's first move, replace that game
+        (it stops, and the new one starts ``paused`` with ``first``)."""
+        if not self._untouched or (cfg := self.settings.config(self.session_cfg)) == self.session_cfg:
+            return False
+        self._next_game = (cfg, paused, first)
+        self.runner.stop()
+        return True
+
     def _on_start_clicked(self) -> None:
         if self.playing and self.runner.paused:
-            self.runner.resume()
+            if not self._replace_untouched(paused=False):
+                self.runner.resume()
         elif not self.runner.busy:
             self.start_training()
 
@@ -200,7 +239,7 @@ class GANPanel(ModelPanel):
             grid = tile(snap.samples, 4)
             self.refresh.request("grid", partial(self.digits.show_fixed_noise, snap.step, grid))
             self.filmstrip.add_frame(snap.step, grid)  # kept now, so that no frame is lost to a newer request
-            self.refresh.request("filmstrip", self.filmstrip.redraw)
+            self.refresh.request("filmstrip", self.digits.redraw_filmstrip)
         if snap.class_counts is not None:
             self.refresh.request("classes", partial(self.classes.set_counts, snap.class_counts))
         if snap.heatmap is not None:
@@ -208,25 +247,35 @@ class GANPanel(ModelPanel):
 
     def on_training_ended(self, succeeded: bool) -> None:
         self.refresh.flush()
-        cfg, self.session_cfg = self.session_cfg, None
-        if self._reset_requested:
-            self._reset_requested = False
-            self.start_training(cfg, paused=True)
+        self.session_cfg, self._untouched = None, False
+        next_game, self._next_game = self._next_game, None
+        if next_game is not None:
+            self.start_training(*next_game)
             return
-        if not succeeded and self.snapshot is not None:
-            self.status.setText(self.status.text() + "\nStopped: this game's nets are gone.")
+        if not succeeded:
+            if self.snapshot is not None:
+                self.status.setText(self.status.text() + "\nStopped: this game's nets are gone.")
+            self._forget_game()
+            self._show_model()  # the views leave the stopped game for the generator that is loaded
         self._update_buttons()
+
+    def _forget_game(self) -> None:
+        """Blank the views of a stopped game's nets, which are gone: D's outputs, the digits G drew, the filmstrip."""
+        self.dashboard.draw_histogram(None)
+        self.classes.set_counts(np.zeros(10))
+        self.filmstrip.clear()
+        self.digits.redraw_filmstrip()
 
     def _clear_views(self, cfg: GANConfig) -> None:
         """Forget the last game's data now; blank its views over the next turns of the event loop
         (queued before any snapshot's update, so they run first)."""
+        self.dashboard.clear_curves()
         for key, plot in (("losses", self.losses), ("outputs", self.outputs)):
-            plot.clear_data()
             self.refresh.request(f"clear {key}", partial(self._reset_plot, plot, cfg.steps))
         self.refresh.request("clear histogram", partial(self.dashboard.draw_histogram, None))
         self.refresh.request("clear classes", partial(self.classes.set_counts, np.zeros(10)))
         self.filmstrip.clear()
-        self.refresh.request("clear filmstrip", self.filmstrip.redraw)
+        self.refresh.request("clear filmstrip", self.digits.redraw_filmstrip)
         self.refresh.request("clear plane", self.plane.blank)
 
     @staticmethod
@@ -237,10 +286,13 @@ class GANPanel(ModelPanel):
     def _on_mode_changed(self) -> None:
         self.pages.setCurrentIndex(self.mode.currentIndex())
         self.classes.setVisible(self.mode.currentData() == "mnist")  # the toy game draws points, not digits
+        self.controls.show_mode(self.mode.currentData())
 
     def _on_runner_changed(self, _busy_or_paused: bool) -> None:
+        if self.playing and not self.runner.paused:
+            self._untouched = False  # resumed (here or from the status bar): the game moves
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        self.controls.show_game_state(self.playing, self.runner.busy, self.runner.paused)
+        self.controls.show_game_state(self.playing, self.runner.busy, self.runner.paused, self._untouched)
         self.digits.sampler.set_available(self.generator is not None and not self.playing)

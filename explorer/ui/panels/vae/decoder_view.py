@@ -9,8 +9,10 @@ from superqt import QLabeledDoubleSlider
 
 from explorer.core.vae import VAE, decode_images, encode_images
 from explorer.ui.widgets.image_view import ImageView
+from explorer.ui.widgets.status_label import status_label
 
 Z_RANGE = 4.0  # the sliders span [-4, 4]: beyond that the prior has almost no mass
+INFO_LINES, MIN_WIDTH = 5, 260
 
 
 class DecoderView(QWidget):
@@ -19,7 +21,7 @@ class DecoderView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.decoded = ImageView("decoder: mean of p(x | z) at the marker")
-        self.decoded.setMinimumSize(220, 240)
+        self.decoded.setMinimumSize(150, 150)
         self.sliders: list[QLabeledDoubleSlider] = []
         slider_box = QGridLayout()
         for row, name in enumerate(("z₁", "z₂")):
@@ -36,15 +38,17 @@ class DecoderView(QWidget):
         pair = QHBoxLayout()
         pair.addWidget(self.original)
         pair.addWidget(self.reconstruction)
-        self.selected_info = QLabel("Click a point in the plane to see that test digit, its posterior q(z|x) "
-                                    "and its reconstruction. Drag the yellow marker (or use the sliders) to decode any z.")
-        self.selected_info.setWordWrap(True)
+        self.selected_info = status_label("Click a point in the plane to see that test digit, its posterior q(z|x) "
+                                          "and its reconstruction. Drag the yellow marker (or use the sliders) to "
+                                          "decode any z.", lines=INFO_LINES)
         column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.decoded, 5)
         column.addLayout(slider_box)
         column.addSpacing(8)
         column.addLayout(pair, 3)
         column.addWidget(self.selected_info)
+        self.setMinimumWidth(MIN_WIDTH)  # so that INFO_LINES hold the longest of those texts
 
     def slider_z(self) -> tuple[float, float]:
         return self.sliders[0].value(), self.sliders[1].value()

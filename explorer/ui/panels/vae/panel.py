@@ -57,8 +57,8 @@ class VAEPanel(ModelPanel):
         top.setSizes([560, 300, 480])
         self.training = TrainingBox()
         layout = QVBoxLayout(self)
-        layout.addWidget(top, 1)
-        layout.addWidget(self.training)
+        layout.addWidget(top, 2)
+        layout.addWidget(self.training, 1)  # a third of the height, between its minimum and its maximum
 
         # The widgets the panel, its tests and the benchmarks reach, by their names of old.
         self.decoded, self.sliders = self.decoder.decoded, self.decoder.sliders

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QPushButton, QSpinBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QWidget,
+)
 
 from explorer.core.vae import VAEConfig, VAESnapshot
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.status_label import status_label
 
 TITLE = "Train from scratch on MNIST (maximise the ELBO = E_q[log p(x|z)] − β·KL(q(z|x) ‖ N(0, I)))"
+CONTROLS_WIDTH = 360
+MAX_HEIGHT = 270  # the curves need no more; the latent plane above takes the rest
 TERMS = (("neg_elbo", "−ELBO"), ("recon", "reconstruction −log p(x|z)"), ("kl", "KL(q(z|x) ‖ p(z))"))
 
 
@@ -24,7 +37,6 @@ class TrainingBox(QGroupBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(TITLE, parent)
-        form = QFormLayout()
         defaults = VAEConfig()
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 500)
@@ -41,29 +53,35 @@ class TrainingBox(QGroupBox):
         self.batch_size = QSpinBox()
         self.batch_size.setRange(8, 4096)
         self.batch_size.setValue(defaults.batch_size)
-        form.addRow("epochs", self.epochs)
-        form.addRow("β (KL weight)", self.beta)
-        form.addRow("learning rate", self.lr)
-        form.addRow("batch size", self.batch_size)
         self.train_button = QPushButton("Train")
-        form.addRow(self.train_button)
         self.model_info = status_label(lines=5)
-        form.addRow(self.model_info)
+        form = QGridLayout()  # two settings a row: the box stays low enough for a laptop screen
+        form.setContentsMargins(0, 0, 0, 0)
+        fields = (("epochs", self.epochs), ("β (KL weight)", self.beta), ("learning rate", self.lr),
+                  ("batch size", self.batch_size))
+        for i, (name, field) in enumerate(fields):
+            form.addWidget(QLabel(name), i // 2, 2 * (i % 2))
+            form.addWidget(field, i // 2, 2 * (i % 2) + 1)
+        form.setColumnStretch(1, 1)
+        form.setColumnStretch(3, 1)
+        form.addWidget(self.train_button, 2, 0, 1, 4)
+        form.addWidget(self.model_info, 3, 0, 1, 4)
         controls = QWidget()
         controls.setLayout(form)
-        controls.setFixedWidth(330)  # its text changes must not resize the plots beside it
+        controls.setFixedWidth(CONTROLS_WIDTH)  # its text changes must not resize the plots beside it
 
         self.curves: dict[str, CurvePlot] = {}
         row = QHBoxLayout()
-        row.addWidget(controls)
+        row.addWidget(controls, 0, Qt.AlignmentFlag.AlignTop)
         for key, name in TERMS:
             plot = CurvePlot(name, "epoch", "nats per image")
             plot.add_curve("train", "#1f77b4")
             plot.add_curve("test", "#d62728", dashed=True, symbol="o")
+            plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)  # as high as the form
             self.curves[key] = plot
             row.addWidget(plot, 1)
         self.setLayout(row)
-        self.setMaximumHeight(270)
+        self.setMaximumHeight(MAX_HEIGHT)
 
     def config(self) -> VAEConfig:
         """The training run the form describes."""

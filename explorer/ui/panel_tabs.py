@@ -1,0 +1,89 @@
+"""The main window's tabs, one per panel, each panel built the first time it is needed.
+
+Building all five panels (data, plots, models) before the window paints kept a learner
+waiting seconds; here only the panel on show is built at once, the others when their tab
+is opened or, one per turn of the event loop, once the window is up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from explorer.core.runtime.errors import ExplorerError
+from explorer.ui.panels.model_panel import PanelProtocol
+
+
+class UnavailablePanel(QLabel):
+    """Stands in the tab of a panel that could not open, saying why and how to fix it."""
+
+    checkpoint_kind = None
+
+    def __init__(self, title: str, reason: str) -> None:
+        super().__init__(f"<h3>The {title} panel could not open</h3><p>{reason}</p><p>The other panels work.</p>")
+        self.title = title
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMargin(40)
+
+
+class _Built(Mapping):
+    """``tabs.panels[name]``: the panel, built on first use."""
+
+    def __init__(self, tabs: PanelTabs) -> None:
+        self._tabs = tabs
+
+    def __getitem__(self, name: str) -> PanelProtocol:
+        return self._tabs.panel(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tabs.names)
+
+    def __len__(self) -> int:
+        return len(self._tabs.names)
+
+
+class PanelTabs(QTabWidget):
+    """A tab per panel; ``panel(name)`` builds one when first needed; ``built`` is what exists."""
+
+    panel_built = Signal(str)  # a panel now exists (or, if it failed, its UnavailablePanel)
+
+    def __init__(self, factories: dict[str, Callable[[], PanelProtocol]], titles: dict[str, str]) -> None:
+        super().__init__()
+        self.names = list(factories)
+        self._factories = factories
+        self._titles = titles
+        self.built: dict[str, PanelProtocol] = {}
+        self.problems: list[str] = []  # why panels could not open, for one dialog
+        self.panels = _Built(self)
+        for name in self.names:
+            holder = QWidget()
+            layout = QVBoxLayout(holder)
+            layout.setContentsMargins(0, 0, 0, 0)
+            self.addTab(holder, titles[name])
+        self.currentChanged.connect(lambda index: self.panel(self.names[index]))
+
+    def panel(self, name: str) -> PanelProtocol:
+        if name not in self.built:
+            try:
+                panel = self._factories[name]()
+            except ExplorerError as exc:  # e.g. a shipped data file is missing: the other panels still open
+                panel = UnavailablePanel(self._titles[name], str(exc))
+                self.problems.append(f"{self._titles[name]}: {exc}")
+            self.built[name] = panel
+            self.widget(self.names.index(name)).layout().addWidget(panel)
+            self.panel_built.emit(name)
+        return self.built[name]
+
+    def current_name(self) -> str:
+        return self.names[self.currentIndex()]
+
+    def build_the_rest(self) -> None:
+        """Build the panels not yet built, one per turn of the event loop, so the window stays live."""
+        waiting = [name for name in self.names if name not in self.built]
+        if waiting:
+            self.panel(waiting[0])
+            QTimer.singleShot(0, self, self.build_the_rest)
