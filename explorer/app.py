@@ -18,6 +18,19 @@ def configure() -> None:
     torch.set_num_threads(1)
 
 
+def settle(app: object, window: object, timeout_s: float = 120.0) -> None:
+    """Let the window finish what it starts on its own (panels built, the opening chain drawn)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    app.processEvents()
+    while window.runner.busy and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    for _ in range(5):
+        app.processEvents()
+
+
 def run(args: argparse.Namespace) -> int:
     """Open the window (or render it to ``args.screenshot`` and exit)."""
     if args.screenshot and "QT_QPA_PLATFORM" not in os.environ:
@@ -41,8 +54,7 @@ def run(args: argparse.Namespace) -> int:
     window.resize(*args.size)
     if args.screenshot:
         window.show()
-        for _ in range(5):
-            app.processEvents()
+        settle(app, window)
         if window.size().toTuple() != tuple(args.size):
             print(f"note: the window cannot be as small as {args.size[0]}x{args.size[1]}; it is "
                   f"{window.width()}x{window.height()}.", file=sys.stderr)
