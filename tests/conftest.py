@@ -73,3 +73,27 @@ def tiny_vae_checkpoint(tmp_path_factory):
             next(training)
     except StopIteration as done:
         return save_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny-vae.safetensors", done.value)
+
+
+@pytest.fixture
+def window_showing(qtbot):
+    """window_showing(name): the app's window with the shipped models and every panel built, showing
+    panel ``name``; the other panels' minimum sizes are set aside, so that only this one can keep
+    the window from the size a test asks for."""
+    from PySide6.QtWidgets import QSizePolicy
+
+    from explorer.ui.main_window import MainWindow
+
+    def show(name):
+        win = MainWindow(device="cpu")
+        qtbot.addWidget(win)
+        win.load_shipped_checkpoints()
+        for other in win.panels:
+            if other != name:
+                win.panels[other].setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        win.show_panel(name)
+        win.show()
+        qtbot.waitExposed(win)
+        return win
+
+    return show

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
+import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QAbstractScrollArea, QLabel, QWidget
 
@@ -70,3 +71,12 @@ def layout_problems(window: QWidget) -> list[str]:
                 and _text_cut(widget):
             problems.append(f"{_name(widget)} at {rect.getRect()} cuts its text off")
     return problems
+
+
+def plots_cut_off(widget: QWidget) -> list[str]:
+    """The plots inside ``widget`` whose content (axes, title, colour bar) is wider or higher than the plot:
+    pyqtgraph draws no QLabels, so layout_problems cannot see their text cut off."""
+    views = [v for v in widget.findChildren(pg.GraphicsView) if v.isVisible() and v.centralWidget is not None]
+    return [f"{type(v).__name__} {v.centralWidget.size().toTuple()} in {v.viewport().size().toTuple()}" for v in views
+            if v.centralWidget.size().width() > v.viewport().width() + 1
+            or v.centralWidget.size().height() > v.viewport().height() + 1]

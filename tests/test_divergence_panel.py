@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from layout_audit import layout_problems
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QSizePolicy
 
 from explorer.ui.panels.divergences import DivergencePanel
 from explorer.ui.panels.divergences.discrete_tab import PRESETS
@@ -234,21 +233,8 @@ def test_many_infinite_categories_are_summed_up_and_the_values_keep_their_width(
 
 
 @pytest.fixture
-def window(qtbot):
-    """The app's window with the shipped models, every panel built; the other panels' minimum sizes
-    are set aside, so that only the Divergences panel can keep the window from its size."""
-    from explorer.ui.main_window import MainWindow
-
-    win = MainWindow(device="cpu")
-    qtbot.addWidget(win)
-    win.load_shipped_checkpoints()
-    for name in win.panels:
-        if name != "divergences":
-            win.panels[name].setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-    win.show_panel("divergences")
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+def window(window_showing):
+    return window_showing("divergences")
 
 
 @pytest.mark.parametrize("size", [(1280, 720), (1500, 950)])

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from layout_audit import layout_problems
 from layout_watch import layout_requests
-from PySide6.QtWidgets import QSizePolicy
 
 from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.evaluation.evaluate import FLOOR, EvalResult, EvalRow
@@ -124,21 +123,8 @@ def test_the_panel_opens_on_the_recorded_evaluation_and_marks_a_changed_model_st
 
 
 @pytest.fixture
-def window(qtbot):
-    """The app's window with the shipped models, every panel built; the other panels' minimum sizes
-    are set aside, so that only the Evaluate panel can keep the window from its size."""
-    from explorer.ui.main_window import MainWindow
-
-    win = MainWindow(device="cpu")
-    qtbot.addWidget(win)
-    win.load_shipped_checkpoints()
-    for name in win.panels:
-        if name != "evaluate":
-            win.panels[name].setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-    win.show_panel("evaluate")
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+def window(window_showing):
+    return window_showing("evaluate")
 
 
 @pytest.mark.parametrize("size", [(1280, 720), (1500, 950)])

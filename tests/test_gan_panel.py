@@ -3,9 +3,8 @@
 import math
 
 import numpy as np
-import pyqtgraph as pg
 import pytest
-from layout_audit import layout_problems
+from layout_audit import layout_problems, plots_cut_off
 from layout_watch import layout_requests
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QComboBox, QSizePolicy
@@ -30,15 +29,6 @@ def tiny_gan_checkpoint(tmp_path_factory):
             next(training)
     except StopIteration as done:
         return save_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny-gan.safetensors", done.value)
-
-
-def plots_cut_off(panel) -> list[str]:
-    """The plots inside ``panel`` whose content (axes, title, colour bar) is wider or higher than the plot:
-    pyqtgraph draws no QLabels, so layout_problems cannot see their text cut off."""
-    views = [v for v in panel.findChildren(pg.GraphicsView) if v.isVisible() and v.centralWidget is not None]
-    return [f"{type(v).__name__} {v.centralWidget.size().toTuple()} in {v.viewport().size().toTuple()}" for v in views
-            if v.centralWidget.size().width() > v.viewport().width() + 1
-            or v.centralWidget.size().height() > v.viewport().height() + 1]
 
 
 def main_window_on(qtbot, name: str) -> MainWindow:

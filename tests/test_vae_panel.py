@@ -3,10 +3,9 @@
 import multiprocessing
 
 import numpy as np
-import pyqtgraph as pg
 import pytest
 import torch
-from layout_audit import layout_problems
+from layout_audit import layout_problems, plots_cut_off
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage, QPainter, qGray
 from PySide6.QtWidgets import QLineEdit, QSizePolicy
@@ -22,15 +21,6 @@ TINY = VAEConfig(epochs=2, hidden=32, train_limit=1024)
 @pytest.fixture
 def panel(open_panel, tiny_vae_checkpoint):
     return open_panel(VAEPanel, lambda widget: widget.load_checkpoint(tiny_vae_checkpoint))
-
-
-def plots_cut_off(panel) -> list[str]:
-    """The plots inside ``panel`` whose content (axes, title, colour bar) is wider or higher than the plot:
-    pyqtgraph draws no QLabels, so layout_problems cannot see their text cut off."""
-    views = [v for v in panel.findChildren(pg.GraphicsView) if v.isVisible() and v.centralWidget is not None]
-    return [f"{type(v).__name__} {v.centralWidget.size().toTuple()} in {v.viewport().size().toTuple()}" for v in views
-            if v.centralWidget.size().width() > v.viewport().width() + 1
-            or v.centralWidget.size().height() > v.viewport().height() + 1]
 
 
 def marker_viewport_pos(panel) -> QPoint:
