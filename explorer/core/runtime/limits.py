@@ -51,11 +51,6 @@ def one_of(default: str, choices: tuple[str, ...]) -> Any:
     return field(default=default, metadata={"choices": choices})
 
 
-def field_range(config_cls: type, name: str) -> tuple[float, float]:
-    """The supported (low, high) of a bounded field, for a spin box's range."""
-    return next(f for f in dataclasses.fields(config_cls) if f.name == name).metadata["range"]
-
-
 def describe_limit(f: dataclasses.Field) -> str:
     """The limit of field ``f`` in words, e.g. 'an integer from 1 to 4096'."""
     meta = f.metadata
