@@ -28,8 +28,9 @@ import numpy as np
 
 from explorer.core.runtime.errors import ExplorerError, describe_error
 
-PANELS = ("vae", "diffusion", "gan", "divergences", "evaluate")
+PANELS = ("pixelcnn", "vae", "diffusion", "gan", "divergences", "evaluate")
 STOPPED = 130  # the shell's code for a run ended by Ctrl-C
+DIFFUSION = ("ddpm", "cddpm")  # the models drawn by a reverse chain, which take a sampler
 
 
 class Parser(argparse.ArgumentParser):
@@ -81,6 +82,7 @@ def _add_device(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from explorer.core.conditional.guidance import GUIDANCE, MAX_GUIDANCE
     from explorer.core.families import FAMILIES, MAX_SAMPLES
     from explorer.core.runtime.paths import user_data_dir
 
@@ -106,16 +108,24 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", type=Path, required=True, help="FILE.npy (float32 N×28×28 in [0, 1]) or FILE.png (grid)")
     sample.add_argument("--checkpoint", type=Path, default=None, help="checkpoint to load (default: the shipped one)")
     sample.add_argument("--seed", type=int, default=0)
-    sample.add_argument("--sampler", choices=("ddpm", "ddim"), help="ddpm only: all T ancestral steps, or DDIM")
-    sample.add_argument("--ddim-steps", type=int, help="ddpm only: DDIM steps K, 1 to T (default 50)")
+    sample.add_argument("--sampler", choices=("ddpm", "ddim"), help="ddpm, cddpm: all T ancestral steps, or DDIM")
+    sample.add_argument("--ddim-steps", type=int, help="ddpm, cddpm: DDIM steps K, 1 to T (default 50)")
     sample.add_argument("--steps", type=int, dest="steps_alias", help=argparse.SUPPRESS)  # the old name of --ddim-steps
-    sample.add_argument("--eta", type=float, help="ddpm only: DDIM's noise η, from 0 (deterministic) to 1 (default 1)")
+    sample.add_argument("--eta", type=float,
+                        help="ddpm, cddpm: DDIM's noise η, from 0 (deterministic) to 1 (default 1)")
+    sample.add_argument("--digit", type=int, help="cvae, cddpm: the digit to draw, 0 to 9 (default: 0 to 9 in turn)")
+    sample.add_argument("--guidance", type=float, help=f"cddpm: classifier-free guidance weight w, "
+                                                        f"from 0 (conditional model alone) to {MAX_GUIDANCE:g} "
+                                                        f"(default {GUIDANCE:g})")
     _add_device(sample, "draw")
     evaluate = commands.add_parser("eval", help="score models against the MNIST test set: FID, KID, IS, class histogram")
     evaluate.add_argument("model", choices=[*FAMILIES, "all"], help="a model, or all that have a checkpoint")
     evaluate.add_argument("-n", type=int, default=5000, help="samples per model, and real digits for the floor")
     evaluate.add_argument("--seed", type=int, default=0)
-    evaluate.add_argument("--eta", type=float, default=None, help="DDIM's η for the ddpm's draws (default 1)")
+    evaluate.add_argument("--eta", type=float, default=None,
+                          help="DDIM's η for the ddpm's and cddpm's draws (default 1)")
+    evaluate.add_argument("--guidance", type=float, default=None,
+                          help=f"the cddpm's classifier-free guidance weight w (default {GUIDANCE:g})")
     evaluate.add_argument("--record", action="store_true",
                           help="with `all`: also write the result to checkpoints/evaluation.json, "
                                "the evaluation the Evaluate panel opens on (default: off)")
@@ -174,8 +184,12 @@ def run_training(args: argparse.Namespace, argv: list[str], device: str) -> int:
     if out.suffix != ".safetensors":
         raise ExplorerError(f"--out must end in .safetensors, not {out.suffix or 'nothing'}.")
     check_target(out)
-    if getattr(cfg, "init_from", ""):
-        load_checkpoint(cfg.init_from, kind=args.model)  # a bad --init-from is refused before any step
+    if args.model == "cddpm":  # a bad --init-from is refused before any step; a cddpm may start from a ddpm
+        from explorer.core.conditional.cddpm_training import initial_checkpoint
+
+        initial_checkpoint(cfg)
+    elif getattr(cfg, "init_from", ""):
+        load_checkpoint(cfg.init_from, kind=args.model)
     bar = tqdm(total=1, unit="step", dynamic_ncols=True)
 
     def show(snap: Any) -> None:
@@ -232,11 +246,38 @@ def _sampler_options(args: argparse.Namespace) -> dict[str, Any]:
               file=sys.stderr)
         steps = args.steps_alias if steps is None else steps
     given = {k: v for k, v in (("sampler", args.sampler), ("steps", steps), ("eta", args.eta)) if v is not None}
-    if args.model != "ddpm":
+    if args.model not in DIFFUSION:
         if given:
-            raise ExplorerError("--sampler, --ddim-steps and --eta apply to ddpm only.")
+            raise ExplorerError("--sampler, --ddim-steps and --eta apply to ddpm and cddpm only.")
         return {}
     return {"sampler": _sampler_config(given)}
+
+
+def _option_checked(check: Callable[[Any], None], value: Any) -> Any:
+    """``value`` if ``check`` passes it; else its ConfigError as one line that names the option."""
+    from explorer.core.runtime.limits import ConfigError
+
+    try:
+        check(value)
+    except ConfigError as exc:
+        raise ExplorerError(exc.for_option()) from exc
+    return value
+
+
+def _conditional_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The digit (cvae, cddpm) and the guidance weight (cddpm) from the command line, checked."""
+    from explorer.core.conditional.guidance import check_guidance
+    from explorer.core.conditional.labels import check_digit
+    from explorer.core.families import FAMILIES
+
+    if args.digit is not None and not FAMILIES[args.model].conditional:
+        raise ExplorerError(f"--digit applies to the conditional models (cvae, cddpm) only, not {args.model}.")
+    if args.guidance is not None and args.model != "cddpm":
+        raise ExplorerError(f"--guidance applies to cddpm only, not {args.model}.")
+    options = {"digit": _option_checked(check_digit, args.digit)} if FAMILIES[args.model].conditional else {}
+    if args.guidance is not None:
+        options["guidance"] = _option_checked(check_guidance, args.guidance)
+    return options
 
 
 def _sampler_config(given: dict[str, Any]) -> Any:
@@ -260,7 +301,7 @@ def run_sampling(args: argparse.Namespace, device: str) -> int:
     check_seed(args.seed)
     check_image_suffix(args.out)
     check_target(args.out)
-    options = _sampler_options(args)
+    options = _sampler_options(args) | _conditional_options(args)
     family = FAMILIES[args.model]
     model, cfg, _ = family.load(args.checkpoint)
     T, sampler = getattr(cfg, "timesteps", None), options.get("sampler")
@@ -302,12 +343,13 @@ def run_evaluation(args: argparse.Namespace, device: str) -> int:
     if args.record:
         check_target(record.RECORD, "--record")
     sampler = _sampler_config({} if args.eta is None else {"eta": args.eta})
+    guidance = _eval_guidance(args)
     models = list(FAMILIES) if args.model == "all" else [args.model]
     paths = checkpoint_paths(models)
     absent = [m for m in models if not paths[m].is_file()]
     if absent == models:
         raise ExplorerError(" ".join(missing_message(m, paths[m]) for m in absent))
-    evaluation = evaluate_models(models, args.n, args.seed, device, ddpm_sampler=sampler)
+    evaluation = evaluate_models(models, args.n, args.seed, device, ddpm_sampler=sampler, guidance=guidance)
     bar = tqdm(total=1000, dynamic_ncols=True, bar_format="{l_bar}{bar}| {elapsed}<{remaining}")
 
     def show(progress: Any) -> None:
@@ -323,6 +365,17 @@ def run_evaluation(args: argparse.Namespace, device: str) -> int:
         record.write_record(record.RECORD, result, paths)
         print(f"Recorded in {record.RECORD}")
     return 0
+
+
+def _eval_guidance(args: argparse.Namespace) -> float:
+    """The cddpm's guidance weight for ``eval`` (the default where not given), checked."""
+    from explorer.core.conditional.guidance import GUIDANCE, check_guidance
+
+    if args.guidance is None:
+        return GUIDANCE
+    if args.model not in ("cddpm", "all"):
+        raise ExplorerError(f"--guidance applies to cddpm only, not {args.model}.")
+    return _option_checked(check_guidance, args.guidance)
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:

@@ -97,3 +97,15 @@ def window_showing(qtbot):
         return win
 
     return show
+
+
+@pytest.fixture(scope="session")
+def tiny_pixelcnn_checkpoint(tmp_path_factory):
+    """A small PixelCNN trained for 30 steps on 512 digits by the project's own loop."""
+    from explorer.core.pixelcnn import PixelCNNConfig, train_pixelcnn
+    from explorer.core.runtime.checkpoints import save_checkpoint
+    from explorer.core.runtime.jobs import run_to_end
+
+    cfg = PixelCNNConfig(channels=8, layers=3, steps=30, batch_size=32, lr=5e-3, train_limit=512)
+    ckpt = run_to_end(train_pixelcnn(cfg, device="cpu"))
+    return save_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny-pixelcnn.safetensors", ckpt)

@@ -31,7 +31,10 @@ TINY_TRAIN = ["--epochs", "1", "--hidden", "8", "--train-limit", "64", "--device
 TINY = {"vae": TINY_TRAIN[:-2],
         "ddpm": ["--steps", "1", "--base-channels", "8", "--timesteps", "10", "--train-limit", "64", "--batch-size", "8"],
         "gan": ["--steps", "1", "--channels", "2", "--train-limit", "64", "--batch-size", "8"],
-        "classifier": ["--epochs", "1", "--channels", "2", "--train-limit", "64"]}
+        "classifier": ["--epochs", "1", "--channels", "2", "--train-limit", "64"],
+        "cvae": TINY_TRAIN[:-2],
+        "cddpm": ["--steps", "1", "--base-channels", "8", "--timesteps", "10", "--train-limit", "64",
+                  "--batch-size", "8"]}
 
 
 def crafted(kind: str, **config) -> callable:
@@ -98,11 +101,40 @@ CLI_CASES = [
      None),
     (["sample", "vae", "-n", "0", "--out", "{tmp}/s.npy"], r"-n must be between 1 and 10000", None),
     (["sample", "vae", "--seed", "-5", "--out", "{tmp}/s.npy"], r"--seed must be an integer from 0", None),
-    (["sample", "vae", "--sampler", "ddpm", "--out", "{tmp}/s.npy"], r"apply to ddpm only", None),
+    (["sample", "vae", "--sampler", "ddpm", "--out", "{tmp}/s.npy"], r"apply to ddpm and cddpm only", None),
+    (["sample", "cvae", "--eta", "0", "--out", "{tmp}/s.npy"], r"apply to ddpm and cddpm only", None),
     (["sample", "ddpm", "--eta", "1.5", "--out", "{tmp}/s.npy"], r"--eta must be a number from 0 to 1", None),
     (["sample", "ddpm", "--ddim-steps", "0", "--out", "{tmp}/s.npy"], r"--ddim-steps must be an integer from 1 to 4000", None),
     (["sample", "ddpm", "--ddim-steps", "5000", "--out", "{tmp}/s.npy"], r"--ddim-steps must be an integer from 1 to 4000", None),
     (["sample", "ddpm", "--ddim-steps", "1500", "--out", "{tmp}/s.npy"], r"at most this model.s T = 1000", None),
+    # The conditional models' options, and only for them.
+    (["sample", "vae", "--digit", "3", "--out", "{tmp}/s.npy"],
+     r"--digit applies to the conditional models \(cvae, cddpm\) only, not vae", None),
+    (["sample", "ddpm", "--digit", "3", "--out", "{tmp}/s.npy"], r"--digit applies to the conditional models", None),
+    (["sample", "ddpm", "--guidance", "2", "--out", "{tmp}/s.npy"], r"--guidance applies to cddpm only, not ddpm",
+     None),
+    (["sample", "cvae", "--guidance", "2", "--out", "{tmp}/s.npy"], r"--guidance applies to cddpm only, not cvae",
+     None),
+    (["sample", "cvae", "--digit", "10", "--out", "{tmp}/s.npy"], r"--digit must be an integer from 0 to 9, not 10",
+     None),
+    (["sample", "cddpm", "--digit", "-1", "--out", "{tmp}/s.npy"], r"--digit must be an integer from 0 to 9, not -1",
+     None),
+    (["sample", "cddpm", "--digit", "x", "--out", "{tmp}/s.npy"], r"argument --digit: invalid int value: 'x'", None),
+    (["sample", "cddpm", "--guidance", "-1", "--out", "{tmp}/s.npy"],
+     r"--guidance must be a number from 0 to 20, not -1", None),
+    (["sample", "cddpm", "--guidance", "nan", "--out", "{tmp}/s.npy"], r"--guidance must be .* not nan", None),
+    (["sample", "cddpm", "--guidance", "21", "--out", "{tmp}/s.npy"], r"--guidance must be a number from 0 to 20",
+     None),
+    (["sample", "cddpm", "--ddim-steps", "0", "--out", "{tmp}/s.npy"], r"--ddim-steps must be an integer from 1", None),
+    (["eval", "vae", "--guidance", "2"], r"--guidance applies to cddpm only, not vae", None),
+    (["eval", "cddpm", "--guidance", "-2"], r"--guidance must be a number from 0 to 20", None),
+    (["train", "cvae", "--latent-dim", "0"], r"--latent-dim must be an integer from 1 to 16", None),
+    (["train", "cddpm", "--p-uncond", "1.5"], r"--p-uncond must be a number from 0 to 1, not 1.5", None),
+    (["train", "cddpm", "--base-channels", "12"], r"--base-channels must be a multiple of 8", None),
+    (["train", "cddpm", "--init-from", "{good}"], r"holds a vae model, not a cddpm or ddpm model", None),
+    (["train", "cddpm", "--init-from", "{tmp}/absent.safetensors"], r"No checkpoint at .*absent.safetensors", None),
+    (["train", "cddpm", "--init-from", "{crafted}"], r"was trained with timesteps = 500; this run asks for 10",
+     crafted("ddpm", timesteps=500)),
     (["eval", "vae", "-n", "10"], r"-n must be between 50 and 60000", None),
     (["eval", "ddpm", "--eta", "-0.1"], r"--eta must be a number from 0 to 1", None),
     (["eval", "vae", "--seed", "18446744073709551616"], r"--seed must be", None),
@@ -127,6 +159,11 @@ CLI_CASES = [
      r"channels must be an integer from 2 to 256, not 100000", crafted("gan", channels=100000)),
     (["sample", "gan", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
      r"weights do not match the gan model", crafted("gan")),
+    (["sample", "cddpm", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+     r"p_uncond must be a number from 0 to 1, not 2", crafted("cddpm", p_uncond=2)),
+    (["sample", "cvae", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+     r"encoder.0.weight has shape \(32, 784\), but its config makes a model that needs \(512, 794\)",
+     crafted("cvae")),  # a VAE's weights relabelled: the label's ten inputs are missing
 ]
 
 

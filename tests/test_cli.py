@@ -57,7 +57,7 @@ def test_the_diffusion_model_trains_and_samples_through_the_same_commands(tmp_pa
 
 def test_sampler_options_are_for_the_diffusion_model_only(tmp_path, capsys):
     assert main(["sample", "vae", "--out", str(tmp_path / "s.npy"), "--sampler", "ddpm"]) == 2
-    assert "apply to ddpm only" in capsys.readouterr().err
+    assert "apply to ddpm and cddpm only" in capsys.readouterr().err
     assert main(["sample", "ddpm", "--out", str(tmp_path / "s.npy"), "--eta", "1.5"]) == 2
     assert "--eta must be a number from 0 to 1" in capsys.readouterr().err
     assert main(["sample", "ddpm", "--out", str(tmp_path / "s.npy"), "--ddim-steps", "0"]) == 2
@@ -65,6 +65,53 @@ def test_sampler_options_are_for_the_diffusion_model_only(tmp_path, capsys):
     # The old name of --ddim-steps still works, with a note that says the new one.
     assert main(["sample", "ddpm", "-n", "1", "--out", str(tmp_path / "s.npy"), "--steps", "2"]) == 0
     assert "is now `--ddim-steps`" in capsys.readouterr().err
+
+
+def test_the_conditional_vae_trains_and_draws_the_asked_digit(tmp_path):
+    ckpt = tmp_path / "cvae.safetensors"
+    argv = ["train", "cvae", "--epochs", "1", "--hidden", "16", "--train-limit", "256", "--out", str(ckpt),
+            "--device", "cpu"]
+    assert main(argv) == 0
+    assert load_checkpoint(ckpt, kind="cvae").info["metrics"]["test_neg_elbo"] > 0
+    out = tmp_path / "threes.npy"
+    assert main(["sample", "cvae", "--digit", "3", "-n", "5", "--seed", "2", "--out", str(out),
+                 "--checkpoint", str(ckpt)]) == 0
+    model, _, _ = FAMILIES["cvae"].load(ckpt)
+    assert np.array_equal(np.load(out), run_to_end(FAMILIES["cvae"].draw(model, 5, 2, digit=3)))
+    assert main(["sample", "cvae", "-n", "10", "--out", str(tmp_path / "all.png"), "--checkpoint", str(ckpt)]) == 0
+
+
+def test_the_conditional_ddpm_starts_from_a_ddpm_and_draws_with_guidance(tmp_path):
+    ddpm = tmp_path / "ddpm.safetensors"
+    tiny = ["--timesteps", "10", "--base-channels", "8", "--batch-size", "8", "--train-limit", "64", "--device", "cpu"]
+    assert main(["train", "ddpm", "--steps", "2", *tiny, "--out", str(ddpm)]) == 0
+    ckpt = tmp_path / "cddpm.safetensors"
+    assert main(["train", "cddpm", "--steps", "3", "--init-from", str(ddpm), "--p-uncond", "0.2", *tiny,
+                 "--out", str(ckpt)]) == 0
+    loaded = load_checkpoint(ckpt, kind="cddpm")
+    assert loaded.config["p_uncond"] == 0.2 and loaded.info["continues"]["kind"] == "ddpm"
+    assert [r["steps"] for r in training_runs(loaded.info)] == [2, 3]
+    model, _, _ = FAMILIES["cddpm"].load(ckpt)
+    out = tmp_path / "sevens.npy"
+    for options, expected in ((["--guidance", "3"], {"guidance": 3.0, "sampler": SamplerConfig()}),
+                              (["--sampler", "ddpm"], {"sampler": SamplerConfig("ddpm")}),
+                              (["--guidance", "0", "--ddim-steps", "4"],
+                               {"guidance": 0.0, "sampler": SamplerConfig(steps=4)})):
+        assert main(["sample", "cddpm", "--digit", "7", "-n", "2", "--seed", "5", "--out", str(out),
+                     "--checkpoint", str(ckpt), *options]) == 0
+        assert np.array_equal(np.load(out), run_to_end(FAMILIES["cddpm"].draw(model, 2, 5, digit=7, **expected)))
+
+
+def test_eval_of_a_conditional_model_reports_the_accuracy_on_each_asked_digit(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("explorer.core.families.CHECKPOINTS", tmp_path)
+    assert main(["train", "cvae", "--epochs", "1", "--hidden", "16", "--train-limit", "256", "--device", "cpu",
+                 "--out", str(tmp_path / "cvae.safetensors")]) == 0
+    capsys.readouterr()
+    assert main(["eval", "cvae", "-n", "50", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "accuracy on the asked digit" in out
+    line = next(line for line in out.splitlines()[::-1] if line.startswith("cvae "))  # the accuracy table's row
+    assert len(line.split()) == 12  # the name, ten digits and the lowest
 
 
 def test_draws_in_chunks_give_the_same_digits_as_one_draw_per_chunk_seed():

@@ -16,6 +16,7 @@ from explorer.ui.main_window import PANEL_FACTORIES, MainWindow
 def window(qtbot):
     win = MainWindow(device="cpu")
     qtbot.addWidget(win)
+    win.show_panel("vae")  # as the app opens (gen-explorer --panel vae is the default)
     win.resize(1500, 950)
     win.show()
     qtbot.waitExposed(win)

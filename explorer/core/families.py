@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core import diffusion, gan, vae
+from explorer.core import conditional, diffusion, gan, pixelcnn, vae
 from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint
 from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.paths import CHECKPOINTS
@@ -27,6 +27,7 @@ class ModelFamily:
     from_checkpoint: Callable[[Checkpoint], tuple[Any, Any]]  # -> (model, config)
     sample: Callable[..., np.ndarray]  # (model, n, seed, **options) -> (n, 28, 28) in [0, 1]
     chunk: int = 500  # digits drawn per call, so memory stays flat however many are asked for
+    conditional: bool = False  # told which digit to draw: sample takes ``digit`` (0..9, or None for all in turn)
 
     @property
     def default_checkpoint(self) -> Path:
@@ -62,4 +63,12 @@ FAMILIES: dict[str, ModelFamily] = {
         "ddpm", diffusion.DDPMConfig, diffusion.train_ddpm, diffusion.ddpm_from_checkpoint, diffusion.sample_images, 32
     ),
     "gan": ModelFamily("gan", gan.GANConfig, gan.train_gan, gan.gan_from_checkpoint, gan.sample_images),
+    # 784 cached steps per chunk: 100 digits take a few seconds on a CPU.
+    "pixelcnn": ModelFamily("pixelcnn", pixelcnn.PixelCNNConfig, pixelcnn.train_pixelcnn,
+                            pixelcnn.pixelcnn_from_checkpoint, pixelcnn.sample_images, 100),
+    "cvae": ModelFamily("cvae", conditional.CVAEConfig, conditional.train_cvae, conditional.cvae_from_checkpoint,
+                        conditional.sample_cvae, conditional=True),
+    # Guidance runs 2 x 30 images through the U-Net per step; 30 keeps "all digits in turn" balanced per chunk.
+    "cddpm": ModelFamily("cddpm", conditional.CDDPMConfig, conditional.train_cddpm, conditional.cddpm_from_checkpoint,
+                         conditional.sample_cddpm, 30, conditional=True),
 }

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
+from explorer.core.runtime.checkpoints import checkpoint_kind
 from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.paths import CHECKPOINTS, user_data_dir
 from explorer.ui.job_status import JobStatus
@@ -19,19 +20,24 @@ from explorer.ui.panels.divergences import DivergencePanel
 from explorer.ui.panels.evaluate import EvaluatePanel
 from explorer.ui.panels.gan import GANPanel
 from explorer.ui.panels.model_panel import PanelProtocol
+from explorer.ui.panels.pixelcnn import PixelCNNPanel
 from explorer.ui.panels.vae import VAEPanel
 from explorer.ui.worker import Runner
 
 # Panel name (as given to --panel) -> how to build it from the shared runner and training device.
 PANEL_FACTORIES: dict[str, Callable[[Runner, str | None], PanelProtocol]] = {
+    "pixelcnn": lambda runner, device: PixelCNNPanel(runner, device),
     "vae": lambda runner, device: VAEPanel(runner, device),
     "diffusion": lambda runner, device: DiffusionPanel(runner, device),
     "gan": lambda runner, device: GANPanel(runner, device),
     "divergences": lambda runner, device: DivergencePanel(),
     "evaluate": lambda runner, device: EvaluatePanel(runner, device),
 }
-PANEL_TITLES = {"vae": VAEPanel.title, "diffusion": DiffusionPanel.title, "gan": GANPanel.title,
-                "divergences": DivergencePanel.title, "evaluate": EvaluatePanel.title}
+PANEL_CLASSES = {"pixelcnn": PixelCNNPanel, "vae": VAEPanel, "diffusion": DiffusionPanel, "gan": GANPanel,
+                 "divergences": DivergencePanel, "evaluate": EvaluatePanel}
+PANEL_TITLES = {name: cls.title for name, cls in PANEL_CLASSES.items()}
+# Checkpoint kind -> the panel that shows it: File ▸ Load takes a checkpoint to its own panel.
+KIND_PANELS = {cls.checkpoint_kind: name for name, cls in PANEL_CLASSES.items() if cls.checkpoint_kind}
 
 
 class MainWindow(QMainWindow):
@@ -138,6 +144,11 @@ class MainWindow(QMainWindow):
         return self.statusBar().fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, room)
 
     def load_checkpoint(self, path: str) -> bool:
+        """Load a checkpoint into the panel of its kind (switching to it), else into the current panel,
+        which then says why it cannot take it."""
+        name = KIND_PANELS.get(checkpoint_kind(path) or "")
+        if name is not None and name != self.tabs.current_name():
+            self.show_panel(name)
         panel = self.current_panel()
         try:
             panel.load_checkpoint(path)
@@ -196,7 +207,7 @@ class MainWindow(QMainWindow):
         self.load_action.setEnabled(has_model and not self.runner.busy)
         self.save_action.setEnabled(has_model and not self.runner.busy)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+    def closeEvent(self, event: QCloseEvent) -> None:
         """Stop any job and wait for its thread and process before the window goes."""
         self.runner.shutdown()
         super().closeEvent(event)

@@ -14,7 +14,7 @@ import torch
 
 from explorer.core.diffusion.model import DDPMConfig, build_ddpm
 from explorer.core.diffusion.sampler import ChainFrame, SamplerConfig, sample_chain
-from explorer.core.runtime.checkpoints import Checkpoint
+from explorer.core.runtime.checkpoints import weights_of
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import ExplorerError
 
@@ -30,11 +30,6 @@ class SamplerFrame:
     def summary(self) -> str:
         f = self.frame
         return f"{self.sampler.upper()} step {f.step}/{f.total_steps}  t {f.t + 1}  ᾱ_t {f.alpha_bar:.4f}"
-
-
-def weights_of(ckpt: Checkpoint) -> dict[str, np.ndarray]:
-    """A checkpoint's weights as numpy arrays, for a job's arguments."""
-    return {name: t.detach().cpu().numpy() for name, t in ckpt.state.items()}
 
 
 MAX_CHAIN_SAMPLES = 256
@@ -74,3 +69,6 @@ def reverse_chains(
             done += 1
             yield SamplerFrame(sampler.sampler, frame, done / sum(totals))
     return results
+
+
+__all__ = ["MAX_CHAIN_SAMPLES", "SamplerFrame", "reverse_chains", "weights_of"]

@@ -18,7 +18,7 @@ from explorer.core.diffusion.schedule import NoiseSchedule, q_sample
 from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, load_weights
 from explorer.core.runtime.data import dataset_fingerprint, to_model_range
 from explorer.core.runtime.devices import pick_device
-from explorer.core.runtime.training import Every, RunningMeans, training_images, training_record
+from explorer.core.runtime.training import Every, RunningMeans, training_images, training_record, training_runs
 
 SAMPLE_GRID = 16  # digits in the preview grid yielded while training
 
@@ -120,13 +120,4 @@ def train_ddpm(
     return Checkpoint(kind="ddpm", config=asdict(cfg), state=ema_model.unet.state_dict(), info=info)
 
 
-def training_runs(info: dict) -> list[dict]:
-    """The runs that made a checkpoint, earliest first: each one's steps and training record.
-
-    A run started with ``init_from`` keeps its predecessor's record under "continues".
-    """
-    runs = []
-    while info:
-        runs.append({"steps": info.get("steps", 0), "training": info.get("training") or {}})
-        info = info.get("continues") or {}
-    return runs[::-1]
+__all__ = ["DDPMSnapshot", "epsilon_loss", "train_ddpm", "training_runs"]

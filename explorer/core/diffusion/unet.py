@@ -83,7 +83,15 @@ class UNet(nn.Module):
         self.conv_out = nn.Conv2d(c, PATCH * PATCH, 3, padding=1)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        t_emb = self.time_mlp(timestep_embedding(t, self.base_channels))  # (B, 4c)
+        return self.denoise(x, self.time_embedding(t))
+
+    def time_embedding(self, t: torch.Tensor) -> torch.Tensor:
+        """(B,) timesteps -> (B, 4c): the sinusoids through the MLP, the vector every block adds."""
+        return self.time_mlp(timestep_embedding(t, self.base_channels))
+
+    def denoise(self, x: torch.Tensor, t_emb: torch.Tensor) -> torch.Tensor:
+        """The U-Net proper on (B, 1, 28, 28) images, given their (B, 4c) embedding: a conditional model
+        (explorer.core.conditional) adds its class embedding to the time embedding before this."""
         h = self.conv_in(F.pixel_unshuffle(x, PATCH))  # (B, c, 14, 14)
         skips = []
         for level, blocks in enumerate(self.down):

@@ -5,6 +5,10 @@ with the 10,000 test digits (FID, KID), score the classifier's predictions (Ince
 Score) and count its classes. The "floor" row does the same for N real training
 digits: the best a model could hope for at this N, since FID is biased upwards for
 small N and even real digits are not exactly the test set.
+
+A conditional model (cvae, cddpm) is asked for each digit in turn, N/10 times each: its row adds
+the share of each digit's samples the classifier reads as that digit, and FID and the rest are
+of the N samples pooled over the classes.
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from explorer.core.conditional.guidance import GUIDANCE
+from explorer.core.conditional.labels import DIGITS
 from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.evaluation.classifier import embed, load_classifier
 from explorer.core.evaluation.metrics import class_histogram, fid, inception_score_bootstrap, kid
-from explorer.core.families import FAMILIES
+from explorer.core.families import FAMILIES, ModelFamily
 from explorer.core.runtime.data import load_mnist
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import ExplorerError
@@ -30,6 +36,7 @@ SHOWN = 64  # samples kept per row for the views
 MIN_N, MAX_N = 50, 60000  # KID needs a few dozen; the floor draws from the 60,000 training digits
 EMBED_CHUNK = 1000
 IS_RESAMPLES = 100  # bootstrap resamples for the Inception Score's standard error
+DDPM_SAMPLER = SamplerConfig()  # the diffusion models' draws unless asked otherwise: DDIM-50, the app's way
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class EvalRow:
     histogram: np.ndarray  # (10,) int64: images the classifier assigns to each digit
     samples: np.ndarray  # (<= SHOWN, 28, 28) float32 in [0, 1], the first images drawn
     seconds: float  # to draw (or pick) the N images
+    digit_accuracy: np.ndarray | None = None  # (10,) % of each asked digit's samples read as it; conditional only
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,8 @@ class EvalResult:
     reference: int  # test digits compared against
     classifier: str  # which classifier judged, and how good it is
     seconds: float
-    ddpm_sampler: SamplerConfig = SamplerConfig()  # how the DDPM's digits were drawn
+    ddpm_sampler: SamplerConfig = DDPM_SAMPLER  # how the DDPM's (and the cDDPM's) digits were drawn
+    guidance: float = GUIDANCE  # the cDDPM's classifier-free guidance weight w
 
     def row(self, name: str) -> EvalRow:
         return next(r for r in self.rows if r.name == name)
@@ -113,12 +122,10 @@ def _embedded(net, images: np.ndarray, progress: Callable[[float], EvalProgress]
     return np.concatenate(feats), np.concatenate(probs)
 
 
-def _sampled(name: str, path: Path, n: int, seed: int, options: dict, device: torch.device,
+def _sampled(family: ModelFamily, model: torch.nn.Module, n: int, seed: int, options: dict,
              progress: Callable[[int], EvalProgress]) -> Generator[EvalProgress, None, np.ndarray]:
-    """n samples of model ``name`` drawn on ``device``, yielding progress after each chunk."""
-    family = FAMILIES[name]
-    model, _, _ = family.load(path)
-    drawing = family.draw(model.to(device), n, seed, **options)
+    """n samples of ``model`` drawn, yielding progress after each chunk."""
+    drawing = family.draw(model, n, seed, **options)
     while True:
         try:
             yield progress(next(drawing))
@@ -126,12 +133,39 @@ def _sampled(name: str, path: Path, n: int, seed: int, options: dict, device: to
             return done.value
 
 
+def _sampled_per_digit(family: ModelFamily, model: torch.nn.Module, n: int, seed: int, options: dict,
+                       progress: Callable[[int], EvalProgress]
+                       ) -> Generator[EvalProgress, None, tuple[np.ndarray, np.ndarray]]:
+    """n samples of a conditional model, n/10 asked for each digit (each digit's draws seeded from
+    ``seed`` and the digit); returns the images interleaved 0, 1, ..., 9, 0, 1, ... and the digit each
+    was asked for."""
+    counts = [n // DIGITS + (d < n % DIGITS) for d in range(DIGITS)]
+    seeds = np.random.SeedSequence(seed).generate_state(DIGITS)
+    parts, done = [], 0
+    for d, k in enumerate(counts):
+        parts.append((yield from _sampled(family, model, k, int(seeds[d]), {**options, "digit": d},
+                                          lambda drawn, before=done: progress(before + drawn))))
+        done += k
+    asked = np.concatenate([np.full(k, d) for d, k in enumerate(counts)])
+    rank = np.concatenate([np.arange(k) for k in counts])  # position within its digit's draws
+    order = np.lexsort((asked, rank))  # by rank, then digit
+    return np.concatenate(parts)[order], asked[order]
+
+
+def digit_accuracy(probs: np.ndarray, asked: np.ndarray) -> np.ndarray:
+    """(10,) percent of the images asked to be each digit that the classifier reads as that digit."""
+    read = probs.argmax(axis=1)
+    return np.array([100.0 * np.mean(read[asked == d] == d) if np.any(asked == d) else np.nan
+                     for d in range(DIGITS)])
+
+
 def _row(name: str, feats: np.ndarray, probs: np.ndarray, reference: np.ndarray, images: np.ndarray,
-         seconds: float, seed: int) -> EvalRow:
+         seconds: float, seed: int, asked: np.ndarray | None = None) -> EvalRow:
     kid_mean, kid_std = kid(feats, reference, seed=seed)
     score, score_std = inception_score_bootstrap(probs, IS_RESAMPLES, seed=seed)
     return EvalRow(name, len(feats), fid(feats, reference), kid_mean, kid_std, score, score_std,
-                   class_histogram(probs), np.asarray(images[:SHOWN], dtype=np.float32), seconds)
+                   class_histogram(probs), np.asarray(images[:SHOWN], dtype=np.float32), seconds,
+                   None if asked is None else digit_accuracy(probs, asked))
 
 
 def evaluate_models(
@@ -142,14 +176,16 @@ def evaluate_models(
     checkpoints: dict[str, str | Path] | None = None,
     classifier: str | Path | None = None,
     reference_limit: int = 0,
-    ddpm_sampler: SamplerConfig = SamplerConfig(),
+    ddpm_sampler: SamplerConfig = DDPM_SAMPLER,
+    guidance: float = GUIDANCE,
 ) -> Generator[EvalProgress, None, EvalResult]:
     """Score each model in ``models`` and the floor; yield progress after every chunk of work.
 
     A model whose checkpoint file does not exist is skipped and reported in ``missing``;
     a checkpoint that exists but does not load is an error. ``reference_limit`` compares
     against only the first test digits (for quick tests); 0 means all 10,000. The DDPM
-    draws as ``ddpm_sampler`` says (by default DDIM-50, the app's way).
+    draws as ``ddpm_sampler`` says (by default DDIM-50, the app's way), and so does the cDDPM, with
+    guidance weight ``guidance``.
     """
     started = time.time()
     check_n(n)
@@ -172,6 +208,7 @@ def evaluate_models(
     missing: dict[str, str] = {}
     for stage, name in enumerate([*models, FLOOR], start=1):
         t0 = time.time()
+        asked = None  # the digit each image was asked for (conditional models)
         if name == FLOOR:
             pick = np.sort(np.random.default_rng(seed).choice(MAX_N, n, replace=False))
             images = load_mnist("train").floats()[pick]
@@ -180,17 +217,23 @@ def evaluate_models(
             yield EvalProgress((stage + 1) / stages, f"{name}: no checkpoint", missing=(name, missing[name]))
             continue
         else:
-            options = {"sampler": ddpm_sampler} if name == "ddpm" else {}
-            images = yield from _sampled(name, paths[name], n, seed, options, dev,
-                                         lambda done, s=stage, m=name: at(s, 0.8 * done / n, f"{m}: drew {done} of {n}"))
+            family = FAMILIES[name]
+            model = family.load(paths[name])[0].to(dev)
+            options = {"ddpm": {"sampler": ddpm_sampler},
+                       "cddpm": {"sampler": ddpm_sampler, "guidance": guidance}}.get(name, {})
+            drew = (lambda done, s=stage, m=name: at(s, 0.8 * done / n, f"{m}: drew {done} of {n}"))
+            if family.conditional:
+                images, asked = yield from _sampled_per_digit(family, model, n, seed, options, drew)
+            else:
+                images = yield from _sampled(family, model, n, seed, options, drew)
         seconds = time.time() - t0
         start = 0.0 if name == FLOOR else 0.8
         feats, probs = yield from _embedded(
-            net, images, lambda f, s=stage, m=name: at(s, start + (1 - start) * f, f"{m}: embedding {n} images"))
-        row = _row(name, feats, probs, reference, images, seconds, seed)
+            net, images, lambda f, s=stage, m=name, a=start: at(s, a + (1 - a) * f, f"{m}: embedding {n} images"))
+        row = _row(name, feats, probs, reference, images, seconds, seed, asked)
         rows.append(row)
         yield EvalProgress((stage + 1) / stages, f"{name}: FID {row.fid:.2f}", row=row)
-    return EvalResult(rows, missing, n, seed, len(test), judge, time.time() - started, ddpm_sampler)
+    return EvalResult(rows, missing, n, seed, len(test), judge, time.time() - started, ddpm_sampler, guidance)
 
 
 def format_duration(seconds: float) -> str:
@@ -201,8 +244,8 @@ def format_duration(seconds: float) -> str:
 
 def format_table(result: EvalResult) -> str:
     """The result as plain text: the scores, then each row's class histogram in percent."""
-    lines = [f"{result.n} samples per model against {result.reference} MNIST test digits, "
-             f"in the feature space of the {result.classifier}; seed {result.seed}",
+    lines = [(f"{result.n} samples per model against {result.reference} MNIST test digits, "
+              f"in the feature space of the {result.classifier}; seed {result.seed}"),
              "",
              f"{'model':<8}{'FID ↓':>9}{'KID ↓ (± std)':>18}{'IS ↑ (± s.e.)':>16}{'draw time':>11}"]
     for r in result.rows:
@@ -213,11 +256,23 @@ def format_table(result: EvalResult) -> str:
               f"{'model':<8}" + "".join(f"{d:>6}" for d in range(10))]
     for r in result.rows:
         lines.append(f"{r.name:<8}" + "".join(f"{100 * c / r.n:>6.1f}" for c in r.histogram))
+    conditional = [r for r in result.rows if r.digit_accuracy is not None]
+    if conditional:
+        lines += ["", "accuracy on the asked digit: % of each digit's samples the classifier reads as that digit",
+                  f"{'model':<8}" + "".join(f"{d:>6}" for d in range(DIGITS)) + f"{'min':>7}"]
+        for r in conditional:
+            lines.append(f"{r.name:<8}" + "".join(f"{a:>6.1f}" for a in r.digit_accuracy)
+                         + f"{np.nanmin(r.digit_accuracy):>7.1f}")
     lines += ["", "floor: the same metrics for real training digits — the best a model can score at this N.",
-              f"KID: mean ± std over subsets. IS: of all N images ± its bootstrap standard error "
-              f"({IS_RESAMPLES} resamples)."]
+              (f"KID: mean ± std over subsets. IS: of all N images ± its bootstrap standard error "
+               f"({IS_RESAMPLES} resamples).")]
     if any(r.name == "ddpm" for r in result.rows):
         lines.append(f"ddpm: drawn by {result.ddpm_sampler.describe()}.")
+    if any(r.name == "cddpm" for r in result.rows):
+        lines.append(f"cddpm: drawn by {result.ddpm_sampler.describe()}, with classifier-free guidance "
+                     f"w = {result.guidance:g}.")
+    if conditional:
+        lines.append("Conditional models are asked for each digit in turn (N/10 each); FID, KID and IS pool them.")
     lines += list(result.missing.values())
     lines.append(f"evaluated in {result.seconds:.1f} s")
     return "\n".join(lines)

@@ -60,6 +60,18 @@ def fid(features_a: np.ndarray, features_b: np.ndarray) -> float:
     return frechet_distance(*gaussian_fit(features_a), *gaussian_fit(features_b))
 
 
+def mean_pairwise_distance(features: np.ndarray) -> float:
+    """Mean Euclidean distance between the N(N-1) ordered pairs of distinct rows of (N, d) features:
+    a spread of the set, 0 when every image looks the same to the classifier."""
+    x = np.asarray(features, dtype=np.float64)
+    _check_features(x)
+    sq = np.sum(x * x, axis=1)  # (N,)
+    d2 = np.clip(sq[:, None] + sq[None, :] - 2.0 * x @ x.T, 0.0, None)  # (N, N) squared distances
+    np.fill_diagonal(d2, 0.0)
+    n = len(x)
+    return float(np.sqrt(d2).sum() / (n * (n - 1)))
+
+
 def polynomial_kernel(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """k(x, y) = (x·y / d + 1)³ for every pair of rows: (N, d), (M, d) -> (N, M)."""
     return (x @ y.T / x.shape[1] + 1.0) ** 3

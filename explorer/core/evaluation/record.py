@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from explorer.core.conditional.guidance import GUIDANCE
 from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.evaluation.classifier import CLASSIFIER_CHECKPOINT
 from explorer.core.evaluation.evaluate import EvalResult, EvalRow
@@ -91,12 +92,15 @@ def record_json(result: EvalResult, checkpoints: dict[str, Path], judge: Path = 
         "judge": result.classifier,
         "ddpm_sampler": {"sampler": result.ddpm_sampler.sampler, "steps": result.ddpm_sampler.steps,
                          "eta": result.ddpm_sampler.eta, "described": result.ddpm_sampler.describe()},
+        "guidance": result.guidance,
         "seconds": round(result.seconds, 1),
         "checkpoints": {name: {"file": path.name, "sha256": file_digest(path)} for name, path in files.items()},
         "missing": result.missing,
         "rows": [{"name": r.name, "n": r.n, "fid": r.fid, "kid": r.kid, "kid_std": r.kid_std, "score": r.score,
                   "score_std": r.score_std, "histogram": [int(c) for c in r.histogram], "seconds": r.seconds,
-                  "samples": _samples_json(r.samples)} for r in result.rows],
+                  "samples": _samples_json(r.samples),
+                  **({} if r.digit_accuracy is None else {"digit_accuracy": [float(a) for a in r.digit_accuracy]})}
+                 for r in result.rows],
     }
     return (json.dumps(record, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
@@ -117,11 +121,14 @@ def read_record(path: str | Path = RECORD) -> RecordedEvaluation | None:
         record = json.loads(path.read_text(encoding="utf-8"))
         rows = [EvalRow(r["name"], int(r["n"]), float(r["fid"]), float(r["kid"]), float(r["kid_std"]),
                         float(r["score"]), float(r["score_std"]), np.asarray(r["histogram"], dtype=np.int64),
-                        _samples(r["samples"]), float(r["seconds"])) for r in record["rows"]]
+                        _samples(r["samples"]), float(r["seconds"]),
+                        np.asarray(r["digit_accuracy"], dtype=np.float64) if "digit_accuracy" in r else None)
+                for r in record["rows"]]
         sampler = record["ddpm_sampler"]
         result = EvalResult(rows, dict(record["missing"]), int(record["n"]), int(record["seed"]),
                             int(record["reference"]), str(record["judge"]), float(record["seconds"]),
-                            SamplerConfig(sampler["sampler"], int(sampler["steps"]), float(sampler["eta"])))
+                            SamplerConfig(sampler["sampler"], int(sampler["steps"]), float(sampler["eta"])),
+                            float(record.get("guidance", GUIDANCE)))
         digests = {name: str(entry["sha256"]) for name, entry in record["checkpoints"].items()}
         return RecordedEvaluation(result, str(record["date"]), digests)
     except (OSError, ValueError, KeyError, TypeError, ExplorerError) as exc:  # ExplorerError: a bad sampler

@@ -94,6 +94,16 @@ def load_checkpoint(path: str | os.PathLike, kind: str | None = None) -> Checkpo
     return Checkpoint(kind=found, config=config, state=state, info=info)
 
 
+def checkpoint_kind(path: str | os.PathLike) -> str | None:
+    """The kind a checkpoint says it holds, read from its header alone; None if it is not a readable checkpoint."""
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            metadata = f.metadata() or {}
+    except (SafetensorError, OSError, ValueError, RuntimeError):
+        return None
+    return metadata.get("kind") if metadata.get("format") == FORMAT else None
+
+
 def config_from_dict(cls: type[C], values: dict[str, Any]) -> C:
     """Build the config dataclass ``cls`` from a checkpoint's config, refusing unknown fields and any
     value outside the app's limits (the dataclass validates itself), before a net is built."""
@@ -125,3 +135,8 @@ def load_weights(module: torch.nn.Module, ckpt: Checkpoint) -> torch.nn.Module:
             )
     module.load_state_dict(ckpt.state)
     return module
+
+
+def weights_of(ckpt: Checkpoint) -> dict[str, np.ndarray]:
+    """A checkpoint's weights as numpy arrays, for a job's arguments (they pickle plainly into a child process)."""
+    return {name: t.detach().cpu().numpy() for name, t in ckpt.state.items()}

@@ -93,3 +93,15 @@ def epoch_run_info(steps: int, epochs: int, test: dict[str, float], train: dict[
         "history": history,
         "training": training_record(device, started),
     }
+
+
+def training_runs(info: dict) -> list[dict]:
+    """The runs that made a checkpoint, earliest first: each one's steps and training record.
+
+    A run started with ``init_from`` keeps its predecessor's record under "continues".
+    """
+    runs = []
+    while info:
+        runs.append({"steps": info.get("steps", 0), "training": info.get("training") or {}})
+        info = info.get("continues") or {}
+    return runs[::-1]

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QSlider, QSpinBox,
 from explorer.core.diffusion import NoiseSchedule, q_sample
 from explorer.core.runtime.data import Split
 from explorer.ui.panels.diffusion.display import abar_text
-from explorer.ui.panels.diffusion.help_button import HelpButton
+from explorer.ui.widgets.help_button import HelpButton
 from explorer.ui.widgets.image_view import ImageView
 
 FORWARD_NOISE_SEED = 0

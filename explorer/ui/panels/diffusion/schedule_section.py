@@ -6,7 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from explorer.core.diffusion import DDPMConfig, NoiseSchedule, make_schedule
-from explorer.ui.panels.diffusion.help_button import HelpButton
+from explorer.ui.widgets.help_button import HelpButton
 from explorer.ui.widgets.schedule_plot import SchedulePlot
 
 SCHEDULE_HELP = ("β_t: the variance of the noise added at step t. ᾱ_t = (1 − β_1)···(1 − β_t): the share of the "

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from explorer.core.evaluation.evaluate import MAX_N, MIN_N
 from explorer.core.families import FAMILIES
@@ -42,12 +52,12 @@ class EvaluationControls(QWidget):
         explanation.setAlignment(Qt.AlignmentFlag.AlignTop)
 
         self.model_boxes: dict[str, QCheckBox] = {}
-        boxes = QVBoxLayout()
-        for name in FAMILIES:
+        boxes = QGridLayout()  # two columns: the explanation below keeps its room on a laptop screen
+        for i, name in enumerate(FAMILIES):
             box = QCheckBox(TITLES[name])
             box.setChecked(True)
             self.model_boxes[name] = box
-            boxes.addWidget(box)
+            boxes.addWidget(box, i // 2, i % 2)
         self.n = QSpinBox()
         self.n.setRange(MIN_N, MAX_N)
         self.n.setSingleStep(500)

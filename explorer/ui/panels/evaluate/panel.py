@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from explorer.core.evaluation.classifier import CLASSIFIER_CHECKPOINT
 from explorer.core.evaluation.evaluate import FLOOR, EvalProgress, EvalResult, EvalRow, evaluate_models
@@ -56,9 +57,17 @@ class EvaluatePanel(QWidget):
         self.table = ScoreTable(names)
         self.table.set_cell(FLOOR, STATUS, "not evaluated")
         self.cards = SampleCards(names)
+        # One card per model: more than a laptop screen's width holds, so they scroll sideways.
+        self.cards_scroll = QScrollArea()
+        self.cards_scroll.setWidget(self.cards)
+        self.cards_scroll.setWidgetResizable(True)
+        self.cards_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.cards_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        bar = self.cards_scroll.horizontalScrollBar().sizeHint().height()
+        self.cards_scroll.setMinimumHeight(self.cards.minimumSizeHint().height() + bar)
         right = QVBoxLayout()
         right.addWidget(self.table)
-        right.addWidget(self.cards, 1)
+        right.addWidget(self.cards_scroll, 1)
         layout = QHBoxLayout(self)
         layout.addWidget(self.controls)
         layout.addLayout(right, 1)
@@ -93,7 +102,7 @@ class EvaluatePanel(QWidget):
                 self.table.set_cell(name, STATUS, "not evaluated")
         self._mark_recorded_rows()
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+    def showEvent(self, event: QShowEvent) -> None:
         """Look for checkpoints again each time the tab is shown: training may have made one."""
         if not self.runner.busy:
             self.refresh_availability()

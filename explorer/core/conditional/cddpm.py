@@ -1,0 +1,78 @@
+"""The class-conditional DDPM: its validated config, the conditional U-Net with its schedule, drawing digits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from explorer.core.conditional.cunet import ClassConditionalUNet
+from explorer.core.conditional.guidance import GUIDANCE, SAMPLER, guided_chain
+from explorer.core.diffusion.sampler import SamplerConfig
+from explorer.core.diffusion.schedule import NoiseSchedule, make_schedule
+from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load_weights
+from explorer.core.runtime.jobs import run_to_end
+from explorer.core.runtime.limits import SEED_MAX, TRAIN_IMAGES, bounded, one_of, validate
+
+ARCHITECTURE = ("schedule", "timesteps", "base_channels", "depth")  # what a run continued from must share
+
+
+@dataclass(frozen=True)
+class CDDPMConfig:
+    """The DDPM's settings (explorer/core/diffusion/model.py) and the label dropout of classifier-free guidance."""
+
+    schedule: str = one_of("linear", ("linear", "cosine"))
+    timesteps: int = bounded(1000, 10, 4000)  # T
+    base_channels: int = bounded(32, 8, 256, multiple_of=8)  # U-Net channels at 14x14 (2x at 7x7); GroupNorm(8)
+    depth: int = bounded(1, 1, 4)  # residual blocks per resolution
+    steps: int = bounded(20000, 1, 10_000_000)
+    batch_size: int = bounded(128, 1, 2048)
+    lr: float = bounded(2e-4, 0.0, 10.0, low_open=True)
+    ema: float = bounded(0.999, 0.5, 0.99999, zero_means="none")  # decay of the weight average sampled and saved
+    p_uncond: float = bounded(0.1, 0.0, 1.0)  # share of training labels replaced by ∅ (Ho & Salimans: 0.1 or 0.2)
+    init_from: str = ""  # continue from a cddpm, or start from a ddpm with the class embedding at zero; "" afresh
+    seed: int = bounded(0, 0, SEED_MAX)
+    train_limit: int = bounded(0, 1, TRAIN_IMAGES, zero_means="all")  # use only the first N training images
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+
+class ConditionalDDPM(nn.Module):
+    """The class-conditional noise-predicting U-Net together with the schedule it was trained on."""
+
+    def __init__(self, unet: ClassConditionalUNet, schedule: NoiseSchedule) -> None:
+        super().__init__()
+        self.unet = unet
+        self.schedule = schedule
+
+    def forward(self, x_t: torch.Tensor, t: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return self.unet(x_t, t, labels)
+
+    def sample(self, n: int, seed: int = 0, digit: int | None | np.ndarray = None, guidance: float = GUIDANCE,
+               sampler: SamplerConfig = SAMPLER) -> np.ndarray:
+        """n digits ``digit`` (None: 0..9 in turn; or (n,) labels, 10 = ∅) drawn with guidance w,
+        (n, 28, 28) float32 in [0, 1]."""
+        return run_to_end(guided_chain(self, self.schedule, n, digit, guidance, sampler, seed=seed))
+
+
+def build_cddpm(cfg: CDDPMConfig) -> ConditionalDDPM:
+    """A freshly initialised model for ``cfg`` (seed torch first for a reproducible start); class embedding zero."""
+    unet = ClassConditionalUNet(cfg.base_channels, cfg.depth)
+    return ConditionalDDPM(unet, make_schedule(cfg.schedule, cfg.timesteps))
+
+
+def cddpm_from_checkpoint(ckpt: Checkpoint) -> tuple[ConditionalDDPM, CDDPMConfig]:
+    """Rebuild the model a checkpoint describes, on the CPU, in eval mode."""
+    cfg = config_from_dict(CDDPMConfig, ckpt.config)
+    model = build_cddpm(cfg)
+    load_weights(model.unet, ckpt)
+    return model.eval(), cfg
+
+
+def sample_cddpm(model: ConditionalDDPM, n: int, seed: int = 0, digit: int | None = None, guidance: float = GUIDANCE,
+                 sampler: SamplerConfig = SAMPLER) -> np.ndarray:
+    """n digits from seeded noise, guided towards ``digit`` with weight w: (n, 28, 28) float32 in [0, 1]."""
+    return model.sample(n, seed, digit, guidance, sampler)

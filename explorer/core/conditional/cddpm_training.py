@@ -1,0 +1,156 @@
+"""Training the class-conditional DDPM for classifier-free guidance, as a generator of snapshots.
+
+Algorithm 1 of Ho et al. (2020) with the label beside the image, except that each label is
+replaced by the null class ∅ with probability p_uncond (Ho & Salimans 2022, Algorithm 1): one
+network learns eps(x_t, y) and eps(x_t, ∅) at once. A run may start from the unconditional
+DDPM's weights with the class embedding at zero, where it begins as exactly that model.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+from explorer.core.conditional.cddpm import ARCHITECTURE, CDDPMConfig, ConditionalDDPM, build_cddpm
+from explorer.core.conditional.cunet import load_unconditional_weights
+from explorer.core.conditional.guidance import GUIDANCE
+from explorer.core.conditional.labels import DIGITS, NULL_CLASS, training_labels
+from explorer.core.diffusion.sampler import SamplerConfig
+from explorer.core.diffusion.schedule import NoiseSchedule
+from explorer.core.diffusion.training import epsilon_loss
+from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, load_weights
+from explorer.core.runtime.data import dataset_fingerprint, to_model_range
+from explorer.core.runtime.devices import pick_device
+from explorer.core.runtime.errors import CheckpointError
+from explorer.core.runtime.training import Every, RunningMeans, training_images, training_record
+
+PREVIEW_DIGITS = np.tile(np.arange(DIGITS), 2)  # the preview grid: two rows of 0..9
+PREVIEW = SamplerConfig(steps=25)  # drawn by DDIM-25 with the default guidance
+
+
+def drop_labels(labels: torch.Tensor, p_uncond: float, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Each label replaced by ∅ (NULL_CLASS) with probability ``p_uncond``, independently: the label dropout
+    that teaches the unconditional eps(x_t, ∅) alongside the conditional one."""
+    gen_device = generator.device if generator is not None else labels.device
+    u = torch.rand(labels.shape, generator=generator, device=gen_device).to(labels.device)  # (B,) uniform [0, 1)
+    return torch.where(u < p_uncond, torch.full_like(labels, NULL_CLASS), labels)
+
+
+def conditional_epsilon_loss(
+    model: nn.Module, schedule: NoiseSchedule, x0: torch.Tensor, labels: torch.Tensor,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """||eps - eps_theta(x_t, t, y)||^2 (the DDPM's simple loss, its t and noise drawn the same way)."""
+    return epsilon_loss(lambda x_t, t: model(x_t, t, labels), schedule, x0, generator)
+
+
+@dataclass(frozen=True)
+class CDDPMSnapshot:
+    """What the views need at one moment of training (CPU copies only)."""
+
+    step: int
+    total_steps: int
+    loss: float  # mean eps-prediction loss since the last snapshot
+    samples: np.ndarray | None = None  # (20, 28, 28) in [0, 1]: PREVIEW_DIGITS, guided, from fixed noise
+
+    @property
+    def progress(self) -> float:
+        return self.step / self.total_steps
+
+    def summary(self) -> str:
+        return f"step {self.step}/{self.total_steps}  loss {self.loss:.4f}"
+
+
+def initial_checkpoint(cfg: CDDPMConfig) -> Checkpoint | None:
+    """The checkpoint ``cfg.init_from`` names, checked before any step: a cddpm to continue, or an
+    unconditional ddpm to start from, with the same schedule and U-Net as ``cfg``. None if none is named."""
+    if not cfg.init_from:
+        return None
+    ckpt = load_checkpoint(cfg.init_from)
+    name = Path(cfg.init_from).name
+    if ckpt.kind not in ("cddpm", "ddpm"):
+        raise CheckpointError(f"{name} holds a {ckpt.kind} model, not a cddpm or ddpm model.")
+    for key in ARCHITECTURE:
+        if key in ckpt.config and ckpt.config[key] != getattr(cfg, key):
+            raise CheckpointError(f"{name} was trained with {key} = {ckpt.config[key]!r}; "
+                                  f"this run asks for {getattr(cfg, key)!r}: they must match to continue.")
+    return ckpt
+
+
+def train_cddpm(
+    cfg: CDDPMConfig, device: str | None = None, yield_every_s: float = 0.25, samples_every_s: float = 10.0
+) -> Generator[CDDPMSnapshot, None, Checkpoint]:
+    """Train a class-conditional DDPM with label dropout, yielding snapshots a few times a second; return
+    the checkpoint.
+
+    The loss is yielded at most every ``yield_every_s`` seconds, a guided DDIM preview of every
+    digit from fixed noise at most every ``samples_every_s`` seconds and at the end.
+    """
+    started = time.time()
+    earlier = initial_checkpoint(cfg)
+    dev = pick_device(device)
+    torch.manual_seed(cfg.seed)
+    x_train = to_model_range(training_images(cfg.train_limit)).to(dev)  # (N, 1, 28, 28)
+    y_train = torch.from_numpy(training_labels(cfg.train_limit)).to(dev)  # (N,)
+    model = build_cddpm(cfg)
+    if earlier and earlier.kind == "ddpm":
+        load_unconditional_weights(model.unet, earlier)
+    elif earlier:
+        load_weights(model.unet, earlier)
+    model = model.to(dev)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    # Ho et al. sample from an exponential moving average of the weights (Appendix B).
+    averaged = AveragedModel(model.unet, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema)) if cfg.ema else None
+    ema_model = ConditionalDDPM(averaged.module, model.schedule) if averaged else model
+    g_cpu = torch.Generator().manual_seed(cfg.seed)
+    g_dev = torch.Generator(device=dev).manual_seed(cfg.seed)
+    losses = RunningMeans(("loss",), dev)
+    tail_sum, tail_count = 0.0, 0  # loss over the last 10% of steps, the checkpoint's final loss
+    history: list[dict[str, float]] = []  # mean loss at each snapshot with a preview, kept in the checkpoint
+    snapshots, previews = Every(yield_every_s), Every(samples_every_s)
+    for step in range(1, cfg.steps + 1):
+        batch = torch.randint(0, len(x_train), (cfg.batch_size,), generator=g_cpu).to(dev)
+        # 1. Drop labels to ∅ with probability p_uncond (Ho & Salimans, Algorithm 1, line 3).
+        labels = drop_labels(y_train[batch], cfg.p_uncond, g_dev)
+        # 2. Regress the noise given the (possibly dropped) label.
+        loss = conditional_epsilon_loss(model, model.schedule, x_train[batch], labels, g_dev)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # Ho et al. clip the gradient norm to 1 (Appendix B)
+        opt.step()
+        if averaged:
+            averaged.update_parameters(model.unet)
+        losses.add(loss=loss)
+        last = step == cfg.steps
+        if not snapshots.due(force=last):
+            continue
+        count = losses.count
+        mean = losses.take(step, cfg.lr)["loss"]
+        if step > 0.9 * cfg.steps:
+            tail_sum += mean * count
+            tail_count += count
+        samples = None
+        if previews.due(force=last):
+            ema_model.eval()
+            samples = ema_model.sample(len(PREVIEW_DIGITS), cfg.seed, PREVIEW_DIGITS, GUIDANCE, PREVIEW)
+            ema_model.train()
+            history.append({"step": step, "loss": mean})
+        yield CDDPMSnapshot(step=step, total_steps=cfg.steps, loss=mean, samples=samples)
+    info = {
+        "steps": cfg.steps,
+        "dataset": dataset_fingerprint(),
+        "metrics": {"final_loss": tail_sum / max(tail_count, 1)},
+        "history": history,
+        "training": training_record(dev, started),
+    }
+    if earlier:  # the run this one continued (a cddpm) or started from (a ddpm), with its own record
+        info["continues"] = {"kind": earlier.kind, "file": Path(cfg.init_from).name,
+                             **{k: earlier.info.get(k) for k in ("steps", "training", "continues")}}
+    return Checkpoint(kind="cddpm", config=asdict(cfg), state=ema_model.unet.state_dict(), info=info)

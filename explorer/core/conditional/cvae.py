@@ -1,0 +1,98 @@
+"""A conditional VAE (Sohn, Lee & Yan 2015): the VAE told which digit it draws. Config, nets, ELBO.
+
+Encoder q(z|x, y) = N(mu(x, y), diag sigma^2(x, y)) and Bernoulli decoder p(x|z, y), with the
+label y as a one-hot vector beside the pixels and beside z; the prior stays N(0, I). The
+conditional ELBO
+
+    L(x, y) = E_q[log p(x|z, y)] - KL(q(z|x, y) || N(0, I))
+
+has the same two terms as the VAE's, so the VAE's closed-form KL, Bernoulli likelihood,
+reparameterisation and binarisation serve here unchanged. Since the decoder already knows
+the digit, the 2-D z needs to hold only the rest: the style (slant, width, thickness).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from explorer.core.conditional.labels import DIGITS, one_hot
+from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load_weights
+from explorer.core.runtime.limits import SEED_MAX, TRAIN_IMAGES, bounded, validate
+from explorer.core.vae.model import PIXELS, bernoulli_log_likelihood, kl_gaussian, reparameterize
+
+
+@dataclass(frozen=True)
+class CVAEConfig:
+    """Architecture and training settings; the defaults train the shipped model (those of the VAE)."""
+
+    latent_dim: int = bounded(2, 1, 16)
+    hidden: int = bounded(512, 8, 4096)
+    epochs: int = bounded(60, 1, 1000)
+    batch_size: int = bounded(128, 1, 4096)
+    lr: float = bounded(1e-3, 0.0, 10.0, low_open=True)
+    beta: float = bounded(1.0, 0.0, 100.0)
+    seed: int = bounded(0, 0, SEED_MAX)
+    train_limit: int = bounded(0, 1, TRAIN_IMAGES, zero_means="all")  # use only the first N training images
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+
+class CVAE(nn.Module):
+    """MLP encoder of [x, one-hot y] to (mu, log sigma^2), MLP decoder of [z, one-hot y] to Bernoulli logits."""
+
+    def __init__(self, latent_dim: int = 2, hidden: int = 512) -> None:
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.encoder = nn.Sequential(
+            nn.Linear(PIXELS + DIGITS, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU()
+        )
+        self.to_mu = nn.Linear(hidden, latent_dim)
+        self.to_logvar = nn.Linear(hidden, latent_dim)
+        self.decoder = nn.Sequential(
+            nn.Linear(latent_dim + DIGITS, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+            nn.Linear(hidden, PIXELS),
+        )
+
+    def encode(self, x: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, 784) pixels and (B,) labels -> posterior mean and log-variance of q(z|x, y), each (B, latent_dim)."""
+        h = self.encoder(torch.cat([x, one_hot(labels).to(x.dtype)], dim=1))  # (B, hidden)
+        return self.to_mu(h), self.to_logvar(h)
+
+    def decode(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """(B, latent_dim) latents and (B,) labels -> (B, 784) Bernoulli logits of p(x|z, y)."""
+        return self.decoder(torch.cat([z, one_hot(labels).to(z.dtype)], dim=1))
+
+
+def elbo_terms(
+    model: CVAE, x: torch.Tensor, labels: torch.Tensor, generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The conditional ELBO's two terms per sample: log p(x|z, y) (one z ~ q(z|x, y)) and KL(q(z|x, y) || N(0, I))."""
+    mu, logvar = model.encode(x, labels)
+    z = reparameterize(mu, logvar, generator)
+    return bernoulli_log_likelihood(model.decode(z, labels), x), kl_gaussian(mu, logvar)
+
+
+@torch.no_grad()
+def elbo_metrics(
+    model: CVAE, x: torch.Tensor, labels: torch.Tensor, batch_size: int = 2000, seed: int = 0
+) -> dict[str, float]:
+    """Mean reconstruction NLL, KL and -ELBO (nats per image) over binarised images ``x`` with their labels."""
+    g = torch.Generator(device=x.device).manual_seed(seed)
+    recon = kl = 0.0
+    for start in range(0, len(x), batch_size):
+        log_px, kl_b = elbo_terms(model, x[start : start + batch_size], labels[start : start + batch_size], g)
+        recon -= log_px.sum().item()
+        kl += kl_b.sum().item()
+    n = len(x)
+    return {"recon": recon / n, "kl": kl / n, "neg_elbo": (recon + kl) / n}
+
+
+def cvae_from_checkpoint(ckpt: Checkpoint) -> tuple[CVAE, CVAEConfig]:
+    """Rebuild the model a checkpoint describes, on the CPU, in eval mode."""
+    cfg = config_from_dict(CVAEConfig, ckpt.config)
+    model = load_weights(CVAE(cfg.latent_dim, cfg.hidden), ckpt)
+    return model.eval(), cfg

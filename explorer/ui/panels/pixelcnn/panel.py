@@ -1,0 +1,226 @@
+"""The PixelCNN panel: an autoregressive model writes a digit pixel by pixel, and knows its exact likelihood.
+
+What it teaches: p(x) = ∏ p(x_i | x_<i) in raster order; masked convolutions make one pass
+give every factor (so the likelihood is exact and training parallel), the two stacks leave no
+blind spot, any beginning can be continued, and the price is sampling: 784 steps in turn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from explorer.core.pixelcnn import PixelCNN, PixelCNNConfig, PixelCNNSnapshot, next_pixel_map, surprise
+from explorer.core.pixelcnn.jobs import Written, sampling_costs, writing
+from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, weights_of
+from explorer.core.runtime.data import load_mnist
+from explorer.core.runtime.errors import CheckpointError
+from explorer.core.runtime.jobs import Job
+from explorer.core.vae.model import binarized
+from explorer.ui.panels.model_panel import ModelPanel
+from explorer.ui.panels.pixelcnn.complete_section import CompleteSection
+from explorer.ui.panels.pixelcnn.field_section import FieldSection
+from explorer.ui.panels.pixelcnn.likelihood_section import LikelihoodSection, costs_text
+from explorer.ui.panels.pixelcnn.training_section import TrainingSection, describe_checkpoint
+from explorer.ui.panels.pixelcnn.write_section import WriteSection
+from explorer.ui.refresh import StaggeredRefresh
+from explorer.ui.worker import Runner
+
+NO_MODEL = "<b>No PixelCNN yet</b>: train one below, or use File ▸ Load checkpoint…."
+SAMPLES_EVERY_S = 20.0  # the training preview's interval in the panel (the CLI's is longer)
+
+
+class PixelCNNPanel(ModelPanel):
+    """Write | (receptive field, completion, likelihood) above training: five sections this class lays
+    out and wires to the model and to the runner's jobs."""
+
+    title = "PixelCNN"
+    checkpoint_kind = "pixelcnn"
+
+    def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(runner, device, parent)
+        self.test = load_mnist("test")
+        self.test_binary = binarized(self.test.images, seed=0).numpy().reshape(-1, 28, 28)  # as the NLL is scored
+        self._job: str | None = None  # "write", "complete", "costs" or "training" while one of ours runs
+        self.refresh = StaggeredRefresh(parent=self)
+        self.write_section = WriteSection()
+        self.write_section.next_map = self._next_map
+        self.field_section = FieldSection()
+        self.complete_section = CompleteSection(self.test.images)
+        self.likelihood_section = LikelihoodSection()
+        self.likelihood_section.test_index.setRange(0, len(self.test_binary) - 1)
+        self.training_section = TrainingSection()
+        self._lay_out()
+        self.write_section.write_button.clicked.connect(lambda: self.start_writing())
+        self.write_section.cancel_button.clicked.connect(self.runner.stop)
+        self.complete_section.complete_button.clicked.connect(lambda: self.start_completing())
+        self.likelihood_section.test_index.valueChanged.connect(self.score_test_digit)
+        self.likelihood_section.measure_button.clicked.connect(lambda: self.start_measuring())
+        self.training_section.train_button.clicked.connect(lambda: self.start_training())
+        self.model_info = self.training_section.model_info
+        self.timeline = self.write_section.timeline
+        self._add_shortcuts()
+        runner.busy_changed.connect(lambda _: self._update_buttons())
+        self._update_buttons()
+
+    def _lay_out(self) -> None:
+        """Writing on the left, the three smaller views as tabs on the right, training folded below; fits 1280 x 720."""
+        self.tabs = QTabWidget()
+        for section, name in ((self.field_section, "Receptive field"), (self.complete_section, "Complete"),
+                              (self.likelihood_section, "Likelihood")):
+            self.tabs.addTab(section, name)
+        self.columns = QSplitter(Qt.Orientation.Horizontal)
+        self.columns.setChildrenCollapsible(False)
+        self.columns.addWidget(self.write_section)
+        self.columns.addWidget(self.tabs)
+        self.columns.setSizes([700, 500])
+        self.rows = QSplitter(Qt.Orientation.Vertical)
+        self.rows.addWidget(self.columns)
+        self.rows.addWidget(self.training_section)
+        self.rows.setCollapsible(0, False)
+        self.rows.setStretchFactor(0, 3)
+        self.rows.setStretchFactor(1, 1)
+        self.rows.setSizes([750, 250])
+        QVBoxLayout(self).addWidget(self.rows)
+
+    def _add_shortcuts(self) -> None:
+        """← and → step the writing one pixel, Space plays it, wherever the focus is in the panel."""
+        timeline = self.timeline
+        for key, action in ((Qt.Key.Key_Space, timeline.toggle_play), (Qt.Key.Key_Left, lambda: timeline.step(-1)),
+                            (Qt.Key.Key_Right, lambda: timeline.step(1))):
+            shortcut = QShortcut(QKeySequence(key), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(action)
+        timeline.back_button.setToolTip("Step back one pixel (←)")
+        timeline.forward_button.setToolTip("Step forward one pixel (→)")
+        timeline.play_button.setToolTip("Play or pause the writing (Space)")
+
+    # ---- model --------------------------------------------------------------------------------
+    def load_shipped(self) -> None:
+        """Load the shipped model and write a first batch in the background, so the panel opens on digits."""
+        super().load_shipped()
+        if self.model is not None and not self.runner.busy:
+            self.start_writing()
+
+    def describe(self, ckpt: Checkpoint) -> str:
+        return describe_checkpoint(ckpt)
+
+    def show_no_model(self) -> None:
+        super().show_no_model()
+        self.write_section.info.setText(NO_MODEL)
+        self.field_section.set_model(PixelCNNConfig().layers, PixelCNNConfig().kernel, self.test_binary[0])
+
+    def install(self, model: PixelCNN, cfg: PixelCNNConfig, ckpt: Checkpoint | None) -> None:
+        """Make ``model`` the one every view uses: the written digits of the previous one are dropped."""
+        self.write_section.clear()
+        self.write_section.info.setText(f"Model ready ({cfg.layers} layers × {cfg.channels} channels): press Write.")
+        self.field_section.set_model(cfg.layers, cfg.kernel, self.test_binary[0])
+        self.score_test_digit(self.likelihood_section.test_index.value())
+        metrics = (ckpt.info.get("metrics", {}) if ckpt else {})
+        self.likelihood_section.show_comparison(metrics.get("test_nll"), self._vae_bound())
+        self._update_buttons()
+
+    def show_record(self, ckpt: Checkpoint | None) -> None:
+        self.training_section.show_record(ckpt)
+
+    @staticmethod
+    def _vae_bound() -> float | None:
+        """The shipped VAE's recorded test −ELBO (same binarisation), if it is there."""
+        from explorer.core.families import FAMILIES
+
+        try:
+            return load_checkpoint(FAMILIES["vae"].default_checkpoint, kind="vae").info["metrics"]["test_neg_elbo"]
+        except (CheckpointError, KeyError):
+            return None
+
+    def _next_map(self, image: np.ndarray, t: int) -> np.ndarray:
+        with torch.inference_mode():
+            return next_pixel_map(self.model, image, t)
+
+    def score_test_digit(self, index: int) -> None:
+        if self.model is not None:
+            image = self.test_binary[index]
+            self.likelihood_section.show_score(image, surprise(self.model, image))
+
+    # ---- jobs ---------------------------------------------------------------------------------
+    def _start(self, kind: str, job: Job, label: str, on_done) -> bool:
+        if self.model is None or self.checkpoint is None:
+            self.write_section.info.setText(NO_MODEL)
+            return False
+        if self.runner.busy:
+            self.write_section.info.setText(f"Wait for the running job ({self.runner.label}) to end, or stop it.")
+            return False
+        self._job = kind
+        self.runner.start(job, on_yield=lambda _: None, on_done=on_done, on_end=self._on_job_end, label=label,
+                          owner=self.title)
+        return True
+
+    def _model_args(self) -> dict:
+        return {"cfg": self.model_cfg, "weights": weights_of(self.checkpoint), "device": self.device}
+
+    def start_writing(self) -> None:
+        """Write the chosen number of digits from the seed in the background."""
+        section = self.write_section
+        job = Job(writing, {**self._model_args(), "n": section.n_digits.value(), "seed": section.seed.value()})
+        if self._start("write", job, "Writing digits", self._on_written):
+            section.info.setText("Writing… 784 steps, one row of 28 pixels at a time.")
+
+    def _on_written(self, written: Written) -> None:
+        self.write_section.show_written(written)
+
+    def start_completing(self) -> None:
+        given, known, n = self.complete_section.request()
+        job = Job(writing, {**self._model_args(), "n": n, "seed": self.write_section.seed.value(),
+                            "given": given, "known": known})
+        if self._start("complete", job, "Completing a digit", self._on_completed):
+            self.complete_section.info.setText("Completing… the hidden pixels are written one after another.")
+
+    def _on_completed(self, written: Written) -> None:
+        self.complete_section.show_completions(written.images, written.seconds)
+
+    def start_measuring(self) -> None:
+        job = Job(sampling_costs, self._model_args())
+        if self._start("costs", job, "Timing the samplers", self._on_measured):
+            self.likelihood_section.costs_info.setText("Measuring… each model draws its digits in turn.")
+
+    def _on_measured(self, seconds: dict[str, float]) -> None:
+        self.likelihood_section.costs_info.setText(costs_text(seconds))
+
+    def _on_job_end(self, succeeded: bool) -> None:
+        self._job = None
+        self._update_buttons()
+
+    # ---- training -----------------------------------------------------------------------------
+    def training_config(self) -> PixelCNNConfig:
+        return self.training_section.training_config()
+
+    def training_job(self, cfg: PixelCNNConfig) -> Job:
+        return Job(self.family.train, {"cfg": cfg, "device": self.device, "samples_every_s": SAMPLES_EVERY_S})
+
+    def on_training_started(self, cfg: PixelCNNConfig) -> None:
+        self.training_section.start(cfg.steps)
+        self._job = "training"
+        self.model_info.setText(f"Training… the test NLL and the samples refresh every {SAMPLES_EVERY_S:.0f} s.")
+        self._update_buttons()
+
+    def on_snapshot(self, snap: PixelCNNSnapshot) -> None:
+        self.training_section.add(snap)
+        self.refresh.request("nll", self.training_section.nll_plot.redraw)
+        if snap.samples is not None:
+            samples = snap.samples
+            self.refresh.request("samples", lambda: self.training_section.show_samples(samples))
+
+    def on_training_ended(self, succeeded: bool) -> None:
+        self.refresh.flush()
+        self._job = None
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        busy, ready = self.runner.busy, self.model is not None
+        for button in (self.write_section.write_button, self.complete_section.complete_button,
+                       self.likelihood_section.measure_button):
+            button.setEnabled(ready and not busy)
+        self.write_section.cancel_button.setEnabled(busy and self._job in ("write", "complete", "costs"))
+        self.training_section.train_button.setEnabled(not busy)

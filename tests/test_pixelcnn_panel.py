@@ -1,0 +1,168 @@
+"""The PixelCNN panel, driven as a user would: write and scrub, click a pixel for its field, draw and
+complete a digit, score a test digit, train; and how it opens on a laptop screen."""
+
+import numpy as np
+import pytest
+from layout_audit import layout_problems, plots_cut_off
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+from explorer.core.pixelcnn.field import blind_spot, receptive_field
+from explorer.core.pixelcnn.model import PIXELS, SIDE, PixelCNNConfig
+from explorer.ui.panels.pixelcnn import PixelCNNPanel
+from explorer.ui.panels.pixelcnn.field_section import BLIND, SEEN, TARGET
+from explorer.ui.panels.pixelcnn.write_section import JUST_WRITTEN, OPENING_STEP, UNWRITTEN
+
+
+@pytest.fixture
+def panel(open_panel, tiny_pixelcnn_checkpoint):
+    p = open_panel(PixelCNNPanel)
+    p.load_checkpoint(tiny_pixelcnn_checkpoint)
+    return p
+
+
+def wait_for_job(panel, qtbot, start):
+    with qtbot.waitSignal(panel.runner.busy_changed, timeout=60000, check_params_cb=lambda busy: not busy):
+        start()
+
+
+def colour(rgb_image, row, col):
+    return tuple(np.round(rgb_image[row, col] * 255).astype(int))
+
+
+def widget_point(canvas, row, col) -> QPoint:
+    """The widget position of the centre of pixel (row, col) of a canvas."""
+    scene = canvas.image.mapToScene(QPointF(col + 0.5, row + 0.5))
+    return canvas.mapFromScene(scene)
+
+
+def test_writing_shows_the_stored_step_wherever_the_timeline_is_scrubbed(panel, qtbot):
+    panel.write_section.n_digits.setValue(3)
+    wait_for_job(panel, qtbot, panel.start_writing)
+    written = panel.write_section.written
+    assert written.images.shape == (3, SIDE, SIDE) and panel.timeline.count == PIXELS + 1
+    assert panel.timeline.frame() == OPENING_STEP
+    panel.write_section.select(2)
+    for t in (0, 1, 200, 500, PIXELS):
+        panel.timeline.set_frame(t)
+        shown = panel.write_section.canvas.pixels().reshape(PIXELS, 3)
+        grey = shown[:, 1]  # green: equal to grey except at the orange pixel just written
+        flat = written.images[2].reshape(PIXELS)
+        assert np.allclose(grey[: max(t - 1, 0)], flat[: max(t - 1, 0)])
+        assert np.allclose(grey[t:], UNWRITTEN)
+        if t:
+            assert colour(shown.reshape(SIDE, SIDE, 3), *divmod(t - 1, SIDE)) != (0, 0, 0)
+            p = written.probs[2].reshape(PIXELS)[t - 1]
+            assert f"step {t} / 784" in panel.timeline.info.text() and f"{p:.2f}" in panel.timeline.info.text()
+        next_map = panel.write_section.next_view.values.reshape(PIXELS)
+        assert np.isnan(next_map[:t]).all() and not np.isnan(next_map[t:]).any()
+    panel.timeline.step(-1)
+    assert panel.timeline.frame() == PIXELS - 1
+    assert JUST_WRITTEN  # the marker colour is the grid's selection colour
+
+
+def test_writing_again_with_the_same_seed_gives_the_same_digits(panel, qtbot):
+    panel.write_section.n_digits.setValue(2)
+    wait_for_job(panel, qtbot, panel.start_writing)
+    first = panel.write_section.written.images
+    wait_for_job(panel, qtbot, panel.start_writing)
+    assert np.array_equal(first, panel.write_section.written.images)
+
+
+def test_clicking_a_pixel_shows_the_field_it_may_look_at(panel, qtbot):
+    field = panel.field_section
+    panel.tabs.setCurrentWidget(field)
+    qtbot.wait(50)
+    layers = panel.model_cfg.layers
+    qtbot.mouseClick(field.canvas.viewport(), Qt.MouseButton.LeftButton, pos=widget_point(field.canvas, 9, 20))
+    assert field.target == (9, 20)
+    expected = receptive_field(9, 20, layers, panel.model_cfg.kernel)
+    shown = field.canvas.pixels()
+    assert colour(shown, 9, 20) == TARGET
+    seen = np.array([[colour(shown, r, c) != tuple(np.round(shown[r, c, :1].repeat(3) * 255).astype(int))
+                      for c in range(SIDE)] for r in range(SIDE)])
+    assert (seen & ~expected).sum() == 1  # only the target itself is tinted outside the field
+    assert (expected & ~seen).sum() == 0
+    assert f"sees {int(expected.sum())} of the" in field.info.text()
+    field.plain.setChecked(True)  # the plain masked net of the same depth: its blind spot appears
+    blind = blind_spot(9, 20, layers, panel.model_cfg.kernel)
+    if blind.any():
+        r, c = np.argwhere(blind)[0]
+        assert colour(field.canvas.pixels(), r, c) != colour(shown, r, c)
+        assert "Blind spot" in field.info.text()
+    assert SEEN and BLIND
+
+
+def test_drawing_with_the_mouse_sets_and_erases_pixels(panel, qtbot):
+    complete = panel.complete_section
+    panel.tabs.setCurrentWidget(complete)
+    qtbot.wait(50)
+    complete.clear_button.click()
+    canvas = complete.canvas.viewport()
+    start, end = widget_point(complete.canvas, 5, 4), widget_point(complete.canvas, 5, 12)
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
+    for col in range(4, 13):
+        qtbot.mouseMove(canvas, widget_point(complete.canvas, 5, col))
+    with qtbot.waitSignal(complete.canvas.drawn):
+        qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=end)
+    drawn = complete.canvas.pixels_drawn
+    assert drawn[5, 4:13].all() and drawn[:5].sum() == 0
+    qtbot.mousePress(canvas, Qt.MouseButton.RightButton, pos=widget_point(complete.canvas, 5, 8))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.RightButton, pos=widget_point(complete.canvas, 5, 8))
+    assert complete.canvas.pixels_drawn[5, 8] == 0 and complete.canvas.pixels_drawn[5, 7] == 1
+
+
+def test_completions_keep_the_given_rows(panel, qtbot):
+    complete = panel.complete_section
+    complete.test_index.setValue(3)
+    complete.keep_rows.setValue(13)
+    complete.n_completions.setValue(4)
+    given = complete.canvas.pixels_drawn.copy()
+    wait_for_job(panel, qtbot, panel.start_completing)
+    images = tile_back(complete.grid.pixels(), 4)
+    assert np.array_equal(images[:, :14], np.repeat(given[None, :14], 4, axis=0))
+    assert "4 completions" in complete.info.text()
+
+
+def tile_back(picture: np.ndarray, n: int) -> np.ndarray:
+    """The digits an ImageGrid tiled, read back from its picture (2 x 2 grid for 4)."""
+    from explorer.ui.widgets.image_grid import GAP, grid_columns
+
+    columns = grid_columns(n)
+    return np.stack([picture[r * (28 + GAP) : r * (28 + GAP) + 28, c * (28 + GAP) : c * (28 + GAP) + 28]
+                     for r, c in (divmod(i, columns) for i in range(n))])
+
+
+def test_the_likelihood_view_scores_the_chosen_test_digit(panel):
+    section = panel.likelihood_section
+    section.test_index.setValue(7)
+    from explorer.core.pixelcnn import surprise
+
+    expected = surprise(panel.model, panel.test_binary[7])
+    assert f"{expected.nll:.1f} nats" in section.score_info.text()
+    assert np.allclose(section.heat.values, expected.per_pixel)
+    nll = panel.checkpoint.info["metrics"]["test_nll"]
+    assert f"{nll:.1f} nats" in section.compare_info.text() and "−ELBO" in section.compare_info.text()
+
+
+def test_measuring_the_sampling_time_reports_each_model(panel, qtbot):
+    wait_for_job(panel, qtbot, panel.start_measuring)
+    text = panel.likelihood_section.costs_info.text()
+    assert "PixelCNN (784 sequential steps)" in text and "VAE decoder (1 pass)" in text and "DDIM-50" in text
+
+
+def test_training_draws_its_curves_and_installs_the_model(panel, qtbot):
+    panel.training_section.train_steps.setValue(3)
+    cfg = PixelCNNConfig(channels=8, layers=2, steps=3, batch_size=8, train_limit=64)
+    wait_for_job(panel, qtbot, lambda: panel.start_training(cfg))
+    assert panel.model_cfg == cfg
+    assert panel.training_section.nll_plot.points("test") >= 1
+    assert "Not saved yet" in panel.model_info.text()
+
+
+def test_the_panel_fits_a_laptop_screen(open_panel, tiny_pixelcnn_checkpoint, qtbot):
+    p = open_panel(PixelCNNPanel, size=(1260, 640))
+    p.load_checkpoint(tiny_pixelcnn_checkpoint)
+    for index in range(p.tabs.count()):
+        p.tabs.setCurrentIndex(index)
+        qtbot.wait(20)
+        assert layout_problems(p) == [] and plots_cut_off(p) == []
