@@ -28,7 +28,7 @@ import numpy as np
 
 from explorer.core.runtime.errors import ExplorerError, describe_error
 
-PANELS = ("pixelcnn", "vae", "diffusion", "gan", "divergences", "evaluate")
+PANELS = ("pixelcnn", "vae", "diffusion", "gan", "conditional", "divergences", "evaluate")
 STOPPED = 130  # the shell's code for a run ended by Ctrl-C
 DIFFUSION = ("ddpm", "cddpm")  # the models drawn by a reverse chain, which take a sampler
 
@@ -199,6 +199,8 @@ def run_training(args: argparse.Namespace, argv: list[str], device: str) -> int:
         bar.refresh()
         if getattr(snap, "test", None):
             bar.write(f"epoch {snap.epoch:.0f}: test " + "  ".join(f"{k} {v:.2f}" for k, v in snap.test.items()))
+        if getattr(snap, "test_nll", None) is not None:
+            bar.write(f"step {snap.step}: test NLL {snap.test_nll:.2f} nats (on a subset of the test digits)")
 
     finished, ckpt = run_with_bar(train(cfg, device), bar, show)
     if not finished:

@@ -55,6 +55,27 @@ def test_the_diffusion_model_trains_and_samples_through_the_same_commands(tmp_pa
     assert "--init-from" not in runs[0]["training"]["command"]
 
 
+def test_the_pixelcnn_trains_continues_and_samples_through_the_same_commands(tmp_path, capsys):
+    ckpt = tmp_path / "pixelcnn.safetensors"
+    argv = ["train", "pixelcnn", "--steps", "2", "--channels", "8", "--layers", "2", "--batch-size", "8",
+            "--train-limit", "64", "--out", str(ckpt), "--device", "cpu"]
+    assert main(argv) == 0
+    assert "test_nll" in capsys.readouterr().out
+    assert main(["sample", "pixelcnn", "-n", "5", "--seed", "3", "--out", str(tmp_path / "p.npy"),
+                 "--checkpoint", str(ckpt)]) == 0
+    samples = np.load(tmp_path / "p.npy")
+    model, _, _ = FAMILIES["pixelcnn"].load(ckpt)
+    assert samples.shape == (5, 28, 28) and set(np.unique(samples)) <= {0.0, 1.0}
+    assert np.array_equal(samples, run_to_end(FAMILIES["pixelcnn"].draw(model, 5, 3)))
+    more = tmp_path / "more.safetensors"
+    assert main([*argv[:-4], "--out", str(more), "--init-from", str(ckpt), "--device", "cpu"]) == 0
+    assert [r["steps"] for r in training_runs(load_checkpoint(more, kind="pixelcnn").info)] == [2, 2]
+    assert main(["sample", "pixelcnn", "--out", str(tmp_path / "p.npy"), "--checkpoint", str(ckpt),
+                 "--ddim-steps", "3"]) == 2
+    assert main(["train", "pixelcnn", "--kernel", "4", "--out", str(tmp_path / "k.safetensors")]) == 2
+    assert "--kernel must be an odd integer from 3 to 9, not 4." in capsys.readouterr().err
+
+
 def test_sampler_options_are_for_the_diffusion_model_only(tmp_path, capsys):
     assert main(["sample", "vae", "--out", str(tmp_path / "s.npy"), "--sampler", "ddpm"]) == 2
     assert "apply to ddpm and cddpm only" in capsys.readouterr().err

@@ -50,3 +50,35 @@ def test_the_shipped_ddpm_draws_every_digit_by_the_shipped_classifier():
     counts = class_histogram(probs)
     assert counts.min() >= 6, f"digits drawn per class: {counts.tolist()}"  # no digit below 3 %: no mode dropped
     assert probs.max(axis=1).mean() > 0.85  # and the judge is mostly sure what it sees
+
+
+def _classifier_reads(images):
+    from explorer.core.evaluation.classifier import load_classifier, probabilities
+
+    classifier, _ = load_classifier()
+    return probabilities(classifier, images)
+
+
+def test_the_shipped_pixelcnn_reproduces_its_recorded_test_nll():
+    from explorer.core.pixelcnn import evaluate as pixelcnn_nll
+    from explorer.core.pixelcnn import test_digits
+
+    model, cfg, ckpt = FAMILIES["pixelcnn"].load()
+    assert ckpt.info["dataset"] == dataset_fingerprint() and ckpt.info["metrics"]["test_digits"] == 10000
+    assert all(r["training"]["command"].startswith("gen-explorer train pixelcnn") for r in training_runs(ckpt.info))
+    recorded = ckpt.info["metrics"]["test_nll"]
+    # The first 1,000 test digits (the whole set takes a minute here): within 3 nats of the whole
+    # set's recorded figure (the per-digit NLL has a spread of ~25 nats: a standard error of 0.8).
+    assert pixelcnn_nll(model, test_digits(limit=1000))["nll"] == pytest.approx(recorded, abs=3.0)
+    assert recorded < 100.0  # well below the VAE's bound on the same digits (135.5 nats)
+
+
+def test_the_shipped_cvae_draws_the_asked_digit():
+    import numpy as np
+
+    model, _, ckpt = FAMILIES["cvae"].load()
+    assert ckpt.info["dataset"] == dataset_fingerprint()
+    images = FAMILIES["cvae"].sample(model, 500, 0)  # digits 0, 1, ..., 9 in turn
+    read = _classifier_reads(images).argmax(axis=1)
+    accuracy = [(read[d::10] == d).mean() for d in range(10)]
+    assert min(accuracy) >= 0.9, f"share read as the asked digit: {np.round(accuracy, 2).tolist()}"

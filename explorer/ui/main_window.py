@@ -15,6 +15,7 @@ from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.paths import CHECKPOINTS, user_data_dir
 from explorer.ui.job_status import JobStatus
 from explorer.ui.panel_tabs import PanelTabs
+from explorer.ui.panels.conditional import ConditionalPanel
 from explorer.ui.panels.diffusion import DiffusionPanel
 from explorer.ui.panels.divergences import DivergencePanel
 from explorer.ui.panels.evaluate import EvaluatePanel
@@ -30,14 +31,17 @@ PANEL_FACTORIES: dict[str, Callable[[Runner, str | None], PanelProtocol]] = {
     "vae": lambda runner, device: VAEPanel(runner, device),
     "diffusion": lambda runner, device: DiffusionPanel(runner, device),
     "gan": lambda runner, device: GANPanel(runner, device),
+    "conditional": lambda runner, device: ConditionalPanel(runner, device),
     "divergences": lambda runner, device: DivergencePanel(),
     "evaluate": lambda runner, device: EvaluatePanel(runner, device),
 }
 PANEL_CLASSES = {"pixelcnn": PixelCNNPanel, "vae": VAEPanel, "diffusion": DiffusionPanel, "gan": GANPanel,
-                 "divergences": DivergencePanel, "evaluate": EvaluatePanel}
+                 "conditional": ConditionalPanel, "divergences": DivergencePanel, "evaluate": EvaluatePanel}
 PANEL_TITLES = {name: cls.title for name, cls in PANEL_CLASSES.items()}
-# Checkpoint kind -> the panel that shows it: File ▸ Load takes a checkpoint to its own panel.
-KIND_PANELS = {cls.checkpoint_kind: name for name, cls in PANEL_CLASSES.items() if cls.checkpoint_kind}
+# Checkpoint kind -> the panel that shows it: File ▸ Load takes a checkpoint to its own panel. A panel
+# holding several models (Conditional) names their kinds in ``checkpoint_kinds``.
+KIND_PANELS = {kind: name for name, cls in PANEL_CLASSES.items()
+               for kind in getattr(cls, "checkpoint_kinds", (cls.checkpoint_kind,)) if kind}
 
 
 class MainWindow(QMainWindow):

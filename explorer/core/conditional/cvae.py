@@ -20,25 +20,13 @@ from torch import nn
 
 from explorer.core.conditional.labels import DIGITS, one_hot
 from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load_weights
-from explorer.core.runtime.limits import SEED_MAX, TRAIN_IMAGES, bounded, validate
-from explorer.core.vae.model import PIXELS, bernoulli_log_likelihood, kl_gaussian, reparameterize
+from explorer.core.vae.model import PIXELS, VAEConfig, bernoulli_log_likelihood, kl_gaussian, reparameterize
 
 
 @dataclass(frozen=True)
-class CVAEConfig:
-    """Architecture and training settings; the defaults train the shipped model (those of the VAE)."""
-
-    latent_dim: int = bounded(2, 1, 16)
-    hidden: int = bounded(512, 8, 4096)
-    epochs: int = bounded(60, 1, 1000)
-    batch_size: int = bounded(128, 1, 4096)
-    lr: float = bounded(1e-3, 0.0, 10.0, low_open=True)
-    beta: float = bounded(1.0, 0.0, 100.0)
-    seed: int = bounded(0, 0, SEED_MAX)
-    train_limit: int = bounded(0, 1, TRAIN_IMAGES, zero_means="all")  # use only the first N training images
-
-    def __post_init__(self) -> None:
-        validate(self)
+class CVAEConfig(VAEConfig):
+    """The VAE's settings (same fields, limits and defaults: the defaults train the shipped model),
+    as a type of its own so that a checkpoint and the CLI tell the two models apart."""
 
 
 class CVAE(nn.Module):

@@ -16,7 +16,8 @@ The result is exactly what the full net computes (a test checks it).
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,6 +111,23 @@ def causal_pass(
     return x, probs
 
 
+@contextmanager
+def one_thread_on_cpu(device: torch.device) -> Iterator[None]:
+    """Run the block with one intra-op thread on a CPU. The cached sampler's steps are thousands of
+    small operations, for which threads cost more than they give, and threads that spin-wait for
+    a core another process holds slow it several-fold (64 digits: 4-7 s alone, 14-66 s with two
+    threads on a busy 2-core machine)."""
+    if device.type != "cpu":
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def _uniforms(n: int, seed: int) -> torch.Tensor:
     return torch.rand(n, PIXELS, generator=torch.Generator().manual_seed(seed))
 
@@ -128,7 +146,8 @@ def write_digits(
     if given is not None:
         x = torch.as_tensor(np.asarray(given, dtype=np.float32).reshape(n, 1, SIDE, SIDE), device=device).round()
         keep = torch.as_tensor(np.asarray(known, dtype=bool).reshape(n, 1, SIDE, SIDE), device=device)
-    images, probs = yield from causal_pass(model, x, keep, _uniforms(n, seed).to(device))
+    with one_thread_on_cpu(device):
+        images, probs = yield from causal_pass(model, x, keep, _uniforms(n, seed).to(device))
     return images[:, 0].cpu().numpy(), probs[:, 0].cpu().numpy()
 
 

@@ -32,7 +32,7 @@ class _BarDragViewBox(pg.ViewBox):
         self._index: int | None = None
         self.setMouseEnabled(x=False, y=False)
 
-    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802 (pyqtgraph's name)
+    def mouseDragEvent(self, ev, axis=None) -> None:
         if ev.button() != Qt.MouseButton.LeftButton:
             ev.ignore()
             return
@@ -46,7 +46,7 @@ class _BarDragViewBox(pg.ViewBox):
         if ev.isFinish():
             self._index = None
 
-    def mouseClickEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph's name)
+    def mouseClickEvent(self, ev) -> None:
         index = self._editor.index_at(self.mapToView(ev.pos()).x())
         if ev.button() != Qt.MouseButton.LeftButton or index is None:
             ev.ignore()

@@ -17,6 +17,12 @@ DIGIT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
+def digit_legend(gap: str = "&nbsp;&nbsp;") -> str:
+    """The ten digits' colours as one line of rich text, entries ``gap`` apart. The legend lives in a plane's
+    title: one item, where a LegendItem adds twenty that pyqtgraph would hit-test at every mouse move."""
+    return gap.join(f"<span style='color:{c}'>●</span>&nbsp;{d}" for d, c in enumerate(DIGIT_COLORS))
+
+
 def ellipse(center: np.ndarray, radii: np.ndarray, n: int = 64) -> tuple[np.ndarray, np.ndarray]:
     """Points of the axis-aligned ellipse with the given centre and radii."""
     t = np.linspace(0, 2 * np.pi, n)
@@ -38,11 +44,7 @@ class LatentPlane(pg.PlotWidget):
         self.setLabel("left", "z₂")
         for axis in ("left", "bottom"):
             self.getAxis(axis).setCacheMode(CACHED)
-        # The legend lives in the title: one item, where a LegendItem adds twenty that
-        # pyqtgraph would hit-test at every mouse move.
-        legend = "&nbsp;&nbsp;".join(f"<span style='color:{c}'>●</span>&nbsp;{d}" for d, c in enumerate(DIGIT_COLORS))
-        self.setTitle(f"Latent space: each test digit x at its posterior mean μ(x)<br>{legend}",
-                      color="#333", size="10pt")
+        self.set_caption("Latent space: each test digit x at its posterior mean μ(x)")
         self.points = PointCloud(DIGIT_COLORS)
         self.points.clicked.connect(self.point_clicked)
         self.addItem(self.points)
@@ -61,6 +63,14 @@ class LatentPlane(pg.PlotWidget):
         self.plotItem.vb.disableAutoRange()  # the view is fitted to the points, not to the marker
         self._quiet = False
         self._dragging = False
+
+    def set_caption(self, text: str, size: str = "10pt", legend_gap: str = "&nbsp;&nbsp;") -> None:
+        """Title the plane ``text`` (one line of rich text), with the digits' colour legend on the line below."""
+        self.setTitle(f"{text}<br>{digit_legend(legend_gap)}", color="#333", size=size)
+
+    def set_marker_visible(self, visible: bool) -> None:
+        """Show or hide the marker; a hidden marker cannot be grabbed (a plane only to look at)."""
+        self.marker.setVisible(visible)
 
     def set_points(self, latents: np.ndarray, labels: np.ndarray) -> None:
         """Re-draw the scatter, (N, 2) posterior means with their (N,) digit labels, and fit the view
@@ -90,28 +100,35 @@ class LatentPlane(pg.PlotWidget):
             curve.setData(*ellipse(mu, k * sigma))
         self.selected.setData([mu[0]], [mu[1]])
 
+    def hide_posterior(self) -> None:
+        """Remove the selected posterior's point and ellipses."""
+        for curve in self.sigma_curves:
+            curve.setData([], [])
+        self.selected.setData([], [])
+
     def show_grid_extent(self, low: float, high: float) -> None:
         """Dotted square: the part of the plane that the manifold view decodes."""
         self.grid_box.setData([low, high, high, low, low], [low, low, high, high, low])
 
     # The marker's drag is handled here, not by pyqtgraph's scene, which hit-tests every
     # item and sends hover events at each mouse move: that halves the drag's latency.
-    def mousePressEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+    def mousePressEvent(self, ev: QMouseEvent) -> None:
         marker = QPointF(self.mapFromScene(self.plotItem.vb.mapViewToScene(self.marker.pos())))
-        if ev.button() == Qt.MouseButton.LeftButton and (marker - ev.position()).manhattanLength() <= MARKER_GRAB_PX:
+        if (ev.button() == Qt.MouseButton.LeftButton and self.marker.isVisible()
+                and (marker - ev.position()).manhattanLength() <= MARKER_GRAB_PX):
             self._dragging = True
             ev.accept()
             return
         super().mousePressEvent(ev)
 
-    def mouseMoveEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+    def mouseMoveEvent(self, ev: QMouseEvent) -> None:
         if self._dragging:
             self.marker.setPos(self.plotItem.vb.mapSceneToView(self.mapToScene(ev.position().toPoint())))
             ev.accept()
             return
         super().mouseMoveEvent(ev)
 
-    def mouseReleaseEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+    def mouseReleaseEvent(self, ev: QMouseEvent) -> None:
         if self._dragging and ev.button() == Qt.MouseButton.LeftButton:
             self._dragging = False
             ev.accept()

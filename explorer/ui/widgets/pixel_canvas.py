@@ -53,7 +53,7 @@ class PixelCanvas(ImageView):
                     self.pixels_drawn[r, c] = 1.0
         self.set_image(self.pixels_drawn)
 
-    def mousePressEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+    def mousePressEvent(self, ev: QMouseEvent) -> None:
         where = self.pixel_at(ev.position().toPoint())
         if where is None:
             super().mousePressEvent(ev)
@@ -65,7 +65,7 @@ class PixelCanvas(ImageView):
             self.pixel_clicked.emit(*where)
         ev.accept()
 
-    def mouseMoveEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+    def mouseMoveEvent(self, ev: QMouseEvent) -> None:
         if self._stroke is None:
             super().mouseMoveEvent(ev)
             return
@@ -74,7 +74,7 @@ class PixelCanvas(ImageView):
             self.paint_at(*where, self._stroke)
         ev.accept()
 
-    def mouseReleaseEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+    def mouseReleaseEvent(self, ev: QMouseEvent) -> None:
         if self._stroke is not None:
             self._stroke = None
             self.drawn.emit()

@@ -71,7 +71,7 @@ class PointCloud(pg.GraphicsObject):
         self._rect = QRectF(low[0], low[1], high[0] - low[0], high[1] - low[1])
         self.update()
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
+    def boundingRect(self) -> QRectF:
         pad_x, pad_y = (self.pixelWidth() or 0.0) * self._size, (self.pixelHeight() or 0.0) * self._size
         return self._rect.adjusted(-pad_x, -pad_y, pad_x, pad_y)
 
@@ -90,7 +90,7 @@ class PointCloud(pg.GraphicsObject):
         fragments[:, 6:10] = (1.0 / ratio, 1.0 / ratio, 0.0, 1.0)  # scale x, scale y (back to logical), rotation, opacity
         painter.drawPixmapFragments(*self._fragments.drawargs(), self._atlas)
 
-    def mouseClickEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph's name)
+    def mouseClickEvent(self, ev) -> None:
         """Emit the nearest point within a few pixels of the click."""
         if ev.button() != Qt.MouseButton.LeftButton or not len(self._xy):
             return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget
 
 
@@ -63,6 +63,17 @@ class Timeline(QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.info)
         self.set_count(0)
+
+    def add_shortcuts(self, owner: QWidget, step: str | None = None) -> None:
+        """Space plays or pauses, ← and → step by one frame, wherever the focus is inside ``owner`` (a spin box
+        or a slider there keeps the keys it uses); the buttons' tooltips name ``step`` (e.g. "one pixel")."""
+        for key, action in ((Qt.Key.Key_Space, self.toggle_play), (Qt.Key.Key_Left, lambda: self.step(-1)),
+                            (Qt.Key.Key_Right, lambda: self.step(1))):
+            shortcut = QShortcut(QKeySequence(key), owner, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(action)
+        if step:
+            self.back_button.setToolTip(f"Step back {step} (←)")
+            self.forward_button.setToolTip(f"Step forward {step} (→)")
 
     @property
     def count(self) -> int:

@@ -12,8 +12,8 @@ from explorer.core.diffusion.chain_job import SamplerFrame
 from explorer.core.diffusion.chain_record import ChainRecord
 from explorer.ui.panels.diffusion.display import abar_text, grey
 from explorer.ui.panels.diffusion.export_section import ExportSection
-from explorer.ui.widgets.help_button import HelpButton
 from explorer.ui.panels.diffusion.sampler_controls import SamplerControls
+from explorer.ui.widgets.help_button import HelpButton
 from explorer.ui.widgets.image_grid import ImageGrid
 from explorer.ui.widgets.image_view import ImageView
 from explorer.ui.widgets.timeline import Timeline

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from explorer.core.diffusion.chain_record import ChainRecord
 from explorer.ui.panels.diffusion.display import grey
-from explorer.ui.widgets.help_button import HelpButton
 from explorer.ui.panels.diffusion.sampler_controls import SAMPLER_NAMES
+from explorer.ui.widgets.help_button import HelpButton
 from explorer.ui.widgets.image_view import ImageView
 from explorer.ui.widgets.status_label import status_label
 

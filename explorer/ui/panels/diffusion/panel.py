@@ -12,7 +12,6 @@ forward view's t = 0 is the clean digit.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from explorer.core.diffusion import DDPM, DDPMConfig, DDPMSnapshot, NoiseSchedule
@@ -75,7 +74,7 @@ class DiffusionPanel(ModelPanel):
         self.loss_plot, self.train_samples = training.loss_plot, training.train_samples
         self.training_config = training.training_config
 
-        self._add_shortcuts()
+        self.timeline.add_shortcuts(self)
         runner.busy_changed.connect(self._on_busy_changed)
         schedule.remake()
         self._update_buttons()
@@ -117,15 +116,6 @@ class DiffusionPanel(ModelPanel):
         self.columns.setSizes([300, 700, 260])  # relative: the splitters share their room in these proportions
         self.rows.setSizes([750, 250])
         QVBoxLayout(self).addWidget(self.rows)
-
-    def _add_shortcuts(self) -> None:
-        """Space plays or pauses the chain, ← and → step it, wherever the focus is in the panel (a spin box
-        or the forward t slider keeps the keys it uses)."""
-        timeline = self.timeline
-        for key, action in ((Qt.Key.Key_Space, timeline.toggle_play), (Qt.Key.Key_Left, lambda: timeline.step(-1)),
-                            (Qt.Key.Key_Right, lambda: timeline.step(1))):
-            shortcut = QShortcut(QKeySequence(key), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(action)
 
     # ---- model --------------------------------------------------------------------------------
     def load_shipped(self) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from explorer.core.diffusion import DDPMConfig, training_runs
 from explorer.core.runtime.checkpoints import Checkpoint
+from explorer.ui.panels.run_record import steps_text, trained_text
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.image_view import ImageView
 from explorer.ui.widgets.status_label import status_label
@@ -24,17 +25,11 @@ from explorer.ui.widgets.status_label import status_label
 def describe_checkpoint(ckpt: Checkpoint) -> str:
     """The model in a few lines: its steps over all its runs, schedule, T, width, final loss and training time."""
     c, info = ckpt.config, ckpt.info
-    runs = training_runs(info)
-    steps = sum(r["steps"] for r in runs)
-    text = (f"Model: {steps:,} steps{f' in {len(runs)} runs' if len(runs) > 1 else ''}, "
+    text = (f"Model: {steps_text(info)}, "
             f"{c.get('schedule', '?')} schedule, T = {c.get('timesteps', '?')}, {c.get('base_channels', '?')} channels")
     if "final_loss" in info.get("metrics", {}):
         text += f"\nFinal loss {info['metrics']['final_loss']:.4f}"
-    devices = sorted({r["training"]["device"] for r in runs if r["training"].get("device")})
-    if devices:
-        minutes = sum(r["training"].get("seconds", 0) for r in runs) / 60
-        text += f"\nTrained on {' and '.join(devices)} in {minutes:.1f} min"
-    return text
+    return text + trained_text(info)
 
 
 class TrainingSection(QGroupBox):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import torch
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from explorer.core.pixelcnn import PixelCNN, PixelCNNConfig, PixelCNNSnapshot, next_pixel_map, surprise
@@ -62,7 +61,8 @@ class PixelCNNPanel(ModelPanel):
         self.training_section.train_button.clicked.connect(lambda: self.start_training())
         self.model_info = self.training_section.model_info
         self.timeline = self.write_section.timeline
-        self._add_shortcuts()
+        self.timeline.add_shortcuts(self, "one pixel")
+        self.timeline.play_button.setToolTip("Play or pause the writing (Space)")
         runner.busy_changed.connect(lambda _: self._update_buttons())
         self._update_buttons()
 
@@ -85,17 +85,6 @@ class PixelCNNPanel(ModelPanel):
         self.rows.setStretchFactor(1, 1)
         self.rows.setSizes([750, 250])
         QVBoxLayout(self).addWidget(self.rows)
-
-    def _add_shortcuts(self) -> None:
-        """← and → step the writing one pixel, Space plays it, wherever the focus is in the panel."""
-        timeline = self.timeline
-        for key, action in ((Qt.Key.Key_Space, timeline.toggle_play), (Qt.Key.Key_Left, lambda: timeline.step(-1)),
-                            (Qt.Key.Key_Right, lambda: timeline.step(1))):
-            shortcut = QShortcut(QKeySequence(key), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(action)
-        timeline.back_button.setToolTip("Step back one pixel (←)")
-        timeline.forward_button.setToolTip("Step forward one pixel (→)")
-        timeline.play_button.setToolTip("Play or pause the writing (Space)")
 
     # ---- model --------------------------------------------------------------------------------
     def load_shipped(self) -> None:

@@ -13,9 +13,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.runtime.training import training_runs
 from explorer.core.pixelcnn import PixelCNNConfig, PixelCNNSnapshot
 from explorer.core.runtime.checkpoints import Checkpoint
+from explorer.core.runtime.training import training_runs
+from explorer.ui.panels.run_record import steps_text, trained_text
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.image_grid import tile
 from explorer.ui.widgets.image_view import ImageView
@@ -25,18 +26,11 @@ from explorer.ui.widgets.status_label import status_label
 def describe_checkpoint(ckpt: Checkpoint) -> str:
     """The model in a few lines: size, steps over all its runs, test NLL and training time."""
     c, info = ckpt.config, ckpt.info
-    runs = training_runs(info)
-    steps = sum(r["steps"] for r in runs)
-    text = (f"Model: gated PixelCNN, {c.get('layers', '?')} layers × {c.get('channels', '?')} channels, "
-            f"{steps:,} steps{f' in {len(runs)} runs' if len(runs) > 1 else ''}")
+    text = f"Model: gated PixelCNN, {c.get('layers', '?')} layers × {c.get('channels', '?')} channels, {steps_text(info)}"
     metrics = info.get("metrics", {})
     if "test_nll" in metrics:
         text += f"\nTest −log p(x) {metrics['test_nll']:.1f} nats ({metrics['test_bits_per_pixel']:.3f} bits/pixel)"
-    devices = sorted({r["training"]["device"] for r in runs if r["training"].get("device")})
-    if devices:
-        minutes = sum(r["training"].get("seconds", 0) for r in runs) / 60
-        text += f"\nTrained on {' and '.join(devices)} in {minutes:.0f} min"
-    return text
+    return text + trained_text(info)
 
 
 class TrainingSection(QGroupBox):

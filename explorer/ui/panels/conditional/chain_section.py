@@ -1,0 +1,125 @@
+"""The guided chain: the digits at the scrubbed step, and for the sample followed its x_t, the two
+predictions guidance combines, ε(x_t, y) and ε(x_t, ∅), the guided ε̃ and the predicted x_0."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from explorer.core.conditional import GuidedFrame
+from explorer.ui.panels.conditional.guidance_controls import GuidanceControls
+from explorer.ui.panels.conditional.guided_record import GuidedChainRecord
+from explorer.ui.panels.diffusion.display import abar_text, grey
+from explorer.ui.widgets.help_button import HelpButton
+from explorer.ui.widgets.image_grid import ImageGrid
+from explorer.ui.widgets.image_view import ImageView
+from explorer.ui.widgets.timeline import Timeline
+
+NO_MODEL = ("<b>No conditional diffusion model yet</b>: train one below (quickest from the shipped DDPM), "
+            "or use File ▸ Load checkpoint… (a cddpm checkpoint).")
+CHAIN_HELP = ("Classifier-free guidance (Ho & Salimans 2022): one network, trained with the label dropped to ∅ "
+              "one time in ten, predicts the noise in x_t both told the digit, ε(x_t, y), and not told, ε(x_t, ∅). "
+              "The chain walks with ε_w = (1 + w)·ε(x_t, y) − w·ε(x_t, ∅): w = 0 is the plain conditional model; "
+              "a larger w pushes away from what any digit would look like, towards what makes y likely: "
+              "clearer digits, less variety, and at a large w caricatures. Grey levels: x_t and predicted x_0 "
+              "from −1 (black) to +1 (white), the noises from −3 to +3. Click a digit in the grid to follow it.")
+VIEWS = (("x_t", "x_t"), ("eps_cond", "ε(x_t, y)<br>told y"), ("eps_uncond", "ε(x_t, ∅)<br>not told"),
+         ("eps", "ε_w<br>guided"), ("x0_pred", "predicted x_0"))
+
+
+class ChainSection(QGroupBox):
+    """Shows ``record``, the latest guided chain, on the timeline; ``selected`` is the sample followed.
+    The panel runs the chains and feeds their frames in."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Classifier-free guidance: ε_w = (1 + w)·ε(x_t, y) − w·ε(x_t, ∅)", parent)
+        self.record: GuidedChainRecord | None = None
+        self.selected = 0
+        self.controls = GuidanceControls()
+        self.sample_button = QPushButton("Sample")
+        self.sample_button.setToolTip("Draw again with these settings (any change of them draws by itself)")
+        self.help = HelpButton(CHAIN_HELP)
+        self.info = QLabel(NO_MODEL)
+        self.info.setWordWrap(True)
+        self.info.setStyleSheet("color:#333; background:#eef3fb; padding:4px; border-radius:4px;")
+        self.info.setFixedHeight(2 * self.info.fontMetrics().lineSpacing() + 10)  # two lines, padded
+        actions = QHBoxLayout()
+        actions.addWidget(self.info, 1)
+        actions.addWidget(self.sample_button)
+        actions.addWidget(self.help)
+        self.grid = ImageGrid("the digits (click one)")
+        self.grid.clicked.connect(self.select_sample)
+        self.big = {kind: ImageView(name) for kind, name in VIEWS}
+        views = QHBoxLayout()
+        views.addWidget(self.grid, 2)
+        for view in (self.grid, *self.big.values()):
+            view.setMinimumSize(96, 120)
+        for view in self.big.values():
+            views.addWidget(view, 1)
+        self.timeline = Timeline()
+        self.timeline.frame_changed.connect(self.show_frame)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.controls)
+        layout.addLayout(actions)
+        layout.addLayout(views, 1)
+        layout.addWidget(self.timeline)
+        self.clear_views()
+
+    def start(self, record: GuidedChainRecord) -> None:
+        """A new chain: the timeline follows its frames as they arrive."""
+        self.timeline.pause()
+        self.record = record
+        self.selected = min(self.selected, record.n - 1)
+        self.timeline.set_count(0)
+        self.clear_views()
+
+    def add_frame(self, frame: GuidedFrame) -> None:
+        """Keep the next frame of the chain (drawn at ``sync_timeline``)."""
+        self.record.append(frame)
+
+    def sync_timeline(self) -> None:
+        """Let the timeline reach every stored frame; follow the newest one if it was showing the last."""
+        if self.record is None:
+            return
+        before = self.timeline.frame()
+        following = self.timeline.count == 0 or before >= self.timeline.count - 1
+        self.timeline.set_count(self.record.count)
+        if following and self.record.count:
+            self.timeline.set_frame(self.record.count - 1)
+        if self.timeline.frame() == before:  # no frame_changed signal drew it
+            self.show_frame(before)
+
+    def show_frame(self, k: int) -> None:
+        """Stored frame ``k``: the grid, the followed sample's five pictures, t and ᾱ_t."""
+        record = self.record
+        if record is None or not 0 <= k < record.count:
+            return
+        self.grid.set_images(grey(record.images[k, 0]))
+        self.grid.select(self.selected)
+        for kind, view in self.big.items():
+            view.set_image(grey(record.image(k, kind, self.selected)))
+        self.timeline.info.setText(f"<b>step {k + 1} / {record.total_steps}</b> &nbsp; <b>t = {int(record.t[k]) + 1}"
+                                   f"</b> &nbsp; <b>ᾱ_t = {abar_text(record.alpha_bar[k])}</b> &nbsp; "
+                                   f"sample #{self.selected}")
+
+    def select_sample(self, index: int) -> None:
+        """Follow sample ``index`` in the large views."""
+        if self.record is None or not 0 <= index < self.record.n:
+            return
+        self.selected = index
+        self.show_frame(self.timeline.frame())
+
+    def drop(self, text: str) -> None:
+        """No chain to show (a new model, or none): empty views and ``text``."""
+        self.record = None
+        self.timeline.set_count(0)
+        self.clear_views()
+        self.info.setText(text)
+
+    def clear_views(self) -> None:
+        blank = np.zeros((28, 28), dtype=np.float32)
+        for view in self.big.values():
+            view.set_image(blank)
+        self.grid.set_images(blank[None])
+        self.grid.select(None)
+        self.timeline.info.setText("")

@@ -1,0 +1,196 @@
+"""The Conditional VAE tab: the label tells the decoder which digit, so z is left with the style.
+
+What it teaches: beside the plain VAE's plane, where the ten digits need ten regions, the cVAE's
+digits overlap (z no longer has to say which digit), and any one z, dragged or taken from a test
+digit, is the same slant and thickness drawn as every digit.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import torch
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+
+from explorer.core.conditional import CVAE, CVAEConfig, all_digits, encode_images, style_grid
+from explorer.core.runtime.checkpoints import Checkpoint
+from explorer.core.runtime.data import load_mnist
+from explorer.core.vae import VAESnapshot
+from explorer.ui.panels.conditional.cvae_training import CVAETrainingBox, describe_checkpoint
+from explorer.ui.panels.conditional.planes_section import PlanesSection, plane_points
+from explorer.ui.panels.conditional.style_section import StyleSection
+from explorer.ui.panels.conditional.walk_section import WalkSection
+from explorer.ui.panels.model_panel import ModelPanel
+from explorer.ui.panels.vae.training_box import reset_plot
+from explorer.ui.refresh import StaggeredRefresh
+from explorer.ui.worker import Runner
+
+
+class CVAEPanel(ModelPanel):
+    """The two planes, style × digit and the style walk above the training row."""
+
+    title = "Conditional"  # the main window's tab, which its jobs belong to
+    name = "Conditional VAE: style × digit"
+    checkpoint_kind = "cvae"
+
+    def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(runner, device, parent)
+        self.test = load_mnist("test")
+        self.selected: int | None = None  # the test digit whose style is drawn; None: the marker's own z
+        self.training_cfg = CVAEConfig()
+        self._live: CVAE | None = None  # the model being trained, rebuilt from snapshots
+        self.refresh = StaggeredRefresh(parent=self)
+        self.planes = PlanesSection(self.test)
+        self.plane = self.planes.plane
+        self.style = StyleSection(len(self.test.images))
+        self.walk = WalkSection()
+        self.training = CVAETrainingBox()
+        self.model_info, self.curves = self.training.model_info, self.training.curves
+        self._lay_out()
+        self.plane.marker_moved.connect(self._on_marker_moved)
+        self.plane.point_clicked.connect(self.select_test_digit)
+        self.style.test_digit_chosen.connect(self.select_test_digit)
+        self.walk.axis.currentIndexChanged.connect(self.redraw)
+        self.walk.columns.valueChanged.connect(self.redraw)
+        self.training.train_button.clicked.connect(lambda: self.start_training())
+        runner.busy_changed.connect(lambda busy: self.training.train_button.setEnabled(not busy))
+        self.planes.show_plain_vae()
+        self.style.clear()
+        self.walk.clear()
+
+    def _lay_out(self) -> None:
+        """Planes | style × digit | walk above the training row, split so the user can trade room."""
+        self.columns = QSplitter(Qt.Orientation.Horizontal)
+        self.columns.setChildrenCollapsible(False)
+        for widget, stretch in ((self.planes, 6), (self.style, 3), (self.walk, 3)):
+            self.columns.addWidget(widget)
+            self.columns.setStretchFactor(self.columns.count() - 1, stretch)
+        self.columns.setSizes([640, 320, 300])
+        self.rows = QSplitter(Qt.Orientation.Vertical)
+        self.rows.addWidget(self.columns)
+        self.rows.addWidget(self.training)
+        self.rows.setCollapsible(0, False)
+        self.rows.setStretchFactor(0, 3)
+        self.rows.setStretchFactor(1, 1)
+        self.rows.setSizes([700, 250])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.rows)
+
+    # ---- model --------------------------------------------------------------------------------
+    def describe(self, ckpt: Checkpoint) -> str:
+        return describe_checkpoint(ckpt)
+
+    def show_no_model(self) -> None:
+        super().show_no_model()
+        self._show_empty()
+
+    def _show_empty(self) -> None:
+        self.planes.clear_cvae()
+        self.style.clear()
+        self.walk.clear()
+
+    def install(self, model: CVAE, cfg: CVAEConfig, ckpt: Checkpoint | None) -> None:
+        """Make ``model`` the one every view shows: re-encode the test set, each digit with its label."""
+        self.planes.show_cvae(encode_images(model, self.test.images, self.test.labels)[0])
+        self.redraw_style()
+
+    def show_record(self, ckpt: Checkpoint | None) -> None:
+        """The recorded curves; with no model at all (a first run stopped), no view keeps the aborted one."""
+        self.training.show_history(ckpt.info.get("history", []) if ckpt is not None else [])
+        if self.model is None:
+            self._show_empty()
+
+    # ---- style --------------------------------------------------------------------------------
+    def style_z(self) -> np.ndarray:
+        """The style the views draw: the selected test digit's posterior mean, else the marker's (z₁, z₂)
+        (the other coordinates of a longer z at 0)."""
+        d = self.model.latent_dim if self.model is not None else 2
+        if self.selected is not None and self.model is not None:
+            return self._selected_posterior()[0]
+        z = np.zeros(d, dtype=np.float32)
+        z[: min(d, 2)] = self.plane.marker_pos()[:d]
+        return z
+
+    def _selected_posterior(self) -> tuple[np.ndarray, np.ndarray]:
+        """q(z | x, y) of the selected test digit x encoded with its label y: (mu, sigma), each (d,)."""
+        image, label = self.test.images[self.selected], self.test.labels[self.selected]
+        mu, sigma = encode_images(self.model, image[None], np.array([label]))
+        return mu[0], sigma[0]
+
+    def redraw(self) -> None:
+        """Draw the style as every digit, and the walk through it."""
+        if self.model is None:
+            return
+        z = self.style_z()
+        self.style.show_digits(all_digits(self.model, z))
+        zs = self.walk.walk(z)
+        self.walk.show_grid(style_grid(self.model, zs))
+        self.planes.show_walk(zs)
+        if self.selected is None:
+            self.style.show_dragged(z)
+        else:
+            self.style.show_test_digit(self.selected, self.test.images[self.selected],
+                                       int(self.test.labels[self.selected]), z)
+
+    def set_z(self, z1: float, z2: float) -> None:
+        """Move the marker to z and draw that style (what a drag does)."""
+        self.plane.set_marker(z1, z2)
+        self._on_marker_moved(z1, z2)
+
+    def _on_marker_moved(self, z1: float, z2: float) -> None:
+        self.selected = None
+        self.plane.hide_posterior()
+        self.redraw()
+
+    def select_test_digit(self, index: int) -> None:
+        """Encode test digit ``index`` with its label and draw its style (the posterior mean) as every digit."""
+        if self.model is None:
+            self.style.clear()
+            return
+        self.selected = index
+        mu, sigma = (plane_points(a[None])[0] for a in self._selected_posterior())
+        self.plane.show_posterior(mu, sigma)
+        self.plane.set_marker(*mu)
+        self.redraw()
+
+    # ---- training -----------------------------------------------------------------------------
+    def training_config(self) -> CVAEConfig:
+        return self.training.config()
+
+    def on_training_started(self, cfg: CVAEConfig) -> None:
+        self.training_cfg = cfg
+        for key, plot in self.curves.items():
+            plot.clear_data()
+            self.refresh.request(key, partial(reset_plot, plot, cfg.epochs))
+        self._live = None
+        self.model_info.setText("Training… the cVAE's plane and the digits follow the encoder and decoder "
+                                "as they learn.")
+
+    def on_snapshot(self, snap: VAESnapshot) -> None:
+        """Record the snapshot now; draw it over the next turns of the event loop."""
+        self.training.add_points(snap)
+        for key, plot in self.curves.items():
+            self.refresh.request(key, plot.redraw)
+        if snap.state is not None:
+            state = {k: torch.from_numpy(v) for k, v in snap.state.items()}
+            if self._live is None:
+                with torch.device("meta"):  # no time spent initialising weights about to be replaced
+                    self._live = CVAE(self.training_cfg.latent_dim, self.training_cfg.hidden).eval()
+            self._live.load_state_dict(state, assign=True)
+            self.model = self._live
+        if snap.latents is not None:
+            self.refresh.request("plane", partial(self.planes.show_cvae, snap.latents))
+            self.refresh.request("style", self.redraw_style)
+
+    def redraw_style(self) -> None:
+        """Draw the style again with the model now shown: the selected test digit re-encoded, or the marker's."""
+        if self.selected is not None:
+            self.select_test_digit(self.selected)
+        else:
+            self.redraw()
+
+    def on_training_ended(self, succeeded: bool) -> None:
+        self.refresh.flush()

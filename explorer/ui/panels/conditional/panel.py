@@ -1,0 +1,77 @@
+"""The Conditional panel: generative models told which digit to draw, as two tabs, one model each.
+
+The conditional VAE (Sohn et al. 2015) and the class-conditional DDPM with classifier-free
+guidance (Ho & Salimans 2022) are separate models with separate checkpoints, so each tab is a
+``ModelPanel`` of its own; this panel routes File ▸ Load and Save to the right one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from explorer.core.runtime.checkpoints import checkpoint_kind
+from explorer.core.runtime.errors import CheckpointError, ExplorerError
+from explorer.ui.panels.conditional.cddpm_panel import CDDPMPanel
+from explorer.ui.panels.conditional.cvae_panel import CVAEPanel
+from explorer.ui.panels.model_panel import ModelPanel
+from explorer.ui.worker import Runner
+
+
+class ConditionalPanel(QWidget):
+    """A tab per conditional model; ``checkpoint_kind`` is the kind of the tab on show."""
+
+    title = "Conditional"
+    checkpoint_kinds = ("cvae", "cddpm")
+
+    def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.cvae = CVAEPanel(runner, device)
+        self.cddpm = CDDPMPanel(runner, device)
+        self.model_panels: tuple[ModelPanel, ...] = (self.cvae, self.cddpm)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        for panel in self.model_panels:
+            self.tabs.addTab(panel, panel.name)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+
+    @property
+    def checkpoint_kind(self) -> str:
+        """The kind File ▸ Save writes: the model of the tab on show."""
+        return self.current().checkpoint_kind
+
+    def current(self) -> ModelPanel:
+        return self.tabs.currentWidget()
+
+    def show_model(self, kind: str) -> ModelPanel:
+        """Bring the tab of ``kind``'s model to the front and return it."""
+        panel = next(p for p in self.model_panels if p.checkpoint_kind == kind)
+        self.tabs.setCurrentWidget(panel)
+        return panel
+
+    def load_shipped(self) -> None:
+        """Load both shipped models; a missing one is said in its tab, an unreadable one raises (after the
+        other has loaded)."""
+        problems = []
+        for panel in self.model_panels:
+            try:
+                panel.load_shipped()
+            except ExplorerError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise CheckpointError(" ".join(problems))
+
+    def load_checkpoint(self, path: str | Path) -> None:
+        """Load a cvae or cddpm checkpoint into its tab, which comes to the front; any other file goes to the
+        tab on show, whose loader says why it cannot take it."""
+        kind = checkpoint_kind(path)
+        panel = self.show_model(kind) if kind in self.checkpoint_kinds else self.current()
+        panel.load_checkpoint(path)
+
+    def save_checkpoint(self, path: str | Path) -> None:
+        """Save the model of the tab on show."""
+        self.current().save_checkpoint(path)

@@ -1,0 +1,93 @@
+"""Guidance's trade-off, measured: for each w of a sweep, how often the classifier reads the asked digit
+and how varied the samples are, against the real test digits' own variety."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget
+
+from explorer.core.conditional import SWEEP, SweepPoint, SweepResult
+from explorer.ui.widgets.curve_plot import CurvePlot
+from explorer.ui.widgets.image_grid import tile
+from explorer.ui.widgets.image_view import ImageView
+from explorer.ui.widgets.status_label import status_label
+
+SHOWN = 3  # samples shown per w in the strip
+REAL = "real test digits"
+READY = (f"Measure draws the chosen number of samples of the digit at each w = "
+         f"{', '.join(f'{w:g}' for w in SWEEP)} from the same noise, and the classifier judges them.")
+
+
+class SweepSection(QGroupBox):
+    """Samples per w and the Measure button; accuracy and diversity plotted against w as points arrive."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("The trade-off, measured: accuracy and diversity against w", parent)
+        self.n = QSpinBox()
+        self.n.setRange(4, 500)
+        self.n.setValue(100)
+        self.n.setSingleStep(20)
+        self.n.setPrefix("n = ")
+        self.n.setSuffix(" per w")
+        self.n.setToolTip("Samples drawn for each w: more give steadier numbers and take longer")
+        self.measure_button = QPushButton("Measure")
+        self.info = status_label(READY, lines=3)
+        self.accuracy = CurvePlot("accuracy: read as y", "w", "%")
+        self.accuracy.add_curve("samples", "#1f77b4", symbol="o")
+        self.accuracy.plotItem.legend.hide()  # one curve: the title says it
+        self.diversity = CurvePlot("diversity: feature spread", "w", "distance")
+        self.diversity.add_curve("samples", "#d62728", symbol="o")
+        self.diversity.add_curve(REAL, "#555555", dashed=True)
+        self.strip = ImageView("w = 0<br>… 8 ↓")
+        for plot in (self.accuracy, self.diversity):
+            plot.setMinimumSize(180, 100)
+            plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+        self.strip.setMinimumSize(60, 120)
+        self.strip.setToolTip(f"{SHOWN} samples at each w of the sweep, one row per w, w growing downwards")
+        controls = QHBoxLayout()
+        controls.addWidget(self.n)
+        controls.addWidget(self.measure_button)
+        controls.addStretch()
+        plots = QVBoxLayout()
+        plots.addWidget(self.accuracy)
+        plots.addWidget(self.diversity)
+        views = QHBoxLayout()
+        views.addLayout(plots, 4)
+        views.addWidget(self.strip, 1)
+        column = QVBoxLayout(self)
+        column.addLayout(controls)
+        column.addWidget(self.info)
+        column.addLayout(views, 1)
+        self.clear()
+
+    def clear(self) -> None:
+        """No sweep yet: empty plots over the sweep's w."""
+        self.points: list[SweepPoint] = []
+        for plot in (self.accuracy, self.diversity):
+            plot.clear_data()
+            plot.set_x_span(max(SWEEP))
+            plot.redraw()
+        self.accuracy.setYRange(0, 100, padding=0.05)
+        self.strip.set_image(np.zeros((28, 28), dtype=np.float32))
+
+    def add_point(self, point: SweepPoint) -> None:
+        """A w is done: plot it, and add its first samples to the strip."""
+        self.points.append(point)
+        self.accuracy.add_point("samples", point.guidance, 100 * point.accuracy)
+        self.diversity.add_point("samples", point.guidance, point.diversity)
+        for plot in (self.accuracy, self.diversity):
+            plot.redraw()
+        self.accuracy.setYRange(0, 100, padding=0.05)
+        shown = np.concatenate([p.samples[:SHOWN] for p in self.points])  # row k: the samples of the k-th w
+        self.strip.set_image(tile(shown, SHOWN))
+
+    def finish(self, result: SweepResult) -> None:
+        """The sweep is done: the real digits' diversity as the reference line, and what it found."""
+        self.diversity.set_curve(REAL, [0.0, max(SWEEP)], [result.real_diversity] * 2)
+        self.diversity.redraw()
+        best = max(result.points, key=lambda p: p.accuracy)
+        first, last = result.points[0], result.points[-1]
+        self.info.setText(f"{result.n} × {result.digit} per w: most often read as {result.digit} at w = "
+                          f"{best.guidance:g} ({100 * best.accuracy:.0f}%). Diversity {first.diversity:.1f} (w = "
+                          f"{first.guidance:g}) → {last.diversity:.1f} (w = {last.guidance:g}); real "
+                          f"{result.digit}s {result.real_diversity:.1f} (dashed).")
