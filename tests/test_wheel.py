@@ -15,7 +15,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 MNIST_FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
-CHECKPOINT_FILES = ["vae.safetensors", "ddpm.safetensors", "gan.safetensors", "classifier.safetensors"]
+CHECKPOINT_FILES = sorted(p.name for p in (REPO / "checkpoints").glob("*.safetensors"))  # all ship
 SHIPPED = "explorer/_shipped"
 
 
