@@ -3,29 +3,18 @@ loss curve, guided samples of every digit while training, and what the model is.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDoubleSpinBox,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QPushButton,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+import numpy as np
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QWidget
 
 from explorer.core.conditional import CDDPMConfig, CDDPMSnapshot
 from explorer.core.conditional.cddpm import ARCHITECTURE
 from explorer.core.families import FAMILIES
 from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint
 from explorer.core.runtime.errors import CheckpointError
-from explorer.core.runtime.training import training_runs
 from explorer.ui.panels.run_record import steps_text, trained_text
+from explorer.ui.panels.step_training import StepTrainingSection, spin_box
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.image_grid import tile
-from explorer.ui.widgets.image_view import ImageView
-from explorer.ui.widgets.status_label import status_label
 
 FROM_DDPM, FROM_SCRATCH = "the shipped DDPM", "scratch"
 
@@ -47,57 +36,29 @@ def describe_checkpoint(ckpt: Checkpoint) -> str:
     return text + trained_text(info)
 
 
-class CDDPMTrainingSection(QGroupBox):
+class CDDPMTrainingSection(StepTrainingSection):
     """Ho & Salimans' Algorithm 1 from the form's settings; the panel runs it and feeds the snapshots in."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Train with label dropout (Algorithm 1 of Ho && Salimans: y → ∅ with probability p_uncond)",
-                         parent)
         defaults = CDDPMConfig()
-        self.train_steps = QSpinBox()
-        self.train_steps.setRange(1, 200_000)
-        self.train_steps.setValue(1000)
-        self.train_steps.setSingleStep(500)
-        self.batch_size = QSpinBox()
-        self.batch_size.setRange(8, 1024)
-        self.batch_size.setValue(defaults.batch_size)
-        self.lr = QDoubleSpinBox()
-        self.lr.setDecimals(5)
-        self.lr.setRange(1e-5, 1e-1)
-        self.lr.setSingleStep(1e-4)
-        self.lr.setValue(defaults.lr)
+        plot = CurvePlot("training loss ‖ε − ε_θ(x_t, t, y)‖²", "step", "MSE")
+        plot.add_curve("train", "#1f77b4")
+        super().__init__("Train with label dropout (Algorithm 1 of Ho && Salimans: y → ∅ with probability p_uncond)",
+                         1000, defaults.lr, plot, "while training: guided 0 … 9", parent)
+        self.loss_plot = plot
+        self.batch_size = spin_box(8, 1024, defaults.batch_size)
         self.p_uncond = QDoubleSpinBox()
         self.p_uncond.setRange(0.0, 1.0)
         self.p_uncond.setSingleStep(0.05)
         self.p_uncond.setValue(defaults.p_uncond)
-        self.p_uncond.setToolTip("The share of training labels replaced by ∅, which teaches the unconditional ε(x_t, ∅)")
+        self.p_uncond.setToolTip("The share of training labels replaced by ∅, which teaches the unconditional "
+                                 "ε(x_t, ∅)")
         self.start_from = QComboBox()
         self.start_from.addItems([FROM_DDPM, FROM_SCRATCH])
         self.start_from.setToolTip("From the shipped unconditional DDPM, its class embedding at zero (much "
                                    "quicker), or from random weights")
-        form = QFormLayout()
-        form.addRow("steps", self.train_steps)
-        form.addRow("batch size", self.batch_size)
-        form.addRow("learning rate", self.lr)
-        form.addRow("p_uncond", self.p_uncond)
-        form.addRow("start from", self.start_from)
-        self.train_button = QPushButton("Train")
-        self.model_info = status_label("No model loaded.", 6)
-        self.model_info.setMinimumWidth(260)
-        about = QVBoxLayout()
-        about.addWidget(self.train_button)
-        about.addWidget(self.model_info)
-        about.addStretch()
-        self.loss_plot = CurvePlot("training loss ‖ε − ε_θ(x_t, t, y)‖²", "step", "MSE")
-        self.loss_plot.add_curve("train", "#1f77b4")
-        self.loss_plot.setMinimumSize(240, 110)
-        self.train_samples = ImageView("while training: guided 0 … 9")
-        self.train_samples.setMinimumSize(180, 80)
-        row = QHBoxLayout(self)
-        row.addLayout(form)
-        row.addLayout(about)
-        row.addWidget(self.loss_plot, 3)
-        row.addWidget(self.train_samples, 2)
+        self.lay_out([("steps", self.train_steps), ("batch size", self.batch_size), ("learning rate", self.lr),
+                      ("p_uncond", self.p_uncond), ("start from", self.start_from)], samples_stretch=2)
 
     def training_config(self) -> CDDPMConfig:
         """The run the form describes; from the shipped DDPM, with its schedule and U-Net (CheckpointError if
@@ -115,24 +76,15 @@ class CDDPMTrainingSection(QGroupBox):
                            init_from=str(path))
 
     def start_loss(self, steps: int) -> None:
-        """An empty loss curve over the ``steps`` of a run about to start."""
-        self.loss_plot.clear_data()
-        self.loss_plot.set_x_span(steps)
-        self.loss_plot.redraw()
+        self.start_curves(steps)
 
     def add(self, snap: CDDPMSnapshot) -> None:
         self.loss_plot.add_point("train", snap.step, snap.loss)
 
-    def show_samples(self, samples) -> None:
+    def show_samples(self, samples: np.ndarray) -> None:
         """(20, 28, 28) previews, two rows of 0..9."""
         self.train_samples.set_image(tile(samples, 10))
 
     def show_record(self, ckpt: Checkpoint | None) -> None:
         """Plot a model's last run's recorded losses, counted after its earlier runs (none: clear)."""
-        history = ckpt.info.get("history", []) if ckpt is not None else []
-        first_step = sum(r["steps"] for r in training_runs(ckpt.info)[:-1]) if ckpt is not None else 0
-        self.loss_plot.clear_data()
-        steps = [first_step + h["step"] for h in history]
-        self.loss_plot.set_curve("train", steps, [h["loss"] for h in history])
-        self.loss_plot.set_x_span(max(steps, default=1))
-        self.loss_plot.redraw()
+        self.show_curves(ckpt, {"train": "loss"})

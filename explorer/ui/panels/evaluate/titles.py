@@ -2,4 +2,5 @@
 
 from explorer.core.evaluation.evaluate import FLOOR
 
-TITLES = {"pixelcnn": "PixelCNN", "vae": "VAE", "ddpm": "DDPM", "gan": "GAN", "cvae": "cVAE", "cddpm": "cDDPM", FLOOR: "Floor: real training digits"}
+TITLES = {"pixelcnn": "PixelCNN", "vae": "VAE", "ddpm": "DDPM", "gan": "GAN", "cvae": "cVAE", "cddpm": "cDDPM",
+          FLOOR: "Floor: real training digits"}

@@ -189,7 +189,7 @@ class PixelCNNPanel(ModelPanel):
         return Job(self.family.train, {"cfg": cfg, "device": self.device, "samples_every_s": SAMPLES_EVERY_S})
 
     def on_training_started(self, cfg: PixelCNNConfig) -> None:
-        self.training_section.start(cfg.steps)
+        self.training_section.start_curves(cfg.steps)
         self._job = "training"
         self.model_info.setText(f"Training… the test NLL and the samples refresh every {SAMPLES_EVERY_S:.0f} s.")
         self._update_buttons()
