@@ -10,34 +10,22 @@ from torch import nn
 
 from explorer.core.conditional.cunet import ClassConditionalUNet
 from explorer.core.conditional.guidance import GUIDANCE, SAMPLER, guided_chain
+from explorer.core.diffusion.model import DDPMConfig
 from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.diffusion.schedule import NoiseSchedule, make_schedule
 from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load_weights
 from explorer.core.runtime.jobs import run_to_end
-from explorer.core.runtime.limits import SEED_MAX, TRAIN_IMAGES, bounded, one_of, validate
+from explorer.core.runtime.limits import bounded
 
 ARCHITECTURE = ("schedule", "timesteps", "base_channels", "depth")  # what a run continued from must share
 
 
 @dataclass(frozen=True)
-class CDDPMConfig:
-    """The DDPM's settings (explorer/core/diffusion/model.py) and the label dropout of classifier-free guidance."""
+class CDDPMConfig(DDPMConfig):
+    """The DDPM's settings (explorer/core/diffusion/model.py; ``init_from`` may also name a ddpm checkpoint,
+    whose U-Net is taken with the class embedding at zero) and the label dropout of classifier-free guidance."""
 
-    schedule: str = one_of("linear", ("linear", "cosine"))
-    timesteps: int = bounded(1000, 10, 4000)  # T
-    base_channels: int = bounded(32, 8, 256, multiple_of=8)  # U-Net channels at 14x14 (2x at 7x7); GroupNorm(8)
-    depth: int = bounded(1, 1, 4)  # residual blocks per resolution
-    steps: int = bounded(20000, 1, 10_000_000)
-    batch_size: int = bounded(128, 1, 2048)
-    lr: float = bounded(2e-4, 0.0, 10.0, low_open=True)
-    ema: float = bounded(0.999, 0.5, 0.99999, zero_means="none")  # decay of the weight average sampled and saved
     p_uncond: float = bounded(0.1, 0.0, 1.0)  # share of training labels replaced by ∅ (Ho & Salimans: 0.1 or 0.2)
-    init_from: str = ""  # continue from a cddpm, or start from a ddpm with the class embedding at zero; "" afresh
-    seed: int = bounded(0, 0, SEED_MAX)
-    train_limit: int = bounded(0, 1, TRAIN_IMAGES, zero_means="all")  # use only the first N training images
-
-    def __post_init__(self) -> None:
-        validate(self)
 
 
 class ConditionalDDPM(nn.Module):

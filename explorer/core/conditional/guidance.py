@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from explorer.core.conditional.labels import DIGITS, NULL_CLASS, class_labels
-from explorer.core.diffusion.sampler import ChainFrame, SamplerConfig, ddim_step, ddpm_step
+from explorer.core.diffusion.sampler import ChainFrame, SamplerConfig, chain_frame, walk_back
 from explorer.core.diffusion.schedule import NoiseSchedule
 from explorer.core.runtime.limits import ConfigError
 
@@ -97,30 +97,19 @@ def guided_chain(
     check_guidance(guidance)
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     labels = chain_labels(n, digit).to(dev)
-    timesteps = sampler.timesteps(schedule.T)
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(n, 1, 28, 28, generator=g).to(dev)  # x_T, (n, 1, 28, 28)
-    for i, t in enumerate(timesteps):
-        # 1. Both predictions in one pass, then the guided combination (eq. 6).
-        eps_cond, eps_uncond = paired_epsilon(model, x, torch.full((n,), t, device=dev, dtype=torch.long), labels)
-        eps = guided_epsilon(eps_cond, eps_uncond, guidance)  # (n, 1, 28, 28)
-        # 2. One reverse step with it, DDPM's or DDIM's.
-        if sampler.sampler == "ddpm":
-            x_prev, x0_pred = ddpm_step(schedule, eps, t, x, generator=g)
-        else:
-            t_prev = timesteps[i + 1] if i + 1 < len(timesteps) else -1
-            x_prev, x0_pred = ddim_step(schedule, eps, t, t_prev, x, eta=sampler.eta, generator=g)
-        yield GuidedFrame(
-            step=i + 1,
-            total_steps=len(timesteps),
-            t=t,
-            alpha_bar=schedule.alphas_cumprod[t].item(),
-            x_t=_frames(x),
-            eps=_frames(eps),
-            x0_pred=_frames(x0_pred),
-            eps_cond=_frames(eps_cond),
-            eps_uncond=_frames(eps_uncond),
-            guidance=float(guidance),
-        )
-        x = x_prev
-    return _frames((x.clamp(-1.0, 1.0) + 1.0) / 2.0)
+
+    def predict(x: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        # Both predictions in one pass, then the guided combination (eq. 6).
+        eps_cond, eps_uncond = paired_epsilon(model, x, t, labels)
+        return guided_epsilon(eps_cond, eps_uncond, guidance), (eps_cond, eps_uncond)
+
+    total = len(sampler.timesteps(schedule.T))
+    steps = walk_back(schedule, n, sampler, predict, seed=seed, device=dev)
+    while True:
+        try:
+            step = next(steps)
+        except StopIteration as done:
+            return done.value
+        eps_cond, eps_uncond = step.extra
+        yield GuidedFrame(**chain_frame(schedule, step, total), eps_cond=_frames(eps_cond),
+                          eps_uncond=_frames(eps_uncond), guidance=float(guidance))

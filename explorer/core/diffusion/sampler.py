@@ -8,8 +8,9 @@ once, for the CLI, the evaluation, the panel's job and the model alike.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -144,6 +145,52 @@ def _frames(x: torch.Tensor) -> np.ndarray:
     return x[:, 0].detach().to("cpu", torch.float32).numpy().copy()
 
 
+@dataclass(frozen=True)
+class ReverseStep:
+    """One step of the reverse loop, as tensors: what a chain makes its frame from."""
+
+    index: int  # 0-based position in the chain
+    t: int
+    x_t: torch.Tensor
+    eps: torch.Tensor  # the noise the step walked with
+    x0_pred: torch.Tensor
+    extra: Any  # what the noise predictor returned beside eps (the guided chain: both predictions)
+
+
+Predictor = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, Any]]  # (x_t, t) -> (eps, extra)
+
+
+def walk_back(
+    schedule: NoiseSchedule, n: int, sampler: SamplerConfig, predict: Predictor, *, seed: int, device: torch.device
+) -> Generator[ReverseStep, None, np.ndarray]:
+    """The reverse process from x_T ~ N(0, I) with the noise ``predict`` gives, one DDPM or DDIM step per
+    timestep (Algorithm 2 / DDIM eq. 12); yields each step, returns (n, 28, 28) float32 images in [0, 1].
+
+    All noise comes from one CPU ``torch.Generator`` seeded with ``seed``, so a seed gives the same x_T
+    to every sampler and every model, on every device.
+    """
+    timesteps = sampler.timesteps(schedule.T)
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 1, 28, 28, generator=g).to(device)  # x_T, (n, 1, 28, 28)
+    for i, t in enumerate(timesteps):
+        eps, extra = predict(x, torch.full((n,), t, device=device, dtype=torch.long))  # (n, 1, 28, 28)
+        if sampler.sampler == "ddpm":
+            x_prev, x0_pred = ddpm_step(schedule, eps, t, x, generator=g)
+        else:
+            t_prev = timesteps[i + 1] if i + 1 < len(timesteps) else -1
+            x_prev, x0_pred = ddim_step(schedule, eps, t, t_prev, x, eta=sampler.eta, generator=g)
+        yield ReverseStep(i, t, x, eps, x0_pred, extra)
+        x = x_prev
+    return _frames((x.clamp(-1.0, 1.0) + 1.0) / 2.0)
+
+
+def chain_frame(schedule: NoiseSchedule, step: ReverseStep, total_steps: int) -> dict[str, Any]:
+    """The fields of a ChainFrame for ``step`` (host copies)."""
+    return {"step": step.index + 1, "total_steps": total_steps, "t": step.t,
+            "alpha_bar": schedule.alphas_cumprod[step.t].item(), "x_t": _frames(step.x_t),
+            "eps": _frames(step.eps), "x0_pred": _frames(step.x0_pred)}
+
+
 @torch.inference_mode()  # on a generator, torch enters the mode only while the generator runs
 def sample_chain(
     model: nn.Module,
@@ -154,30 +201,13 @@ def sample_chain(
     seed: int = 0,
     device: str | torch.device | None = None,
 ) -> Generator[ChainFrame, None, np.ndarray]:
-    """Run the reverse process from x_T ~ N(0, I), yielding each step; return (n, 28, 28) float32 images in [0, 1].
-
-    All noise comes from one CPU ``torch.Generator`` seeded with ``seed``, so a seed gives the
-    same x_T to both samplers, on every device.
-    """
+    """Run the reverse process from x_T ~ N(0, I), yielding each step; return (n, 28, 28) float32 images in [0, 1]."""
     dev = torch.device(device) if device is not None else next(model.parameters()).device
-    timesteps = sampler.timesteps(schedule.T)
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(n, 1, 28, 28, generator=g).to(dev)  # x_T, (n, 1, 28, 28)
-    for i, t in enumerate(timesteps):
-        eps = model(x, torch.full((n,), t, device=dev, dtype=torch.long))  # (n, 1, 28, 28)
-        if sampler.sampler == "ddpm":
-            x_prev, x0_pred = ddpm_step(schedule, eps, t, x, generator=g)
-        else:
-            t_prev = timesteps[i + 1] if i + 1 < len(timesteps) else -1
-            x_prev, x0_pred = ddim_step(schedule, eps, t, t_prev, x, eta=sampler.eta, generator=g)
-        yield ChainFrame(
-            step=i + 1,
-            total_steps=len(timesteps),
-            t=t,
-            alpha_bar=schedule.alphas_cumprod[t].item(),
-            x_t=_frames(x),
-            eps=_frames(eps),
-            x0_pred=_frames(x0_pred),
-        )
-        x = x_prev
-    return _frames((x.clamp(-1.0, 1.0) + 1.0) / 2.0)
+    total = len(sampler.timesteps(schedule.T))
+    steps = walk_back(schedule, n, sampler, lambda x, t: (model(x, t), None), seed=seed, device=dev)
+    while True:
+        try:
+            step = next(steps)
+        except StopIteration as done:
+            return done.value
+        yield ChainFrame(**chain_frame(schedule, step, total))

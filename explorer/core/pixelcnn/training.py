@@ -107,7 +107,8 @@ def train_pixelcnn(
     info = {
         "steps": cfg.steps,
         "dataset": dataset_fingerprint(),
-        "metrics": {f"test_{k}": v for k, v in test_metrics.items()} | {f"train_{k}": v for k, v in train_metrics.items()},
+        "metrics": ({f"test_{k}": v for k, v in test_metrics.items()}
+                    | {f"train_{k}": v for k, v in train_metrics.items()}),
         "history": history,
         "training": training_record(dev, started),
     }
