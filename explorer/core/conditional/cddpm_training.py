@@ -21,7 +21,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from explorer.core.conditional.cddpm import ARCHITECTURE, CDDPMConfig, ConditionalDDPM, build_cddpm
 from explorer.core.conditional.cunet import load_unconditional_weights
 from explorer.core.conditional.guidance import GUIDANCE
-from explorer.core.conditional.labels import DIGITS, NULL_CLASS, training_labels
+from explorer.core.conditional.labels import DIGITS, NULL_CLASS
 from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.diffusion.schedule import NoiseSchedule
 from explorer.core.diffusion.training import epsilon_loss
@@ -29,7 +29,7 @@ from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, load_
 from explorer.core.runtime.data import dataset_fingerprint, to_model_range
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import CheckpointError
-from explorer.core.runtime.training import Every, RunningMeans, training_images, training_record
+from explorer.core.runtime.training import Every, RunningMeans, training_images, training_labels, training_record
 
 PREVIEW_DIGITS = np.tile(np.arange(DIGITS), 2)  # the preview grid: two rows of 0..9
 PREVIEW = SamplerConfig(steps=25)  # drawn by DDIM-25 with the default guidance

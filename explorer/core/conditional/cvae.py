@@ -20,7 +20,7 @@ from torch import nn
 
 from explorer.core.conditional.labels import DIGITS, one_hot
 from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load_weights
-from explorer.core.vae.model import PIXELS, VAEConfig, bernoulli_log_likelihood, kl_gaussian, reparameterize
+from explorer.core.vae.model import PIXELS, VAEConfig, bernoulli_log_likelihood, elbo_means, kl_gaussian, reparameterize
 
 
 @dataclass(frozen=True)
@@ -69,14 +69,7 @@ def elbo_metrics(
     model: CVAE, x: torch.Tensor, labels: torch.Tensor, batch_size: int = 2000, seed: int = 0
 ) -> dict[str, float]:
     """Mean reconstruction NLL, KL and -ELBO (nats per image) over binarised images ``x`` with their labels."""
-    g = torch.Generator(device=x.device).manual_seed(seed)
-    recon = kl = 0.0
-    for start in range(0, len(x), batch_size):
-        log_px, kl_b = elbo_terms(model, x[start : start + batch_size], labels[start : start + batch_size], g)
-        recon -= log_px.sum().item()
-        kl += kl_b.sum().item()
-    n = len(x)
-    return {"recon": recon / n, "kl": kl / n, "neg_elbo": (recon + kl) / n}
+    return elbo_means(lambda xb, yb, g: elbo_terms(model, xb, yb, g), x, labels, batch_size, seed)
 
 
 def cvae_from_checkpoint(ckpt: Checkpoint) -> tuple[CVAE, CVAEConfig]:

@@ -7,17 +7,10 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from explorer.core.runtime.data import load_mnist
 from explorer.core.runtime.limits import ConfigError
 
 DIGITS = 10
 NULL_CLASS = DIGITS  # ∅: the label a training batch's dropped labels get, and the unconditional model's
-
-
-def training_labels(limit: int = 0) -> np.ndarray:
-    """The labels of ``training_images(limit)`` (MNIST's first ``limit`` training digits, or all), int64 (N,)."""
-    labels = load_mnist("train").labels
-    return labels[:limit] if limit else labels
 
 
 def one_hot(labels: torch.Tensor) -> torch.Tensor:

@@ -19,6 +19,12 @@ def training_images(limit: int = 0) -> np.ndarray:
     return images[:limit] if limit else images
 
 
+def training_labels(limit: int = 0) -> np.ndarray:
+    """The labels of ``training_images(limit)``, int64 (N,)."""
+    labels = load_mnist("train").labels.astype(np.int64)
+    return labels[:limit] if limit else labels
+
+
 def check_finite(loss: float, step: int, lr: float) -> None:
     """Stop training with a message the user can act on once the loss is NaN or infinite."""
     if not math.isfinite(loss):

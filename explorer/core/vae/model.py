@@ -12,6 +12,7 @@ decoder's likelihood is a true probability and -ELBO is in nats.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,17 +97,28 @@ def binarized(images: np.ndarray, seed: int) -> torch.Tensor:
     return torch.bernoulli(x, generator=g)
 
 
+ElboTerms = Callable[[torch.Tensor, torch.Tensor | None, torch.Generator], tuple[torch.Tensor, torch.Tensor]]
+
+
 @torch.no_grad()
-def evaluate(model: VAE, x: torch.Tensor, batch_size: int = 2000, seed: int = 0) -> dict[str, float]:
-    """Mean reconstruction NLL, KL and -ELBO (nats per image) over binarised images ``x``."""
+def elbo_means(terms: ElboTerms, x: torch.Tensor, labels: torch.Tensor | None = None, batch_size: int = 2000,
+               seed: int = 0) -> dict[str, float]:
+    """Mean reconstruction NLL, KL and -ELBO (nats per image) over binarised images ``x`` (with their
+    ``labels``, for a conditional model), ``terms(x, labels, generator)`` giving the ELBO's two terms."""
     g = torch.Generator(device=x.device).manual_seed(seed)
     recon = kl = 0.0
     for start in range(0, len(x), batch_size):
-        log_px, kl_b = elbo_terms(model, x[start : start + batch_size], g)
+        batch_labels = None if labels is None else labels[start : start + batch_size]
+        log_px, kl_b = terms(x[start : start + batch_size], batch_labels, g)
         recon -= log_px.sum().item()
         kl += kl_b.sum().item()
     n = len(x)
     return {"recon": recon / n, "kl": kl / n, "neg_elbo": (recon + kl) / n}
+
+
+def evaluate(model: VAE, x: torch.Tensor, batch_size: int = 2000, seed: int = 0) -> dict[str, float]:
+    """Mean reconstruction NLL, KL and -ELBO (nats per image) over binarised images ``x``."""
+    return elbo_means(lambda xb, _, g: elbo_terms(model, xb, g), x, None, batch_size, seed)
 
 
 def vae_from_checkpoint(ckpt: Checkpoint) -> tuple[VAE, VAEConfig]:

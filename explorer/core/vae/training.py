@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -14,8 +14,8 @@ from torch import nn
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.data import load_mnist
 from explorer.core.runtime.devices import pick_device
-from explorer.core.runtime.training import Every, RunningMeans, epoch_run_info, training_images
-from explorer.core.vae.model import PIXELS, VAE, VAEConfig, binarized, elbo_terms, evaluate
+from explorer.core.runtime.training import Every, RunningMeans, epoch_run_info, training_images, training_labels
+from explorer.core.vae.model import PIXELS, VAE, VAEConfig, binarized, elbo_means, elbo_terms
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,25 @@ def _state_numpy(model: nn.Module) -> dict[str, np.ndarray]:
     return {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
 
 
+@dataclass(frozen=True)
+class ElboModel:
+    """What the ELBO loop needs of a (conditional) VAE: how to build it, and its ELBO terms and posterior
+    means given the images' labels (which a plain VAE ignores)."""
+
+    kind: str  # the checkpoint's
+    build: Callable[[VAEConfig], nn.Module]
+    terms: Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.Generator], tuple[torch.Tensor, torch.Tensor]]
+    encode: Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]  # (model, x, labels) -> mu
+
+
+PLAIN_VAE = ElboModel(
+    "vae",
+    lambda cfg: VAE(cfg.latent_dim, cfg.hidden),
+    lambda model, x, _, g: elbo_terms(model, x, g),
+    lambda model, x, _: model.encode(x)[0],
+)
+
+
 def train_vae(
     cfg: VAEConfig, device: str | None = None, yield_every_s: float = 0.25, latents_every_s: float = 3.0
 ) -> Generator[VAESnapshot, None, Checkpoint]:
@@ -50,15 +69,29 @@ def train_vae(
     Losses are yielded at most every ``yield_every_s`` seconds, the encoded test set
     and the weights at most every ``latents_every_s`` seconds and at each epoch's end.
     """
+    return (yield from train_elbo(cfg, PLAIN_VAE, device, yield_every_s, latents_every_s))
+
+
+def train_elbo(
+    cfg: VAEConfig, vae: ElboModel, device: str | None = None, yield_every_s: float = 0.25,
+    latents_every_s: float = 3.0,
+) -> Generator[VAESnapshot, None, Checkpoint]:
+    """The ELBO's training loop, for the VAE and the conditional VAE alike (``vae`` says how to call it)."""
     started = time.time()
     dev = pick_device(device)
     torch.manual_seed(cfg.seed)
     train_images = training_images(cfg.train_limit)
     x_train = torch.tensor(train_images.reshape(-1, PIXELS), dtype=torch.float32, device=dev) / 255.0
-    test_images = load_mnist("test").images
-    x_test = binarized(test_images, seed=0).to(dev)
-    x_test_grey = torch.tensor(test_images.reshape(-1, PIXELS), dtype=torch.float32, device=dev) / 255.0
-    model = VAE(cfg.latent_dim, cfg.hidden).to(dev)
+    y_train = torch.from_numpy(training_labels(cfg.train_limit)).to(dev)
+    test = load_mnist("test")
+    x_test = binarized(test.images, seed=0).to(dev)
+    y_test = torch.from_numpy(test.labels.astype(np.int64)).to(dev)
+    x_test_grey = torch.tensor(test.images.reshape(-1, PIXELS), dtype=torch.float32, device=dev) / 255.0
+    model = vae.build(cfg).to(dev)
+
+    def terms_of(x: torch.Tensor, labels: torch.Tensor, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        return vae.terms(model, x, labels, g)
+
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     steps_per_epoch = math.ceil(len(x_train) / cfg.batch_size)
     total = cfg.epochs * steps_per_epoch
@@ -73,9 +106,10 @@ def train_vae(
     for epoch in range(cfg.epochs):
         order = torch.randperm(len(x_train), generator=g_cpu).to(dev)
         for i in range(steps_per_epoch):
+            batch = order[i * cfg.batch_size : (i + 1) * cfg.batch_size]
             # Dynamic binarisation: a fresh Bernoulli draw of every image at every visit.
-            x = torch.bernoulli(x_train[order[i * cfg.batch_size : (i + 1) * cfg.batch_size]], generator=g_dev)
-            log_px, kl = elbo_terms(model, x, g_dev)
+            x = torch.bernoulli(x_train[batch], generator=g_dev)
+            log_px, kl = terms_of(x, y_train[batch], g_dev)
             loss = -(log_px - cfg.beta * kl).mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -90,13 +124,13 @@ def train_vae(
             test = latents = state = None
             if epoch_end:
                 model.eval()
-                test_metrics = evaluate(model, x_test)
+                test_metrics = elbo_means(terms_of, x_test, y_test)
                 test = test_metrics
                 history.append({"epoch": epoch + 1, **test_metrics})
             if latent_views.due(force=epoch_end):
                 model.eval()
                 with torch.no_grad():
-                    latents = model.encode(x_test_grey)[0].cpu().numpy()
+                    latents = vae.encode(model, x_test_grey, y_test).cpu().numpy()
                 state = _state_numpy(model)
             model.train()
             yield VAESnapshot(
@@ -108,6 +142,7 @@ def train_vae(
                 latents=latents,
                 state=state,
             )
-    train_metrics = evaluate(model.eval(), binarized(train_images[:10000], seed=1).to(dev))
+    model.eval()
+    train_metrics = elbo_means(terms_of, binarized(train_images[:10000], seed=1).to(dev), y_train[:10000])
     info = epoch_run_info(total, cfg.epochs, test_metrics, train_metrics, history, dev, started)
-    return Checkpoint(kind="vae", config=asdict(cfg), state=model.state_dict(), info=info)
+    return Checkpoint(kind=vae.kind, config=asdict(cfg), state=model.state_dict(), info=info)
