@@ -10,26 +10,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Generator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from explorer.core.conditional.cddpm import ARCHITECTURE, CDDPMConfig, ConditionalDDPM, build_cddpm
+from explorer.core.conditional.cddpm import ARCHITECTURE, CDDPMConfig, build_cddpm
 from explorer.core.conditional.cunet import load_unconditional_weights
 from explorer.core.conditional.guidance import GUIDANCE
 from explorer.core.conditional.labels import DIGITS, NULL_CLASS
 from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.diffusion.schedule import NoiseSchedule
-from explorer.core.diffusion.training import epsilon_loss
+from explorer.core.diffusion.training import DDPMSnapshot, epsilon_loss, regress_noise
 from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, load_weights
 from explorer.core.runtime.data import dataset_fingerprint, to_model_range
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import CheckpointError
-from explorer.core.runtime.training import Every, RunningMeans, training_images, training_labels, training_record
+from explorer.core.runtime.training import training_images, training_labels, training_record
 
 PREVIEW_DIGITS = np.tile(np.arange(DIGITS), 2)  # the preview grid: two rows of 0..9
 PREVIEW = SamplerConfig(steps=25)  # drawn by DDIM-25 with the default guidance
@@ -51,21 +50,7 @@ def conditional_epsilon_loss(
     return epsilon_loss(lambda x_t, t: model(x_t, t, labels), schedule, x0, generator)
 
 
-@dataclass(frozen=True)
-class CDDPMSnapshot:
-    """What the views need at one moment of training (CPU copies only)."""
-
-    step: int
-    total_steps: int
-    loss: float  # mean eps-prediction loss since the last snapshot
-    samples: np.ndarray | None = None  # (20, 28, 28) in [0, 1]: PREVIEW_DIGITS, guided, from fixed noise
-
-    @property
-    def progress(self) -> float:
-        return self.step / self.total_steps
-
-    def summary(self) -> str:
-        return f"step {self.step}/{self.total_steps}  loss {self.loss:.4f}"
+CDDPMSnapshot = DDPMSnapshot  # the same views: the loss, and the preview (here PREVIEW_DIGITS, guided)
 
 
 def initial_checkpoint(cfg: CDDPMConfig) -> Checkpoint | None:
@@ -120,51 +105,18 @@ def train_cddpm(
     elif earlier:
         load_weights(model.unet, earlier)
     model = model.to(dev)
-    opt = torch.optim.Adam(parameter_groups(model.unet, cfg.lr))
-    # Ho et al. sample from an exponential moving average of the weights (Appendix B).
-    averaged = AveragedModel(model.unet, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema)) if cfg.ema else None
-    ema_model = ConditionalDDPM(averaged.module, model.schedule) if averaged else model
-    g_cpu = torch.Generator().manual_seed(cfg.seed)
-    g_dev = torch.Generator(device=dev).manual_seed(cfg.seed)
-    losses = RunningMeans(("loss",), dev)
-    tail_sum, tail_count = 0.0, 0  # loss over the last 10% of steps, the checkpoint's final loss
-    history: list[dict[str, float]] = []  # mean loss at each snapshot with a preview, kept in the checkpoint
-    snapshots, previews = Every(yield_every_s), Every(samples_every_s)
-    for step in range(1, cfg.steps + 1):
-        batch = torch.randint(0, len(x_train), (cfg.batch_size,), generator=g_cpu).to(dev)
+
+    def batch_loss(m: nn.Module, batch: torch.Tensor, g: torch.Generator) -> torch.Tensor:
         # 1. Drop labels to ∅ with probability p_uncond (Ho & Salimans, Algorithm 1, line 3).
-        labels = drop_labels(y_train[batch], cfg.p_uncond, g_dev)
+        labels = drop_labels(y_train[batch], cfg.p_uncond, g)
         # 2. Regress the noise given the (possibly dropped) label.
-        loss = conditional_epsilon_loss(model, model.schedule, x_train[batch], labels, g_dev)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # Ho et al. clip the gradient norm to 1 (Appendix B)
-        opt.step()
-        if averaged:
-            averaged.update_parameters(model.unet)
-        losses.add(loss=loss)
-        last = step == cfg.steps
-        if not snapshots.due(force=last):
-            continue
-        count = losses.count
-        mean = losses.take(step, cfg.lr)["loss"]
-        if step > 0.9 * cfg.steps:
-            tail_sum += mean * count
-            tail_count += count
-        samples = None
-        if previews.due(force=last):
-            ema_model.eval()
-            samples = ema_model.sample(len(PREVIEW_DIGITS), cfg.seed, PREVIEW_DIGITS, GUIDANCE, PREVIEW)
-            ema_model.train()
-            history.append({"step": step, "loss": mean})
-        yield CDDPMSnapshot(step=step, total_steps=cfg.steps, loss=mean, samples=samples)
-    info = {
-        "steps": cfg.steps,
-        "dataset": dataset_fingerprint(),
-        "metrics": {"final_loss": tail_sum / max(tail_count, 1)},
-        "history": history,
-        "training": training_record(dev, started),
-    }
+        return conditional_epsilon_loss(m, m.schedule, x_train[batch], labels, g)
+
+    ema_model, record = yield from regress_noise(
+        cfg, model, torch.optim.Adam(parameter_groups(model.unet, cfg.lr)), batch_loss, len(x_train),
+        lambda m: m.sample(len(PREVIEW_DIGITS), cfg.seed, PREVIEW_DIGITS, GUIDANCE, PREVIEW), dev,
+        yield_every_s, samples_every_s)
+    info = {**record, "dataset": dataset_fingerprint(), "training": training_record(dev, started)}
     if earlier:  # the run this one continued (a cddpm) or started from (a ddpm), with its own record
         info["continues"] = {"kind": earlier.kind, "file": Path(cfg.init_from).name,
                              **{k: earlier.info.get(k) for k in ("steps", "training", "continues")}}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -12,7 +12,7 @@ from torch import nn
 from torch.nn import functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from explorer.core.diffusion.model import DDPM, DDPMConfig, build_ddpm
+from explorer.core.diffusion.model import DDPMConfig, build_ddpm
 from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.diffusion.schedule import NoiseSchedule, q_sample
 from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, load_weights
@@ -72,11 +72,36 @@ def train_ddpm(
     if earlier:
         load_weights(model.unet, earlier)
     model = model.to(dev)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    ema_model, record = yield from regress_noise(
+        cfg, model, torch.optim.Adam(model.parameters(), lr=cfg.lr),
+        lambda m, batch, g: epsilon_loss(m, m.schedule, x_train[batch], g), len(x_train),
+        lambda m: m.sample(SAMPLE_GRID, seed=cfg.seed, sampler=PREVIEW), dev, yield_every_s, samples_every_s)
+    info = {**record, "dataset": dataset_fingerprint(), "training": training_record(dev, started)}
+    if earlier:  # the run this one continued, with its own record
+        info["continues"] = {k: earlier.info.get(k) for k in ("steps", "training", "continues")}
+    return Checkpoint(kind="ddpm", config=asdict(cfg), state=ema_model.unet.state_dict(), info=info)
+
+
+def regress_noise(
+    cfg: DDPMConfig,
+    model: nn.Module,
+    opt: torch.optim.Optimizer,
+    batch_loss: Callable[[nn.Module, torch.Tensor, torch.Generator], torch.Tensor],
+    images: int,
+    preview: Callable[[nn.Module], np.ndarray],
+    dev: torch.device,
+    yield_every_s: float,
+    samples_every_s: float,
+) -> Generator[DDPMSnapshot, None, tuple[nn.Module, dict]]:
+    """Algorithm 1's loop, for the DDPM and the class-conditional DDPM alike: ``cfg.steps`` steps, each on
+    ``cfg.batch_size`` of the ``images`` training digits drawn at random, of ``batch_loss(model, indices,
+    generator)``, gradient norm clipped to 1, and an EMA of the weights; ``preview(ema_model)`` draws the
+    preview grid. Returns the EMA model (what is sampled and saved) and the run's steps, metrics, history.
+    """
     # Ho et al. sample from an exponential moving average of the weights (Appendix B): far
     # smoother samples than the last step's weights, above all after a short run.
     averaged = AveragedModel(model.unet, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema)) if cfg.ema else None
-    ema_model = DDPM(averaged.module, model.schedule) if averaged else model
+    ema_model = type(model)(averaged.module, model.schedule) if averaged else model
     g_cpu = torch.Generator().manual_seed(cfg.seed)
     g_dev = torch.Generator(device=dev).manual_seed(cfg.seed)
     losses = RunningMeans(("loss",), dev)
@@ -84,8 +109,8 @@ def train_ddpm(
     history: list[dict[str, float]] = []  # mean loss at each snapshot with a preview, kept in the checkpoint
     snapshots, previews = Every(yield_every_s), Every(samples_every_s)
     for step in range(1, cfg.steps + 1):
-        batch = torch.randint(0, len(x_train), (cfg.batch_size,), generator=g_cpu).to(dev)
-        loss = epsilon_loss(model, model.schedule, x_train[batch], g_dev)
+        batch = torch.randint(0, images, (cfg.batch_size,), generator=g_cpu).to(dev)
+        loss = batch_loss(model, batch, g_dev)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # Ho et al. clip the gradient norm to 1 (Appendix B)
@@ -104,20 +129,12 @@ def train_ddpm(
         samples = None
         if previews.due(force=last):
             ema_model.eval()
-            samples = ema_model.sample(SAMPLE_GRID, seed=cfg.seed, sampler=PREVIEW)
+            samples = preview(ema_model)
             ema_model.train()
             history.append({"step": step, "loss": mean})
         yield DDPMSnapshot(step=step, total_steps=cfg.steps, loss=mean, samples=samples)
-    info = {
-        "steps": cfg.steps,
-        "dataset": dataset_fingerprint(),
-        "metrics": {"final_loss": tail_sum / max(tail_count, 1)},
-        "history": history,
-        "training": training_record(dev, started),
-    }
-    if earlier:  # the run this one continued, with its own record
-        info["continues"] = {k: earlier.info.get(k) for k in ("steps", "training", "continues")}
-    return Checkpoint(kind="ddpm", config=asdict(cfg), state=ema_model.unet.state_dict(), info=info)
+    record = {"steps": cfg.steps, "metrics": {"final_loss": tail_sum / max(tail_count, 1)}, "history": history}
+    return ema_model, record
 
 
-__all__ = ["DDPMSnapshot", "epsilon_loss", "train_ddpm", "training_runs"]
+__all__ = ["DDPMSnapshot", "epsilon_loss", "regress_noise", "train_ddpm", "training_runs"]
