@@ -7,8 +7,8 @@ ever clearer and ever less varied, a trade-off the sweep measures with the class
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QWidget
 
 from explorer.core.conditional import SWEEP, CDDPMConfig, CDDPMSnapshot, ConditionalDDPM, GuidedFrame, SweepProgress
 from explorer.core.conditional.jobs import guided_chain_job, sweep_job
@@ -20,6 +20,7 @@ from explorer.ui.panels.conditional.chain_section import NO_MODEL, ChainSection
 from explorer.ui.panels.conditional.guided_record import GuidedChainRecord
 from explorer.ui.panels.conditional.sweep_section import SweepSection
 from explorer.ui.panels.model_panel import ModelPanel
+from explorer.ui.panels.splitters import columns_over_training
 from explorer.ui.refresh import StaggeredRefresh
 from explorer.ui.widgets.image_grid import tile
 from explorer.ui.worker import Runner
@@ -59,23 +60,8 @@ class CDDPMPanel(ModelPanel):
 
     def _lay_out(self) -> None:
         """Chain | sweep above training, split so the user can trade room between them."""
-        self.columns = QSplitter(Qt.Orientation.Horizontal)
-        self.columns.setChildrenCollapsible(False)
-        self.columns.addWidget(self.chain)
-        self.columns.addWidget(self.sweep)
-        self.columns.setStretchFactor(0, 2)
-        self.columns.setStretchFactor(1, 1)
-        self.columns.setSizes([860, 400])
-        self.rows = QSplitter(Qt.Orientation.Vertical)
-        self.rows.addWidget(self.columns)
-        self.rows.addWidget(self.training)
-        self.rows.setCollapsible(0, False)
-        self.rows.setStretchFactor(0, 3)
-        self.rows.setStretchFactor(1, 1)
-        self.rows.setSizes([750, 250])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.rows)
+        self.columns, self.rows = columns_over_training(
+            self, [(self.chain, 2, 860), (self.sweep, 1, 400)], self.training, margins=False)
 
     # ---- model --------------------------------------------------------------------------------
     def describe(self, ckpt: Checkpoint) -> str:

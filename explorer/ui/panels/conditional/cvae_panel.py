@@ -11,8 +11,7 @@ from functools import partial
 
 import numpy as np
 import torch
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from explorer.core.conditional import CVAE, CVAEConfig, all_digits, encode_images, style_grid
 from explorer.core.runtime.checkpoints import Checkpoint
@@ -23,6 +22,7 @@ from explorer.ui.panels.conditional.planes_section import PlanesSection, plane_p
 from explorer.ui.panels.conditional.style_section import StyleSection
 from explorer.ui.panels.conditional.walk_section import WalkSection
 from explorer.ui.panels.model_panel import ModelPanel
+from explorer.ui.panels.splitters import columns_over_training
 from explorer.ui.panels.vae.training_box import reset_plot
 from explorer.ui.refresh import StaggeredRefresh
 from explorer.ui.worker import Runner
@@ -62,22 +62,9 @@ class CVAEPanel(ModelPanel):
 
     def _lay_out(self) -> None:
         """Planes | style × digit | walk above the training row, split so the user can trade room."""
-        self.columns = QSplitter(Qt.Orientation.Horizontal)
-        self.columns.setChildrenCollapsible(False)
-        for widget, stretch in ((self.planes, 6), (self.style, 3), (self.walk, 3)):
-            self.columns.addWidget(widget)
-            self.columns.setStretchFactor(self.columns.count() - 1, stretch)
-        self.columns.setSizes([640, 320, 300])
-        self.rows = QSplitter(Qt.Orientation.Vertical)
-        self.rows.addWidget(self.columns)
-        self.rows.addWidget(self.training)
-        self.rows.setCollapsible(0, False)
-        self.rows.setStretchFactor(0, 3)
-        self.rows.setStretchFactor(1, 1)
-        self.rows.setSizes([700, 250])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.rows)
+        self.columns, self.rows = columns_over_training(
+            self, [(self.planes, 6, 640), (self.style, 3, 320), (self.walk, 3, 300)], self.training, (700, 250),
+            margins=False)
 
     # ---- model --------------------------------------------------------------------------------
     def describe(self, ckpt: Checkpoint) -> str:

@@ -11,8 +11,7 @@ forward view's t = 0 is the clean digit.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from explorer.core.diffusion import DDPM, DDPMConfig, DDPMSnapshot, NoiseSchedule
 from explorer.core.diffusion.chain_job import SamplerFrame, reverse_chains, weights_of
@@ -25,6 +24,7 @@ from explorer.ui.panels.diffusion.forward_section import ForwardSection
 from explorer.ui.panels.diffusion.schedule_section import ScheduleSection
 from explorer.ui.panels.diffusion.training_section import TrainingSection, describe_checkpoint
 from explorer.ui.panels.model_panel import ModelPanel
+from explorer.ui.panels.splitters import columns_over_training
 from explorer.ui.refresh import StaggeredRefresh
 from explorer.ui.widgets.image_grid import tile
 from explorer.ui.worker import Runner
@@ -102,20 +102,8 @@ class DiffusionPanel(ModelPanel):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.schedule_section, 5)
         column.addWidget(self.forward_section, 4)
-        self.columns = QSplitter(Qt.Orientation.Horizontal)
-        self.columns.setChildrenCollapsible(False)
-        for widget, stretch in ((left, 3), (self.chain_section, 6), (self.compare_section, 3)):
-            self.columns.addWidget(widget)
-            self.columns.setStretchFactor(self.columns.count() - 1, stretch)
-        self.rows = QSplitter(Qt.Orientation.Vertical)
-        self.rows.addWidget(self.columns)
-        self.rows.addWidget(self.training_section)
-        self.rows.setCollapsible(0, False)
-        self.rows.setStretchFactor(0, 3)
-        self.rows.setStretchFactor(1, 1)
-        self.columns.setSizes([300, 700, 260])  # relative: the splitters share their room in these proportions
-        self.rows.setSizes([750, 250])
-        QVBoxLayout(self).addWidget(self.rows)
+        self.columns, self.rows = columns_over_training(
+            self, [(left, 3, 300), (self.chain_section, 6, 700), (self.compare_section, 3, 260)], self.training_section)
 
     # ---- model --------------------------------------------------------------------------------
     def load_shipped(self) -> None:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTabWidget, QWidget
 
 from explorer.core.pixelcnn import PixelCNN, PixelCNNConfig, PixelCNNSnapshot, next_pixel_map, surprise
 from explorer.core.pixelcnn.jobs import Written, sampling_costs, writing
@@ -25,6 +24,7 @@ from explorer.ui.panels.pixelcnn.field_section import FieldSection
 from explorer.ui.panels.pixelcnn.likelihood_section import LikelihoodSection, costs_text
 from explorer.ui.panels.pixelcnn.training_section import TrainingSection, describe_checkpoint
 from explorer.ui.panels.pixelcnn.write_section import WriteSection
+from explorer.ui.panels.splitters import columns_over_training
 from explorer.ui.refresh import StaggeredRefresh
 from explorer.ui.worker import Runner
 
@@ -72,19 +72,8 @@ class PixelCNNPanel(ModelPanel):
         for section, name in ((self.field_section, "Receptive field"), (self.complete_section, "Complete"),
                               (self.likelihood_section, "Likelihood")):
             self.tabs.addTab(section, name)
-        self.columns = QSplitter(Qt.Orientation.Horizontal)
-        self.columns.setChildrenCollapsible(False)
-        self.columns.addWidget(self.write_section)
-        self.columns.addWidget(self.tabs)
-        self.columns.setSizes([700, 500])
-        self.rows = QSplitter(Qt.Orientation.Vertical)
-        self.rows.addWidget(self.columns)
-        self.rows.addWidget(self.training_section)
-        self.rows.setCollapsible(0, False)
-        self.rows.setStretchFactor(0, 3)
-        self.rows.setStretchFactor(1, 1)
-        self.rows.setSizes([750, 250])
-        QVBoxLayout(self).addWidget(self.rows)
+        self.columns, self.rows = columns_over_training(
+            self, [(self.write_section, 1, 700), (self.tabs, 1, 500)], self.training_section)
 
     # ---- model --------------------------------------------------------------------------------
     def load_shipped(self) -> None:
