@@ -10,30 +10,30 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-import torch
 from PySide6.QtWidgets import QWidget
 
 from explorer.core.conditional import CVAE, CVAEConfig, all_digits, encode_images, style_grid
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.data import load_mnist
-from explorer.core.vae import VAESnapshot
 from explorer.ui.panels.conditional.cvae_training import CVAETrainingBox, describe_checkpoint
 from explorer.ui.panels.conditional.planes_section import PlanesSection, plane_points
 from explorer.ui.panels.conditional.style_section import StyleSection
 from explorer.ui.panels.conditional.walk_section import WalkSection
 from explorer.ui.panels.model_panel import ModelPanel
 from explorer.ui.panels.splitters import columns_over_training
-from explorer.ui.panels.vae.training_box import reset_plot
+from explorer.ui.panels.vae.elbo_training import ElboTraining
 from explorer.ui.refresh import StaggeredRefresh
 from explorer.ui.worker import Runner
 
 
-class CVAEPanel(ModelPanel):
+class CVAEPanel(ElboTraining, ModelPanel):
     """The two planes, style × digit and the style walk above the training row."""
 
     title = "Conditional"  # the main window's tab, which its jobs belong to
     name = "Conditional VAE: style × digit"
     checkpoint_kind = "cvae"
+    net = CVAE
+    training_message = "Training… the cVAE's plane and the digits follow the encoder and decoder as they learn."
 
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(runner, device, parent)
@@ -147,30 +147,9 @@ class CVAEPanel(ModelPanel):
     def training_config(self) -> CVAEConfig:
         return self.training.config()
 
-    def on_training_started(self, cfg: CVAEConfig) -> None:
-        self.training_cfg = cfg
-        for key, plot in self.curves.items():
-            plot.clear_data()
-            self.refresh.request(key, partial(reset_plot, plot, cfg.epochs))
-        self._live = None
-        self.model_info.setText("Training… the cVAE's plane and the digits follow the encoder and decoder "
-                                "as they learn.")
-
-    def on_snapshot(self, snap: VAESnapshot) -> None:
-        """Record the snapshot now; draw it over the next turns of the event loop."""
-        self.training.add_points(snap)
-        for key, plot in self.curves.items():
-            self.refresh.request(key, plot.redraw)
-        if snap.state is not None:
-            state = {k: torch.from_numpy(v) for k, v in snap.state.items()}
-            if self._live is None:
-                with torch.device("meta"):  # no time spent initialising weights about to be replaced
-                    self._live = CVAE(self.training_cfg.latent_dim, self.training_cfg.hidden).eval()
-            self._live.load_state_dict(state, assign=True)
-            self.model = self._live
-        if snap.latents is not None:
-            self.refresh.request("plane", partial(self.planes.show_cvae, snap.latents))
-            self.refresh.request("style", self.redraw_style)
+    def show_latents(self, latents: np.ndarray) -> None:
+        self.refresh.request("plane", partial(self.planes.show_cvae, latents))
+        self.refresh.request("style", self.redraw_style)
 
     def redraw_style(self) -> None:
         """Draw the style again with the model now shown: the selected test digit re-encoded, or the marker's."""

@@ -10,27 +10,29 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-import torch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.data import load_mnist
-from explorer.core.vae import VAE, VAEConfig, VAESnapshot, encode_images, grid_quantiles
+from explorer.core.vae import VAE, VAEConfig, encode_images, grid_quantiles
 from explorer.ui.panels.model_panel import ModelPanel
 from explorer.ui.panels.vae.decoder_view import DecoderView
+from explorer.ui.panels.vae.elbo_training import ElboTraining
 from explorer.ui.panels.vae.manifold_view import ManifoldView
-from explorer.ui.panels.vae.training_box import TrainingBox, reset_plot
+from explorer.ui.panels.vae.training_box import TrainingBox
 from explorer.ui.refresh import StaggeredRefresh
 from explorer.ui.widgets.latent_plane import LatentPlane
 from explorer.ui.worker import Runner
 
 
-class VAEPanel(ModelPanel):
+class VAEPanel(ElboTraining, ModelPanel):
     """Latent plane, decoder view, latent sliders, manifold grid and training controls."""
 
     title = "VAE"
     checkpoint_kind = "vae"
+    net = VAE
+    training_message = "Training… the plane and the views follow the encoder and decoder as they learn."
 
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(runner, device, parent)
@@ -138,31 +140,11 @@ class VAEPanel(ModelPanel):
     def training_config(self) -> VAEConfig:
         return self.training.config()
 
-    def on_training_started(self, cfg: VAEConfig) -> None:
-        self.training_cfg = cfg
-        for key, plot in self.curves.items():
-            plot.clear_data()
-            self.refresh.request(key, partial(reset_plot, plot, cfg.epochs))
-        self._live = None
-        self.model_info.setText("Training… the plane and the views follow the encoder and decoder as they learn.")
-
-    def on_snapshot(self, snap: VAESnapshot) -> None:
-        """Record the snapshot now; draw it over the next turns of the event loop."""
-        self.training.add_points(snap)
-        for key, plot in self.curves.items():
-            self.refresh.request(key, plot.redraw)
-        if snap.state is not None:
-            state = {k: torch.from_numpy(v) for k, v in snap.state.items()}
-            if self._live is None:
-                with torch.device("meta"):  # no time spent initialising weights about to be replaced
-                    self._live = VAE(self.training_cfg.latent_dim, self.training_cfg.hidden).eval()
-            self._live.load_state_dict(state, assign=True)
-            self.model = self._live
-        if snap.latents is not None:
-            self.latents = snap.latents
-            self.refresh.request("plane", partial(self.plane.set_points, snap.latents, self.test.labels))
-            self.refresh.request("decoded", self.decode_marker)
-            self.refresh.request("manifold", self.redraw_manifold)
+    def show_latents(self, latents: np.ndarray) -> None:
+        self.latents = latents
+        self.refresh.request("plane", partial(self.plane.set_points, latents, self.test.labels))
+        self.refresh.request("decoded", self.decode_marker)
+        self.refresh.request("manifold", self.redraw_manifold)
 
     def on_training_ended(self, succeeded: bool) -> None:
         self.refresh.flush()
