@@ -7,7 +7,16 @@ import pytest
 from layout_audit import layout_problems, plots_cut_off
 from PySide6.QtCore import QPointF, Qt
 
-from explorer.core.conditional import SWEEP, CDDPMConfig, CVAEConfig, all_digits, guided_chain, restyle, style_grid
+from explorer.core.conditional import (
+    GUIDANCE,
+    SWEEP,
+    CDDPMConfig,
+    CVAEConfig,
+    all_digits,
+    guided_chain,
+    restyle,
+    style_grid,
+)
 from explorer.core.diffusion.chain_record import EPS_RANGE, to_grey
 from explorer.core.runtime.checkpoints import checkpoint_kind, save_checkpoint
 from explorer.core.runtime.jobs import run_to_end
@@ -120,7 +129,7 @@ def test_the_cvae_plane_sits_beside_the_plain_vaes(cvae):
 
 def test_moving_the_w_slider_draws_again_with_the_new_w(cddpm, qtbot):
     first = cddpm.chain.record
-    assert first.guidance == 2.0 and first.digit == 7
+    assert first.guidance == GUIDANCE and first.digit == 7
     wait_for_job(cddpm, qtbot, lambda: cddpm.controls.guidance.setValue(6.0))
     second = cddpm.chain.record
     assert second is not first and second.guidance == 6.0 and second.complete

@@ -64,12 +64,12 @@ def test_the_shipped_pixelcnn_reproduces_its_recorded_test_nll():
     from explorer.core.pixelcnn import test_digits
 
     model, cfg, ckpt = FAMILIES["pixelcnn"].load()
-    assert ckpt.info["dataset"] == dataset_fingerprint() and ckpt.info["metrics"]["test_digits"] == 10000
+    assert ckpt.info["dataset"] == dataset_fingerprint() and cfg.layers == 10 and cfg.channels == 48
     assert all(r["training"]["command"].startswith("gen-explorer train pixelcnn") for r in training_runs(ckpt.info))
     recorded = ckpt.info["metrics"]["test_nll"]
-    # The first 1,000 test digits (the whole set takes a minute here): within 3 nats of the whole
-    # set's recorded figure (the per-digit NLL has a spread of ~25 nats: a standard error of 0.8).
-    assert pixelcnn_nll(model, test_digits(limit=1000))["nll"] == pytest.approx(recorded, abs=3.0)
+    # The first 500 test digits (the whole set takes minutes here): within 4 nats of the whole set's
+    # recorded figure (the per-digit NLL has a spread of ~25 nats: a standard error of 1.1).
+    assert pixelcnn_nll(model, test_digits(limit=500))["nll"] == pytest.approx(recorded, abs=4.0)
     assert recorded < 100.0  # well below the VAE's bound on the same digits (135.5 nats)
 
 
@@ -82,3 +82,18 @@ def test_the_shipped_cvae_draws_the_asked_digit():
     read = _classifier_reads(images).argmax(axis=1)
     accuracy = [(read[d::10] == d).mean() for d in range(10)]
     assert min(accuracy) >= 0.9, f"share read as the asked digit: {np.round(accuracy, 2).tolist()}"
+
+
+def test_the_shipped_cddpm_draws_the_asked_digit_with_the_default_guidance():
+    import numpy as np
+
+    from explorer.core.conditional import GUIDANCE
+
+    model, _, ckpt = FAMILIES["cddpm"].load()
+    runs = training_runs(ckpt.info)  # the unconditional DDPM's runs, then the fine-tunes with labels
+    assert ckpt.info["dataset"] == dataset_fingerprint() and len(runs) == 6
+    images = FAMILIES["cddpm"].sample(model, 200, 0, guidance=GUIDANCE)  # digits 0, 1, ..., 9 in turn, DDIM-50
+    read = _classifier_reads(images).argmax(axis=1)
+    accuracy = np.array([(read[d::10] == d).mean() for d in range(10)])
+    # Measured at N = 1,000 (eval cddpm): 82-98 % per digit, 91 % on average. 20 per digit here.
+    assert accuracy.mean() >= 0.8 and accuracy.min() >= 0.5, f"share read as asked: {accuracy.round(2).tolist()}"
