@@ -4,6 +4,9 @@ of samples while it trains. The Diffusion, PixelCNN and cDDPM panels fill it in.
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
@@ -17,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.training import training_runs
+from explorer.ui.refresh import StaggeredRefresh
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.image_view import ImageView
 from explorer.ui.widgets.status_label import status_label
@@ -71,6 +75,21 @@ class StepTrainingSection(QGroupBox):
         row.addLayout(about)
         row.addWidget(self.plot, plot_stretch)
         row.addWidget(self.train_samples, samples_stretch)
+
+    def add(self, snap: Any) -> None:
+        """Record a snapshot's points on the curves (drawn at the next redraw)."""
+        raise NotImplementedError
+
+    def show_samples(self, samples: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def follow(self, snap: Any, refresh: StaggeredRefresh) -> None:
+        """Take a training snapshot: its points now, the curves and samples over the next turns of the event loop."""
+        self.add(snap)
+        refresh.request("curves", self.plot.redraw)
+        if snap.samples is not None:
+            samples = snap.samples
+            refresh.request("samples", lambda: self.show_samples(samples))
 
     def start_curves(self, steps: int) -> None:
         """Empty curves over the ``steps`` of a run about to start."""

@@ -22,7 +22,6 @@ from explorer.ui.panels.conditional.sweep_section import SweepSection
 from explorer.ui.panels.model_panel import ModelPanel
 from explorer.ui.panels.splitters import columns_over_training
 from explorer.ui.refresh import StaggeredRefresh
-from explorer.ui.widgets.image_grid import tile
 from explorer.ui.worker import Runner
 
 SETTLE_MS = 250  # a change of w or digit is drawn once the controls have been still this long
@@ -203,11 +202,7 @@ class CDDPMPanel(ModelPanel):
         self._update_buttons()
 
     def on_snapshot(self, snap: CDDPMSnapshot) -> None:
-        self.training.add(snap)
-        self.refresh.request("loss", self.training.loss_plot.redraw)
-        if snap.samples is not None:
-            grid = tile(snap.samples, 10)
-            self.refresh.request("samples", lambda: self.training.train_samples.set_image(grid))
+        self.training.follow(snap, self.refresh)
 
     def on_training_ended(self, succeeded: bool) -> None:
         self.refresh.flush()

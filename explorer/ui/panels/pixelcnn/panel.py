@@ -184,11 +184,7 @@ class PixelCNNPanel(ModelPanel):
         self._update_buttons()
 
     def on_snapshot(self, snap: PixelCNNSnapshot) -> None:
-        self.training_section.add(snap)
-        self.refresh.request("nll", self.training_section.nll_plot.redraw)
-        if snap.samples is not None:
-            samples = snap.samples
-            self.refresh.request("samples", lambda: self.training_section.show_samples(samples))
+        self.training_section.follow(snap, self.refresh)
 
     def on_training_ended(self, succeeded: bool) -> None:
         self.refresh.flush()
