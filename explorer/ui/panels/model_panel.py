@@ -37,6 +37,8 @@ class ModelPanel(QWidget):
 
     title = ""
     checkpoint_kind = ""
+    preview_every_s: float | None = None  # how often training previews samples here (None: the family's default,
+    # which is long for a model whose preview is slow on a CPU, as the CLI wants it)
     model_info: QLabel
 
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
@@ -70,7 +72,8 @@ class ModelPanel(QWidget):
 
     def training_job(self, cfg: Any) -> Job:
         """The job that trains from ``cfg``: the family's training generator, on the panel's device."""
-        return Job(self.family.train, {"cfg": cfg, "device": self.device})
+        preview = {} if self.preview_every_s is None else {"samples_every_s": self.preview_every_s}
+        return Job(self.family.train, {"cfg": cfg, "device": self.device, **preview})
 
     def on_training_started(self, cfg: Any) -> None:
         """Clear the views of the last run before the first snapshot arrives."""

@@ -34,6 +34,7 @@ class CDDPMPanel(ModelPanel):
     title = "Conditional"  # the main window's tab, which its jobs belong to
     name = "Classifier-free guidance (cDDPM)"
     checkpoint_kind = "cddpm"
+    preview_every_s = 10.0  # guided samples while training (the CLI's interval is longer)
 
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(runner, device, parent)
@@ -195,10 +196,10 @@ class CDDPMPanel(ModelPanel):
             self.model_info.setText(str(exc))
 
     def on_training_started(self, cfg: CDDPMConfig) -> None:
-        self.training.start_loss(cfg.steps)
+        self.training.start_curves(cfg.steps)
         self._job = "training"
         self.model_info.setText("Training… the loss falls as the network learns the noise, told the digit or ∅; "
-                                "guided samples of every digit refresh every 10 s.")
+                                f"guided samples of every digit refresh every {self.preview_every_s:.0f} s.")
         self._update_buttons()
 
     def on_snapshot(self, snap: CDDPMSnapshot) -> None:

@@ -75,9 +75,6 @@ class CDDPMTrainingSection(StepTrainingSection):
         return CDDPMConfig(**settings, **{k: ddpm.config[k] for k in ARCHITECTURE if k in ddpm.config},
                            init_from=str(path))
 
-    def start_loss(self, steps: int) -> None:
-        self.start_curves(steps)
-
     def add(self, snap: CDDPMSnapshot) -> None:
         self.loss_plot.add_point("train", snap.step, snap.loss)
 

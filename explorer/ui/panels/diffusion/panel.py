@@ -191,7 +191,7 @@ class DiffusionPanel(ModelPanel):
 
     # ---- training -----------------------------------------------------------------------------
     def on_training_started(self, cfg: DDPMConfig) -> None:
-        self.training_section.start_loss(cfg.steps)
+        self.training_section.start_curves(cfg.steps)
         self._job = "training"
         self.model_info.setText("Training… the loss falls as the network learns to predict the noise; "
                                 "samples refresh every 10 s.")

@@ -41,9 +41,6 @@ class TrainingSection(StepTrainingSection):
         return DDPMConfig(steps=self.train_steps.value(), batch_size=self.batch_size.value(), lr=self.lr.value(),
                           schedule=self.train_schedule.currentText())
 
-    def start_loss(self, steps: int) -> None:
-        self.start_curves(steps)
-
     def show_record(self, ckpt: Checkpoint | None) -> None:
         """Plot a model's last run's recorded losses, counted after its earlier runs (none: clear)."""
         self.show_curves(ckpt, {"train": "loss"})

@@ -29,7 +29,6 @@ from explorer.ui.refresh import StaggeredRefresh
 from explorer.ui.worker import Runner
 
 NO_MODEL = "<b>No PixelCNN yet</b>: train one below, or use File ▸ Load checkpoint…."
-SAMPLES_EVERY_S = 20.0  # the training preview's interval in the panel (the CLI's is longer)
 
 
 class PixelCNNPanel(ModelPanel):
@@ -38,6 +37,7 @@ class PixelCNNPanel(ModelPanel):
 
     title = "PixelCNN"
     checkpoint_kind = "pixelcnn"
+    preview_every_s = 20.0  # the test NLL and samples while training (the CLI's interval is longer)
 
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(runner, device, parent)
@@ -174,13 +174,10 @@ class PixelCNNPanel(ModelPanel):
     def training_config(self) -> PixelCNNConfig:
         return self.training_section.training_config()
 
-    def training_job(self, cfg: PixelCNNConfig) -> Job:
-        return Job(self.family.train, {"cfg": cfg, "device": self.device, "samples_every_s": SAMPLES_EVERY_S})
-
     def on_training_started(self, cfg: PixelCNNConfig) -> None:
         self.training_section.start_curves(cfg.steps)
         self._job = "training"
-        self.model_info.setText(f"Training… the test NLL and the samples refresh every {SAMPLES_EVERY_S:.0f} s.")
+        self.model_info.setText(f"Training… the test NLL and the samples refresh every {self.preview_every_s:.0f} s.")
         self._update_buttons()
 
     def on_snapshot(self, snap: PixelCNNSnapshot) -> None:
