@@ -175,6 +175,7 @@ def test_the_chain_shows_both_noise_predictions_at_the_scrubbed_step(cddpm):
 
 def test_the_sweep_plots_one_point_per_w(cddpm, qtbot):
     sweep = cddpm.sweep
+    assert sweep.strip.pixels() is None  # nothing measured yet: a blank strip, not a black square
     sweep.n.setValue(4)
     cddpm.controls.sampler.ddim_steps.setValue(5)
     wait_for_job(cddpm, qtbot, cddpm.request_samples)  # the draw that change asks for

@@ -92,8 +92,14 @@ def test_the_shipped_cddpm_draws_the_asked_digit_with_the_default_guidance():
     model, _, ckpt = FAMILIES["cddpm"].load()
     runs = training_runs(ckpt.info)  # the unconditional DDPM's runs, then the fine-tunes with labels
     assert ckpt.info["dataset"] == dataset_fingerprint() and len(runs) == 6
-    images = FAMILIES["cddpm"].sample(model, 200, 0, guidance=GUIDANCE)  # digits 0, 1, ..., 9 in turn, DDIM-50
-    read = _classifier_reads(images).argmax(axis=1)
-    accuracy = np.array([(read[d::10] == d).mean() for d in range(10)])
-    # Measured at N = 1,000 (eval cddpm): 82-98 % per digit, 91 % on average. 20 per digit here.
-    assert accuracy.mean() >= 0.8 and accuracy.min() >= 0.5, f"share read as asked: {accuracy.round(2).tolist()}"
+
+    def accuracy(w: float) -> np.ndarray:
+        images = FAMILIES["cddpm"].sample(model, 200, 0, guidance=w)  # digits 0, 1, ..., 9 in turn, DDIM-50
+        read = _classifier_reads(images).argmax(axis=1)
+        return np.array([(read[d::10] == d).mean() for d in range(10)])
+
+    guided, unguided = accuracy(GUIDANCE), accuracy(0.0)
+    # Measured with 1,000 of each digit (eval cddpm -n 10000): 97.6-100 % per digit at the default w; 20 per
+    # digit here. Guidance must buy accuracy: w = 0 reads 76-92 % per digit (N = 1,000), from the same noise.
+    assert guided.min() >= 0.85 and guided.mean() >= 0.95, f"share read as asked: {guided.round(2).tolist()}"
+    assert guided.mean() > unguided.mean() + 0.03, f"w = 0: {unguided.round(2).tolist()}, w = {GUIDANCE}: {guided}"

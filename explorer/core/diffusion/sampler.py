@@ -70,8 +70,11 @@ def ddim_step(
     x0_pred = predict_x0(schedule, eps_pred, t, x_t)  # (B, 1, 28, 28)
     # 2. sigma_t(eta) of eq. 16.
     sigma = eta * math.sqrt((1 - abar_prev) / (1 - abar_t)) * math.sqrt(1 - abar_t / abar_prev)
-    # 3. "direction pointing to x_t" of eq. 12.
-    direction = math.sqrt(max(1 - abar_prev - sigma**2, 0.0)) * eps_pred
+    # 3. "direction pointing to x_t" of eq. 12, along the noise that the clipped x_0 implies: eq. 12 takes
+    # x_0 and eps to be one decomposition of x_t, and the raw eps would carry what the clipping removed
+    # into x_{t_prev} (guided eps~ above all: the overshoot clipping cuts from x_0 came back through it).
+    eps_clipped = (x_t - math.sqrt(abar_t) * x0_pred) / math.sqrt(1 - abar_t)
+    direction = math.sqrt(max(1 - abar_prev - sigma**2, 0.0)) * eps_clipped
     x_prev = math.sqrt(abar_prev) * x0_pred + direction
     if sigma > 0:
         # 4. Random noise sigma_t z (eq. 12).

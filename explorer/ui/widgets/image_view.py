@@ -27,6 +27,10 @@ class ImageView(pg.GraphicsLayoutWidget):
         if reshape:
             self.view.autoRange(padding=0.0)
 
+    def blank(self) -> None:
+        """Show nothing (the white background) until the next picture: not a black square that looks like one."""
+        self.image.clear()
+
     def pixels(self) -> np.ndarray | None:
         """The image now shown (for tests and benchmarks)."""
         return self.image.image

@@ -9,7 +9,7 @@ from superqt import QLabeledDoubleSlider
 from explorer.core.conditional import DIGITS, GUIDANCE
 from explorer.ui.panels.diffusion.sampler_controls import SamplerControls
 
-MAX_SLIDER_W = 8.0  # the slider's range, 0 to 8: past a few the samples overshoot into caricatures
+MAX_SLIDER_W = 8.0  # the slider's range, 0 to 8: past a few, all samples of a digit look alike
 
 
 class GuidanceControls(QWidget):

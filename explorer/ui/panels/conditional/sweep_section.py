@@ -68,7 +68,7 @@ class SweepSection(QGroupBox):
             plot.set_x_span(max(SWEEP))
             plot.redraw()
         self.accuracy.setYRange(0, 100, padding=0.05)
-        self.strip.set_image(np.zeros((28, 28), dtype=np.float32))
+        self.strip.blank()
 
     def add_point(self, point: SweepPoint) -> None:
         """A w is done: plot it, and add its first samples to the strip."""
