@@ -126,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="DDIM's η for the ddpm's and cddpm's draws (default 1)")
     evaluate.add_argument("--guidance", type=float, default=None,
                           help=f"the cddpm's classifier-free guidance weight w (default {GUIDANCE:g})")
+    evaluate.add_argument("--checkpoint", metavar="FILE", default=None,
+                          help="score this checkpoint instead of the shipped one (one model, e.g. a run to compare)")
     evaluate.add_argument("--record", action="store_true",
                           help="with `all`: also write the result to checkpoints/evaluation.json, "
                                "the evaluation the Evaluate panel opens on (default: off)")
@@ -344,14 +346,23 @@ def run_evaluation(args: argparse.Namespace, device: str) -> int:
         raise ExplorerError("--record records every shipped model at once: use `gen-explorer eval all --record`.")
     if args.record:
         check_target(record.RECORD, "--record")
+    if args.checkpoint is not None and (args.model == "all" or args.record):
+        raise ExplorerError("--checkpoint scores one model's file: name the model (e.g. `eval gan --checkpoint F`), "
+                            "without --record.")
+    if args.checkpoint is not None and not Path(args.checkpoint).is_file():
+        raise ExplorerError(f"--checkpoint: no file at {args.checkpoint}.")
+    if args.checkpoint is not None:
+        FAMILIES[args.model].load(args.checkpoint)  # a file of another kind, or broken: said before any work
     sampler = _sampler_config({} if args.eta is None else {"eta": args.eta})
     guidance = _eval_guidance(args)
     models = list(FAMILIES) if args.model == "all" else [args.model]
-    paths = checkpoint_paths(models)
+    overrides = {args.model: args.checkpoint} if args.checkpoint else None
+    paths = checkpoint_paths(models, overrides)
     absent = [m for m in models if not paths[m].is_file()]
     if absent == models:
         raise ExplorerError(" ".join(missing_message(m, paths[m]) for m in absent))
-    evaluation = evaluate_models(models, args.n, args.seed, device, ddpm_sampler=sampler, guidance=guidance)
+    evaluation = evaluate_models(models, args.n, args.seed, device, checkpoints=overrides, ddpm_sampler=sampler,
+                                 guidance=guidance)
     bar = tqdm(total=1000, dynamic_ncols=True, bar_format="{l_bar}{bar}| {elapsed}<{remaining}")
 
     def show(progress: Any) -> None:

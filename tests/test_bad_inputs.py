@@ -138,6 +138,10 @@ CLI_CASES = [
     (["eval", "vae", "-n", "10"], r"-n must be between 50 and 60000", None),
     (["eval", "ddpm", "--eta", "-0.1"], r"--eta must be a number from 0 to 1", None),
     (["eval", "vae", "--seed", "18446744073709551616"], r"--seed must be", None),
+    (["eval", "all", "--checkpoint", "{good}"], r"--checkpoint scores one model's file: name the model", None),
+    (["eval", "gan", "--checkpoint", "{tmp}/absent.safetensors"], r"--checkpoint: no file at .*absent", None),
+    (["eval", "gan", "--checkpoint", "{good}"], r"holds a vae model, not a gan model", None),
+    (["train", "gan", "--ema", "0.2"], r"--ema must be 0 \(none\) or a number from 0.5 to 0.99999, not 0.2", None),
     # Checkpoints: unreadable, of another kind, or with a config outside the limits.
     (["sample", "vae", "--out", "{tmp}/s.npy", "--checkpoint", "{tmp}/absent.safetensors"], r"No checkpoint at", None),
     (["sample", "gan", "--out", "{tmp}/s.npy", "--checkpoint", "{good}"], r"holds a vae model, not a gan model", None),

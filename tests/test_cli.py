@@ -135,6 +135,18 @@ def test_eval_of_a_conditional_model_reports_the_accuracy_on_each_asked_digit(tm
     assert len(line.split()) == 12  # the name, ten digits and the lowest
 
 
+def test_eval_scores_a_named_checkpoint_in_place_of_the_shipped_one(tmp_path, capsys):
+    ckpt = tmp_path / "run.safetensors"
+    assert main(["train", "gan", "--steps", "2", "--channels", "4", "--batch-size", "8", "--train-limit", "64",
+                 "--ema", "0.9", "--out", str(ckpt), "--device", "cpu"]) == 0
+    capsys.readouterr()
+    assert main(["eval", "gan", "-n", "50", "--checkpoint", str(ckpt), "--device", "cpu"]) == 0
+    two_steps = capsys.readouterr().out
+    assert main(["eval", "gan", "-n", "50", "--device", "cpu"]) == 0  # the shipped GAN: another FID
+    fid_of = lambda out: float(next(ln for ln in out.splitlines() if ln.startswith("gan ")).split()[1])  # noqa: E731
+    assert fid_of(two_steps) > fid_of(capsys.readouterr().out) + 50  # two steps of training draw noise
+
+
 def test_draws_in_chunks_give_the_same_digits_as_one_draw_per_chunk_seed():
     """Large N is drawn a chunk at a time, so memory stays flat; each chunk has its own seed."""
     import dataclasses

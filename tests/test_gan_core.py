@@ -168,6 +168,25 @@ def test_reset_replays_the_same_steps():
     assert g_step(a).loss == g_step(b).loss
 
 
+def test_the_generator_average_follows_g_and_is_what_the_checkpoint_keeps():
+    state = init_gan(GANConfig(ema=0.5, **TINY), "cpu")
+    iterates = []
+    for _ in range(3):
+        d_step(state)
+        g_step(state)
+        iterates.append({k: v.clone() for k, v in state.generator.state_dict().items()})
+    averaged = state.saved_generator.state_dict()
+    # The first update copies G; then avg <- 0.5 avg + 0.5 G: 1/4 w1 + 1/4 w2 + 1/2 w3, BatchNorm's statistics too.
+    for name in ("net.0.weight", "net.1.running_mean"):
+        expected = 0.25 * iterates[0][name] + 0.25 * iterates[1][name] + 0.5 * iterates[2][name]
+        assert torch.allclose(averaged[name], expected, atol=1e-6), name
+        assert not torch.allclose(averaged[name], iterates[2][name])
+    assert init_gan(GANConfig(**TINY), "cpu").saved_generator is not None  # ema = 0: G itself
+    _, ckpt = collect(train_gan(GANConfig(steps=3, ema=0.9, **TINY), device="cpu", yield_every_s=1e9))
+    generator, cfg = gan_from_checkpoint(ckpt)
+    assert cfg.ema == 0.9 and sample_images(generator, 2, seed=0).shape == (2, 28, 28)
+
+
 def test_mnist_training_yields_snapshots_and_a_checkpoint_that_samples():
     cfg = GANConfig(steps=4, d_steps_per_g=2, **TINY)
     training = train_gan(cfg, device="cpu", yield_every_s=0.0, samples_every_s=1e9)

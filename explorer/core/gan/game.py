@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from explorer.core.gan.losses import discriminator_loss, generator_loss, ring_of_gaussians
 from explorer.core.gan.nets import GANConfig, build_networks
@@ -37,6 +38,12 @@ class GANState:
     noise_gen: torch.Generator  # CPU generator of z
     data_gen: torch.Generator  # CPU generator of real batches
     data: torch.Tensor | None  # MNIST (N, 1, 28, 28) in [-1, 1] on device; None in toy mode (sampled fresh)
+    averaged: AveragedModel | None = None  # the running average of G's weights where cfg.ema > 0
+
+    @property
+    def saved_generator(self) -> nn.Module:
+        """The G a checkpoint keeps: the average of G's weights where there is one, else G itself."""
+        return self.averaged.module if self.averaged is not None else self.generator
 
 
 def init_gan(cfg: GANConfig, device: str | torch.device | None = None) -> GANState:
@@ -58,6 +65,9 @@ def init_gan(cfg: GANConfig, device: str | torch.device | None = None) -> GANSta
         noise_gen=torch.Generator().manual_seed(cfg.seed),
         data_gen=torch.Generator().manual_seed(cfg.seed),
         data=data,
+        # The average includes BatchNorm's running statistics (use_buffers), so it samples with its own.
+        averaged=AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema), use_buffers=True)
+        if cfg.ema else None,
     )
 
 
@@ -117,6 +127,8 @@ def g_step(state: GANState) -> StepResult:
     state.opt_g.zero_grad(set_to_none=True)
     loss.backward()
     state.opt_g.step()
+    if state.averaged is not None:
+        state.averaged.update_parameters(state.generator)
     return StepResult(loss=loss.item(), fake_probs=_probs(fake_logits))
 
 

@@ -30,6 +30,9 @@ class GANConfig:
     beta1: float = bounded(0.5, 0.0, 0.999)  # Adam's beta1, lowered from 0.9 by Radford et al. (section 4)
     d_steps_per_g: int = bounded(1, 1, 20)  # k of Algorithm 1
     objective: str = one_of("non_saturating", OBJECTIVES)  # the generator's loss
+    # Decay of a running average of G's weights, saved in G's place (Yazıcı et al. 2019): the game keeps
+    # circling its equilibrium, and the average sits nearer it than any one iterate. 0: save the last G.
+    ema: float = bounded(0.0, 0.5, 0.99999, zero_means="none")
     seed: int = bounded(0, 0, SEED_MAX)
     train_limit: int = bounded(0, 1, TRAIN_IMAGES, zero_means="all")  # use only the first N training images
 

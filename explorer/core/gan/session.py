@@ -243,7 +243,7 @@ def gan_session(
         "history": history,
         "training": training_record(state.device, started),
     }
-    weights = _pair(state.generator, state.discriminator).state_dict()
+    weights = _pair(state.saved_generator, state.discriminator).state_dict()
     return Checkpoint(kind="gan", config=asdict(cfg), state=weights, info=info)
 
 
