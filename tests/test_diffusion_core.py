@@ -278,7 +278,7 @@ def test_full_sampling_loop_with_the_exact_noise_lands_on_the_data(sampler):
 
 def test_training_lowers_the_loss_and_round_trips_through_a_checkpoint(tmp_path):
     steps = 30
-    cfg = DDPMConfig(**TINY, steps=steps, batch_size=32, lr=3e-3, train_limit=256, ema=0.0)  # raw weights
+    cfg = DDPMConfig(**TINY, steps=steps, batch_size=32, lr=3e-3, train_limit=256, ema=0.0, warmup=0)  # raw weights
     training = train_ddpm(cfg, device="cpu", yield_every_s=0.0, samples_every_s=1e9)
     snaps = list(itertools.islice(training, steps))  # yield_every_s=0: one snapshot a step
     ckpt = run_to_end(training)
@@ -296,6 +296,23 @@ def test_training_lowers_the_loss_and_round_trips_through_a_checkpoint(tmp_path)
     assert fixed_loss(trained) < 0.8 * fixed_loss(_tiny_model(cfg.seed))
     assert ckpt.info["metrics"]["final_loss"] == pytest.approx(np.mean([s.loss for s in snaps[-3:]]), rel=1e-6)
     assert sample_images(trained, 2, seed=1).shape == (2, 28, 28)
+
+
+def test_a_continued_run_warms_its_learning_rate_up_and_so_keeps_what_was_learnt(tmp_path):
+    assert [diffusion_training.warmup_factor(k, 4) for k in (1, 2, 4, 9)] == [0.25, 0.5, 1.0, 1.0]
+    assert diffusion_training.warmup_factor(1, 0) == 1.0
+    base = DDPMConfig(**TINY, steps=40, batch_size=32, lr=3e-3, train_limit=256, ema=0.0, warmup=0)
+    trained = save_checkpoint(tmp_path / "t.safetensors", run_to_end(train_ddpm(base, device="cpu")))
+    start = load_checkpoint(trained).state
+
+    def drift(warmup: int) -> float:
+        """How far 3 more steps move the weights, from a fresh Adam."""
+        cfg = DDPMConfig(**{**base.__dict__, "steps": 3, "warmup": warmup, "init_from": str(trained), "seed": 1})
+        state = run_to_end(train_ddpm(cfg, device="cpu", samples_every_s=1e9)).state
+        return sum((state[k] - start[k]).abs().sum().item() for k in start)
+
+    # Adam's first steps move every weight by about lr; warmed up over 100 steps they move it by lr / 100 .. 3 lr / 100.
+    assert drift(100) < 0.05 * drift(0)
 
 
 def test_a_diverging_loss_stops_training_with_a_message(monkeypatch):

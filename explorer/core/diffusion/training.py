@@ -55,6 +55,11 @@ class DDPMSnapshot:
         return f"step {self.step}/{self.total_steps}  loss {self.loss:.4f}"
 
 
+def warmup_factor(step: int, warmup: int) -> float:
+    """The share of the learning rate that step ``step`` (1, 2, ...) takes: step / warmup up to 1; 1 without warm-up."""
+    return 1.0 if warmup <= 0 else min(1.0, step / warmup)
+
+
 def train_ddpm(
     cfg: DDPMConfig, device: str | None = None, yield_every_s: float = 0.25, samples_every_s: float = 10.0
 ) -> Generator[DDPMSnapshot, None, Checkpoint]:
@@ -102,6 +107,7 @@ def regress_noise(
     # smoother samples than the last step's weights, above all after a short run.
     averaged = AveragedModel(model.unet, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema)) if cfg.ema else None
     ema_model = type(model)(averaged.module, model.schedule) if averaged else model
+    warm = torch.optim.lr_scheduler.LambdaLR(opt, lambda done: warmup_factor(done + 1, cfg.warmup))
     g_cpu = torch.Generator().manual_seed(cfg.seed)
     g_dev = torch.Generator(device=dev).manual_seed(cfg.seed)
     losses = RunningMeans(("loss",), dev)
@@ -115,6 +121,7 @@ def regress_noise(
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # Ho et al. clip the gradient norm to 1 (Appendix B)
         opt.step()
+        warm.step()
         if averaged:
             averaged.update_parameters(model.unet)
         losses.add(loss=loss)
