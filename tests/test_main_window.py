@@ -224,3 +224,16 @@ def test_every_panel_lays_out_cleanly_on_a_laptop_screen_and_the_default_size(qt
         qtbot.wait(30)
         assert win.size().toTuple() == size, f"{name}: the window cannot be {size}"
         assert layout_problems(win) == [], name
+
+
+def test_the_panel_shown_at_launch_gets_the_runner_for_its_opening_job(qtbot):
+    # The first tab (PixelCNN) is built too, and would start writing digits; the runner takes one job at a
+    # time, so the panel in view must load first, or the Diffusion panel opens without its chain.
+    win = MainWindow(device="cpu")
+    qtbot.addWidget(win)
+    win.show_panel("diffusion")
+    assert "pixelcnn" in win.tabs.built
+    win.load_shipped_checkpoints()
+    assert win.runner.busy and win.runner.owner == win.panels["diffusion"].title
+    win.runner.stop()
+    qtbot.waitUntil(lambda: not win.runner.busy, timeout=30000)

@@ -100,9 +100,11 @@ class MainWindow(QMainWindow):
 
     def load_shipped_checkpoints(self) -> None:
         """Load the shipped models of the panels built so far (the others load theirs when built,
-        one per turn of the event loop from now on); every start-up problem goes in one dialog."""
+        one per turn of the event loop from now on); every start-up problem goes in one dialog. The shown
+        panel loads first: the runner takes one job at a time, and its opening job is the one in view."""
         self._shipped_wanted = True
-        for name in list(self.tabs.built):
+        shown = self.tabs.current_name()
+        for name in sorted(self.tabs.built, key=lambda built: built != shown):
             self._load_shipped(name)
         self._report_problems()
         QTimer.singleShot(0, self, self.tabs.build_the_rest)  # dropped if the window goes first
