@@ -298,12 +298,12 @@ def test_stopping_a_training_run_says_so_and_keeps_the_old_file(sig, tmp_path, t
     out = tmp_path / "model.safetensors"
     shutil.copy(tiny_vae_checkpoint, out)
     before = out.read_bytes()
-    run = subprocess.Popen([sys.executable, "-m", "explorer", "train", "vae", "--epochs", "50", "--hidden", "8",
+    run = subprocess.Popen([sys.executable, "-m", "explorer", "train", "vae", "--epochs", "1000", "--hidden", "8",
                             "--train-limit", "1024", "--device", "cpu", "--out", str(out)],
                            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and "step" not in run.stderr.read(200):
-        pass  # the progress bar has started: training is under way
+    deadline, seen = time.monotonic() + 60, ""
+    while time.monotonic() < deadline and "step" not in seen and run.poll() is None:
+        seen = seen[-8:] + run.stderr.read(50)  # the progress bar has started: training is under way
     run.send_signal(sig)
     err = run.stderr.read()
     assert run.wait(timeout=60) == 130
