@@ -300,7 +300,9 @@ def test_stopping_a_training_run_says_so_and_keeps_the_old_file(sig, tmp_path, t
     before = out.read_bytes()
     run = subprocess.Popen([sys.executable, "-m", "explorer", "train", "vae", "--epochs", "1000", "--hidden", "8",
                             "--train-limit", "1024", "--device", "cpu", "--out", str(out)],
-                           stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                           stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                           # A shell's background job inherits SIGINT ignored; give the run a terminal's Ctrl-C.
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline, seen = time.monotonic() + 60, ""
     while time.monotonic() < deadline and "step" not in seen and run.poll() is None:
         seen = seen[-8:] + run.stderr.read(50)  # the progress bar has started: training is under way
