@@ -24,7 +24,7 @@ from explorer.core.pixelcnn import (
 )
 from explorer.core.pixelcnn.field import blind_spot, receptive_field
 from explorer.core.pixelcnn.jobs import writing
-from explorer.core.runtime.checkpoints import load_checkpoint, weights_of
+from explorer.core.runtime.checkpoints import load_checkpoint
 from explorer.core.runtime.jobs import run_to_end
 from explorer.core.runtime.limits import ConfigError
 

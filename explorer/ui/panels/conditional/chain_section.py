@@ -21,7 +21,9 @@ CHAIN_HELP = ("Classifier-free guidance (Ho & Salimans 2022): one network, train
               "one time in ten, predicts the noise in x_t both told the digit, ε(x_t, y), and not told, ε(x_t, ∅). "
               "The chain walks with ε_w = (1 + w)·ε(x_t, y) − w·ε(x_t, ∅): w = 0 is the plain conditional model; "
               "a larger w pushes away from what any digit would look like, towards what makes y likely: "
-              "clearer digits, less variety, and at a large w one template drawn again and again. Each step clips its predicted x_0 to the range of the data and walks on with the noise that clipped x_0 implies. Grey levels: x_t and predicted x_0 "
+              "clearer digits, less variety, and at a large w one template drawn again and again. Each step clips "
+              "its predicted x_0 to the range of the data and walks on with the noise that clipped x_0 implies. "
+              "Grey levels: x_t and predicted x_0 "
               "from −1 (black) to +1 (white), the noises from −3 to +3. Click a digit in the grid to follow it.")
 VIEWS = (("x_t", "x_t"), ("eps_cond", "ε(x_t, y)<br>told y"), ("eps_uncond", "ε(x_t, ∅)<br>not told"),
          ("eps", "ε_w<br>guided"), ("x0_pred", "predicted x_0"))
