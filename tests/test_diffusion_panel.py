@@ -163,6 +163,17 @@ def test_play_runs_to_the_end_at_the_chosen_speed_and_pause_holds(panel, qtbot):
     assert_shows(panel, panel.chains["ddim"], 39, panel.selected)
 
 
+def test_a_new_model_blanks_the_chain_views_until_its_first_chain(panel, qtbot, tiny_ddpm_checkpoint):
+    run_chain(panel, qtbot, "ddim", n=4, k=5)
+    panel.select_sample(2)
+    panel.load_checkpoint(tiny_ddpm_checkpoint)  # a new model: the old chain no longer belongs
+    for view in (panel.grid, *panel.big.values()):  # blank (white), not black squares that look like digits
+        assert view.pixels() is None
+    assert panel.grid.n == 0 and not panel.grid.box.isVisible()
+    run_chain(panel, qtbot, "ddim", n=4, k=5)
+    assert panel.grid.n == 4 and panel.grid.pixels().shape == (58, 58)
+
+
 def test_clicking_a_digit_in_the_grid_selects_it(panel, qtbot):
     run_chain(panel, qtbot, "ddim", n=4, k=5)
     record = panel.chains["ddim"]

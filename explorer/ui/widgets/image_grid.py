@@ -53,6 +53,12 @@ class ImageGrid(ImageView):
         self.columns = grid_columns(self.n)
         self.set_image(tile(images, self.columns))
 
+    def blank(self) -> None:
+        """No digits (clicks select nothing) and no picture, until the next ``set_images``."""
+        self.n = 0
+        self.select(None)
+        super().blank()
+
     def cell_centre(self, index: int) -> QPointF:
         """Centre of digit ``index`` in image coordinates."""
         r, c = divmod(index, self.columns)

@@ -3,7 +3,6 @@ predictions guidance combines, ε(x_t, y) and ε(x_t, ∅), the guided ε̃ and 
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from explorer.core.conditional import GuidedFrame
@@ -119,9 +118,6 @@ class ChainSection(QGroupBox):
         self.info.setText(text)
 
     def clear_views(self) -> None:
-        blank = np.zeros((28, 28), dtype=np.float32)
-        for view in self.big.values():
-            view.set_image(blank)
-        self.grid.set_images(blank[None])
-        self.grid.select(None)
+        for view in (*self.big.values(), self.grid):
+            view.blank()
         self.timeline.info.setText("")

@@ -65,7 +65,7 @@ class StyleSection(QGroupBox):
 
     def show_dragged(self, z: np.ndarray) -> None:
         """The style is a z of the user's choosing: no test digit is its source."""
-        self.source.set_image(np.zeros((28, 28), dtype=np.float32))
+        self.source.blank()
         self.info.setText(f"z = {z_text(z)}, at the marker: your own style. Drag the marker and every digit "
                           "takes the new one; or pick a test digit.")
 
@@ -79,9 +79,8 @@ class StyleSection(QGroupBox):
                           "Its style, drawn as every digit.")
 
     def clear(self, text: str = NO_MODEL) -> None:
-        blank = np.zeros((28, 28), dtype=np.float32)
-        self.digits.set_image(tile(np.repeat(blank[None], 10, axis=0), DIGIT_COLUMNS))
-        self.source.set_image(blank)
+        self.digits.blank()
+        self.source.blank()
         self.info.setText(text)
 
     def _on_random_clicked(self) -> None:

@@ -3,7 +3,6 @@ views and the timeline that scrubs, steps and plays them."""
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -202,11 +201,8 @@ class ChainSection(QGroupBox):
         self.shown.emit(t)
 
     def clear_views(self) -> None:
-        blank = np.zeros((28, 28), dtype=np.float32)
-        for view in self.big.values():
-            view.set_image(blank)
-        self.grid.set_images(blank[None])
-        self.grid.select(None)
+        for view in (*self.big.values(), self.grid):
+            view.blank()
         self.export.setEnabled(False)
         self.timeline.info.setText("")
         self.shown.emit(None)

@@ -59,7 +59,7 @@ class CompareSection(QGroupBox):
             frame = record.frame_at(t)
             view = self.compare_views[sampler]
             if frame is None:
-                view.set_image(np.zeros((28, 58), dtype=np.float32))
+                view.blank()
                 view.label.setText(f"{sampler.upper()}: not at t = {t + 1} yet")
                 continue
             pair = [grey(record.image(frame, kind, sample)) for kind in ("x_t", "x0_pred")]
