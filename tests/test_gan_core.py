@@ -12,6 +12,7 @@ from explorer.core.gan import (
     DCGANGenerator,
     GANConfig,
     d_step,
+    discriminator_from_checkpoint,
     discriminator_heatmap,
     discriminator_loss,
     g_step,
@@ -85,6 +86,38 @@ def test_discriminator_loss_by_hand():
     assert discriminator_loss(real, fake).item() == pytest.approx(expected, rel=1e-5)
     # At D = 1/2 everywhere (the game's equilibrium) the loss is 2 log 2 (Goodfellow et al., Theorem 1).
     assert discriminator_loss(torch.zeros(3), torch.zeros(3)).item() == pytest.approx(2 * math.log(2), rel=1e-6)
+
+
+def test_one_sided_label_smoothing_aims_d_of_real_digits_below_one():
+    real, fake = torch.tensor([logit(0.8)]), torch.tensor([logit(0.3)])
+    expected = -(0.9 * math.log(0.8) + 0.1 * math.log(0.2)) - math.log(0.7)  # fakes keep the target 0
+    assert discriminator_loss(real, fake, smoothing=0.1).item() == pytest.approx(expected, rel=1e-5)
+    # The smoothed loss is least at D(x) = 0.9, not 1: D gains nothing by being certain of real digits.
+    probs = torch.linspace(0.5, 0.999, 500)
+    losses = torch.stack([discriminator_loss(torch.logit(p)[None], fake, smoothing=0.1) for p in probs])
+    assert probs[losses.argmin()].item() == pytest.approx(0.9, abs=2e-3)
+
+
+def test_a_spectrally_normalised_discriminator_has_unit_spectral_norms_and_survives_a_checkpoint():
+    cfg = GANConfig(d_norm="spectral", **TINY)
+    state = init_gan(cfg, "cpu")
+    for _ in range(3):
+        d_step(state)
+        g_step(state)
+    d = state.discriminator
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in d.modules())
+    convs = [m for m in d.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == 3
+    d.eval()
+    for conv in convs:  # power iteration's estimate: the largest singular value of W reshaped to (out, rest) is ~1
+        sigma = torch.linalg.matrix_norm(conv.weight.detach().flatten(1), ord=2).item()
+        assert sigma == pytest.approx(1.0, abs=0.15)
+    _, ckpt = collect(train_gan(GANConfig(steps=3, d_norm="spectral", label_smoothing=0.1, **TINY), device="cpu",
+                                yield_every_s=1e9))
+    generator, loaded = gan_from_checkpoint(ckpt)
+    assert (loaded.d_norm, loaded.label_smoothing) == ("spectral", 0.1)
+    x = torch.from_numpy(sample_images(generator, 4, seed=0))[:, None] * 2 - 1
+    assert discriminator_from_checkpoint(ckpt)(x).shape == (4,)
 
 
 def test_generator_and_discriminator_shapes():

@@ -111,7 +111,7 @@ def d_step(state: GANState) -> StepResult:
     with torch.no_grad():
         fake = state.generator(sample_noise(state, state.cfg.batch_size))  # same shape as real
     real_logits, fake_logits = state.discriminator(real), state.discriminator(fake)  # (B,), (B,)
-    loss = discriminator_loss(real_logits, fake_logits)
+    loss = discriminator_loss(real_logits, fake_logits, state.cfg.label_smoothing)
     state.opt_d.zero_grad(set_to_none=True)
     loss.backward()
     state.opt_d.step()

@@ -10,9 +10,13 @@ from torch.nn import functional as F
 from explorer.core.gan.nets import OBJECTIVES
 
 
-def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    """-[log D(x) + log(1 - D(G(z)))], batch means, from logits (D's side of eq. 1, negated to minimise)."""
-    real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))  # -log sigmoid(l)
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, smoothing: float = 0.0) -> torch.Tensor:
+    """-[log D(x) + log(1 - D(G(z)))], batch means, from logits (D's side of eq. 1, negated to minimise).
+
+    ``smoothing`` > 0 aims D(x) at 1 - smoothing instead of 1 (one-sided label smoothing).
+    """
+    real_target = torch.full_like(real_logits, 1.0 - smoothing)
+    real = F.binary_cross_entropy_with_logits(real_logits, real_target)  # -log sigmoid(l) when smoothing = 0
     fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))  # -log(1 - sigmoid(l))
     return real + fake
 

@@ -13,6 +13,7 @@ from explorer.core.runtime.limits import SEED_MAX, TRAIN_IMAGES, bounded, one_of
 
 OBJECTIVES = ("minimax", "non_saturating")
 MODES = ("mnist", "toy")
+D_NORMS = ("batch", "spectral")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,12 @@ class GANConfig:
     beta1: float = bounded(0.5, 0.0, 0.999)  # Adam's beta1, lowered from 0.9 by Radford et al. (section 4)
     d_steps_per_g: int = bounded(1, 1, 20)  # k of Algorithm 1
     objective: str = one_of("non_saturating", OBJECTIVES)  # the generator's loss
+    # D's normalisation: DCGAN's BatchNorm, or a spectral norm on every layer's weight (Miyato et al. 2018),
+    # which bounds D's Lipschitz constant so its gradients to G stay informative instead of saturating.
+    d_norm: str = one_of("batch", D_NORMS)
+    # One-sided label smoothing (Salimans et al. 2016, section 3.4): D's target for real digits is 1 - this, so
+    # it is never rewarded for certainty about real data; fakes keep the target 0.
+    label_smoothing: float = bounded(0.0, 0.0, 0.5)
     # Decay of a running average of G's weights, saved in G's place (Yazıcı et al. 2019): the game keeps
     # circling its equilibrium, and the average sits nearer it than any one iterate. 0: save the last G.
     ema: float = bounded(0.0, 0.5, 0.99999, zero_means="none")
@@ -76,18 +83,23 @@ class DCGANGenerator(nn.Module):
 
 
 class DCGANDiscriminator(nn.Module):
-    """DCGAN discriminator: strided convolutions with LeakyReLU(0.2), no BatchNorm on the first layer."""
+    """DCGAN discriminator: strided convolutions with LeakyReLU(0.2), no BatchNorm on the first layer.
 
-    def __init__(self, channels: int = 16) -> None:
+    With ``norm="spectral"`` every convolution is spectrally normalised and the BatchNorm dropped (SNGAN).
+    """
+
+    def __init__(self, channels: int = 16, norm: str = "batch") -> None:
         super().__init__()
         c = channels
+        spectral = norm == "spectral"
+        sn = nn.utils.parametrizations.spectral_norm if spectral else (lambda layer: layer)
         self.net = nn.Sequential(
-            nn.Conv2d(1, c, 4, 2, 1),  # (B, c, 14, 14)
+            sn(nn.Conv2d(1, c, 4, 2, 1)),  # (B, c, 14, 14)
             nn.LeakyReLU(0.2),
-            nn.Conv2d(c, 2 * c, 4, 2, 1, bias=False),  # (B, 2c, 7, 7)
-            nn.BatchNorm2d(2 * c),
+            sn(nn.Conv2d(c, 2 * c, 4, 2, 1, bias=spectral)),  # (B, 2c, 7, 7)
+            nn.Identity() if spectral else nn.BatchNorm2d(2 * c),
             nn.LeakyReLU(0.2),
-            nn.Conv2d(2 * c, 1, 7, 1, 0),  # (B, 1, 1, 1)
+            sn(nn.Conv2d(2 * c, 1, 7, 1, 0)),  # (B, 1, 1, 1)
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -134,7 +146,7 @@ def dcgan_init(module: nn.Module) -> None:
 def build_networks(cfg: GANConfig) -> tuple[nn.Module, nn.Module]:
     """Freshly initialised (generator, discriminator) for ``cfg`` (seed torch first for a reproducible start)."""
     if cfg.mode == "mnist":
-        g, d = DCGANGenerator(cfg.latent_dim, cfg.channels), DCGANDiscriminator(cfg.channels)
+        g, d = DCGANGenerator(cfg.latent_dim, cfg.channels), DCGANDiscriminator(cfg.channels, cfg.d_norm)
         g.apply(dcgan_init)
         d.apply(dcgan_init)
         return g, d
