@@ -190,6 +190,10 @@ def run_training(args: argparse.Namespace, argv: list[str], device: str) -> int:
         from explorer.core.conditional.cddpm_training import initial_checkpoint
 
         initial_checkpoint(cfg)
+    elif args.model == "gan":  # the earlier game must fit this one's nets
+        from explorer.core.gan.game import earlier_game
+
+        earlier_game(cfg)
     elif getattr(cfg, "init_from", ""):
         load_checkpoint(cfg.init_from, kind=args.model)
     bar = tqdm(total=1, unit="step", dynamic_ncols=True)

@@ -120,6 +120,24 @@ def test_a_spectrally_normalised_discriminator_has_unit_spectral_norms_and_survi
     assert discriminator_from_checkpoint(ckpt)(x).shape == (4,)
 
 
+def test_a_game_continued_from_a_checkpoint_starts_from_its_nets_and_records_it(tmp_path):
+    from explorer.core.runtime.checkpoints import save_checkpoint
+    from explorer.core.runtime.errors import CheckpointError
+    from explorer.core.runtime.training import training_runs
+
+    _, first = collect(train_gan(GANConfig(steps=2, **TINY), device="cpu", yield_every_s=1e9))
+    path = save_checkpoint(tmp_path / "first.safetensors", first)
+    state = init_gan(GANConfig(steps=3, seed=7, init_from=str(path), **TINY), "cpu")
+    for name, tensor in {**{f"generator.{k}": v for k, v in state.generator.state_dict().items()},
+                         **{f"discriminator.{k}": v for k, v in state.discriminator.state_dict().items()}}.items():
+        assert torch.equal(tensor, first.state[name]), name
+    _, second = collect(train_gan(GANConfig(steps=3, seed=7, init_from=str(path), **TINY), device="cpu",
+                                  yield_every_s=1e9))
+    assert [r["steps"] for r in training_runs(second.info)] == [2, 3]
+    with pytest.raises(CheckpointError, match="has shape"):  # other nets: refused before any step
+        init_gan(GANConfig(**{**TINY, "channels": 8}, init_from=str(path)), "cpu")
+
+
 def test_generator_and_discriminator_shapes():
     torch.manual_seed(0)
     g, d = DCGANGenerator(latent_dim=8, channels=4), DCGANDiscriminator(channels=4)

@@ -10,7 +10,8 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from explorer.core.gan.losses import discriminator_loss, generator_loss, ring_of_gaussians
-from explorer.core.gan.nets import GANConfig, build_networks
+from explorer.core.gan.nets import GANConfig, _pair, build_networks
+from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, load_weights
 from explorer.core.runtime.data import to_model_range
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.training import training_images
@@ -39,6 +40,7 @@ class GANState:
     data_gen: torch.Generator  # CPU generator of real batches
     data: torch.Tensor | None  # MNIST (N, 1, 28, 28) in [-1, 1] on device; None in toy mode (sampled fresh)
     averaged: AveragedModel | None = None  # the running average of G's weights where cfg.ema > 0
+    continues: dict | None = None  # the record of the run cfg.init_from holds, which this one continues
 
     @property
     def saved_generator(self) -> nn.Module:
@@ -46,11 +48,26 @@ class GANState:
         return self.averaged.module if self.averaged is not None else self.generator
 
 
+def earlier_game(cfg: GANConfig) -> Checkpoint | None:
+    """The checkpoint ``cfg.init_from`` names, checked to fit ``cfg``'s nets (a clear CheckpointError if
+    not), so a bad file is refused before any step; None for a fresh start."""
+    if not cfg.init_from:
+        return None
+    ckpt = load_checkpoint(cfg.init_from, kind="gan")
+    load_weights(_pair(*build_networks(cfg)), ckpt)
+    return ckpt
+
+
 def init_gan(cfg: GANConfig, device: str | torch.device | None = None) -> GANState:
-    """Fresh nets, Adam optimisers and seeded noise for ``cfg``; calling it again with the same seed resets."""
+    """Fresh nets (or ``cfg.init_from``'s), Adam optimisers and seeded noise for ``cfg``; calling it again
+    with the same seed resets."""
     dev = pick_device(device) if not isinstance(device, torch.device) else device
+    earlier = earlier_game(cfg)
     torch.manual_seed(cfg.seed)
-    generator, discriminator = (net.to(dev) for net in build_networks(cfg))
+    nets = build_networks(cfg)
+    if earlier is not None:
+        load_weights(_pair(*nets), earlier)
+    generator, discriminator = (net.to(dev) for net in nets)
     preview = SAMPLE_GRID if cfg.mode == "mnist" else TOY_POINTS
     fixed_noise = torch.randn(preview, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 1))
     data = to_model_range(training_images(cfg.train_limit)).to(dev) if cfg.mode == "mnist" else None
@@ -68,6 +85,7 @@ def init_gan(cfg: GANConfig, device: str | torch.device | None = None) -> GANSta
         # The average includes BatchNorm's running statistics (use_buffers), so it samples with its own.
         averaged=AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema), use_buffers=True)
         if cfg.ema else None,
+        continues=None if earlier is None else {k: earlier.info.get(k) for k in ("steps", "training", "continues")},
     )
 
 

@@ -42,6 +42,9 @@ class GANConfig:
     ema: float = bounded(0.0, 0.5, 0.99999, zero_means="none")
     seed: int = bounded(0, 0, SEED_MAX)
     train_limit: int = bounded(0, 1, TRAIN_IMAGES, zero_means="all")  # use only the first N training images
+    # Continue the game from this checkpoint's G and D (same nets); "" starts afresh. The optimisers start
+    # afresh: a game is continued, not resumed, as the DDPM's runs are.
+    init_from: str = ""
 
     def __post_init__(self) -> None:
         validate(self)

@@ -243,6 +243,8 @@ def gan_session(
         "history": history,
         "training": training_record(state.device, started),
     }
+    if state.continues is not None:
+        info["continues"] = state.continues
     weights = _pair(state.saved_generator, state.discriminator).state_dict()
     return Checkpoint(kind="gan", config=asdict(cfg), state=weights, info=info)
 

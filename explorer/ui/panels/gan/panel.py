@@ -21,6 +21,7 @@ from explorer.ui.panels.gan.game_controls import GameControls
 from explorer.ui.panels.gan.game_plots import GamePlots
 from explorer.ui.panels.gan.toy_plane import ToyPlane
 from explorer.ui.panels.model_panel import ModelPanel
+from explorer.ui.panels.run_record import steps_text, trained_text
 from explorer.ui.refresh import StaggeredRefresh
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.image_grid import tile
@@ -130,14 +131,13 @@ class GANPanel(ModelPanel):
     def describe(self, ckpt: Checkpoint) -> str:
         cfg, info = ckpt.config, ckpt.info
         m = info.get("metrics", {})
-        text = (f"Generator: {cfg.get('mode', '?')} GAN, {info.get('steps', '?')} iterations, "
+        iterations = steps_text(info).replace("steps", "iterations")
+        nets = f", {cfg['channels']} channels" if cfg.get("mode") == "mnist" and "channels" in cfg else ""
+        text = (f"Generator: {cfg.get('mode', '?')} GAN, {iterations}{nets}, "
                 f"{str(cfg.get('objective', '?')).replace('_', '-')} objective, latent size {cfg.get('latent_dim', '?')}")
         if "d_real" in m:
             text += f"\nAt the end D(x) {m['d_real']:.2f}, D(G(z)) {m['d_fake']:.2f}"
-        training = info.get("training", {})
-        if training.get("device"):
-            text += f"\nTrained on {training['device']} in {training.get('seconds', 0) / 60:.1f} min"
-        return text
+        return text + trained_text(info)
 
     def show_samples(self) -> None:
         """16 digits from the generator for the next seed."""
