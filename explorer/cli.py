@@ -122,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("model", choices=[*FAMILIES, "all"], help="a model, or all that have a checkpoint")
     evaluate.add_argument("-n", type=int, default=5000, help="samples per model, and real digits for the floor")
     evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--sampler", choices=("ddpm", "ddim"),
+                          help="the ddpm's and cddpm's sampler: all T ancestral steps, or DDIM (default)")
+    evaluate.add_argument("--ddim-steps", type=int, help="DDIM steps K for the ddpm's and cddpm's draws (default 50)")
     evaluate.add_argument("--eta", type=float, default=None,
                           help="DDIM's η for the ddpm's and cddpm's draws (default 1)")
     evaluate.add_argument("--guidance", type=float, default=None,
@@ -357,7 +360,7 @@ def run_evaluation(args: argparse.Namespace, device: str) -> int:
         raise ExplorerError(f"--checkpoint: no file at {args.checkpoint}.")
     if args.checkpoint is not None:
         FAMILIES[args.model].load(args.checkpoint)  # a file of another kind, or broken: said before any work
-    sampler = _sampler_config({} if args.eta is None else {"eta": args.eta})
+    sampler = _eval_sampler(args)
     guidance = _eval_guidance(args)
     models = list(FAMILIES) if args.model == "all" else [args.model]
     overrides = {args.model: args.checkpoint} if args.checkpoint else None
@@ -382,6 +385,14 @@ def run_evaluation(args: argparse.Namespace, device: str) -> int:
         record.write_record(record.RECORD, result, paths)
         print(f"Recorded in {record.RECORD}")
     return 0
+
+
+def _eval_sampler(args: argparse.Namespace) -> Any:
+    """The ddpm's and cddpm's sampler for ``eval`` (DDIM-50, η = 1, where not given), checked."""
+    given = {k: v for k, v in (("sampler", args.sampler), ("steps", args.ddim_steps), ("eta", args.eta)) if v is not None}
+    if given and args.model not in (*DIFFUSION, "all"):
+        raise ExplorerError(f"--sampler, --ddim-steps and --eta apply to ddpm and cddpm only, not {args.model}.")
+    return _sampler_config(given)
 
 
 def _eval_guidance(args: argparse.Namespace) -> float:

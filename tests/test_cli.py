@@ -147,6 +147,23 @@ def test_eval_scores_a_named_checkpoint_in_place_of_the_shipped_one(tmp_path, ca
     assert fid_of(two_steps) > fid_of(capsys.readouterr().out) + 50  # two steps of training draw noise
 
 
+def test_eval_draws_the_diffusion_model_with_the_sampler_asked(tmp_path, capsys):
+    ckpt = tmp_path / "ddpm.safetensors"
+    assert main(["train", "ddpm", "--steps", "2", "--timesteps", "60", "--base-channels", "8", "--batch-size", "8",
+                 "--train-limit", "64", "--out", str(ckpt), "--device", "cpu"]) == 0
+    capsys.readouterr()
+    fid_of = lambda out: float(next(ln for ln in out.splitlines() if ln.startswith("ddpm ")).split()[1])  # noqa: E731
+    results = {}
+    for options, said in ((["--sampler", "ddpm"], "ddpm: drawn by DDPM (all T steps)."),
+                          (["--ddim-steps", "5", "--eta", "0"], "ddpm: drawn by DDIM in 5 steps with η = 0."),
+                          ([], "ddpm: drawn by DDIM in 50 steps with η = 1.")):  # the app's way
+        assert main(["eval", "ddpm", "-n", "50", "--checkpoint", str(ckpt), "--device", "cpu", *options]) == 0
+        out = capsys.readouterr().out
+        assert said in out
+        results[said] = fid_of(out)
+    assert len(set(results.values())) == 3  # three samplers, three sets of digits
+
+
 def test_draws_in_chunks_give_the_same_digits_as_one_draw_per_chunk_seed():
     """Large N is drawn a chunk at a time, so memory stays flat; each chunk has its own seed."""
     import dataclasses
