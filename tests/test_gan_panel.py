@@ -10,6 +10,7 @@ from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QComboBox, QSizePolicy
 
 from explorer.core.gan import GANConfig, default_config, train_gan
+from explorer.core.gan.nets import LIVE_MNIST_DEFAULTS
 from explorer.core.runtime.checkpoints import save_checkpoint
 from explorer.core.runtime.errors import CheckpointError
 from explorer.ui.main_window import MainWindow
@@ -274,6 +275,9 @@ def test_choosing_a_game_sets_its_defaults_and_the_help_speaks_of_its_data(panel
     assert "digit" not in help_text and "ring" in help_text and "learning rate to 0.005" in help_text
     panel.mode.setCurrentIndex(panel.mode.findData("mnist"))
     assert panel.latent_dim.value() == GANConfig().latent_dim and "real digit" in panel.controls.explanation.text()
+    # The game a learner watches is narrower than the shipped G (fast enough on a CPU); the CLI trains the shipped one.
+    live = panel.settings.config()
+    assert live.channels == LIVE_MNIST_DEFAULTS["channels"] < GANConfig().channels and live.mode == "mnist"
 
 
 def test_after_stop_the_views_show_the_loaded_generator_not_the_stopped_game(panel, qtbot, snapshots,

@@ -3,6 +3,7 @@
 import pytest
 
 from explorer.core.diffusion import training_runs
+from explorer.core.evaluation.metrics import class_histogram
 from explorer.core.families import FAMILIES
 from explorer.core.runtime.data import dataset_fingerprint, load_mnist
 from explorer.core.vae import binarized, evaluate
@@ -19,15 +20,21 @@ def test_the_shipped_vae_reproduces_its_recorded_test_elbo():
     assert metrics["neg_elbo"] <= 150.0  # the bar, in nats per test digit
 
 
-def test_the_shipped_gan_draws_every_digit_by_the_shipped_classifier():
-    from explorer.core.evaluation.classifier import load_classifier, probabilities
-    from explorer.core.evaluation.metrics import class_histogram
+def test_the_shipped_gan_records_each_of_its_runs():
+    _, cfg, ckpt = FAMILIES["gan"].load()
+    assert cfg.mode == "mnist" and cfg.channels == 64 and ckpt.info["dataset"] == dataset_fingerprint()
+    runs = training_runs(ckpt.info)  # a 64-channel DCGAN, continued from its own weights
+    assert sum(r["steps"] for r in runs) >= 13000 and runs[-1]["steps"] == cfg.steps
+    assert all(r["training"]["command"].startswith("gen-explorer train gan --channels 64") for r in runs)
+    assert ["--init-from" in r["training"]["command"] for r in runs] == [False] + [True] * (len(runs) - 1)
 
-    generator, cfg, ckpt = FAMILIES["gan"].load()
-    assert cfg.mode == "mnist" and ckpt.info["dataset"] == dataset_fingerprint() and ckpt.info["steps"] == cfg.steps
-    classifier, _ = load_classifier()
-    counts = class_histogram(probabilities(classifier, FAMILIES["gan"].sample(generator, 1000, 0)))
-    assert counts.min() >= 30, f"digits drawn per class: {counts.tolist()}"  # no digit below 3 %: no mode dropped
+
+def test_the_shipped_gan_draws_every_digit_cleanly_by_the_shipped_classifier():
+    generator, _, _ = FAMILIES["gan"].load()
+    probs = _classifier_reads(FAMILIES["gan"].sample(generator, 1000, 0))
+    counts = class_histogram(probs)
+    assert counts.min() >= 50, f"digits drawn per class: {counts.tolist()}"  # each digit ≥ 5 % (measured 6.9 %)
+    assert probs.max(axis=1).mean() > 0.87  # the judge is mostly sure what it sees (measured 0.895; real digits 0.99)
 
 
 def test_the_shipped_ddpm_records_each_of_its_runs():

@@ -70,7 +70,7 @@ class GameSettings(QWidget):
 
     def config(self, base: GANConfig | None = None) -> GANConfig:
         """The game the form describes: ``base`` (default: the defaults) with the form's settings."""
-        return replace(base or GANConfig(), mode=self.mode.currentData(), objective=self.objective.currentData(),
+        return replace(base or default_config(self.mode.currentData()), mode=self.mode.currentData(), objective=self.objective.currentData(),
                        steps=self.steps.value(), lr_g=self.lr_g.value(), lr_d=self.lr_d.value(),
                        batch_size=self.batch_size.value(), d_steps_per_g=self.d_steps_per_g.value(),
                        latent_dim=self.latent_dim.value())

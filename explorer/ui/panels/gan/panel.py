@@ -183,7 +183,7 @@ class GANPanel(ModelPanel):
         self.settings.show_config(cfg)
         self.snapshot = None
         self._clear_views(cfg)
-        game = "MNIST" if cfg.mode == "mnist" else "2-D toy"
+        game = f"MNIST ({cfg.channels}-channel DCGAN)" if cfg.mode == "mnist" else "2-D toy"
         kept = "the loaded generator stays" if self.checkpoint is not None else "nothing is kept"
         self.model_info.setText(f"A new {game} game of {cfg.steps:,} iterations. When it ends its G becomes the one "
                                 f"to sample and save; if you stop it, {kept}.")
