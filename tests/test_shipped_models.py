@@ -40,23 +40,20 @@ def test_the_shipped_gan_draws_every_digit_cleanly_by_the_shipped_classifier():
 def test_the_shipped_ddpm_records_each_of_its_runs():
     model, cfg, ckpt = FAMILIES["ddpm"].load()
     assert ckpt.info["dataset"] == dataset_fingerprint() and cfg.timesteps == model.schedule.T == 1000
-    runs = training_runs(ckpt.info)  # trained in six runs, each from the previous one's weights
-    assert [r["steps"] for r in runs] == [5000, 2000, 6000, 6000, 7000, 7000]
+    runs = training_runs(ckpt.info)  # trained in ten runs, each from the previous one's weights
+    assert [r["steps"] for r in runs] == [5000, 2000, 6000, 6000, 7000, 7000, 7000, 7000, 7000, 5000]
     assert all(r["training"]["command"].startswith("gen-explorer train ddpm") for r in runs)
-    assert ["--init-from" in r["training"]["command"] for r in runs] == [False, True, True, True, True, True]
+    assert ["--init-from" in r["training"]["command"] for r in runs] == [False] + [True] * 9
+    assert "--lr 5e-5" in runs[-1]["training"]["command"]  # the last run at a quarter of the learning rate
     assert ckpt.info["metrics"]["final_loss"] < 0.035
 
 
 def test_the_shipped_ddpm_draws_every_digit_by_the_shipped_classifier():
-    from explorer.core.evaluation.classifier import load_classifier, probabilities
-    from explorer.core.evaluation.metrics import class_histogram
-
     model, _, _ = FAMILIES["ddpm"].load()
-    classifier, _ = load_classifier()
-    probs = probabilities(classifier, FAMILIES["ddpm"].sample(model, 200, 0))  # DDIM-50, η = 1: the app's default
+    probs = _classifier_reads(FAMILIES["ddpm"].sample(model, 500, 0))  # DDIM-50, η = 1: the app's default
     counts = class_histogram(probs)
-    assert counts.min() >= 6, f"digits drawn per class: {counts.tolist()}"  # no digit below 3 %: no mode dropped
-    assert probs.max(axis=1).mean() > 0.85  # and the judge is mostly sure what it sees
+    assert counts.min() >= 30, f"digits drawn per class: {counts.tolist()}"  # each digit ≥ 6 % (measured 8.0 %)
+    assert probs.max(axis=1).mean() > 0.915  # mostly clean digits (measured 0.932; 33,000 steps: 0.910; real: 0.991)
 
 
 def _classifier_reads(images):
