@@ -260,6 +260,16 @@ def test_on_open_the_shipped_generator_draws_digits_and_its_record_is_plotted(pa
     assert "no recorded history" not in panel.outputs.plotItem.titleLabel.text
 
 
+def test_a_continued_generator_is_described_and_plotted_after_its_earlier_runs(panel, tmp_path, tiny_gan_checkpoint):
+    from explorer.core.runtime.jobs import run_to_end
+
+    ckpt = run_to_end(train_gan(GANConfig(steps=3, init_from=str(tiny_gan_checkpoint), **TINY), device="cpu"))
+    panel.load_checkpoint(save_checkpoint(tmp_path / "continued.safetensors", ckpt))
+    assert "5 iterations in 2 runs" in panel.model_info.text() and "8 channels" in panel.model_info.text()
+    xs = panel.losses.x_values("D loss")
+    assert xs and xs[0] > 2 and xs[-1] == 5  # the second run's curve follows the first run's two iterations
+
+
 def test_without_a_toy_generator_the_plane_shows_the_ring(panel):
     panel.mode.setCurrentIndex(panel.mode.findData("toy"))
     assert panel.pages.currentWidget() is panel.plane

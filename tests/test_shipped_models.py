@@ -33,8 +33,8 @@ def test_the_shipped_gan_draws_every_digit_cleanly_by_the_shipped_classifier():
     generator, _, _ = FAMILIES["gan"].load()
     probs = _classifier_reads(FAMILIES["gan"].sample(generator, 1000, 0))
     counts = class_histogram(probs)
-    assert counts.min() >= 50, f"digits drawn per class: {counts.tolist()}"  # each digit ≥ 5 % (measured 6.9 %)
-    assert probs.max(axis=1).mean() > 0.87  # the judge is mostly sure what it sees (measured 0.895; real digits 0.99)
+    assert counts.min() >= 50, f"digits drawn per class: {counts.tolist()}"  # each digit ≥ 5 % (measured 6.4 %)
+    assert probs.max(axis=1).mean() > 0.87  # the judge is mostly sure what it sees (measured 0.900; real digits 0.99)
 
 
 def test_the_shipped_ddpm_records_each_of_its_runs():

@@ -67,17 +67,17 @@ class GamePlots(QWidget):
             if math.isfinite(value):  # NaN: that net has not been stepped yet
                 plot.add_point(name, snap.step, value)
 
-    def show_history(self, history: list[dict[str, float]] | None, steps: int) -> None:
-        """Plot a checkpoint's recorded means over its ``steps`` iterations; an empty record: the titles
-        say so; None (no checkpoint): empty plots."""
-        xs = [h["step"] for h in history or []]
+    def show_history(self, history: list[dict[str, float]] | None, steps: int, first_step: int = 0) -> None:
+        """Plot a checkpoint's recorded means over its last run's ``steps`` iterations, counted after the
+        ``first_step`` of its earlier runs; an empty record: the titles say so; None (no checkpoint): empty plots."""
+        xs = [first_step + h["step"] for h in history or []]
         for plot, title, curves in ((self.losses, LOSSES, (("D loss", "d_loss"), ("G loss", "g_loss"))),
                                     (self.outputs, OUTPUTS, (("D(x)", "d_real"), ("D(G(z))", "d_fake")))):
             plot.clear_data()
             for name, key in curves:
                 plot.set_curve(name, xs, [h[key] for h in history or []])
             plot.setTitle(NO_HISTORY[title] if history == [] else title, color="#333", size="10pt")
-            plot.set_x_span(max(steps, 1))
+            plot.set_x_span(max(first_step + steps, 1))
             plot.redraw()
 
     def clear_curves(self) -> None:

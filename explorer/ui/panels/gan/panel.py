@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QWidget
 from explorer.core.gan import GANConfig, GANSnapshot, discriminator_from_checkpoint, gan_session
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.jobs import Job
+from explorer.core.runtime.training import training_runs
 from explorer.ui.panels.gan.digits_page import DigitsPage
 from explorer.ui.panels.gan.game_controls import GameControls
 from explorer.ui.panels.gan.game_plots import GamePlots
@@ -113,8 +114,11 @@ class GANPanel(ModelPanel):
         self._update_buttons()
 
     def show_record(self, ckpt: Checkpoint | None) -> None:
-        self.dashboard.show_history(None if ckpt is None else ckpt.info.get("history", []),
-                                    1 if ckpt is None else ckpt.info.get("steps", 1))
+        if ckpt is None:
+            self.dashboard.show_history(None, 1)
+            return
+        earlier = sum(r["steps"] for r in training_runs(ckpt.info)[:-1])  # a continued game's curves follow on
+        self.dashboard.show_history(ckpt.info.get("history", []), ckpt.info.get("steps", 1), earlier)
 
     def _show_model(self) -> None:
         """Every view of a generator shows the installed one (no game is played): the MNIST G's samples,
