@@ -48,13 +48,13 @@ class GANState:
         return self.averaged.module if self.averaged is not None else self.generator
 
 
-def earlier_game(cfg: GANConfig) -> Checkpoint | None:
-    """The checkpoint ``cfg.init_from`` names, checked to fit ``cfg``'s nets (a clear CheckpointError if
-    not), so a bad file is refused before any step; None for a fresh start."""
+def earlier_game(cfg: GANConfig, nets: tuple[nn.Module, nn.Module] | None = None) -> Checkpoint | None:
+    """The checkpoint ``cfg.init_from`` names, its weights loaded into ``nets`` (default: a fresh pair, to
+    check that it fits before any step; a clear CheckpointError if not); None for a fresh start."""
     if not cfg.init_from:
         return None
     ckpt = load_checkpoint(cfg.init_from, kind="gan")
-    load_weights(_pair(*build_networks(cfg)), ckpt)
+    load_weights(_pair(*(nets or build_networks(cfg))), ckpt)
     return ckpt
 
 
@@ -62,11 +62,9 @@ def init_gan(cfg: GANConfig, device: str | torch.device | None = None) -> GANSta
     """Fresh nets (or ``cfg.init_from``'s), Adam optimisers and seeded noise for ``cfg``; calling it again
     with the same seed resets."""
     dev = pick_device(device) if not isinstance(device, torch.device) else device
-    earlier = earlier_game(cfg)
     torch.manual_seed(cfg.seed)
     nets = build_networks(cfg)
-    if earlier is not None:
-        load_weights(_pair(*nets), earlier)
+    earlier = earlier_game(cfg, nets)
     generator, discriminator = (net.to(dev) for net in nets)
     preview = SAMPLE_GRID if cfg.mode == "mnist" else TOY_POINTS
     fixed_noise = torch.randn(preview, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 1))

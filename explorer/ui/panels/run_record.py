@@ -6,6 +6,11 @@ from __future__ import annotations
 from explorer.core.runtime.training import training_runs
 
 
+def earlier_steps(info: dict) -> int:
+    """The steps of the runs before the last: where a continued run's recorded curve starts."""
+    return sum(r["steps"] for r in training_runs(info)[:-1])
+
+
 def steps_text(info: dict) -> str:
     """'19,000 steps in 4 runs', or '500 steps' for a single run."""
     runs = training_runs(info)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.runtime.checkpoints import Checkpoint
-from explorer.core.runtime.training import training_runs
+from explorer.ui.panels.run_record import earlier_steps
 from explorer.ui.refresh import StaggeredRefresh
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.image_view import ImageView
@@ -102,7 +102,7 @@ class StepTrainingSection(QGroupBox):
         after its earlier runs; None clears the curves."""
         self.plot.clear_data()
         history = ckpt.info.get("history", []) if ckpt is not None else []
-        first_step = sum(r["steps"] for r in training_runs(ckpt.info)[:-1]) if ckpt is not None else 0
+        first_step = earlier_steps(ckpt.info) if ckpt is not None else 0
         steps = [first_step + h["step"] for h in history]
         for curve, key in keys.items():
             self.plot.set_curve(curve, steps, [h[key] for h in history])

@@ -16,13 +16,12 @@ from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QWidget
 from explorer.core.gan import GANConfig, GANSnapshot, discriminator_from_checkpoint, gan_session
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.jobs import Job
-from explorer.core.runtime.training import training_runs
 from explorer.ui.panels.gan.digits_page import DigitsPage
 from explorer.ui.panels.gan.game_controls import GameControls
 from explorer.ui.panels.gan.game_plots import GamePlots
 from explorer.ui.panels.gan.toy_plane import ToyPlane
 from explorer.ui.panels.model_panel import ModelPanel
-from explorer.ui.panels.run_record import steps_text, trained_text
+from explorer.ui.panels.run_record import earlier_steps, steps_text, trained_text
 from explorer.ui.refresh import StaggeredRefresh
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.image_grid import tile
@@ -117,8 +116,7 @@ class GANPanel(ModelPanel):
         if ckpt is None:
             self.dashboard.show_history(None, 1)
             return
-        earlier = sum(r["steps"] for r in training_runs(ckpt.info)[:-1])  # a continued game's curves follow on
-        self.dashboard.show_history(ckpt.info.get("history", []), ckpt.info.get("steps", 1), earlier)
+        self.dashboard.show_history(ckpt.info.get("history", []), ckpt.info.get("steps", 1), earlier_steps(ckpt.info))
 
     def _show_model(self) -> None:
         """Every view of a generator shows the installed one (no game is played): the MNIST G's samples,
