@@ -180,7 +180,7 @@ def run_training(args: argparse.Namespace, argv: list[str], device: str) -> int:
     from tqdm import tqdm
 
     from explorer.core.runtime.atomic import check_target
-    from explorer.core.runtime.checkpoints import load_checkpoint, save_checkpoint
+    from explorer.core.runtime.checkpoints import continued_checkpoint, save_checkpoint
     from explorer.core.runtime.paths import user_data_dir
 
     config_cls, train, _ = trainable()[args.model]
@@ -197,8 +197,14 @@ def run_training(args: argparse.Namespace, argv: list[str], device: str) -> int:
         from explorer.core.gan.game import earlier_game
 
         earlier_game(cfg)
-    elif getattr(cfg, "init_from", ""):
-        load_checkpoint(cfg.init_from, kind=args.model)
+    elif args.model == "ddpm":  # the earlier run must fit this one's U-Net
+        from explorer.core.diffusion.model import build_ddpm
+
+        continued_checkpoint(cfg.init_from, "ddpm", build_ddpm(cfg).unet)
+    elif args.model == "pixelcnn":
+        from explorer.core.pixelcnn.model import build_pixelcnn
+
+        continued_checkpoint(cfg.init_from, "pixelcnn", build_pixelcnn(cfg))
     bar = tqdm(total=1, unit="step", dynamic_ncols=True)
 
     def show(snap: Any) -> None:
@@ -261,10 +267,10 @@ def _sampler_options(args: argparse.Namespace) -> dict[str, Any]:
         if given:
             raise ExplorerError("--sampler, --ddim-steps and --eta apply to ddpm and cddpm only.")
         return {}
-    return {"sampler": _sampler_config(given)}
+    return {"sampler": sampler_config(given)}
 
 
-def _option_checked(check: Callable[[Any], None], value: Any) -> Any:
+def option_checked(check: Callable[[Any], None], value: Any) -> Any:
     """``value`` if ``check`` passes it; else its ConfigError as one line that names the option."""
     from explorer.core.runtime.limits import ConfigError
 
@@ -285,13 +291,13 @@ def _conditional_options(args: argparse.Namespace) -> dict[str, Any]:
         raise ExplorerError(f"--digit applies to the conditional models (cvae, cddpm) only, not {args.model}.")
     if args.guidance is not None and args.model != "cddpm":
         raise ExplorerError(f"--guidance applies to cddpm only, not {args.model}.")
-    options = {"digit": _option_checked(check_digit, args.digit)} if FAMILIES[args.model].conditional else {}
+    options = {"digit": option_checked(check_digit, args.digit)} if FAMILIES[args.model].conditional else {}
     if args.guidance is not None:
-        options["guidance"] = _option_checked(check_guidance, args.guidance)
+        options["guidance"] = option_checked(check_guidance, args.guidance)
     return options
 
 
-def _sampler_config(given: dict[str, Any]) -> Any:
+def sampler_config(given: dict[str, Any]) -> Any:
     """A SamplerConfig from the options given; its limits' message names the option."""
     from explorer.core.diffusion.sampler import SamplerConfig
     from explorer.core.runtime.limits import ConfigError
@@ -333,79 +339,6 @@ def run_sampling(args: argparse.Namespace, device: str) -> int:
     return 0
 
 
-def run_evaluation(args: argparse.Namespace, device: str) -> int:
-    from tqdm import tqdm
-
-    from explorer.core.evaluation import record
-    from explorer.core.evaluation.evaluate import (
-        check_n,
-        checkpoint_paths,
-        evaluate_models,
-        format_table,
-        missing_message,
-    )
-    from explorer.core.families import FAMILIES
-    from explorer.core.runtime.atomic import check_target
-
-    check_n(args.n)
-    check_seed(args.seed)
-    if args.record and args.model != "all":
-        raise ExplorerError("--record records every shipped model at once: use `gen-explorer eval all --record`.")
-    if args.record:
-        check_target(record.RECORD, "--record")
-    if args.checkpoint is not None and (args.model == "all" or args.record):
-        raise ExplorerError("--checkpoint scores one model's file: name the model (e.g. `eval gan --checkpoint F`), "
-                            "without --record.")
-    if args.checkpoint is not None and not Path(args.checkpoint).is_file():
-        raise ExplorerError(f"--checkpoint: no file at {args.checkpoint}.")
-    if args.checkpoint is not None:
-        FAMILIES[args.model].load(args.checkpoint)  # a file of another kind, or broken: said before any work
-    sampler = _eval_sampler(args)
-    guidance = _eval_guidance(args)
-    models = list(FAMILIES) if args.model == "all" else [args.model]
-    overrides = {args.model: args.checkpoint} if args.checkpoint else None
-    paths = checkpoint_paths(models, overrides)
-    absent = [m for m in models if not paths[m].is_file()]
-    if absent == models:
-        raise ExplorerError(" ".join(missing_message(m, paths[m]) for m in absent))
-    evaluation = evaluate_models(models, args.n, args.seed, device, checkpoints=overrides, ddpm_sampler=sampler,
-                                 guidance=guidance)
-    bar = tqdm(total=1000, dynamic_ncols=True, bar_format="{l_bar}{bar}| {elapsed}<{remaining}")
-
-    def show(progress: Any) -> None:
-        bar.n = round(1000 * progress.fraction)
-        bar.set_description_str(progress.stage, refresh=False)
-        bar.refresh()
-
-    finished, result = run_with_bar(evaluation, bar, show)
-    if not finished:
-        raise KeyboardInterrupt
-    print(format_table(result))
-    if args.record:
-        record.write_record(record.RECORD, result, paths)
-        print(f"Recorded in {record.RECORD}")
-    return 0
-
-
-def _eval_sampler(args: argparse.Namespace) -> Any:
-    """The ddpm's and cddpm's sampler for ``eval`` (DDIM-50, η = 1, where not given), checked."""
-    given = {k: v for k, v in (("sampler", args.sampler), ("steps", args.ddim_steps), ("eta", args.eta)) if v is not None}
-    if given and args.model not in (*DIFFUSION, "all"):
-        raise ExplorerError(f"--sampler, --ddim-steps and --eta apply to ddpm and cddpm only, not {args.model}.")
-    return _sampler_config(given)
-
-
-def _eval_guidance(args: argparse.Namespace) -> float:
-    """The cddpm's guidance weight for ``eval`` (the default where not given), checked."""
-    from explorer.core.conditional.guidance import GUIDANCE, check_guidance
-
-    if args.guidance is None:
-        return GUIDANCE
-    if args.model not in ("cddpm", "all"):
-        raise ExplorerError(f"--guidance applies to cddpm only, not {args.model}.")
-    return _option_checked(check_guidance, args.guidance)
-
-
 def _stop_on_sigterm(signum: int, frame: object) -> None:
     """A polite kill ends a headless run as Ctrl-C does: nothing half-written, one line."""
     raise KeyboardInterrupt
@@ -422,6 +355,8 @@ def headless(args: argparse.Namespace, argv: list[str]) -> int:
             return run_training(args, argv, device)
         if args.command == "sample":
             return run_sampling(args, device)
+        from explorer.evaluation_cli import run_evaluation
+
         return run_evaluation(args, device)
     except ExplorerError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -32,6 +32,7 @@ TINY = {"vae": TINY_TRAIN[:-2],
         "ddpm": ["--steps", "1", "--base-channels", "8", "--timesteps", "10", "--train-limit", "64", "--batch-size", "8"],
         "gan": ["--steps", "1", "--channels", "2", "--train-limit", "64", "--batch-size", "8"],
         "classifier": ["--epochs", "1", "--channels", "2", "--train-limit", "64"],
+        "pixelcnn": ["--steps", "1", "--channels", "4", "--layers", "1", "--train-limit", "64", "--batch-size", "8"],
         "cvae": TINY_TRAIN[:-2],
         "cddpm": ["--steps", "1", "--base-channels", "8", "--timesteps", "10", "--train-limit", "64",
                   "--batch-size", "8"]}
@@ -77,6 +78,10 @@ CLI_CASES = [
     (["train", "ddpm", "--ema", "1.0"], r"--ema must be 0 \(none\) or a number from 0.5 to 0.99999", None),
     (["train", "ddpm", "--init-from", "{tmp}/absent.safetensors"], r"No checkpoint at .*absent.safetensors", None),
     (["train", "ddpm", "--init-from", "{good}"], r"holds a vae model, not a ddpm model", None),
+    (["train", "ddpm", "--init-from", "{crafted}"], r"weights do not match the ddpm model", crafted("ddpm")),
+    (["train", "pixelcnn", "--init-from", "{good}"], r"holds a vae model, not a pixelcnn model", None),
+    (["train", "pixelcnn", "--init-from", "{crafted}"], r"weights do not match the pixelcnn model",
+     crafted("pixelcnn")),
     (["train", "gan", "--mode", "foo"], r"--mode must be one of 'mnist', 'toy'", None),
     (["train", "gan", "--objective", "foo"], r"--objective must be one of", None),
     (["train", "gan", "--batch-size", "1"], r"--batch-size must be an integer from 2 to 4096", None),
@@ -321,3 +326,21 @@ def test_stopping_a_training_run_says_so_and_keeps_the_old_file(sig, tmp_path, t
     assert "Stopped; nothing was saved." in err and "Traceback" not in err
     assert out.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["model.safetensors"]
+
+
+@pytest.mark.parametrize("model, module", [("ddpm", "explorer.core.diffusion.training"),
+                                           ("pixelcnn", "explorer.core.pixelcnn.training"),
+                                           ("gan", "explorer.core.gan.game")])
+def test_an_init_from_of_another_size_is_refused_before_the_digits_are_loaded(model, module, scratch, capsys,
+                                                                              monkeypatch):
+    tmp, good = scratch
+    path = crafted(model)(good, tmp)  # the tiny VAE's weights under this model's name
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("training started before --init-from was checked")
+
+    monkeypatch.setattr(f"{module}.training_images", no_work)
+    assert run_cli(["train", model, *TINY[model], "--init-from", str(path), "--device", "cpu",
+                    "--out", str(tmp / "new.safetensors")]) == 2
+    assert f"weights do not match the {model} model" in capsys.readouterr().err
+    assert not (tmp / "new.safetensors").exists()

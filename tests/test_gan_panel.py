@@ -360,3 +360,22 @@ def test_both_pages_lay_out_cleanly_on_a_laptop_screen_and_in_the_default_window
             assert all(box.width() >= box.sizeHint().width() for box in panel.findChildren(QComboBox)), \
                 "a combo box cuts its text off"
     window.runner.shutdown()
+
+
+def test_the_form_sets_the_stabilisers_and_the_game_names_them(panel, qtbot, snapshots):
+    settings = panel.settings
+    settings.d_norm.setCurrentIndex(settings.d_norm.findData("spectral"))
+    settings.label_smoothing.setValue(0.1)
+    cfg = panel.training_config()
+    assert (cfg.d_norm, cfg.label_smoothing) == ("spectral", 0.1)
+    panel.start_training(GANConfig(**{**TINY, "d_norm": "spectral", "label_smoothing": 0.1}, steps=100000),
+                         paused=True)
+    qtbot.waitUntil(lambda: len(snapshots) >= 1, timeout=60000)
+    assert "with spectral norm in D, real labels 0.9" in panel.model_info.text()
+    panel.runner.stop()
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=60000)
+    # The toy game's MLPs have no normalisation to choose; choosing it resets the smoothing to its default.
+    panel.mode.setCurrentIndex(panel.mode.findData("toy"))
+    assert not settings.d_norm.isEnabled() and settings.label_smoothing.value() == 0.0
+    panel.mode.setCurrentIndex(panel.mode.findData("mnist"))
+    assert settings.d_norm.isEnabled() and settings.d_norm.currentData() == "batch"

@@ -15,7 +15,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from explorer.core.diffusion.model import DDPMConfig, build_ddpm
 from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.diffusion.schedule import NoiseSchedule, q_sample
-from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, load_weights
+from explorer.core.runtime.checkpoints import Checkpoint, continued_checkpoint
 from explorer.core.runtime.data import dataset_fingerprint, to_model_range
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.training import Every, RunningMeans, training_images, training_record, training_runs
@@ -71,11 +71,9 @@ def train_ddpm(
     started = time.time()
     dev = pick_device(device)
     torch.manual_seed(cfg.seed)
-    x_train = to_model_range(training_images(cfg.train_limit)).to(dev)  # (N, 1, 28, 28)
     model = build_ddpm(cfg)
-    earlier = load_checkpoint(cfg.init_from, kind="ddpm") if cfg.init_from else None
-    if earlier:
-        load_weights(model.unet, earlier)
+    earlier = continued_checkpoint(cfg.init_from, "ddpm", model.unet)
+    x_train = to_model_range(training_images(cfg.train_limit)).to(dev)  # (N, 1, 28, 28)
     model = model.to(dev)
     ema_model, record = yield from regress_noise(
         cfg, model, torch.optim.Adam(model.parameters(), lr=cfg.lr),

@@ -11,7 +11,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from explorer.core.gan.losses import discriminator_loss, generator_loss, ring_of_gaussians
 from explorer.core.gan.nets import GANConfig, _pair, build_networks
-from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, load_weights
+from explorer.core.runtime.checkpoints import Checkpoint, continued_checkpoint
 from explorer.core.runtime.data import to_model_range
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.training import training_images
@@ -51,11 +51,7 @@ class GANState:
 def earlier_game(cfg: GANConfig, nets: tuple[nn.Module, nn.Module] | None = None) -> Checkpoint | None:
     """The checkpoint ``cfg.init_from`` names, its weights loaded into ``nets`` (default: a fresh pair, to
     check that it fits before any step; a clear CheckpointError if not); None for a fresh start."""
-    if not cfg.init_from:
-        return None
-    ckpt = load_checkpoint(cfg.init_from, kind="gan")
-    load_weights(_pair(*(nets or build_networks(cfg))), ckpt)
-    return ckpt
+    return continued_checkpoint(cfg.init_from, "gan", _pair(*(nets or build_networks(cfg))))
 
 
 def init_gan(cfg: GANConfig, device: str | torch.device | None = None) -> GANState:

@@ -12,7 +12,7 @@ from torch import nn
 
 from explorer.core.pixelcnn.model import SIDE, PixelCNNConfig, build_pixelcnn, evaluate, nll
 from explorer.core.pixelcnn.sampling import sample_images
-from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, load_weights
+from explorer.core.runtime.checkpoints import Checkpoint, continued_checkpoint
 from explorer.core.runtime.data import dataset_fingerprint, load_mnist
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.training import Every, RunningMeans, training_images, training_record
@@ -59,12 +59,10 @@ def train_pixelcnn(
     started = time.time()
     dev = pick_device(device)
     torch.manual_seed(cfg.seed)
+    model = build_pixelcnn(cfg)
+    earlier = continued_checkpoint(cfg.init_from, "pixelcnn", model)
     x_train = torch.tensor(training_images(cfg.train_limit), dtype=torch.float32, device=dev)[:, None] / 255.0
     x_test = test_digits(dev)
-    model = build_pixelcnn(cfg)
-    earlier = load_checkpoint(cfg.init_from, kind="pixelcnn") if cfg.init_from else None
-    if earlier:
-        load_weights(model, earlier)
     model = model.to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.steps, eta_min=cfg.lr * 0.05)

@@ -137,6 +137,17 @@ def load_weights(module: torch.nn.Module, ckpt: Checkpoint) -> torch.nn.Module:
     return module
 
 
+def continued_checkpoint(path: str, kind: str, module: torch.nn.Module) -> Checkpoint | None:
+    """The checkpoint a run continues (its ``--init-from``), its weights loaded into ``module``; None for a
+    fresh start. A file of another kind, or of a model of another size, is a CheckpointError: called on a
+    freshly built model before the data are loaded, it refuses a bad file before any work is spent."""
+    if not path:
+        return None
+    ckpt = load_checkpoint(path, kind=kind)
+    load_weights(module, ckpt)
+    return ckpt
+
+
 def weights_of(ckpt: Checkpoint) -> dict[str, np.ndarray]:
     """A checkpoint's weights as numpy arrays, for a job's arguments (they pickle plainly into a child process)."""
     return {name: t.detach().cpu().numpy() for name, t in ckpt.state.items()}

@@ -13,6 +13,10 @@ MODES = (("mnist", "MNIST digits (DCGAN)", "28 × 28 digits, convolutional G and
          ("toy", "2-D toy: ring of 8", "points on a ring of 8 Gaussians in the plane, small MLPs for G and D"))
 OBJECTIVES = (("non_saturating", "non-saturating", "G minimises −log D(G(z))"),
               ("minimax", "minimax", "G minimises log(1 − D(G(z))), as in eq. 1"))
+# D's normalisation (the DCGAN's only: the toy game's small MLPs have none).
+D_NORMS = (("batch", "BatchNorm (DCGAN)", "Radford et al. 2016: BatchNorm in D's hidden layers"),
+           ("spectral", "spectral norm (SNGAN)", "Miyato et al. 2018: each layer's weight divided by its largest "
+                                                 "singular value, so D cannot change faster than its input"))
 ITERATIONS = 2000  # a game long enough to watch, short enough to wait for
 
 
@@ -32,6 +36,12 @@ class GameSettings(QWidget):
         self.batch_size = self._spin(2, 4096, defaults.batch_size)
         self.d_steps_per_g = self._spin(1, 20, defaults.d_steps_per_g)
         self.latent_dim = self._spin(1, 512, defaults.latent_dim)
+        self.d_norm = self._combo(D_NORMS)
+        self.label_smoothing = QDoubleSpinBox()
+        self.label_smoothing.setRange(0.0, 0.5)
+        self.label_smoothing.setSingleStep(0.05)
+        self.label_smoothing.setToolTip("One-sided label smoothing (Salimans et al. 2016): D's target for real "
+                                        "digits is 1 − s instead of 1, so it cannot grow overconfident")
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("game", self.mode)
@@ -42,6 +52,8 @@ class GameSettings(QWidget):
         form.addRow("batch size", self.batch_size)
         form.addRow("D steps per G step (k)", self.d_steps_per_g)
         form.addRow("latent size (z)", self.latent_dim)
+        form.addRow("D's normalisation", self.d_norm)
+        form.addRow("label smoothing (s)", self.label_smoothing)
         self.mode.currentIndexChanged.connect(self._on_mode_changed)
 
     @staticmethod
@@ -73,7 +85,8 @@ class GameSettings(QWidget):
         return replace(base or default_config(self.mode.currentData()), mode=self.mode.currentData(), objective=self.objective.currentData(),
                        steps=self.steps.value(), lr_g=self.lr_g.value(), lr_d=self.lr_d.value(),
                        batch_size=self.batch_size.value(), d_steps_per_g=self.d_steps_per_g.value(),
-                       latent_dim=self.latent_dim.value())
+                       latent_dim=self.latent_dim.value(), d_norm=self.d_norm.currentData(),
+                       label_smoothing=self.label_smoothing.value())
 
     def set_mode(self, mode: str) -> None:
         """Pick the game ``mode`` ('mnist' or 'toy')."""
@@ -88,6 +101,9 @@ class GameSettings(QWidget):
     def _show_numbers(self, cfg: GANConfig) -> None:
         """Every setting of ``cfg`` but its length (the iterations stay as they are)."""
         self.objective.setCurrentIndex([key for key, *_ in OBJECTIVES].index(cfg.objective))
+        self.d_norm.setCurrentIndex([key for key, *_ in D_NORMS].index(cfg.d_norm))
+        self.d_norm.setEnabled(cfg.mode == "mnist")  # the toy game's MLPs have no normalisation to choose
+        self.label_smoothing.setValue(cfg.label_smoothing)
         for spin, value in ((self.lr_g, cfg.lr_g), (self.lr_d, cfg.lr_d), (self.batch_size, cfg.batch_size),
                             (self.d_steps_per_g, cfg.d_steps_per_g), (self.latent_dim, cfg.latent_dim)):
             spin.setValue(value)

@@ -28,6 +28,11 @@ from explorer.ui.widgets.image_grid import tile
 from explorer.ui.worker import Runner
 
 
+def stabilisers(mode: str | None, d_norm: str, label_smoothing: float) -> str:
+    """The tricks beyond the DCGAN recipe a game was played with (", spectral norm in D, labels 0.9"), or ""."""
+    text = ", spectral norm in D" if mode == "mnist" and d_norm == "spectral" else ""
+    return text + (f", real labels {1 - label_smoothing:g}" if label_smoothing else "")
+
 class GANPanel(ModelPanel):
     """Training controls with single steps and slow motion, live curves and histograms, the
     fixed-noise sample grid and its filmstrip (or the toy plane), and a sampler for a trained G."""
@@ -135,7 +140,9 @@ class GANPanel(ModelPanel):
         m = info.get("metrics", {})
         iterations = steps_text(info).replace("steps", "iterations")
         nets = f", {cfg['channels']} channels" if cfg.get("mode") == "mnist" and "channels" in cfg else ""
-        text = (f"Generator: {cfg.get('mode', '?')} GAN, {iterations}{nets}, "
+        nets += stabilisers(cfg.get("mode"), cfg.get("d_norm", "batch"), cfg.get("label_smoothing", 0.0))
+        game = {"mnist": "MNIST", "toy": "2-D toy"}.get(cfg.get("mode"), "?")
+        text = (f"Generator: {game} GAN, {iterations}{nets}, "
                 f"{str(cfg.get('objective', '?')).replace('_', '-')} objective, latent size {cfg.get('latent_dim', '?')}")
         if "d_real" in m:
             text += f"\nAt the end D(x) {m['d_real']:.2f}, D(G(z)) {m['d_fake']:.2f}"
@@ -186,6 +193,7 @@ class GANPanel(ModelPanel):
         self.snapshot = None
         self._clear_views(cfg)
         game = f"MNIST ({cfg.channels}-channel DCGAN)" if cfg.mode == "mnist" else "2-D toy"
+        game += stabilisers(cfg.mode, cfg.d_norm, cfg.label_smoothing).replace(",", " with", 1)
         kept = "the loaded generator stays" if self.checkpoint is not None else "nothing is kept"
         self.model_info.setText(f"A new {game} game of {cfg.steps:,} iterations. When it ends its G becomes the one "
                                 f"to sample and save; if you stop it, {kept}.")
