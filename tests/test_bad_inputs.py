@@ -151,6 +151,8 @@ CLI_CASES = [
     (["eval", "gan", "--checkpoint", "{tmp}/absent.safetensors"], r"--checkpoint: no file at .*absent", None),
     (["eval", "gan", "--checkpoint", "{good}"], r"holds a vae model, not a gan model", None),
     (["train", "gan", "--ema", "0.2"], r"--ema must be 0 \(none\) or a number from 0.5 to 0.99999, not 0.2", None),
+    (["train", "gan", "--precision", "fp16"], r"--precision must be one of 'fp32', 'bf16', not 'fp16'", None),
+    (["train", "ddpm", "--precision", "fp16"], r"--precision must be one of 'fp32', 'bf16', not 'fp16'", None),
     (["train", "gan", "--d-norm", "layer"], r"--d-norm must be one of 'batch', 'spectral', not 'layer'", None),
     (["train", "gan", "--label-smoothing", "0.6"], r"--label-smoothing must be a number from 0 to 0.5, not 0.6", None),
     (["train", "gan", "--init-from", "{good}"], r"holds a vae model, not a gan model", None),

@@ -276,12 +276,22 @@ def test_full_sampling_loop_with_the_exact_noise_lands_on_the_data(sampler):
     assert np.allclose(images, ((x0[0, 0] + 1) / 2).numpy(), atol=1e-4)
 
 
-def test_training_lowers_the_loss_and_round_trips_through_a_checkpoint(tmp_path):
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_training_lowers_the_loss_and_round_trips_through_a_checkpoint(tmp_path, precision):
     steps = 30
-    cfg = DDPMConfig(**TINY, steps=steps, batch_size=32, lr=3e-3, train_limit=256, ema=0.0, warmup=0)  # raw weights
-    training = train_ddpm(cfg, device="cpu", yield_every_s=0.0, samples_every_s=1e9)
-    snaps = list(itertools.islice(training, steps))  # yield_every_s=0: one snapshot a step
-    ckpt = run_to_end(training)
+    cfg = DDPMConfig(**TINY, steps=steps, batch_size=32, lr=3e-3, train_limit=256, ema=0.0, warmup=0,  # raw weights
+                     precision=precision)
+    dtypes = set()  # what the convolutions compute in, training and previewing
+    watch = torch.nn.modules.module.register_module_forward_hook(
+        lambda module, args, out: dtypes.add(out.dtype) if isinstance(module, torch.nn.Conv2d) else None)
+    try:
+        training = train_ddpm(cfg, device="cpu", yield_every_s=0.0, samples_every_s=1e9)
+        snaps = list(itertools.islice(training, steps))  # yield_every_s=0: one snapshot a step
+        ckpt = run_to_end(training)
+    finally:
+        watch.remove()
+    assert (torch.bfloat16 in dtypes) == (precision == "bf16") and torch.float32 in dtypes  # the preview: fp32
+    assert {t.dtype for t in ckpt.state.values() if t.is_floating_point()} == {torch.float32}
     assert [s.step for s in snaps] == list(range(1, steps + 1)) and snaps[-1].progress == 1.0
     assert [s.samples is not None for s in snaps] == [False] * (steps - 1) + [True]
     assert snaps[-1].samples.shape == (16, 28, 28)

@@ -184,8 +184,14 @@ def changed(before, module):
     return [not torch.equal(a, b) for a, b in zip(before, module.parameters())]
 
 
-def test_d_step_changes_only_d_and_g_step_only_g():
-    state = init_gan(GANConfig(**TINY), "cpu")
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_d_step_changes_only_d_and_g_step_only_g(precision):
+    state = init_gan(GANConfig(**TINY, precision=precision), "cpu")
+    dtypes = set()  # what the convolutions compute in
+    for net in (state.generator, state.discriminator):
+        for module in net.modules():
+            if isinstance(module, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)):
+                module.register_forward_hook(lambda module, args, out: dtypes.add(out.dtype))
     g0, d0 = parameters(state.generator), parameters(state.discriminator)
     result = d_step(state)
     assert not any(changed(g0, state.generator)) and all(changed(d0, state.discriminator))
@@ -195,6 +201,8 @@ def test_d_step_changes_only_d_and_g_step_only_g():
     result = g_step(state)
     assert all(changed(g1, state.generator)) and not any(changed(d1, state.discriminator))
     assert result.real_probs is None and result.loss > 0
+    assert dtypes == {torch.bfloat16 if precision == "bf16" else torch.float32}
+    assert {p.dtype for p in [*state.generator.parameters(), *state.discriminator.parameters()]} == {torch.float32}
 
 
 def test_init_gan_with_the_same_seed_resets_weights_and_noise():

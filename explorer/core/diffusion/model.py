@@ -14,6 +14,7 @@ from explorer.core.diffusion.unet import UNet
 from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load_weights
 from explorer.core.runtime.jobs import run_to_end
 from explorer.core.runtime.limits import SEED_MAX, TRAIN_IMAGES, bounded, one_of, validate
+from explorer.core.runtime.training import PRECISIONS
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class DDPMConfig:
     # steps move every weight by about lr, whatever its gradient: measured, 7 such steps raise the shipped
     # DDPM's test loss from 0.026 to 0.038, a shock a continued run (--init-from) then spends steps undoing.
     warmup: int = bounded(200, 0, 1_000_000)
+    # bf16 autocast in training (explorer/core/runtime/training.py): 1.7x the steps per second on an
+    # AVX-512-BF16 CPU or a GPU. fp32 by default, which every CPU runs at full speed; sampling is always fp32.
+    precision: str = one_of("fp32", PRECISIONS)
     init_from: str = ""  # continue from this checkpoint's weights (same architecture); "" starts afresh
     seed: int = bounded(0, 0, SEED_MAX)
     train_limit: int = bounded(0, 1, TRAIN_IMAGES, zero_means="all")  # use only the first N training images

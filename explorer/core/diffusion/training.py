@@ -18,7 +18,14 @@ from explorer.core.diffusion.schedule import NoiseSchedule, q_sample
 from explorer.core.runtime.checkpoints import Checkpoint, continued_checkpoint
 from explorer.core.runtime.data import dataset_fingerprint, to_model_range
 from explorer.core.runtime.devices import pick_device
-from explorer.core.runtime.training import Every, RunningMeans, training_images, training_record, training_runs
+from explorer.core.runtime.training import (
+    Every,
+    RunningMeans,
+    mixed_precision,
+    training_images,
+    training_record,
+    training_runs,
+)
 
 SAMPLE_GRID = 16  # digits in the preview grid yielded while training
 
@@ -35,7 +42,7 @@ def epsilon_loss(
     t = torch.randint(0, schedule.T, (len(x0),), generator=generator, device=gen_device).to(x0.device)  # (B,)
     noise = torch.randn(x0.shape, generator=generator, device=gen_device).to(x0.device)  # (B, 1, 28, 28)
     # 2. Noise the images (eq. 4) and regress the noise (eq. 14).
-    return F.mse_loss(model(q_sample(schedule, x0, t, noise), t), noise)
+    return F.mse_loss(model(q_sample(schedule, x0, t, noise), t).float(), noise)  # float32 under bf16 autocast too
 
 
 @dataclass(frozen=True)
@@ -114,7 +121,8 @@ def regress_noise(
     snapshots, previews = Every(yield_every_s), Every(samples_every_s)
     for step in range(1, cfg.steps + 1):
         batch = torch.randint(0, images, (cfg.batch_size,), generator=g_cpu).to(dev)
-        loss = batch_loss(model, batch, g_dev)
+        with mixed_precision(dev, cfg.precision):
+            loss = batch_loss(model, batch, g_dev)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # Ho et al. clip the gradient norm to 1 (Appendix B)

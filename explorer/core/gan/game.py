@@ -14,7 +14,7 @@ from explorer.core.gan.nets import GANConfig, _pair, build_networks
 from explorer.core.runtime.checkpoints import Checkpoint, continued_checkpoint
 from explorer.core.runtime.data import to_model_range
 from explorer.core.runtime.devices import pick_device
-from explorer.core.runtime.training import training_images
+from explorer.core.runtime.training import mixed_precision, training_images
 
 SAMPLE_GRID = 16  # digits in the fixed-noise preview grid yielded while training
 TOY_POINTS = 512  # fake and real points shown in toy mode
@@ -120,9 +120,11 @@ def _probs(logits: torch.Tensor) -> np.ndarray:
 def d_step(state: GANState) -> StepResult:
     """One ascent step of D on log D(x) + log(1 - D(G(z))) with G fixed (Algorithm 1, inner loop)."""
     real = real_batch(state)  # (B, 1, 28, 28) or (B, 2)
-    with torch.no_grad():
-        fake = state.generator(sample_noise(state, state.cfg.batch_size))  # same shape as real
-    real_logits, fake_logits = state.discriminator(real), state.discriminator(fake)  # (B,), (B,)
+    with mixed_precision(state.device, state.cfg.precision):
+        with torch.no_grad():
+            fake = state.generator(sample_noise(state, state.cfg.batch_size))  # same shape as real
+        real_logits, fake_logits = state.discriminator(real), state.discriminator(fake)  # (B,), (B,)
+    real_logits, fake_logits = real_logits.float(), fake_logits.float()  # the loss in float32 whatever the nets ran in
     loss = discriminator_loss(real_logits, fake_logits, state.cfg.label_smoothing)
     state.opt_d.zero_grad(set_to_none=True)
     loss.backward()
@@ -133,9 +135,10 @@ def d_step(state: GANState) -> StepResult:
 def g_step(state: GANState) -> StepResult:
     """One descent step of G on its ``cfg.objective`` with D fixed (Algorithm 1, outer step)."""
     state.discriminator.requires_grad_(False)  # gradients flow through D to G, but D's own are not needed
-    fake_logits = state.discriminator(state.generator(sample_noise(state, state.cfg.batch_size)))  # (B,)
-    state.discriminator.requires_grad_(True)
+    with mixed_precision(state.device, state.cfg.precision):
+        fake_logits = state.discriminator(state.generator(sample_noise(state, state.cfg.batch_size))).float()  # (B,)
     loss = generator_loss(fake_logits, state.cfg.objective)
+    state.discriminator.requires_grad_(True)
     state.opt_g.zero_grad(set_to_none=True)
     loss.backward()
     state.opt_g.step()

@@ -15,7 +15,7 @@ from explorer.core.pixelcnn.sampling import sample_images
 from explorer.core.runtime.checkpoints import Checkpoint, continued_checkpoint
 from explorer.core.runtime.data import dataset_fingerprint, load_mnist
 from explorer.core.runtime.devices import pick_device
-from explorer.core.runtime.training import Every, RunningMeans, training_images, training_record
+from explorer.core.runtime.training import Every, RunningMeans, mixed_precision, training_images, training_record
 from explorer.core.vae.model import binarized
 
 SAMPLE_GRID = 16  # digits in the preview grid yielded while training
@@ -75,7 +75,7 @@ def train_pixelcnn(
         batch = torch.randint(0, len(x_train), (cfg.batch_size,), generator=g_cpu).to(dev)
         # Dynamic binarisation: a fresh Bernoulli draw of every image at every visit (as the VAE's).
         x = torch.bernoulli(x_train[batch], generator=g_dev)
-        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16"):
+        with mixed_precision(dev, cfg.precision):
             loss = nll(model, x).float().mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
