@@ -13,6 +13,7 @@ from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.evaluation.evaluate import FLOOR, EvalResult, EvalRow
 from explorer.core.evaluation.record import record_json
 from explorer.ui.panels.evaluate import EvaluatePanel
+from explorer.ui.panels.evaluate.score_table import STATUS
 
 
 @pytest.fixture
@@ -35,8 +36,8 @@ def panel(open_panel, tiny_vae_checkpoint, tmp_path, no_record):
 def test_models_without_a_checkpoint_are_shown_as_such(panel):
     for name in ("ddpm", "gan"):
         assert not panel.model_boxes[name].isEnabled() and "no checkpoint" in panel.model_boxes[name].text()
-        assert panel.cell(name, 4) == "no checkpoint"
-    assert panel.model_boxes["vae"].isEnabled() and panel.cell("vae", 4) == "not evaluated"
+        assert panel.cell(name, STATUS) == "no checkpoint"
+    assert panel.model_boxes["vae"].isEnabled() and panel.cell("vae", STATUS) == "not evaluated"
 
 
 def test_a_checkpoint_that_appears_later_is_offered(panel, tiny_vae_checkpoint):
@@ -44,33 +45,33 @@ def test_a_checkpoint_that_appears_later_is_offered(panel, tiny_vae_checkpoint):
     panel.checkpoints["ddpm"] = panel.checkpoints["gan"].with_name("vae-copy.safetensors")
     panel.refresh_availability()
     assert panel.model_boxes["ddpm"].isEnabled() and panel.model_boxes["ddpm"].isChecked()
-    assert panel.cell("ddpm", 4) == "not evaluated" and "no checkpoint" not in panel.grids["ddpm"].label.text
+    assert panel.cell("ddpm", STATUS) == "not evaluated" and "no checkpoint" not in panel.grids["ddpm"].label.text
 
 
 def test_evaluate_runs_in_the_background_and_fills_the_table_grids_and_histograms(panel, qtbot):
     with qtbot.waitSignal(panel.runner.busy_changed, timeout=5000, check_params_cb=lambda busy: busy):
         panel.start_evaluation(n=60, seed=0)
     assert not panel.evaluate_button.isEnabled() and not panel.model_boxes["vae"].isEnabled()
-    assert panel.cell("vae", 4) in ("waiting…", "running…")
+    assert panel.cell("vae", STATUS) in ("waiting…", "running…")
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=120000)
     assert panel.evaluate_button.isEnabled() and panel.result is not None
     for name in ("vae", FLOOR):
         assert float(panel.cell(name, 0)) == pytest.approx(panel.result.row(name).fid, abs=0.01)
-        assert panel.cell(name, 4) == "done, N = 60"
+        assert panel.cell(name, STATUS) == "done, N = 60"
         assert panel.grids[name].pixels() is not None and panel.grids[name].n == 36
         assert panel.histograms[name].percentages().sum() == pytest.approx(100.0)
     assert float(panel.cell(FLOOR, 0)) < float(panel.cell("vae", 0))
     np.testing.assert_allclose(panel.histograms["vae"].percentages(), panel.result.row("vae").histogram / 60 * 100)
-    assert panel.cell("gan", 4) == "no checkpoint" and "Done" in panel.status.text()
+    assert panel.cell("gan", STATUS) == "no checkpoint" and "Done" in panel.status.text()
     assert multiprocessing.active_children() == []
 
 
 def test_stop_ends_the_run_and_says_so(panel, qtbot):
     panel.start_evaluation(n=20000, seed=0)
-    qtbot.waitUntil(lambda: panel.cell("vae", 4) == "running…" or "drew" in panel.status.text(), timeout=60000)
+    qtbot.waitUntil(lambda: panel.cell("vae", STATUS) == "running…" or "drew" in panel.status.text(), timeout=60000)
     panel.runner.stop()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
-    assert panel.cell(FLOOR, 4) == "stopped" and "did not finish" in panel.status.text()
+    assert panel.cell(FLOOR, STATUS) == "stopped" and "did not finish" in panel.status.text()
     assert panel.evaluate_button.isEnabled() and multiprocessing.active_children() == []
 
 
@@ -87,17 +88,17 @@ def test_progress_lines_change_without_laying_out_the_window_again(panel, qtbot)
     assert panel.status.width() <= box.contentsRect().width()
 
 
-def _row(name, seconds):
+def _row(name, seconds, confidence=None):
     histogram = np.array([500, 480, 520, 510, 490, 500, 505, 495, 500, 500])
     return EvalRow(name, 5000, 12.345, 1.2345, 0.0512, 9.456, 0.187, histogram,
-                   np.random.default_rng(0).random((64, 28, 28), dtype=np.float32), seconds)
+                   np.random.default_rng(0).random((64, 28, 28), dtype=np.float32), seconds, confidence=confidence)
 
 
 def test_the_panel_opens_on_the_recorded_evaluation_and_marks_a_changed_model_stale(
         open_panel, tiny_vae_checkpoint, tmp_path, monkeypatch):
     model = tmp_path / "vae.safetensors"
     shutil.copy(tiny_vae_checkpoint, model)
-    result = EvalResult([_row("vae", 0.0123), _row(FLOOR, 2.04)], {}, 5000, 0, 10000,
+    result = EvalResult([_row("vae", 0.0123, 0.93214), _row(FLOOR, 2.04)], {}, 5000, 0, 10000,
                         "MNIST classifier (test accuracy 99.08%)", 321.0, SamplerConfig())
     record = tmp_path / "evaluation.json"
     record.write_bytes(record_json(result, {"vae": model}, date=datetime(2025, 11, 29, 20, 0, tzinfo=timezone.utc)))
@@ -110,16 +111,16 @@ def test_the_panel_opens_on_the_recorded_evaluation_and_marks_a_changed_model_st
     panel = open_panel(EvaluatePanel, point_at, size=(1500, 900))
     assert "recorded on 2025-11-29 with N = 5000" in panel.status.text()
     for name in ("vae", FLOOR):
-        assert [panel.cell(name, c) for c in range(4)] == ["12.35", "1.23 ± 0.05", "9.46 ± 0.19",
-                                                           "12 ms" if name == "vae" else "2.0 s"]
-        assert panel.cell(name, 4) == "recorded, N = 5000"
+        assert [panel.cell(name, c) for c in range(STATUS)] == [  # a record from before confidence: a dash
+            "12.35", "1.23 ± 0.05", "9.46 ± 0.19", "0.932" if name == "vae" else "—", "12 ms" if name == "vae" else "2.0 s"]
+        assert panel.cell(name, STATUS) == "recorded, N = 5000"
         assert panel.grids[name].n == 36 and panel.histograms[name].percentages().sum() == pytest.approx(100.0)
-    assert panel.cell("gan", 4) == "no checkpoint" and panel.result is None  # the record is not the learner's run
+    assert panel.cell("gan", STATUS) == "no checkpoint" and panel.result is None  # the record is not the learner's run
     with open(model, "ab") as f:
         f.write(b"trained on")
     panel.refresh_availability()  # as on showing the tab again
-    assert panel.cell("vae", 4) == "stale: file changed" and panel.cell("vae", 0) == "12.35"
-    assert panel.cell(FLOOR, 4) == "recorded, N = 5000"
+    assert panel.cell("vae", STATUS) == "stale: file changed" and panel.cell("vae", 0) == "12.35"
+    assert panel.cell(FLOOR, STATUS) == "recorded, N = 5000"
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ def test_a_model_is_scored_against_the_test_set_next_to_the_floor(tiny_vae_check
     assert vae.n == floor.n == 60 and result.reference == 1000
     assert floor.fid < vae.fid and floor.kid < vae.kid  # a one-epoch VAE is far from real digits
     assert floor.score > 5.0 and 1.0 <= vae.score <= 10.0
+    assert floor.confidence > 0.95 and 0.1 <= vae.confidence < floor.confidence  # real digits read surely
     assert vae.histogram.sum() == 60 and vae.samples.shape == (60, 28, 28)
     assert 0.0 <= vae.samples.min() and vae.samples.max() <= 1.0
     assert "test accuracy" in result.classifier
@@ -108,8 +109,9 @@ def test_the_table_prints_every_score_to_two_decimals(tiny_vae_checkpoint):
                                         checkpoints={"vae": tiny_vae_checkpoint}))
     for name in ("vae", FLOOR):
         line = next(line for line in format_table(result).splitlines() if line.startswith(f"{name} "))
-        fid_text, kid_text, _, kid_std, is_text, _, is_std, *draw = line.split()[1:]
+        fid_text, kid_text, _, kid_std, is_text, _, is_std, confidence, *draw = line.split()[1:]
         assert all(len(t.split(".")[1]) == 2 for t in (fid_text, kid_text, kid_std, is_text, is_std))
+        assert float(confidence) == pytest.approx(result.row(name).confidence, abs=5e-4)
         assert draw[-1] in ("ms", "s")
     assert float(is_std) > 0  # the floor's IS at N = 50, one split: it used to be ± 0.00
 
@@ -130,8 +132,9 @@ def test_a_record_reads_back_as_it_was_written(tiny_vae_checkpoint, tmp_path):
     assert recorded.result.classifier == result.classifier and "test accuracy" in recorded.result.classifier
     assert recorded.result.ddpm_sampler == result.ddpm_sampler and recorded.day == recorded.date[:10]
     for mine, back in zip(result.rows, recorded.result.rows):
-        assert (back.name, back.n, back.fid, back.kid, back.kid_std, back.score, back.score_std, back.seconds) == (
-            mine.name, mine.n, mine.fid, mine.kid, mine.kid_std, mine.score, mine.score_std, mine.seconds)
+        assert (back.name, back.n, back.fid, back.kid, back.kid_std, back.score, back.score_std, back.seconds,
+                back.confidence) == (mine.name, mine.n, mine.fid, mine.kid, mine.kid_std, mine.score, mine.score_std,
+                                     mine.seconds, mine.confidence)
         assert back.histogram.tolist() == mine.histogram.tolist()
         assert back.samples.shape == (RECORDED_SAMPLES, 28, 28)  # as uint8: within half a grey level
         np.testing.assert_allclose(back.samples, mine.samples[:RECORDED_SAMPLES], atol=0.5 / 255 + 1e-6)

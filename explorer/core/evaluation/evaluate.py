@@ -54,6 +54,9 @@ class EvalRow:
     samples: np.ndarray  # (<= SHOWN, 28, 28) float32 in [0, 1], the first images drawn
     seconds: float  # to draw (or pick) the N images
     digit_accuracy: np.ndarray | None = None  # (10,) % of each asked digit's samples read as it; conditional only
+    # The classifier's mean probability for the digit it reads, max_y p(y|x): how clean the digits look to it,
+    # which FID blurs with how varied they are. None in records written before it was measured.
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,7 @@ def _row(name: str, feats: np.ndarray, probs: np.ndarray, reference: np.ndarray,
     score, score_std = inception_score_bootstrap(probs, IS_RESAMPLES, seed=seed)
     return EvalRow(name, len(feats), fid(feats, reference), kid_mean, kid_std, score, score_std,
                    class_histogram(probs), np.asarray(images[:SHOWN], dtype=np.float32), seconds,
-                   None if asked is None else digit_accuracy(probs, asked))
+                   None if asked is None else digit_accuracy(probs, asked), float(probs.max(axis=1).mean()))
 
 
 def evaluate_models(
@@ -247,10 +250,12 @@ def format_table(result: EvalResult) -> str:
     lines = [(f"{result.n} samples per model against {result.reference} MNIST test digits, "
               f"in the feature space of the {result.classifier}; seed {result.seed}"),
              "",
-             f"{'model':<8}{'FID ↓':>9}{'KID ↓ (± std)':>18}{'IS ↑ (± s.e.)':>16}{'draw time':>11}"]
+             f"{'model':<8}{'FID ↓':>9}{'KID ↓ (± std)':>18}{'IS ↑ (± s.e.)':>16}{'conf. ↑':>9}"
+             f"{'draw time':>11}"]
     for r in result.rows:
+        confidence = "—" if r.confidence is None else f"{r.confidence:.3f}"
         lines.append(f"{r.name:<8}{r.fid:>9.2f}{r.kid:>10.2f} ± {r.kid_std:<5.2f}"
-                     f"{r.score:>9.2f} ± {r.score_std:<4.2f}{format_duration(r.seconds):>11}")
+                     f"{r.score:>9.2f} ± {r.score_std:<4.2f}{confidence:>9}{format_duration(r.seconds):>11}")
     lines += [f"{name:<8}{'—':>9}   no checkpoint" for name in result.missing]
     lines += ["", "class histogram: % of images the classifier calls each digit (uniform ≈ 10 each)",
               f"{'model':<8}" + "".join(f"{d:>6}" for d in range(10))]
@@ -265,7 +270,8 @@ def format_table(result: EvalResult) -> str:
                          + f"{np.nanmin(r.digit_accuracy):>7.1f}")
     lines += ["", "floor: the same metrics for real training digits — the best a model can score at this N.",
               (f"KID: mean ± std over subsets. IS: of all N images ± its bootstrap standard error "
-               f"({IS_RESAMPLES} resamples).")]
+               f"({IS_RESAMPLES} resamples)."),
+              "conf.: the classifier's mean probability for the digit it reads in each image (clean digits: near 1)."]
     if any(r.name == "ddpm" for r in result.rows):
         lines.append(f"ddpm: drawn by {result.ddpm_sampler.describe()}.")
     if any(r.name == "cddpm" for r in result.rows):

@@ -98,7 +98,7 @@ def record_json(result: EvalResult, checkpoints: dict[str, Path], judge: Path = 
         "missing": result.missing,
         "rows": [{"name": r.name, "n": r.n, "fid": r.fid, "kid": r.kid, "kid_std": r.kid_std, "score": r.score,
                   "score_std": r.score_std, "histogram": [int(c) for c in r.histogram], "seconds": r.seconds,
-                  "samples": _samples_json(r.samples),
+                  "samples": _samples_json(r.samples), "confidence": r.confidence,
                   **({} if r.digit_accuracy is None else {"digit_accuracy": [float(a) for a in r.digit_accuracy]})}
                  for r in result.rows],
     }
@@ -122,7 +122,8 @@ def read_record(path: str | Path = RECORD) -> RecordedEvaluation | None:
         rows = [EvalRow(r["name"], int(r["n"]), float(r["fid"]), float(r["kid"]), float(r["kid_std"]),
                         float(r["score"]), float(r["score_std"]), np.asarray(r["histogram"], dtype=np.int64),
                         _samples(r["samples"]), float(r["seconds"]),
-                        np.asarray(r["digit_accuracy"], dtype=np.float64) if "digit_accuracy" in r else None)
+                        np.asarray(r["digit_accuracy"], dtype=np.float64) if "digit_accuracy" in r else None,
+                        None if r.get("confidence") is None else float(r["confidence"]))
                 for r in record["rows"]]
         sampler = record["ddpm_sampler"]
         result = EvalResult(rows, dict(record["missing"]), int(record["n"]), int(record["seed"]),

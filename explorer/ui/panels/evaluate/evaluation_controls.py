@@ -33,6 +33,8 @@ EXPLANATION = (
     "averaged over subsets. Lower is better; about 0 for the same distribution; fair across N.</li>"
     "<li><b>IS</b>: exp E<sub>x</sub> KL(p(y|x) ‖ p(y)) over all N samples, ± its bootstrap standard error. "
     "High when each sample is clearly one digit and all ten digits occur; at most 10.</li>"
+    "<li><b>Confidence</b>: the judge's mean probability for the digit it reads; near 1 (real: 0.99) when "
+    "every sample is clean.</li>"
     "<li><b>Class histogram</b>: how often the judge sees each digit. Missing bars are dropped modes "
     "(mode collapse); the dashed line is 10%.</li>"
     "<li><b>Floor</b>: N real <i>training</i> digits scored the same way — the best a model can hope "

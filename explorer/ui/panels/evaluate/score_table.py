@@ -1,4 +1,4 @@
-"""The Evaluate panel's table: FID, KID, IS, draw time and status, one row per model and one for the floor."""
+"""The Evaluate panel's table: each model's scores, draw time and status, and the floor's."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidg
 from explorer.core.evaluation.evaluate import IS_RESAMPLES, EvalRow, format_duration
 from explorer.ui.panels.evaluate.titles import TITLES
 
-COLUMNS = ("FID ↓", "KID ↓ (± std)", "IS ↑ (± s.e.)", "draw time", "status")
+COLUMNS = ("FID ↓", "KID ↓ (± std)", "IS ↑ (± s.e.)", "conf. ↑", "draw time", "status")
 STATUS = len(COLUMNS) - 1  # the last column; the others hold scores
 TOOLTIPS = (
     "Fréchet distance between Gaussians fitted to the judge's features of the samples and of the test digits. "
@@ -20,6 +20,9 @@ TOOLTIPS = (
     "Inception Score of all N samples ± its standard error: the std of the score over "
     f"{IS_RESAMPLES} bootstrap resamples (N samples drawn with replacement), a real spread at every N. "
     "Higher is better; at most 10.",
+    "The judge's mean probability for the digit it reads in each sample, max_y p(y|x): near 1 when every "
+    "sample is a clean digit (real ones: about 0.99), lower with each malformed stroke, however varied the "
+    "samples are. Higher is better.",
     "Time to draw the N samples (the floor: to pick N training digits).",
     "Where each row's numbers come from: your run, or the evaluation recorded with the app.",
 )
@@ -37,6 +40,8 @@ class ScoreTable(QTableWidget):
         self.setVerticalHeaderLabels([TITLES[n] for n in names])
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # The status ("recorded, N = 5000") whole; the scores share what is left.
+        self.horizontalHeader().setSectionResizeMode(STATUS, QHeaderView.ResizeMode.ResizeToContents)
         rows = self.verticalHeader()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
@@ -65,7 +70,8 @@ class ScoreTable(QTableWidget):
     def show_row(self, row: EvalRow, status: str = "", tooltip: str = "", stale: bool = False) -> None:
         """The row's scores, and ``status`` (by default: done, with its N); a stale row is greyed."""
         cells = (f"{row.fid:.2f}", f"{row.kid:.2f} ± {row.kid_std:.2f}",
-                 f"{row.score:.2f} ± {row.score_std:.2f}", format_duration(row.seconds),
+                 f"{row.score:.2f} ± {row.score_std:.2f}",
+                 "—" if row.confidence is None else f"{row.confidence:.3f}", format_duration(row.seconds),
                  status or f"done, N = {row.n}")
         for column, text in enumerate(cells):
             item = self.set_cell(row.name, column, text, tooltip)
