@@ -40,11 +40,12 @@ def test_the_shipped_gan_draws_every_digit_cleanly_by_the_shipped_classifier():
 def test_the_shipped_ddpm_records_each_of_its_runs():
     model, cfg, ckpt = FAMILIES["ddpm"].load()
     assert ckpt.info["dataset"] == dataset_fingerprint() and cfg.timesteps == model.schedule.T == 1000
-    runs = training_runs(ckpt.info)  # trained in ten runs, each from the previous one's weights
-    assert [r["steps"] for r in runs] == [5000, 2000, 6000, 6000, 7000, 7000, 7000, 7000, 7000, 5000]
+    runs = training_runs(ckpt.info)  # trained in eleven runs, each from the previous one's weights
+    assert [r["steps"] for r in runs] == [5000, 2000, 6000, 6000, 7000, 7000, 7000, 7000, 7000, 5000, 8000]
     assert all(r["training"]["command"].startswith("gen-explorer train ddpm") for r in runs)
-    assert ["--init-from" in r["training"]["command"] for r in runs] == [False] + [True] * 9
-    assert "--lr 5e-5" in runs[-1]["training"]["command"]  # the last run at a quarter of the learning rate
+    assert ["--init-from" in r["training"]["command"] for r in runs] == [False] + [True] * 10
+    assert all("--lr 5e-5" in r["training"]["command"] for r in runs[-2:])  # a quarter of the learning rate
+    assert "--precision bf16" in runs[-1]["training"]["command"]
     assert ckpt.info["metrics"]["final_loss"] < 0.035
 
 
@@ -52,8 +53,8 @@ def test_the_shipped_ddpm_draws_every_digit_by_the_shipped_classifier():
     model, _, _ = FAMILIES["ddpm"].load()
     probs = _classifier_reads(FAMILIES["ddpm"].sample(model, 500, 0))  # DDIM-50, η = 1: the app's default
     counts = class_histogram(probs)
-    assert counts.min() >= 30, f"digits drawn per class: {counts.tolist()}"  # each digit ≥ 6 % (measured 8.0 %)
-    assert probs.max(axis=1).mean() > 0.915  # mostly clean digits (measured 0.932; 33,000 steps: 0.910; real: 0.991)
+    assert counts.min() >= 30, f"digits drawn per class: {counts.tolist()}"  # each digit ≥ 6 % (measured 7.8 %)
+    assert probs.max(axis=1).mean() > 0.915  # mostly clean digits (measured 0.933; 33,000 steps: 0.910; real: 0.991)
 
 
 def _classifier_reads(images):
