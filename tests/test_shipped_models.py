@@ -24,7 +24,8 @@ def test_the_shipped_gan_records_each_of_its_runs():
     _, cfg, ckpt = FAMILIES["gan"].load()
     assert cfg.mode == "mnist" and cfg.channels == 64 and ckpt.info["dataset"] == dataset_fingerprint()
     runs = training_runs(ckpt.info)  # a 64-channel DCGAN, continued from its own weights
-    assert sum(r["steps"] for r in runs) >= 13000 and runs[-1]["steps"] == cfg.steps
+    assert [r["steps"] for r in runs] == [5000, 8000, 4000, 8000, 8000, 8000, 6000] and runs[-1]["steps"] == cfg.steps
+    assert all("--lr-g 1e-4 --lr-d 1e-4" in r["training"]["command"] for r in runs[-2:])  # half the rate at the end
     assert all(r["training"]["command"].startswith("gen-explorer train gan --channels 64") for r in runs)
     assert ["--init-from" in r["training"]["command"] for r in runs] == [False] + [True] * (len(runs) - 1)
 
@@ -33,8 +34,8 @@ def test_the_shipped_gan_draws_every_digit_cleanly_by_the_shipped_classifier():
     generator, _, _ = FAMILIES["gan"].load()
     probs = _classifier_reads(FAMILIES["gan"].sample(generator, 1000, 0))
     counts = class_histogram(probs)
-    assert counts.min() >= 50, f"digits drawn per class: {counts.tolist()}"  # each digit ≥ 5 % (measured 6.4 %)
-    assert probs.max(axis=1).mean() > 0.87  # the judge is mostly sure what it sees (measured 0.900; real digits 0.99)
+    assert counts.min() >= 50, f"digits drawn per class: {counts.tolist()}"  # each digit ≥ 5 % (measured 6.3 %)
+    assert probs.max(axis=1).mean() > 0.87  # the judge is mostly sure what it sees (measured 0.907; real digits 0.99)
 
 
 def test_the_shipped_ddpm_records_each_of_its_runs():
