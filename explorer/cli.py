@@ -179,8 +179,9 @@ def _fallback_path(name: str) -> Path:
 def run_training(args: argparse.Namespace, argv: list[str], device: str) -> int:
     from tqdm import tqdm
 
+    from explorer.core.families import FAMILIES
     from explorer.core.runtime.atomic import check_target
-    from explorer.core.runtime.checkpoints import continued_checkpoint, save_checkpoint
+    from explorer.core.runtime.checkpoints import save_checkpoint
     from explorer.core.runtime.paths import user_data_dir
 
     config_cls, train, _ = trainable()[args.model]
@@ -189,22 +190,9 @@ def run_training(args: argparse.Namespace, argv: list[str], device: str) -> int:
     if out.suffix != ".safetensors":
         raise ExplorerError(f"--out must end in .safetensors, not {out.suffix or 'nothing'}.")
     check_target(out)
-    if args.model == "cddpm":  # a bad --init-from is refused before any step; a cddpm may start from a ddpm
-        from explorer.core.conditional.cddpm_training import initial_checkpoint
-
-        initial_checkpoint(cfg)
-    elif args.model == "gan":  # the earlier game must fit this one's nets
-        from explorer.core.gan.game import earlier_game
-
-        earlier_game(cfg)
-    elif args.model == "ddpm":  # the earlier run must fit this one's U-Net
-        from explorer.core.diffusion.model import build_ddpm
-
-        continued_checkpoint(cfg.init_from, "ddpm", build_ddpm(cfg).unet)
-    elif args.model == "pixelcnn":
-        from explorer.core.pixelcnn.model import build_pixelcnn
-
-        continued_checkpoint(cfg.init_from, "pixelcnn", build_pixelcnn(cfg))
+    family = FAMILIES.get(args.model)
+    if family is not None and family.earlier_run is not None:  # a bad --init-from is refused before any step
+        family.earlier_run(cfg)
     bar = tqdm(total=1, unit="step", dynamic_ncols=True)
 
     def show(snap: Any) -> None:

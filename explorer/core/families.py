@@ -10,6 +10,10 @@ from typing import Any
 import numpy as np
 
 from explorer.core import conditional, diffusion, gan, pixelcnn, vae
+from explorer.core.conditional.cddpm_training import initial_checkpoint
+from explorer.core.diffusion.training import earlier_run as ddpm_earlier_run
+from explorer.core.gan.game import earlier_game
+from explorer.core.pixelcnn.training import earlier_run as pixelcnn_earlier_run
 from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint
 from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.paths import CHECKPOINTS
@@ -28,6 +32,9 @@ class ModelFamily:
     sample: Callable[..., np.ndarray]  # (model, n, seed, **options) -> (n, 28, 28) in [0, 1]
     chunk: int = 500  # digits drawn per call, so memory stays flat however many are asked for
     conditional: bool = False  # told which digit to draw: sample takes ``digit`` (0..9, or None for all in turn)
+    # (config) -> the checkpoint its ``init_from`` names, loaded into a fresh net to check that it fits (one clear
+    # error if not), so a bad file is refused before any step; None for a family whose runs cannot be continued.
+    earlier_run: Callable[[Any], Checkpoint | None] | None = None
 
     @property
     def default_checkpoint(self) -> Path:
@@ -60,15 +67,17 @@ FAMILIES: dict[str, ModelFamily] = {
     "vae": ModelFamily("vae", vae.VAEConfig, vae.train_vae, vae.vae_from_checkpoint, vae.sample_images),
     # A DDIM chain costs ~100 VAE or GAN passes: smaller chunks keep progress and memory even.
     "ddpm": ModelFamily(
-        "ddpm", diffusion.DDPMConfig, diffusion.train_ddpm, diffusion.ddpm_from_checkpoint, diffusion.sample_images, 32
-    ),
-    "gan": ModelFamily("gan", gan.GANConfig, gan.train_gan, gan.gan_from_checkpoint, gan.sample_images),
+        "ddpm", diffusion.DDPMConfig, diffusion.train_ddpm, diffusion.ddpm_from_checkpoint, diffusion.sample_images, 32,
+        earlier_run=ddpm_earlier_run),
+    "gan": ModelFamily("gan", gan.GANConfig, gan.train_gan, gan.gan_from_checkpoint, gan.sample_images,
+                       earlier_run=earlier_game),
     # 784 cached steps per chunk: 100 digits take a few seconds on a CPU.
     "pixelcnn": ModelFamily("pixelcnn", pixelcnn.PixelCNNConfig, pixelcnn.train_pixelcnn,
-                            pixelcnn.pixelcnn_from_checkpoint, pixelcnn.sample_images, 100),
+                            pixelcnn.pixelcnn_from_checkpoint, pixelcnn.sample_images, 100,
+                            earlier_run=pixelcnn_earlier_run),
     "cvae": ModelFamily("cvae", conditional.CVAEConfig, conditional.train_cvae, conditional.cvae_from_checkpoint,
                         conditional.sample_cvae, conditional=True),
     # Guidance runs 2 x 30 images through the U-Net per step; 30 keeps "all digits in turn" balanced per chunk.
     "cddpm": ModelFamily("cddpm", conditional.CDDPMConfig, conditional.train_cddpm, conditional.cddpm_from_checkpoint,
-                         conditional.sample_cddpm, 30, conditional=True),
+                         conditional.sample_cddpm, 30, conditional=True, earlier_run=initial_checkpoint),
 }

@@ -67,6 +67,12 @@ def warmup_factor(step: int, warmup: int) -> float:
     return 1.0 if warmup <= 0 else min(1.0, step / warmup)
 
 
+def earlier_run(cfg: DDPMConfig, model: nn.Module | None = None) -> Checkpoint | None:
+    """The checkpoint ``cfg.init_from`` names, its weights loaded into ``model``'s U-Net (default: a fresh
+    one, to check that it fits before any step); None for a fresh start."""
+    return continued_checkpoint(cfg.init_from, "ddpm", (model or build_ddpm(cfg)).unet)
+
+
 def train_ddpm(
     cfg: DDPMConfig, device: str | None = None, yield_every_s: float = 0.25, samples_every_s: float = 10.0
 ) -> Generator[DDPMSnapshot, None, Checkpoint]:
@@ -79,7 +85,7 @@ def train_ddpm(
     dev = pick_device(device)
     torch.manual_seed(cfg.seed)
     model = build_ddpm(cfg)
-    earlier = continued_checkpoint(cfg.init_from, "ddpm", model.unet)
+    earlier = earlier_run(cfg, model)
     x_train = to_model_range(training_images(cfg.train_limit)).to(dev)  # (N, 1, 28, 28)
     model = model.to(dev)
     ema_model, record = yield from regress_noise(

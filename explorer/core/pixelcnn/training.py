@@ -48,6 +48,12 @@ def test_digits(device: torch.device | str = "cpu", limit: int = 0) -> torch.Ten
     return binarized(images, seed=0).reshape(-1, 1, SIDE, SIDE).to(device)
 
 
+def earlier_run(cfg: PixelCNNConfig, model: nn.Module | None = None) -> Checkpoint | None:
+    """The checkpoint ``cfg.init_from`` names, its weights loaded into ``model`` (default: a fresh one, to
+    check that it fits before any step); None for a fresh start."""
+    return continued_checkpoint(cfg.init_from, "pixelcnn", model or build_pixelcnn(cfg))
+
+
 def train_pixelcnn(
     cfg: PixelCNNConfig, device: str | None = None, yield_every_s: float = 0.25, samples_every_s: float = 120.0
 ) -> Generator[PixelCNNSnapshot, None, Checkpoint]:
@@ -60,7 +66,7 @@ def train_pixelcnn(
     dev = pick_device(device)
     torch.manual_seed(cfg.seed)
     model = build_pixelcnn(cfg)
-    earlier = continued_checkpoint(cfg.init_from, "pixelcnn", model)
+    earlier = earlier_run(cfg, model)
     x_train = torch.tensor(training_images(cfg.train_limit), dtype=torch.float32, device=dev)[:, None] / 255.0
     x_test = test_digits(dev)
     model = model.to(dev)
