@@ -23,8 +23,8 @@ from explorer.core.diffusion import (
     train_ddpm,
 )
 from explorer.core.diffusion import training as diffusion_training
-from explorer.core.diffusion.unet import UNet, timestep_embedding
-from explorer.core.runtime.checkpoints import load_checkpoint, save_checkpoint
+from explorer.core.diffusion.unet import UNet, deepen, timestep_embedding
+from explorer.core.runtime.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from explorer.core.runtime.data import load_mnist, to_model_range
 from explorer.core.runtime.errors import TrainingError
 from explorer.core.runtime.jobs import run_to_end
@@ -323,6 +323,40 @@ def test_a_continued_run_warms_its_learning_rate_up_and_so_keeps_what_was_learnt
 
     # Adam's first steps move every weight by about lr; warmed up over 100 steps they move it by lr / 100 .. 3 lr / 100.
     assert drift(100) < 0.05 * drift(0)
+
+
+def test_a_deepened_unet_computes_what_the_shallow_one_did_and_its_new_blocks_learn():
+    torch.manual_seed(0)
+    shallow = UNet(8, depth=1)
+    for param in shallow.parameters():  # trained-looking weights: no zero a bug could hide behind
+        torch.nn.init.normal_(param, std=0.1)
+    deep = deepen(shallow, UNet(8, depth=3))
+    x, t = torch.randn(3, 1, 28, 28), torch.tensor([0, 500, 999])
+    torch.testing.assert_close(deep(x, t), shallow(x, t))
+    added = [block for blocks in [*deep.down, *deep.up] for block in blocks[1:]]
+    assert len(added) == 8 and all(block.conv1.weight.abs().sum() > 0 for block in added)  # only conv2 is zeroed
+    deep(x, t).square().mean().backward()
+    assert all(block.conv2.weight.grad.abs().sum() > 0 for block in added)
+    with pytest.raises(ValueError):
+        deepen(UNet(8, depth=2), UNet(8, depth=1))
+    with pytest.raises(ValueError):
+        deepen(UNet(8, depth=1), UNet(16, depth=2))
+
+
+def test_a_run_may_continue_a_shallower_net_deepened_but_not_a_deeper_or_narrower_one(tmp_path):
+    base = DDPMConfig(**TINY, steps=5, batch_size=8, train_limit=64)
+    shallow = save_checkpoint(tmp_path / "d1.safetensors", run_to_end(train_ddpm(base, device="cpu")))
+    deeper = DDPMConfig(**{**base.__dict__, "depth": 2, "init_from": str(shallow), "steps": 3, "seed": 1})
+    ckpt = run_to_end(train_ddpm(deeper, device="cpu", samples_every_s=1e9))
+    assert ckpt.config["depth"] == 2 and ckpt.info["continues"]["depth"] == 1
+    assert [run["steps"] for run in diffusion_training.training_runs(ckpt.info)] == [5, 3]
+    model, _ = ddpm_from_checkpoint(ckpt)
+    assert sum(len(blocks) for blocks in model.unet.down) == 4
+    again = save_checkpoint(tmp_path / "d2.safetensors", ckpt)
+    with pytest.raises(CheckpointError, match="has depth 2; a run continuing it needs depth 2 or more"):
+        diffusion_training.earlier_run(DDPMConfig(**{**base.__dict__, "init_from": str(again)}))
+    with pytest.raises(CheckpointError, match="trained with base_channels = 8; this run asks for 16"):
+        diffusion_training.earlier_run(DDPMConfig(**{**base.__dict__, "base_channels": 16, "init_from": str(shallow)}))
 
 
 def test_a_diverging_loss_stops_training_with_a_message(monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Generator
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -15,7 +16,8 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from explorer.core.diffusion.model import DDPMConfig, build_ddpm
 from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.diffusion.schedule import NoiseSchedule, q_sample
-from explorer.core.runtime.checkpoints import Checkpoint, continued_checkpoint
+from explorer.core.diffusion.unet import UNet, deepen
+from explorer.core.runtime.checkpoints import Checkpoint, CheckpointError, load_checkpoint, load_weights
 from explorer.core.runtime.data import dataset_fingerprint, to_model_range
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.training import (
@@ -69,8 +71,28 @@ def warmup_factor(step: int, warmup: int) -> float:
 
 def earlier_run(cfg: DDPMConfig, model: nn.Module | None = None) -> Checkpoint | None:
     """The checkpoint ``cfg.init_from`` names, its weights loaded into ``model``'s U-Net (default: a fresh
-    one, to check that it fits before any step); None for a fresh start."""
-    return continued_checkpoint(cfg.init_from, "ddpm", (model or build_ddpm(cfg)).unet)
+    one, to check that it fits before any step); None for a fresh start.
+
+    The earlier run must share the schedule and the width; it may have fewer blocks per resolution
+    (``depth``), and is then deepened (explorer/core/diffusion/unet.py: ``deepen``), the new blocks
+    starting as the identity."""
+    if not cfg.init_from:
+        return None
+    ckpt = load_checkpoint(cfg.init_from, kind="ddpm")
+    unet = (model or build_ddpm(cfg)).unet
+    for key in ("schedule", "timesteps", "base_channels"):
+        if ckpt.config.get(key, getattr(cfg, key)) != getattr(cfg, key):
+            raise CheckpointError(f"{Path(cfg.init_from).name} was trained with {key} = {ckpt.config[key]!r}; this "
+                                  f"run asks for {getattr(cfg, key)!r}: they must match to continue.")
+    depth = ckpt.config.get("depth", cfg.depth)
+    if depth > cfg.depth:
+        raise CheckpointError(f"{Path(cfg.init_from).name} has depth {depth}; a run continuing it needs depth "
+                              f"{depth} or more (a deeper net starts its added blocks as the identity).")
+    if depth == cfg.depth:
+        load_weights(unet, ckpt)
+    else:
+        deepen(load_weights(UNet(cfg.base_channels, depth), ckpt), unet)
+    return ckpt
 
 
 def train_ddpm(
@@ -95,6 +117,8 @@ def train_ddpm(
     info = {**record, "dataset": dataset_fingerprint(), "training": training_record(dev, started)}
     if earlier:  # the run this one continued, with its own record
         info["continues"] = {k: earlier.info.get(k) for k in ("steps", "training", "continues")}
+        if earlier.config.get("depth", cfg.depth) != cfg.depth:  # deepened: the earlier runs trained a shallower net
+            info["continues"]["depth"] = earlier.config["depth"]
     return Checkpoint(kind="ddpm", config=asdict(cfg), state=ema_model.unet.state_dict(), info=info)
 
 

@@ -11,11 +11,19 @@ from explorer.ui.panels.step_training import StepTrainingSection, spin_box
 from explorer.ui.widgets.curve_plot import CurvePlot
 
 
+def blocks_text(config: dict) -> str:
+    """The U-Net's depth in words: "1 block per resolution", "2 blocks per resolution"."""
+    depth = config.get("depth", 1)
+    return f"{depth} block{'s' if depth != 1 else ''} per resolution"
+
+
 def describe_checkpoint(ckpt: Checkpoint) -> str:
-    """The model in a few lines: its steps over all its runs, schedule, T, width, final loss and training time."""
+    """The model in a few lines: its steps over all its runs, schedule, T, width and depth, final loss and
+    training time."""
     c, info = ckpt.config, ckpt.info
     text = (f"Model: {steps_text(info)}, "
-            f"{c.get('schedule', '?')} schedule, T = {c.get('timesteps', '?')}, {c.get('base_channels', '?')} channels")
+            f"{c.get('schedule', '?')} schedule, T = {c.get('timesteps', '?')}, {c.get('base_channels', '?')} channels, "
+            f"{blocks_text(c)}")
     if "final_loss" in info.get("metrics", {}):
         text += f"\nFinal loss {info['metrics']['final_loss']:.4f}"
     return text + trained_text(info)
