@@ -67,8 +67,8 @@ def test_the_shipped_ddpm_draws_every_digit_by_the_shipped_classifier():
     model, _, _ = FAMILIES["ddpm"].load()
     probs = _classifier_reads(FAMILIES["ddpm"].sample(model, 500, 0))  # DDIM-50, η = 1: the app's default
     counts = class_histogram(probs)
-    assert counts.min() >= 30, f"digits drawn per class: {counts.tolist()}"  # each digit ≥ 6 % (measured 7.8 %; 8.9 % at N = 5,000)
-    assert probs.max(axis=1).mean() > 0.915  # mostly clean digits (measured 0.930; 33,000 steps: 0.910; real: 0.991)
+    assert counts.min() >= 30, f"digits drawn per class: {counts.tolist()}"  # each digit ≥ 6 % (measured 8.2 %; 9.1 % at N = 5,000)
+    assert probs.max(axis=1).mean() > 0.915  # mostly clean digits (measured 0.928; 33,000 steps: 0.910; real: 0.991)
 
 
 def _classifier_reads(images):
