@@ -368,10 +368,10 @@ def test_the_form_sets_the_stabilisers_and_the_game_names_them(panel, qtbot, sna
     settings.label_smoothing.setValue(0.1)
     cfg = panel.training_config()
     assert (cfg.d_norm, cfg.label_smoothing) == ("spectral", 0.1)
-    panel.start_training(GANConfig(**{**TINY, "d_norm": "spectral", "label_smoothing": 0.1}, steps=100000),
-                         paused=True)
+    panel.start_training(GANConfig(**{**TINY, "d_norm": "spectral", "label_smoothing": 0.1, "lr_g": 1e-4, "lr_d": 4e-4,
+                                    "ema": 0.999}, steps=100000), paused=True)
     qtbot.waitUntil(lambda: len(snapshots) >= 1, timeout=60000)
-    assert "with spectral norm in D, real labels 0.9" in panel.model_info.text()
+    assert "with spectral norm in D, real labels 0.9, D's rate 4× G's, G averaged (EMA 0.999)" in panel.model_info.text()
     panel.runner.stop()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=60000)
     # The toy game's MLPs have no normalisation to choose; choosing it resets the smoothing to its default.

@@ -24,7 +24,7 @@ from explorer.core.conditional.labels import DIGITS, NULL_CLASS
 from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.diffusion.schedule import NoiseSchedule
 from explorer.core.diffusion.training import DDPMSnapshot, epsilon_loss, regress_noise
-from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, load_weights
+from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, load_weights, require_same
 from explorer.core.runtime.data import dataset_fingerprint, to_model_range
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import CheckpointError
@@ -62,10 +62,7 @@ def initial_checkpoint(cfg: CDDPMConfig) -> Checkpoint | None:
     name = Path(cfg.init_from).name
     if ckpt.kind not in ("cddpm", "ddpm"):
         raise CheckpointError(f"{name} holds a {ckpt.kind} model, not a cddpm or ddpm model.")
-    for key in ARCHITECTURE:
-        if key in ckpt.config and ckpt.config[key] != getattr(cfg, key):
-            raise CheckpointError(f"{name} was trained with {key} = {ckpt.config[key]!r}; "
-                                  f"this run asks for {getattr(cfg, key)!r}: they must match to continue.")
+    require_same(ckpt, cfg, ARCHITECTURE, cfg.init_from)
     return ckpt
 
 

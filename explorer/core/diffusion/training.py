@@ -17,7 +17,7 @@ from explorer.core.diffusion.model import DDPMConfig, build_ddpm
 from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.diffusion.schedule import NoiseSchedule, q_sample
 from explorer.core.diffusion.unet import UNet, deepen
-from explorer.core.runtime.checkpoints import Checkpoint, CheckpointError, load_checkpoint, load_weights
+from explorer.core.runtime.checkpoints import Checkpoint, CheckpointError, load_checkpoint, load_weights, require_same
 from explorer.core.runtime.data import dataset_fingerprint, to_model_range
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.training import (
@@ -80,10 +80,7 @@ def earlier_run(cfg: DDPMConfig, model: nn.Module | None = None) -> Checkpoint |
         return None
     ckpt = load_checkpoint(cfg.init_from, kind="ddpm")
     unet = (model or build_ddpm(cfg)).unet
-    for key in ("schedule", "timesteps", "base_channels"):
-        if ckpt.config.get(key, getattr(cfg, key)) != getattr(cfg, key):
-            raise CheckpointError(f"{Path(cfg.init_from).name} was trained with {key} = {ckpt.config[key]!r}; this "
-                                  f"run asks for {getattr(cfg, key)!r}: they must match to continue.")
+    require_same(ckpt, cfg, ("schedule", "timesteps", "base_channels"), cfg.init_from)
     depth = ckpt.config.get("depth", cfg.depth)
     if depth > cfg.depth:
         raise CheckpointError(f"{Path(cfg.init_from).name} has depth {depth}; a run continuing it needs depth "

@@ -137,6 +137,15 @@ def load_weights(module: torch.nn.Module, ckpt: Checkpoint) -> torch.nn.Module:
     return module
 
 
+def require_same(ckpt: Checkpoint, cfg: Any, keys: tuple[str, ...], path: str) -> None:
+    """A CheckpointError naming the first of ``keys`` (config fields) on which the run ``cfg`` and the
+    checkpoint it continues (read from ``path``) differ: a continued run keeps what its weights were made for."""
+    for key in keys:
+        if key in ckpt.config and ckpt.config[key] != getattr(cfg, key):
+            raise CheckpointError(f"{Path(path).name} was trained with {key} = {ckpt.config[key]!r}; "
+                                  f"this run asks for {getattr(cfg, key)!r}: they must match to continue.")
+
+
 def continued_checkpoint(path: str, kind: str, module: torch.nn.Module) -> Checkpoint | None:
     """The checkpoint a run continues (its ``--init-from``), its weights loaded into ``module``; None for a
     fresh start. A file of another kind, or of a model of another size, is a CheckpointError: called on a

@@ -7,6 +7,7 @@ the other's footing; at the equilibrium D can only guess, D(x) = D(G(z)) = 1/2.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from functools import partial
 
 import numpy as np
@@ -28,10 +29,14 @@ from explorer.ui.widgets.image_grid import tile
 from explorer.ui.worker import Runner
 
 
-def stabilisers(mode: str | None, d_norm: str, label_smoothing: float) -> str:
-    """The tricks beyond the DCGAN recipe a game was played with (", spectral norm in D, labels 0.9"), or ""."""
-    text = ", spectral norm in D" if mode == "mnist" and d_norm == "spectral" else ""
-    return text + (f", real labels {1 - label_smoothing:g}" if label_smoothing else "")
+def stabilisers(cfg: dict) -> str:
+    """The tricks beyond the DCGAN recipe a game (its config as a dict) was played with
+    (", spectral norm in D, real labels 0.9, D's rate 4× G's, G averaged (EMA 0.999)"), or ""."""
+    text = ", spectral norm in D" if cfg.get("mode") == "mnist" and cfg.get("d_norm") == "spectral" else ""
+    text += f", real labels {1 - cfg['label_smoothing']:g}" if cfg.get("label_smoothing") else ""
+    lr_g, lr_d = cfg.get("lr_g"), cfg.get("lr_d")
+    text += f", D's rate {lr_d / lr_g:.3g}× G's" if lr_g and lr_d and lr_d != lr_g else ""
+    return text + (f", G averaged (EMA {cfg['ema']:g})" if cfg.get("ema") else "")
 
 class GANPanel(ModelPanel):
     """Training controls with single steps and slow motion, live curves and histograms, the
@@ -140,10 +145,10 @@ class GANPanel(ModelPanel):
         m = info.get("metrics", {})
         iterations = steps_text(info).replace("steps", "iterations")
         nets = f", {cfg['channels']} channels" if cfg.get("mode") == "mnist" and "channels" in cfg else ""
-        nets += stabilisers(cfg.get("mode"), cfg.get("d_norm", "batch"), cfg.get("label_smoothing", 0.0))
+        nets += stabilisers(cfg)
         game = {"mnist": "MNIST", "toy": "2-D toy"}.get(cfg.get("mode"), "?")
         text = (f"Generator: {game} GAN, {iterations}{nets}, "
-                f"{str(cfg.get('objective', '?')).replace('_', '-')} objective, latent size {cfg.get('latent_dim', '?')}")
+                f"{str(cfg.get('objective', '?')).replace('_', '-')} G, z of {cfg.get('latent_dim', '?')}")
         if "d_real" in m:
             text += f"\nAt the end D(x) {m['d_real']:.2f}, D(G(z)) {m['d_fake']:.2f}"
         return text + trained_text(info)
@@ -193,7 +198,7 @@ class GANPanel(ModelPanel):
         self.snapshot = None
         self._clear_views(cfg)
         game = f"MNIST ({cfg.channels}-channel DCGAN)" if cfg.mode == "mnist" else "2-D toy"
-        game += stabilisers(cfg.mode, cfg.d_norm, cfg.label_smoothing).replace(",", " with", 1)
+        game += stabilisers(asdict(cfg)).replace(",", " with", 1)
         kept = "the loaded generator stays" if self.checkpoint is not None else "nothing is kept"
         self.model_info.setText(f"A new {game} game of {cfg.steps:,} iterations. When it ends its G becomes the one "
                                 f"to sample and save; if you stop it, {kept}.")
