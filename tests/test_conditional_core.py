@@ -38,6 +38,7 @@ from explorer.core.conditional import (
     train_cddpm,
     train_cvae,
 )
+from explorer.core.conditional.cddpm import ARCHITECTURE
 from explorer.core.conditional.jobs import guided_chain_job, sweep_job
 from explorer.core.diffusion import DDPMConfig, SamplerConfig, build_ddpm, sample_chain, training_runs
 from explorer.core.evaluation.evaluate import evaluate_models, format_table
@@ -324,7 +325,7 @@ def test_starting_from_the_unconditional_ddpm_gives_its_noise_for_every_label(ti
 
 def test_the_shipped_ddpm_zero_initialised_predicts_the_same_noise_for_every_label():
     ddpm, cfg, ckpt = FAMILIES["ddpm"].load()
-    model = build_cddpm(CDDPMConfig(cfg.schedule, cfg.timesteps, cfg.base_channels, cfg.depth))
+    model = build_cddpm(CDDPMConfig(**{key: getattr(cfg, key) for key in ARCHITECTURE}))
     load_unconditional_weights(model.unet, ckpt)
     x, t = torch.randn(DIGITS + 1, 1, 28, 28, generator=torch.Generator().manual_seed(0)), torch.full((11,), 400)
     with torch.no_grad():

@@ -23,7 +23,7 @@ from explorer.core.diffusion import (
     train_ddpm,
 )
 from explorer.core.diffusion import training as diffusion_training
-from explorer.core.diffusion.unet import UNet, deepen, timestep_embedding
+from explorer.core.diffusion.unet import UNet, grow, timestep_embedding
 from explorer.core.runtime.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from explorer.core.runtime.data import load_mnist, to_model_range
 from explorer.core.runtime.errors import TrainingError
@@ -330,7 +330,7 @@ def test_a_deepened_unet_computes_what_the_shallow_one_did_and_its_new_blocks_le
     shallow = UNet(8, depth=1)
     for param in shallow.parameters():  # trained-looking weights: no zero a bug could hide behind
         torch.nn.init.normal_(param, std=0.1)
-    deep = deepen(shallow, UNet(8, depth=3))
+    deep = grow(shallow, UNet(8, depth=3))
     x, t = torch.randn(3, 1, 28, 28), torch.tensor([0, 500, 999])
     torch.testing.assert_close(deep(x, t), shallow(x, t))
     added = [block for blocks in [*deep.down, *deep.up] for block in blocks[1:]]
@@ -338,9 +338,32 @@ def test_a_deepened_unet_computes_what_the_shallow_one_did_and_its_new_blocks_le
     deep(x, t).square().mean().backward()
     assert all(block.conv2.weight.grad.abs().sum() > 0 for block in added)
     with pytest.raises(ValueError):
-        deepen(UNet(8, depth=2), UNet(8, depth=1))
+        grow(UNet(8, depth=2), UNet(8, depth=1))
     with pytest.raises(ValueError):
-        deepen(UNet(8, depth=1), UNet(16, depth=2))
+        grow(UNet(8, depth=1), UNet(16, depth=2))
+
+
+def test_attention_added_to_a_trained_unet_changes_nothing_at_first_then_learns():
+    torch.manual_seed(0)
+    plain = UNet(8, depth=1)
+    for param in plain.parameters():
+        torch.nn.init.normal_(param, std=0.1)
+    attending = grow(plain, UNet(8, depth=2, attention="7x7"))
+    x, t = torch.randn(3, 1, 28, 28), torch.tensor([0, 500, 999])
+    torch.testing.assert_close(attending(x, t), plain(x, t))
+    attending(x, t).square().mean().backward()
+    assert attending.mid_attention.proj.weight.grad.abs().sum() > 0  # the zero projection is where it learns
+    with torch.no_grad():
+        attending.mid_attention.proj.weight.normal_(std=0.1)
+    # In one step each of the 49 positions hears every other, which a 3x3 convolution cannot do.
+    h = torch.randn(1, 16, 7, 7)
+    h2 = h.clone()
+    h2[:, :, 0, 0] += 1.0
+    assert (attending.mid_attention(h2) - attending.mid_attention(h))[:, :, 6, 6].abs().sum() > 0
+    with pytest.raises(ValueError):
+        grow(attending, UNet(8, depth=2))  # attention cannot be taken away
+    with pytest.raises(ValueError):
+        UNet(8, attention="14x14")
 
 
 def test_a_run_may_continue_a_shallower_net_deepened_but_not_a_deeper_or_narrower_one(tmp_path):
@@ -357,6 +380,13 @@ def test_a_run_may_continue_a_shallower_net_deepened_but_not_a_deeper_or_narrowe
         diffusion_training.earlier_run(DDPMConfig(**{**base.__dict__, "init_from": str(again)}))
     with pytest.raises(CheckpointError, match="trained with base_channels = 8; this run asks for 16"):
         diffusion_training.earlier_run(DDPMConfig(**{**base.__dict__, "base_channels": 16, "init_from": str(shallow)}))
+    attending = DDPMConfig(**{**deeper.__dict__, "attention": "7x7", "init_from": str(again), "seed": 2})
+    grown = run_to_end(train_ddpm(attending, device="cpu", samples_every_s=1e9))
+    assert grown.info["continues"]["attention"] == "none" and "depth" not in grown.info["continues"]
+    assert any(name.startswith("mid_attention.") for name in grown.state)
+    with_attention = save_checkpoint(tmp_path / "a.safetensors", grown)
+    with pytest.raises(CheckpointError, match="has attention at 7x7; a run continuing it needs --attention 7x7"):
+        diffusion_training.earlier_run(DDPMConfig(**{**deeper.__dict__, "init_from": str(with_attention)}))
 
 
 def test_a_diverging_loss_stops_training_with_a_message(monkeypatch):

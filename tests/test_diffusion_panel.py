@@ -290,10 +290,12 @@ def test_save_and_load_through_the_panel(panel, tmp_path):
 
 
 def test_a_model_trained_in_two_runs_is_described_as_one(panel, tiny_ddpm_checkpoint, tmp_path):
-    cfg = DDPMConfig(**{**TINY.__dict__, "steps": 2, "depth": 2, "init_from": str(tiny_ddpm_checkpoint)})  # deepened
+    cfg = DDPMConfig(**{**TINY.__dict__, "steps": 2, "depth": 2, "attention": "7x7",
+                        "init_from": str(tiny_ddpm_checkpoint)})  # grown: deepened, attention added
     more = save_checkpoint(tmp_path / "more.safetensors", run_to_end(train_ddpm(cfg, device="cpu")))
     panel.load_checkpoint(more)
-    assert "Model: 5 steps in 2 runs" in panel.model_info.text() and "2 blocks per resolution" in panel.model_info.text()
+    assert "Model: 5 steps in 2 runs" in panel.model_info.text()
+    assert "2 blocks per resolution, attention at 7×7" in panel.model_info.text()
     steps = panel.loss_plot.x_values("train")
     assert steps and min(steps) > TINY.steps and max(steps) == TINY.steps + 2  # the last run's losses, after the first's
 

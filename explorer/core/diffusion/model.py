@@ -10,7 +10,7 @@ from torch import nn
 
 from explorer.core.diffusion.sampler import SamplerConfig, sample_chain
 from explorer.core.diffusion.schedule import NoiseSchedule, make_schedule
-from explorer.core.diffusion.unet import UNet
+from explorer.core.diffusion.unet import ATTENTION, UNet
 from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load_weights
 from explorer.core.runtime.jobs import run_to_end
 from explorer.core.runtime.limits import SEED_MAX, TRAIN_IMAGES, bounded, one_of, validate
@@ -25,6 +25,7 @@ class DDPMConfig:
     timesteps: int = bounded(1000, 10, 4000)  # T
     base_channels: int = bounded(32, 8, 256, multiple_of=8)  # U-Net channels at 14x14 (2x at 7x7); GroupNorm(8)
     depth: int = bounded(1, 1, 4)  # residual blocks per resolution
+    attention: str = one_of("none", ATTENTION)  # self-attention among the 7x7 positions of the U-Net's middle
     steps: int = bounded(20000, 1, 10_000_000)
     batch_size: int = bounded(128, 1, 2048)
     lr: float = bounded(2e-4, 0.0, 10.0, low_open=True)
@@ -62,7 +63,7 @@ class DDPM(nn.Module):
 
 def build_ddpm(cfg: DDPMConfig) -> DDPM:
     """A freshly initialised model for ``cfg`` (seed torch first for a reproducible start)."""
-    return DDPM(UNet(cfg.base_channels, cfg.depth), make_schedule(cfg.schedule, cfg.timesteps))
+    return DDPM(UNet(cfg.base_channels, cfg.depth, cfg.attention), make_schedule(cfg.schedule, cfg.timesteps))
 
 
 def ddpm_from_checkpoint(ckpt: Checkpoint) -> tuple[DDPM, DDPMConfig]:

@@ -16,7 +16,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from explorer.core.diffusion.model import DDPMConfig, build_ddpm
 from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.diffusion.schedule import NoiseSchedule, q_sample
-from explorer.core.diffusion.unet import UNet, deepen
+from explorer.core.diffusion.unet import UNet, grow
 from explorer.core.runtime.checkpoints import Checkpoint, CheckpointError, load_checkpoint, load_weights, require_same
 from explorer.core.runtime.data import dataset_fingerprint, to_model_range
 from explorer.core.runtime.devices import pick_device
@@ -74,21 +74,25 @@ def earlier_run(cfg: DDPMConfig, model: nn.Module | None = None) -> Checkpoint |
     one, to check that it fits before any step); None for a fresh start.
 
     The earlier run must share the schedule and the width; it may have fewer blocks per resolution
-    (``depth``), and is then deepened (explorer/core/diffusion/unet.py: ``deepen``), the new blocks
-    starting as the identity."""
+    (``depth``) or lack the attention this run asks for, and is then grown (explorer/core/diffusion/unet.py:
+    ``grow``), every added part starting as the identity."""
     if not cfg.init_from:
         return None
     ckpt = load_checkpoint(cfg.init_from, kind="ddpm")
     unet = (model or build_ddpm(cfg)).unet
     require_same(ckpt, cfg, ("schedule", "timesteps", "base_channels"), cfg.init_from)
-    depth = ckpt.config.get("depth", cfg.depth)
+    name = Path(cfg.init_from).name
+    depth, attention = ckpt.config.get("depth", 1), ckpt.config.get("attention", "none")
     if depth > cfg.depth:
-        raise CheckpointError(f"{Path(cfg.init_from).name} has depth {depth}; a run continuing it needs depth "
+        raise CheckpointError(f"{name} has depth {depth}; a run continuing it needs depth "
                               f"{depth} or more (a deeper net starts its added blocks as the identity).")
-    if depth == cfg.depth:
+    if attention != cfg.attention and cfg.attention == "none":
+        raise CheckpointError(f"{name} has attention at {attention}; a run continuing it needs --attention "
+                              f"{attention} (attention can be added to a net, not taken away).")
+    if (depth, attention) == (cfg.depth, cfg.attention):
         load_weights(unet, ckpt)
     else:
-        deepen(load_weights(UNet(cfg.base_channels, depth), ckpt), unet)
+        grow(load_weights(UNet(cfg.base_channels, depth, attention), ckpt), unet)
     return ckpt
 
 
@@ -114,8 +118,9 @@ def train_ddpm(
     info = {**record, "dataset": dataset_fingerprint(), "training": training_record(dev, started)}
     if earlier:  # the run this one continued, with its own record
         info["continues"] = {k: earlier.info.get(k) for k in ("steps", "training", "continues")}
-        if earlier.config.get("depth", cfg.depth) != cfg.depth:  # deepened: the earlier runs trained a shallower net
-            info["continues"]["depth"] = earlier.config["depth"]
+        for key, alone in (("depth", 1), ("attention", "none")):  # grown: the earlier runs trained a smaller net
+            if earlier.config.get(key, alone) != getattr(cfg, key):
+                info["continues"][key] = earlier.config.get(key, alone)
     return Checkpoint(kind="ddpm", config=asdict(cfg), state=ema_model.unet.state_dict(), info=info)
 
 

@@ -12,9 +12,12 @@ from explorer.ui.widgets.curve_plot import CurvePlot
 
 
 def blocks_text(config: dict) -> str:
-    """The U-Net's depth in words: "1 block per resolution", "2 blocks per resolution"."""
+    """The U-Net's depth and attention in words: "1 block per resolution", "2 blocks per resolution,
+    attention at 7×7"."""
     depth = config.get("depth", 1)
-    return f"{depth} block{'s' if depth != 1 else ''} per resolution"
+    text = f"{depth} block{'s' if depth != 1 else ''} per resolution"
+    attention = config.get("attention", "none")
+    return text if attention == "none" else f"{text}, attention at {attention.replace('x', '×')}"
 
 
 def describe_checkpoint(ckpt: Checkpoint) -> str:
