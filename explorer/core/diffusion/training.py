@@ -69,6 +69,14 @@ def warmup_factor(step: int, warmup: int) -> float:
     return 1.0 if warmup <= 0 else min(1.0, step / warmup)
 
 
+GROWABLE = {"depth": 1, "attention": "none"}  # what a run may add to the net it continues; a config without the key had this
+
+
+def growable(config: dict) -> dict:
+    """A checkpoint config's depth and attention, the values of GROWABLE where it predates the key."""
+    return {key: config.get(key, alone) for key, alone in GROWABLE.items()}
+
+
 def earlier_run(cfg: DDPMConfig, model: nn.Module | None = None) -> Checkpoint | None:
     """The checkpoint ``cfg.init_from`` names, its weights loaded into ``model``'s U-Net (default: a fresh
     one, to check that it fits before any step); None for a fresh start.
@@ -82,11 +90,11 @@ def earlier_run(cfg: DDPMConfig, model: nn.Module | None = None) -> Checkpoint |
     unet = (model or build_ddpm(cfg)).unet
     require_same(ckpt, cfg, ("schedule", "timesteps", "base_channels"), cfg.init_from)
     name = Path(cfg.init_from).name
-    depth, attention = ckpt.config.get("depth", 1), ckpt.config.get("attention", "none")
+    depth, attention = growable(ckpt.config).values()
     if depth > cfg.depth:
         raise CheckpointError(f"{name} has depth {depth}; a run continuing it needs depth "
                               f"{depth} or more (a deeper net starts its added blocks as the identity).")
-    if attention != cfg.attention and cfg.attention == "none":
+    if attention != "none" and cfg.attention == "none":
         raise CheckpointError(f"{name} has attention at {attention}; a run continuing it needs --attention "
                               f"{attention} (attention can be added to a net, not taken away).")
     if (depth, attention) == (cfg.depth, cfg.attention):
@@ -118,9 +126,8 @@ def train_ddpm(
     info = {**record, "dataset": dataset_fingerprint(), "training": training_record(dev, started)}
     if earlier:  # the run this one continued, with its own record
         info["continues"] = {k: earlier.info.get(k) for k in ("steps", "training", "continues")}
-        for key, alone in (("depth", 1), ("attention", "none")):  # grown: the earlier runs trained a smaller net
-            if earlier.config.get(key, alone) != getattr(cfg, key):
-                info["continues"][key] = earlier.config.get(key, alone)
+        # Grown: the earlier runs trained a smaller net, whose depth or attention the record keeps.
+        info["continues"].update({k: v for k, v in growable(earlier.config).items() if v != getattr(cfg, k)})
     return Checkpoint(kind="ddpm", config=asdict(cfg), state=ema_model.unet.state_dict(), info=info)
 
 
