@@ -93,6 +93,9 @@ CLI_CASES = [
     (["train", "gan", "--objective", "foo"], r"--objective must be one of", None),
     (["train", "gan", "--batch-size", "1"], r"--batch-size must be an integer from 2 to 4096", None),
     (["train", "gan", "--d-steps-per-g", "0"], r"--d-steps-per-g must be an integer from 1 to 20", None),
+    (["train", "gan", "--depth", "5"], r"--depth must be an integer from 0 to 4, not 5", None),
+    (["train", "gan", "--init-from", "{crafted}"], r"has depth 2; a game continuing it needs depth 2 or more",
+     crafted("gan", mode="mnist", channels=2, depth=2)),
     (["train", "classifier", "--dropout", "1.5"], r"--dropout must be a number from 0 to 0.9", None),
     # Devices: unknown or absent hardware is refused, never replaced.
     (["train", "vae", "--device", "cuda"], r"no CUDA GPU is available here", None),

@@ -138,6 +138,49 @@ def test_a_game_continued_from_a_checkpoint_starts_from_its_nets_and_records_it(
         init_gan(GANConfig(**{**TINY, "channels": 8}, init_from=str(path)), "cpu")
 
 
+def test_a_deeper_game_grown_from_a_checkpoint_computes_what_it_did_and_records_the_growth(tmp_path):
+    from explorer.core.runtime.checkpoints import save_checkpoint
+    from explorer.core.runtime.errors import CheckpointError
+
+    _, first = collect(train_gan(GANConfig(steps=2, **TINY), device="cpu", yield_every_s=1e9))
+    path = save_checkpoint(tmp_path / "first.safetensors", first)
+    small, _ = gan_from_checkpoint(first)
+    small_d = discriminator_from_checkpoint(first)
+    state = init_gan(GANConfig(depth=2, init_from=str(path), **TINY), "cpu")
+    g, d = state.generator.eval(), state.discriminator.eval()
+    assert len(g.at7) == len(g.at14) == len(d.at7) == len(d.at14) == 2
+    z = torch.randn(6, TINY["latent_dim"])
+    x = g(z)
+    assert torch.equal(x, small(z))  # every added block starts as the identity
+    assert torch.equal(d(x), small_d(x))
+    assert state.continues["depth"] == 0
+    # The gate gets a gradient at once, so training can open the blocks.
+    g.train()
+    g(z).square().sum().backward()
+    assert all(block.alpha.grad is not None and block.alpha.grad.abs() > 0 for block in [*g.at7, *g.at14])
+    _, grown = collect(train_gan(GANConfig(steps=2, depth=1, init_from=str(path), **TINY), device="cpu",
+                                 yield_every_s=1e9))
+    assert grown.info["continues"]["depth"] == 0 and grown.config["depth"] == 1
+    assert float(grown.state["generator.at7.0.alpha"]) != 0.0  # two steps already opened the gate
+    deeper = save_checkpoint(tmp_path / "grown.safetensors", grown)
+    with pytest.raises(CheckpointError, match="has depth 1; a game continuing it needs depth 1 or more"):
+        init_gan(GANConfig(init_from=str(deeper), **TINY), "cpu")
+
+
+@pytest.mark.parametrize("norm", ["batch", "spectral"])
+def test_residual_blocks_keep_the_shapes_and_change_the_output_once_opened(norm):
+    torch.manual_seed(0)
+    g, d = DCGANGenerator(latent_dim=8, channels=4, depth=1), DCGANDiscriminator(channels=4, norm=norm, depth=1)
+    g.eval(), d.eval()
+    z = torch.randn(3, 8)
+    before = g(z), d(g(z))
+    assert before[0].shape == (3, 1, 28, 28) and before[1].shape == (3,)
+    with torch.no_grad():
+        for block in [*g.at7, *g.at14, *d.at7, *d.at14]:
+            block.alpha.fill_(1.0)
+    assert not torch.allclose(g(z), before[0]) and not torch.allclose(d(before[0]), before[1])
+
+
 def test_generator_and_discriminator_shapes():
     torch.manual_seed(0)
     g, d = DCGANGenerator(latent_dim=8, channels=4), DCGANDiscriminator(channels=4)

@@ -266,8 +266,18 @@ def test_a_continued_generator_is_described_and_plotted_after_its_earlier_runs(p
     ckpt = run_to_end(train_gan(GANConfig(steps=3, init_from=str(tiny_gan_checkpoint), **TINY), device="cpu"))
     panel.load_checkpoint(save_checkpoint(tmp_path / "continued.safetensors", ckpt))
     assert "5 iterations in 2 runs" in panel.model_info.text() and "8 channels" in panel.model_info.text()
+    assert "residual" not in panel.model_info.text()  # Radford et al.'s nets, no blocks added
     xs = panel.losses.x_values("D loss")
     assert xs and xs[0] > 2 and xs[-1] == 5  # the second run's curve follows the first run's two iterations
+
+
+def test_a_generator_with_residual_blocks_says_so(panel, tmp_path):
+    from explorer.core.runtime.jobs import run_to_end
+
+    ckpt = run_to_end(train_gan(GANConfig(steps=1, depth=1, **TINY), device="cpu"))
+    panel.load_checkpoint(save_checkpoint(tmp_path / "deeper.safetensors", ckpt))
+    assert "8 channels, 1 residual block per resolution" in panel.model_info.text()
+    assert len(panel.generator.at7) == 1 and panel.grid.pixels().std() > 0  # it draws from the deeper G
 
 
 def test_without_a_toy_generator_the_plane_shows_the_ring(panel):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -11,9 +12,10 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from explorer.core.gan.losses import discriminator_loss, generator_loss, ring_of_gaussians
 from explorer.core.gan.nets import GANConfig, _pair, build_networks
-from explorer.core.runtime.checkpoints import Checkpoint, continued_checkpoint
+from explorer.core.runtime.checkpoints import Checkpoint, continued_checkpoint, load_checkpoint, load_weights
 from explorer.core.runtime.data import to_model_range
 from explorer.core.runtime.devices import pick_device
+from explorer.core.runtime.errors import CheckpointError
 from explorer.core.runtime.training import mixed_precision, training_images
 
 SAMPLE_GRID = 16  # digits in the fixed-noise preview grid yielded while training
@@ -50,8 +52,32 @@ class GANState:
 
 def earlier_game(cfg: GANConfig, nets: tuple[nn.Module, nn.Module] | None = None) -> Checkpoint | None:
     """The checkpoint ``cfg.init_from`` names, its weights loaded into ``nets`` (default: a fresh pair, to
-    check that it fits before any step; a clear CheckpointError if not); None for a fresh start."""
-    return continued_checkpoint(cfg.init_from, "gan", _pair(*(nets or build_networks(cfg))))
+    check that it fits before any step; a clear CheckpointError if not); None for a fresh start.
+
+    The earlier game may have had fewer residual blocks (``depth``): its nets are then grown, the added
+    blocks starting as the identity (nets.py: ``ReZeroBlock``), so the game goes on from where it was."""
+    pair = _pair(*(nets or build_networks(cfg)))
+    if not cfg.init_from:
+        return None
+    ckpt = load_checkpoint(cfg.init_from, kind="gan")
+    depth = ckpt.config.get("depth", 0)  # a checkpoint older than the key had Radford et al.'s nets
+    if depth > cfg.depth:
+        raise CheckpointError(f"{Path(cfg.init_from).name} has depth {depth}; a game continuing it needs "
+                              f"depth {depth} or more (added blocks start as the identity).")
+    if depth == cfg.depth:
+        return continued_checkpoint(cfg.init_from, "gan", pair)
+    smaller = _pair(*build_networks(replace(cfg, depth=depth)))
+    load_weights(smaller, ckpt)
+    unexpected = pair.load_state_dict(smaller.state_dict(), strict=False).unexpected_keys
+    assert not unexpected, unexpected  # every weight of the smaller pair has its namesake in the deeper one
+    return ckpt
+
+
+def continued_record(earlier: Checkpoint, cfg: GANConfig) -> dict:
+    """What a run's record keeps of the run it continued: that run's own record, and its depth if smaller."""
+    record = {k: earlier.info.get(k) for k in ("steps", "training", "continues")}
+    depth = earlier.config.get("depth", 0)
+    return record | ({"depth": depth} if depth != cfg.depth else {})
 
 
 def init_gan(cfg: GANConfig, device: str | torch.device | None = None) -> GANState:
@@ -79,7 +105,7 @@ def init_gan(cfg: GANConfig, device: str | torch.device | None = None) -> GANSta
         # The average includes BatchNorm's running statistics (use_buffers), so it samples with its own.
         averaged=AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema), use_buffers=True)
         if cfg.ema else None,
-        continues=None if earlier is None else {k: earlier.info.get(k) for k in ("steps", "training", "continues")},
+        continues=None if earlier is None else continued_record(earlier, cfg),
     )
 
 

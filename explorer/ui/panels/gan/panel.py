@@ -29,6 +29,13 @@ from explorer.ui.widgets.image_grid import tile
 from explorer.ui.worker import Runner
 
 
+def nets_text(cfg: dict) -> str:
+    """The DCGAN's size (its config as a dict): "64 channels", "64 channels, 1 residual block per resolution"."""
+    depth = cfg.get("depth", 0)
+    blocks = f", {depth} residual block{'s' if depth != 1 else ''} per resolution" if depth else ""
+    return f"{cfg.get('channels', '?')} channels{blocks}"
+
+
 def stabilisers(cfg: dict) -> str:
     """The tricks beyond the DCGAN recipe a game (its config as a dict) was played with
     (", spectral norm in D, real labels 0.9, D's rate 4× G's, G averaged (EMA 0.999)"), or ""."""
@@ -144,7 +151,7 @@ class GANPanel(ModelPanel):
         cfg, info = ckpt.config, ckpt.info
         m = info.get("metrics", {})
         iterations = steps_text(info).replace("steps", "iterations")
-        nets = f", {cfg['channels']} channels" if cfg.get("mode") == "mnist" and "channels" in cfg else ""
+        nets = f", {nets_text(cfg)}" if cfg.get("mode") == "mnist" and "channels" in cfg else ""
         nets += stabilisers(cfg)
         game = {"mnist": "MNIST", "toy": "2-D toy"}.get(cfg.get("mode"), "?")
         text = (f"Generator: {game} GAN, {iterations}{nets}, "
@@ -197,7 +204,7 @@ class GANPanel(ModelPanel):
         self.settings.show_config(cfg)
         self.snapshot = None
         self._clear_views(cfg)
-        game = f"MNIST ({cfg.channels}-channel DCGAN)" if cfg.mode == "mnist" else "2-D toy"
+        game = f"MNIST (DCGAN, {nets_text(asdict(cfg))})" if cfg.mode == "mnist" else "2-D toy"
         game += stabilisers(asdict(cfg)).replace(",", " with", 1)
         kept = "the loaded generator stays" if self.checkpoint is not None else "nothing is kept"
         self.model_info.setText(f"A new {game} game of {cfg.steps:,} iterations. When it ends its G becomes the one "
