@@ -26,13 +26,21 @@ say() { echo "[$(( $(date +%s) - started )) s] $*" | tee -a "$OUT/timings.txt"; 
 # What each model's run takes besides --steps, --out and --device: the diffusion models and the PixelCNN go on
 # from their shipped weights, and so does the GAN (the 64-channel DCGAN of Radford et al.'s width); the DDPMs and
 # the GAN in bf16 autocast (the PixelCNN's default already), as their CPU runs are. The DDPM keeps the shipped
-# U-Net's two blocks per resolution; the GAN its last CPU runs' recipe (D at 4x G's rate, G's weights averaged).
+# U-Net's two blocks per resolution; the GAN its last CPU run's recipe (a residual block at each resolution,
+# D at 2x G's rate, G's weights averaged).
 declare -A ARGS=(
   [ddpm]="--depth 2 --batch-size 256 --lr 2e-4 --precision bf16 --seed 11 --init-from checkpoints/ddpm.safetensors"
   [cddpm]="--batch-size 256 --lr 2e-4 --precision bf16 --seed 12 --init-from checkpoints/cddpm.safetensors"
   [pixelcnn]="--seed 13 --init-from checkpoints/pixelcnn.safetensors"
-  [gan]="--channels 64 --lr-g 5e-5 --lr-d 2e-4 --ema 0.999 --precision bf16 --seed 14 --init-from checkpoints/gan.safetensors"
+  [gan]="--channels 64 --depth 1 --lr-g 1e-4 --lr-d 2e-4 --ema 0.999 --precision bf16 --seed 14 --init-from checkpoints/gan.safetensors"
 )
+# ARGS_<model> replaces a model's arguments, e.g. to go on with a run of one's own kept in runs/ (ignored by
+# git; the device tool carries it with `carry: ["runs"]`):
+#     ARGS_ddpm="--base-channels 48 --depth 2 --precision bf16 --init-from runs/w48.safetensors" bash ...
+for m in "${!ARGS[@]}"; do
+  override="ARGS_$m"
+  [ -n "${!override:-}" ] && ARGS[$m]=${!override}
+done
 read -r -a MODELS <<< "${MODELS:-ddpm cddpm gan pixelcnn}"
 
 # 1. Speed probes, all at once (as the real runs will share the GPU).

@@ -25,13 +25,15 @@ def test_the_shipped_gan_records_each_of_its_runs():
     assert cfg.mode == "mnist" and cfg.channels == 64 and ckpt.info["dataset"] == dataset_fingerprint()
     runs = training_runs(ckpt.info)  # a 64-channel DCGAN, continued from its own weights
     assert [r["steps"] for r in runs] == [5000, 8000, 4000, 8000, 8000, 8000, 6000, 5000, 4000, 4000, 8000, 9000,
-                                          9000] and runs[-1]["steps"] == cfg.steps
+                                          9000, 6500] and runs[-1]["steps"] == cfg.steps
     commands = [r["training"]["command"] for r in runs]
     assert all("--lr-g 1e-4 --lr-d 1e-4" in c for c in commands[5:7])  # half the rate
-    assert ["--lr-g 5e-5 --lr-d 2e-4" in c for c in commands[-6:]] == [False, False] + [True] * 4  # then D at 4x G's
-    assert ["--ema 0.999" in c for c in commands[-6:]] == [False] + [True] * 5 and cfg.ema == 0.999  # G averaged
+    assert ["--lr-d 2e-4" in c for c in commands[-7:]] == [False, False] + [True] * 5  # then D at 4x or 2x G's
+    assert ["--ema 0.999" in c for c in commands[-7:]] == [False] + [True] * 6 and cfg.ema == 0.999  # G averaged
     assert all(r["training"]["command"].startswith("gen-explorer train gan --channels 64") for r in runs)
     assert ["--init-from" in r["training"]["command"] for r in runs] == [False] + [True] * (len(runs) - 1)
+    # The last run grew Radford et al.'s nets by a residual block at 7x7 and 14x14 (--depth 1).
+    assert cfg.depth == 1 and "--depth 1" in commands[-1] and ckpt.info["continues"]["depth"] == 0
 
 
 def test_the_shipped_gan_draws_every_digit_cleanly_by_the_shipped_classifier():
@@ -39,7 +41,7 @@ def test_the_shipped_gan_draws_every_digit_cleanly_by_the_shipped_classifier():
     probs = _classifier_reads(FAMILIES["gan"].sample(generator, 1000, 0))
     counts = class_histogram(probs)
     assert counts.min() >= 50, f"digits drawn per class: {counts.tolist()}"  # each digit ≥ 5 % (measured 6.7 %)
-    assert probs.max(axis=1).mean() > 0.89  # the judge is mostly sure what it sees (measured 0.909; real digits 0.99)
+    assert probs.max(axis=1).mean() > 0.89  # the judge is mostly sure what it sees (measured 0.918; real digits 0.99)
 
 
 def test_the_shipped_ddpm_records_each_of_its_runs():
