@@ -276,7 +276,7 @@ def test_a_generator_with_residual_blocks_says_so(panel, tmp_path):
 
     ckpt = run_to_end(train_gan(GANConfig(steps=1, depth=1, **TINY), device="cpu"))
     panel.load_checkpoint(save_checkpoint(tmp_path / "deeper.safetensors", ckpt))
-    assert "8 channels, 1 residual block per resolution" in panel.model_info.text()
+    assert "8 channels + 1 residual block," in panel.model_info.text()
     assert len(panel.generator.at7) == 1 and panel.grid.pixels().std() > 0  # it draws from the deeper G
 
 

@@ -61,7 +61,7 @@ class GameControls(QGroupBox):
         slow.addWidget(self.delay, 1)
 
         self.status = status_label(lines=4)
-        self.model_info = status_label(lines=5)
+        self.model_info = status_label(lines=6)
         self.explanation = QLabel(EXPLANATION["mnist"])
         self.explanation.setWordWrap(True)
         self.explanation.setStyleSheet("color: #444")

@@ -30,9 +30,10 @@ from explorer.ui.worker import Runner
 
 
 def nets_text(cfg: dict) -> str:
-    """The DCGAN's size (its config as a dict): "64 channels", "64 channels, 1 residual block per resolution"."""
+    """The DCGAN's size (its config as a dict): "64 channels", "64 channels + 1 residual block" (at each
+    of 7×7 and 14×14, in G and in D; the short form keeps the model text in its box on a laptop screen)."""
     depth = cfg.get("depth", 0)
-    blocks = f", {depth} residual block{'s' if depth != 1 else ''} per resolution" if depth else ""
+    blocks = f" + {depth} residual block{'s' if depth != 1 else ''}" if depth else ""
     return f"{cfg.get('channels', '?')} channels{blocks}"
 
 
