@@ -56,9 +56,9 @@ def earlier_game(cfg: GANConfig, nets: tuple[nn.Module, nn.Module] | None = None
 
     The earlier game may have had fewer residual blocks (``depth``): its nets are then grown, the added
     blocks starting as the identity (nets.py: ``ReZeroBlock``), so the game goes on from where it was."""
-    pair = _pair(*(nets or build_networks(cfg)))
     if not cfg.init_from:
         return None
+    pair = _pair(*(nets or build_networks(cfg)))
     ckpt = load_checkpoint(cfg.init_from, kind="gan")
     depth = ckpt.config.get("depth", 0)  # a checkpoint older than the key had Radford et al.'s nets
     if depth > cfg.depth:

@@ -28,7 +28,7 @@ class GANConfig:
     channels: int = bounded(64, 2, 256)
     # Residual blocks added at each of the 7x7 and 14x14 resolutions, in G and in D alike; 0 is Radford et
     # al.'s net, two layers deep on each side. Each block starts as the identity (ReZeroBlock), so a run
-    # may continue a shallower net's checkpoint with blocks added (``grow_pair``).
+    # may continue a shallower net's checkpoint with blocks added (game.py: ``earlier_game``).
     depth: int = bounded(0, 0, 4)
     hidden: int = bounded(128, 4, 4096)  # toy MLP width
     steps: int = bounded(5000, 1, 10_000_000)  # G steps
@@ -100,13 +100,11 @@ def _stages(net: nn.Sequential, cuts: tuple[int, int], first: nn.ModuleList, sec
             x: torch.Tensor) -> torch.Tensor:
     """Run ``net`` with the blocks of ``first`` after its layer cuts[0] - 1 and those of ``second`` after
     cuts[1] - 1; kept apart from ``net`` so that its weights keep the names a shallower net's have."""
-    x = net[: cuts[0]](x)
-    for block in first:
-        x = block(x)
-    x = net[cuts[0] : cuts[1]](x)
-    for block in second:
-        x = block(x)
-    return net[cuts[1] :](x)
+    for i, layer in enumerate(net):
+        x = layer(x)
+        for block in first if i == cuts[0] - 1 else second if i == cuts[1] - 1 else ():
+            x = block(x)
+    return x
 
 
 class DCGANGenerator(nn.Module):
