@@ -9,7 +9,7 @@ from layout_watch import layout_requests
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QComboBox, QSizePolicy
 
-from explorer.core.gan import GANConfig, default_config, train_gan
+from explorer.core.gan import GANConfig, default_config, drawn_classes, train_gan
 from explorer.core.gan.nets import LIVE_MNIST_DEFAULTS
 from explorer.core.runtime.checkpoints import save_checkpoint
 from explorer.core.runtime.errors import CheckpointError
@@ -258,6 +258,27 @@ def test_on_open_the_shipped_generator_draws_digits_and_its_record_is_plotted(pa
     assert history[-1]["step"] == 2 and history[-1]["d_loss"] == panel.checkpoint.info["metrics"]["d_loss"]
     assert panel.losses.points("G loss") == panel.outputs.points("D(G(z))") == len(history)
     assert "no recorded history" not in panel.outputs.plotItem.titleLabel.text
+
+
+def test_the_meter_counts_a_loaded_generators_digits_and_a_game_takes_it_over(panel, qtbot, snapshots):
+    if not panel.family.default_checkpoint.is_file():
+        pytest.skip("no shipped generator")
+    panel.load_shipped()
+    assert panel.classes.percentages().sum() == 0  # counted in a pool thread: the GUI goes on meanwhile
+    counts = drawn_classes(panel.generator, panel.model_cfg)
+    qtbot.waitUntil(lambda: panel.classes.percentages().sum() > 0, timeout=20000)
+    np.testing.assert_allclose(panel.classes.percentages(), 100 * counts / counts.sum())
+    assert (panel.classes.percentages() > 3).all()  # the shipped G draws every digit
+    panel.load_shipped()  # counted again, and a game starts before the count arrives: the game's meter wins
+    panel.start_training(GANConfig(steps=100000, mode="mnist", seed=5, **TINY), paused=True)
+    qtbot.waitUntil(lambda: len(snapshots) >= 1, timeout=60000)
+    qtbot.waitUntil(lambda: panel.meter.pending == 0, timeout=20000)  # the stale count has arrived, and is dropped
+    panel.refresh.flush()
+    game = snapshots[-1].class_counts
+    np.testing.assert_allclose(panel.classes.percentages(), 100 * game / game.sum())
+    panel.stop_button.click()
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
+    qtbot.waitUntil(lambda: np.allclose(panel.classes.percentages(), 100 * counts / counts.sum()), timeout=20000)
 
 
 def test_a_continued_generator_is_described_and_plotted_after_its_earlier_runs(panel, tmp_path, tiny_gan_checkpoint):

@@ -30,12 +30,12 @@ from explorer.core.gan.nets import (
     build_networks,
     default_config,
 )
-from explorer.core.gan.session import CLASS_SAMPLES, GANSnapshot, gan_session, train_gan
+from explorer.core.gan.session import CLASS_SAMPLES, GANSnapshot, drawn_classes, gan_session, train_gan
 
 __all__ = [
     "CLASS_SAMPLES", "HIST_BINS", "MODES", "OBJECTIVES", "SAMPLE_GRID", "TOY_DEFAULTS", "TOY_EXTENT", "TOY_POINTS",
     "DCGANDiscriminator", "DCGANGenerator", "GANConfig", "GANSnapshot", "GANState", "StepResult", "ToyDiscriminator",
     "ToyGenerator", "build_networks", "d_step", "default_config", "discriminator_from_checkpoint",
-    "discriminator_heatmap", "discriminator_loss", "g_step", "gan_from_checkpoint", "gan_session", "generate",
+    "discriminator_heatmap", "discriminator_loss", "drawn_classes", "g_step", "gan_from_checkpoint", "gan_session", "generate",
     "generator_loss", "images_from_noise", "init_gan", "interpolate", "ring_of_gaussians", "sample_images", "train_gan"
 ]

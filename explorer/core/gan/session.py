@@ -144,6 +144,12 @@ def _wait(seconds: float) -> Generator[None, object, object]:
     return None
 
 
+def meter_noise(cfg: GANConfig) -> torch.Tensor:
+    """The CLASS_SAMPLES fixed z (CLASS_SAMPLES, latent_dim) a game of ``cfg`` counts G's digits on
+    (seeded seed + 2, apart from the nets' and the preview grid's)."""
+    return torch.randn(CLASS_SAMPLES, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 2))
+
+
 def _class_meter(cfg: GANConfig, device: torch.device) -> tuple[MNISTClassifier, torch.Tensor] | None:
     """The shipped classifier and CLASS_SAMPLES fixed z, to count which digits G draws (MNIST mode;
     None without a classifier checkpoint, so training never depends on it)."""
@@ -153,8 +159,17 @@ def _class_meter(cfg: GANConfig, device: torch.device) -> tuple[MNISTClassifier,
         classifier, _ = load_classifier()
     except ExplorerError:
         return None
-    noise = torch.randn(CLASS_SAMPLES, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 2))
-    return classifier, noise.to(device)
+    return classifier, meter_noise(cfg).to(device)
+
+
+def drawn_classes(generator: torch.nn.Module, cfg: GANConfig) -> np.ndarray | None:
+    """How many of a trained G's digits on its game's fixed meter noise the classifier puts in each
+    class, (10,): the meter a game shows, read for a loaded G (None: a toy G, or no classifier checkpoint)."""
+    meter = _class_meter(cfg, next(generator.parameters()).device)
+    if meter is None:
+        return None
+    classifier, noise = meter
+    return class_histogram(probabilities(classifier, images_from_noise(generator, noise)))
 
 
 def gan_session(

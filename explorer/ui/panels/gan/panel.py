@@ -7,6 +7,7 @@ the other's footing; at the equilibrium D can only guess, D(x) = D(G(z)) = 1/2.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict
 from functools import partial
 
@@ -14,9 +15,10 @@ import numpy as np
 import torch
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QWidget
 
-from explorer.core.gan import GANConfig, GANSnapshot, discriminator_from_checkpoint, gan_session
+from explorer.core.gan import GANConfig, GANSnapshot, discriminator_from_checkpoint, drawn_classes, gan_session
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.jobs import Job
+from explorer.ui.off_thread import LatestOnly
 from explorer.ui.panels.gan.digits_page import DigitsPage
 from explorer.ui.panels.gan.game_controls import GameControls
 from explorer.ui.panels.gan.game_plots import GamePlots
@@ -64,6 +66,7 @@ class GANPanel(ModelPanel):
         self._next_game: tuple[GANConfig, bool, tuple | None] | None = None  # what to start once this game ends
         self.refresh = StaggeredRefresh(parent=self)
         self._build()
+        self.meter = LatestOnly(self.classes)  # the loaded G's digits, counted off the GUI thread
         self._connect()
         runner.busy_changed.connect(self._on_runner_changed)
         runner.paused_changed.connect(self._on_runner_changed)
@@ -147,6 +150,21 @@ class GANPanel(ModelPanel):
             self.digits.show_samples(self.generator, self.sample_seed)
         else:
             self.digits.show_no_generator()
+        self._count_classes()
+
+    def _count_classes(self) -> None:
+        """The meter counts the loaded G's digits on its game's fixed z (half a second on a 2-core CPU,
+        so in a pool thread, on a copy of G that no view can switch between train and eval mode
+        meanwhile); without a G, or until the count arrives, it is empty."""
+        self.classes.set_counts(np.zeros(10))
+        if self.generator is None or self.model_cfg is None:
+            self.meter.cancel()
+            return
+        self.meter.start(drawn_classes, copy.deepcopy(self.generator), self.model_cfg, on_done=self._show_classes)
+
+    def _show_classes(self, counts: np.ndarray | None) -> None:
+        if counts is not None and not self.playing:
+            self.classes.set_counts(counts)
 
     def describe(self, ckpt: Checkpoint) -> str:
         cfg, info = ckpt.config, ckpt.info
@@ -292,6 +310,7 @@ class GANPanel(ModelPanel):
     def _clear_views(self, cfg: GANConfig) -> None:
         """Forget the last game's data now; blank its views over the next turns of the event loop
         (queued before any snapshot's update, so they run first)."""
+        self.meter.cancel()  # the game's meter replaces the loaded G's
         self.dashboard.clear_curves()
         for key, plot in (("losses", self.losses), ("outputs", self.outputs)):
             self.refresh.request(f"clear {key}", partial(self._reset_plot, plot, cfg.steps))
