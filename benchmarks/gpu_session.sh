@@ -29,14 +29,14 @@ say() { echo "[$(( $(date +%s) - started )) s] $*" | tee -a "$OUT/timings.txt"; 
 # U-Net's two blocks per resolution; the GAN its last CPU run's recipe (a residual block at each resolution,
 # D at 2x G's rate, G's weights averaged).
 declare -A ARGS=(
-  [ddpm]="--depth 2 --batch-size 256 --lr 2e-4 --precision bf16 --seed 11 --init-from checkpoints/ddpm.safetensors"
+  [ddpm]="--base-channels 48 --depth 2 --batch-size 256 --lr 2e-4 --precision bf16 --seed 11 --init-from checkpoints/ddpm.safetensors"
   [cddpm]="--batch-size 256 --lr 2e-4 --precision bf16 --seed 12 --init-from checkpoints/cddpm.safetensors"
   [pixelcnn]="--seed 13 --init-from checkpoints/pixelcnn.safetensors"
   [gan]="--channels 64 --depth 1 --lr-g 1e-4 --lr-d 2e-4 --ema 0.999 --precision bf16 --seed 14 --init-from checkpoints/gan.safetensors"
 )
 # ARGS_<model> replaces a model's arguments, e.g. to go on with a run of one's own kept in runs/ (ignored by
 # git; the device tool carries it with `carry: ["runs"]`):
-#     ARGS_ddpm="--base-channels 48 --depth 2 --precision bf16 --init-from runs/w48.safetensors" bash ...
+#     ARGS_ddpm="--base-channels 48 --depth 2 --lr 1e-4 --precision bf16 --init-from runs/mine.safetensors" bash ...
 for m in "${!ARGS[@]}"; do
   override="ARGS_$m"
   [ -n "${!override:-}" ] && ARGS[$m]=${!override}
