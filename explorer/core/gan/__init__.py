@@ -36,6 +36,6 @@ __all__ = [
     "CLASS_SAMPLES", "HIST_BINS", "MODES", "OBJECTIVES", "SAMPLE_GRID", "TOY_DEFAULTS", "TOY_EXTENT", "TOY_POINTS",
     "DCGANDiscriminator", "DCGANGenerator", "GANConfig", "GANSnapshot", "GANState", "StepResult", "ToyDiscriminator",
     "ToyGenerator", "build_networks", "d_step", "default_config", "discriminator_from_checkpoint",
-    "discriminator_heatmap", "discriminator_loss", "drawn_classes", "g_step", "gan_from_checkpoint", "gan_session", "generate",
-    "generator_loss", "images_from_noise", "init_gan", "interpolate", "ring_of_gaussians", "sample_images", "train_gan"
+    "discriminator_heatmap", "discriminator_loss", "drawn_classes", "g_step", "gan_from_checkpoint", "gan_session",
+    "generate", "generator_loss", "images_from_noise", "init_gan", "interpolate", "ring_of_gaussians", "sample_images", "train_gan"
 ]

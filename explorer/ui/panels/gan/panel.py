@@ -157,13 +157,13 @@ class GANPanel(ModelPanel):
         so in a pool thread, on a copy of G that no view can switch between train and eval mode
         meanwhile); without a G, or until the count arrives, it is empty."""
         self.classes.set_counts(np.zeros(10))
-        if self.generator is None or self.model_cfg is None:
+        if self.generator is None:
             self.meter.cancel()
             return
         self.meter.start(drawn_classes, copy.deepcopy(self.generator), self.model_cfg, on_done=self._show_classes)
 
     def _show_classes(self, counts: np.ndarray | None) -> None:
-        if counts is not None and not self.playing:
+        if counts is not None and not self.playing:  # a game's own meter wins over a count begun before it
             self.classes.set_counts(counts)
 
     def describe(self, ckpt: Checkpoint) -> str:
@@ -310,7 +310,6 @@ class GANPanel(ModelPanel):
     def _clear_views(self, cfg: GANConfig) -> None:
         """Forget the last game's data now; blank its views over the next turns of the event loop
         (queued before any snapshot's update, so they run first)."""
-        self.meter.cancel()  # the game's meter replaces the loaded G's
         self.dashboard.clear_curves()
         for key, plot in (("losses", self.losses), ("outputs", self.outputs)):
             self.refresh.request(f"clear {key}", partial(self._reset_plot, plot, cfg.steps))
