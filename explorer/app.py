@@ -18,14 +18,25 @@ def configure() -> None:
     torch.set_num_threads(1)
 
 
-def settle(app: object, window: object, timeout_s: float = 120.0) -> None:
-    """Let the window finish what it starts on its own (panels built, the opening chain drawn)."""
+def settle(app: object, window: object, timeout_s: float = 120.0, quiet_s: float = 0.5) -> None:
+    """Let the window finish what it starts on its own (panels built, the opening chains drawn).
+
+    The runner takes one job at a time, and a panel built later queues its opening job for when the
+    runner is free (some after a short settle timer), so one idle moment is not the end: wait until
+    the runner has stayed idle for ``quiet_s``, longer than any such timer."""
     import time
 
     deadline = time.monotonic() + timeout_s
-    app.processEvents()
-    while window.runner.busy and time.monotonic() < deadline:
+    idle_since = None
+    while time.monotonic() < deadline:
         app.processEvents()
+        now = time.monotonic()
+        if window.runner.busy:
+            idle_since = None
+        elif idle_since is None:
+            idle_since = now
+        elif now - idle_since >= quiet_s:
+            break
         time.sleep(0.01)
     for _ in range(5):
         app.processEvents()
