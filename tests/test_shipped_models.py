@@ -58,7 +58,6 @@ def test_the_shipped_ddpm_records_each_of_its_runs():
     assert all("--precision bf16" in c and "--ema" not in c for c in commands)
     assert ["--lr 2e-4" in c for c in commands] == [True, True, True, True, False] and "--lr 1e-4" in commands[-1]
     assert ["--init-from" in c for c in commands] == [False, True, True, True, True]
-    assert cfg.lr == 1e-4
     assert ckpt.info["metrics"]["final_loss"] < 0.035
 
 
