@@ -53,7 +53,8 @@ def test_the_shipped_ddpm_records_each_of_its_runs():
     # times as many steps.
     assert (cfg.base_channels, cfg.depth, cfg.ema) == (48, 2, 0.9999)
     runs = training_runs(ckpt.info)
-    assert [r["steps"] for r in runs] == [4000, 3000, 13000, 10500, 18000, 20000, 21000] and runs[-1]["steps"] == cfg.steps
+    assert [r["steps"] for r in runs] == [4000, 3000, 13000, 10500, 18000, 20000, 21000]
+    assert runs[-1]["steps"] == cfg.steps
     commands = [r["training"]["command"] for r in runs]
     assert all(c.startswith("gen-explorer train ddpm --base-channels 48 --depth 2") for c in commands)
     assert all("--precision bf16" in c for c in commands)
@@ -69,7 +70,8 @@ def test_the_shipped_ddpm_draws_every_digit_by_the_shipped_classifier():
     model, _, _ = FAMILIES["ddpm"].load()
     probs = _classifier_reads(FAMILIES["ddpm"].sample(model, 500, 0))  # DDIM-50, η = 1: the app's default
     counts = class_histogram(probs)
-    assert counts.min() >= 30, f"digits drawn per class: {counts.tolist()}"  # each digit ≥ 6 % (measured 8.2 %; 8.8 % at N = 5,000)
+    # Each digit ≥ 6 % (measured 8.2 %; 8.8 % at N = 5,000).
+    assert counts.min() >= 30, f"digits drawn per class: {counts.tolist()}"
     # Mostly clean digits: measured 0.955 (68,500 steps: 0.949; 48,500 steps: 0.941; 30,500 steps: 0.939; the
     # 32-channel net: 0.928; 33,000 steps: 0.910; real: 0.991).
     assert probs.max(axis=1).mean() > 0.945
