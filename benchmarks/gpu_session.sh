@@ -26,8 +26,9 @@ say() { echo "[$(( $(date +%s) - started )) s] $*" | tee -a "$OUT/timings.txt"; 
 # What each model's run takes besides --steps, --out and --device: the diffusion models and the PixelCNN go on
 # from their shipped weights, and so does the GAN (the 64-channel DCGAN of Radford et al.'s width); the DDPMs and
 # the GAN in bf16 autocast (the PixelCNN's default already), as their CPU runs are. The DDPM keeps the shipped
-# U-Net's two blocks per resolution and its last runs' long weight average (--ema 0.9999); twice their batch
-# takes twice the last run's rate of 5e-5; the GAN its last CPU run's recipe (a residual block at each resolution, D at 2x G's rate, G's weights averaged).
+# U-Net's two blocks per resolution and its last runs' long weight average (--ema 0.9999), at twice their
+# batch and so twice their rate of 5e-5; the GAN its last CPU run's recipe (a residual block at each resolution,
+# D at 2x G's rate, G's weights averaged).
 declare -A ARGS=(
   [ddpm]="--base-channels 48 --depth 2 --batch-size 256 --lr 1e-4 --ema 0.9999 --precision bf16 --seed 11 --init-from checkpoints/ddpm.safetensors"
   [cddpm]="--batch-size 256 --lr 2e-4 --precision bf16 --seed 12 --init-from checkpoints/cddpm.safetensors"
