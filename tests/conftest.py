@@ -1,5 +1,6 @@
 """Test set-up: Qt runs headless, torch stays on one thread, and no test leaves a thread or process behind."""
 
+import gc
 import multiprocessing
 import os
 
@@ -22,6 +23,9 @@ def _no_dangling_workers(request):
 
     pool = QThreadPool.globalInstance()
     finished = pool.waitForDone(30000)  # a loaded CPU (CI beside a training) needs more than 10 s
+    # Free this test's Qt objects now, between tests. Left to the cyclic collector, a pyqtgraph ViewBox's QMenu
+    # was once destroyed in the middle of the next test's signal disconnect, and Qt's connection lock deadlocked.
+    gc.collect()
     assert finished and pool.activeThreadCount() == 0, "a test left a worker thread running"
     assert multiprocessing.active_children() == [], "a test left a child process running"
 
