@@ -18,6 +18,21 @@ def configure() -> None:
     torch.set_num_threads(1)
 
 
+def collect_garbage_on_the_gui_thread(app: object, interval_s: float = 1.0) -> object:
+    """Turn Python's automatic cyclic collector off and collect on a timer of the GUI's event loop instead
+    (pyqtgraph's GarbageCollector); return it, kept alive by ``app``.
+
+    Left automatic, the collector runs at whatever allocation crosses its threshold: in a worker thread, or
+    in the middle of a Qt call. Seen here: a pyqtgraph ViewBox's QMenu, part of a reference cycle, was freed
+    inside a signal disconnect, and its destructor waited for the connection lock that disconnect held, for
+    ever. On the timer, Qt objects in cycles are freed between events, on the thread that owns them."""
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
+    collector = GarbageCollector(interval=interval_s)
+    app.garbage_collector = collector  # the timer lives as long as the app
+    return collector
+
+
 def settle(app: object, window: object, timeout_s: float = 120.0, quiet_s: float = 0.5) -> None:
     """Let the window finish what it starts on its own (panels built, the opening chains drawn).
 
@@ -59,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Generative Explorer")
     configure()
+    collect_garbage_on_the_gui_thread(app)
     window = MainWindow(device=str(device), device_text=describe(device))
     window.show_panel(args.panel)
     window.load_shipped_checkpoints()

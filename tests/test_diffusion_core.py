@@ -23,11 +23,12 @@ from explorer.core.diffusion import (
     train_ddpm,
 )
 from explorer.core.diffusion import training as diffusion_training
-from explorer.core.diffusion.unet import UNet, grow, timestep_embedding
+from explorer.core.diffusion.unet import UNet, grow, timestep_embedding, widen
 from explorer.core.runtime.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from explorer.core.runtime.data import load_mnist, to_model_range
 from explorer.core.runtime.errors import TrainingError
 from explorer.core.runtime.jobs import run_to_end
+from explorer.core.runtime.limits import ConfigError
 
 TINY = dict(timesteps=20, base_channels=8, depth=1)
 LINEAR = make_schedule("linear", 1000)
@@ -387,6 +388,68 @@ def test_a_run_may_continue_a_shallower_net_deepened_but_not_a_deeper_or_narrowe
     with_attention = save_checkpoint(tmp_path / "a.safetensors", grown)
     with pytest.raises(CheckpointError, match="has attention at 7x7; a run continuing it needs --attention 7x7"):
         diffusion_training.earlier_run(DDPMConfig(**{**deeper.__dict__, "init_from": str(with_attention)}))
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_a_widened_unet_computes_what_the_narrow_one_did_and_its_new_channels_learn(depth):
+    torch.manual_seed(0)
+    narrow = UNet(16, depth=depth)
+    for param in narrow.parameters():  # trained-looking weights: no zero a bug could hide behind
+        torch.nn.init.normal_(param, std=0.1)
+    wide = widen(narrow, UNet(20, depth=depth, widened_from=16))  # 16 -> 20: GroupNorm groups of 2, 10 of them
+    assert wide.groups == 10 and wide.mid[0].norm1.num_groups == 10 and wide.up[0][0].norm1.num_channels == 80
+    x, t = torch.randn(3, 1, 28, 28), torch.tensor([0, 500, 999])
+    torch.testing.assert_close(wide(x, t), narrow(x, t))
+    # The added channels listen to the old ones and are heard by no one yet; the gradient reaches that silence.
+    assert wide.conv_in.weight[16:].abs().sum() > 0 and wide.conv_out.weight[:, 16:].abs().sum() == 0
+    wide(x, t).square().mean().backward()
+    assert wide.conv_out.weight.grad[:, 16:].abs().sum() > 0
+    assert wide.up[0][0].conv1.weight.grad[:, 32:40].abs().sum() > 0  # the path's added channels, before the skip's
+    wider = widen(wide, UNet(24, depth=depth, widened_from=16))  # widened again, from the first width's groups
+    torch.testing.assert_close(wider(x, t), narrow(x, t))
+    with pytest.raises(ValueError):
+        widen(narrow, UNet(24, depth=depth))  # 8 groups of 3 channels would mix the old groups of 2
+    with pytest.raises(ValueError):
+        widen(UNet(16, depth=depth, attention="7x7"), UNet(24, depth=depth, attention="7x7", widened_from=16))
+    with pytest.raises(ValueError):
+        UNet(20, depth=depth, widened_from=24)
+
+
+def test_a_run_may_continue_a_narrower_net_widened_with_its_first_width_named(tmp_path):
+    base = DDPMConfig(**TINY, steps=4, batch_size=8, train_limit=64)
+    narrow = save_checkpoint(tmp_path / "c8.safetensors", run_to_end(train_ddpm(base, device="cpu")))
+    wider = DDPMConfig(**{**base.__dict__, "base_channels": 16, "widened_from": 8, "init_from": str(narrow)})
+    model = build_ddpm(wider)
+    diffusion_training.earlier_run(wider, model)
+    before, _ = ddpm_from_checkpoint(load_checkpoint(narrow))
+    np.testing.assert_allclose(model.eval().sample(4, seed=3), before.sample(4, seed=3), atol=1e-5)
+    ckpt = run_to_end(train_ddpm(DDPMConfig(**{**wider.__dict__, "steps": 2, "seed": 1}), device="cpu",
+                                 samples_every_s=1e9))
+    assert ckpt.info["continues"]["base_channels"] == 8 and ckpt.info["continues"]["widened_from"] == 0
+    assert [run["steps"] for run in diffusion_training.training_runs(ckpt.info)] == [4, 2]
+    assert ddpm_from_checkpoint(ckpt)[1].widened_from == 8
+    widened = save_checkpoint(tmp_path / "c16.safetensors", ckpt)
+    continued = DDPMConfig(**{**wider.__dict__, "init_from": str(widened)})
+    diffusion_training.earlier_run(continued)  # the same widened width continues as it is
+    with pytest.raises(CheckpointError, match="widened from 8 channels; a run continuing it needs --widened-from 8"):
+        diffusion_training.earlier_run(DDPMConfig(**{**continued.__dict__, "base_channels": 16, "widened_from": 0}))
+    with pytest.raises(CheckpointError, match="first built with 8 channels; .* needs --widened-from 8"):
+        diffusion_training.earlier_run(DDPMConfig(**{**base.__dict__, "base_channels": 32, "widened_from": 16,
+                                                     "init_from": str(narrow)}))
+    with pytest.raises(CheckpointError, match="widening keeps the depth"):
+        diffusion_training.earlier_run(DDPMConfig(**{**wider.__dict__, "depth": 2}))
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"base_channels": 60}, r"base_channels must be a multiple of 8 \(GroupNorm's 8 groups\), not 60"),
+    ({"base_channels": 62, "widened_from": 48}, r"must be a multiple of 6, the GroupNorm group size of the 48-channel"),
+    ({"base_channels": 48, "widened_from": 48}, r"base_channels must be above widened_from \(48\)"),
+    ({"base_channels": 64, "widened_from": 12}, r"widened_from must be 0 \(none\) or a multiple of 8"),
+])
+def test_a_widened_width_must_keep_the_group_size_of_the_net_it_widens(fields, message):
+    with pytest.raises(ConfigError, match=message):
+        DDPMConfig(**fields)
+    assert DDPMConfig(base_channels=60, widened_from=48).widened_from == 48
 
 
 def test_a_diverging_loss_stops_training_with_a_message(monkeypatch):

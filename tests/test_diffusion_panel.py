@@ -423,3 +423,11 @@ def test_space_plays_and_arrows_step_the_chain_wherever_the_focus_is(panel, qtbo
     panel.forward_t.setFocus()
     qtbot.keyClick(panel.forward_t, Qt.Key.Key_Right)
     assert panel.timeline.frame() == held and panel.forward_t.value() == 1
+
+
+def test_the_model_line_says_when_the_net_was_widened():
+    from explorer.ui.panels.diffusion.training_section import width_text
+
+    assert width_text({"base_channels": 48}) == "48 channels"
+    assert width_text({"base_channels": 60, "widened_from": 48}) == "60 channels (widened from 48)"
+    assert width_text({"base_channels": 48, "widened_from": 0}) == "48 channels"

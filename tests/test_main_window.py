@@ -237,3 +237,29 @@ def test_the_panel_shown_at_launch_gets_the_runner_for_its_opening_job(qtbot):
     assert win.runner.busy and win.runner.owner == win.panels["diffusion"].title
     win.runner.stop()
     qtbot.waitUntil(lambda: not win.runner.busy, timeout=30000)
+
+
+def test_the_app_collects_reference_cycles_on_its_event_loop_and_not_at_random(qapp, qtbot):
+    import gc
+    import weakref
+
+    from explorer.app import collect_garbage_on_the_gui_thread
+
+    class Node:
+        pass
+
+    collector = collect_garbage_on_the_gui_thread(qapp, interval_s=0.05)
+    try:
+        assert not gc.isenabled()  # no collection inside whatever Qt call happens to allocate
+        cycle = Node()
+        cycle.self = cycle
+        alive = weakref.ref(cycle)
+        del cycle
+        keep = [[] for _ in range(5000)]  # allocations past the threshold: automatic collection would run here
+        assert alive() is not None
+        qtbot.waitUntil(lambda: alive() is None, timeout=5000)  # the event loop's timer collected it
+        del keep
+    finally:
+        collector.timer.stop()
+        del qapp.garbage_collector
+        gc.enable()

@@ -17,7 +17,7 @@ from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load
 from explorer.core.runtime.jobs import run_to_end
 from explorer.core.runtime.limits import bounded
 
-ARCHITECTURE = ("schedule", "timesteps", "base_channels", "depth", "attention")  # what a run continued from must share
+ARCHITECTURE = ("schedule", "timesteps", "base_channels", "widened_from", "depth", "attention")  # what a run continued from must share
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class ConditionalDDPM(nn.Module):
 
 def build_cddpm(cfg: CDDPMConfig) -> ConditionalDDPM:
     """A freshly initialised model for ``cfg`` (seed torch first for a reproducible start); class embedding zero."""
-    unet = ClassConditionalUNet(cfg.base_channels, cfg.depth, cfg.attention)
+    unet = ClassConditionalUNet(cfg.base_channels, cfg.depth, cfg.attention, cfg.widened_from)
     return ConditionalDDPM(unet, make_schedule(cfg.schedule, cfg.timesteps))
 
 

@@ -21,8 +21,8 @@ CLASS_EMBEDDING = "class_embedding.weight"  # the one weight the unconditional U
 class ClassConditionalUNet(UNet):
     """eps_theta: (B, 1, 28, 28) noisy images, (B,) timesteps and (B,) labels 0..10 (10 = ∅) -> (B, 1, 28, 28)."""
 
-    def __init__(self, base_channels: int = 32, depth: int = 1, attention: str = "none") -> None:
-        super().__init__(base_channels, depth, attention)
+    def __init__(self, base_channels: int = 32, depth: int = 1, attention: str = "none", widened_from: int = 0) -> None:
+        super().__init__(base_channels, depth, attention, widened_from)
         self.class_embedding = nn.Embedding(DIGITS + 1, 4 * base_channels)  # (11, 4c): ten digits and ∅
         nn.init.zeros_(self.class_embedding.weight)
 

@@ -10,10 +10,10 @@ from torch import nn
 
 from explorer.core.diffusion.sampler import SamplerConfig, sample_chain
 from explorer.core.diffusion.schedule import NoiseSchedule, make_schedule
-from explorer.core.diffusion.unet import ATTENTION, UNet
+from explorer.core.diffusion.unet import ATTENTION, GROUPS, UNet
 from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load_weights
 from explorer.core.runtime.jobs import run_to_end
-from explorer.core.runtime.limits import SEED_MAX, TRAIN_IMAGES, bounded, one_of, validate
+from explorer.core.runtime.limits import SEED_MAX, TRAIN_IMAGES, ConfigError, bounded, one_of, validate
 from explorer.core.runtime.training import PRECISIONS
 
 
@@ -23,7 +23,10 @@ class DDPMConfig:
 
     schedule: str = one_of("linear", ("linear", "cosine"))
     timesteps: int = bounded(1000, 10, 4000)  # T
-    base_channels: int = bounded(32, 8, 256, multiple_of=8)  # U-Net channels at 14x14 (2x at 7x7); GroupNorm(8)
+    # U-Net channels at 14x14 (2x at 7x7), in GroupNorm groups of an eighth of the width the net was first built at
+    base_channels: int = bounded(32, 8, 256, note=f"a multiple of {GROUPS} (of W / {GROUPS} with --widened-from W)")
+    # The base width of the net this one was widened from (explorer/core/diffusion/unet.py: widen); 0 if none
+    widened_from: int = bounded(0, 8, 248, multiple_of=GROUPS, zero_means="none")
     depth: int = bounded(1, 1, 4)  # residual blocks per resolution
     attention: str = one_of("none", ATTENTION)  # self-attention among the 7x7 positions of the U-Net's middle
     steps: int = bounded(20000, 1, 10_000_000)
@@ -43,6 +46,13 @@ class DDPMConfig:
 
     def __post_init__(self) -> None:
         validate(self)
+        first = self.widened_from or self.base_channels
+        group = f"of {first // GROUPS}, the GroupNorm group size of the {first}-channel net it widens"
+        if self.widened_from and self.base_channels <= self.widened_from:
+            raise ConfigError("base_channels", f"must be above widened_from ({self.widened_from})", self.base_channels)
+        if self.base_channels % (first // GROUPS if self.widened_from else GROUPS):
+            raise ConfigError("base_channels", f"must be a multiple of {GROUPS} (GroupNorm's {GROUPS} groups)"
+                              if not self.widened_from else f"must be a multiple {group}", self.base_channels)
 
 
 class DDPM(nn.Module):
@@ -63,7 +73,7 @@ class DDPM(nn.Module):
 
 def build_ddpm(cfg: DDPMConfig) -> DDPM:
     """A freshly initialised model for ``cfg`` (seed torch first for a reproducible start)."""
-    return DDPM(UNet(cfg.base_channels, cfg.depth, cfg.attention), make_schedule(cfg.schedule, cfg.timesteps))
+    return DDPM(UNet(cfg.base_channels, cfg.depth, cfg.attention, cfg.widened_from), make_schedule(cfg.schedule, cfg.timesteps))
 
 
 def ddpm_from_checkpoint(ckpt: Checkpoint) -> tuple[DDPM, DDPMConfig]:

@@ -16,7 +16,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from explorer.core.diffusion.model import DDPMConfig, build_ddpm
 from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.diffusion.schedule import NoiseSchedule, q_sample
-from explorer.core.diffusion.unet import UNet, grow
+from explorer.core.diffusion.unet import UNet, grow, widen
 from explorer.core.runtime.checkpoints import Checkpoint, CheckpointError, load_checkpoint, load_weights, require_same
 from explorer.core.runtime.data import dataset_fingerprint, to_model_range
 from explorer.core.runtime.devices import pick_device
@@ -69,11 +69,12 @@ def warmup_factor(step: int, warmup: int) -> float:
     return 1.0 if warmup <= 0 else min(1.0, step / warmup)
 
 
-GROWABLE = {"depth": 1, "attention": "none"}  # what a run may add to the net it continues; a config without the key had this
+GROWABLE = {"depth": 1, "attention": "none", "base_channels": 32, "widened_from": 0}  # what a run may add to the
+# net it continues; a config without the key had this
 
 
 def growable(config: dict) -> dict:
-    """A checkpoint config's depth and attention, the values of GROWABLE where it predates the key."""
+    """A checkpoint config's depth, attention and widths, the values of GROWABLE where it predates the key."""
     return {key: config.get(key, alone) for key, alone in GROWABLE.items()}
 
 
@@ -81,26 +82,42 @@ def earlier_run(cfg: DDPMConfig, model: nn.Module | None = None) -> Checkpoint |
     """The checkpoint ``cfg.init_from`` names, its weights loaded into ``model``'s U-Net (default: a fresh
     one, to check that it fits before any step); None for a fresh start.
 
-    The earlier run must share the schedule and the width; it may have fewer blocks per resolution
-    (``depth``) or lack the attention this run asks for, and is then grown (explorer/core/diffusion/unet.py:
-    ``grow``), every added part starting as the identity."""
+    The earlier run must share the schedule. It may have fewer blocks per resolution (``depth``) or lack
+    the attention this run asks for, and is then grown; or it may be narrower, with this run's
+    ``widened_from`` its first width, and is then widened (explorer/core/diffusion/unet.py: ``grow``,
+    ``widen``). Either way the larger net starts by drawing exactly the digits the earlier one drew."""
     if not cfg.init_from:
         return None
     ckpt = load_checkpoint(cfg.init_from, kind="ddpm")
     unet = (model or build_ddpm(cfg)).unet
-    require_same(ckpt, cfg, ("schedule", "timesteps", "base_channels"), cfg.init_from)
     name = Path(cfg.init_from).name
-    depth, attention = growable(ckpt.config).values()
+    depth, attention, width, widened_from = growable(ckpt.config).values()
+    first = widened_from or width  # the width the earlier net was first built at
+    widening = bool(cfg.widened_from) and width < cfg.base_channels
+    require_same(ckpt, cfg, ("schedule", "timesteps") if widening else ("schedule", "timesteps", "base_channels"),
+                 cfg.init_from)
+    if widening and first != cfg.widened_from:
+        raise CheckpointError(f"{name} was first built with {first} channels; a wider run continuing it needs "
+                              f"--widened-from {first} (its GroupNorm groups and time sinusoids keep that net's sizes).")
+    if widening and (depth, attention, cfg.attention) != (cfg.depth, "none", "none"):
+        raise CheckpointError(f"{name} has depth {depth} and attention {attention}; widening keeps the depth "
+                              "and needs a net without attention: widen it at the same depth first, then grow.")
+    if not widening and widened_from != cfg.widened_from:
+        raise CheckpointError(f"{name} was widened from {widened_from or 'no'} channels; a run continuing it "
+                              f"needs --widened-from {widened_from}.")
     if depth > cfg.depth:
         raise CheckpointError(f"{name} has depth {depth}; a run continuing it needs depth "
                               f"{depth} or more (a deeper net starts its added blocks as the identity).")
     if attention != "none" and cfg.attention == "none":
         raise CheckpointError(f"{name} has attention at {attention}; a run continuing it needs --attention "
                               f"{attention} (attention can be added to a net, not taken away).")
-    if (depth, attention) == (cfg.depth, cfg.attention):
+    earlier = load_weights(UNet(width, depth, attention, widened_from), ckpt)
+    if widening:
+        widen(earlier, unet)
+    elif (depth, attention) == (cfg.depth, cfg.attention):
         load_weights(unet, ckpt)
     else:
-        grow(load_weights(UNet(cfg.base_channels, depth, attention), ckpt), unet)
+        grow(earlier, unet)
     return ckpt
 
 
@@ -126,7 +143,7 @@ def train_ddpm(
     info = {**record, "dataset": dataset_fingerprint(), "training": training_record(dev, started)}
     if earlier:  # the run this one continued, with its own record
         info["continues"] = {k: earlier.info.get(k) for k in ("steps", "training", "continues")}
-        # Grown: the earlier runs trained a smaller net, whose depth or attention the record keeps.
+        # Grown or widened: the earlier runs trained a smaller net, whose depth, attention or width the record keeps.
         info["continues"].update({k: v for k, v in growable(earlier.config).items() if v != getattr(cfg, k)})
     return Checkpoint(kind="ddpm", config=asdict(cfg), state=ema_model.unet.state_dict(), info=info)
 

@@ -11,7 +11,7 @@ from explorer.core.conditional.cddpm import ARCHITECTURE
 from explorer.core.families import FAMILIES
 from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint
 from explorer.core.runtime.errors import CheckpointError
-from explorer.ui.panels.diffusion.training_section import blocks_text
+from explorer.ui.panels.diffusion.training_section import blocks_text, width_text
 from explorer.ui.panels.run_record import steps_text, trained_text
 from explorer.ui.panels.step_training import StepTrainingSection, spin_box
 from explorer.ui.widgets.curve_plot import CurvePlot
@@ -24,7 +24,7 @@ def describe_checkpoint(ckpt: Checkpoint) -> str:
     """The model in a few lines: its steps over all its runs, T, width and depth, p_uncond, what it started from,
     final loss and training time."""
     c, info = ckpt.config, ckpt.info
-    text = (f"Model: {steps_text(info)}, T = {c.get('timesteps', '?')}, {c.get('base_channels', '?')} channels, "
+    text = (f"Model: {steps_text(info)}, T = {c.get('timesteps', '?')}, {width_text(c)}, "
             f"{blocks_text(c)}, labels dropped with p = {c.get('p_uncond', '?')}")
     earlier, from_ddpm = info.get("continues"), False
     while earlier:

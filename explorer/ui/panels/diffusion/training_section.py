@@ -11,6 +11,12 @@ from explorer.ui.panels.step_training import StepTrainingSection, spin_box
 from explorer.ui.widgets.curve_plot import CurvePlot
 
 
+def width_text(config: dict) -> str:
+    """The U-Net's base width in words: "48 channels", "60 channels (widened from 48)"."""
+    text = f"{config.get('base_channels', '?')} channels"
+    return f"{text} (widened from {config['widened_from']})" if config.get("widened_from") else text
+
+
 def blocks_text(config: dict) -> str:
     """The U-Net's depth and attention in words: "1 block per resolution", "2 blocks per resolution,
     attention at 7×7"."""
@@ -25,7 +31,7 @@ def describe_checkpoint(ckpt: Checkpoint) -> str:
     training time."""
     c, info = ckpt.config, ckpt.info
     text = (f"Model: {steps_text(info)}, "
-            f"{c.get('schedule', '?')} schedule, T = {c.get('timesteps', '?')}, {c.get('base_channels', '?')} channels, "
+            f"{c.get('schedule', '?')} schedule, T = {c.get('timesteps', '?')}, {width_text(c)}, "
             f"{blocks_text(c)}")
     if "final_loss" in info.get("metrics", {}):
         text += f"\nFinal loss {info['metrics']['final_loss']:.4f}"
