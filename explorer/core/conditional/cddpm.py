@@ -17,7 +17,8 @@ from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load
 from explorer.core.runtime.jobs import run_to_end
 from explorer.core.runtime.limits import bounded
 
-ARCHITECTURE = ("schedule", "timesteps", "base_channels", "widened_from", "depth", "attention")  # what a run continued from must share
+# What a run continued from must share
+ARCHITECTURE = ("schedule", "timesteps", "base_channels", "widened_from", "depth", "attention")
 
 
 @dataclass(frozen=True)

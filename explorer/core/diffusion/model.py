@@ -46,13 +46,13 @@ class DDPMConfig:
 
     def __post_init__(self) -> None:
         validate(self)
-        first = self.widened_from or self.base_channels
-        group = f"of {first // GROUPS}, the GroupNorm group size of the {first}-channel net it widens"
         if self.widened_from and self.base_channels <= self.widened_from:
             raise ConfigError("base_channels", f"must be above widened_from ({self.widened_from})", self.base_channels)
-        if self.base_channels % (first // GROUPS if self.widened_from else GROUPS):
-            raise ConfigError("base_channels", f"must be a multiple of {GROUPS} (GroupNorm's {GROUPS} groups)"
-                              if not self.widened_from else f"must be a multiple {group}", self.base_channels)
+        unit = self.widened_from // GROUPS if self.widened_from else GROUPS
+        if self.base_channels % unit:
+            why = (f"{unit}, the GroupNorm group size of the {self.widened_from}-channel net it widens"
+                   if self.widened_from else f"{GROUPS} (GroupNorm's {GROUPS} groups)")
+            raise ConfigError("base_channels", f"must be a multiple of {why}", self.base_channels)
 
 
 class DDPM(nn.Module):
@@ -73,7 +73,8 @@ class DDPM(nn.Module):
 
 def build_ddpm(cfg: DDPMConfig) -> DDPM:
     """A freshly initialised model for ``cfg`` (seed torch first for a reproducible start)."""
-    return DDPM(UNet(cfg.base_channels, cfg.depth, cfg.attention, cfg.widened_from), make_schedule(cfg.schedule, cfg.timesteps))
+    unet = UNet(cfg.base_channels, cfg.depth, cfg.attention, cfg.widened_from)
+    return DDPM(unet, make_schedule(cfg.schedule, cfg.timesteps))
 
 
 def ddpm_from_checkpoint(ckpt: Checkpoint) -> tuple[DDPM, DDPMConfig]:

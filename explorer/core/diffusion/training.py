@@ -98,7 +98,8 @@ def earlier_run(cfg: DDPMConfig, model: nn.Module | None = None) -> Checkpoint |
                  cfg.init_from)
     if widening and first != cfg.widened_from:
         raise CheckpointError(f"{name} was first built with {first} channels; a wider run continuing it needs "
-                              f"--widened-from {first} (its GroupNorm groups and time sinusoids keep that net's sizes).")
+                              f"--widened-from {first} (its GroupNorm groups and time sinusoids keep that net's "
+                              "sizes).")
     if widening and (depth, attention, cfg.attention) != (cfg.depth, "none", "none"):
         raise CheckpointError(f"{name} has depth {depth} and attention {attention}; widening keeps the depth "
                               "and needs a net without attention: widen it at the same depth first, then grow.")
@@ -111,13 +112,10 @@ def earlier_run(cfg: DDPMConfig, model: nn.Module | None = None) -> Checkpoint |
     if attention != "none" and cfg.attention == "none":
         raise CheckpointError(f"{name} has attention at {attention}; a run continuing it needs --attention "
                               f"{attention} (attention can be added to a net, not taken away).")
-    earlier = load_weights(UNet(width, depth, attention, widened_from), ckpt)
-    if widening:
-        widen(earlier, unet)
-    elif (depth, attention) == (cfg.depth, cfg.attention):
+    if (width, depth, attention) == (cfg.base_channels, cfg.depth, cfg.attention):
         load_weights(unet, ckpt)
-    else:
-        grow(earlier, unet)
+    else:  # the earlier net as it was, then grown or widened into this run's
+        (widen if widening else grow)(load_weights(UNet(width, depth, attention, widened_from), ckpt), unet)
     return ckpt
 
 

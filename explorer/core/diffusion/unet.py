@@ -108,7 +108,8 @@ class UNet(nn.Module):
         self.downsample = nn.ModuleList()
         c = base_channels
         for level, width in enumerate(widths):
-            self.down.append(nn.ModuleList([ResBlock(c if i == 0 else width, width, t_dim, self.groups) for i in range(depth)]))
+            self.down.append(nn.ModuleList([ResBlock(c if i == 0 else width, width, t_dim, self.groups)
+                                           for i in range(depth)]))
             c = width
             if level < len(widths) - 1:
                 self.downsample.append(nn.Conv2d(c, c, 3, stride=2, padding=1))
