@@ -83,7 +83,9 @@ def _add_device(parser: argparse.ArgumentParser, what: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from explorer.core.conditional.guidance import GUIDANCE, MAX_GUIDANCE
+    from explorer.core.evaluation.evaluate import MAX_N, MIN_N
     from explorer.core.families import FAMILIES, MAX_SAMPLES
+    from explorer.core.runtime.limits import SEED_MAX
     from explorer.core.runtime.paths import user_data_dir
 
     parser = Parser(prog="gen-explorer", description="See how deep generative models work.")
@@ -107,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("-n", type=int, default=64, help=f"number of samples, 1 to {MAX_SAMPLES} (default 64)")
     sample.add_argument("--out", type=Path, required=True, help="FILE.npy (float32 N×28×28 in [0, 1]) or FILE.png (grid)")
     sample.add_argument("--checkpoint", type=Path, default=None, help="checkpoint to load (default: the shipped one)")
-    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--seed", type=int, default=0, help=f"0 to {SEED_MAX} (default 0): the same seed, the same digits")
     sample.add_argument("--sampler", choices=("ddpm", "ddim"), help="ddpm, cddpm: all T ancestral steps, or DDIM")
     sample.add_argument("--ddim-steps", type=int, help="ddpm, cddpm: DDIM steps K, 1 to T (default 50)")
     sample.add_argument("--steps", type=int, dest="steps_alias", help=argparse.SUPPRESS)  # the old name of --ddim-steps
@@ -120,8 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_device(sample, "draw")
     evaluate = commands.add_parser("eval", help="score models against the MNIST test set: FID, KID, IS, class histogram")
     evaluate.add_argument("model", choices=[*FAMILIES, "all"], help="a model, or all that have a checkpoint")
-    evaluate.add_argument("-n", type=int, default=5000, help="samples per model, and real digits for the floor")
-    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("-n", type=int, default=5000,
+                          help=f"samples per model, and real digits for the floor, {MIN_N} to {MAX_N} (default 5000)")
+    evaluate.add_argument("--seed", type=int, default=0, help=f"0 to {SEED_MAX} (default 0)")
     evaluate.add_argument("--sampler", choices=("ddpm", "ddim"),
                           help="the ddpm's and cddpm's sampler: all T ancestral steps, or DDIM (default)")
     evaluate.add_argument("--ddim-steps", type=int, help="DDIM steps K for the ddpm's and cddpm's draws (default 50)")
