@@ -109,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("-n", type=int, default=64, help=f"number of samples, 1 to {MAX_SAMPLES} (default 64)")
     sample.add_argument("--out", type=Path, required=True, help="FILE.npy (float32 N×28×28 in [0, 1]) or FILE.png (grid)")
     sample.add_argument("--checkpoint", type=Path, default=None, help="checkpoint to load (default: the shipped one)")
-    sample.add_argument("--seed", type=int, default=0, help=f"0 to {SEED_MAX} (default 0): the same seed, the same digits")
+    sample.add_argument("--seed", type=int, default=0,
+                        help=f"0 to {SEED_MAX} (default 0): the same seed, the same digits")
     sample.add_argument("--sampler", choices=("ddpm", "ddim"), help="ddpm, cddpm: all T ancestral steps, or DDIM")
     sample.add_argument("--ddim-steps", type=int, help="ddpm, cddpm: DDIM steps K, 1 to T (default 50)")
     sample.add_argument("--steps", type=int, dest="steps_alias", help=argparse.SUPPRESS)  # the old name of --ddim-steps

@@ -73,8 +73,9 @@ def test_the_shipped_ddpm_draws_every_digit_by_the_shipped_classifier():
     counts = class_histogram(probs)
     # Each digit ≥ 6 % (measured 8.2 %; 9.0 % at N = 5,000).
     assert counts.min() >= 30, f"digits drawn per class: {counts.tolist()}"
-    # Mostly clean digits: measured 0.958 (123,000 steps: 0.957; 110,500 steps: 0.954; 89,500 steps: 0.955; 68,500 steps: 0.949; 48,500
-    # steps: 0.941; 30,500 steps: 0.939; the 32-channel net: 0.928; 33,000 steps: 0.910; real: 0.991).
+    # Mostly clean digits: measured 0.958 (123,000 steps: 0.957; 110,500 steps: 0.954; 89,500 steps: 0.955;
+    # 68,500 steps: 0.949; 48,500 steps: 0.941; 30,500 steps: 0.939; the 32-channel net: 0.928; 33,000 steps:
+    # 0.910; real: 0.991).
     assert probs.max(axis=1).mean() > 0.945
 
 
