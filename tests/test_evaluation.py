@@ -111,7 +111,8 @@ def test_the_table_prints_every_score_to_two_decimals(tiny_vae_checkpoint):
         line = next(line for line in format_table(result).splitlines() if line.startswith(f"{name} "))
         fid_text, kid_text, _, kid_std, is_text, _, is_std, confidence, *draw = line.split()[1:]
         assert all(len(t.split(".")[1]) == 2 for t in (fid_text, kid_text, kid_std, is_text, is_std))
-        assert float(confidence) == pytest.approx(result.row(name).confidence, abs=5e-4)
+        # conf. to 4 decimals: a target of "within 0.03 of the floor's" needs the fourth to be read
+        assert float(confidence) == pytest.approx(result.row(name).confidence, abs=5e-5)
         assert draw[-1] in ("ms", "s")
     assert float(is_std) > 0  # the floor's IS at N = 50, one split: it used to be ± 0.00
 

@@ -253,7 +253,7 @@ def format_table(result: EvalResult) -> str:
              f"{'model':<8}{'FID ↓':>9}{'KID ↓ (± std)':>18}{'IS ↑ (± s.e.)':>16}{'conf. ↑':>9}"
              f"{'draw time':>11}"]
     for r in result.rows:
-        confidence = "—" if r.confidence is None else f"{r.confidence:.3f}"
+        confidence = "—" if r.confidence is None else f"{r.confidence:.4f}"
         lines.append(f"{r.name:<8}{r.fid:>9.2f}{r.kid:>10.2f} ± {r.kid_std:<5.2f}"
                      f"{r.score:>9.2f} ± {r.score_std:<4.2f}{confidence:>9}{format_duration(r.seconds):>11}")
     lines += [f"{name:<8}{'—':>9}   no checkpoint" for name in result.missing]
