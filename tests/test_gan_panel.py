@@ -1,5 +1,6 @@
 """The GAN panel, driven as a user would: play a game to the end, pause it, step it, reset it, sample."""
 
+import itertools
 import math
 
 import numpy as np
@@ -167,7 +168,7 @@ def test_slow_motion_shows_every_iteration_and_can_be_changed_while_playing(pane
     qtbot.waitUntil(lambda: len(snapshots) >= 4, timeout=60000)
     assert [s.step for s in snapshots[:4]] == [0, 1, 2, 3]
     panel.delay.setValue(0.0)
-    qtbot.waitUntil(lambda: any(b.step - a.step > 1 for a, b in zip(snapshots, snapshots[1:])), timeout=60000)
+    qtbot.waitUntil(lambda: any(b.step - a.step > 1 for a, b in itertools.pairwise(snapshots)), timeout=60000)
     panel.runner.stop()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
 

@@ -70,7 +70,7 @@ def test_slow_motion_waits_between_iterations_and_answers_at_once():
 def test_a_bad_command_is_refused_with_a_message(command):
     session = gan_session(GANConfig(mode="toy", hidden=16, latent_dim=4, batch_size=32, steps=10), "cpu")
     next(session)
-    with pytest.raises(ValueError, match="command|step|delay"):
+    with pytest.raises(ValueError, match=r"command|step|delay"):
         session.send(command)
 
 

@@ -69,7 +69,7 @@ def _frames(x: torch.Tensor) -> np.ndarray:
     return x[:, 0].detach().to("cpu", torch.float32).numpy().copy()
 
 
-def chain_labels(n: int, digit: int | None | np.ndarray | torch.Tensor) -> torch.Tensor:
+def chain_labels(n: int, digit: int | np.ndarray | torch.Tensor | None) -> torch.Tensor:
     """(n,) labels for a chain: one digit for all, 0..9 in turn for None, or an array of labels 0..10 (10 = ∅)."""
     if digit is None or isinstance(digit, (int, np.integer)):
         return class_labels(n, digit)
@@ -84,7 +84,7 @@ def guided_chain(
     model: nn.Module,
     schedule: NoiseSchedule,
     n: int,
-    digit: int | None | np.ndarray = None,
+    digit: int | np.ndarray | None = None,
     guidance: float = GUIDANCE,
     sampler: SamplerConfig = SAMPLER,
     *,

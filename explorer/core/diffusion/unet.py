@@ -213,7 +213,7 @@ def widen(narrow: UNet, wide: UNet) -> UNet:
         # The axis of a weight's inputs (1), or a norm's channels (0), is the concatenated one in an up block.
         joined = 1 if weights.dim() > 1 else (0 if module.endswith("norm1") else None)
         old_places = [_spread(o, n, 2 if module in concatenated and axis == joined else 1)
-                      for axis, (o, n) in enumerate(zip(weights.shape, target.shape))]
+                      for axis, (o, n) in enumerate(zip(weights.shape, target.shape, strict=True))]
         target[torch.meshgrid(*old_places, indexing="ij")] = weights
         if weights.dim() > 1 and weights.shape[1] < target.shape[1]:  # from the added inputs to each old output
             added = torch.ones(target.shape[1], dtype=torch.bool)

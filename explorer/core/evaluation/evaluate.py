@@ -224,7 +224,10 @@ def evaluate_models(
             model = family.load(paths[name])[0].to(dev)
             options = {"ddpm": {"sampler": ddpm_sampler},
                        "cddpm": {"sampler": ddpm_sampler, "guidance": guidance}}.get(name, {})
-            drew = (lambda done, s=stage, m=name: at(s, 0.8 * done / n, f"{m}: drew {done} of {n}"))
+
+            def drew(done: int, s: int = stage, m: str = name) -> EvalProgress:
+                return at(s, 0.8 * done / n, f"{m}: drew {done} of {n}")
+
             if family.conditional:
                 images, asked = yield from _sampled_per_digit(family, model, n, seed, options, drew)
             else:

@@ -65,7 +65,7 @@ def load_checkpoint(path: str | os.PathLike, kind: str | None = None) -> Checkpo
     try:
         with safe_open(str(path), framework="pt") as f:
             metadata = f.metadata() or {}
-            state = {name: f.get_tensor(name) for name in f.keys()}
+            state = {name: f.get_tensor(name) for name in f.keys()}  # noqa: SIM118 (safe_open is not iterable)
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         raise CheckpointError(
             f"{path.name} is not a readable checkpoint: it is corrupt, truncated or not a safetensors file ({exc})."

@@ -80,7 +80,7 @@ class RunningMeans:
 
     def take(self, step: int, lr: float) -> dict[str, float]:
         """The means since the last ``take``, checked finite; the sums start again."""
-        means = dict(zip(self.names, (self.sums / max(self.count, 1)).tolist()))
+        means = dict(zip(self.names, (self.sums / max(self.count, 1)).tolist(), strict=True))
         check_finite(sum(means.values()), step, lr)
         self.sums.zero_()
         self.count = 0

@@ -55,7 +55,7 @@ class DecoderView(QWidget):
 
     def show_z(self, z1: float, z2: float) -> None:
         """Move the sliders to z (clipped to their range) without signalling a change."""
-        for slider, value in zip(self.sliders, (z1, z2)):
+        for slider, value in zip(self.sliders, (z1, z2), strict=True):
             slider.blockSignals(True)
             slider.setValue(float(np.clip(value, -Z_RANGE, Z_RANGE)))
             slider.blockSignals(False)
