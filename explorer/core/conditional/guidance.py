@@ -24,6 +24,7 @@ from torch import nn
 from explorer.core.conditional.labels import DIGITS, NULL_CLASS, class_labels
 from explorer.core.diffusion.sampler import ChainFrame, SamplerConfig, chain_frame, walk_back
 from explorer.core.diffusion.schedule import NoiseSchedule
+from explorer.core.runtime.generators import Returning
 from explorer.core.runtime.limits import ConfigError
 
 # The default w, chosen by measurement (gen-explorer eval cddpm -n 1000 --guidance W, the shipped model, DDIM-50):
@@ -108,12 +109,9 @@ def guided_chain(
         return guided_epsilon(eps_cond, eps_uncond, guidance), (eps_cond, eps_uncond)
 
     total = len(sampler.timesteps(schedule.T))
-    steps = walk_back(schedule, n, sampler, predict, seed=seed, device=dev)
-    while True:
-        try:
-            step = next(steps)
-        except StopIteration as done:
-            return done.value
+    steps = Returning(walk_back(schedule, n, sampler, predict, seed=seed, device=dev))
+    for step in steps:
         eps_cond, eps_uncond = step.extra
         yield GuidedFrame(**chain_frame(schedule, step, total), eps_cond=_frames(eps_cond),
                           eps_uncond=_frames(eps_uncond), guidance=float(guidance))
+    return steps.value

@@ -30,6 +30,7 @@ from explorer.core.families import FAMILIES, ModelFamily
 from explorer.core.runtime.data import load_mnist
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import ExplorerError
+from explorer.core.runtime.generators import Returning
 
 FLOOR = "floor"  # the name of the real-data row
 SHOWN = 64  # samples kept per row for the views
@@ -128,12 +129,10 @@ def _embedded(net, images: np.ndarray, progress: Callable[[float], EvalProgress]
 def _sampled(family: ModelFamily, model: torch.nn.Module, n: int, seed: int, options: dict,
              progress: Callable[[int], EvalProgress]) -> Generator[EvalProgress, None, np.ndarray]:
     """n samples of ``model`` drawn, yielding progress after each chunk."""
-    drawing = family.draw(model, n, seed, **options)
-    while True:
-        try:
-            yield progress(next(drawing))
-        except StopIteration as done:
-            return done.value
+    drawing = Returning(family.draw(model, n, seed, **options))
+    for done in drawing:
+        yield progress(done)
+    return drawing.value
 
 
 def _sampled_per_digit(family: ModelFamily, model: torch.nn.Module, n: int, seed: int, options: dict,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +20,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save as safetensors_bytes
 
 from explorer.core.runtime.atomic import atomic_write
+from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import CheckpointError
 from explorer.core.runtime.limits import ConfigError
 
@@ -26,6 +28,7 @@ FORMAT = "gen-explorer-checkpoint"
 FORMAT_VERSION = 1
 REQUIRED_INFO = ("steps", "dataset", "metrics")
 C = TypeVar("C")
+M = TypeVar("M", bound=torch.nn.Module)
 
 
 @dataclass(frozen=True)
@@ -160,3 +163,14 @@ def continued_checkpoint(path: str, kind: str, module: torch.nn.Module) -> Check
 def weights_of(ckpt: Checkpoint) -> dict[str, np.ndarray]:
     """A checkpoint's weights as numpy arrays, for a job's arguments (they pickle plainly into a child process)."""
     return {name: t.detach().cpu().numpy() for name, t in ckpt.state.items()}
+
+
+def model_from_weights(
+    build: Callable[[C], M], cfg: C, weights: dict[str, np.ndarray], device: str | None = None, part: str = ""
+) -> M:
+    """The model ``build(cfg)`` makes, with ``weights`` (``weights_of`` its checkpoint) loaded into it, or into
+    its submodule ``part`` where the checkpoint holds only that, on ``device``, in eval mode: how a job
+    rebuilds its model in a child process."""
+    model = build(cfg)
+    model.get_submodule(part).load_state_dict({name: torch.from_numpy(np.asarray(w)) for name, w in weights.items()})
+    return model.to(pick_device(device)).eval()

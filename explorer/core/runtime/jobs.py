@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from explorer.core.runtime.errors import JobError, describe_error
+from explorer.core.runtime.generators import Returning
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,10 @@ R = TypeVar("R")
 
 def run_to_end(generator: Generator[object, None, R]) -> R:
     """Drive a chain or training generator to its end and return what it returns."""
-    while True:
-        try:
-            next(generator)
-        except StopIteration as done:
-            return done.value
+    returning = Returning(generator)
+    for _ in returning:
+        pass
+    return returning.value
 
 
 class Control(enum.Enum):

@@ -52,6 +52,13 @@ def one_of(default: str, choices: tuple[str, ...]) -> Any:
     return field(default=default, metadata={"choices": choices})
 
 
+def declared_range(cls: type, name: str) -> tuple[float, float]:
+    """The range [low, high] config class ``cls`` declares for field ``name`` with ``bounded``."""
+    meta = next(f.metadata for f in dataclasses.fields(cls) if f.name == name)
+    low, high = meta["range"]
+    return low, high
+
+
 def describe_limit(f: dataclasses.Field) -> str:
     """The limit of field ``f`` in words, e.g. 'an integer from 1 to 4096'."""
     meta = f.metadata

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpin
 
 from explorer.core.pixelcnn.jobs import MAX_WRITE, Written
 from explorer.core.pixelcnn.model import PIXELS, SIDE
-from explorer.core.runtime.limits import SEED_MAX
+from explorer.ui.widgets.bounded_box import seed_box
 from explorer.ui.widgets.heat_view import HeatView
 from explorer.ui.widgets.help_button import HelpButton
 from explorer.ui.widgets.image_grid import ImageGrid
@@ -52,8 +52,7 @@ class WriteSection(QGroupBox):
         self.n_digits.setRange(1, MAX_WRITE)
         self.n_digits.setValue(8)
         self.n_digits.setPrefix("digits ")
-        self.seed = QSpinBox()
-        self.seed.setRange(0, min(SEED_MAX, 2**31 - 1))
+        self.seed = seed_box()
         self.seed.setPrefix("seed ")
         self.write_button = QPushButton("Write")
         self.cancel_button = QPushButton("Cancel")

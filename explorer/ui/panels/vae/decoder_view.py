@@ -6,6 +6,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from superqt import QLabeledDoubleSlider
+from superqt.utils import signals_blocked
 
 from explorer.core.vae import VAE, decode_images, encode_images
 from explorer.ui.widgets.image_view import ImageView
@@ -56,9 +57,8 @@ class DecoderView(QWidget):
     def show_z(self, z1: float, z2: float) -> None:
         """Move the sliders to z (clipped to their range) without signalling a change."""
         for slider, value in zip(self.sliders, (z1, z2), strict=True):
-            slider.blockSignals(True)
-            slider.setValue(float(np.clip(value, -Z_RANGE, Z_RANGE)))
-            slider.blockSignals(False)
+            with signals_blocked(slider):
+                slider.setValue(float(np.clip(value, -Z_RANGE, Z_RANGE)))
 
     def decode(self, model: VAE, z1: float, z2: float) -> None:
         """Decode z into the big digit view."""
