@@ -4,7 +4,9 @@ and small MLPs for the toy 2-D game.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -71,7 +73,7 @@ TOY_DEFAULTS = {"latent_dim": 8, "lr_g": 1e-3, "lr_d": 1e-3}
 LIVE_MNIST_DEFAULTS = {"channels": 16}
 
 
-def default_config(mode: str = "mnist", **changes: object) -> GANConfig:
+def default_config(mode: str = "mnist", **changes: Any) -> GANConfig:
     """The game a learner starts from in ``mode``: GANConfig's defaults (the shipped MNIST model's) with
     LIVE_MNIST_DEFAULTS or TOY_DEFAULTS over them; ``changes`` over all."""
     live = TOY_DEFAULTS if mode == "toy" else LIVE_MNIST_DEFAULTS
@@ -84,7 +86,8 @@ class ReZeroBlock(nn.Module):
     the identity, so adding it to a trained net changes nothing until training finds a use for it. A gate,
     not a zeroed convolution, because a spectrally normalised weight cannot start at zero."""
 
-    def __init__(self, channels: int, norm: nn.Module, activation: nn.Module, sn=lambda layer: layer) -> None:
+    def __init__(self, channels: int, norm: nn.Module, activation: nn.Module,
+                 sn: Callable[[nn.Module], nn.Module] = lambda layer: layer) -> None:
         super().__init__()
         self.body = nn.Sequential(
             sn(nn.Conv2d(channels, channels, 3, 1, 1, bias=False)), norm, activation,

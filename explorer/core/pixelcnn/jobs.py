@@ -12,6 +12,7 @@ from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from explorer.core.pixelcnn.model import SIDE, PixelCNNConfig, build_pixelcnn
 from explorer.core.pixelcnn.sampling import write_digits
@@ -71,8 +72,10 @@ def sampling_costs(
     from explorer.core.families import FAMILIES
 
     dev = pick_device(device)
-    models = {"pixelcnn": (model_from_weights(build_pixelcnn, cfg, weights, device), {})}
-    for name, options in (("ddpm", {"sampler": SamplerConfig(steps=50)}), ("vae", {})):
+    models: dict[str, tuple[torch.nn.Module, dict[str, object]]] = {
+        "pixelcnn": (model_from_weights(build_pixelcnn, cfg, weights, device), {})}
+    others: tuple[tuple[str, dict[str, object]], ...] = (("ddpm", {"sampler": SamplerConfig(steps=50)}), ("vae", {}))
+    for name, options in others:
         family = FAMILIES[name]
         if family.default_checkpoint.is_file():
             models[name] = (family.load()[0].to(dev), options)

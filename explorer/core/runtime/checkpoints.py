@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import torch
@@ -24,10 +24,13 @@ from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import CheckpointError
 from explorer.core.runtime.limits import ConfigError
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 FORMAT = "gen-explorer-checkpoint"
 FORMAT_VERSION = 1
 REQUIRED_INFO = ("steps", "dataset", "metrics")
-C = TypeVar("C")
+C = TypeVar("C", bound="DataclassInstance")
 M = TypeVar("M", bound=torch.nn.Module)
 
 
@@ -41,7 +44,7 @@ class Checkpoint:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def save_checkpoint(path: str | os.PathLike, ckpt: Checkpoint) -> Path:
+def save_checkpoint(path: str | os.PathLike[str], ckpt: Checkpoint) -> Path:
     """Write ``ckpt`` to ``path`` atomically and return the path."""
     path = Path(path)
     missing = [key for key in REQUIRED_INFO if key not in ckpt.info]
@@ -60,7 +63,7 @@ def save_checkpoint(path: str | os.PathLike, ckpt: Checkpoint) -> Path:
     return atomic_write(path, payload)
 
 
-def load_checkpoint(path: str | os.PathLike, kind: str | None = None) -> Checkpoint:
+def load_checkpoint(path: str | os.PathLike[str], kind: str | None = None) -> Checkpoint:
     """Read and validate a checkpoint; ``kind`` (e.g. 'vae') must match if given."""
     path = Path(path)
     if not path.is_file():
@@ -97,7 +100,7 @@ def load_checkpoint(path: str | os.PathLike, kind: str | None = None) -> Checkpo
     return Checkpoint(kind=found, config=config, state=state, info=info)
 
 
-def checkpoint_kind(path: str | os.PathLike) -> str | None:
+def checkpoint_kind(path: str | os.PathLike[str]) -> str | None:
     """The kind a checkpoint says it holds, read from its header alone; None if it is not a readable checkpoint."""
     try:
         with safe_open(str(path), framework="pt") as f:
@@ -120,7 +123,7 @@ def config_from_dict(cls: type[C], values: dict[str, Any]) -> C:
         raise CheckpointError(f"The checkpoint's config is not one this app supports: {exc}") from exc
 
 
-def load_weights(module: torch.nn.Module, ckpt: Checkpoint) -> torch.nn.Module:
+def load_weights(module: M, ckpt: Checkpoint) -> M:
     """Load ``ckpt``'s weights into ``module``, with a clear message if they do not fit."""
     expected = module.state_dict()
     missing = sorted(set(expected) - set(ckpt.state))

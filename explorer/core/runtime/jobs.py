@@ -32,7 +32,7 @@ from explorer.core.runtime.generators import Returning
 class Job:
     """A generator function (importable by name, so picklable) and its keyword arguments."""
 
-    func: Callable[..., Generator]
+    func: Callable[..., Generator[Any, Any, Any]]
     kwargs: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -41,7 +41,7 @@ class Job:
         except TypeError as exc:  # a bug in the caller: say so here, not in a child process later
             raise TypeError(f"Job({self.func.__qualname__}): {exc}") from None
 
-    def run(self) -> Generator:
+    def run(self) -> Generator[Any, Any, Any]:
         return self.func(**self.kwargs)
 
 
@@ -90,7 +90,7 @@ def message(value: Any) -> tuple[str, Any]:
     return ("message", value)
 
 
-def steered(gen: Generator, inbox: Inbox) -> Generator[Any, None, Any]:
+def steered(gen: Generator[Any, Any, Any], inbox: Inbox) -> Generator[Any, None, Any]:
     """Step ``gen`` to its end, obeying the tagged messages in ``inbox`` between its yields.
 
     Yields what ``gen`` yields, and an ``Ack`` when a pause or resume has taken effect.
@@ -136,7 +136,7 @@ def steered(gen: Generator, inbox: Inbox) -> Generator[Any, None, Any]:
         gen.close()
 
 
-def _context() -> mp.context.BaseContext:
+def _context() -> mp.context.SpawnContext | mp.context.ForkServerContext:
     """Fork from a small server process that has already imported torch (quick to start, and
     the big GUI process is never forked); spawn where there is no fork server (Windows)."""
     if "forkserver" not in mp.get_all_start_methods():
@@ -238,7 +238,7 @@ class ChildProcess:
     def stop(self) -> None:
         self.post(control(Control.STOP))
 
-    def stream(self, idle_s: float = 0.1) -> Iterator[Any]:
+    def stream(self, idle_s: float = 0.1) -> Generator[Any, None, Any]:
         """Yield the job's items, and ``None`` after each ``idle_s`` without one; return its result.
 
         The ``None`` heartbeats let the consumer notice a stop request while the

@@ -59,7 +59,7 @@ def declared_range(cls: type, name: str) -> tuple[float, float]:
     return low, high
 
 
-def describe_limit(f: dataclasses.Field) -> str:
+def describe_limit(f: dataclasses.Field[Any]) -> str:
     """The limit of field ``f`` in words, e.g. 'an integer from 1 to 4096'."""
     meta = f.metadata
     if "choices" in meta:
@@ -79,7 +79,7 @@ def describe_limit(f: dataclasses.Field) -> str:
     return text
 
 
-def _check(f: dataclasses.Field, value: Any) -> Any:
+def _check(f: dataclasses.Field[Any], value: Any) -> Any:
     """``value`` if it fits field ``f`` (ints widened to float where a float is asked), else ConfigError."""
     meta = f.metadata
     integer = f.type in (int, "int")

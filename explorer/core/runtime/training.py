@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import numpy as np
 import torch
@@ -101,7 +102,7 @@ def epoch_run_info(steps: int, epochs: int, test: dict[str, float], train: dict[
     }
 
 
-def training_runs(info: dict) -> list[dict]:
+def training_runs(info: dict[str, Any]) -> list[dict[str, Any]]:
     """The runs that made a checkpoint, earliest first: each one's steps and training record.
 
     A run started with ``init_from`` keeps its predecessor's record under "continues".
