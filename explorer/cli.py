@@ -272,7 +272,7 @@ def run_sampling(args: argparse.Namespace, device: str) -> int:
     model, cfg, _ = family.load(args.checkpoint)
     T, sampler = getattr(cfg, "timesteps", None), options.get("sampler")
     asked_k = args.ddim_steps is not None or args.steps_alias is not None  # else K = 50 is capped at T
-    if asked_k and sampler.sampler == "ddim" and sampler.steps > T:
+    if asked_k and sampler is not None and sampler.sampler == "ddim" and sampler.steps > T:
         raise ExplorerError(f"--ddim-steps must be at most this model's T = {T}, not {sampler.steps}.")
     bar = tqdm(total=args.n, unit="digit", dynamic_ncols=True, disable=args.n < 1000)
 

@@ -11,7 +11,7 @@ from explorer.core.gan.nets import DCGANGenerator, GANConfig, ToyGenerator, _pai
 from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load_weights
 
 
-def gan_from_checkpoint(ckpt: Checkpoint) -> tuple[nn.Module, GANConfig]:
+def gan_from_checkpoint(ckpt: Checkpoint) -> tuple[DCGANGenerator | ToyGenerator, GANConfig]:
     """Rebuild the generator a checkpoint describes (its discriminator checked too), on the CPU, in eval mode."""
     cfg = config_from_dict(GANConfig, ckpt.config)
     generator, discriminator = build_networks(cfg)

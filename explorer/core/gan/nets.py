@@ -204,7 +204,9 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-def build_networks(cfg: GANConfig) -> tuple[nn.Module, nn.Module]:
+def build_networks(
+    cfg: GANConfig,
+) -> tuple[DCGANGenerator | ToyGenerator, DCGANDiscriminator | ToyDiscriminator]:
     """Freshly initialised (generator, discriminator) for ``cfg`` (seed torch first for a reproducible start)."""
     if cfg.mode == "mnist":
         g = DCGANGenerator(cfg.latent_dim, cfg.channels, cfg.depth)

@@ -88,7 +88,8 @@ class PointCloud(pg.GraphicsObject):
         fragments[:, 0:2] = device.T  # centre of each dot
         fragments[:, 2:6] = self._source * ratio  # its dot in the atlas, in the atlas's own (device) pixels
         fragments[:, 6:10] = (1.0 / ratio, 1.0 / ratio, 0.0, 1.0)  # scale x, scale y (back to logical), rotation, opacity
-        painter.drawPixmapFragments(*self._fragments.drawargs(), self._atlas)
+        painter.drawPixmapFragments(*self._fragments.drawargs(), self._atlas)  # type: ignore[call-arg]  # pyqtgraph's
+        # (pointer, count) form of the fragments, which PySide accepts and its stub does not list
 
     def mouseClickEvent(self, ev) -> None:
         """Emit the nearest point within a few pixels of the click."""

@@ -7,6 +7,8 @@ position k not yet written, what the model would write there now, were it next.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
@@ -47,7 +49,7 @@ class WriteSection(QGroupBox):
         super().__init__("Write a digit, pixel by pixel: p(x) = ∏ᵢ p(xᵢ | x₁ … xᵢ₋₁)", parent)
         self.written: Written | None = None
         self.selected = 0
-        self.next_map = None
+        self.next_map: Callable[[np.ndarray, int], np.ndarray] | None = None
         self.n_digits = QSpinBox()
         self.n_digits.setRange(1, MAX_WRITE)
         self.n_digits.setValue(8)
