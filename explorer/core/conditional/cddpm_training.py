@@ -12,7 +12,6 @@ import time
 from collections.abc import Generator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -70,7 +69,7 @@ def initial_checkpoint(cfg: CDDPMConfig) -> Checkpoint | None:
 EMBEDDING_LR_SCALE = 10.0  # the class embedding learns this much faster than the rest of the U-Net
 
 
-def parameter_groups(unet: nn.Module, lr: float) -> list[dict[str, Any]]:
+def parameter_groups(unet: nn.Module, lr: float) -> list[dict[str, object]]:
     """The U-Net's weights at ``lr`` and its class embedding at EMBEDDING_LR_SCALE x ``lr``.
 
     Fine-tuned from the unconditional DDPM, everything but the embedding already knows its job,

@@ -68,7 +68,7 @@ def _digest(path: str, mtime_ns: int, size: int) -> str:
     return sha.hexdigest()[:DIGEST_CHARS]
 
 
-def _samples_json(images: np.ndarray) -> dict[str, Any]:
+def _samples_json(images: np.ndarray) -> dict[str, object]:
     pixels = (np.clip(images[:RECORDED_SAMPLES], 0.0, 1.0) * 255).round().astype(np.uint8)  # (n, 28, 28)
     return {"shape": list(pixels.shape), "uint8_base64": base64.b64encode(pixels.tobytes()).decode("ascii")}
 
