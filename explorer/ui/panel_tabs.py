@@ -1,6 +1,6 @@
 """The main window's tabs, one per panel, each panel built the first time it is needed.
 
-Building all five panels (data, plots, models) before the window paints kept a learner
+Building all the panels (data, plots, models) before the window paints kept a learner
 waiting seconds; here only the panel on show is built at once, the others when their tab
 is opened or, one per turn of the event loop, once the window is up.
 """

@@ -27,10 +27,9 @@ from explorer.core.diffusion.schedule import NoiseSchedule
 from explorer.core.runtime.generators import Returning
 from explorer.core.runtime.limits import ConfigError
 
-# The default w, chosen by measurement (gen-explorer eval cddpm -n 1000 --guidance W, the shipped model, DDIM-50):
-# w = 0 FID 12.8 with 76-92 % of each digit read as asked; w = 0.75 FID 16.8, 97-100 %; w = 1 FID 23.5,
-# 98-100 %; w = 2 FID 48.9 and w = 3 FID 67.4, 100 %. The smallest w that reads >= 97 % of every digit
-# with a margin: accuracy bought with variety, as the sweep shows.
+# The default w, chosen by measurement (gen-explorer eval cddpm -n 1000 --guidance W, the shipped model, DDIM-50;
+# the figures: docs/measurements.md): the smallest w that reads >= 97 % of every digit with a margin, accuracy
+# bought with variety, as the sweep shows.
 GUIDANCE = 1.0
 MAX_GUIDANCE = 20.0  # the largest w accepted; past a few, every sample of a digit is nearly the same template
 SAMPLER = SamplerConfig()  # how guided digits are drawn unless asked otherwise: the app's DDIM-50, η = 1

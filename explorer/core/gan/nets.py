@@ -25,8 +25,8 @@ class GANConfig:
 
     mode: str = one_of("mnist", MODES)  # DCGAN on digits, or MLPs on a 2-D ring of 8 Gaussians
     latent_dim: int = bounded(64, 1, 512)
-    # DCGAN feature maps at 14x14 (twice as many at 7x7). Radford et al.'s 64: measured on one CPU thread, FID
-    # 54 after 5,000 steps (31 min) where 16 channels reached 97 after 8,000 (README, "Recipes compared").
+    # DCGAN feature maps at 14x14 (twice as many at 7x7). Radford et al.'s 64, which reached a far lower FID
+    # than 16 channels in fewer steps (docs/measurements.md; README, "Recipes compared").
     channels: int = bounded(64, 2, 256)
     # Residual blocks added at each of the 7x7 and 14x14 resolutions, in G and in D alike; 0 is Radford et
     # al.'s net, two layers deep on each side. Each block starts as the identity (ReZeroBlock), so a run
@@ -49,7 +49,7 @@ class GANConfig:
     # Decay of a running average of G's weights, saved in G's place (Yazıcı et al. 2019): the game keeps
     # circling its equilibrium, and the average sits nearer it than any one iterate. 0: save the last G.
     ema: float = bounded(0.0, 0.5, 0.99999, zero_means="none")
-    # bf16 autocast for D's and G's steps (explorer/core/runtime/training.py): 1.7x the iterations per second
+    # bf16 autocast for D's and G's steps (explorer/core/runtime/training.py): more iterations per second
     # on an AVX-512-BF16 CPU or a GPU; fp32 by default, which every CPU runs at full speed.
     precision: str = one_of("fp32", PRECISIONS)
     seed: int = bounded(0, 0, SEED_MAX)
@@ -62,9 +62,9 @@ class GANConfig:
         validate(self)
 
 
-# The toy game a learner starts from. Measured over 2,000 iterations, seeds 0-3: with these G's 512
-# points cover all 8 modes of the ring (by iteration ~650, and they stay); with GANConfig's own
-# (learning rates 2e-4, z of 64) they cover none yet. A G learning rate of 5e-3 collapses them onto 1 or 2.
+# The toy game a learner starts from: with these G's points soon cover every mode of the ring, and
+# stay; with GANConfig's own (learning rates 2e-4, z of 64) they cover none as soon, and a much faster G
+# collapses them onto one or two (docs/measurements.md).
 TOY_DEFAULTS = {"latent_dim": 8, "lr_g": 1e-3, "lr_d": 1e-3}
 
 

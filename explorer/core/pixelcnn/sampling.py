@@ -118,8 +118,7 @@ def causal_pass(
 def one_thread_on_cpu(device: torch.device) -> Iterator[None]:
     """Run the block with one intra-op thread on a CPU. The cached sampler's steps are thousands of
     small operations, for which threads cost more than they give, and threads that spin-wait for
-    a core another process holds slow it several-fold (64 digits: 4-7 s alone, 14-66 s with two
-    threads on a busy 2-core machine)."""
+    a core another process holds slow it several-fold (docs/measurements.md)."""
     if device.type != "cpu":
         yield
         return

@@ -4,7 +4,7 @@ A ``Job`` names a generator function and its arguments (checked against the func
 signature when the Job is made, not when a child process runs it). ``ChildProcess`` runs
 it in a separate, lower-priority process and streams its yields back through a pipe, so
 the GUI process never competes with training for the GIL (CUDA's start-up alone holds it
-for a quarter of a second).
+long enough to be felt: docs/measurements.md).
 
 One loop, ``steered``, runs a job in the thread and in the child alike, so both behave the
 same way: control messages (``Control.PAUSE``, ``RESUME``, ``STOP``) are tagged apart from

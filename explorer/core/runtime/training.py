@@ -47,7 +47,7 @@ def training_record(device: torch.device, started: float) -> dict[str, object]:
 
 class Every:
     """A loop's clock for work done at most every ``seconds`` (a snapshot, a preview), or when
-    forced (an epoch's end, the last step): throttling where the data is made (STYLE.md 2)."""
+    forced (an epoch's end, the last step): throttling where the data is made, as Orange's TaskState does."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
@@ -119,6 +119,6 @@ PRECISIONS = ("fp32", "bf16")
 
 def mixed_precision(device: torch.device, precision: str) -> torch.autocast:
     """The forward passes of a training step in bfloat16 where ``precision`` is "bf16" (weights, gradients
-    and the optimiser stay float32). Measured on this project's 2-core AVX-512-BF16 CPU, one thread: 1.7x the
-    DDPM's and the DCGAN's training steps per second; a CPU without bf16 arithmetic may be slower with it."""
+    and the optimiser stay float32). Faster on a CPU with AVX-512-BF16 or a GPU (figures: docs/measurements.md);
+    a CPU without bf16 arithmetic may be slower with it."""
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
