@@ -32,7 +32,7 @@ from explorer.core.runtime.generators import Returning
 class Job:
     """A generator function (importable by name, so picklable) and its keyword arguments."""
 
-    func: Callable[..., Generator[Any, Any, Any]]
+    func: Callable[..., Generator[object, Any, object]]
     kwargs: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -41,7 +41,7 @@ class Job:
         except TypeError as exc:  # a bug in the caller: say so here, not in a child process later
             raise TypeError(f"Job({self.func.__qualname__}): {exc}") from None
 
-    def run(self) -> Generator[Any, Any, Any]:
+    def run(self) -> Generator[object, Any, object]:
         return self.func(**self.kwargs)
 
 
@@ -90,7 +90,7 @@ def message(value: Any) -> tuple[str, Any]:
     return ("message", value)
 
 
-def steered(gen: Generator[Any, Any, Any], inbox: Inbox) -> Generator[Any, None, Any]:
+def steered(gen: Generator[object, Any, object], inbox: Inbox) -> Generator[Any, None, Any]:
     """Step ``gen`` to its end, obeying the tagged messages in ``inbox`` between its yields.
 
     Yields what ``gen`` yields, and an ``Ack`` when a pause or resume has taken effect.

@@ -54,8 +54,7 @@ def one_of(default: str, choices: tuple[str, ...]) -> Any:
 
 def declared_range(cls: type, name: str) -> tuple[float, float]:
     """The range [low, high] config class ``cls`` declares for field ``name`` with ``bounded``."""
-    meta = next(f.metadata for f in dataclasses.fields(cls) if f.name == name)
-    low, high = meta["range"]
+    low, high = {f.name: f.metadata for f in dataclasses.fields(cls)}[name]["range"]
     return low, high
 
 
