@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from generators import collect
 from layout_audit import layout_problems, plots_cut_off
 from layout_watch import layout_requests
 from PySide6.QtCore import QPointF
@@ -25,12 +26,8 @@ TINY_TOY = {"mode": "toy", "hidden": 16, "latent_dim": 4, "batch_size": 32}
 @pytest.fixture(scope="module")
 def tiny_gan_checkpoint(tmp_path_factory):
     """A tiny MNIST GAN trained for two iterations by the project's own loop."""
-    training = train_gan(GANConfig(steps=2, **TINY), device="cpu")
-    try:
-        while True:
-            next(training)
-    except StopIteration as done:
-        return save_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny-gan.safetensors", done.value)
+    _, ckpt = collect(train_gan(GANConfig(steps=2, **TINY), device="cpu"))
+    return save_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny-gan.safetensors", ckpt)
 
 
 def main_window_on(qtbot, name: str) -> MainWindow:
