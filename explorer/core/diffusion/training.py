@@ -41,7 +41,10 @@ PREVIEW = SamplerConfig(steps=25)  # how that preview is drawn: DDIM-25, η as w
 
 
 def epsilon_loss(
-    model: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], schedule: NoiseSchedule, x0: torch.Tensor, generator: torch.Generator | None = None
+    model: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    schedule: NoiseSchedule,
+    x0: torch.Tensor,
+    generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """Algorithm 1's simple loss ||eps - eps_theta(x_t, t)||^2, t uniform, averaged over pixels and batch."""
     gen_device = generator.device if generator is not None else x0.device

@@ -66,8 +66,8 @@ class CDDPMTrainingSection(StepTrainingSection):
     def training_config(self) -> CDDPMConfig:
         """The run the form describes; from the shipped DDPM, with its schedule and U-Net (CheckpointError if
         that file is missing or unreadable)."""
-        settings: dict[str, Any] = {"steps": self.train_steps.value(), "batch_size": self.batch_size.value(), "lr": self.lr.value(),
-                    "p_uncond": self.p_uncond.value()}
+        settings: dict[str, Any] = {"steps": self.train_steps.value(), "batch_size": self.batch_size.value(),
+                                    "lr": self.lr.value(), "p_uncond": self.p_uncond.value()}
         if self.start_from.currentText() == FROM_SCRATCH:
             return CDDPMConfig(**settings)
         path = FAMILIES["ddpm"].default_checkpoint

@@ -54,7 +54,7 @@ class GameControls(QGroupBox):
         self.delay = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
         self.delay.setRange(0.0, 2.0)
         self.delay.setDecimals(2)
-        self.delay.setSingleStep(0.05)  # type: ignore[arg-type]  # superqt's stub says int; the double slider takes a float
+        self.delay.setSingleStep(0.05)  # type: ignore[arg-type]  # superqt's stub: int
         self.delay.setValue(0.0)
         slow = QHBoxLayout()
         slow.addWidget(QLabel("slow motion (s per iteration)"))

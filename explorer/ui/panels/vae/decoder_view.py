@@ -29,7 +29,7 @@ class DecoderView(QWidget):
             slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
             slider.setRange(-Z_RANGE, Z_RANGE)
             slider.setDecimals(2)
-            slider.setSingleStep(0.01)  # type: ignore[arg-type]  # superqt's stub says int; the double slider takes a float
+            slider.setSingleStep(0.01)  # type: ignore[arg-type]  # superqt's stub: int
             slider.setValue(0.0)
             slider_box.addWidget(QLabel(name), row, 0)
             slider_box.addWidget(slider, row, 1)
