@@ -18,16 +18,16 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-import pyqtgraph as pg  # noqa: E402
-import torch  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-from timing import stats  # noqa: E402
+import numpy as np
+import pyqtgraph as pg
+import torch
+from PySide6.QtWidgets import QApplication
+from timing import stats
 
-from explorer.app import configure  # noqa: E402
-from explorer.core.diffusion import ChainFrame, SamplerConfig, make_schedule, q_sample  # noqa: E402
-from explorer.core.diffusion.chain_record import ChainRecord  # noqa: E402
-from explorer.ui.main_window import MainWindow  # noqa: E402
+from explorer.app import configure
+from explorer.core.diffusion import ChainFrame, SamplerConfig, make_schedule, q_sample
+from explorer.core.diffusion.chain_record import ChainRecord
+from explorer.ui.main_window import MainWindow
 
 painted: dict[int, float] = {}  # id of an ImageItem -> when it last painted
 

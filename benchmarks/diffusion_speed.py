@@ -110,10 +110,12 @@ def main() -> None:
         print(f"diffusers: UNet2DModel {sum(p.numel() for p in unet.parameters()) / 1e6:.2f} M parameters")
     n = args.samples
     for label, sampler, steps in (("DDPM 1000 steps", "ddpm", 1000), ("DDIM 50 steps", "ddim", 50)):
-        ours_s, frames = timed(lambda: ours(model, n, sampler, steps), device, args.repeats)
+        ours_s, frames = timed(lambda sampler=sampler, steps=steps: ours(model, n, sampler, steps), device,
+                               args.repeats)
         line = f"{label}, {n} samples, every frame kept: ours {ours_s:7.2f} s ({frames} frames)"
         if unet is not None:
-            theirs_s, _ = timed(lambda: theirs(unet, n, sampler, steps, device), device, args.repeats)
+            theirs_s, _ = timed(lambda sampler=sampler, steps=steps: theirs(unet, n, sampler, steps, device), device,
+                                args.repeats)
             line += f"   diffusers {theirs_s:7.2f} s   ratio {theirs_s / ours_s:4.1f}x faster"
         print(line, flush=True)
 

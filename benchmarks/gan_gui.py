@@ -19,15 +19,15 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import torch  # noqa: E402
-from PySide6.QtCore import QEventLoop  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-from timing import stats, timer_lateness  # noqa: E402
+import torch
+from PySide6.QtCore import QEventLoop
+from PySide6.QtWidgets import QApplication
+from timing import stats, timer_lateness
 
-from explorer.app import configure  # noqa: E402
-from explorer.core.gan import GANConfig, default_config, gan_session  # noqa: E402
-from explorer.core.runtime.jobs import spare_cores  # noqa: E402
-from explorer.ui.main_window import MainWindow  # noqa: E402
+from explorer.app import configure
+from explorer.core.gan import GANConfig, default_config, gan_session
+from explorer.core.runtime.jobs import spare_cores
+from explorer.ui.main_window import MainWindow
 
 
 def iterations_per_second(device: str, seconds: float, cfg: GANConfig) -> float:

@@ -18,16 +18,16 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-import pyqtgraph as pg  # noqa: E402
-from PySide6.QtCore import QEventLoop, QPointF, Qt  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-from timing import stats, timer_lateness  # noqa: E402
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEventLoop, QPointF, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from timing import stats, timer_lateness
 
-from explorer.app import configure  # noqa: E402
-from explorer.core.vae import VAEConfig  # noqa: E402
-from explorer.ui.main_window import MainWindow  # noqa: E402
+from explorer.app import configure
+from explorer.core.vae import VAEConfig
+from explorer.ui.main_window import MainWindow
 
 
 def drag_latency(app: QApplication, window: MainWindow, moves: int = 400) -> list[float]:

@@ -5,6 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where used, so that the CLI starts without Qt
+    from PySide6.QtCore import QCoreApplication
+
+    from explorer.ui.main_window import MainWindow
 
 
 def configure() -> None:
@@ -18,7 +24,7 @@ def configure() -> None:
     torch.set_num_threads(1)
 
 
-def collect_garbage_on_the_gui_thread(app: object, interval_s: float = 1.0) -> object:
+def collect_garbage_on_the_gui_thread(app: QCoreApplication, interval_s: float = 1.0) -> object:
     """Turn Python's automatic cyclic collector off and collect on a timer of the GUI's event loop instead
     (pyqtgraph's GarbageCollector); return it, kept alive by ``app``.
 
@@ -29,11 +35,11 @@ def collect_garbage_on_the_gui_thread(app: object, interval_s: float = 1.0) -> o
     from pyqtgraph.util.garbage_collector import GarbageCollector
 
     collector = GarbageCollector(interval=interval_s)
-    app.garbage_collector = collector  # the timer lives as long as the app
+    app.garbage_collector = collector  # type: ignore[attr-defined]  # the timer lives as long as the app
     return collector
 
 
-def settle(app: object, window: object, timeout_s: float = 120.0, quiet_s: float = 0.5) -> None:
+def settle(app: QCoreApplication, window: MainWindow, timeout_s: float = 120.0, quiet_s: float = 0.5) -> None:
     """Let the window finish what it starts on its own (panels built, the opening chains drawn).
 
     The runner takes one job at a time, and a panel built later queues its opening job for when the

@@ -20,17 +20,17 @@ import shlex
 import signal
 import sys
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
 
+from explorer.cli_shared import DIFFUSION, check_seed, option_checked, run_with_bar, sampler_config
 from explorer.core.runtime.errors import ExplorerError, describe_error
 
 PANELS = ("pixelcnn", "vae", "diffusion", "gan", "conditional", "divergences", "evaluate")
 STOPPED = 130  # the shell's code for a run ended by Ctrl-C
-DIFFUSION = ("ddpm", "cddpm")  # the models drawn by a reverse chain, which take a sampler
 
 
 class Parser(argparse.ArgumentParser):
@@ -142,28 +142,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_with_bar(job: Generator, bar: Any, show: Callable[[Any], None]) -> tuple[bool, Any]:
-    """Step ``job`` to its end, showing each item it yields on the progress ``bar``; Ctrl-C
-    closes the job. Returns whether it finished, and its result."""
-    try:
-        while True:
-            show(next(job))
-    except StopIteration as done:
-        return True, done.value
-    except KeyboardInterrupt:
-        job.close()
-        return False, None
-    finally:
-        bar.close()
-
-
-def check_seed(seed: int) -> None:
-    from explorer.core.runtime.limits import SEED_MAX
-
-    if not 0 <= seed <= SEED_MAX:
-        raise ExplorerError(f"--seed must be an integer from 0 to {SEED_MAX}, not {seed}.")
-
-
 def _config(config_cls: type, args: argparse.Namespace) -> Any:
     """The config from the parsed options, its limits checked (the message names the option)."""
     from explorer.core.runtime.limits import ConfigError
@@ -209,9 +187,10 @@ def run_training(args: argparse.Namespace, argv: list[str], device: str) -> int:
         if getattr(snap, "test_nll", None) is not None:
             bar.write(f"step {snap.step}: test NLL {snap.test_nll:.2f} nats (on a subset of the test digits)")
 
-    finished, ckpt = run_with_bar(train(cfg, device), bar, show)
-    if not finished:
+    outcome = run_with_bar(train(cfg, device), bar, show)
+    if not outcome[0]:
         raise KeyboardInterrupt
+    ckpt = outcome[1]
     ckpt.info["training"]["command"] = shlex.join(["gen-explorer", *argv])
     try:
         save_checkpoint(out, ckpt)
@@ -262,17 +241,6 @@ def _sampler_options(args: argparse.Namespace) -> dict[str, Any]:
     return {"sampler": sampler_config(given)}
 
 
-def option_checked(check: Callable[[Any], None], value: Any) -> Any:
-    """``value`` if ``check`` passes it; else its ConfigError as one line that names the option."""
-    from explorer.core.runtime.limits import ConfigError
-
-    try:
-        check(value)
-    except ConfigError as exc:
-        raise ExplorerError(exc.for_option()) from exc
-    return value
-
-
 def _conditional_options(args: argparse.Namespace) -> dict[str, Any]:
     """The digit (cvae, cddpm) and the guidance weight (cddpm) from the command line, checked."""
     from explorer.core.conditional.guidance import check_guidance
@@ -287,17 +255,6 @@ def _conditional_options(args: argparse.Namespace) -> dict[str, Any]:
     if args.guidance is not None:
         options["guidance"] = option_checked(check_guidance, args.guidance)
     return options
-
-
-def sampler_config(given: dict[str, Any]) -> Any:
-    """A SamplerConfig from the options given; its limits' message names the option."""
-    from explorer.core.diffusion.sampler import SamplerConfig
-    from explorer.core.runtime.limits import ConfigError
-
-    try:
-        return SamplerConfig(**given)
-    except ConfigError as exc:
-        raise ExplorerError(exc.for_option({"steps": "ddim-steps"})) from exc
 
 
 def run_sampling(args: argparse.Namespace, device: str) -> int:
@@ -315,7 +272,7 @@ def run_sampling(args: argparse.Namespace, device: str) -> int:
     model, cfg, _ = family.load(args.checkpoint)
     T, sampler = getattr(cfg, "timesteps", None), options.get("sampler")
     asked_k = args.ddim_steps is not None or args.steps_alias is not None  # else K = 50 is capped at T
-    if asked_k and sampler.sampler == "ddim" and sampler.steps > T:
+    if asked_k and sampler is not None and sampler.sampler == "ddim" and sampler.steps > T:
         raise ExplorerError(f"--ddim-steps must be at most this model's T = {T}, not {sampler.steps}.")
     bar = tqdm(total=args.n, unit="digit", dynamic_ncols=True, disable=args.n < 1000)
 
@@ -323,9 +280,10 @@ def run_sampling(args: argparse.Namespace, device: str) -> int:
         bar.n = done
         bar.refresh()
 
-    finished, images = run_with_bar(family.draw(model.to(device), args.n, args.seed, **options), bar, show)
-    if not finished:
+    outcome = run_with_bar(family.draw(model.to(device), args.n, args.seed, **options), bar, show)
+    if not outcome[0]:
         raise KeyboardInterrupt
+    images = outcome[1]
     write_images(args.out, images)
     print(f"Wrote {len(images)} samples to {args.out}")
     return 0

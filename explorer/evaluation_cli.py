@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from explorer.cli import DIFFUSION, check_seed, option_checked, run_with_bar, sampler_config
+from explorer.cli_shared import DIFFUSION, check_seed, option_checked, run_with_bar, sampler_config
 from explorer.core.runtime.errors import ExplorerError
 
 
@@ -59,9 +59,10 @@ def run_evaluation(args: argparse.Namespace, device: str) -> int:
         bar.set_description_str(progress.stage, refresh=False)
         bar.refresh()
 
-    finished, result = run_with_bar(evaluation, bar, show)
-    if not finished:
+    outcome = run_with_bar(evaluation, bar, show)
+    if not outcome[0]:
         raise KeyboardInterrupt
+    result = outcome[1]
     print(format_table(result))
     if args.record:
         record.write_record(record.RECORD, result, paths)

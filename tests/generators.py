@@ -1,11 +1,10 @@
 """Test helper: drive a core generator (chain, training, evaluation) by hand."""
 
+from explorer.core.runtime.generators import Returning
+
 
 def collect(generator):
     """Every item the generator yields, and what it returns."""
-    items = []
-    while True:
-        try:
-            items.append(next(generator))
-        except StopIteration as done:
-            return items, done.value
+    returning = Returning(generator)
+    items = list(returning)
+    return items, returning.value

@@ -48,7 +48,7 @@ def _name(widget: QWidget) -> str:
 
 
 def _text_cut(label: QLabel) -> bool:
-    if not label.text() or label.pixmap() is not None and not label.pixmap().isNull():
+    if not label.text() or (label.pixmap() is not None and not label.pixmap().isNull()):
         return False
     margins = label.contentsMargins()
     width = label.width() - margins.left() - margins.right()

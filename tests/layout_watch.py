@@ -6,7 +6,7 @@ from PySide6.QtCore import QEvent, QObject
 class _LayoutRequests(QObject):
     count = 0
 
-    def eventFilter(self, obj, event):  # noqa: N802 (Qt's name)
+    def eventFilter(self, obj, event):
         self.count += event.type() == QEvent.Type.LayoutRequest
         return False
 

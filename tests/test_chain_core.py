@@ -76,7 +76,7 @@ def test_the_job_runs_both_samplers_from_the_same_x_T_and_matches_sample_chain(t
     ddpm, ddim = items[0].frame, items[20].frame
     np.testing.assert_array_equal(ddpm.x_t, ddim.x_t)  # the same x_T
     reference = list(sample_chain(model, model.schedule, 3, samplers[1], seed=7))
-    for item, ref in zip(items[20:], reference):
+    for item, ref in zip(items[20:], reference, strict=True):
         np.testing.assert_allclose(item.frame.x0_pred, ref.x0_pred, atol=1e-6)
     assert results["ddim"].shape == (3, 28, 28)
     assert items[0].summary().startswith("DDPM step 1/20  t 20")
@@ -155,7 +155,7 @@ def test_exporting_nothing_says_why(tmp_path):
 
 
 def test_a_full_chain_fits_compactly(tiny_model):
-    cfg, model = tiny_model
+    _, model = tiny_model
     items = list(sample_chain(model, model.schedule, 4, SamplerConfig("ddpm"), seed=1))
     record = ChainRecord(SamplerConfig("ddpm"), 1, 4, len(items))
     for f in items:

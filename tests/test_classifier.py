@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from generators import collect
 
 from explorer.cli import main
 from explorer.core.evaluation.classifier import (
@@ -76,12 +77,7 @@ def test_wrong_shapes_and_missing_files_get_a_clear_message(shipped, tmp_path):
 def test_training_on_a_tiny_set_yields_snapshots_and_a_checkpoint_that_loads_back(tmp_path):
     training = train_classifier(ClassifierConfig(epochs=2, channels=4, train_limit=512, batch_size=64), device="cpu",
                                 yield_every_s=0.0)
-    snapshots = []
-    try:
-        while True:
-            snapshots.append(next(training))
-    except StopIteration as done:
-        ckpt = done.value
+    snapshots, ckpt = collect(training)
     assert snapshots[-1].step == snapshots[-1].total_steps == 16 and snapshots[-1].progress == 1.0
     assert [s.test is not None for s in snapshots].count(True) == 2
     assert snapshots[-1].test["accuracy"] > 30  # far above chance after 16 steps on 512 digits

@@ -24,7 +24,7 @@ def test_train_then_sample_as_npy_and_png(tmp_path, capsys):
     assert main(["sample", "vae", "-n", "7", "--out", str(tmp_path / "s.npy"), "--checkpoint", str(ckpt)]) == 0
     samples = np.load(tmp_path / "s.npy")
     assert samples.shape == (7, 28, 28) and samples.dtype == np.float32
-    assert 0.0 <= samples.min() and samples.max() <= 1.0
+    assert samples.min() >= 0.0 and samples.max() <= 1.0
 
     assert main(["sample", "vae", "-n", "9", "--out", str(tmp_path / "s.png"), "--checkpoint", str(ckpt)]) == 0
     with Image.open(tmp_path / "s.png") as png:
@@ -39,7 +39,7 @@ def test_the_diffusion_model_trains_and_samples_through_the_same_commands(tmp_pa
     assert load_checkpoint(ckpt, kind="ddpm").info["steps"] == 3
     assert main(["sample", "ddpm", "-n", "3", "--out", str(tmp_path / "d.npy"), "--checkpoint", str(ckpt)]) == 0
     samples = np.load(tmp_path / "d.npy")
-    assert samples.shape == (3, 28, 28) and 0.0 <= samples.min() and samples.max() <= 1.0
+    assert samples.shape == (3, 28, 28) and samples.min() >= 0.0 and samples.max() <= 1.0
     model, _, _ = FAMILIES["ddpm"].load(ckpt)
     for options, expected in ((["--sampler", "ddpm"], SamplerConfig("ddpm")),
                               (["--sampler", "ddim", "--ddim-steps", "4"], SamplerConfig("ddim", 4, 1.0)),  # η = 1 by default
@@ -173,7 +173,7 @@ def test_draws_in_chunks_give_the_same_digits_as_one_draw_per_chunk_seed():
     small = dataclasses.replace(vae, chunk=3)
     seeds = np.random.SeedSequence(7).generate_state(3)
     images = run_to_end(small.draw(model, 8, 7))
-    expected = np.concatenate([vae.sample(model, k, int(s)) for k, s in zip((3, 3, 2), seeds)])
+    expected = np.concatenate([vae.sample(model, k, int(s)) for k, s in zip((3, 3, 2), seeds, strict=True)])
     assert images.shape == (8, 28, 28) and np.array_equal(images, expected)
 
 

@@ -154,14 +154,8 @@ def test_a_change_while_a_chain_runs_wins_over_it(cddpm, qtbot):
 def test_the_chain_shows_both_noise_predictions_at_the_scrubbed_step(cddpm):
     record = cddpm.chain.record
     cddpm.chain.select_sample(2)
-    frames = []
-    chain = guided_chain(cddpm.model, cddpm.model.schedule, record.n, record.digit, record.guidance, record.config,
-                         seed=record.seed)
-    while True:
-        try:
-            frames.append(next(chain))
-        except StopIteration:
-            break
+    frames = list(guided_chain(cddpm.model, cddpm.model.schedule, record.n, record.digit, record.guidance,
+                               record.config, seed=record.seed))
     for k in (0, 4, record.count - 1):
         cddpm.timeline.set_frame(k)
         for kind in ("eps_cond", "eps_uncond", "eps"):

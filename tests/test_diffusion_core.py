@@ -248,7 +248,7 @@ def test_seeded_sampling_chains_are_reproducible_and_match_the_reference():
     deterministic = SamplerConfig("ddim", 10, eta=0.0)
     ddim = run_to_end(sample_chain(model, model.schedule, 4, deterministic, seed=3))
     assert np.array_equal(ddim, model.sample(4, seed=3, sampler=deterministic))
-    assert ddpm.shape == (4, 28, 28) and ddpm.dtype == np.float32 and 0 <= ddpm.min() and ddpm.max() <= 1
+    assert ddpm.shape == (4, 28, 28) and ddpm.dtype == np.float32 and ddpm.min() >= 0 and ddpm.max() <= 1
     assert float(ddpm.mean()) == pytest.approx(REFERENCE["ddpm"][0], abs=1e-4)
     assert float(ddpm.std()) == pytest.approx(REFERENCE["ddpm"][1], abs=1e-4)
     assert float(ddim.mean()) == pytest.approx(REFERENCE["ddim"][0], abs=1e-4)
@@ -433,7 +433,7 @@ def test_a_run_may_continue_a_narrower_net_widened_with_its_first_width_named(tm
     diffusion_training.earlier_run(continued)  # the same widened width continues as it is
     with pytest.raises(CheckpointError, match="widened from 8 channels; a run continuing it needs --widened-from 8"):
         diffusion_training.earlier_run(DDPMConfig(**{**continued.__dict__, "base_channels": 16, "widened_from": 0}))
-    with pytest.raises(CheckpointError, match="first built with 8 channels; .* needs --widened-from 8"):
+    with pytest.raises(CheckpointError, match=r"first built with 8 channels; .* needs --widened-from 8"):
         diffusion_training.earlier_run(DDPMConfig(**{**base.__dict__, "base_channels": 32, "widened_from": 16,
                                                      "init_from": str(narrow)}))
     with pytest.raises(CheckpointError, match="widening keeps the depth"):

@@ -84,7 +84,7 @@ def test_progress_lines_change_without_laying_out_the_window_again(panel, qtbot)
             qtbot.wait(10)
 
     box = panel.status.parentWidget()
-    assert layout_requests(box, progress, qtbot) == 0 and "ddpm: drew 128 of 5000 (80%)" == panel.status.text()
+    assert layout_requests(box, progress, qtbot) == 0 and panel.status.text() == "ddpm: drew 128 of 5000 (80%)"
     assert panel.status.width() <= box.contentsRect().width()
 
 

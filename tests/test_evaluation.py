@@ -34,7 +34,7 @@ def test_a_model_is_scored_against_the_test_set_next_to_the_floor(tiny_vae_check
     assert floor.score > 5.0 and 1.0 <= vae.score <= 10.0
     assert floor.confidence > 0.95 and 0.1 <= vae.confidence < floor.confidence  # real digits read surely
     assert vae.histogram.sum() == 60 and vae.samples.shape == (60, 28, 28)
-    assert 0.0 <= vae.samples.min() and vae.samples.max() <= 1.0
+    assert vae.samples.min() >= 0.0 and vae.samples.max() <= 1.0
     assert "test accuracy" in result.classifier
 
 
@@ -132,7 +132,7 @@ def test_a_record_reads_back_as_it_was_written(tiny_vae_checkpoint, tmp_path):
     assert recorded.result.n == 60 and recorded.result.seed == 2 and recorded.result.reference == 500
     assert recorded.result.classifier == result.classifier and "test accuracy" in recorded.result.classifier
     assert recorded.result.ddpm_sampler == result.ddpm_sampler and recorded.day == recorded.date[:10]
-    for mine, back in zip(result.rows, recorded.result.rows):
+    for mine, back in zip(result.rows, recorded.result.rows, strict=True):
         assert (back.name, back.n, back.fid, back.kid, back.kid_std, back.score, back.score_std, back.seconds,
                 back.confidence) == (mine.name, mine.n, mine.fid, mine.kid, mine.kid_std, mine.score, mine.score_std,
                                      mine.seconds, mine.confidence)

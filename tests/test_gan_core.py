@@ -224,7 +224,7 @@ def parameters(module):
 
 
 def changed(before, module):
-    return [not torch.equal(a, b) for a, b in zip(before, module.parameters())]
+    return [not torch.equal(a, b) for a, b in zip(before, module.parameters(), strict=True)]
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
@@ -299,7 +299,7 @@ def test_mnist_training_yields_snapshots_and_a_checkpoint_that_samples():
     assert last.d_real_hist.shape == last.d_fake_hist.shape == (20,)
     assert last.d_real_hist.sum() == last.d_fake_hist.sum() == 16
     assert [s.samples is not None for s in snaps] == [False, False, False, True]  # only at the end here
-    assert last.samples.shape == (16, 28, 28) and 0 <= last.samples.min() and last.samples.max() <= 1
+    assert last.samples.shape == (16, 28, 28) and last.samples.min() >= 0 and last.samples.max() <= 1
     assert last.heatmap is None and "D loss" in last.summary()
     assert ckpt.kind == "gan" and ckpt.info["steps"] == 4
     assert {k.split(".")[0] for k in ckpt.state} == {"generator", "discriminator"}
@@ -308,7 +308,7 @@ def test_mnist_training_yields_snapshots_and_a_checkpoint_that_samples():
     assert loaded == cfg
     images = sample_images(generator, 5, seed=3)
     assert images.shape == (5, 28, 28) and images.dtype == np.float32
-    assert 0 <= images.min() and images.max() <= 1
+    assert images.min() >= 0 and images.max() <= 1
     np.testing.assert_array_equal(images, sample_images(generator, 5, seed=3))
     path = interpolate(generator, np.zeros(8), np.ones(8), 4)
     assert path.shape == (4, 28, 28)

@@ -1,9 +1,11 @@
 """The GAN panel, driven as a user would: play a game to the end, pause it, step it, reset it, sample."""
 
+import itertools
 import math
 
 import numpy as np
 import pytest
+from generators import collect
 from layout_audit import layout_problems, plots_cut_off
 from layout_watch import layout_requests
 from PySide6.QtCore import QPointF
@@ -24,12 +26,8 @@ TINY_TOY = {"mode": "toy", "hidden": 16, "latent_dim": 4, "batch_size": 32}
 @pytest.fixture(scope="module")
 def tiny_gan_checkpoint(tmp_path_factory):
     """A tiny MNIST GAN trained for two iterations by the project's own loop."""
-    training = train_gan(GANConfig(steps=2, **TINY), device="cpu")
-    try:
-        while True:
-            next(training)
-    except StopIteration as done:
-        return save_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny-gan.safetensors", done.value)
+    _, ckpt = collect(train_gan(GANConfig(steps=2, **TINY), device="cpu"))
+    return save_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny-gan.safetensors", ckpt)
 
 
 def main_window_on(qtbot, name: str) -> MainWindow:
@@ -167,7 +165,7 @@ def test_slow_motion_shows_every_iteration_and_can_be_changed_while_playing(pane
     qtbot.waitUntil(lambda: len(snapshots) >= 4, timeout=60000)
     assert [s.step for s in snapshots[:4]] == [0, 1, 2, 3]
     panel.delay.setValue(0.0)
-    qtbot.waitUntil(lambda: any(b.step - a.step > 1 for a, b in zip(snapshots, snapshots[1:])), timeout=60000)
+    qtbot.waitUntil(lambda: any(b.step - a.step > 1 for a, b in itertools.pairwise(snapshots)), timeout=60000)
     panel.runner.stop()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
 

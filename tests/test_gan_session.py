@@ -5,6 +5,7 @@ import time
 
 import numpy as np
 import pytest
+from generators import collect
 
 from explorer.core.gan import CLASS_SAMPLES, GANConfig, drawn_classes, gan_from_checkpoint, gan_session
 from explorer.core.runtime.errors import ExplorerError
@@ -70,7 +71,7 @@ def test_slow_motion_waits_between_iterations_and_answers_at_once():
 def test_a_bad_command_is_refused_with_a_message(command):
     session = gan_session(GANConfig(mode="toy", hidden=16, latent_dim=4, batch_size=32, steps=10), "cpu")
     next(session)
-    with pytest.raises(ValueError, match="command|step|delay"):
+    with pytest.raises(ValueError, match=r"command|step|delay"):
         session.send(command)
 
 
@@ -101,12 +102,8 @@ def test_the_class_meter_sorts_fixed_samples_into_digits_and_is_optional(monkeyp
 def test_a_loaded_generator_reads_on_the_meter_what_its_game_showed_last():
     cfg = GANConfig(steps=2, ema=0.0, seed=3, **TINY)  # no average: the saved G is the one the game metered
     session = gan_session(cfg, "cpu", yield_every_s=0.0, samples_every_s=0.0)
-    snapshots = [next(session)]
-    try:
-        while True:
-            snapshots.append(next(session))
-    except StopIteration as done:
-        generator, loaded_cfg = gan_from_checkpoint(done.value)
+    snapshots, ckpt = collect(session)
+    generator, loaded_cfg = gan_from_checkpoint(ckpt)
     counts = drawn_classes(generator, loaded_cfg)
     np.testing.assert_array_equal(counts, snapshots[-1].class_counts)
     assert counts.sum() == CLASS_SAMPLES

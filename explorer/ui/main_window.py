@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -20,7 +21,7 @@ from explorer.ui.panels.diffusion import DiffusionPanel
 from explorer.ui.panels.divergences import DivergencePanel
 from explorer.ui.panels.evaluate import EvaluatePanel
 from explorer.ui.panels.gan import GANPanel
-from explorer.ui.panels.model_panel import PanelProtocol
+from explorer.ui.panels.model_panel import HoldsModel, ModelPanel, PanelProtocol
 from explorer.ui.panels.pixelcnn import PixelCNNPanel
 from explorer.ui.panels.vae import VAEPanel
 from explorer.ui.worker import Runner
@@ -35,7 +36,8 @@ PANEL_FACTORIES: dict[str, Callable[[Runner, str | None], PanelProtocol]] = {
     "divergences": lambda runner, device: DivergencePanel(),
     "evaluate": lambda runner, device: EvaluatePanel(runner, device),
 }
-PANEL_CLASSES = {"pixelcnn": PixelCNNPanel, "vae": VAEPanel, "diffusion": DiffusionPanel, "gan": GANPanel,
+PANEL_CLASSES: dict[str, type[ModelPanel] | type[ConditionalPanel] | type[DivergencePanel] | type[EvaluatePanel]] = {
+    "pixelcnn": PixelCNNPanel, "vae": VAEPanel, "diffusion": DiffusionPanel, "gan": GANPanel,
                  "conditional": ConditionalPanel, "divergences": DivergencePanel, "evaluate": EvaluatePanel}
 PANEL_TITLES = {name: cls.title for name, cls in PANEL_CLASSES.items()}
 # Checkpoint kind -> the panel that shows it: File ▸ Load takes a checkpoint to its own panel. A panel
@@ -51,7 +53,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("Generative Explorer")
         self.runner = Runner(self)
-        factories = {name: partial(factory, self.runner, device) for name, factory in PANEL_FACTORIES.items()}
+        factories: dict[str, Callable[[], PanelProtocol]] = {
+            name: partial(factory, self.runner, device) for name, factory in PANEL_FACTORIES.items()}
         self.tabs = PanelTabs(factories, PANEL_TITLES)
         self.panels = self.tabs.panels
         self.setCentralWidget(self.tabs)
@@ -78,11 +81,14 @@ class MainWindow(QMainWindow):
         # The menu opens on Alt+F; its items have no mnemonic, so letters typed while the menu bar
         # has focus cannot run them, and their shortcuts work whatever widget has focus.
         menu = self.menuBar().addMenu("&File")
-        self.load_action = QAction("Load checkpoint…", self, shortcut=QKeySequence.StandardKey.Open)
+        self.load_action = QAction("Load checkpoint…", self)
+        self.load_action.setShortcut(QKeySequence.StandardKey.Open)
         self.load_action.triggered.connect(self._on_load_triggered)
-        self.save_action = QAction("Save checkpoint…", self, shortcut=QKeySequence.StandardKey.Save)
+        self.save_action = QAction("Save checkpoint…", self)
+        self.save_action.setShortcut(QKeySequence.StandardKey.Save)
         self.save_action.triggered.connect(self._on_save_triggered)
-        quit_action = QAction("Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         for action in (self.load_action, self.save_action, quit_action):
             action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
@@ -114,7 +120,7 @@ class MainWindow(QMainWindow):
         if not panel.checkpoint_kind:
             return
         try:
-            panel.load_shipped()
+            cast(HoldsModel, panel).load_shipped()
         except ExplorerError as exc:
             self.tabs.problems.append(
                 f"{panel.title}: the shipped model could not be loaded. {exc} Restore it from the repository "
@@ -157,7 +163,7 @@ class MainWindow(QMainWindow):
             self.show_panel(name)
         panel = self.current_panel()
         try:
-            panel.load_checkpoint(path)
+            cast(HoldsModel, panel).load_checkpoint(path)  # File ▸ Load is enabled for such a panel only
         except ExplorerError as exc:
             self.show_error(str(exc))
             return False
@@ -166,7 +172,7 @@ class MainWindow(QMainWindow):
 
     def save_checkpoint(self, path: str) -> bool:
         try:
-            self.current_panel().save_checkpoint(path)
+            cast(HoldsModel, self.current_panel()).save_checkpoint(path)  # enabled for such a panel only
         except (ExplorerError, OSError, RuntimeError) as exc:
             self.show_error(f"Could not save {path}: {exc}")
             return False

@@ -1,6 +1,6 @@
 """The main window's tabs, one per panel, each panel built the first time it is needed.
 
-Building all five panels (data, plots, models) before the window paints kept a learner
+Building all the panels (data, plots, models) before the window paints kept a learner
 waiting seconds; here only the panel on show is built at once, the others when their tab
 is opened or, one per turn of the event loop, once the window is up.
 """
@@ -8,6 +8,7 @@ is opened or, one per turn of the event loop, once the window is up.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from typing import cast
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
@@ -30,7 +31,7 @@ class UnavailablePanel(QLabel):
         self.setMargin(40)
 
 
-class _Built(Mapping):
+class _Built(Mapping[str, PanelProtocol]):
     """``tabs.panels[name]``: the panel, built on first use."""
 
     def __init__(self, tabs: PanelTabs) -> None:
@@ -57,12 +58,14 @@ class PanelTabs(QTabWidget):
         self._factories = factories
         self._titles = titles
         self.built: dict[str, PanelProtocol] = {}
+        self._holders: dict[str, QVBoxLayout] = {}  # each tab's layout, which its panel joins when built
         self.problems: list[str] = []  # why panels could not open, for one dialog
         self.panels = _Built(self)
         for name in self.names:
             holder = QWidget()
             layout = QVBoxLayout(holder)
             layout.setContentsMargins(0, 0, 0, 0)
+            self._holders[name] = layout
             self.addTab(holder, titles[name])
         self.currentChanged.connect(lambda index: self.panel(self.names[index]))
 
@@ -74,7 +77,7 @@ class PanelTabs(QTabWidget):
                 panel = UnavailablePanel(self._titles[name], str(exc))
                 self.problems.append(f"{self._titles[name]}: {exc}")
             self.built[name] = panel
-            self.widget(self.names.index(name)).layout().addWidget(panel)
+            self._holders[name].addWidget(cast(QWidget, panel))  # every panel is a widget
             self.panel_built.emit(name)
         return self.built[name]
 

@@ -79,7 +79,7 @@ class Runner(QObject):
         worker.yielded.connect(self._on_yielded)
         worker.returned.connect(self._on_returned)
         worker.errored.connect(self._on_errored)
-        worker.finished.connect(self._on_finished)
+        worker.finished.connect(self._on_finished)  # type: ignore[arg-type]  # superqt types it as emitting None
         self._worker = worker
         self._set_paused(False)
         self.busy_changed.emit(True)

@@ -40,7 +40,7 @@ class ConditionalDDPM(nn.Module):
     def forward(self, x_t: torch.Tensor, t: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return self.unet(x_t, t, labels)
 
-    def sample(self, n: int, seed: int = 0, digit: int | None | np.ndarray = None, guidance: float = GUIDANCE,
+    def sample(self, n: int, seed: int = 0, digit: int | np.ndarray | None = None, guidance: float = GUIDANCE,
                sampler: SamplerConfig = SAMPLER) -> np.ndarray:
         """n digits ``digit`` (None: 0..9 in turn; or (n,) labels, 10 = ∅) drawn with guidance w,
         (n, 28, 28) float32 in [0, 1]."""

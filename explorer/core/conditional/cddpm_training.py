@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from explorer.core.conditional.cddpm import ARCHITECTURE, CDDPMConfig, build_cddpm
+from explorer.core.conditional.cddpm import ARCHITECTURE, CDDPMConfig, ConditionalDDPM, build_cddpm
 from explorer.core.conditional.cunet import load_unconditional_weights
 from explorer.core.conditional.guidance import GUIDANCE
 from explorer.core.conditional.labels import DIGITS, NULL_CLASS
@@ -69,7 +69,7 @@ def initial_checkpoint(cfg: CDDPMConfig) -> Checkpoint | None:
 EMBEDDING_LR_SCALE = 10.0  # the class embedding learns this much faster than the rest of the U-Net
 
 
-def parameter_groups(unet: nn.Module, lr: float) -> list[dict]:
+def parameter_groups(unet: nn.Module, lr: float) -> list[dict[str, object]]:
     """The U-Net's weights at ``lr`` and its class embedding at EMBEDDING_LR_SCALE x ``lr``.
 
     Fine-tuned from the unconditional DDPM, everything but the embedding already knows its job,
@@ -103,7 +103,7 @@ def train_cddpm(
         load_weights(model.unet, earlier)
     model = model.to(dev)
 
-    def batch_loss(m: nn.Module, batch: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    def batch_loss(m: ConditionalDDPM, batch: torch.Tensor, g: torch.Generator) -> torch.Tensor:
         # 1. Drop labels to ∅ with probability p_uncond (Ho & Salimans, Algorithm 1, line 3).
         labels = drop_labels(y_train[batch], cfg.p_uncond, g)
         # 2. Regress the noise given the (possibly dropped) label.

@@ -26,7 +26,8 @@ class ClassConditionalUNet(UNet):
         self.class_embedding = nn.Embedding(DIGITS + 1, 4 * base_channels)  # (11, 4c): ten digits and ∅
         nn.init.zeros_(self.class_embedding.weight)
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, t: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        # The conditional net takes the labels too: it is a UNet in its layers, not in its call.
         return self.denoise(x, self.time_embedding(t) + self.class_embedding(labels))  # (B, 4c) + (B, 4c)
 
 

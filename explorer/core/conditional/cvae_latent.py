@@ -12,7 +12,7 @@ from explorer.core.vae.model import PIXELS
 
 def _labels(labels: np.ndarray | torch.Tensor, n: int, device: torch.device) -> torch.Tensor:
     y = torch.as_tensor(np.asarray(labels), dtype=torch.long).reshape(-1)
-    if len(y) != n or (len(y) and not (0 <= int(y.min()) and int(y.max()) < DIGITS)):
+    if len(y) != n or (len(y) and not (int(y.min()) >= 0 and int(y.max()) < DIGITS)):
         raise ValueError(f"Need {n} labels from 0 to {DIGITS - 1}, not {y.tolist()[:12]}.")
     return y.to(device)
 

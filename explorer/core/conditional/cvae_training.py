@@ -11,7 +11,7 @@ from explorer.core.conditional.cvae import CVAE, CVAEConfig, elbo_terms
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.vae.training import ElboModel, VAESnapshot, train_elbo
 
-CONDITIONAL_VAE = ElboModel(
+CONDITIONAL_VAE: ElboModel[CVAE] = ElboModel(
     "cvae",
     lambda cfg: CVAE(cfg.latent_dim, cfg.hidden),
     elbo_terms,  # (model, x, labels, generator)

@@ -24,12 +24,12 @@ from torch import nn
 from explorer.core.conditional.labels import DIGITS, NULL_CLASS, class_labels
 from explorer.core.diffusion.sampler import ChainFrame, SamplerConfig, chain_frame, walk_back
 from explorer.core.diffusion.schedule import NoiseSchedule
+from explorer.core.runtime.generators import Returning
 from explorer.core.runtime.limits import ConfigError
 
-# The default w, chosen by measurement (gen-explorer eval cddpm -n 1000 --guidance W, the shipped model, DDIM-50):
-# w = 0 FID 12.8 with 76-92 % of each digit read as asked; w = 0.75 FID 16.8, 97-100 %; w = 1 FID 23.5,
-# 98-100 %; w = 2 FID 48.9 and w = 3 FID 67.4, 100 %. The smallest w that reads >= 97 % of every digit
-# with a margin: accuracy bought with variety, as the sweep shows.
+# The default w, chosen by measurement (gen-explorer eval cddpm -n 1000 --guidance W, the shipped model, DDIM-50;
+# the figures: docs/measurements.md): the smallest w that reads >= 97 % of every digit with a margin, accuracy
+# bought with variety, as the sweep shows.
 GUIDANCE = 1.0
 MAX_GUIDANCE = 20.0  # the largest w accepted; past a few, every sample of a digit is nearly the same template
 SAMPLER = SamplerConfig()  # how guided digits are drawn unless asked otherwise: the app's DDIM-50, η = 1
@@ -69,7 +69,7 @@ def _frames(x: torch.Tensor) -> np.ndarray:
     return x[:, 0].detach().to("cpu", torch.float32).numpy().copy()
 
 
-def chain_labels(n: int, digit: int | None | np.ndarray | torch.Tensor) -> torch.Tensor:
+def chain_labels(n: int, digit: int | np.ndarray | torch.Tensor | None) -> torch.Tensor:
     """(n,) labels for a chain: one digit for all, 0..9 in turn for None, or an array of labels 0..10 (10 = ∅)."""
     if digit is None or isinstance(digit, (int, np.integer)):
         return class_labels(n, digit)
@@ -84,7 +84,7 @@ def guided_chain(
     model: nn.Module,
     schedule: NoiseSchedule,
     n: int,
-    digit: int | None | np.ndarray = None,
+    digit: int | np.ndarray | None = None,
     guidance: float = GUIDANCE,
     sampler: SamplerConfig = SAMPLER,
     *,
@@ -108,12 +108,9 @@ def guided_chain(
         return guided_epsilon(eps_cond, eps_uncond, guidance), (eps_cond, eps_uncond)
 
     total = len(sampler.timesteps(schedule.T))
-    steps = walk_back(schedule, n, sampler, predict, seed=seed, device=dev)
-    while True:
-        try:
-            step = next(steps)
-        except StopIteration as done:
-            return done.value
+    steps = Returning(walk_back(schedule, n, sampler, predict, seed=seed, device=dev))
+    for step in steps:
         eps_cond, eps_uncond = step.extra
         yield GuidedFrame(**chain_frame(schedule, step, total), eps_cond=_frames(eps_cond),
                           eps_uncond=_frames(eps_uncond), guidance=float(guidance))
+    return steps.value

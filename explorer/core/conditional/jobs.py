@@ -10,22 +10,14 @@ from __future__ import annotations
 from collections.abc import Generator, Sequence
 
 import numpy as np
-import torch
 
-from explorer.core.conditional.cddpm import CDDPMConfig, ConditionalDDPM, build_cddpm
+from explorer.core.conditional.cddpm import CDDPMConfig, build_cddpm
 from explorer.core.conditional.guidance import GUIDANCE, SAMPLER, GuidedFrame, guided_chain
 from explorer.core.conditional.sweep import SWEEP, SweepProgress, SweepResult, guidance_sweep
 from explorer.core.diffusion.chain_job import MAX_CHAIN_SAMPLES
 from explorer.core.diffusion.sampler import SamplerConfig
-from explorer.core.runtime.devices import pick_device
+from explorer.core.runtime.checkpoints import model_from_weights
 from explorer.core.runtime.errors import ExplorerError
-
-
-def cddpm_from_weights(cfg: CDDPMConfig, weights: dict[str, np.ndarray], device: str | None = None) -> ConditionalDDPM:
-    """The model ``cfg`` describes with ``weights``, on ``device``, in eval mode."""
-    model = build_cddpm(cfg)
-    model.unet.load_state_dict({name: torch.from_numpy(np.asarray(w)) for name, w in weights.items()})
-    return model.to(pick_device(device)).eval()
 
 
 def guided_chain_job(
@@ -43,7 +35,7 @@ def guided_chain_job(
     is the chain's), then the (n, 28, 28) digits."""
     if not 1 <= n <= MAX_CHAIN_SAMPLES:
         raise ExplorerError(f"Choose between 1 and {MAX_CHAIN_SAMPLES} samples, not {n}.")
-    model = cddpm_from_weights(cfg, weights, device)
+    model = model_from_weights(build_cddpm, cfg, weights, device, part="unet")
     return (yield from guided_chain(model, model.schedule, n, digit, guidance, sampler, seed=seed))
 
 
@@ -59,5 +51,5 @@ def sweep_job(
     device: str | None = None,
 ) -> Generator[SweepProgress, None, SweepResult]:
     """``guidance_sweep`` on a model built from config and weights, judged by the shipped classifier."""
-    model = cddpm_from_weights(cfg, weights, device)
+    model = model_from_weights(build_cddpm, cfg, weights, device, part="unet")
     return (yield from guidance_sweep(model, digit, tuple(guidances), n, seed=seed, sampler=sampler))

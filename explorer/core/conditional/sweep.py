@@ -18,6 +18,7 @@ from explorer.core.evaluation.classifier import MNISTClassifier, embed, load_cla
 from explorer.core.evaluation.metrics import fid, mean_pairwise_distance
 from explorer.core.runtime.data import load_mnist
 from explorer.core.runtime.errors import ExplorerError
+from explorer.core.runtime.generators import Returning
 
 SWEEP = (0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0)  # the w of the panel's plot
 MIN_SWEEP_N, MAX_SWEEP_N = 2, 2000  # FID and the pairwise distance need two samples
@@ -86,14 +87,10 @@ def guidance_sweep(
     real, _ = embed(net, test.floats()[test.labels == digit])  # (~1000, 128)
     points: list[SweepPoint] = []
     for k, w in enumerate(guidances):
-        chain = guided_chain(model, model.schedule, n, int(digit), float(w), sampler, seed=seed)
-        while True:
-            try:
-                frame = next(chain)
-            except StopIteration as done:
-                images = done.value
-                break
+        chain = Returning(guided_chain(model, model.schedule, n, int(digit), float(w), sampler, seed=seed))
+        for frame in chain:
             yield SweepProgress((k + 0.95 * frame.progress) / len(guidances), f"w = {w:g}: {frame.summary()}")
+        images = chain.value
         feats, probs = embed(net, images)
         point = SweepPoint(float(w), float(np.mean(probs.argmax(axis=1) == digit)), mean_pairwise_distance(feats),
                            fid(feats, real), images[:SWEEP_SHOWN])

@@ -64,7 +64,7 @@ def _check(record: ChainRecord, sample: int) -> None:
         raise ValueError(f"There is no sample {sample} in a chain of {record.n}.")
 
 
-def save_gif(path: str | os.PathLike, record: ChainRecord, sample: int, fps: float = 20.0,
+def save_gif(path: str | os.PathLike[str], record: ChainRecord, sample: int, fps: float = 20.0,
              hold_s: float = 1.5, most: int = 120) -> Path:
     """Write the chain of ``sample`` as a looping GIF; the last frame is held ``hold_s`` seconds."""
     _check(record, sample)
@@ -76,7 +76,7 @@ def save_gif(path: str | os.PathLike, record: ChainRecord, sample: int, fps: flo
     return atomic_write(path, buffer.getvalue())
 
 
-def save_strip(path: str | os.PathLike, record: ChainRecord, sample: int, columns: int = 11) -> Path:
+def save_strip(path: str | os.PathLike[str], record: ChainRecord, sample: int, columns: int = 11) -> Path:
     """Write the PNG strip of ``sample`` (see ``strip``)."""
     _check(record, sample)
     buffer = io.BytesIO()

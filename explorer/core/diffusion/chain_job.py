@@ -10,13 +10,13 @@ from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from explorer.core.diffusion.model import DDPMConfig, build_ddpm
 from explorer.core.diffusion.sampler import ChainFrame, SamplerConfig, sample_chain
-from explorer.core.runtime.checkpoints import weights_of
+from explorer.core.runtime.checkpoints import model_from_weights, weights_of
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import ExplorerError
+from explorer.core.runtime.generators import Returning
 
 
 @dataclass(frozen=True)
@@ -53,21 +53,15 @@ def reverse_chains(
     if not samplers:
         raise ExplorerError("Name at least one sampler to run.")
     dev = pick_device(device)
-    model = build_ddpm(cfg)
-    model.unet.load_state_dict({name: torch.from_numpy(w) for name, w in weights.items()})
-    model = model.to(dev).eval()
+    model = model_from_weights(build_ddpm, cfg, weights, device, part="unet")
     totals = [s.chain_length(cfg.timesteps) for s in samplers]
     done, results = 0, {}
     for sampler in samplers:
-        chain = sample_chain(model, model.schedule, n, sampler, seed=seed, device=dev)
-        while True:
-            try:
-                frame = next(chain)
-            except StopIteration as finished:
-                results[sampler.sampler] = finished.value
-                break
+        chain = Returning(sample_chain(model, model.schedule, n, sampler, seed=seed, device=dev))
+        for frame in chain:
             done += 1
             yield SamplerFrame(sampler.sampler, frame, done / sum(totals))
+        results[sampler.sampler] = chain.value
     return results
 
 

@@ -34,10 +34,10 @@ class DDPMConfig:
     lr: float = bounded(2e-4, 0.0, 10.0, low_open=True)
     ema: float = bounded(0.999, 0.5, 0.99999, zero_means="none")  # decay of the weight average sampled and saved
     # Steps over which the learning rate rises linearly to lr (Ho et al.'s code warms up too). Adam's first
-    # steps move every weight by about lr, whatever its gradient: measured, 7 such steps raise the shipped
-    # DDPM's test loss from 0.026 to 0.038, a shock a continued run (--init-from) then spends steps undoing.
+    # steps move every weight by about lr, whatever its gradient: a shock to a trained net's test loss
+    # (docs/measurements.md) that a continued run (--init-from) then spends steps undoing.
     warmup: int = bounded(200, 0, 1_000_000)
-    # bf16 autocast in training (explorer/core/runtime/training.py): 1.7x the steps per second on an
+    # bf16 autocast in training (explorer/core/runtime/training.py): more steps per second on an
     # AVX-512-BF16 CPU or a GPU. fp32 by default, which every CPU runs at full speed; sampling is always fp32.
     precision: str = one_of("fp32", PRECISIONS)
     init_from: str = ""  # continue from this checkpoint's weights (same architecture); "" starts afresh

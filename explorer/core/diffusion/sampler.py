@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from explorer.core.diffusion.schedule import NoiseSchedule
+from explorer.core.runtime.generators import Returning
 from explorer.core.runtime.limits import bounded, one_of, validate
 
 
@@ -207,10 +208,7 @@ def sample_chain(
     """Run the reverse process from x_T ~ N(0, I), yielding each step; return (n, 28, 28) float32 images in [0, 1]."""
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     total = len(sampler.timesteps(schedule.T))
-    steps = walk_back(schedule, n, sampler, lambda x, t: (model(x, t), None), seed=seed, device=dev)
-    while True:
-        try:
-            step = next(steps)
-        except StopIteration as done:
-            return done.value
+    steps = Returning(walk_back(schedule, n, sampler, lambda x, t: (model(x, t), None), seed=seed, device=dev))
+    for step in steps:
         yield ChainFrame(**chain_frame(schedule, step, total))
+    return steps.value

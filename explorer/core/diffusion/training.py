@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import numpy as np
 import torch
@@ -13,13 +14,14 @@ from torch import nn
 from torch.nn import functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from explorer.core.diffusion.model import DDPMConfig, build_ddpm
+from explorer.core.diffusion.model import DDPM, DDPMConfig, build_ddpm
 from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.diffusion.schedule import NoiseSchedule, q_sample
 from explorer.core.diffusion.unet import UNet, grow, widen
-from explorer.core.runtime.checkpoints import Checkpoint, CheckpointError, load_checkpoint, load_weights, require_same
+from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, load_weights, require_same
 from explorer.core.runtime.data import dataset_fingerprint, to_model_range
 from explorer.core.runtime.devices import pick_device
+from explorer.core.runtime.errors import CheckpointError
 from explorer.core.runtime.training import (
     Every,
     RunningMeans,
@@ -29,6 +31,9 @@ from explorer.core.runtime.training import (
     training_runs,
 )
 
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
+
 SAMPLE_GRID = 16  # digits in the preview grid yielded while training
 
 
@@ -36,7 +41,10 @@ PREVIEW = SamplerConfig(steps=25)  # how that preview is drawn: DDIM-25, η as w
 
 
 def epsilon_loss(
-    model: nn.Module, schedule: NoiseSchedule, x0: torch.Tensor, generator: torch.Generator | None = None
+    model: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    schedule: NoiseSchedule,
+    x0: torch.Tensor,
+    generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """Algorithm 1's simple loss ||eps - eps_theta(x_t, t)||^2, t uniform, averaged over pixels and batch."""
     gen_device = generator.device if generator is not None else x0.device
@@ -73,12 +81,12 @@ GROWABLE = {"depth": 1, "attention": "none", "base_channels": 32, "widened_from"
 # net it continues; a config without the key had this
 
 
-def growable(config: dict) -> dict:
+def growable(config: dict[str, Any]) -> dict[str, Any]:
     """A checkpoint config's depth, attention and widths, the values of GROWABLE where it predates the key."""
     return {key: config.get(key, alone) for key, alone in GROWABLE.items()}
 
 
-def earlier_run(cfg: DDPMConfig, model: nn.Module | None = None) -> Checkpoint | None:
+def earlier_run(cfg: DDPMConfig, model: DDPM | None = None) -> Checkpoint | None:
     """The checkpoint ``cfg.init_from`` names, its weights loaded into ``model``'s U-Net (default: a fresh
     one, to check that it fits before any step); None for a fresh start.
 
@@ -146,17 +154,39 @@ def train_ddpm(
     return Checkpoint(kind="ddpm", config=asdict(cfg), state=ema_model.unet.state_dict(), info=info)
 
 
+class NoiseModel(Protocol):
+    """What Algorithm 1's loop needs of a model (the DDPM, the class-conditional DDPM): the U-Net it
+    trains, the schedule, and to be built again around the EMA's copy of that U-Net."""
+
+    def __init__(self, unet: UNet, schedule: NoiseSchedule) -> None: ...
+
+    @property
+    def unet(self) -> UNet: ...
+
+    @property
+    def schedule(self) -> NoiseSchedule: ...
+
+    def parameters(self, recurse: bool = True) -> Iterator[nn.Parameter]: ...
+
+    def eval(self) -> Self: ...
+
+    def train(self, mode: bool = True) -> Self: ...
+
+
+M = TypeVar("M", bound=NoiseModel)
+
+
 def regress_noise(
     cfg: DDPMConfig,
-    model: nn.Module,
+    model: M,
     opt: torch.optim.Optimizer,
-    batch_loss: Callable[[nn.Module, torch.Tensor, torch.Generator], torch.Tensor],
+    batch_loss: Callable[[M, torch.Tensor, torch.Generator], torch.Tensor],
     images: int,
-    preview: Callable[[nn.Module], np.ndarray],
+    preview: Callable[[M], np.ndarray],
     dev: torch.device,
     yield_every_s: float,
     samples_every_s: float,
-) -> Generator[DDPMSnapshot, None, tuple[nn.Module, dict]]:
+) -> Generator[DDPMSnapshot, None, tuple[M, dict[str, Any]]]:
     """Algorithm 1's loop, for the DDPM and the class-conditional DDPM alike: ``cfg.steps`` steps, each on
     ``cfg.batch_size`` of the ``images`` training digits drawn at random, of ``batch_loss(model, indices,
     generator)``, gradient norm clipped to 1, and an EMA of the weights; ``preview(ema_model)`` draws the
@@ -165,7 +195,7 @@ def regress_noise(
     # Ho et al. sample from an exponential moving average of the weights (Appendix B): far
     # smoother samples than the last step's weights, above all after a short run.
     averaged = AveragedModel(model.unet, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema)) if cfg.ema else None
-    ema_model = type(model)(averaged.module, model.schedule) if averaged else model
+    ema_model = type(model)(cast(UNet, averaged.module), model.schedule) if averaged else model
     warm = torch.optim.lr_scheduler.LambdaLR(opt, lambda done: warmup_factor(done + 1, cfg.warmup))
     g_cpu = torch.Generator().manual_seed(cfg.seed)
     g_dev = torch.Generator(device=dev).manual_seed(cfg.seed)

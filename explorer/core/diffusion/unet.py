@@ -74,6 +74,7 @@ class SelfAttention(nn.Module):
         self.qkv = nn.Conv2d(channels, 3 * channels, 1)
         self.proj = nn.Conv2d(channels, channels, 1)
         nn.init.zeros_(self.proj.weight)
+        assert self.proj.bias is not None  # a Conv2d has one unless made with bias=False
         nn.init.zeros_(self.proj.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -140,7 +141,7 @@ class UNet(nn.Module):
         h = self.conv_in(F.pixel_unshuffle(x, PATCH))  # (B, c, 14, 14)
         skips = []
         for level, blocks in enumerate(self.down):
-            for block in blocks:
+            for block in blocks.children():
                 h = block(h, t_emb)
             skips.append(h)  # (B, c_level, 14 / 2^level, 14 / 2^level)
             if level < len(self.downsample):
@@ -151,7 +152,7 @@ class UNet(nn.Module):
         h = self.mid[1](h, t_emb)
         for level, blocks in enumerate(self.up):
             h = torch.cat([h, skips.pop()], dim=1)
-            for block in blocks:
+            for block in blocks.children():
                 h = block(h, t_emb)
             if level < len(self.upsample):
                 h = self.upsample[level](F.interpolate(h, scale_factor=2.0, mode="nearest"))
@@ -213,7 +214,7 @@ def widen(narrow: UNet, wide: UNet) -> UNet:
         # The axis of a weight's inputs (1), or a norm's channels (0), is the concatenated one in an up block.
         joined = 1 if weights.dim() > 1 else (0 if module.endswith("norm1") else None)
         old_places = [_spread(o, n, 2 if module in concatenated and axis == joined else 1)
-                      for axis, (o, n) in enumerate(zip(weights.shape, target.shape))]
+                      for axis, (o, n) in enumerate(zip(weights.shape, target.shape, strict=True))]
         target[torch.meshgrid(*old_places, indexing="ij")] = weights
         if weights.dim() > 1 and weights.shape[1] < target.shape[1]:  # from the added inputs to each old output
             added = torch.ones(target.shape[1], dtype=torch.bool)

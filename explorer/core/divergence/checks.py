@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from explorer.core.runtime.errors import ExplorerError
 
@@ -35,7 +36,7 @@ def _too_large() -> DistributionError:
 def _floats(values: object) -> np.ndarray | None:
     """``values`` as a float array, or None where they are not real numbers (text, ragged lists, complex)."""
     try:
-        if not np.iscomplexobj(values):  # np.asarray would drop the imaginary part with only a warning
+        if not np.iscomplexobj(cast(ArrayLike, values)):  # np.asarray would drop the imaginary part with only a warning
             return np.asarray(values, dtype=float)
     except (TypeError, ValueError):
         pass

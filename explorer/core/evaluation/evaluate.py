@@ -24,12 +24,13 @@ import torch
 from explorer.core.conditional.guidance import GUIDANCE
 from explorer.core.conditional.labels import DIGITS
 from explorer.core.diffusion.sampler import SamplerConfig
-from explorer.core.evaluation.classifier import embed, load_classifier
+from explorer.core.evaluation.classifier import MNISTClassifier, embed, load_classifier
 from explorer.core.evaluation.metrics import class_histogram, fid, inception_score_bootstrap, kid
 from explorer.core.families import FAMILIES, ModelFamily
 from explorer.core.runtime.data import load_mnist
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import ExplorerError
+from explorer.core.runtime.generators import Returning
 
 FLOOR = "floor"  # the name of the real-data row
 SHOWN = 64  # samples kept per row for the views
@@ -113,7 +114,7 @@ def check_n(n: int) -> None:
                             f"digits, and KID needs a few dozen images), not {n}.")
 
 
-def _embedded(net, images: np.ndarray, progress: Callable[[float], EvalProgress]
+def _embedded(net: MNISTClassifier, images: np.ndarray, progress: Callable[[float], EvalProgress]
               ) -> Generator[EvalProgress, None, tuple[np.ndarray, np.ndarray]]:
     """Features and class probabilities of ``images``, a chunk at a time, yielding progress after each."""
     feats, probs = [], []
@@ -125,18 +126,16 @@ def _embedded(net, images: np.ndarray, progress: Callable[[float], EvalProgress]
     return np.concatenate(feats), np.concatenate(probs)
 
 
-def _sampled(family: ModelFamily, model: torch.nn.Module, n: int, seed: int, options: dict,
+def _sampled(family: ModelFamily, model: torch.nn.Module, n: int, seed: int, options: dict[str, object],
              progress: Callable[[int], EvalProgress]) -> Generator[EvalProgress, None, np.ndarray]:
     """n samples of ``model`` drawn, yielding progress after each chunk."""
-    drawing = family.draw(model, n, seed, **options)
-    while True:
-        try:
-            yield progress(next(drawing))
-        except StopIteration as done:
-            return done.value
+    drawing = Returning(family.draw(model, n, seed, **options))
+    for done in drawing:
+        yield progress(done)
+    return drawing.value
 
 
-def _sampled_per_digit(family: ModelFamily, model: torch.nn.Module, n: int, seed: int, options: dict,
+def _sampled_per_digit(family: ModelFamily, model: torch.nn.Module, n: int, seed: int, options: dict[str, object],
                        progress: Callable[[int], EvalProgress]
                        ) -> Generator[EvalProgress, None, tuple[np.ndarray, np.ndarray]]:
     """n samples of a conditional model, n/10 asked for each digit (each digit's draws seeded from
@@ -146,8 +145,11 @@ def _sampled_per_digit(family: ModelFamily, model: torch.nn.Module, n: int, seed
     seeds = np.random.SeedSequence(seed).generate_state(DIGITS)
     parts, done = [], 0
     for d, k in enumerate(counts):
-        parts.append((yield from _sampled(family, model, k, int(seeds[d]), {**options, "digit": d},
-                                          lambda drawn, before=done: progress(before + drawn))))
+
+        def shifted(drawn: int, before: int = done) -> EvalProgress:
+            return progress(before + drawn)
+
+        parts.append((yield from _sampled(family, model, k, int(seeds[d]), {**options, "digit": d}, shifted)))
         done += k
     asked = np.concatenate([np.full(k, d) for d, k in enumerate(counts)])
     rank = np.concatenate([np.arange(k) for k in counts])  # position within its digit's draws
@@ -222,17 +224,24 @@ def evaluate_models(
         else:
             family = FAMILIES[name]
             model = family.load(paths[name])[0].to(dev)
-            options = {"ddpm": {"sampler": ddpm_sampler},
-                       "cddpm": {"sampler": ddpm_sampler, "guidance": guidance}}.get(name, {})
-            drew = (lambda done, s=stage, m=name: at(s, 0.8 * done / n, f"{m}: drew {done} of {n}"))
+            per_model: dict[str, dict[str, object]] = {"ddpm": {"sampler": ddpm_sampler},
+                                                       "cddpm": {"sampler": ddpm_sampler, "guidance": guidance}}
+            options = per_model.get(name, {})
+
+            def drew(done: int, s: int = stage, m: str = name) -> EvalProgress:
+                return at(s, 0.8 * done / n, f"{m}: drew {done} of {n}")
+
             if family.conditional:
                 images, asked = yield from _sampled_per_digit(family, model, n, seed, options, drew)
             else:
                 images = yield from _sampled(family, model, n, seed, options, drew)
         seconds = time.time() - t0
         start = 0.0 if name == FLOOR else 0.8
-        feats, probs = yield from _embedded(
-            net, images, lambda f, s=stage, m=name, a=start: at(s, a + (1 - a) * f, f"{m}: embedding {n} images"))
+
+        def embedding(f: float, s: int = stage, m: str = name, a: float = start) -> EvalProgress:
+            return at(s, a + (1 - a) * f, f"{m}: embedding {n} images")
+
+        feats, probs = yield from _embedded(net, images, embedding)
         row = _row(name, feats, probs, reference, images, seconds, seed, asked)
         rows.append(row)
         yield EvalProgress((stage + 1) / stages, f"{name}: FID {row.fid:.2f}", row=row)
@@ -261,13 +270,12 @@ def format_table(result: EvalResult) -> str:
               f"{'model':<8}" + "".join(f"{d:>6}" for d in range(10))]
     for r in result.rows:
         lines.append(f"{r.name:<8}" + "".join(f"{100 * c / r.n:>6.1f}" for c in r.histogram))
-    conditional = [r for r in result.rows if r.digit_accuracy is not None]
+    conditional = [(r.name, r.digit_accuracy) for r in result.rows if r.digit_accuracy is not None]
     if conditional:
         lines += ["", "accuracy on the asked digit: % of each digit's samples the classifier reads as that digit",
                   f"{'model':<8}" + "".join(f"{d:>6}" for d in range(DIGITS)) + f"{'min':>7}"]
-        for r in conditional:
-            lines.append(f"{r.name:<8}" + "".join(f"{a:>6.1f}" for a in r.digit_accuracy)
-                         + f"{np.nanmin(r.digit_accuracy):>7.1f}")
+        for name, accuracy in conditional:
+            lines.append(f"{name:<8}" + "".join(f"{a:>6.1f}" for a in accuracy) + f"{np.nanmin(accuracy):>7.1f}")
     lines += ["", "floor: the same metrics for real training digits — the best a model can score at this N.",
               (f"KID: mean ± std over subsets. IS: of all N images ± its bootstrap standard error "
                f"({IS_RESAMPLES} resamples)."),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -67,12 +68,12 @@ def _digest(path: str, mtime_ns: int, size: int) -> str:
     return sha.hexdigest()[:DIGEST_CHARS]
 
 
-def _samples_json(images: np.ndarray) -> dict:
+def _samples_json(images: np.ndarray) -> dict[str, object]:
     pixels = (np.clip(images[:RECORDED_SAMPLES], 0.0, 1.0) * 255).round().astype(np.uint8)  # (n, 28, 28)
     return {"shape": list(pixels.shape), "uint8_base64": base64.b64encode(pixels.tobytes()).decode("ascii")}
 
 
-def _samples(entry: dict) -> np.ndarray:
+def _samples(entry: dict[str, Any]) -> np.ndarray:
     pixels = np.frombuffer(base64.b64decode(entry["uint8_base64"]), dtype=np.uint8)
     return pixels.reshape(entry["shape"]).astype(np.float32) / 255
 

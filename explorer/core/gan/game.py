@@ -42,7 +42,7 @@ class GANState:
     data_gen: torch.Generator  # CPU generator of real batches
     data: torch.Tensor | None  # MNIST (N, 1, 28, 28) in [-1, 1] on device; None in toy mode (sampled fresh)
     averaged: AveragedModel | None = None  # the running average of G's weights where cfg.ema > 0
-    continues: dict | None = None  # the record of the run cfg.init_from holds, which this one continues
+    continues: dict[str, object] | None = None  # the record of the run cfg.init_from holds, which this one continues
 
     @property
     def saved_generator(self) -> nn.Module:
@@ -73,7 +73,7 @@ def earlier_game(cfg: GANConfig, nets: tuple[nn.Module, nn.Module] | None = None
     return ckpt
 
 
-def continued_record(earlier: Checkpoint, cfg: GANConfig) -> dict:
+def continued_record(earlier: Checkpoint, cfg: GANConfig) -> dict[str, object]:
     """What a run's record keeps of the run it continued: that run's own record, and its depth if smaller."""
     record = {k: earlier.info.get(k) for k in ("steps", "training", "continues")}
     depth = earlier.config.get("depth", 0)

@@ -7,11 +7,11 @@ import torch
 from torch import nn
 
 from explorer.core.gan.game import images_from_noise
-from explorer.core.gan.nets import GANConfig, _pair, build_networks
+from explorer.core.gan.nets import DCGANGenerator, GANConfig, ToyGenerator, _pair, build_networks
 from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load_weights
 
 
-def gan_from_checkpoint(ckpt: Checkpoint) -> tuple[nn.Module, GANConfig]:
+def gan_from_checkpoint(ckpt: Checkpoint) -> tuple[DCGANGenerator | ToyGenerator, GANConfig]:
     """Rebuild the generator a checkpoint describes (its discriminator checked too), on the CPU, in eval mode."""
     cfg = config_from_dict(GANConfig, ckpt.config)
     generator, discriminator = build_networks(cfg)
@@ -27,7 +27,7 @@ def discriminator_from_checkpoint(ckpt: Checkpoint) -> nn.Module:
     return discriminator.eval()
 
 
-def sample_images(generator: nn.Module, n: int, seed: int = 0) -> np.ndarray:
+def sample_images(generator: DCGANGenerator | ToyGenerator, n: int, seed: int = 0) -> np.ndarray:
     """n digits G(z) from z ~ N(0, I): (n, 28, 28) float32 in [0, 1]."""
     z = torch.randn(n, generator.latent_dim, generator=torch.Generator().manual_seed(seed))
     return images_from_noise(generator, z)

@@ -4,7 +4,9 @@ and small MLPs for the toy 2-D game.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -23,8 +25,8 @@ class GANConfig:
 
     mode: str = one_of("mnist", MODES)  # DCGAN on digits, or MLPs on a 2-D ring of 8 Gaussians
     latent_dim: int = bounded(64, 1, 512)
-    # DCGAN feature maps at 14x14 (twice as many at 7x7). Radford et al.'s 64: measured on one CPU thread, FID
-    # 54 after 5,000 steps (31 min) where 16 channels reached 97 after 8,000 (README, "Recipes compared").
+    # DCGAN feature maps at 14x14 (twice as many at 7x7). Radford et al.'s 64, which reached a far lower FID
+    # than 16 channels in fewer steps (docs/measurements.md; README, "Recipes compared").
     channels: int = bounded(64, 2, 256)
     # Residual blocks added at each of the 7x7 and 14x14 resolutions, in G and in D alike; 0 is Radford et
     # al.'s net, two layers deep on each side. Each block starts as the identity (ReZeroBlock), so a run
@@ -47,7 +49,7 @@ class GANConfig:
     # Decay of a running average of G's weights, saved in G's place (Yazıcı et al. 2019): the game keeps
     # circling its equilibrium, and the average sits nearer it than any one iterate. 0: save the last G.
     ema: float = bounded(0.0, 0.5, 0.99999, zero_means="none")
-    # bf16 autocast for D's and G's steps (explorer/core/runtime/training.py): 1.7x the iterations per second
+    # bf16 autocast for D's and G's steps (explorer/core/runtime/training.py): more iterations per second
     # on an AVX-512-BF16 CPU or a GPU; fp32 by default, which every CPU runs at full speed.
     precision: str = one_of("fp32", PRECISIONS)
     seed: int = bounded(0, 0, SEED_MAX)
@@ -60,9 +62,9 @@ class GANConfig:
         validate(self)
 
 
-# The toy game a learner starts from. Measured over 2,000 iterations, seeds 0-3: with these G's 512
-# points cover all 8 modes of the ring (by iteration ~650, and they stay); with GANConfig's own
-# (learning rates 2e-4, z of 64) they cover none yet. A G learning rate of 5e-3 collapses them onto 1 or 2.
+# The toy game a learner starts from: with these G's points soon cover every mode of the ring, and
+# stay; with GANConfig's own (learning rates 2e-4, z of 64) they cover none as soon, and a much faster G
+# collapses them onto one or two (docs/measurements.md).
 TOY_DEFAULTS = {"latent_dim": 8, "lr_g": 1e-3, "lr_d": 1e-3}
 
 
@@ -71,7 +73,7 @@ TOY_DEFAULTS = {"latent_dim": 8, "lr_g": 1e-3, "lr_d": 1e-3}
 LIVE_MNIST_DEFAULTS = {"channels": 16}
 
 
-def default_config(mode: str = "mnist", **changes: object) -> GANConfig:
+def default_config(mode: str = "mnist", **changes: Any) -> GANConfig:
     """The game a learner starts from in ``mode``: GANConfig's defaults (the shipped MNIST model's) with
     LIVE_MNIST_DEFAULTS or TOY_DEFAULTS over them; ``changes`` over all."""
     live = TOY_DEFAULTS if mode == "toy" else LIVE_MNIST_DEFAULTS
@@ -84,7 +86,8 @@ class ReZeroBlock(nn.Module):
     the identity, so adding it to a trained net changes nothing until training finds a use for it. A gate,
     not a zeroed convolution, because a spectrally normalised weight cannot start at zero."""
 
-    def __init__(self, channels: int, norm: nn.Module, activation: nn.Module, sn=lambda layer: layer) -> None:
+    def __init__(self, channels: int, norm: nn.Module, activation: nn.Module,
+                 sn: Callable[[nn.Module], nn.Module] = lambda layer: layer) -> None:
         super().__init__()
         self.body = nn.Sequential(
             sn(nn.Conv2d(channels, channels, 3, 1, 1, bias=False)), norm, activation,
@@ -201,7 +204,9 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-def build_networks(cfg: GANConfig) -> tuple[nn.Module, nn.Module]:
+def build_networks(
+    cfg: GANConfig,
+) -> tuple[DCGANGenerator | ToyGenerator, DCGANDiscriminator | ToyDiscriminator]:
     """Freshly initialised (generator, discriminator) for ``cfg`` (seed torch first for a reproducible start)."""
     if cfg.mode == "mnist":
         g = DCGANGenerator(cfg.latent_dim, cfg.channels, cfg.depth)

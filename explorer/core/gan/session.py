@@ -17,6 +17,7 @@ import math
 import time
 from collections.abc import Generator
 from dataclasses import asdict, dataclass
+from typing import TypedDict
 
 import numpy as np
 import torch
@@ -42,6 +43,7 @@ from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.data import dataset_fingerprint
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import ExplorerError
+from explorer.core.runtime.generators import Returning
 from explorer.core.runtime.training import Every, check_finite, training_record
 
 CLASS_SAMPLES = 500  # G(z) the classifier sorts into digits for the live class histogram
@@ -111,7 +113,17 @@ class _Tally:
         return dict(self.means)
 
 
-def _one_step(state: GANState, tally: _Tally, which: str = "both") -> None:
+class _Views(TypedDict, total=False):
+    """A snapshot's views of the game, as the mode has them (GANSnapshot's fields of those names)."""
+
+    samples: np.ndarray
+    class_counts: np.ndarray
+    points_real: np.ndarray
+    points_fake: np.ndarray
+    heatmap: np.ndarray
+
+
+def _one_step(state: GANState, tally: _Tally, which: object = "both") -> None:
     """'d': one D step; 'g': one G step; 'both': one iteration of Algorithm 1 (k D steps, then one G step)."""
     if which not in ("d", "g", "both"):
         raise ValueError(f"Unknown GAN step {which!r}; choose 'd', 'g' or 'both'.")
@@ -178,7 +190,7 @@ def gan_session(
     yield_every_s: float = 0.25,
     samples_every_s: float = 2.0,
     delay_s: float = 0.0,
-) -> Generator[GANSnapshot | None, tuple | None, Checkpoint]:
+) -> Generator[GANSnapshot | None, object, Checkpoint]:
     """Train a GAN (Algorithm 1) that a GUI can steer by sending commands in at any yield; return the checkpoint.
 
     It first yields the untrained nets (step 0), then trains, yielding a snapshot at most every
@@ -203,7 +215,7 @@ def gan_session(
         if (with_samples or points_real is not None) and all(math.isfinite(v) for v in metrics.values()):
             history.append({"step": tally.g_steps, **metrics})
         last = tally.last_d
-        extras: dict[str, np.ndarray] = {}
+        extras: _Views = {}
         if points_real is not None:
             extras["points_real"] = points_real
             extras["points_fake"] = generate(state.generator, state.fixed_noise).cpu().numpy()
@@ -218,8 +230,11 @@ def gan_session(
             step=tally.g_steps,
             total_steps=cfg.steps,
             d_steps=tally.d_steps,
-            **metrics,
-            d_real_hist=no_outputs if last is None else histogram(last.real_probs),
+            d_loss=metrics["d_loss"],
+            g_loss=metrics["g_loss"],
+            d_real=metrics["d_real"],
+            d_fake=metrics["d_fake"],
+            d_real_hist=no_outputs if last is None or last.real_probs is None else histogram(last.real_probs),
             d_fake_hist=no_outputs if last is None else histogram(last.fake_probs),
             **extras,
         )
@@ -273,4 +288,8 @@ def train_gan(
     """
     session = gan_session(cfg, device, yield_every_s, samples_every_s)
     next(session)
-    return (yield from session)
+    snapshots = Returning(session)
+    for snap in snapshots:
+        if snap is not None:  # None only answers a command or a slow-motion wait, and none come here
+            yield snap
+    return snapshots.value

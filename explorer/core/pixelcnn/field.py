@@ -53,7 +53,7 @@ def receptive_field(i: int, j: int, layers: int, kernel: int = 3, gated: bool = 
     target[i, j] = True
     if not gated:
         need = target
-        for k, mask in zip(reversed(kernels), ["B"] * (layers - 1) + ["A"]):
+        for k, mask in zip(reversed(kernels), ["B"] * (layers - 1) + ["A"], strict=True):
             need = _dilate(need, masked_offsets(k, mask))
         return need
     # Backwards through the blocks: h_l(p) needs h_{l-1} at p + H-footprint (and at p: the

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from explorer.core.pixelcnn.model import SIDE, PixelCNN, PixelCNNConfig, build_pixelcnn
+from explorer.core.pixelcnn.model import SIDE, PixelCNNConfig, build_pixelcnn
 from explorer.core.pixelcnn.sampling import write_digits
+from explorer.core.runtime.checkpoints import model_from_weights
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import ExplorerError
+from explorer.core.runtime.generators import Returning
 
 MAX_WRITE = 64  # digits one Write or Complete draws at once
 
@@ -33,12 +35,6 @@ class Written:
     seconds: float  # wall time of the 784 sequential steps
 
 
-def build_from_weights(cfg: PixelCNNConfig, weights: dict[str, np.ndarray], device: str | None) -> PixelCNN:
-    model = build_pixelcnn(cfg)
-    model.load_state_dict({name: torch.from_numpy(w) for name, w in weights.items()})
-    return model.to(pick_device(device)).eval()
-
-
 def writing(
     cfg: PixelCNNConfig,
     weights: dict[str, np.ndarray],
@@ -51,16 +47,12 @@ def writing(
     """Write ``n`` digits (or complete ``given`` outside ``known``), yielding the fraction done after each row."""
     if not 1 <= n <= MAX_WRITE:
         raise ExplorerError(f"Write between 1 and {MAX_WRITE} digits at once, not {n}.")
-    model = build_from_weights(cfg, weights, device)
+    model = model_from_weights(build_pixelcnn, cfg, weights, device)
     started = time.perf_counter()
-    job = write_digits(model, n, seed, given, known)
-    while True:
-        try:
-            row = next(job)
-        except StopIteration as done:
-            images, probs = done.value
-            break
+    job = Returning(write_digits(model, n, seed, given, known))
+    for row in job:
         yield (row + 1) / SIDE
+    images, probs = job.value
     return Written(images, probs, None if known is None else np.asarray(known, bool), seed,
                    time.perf_counter() - started)
 
@@ -80,8 +72,10 @@ def sampling_costs(
     from explorer.core.families import FAMILIES
 
     dev = pick_device(device)
-    models = {"pixelcnn": (build_from_weights(cfg, weights, device), {})}
-    for name, options in (("ddpm", {"sampler": SamplerConfig(steps=50)}), ("vae", {})):
+    models: dict[str, tuple[torch.nn.Module, dict[str, object]]] = {
+        "pixelcnn": (model_from_weights(build_pixelcnn, cfg, weights, device), {})}
+    others: tuple[tuple[str, dict[str, object]], ...] = (("ddpm", {"sampler": SamplerConfig(steps=50)}), ("vae", {}))
+    for name, options in others:
         family = FAMILIES[name]
         if family.default_checkpoint.is_file():
             models[name] = (family.load()[0].to(dev), options)

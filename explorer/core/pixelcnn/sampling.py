@@ -19,12 +19,14 @@ from __future__ import annotations
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import torch
+from torch import nn
 from torch.nn import functional as F
 
-from explorer.core.pixelcnn.layers import HorizontalConv, VerticalConv, gate
+from explorer.core.pixelcnn.layers import GatedBlock, HorizontalConv, VerticalConv, gate
 from explorer.core.pixelcnn.model import PIXELS, SIDE, PixelCNN
 from explorer.core.runtime.jobs import run_to_end
 
@@ -77,7 +79,7 @@ def causal_pass(
     keep = torch.zeros_like(x, dtype=torch.bool) if known is None else known
     probs = torch.zeros_like(x)
     inputs = 2 * x - 1  # the net's centred input, written as pixels are drawn
-    blocks = list(model.blocks)
+    blocks = cast(list[GatedBlock], list(model.blocks))
     v_in = [inputs]  # v_in[l]: the vertical stack's input to block l, filled a row at a time
     h_in = [inputs]
     v_pre = []  # block l's vertical pre-activation, which also feeds its horizontal stack
@@ -86,14 +88,14 @@ def causal_pass(
         v_pre.append(x.new_zeros(B, c2, SIDE, SIDE))
         v_in.append(x.new_zeros(B, c2 // 2, SIDE, SIDE))
         h_in.append(x.new_zeros(B, c2 // 2, SIDE, SIDE))
-    head = model.head
+    head = {k: cast(nn.Conv2d, model.head[k]) for k in (1, 3)}  # the head: ReLU, 1x1 conv, ReLU, 1x1 conv
     for i in range(SIDE):
         for layer, block in enumerate(blocks):  # row i of the vertical stack: rows above are final
             row = _vertical_row(block.v_conv, v_in[layer], i)  # (B, 2C, 1, W)
             v_pre[layer][:, :, i] = row[:, :, 0]
             v_in[layer + 1][:, :, i] = gate(row)[:, :, 0]
         for j in range(SIDE):
-            h = None
+            h: torch.Tensor  # set by the first block
             for layer, block in enumerate(blocks):
                 pre = (_horizontal_at(block.h_conv, h_in[layer], i, j)
                        + _pointwise(block.v_to_h, v_pre[layer][:, :, i, j]))
@@ -116,8 +118,7 @@ def causal_pass(
 def one_thread_on_cpu(device: torch.device) -> Iterator[None]:
     """Run the block with one intra-op thread on a CPU. The cached sampler's steps are thousands of
     small operations, for which threads cost more than they give, and threads that spin-wait for
-    a core another process holds slow it several-fold (64 digits: 4-7 s alone, 14-66 s with two
-    threads on a busy 2-core machine)."""
+    a core another process holds slow it several-fold (docs/measurements.md)."""
     if device.type != "cpu":
         yield
         return

@@ -27,7 +27,7 @@ class OutputError(ExplorerError):
     """An output path cannot take the file the user asked for."""
 
 
-def check_target(path: str | os.PathLike, option: str = "--out") -> Path:
+def check_target(path: str | os.PathLike[str], option: str = "--out") -> Path:
     """Refuse ``path`` unless it is a regular file or absent, in a folder this process can write.
 
     The folder is probed by creating (and removing) a file in it, the only test that also
@@ -93,7 +93,7 @@ def _sweep_stale_temporaries(path: Path) -> None:
             pass  # a live process of another user, or no such pid at all: leave it
 
 
-def atomic_write(path: str | os.PathLike, payload: bytes) -> Path:
+def atomic_write(path: str | os.PathLike[str], payload: bytes) -> Path:
     """Write ``payload`` to a temporary file beside ``path``, sync it, then rename it over ``path``.
 
     Ctrl-C before the rename raises KeyboardInterrupt with the old file untouched and the

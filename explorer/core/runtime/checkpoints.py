@@ -9,9 +9,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import torch
@@ -19,13 +20,18 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save as safetensors_bytes
 
 from explorer.core.runtime.atomic import atomic_write
+from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import CheckpointError
 from explorer.core.runtime.limits import ConfigError
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 FORMAT = "gen-explorer-checkpoint"
 FORMAT_VERSION = 1
 REQUIRED_INFO = ("steps", "dataset", "metrics")
-C = TypeVar("C")
+C = TypeVar("C", bound="DataclassInstance")
+M = TypeVar("M", bound=torch.nn.Module)
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,7 @@ class Checkpoint:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def save_checkpoint(path: str | os.PathLike, ckpt: Checkpoint) -> Path:
+def save_checkpoint(path: str | os.PathLike[str], ckpt: Checkpoint) -> Path:
     """Write ``ckpt`` to ``path`` atomically and return the path."""
     path = Path(path)
     missing = [key for key in REQUIRED_INFO if key not in ckpt.info]
@@ -57,7 +63,7 @@ def save_checkpoint(path: str | os.PathLike, ckpt: Checkpoint) -> Path:
     return atomic_write(path, payload)
 
 
-def load_checkpoint(path: str | os.PathLike, kind: str | None = None) -> Checkpoint:
+def load_checkpoint(path: str | os.PathLike[str], kind: str | None = None) -> Checkpoint:
     """Read and validate a checkpoint; ``kind`` (e.g. 'vae') must match if given."""
     path = Path(path)
     if not path.is_file():
@@ -65,7 +71,7 @@ def load_checkpoint(path: str | os.PathLike, kind: str | None = None) -> Checkpo
     try:
         with safe_open(str(path), framework="pt") as f:
             metadata = f.metadata() or {}
-            state = {name: f.get_tensor(name) for name in f.keys()}
+            state = {name: f.get_tensor(name) for name in f.keys()}  # noqa: SIM118 (safe_open is not iterable)
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         raise CheckpointError(
             f"{path.name} is not a readable checkpoint: it is corrupt, truncated or not a safetensors file ({exc})."
@@ -94,7 +100,7 @@ def load_checkpoint(path: str | os.PathLike, kind: str | None = None) -> Checkpo
     return Checkpoint(kind=found, config=config, state=state, info=info)
 
 
-def checkpoint_kind(path: str | os.PathLike) -> str | None:
+def checkpoint_kind(path: str | os.PathLike[str]) -> str | None:
     """The kind a checkpoint says it holds, read from its header alone; None if it is not a readable checkpoint."""
     try:
         with safe_open(str(path), framework="pt") as f:
@@ -117,7 +123,7 @@ def config_from_dict(cls: type[C], values: dict[str, Any]) -> C:
         raise CheckpointError(f"The checkpoint's config is not one this app supports: {exc}") from exc
 
 
-def load_weights(module: torch.nn.Module, ckpt: Checkpoint) -> torch.nn.Module:
+def load_weights(module: M, ckpt: Checkpoint) -> M:
     """Load ``ckpt``'s weights into ``module``, with a clear message if they do not fit."""
     expected = module.state_dict()
     missing = sorted(set(expected) - set(ckpt.state))
@@ -160,3 +166,14 @@ def continued_checkpoint(path: str, kind: str, module: torch.nn.Module) -> Check
 def weights_of(ckpt: Checkpoint) -> dict[str, np.ndarray]:
     """A checkpoint's weights as numpy arrays, for a job's arguments (they pickle plainly into a child process)."""
     return {name: t.detach().cpu().numpy() for name, t in ckpt.state.items()}
+
+
+def model_from_weights(
+    build: Callable[[C], M], cfg: C, weights: dict[str, np.ndarray], device: str | None = None, part: str = ""
+) -> M:
+    """The model ``build(cfg)`` makes, with ``weights`` (``weights_of`` its checkpoint) loaded into it, or into
+    its submodule ``part`` where the checkpoint holds only that, on ``device``, in eval mode: how a job
+    rebuilds its model in a child process."""
+    model = build(cfg)
+    model.get_submodule(part).load_state_dict({name: torch.from_numpy(np.asarray(w)) for name, w in weights.items()})
+    return model.to(pick_device(device)).eval()

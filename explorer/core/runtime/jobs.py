@@ -4,7 +4,7 @@ A ``Job`` names a generator function and its arguments (checked against the func
 signature when the Job is made, not when a child process runs it). ``ChildProcess`` runs
 it in a separate, lower-priority process and streams its yields back through a pipe, so
 the GUI process never competes with training for the GIL (CUDA's start-up alone holds it
-for a quarter of a second).
+long enough to be felt: docs/measurements.md).
 
 One loop, ``steered``, runs a job in the thread and in the child alike, so both behave the
 same way: control messages (``Control.PAUSE``, ``RESUME``, ``STOP``) are tagged apart from
@@ -25,13 +25,14 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from explorer.core.runtime.errors import JobError, describe_error
+from explorer.core.runtime.generators import Returning
 
 
 @dataclass(frozen=True)
 class Job:
     """A generator function (importable by name, so picklable) and its keyword arguments."""
 
-    func: Callable[..., Generator]
+    func: Callable[..., Generator[object, Any, object]]
     kwargs: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -40,7 +41,7 @@ class Job:
         except TypeError as exc:  # a bug in the caller: say so here, not in a child process later
             raise TypeError(f"Job({self.func.__qualname__}): {exc}") from None
 
-    def run(self) -> Generator:
+    def run(self) -> Generator[object, Any, object]:
         return self.func(**self.kwargs)
 
 
@@ -49,11 +50,10 @@ R = TypeVar("R")
 
 def run_to_end(generator: Generator[object, None, R]) -> R:
     """Drive a chain or training generator to its end and return what it returns."""
-    while True:
-        try:
-            next(generator)
-        except StopIteration as done:
-            return done.value
+    returning = Returning(generator)
+    for _ in returning:
+        pass
+    return returning.value
 
 
 class Control(enum.Enum):
@@ -90,7 +90,7 @@ def message(value: Any) -> tuple[str, Any]:
     return ("message", value)
 
 
-def steered(gen: Generator, inbox: Inbox) -> Generator[Any, None, Any]:
+def steered(gen: Generator[object, Any, object], inbox: Inbox) -> Generator[Any, None, Any]:
     """Step ``gen`` to its end, obeying the tagged messages in ``inbox`` between its yields.
 
     Yields what ``gen`` yields, and an ``Ack`` when a pause or resume has taken effect.
@@ -136,7 +136,7 @@ def steered(gen: Generator, inbox: Inbox) -> Generator[Any, None, Any]:
         gen.close()
 
 
-def _context() -> mp.context.BaseContext:
+def _context() -> mp.context.SpawnContext | mp.context.ForkServerContext:
     """Fork from a small server process that has already imported torch (quick to start, and
     the big GUI process is never forked); spawn where there is no fork server (Windows)."""
     if "forkserver" not in mp.get_all_start_methods():
@@ -238,7 +238,7 @@ class ChildProcess:
     def stop(self) -> None:
         self.post(control(Control.STOP))
 
-    def stream(self, idle_s: float = 0.1) -> Iterator[Any]:
+    def stream(self, idle_s: float = 0.1) -> Generator[Any, None, Any]:
         """Yield the job's items, and ``None`` after each ``idle_s`` without one; return its result.
 
         The ``None`` heartbeats let the consumer notice a stop request while the

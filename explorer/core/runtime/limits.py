@@ -52,7 +52,13 @@ def one_of(default: str, choices: tuple[str, ...]) -> Any:
     return field(default=default, metadata={"choices": choices})
 
 
-def describe_limit(f: dataclasses.Field) -> str:
+def declared_range(cls: type, name: str) -> tuple[float, float]:
+    """The range [low, high] config class ``cls`` declares for field ``name`` with ``bounded``."""
+    low, high = {f.name: f.metadata for f in dataclasses.fields(cls)}[name]["range"]
+    return low, high
+
+
+def describe_limit(f: dataclasses.Field[Any]) -> str:
     """The limit of field ``f`` in words, e.g. 'an integer from 1 to 4096'."""
     meta = f.metadata
     if "choices" in meta:
@@ -72,7 +78,7 @@ def describe_limit(f: dataclasses.Field) -> str:
     return text
 
 
-def _check(f: dataclasses.Field, value: Any) -> Any:
+def _check(f: dataclasses.Field[Any], value: Any) -> Any:
     """``value`` if it fits field ``f`` (ints widened to float where a float is asked), else ConfigError."""
     meta = f.metadata
     integer = f.type in (int, "int")

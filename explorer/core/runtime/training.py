@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import numpy as np
 import torch
@@ -46,7 +47,7 @@ def training_record(device: torch.device, started: float) -> dict[str, object]:
 
 class Every:
     """A loop's clock for work done at most every ``seconds`` (a snapshot, a preview), or when
-    forced (an epoch's end, the last step): throttling where the data is made (STYLE.md 2)."""
+    forced (an epoch's end, the last step): throttling where the data is made, as Orange's TaskState does."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
@@ -80,7 +81,7 @@ class RunningMeans:
 
     def take(self, step: int, lr: float) -> dict[str, float]:
         """The means since the last ``take``, checked finite; the sums start again."""
-        means = dict(zip(self.names, (self.sums / max(self.count, 1)).tolist()))
+        means = dict(zip(self.names, (self.sums / max(self.count, 1)).tolist(), strict=True))
         check_finite(sum(means.values()), step, lr)
         self.sums.zero_()
         self.count = 0
@@ -101,7 +102,7 @@ def epoch_run_info(steps: int, epochs: int, test: dict[str, float], train: dict[
     }
 
 
-def training_runs(info: dict) -> list[dict]:
+def training_runs(info: dict[str, Any]) -> list[dict[str, Any]]:
     """The runs that made a checkpoint, earliest first: each one's steps and training record.
 
     A run started with ``init_from`` keeps its predecessor's record under "continues".
@@ -118,6 +119,6 @@ PRECISIONS = ("fp32", "bf16")
 
 def mixed_precision(device: torch.device, precision: str) -> torch.autocast:
     """The forward passes of a training step in bfloat16 where ``precision`` is "bf16" (weights, gradients
-    and the optimiser stay float32). Measured on this project's 2-core AVX-512-BF16 CPU, one thread: 1.7x the
-    DDPM's and the DCGAN's training steps per second; a CPU without bf16 arithmetic may be slower with it."""
+    and the optimiser stay float32). Faster on a CPU with AVX-512-BF16 or a GPU (figures: docs/measurements.md);
+    a CPU without bf16 arithmetic may be slower with it."""
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")

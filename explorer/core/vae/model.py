@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -97,11 +98,12 @@ def binarized(images: np.ndarray, seed: int) -> torch.Tensor:
     return torch.bernoulli(x, generator=g)
 
 
-ElboTerms = Callable[[torch.Tensor, torch.Tensor | None, torch.Generator], tuple[torch.Tensor, torch.Tensor]]
+L = TypeVar("L", torch.Tensor, None)  # the images' labels (a conditional model), or None (a plain one)
 
 
 @torch.no_grad()
-def elbo_means(terms: ElboTerms, x: torch.Tensor, labels: torch.Tensor | None = None, batch_size: int = 2000,
+def elbo_means(terms: Callable[[torch.Tensor, L, torch.Generator], tuple[torch.Tensor, torch.Tensor]],
+               x: torch.Tensor, labels: L, batch_size: int = 2000,
                seed: int = 0) -> dict[str, float]:
     """Mean reconstruction NLL, KL and -ELBO (nats per image) over binarised images ``x`` (with their
     ``labels``, for a conditional model), ``terms(x, labels, generator)`` giving the ELBO's two terms."""

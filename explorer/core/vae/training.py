@@ -6,6 +6,7 @@ import math
 import time
 from collections.abc import Callable, Generator
 from dataclasses import asdict, dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 import torch
@@ -42,18 +43,21 @@ def _state_numpy(model: nn.Module) -> dict[str, np.ndarray]:
     return {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
 
 
+M = TypeVar("M", bound=nn.Module)
+
+
 @dataclass(frozen=True)
-class ElboModel:
+class ElboModel(Generic[M]):
     """What the ELBO loop needs of a (conditional) VAE: how to build it, and its ELBO terms and posterior
     means given the images' labels (which a plain VAE ignores)."""
 
     kind: str  # the checkpoint's
-    build: Callable[[VAEConfig], nn.Module]
-    terms: Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.Generator], tuple[torch.Tensor, torch.Tensor]]
-    encode: Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]  # (model, x, labels) -> mu
+    build: Callable[[VAEConfig], M]
+    terms: Callable[[M, torch.Tensor, torch.Tensor, torch.Generator], tuple[torch.Tensor, torch.Tensor]]
+    encode: Callable[[M, torch.Tensor, torch.Tensor], torch.Tensor]  # (model, x, labels) -> mu
 
 
-PLAIN_VAE = ElboModel(
+PLAIN_VAE: ElboModel[VAE] = ElboModel(
     "vae",
     lambda cfg: VAE(cfg.latent_dim, cfg.hidden),
     lambda model, x, _, g: elbo_terms(model, x, g),
@@ -73,7 +77,7 @@ def train_vae(
 
 
 def train_elbo(
-    cfg: VAEConfig, vae: ElboModel, device: str | None = None, yield_every_s: float = 0.25,
+    cfg: VAEConfig, vae: ElboModel[M], device: str | None = None, yield_every_s: float = 0.25,
     latents_every_s: float = 3.0,
 ) -> Generator[VAESnapshot, None, Checkpoint]:
     """The ELBO's training loop, for the VAE and the conditional VAE alike (``vae`` says how to call it)."""
@@ -83,10 +87,10 @@ def train_elbo(
     train_images = training_images(cfg.train_limit)
     x_train = torch.tensor(train_images.reshape(-1, PIXELS), dtype=torch.float32, device=dev) / 255.0
     y_train = torch.from_numpy(training_labels(cfg.train_limit)).to(dev)
-    test = load_mnist("test")
-    x_test = binarized(test.images, seed=0).to(dev)
-    y_test = torch.from_numpy(test.labels.astype(np.int64)).to(dev)
-    x_test_grey = torch.tensor(test.images.reshape(-1, PIXELS), dtype=torch.float32, device=dev) / 255.0
+    test_split = load_mnist("test")
+    x_test = binarized(test_split.images, seed=0).to(dev)
+    y_test = torch.from_numpy(test_split.labels.astype(np.int64)).to(dev)
+    x_test_grey = torch.tensor(test_split.images.reshape(-1, PIXELS), dtype=torch.float32, device=dev) / 255.0
     model = vae.build(cfg).to(dev)
 
     def terms_of(x: torch.Tensor, labels: torch.Tensor, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -121,7 +125,9 @@ def train_elbo(
             if not snapshots.due(force=epoch_end):
                 continue
             means = terms.take(step, cfg.lr)
-            test = latents = state = None
+            test: dict[str, float] | None = None
+            latents: np.ndarray | None = None
+            state: dict[str, np.ndarray] | None = None
             if epoch_end:
                 model.eval()
                 test_metrics = elbo_means(terms_of, x_test, y_test)

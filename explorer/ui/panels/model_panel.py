@@ -27,8 +27,21 @@ class PanelProtocol(Protocol):
     """What the main window needs of a panel: its tab title and, for a panel with a model, the
     kind of checkpoint it takes (None: no model, File ▸ Load / Save do not apply)."""
 
-    title: str
-    checkpoint_kind: str | None
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def checkpoint_kind(self) -> str | None: ...
+
+
+class HoldsModel(PanelProtocol, Protocol):
+    """A panel whose ``checkpoint_kind`` names one: what the start-up and File ▸ Load / Save call on it."""
+
+    def load_shipped(self) -> None: ...
+
+    def load_checkpoint(self, path: str | Path) -> None: ...
+
+    def save_checkpoint(self, path: str | Path) -> None: ...
 
 
 class ModelPanel(QWidget):
@@ -137,7 +150,7 @@ class ModelPanel(QWidget):
         if succeeded or before is None or self.runner.busy:  # busy: the hook began another run (a reset)
             return
         model, cfg, ckpt = before
-        if model is None:  # there was none: no view may keep the aborted run's model
+        if model is None or ckpt is None:  # there was none: no view may keep the aborted run's model
             self.model = self.model_cfg = self.checkpoint = None
             self.show_record(None)
             self.model_info.setText("Training did not finish; there is no model yet.")

@@ -12,8 +12,8 @@ class CurvePlot(pg.PlotWidget):
     """Curves created once, extended with ``add_point`` and shown by ``redraw``.
 
     The view's ranges change only when the data leave them or shrink well inside them:
-    a new point then repaints just the curve (~1 ms), not the axes (~6 ms); no grid and
-    no antialiasing halve that again. This keeps the GUI responsive while training
+    a new point then repaints just the curve, not the axes, several times cheaper; no grid
+    and no antialiasing halve that again (docs/measurements.md). This keeps the GUI responsive while training
     streams in points.
     """
 

@@ -20,7 +20,7 @@ class DecisionPlane(pg.PlotWidget):
         super().__init__(parent)
         self.setBackground("w")
         # The legend lives in the title, and the points in one PointCloud: pyqtgraph's
-        # ScatterPlotItem took ~3 ms to set and ~6 ms to paint 1,024 points, four times a second.
+        # ScatterPlotItem was slow to set and paint 1,024 points four times a second (docs/measurements.md).
         # A short title: the plot is at least as wide as its title, and a wider one hides the colour bar.
         self.setTitle("D(x) behind <span style='color:#000'>●</span> real x and "
                       "<span style='color:#ff7f0e'>●</span> generated G(z)", color="#333", size="10pt")

@@ -119,7 +119,7 @@ class DistributionBarEditor(pg.PlotWidget):
 
     def index_at(self, x: float) -> int | None:
         """The category (0-based) whose column contains data coordinate x, or None between bars."""
-        i = int(round(x)) - 1
+        i = round(x) - 1
         if 0 <= i < self._values.size and abs(x - (i + 1)) <= 0.5:
             return i
         return None

@@ -66,8 +66,8 @@ class ImageGrid(ImageView):
 
     def index_at(self, x: float, y: float) -> int | None:
         """The digit under image coordinates (x, y), or None (a gap, or outside)."""
-        c, cx = divmod(int(math.floor(x)), 28 + GAP)
-        r, ry = divmod(int(math.floor(y)), 28 + GAP)
+        c, cx = divmod(math.floor(x), 28 + GAP)
+        r, ry = divmod(math.floor(y), 28 + GAP)
         index = r * self.columns + c
         if x < 0 or y < 0 or cx >= 28 or ry >= 28 or c >= self.columns or index >= self.n:
             return None

@@ -42,7 +42,7 @@ class SchedulePlot(pg.PlotWidget):
         t = np.arange(1, schedule.T + 1)
         abar = schedule.alphas_cumprod.double().numpy()
         values = (schedule.betas.double().numpy(), abar, abar / (1.0 - abar))
-        for curve, v in zip(self.curves, values):
+        for curve, v in zip(self.curves, values, strict=True):
             curve.setData(t, np.maximum(v, FLOOR))
         self.setXRange(0, schedule.T, padding=0.01)
         self.setYRange(np.log10(FLOOR), 5, padding=0.02)

@@ -19,7 +19,7 @@ def pin_width(label: QLabel, column_width: int, *frames: QWidget | QLayout) -> N
     """Fix ``label``'s width too: what is left of a fixed-width column inside ``frames``' side margins.
 
     A label whose size may still change asks the whole window to lay out and repaint again
-    (~8 ms) each time its text changes; a label updated several times a second needs this.
+    each time its text changes; a label updated several times a second needs this.
     """
     sides = sum(f.contentsMargins().left() + f.contentsMargins().right() for f in frames)
     label.setFixedWidth(column_width - sides)

@@ -43,7 +43,7 @@ class Timeline(QWidget):
         self.info = QLabel()
         self.info.setTextFormat(Qt.TextFormat.RichText)
         # A fixed size: Qt then skips the relayout that a label's new text asks for, which
-        # would repaint the whole window at every frame (14 ms of the 20 ms of a scrub).
+        # would repaint the whole window at every frame, most of a scrub's time (docs/measurements.md).
         bold = self.info.font()
         bold.setBold(True)
         widest = QFontMetrics(bold).horizontalAdvance("DDIM step 1000 / 1000   t = 1000   ᾱ_t = 0.00e-00   sample #63")

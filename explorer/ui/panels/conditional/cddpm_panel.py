@@ -116,6 +116,7 @@ class CDDPMPanel(ModelPanel):
         self._pending = False
         self._job = "chain"
         self.chain.start(record)
+        assert self.checkpoint is not None, "a chain starts with a model loaded"
         self.runner.start(
             Job(guided_chain_job, {"cfg": self.model_cfg, "weights": weights_of(self.checkpoint), "n": record.n,
                                    "digit": record.digit, "guidance": record.guidance, "sampler": sampler,

@@ -3,6 +3,8 @@ loss curve, guided samples of every digit while training, and what the model is.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QWidget
 
@@ -64,8 +66,8 @@ class CDDPMTrainingSection(StepTrainingSection):
     def training_config(self) -> CDDPMConfig:
         """The run the form describes; from the shipped DDPM, with its schedule and U-Net (CheckpointError if
         that file is missing or unreadable)."""
-        settings = {"steps": self.train_steps.value(), "batch_size": self.batch_size.value(), "lr": self.lr.value(),
-                    "p_uncond": self.p_uncond.value()}
+        settings: dict[str, Any] = {"steps": self.train_steps.value(), "batch_size": self.batch_size.value(),
+                                    "lr": self.lr.value(), "p_uncond": self.p_uncond.value()}
         if self.start_from.currentText() == FROM_SCRATCH:
             return CDDPMConfig(**settings)
         path = FAMILIES["ddpm"].default_checkpoint

@@ -76,6 +76,7 @@ class ChainSection(QGroupBox):
 
     def add_frame(self, frame: GuidedFrame) -> None:
         """Keep the next frame of the chain (drawn at ``sync_timeline``)."""
+        assert self.record is not None, "start comes first"
         self.record.append(frame)
 
     def sync_timeline(self) -> None:

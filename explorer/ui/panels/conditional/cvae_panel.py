@@ -34,6 +34,8 @@ class CVAEPanel(ElboTraining, ModelPanel):
     checkpoint_kind = "cvae"
     net = CVAE
     training_message = "Training… the cVAE's plane and the digits follow the encoder and decoder as they learn."
+    style: StyleSection  # type: ignore[assignment]  # the style section, in the place of QWidget.style()
+    training: CVAETrainingBox
 
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(runner, device, parent)

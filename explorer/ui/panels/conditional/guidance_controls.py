@@ -36,8 +36,8 @@ class GuidanceControls(QWidget):
         self.guidance = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
         self.guidance.setRange(0.0, MAX_SLIDER_W)
         self.guidance.setDecimals(1)
-        self.guidance.setSingleStep(0.1)
-        self.guidance.setPageStep(1.0)
+        self.guidance.setSingleStep(0.1)  # type: ignore[arg-type]  # superqt's stub: int
+        self.guidance.setPageStep(1.0)  # type: ignore[arg-type]  # superqt's stub: int
         self.guidance.setValue(GUIDANCE)
         self.guidance.setToolTip("ε_w = (1 + w)·ε(x_t, y) − w·ε(x_t, ∅): 0 is the plain conditional model; "
                                  "more pushes the samples towards what makes y likely")

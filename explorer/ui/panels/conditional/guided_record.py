@@ -21,7 +21,7 @@ class GuidedChainRecord(ChainRecord):
         self.guidance = guidance
         self.pair = np.zeros((self.total_steps, len(PAIR), n, 28, 28), dtype=np.uint8)  # (frame, kind, sample, H, W)
 
-    def append(self, frame: GuidedFrame) -> int:
+    def append(self, frame: GuidedFrame) -> int:  # type: ignore[override]  # a guided chain's frames only
         k = super().append(frame)
         self.pair[k, 0] = to_grey(frame.eps_cond, EPS_RANGE)
         self.pair[k, 1] = to_grey(frame.eps_uncond, EPS_RANGE)

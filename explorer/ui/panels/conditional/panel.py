@@ -8,6 +8,7 @@ guidance (Ho & Salimans 2022) are separate models with separate checkpoints, so 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
@@ -45,7 +46,7 @@ class ConditionalPanel(QWidget):
         return self.current().checkpoint_kind
 
     def current(self) -> ModelPanel:
-        return self.tabs.currentWidget()
+        return cast(ModelPanel, self.tabs.currentWidget())  # every tab is one
 
     def show_model(self, kind: str) -> ModelPanel:
         """Bring the tab of ``kind``'s model to the front and return it."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from superqt.utils import signals_blocked
 
 from explorer.ui.widgets.image_grid import tile
 from explorer.ui.widgets.image_view import ImageView
@@ -72,9 +73,8 @@ class StyleSection(QGroupBox):
     def show_test_digit(self, index: int, image: np.ndarray, label: int, z: np.ndarray) -> None:
         """The style is test digit ``index``'s (a ``label``): its posterior mean z."""
         self.source.set_image(image.astype(np.float32) / 255.0)
-        self.test_index.blockSignals(True)
-        self.test_index.setValue(index)
-        self.test_index.blockSignals(False)
+        with signals_blocked(self.test_index):
+            self.test_index.setValue(index)
         self.info.setText(f"Test digit #{index}, a {label}, encoded with its label: z = μ(x, y) = {z_text(z)}. "
                           "Its style, drawn as every digit.")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
 
 from explorer.core.diffusion import NoiseSchedule, q_sample
@@ -23,7 +24,7 @@ class TSlider(QSlider):
     """The forward t slider: with the focus it keeps the arrow keys, which elsewhere step the chain."""
 
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ShortcutOverride and event.key() in ARROW_KEYS:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) and event.key() in ARROW_KEYS:
             event.accept()
             return True
         return super().event(event)

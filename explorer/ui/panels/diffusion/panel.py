@@ -72,7 +72,7 @@ class DiffusionPanel(ModelPanel):
         self.compare_views, self.compare_info = compare.compare_views, compare.compare_info
         self.train_button, self.model_info = training.train_button, training.model_info
         self.loss_plot, self.train_samples = training.loss_plot, training.train_samples
-        self.training_config = training.training_config
+        self.training_config = training.training_config  # type: ignore[method-assign]  # the section's form
 
         self.timeline.add_shortcuts(self)
         runner.busy_changed.connect(self._on_busy_changed)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSpinBox, QWidget
+from superqt.utils import signals_blocked
 
 from explorer.core.diffusion import SAMPLE_ETA, DDPMConfig, SamplerConfig
+from explorer.ui.widgets.bounded_box import fit_to_field, seed_box
 
 SAMPLER_NAMES = {"ddpm": "DDPM (all T steps)", "ddim": "DDIM (K steps)"}
 
@@ -17,8 +19,7 @@ class SamplerControls(QWidget):
         self.n_samples = QSpinBox()
         self.n_samples.setRange(1, 64)
         self.n_samples.setValue(16)
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
+        self.seed = seed_box()
         self.sampler = QComboBox()
         for key, name in SAMPLER_NAMES.items():
             self.sampler.addItem(name, key)
@@ -28,7 +29,7 @@ class SamplerControls(QWidget):
         self.ddim_steps.setValue(50)
         self.ddim_steps.setPrefix("K = ")
         self.eta = QDoubleSpinBox()  # DDIM's noise: 0 deterministic, 1 as much as DDPM (Song et al., eq. 16)
-        self.eta.setRange(0.0, 1.0)
+        fit_to_field(self.eta, SamplerConfig, "eta")
         self.eta.setSingleStep(0.1)
         self.eta.setDecimals(2)
         self.eta.setPrefix("η = ")
@@ -55,9 +56,8 @@ class SamplerControls(QWidget):
 
     def show_sampler(self, sampler: str) -> None:
         """Show ``sampler`` as the choice without announcing it: the chain section already follows it."""
-        self.sampler.blockSignals(True)
-        self.sampler.setCurrentIndex(self.sampler.findData(sampler))
-        self.sampler.blockSignals(False)
+        with signals_blocked(self.sampler):
+            self.sampler.setCurrentIndex(self.sampler.findData(sampler))
         self._enable_ddim_settings()
 
     def _enable_ddim_settings(self) -> None:

@@ -108,7 +108,7 @@ class ContinuousTab(QWidget):
         self.integrand_plot.getPlotItem().setLabel("left", f"{u} per unit x")
         for plot in (self.density_plot, self.integrand_plot):
             plot.setXRange(lo, hi, padding=0)
-        for column, (a, b) in zip(self.COLUMNS, ((p, q), (q, p))):
+        for column, (a, b) in zip(self.COLUMNS, ((p, q), (q, p)), strict=True):
             if a.is_single and b.is_single:
                 closed = format_value(kl_gaussian(*a.single(), *b.single(), base=u), u)
             else:

@@ -45,7 +45,7 @@ class CrossEntropyPlot(StyledPlot):
         """Redraw from the discrete tab's values (keyed "H(p)", "KL(p‖q)", "H(p,q)", ...) over K categories."""
         entropies = np.array([v["H(p)"], v["H(q)"]])
         kls = np.array([v["KL(p‖q)"], v["KL(q‖p)"]])
-        finite_tops = [e + k for e, k in zip(entropies, kls) if math.isfinite(k)]
+        finite_tops = [e + k for e, k in zip(entropies, kls, strict=True) if math.isfinite(k)]
         # an infinite KL is drawn hatched up to a cap above every finite bar
         self._cap = 1.3 * max([*finite_tops, math.log(categories) / log_base(units), 0.1])
         shown = np.where(np.isfinite(kls), kls, self._cap - entropies)
@@ -80,10 +80,10 @@ class CrossEntropyPlot(StyledPlot):
             thin = self._parts * plot_px / top < fits_px  # (bar, part)
             lines = 1 + thin.sum(axis=1)  # the total and the labels moved above each bar
             room = 1.0 - lines * line_px / plot_px  # the fraction of the height left for the bar itself
-            top = max(1.2 * self._cap, *(t / r if r > 0.2 else 5 * t for t, r in zip(tops, room)))
+            top = max(1.2 * self._cap, *(t / r if r > 0.2 else 5 * t for t, r in zip(tops, room, strict=True)))
         for i in range(2):
             base, above = 0.0, 0
-            for text, part, is_thin in zip(self._texts[2 * i: 2 * i + 2], self._parts[i], thin[i]):
+            for text, part, is_thin in zip(self._texts[2 * i: 2 * i + 2], self._parts[i], thin[i], strict=True):
                 if is_thin:
                     text.setAnchor((0.5, 1.0 + above))  # one line above the one before
                     text.setPos(i, tops[i])

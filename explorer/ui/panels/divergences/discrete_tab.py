@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from explorer.core.divergence import (
     Base,
@@ -182,12 +183,9 @@ class DiscreteTab(QWidget):
         """Load one of PRESETS into p, q and K and explain what it shows."""
         p, q, story = PRESETS[name]
         self._p, self._q = np.array(p), np.array(q)
-        self.preset_combo.blockSignals(True)
-        self.preset_combo.setCurrentText(name)
-        self.preset_combo.blockSignals(False)
-        self.k_spin.blockSignals(True)
-        self.k_spin.setValue(len(p))
-        self.k_spin.blockSignals(False)
+        with signals_blocked(self.preset_combo, self.k_spin):
+            self.preset_combo.setCurrentText(name)
+            self.k_spin.setValue(len(p))
         self._refresh(story)
 
     def _on_preset(self, index: int) -> None:
@@ -195,9 +193,8 @@ class DiscreteTab(QWidget):
             self.apply_preset(self.preset_combo.itemText(index))
 
     def _left_preset(self) -> None:
-        self.preset_combo.blockSignals(True)
-        self.preset_combo.setCurrentIndex(-1)
-        self.preset_combo.blockSignals(False)
+        with signals_blocked(self.preset_combo):
+            self.preset_combo.setCurrentIndex(-1)
 
     def _on_k_changed(self, k: int) -> None:
         self._p = resize_distribution(self._p, k)
@@ -267,14 +264,13 @@ class DiscreteTab(QWidget):
 
     def _fill_table(self) -> None:
         k = self._p.size
-        self.table.blockSignals(True)
-        self.table.setColumnCount(k)
-        # Qt does not stretch the remaining columns again when some are removed: ask once more.
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.setHorizontalHeaderLabels([str(i) for i in range(1, k + 1)])
-        for row, values in enumerate((self._p, self._q)):
-            for col, v in enumerate(values):
-                item = QTableWidgetItem(f"{v:.3f}")
-                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                self.table.setItem(row, col, item)
-        self.table.blockSignals(False)
+        with signals_blocked(self.table):
+            self.table.setColumnCount(k)
+            # Qt does not stretch the remaining columns again when some are removed: ask once more.
+            self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+            self.table.setHorizontalHeaderLabels([str(i) for i in range(1, k + 1)])
+            for row, values in enumerate((self._p, self._q)):
+                for col, v in enumerate(values):
+                    item = QTableWidgetItem(f"{v:.3f}")
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                    self.table.setItem(row, col, item)

@@ -56,7 +56,7 @@ def double_slider(lo: float, hi: float, value: float) -> QLabeledDoubleSlider:
     slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
     slider.setRange(lo, hi)
     slider.setDecimals(2)
-    slider.setSingleStep(0.05)
+    slider.setSingleStep(0.05)  # type: ignore[arg-type]  # superqt's stub: int
     slider.setValue(value)
     return slider
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from explorer.core.evaluation.evaluate import MAX_N, MIN_N
 from explorer.core.families import FAMILIES
 from explorer.ui.panels.evaluate.titles import TITLES
+from explorer.ui.widgets.bounded_box import seed_box
 from explorer.ui.widgets.status_label import pin_width, status_label
 
 WIDTH = 380
@@ -66,8 +67,7 @@ class EvaluationControls(QWidget):
         self.n.setValue(2000)
         self.n.setToolTip("Samples per model, and real training digits for the floor. "
                           "FID is biased upwards for small N: compare rows at the same N.")
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
+        self.seed = seed_box()
         self.evaluate_button = QPushButton("Evaluate")
         form = QFormLayout()
         form.addRow("models", boxes)

@@ -36,7 +36,9 @@ class ScoreTable(QTableWidget):
         super().__init__(len(names), len(COLUMNS), parent)
         self.setHorizontalHeaderLabels(COLUMNS)
         for column, tip in enumerate(TOOLTIPS):
-            self.horizontalHeaderItem(column).setToolTip(tip)
+            header = self.horizontalHeaderItem(column)
+            if header is not None:  # setHorizontalHeaderLabels made one per column
+                header.setToolTip(tip)
         self.setVerticalHeaderLabels([TITLES[n] for n in names])
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)

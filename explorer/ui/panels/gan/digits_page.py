@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from explorer.core.gan import sample_images
+from explorer.core.gan.nets import DCGANGenerator, ToyGenerator
 from explorer.ui.panels.gan.generator_sampler import GeneratorSampler
 from explorer.ui.widgets.filmstrip import Filmstrip
 from explorer.ui.widgets.image_grid import tile
@@ -39,7 +39,7 @@ class DigitsPage(QWidget):
         self.grid.set_image(grid)
         self.grid.label.setText(f"G(z) for 16 fixed z, iteration {step}")
 
-    def show_samples(self, generator: torch.nn.Module, seed: int) -> None:
+    def show_samples(self, generator: DCGANGenerator | ToyGenerator, seed: int) -> None:
         """16 digits from a trained ``generator`` for ``seed``."""
         self.grid.set_image(tile(sample_images(generator, 16, seed=seed), 4))
         self.grid.label.setText(f"trained generator: 16 samples G(z), seed {seed}")

@@ -46,15 +46,15 @@ class GameControls(QGroupBox):
             button.setToolTip(tip)
             self.step_buttons[which] = button
         buttons = QGridLayout()
-        for column, button in enumerate((self.start_button, self.pause_button, self.stop_button, self.reset_button)):
-            buttons.addWidget(button, 0, column)
-        for column, button in enumerate(self.step_buttons.values()):
-            buttons.addWidget(button, 1, column + (column > 0), 1, 1 + (column == 0))
+        for col, button in enumerate((self.start_button, self.pause_button, self.stop_button, self.reset_button)):
+            buttons.addWidget(button, 0, col)
+        for col, button in enumerate(self.step_buttons.values()):
+            buttons.addWidget(button, 1, col + (col > 0), 1, 1 + (col == 0))
 
         self.delay = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
         self.delay.setRange(0.0, 2.0)
         self.delay.setDecimals(2)
-        self.delay.setSingleStep(0.05)
+        self.delay.setSingleStep(0.05)  # type: ignore[arg-type]  # superqt's stub: int
         self.delay.setValue(0.0)
         slow = QHBoxLayout()
         slow.addWidget(QLabel("slow motion (s per iteration)"))

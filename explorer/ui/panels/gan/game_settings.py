@@ -104,9 +104,11 @@ class GameSettings(QWidget):
         self.d_norm.setCurrentIndex([key for key, *_ in D_NORMS].index(cfg.d_norm))
         self.d_norm.setEnabled(cfg.mode == "mnist")  # the toy game's MLPs have no normalisation to choose
         self.label_smoothing.setValue(cfg.label_smoothing)
-        for spin, value in ((self.lr_g, cfg.lr_g), (self.lr_d, cfg.lr_d), (self.batch_size, cfg.batch_size),
-                            (self.d_steps_per_g, cfg.d_steps_per_g), (self.latent_dim, cfg.latent_dim)):
-            spin.setValue(value)
+        self.lr_g.setValue(cfg.lr_g)
+        self.lr_d.setValue(cfg.lr_d)
+        for spin, count in ((self.batch_size, cfg.batch_size), (self.d_steps_per_g, cfg.d_steps_per_g),
+                            (self.latent_dim, cfg.latent_dim)):
+            spin.setValue(count)
 
     def _on_mode_changed(self) -> None:
         self._show_numbers(default_config(self.mode.currentData()))

@@ -6,6 +6,7 @@ import torch
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from explorer.core.gan import interpolate
+from explorer.core.gan.nets import DCGANGenerator, ToyGenerator
 from explorer.ui.widgets.image_grid import tile
 from explorer.ui.widgets.image_view import ImageView
 
@@ -29,7 +30,7 @@ class GeneratorSampler(QWidget):
         row.addWidget(self.interpolate_button)
         row.addWidget(self.strip, 1)
 
-    def show_interpolation(self, generator: torch.nn.Module, seed: int) -> None:
+    def show_interpolation(self, generator: DCGANGenerator | ToyGenerator, seed: int) -> None:
         """Digits along the line from z₀ to z₁, two noise vectors of ``seed``."""
         noise = torch.Generator().manual_seed(seed)
         z0, z1 = torch.randn(2, generator.latent_dim, generator=noise).numpy()

@@ -16,6 +16,7 @@ import torch
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QWidget
 
 from explorer.core.gan import GANConfig, GANSnapshot, discriminator_from_checkpoint, drawn_classes, gan_session
+from explorer.core.gan.nets import DCGANGenerator, ToyGenerator
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.jobs import Job
 from explorer.ui.off_thread import LatestOnly
@@ -57,7 +58,7 @@ class GANPanel(ModelPanel):
 
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(runner, device, parent)
-        self.generator: torch.nn.Module | None = None  # the MNIST generator to sample from
+        self.generator: DCGANGenerator | ToyGenerator | None = None  # the MNIST generator to sample from
         self.session_cfg: GANConfig | None = None  # the game being played (None: none is running)
         self.snapshot: GANSnapshot | None = None  # the latest one
         self.discriminator: torch.nn.Module | None = None  # a trained toy D, for its heat map
@@ -120,7 +121,7 @@ class GANPanel(ModelPanel):
         self.model_info.setText(f"No shipped generator yet ({self.family.default_checkpoint.name} is not there). "
                                 "Train one here, or load one with File ▸ Load checkpoint….")
 
-    def install(self, generator: torch.nn.Module, cfg: GANConfig, ckpt: Checkpoint | None) -> None:
+    def install(self, generator: DCGANGenerator | ToyGenerator, cfg: GANConfig, ckpt: Checkpoint | None) -> None:
         """Make ``generator`` the one to sample from; a toy one is shown on the plane, over its D(x)."""
         self.settings.set_mode(cfg.mode)
         if cfg.mode == "toy":
@@ -172,7 +173,7 @@ class GANPanel(ModelPanel):
         iterations = steps_text(info).replace("steps", "iterations")
         nets = f", {nets_text(cfg)}" if cfg.get("mode") == "mnist" and "channels" in cfg else ""
         nets += stabilisers(cfg)
-        game = {"mnist": "MNIST", "toy": "2-D toy"}.get(cfg.get("mode"), "?")
+        game = {"mnist": "MNIST", "toy": "2-D toy"}.get(cfg.get("mode", ""), "?")
         text = (f"Generator: {game} GAN, {iterations}{nets}, "
                 f"{str(cfg.get('objective', '?')).replace('_', '-')} G, z of {cfg.get('latent_dim', '?')}")
         if "d_real" in m:
@@ -241,7 +242,7 @@ class GANPanel(ModelPanel):
     def reset(self) -> None:
         """Back to the untrained nets of the same seed (same weights, same fixed noise), paused; before
         the game's first move, the nets of the settings as the form now has them."""
-        if self.playing:
+        if self.session_cfg is not None:  # playing
             cfg = self.settings.config(self.session_cfg) if self._untouched else self.session_cfg
             self._next_game = (cfg, True, None)
             self.runner.stop()  # the new game starts when this one has ended

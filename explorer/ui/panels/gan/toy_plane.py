@@ -19,7 +19,8 @@ class ToyPlane(DecisionPlane):
         self.show_real()
 
     def show_snapshot(self, snap: GANSnapshot) -> None:
-        self.set_heatmap(snap.heatmap)
+        if snap.heatmap is not None:  # always, in the toy game
+            self.set_heatmap(snap.heatmap)
         self.set_points(snap.points_real, snap.points_fake)
 
     def show_real(self) -> None:

@@ -135,7 +135,8 @@ class PixelCNNPanel(ModelPanel):
                           owner=self.title)
         return True
 
-    def _model_args(self) -> dict:
+    def _model_args(self) -> dict[str, object]:
+        assert self.checkpoint is not None, "a job starts with a model loaded"
         return {"cfg": self.model_cfg, "weights": weights_of(self.checkpoint), "device": self.device}
 
     def start_writing(self) -> None:

@@ -7,13 +7,15 @@ position k not yet written, what the model would write there now, were it next.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from explorer.core.pixelcnn.jobs import MAX_WRITE, Written
 from explorer.core.pixelcnn.model import PIXELS, SIDE
-from explorer.core.runtime.limits import SEED_MAX
+from explorer.ui.widgets.bounded_box import seed_box
 from explorer.ui.widgets.heat_view import HeatView
 from explorer.ui.widgets.help_button import HelpButton
 from explorer.ui.widgets.image_grid import ImageGrid
@@ -47,13 +49,12 @@ class WriteSection(QGroupBox):
         super().__init__("Write a digit, pixel by pixel: p(x) = ∏ᵢ p(xᵢ | x₁ … xᵢ₋₁)", parent)
         self.written: Written | None = None
         self.selected = 0
-        self.next_map = None
+        self.next_map: Callable[[np.ndarray, int], np.ndarray] | None = None
         self.n_digits = QSpinBox()
         self.n_digits.setRange(1, MAX_WRITE)
         self.n_digits.setValue(8)
         self.n_digits.setPrefix("digits ")
-        self.seed = QSpinBox()
-        self.seed.setRange(0, min(SEED_MAX, 2**31 - 1))
+        self.seed = seed_box()
         self.seed.setPrefix("seed ")
         self.write_button = QPushButton("Write")
         self.cancel_button = QPushButton("Cancel")

@@ -6,6 +6,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from superqt import QLabeledDoubleSlider
+from superqt.utils import signals_blocked
 
 from explorer.core.vae import VAE, decode_images, encode_images
 from explorer.ui.widgets.image_view import ImageView
@@ -28,7 +29,7 @@ class DecoderView(QWidget):
             slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
             slider.setRange(-Z_RANGE, Z_RANGE)
             slider.setDecimals(2)
-            slider.setSingleStep(0.01)
+            slider.setSingleStep(0.01)  # type: ignore[arg-type]  # superqt's stub: int
             slider.setValue(0.0)
             slider_box.addWidget(QLabel(name), row, 0)
             slider_box.addWidget(slider, row, 1)
@@ -55,10 +56,9 @@ class DecoderView(QWidget):
 
     def show_z(self, z1: float, z2: float) -> None:
         """Move the sliders to z (clipped to their range) without signalling a change."""
-        for slider, value in zip(self.sliders, (z1, z2)):
-            slider.blockSignals(True)
-            slider.setValue(float(np.clip(value, -Z_RANGE, Z_RANGE)))
-            slider.blockSignals(False)
+        for slider, value in zip(self.sliders, (z1, z2), strict=True):
+            with signals_blocked(slider):
+                slider.setValue(float(np.clip(value, -Z_RANGE, Z_RANGE)))
 
     def decode(self, model: VAE, z1: float, z2: float) -> None:
         """Decode z into the big digit view."""

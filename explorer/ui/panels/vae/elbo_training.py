@@ -8,9 +8,12 @@ from typing import Any
 
 import numpy as np
 import torch
+from PySide6.QtWidgets import QLabel
 
 from explorer.core.vae import VAEConfig, VAESnapshot
-from explorer.ui.panels.vae.training_box import reset_plot
+from explorer.ui.panels.vae.training_box import TrainingBox, reset_plot
+from explorer.ui.refresh import StaggeredRefresh
+from explorer.ui.widgets.curve_plot import CurvePlot
 
 
 class ElboTraining:
@@ -19,6 +22,10 @@ class ElboTraining:
 
     net: type
     training_message: str
+    curves: dict[str, CurvePlot]  # the ModelPanel's, which the mixin draws on
+    refresh: StaggeredRefresh
+    model_info: QLabel
+    training: TrainingBox
 
     def on_training_started(self, cfg: VAEConfig) -> None:
         self.training_cfg = cfg

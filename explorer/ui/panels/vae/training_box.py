@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.vae import VAEConfig, VAESnapshot
+from explorer.ui.widgets.bounded_box import fit_to_field
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.status_label import status_label
 
@@ -39,19 +40,19 @@ class TrainingBox(QGroupBox):
         super().__init__(TITLE, parent)
         defaults = VAEConfig()
         self.epochs = QSpinBox()
-        self.epochs.setRange(1, 500)
+        fit_to_field(self.epochs, VAEConfig, "epochs", offered=(1, 500))
         self.epochs.setValue(10)
         self.beta = QDoubleSpinBox()
-        self.beta.setRange(0.0, 20.0)
+        fit_to_field(self.beta, VAEConfig, "beta", offered=(0.0, 20.0))
         self.beta.setSingleStep(0.1)
         self.beta.setValue(defaults.beta)
         self.lr = QDoubleSpinBox()
         self.lr.setDecimals(5)
-        self.lr.setRange(1e-5, 1.0)
+        fit_to_field(self.lr, VAEConfig, "lr", offered=(1e-5, 1.0))
         self.lr.setSingleStep(1e-4)
         self.lr.setValue(defaults.lr)
         self.batch_size = QSpinBox()
-        self.batch_size.setRange(8, 4096)
+        fit_to_field(self.batch_size, VAEConfig, "batch_size", offered=(8, 4096))
         self.batch_size.setValue(defaults.batch_size)
         self.train_button = QPushButton("Train")
         self.model_info = status_label(lines=5)
