@@ -317,9 +317,9 @@ def test_ctrl_c_in_the_middle_of_a_write_keeps_the_old_file_and_no_temporary(tmp
 
 def test_temporaries_left_by_killed_writers_are_swept(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    stale = tmp_path / f".model.safetensors.tmp-{int(dead.stdout)}"
+    stale = tmp_path / f".gx-{int(dead.stdout)}-1.tmp"
     stale.write_bytes(b"left by a kill -9")
-    live = tmp_path / f".model.safetensors.tmp-{os.getppid()}"  # a writer that is still running: kept
+    live = tmp_path / f".gx-{os.getppid()}-1.tmp"  # a writer that is still running: kept
     live.write_bytes(b"in progress")
     atomic_write(tmp_path / "model.safetensors", b"new")
     assert not stale.exists() and live.exists()
