@@ -1,9 +1,10 @@
 """Memory: what a training config will need, told before it starts; running out, told in one line.
 
 The limits allow sizes (a 256-channel U-Net at batch 2048) that no ordinary machine holds. The
-estimate builds the nets on PyTorch's meta device (shapes only, no memory), runs one digit through
-them with hooks that add up every layer's output, and scales by the batch: weights, gradients and
-Adam's two moments per parameter, plus the activations kept for the backward pass.
+estimate builds the nets on the CPU, runs one digit through them with hooks that add up every
+layer's output, and scales by the batch: weights, gradients, Adam's two moments and the weight
+average per parameter, plus the activations kept for the backward pass. (PyTorch's meta device
+would spare the weights' memory, but its first use imports torch._dynamo: 7 s on this machine.)
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def _output_bytes(out: Any) -> int:
 
 
 def per_digit_activation_bytes(net: nn.Module, *inputs: torch.Tensor) -> int:
-    """The bytes every leaf layer of ``net`` outputs for one digit, measured on the meta device."""
+    """The bytes every leaf layer of ``net`` outputs for one digit."""
     total = 0
 
     def add(module: nn.Module, args: Any, out: Any) -> None:
@@ -72,7 +73,7 @@ def per_digit_activation_bytes(net: nn.Module, *inputs: torch.Tensor) -> int:
 
 
 def _probes(kind: str, cfg: Any) -> list[tuple[nn.Module, tuple[torch.Tensor, ...]]]:
-    """The nets a training step of ``kind`` runs, with one digit's inputs (built on the meta device)."""
+    """The nets a training step of ``kind`` runs, with one digit's inputs."""
     x, t = torch.zeros(1, 1, 28, 28), torch.zeros(1, dtype=torch.long)
     if kind == "ddpm":
         from explorer.core.diffusion.model import build_ddpm
@@ -96,9 +97,8 @@ def _probes(kind: str, cfg: Any) -> list[tuple[nn.Module, tuple[torch.Tensor, ..
 
 def training_bytes(kind: str, cfg: Any) -> int:
     """About how many bytes a training run of ``kind`` with ``cfg`` needs at its peak."""
-    with torch.device("meta"):
-        probes = _probes(kind, cfg)
-        activations = sum(per_digit_activation_bytes(net, *inputs) for net, inputs in probes)
+    probes = _probes(kind, cfg)
+    activations = sum(per_digit_activation_bytes(net, *inputs) for net, inputs in probes)
     parameters = sum(p.numel() * 4 for net, _ in probes for p in net.parameters())
     return math.ceil(STATE_PER_PARAMETER * parameters + ACTIVATION_FACTOR * activations * cfg.batch_size)
 

@@ -131,9 +131,9 @@ def _entry(entry: Any, tensor: str, data_size: int, unreadable: str) -> tuple[Te
         raise CheckpointError(f"{unreadable.split(' is not')[0]} holds {DTYPE_WORDS[dtype]} weights "
                               f"(in {quoted(tensor)}); this app reads float32 and int64 tensors only, "
                               "the dtypes it writes.")
-    ints = (isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (*shape, *offsets))
-    if (not isinstance(shape, list) or not isinstance(offsets, list) or len(shape) > MAX_DIMS
-            or len(offsets) != 2 or not all(ints)):
+    if not isinstance(shape, list) or not isinstance(offsets, list) or len(shape) > MAX_DIMS or len(offsets) != 2:
+        raise CheckpointError(f"{unreadable} {where}.")
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (*shape, *offsets)):
         raise CheckpointError(f"{unreadable} {where}.")
     begin, end = offsets
     if not begin <= end <= data_size or end - begin != math.prod(shape) * ITEM_BYTES[dtype]:
