@@ -20,11 +20,11 @@ import torch
 from safetensors.torch import save as safetensors_bytes
 
 from explorer.core.runtime.checkpoints import FORMAT, FORMAT_VERSION, Checkpoint
+from explorer.core.runtime.run_info import HISTORY_KEYS, METRIC_GROUPS
 
 KINDS = ("vae", "ddpm", "gan", "pixelcnn", "cvae", "cddpm", "classifier")
 CONTINUABLE = ("ddpm", "gan", "pixelcnn", "cddpm")  # the kinds whose training takes --init-from
-INFO = {"steps": 1, "dataset": "mnist", "metrics": {"loss": 1.0}, "history": [{"step": 1, "loss": 1.0}],
-        "training": {"device": "CPU", "seconds": 1.0}}
+INFO = {"steps": 1, "dataset": "mnist", "training": {"device": "CPU", "seconds": 1.0}}
 
 
 @functools.cache
@@ -58,7 +58,9 @@ def tiny(kind: str) -> Checkpoint:
 
         cfg = ClassifierConfig(channels=2)
         net = MNISTClassifier(cfg.channels, cfg.dropout)
-    return Checkpoint(kind, dataclasses.asdict(cfg), net.state_dict(), dict(INFO))
+    point = dict.fromkeys(HISTORY_KEYS[kind], 1.0) | {HISTORY_KEYS[kind][0]: 1}
+    metrics = dict.fromkeys(METRIC_GROUPS.get(kind, ("loss",)), 1.0)
+    return Checkpoint(kind, dataclasses.asdict(cfg), net.state_dict(), {**INFO, "metrics": metrics, "history": [point]})
 
 
 def file_bytes(kind: str, config: Any, info: Any, state: dict[str, torch.Tensor], raw: dict[str, str] | None = None,
@@ -141,6 +143,8 @@ TYPE_CASES = [  # cause 1: each value's type checked before it is compared
     _config_case("as a list", "choice", ["linear"], r"{field} must be one of .*, not \['linear'\]"),
     _info_case("metrics as a list", lambda i: {**i, "metrics": [1, 2]}, r"record's 'metrics' must be a table of numbers"),
     _info_case("a metric as text", lambda i: {**i, "metrics": {"loss": "low"}}, r"'metrics' must be a table of numbers"),
+    _info_case("a history point without its x", lambda i: {**i, "history": [{"loss": 1.0}]},
+               r"each point of the record's history must give (epoch|step)"),
     _info_case("history as text", lambda i: {**i, "history": "long"}, r"'history' must be a list of tables of numbers"),
     _info_case("a history point of text", lambda i: {**i, "history": [{"step": "one"}]}, r"'history' must be a list"),
     _info_case("training as a list", lambda i: {**i, "training": [1]}, r"'training' must be a table of text and numbers"),

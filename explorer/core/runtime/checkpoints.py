@@ -82,7 +82,7 @@ def load_checkpoint(path: str | os.PathLike, kind: str | None = None) -> Checkpo
     if kind is not None and found != kind:
         raise CheckpointError(f"{name} holds a {shown(found)} model, not a {kind} model.")
     config, info = (_record(metadata, part, name) for part in ("config", "info"))
-    problem = info_problem(info)
+    problem = info_problem(info, found)
     if problem:
         raise CheckpointError(f"{name} has a damaged record: {problem}.")
     config_cls = config_class(found)
