@@ -41,14 +41,17 @@ def check_target(path: str | os.PathLike, option: str = "--out") -> Path:
     shown_path = shown(path)
     if not path.name:
         raise OutputError(f"{option} {shown_path} names a folder; give the path of a file to write.")
-    for part in (path, *path.parents):
+    parts = list(reversed((path, *path.parents)))  # from the root down, so the first part at fault is named
+    for part in parts:
+        problem = _name_problem(part)
+        if problem:
+            raise OutputError(f"{option} {shown_path}{_subject(part, path)} {problem}.")
+    for part in parts:
         problem = _path_problem(part, is_target=part == path)
         if problem == "absent":
-            continue
+            break
         if problem:
-            subject = "" if part == path else f": {shown(part)}"
-            raise OutputError(f"{option} {shown_path}{subject} {problem}.")
-        break
+            raise OutputError(f"{option} {shown_path}{_subject(part, path)} {problem}.")
     folder = next(p for p in path.parents if os.path.isdir(p))
     try:
         with tempfile.TemporaryFile(dir=folder):
@@ -58,18 +61,26 @@ def check_target(path: str | os.PathLike, option: str = "--out") -> Path:
     return path
 
 
+def _subject(part: Path, path: Path) -> str:
+    return "" if part == path else f": {shown(part)}"
+
+
+def _name_problem(part: Path) -> str | None:
+    """Whether ``part``'s own name is longer than its file system takes (the folder it would go in decides)."""
+    try:
+        limit = os.pathconf(next((p for p in part.parents if os.path.isdir(p)), Path(".")), "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    size = len(os.fsencode(part.name))
+    return f"has a name longer than the file system allows ({size} bytes; at most {limit})" if size > limit else None
+
+
 def _path_problem(part: Path, is_target: bool) -> str | None:
     """What keeps ``part`` of an output path from taking the file (or the folders) to be written: None if
     nothing, "absent" if it does not exist yet (to be made), else the problem in words ('is a folder')."""
     try:
-        limit = os.pathconf(next(p for p in part.parents if os.path.isdir(p)), "PC_NAME_MAX")
-    except (OSError, ValueError, StopIteration):
-        limit = 255
-    if len(os.fsencode(part.name)) > limit:
-        return f"has a name longer than the file system allows ({len(os.fsencode(part.name))} bytes; at most {limit})"
-    try:
         mode = os.stat(part).st_mode
-    except (FileNotFoundError, NotADirectoryError):  # not there yet, or below a file (found further up)
+    except FileNotFoundError:  # not there yet: atomic_write makes the folders
         return "absent"
     except OSError as exc:  # a symbolic-link loop, a part that is a file, a folder that cannot be looked into
         return f"cannot be reached ({exc.strerror or exc})"
