@@ -374,7 +374,7 @@ LARGEST = {"ddpm": ["--base-channels", "256", "--depth", "4", "--attention", "7x
 @pytest.mark.parametrize("model", sorted(LARGEST))
 def test_the_largest_sizes_are_refused_with_the_memory_they_need(model, scratch, capsys, monkeypatch):
     """On a device with 8 GB free, the largest sizes the limits allow are refused before any work, with the figure."""
-    tmp, good = scratch
+    tmp, _ = scratch
     monkeypatch.setattr("explorer.core.runtime.memory.free_bytes", lambda device: 8 * 10**9)
     monkeypatch.setattr("explorer.core.runtime.training.load_mnist",
                         lambda split: pytest.fail("training started before the estimate refused it"))
@@ -394,13 +394,16 @@ def test_the_memory_estimate_lets_the_defaults_through_and_grows_with_the_batch(
     assert 10**7 < small < large < 10**11 and large > 50 * small
 
 
-@pytest.mark.parametrize("failure", [RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate "
-                                                  "53687091200 bytes. Error code 12 (Cannot allocate memory)"),
-                                     MemoryError(), "cuda"], ids=["cpu allocator", "MemoryError", "OutOfMemoryError"])
+ALLOCATOR = ("DefaultCPUAllocator: can't allocate memory: you tried to allocate 53687091200 bytes. "
+             "Error code 12 (Cannot allocate memory)")
+
+
+@pytest.mark.parametrize("failure", [RuntimeError(ALLOCATOR), MemoryError(), "cuda"],
+                         ids=["cpu allocator", "MemoryError", "OutOfMemoryError"])
 def test_running_out_of_memory_mid_run_is_one_line_naming_the_knob(failure, scratch, capsys, monkeypatch):
     import torch
 
-    tmp, good = scratch
+    tmp, _ = scratch
     error = torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB") if failure == "cuda" else failure
 
     def allocate(*args, **kwargs):
@@ -409,8 +412,8 @@ def test_running_out_of_memory_mid_run_is_one_line_naming_the_knob(failure, scra
     monkeypatch.setattr("explorer.core.vae.training.training_images", allocate)
     assert run_cli(["train", "vae", *TINY_TRAIN, "--out", str(tmp / "new.safetensors")]) == 2
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
-    assert err == ["error: the device ran out of memory; lower --batch-size or --hidden (or run on another device "
-                   "with --device). Nothing was saved."]
+    knob = "lower --batch-size or --hidden (or run on another device with --device)"
+    assert err == [f"error: the device ran out of memory; {knob}. Nothing was saved."]
 
 
 def test_a_legal_246_character_name_is_written(tmp_path):
@@ -426,7 +429,7 @@ def test_a_legal_246_character_name_is_written(tmp_path):
     ("{tmp}/" + "d" * 256 + "/x.safetensors", r"has a name longer than the file system allows"),
 ], ids=["name too long", "under a link loop", "a link loop", "a folder name too long"])
 def test_an_output_path_is_checked_whole_before_training(where, message, scratch, capsys, monkeypatch):
-    tmp, good = scratch
+    tmp, _ = scratch
     (tmp / "loop").symlink_to(tmp / "loop")
     (tmp / "loop.safetensors").symlink_to(tmp / "loop.safetensors")
 
@@ -441,7 +444,7 @@ def test_an_output_path_is_checked_whole_before_training(where, message, scratch
 
 
 def test_when_out_and_the_data_folder_both_fail_the_message_says_the_model_was_lost(scratch, capsys, monkeypatch):
-    tmp, good = scratch
+    tmp, _ = scratch
 
     def disk_full(path, payload):
         raise OSError(28, "No space left on device", str(path))
@@ -455,7 +458,7 @@ def test_when_out_and_the_data_folder_both_fail_the_message_says_the_model_was_l
 def test_eval_refuses_more_ddim_steps_than_the_model_has_as_sample_does(scratch, capsys):
     from crafted import tiny
 
-    tmp, good = scratch
+    tmp, _ = scratch
     path = save_checkpoint(tmp / "t10.safetensors", tiny("ddpm"))  # T = 10
     for argv in (["sample", "ddpm", "--out", str(tmp / "s.npy")], ["eval", "ddpm", "-n", "50"]):
         assert run_cli([*argv, "--checkpoint", str(path), "--ddim-steps", "50", "--device", "cpu"]) == 2

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from crafted import CONTINUABLE, KINDS, cases, file_bytes, tiny, write_case
+
 from explorer.cli import main
 from explorer.core.evaluation.classifier import classifier_from_checkpoint
 from explorer.core.families import FAMILIES
@@ -136,7 +136,7 @@ def test_damaged_and_missing_shipped_checkpoints_are_one_dialog_and_the_window_o
     from explorer.ui.main_window import MainWindow
 
     monkeypatch.setattr("explorer.core.families.CHECKPOINTS", tmp_path)
-    by_id = {kind: dict((case[0], case) for _, case in cases(kind)) for kind in ("vae", "ddpm", "pixelcnn")}
+    by_id = {kind: {case[0]: case for _, case in cases(kind)} for kind in ("vae", "ddpm", "pixelcnn")}
     for kind, case_id in (("vae", "weights in float8_e4m3fn"), ("ddpm", "config timesteps nested 5000 deep"),
                           ("pixelcnn", "info metrics as a list")):
         (tmp_path / f"{kind}.safetensors").write_bytes(by_id[kind][case_id][1](tiny(kind)))

@@ -18,6 +18,7 @@ from explorer.core.runtime.checkpoints import Checkpoint, save_checkpoint
 from explorer.core.runtime.jobs import Job
 from explorer.ui.worker import Runner
 
+
 class LoadedModel(NamedTuple):
     """A checkpoint read and validated whole, not yet shown: the model, its config, the file and its description."""
 
