@@ -19,7 +19,7 @@ from explorer.core.vae import VAE, VAEConfig, vae_from_checkpoint
 def make_checkpoint(hidden: int = 16, seed: int = 0) -> Checkpoint:
     torch.manual_seed(seed)
     cfg = VAEConfig(hidden=hidden)
-    info = {"steps": 10, "dataset": "mnist", "metrics": {"test_neg_elbo": 150.0}}
+    info = {"steps": 10, "dataset": "mnist", "metrics": {"test_neg_elbo": 150.0, "test_recon": 140.0, "test_kl": 10.0}}
     return Checkpoint("vae", cfg.__dict__, VAE(hidden=hidden).state_dict(), info)
 
 
