@@ -93,7 +93,10 @@ def run(args: argparse.Namespace) -> int:
                   f"{window.width()}x{window.height()}.", file=sys.stderr)
         ok = window.grab().save(str(args.screenshot))
         window.close()
-        print(f"Wrote {args.screenshot}" if ok else f"error: could not write {args.screenshot}")
-        return 0 if ok else 1
+        if not ok:
+            print(f"error: could not write {args.screenshot}", file=sys.stderr)
+            return 2
+        print(f"Wrote {args.screenshot}")
+        return 0
     window.show()
     return app.exec()

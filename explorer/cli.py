@@ -26,11 +26,11 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from explorer.cli_shared import DIFFUSION, check_seed, option_checked, run_with_bar, sampler_config
-from explorer.core.runtime.errors import ExplorerError, describe_error
+from explorer.cli_shared import DIFFUSION, check_ddim_steps, check_seed, option_checked, run_with_bar, sampler_config
+from explorer.core.runtime.errors import ExplorerError
+from explorer.core.runtime.stopping import STOPPED, install_stop_handlers, stop_message
 
 PANELS = ("pixelcnn", "vae", "diffusion", "gan", "conditional", "divergences", "evaluate")
-STOPPED = 130  # the shell's code for a run ended by Ctrl-C
 
 
 class Parser(argparse.ArgumentParser):
@@ -159,11 +159,13 @@ def _fallback_path(name: str) -> Path:
 
 
 def run_training(args: argparse.Namespace, argv: list[str], device: str) -> int:
+    import torch
     from tqdm import tqdm
 
     from explorer.core.families import FAMILIES
     from explorer.core.runtime.atomic import check_target
     from explorer.core.runtime.checkpoints import save_checkpoint
+    from explorer.core.runtime.memory import check_training_memory
     from explorer.core.runtime.paths import user_data_dir
 
     config_cls, train, _ = trainable()[args.model]
@@ -172,6 +174,7 @@ def run_training(args: argparse.Namespace, argv: list[str], device: str) -> int:
     if out.suffix != ".safetensors":
         raise ExplorerError(f"--out must end in .safetensors, not {out.suffix or 'nothing'}.")
     check_target(out)
+    check_training_memory(args.model, cfg, torch.device(device))  # a size no device here holds: refused now
     family = FAMILIES.get(args.model)
     if family is not None and family.earlier_run is not None:  # a bad --init-from is refused before any step
         family.earlier_run(cfg)
@@ -195,7 +198,12 @@ def run_training(args: argparse.Namespace, argv: list[str], device: str) -> int:
     try:
         save_checkpoint(out, ckpt)
     except OSError as exc:  # the disk filled up or the folder went away during training
-        fallback = save_checkpoint(_fallback_path(args.model), ckpt)
+        fallback = _fallback_path(args.model)
+        try:
+            save_checkpoint(fallback, ckpt)
+        except OSError as also:
+            raise ExplorerError(f"could not write {out} ({exc.strerror or exc}), nor {fallback} in the data folder "
+                                f"({also.strerror or also}): the trained model was lost.") from also
         raise ExplorerError(f"could not write {out} ({exc.strerror or exc}); "
                             f"the trained model is saved as {fallback} instead.") from exc
     print(f"Saved {out}")
@@ -270,10 +278,9 @@ def run_sampling(args: argparse.Namespace, device: str) -> int:
     options = _sampler_options(args) | _conditional_options(args)
     family = FAMILIES[args.model]
     model, cfg, _ = family.load(args.checkpoint)
-    T, sampler = getattr(cfg, "timesteps", None), options.get("sampler")
     asked_k = args.ddim_steps is not None or args.steps_alias is not None  # else K = 50 is capped at T
-    if asked_k and sampler is not None and sampler.sampler == "ddim" and sampler.steps > T:
-        raise ExplorerError(f"--ddim-steps must be at most this model's T = {T}, not {sampler.steps}.")
+    if asked_k:
+        check_ddim_steps(options["sampler"], cfg.timesteps)
     bar = tqdm(total=args.n, unit="digit", dynamic_ncols=True, disable=args.n < 1000)
 
     def show(done: int) -> None:
@@ -289,14 +296,10 @@ def run_sampling(args: argparse.Namespace, device: str) -> int:
     return 0
 
 
-def _stop_on_sigterm(signum: int, frame: object) -> None:
-    """A polite kill ends a headless run as Ctrl-C does: nothing half-written, one line."""
-    raise KeyboardInterrupt
-
-
 def headless(args: argparse.Namespace, argv: list[str]) -> int:
     """Run ``train``, ``sample`` or ``eval``; every user-caused failure is one line and exit code 2."""
-    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    from explorer.core.runtime.memory import is_out_of_memory, out_of_memory_message
+
     try:
         from explorer.core.runtime.devices import pick_device
 
@@ -313,26 +316,37 @@ def headless(args: argparse.Namespace, argv: list[str]) -> int:
     except OSError as exc:  # a file the user named could not be read or written
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
-    except MemoryError:
-        print("error: the machine ran out of memory; lower the batch size or -n.", file=sys.stderr)
-    except RuntimeError as exc:
-        if "out of memory" not in str(exc).lower():
+    except (MemoryError, RuntimeError) as exc:  # torch.OutOfMemoryError is a RuntimeError
+        if not is_out_of_memory(exc):
             raise  # a bug in our code: the traceback is the report
-        print(f"error: {describe_error(exc)}", file=sys.stderr)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+        print(f"error: {out_of_memory_message(args.command, getattr(args, 'model', ''))}", file=sys.stderr)
     return 2
 
 
+def check_screenshot(path: Path) -> None:
+    """Refuse a --screenshot target before the window is rendered: a PNG file in a folder that can take it."""
+    from explorer.core.runtime.atomic import check_target
+
+    if path.suffix.lower() != ".png":
+        raise ExplorerError(f"--screenshot must end in .png, not {path.suffix or 'nothing'}.")
+    check_target(path, "--screenshot")
+
+
 def main(argv: list[str]) -> int:
+    install_stop_handlers()  # first: a stop while torch is still being imported is the same one line
     try:
         args = build_parser().parse_args(argv)
         if args.command in ("train", "sample", "eval"):
             return headless(args, argv)
-    except KeyboardInterrupt:  # Ctrl-C at any moment, even while torch is still being imported
-        saved = "saved" if argv[:1] == ["train"] else "written"
-        print(f"Stopped; nothing was {saved}.", file=sys.stderr)
+        if args.screenshot:
+            check_screenshot(args.screenshot)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM at any moment
+        print(stop_message(argv), file=sys.stderr)
         return STOPPED
+    except ExplorerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the window: a kill ends it as before
     from explorer.app import run
 
     return run(args)

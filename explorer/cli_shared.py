@@ -70,3 +70,9 @@ def sampler_config(given: dict[str, Any]) -> SamplerConfig:
         return SamplerConfig(**given)
     except ConfigError as exc:
         raise ExplorerError(exc.for_option({"steps": "ddim-steps"})) from exc
+
+
+def check_ddim_steps(sampler: SamplerConfig, T: int, model: str = "this model") -> None:
+    """Refuse a DDIM chain of more steps K than the model has timesteps T (asked for, not the default)."""
+    if sampler.sampler == "ddim" and sampler.steps > T:
+        raise ExplorerError(f"--ddim-steps must be at most {model}'s T = {T}, not {sampler.steps}.")

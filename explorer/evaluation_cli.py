@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from explorer.cli_shared import DIFFUSION, check_seed, option_checked, run_with_bar, sampler_config
+from explorer.cli_shared import DIFFUSION, check_ddim_steps, check_seed, option_checked, run_with_bar, sampler_config
 from explorer.core.runtime.errors import ExplorerError
 
 
@@ -28,6 +28,7 @@ def run_evaluation(args: argparse.Namespace, device: str) -> int:
     )
     from explorer.core.families import FAMILIES
     from explorer.core.runtime.atomic import check_target
+    from explorer.core.runtime.checkpoints import config_from_dict, load_checkpoint
 
     check_n(args.n)
     check_seed(args.seed)
@@ -50,6 +51,10 @@ def run_evaluation(args: argparse.Namespace, device: str) -> int:
     absent = [m for m in models if not paths[m].is_file()]
     if absent == models:
         raise ExplorerError(" ".join(missing_message(m, paths[m]) for m in absent))
+    if args.ddim_steps is not None:  # as `sample` does: a chain of more steps than the model has is refused
+        for model in (m for m in models if m in DIFFUSION and m not in absent):
+            stored = load_checkpoint(paths[model], kind=model).config  # the header alone
+            check_ddim_steps(sampler, config_from_dict(FAMILIES[model].config, stored).timesteps, f"the {model} model")
     evaluation = evaluate_models(models, args.n, args.seed, device, checkpoints=overrides, ddpm_sampler=sampler,
                                  guidance=guidance)
     bar = tqdm(total=1000, dynamic_ncols=True, bar_format="{l_bar}{bar}| {elapsed}<{remaining}")

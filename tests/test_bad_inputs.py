@@ -45,7 +45,8 @@ def crafted(kind: str, **config) -> callable:
         ckpt = load_checkpoint(good)
         base = dict(ckpt.config) if kind == "vae" else {}
         path = folder / f"crafted-{kind}.safetensors"
-        save_checkpoint(path, type(ckpt)(kind, {**base, **config}, ckpt.state, ckpt.info))
+        info = ckpt.info if kind == "vae" else {k: v for k, v in ckpt.info.items() if k != "history"}  # per epoch
+        save_checkpoint(path, type(ckpt)(kind, {**base, **config}, ckpt.state, info))
         return path
 
     return make
@@ -317,9 +318,9 @@ def test_ctrl_c_in_the_middle_of_a_write_keeps_the_old_file_and_no_temporary(tmp
 
 def test_temporaries_left_by_killed_writers_are_swept(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    stale = tmp_path / f".model.safetensors.tmp-{int(dead.stdout)}"
+    stale = tmp_path / f".gx-{int(dead.stdout)}-1.tmp"
     stale.write_bytes(b"left by a kill -9")
-    live = tmp_path / f".model.safetensors.tmp-{os.getppid()}"  # a writer that is still running: kept
+    live = tmp_path / f".gx-{os.getppid()}-1.tmp"  # a writer that is still running: kept
     live.write_bytes(b"in progress")
     atomic_write(tmp_path / "model.safetensors", b"new")
     assert not stale.exists() and live.exists()
@@ -362,3 +363,134 @@ def test_an_init_from_of_another_size_is_refused_before_the_digits_are_loaded(mo
                     "--out", str(tmp / "new.safetensors")]) == 2
     assert f"weights do not match the {model} model" in capsys.readouterr().err
     assert not (tmp / "new.safetensors").exists()
+
+
+# ---- Round 3: sizes, names and paths, early signals, the smaller causes -----------------------------------------
+LARGEST = {"ddpm": ["--base-channels", "256", "--depth", "4", "--attention", "7x7", "--batch-size", "2048"],
+           "pixelcnn": ["--channels", "256", "--layers", "20", "--batch-size", "2048"],
+           "gan": ["--channels", "256", "--depth", "4", "--batch-size", "4096"]}
+
+
+@pytest.mark.parametrize("model", sorted(LARGEST))
+def test_the_largest_sizes_are_refused_with_the_memory_they_need(model, scratch, capsys, monkeypatch):
+    """On a device with 8 GB free, the largest sizes the limits allow are refused before any work, with the figure."""
+    tmp, _ = scratch
+    monkeypatch.setattr("explorer.core.runtime.memory.free_bytes", lambda device: 8 * 10**9)
+    monkeypatch.setattr("explorer.core.runtime.training.load_mnist",
+                        lambda split: pytest.fail("training started before the estimate refused it"))
+    assert run_cli(["train", model, *TINY[model], *LARGEST[model], "--device", "cpu",
+                    "--out", str(tmp / "new.safetensors")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert re.fullmatch(rf"error: training this {model} needs about \d+\.\d GB of memory at batch size \d+; "
+                        r"the CPU has 8\.0 GB free\. Lower --batch-size.*\.", err), err
+    assert not (tmp / "new.safetensors").exists()
+
+
+def test_the_memory_estimate_lets_the_defaults_through_and_grows_with_the_batch():
+    from explorer.core.diffusion.model import DDPMConfig
+    from explorer.core.runtime.memory import training_bytes
+
+    small, large = (training_bytes("ddpm", DDPMConfig(batch_size=b)) for b in (8, 1024))
+    assert 10**7 < small < large < 10**11 and large > 50 * small
+
+
+ALLOCATOR = ("DefaultCPUAllocator: can't allocate memory: you tried to allocate 53687091200 bytes. "
+             "Error code 12 (Cannot allocate memory)")
+
+
+@pytest.mark.parametrize("failure", [RuntimeError(ALLOCATOR), MemoryError(), "cuda"],
+                         ids=["cpu allocator", "MemoryError", "OutOfMemoryError"])
+def test_running_out_of_memory_mid_run_is_one_line_naming_the_knob(failure, scratch, capsys, monkeypatch):
+    import torch
+
+    tmp, _ = scratch
+    error = torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB") if failure == "cuda" else failure
+
+    def allocate(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr("explorer.core.vae.training.training_images", allocate)
+    assert run_cli(["train", "vae", *TINY_TRAIN, "--out", str(tmp / "new.safetensors")]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    knob = "lower --batch-size or --hidden (or run on another device with --device)"
+    assert err == [f"error: the device ran out of memory; {knob}. Nothing was saved."]
+
+
+def test_a_legal_246_character_name_is_written(tmp_path):
+    target = tmp_path / ("m" * 234 + ".safetensors")  # 246 bytes: the file system takes up to 255
+    atomic_write(target, b"weights")
+    assert target.read_bytes() == b"weights" and [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+@pytest.mark.parametrize("where, message", [
+    ("{tmp}/" + "m" * 250 + ".safetensors", r"has a name longer than the file system allows \(262 bytes; at most 255\)"),
+    ("{tmp}/loop/x.safetensors", r"loop cannot be reached \(Too many levels of symbolic links\)"),
+    ("{tmp}/loop.safetensors", r"loop.safetensors cannot be reached \(Too many levels of symbolic links\)"),
+    ("{tmp}/" + "d" * 256 + "/x.safetensors", r"has a name longer than the file system allows"),
+], ids=["name too long", "under a link loop", "a link loop", "a folder name too long"])
+def test_an_output_path_is_checked_whole_before_training(where, message, scratch, capsys, monkeypatch):
+    tmp, _ = scratch
+    (tmp / "loop").symlink_to(tmp / "loop")
+    (tmp / "loop.safetensors").symlink_to(tmp / "loop.safetensors")
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("training started before the output path was checked")
+
+    monkeypatch.setattr("explorer.core.vae.training.training_images", no_work)
+    assert run_cli(["train", "vae", *TINY_TRAIN, "--out", where.replace("{tmp}", str(tmp))]) == 2
+    err = capsys.readouterr().err.strip()
+    assert re.search(message, err) and err.count("\n") == 0, err
+    assert not (tmp / "data").exists()  # no fallback file either
+
+
+def test_when_out_and_the_data_folder_both_fail_the_message_says_the_model_was_lost(scratch, capsys, monkeypatch):
+    tmp, _ = scratch
+
+    def disk_full(path, payload):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr("explorer.core.runtime.checkpoints.atomic_write", disk_full)
+    assert run_cli(["train", "vae", *TINY_TRAIN, "--out", str(tmp / "new.safetensors")]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(err) == 1 and "nor" in err[0] and err[0].endswith("the trained model was lost."), err
+
+
+def test_eval_refuses_more_ddim_steps_than_the_model_has_as_sample_does(scratch, capsys):
+    from crafted import tiny
+
+    tmp, _ = scratch
+    path = save_checkpoint(tmp / "t10.safetensors", tiny("ddpm"))  # T = 10
+    for argv in (["sample", "ddpm", "--out", str(tmp / "s.npy")], ["eval", "ddpm", "-n", "50"]):
+        assert run_cli([*argv, "--checkpoint", str(path), "--ddim-steps", "50", "--device", "cpu"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert re.fullmatch(r"error: --ddim-steps must be at most .*T = 10, not 50\.", err), err
+
+
+@pytest.mark.parametrize("target, message", [("{tmp}/folder.png", r"--screenshot .*folder.png is a folder"),
+                                             ("{tmp}/shot.jpg", r"--screenshot must end in .png, not .jpg"),
+                                             ("{good}/x.png", r"is a file, not a folder")])
+def test_a_bad_screenshot_target_is_refused_before_rendering(target, message, scratch, capsys, monkeypatch):
+    tmp, good = scratch
+    (tmp / "folder.png").mkdir()
+    monkeypatch.setattr("explorer.app.run", lambda args: pytest.fail("the window was rendered first"))
+    assert run_cli(["--screenshot", target.replace("{tmp}", str(tmp)).replace("{good}", str(good))]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and re.fullmatch(rf"error: .*{message}.*\n", captured.err), captured.err
+
+
+@pytest.mark.parametrize("sig, after", [(signal.SIGTERM, 0.3), (signal.SIGINT, 0.3), (signal.SIGTERM, 1.0),
+                                        (signal.SIGINT, 1.5)], ids=["term-0.3s", "int-0.3s", "term-1s", "int-1.5s"])
+def test_a_stop_in_the_first_seconds_says_so_and_exits_130(sig, after, tmp_path):
+    """While torch imports and the data load: the handlers are installed before any of it."""
+    run = subprocess.Popen([sys.executable, "-m", "explorer", "train", "vae", *TINY_TRAIN,
+                            "--out", str(tmp_path / "m.safetensors")], stderr=subprocess.PIPE, text=True,
+                           env={**os.environ, "GEN_EXPLORER_DATA": str(tmp_path / "data")},
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(after)
+    run.send_signal(sig)
+    err = run.stderr.read()
+    code = run.wait(timeout=60)
+    if code == 0:  # the run finished first (a fast machine): nothing to stop
+        return
+    assert code == 130 and err.strip().splitlines()[-1] == "Stopped; nothing was saved.", (code, err)
+    assert "Traceback" not in err and not (tmp_path / "m.safetensors").exists()

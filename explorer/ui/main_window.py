@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 from explorer.core.runtime.checkpoints import checkpoint_kind
 from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.paths import CHECKPOINTS, user_data_dir
+from explorer.core.runtime.quoting import shown
 from explorer.ui.job_status import JobStatus
 from explorer.ui.panel_tabs import PanelTabs
 from explorer.ui.panels.conditional import ConditionalPanel
@@ -119,13 +120,14 @@ class MainWindow(QMainWindow):
         panel = self.tabs.built[name]
         if not panel.checkpoint_kind:
             return
+        restore = ("Restore it from the repository (git checkout -- checkpoints) or reinstall the app; meanwhile "
+                   "you can train a model in the panel or load one with File ▸ Load checkpoint…")
         try:
             cast(HoldsModel, panel).load_shipped()
         except ExplorerError as exc:
-            self.tabs.problems.append(
-                f"{panel.title}: the shipped model could not be loaded. {exc} Restore it from the repository "
-                "(git checkout -- checkpoints) or reinstall the app; meanwhile you can train a model in the "
-                "panel or load one with File ▸ Load checkpoint…")
+            self.tabs.problems.append(f"{panel.title}: the shipped model could not be loaded. {exc} {restore}")
+        for path in cast(HoldsModel, panel).missing_shipped():
+            self.tabs.problems.append(f"{panel.title}: the shipped model {path.name} is missing. {restore}")
 
     def _on_panel_built(self, name: str) -> None:
         if self._shipped_wanted:
@@ -156,18 +158,20 @@ class MainWindow(QMainWindow):
         return self.statusBar().fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, room)
 
     def load_checkpoint(self, path: str) -> bool:
-        """Load a checkpoint into the panel of its kind (switching to it), else into the current panel,
-        which then says why it cannot take it."""
-        name = KIND_PANELS.get(checkpoint_kind(path) or "")
-        if name is not None and name != self.tabs.current_name():
-            self.show_panel(name)
-        panel = self.current_panel()
+        """Load a checkpoint into the panel of its kind (switching to it once the file has been read and checked
+        whole), else into the current panel, which then says why it cannot take it."""
+        name = KIND_PANELS.get(checkpoint_kind(path) or "") or self.tabs.current_name()
+        if not self.tabs.panel(name).checkpoint_kind:  # its panel could not open (a data file is missing)
+            name = self.tabs.current_name()
+        panel = self.tabs.panel(name)
         try:
-            cast(HoldsModel, panel).load_checkpoint(path)  # File ▸ Load is enabled for such a panel only
+            loaded = cast(HoldsModel, panel).read_checkpoint(path)  # the whole file is checked before anything on screen changes
         except ExplorerError as exc:
             self.show_error(str(exc))
             return False
-        self.statusBar().showMessage(f"Loaded {path}", 5000)
+        self.show_panel(name)
+        cast(HoldsModel, panel).install_loaded(loaded)
+        self.statusBar().showMessage(f"Loaded {shown(path)}", 5000)
         return True
 
     def save_checkpoint(self, path: str) -> bool:

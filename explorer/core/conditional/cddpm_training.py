@@ -28,6 +28,7 @@ from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, load_
 from explorer.core.runtime.data import dataset_fingerprint, to_model_range
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import CheckpointError
+from explorer.core.runtime.quoting import shown
 from explorer.core.runtime.training import training_images, training_labels, training_record
 
 PREVIEW_DIGITS = np.tile(np.arange(DIGITS), 2)  # the preview grid: two rows of 0..9
@@ -61,7 +62,7 @@ def initial_checkpoint(cfg: CDDPMConfig) -> Checkpoint | None:
     ckpt = load_checkpoint(cfg.init_from)
     name = Path(cfg.init_from).name
     if ckpt.kind not in ("cddpm", "ddpm"):
-        raise CheckpointError(f"{name} holds a {ckpt.kind} model, not a cddpm or ddpm model.")
+        raise CheckpointError(f"{shown(name)} holds a {shown(ckpt.kind)} model, not a cddpm or ddpm model.")
     require_same(ckpt, cfg, ARCHITECTURE, cfg.init_from)
     return ckpt
 

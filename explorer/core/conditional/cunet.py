@@ -35,4 +35,4 @@ def load_unconditional_weights(unet: ClassConditionalUNet, ckpt: Checkpoint) -> 
     """Load an unconditional DDPM's U-Net weights into ``unet`` and set the class embedding to zero,
     so that it predicts the same noise as the unconditional model for every label."""
     zeros = torch.zeros_like(unet.class_embedding.weight)
-    return load_weights(unet, Checkpoint(ckpt.kind, ckpt.config, {**ckpt.state, CLASS_EMBEDDING: zeros}, ckpt.info))
+    return load_weights(unet, ckpt, given={CLASS_EMBEDDING: zeros})

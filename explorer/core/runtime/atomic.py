@@ -15,12 +15,14 @@ import contextlib
 import os
 import re
 import signal
+import stat
 import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from explorer.core.runtime.errors import ExplorerError
+from explorer.core.runtime.quoting import shown
 
 
 class OutputError(ExplorerError):
@@ -30,24 +32,65 @@ class OutputError(ExplorerError):
 def check_target(path: str | os.PathLike[str], option: str = "--out") -> Path:
     """Refuse ``path`` unless it is a regular file or absent, in a folder this process can write.
 
-    The folder is probed by creating (and removing) a file in it, the only test that also
-    holds for root and for read-only file systems.
+    The whole path is checked: each part must be a folder that can be looked into (not a file, not a
+    symbolic-link loop, not a name longer than the file system takes), the first folder that exists is
+    probed by creating (and removing) a file in it, the only test that also holds for root and for
+    read-only file systems.
     """
     path = Path(path)
-    if path.exists() and not path.is_file():
-        what = "a folder" if path.is_dir() else "not a regular file (a device, a pipe or a socket)"
-        raise OutputError(f"{option} {path} is {what}; give the path of a file to write.")
-    folder = path.parent
-    while not folder.exists():  # atomic_write creates missing folders: probe the first that exists
-        folder = folder.parent
-    if not folder.is_dir():
-        raise OutputError(f"{option} {path}: {folder} is a file, not a folder.")
+    shown_path = shown(path)
+    if not path.name:
+        raise OutputError(f"{option} {shown_path} names a folder; give the path of a file to write.")
+    parts = list(reversed((path, *path.parents)))  # from the root down, so the first part at fault is named
+    for part in parts:
+        problem = _name_problem(part)
+        if problem:
+            raise OutputError(f"{option} {shown_path}{_subject(part, path)} {problem}.")
+    for part in parts:
+        problem = _path_problem(part, is_target=part == path)
+        if problem == "absent":
+            break
+        if problem:
+            raise OutputError(f"{option} {shown_path}{_subject(part, path)} {problem}.")
+    folder = next(p for p in path.parents if os.path.isdir(p))
     try:
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as exc:
-        raise OutputError(f"{option} {path}: cannot write in {folder} ({exc.strerror or exc}).") from exc
+        raise OutputError(f"{option} {shown_path}: cannot write in {shown(folder)} ({exc.strerror or exc}).") from exc
     return path
+
+
+def _subject(part: Path, path: Path) -> str:
+    return "" if part == path else f": {shown(part)}"
+
+
+def _name_problem(part: Path) -> str | None:
+    """Whether ``part``'s own name is longer than its file system takes (the folder it would go in decides)."""
+    try:
+        limit = os.pathconf(next((p for p in part.parents if os.path.isdir(p)), Path(".")), "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    size = len(os.fsencode(part.name))
+    return f"has a name longer than the file system allows ({size} bytes; at most {limit})" if size > limit else None
+
+
+def _path_problem(part: Path, is_target: bool) -> str | None:
+    """What keeps ``part`` of an output path from taking the file (or the folders) to be written: None if
+    nothing, "absent" if it does not exist yet (to be made), else the problem in words ('is a folder')."""
+    try:
+        mode = os.stat(part).st_mode
+    except FileNotFoundError:  # not there yet: atomic_write makes the folders
+        return "absent"
+    except OSError as exc:  # a symbolic-link loop, a part that is a file, a folder that cannot be looked into
+        return f"cannot be reached ({exc.strerror or exc})"
+    if is_target and stat.S_ISDIR(mode):
+        return "is a folder; give the path of a file to write"
+    if is_target and not stat.S_ISREG(mode):
+        return "is not a regular file (a device, a pipe or a socket); give the path of a file to write"
+    if not is_target and not stat.S_ISDIR(mode):
+        return "is a file, not a folder"
+    return None
 
 
 class _DeferredInterrupt:
@@ -76,12 +119,17 @@ def _interrupts_deferred() -> Iterator[_DeferredInterrupt]:
             signal.signal(sig, handler)
 
 
-_TMP = re.compile(r"\.(?P<name>.+)\.tmp-(?P<pid>\d+)")
+# A writer's temporary file: short, so that a target name of any legal length leaves room for it.
+_TMP = re.compile(r"\.gx-(?P<pid>\d+)-(?P<thread>\d+)\.tmp")
+
+
+def _temporary(path: Path) -> Path:
+    return path.with_name(f".gx-{os.getpid()}-{threading.get_ident() % 10**6}.tmp")
 
 
 def _sweep_stale_temporaries(path: Path) -> None:
-    """Remove ``.NAME.tmp-PID`` files beside ``path`` left by writers that were killed."""
-    for tmp in path.parent.glob(f".{path.name}.tmp-*"):
+    """Remove ``.gx-PID-THREAD.tmp`` files beside ``path`` left by writers that were killed."""
+    for tmp in path.parent.glob(".gx-*.tmp"):
         match = _TMP.fullmatch(tmp.name)
         if not match or int(match["pid"]) == os.getpid():
             continue
@@ -104,7 +152,7 @@ def atomic_write(path: str | os.PathLike[str], payload: bytes) -> Path:
         raise OutputError(f"{path} is not a regular file; nothing was written.")
     path.parent.mkdir(parents=True, exist_ok=True)
     _sweep_stale_temporaries(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp = _temporary(path)
     with _interrupts_deferred() as interrupt:
         try:
             with open(tmp, "wb") as f:

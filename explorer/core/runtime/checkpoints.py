@@ -9,27 +9,29 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import torch
-from safetensors import SafetensorError, safe_open
 from safetensors.torch import save as safetensors_bytes
 
 from explorer.core.runtime.atomic import atomic_write
+from explorer.core.runtime.bounded_json import BoundedJSONError, loads_bounded
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import CheckpointError
 from explorer.core.runtime.limits import ConfigError
+from explorer.core.runtime.quoting import quoted, shown
+from explorer.core.runtime.run_info import REQUIRED_INFO, info_problem
+from explorer.core.runtime.tensor_file import StoredTensors, TensorSpec, read_header, spec_of
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 FORMAT = "gen-explorer-checkpoint"
 FORMAT_VERSION = 1
-REQUIRED_INFO = ("steps", "dataset", "metrics")
 C = TypeVar("C", bound="DataclassInstance")
 M = TypeVar("M", bound=torch.nn.Module)
 
@@ -40,7 +42,7 @@ class Checkpoint:
 
     kind: str
     config: dict[str, Any]
-    state: dict[str, torch.Tensor]
+    state: Mapping[str, torch.Tensor]  # a loaded file's: read tensor by tensor, when first needed
     info: dict[str, Any] = field(default_factory=dict)
 
 
@@ -64,83 +66,117 @@ def save_checkpoint(path: str | os.PathLike[str], ckpt: Checkpoint) -> Path:
 
 
 def load_checkpoint(path: str | os.PathLike[str], kind: str | None = None) -> Checkpoint:
-    """Read and validate a checkpoint; ``kind`` (e.g. 'vae') must match if given."""
+    """Read and validate a checkpoint's header, config and record; ``kind`` (e.g. 'vae') must match if given.
+
+    Only the header is read here, every size in it bounded (``read_header``); the config of a kind the app
+    knows is checked against its dataclass's limits and the record against what its readers need, so that
+    a file is refused whole before anything is built from it. The weights are read later, by
+    ``load_weights``, once their names, shapes and dtypes are known to fit the model."""
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"No checkpoint at {path}.")
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            metadata = f.metadata() or {}
-            state = {name: f.get_tensor(name) for name in f.keys()}  # noqa: SIM118 (safe_open is not iterable)
-    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-        raise CheckpointError(
-            f"{path.name} is not a readable checkpoint: it is corrupt, truncated or not a safetensors file ({exc})."
-        ) from exc
+    name = shown(path.name)
+    if not path.exists():
+        raise CheckpointError(f"No checkpoint at {shown(path)}.")
+    header = read_header(path)
+    metadata = header.metadata
     if metadata.get("format") != FORMAT:
-        raise CheckpointError(f"{path.name} is a safetensors file, but not a Generative Explorer checkpoint.")
+        raise CheckpointError(f"{name} is a safetensors file, but not a Generative Explorer checkpoint.")
     if metadata.get("format_version") != str(FORMAT_VERSION):
-        raise CheckpointError(f"{path.name} has checkpoint format version {metadata.get('format_version')}; "
+        raise CheckpointError(f"{name} has checkpoint format version {quoted(metadata.get('format_version'))}; "
                               f"this version of the app reads version {FORMAT_VERSION}.")
     found = metadata.get("kind", "?")
     if kind is not None and found != kind:
-        raise CheckpointError(f"{path.name} holds a {found} model, not a {kind} model.")
+        raise CheckpointError(f"{name} holds a {shown(found)} model, not a {kind} model.")
+    config, info = (_record(metadata, part, name) for part in ("config", "info"))
+    problem = info_problem(info, found)
+    if problem:
+        raise CheckpointError(f"{name} has a damaged record: {problem}.")
+    config_cls = config_class(found)
+    if config_cls is not None:
+        config_from_dict(config_cls, config, name)
+    return Checkpoint(kind=found, config=config, state=StoredTensors(path, header), info=info)
+
+
+def _record(metadata: dict[str, str], part: str, name: str) -> dict[str, Any]:
+    """The metadata's ``part`` ("config" or "info"), decoded with every size bounded; it must be an object."""
+    if part not in metadata:
+        raise CheckpointError(f"{name} has a damaged record: it has no {part}.")
     try:
-        config = json.loads(metadata["config"])
-        info = json.loads(metadata["info"])
-    except (KeyError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{path.name} has a damaged record (config or info): {exc}.") from exc
-    if not isinstance(config, dict) or not isinstance(info, dict):
-        raise CheckpointError(f"{path.name} has a damaged record: config and info must be objects.")
-    missing = [key for key in REQUIRED_INFO if key not in info]
-    if missing:
-        raise CheckpointError(f"{path.name} does not record its {', '.join(missing)}.")
-    bad = [name for name, t in state.items() if t.is_floating_point() and not torch.isfinite(t).all()]
-    if bad:
-        raise CheckpointError(f"{path.name} contains NaN or infinite weights (in {bad[0]}).")
-    return Checkpoint(kind=found, config=config, state=state, info=info)
+        value = loads_bounded(metadata[part])
+    except BoundedJSONError as exc:
+        raise CheckpointError(f"{name} has a damaged record: its {part}: {exc}.") from exc
+    if not isinstance(value, dict):
+        raise CheckpointError(f"{name} has a damaged record: its {part} must be an object.")
+    return value
+
+
+def config_class(kind: str) -> type | None:
+    """The config dataclass of a checkpoint kind the app knows (None for another kind)."""
+    from explorer.core.evaluation.classifier import ClassifierConfig
+    from explorer.core.families import FAMILIES
+
+    return ClassifierConfig if kind == "classifier" else (FAMILIES[kind].config if kind in FAMILIES else None)
 
 
 def checkpoint_kind(path: str | os.PathLike[str]) -> str | None:
     """The kind a checkpoint says it holds, read from its header alone; None if it is not a readable checkpoint."""
     try:
-        with safe_open(str(path), framework="pt") as f:
-            metadata = f.metadata() or {}
-    except (SafetensorError, OSError, ValueError, RuntimeError):
+        metadata = read_header(path).metadata
+    except CheckpointError:
         return None
     return metadata.get("kind") if metadata.get("format") == FORMAT else None
 
 
-def config_from_dict(cls: type[C], values: dict[str, Any]) -> C:
+def config_from_dict(cls: type[C], values: dict[str, Any], name: str = "The checkpoint") -> C:
     """Build the config dataclass ``cls`` from a checkpoint's config, refusing unknown fields and any
-    value outside the app's limits (the dataclass validates itself), before a net is built."""
+    value outside the app's limits or of another type (the dataclass validates itself), before a net is built."""
     known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - known)
     if unknown:
-        raise CheckpointError(f"The checkpoint's config has fields this app does not know: {', '.join(unknown)}.")
+        raise CheckpointError(f"{name}: its config has fields this app does not know: "
+                              f"{', '.join(shown(key) for key in unknown[:3])}.")
     try:
         return cls(**values)
     except ConfigError as exc:
-        raise CheckpointError(f"The checkpoint's config is not one this app supports: {exc}") from exc
+        raise CheckpointError(f"{name}: its config is not one this app supports: {exc}") from exc
 
 
-def load_weights(module: M, ckpt: Checkpoint) -> M:
-    """Load ``ckpt``'s weights into ``module``, with a clear message if they do not fit."""
+def load_weights(module: M, ckpt: Checkpoint, given: dict[str, torch.Tensor] | None = None) -> M:
+    """Load ``ckpt``'s weights into ``module``, with a clear message if they do not fit; ``given`` supplies
+    tensors the file does not hold (a new layer's starting values).
+
+    Names, shapes and dtypes are compared first, from a file's header alone; then only the tensors the
+    module needs are read."""
+    given = given or {}
     expected = module.state_dict()
-    missing = sorted(set(expected) - set(ckpt.state))
-    extra = sorted(set(ckpt.state) - set(expected))
+    specs = stored_specs(ckpt.state) | {name: spec_of(t) for name, t in given.items()}
+    missing = sorted(set(expected) - set(specs))
+    extra = sorted(set(specs) - set(expected))
     if missing or extra:
         raise CheckpointError(
-            f"The checkpoint's weights do not match the {ckpt.kind} model "
-            f"(missing: {', '.join(missing[:3]) or 'none'}; unexpected: {', '.join(extra[:3]) or 'none'})."
+            f"The checkpoint's weights do not match the {shown(ckpt.kind)} model "
+            f"(missing: {', '.join(missing[:3]) or 'none'}; unexpected: "
+            f"{', '.join(shown(name) for name in extra[:3]) or 'none'})."
         )
     for name, tensor in expected.items():
-        if tuple(tensor.shape) != tuple(ckpt.state[name].shape):
+        spec, needed = specs[name], spec_of(tensor)
+        if spec.shape != needed.shape:
             raise CheckpointError(
-                f"The checkpoint's weight {name} has shape {tuple(ckpt.state[name].shape)}, "
-                f"but its config makes a model that needs {tuple(tensor.shape)}."
+                f"The checkpoint's weight {name} has shape {spec.shape}, "
+                f"but its config makes a model that needs {needed.shape}."
             )
-    module.load_state_dict(ckpt.state)
+        if spec.dtype != needed.dtype:
+            raise CheckpointError(f"The checkpoint's weight {name} is {spec.words}; the model needs {needed.words}.")
+    stored = [name for name in expected if name not in given]
+    state = ckpt.state.read(stored) if isinstance(ckpt.state, StoredTensors) else {n: ckpt.state[n] for n in stored}
+    if isinstance(ckpt.state, StoredTensors):
+        ckpt.state.keep(state)  # read once: later uses of this checkpoint never go back to the file
+    module.load_state_dict({**state, **given})
     return module
+
+
+def stored_specs(state: Mapping[str, torch.Tensor]) -> dict[str, TensorSpec]:
+    """The name, dtype and shape of each tensor in ``state``, from a file's header where it was not read yet."""
+    return dict(state.specs) if isinstance(state, StoredTensors) else {n: spec_of(t) for n, t in state.items()}
 
 
 def require_same(ckpt: Checkpoint, cfg: Any, keys: tuple[str, ...], path: str) -> None:
@@ -148,7 +184,7 @@ def require_same(ckpt: Checkpoint, cfg: Any, keys: tuple[str, ...], path: str) -
     checkpoint it continues (read from ``path``) differ: a continued run keeps what its weights were made for."""
     for key in keys:
         if key in ckpt.config and ckpt.config[key] != getattr(cfg, key):
-            raise CheckpointError(f"{Path(path).name} was trained with {key} = {ckpt.config[key]!r}; "
+            raise CheckpointError(f"{shown(Path(path).name)} was trained with {key} = {quoted(ckpt.config[key])}; "
                                   f"this run asks for {getattr(cfg, key)!r}: they must match to continue.")
 
 

@@ -27,10 +27,13 @@ def describe_error(exc: BaseException) -> str:
     """A one-paragraph message for the user about ``exc``."""
     if isinstance(exc, ExplorerError):
         return str(exc)
+    from explorer.core.runtime.memory import is_out_of_memory
+
     text = str(exc)
-    if type(exc).__name__ == "OutOfMemoryError" or "out of memory" in text.lower():
+    if is_out_of_memory(exc):
+        where = "GPU" if type(exc).__name__ == "OutOfMemoryError" or "out of memory" in text.lower() else "machine"
         return (
-            "The GPU ran out of memory. Lower the batch size (or the number of samples), "
-            "or run on the CPU with --device cpu. The model you had is unchanged."
+            f"The {where} ran out of memory. Lower the batch size or the model's width (or the number of "
+            "samples), or run on another device. The model you had is unchanged."
         )
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -14,6 +14,7 @@ from dataclasses import field
 from typing import Any
 
 from explorer.core.runtime.errors import ExplorerError
+from explorer.core.runtime.quoting import quoted
 
 SEED_MAX = 2**32 - 1  # numpy's SeedSequence and torch.manual_seed both take it
 TRAIN_IMAGES = 60_000  # MNIST's training split: the most a train_limit can ask for
@@ -26,13 +27,13 @@ class ConfigError(ExplorerError):
         self.field = field_name
         self.requirement = requirement
         self.value = value
-        super().__init__(f"{field_name} {requirement}, not {value!r}.")
+        super().__init__(f"{field_name} {requirement}, not {quoted(value)}.")
 
     def for_option(self, renamed: dict[str, str] | None = None) -> str:
         """The same message naming the command-line option: ``--batch-size must be …``
         (``renamed`` maps a field to its option's name where they differ)."""
         option = (renamed or {}).get(self.field, self.field.replace("_", "-"))
-        return f"--{option} {self.requirement}, not {self.value!r}."
+        return f"--{option} {self.requirement}, not {quoted(self.value)}."
 
 
 def bounded(default: float, low: float, high: float, *, low_open: bool = False, multiple_of: int = 1,

@@ -9,7 +9,7 @@ start/end of training) and keeps its own maths out: it composes section widgets.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -17,6 +17,16 @@ from explorer.core.families import FAMILIES
 from explorer.core.runtime.checkpoints import Checkpoint, save_checkpoint
 from explorer.core.runtime.jobs import Job
 from explorer.ui.worker import Runner
+
+
+class LoadedModel(NamedTuple):
+    """A checkpoint read and validated whole, not yet shown: the model, its config, the file and its description."""
+
+    model: Any
+    cfg: Any
+    ckpt: Checkpoint
+    description: str
+
 
 NOT_SAVED = "\nNot saved yet: File ▸ Save checkpoint… keeps it."
 RESTORED = "\nTraining did not finish: the previous model is back."
@@ -40,6 +50,12 @@ class HoldsModel(PanelProtocol, Protocol):
     def load_shipped(self) -> None: ...
 
     def load_checkpoint(self, path: str | Path) -> None: ...
+
+    def missing_shipped(self) -> list[Path]: ...
+
+    def read_checkpoint(self, path: str | Path) -> Any: ...
+
+    def install_loaded(self, loaded: Any) -> None: ...
 
     def save_checkpoint(self, path: str | Path) -> None: ...
 
@@ -106,11 +122,26 @@ class ModelPanel(QWidget):
             return
         self.load_checkpoint(path)
 
-    def load_checkpoint(self, path: str | Path) -> None:
-        """Load, validate and install a checkpoint (CheckpointError with a message if it is bad)."""
+    def missing_shipped(self) -> list[Path]:
+        """The shipped checkpoints this panel opens on that are not there (for the launch's one dialog)."""
+        path = self.family.default_checkpoint
+        return [] if path.is_file() else [path]
+
+    def read_checkpoint(self, path: str | Path) -> LoadedModel:
+        """Read and validate a checkpoint whole (its header, config, record and weights, and the description
+        made of them) without changing anything on screen; CheckpointError with a message if it is bad."""
         model, cfg, ckpt = self.family.load(path)
-        self._install_with_record(model, cfg, ckpt)
-        self.model_info.setText(self.describe(ckpt))
+        return LoadedModel(model, cfg, ckpt, self.describe(ckpt))
+
+    def install_loaded(self, loaded: LoadedModel) -> None:
+        """Show a model ``read_checkpoint`` has validated in every view."""
+        self._install_with_record(loaded.model, loaded.cfg, loaded.ckpt)
+        self.model_info.setText(loaded.description)
+
+    def load_checkpoint(self, path: str | Path) -> None:
+        """Load, validate and install a checkpoint (CheckpointError with a message if it is bad, and then
+        nothing on screen has changed)."""
+        self.install_loaded(self.read_checkpoint(path))
 
     def save_checkpoint(self, path: str | Path) -> None:
         if self.checkpoint is None:

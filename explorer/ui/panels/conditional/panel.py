@@ -16,7 +16,7 @@ from explorer.core.runtime.checkpoints import checkpoint_kind
 from explorer.core.runtime.errors import CheckpointError, ExplorerError
 from explorer.ui.panels.conditional.cddpm_panel import CDDPMPanel
 from explorer.ui.panels.conditional.cvae_panel import CVAEPanel
-from explorer.ui.panels.model_panel import ModelPanel
+from explorer.ui.panels.model_panel import LoadedModel, ModelPanel
 from explorer.ui.worker import Runner
 
 
@@ -66,12 +66,25 @@ class ConditionalPanel(QWidget):
         if problems:
             raise CheckpointError(" ".join(problems))
 
-    def load_checkpoint(self, path: str | Path) -> None:
-        """Load a cvae or cddpm checkpoint into its tab, which comes to the front; any other file goes to the
-        tab on show, whose loader says why it cannot take it."""
+    def missing_shipped(self) -> list[Path]:
+        return [path for panel in self.model_panels for path in panel.missing_shipped()]
+
+    def read_checkpoint(self, path: str | Path) -> tuple[ModelPanel, LoadedModel]:
+        """Read and validate a cvae or cddpm checkpoint for its tab (any other file: for the tab on show, whose
+        loader says why it cannot take it), changing nothing on screen."""
         kind = checkpoint_kind(path)
-        panel = self.show_model(kind) if kind in self.checkpoint_kinds else self.current()
-        panel.load_checkpoint(path)
+        panel = next(p for p in self.model_panels if p.checkpoint_kind == kind) if kind in self.checkpoint_kinds \
+            else self.current()
+        return panel, panel.read_checkpoint(path)
+
+    def install_loaded(self, loaded: tuple[ModelPanel, LoadedModel]) -> None:
+        """Bring the checkpoint's tab to the front and show the model there."""
+        panel, model = loaded
+        self.show_model(panel.checkpoint_kind).install_loaded(model)
+
+    def load_checkpoint(self, path: str | Path) -> None:
+        """Load a cvae or cddpm checkpoint into its tab, which comes to the front (nothing changes if it is bad)."""
+        self.install_loaded(self.read_checkpoint(path))
 
     def save_checkpoint(self, path: str | Path) -> None:
         """Save the model of the tab on show."""
