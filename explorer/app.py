@@ -36,9 +36,9 @@ def collect_garbage_on_the_gui_thread(app: object, interval_s: float = 1.0) -> o
 def settle(app: object, window: object, timeout_s: float = 120.0, quiet_s: float = 0.5) -> None:
     """Let the window finish what it starts on its own (panels built, the opening chains drawn).
 
-    The runner takes one job at a time, and a panel built later queues its opening job for when the
-    runner is free (some after a short settle timer), so one idle moment is not the end: wait until
-    the runner has stayed idle for ``quiet_s``, longer than any such timer."""
+    Panels are built one per turn of the event loop and start their opening jobs on their own runners
+    (some after a short settle timer), so one idle moment is not the end: wait until every runner has
+    stayed idle for ``quiet_s``, longer than any such timer."""
     import time
 
     deadline = time.monotonic() + timeout_s
@@ -46,7 +46,7 @@ def settle(app: object, window: object, timeout_s: float = 120.0, quiet_s: float
     while time.monotonic() < deadline:
         app.processEvents()
         now = time.monotonic()
-        if window.runner.busy:
+        if window.busy:
             idle_since = None
         elif idle_since is None:
             idle_since = now

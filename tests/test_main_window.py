@@ -144,13 +144,16 @@ def test_a_jobs_messages_belong_to_its_panel(window, qtbot, tiny_vae_checkpoint)
     panel.load_checkpoint(tiny_vae_checkpoint)
     panel.start_training(VAEConfig(epochs=50, hidden=32, train_limit=1024))
     qtbot.waitUntil(lambda: panel.curves["neg_elbo"].points("train") >= 1, timeout=60000)
-    window.show_panel("gan")  # while it runs, the one job's line shows everywhere, named after its panel
-    assert window.job_label.text().startswith("VAE tab: Training VAE")
+    window.show_panel("gan")  # another tab: its own (empty) line, a note on the job running elsewhere
+    assert window.job_label.text() == "also running: VAE"
+    assert not window.stop_button.isEnabled()  # the status bar's buttons act on the tab on show
+    window.show_panel("vae")
+    assert window.job_label.text().startswith("Training VAE")
     window.stop_button.click()
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=20000)
-    assert "stopped" not in window.job_label.text()  # the GAN tab has no job line of its own
-    window.show_panel("vae")
     assert window.job_label.text() == "Training VAE: stopped"
+    window.show_panel("gan")
+    assert "stopped" not in window.job_label.text()  # the GAN tab has no job line of its own
 
 
 def test_a_long_job_says_how_long_it_has_run_and_has_left(window, qtbot, tiny_vae_checkpoint, monkeypatch):
@@ -218,7 +221,7 @@ def test_every_panel_lays_out_cleanly_on_a_laptop_screen_and_the_default_size(qt
     win.resize(*size)
     win.show()
     qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: not win.runner.busy, timeout=60000)  # the Diffusion panel's opening chain
+    qtbot.waitUntil(lambda: not win.busy, timeout=60000)  # the opening jobs (PixelCNN's digits, Diffusion's chain)
     for name in PANELS:
         win.show_panel(name)
         qtbot.wait(30)
@@ -226,17 +229,40 @@ def test_every_panel_lays_out_cleanly_on_a_laptop_screen_and_the_default_size(qt
         assert layout_problems(win) == [], name
 
 
-def test_the_panel_shown_at_launch_gets_the_runner_for_its_opening_job(qtbot):
-    # The first tab (PixelCNN) is built too, and would start writing digits; the runner takes one job at a
-    # time, so the panel in view must load first, or the Diffusion panel opens without its chain.
+def test_every_tab_runs_its_opening_job_whichever_tab_opens_first(qtbot):
+    # A normal launch shows the first tab (PixelCNN), which writes digits; the Diffusion tab, built a turn
+    # later, must still sample its opening chain: each tab has its own runner.
     win = MainWindow(device="cpu")
     qtbot.addWidget(win)
-    win.show_panel("diffusion")
-    assert "pixelcnn" in win.tabs.built
+    assert win.tabs.current_name() == "pixelcnn"
     win.load_shipped_checkpoints()
-    assert win.runner.busy and win.runner.owner == win.panels["diffusion"].title
-    win.runner.stop()
-    qtbot.waitUntil(lambda: not win.runner.busy, timeout=30000)
+    assert win.runners["pixelcnn"].busy
+    qtbot.waitUntil(lambda: "diffusion" in win.tabs.built, timeout=30000)
+    assert win.runners["diffusion"].busy  # not skipped while the PixelCNN tab's job runs
+    assert win.runners["pixelcnn"].busy or win.panels["pixelcnn"].model is not None
+    win.show_panel("diffusion")  # the status bar now speaks for the Diffusion tab
+    assert win.runner is win.runners["diffusion"] and win.stop_button.isEnabled()
+    for runner in win.runners.values():
+        runner.stop()
+    qtbot.waitUntil(lambda: not win.busy, timeout=30000)
+
+
+def test_a_tab_can_train_while_another_tabs_job_runs(qtbot, tiny_vae_checkpoint):
+    win = MainWindow(device="cpu")
+    qtbot.addWidget(win)
+    win.show_panel("vae")
+    vae = win.panels["vae"]
+    vae.load_checkpoint(tiny_vae_checkpoint)
+    win.panels["pixelcnn"].load_shipped()  # writes its opening digits on the PixelCNN tab's runner
+    assert win.runners["pixelcnn"].busy
+    assert vae.train_button.isEnabled()
+    vae.start_training(VAEConfig(epochs=50, hidden=32, train_limit=1024))
+    assert win.runners["vae"].busy and win.runners["pixelcnn"].busy
+    win.stop_button.click()  # the tab on show's job only
+    qtbot.waitUntil(lambda: not win.runners["vae"].busy, timeout=20000)
+    for runner in win.runners.values():
+        runner.stop()
+    qtbot.waitUntil(lambda: not win.busy, timeout=30000)
 
 
 def test_the_app_collects_reference_cycles_on_its_event_loop_and_not_at_random(qapp, qtbot):

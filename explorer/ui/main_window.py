@@ -1,4 +1,4 @@
-"""The main window: one tab per panel, a File menu, and the shared job controls."""
+"""The main window: one tab per panel, each with its own job runner; a File menu; the job controls."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ from explorer.ui.panels.pixelcnn import PixelCNNPanel
 from explorer.ui.panels.vae import VAEPanel
 from explorer.ui.worker import Runner
 
-# Panel name (as given to --panel) -> how to build it from the shared runner and training device.
+# Panel name (as given to --panel) -> how to build it from its runner and the training device. Each tab gets
+# a runner of its own (a job of one tab never waits for another's): a panel takes the runner it is given.
 PANEL_FACTORIES: dict[str, Callable[[Runner, str | None], PanelProtocol]] = {
     "pixelcnn": lambda runner, device: PixelCNNPanel(runner, device),
     "vae": lambda runner, device: VAEPanel(runner, device),
@@ -45,13 +46,14 @@ KIND_PANELS = {kind: name for name, cls in PANEL_CLASSES.items()
 
 
 class MainWindow(QMainWindow):
-    """Hosts the panels; the status bar shows the device and drives the one background job."""
+    """Hosts the panels, each with its own runner; the status bar shows the device and drives the job
+    of the tab on show."""
 
     def __init__(self, device: str | None = None, device_text: str = "CPU") -> None:
         super().__init__()
         self.setWindowTitle("Generative Explorer")
-        self.runner = Runner(self)
-        factories = {name: partial(factory, self.runner, device) for name, factory in PANEL_FACTORIES.items()}
+        self.runners = {name: Runner(self) for name in PANEL_FACTORIES}
+        factories = {name: partial(factory, self.runners[name], device) for name, factory in PANEL_FACTORIES.items()}
         self.tabs = PanelTabs(factories, PANEL_TITLES)
         self.panels = self.tabs.panels
         self.setCentralWidget(self.tabs)
@@ -59,16 +61,28 @@ class MainWindow(QMainWindow):
         self._error_box: QMessageBox | None = None
         self._shipped_wanted = False  # load_shipped_checkpoints was asked: panels built later load theirs too
         self._problems_shown = 0
-        self.status = JobStatus(self.statusBar(), self.runner, device_text)
+        self.status = JobStatus(self.statusBar(), {PANEL_TITLES[name]: runner for name, runner in self.runners.items()},
+                                device_text)
         self.job_label, self.progress = self.status.job_label, self.status.progress
         self.pause_button, self.stop_button, self.device_label = (
             self.status.pause_button, self.status.stop_button, self.status.device_label)
         self._build_menu()
         self.tabs.panel_built.connect(self._on_panel_built)
         self.tabs.currentChanged.connect(self._on_tab_changed)
-        self.runner.failed.connect(self.show_error)
-        self.runner.busy_changed.connect(self._update_actions)
+        for runner in self.runners.values():
+            runner.failed.connect(self.show_error)
+            runner.busy_changed.connect(self._update_actions)
         self._on_tab_changed()
+
+    @property
+    def runner(self) -> Runner:
+        """The runner of the tab on show (the status bar's Pause and Stop act on it)."""
+        return self.runners[self.tabs.current_name()]
+
+    @property
+    def busy(self) -> bool:
+        """Whether any tab's job runs."""
+        return any(runner.busy for runner in self.runners.values())
 
     @property
     def startup_problems(self) -> list[str]:
@@ -101,7 +115,7 @@ class MainWindow(QMainWindow):
     def load_shipped_checkpoints(self) -> None:
         """Load the shipped models of the panels built so far (the others load theirs when built,
         one per turn of the event loop from now on); every start-up problem goes in one dialog. The shown
-        panel loads first: the runner takes one job at a time, and its opening job is the one in view."""
+        panel loads first: its opening job is the one in view."""
         self._shipped_wanted = True
         shown = self.tabs.current_name()
         for name in sorted(self.tabs.built, key=lambda built: built != shown):
@@ -214,6 +228,9 @@ class MainWindow(QMainWindow):
         self.save_action.setEnabled(has_model and not self.runner.busy)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Stop any job and wait for its thread and process before the window goes."""
-        self.runner.shutdown()
+        """Stop every job and wait for its thread and process before the window goes."""
+        for runner in self.runners.values():
+            runner.stop()
+        for runner in self.runners.values():
+            runner.shutdown()
         super().closeEvent(event)

@@ -1,4 +1,4 @@
-"""One runner for every long job: it steps a core generator off the GUI thread.
+"""A runner for a panel's long jobs (each tab has its own): it steps a core generator off the GUI thread.
 
 A job runs in a child process streamed through ``ChildProcess`` (the app's way), or,
 where ``in_child`` is off (tests that patch a function in this process), in a thread of
@@ -14,14 +14,26 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThread, QThreadPool, Signal
 from superqt.utils import GeneratorWorker
 
 from explorer.core.runtime.jobs import Ack, ChildProcess, Control, Job, control, guarded, message, steered, warm_up
 
 
+def reserve_pool_thread() -> None:
+    """Make room in the global thread pool for one more long job beside the ones running: each runner's
+    job holds a pool thread for as long as it runs, and several tabs' jobs may run at once, so a pool
+    sized to the cores would queue a tab's job behind another's (and the short ``LatestOnly`` work too)."""
+    pool = QThreadPool.globalInstance()
+    wanted = len(Runner.running) + max(2, QThread.idealThreadCount())
+    if pool.maxThreadCount() < wanted:
+        pool.setMaxThreadCount(wanted)
+
+
 class Runner(QObject):
-    """Runs one job at a time and reports its progress, result or failure."""
+    """Runs one job at a time (a tab's) and reports its progress, result or failure."""
+
+    running: set[Runner] = set()  # the runners whose jobs run now, in the whole app
 
     busy_changed = Signal(bool)
     paused_changed = Signal(bool)
@@ -81,6 +93,8 @@ class Runner(QObject):
         worker.errored.connect(self._on_errored)
         worker.finished.connect(self._on_finished)
         self._worker = worker
+        Runner.running.add(self)
+        reserve_pool_thread()
         self._set_paused(False)
         self.busy_changed.emit(True)
         self.progress.emit(0.0, f"{label}: starting…")
@@ -154,6 +168,7 @@ class Runner(QObject):
     def _on_finished(self) -> None:
         on_end, succeeded = self._on_end, self._succeeded
         self._worker = self._child = None
+        Runner.running.discard(self)
         self._on_yield = self._on_done = self._on_end = None
         self._set_paused(False)
         self.progress.emit(1.0 if succeeded else 0.0, f"{self.label}: {'done' if succeeded else 'stopped'}")
