@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication
 
+    from explorer.cli import DEFAULT_SIZE
     from explorer.core.runtime.devices import DeviceError, describe, pick_device
     from explorer.ui.main_window import MainWindow
 
@@ -78,16 +79,18 @@ def run(args: argparse.Namespace) -> int:
     window = MainWindow(device=str(device), device_text=describe(device))
     window.show_panel(args.panel)
     window.load_shipped_checkpoints()
-    window.resize(*args.size)
     if args.screenshot:
+        size = args.size or DEFAULT_SIZE
+        window.resize(*size)
         window.show()
         settle(app, window)
-        if window.size().toTuple() != tuple(args.size):
-            print(f"note: the window cannot be as small as {args.size[0]}x{args.size[1]}; it is "
+        if window.size().toTuple() != tuple(size):
+            print(f"note: the window cannot be as small as {size[0]}x{size[1]}; it is "
                   f"{window.width()}x{window.height()}.", file=sys.stderr)
         ok = window.grab().save(str(args.screenshot))
         window.close()
         print(f"Wrote {args.screenshot}" if ok else f"error: could not write {args.screenshot}")
         return 0 if ok else 1
+    window.place_within(window.screen().availableGeometry(), args.size)
     window.show()
     return app.exec()

@@ -40,7 +40,9 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
 
 
-DEFAULT_SIZE, MIN_SIZE, MAX_SIZE = (1500, 950), (1280, 720), (7680, 4320)
+# The window's size where the screen has room; its smallest (a panel too big for it scrolls), which fits a
+# 1280×720 screen with a title bar and a taskbar; the largest --size takes.
+DEFAULT_SIZE, MIN_SIZE, MAX_SIZE = (1500, 950), (1024, 600), (7680, 4320)
 
 
 def window_size(text: str) -> tuple[int, int]:
@@ -91,9 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="gen-explorer", description="See how deep generative models work.")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: the best available)")
     parser.add_argument("--screenshot", type=Path, metavar="FILE.png", help="render the window offscreen to FILE and exit")
-    parser.add_argument("--size", type=window_size, default=DEFAULT_SIZE, metavar="WxH",
-                        help=f"window size, e.g. 1280x720 (default: {DEFAULT_SIZE[0]}x{DEFAULT_SIZE[1]}; "
-                             f"{MIN_SIZE[0]}x{MIN_SIZE[1]} to {MAX_SIZE[0]}x{MAX_SIZE[1]})")
+    parser.add_argument("--size", type=window_size, default=None, metavar="WxH",
+                        help=f"window size, e.g. 1280x720 (default: {DEFAULT_SIZE[0]}x{DEFAULT_SIZE[1]}, or maximised "
+                             f"on a screen too small for it; {MIN_SIZE[0]}x{MIN_SIZE[1]} to {MAX_SIZE[0]}x{MAX_SIZE[1]})")
     parser.add_argument("--panel", choices=PANELS, default="vae", help="panel to show first")
     commands = parser.add_subparsers(dest="command")
     train = commands.add_parser("train", help="train a model from scratch and save its checkpoint")

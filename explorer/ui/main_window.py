@@ -6,10 +6,11 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
+from explorer.cli import DEFAULT_SIZE, MIN_SIZE
 from explorer.core.runtime.checkpoints import checkpoint_kind
 from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.paths import CHECKPOINTS, user_data_dir
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
     def __init__(self, device: str | None = None, device_text: str = "CPU") -> None:
         super().__init__()
         self.setWindowTitle("Generative Explorer")
+        self.setMinimumSize(*MIN_SIZE)  # smaller than a panel needs: the panel scrolls (PanelTabs)
         self.runners = {name: Runner(self) for name in PANEL_FACTORIES}
         factories = {name: partial(factory, self.runners[name], device) for name, factory in PANEL_FACTORIES.items()}
         self.tabs = PanelTabs(factories, PANEL_TITLES)
@@ -83,6 +85,23 @@ class MainWindow(QMainWindow):
     def busy(self) -> bool:
         """Whether any tab's job runs."""
         return any(runner.busy for runner in self.runners.values())
+
+    def place_within(self, available: QRect, size: tuple[int, int] | None = None) -> None:
+        """Size the window for a screen whose free area (less taskbars) is ``available``: ``size`` if
+        given, else the default size, centred, where it fits with room for the title bar, else maximised.
+        Call before ``show()``."""
+        if size is not None:
+            self.resize(*size)
+            return
+        decorations = 60  # a title bar and the frame's edges, which the window's size leaves out
+        if available.width() >= DEFAULT_SIZE[0] and available.height() >= DEFAULT_SIZE[1] + decorations:
+            self.resize(*DEFAULT_SIZE)
+            frame = QRect(0, 0, *DEFAULT_SIZE)
+            frame.moveCenter(available.center())
+            self.move(frame.topLeft())
+        else:
+            self.resize(min(available.width(), DEFAULT_SIZE[0]), min(available.height() - decorations, DEFAULT_SIZE[1]))
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
 
     @property
     def startup_problems(self) -> list[str]:

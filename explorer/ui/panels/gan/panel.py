@@ -28,6 +28,7 @@ from explorer.ui.panels.run_record import earlier_steps, steps_text, trained_tex
 from explorer.ui.refresh import StaggeredRefresh
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.image_grid import tile
+from explorer.ui.widgets.scroll_column import scroll_column
 from explorer.ui.worker import Runner
 
 
@@ -85,7 +86,7 @@ class GANPanel(ModelPanel):
         self.pages.addWidget(self.plane)
         self.dashboard = GamePlots()
         layout = QHBoxLayout(self)
-        layout.addWidget(self.controls)
+        layout.addWidget(scroll_column(self.controls))
         layout.addWidget(self.pages, 3)
         layout.addWidget(self.dashboard, 2)
 
