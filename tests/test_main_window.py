@@ -7,7 +7,7 @@ import sys
 import pytest
 from PySide6.QtCore import QThreadPool
 
-from explorer.cli import PANELS
+from explorer.cli import MIN_SIZE, PANELS
 from explorer.core.vae import VAEConfig
 from explorer.ui.main_window import PANEL_FACTORIES, MainWindow
 
@@ -210,9 +210,12 @@ def test_a_long_error_fits_the_status_bar_and_moves_nothing(window, qtbot, tmp_p
     window._error_box.close()
 
 
-@pytest.mark.parametrize("size", [(1280, 720), (1500, 950)], ids=["1280x720", "1500x950"])
+@pytest.mark.parametrize("size", [(1280, 720), (1260, 650), (1500, 950), MIN_SIZE],
+                         ids=["1280x720", "1260x650", "1500x950", "minimum"])
 def test_every_panel_lays_out_cleanly_on_a_laptop_screen_and_the_default_size(qtbot, size):
-    """Nothing drawn over anything else and no text cut off, in the whole window, on every tab."""
+    """Nothing drawn over anything else and no text cut off (labels, spin boxes, combo boxes), in the whole
+    window, on every tab, the GAN's toy game too: from the default size down to the smallest, where a
+    panel too big scrolls rather than crushes."""
     from layout_audit import layout_problems
 
     win = MainWindow(device="cpu")
@@ -227,6 +230,28 @@ def test_every_panel_lays_out_cleanly_on_a_laptop_screen_and_the_default_size(qt
         qtbot.wait(30)
         assert win.size().toTuple() == size, f"{name}: the window cannot be {size}"
         assert layout_problems(win) == [], name
+    win.show_panel("gan")
+    win.panels["gan"].settings.set_mode("toy")
+    qtbot.wait(30)
+    assert layout_problems(win) == [], "gan, toy game"
+
+
+def test_the_window_opens_within_the_screen(qtbot):
+    from PySide6.QtCore import QRect, Qt
+
+    from explorer.cli import DEFAULT_SIZE
+
+    roomy = MainWindow(device="cpu")
+    qtbot.addWidget(roomy)
+    roomy.place_within(QRect(0, 0, 1920, 1040))
+    assert roomy.size().toTuple() == DEFAULT_SIZE and not roomy.windowState() & Qt.WindowState.WindowMaximized
+    assert QRect(0, 0, 1920, 1040).contains(roomy.frameGeometry())
+    small = MainWindow(device="cpu")
+    qtbot.addWidget(small)
+    small.place_within(QRect(0, 0, 1280, 680))  # a 720p screen less its taskbar
+    assert small.windowState() & Qt.WindowState.WindowMaximized
+    assert small.width() <= 1280 and small.height() <= 680 - 60
+    assert small.minimumWidth() <= 1260 and small.minimumHeight() <= 650
 
 
 def test_every_tab_runs_its_opening_job_whichever_tab_opens_first(qtbot):

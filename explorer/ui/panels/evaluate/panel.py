@@ -24,6 +24,7 @@ from explorer.ui.panels.evaluate.evaluation_controls import EvaluationControls
 from explorer.ui.panels.evaluate.sample_cards import SampleCards
 from explorer.ui.panels.evaluate.score_table import STATUS, ScoreTable
 from explorer.ui.panels.evaluate.titles import TITLES
+from explorer.ui.widgets.scroll_column import scroll_column
 from explorer.ui.worker import Runner
 
 
@@ -69,7 +70,7 @@ class EvaluatePanel(QWidget):
         right.addWidget(self.table)
         right.addWidget(self.cards_scroll, 1)
         layout = QHBoxLayout(self)
-        layout.addWidget(self.controls)
+        layout.addWidget(scroll_column(self.controls))  # its help scrolls on a low screen, never cut
         layout.addLayout(right, 1)
 
         # The widgets the panel and its tests reach, by their names of old.
