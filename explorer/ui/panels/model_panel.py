@@ -40,6 +40,7 @@ class ModelPanel(QWidget):
     preview_every_s: float | None = None  # how often training previews samples here (None: the family's default,
     # which is long for a model whose preview is slow on a CPU, as the CLI wants it)
     model_info: QLabel
+    keeps_stopped_run = False  # True: after Stop the run's curves stay for review (the GAN's game) until the next
 
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -139,11 +140,13 @@ class ModelPanel(QWidget):
         model, cfg, ckpt = before
         if model is None:  # there was none: no view may keep the aborted run's model
             self.model = self.model_cfg = self.checkpoint = None
-            self.show_record(None)
+            if not self.keeps_stopped_run:
+                self.show_record(None)
             self.model_info.setText("Training did not finish; there is no model yet.")
             return
-        if model is self.model:  # the views never left it (only the curves did)
+        if model is not self.model:
+            self.model, self.model_cfg, self.checkpoint = model, cfg, ckpt
+            self.install(model, cfg, ckpt)
+        if not self.keeps_stopped_run:  # the views never left the model (only the curves did)
             self.show_record(ckpt)
-        else:
-            self._install_with_record(model, cfg, ckpt)
         self.model_info.setText(self.describe(ckpt) + RESTORED)
