@@ -40,6 +40,7 @@ class Runner(QObject):
     progress = Signal(float, str)  # fraction done, a line for the progress bar
     failed = Signal(str)  # a message for the user
     held = Signal(bool)  # the job acknowledged a pause (True) or a resume (False): it has taken effect
+    stopping = Signal()  # Stop was asked: the job ends at its next yield (a training step may take seconds)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +51,7 @@ class Runner(QObject):
         self.in_child = True  # the one switch: False runs jobs in a thread of this process (for tests)
         self._paused = False
         self._succeeded = False
+        self._fraction = 0.0  # the job's last progress
         self._on_yield: Callable[[Any], None] | None = None
         self._on_done: Callable[[Any], None] | None = None
         self._on_end: Callable[[bool], None] | None = None
@@ -87,6 +89,7 @@ class Runner(QObject):
         self._on_yield, self._on_done, self._on_end = on_yield, on_done, on_end
         self.label, self.owner = label, owner
         self._succeeded = False
+        self._fraction = 0.0
         worker = GeneratorWorker(guarded, source, self._stop.is_set)
         worker.yielded.connect(self._on_yielded)
         worker.returned.connect(self._on_returned)
@@ -128,10 +131,12 @@ class Runner(QObject):
 
     def stop(self) -> None:
         """Ask the job to stop at its next yield; its partial result is discarded."""
-        if self._worker is None:
+        if self._worker is None or self._stop.is_set():
             return
         self._stop.set()
         self._post(control(Control.STOP))
+        self.progress.emit(self._fraction, f"{self.label}: stopping…")
+        self.stopping.emit()
 
     def shutdown(self, timeout_ms: int = 10000) -> bool:
         """Stop any job and wait for its thread (and process) to end; True if all ended."""
@@ -151,7 +156,8 @@ class Runner(QObject):
             return
         fraction = getattr(item, "progress", None)
         if fraction is not None:
-            self.progress.emit(float(fraction), f"{self.label}: {item.summary()}")
+            self._fraction = float(fraction)
+            self.progress.emit(self._fraction, f"{self.label}: {item.summary()}")
         if self._on_yield:
             self._on_yield(item)
 

@@ -51,6 +51,7 @@ class ModelPanel(QWidget):
         self.model_cfg: Any = None
         self.checkpoint: Checkpoint | None = None
         self._before_training: tuple[Any, Any, Checkpoint | None] | None = None
+        runner.stopping.connect(self._on_stopping)
 
     # ---- hooks a subclass fills in -------------------------------------------------------------
     def install(self, model: Any, cfg: Any, ckpt: Checkpoint | None) -> None:
@@ -123,6 +124,12 @@ class ModelPanel(QWidget):
         self.runner.start(self.training_job(cfg), on_yield=self.on_snapshot, on_done=self._on_trained,
                           on_end=self._on_training_end, label=f"Training {self.checkpoint_kind.upper()}",
                           owner=self.title)
+
+    def _on_stopping(self) -> None:
+        """Say at once that Stop was heard: the step in progress may take seconds to end."""
+        if self._before_training is not None:
+            back = "the previous model comes back" if self._before_training[0] is not None else "nothing is kept"
+            self.model_info.setText(f"Stopping… {back} when the step in progress ends.")
 
     def _on_trained(self, ckpt: Checkpoint) -> None:
         """Install the trained model; its curves are the ones the run just drew, so they stay."""
