@@ -79,8 +79,28 @@ def trainable() -> dict[str, tuple[type, Callable, Path]]:
 
 
 def _add_device(parser: argparse.ArgumentParser, what: str) -> None:
+    from explorer.core.runtime.jobs import spare_cores
+
     parser.add_argument("--device", dest="sub_device", default=None,
                         help=f"where to {what}: auto, cpu, cuda, cuda:N or mps (default: the best available)")
+    parser.add_argument("--threads", type=thread_count, default=None, metavar="N",
+                        help=f"CPU threads for torch, 1 to {MAX_THREADS} (default: {spare_cores()}, every core but "
+                             "one; torch's own default of one per core spin-waits, many times slower, whenever "
+                             "another program holds a core)")
+
+
+MAX_THREADS = 256
+
+
+def thread_count(text: str) -> int:
+    """'4' -> 4, a number of CPU threads from 1 to MAX_THREADS."""
+    try:
+        threads = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--threads takes a whole number, not {text!r}") from None
+    if not 1 <= threads <= MAX_THREADS:
+        raise argparse.ArgumentTypeError(f"--threads must be from 1 to {MAX_THREADS}, not {threads}")
+    return threads
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -342,7 +362,12 @@ def headless(args: argparse.Namespace, argv: list[str]) -> int:
     """Run ``train``, ``sample`` or ``eval``; every user-caused failure is one line and exit code 2."""
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
+        import torch
+
         from explorer.core.runtime.devices import pick_device
+        from explorer.core.runtime.jobs import spare_cores
+
+        torch.set_num_threads(args.threads or spare_cores())  # as the GUI's jobs: a core stays free
 
         device = str(pick_device(args.sub_device or args.device))
         if args.command == "train":
