@@ -314,3 +314,20 @@ def test_the_app_collects_reference_cycles_on_its_event_loop_and_not_at_random(q
         collector.timer.stop()
         del qapp.garbage_collector
         gc.enable()
+
+
+def test_the_objects_of_start_up_leave_the_collectors_reach_once_every_panel_is_built(qtbot):
+    import gc
+
+    from explorer.app import freeze_when_built
+
+    win = MainWindow(device="cpu")
+    qtbot.addWidget(win)
+    freeze_when_built(win)
+    before = gc.get_freeze_count()
+    try:
+        win.tabs.build_the_rest()
+        qtbot.waitUntil(lambda: len(win.tabs.built) == len(win.tabs.names), timeout=60000)
+        assert gc.get_freeze_count() > before  # a full collection no longer scans them: no idle stall
+    finally:
+        gc.unfreeze()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from explorer.core.families import FAMILIES
 from explorer.core.runtime.checkpoints import Checkpoint, save_checkpoint
 from explorer.core.runtime.jobs import Job
+from explorer.ui.panels.evaluate.titles import TITLES
 from explorer.ui.worker import Runner
 
 NOT_SAVED = "\nNot saved yet: File ▸ Save checkpoint… keeps it."
@@ -122,7 +123,7 @@ class ModelPanel(QWidget):
         self._before_training = (self.model, self.model_cfg, self.checkpoint)
         self.on_training_started(cfg)
         self.runner.start(self.training_job(cfg), on_yield=self.on_snapshot, on_done=self._on_trained,
-                          on_end=self._on_training_end, label=f"Training {self.checkpoint_kind.upper()}",
+                          on_end=self._on_training_end, label=f"Training {TITLES[self.checkpoint_kind]}",
                           owner=self.title)
 
     def _on_stopping(self) -> None:
