@@ -44,7 +44,7 @@ class CompareSection(QGroupBox):
         blank = np.full((28, 58), 0.94, dtype=np.float32)
         for sampler, view in self.compare_views.items():
             view.set_image(blank)
-            view.label.setText(f"{sampler.upper()}<br>x_t | predicted x_0 appear here once compared")
+            view.label.setText(f"{sampler.upper()}, once compared:<br>x_t | predicted x_0")
 
     def show_chains(self, chains: Mapping[str, ChainRecord], shown: ChainRecord | None, k: int, sample: int) -> None:
         """Both samplers' x_t | x̂_0 of ``sample`` at the t of frame ``k`` of the ``shown`` chain, if they share x_T."""
