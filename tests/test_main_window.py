@@ -331,3 +331,31 @@ def test_the_objects_of_start_up_leave_the_collectors_reach_once_every_panel_is_
         assert gc.get_freeze_count() > before  # a full collection no longer scans them: no idle stall
     finally:
         gc.unfreeze()
+
+
+def test_keys_open_the_tabs_and_the_help_and_quit_asks_while_a_model_trains(window, qtbot, tiny_vae_checkpoint,
+                                                                            monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    for index, name in enumerate(PANELS):
+        qtbot.keyClick(window, Qt.Key(Qt.Key.Key_1 + index), Qt.KeyboardModifier.ControlModifier)
+        assert window.tabs.current_name() == name
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    assert "Evaluate tab" in window._help_box.text() and "Ctrl+1" in window._help_box.text()
+    window._help_box.close()
+    assert not window.save_action.isEnabled() and "no model" in window.save_action.text()  # greyed, and says why
+    window.show_panel("vae")
+    panel = window.panels["vae"]
+    panel.load_checkpoint(tiny_vae_checkpoint)
+    panel.start_training(VAEConfig(epochs=50, hidden=32, train_limit=1024))
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: asked.append(args[2]) or QMessageBox.StandardButton.No)
+    window.quit_action.trigger()
+    assert asked and "VAE tab" in asked[0] and window.isVisible()  # the learner said no: training goes on
+    assert window.runner.busy
+    window.runner.stop()
+    qtbot.waitUntil(lambda: not window.busy, timeout=20000)
+    asked.clear()
+    window.quit_action.trigger()  # nothing trains: it quits without asking
+    assert asked == [] and not window.isVisible()

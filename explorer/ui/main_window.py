@@ -115,15 +115,62 @@ class MainWindow(QMainWindow):
         self.load_action.triggered.connect(self._on_load_triggered)
         self.save_action = QAction("Save checkpoint…", self, shortcut=QKeySequence.StandardKey.Save)
         self.save_action.triggered.connect(self._on_save_triggered)
-        quit_action = QAction("Quit", self, shortcut=QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        for action in (self.load_action, self.save_action, quit_action):
-            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-            self.addAction(action)  # a shortcut of the window itself, not only of the closed menu
+        self.quit_action = QAction("Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self._on_quit_triggered)
+        for action in (self.load_action, self.save_action, self.quit_action):
+            self._add_shortcut(action)
         menu.addAction(self.load_action)
         menu.addAction(self.save_action)
         menu.addSeparator()
-        menu.addAction(quit_action)
+        menu.addAction(self.quit_action)
+        tabs = self.menuBar().addMenu("&Tabs")
+        for index, name in enumerate(self.tabs.names[:9]):
+            action = QAction(PANEL_TITLES[name], self, shortcut=QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(partial(self.show_panel, name))
+            self._add_shortcut(action)
+            tabs.addAction(action)
+        self.help_action = QAction("Help on this tab", self, shortcut=QKeySequence.StandardKey.HelpContents)
+        self.help_action.triggered.connect(self.show_help)
+        self._add_shortcut(self.help_action)
+        self.menuBar().addMenu("&Help").addAction(self.help_action)
+        self._help_box: QMessageBox | None = None
+
+    def _add_shortcut(self, action: QAction) -> None:
+        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.addAction(action)  # a shortcut of the window itself, not only of the closed menu
+
+    def help_text(self) -> str:
+        """What F1 shows: how to find help on the tab on show, and the keys that work everywhere."""
+        last = len(self.tabs.names[:9])
+        return (f"<b>{self.current_panel().title} tab</b><p>Each section has a <b>?</b> button: it says what the "
+                "section shows and the maths behind it, with the paper it comes from. Hover over a control for "
+                "a tip; the status bar below says what this tab's job is doing, and Pause and Stop act on it.</p>"
+                f"<p><b>Keys</b><br>Ctrl+1 … Ctrl+{last}: the tabs, left to right<br>"
+                "Space: play or pause a timeline; ← →: one step of it<br>"
+                "Ctrl+O / Ctrl+S: load / save a checkpoint<br>F1: this help<br>Ctrl+Q: quit</p>")
+
+    def show_help(self) -> None:
+        if self._help_box is None:
+            self._help_box = QMessageBox(QMessageBox.Icon.Information, "Generative Explorer: help", "", parent=self)
+            self._help_box.setTextFormat(Qt.TextFormat.RichText)
+        self._help_box.setText(self.help_text())
+        self._help_box.open()
+
+    def training_tabs(self) -> list[str]:
+        """The titles of the tabs whose model is being trained now."""
+        return [panel.title for panel in self.tabs.built.values()
+                if any(getattr(p, "is_training", False) for p in getattr(panel, "model_panels", (panel,)))]
+
+    def _on_quit_triggered(self) -> None:
+        """Quit; while a model trains, only once the learner says so (the run is lost)."""
+        training = self.training_tabs()
+        if training:
+            answer = QMessageBox.question(
+                self, "Quit while training?", f"Training runs on the {', '.join(training)} tab: quitting stops it "
+                "and the run is lost (a model is kept only once training ends and you save it). Quit anyway?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.close()
 
     def show_panel(self, name: str) -> None:
         self.tabs.setCurrentIndex(self.tabs.names.index(name))
@@ -242,9 +289,13 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _update_actions(self, _busy: bool = False) -> None:
+        """Offer Load and Save where they apply; a greyed item says why."""
         has_model = self.current_panel().checkpoint_kind is not None
-        self.load_action.setEnabled(has_model and not self.runner.busy)
-        self.save_action.setEnabled(has_model and not self.runner.busy)
+        reason = "" if has_model and not self.runner.busy else (
+            " (this tab has no model)" if not has_model else " (wait for this tab's job, or stop it)")
+        for action, text in ((self.load_action, "Load checkpoint…"), (self.save_action, "Save checkpoint…")):
+            action.setEnabled(not reason)
+            action.setText(text + reason)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop every job and wait for its thread and process before the window goes."""

@@ -114,6 +114,11 @@ class ModelPanel(QWidget):
         self.show_record(ckpt)
 
     # ---- training ------------------------------------------------------------------------------
+    @property
+    def is_training(self) -> bool:
+        """Whether a training run of this panel is under way (its model not yet the trained one)."""
+        return self._before_training is not None
+
     def start_training(self, cfg: Any = None) -> None:
         """Train from ``cfg`` (or the form's settings) in the background, with live snapshots."""
         if self.runner.busy:
