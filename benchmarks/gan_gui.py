@@ -99,7 +99,7 @@ def main() -> None:
     window.resize(1500, 950)
     window.show_panel("gan")
     window.show()
-    settle(app, window)  # every panel built (the collector's reach frozen), the opening jobs done
+    settle(app, window, every_tab=True)  # every panel built (the collector's reach frozen), the opening jobs done
     print(f"a full collection on the GUI thread: {full_collection_ms():.1f} ms   target <= 16")
     for name, mode in (("idle (no training)", None), ("training the MNIST game on the CPU", "mnist"),
                        ("training the toy game on the CPU", "toy")):

@@ -99,7 +99,7 @@ def main() -> None:
     window.load_shipped_checkpoints()
     window.resize(1500, 950)
     window.show()
-    settle(app, window)  # every panel built (the collector's reach frozen), the opening jobs done
+    settle(app, window, every_tab=True)  # every panel built (the collector's reach frozen), the opening jobs done
     print(f"a full collection on the GUI thread: {full_collection_ms():.1f} ms   target <= 16")
     print(f"VAE panel benchmark on CPU ({os.cpu_count()} cores), window 1500x950 offscreen")
     print(f"drag -> decoded digit painted : {stats(drag_latency(app, window))}   target p50 <= 5, p99 <= 16")

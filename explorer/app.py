@@ -51,12 +51,14 @@ def freeze_when_built(window: object) -> None:
     window.tabs.panel_built.connect(on_built)
 
 
-def settle(app: object, window: object, timeout_s: float = 120.0, quiet_s: float = 0.5) -> None:
-    """Let the window finish what it starts on its own (panels built, the opening chains drawn).
+def settle(app: object, window: object, timeout_s: float = 120.0, quiet_s: float = 0.5,
+           every_tab: bool = False) -> None:
+    """Let the window finish what it starts on its own (panels built, the opening chain of the tab on show
+    drawn; ``every_tab``: every tab's opening job done).
 
     Panels are built one per turn of the event loop and start their opening jobs on their own runners
-    (some after a short settle timer), so one idle moment is not the end: wait until every runner has
-    stayed idle for ``quiet_s``, longer than any such timer."""
+    (some after a short settle timer), so one idle moment is not the end: wait until every panel is
+    built and the runner(s) have stayed idle for ``quiet_s``, longer than any such timer."""
     import time
 
     deadline = time.monotonic() + timeout_s
@@ -64,7 +66,8 @@ def settle(app: object, window: object, timeout_s: float = 120.0, quiet_s: float
     while time.monotonic() < deadline:
         app.processEvents()
         now = time.monotonic()
-        if window.busy:
+        built = len(window.tabs.built) == len(window.tabs.names)
+        if not built or (window.busy if every_tab else window.runner.busy):
             idle_since = None
         elif idle_since is None:
             idle_since = now
