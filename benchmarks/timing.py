@@ -38,3 +38,12 @@ def timer_lateness(seconds: float, start: Callable[[], None] | None = None, inte
     loop.exec()
     timer.stop()
     return late
+
+
+def full_collection_ms() -> float:
+    """How long a full cyclic collection (the oldest generation) holds the thread that runs it."""
+    import gc
+
+    started = time.perf_counter()
+    gc.collect()
+    return (time.perf_counter() - started) * 1000

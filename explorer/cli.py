@@ -40,7 +40,9 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
 
 
-DEFAULT_SIZE, MIN_SIZE, MAX_SIZE = (1500, 950), (1280, 720), (7680, 4320)
+# The window's size where the screen has room; its smallest (a panel too big for it scrolls), which fits a
+# 1280×720 screen with a title bar and a taskbar; the largest --size takes.
+DEFAULT_SIZE, MIN_SIZE, MAX_SIZE = (1500, 950), (1024, 600), (7680, 4320)
 
 
 def window_size(text: str) -> tuple[int, int]:
@@ -77,8 +79,28 @@ def trainable() -> dict[str, tuple[type, Callable, Path]]:
 
 
 def _add_device(parser: argparse.ArgumentParser, what: str) -> None:
+    from explorer.core.runtime.jobs import spare_cores
+
     parser.add_argument("--device", dest="sub_device", default=None,
                         help=f"where to {what}: auto, cpu, cuda, cuda:N or mps (default: the best available)")
+    parser.add_argument("--threads", type=thread_count, default=None, metavar="N",
+                        help=f"CPU threads for torch, 1 to {MAX_THREADS} (default: {spare_cores()}, every core but "
+                             "one; torch's own default of one per core spin-waits, many times slower, whenever "
+                             "another program holds a core)")
+
+
+MAX_THREADS = 256
+
+
+def thread_count(text: str) -> int:
+    """'4' -> 4, a number of CPU threads from 1 to MAX_THREADS."""
+    try:
+        threads = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--threads takes a whole number, not {text!r}") from None
+    if not 1 <= threads <= MAX_THREADS:
+        raise argparse.ArgumentTypeError(f"--threads must be from 1 to {MAX_THREADS}, not {threads}")
+    return threads
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,9 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="gen-explorer", description="See how deep generative models work.")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: the best available)")
     parser.add_argument("--screenshot", type=Path, metavar="FILE.png", help="render the window offscreen to FILE and exit")
-    parser.add_argument("--size", type=window_size, default=DEFAULT_SIZE, metavar="WxH",
-                        help=f"window size, e.g. 1280x720 (default: {DEFAULT_SIZE[0]}x{DEFAULT_SIZE[1]}; "
-                             f"{MIN_SIZE[0]}x{MIN_SIZE[1]} to {MAX_SIZE[0]}x{MAX_SIZE[1]})")
+    parser.add_argument("--size", type=window_size, default=None, metavar="WxH",
+                        help=f"window size, e.g. 1280x720 (default: {DEFAULT_SIZE[0]}x{DEFAULT_SIZE[1]}, or maximised "
+                             f"on a screen too small for it; {MIN_SIZE[0]}x{MIN_SIZE[1]} to {MAX_SIZE[0]}x{MAX_SIZE[1]})")
     parser.add_argument("--panel", choices=PANELS, default="vae", help="panel to show first")
     commands = parser.add_subparsers(dest="command")
     train = commands.add_parser("train", help="train a model from scratch and save its checkpoint")
@@ -301,7 +323,12 @@ def headless(args: argparse.Namespace, argv: list[str]) -> int:
     from explorer.core.runtime.memory import is_out_of_memory, out_of_memory_message
 
     try:
+        import torch
+
         from explorer.core.runtime.devices import pick_device
+        from explorer.core.runtime.jobs import spare_cores
+
+        torch.set_num_threads(args.threads or spare_cores())  # as the GUI's jobs: a core stays free
 
         device = str(pick_device(args.sub_device or args.device))
         if args.command == "train":

@@ -5,7 +5,9 @@ children: a label, a button, a plot's viewport), clipped by the widgets that con
 (a scroll area shows only part of its content), and reports
 - two leaves that overlap by more than a pixel or two, and
 - a label whose text needs more room than it has (a wrapped label too short for its lines,
-  an unwrapped one too narrow for its text).
+  an unwrapped one too narrow for its text), and
+- a spin box or combo box whose text does not fit its edit field (a crushed form: the field, less
+  its arrows and frame, narrower than the text or lower than a line of it).
 """
 
 from __future__ import annotations
@@ -14,7 +16,16 @@ from itertools import combinations
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QRect
-from PySide6.QtWidgets import QAbstractScrollArea, QLabel, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QComboBox,
+    QLabel,
+    QStyle,
+    QStyleOptionComboBox,
+    QStyleOptionSpinBox,
+    QWidget,
+)
 
 TOLERANCE = 2  # pixels of overlap that styles produce on purpose (frames sharing a border)
 
@@ -57,8 +68,39 @@ def _text_cut(label: QLabel) -> bool:
     return label.sizeHint().width() - margins.left() - margins.right() > width + TOLERANCE
 
 
+def _field_cut(box: QAbstractSpinBox | QComboBox) -> str:
+    """How the text of a spin box or combo box is cut by its edit field ("" if it fits): the field is
+    what the style leaves of the box once its arrows and frame are drawn."""
+    style = box.style()
+    if isinstance(box, QComboBox):
+        option = QStyleOptionComboBox()
+        box.initStyleOption(option)
+        field = style.subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                     QStyle.SubControl.SC_ComboBoxEditField, box)
+        text, padding = box.currentText(), 4  # the text's margins inside the field
+    else:
+        option = QStyleOptionSpinBox()
+        box.initStyleOption(option)
+        field = style.subControlRect(QStyle.ComplexControl.CC_SpinBox, option,
+                                     QStyle.SubControl.SC_SpinBoxEditField, box)
+        text, padding = box.text(), 4  # the line edit's text margins
+    metrics = box.fontMetrics()
+    needed = metrics.horizontalAdvance(text) + padding
+    if field.width() + TOLERANCE < needed:
+        return f"{needed} px of text in a field {field.width()} px wide"
+    if field.height() + TOLERANCE < metrics.height():
+        return f"a line {metrics.height()} px high in a field {field.height()} px high"
+    return ""
+
+
+def _fields(window: QWidget) -> list[QAbstractSpinBox | QComboBox]:
+    return [box for kind in (QAbstractSpinBox, QComboBox) for box in window.findChildren(kind)
+            if box.isVisibleTo(window) and not box.isWindow()]
+
+
 def layout_problems(window: QWidget) -> list[str]:
-    """Every overlap of visible leaves and every label whose text is cut, as readable lines."""
+    """Every overlap of visible leaves and every label, spin box or combo box whose text is cut, as
+    readable lines."""
     problems = []
     placed = [(w, _visible_rect(w, window)) for w in _leaves(window)]
     placed = [(w, r) for w, r in placed if r.width() > 0 and r.height() > 0]
@@ -70,6 +112,10 @@ def layout_problems(window: QWidget) -> list[str]:
         if isinstance(widget, QLabel) and rect == QRect(widget.mapTo(window, QPoint(0, 0)), widget.size()) \
                 and _text_cut(widget):
             problems.append(f"{_name(widget)} at {rect.getRect()} cuts its text off")
+    for box in _fields(window):
+        rect = QRect(box.mapTo(window, QPoint(0, 0)), box.size())
+        if _visible_rect(box, window) == rect and (cut := _field_cut(box)):
+            problems.append(f"{_name(box)} at {rect.getRect()} cuts its text off: {cut}")
     return problems
 
 

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from explorer.cli import main, run_with_bar
@@ -232,3 +233,21 @@ def test_ctrl_c_closes_the_job_and_a_finished_job_gives_its_result():
     closed.clear()
     bar = Bar()
     assert run_with_bar(job(), bar, interrupt) == (False, None) and closed == [True] and bar.closed
+
+
+def test_headless_commands_use_every_core_but_one_unless_told(tmp_path, monkeypatch, capsys):
+    import torch
+
+    monkeypatch.setattr("explorer.core.runtime.jobs.spare_cores", lambda: 3)
+    try:
+        assert main(["sample", "vae", "-n", "1", "--out", str(tmp_path / "a.npy"), "--device", "cpu"]) == 0
+        assert torch.get_num_threads() == 3
+        assert main(["sample", "vae", "-n", "1", "--out", str(tmp_path / "b.npy"), "--threads", "2"]) == 0
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(1)
+    for bad in ("0", "many", "100000"):
+        with pytest.raises(SystemExit) as stop:
+            main(["sample", "vae", "--out", str(tmp_path / "c.npy"), "--threads", bad])
+        assert stop.value.code == 2 and "--threads" in capsys.readouterr().err
+    assert not (tmp_path / "c.npy").exists()

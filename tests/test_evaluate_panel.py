@@ -84,7 +84,7 @@ def test_progress_lines_change_without_laying_out_the_window_again(panel, qtbot)
             qtbot.wait(10)
 
     box = panel.status.parentWidget()
-    assert layout_requests(box, progress, qtbot) == 0 and panel.status.text() == "ddpm: drew 128 of 5000 (80%)"
+    assert layout_requests(box, progress, qtbot) == 0 and panel.status.text() == "80% of the whole run. ddpm: drew 128 of 5000"
     assert panel.status.width() <= box.contentsRect().width()
 
 
@@ -121,6 +121,37 @@ def test_the_panel_opens_on_the_recorded_evaluation_and_marks_a_changed_model_st
     panel.refresh_availability()  # as on showing the tab again
     assert panel.cell("vae", STATUS) == "stale: file changed" and panel.cell("vae", 0) == "12.35"
     assert panel.cell(FLOOR, STATUS) == "recorded, N = 5000"
+
+
+def test_evaluate_keeps_the_recorded_rows_until_new_ones_replace_them(open_panel, tiny_vae_checkpoint, tmp_path,
+                                                                      monkeypatch, qtbot):
+    model = tmp_path / "vae.safetensors"
+    shutil.copy(tiny_vae_checkpoint, model)
+    result = EvalResult([_row("vae", 0.0123, 0.93214), _row(FLOOR, 2.04)], {}, 5000, 0, 10000,
+                        "MNIST classifier (test accuracy 99.08%)", 321.0, SamplerConfig())
+    record = tmp_path / "evaluation.json"
+    record.write_bytes(record_json(result, {"vae": model}, date=datetime(2025, 11, 29, 20, 0, tzinfo=timezone.utc)))
+    monkeypatch.setattr("explorer.ui.panels.evaluate.panel.RECORD", record)
+
+    def point_at(widget):
+        widget.checkpoints = {"vae": model, "ddpm": tmp_path / "ddpm.safetensors", "gan": tmp_path / "gan.safetensors"}
+        widget.reference_limit = 1000
+        widget.refresh_availability()
+
+    panel = open_panel(EvaluatePanel, point_at, size=(1500, 900))
+    panel.start_evaluation(n=20000, seed=0)  # too long to finish: stopped below
+    assert panel.cell("vae", 0) == "12.35" and panel.cell("vae", STATUS) == "N = 5000; new run waiting…"
+    qtbot.waitUntil(lambda: panel.cell("vae", STATUS) == "N = 5000; running…", timeout=60000)
+    assert panel.cell("vae", 0) == "12.35" and panel.grids["vae"].n == 36  # still the recorded numbers
+    panel.runner.stop()
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=30000)
+    for name in ("vae", FLOOR):  # Stop leaves what was there
+        assert panel.cell(name, 0) == "12.35" and panel.cell(name, STATUS) == "recorded, N = 5000"
+    assert "keep what they showed before" in panel.status.text()
+    panel.start_evaluation(n=60, seed=0)  # a complete run replaces them, each row marked by its N
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=120000)
+    for name in ("vae", FLOOR):
+        assert panel.cell(name, STATUS) == "done, N = 60" and panel.cell(name, 0) != "12.35"
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QComboBox, QSizePolicy
 
 from explorer.core.gan import GANConfig, default_config, drawn_classes, train_gan
 from explorer.core.gan.nets import LIVE_MNIST_DEFAULTS
-from explorer.core.runtime.checkpoints import save_checkpoint
+from explorer.core.runtime.checkpoints import load_checkpoint, save_checkpoint
 from explorer.core.runtime.errors import CheckpointError
 from explorer.ui.main_window import MainWindow
 from explorer.ui.panels.gan import GANPanel
@@ -279,7 +279,8 @@ def test_the_meter_counts_a_loaded_generators_digits_and_a_game_takes_it_over(pa
     np.testing.assert_allclose(panel.classes.percentages(), 100 * game / game.sum())
     panel.stop_button.click()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
-    qtbot.waitUntil(lambda: np.allclose(panel.classes.percentages(), 100 * counts / counts.sum()), timeout=20000)
+    assert panel.meter.pending == 0  # no new count: the stopped game's meter stays for review
+    np.testing.assert_allclose(panel.classes.percentages(), 100 * game / game.sum())
 
 
 def test_a_continued_generator_is_described_and_plotted_after_its_earlier_runs(panel, tmp_path, tiny_gan_checkpoint):
@@ -347,7 +348,51 @@ def test_after_stop_without_a_generator_the_views_say_there_is_none(panel, qtbot
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
     assert panel.plane.point_counts() == (512, 0) and panel.plane.heat.image is None  # the ring alone
     assert panel.grid.pixels() is None and "no digit generator" in panel.grid.label.text
-    assert panel.filmstrip.steps() == [] and panel.histogram.fractions("D(x), real").sum() == 0  # nets gone
+    assert panel.histogram.fractions("D(x), real").sum() == pytest.approx(1.0)  # the game's, kept for review
+    assert "stay until the next game" in panel.status.text()
+
+
+def test_stop_keeps_the_games_curves_filmstrip_and_histograms_until_the_next_game(panel, qtbot, snapshots,
+                                                                                 tiny_gan_checkpoint):
+    panel.load_checkpoint(tiny_gan_checkpoint)
+    panel.start_training(GANConfig(steps=100000, mode="mnist", **TINY), paused=True)
+    for which in ("both", "both"):
+        count = len(snapshots)
+        panel.step(which)
+        qtbot.waitUntil(lambda count=count: len(snapshots) > count, timeout=60000)
+    panel.refresh.flush()
+    frames, losses = panel.filmstrip.steps(), panel.losses.points("D loss")
+    histogram = panel.histogram.fractions("D(x), real").copy()
+    assert frames and losses >= 1 and histogram.sum() == pytest.approx(1.0)
+    panel.stop_button.click()
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
+    assert panel.filmstrip.steps() == frames and panel.losses.points("D loss") == losses
+    np.testing.assert_array_equal(panel.histogram.fractions("D(x), real"), histogram)
+    assert "previous model is back" in panel.model_info.text() and panel.checkpoint.info["steps"] == 2
+    panel.start_training(GANConfig(steps=100000, mode="mnist", **TINY), paused=True)  # the next game clears them
+    panel.refresh.flush()
+    assert panel.filmstrip.steps() == [] and panel.losses.points("D loss") == 0
+    panel.runner.stop()
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
+
+
+def test_each_game_keeps_its_own_generator(panel, qtbot, snapshots, tiny_gan_checkpoint, tmp_path):
+    panel.load_checkpoint(tiny_gan_checkpoint)
+    digits = panel.generator
+    panel.mode.setCurrentIndex(panel.mode.findData("toy"))
+    assert panel.checkpoint is None and "No toy generator yet" in panel.model_info.text()
+    panel.start_training(GANConfig(steps=2, **TINY_TOY))
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=60000)
+    toy = panel.model
+    assert panel.model_cfg.mode == "toy" and panel.generator is digits  # the toy game left the digits' G be
+    panel.mode.setCurrentIndex(panel.mode.findData("mnist"))
+    assert panel.model is digits and panel.checkpoint.info["steps"] == 2 and "MNIST GAN" in panel.model_info.text()
+    assert panel.grid.pixels() is not None and "no digit generator" not in panel.grid.label.text
+    assert panel.sample_button.isEnabled()
+    panel.mode.setCurrentIndex(panel.mode.findData("toy"))
+    assert panel.model is toy and "toy GAN" in panel.model_info.text()
+    panel.save_checkpoint(tmp_path / "toy.safetensors")  # File ▸ Save keeps the generator of the game on show
+    assert load_checkpoint(tmp_path / "toy.safetensors").config["mode"] == "toy"
 
 
 def test_after_a_reset_while_paused_new_settings_apply_to_the_next_move(panel, qtbot, snapshots):

@@ -7,7 +7,7 @@ import sys
 import pytest
 from PySide6.QtCore import QThreadPool
 
-from explorer.cli import PANELS
+from explorer.cli import MIN_SIZE, PANELS
 from explorer.core.vae import VAEConfig
 from explorer.ui.main_window import PANEL_FACTORIES, MainWindow
 
@@ -144,13 +144,16 @@ def test_a_jobs_messages_belong_to_its_panel(window, qtbot, tiny_vae_checkpoint)
     panel.load_checkpoint(tiny_vae_checkpoint)
     panel.start_training(VAEConfig(epochs=50, hidden=32, train_limit=1024))
     qtbot.waitUntil(lambda: panel.curves["neg_elbo"].points("train") >= 1, timeout=60000)
-    window.show_panel("gan")  # while it runs, the one job's line shows everywhere, named after its panel
-    assert window.job_label.text().startswith("VAE tab: Training VAE")
+    window.show_panel("gan")  # another tab: its own (empty) line, a note on the job running elsewhere
+    assert window.job_label.text() == "also running: VAE"
+    assert not window.stop_button.isEnabled()  # the status bar's buttons act on the tab on show
+    window.show_panel("vae")
+    assert window.job_label.text().startswith("Training VAE")
     window.stop_button.click()
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=20000)
-    assert "stopped" not in window.job_label.text()  # the GAN tab has no job line of its own
-    window.show_panel("vae")
     assert window.job_label.text() == "Training VAE: stopped"
+    window.show_panel("gan")
+    assert "stopped" not in window.job_label.text()  # the GAN tab has no job line of its own
 
 
 def test_a_long_job_says_how_long_it_has_run_and_has_left(window, qtbot, tiny_vae_checkpoint, monkeypatch):
@@ -207,9 +210,12 @@ def test_a_long_error_fits_the_status_bar_and_moves_nothing(window, qtbot, tmp_p
     window._error_box.close()
 
 
-@pytest.mark.parametrize("size", [(1280, 720), (1500, 950)], ids=["1280x720", "1500x950"])
+@pytest.mark.parametrize("size", [(1280, 720), (1260, 650), (1500, 950), MIN_SIZE],
+                         ids=["1280x720", "1260x650", "1500x950", "minimum"])
 def test_every_panel_lays_out_cleanly_on_a_laptop_screen_and_the_default_size(qtbot, size):
-    """Nothing drawn over anything else and no text cut off, in the whole window, on every tab."""
+    """Nothing drawn over anything else and no text cut off (labels, spin boxes, combo boxes), in the whole
+    window, on every tab, the GAN's toy game too: from the default size down to the smallest, where a
+    panel too big scrolls rather than crushes."""
     from layout_audit import layout_problems
 
     win = MainWindow(device="cpu")
@@ -218,25 +224,74 @@ def test_every_panel_lays_out_cleanly_on_a_laptop_screen_and_the_default_size(qt
     win.resize(*size)
     win.show()
     qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: not win.runner.busy, timeout=60000)  # the Diffusion panel's opening chain
+    qtbot.waitUntil(lambda: not win.busy, timeout=300000)  # the opening jobs, side by side on a busy CPU
     for name in PANELS:
         win.show_panel(name)
         qtbot.wait(30)
         assert win.size().toTuple() == size, f"{name}: the window cannot be {size}"
         assert layout_problems(win) == [], name
+    win.show_panel("gan")
+    win.panels["gan"].settings.set_mode("toy")
+    qtbot.wait(30)
+    assert layout_problems(win) == [], "gan, toy game"
 
 
-def test_the_panel_shown_at_launch_gets_the_runner_for_its_opening_job(qtbot):
-    # The first tab (PixelCNN) is built too, and would start writing digits; the runner takes one job at a
-    # time, so the panel in view must load first, or the Diffusion panel opens without its chain.
+def test_the_window_opens_within_the_screen(qtbot):
+    from PySide6.QtCore import QRect, Qt
+
+    from explorer.cli import DEFAULT_SIZE
+
+    roomy = MainWindow(device="cpu")
+    qtbot.addWidget(roomy)
+    roomy.place_within(QRect(0, 0, 1920, 1040))
+    assert roomy.size().toTuple() == DEFAULT_SIZE and not roomy.windowState() & Qt.WindowState.WindowMaximized
+    assert QRect(0, 0, 1920, 1040).contains(roomy.frameGeometry())
+    small = MainWindow(device="cpu")
+    qtbot.addWidget(small)
+    small.place_within(QRect(0, 0, 1280, 680))  # a 720p screen less its taskbar
+    assert small.windowState() & Qt.WindowState.WindowMaximized
+    assert small.width() <= 1280 and small.height() <= 680 - 60
+    assert small.minimumWidth() <= 1260 and small.minimumHeight() <= 650
+
+
+def test_every_tab_runs_its_opening_job_whichever_tab_opens_first(qtbot):
+    # A normal launch shows the first tab (PixelCNN), which writes digits; the Diffusion tab, built a turn
+    # later, must still sample its opening chain: each tab has its own runner.
     win = MainWindow(device="cpu")
     qtbot.addWidget(win)
-    win.show_panel("diffusion")
-    assert "pixelcnn" in win.tabs.built
+    assert win.tabs.current_name() == "pixelcnn"
     win.load_shipped_checkpoints()
-    assert win.runner.busy and win.runner.owner == win.panels["diffusion"].title
-    win.runner.stop()
-    qtbot.waitUntil(lambda: not win.runner.busy, timeout=30000)
+    assert win.runners["pixelcnn"].busy
+    qtbot.waitUntil(lambda: "diffusion" in win.tabs.built, timeout=30000)
+    assert win.runners["diffusion"].busy  # not skipped while the PixelCNN tab's job runs
+    assert win.runners["pixelcnn"].busy or win.panels["pixelcnn"].model is not None
+    win.show_panel("diffusion")  # the status bar now speaks for the Diffusion tab
+    assert win.runner is win.runners["diffusion"] and win.stop_button.isEnabled()
+
+    def all_stopped() -> bool:  # a panel built meanwhile (Conditional) starts its own opening job
+        for runner in win.runners.values():
+            runner.stop()
+        return not win.busy
+
+    qtbot.waitUntil(all_stopped, timeout=60000)
+
+
+def test_a_tab_can_train_while_another_tabs_job_runs(qtbot, tiny_vae_checkpoint):
+    win = MainWindow(device="cpu")
+    qtbot.addWidget(win)
+    win.show_panel("vae")
+    vae = win.panels["vae"]
+    vae.load_checkpoint(tiny_vae_checkpoint)
+    win.panels["pixelcnn"].load_shipped()  # writes its opening digits on the PixelCNN tab's runner
+    assert win.runners["pixelcnn"].busy
+    assert vae.train_button.isEnabled()
+    vae.start_training(VAEConfig(epochs=50, hidden=32, train_limit=1024))
+    assert win.runners["vae"].busy and win.runners["pixelcnn"].busy
+    win.stop_button.click()  # the tab on show's job only
+    qtbot.waitUntil(lambda: not win.runners["vae"].busy, timeout=20000)
+    for runner in win.runners.values():
+        runner.stop()
+    qtbot.waitUntil(lambda: not win.busy, timeout=30000)
 
 
 def test_the_app_collects_reference_cycles_on_its_event_loop_and_not_at_random(qapp, qtbot):
@@ -263,3 +318,48 @@ def test_the_app_collects_reference_cycles_on_its_event_loop_and_not_at_random(q
         collector.timer.stop()
         del qapp.garbage_collector
         gc.enable()
+
+
+def test_the_objects_of_start_up_leave_the_collectors_reach_once_every_panel_is_built(qtbot):
+    import gc
+
+    from explorer.app import freeze_when_built
+
+    win = MainWindow(device="cpu")
+    qtbot.addWidget(win)
+    freeze_when_built(win)
+    before = gc.get_freeze_count()
+    try:
+        win.tabs.build_the_rest()
+        qtbot.waitUntil(lambda: len(win.tabs.built) == len(win.tabs.names), timeout=60000)
+        assert gc.get_freeze_count() > before  # a full collection no longer scans them: no idle stall
+    finally:
+        gc.unfreeze()
+
+
+def test_keys_open_the_tabs_and_the_help_and_quit_asks_while_a_model_trains(window, qtbot, tiny_vae_checkpoint,
+                                                                            monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    for index, name in enumerate(PANELS):
+        qtbot.keyClick(window, Qt.Key(Qt.Key.Key_1 + index), Qt.KeyboardModifier.ControlModifier)
+        assert window.tabs.current_name() == name
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    assert "Evaluate tab" in window._help_box.text() and "Ctrl+1" in window._help_box.text()
+    window._help_box.close()
+    assert not window.save_action.isEnabled() and "no model" in window.save_action.text()  # greyed, and says why
+    window.show_panel("vae")
+    panel = window.panels["vae"]
+    panel.load_checkpoint(tiny_vae_checkpoint)
+    panel.start_training(VAEConfig(epochs=50, hidden=32, train_limit=1024))
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: asked.append(args[2]) or QMessageBox.StandardButton.No)
+    window.quit_action.trigger()
+    assert asked and "VAE tab" in asked[0] and window.isVisible()  # the learner said no: training goes on
+    assert window.runner.busy
+    window.runner.stop()
+    qtbot.waitUntil(lambda: not window.busy, timeout=20000)
+    asked.clear()
+    window.quit_action.trigger()  # nothing trains: it quits without asking
+    assert asked == [] and not window.isVisible()

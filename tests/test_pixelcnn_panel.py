@@ -166,3 +166,18 @@ def test_the_panel_fits_a_laptop_screen(open_panel, tiny_pixelcnn_checkpoint, qt
         p.tabs.setCurrentIndex(index)
         qtbot.wait(20)
         assert layout_problems(p) == [] and plots_cut_off(p) == []
+
+
+def test_stop_says_stopping_at_once_and_the_aborted_runs_samples_go(panel, qtbot):
+    panel.preview_every_s = 0.0  # samples with every snapshot
+    lines = []
+    panel.runner.progress.connect(lambda _fraction, text: lines.append(text))
+    panel.start_training(PixelCNNConfig(channels=8, layers=2, steps=100000, batch_size=8, train_limit=64))
+    samples = panel.training_section.train_samples
+    qtbot.waitUntil(lambda: samples.pixels() is not None, timeout=60000)
+    assert "appear here" not in samples.label.text
+    panel.runner.stop()
+    assert panel.model_info.text().startswith("Stopping…") and lines[-1].endswith("stopping…")  # before it ends
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=30000)
+    assert "previous model is back" in panel.model_info.text()
+    assert samples.pixels() is None and "appear here while Train runs" in samples.label.text  # not the aborted run's

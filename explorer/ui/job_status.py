@@ -1,14 +1,14 @@
-"""The status bar's job controls: what the one background job is doing, for which panel, how
-long it has run and has left, with Pause / Resume and Stop; and the compute device.
+"""The status bar's job controls for the tab on show: what its panel's job is doing, how long it has
+run and has left, with Pause / Resume and Stop; a note on the other tabs' running jobs; and the device.
 
-A message belongs to the panel whose job sent it: while a job runs its line shows on every
-tab (it holds the one runner), named after its panel when another tab is open; once it has
-ended, its last line ("… stopped") stays with its own panel, and another tab shows its own.
+Each tab has its own runner, so a job of one tab never waits for another's. The line, the progress
+bar and the buttons speak for the tab on show; its last line ("… stopped") stays with it.
 """
 
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QStatusBar
@@ -18,11 +18,12 @@ from explorer.ui.worker import Runner
 
 
 class JobStatus(QObject):
-    """Adds the job line, progress bar, Pause and Stop and the device to ``bar``, and keeps them true."""
+    """Adds the job line, progress bar, Pause and Stop and the device to ``bar``, and keeps them true
+    to the runner of the tab on show (``runners``: each panel's, by its title)."""
 
-    def __init__(self, bar: QStatusBar, runner: Runner, device_text: str) -> None:
+    def __init__(self, bar: QStatusBar, runners: dict[str, Runner], device_text: str) -> None:
         super().__init__(bar)
-        self.runner = runner
+        self.runners = runners
         self.job_label = QLabel("")
         # Ignored width: a long line is cut by the label, never widening the bar or moving its buttons.
         self.job_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -33,36 +34,34 @@ class JobStatus(QObject):
         self.pause_button = QPushButton("Pause")
         self.pause_button.clicked.connect(self._on_pause_clicked)
         self.stop_button = QPushButton("Stop")
-        self.stop_button.clicked.connect(runner.stop)
+        self.stop_button.clicked.connect(lambda: self.runner.stop())
         self.device_label = QLabel(f"Compute device: {device_text}")
         bar.addWidget(self.job_label, 1)
         for widget in (self.progress, self.pause_button, self.stop_button, self.device_label):
             bar.addPermanentWidget(widget)
-        self.shown_panel = ""  # the title of the tab on show
-        self.owner = ""  # the panel whose job runs, or ran last
+        self.shown_panel = next(iter(runners))  # the title of the tab on show
         self.messages: dict[str, str] = {}  # each panel's last job line
-        self._started = 0.0
-        runner.busy_changed.connect(self._on_busy_changed)
-        runner.paused_changed.connect(self._on_paused_changed)
-        runner.progress.connect(self._on_progress)
-        self._on_busy_changed(False)
+        self.fractions: dict[str, float] = {}  # each panel's last progress
+        self._started: dict[str, float] = {}
+        for title, runner in runners.items():
+            runner.busy_changed.connect(partial(self._on_busy_changed, title))
+            runner.paused_changed.connect(lambda _paused: self._show())
+            runner.progress.connect(partial(self._on_progress, title))
+        self._show()
+
+    @property
+    def runner(self) -> Runner:
+        """The runner of the tab on show: the one Pause and Stop act on."""
+        return self.runners[self.shown_panel]
 
     def show_panel(self, title: str) -> None:
-        """The tab on show changed: show its panel's line (or the running job's)."""
+        """The tab on show changed: show its panel's line and job."""
         self.shown_panel = title
         self._show()
 
-    def _on_busy_changed(self, busy: bool) -> None:
-        # Enable rather than show/hide: a change of layout would repaint the whole window.
-        self.pause_button.setEnabled(busy)
-        self.stop_button.setEnabled(busy)
+    def _on_busy_changed(self, title: str, busy: bool) -> None:
         if busy:
-            self.owner = self.runner.owner or self.shown_panel
-            self._started = time.monotonic()
-        self._show()
-
-    def _on_paused_changed(self, paused: bool) -> None:
-        self.pause_button.setText("Resume" if paused else "Pause")
+            self._started[title] = time.monotonic()
         self._show()
 
     def _on_pause_clicked(self) -> None:
@@ -71,22 +70,30 @@ class JobStatus(QObject):
         else:
             self.runner.pause()
 
-    def _on_progress(self, fraction: float, text: str) -> None:
-        self.progress.setValue(round(fraction * 1000))
-        clock = time_left(fraction, time.monotonic() - self._started) if self.runner.busy else ""
-        self.messages[self.owner] = text + (f" — {clock}" if clock else "")
-        self._show()
+    def _on_progress(self, title: str, fraction: float, text: str) -> None:
+        runner = self.runners[title]
+        clock = time_left(fraction, time.monotonic() - self._started.get(title, 0.0)) if runner.busy else ""
+        self.messages[title] = text + (f" — {clock}" if clock else "")
+        self.fractions[title] = fraction
+        if title == self.shown_panel:
+            self._show()
+
+    def others_busy(self) -> list[str]:
+        """The titles of the other tabs whose jobs run now."""
+        return [title for title, runner in self.runners.items() if runner.busy and title != self.shown_panel]
 
     def _show(self) -> None:
-        if self.runner.busy:
-            text = self.messages.get(self.owner, "")
-            if self.owner and self.owner != self.shown_panel:
-                text = f"{self.owner} tab: {text}"
-            if self.runner.paused:
-                text += " (paused)"
-            self.progress.setEnabled(True)
-        else:
-            text = self.messages.get(self.shown_panel, "")
-            self.progress.setEnabled(self.owner == self.shown_panel)
+        runner = self.runner
+        # Enable rather than show/hide: a change of layout would repaint the whole window.
+        self.pause_button.setEnabled(runner.busy)
+        self.stop_button.setEnabled(runner.busy)
+        self.pause_button.setText("Resume" if runner.paused else "Pause")
+        text = self.messages.get(self.shown_panel, "")
+        if runner.paused:
+            text += " (paused)"
+        self.progress.setValue(round(self.fractions.get(self.shown_panel, 0.0) * 1000))
+        self.progress.setEnabled(runner.busy)
+        if others := self.others_busy():
+            text += ("   · " if text else "") + "also running: " + ", ".join(others)
         self.job_label.setText(text)
         self.job_label.setToolTip(text)

@@ -1,4 +1,4 @@
-"""The main window: one tab per panel, a File menu, and the shared job controls."""
+"""The main window: one tab per panel, each with its own job runner; a File menu; the job controls."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from functools import partial
 from pathlib import Path
 from typing import cast
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
+from explorer.cli import DEFAULT_SIZE, MIN_SIZE
 from explorer.core.runtime.checkpoints import checkpoint_kind
 from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.paths import CHECKPOINTS, user_data_dir
@@ -27,7 +28,8 @@ from explorer.ui.panels.pixelcnn import PixelCNNPanel
 from explorer.ui.panels.vae import VAEPanel
 from explorer.ui.worker import Runner
 
-# Panel name (as given to --panel) -> how to build it from the shared runner and training device.
+# Panel name (as given to --panel) -> how to build it from its runner and the training device. Each tab gets
+# a runner of its own (a job of one tab never waits for another's): a panel takes the runner it is given.
 PANEL_FACTORIES: dict[str, Callable[[Runner, str | None], PanelProtocol]] = {
     "pixelcnn": lambda runner, device: PixelCNNPanel(runner, device),
     "vae": lambda runner, device: VAEPanel(runner, device),
@@ -48,14 +50,16 @@ KIND_PANELS = {kind: name for name, cls in PANEL_CLASSES.items()
 
 
 class MainWindow(QMainWindow):
-    """Hosts the panels; the status bar shows the device and drives the one background job."""
+    """Hosts the panels, each with its own runner; the status bar shows the device and drives the job
+    of the tab on show."""
 
     def __init__(self, device: str | None = None, device_text: str = "CPU") -> None:
         super().__init__()
         self.setWindowTitle("Generative Explorer")
-        self.runner = Runner(self)
+        self.setMinimumSize(*MIN_SIZE)  # smaller than a panel needs: the panel scrolls (PanelTabs)
+        self.runners = {name: Runner(self) for name in PANEL_FACTORIES}
         factories: dict[str, Callable[[], PanelProtocol]] = {
-            name: partial(factory, self.runner, device) for name, factory in PANEL_FACTORIES.items()}
+            name: partial(factory, self.runners[name], device) for name, factory in PANEL_FACTORIES.items()}
         self.tabs = PanelTabs(factories, PANEL_TITLES)
         self.panels = self.tabs.panels
         self.setCentralWidget(self.tabs)
@@ -63,16 +67,45 @@ class MainWindow(QMainWindow):
         self._error_box: QMessageBox | None = None
         self._shipped_wanted = False  # load_shipped_checkpoints was asked: panels built later load theirs too
         self._problems_shown = 0
-        self.status = JobStatus(self.statusBar(), self.runner, device_text)
+        self.status = JobStatus(self.statusBar(), {PANEL_TITLES[name]: runner for name, runner in self.runners.items()},
+                                device_text)
         self.job_label, self.progress = self.status.job_label, self.status.progress
         self.pause_button, self.stop_button, self.device_label = (
             self.status.pause_button, self.status.stop_button, self.status.device_label)
         self._build_menu()
         self.tabs.panel_built.connect(self._on_panel_built)
         self.tabs.currentChanged.connect(self._on_tab_changed)
-        self.runner.failed.connect(self.show_error)
-        self.runner.busy_changed.connect(self._update_actions)
+        for runner in self.runners.values():
+            runner.failed.connect(self.show_error)
+            runner.busy_changed.connect(self._update_actions)
         self._on_tab_changed()
+
+    @property
+    def runner(self) -> Runner:
+        """The runner of the tab on show (the status bar's Pause and Stop act on it)."""
+        return self.runners[self.tabs.current_name()]
+
+    @property
+    def busy(self) -> bool:
+        """Whether any tab's job runs."""
+        return any(runner.busy for runner in self.runners.values())
+
+    def place_within(self, available: QRect, size: tuple[int, int] | None = None) -> None:
+        """Size the window for a screen whose free area (less taskbars) is ``available``: ``size`` if
+        given, else the default size, centred, where it fits with room for the title bar, else maximised.
+        Call before ``show()``."""
+        if size is not None:
+            self.resize(*size)
+            return
+        decorations = 60  # a title bar and the frame's edges, which the window's size leaves out
+        if available.width() >= DEFAULT_SIZE[0] and available.height() >= DEFAULT_SIZE[1] + decorations:
+            self.resize(*DEFAULT_SIZE)
+            frame = QRect(0, 0, *DEFAULT_SIZE)
+            frame.moveCenter(available.center())
+            self.move(frame.topLeft())
+        else:
+            self.resize(min(available.width(), DEFAULT_SIZE[0]), min(available.height() - decorations, DEFAULT_SIZE[1]))
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
 
     @property
     def startup_problems(self) -> list[str]:
@@ -88,16 +121,63 @@ class MainWindow(QMainWindow):
         self.save_action = QAction("Save checkpoint…", self)
         self.save_action.setShortcut(QKeySequence.StandardKey.Save)
         self.save_action.triggered.connect(self._on_save_triggered)
-        quit_action = QAction("Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        for action in (self.load_action, self.save_action, quit_action):
-            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-            self.addAction(action)  # a shortcut of the window itself, not only of the closed menu
+        self.quit_action = QAction("Quit", self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self._on_quit_triggered)
+        for action in (self.load_action, self.save_action, self.quit_action):
+            self._add_shortcut(action)
         menu.addAction(self.load_action)
         menu.addAction(self.save_action)
         menu.addSeparator()
-        menu.addAction(quit_action)
+        menu.addAction(self.quit_action)
+        tabs = self.menuBar().addMenu("&Tabs")
+        for index, name in enumerate(self.tabs.names[:9]):
+            action = QAction(PANEL_TITLES[name], self, shortcut=QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(partial(self.show_panel, name))
+            self._add_shortcut(action)
+            tabs.addAction(action)
+        self.help_action = QAction("Help on this tab", self, shortcut=QKeySequence(QKeySequence.StandardKey.HelpContents))
+        self.help_action.triggered.connect(self.show_help)
+        self._add_shortcut(self.help_action)
+        self.menuBar().addMenu("&Help").addAction(self.help_action)
+        self._help_box: QMessageBox | None = None
+
+    def _add_shortcut(self, action: QAction) -> None:
+        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.addAction(action)  # a shortcut of the window itself, not only of the closed menu
+
+    def help_text(self) -> str:
+        """What F1 shows: how to find help on the tab on show, and the keys that work everywhere."""
+        last = len(self.tabs.names[:9])
+        return (f"<b>{self.current_panel().title} tab</b><p>Each section has a <b>?</b> button: it says what the "
+                "section shows and the maths behind it, with the paper it comes from. Hover over a control for "
+                "a tip; the status bar below says what this tab's job is doing, and Pause and Stop act on it.</p>"
+                f"<p><b>Keys</b><br>Ctrl+1 … Ctrl+{last}: the tabs, left to right<br>"
+                "Space: play or pause a timeline; ← →: one step of it<br>"
+                "Ctrl+O / Ctrl+S: load / save a checkpoint<br>F1: this help<br>Ctrl+Q: quit</p>")
+
+    def show_help(self) -> None:
+        if self._help_box is None:
+            self._help_box = QMessageBox(QMessageBox.Icon.Information, "Generative Explorer: help", "", parent=self)
+            self._help_box.setTextFormat(Qt.TextFormat.RichText)
+        self._help_box.setText(self.help_text())
+        self._help_box.open()
+
+    def training_tabs(self) -> list[str]:
+        """The titles of the tabs whose model is being trained now."""
+        return [panel.title for panel in self.tabs.built.values()
+                if any(getattr(p, "is_training", False) for p in getattr(panel, "model_panels", (panel,)))]
+
+    def _on_quit_triggered(self) -> None:
+        """Quit; while a model trains, only once the learner says so (the run is lost)."""
+        training = self.training_tabs()
+        if training:
+            answer = QMessageBox.question(
+                self, "Quit while training?", f"Training runs on the {', '.join(training)} tab: quitting stops it "
+                "and the run is lost (a model is kept only once training ends and you save it). Quit anyway?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.close()
 
     def show_panel(self, name: str) -> None:
         self.tabs.setCurrentIndex(self.tabs.names.index(name))
@@ -108,7 +188,7 @@ class MainWindow(QMainWindow):
     def load_shipped_checkpoints(self) -> None:
         """Load the shipped models of the panels built so far (the others load theirs when built,
         one per turn of the event loop from now on); every start-up problem goes in one dialog. The shown
-        panel loads first: the runner takes one job at a time, and its opening job is the one in view."""
+        panel loads first: its opening job is the one in view."""
         self._shipped_wanted = True
         shown = self.tabs.current_name()
         for name in sorted(self.tabs.built, key=lambda built: built != shown):
@@ -219,11 +299,18 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _update_actions(self, _busy: bool = False) -> None:
+        """Offer Load and Save where they apply; a greyed item says why."""
         has_model = self.current_panel().checkpoint_kind is not None
-        self.load_action.setEnabled(has_model and not self.runner.busy)
-        self.save_action.setEnabled(has_model and not self.runner.busy)
+        reason = "" if has_model and not self.runner.busy else (
+            " (this tab has no model)" if not has_model else " (wait for this tab's job, or stop it)")
+        for action, text in ((self.load_action, "Load checkpoint…"), (self.save_action, "Save checkpoint…")):
+            action.setEnabled(not reason)
+            action.setText(text + reason)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Stop any job and wait for its thread and process before the window goes."""
-        self.runner.shutdown()
+        """Stop every job and wait for its thread and process before the window goes."""
+        for runner in self.runners.values():
+            runner.stop()
+        for runner in self.runners.values():
+            runner.shutdown()
         super().closeEvent(event)

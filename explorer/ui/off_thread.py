@@ -1,7 +1,7 @@
-"""Short computations off the GUI thread, outside the one Runner that long jobs take.
+"""Short computations off the GUI thread, outside the Runners that long jobs take.
 
 A view that needs half a second of torch work on a CPU (e.g. the GAN meter's 500 digits for a
-loaded G) must neither freeze the GUI nor hold the Runner, which a training may want at once.
+loaded G) must neither freeze the GUI nor hold its panel's Runner, which a training may want at once.
 """
 
 from __future__ import annotations

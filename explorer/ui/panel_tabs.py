@@ -3,6 +3,8 @@
 Building all the panels (data, plots, models) before the window paints kept a learner
 waiting seconds; here only the panel on show is built at once, the others when their tab
 is opened or, one per turn of the event loop, once the window is up.
+
+Each panel sits in a scroll area: on a screen too small for it, it scrolls rather than crushes.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import cast
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QTabWidget, QWidget
 
 from explorer.core.runtime.errors import ExplorerError
 from explorer.ui.panels.model_panel import PanelProtocol
@@ -29,6 +31,46 @@ class UnavailablePanel(QLabel):
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setMargin(40)
+
+
+class PanelScroll(QScrollArea):
+    """A tab's page: the panel fills it, and where the page is smaller than the panel's minimum size
+    the panel keeps that size and scrolls. (A resizable QScrollArea would size a panel holding wrapped
+    text by its height for the width, taller than the page even where it fits.)"""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWidgetResizable(False)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+
+    def setWidget(self, widget: QWidget) -> None:
+        super().setWidget(widget)
+        widget.installEventFilter(self)
+        self._fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit()  # its minimum size may have changed
+        return False
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        widget = self.widget()
+        if widget is None:
+            return
+        least = widget.minimumSizeHint().expandedTo(widget.minimumSize())
+        room = self.maximumViewportSize()  # the page without scroll bars
+        width = max(room.width(), least.width())
+        height = max(room.height(), least.height())
+        # a scroll bar in one direction takes room from the other
+        if width > room.width():
+            height = max(least.height(), room.height() - self.horizontalScrollBar().sizeHint().height())
+        if height > room.height():
+            width = max(least.width(), room.width() - self.verticalScrollBar().sizeHint().width())
+        widget.resize(width, height)
 
 
 class _Built(Mapping[str, PanelProtocol]):
@@ -58,15 +100,10 @@ class PanelTabs(QTabWidget):
         self._factories = factories
         self._titles = titles
         self.built: dict[str, PanelProtocol] = {}
-        self._holders: dict[str, QVBoxLayout] = {}  # each tab's layout, which its panel joins when built
         self.problems: list[str] = []  # why panels could not open, for one dialog
         self.panels = _Built(self)
         for name in self.names:
-            holder = QWidget()
-            layout = QVBoxLayout(holder)
-            layout.setContentsMargins(0, 0, 0, 0)
-            self._holders[name] = layout
-            self.addTab(holder, titles[name])
+            self.addTab(PanelScroll(), titles[name])
         self.currentChanged.connect(lambda index: self.panel(self.names[index]))
 
     def panel(self, name: str) -> PanelProtocol:
@@ -77,7 +114,7 @@ class PanelTabs(QTabWidget):
                 panel = UnavailablePanel(self._titles[name], str(exc))
                 self.problems.append(f"{self._titles[name]}: {exc}")
             self.built[name] = panel
-            self._holders[name].addWidget(cast(QWidget, panel))  # every panel is a widget
+            cast(PanelScroll, self.widget(self.names.index(name))).setWidget(cast(QWidget, panel))  # every panel is a widget
             self.panel_built.emit(name)
         return self.built[name]
 

@@ -1,4 +1,4 @@
-"""One runner for every long job: it steps a core generator off the GUI thread.
+"""A runner for a panel's long jobs (each tab has its own): it steps a core generator off the GUI thread.
 
 A job runs in a child process streamed through ``ChildProcess`` (the app's way), or,
 where ``in_child`` is off (tests that patch a function in this process), in a thread of
@@ -12,22 +12,35 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThread, QThreadPool, Signal
 from superqt.utils import GeneratorWorker
 
 from explorer.core.runtime.jobs import Ack, ChildProcess, Control, Job, control, guarded, message, steered, warm_up
 
 
+def reserve_pool_thread() -> None:
+    """Make room in the global thread pool for one more long job beside the ones running: each runner's
+    job holds a pool thread for as long as it runs, and several tabs' jobs may run at once, so a pool
+    sized to the cores would queue a tab's job behind another's (and the short ``LatestOnly`` work too)."""
+    pool = QThreadPool.globalInstance()
+    wanted = len(Runner.running) + max(2, QThread.idealThreadCount())
+    if pool.maxThreadCount() < wanted:
+        pool.setMaxThreadCount(wanted)
+
+
 class Runner(QObject):
-    """Runs one job at a time and reports its progress, result or failure."""
+    """Runs one job at a time (a tab's) and reports its progress, result or failure."""
+
+    running: ClassVar[set[Runner]] = set()  # the runners whose jobs run now, in the whole app
 
     busy_changed = Signal(bool)
     paused_changed = Signal(bool)
     progress = Signal(float, str)  # fraction done, a line for the progress bar
     failed = Signal(str)  # a message for the user
     held = Signal(bool)  # the job acknowledged a pause (True) or a resume (False): it has taken effect
+    stopping = Signal()  # Stop was asked: the job ends at its next yield (a training step may take seconds)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -38,6 +51,7 @@ class Runner(QObject):
         self.in_child = True  # the one switch: False runs jobs in a thread of this process (for tests)
         self._paused = False
         self._succeeded = False
+        self._fraction = 0.0  # the job's last progress
         self._on_yield: Callable[[Any], None] | None = None
         self._on_done: Callable[[Any], None] | None = None
         self._on_end: Callable[[bool], None] | None = None
@@ -75,12 +89,15 @@ class Runner(QObject):
         self._on_yield, self._on_done, self._on_end = on_yield, on_done, on_end
         self.label, self.owner = label, owner
         self._succeeded = False
+        self._fraction = 0.0
         worker = GeneratorWorker(guarded, source, self._stop.is_set)
         worker.yielded.connect(self._on_yielded)
         worker.returned.connect(self._on_returned)
         worker.errored.connect(self._on_errored)
         worker.finished.connect(self._on_finished)  # type: ignore[arg-type]  # superqt types it as emitting None
         self._worker = worker
+        Runner.running.add(self)
+        reserve_pool_thread()
         self._set_paused(False)
         self.busy_changed.emit(True)
         self.progress.emit(0.0, f"{label}: starting…")
@@ -114,10 +131,12 @@ class Runner(QObject):
 
     def stop(self) -> None:
         """Ask the job to stop at its next yield; its partial result is discarded."""
-        if self._worker is None:
+        if self._worker is None or self._stop.is_set():
             return
         self._stop.set()
         self._post(control(Control.STOP))
+        self.progress.emit(self._fraction, f"{self.label}: stopping…")
+        self.stopping.emit()
 
     def shutdown(self, timeout_ms: int = 10000) -> bool:
         """Stop any job and wait for its thread (and process) to end; True if all ended."""
@@ -137,7 +156,8 @@ class Runner(QObject):
             return
         fraction = getattr(item, "progress", None)
         if fraction is not None:
-            self.progress.emit(float(fraction), f"{self.label}: {item.summary()}")
+            self._fraction = float(fraction)
+            self.progress.emit(self._fraction, f"{self.label}: {item.summary()}")
         if self._on_yield:
             self._on_yield(item)
 
@@ -154,6 +174,7 @@ class Runner(QObject):
     def _on_finished(self) -> None:
         on_end, succeeded = self._on_end, self._succeeded
         self._worker = self._child = None
+        Runner.running.discard(self)
         self._on_yield = self._on_done = self._on_end = None
         self._set_paused(False)
         self.progress.emit(1.0 if succeeded else 0.0, f"{self.label}: {'done' if succeeded else 'stopped'}")

@@ -142,7 +142,7 @@ class ChainFrame:
         return self.step / self.total_steps
 
     def summary(self) -> str:
-        return f"step {self.step}/{self.total_steps}  t {self.t}  alpha_bar {self.alpha_bar:.4f}"
+        return f"step {self.step}/{self.total_steps}  t {self.t}  ᾱ_t {self.alpha_bar:.4f}"
 
 
 def _frames(x: torch.Tensor) -> np.ndarray:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from explorer.core.families import FAMILIES
 from explorer.core.runtime.checkpoints import Checkpoint, save_checkpoint
 from explorer.core.runtime.jobs import Job
+from explorer.ui.panels.evaluate.titles import TITLES
 from explorer.ui.worker import Runner
 
 
@@ -69,6 +70,7 @@ class ModelPanel(QWidget):
     preview_every_s: float | None = None  # how often training previews samples here (None: the family's default,
     # which is long for a model whose preview is slow on a CPU, as the CLI wants it)
     model_info: QLabel
+    keeps_stopped_run = False  # True: after Stop the run's curves stay for review (the GAN's game) until the next
 
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,6 +81,7 @@ class ModelPanel(QWidget):
         self.model_cfg: Any = None
         self.checkpoint: Checkpoint | None = None
         self._before_training: tuple[Any, Any, Checkpoint | None] | None = None
+        runner.stopping.connect(self._on_stopping)
 
     # ---- hooks a subclass fills in -------------------------------------------------------------
     def install(self, model: Any, cfg: Any, ckpt: Checkpoint | None) -> None:
@@ -155,6 +158,11 @@ class ModelPanel(QWidget):
         self.show_record(ckpt)
 
     # ---- training ------------------------------------------------------------------------------
+    @property
+    def is_training(self) -> bool:
+        """Whether a training run of this panel is under way (its model not yet the trained one)."""
+        return self._before_training is not None
+
     def start_training(self, cfg: Any = None) -> None:
         """Train from ``cfg`` (or the form's settings) in the background, with live snapshots."""
         if self.runner.busy:
@@ -164,8 +172,14 @@ class ModelPanel(QWidget):
         self._before_training = (self.model, self.model_cfg, self.checkpoint)
         self.on_training_started(cfg)
         self.runner.start(self.training_job(cfg), on_yield=self.on_snapshot, on_done=self._on_trained,
-                          on_end=self._on_training_end, label=f"Training {self.checkpoint_kind.upper()}",
+                          on_end=self._on_training_end, label=f"Training {TITLES[self.checkpoint_kind]}",
                           owner=self.title)
+
+    def _on_stopping(self) -> None:
+        """Say at once that Stop was heard: the step in progress may take seconds to end."""
+        if self._before_training is not None:
+            back = "the previous model comes back" if self._before_training[0] is not None else "nothing is kept"
+            self.model_info.setText(f"Stopping… {back} when the step in progress ends.")
 
     def _on_trained(self, ckpt: Checkpoint) -> None:
         """Install the trained model; its curves are the ones the run just drew, so they stay."""
@@ -183,11 +197,13 @@ class ModelPanel(QWidget):
         model, cfg, ckpt = before
         if model is None or ckpt is None:  # there was none: no view may keep the aborted run's model
             self.model = self.model_cfg = self.checkpoint = None
-            self.show_record(None)
+            if not self.keeps_stopped_run:
+                self.show_record(None)
             self.model_info.setText("Training did not finish; there is no model yet.")
             return
-        if model is self.model:  # the views never left it (only the curves did)
+        if model is not self.model:
+            self.model, self.model_cfg, self.checkpoint = model, cfg, ckpt
+            self.install(model, cfg, ckpt)
+        if not self.keeps_stopped_run:  # the views never left the model (only the curves did)
             self.show_record(ckpt)
-        else:
-            self._install_with_record(model, cfg, ckpt)
         self.model_info.setText(self.describe(ckpt) + RESTORED)

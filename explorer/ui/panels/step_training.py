@@ -59,7 +59,9 @@ class StepTrainingSection(QGroupBox):
         self.model_info.setMinimumWidth(260)
         self.plot = plot
         self.plot.setMinimumSize(240, 110)
+        self.samples_title = samples_title
         self.train_samples = ImageView(samples_title)
+        self._show_no_samples()
 
     def lay_out(self, rows: list[tuple[str, QWidget]], plot_stretch: int = 3, samples_stretch: int = 1) -> None:
         form = QFormLayout()
@@ -91,8 +93,14 @@ class StepTrainingSection(QGroupBox):
             samples = snap.samples
             refresh.request("samples", lambda: self.show_samples(samples))
 
+    def _show_no_samples(self) -> None:
+        """An empty samples view that says what will appear there."""
+        self.train_samples.blank()
+        self.train_samples.label.setText(f"{self.samples_title}<br><i>appear here while Train runs</i>")
+
     def start_curves(self, steps: int) -> None:
-        """Empty curves over the ``steps`` of a run about to start."""
+        """Empty curves over the ``steps`` of a run about to start, whose samples the view will show."""
+        self.train_samples.label.setText(self.samples_title)
         self.plot.clear_data()
         self.plot.set_x_span(steps)
         self.plot.redraw()
@@ -101,6 +109,7 @@ class StepTrainingSection(QGroupBox):
         """Plot a model's last run's recorded history (curve name -> history key), its steps counted
         after its earlier runs; None clears the curves."""
         self.plot.clear_data()
+        self._show_no_samples()  # an aborted run's samples are not the model's
         history = ckpt.info.get("history", []) if ckpt is not None else []
         first_step = earlier_steps(ckpt.info) if ckpt is not None else 0
         steps = [first_step + h["step"] for h in history]

@@ -35,6 +35,8 @@ class ChainSection(QGroupBox):
         super().__init__("Reverse chain: from noise x_T to a digit", parent)
         self.chains: dict[str, ChainRecord] = {}  # the latest chain of each sampler
         self.active: str | None = None  # the sampler whose chain the timeline shows
+        # what a run replaces, put back if it is cancelled: the chains it overwrites, the active one, its frame
+        self._before_run: tuple[dict[str, ChainRecord | None], str | None, int] | None = None
         self.selected = 0
         self.controls = SamplerControls()
         self.controls.sampler.currentIndexChanged.connect(self._on_sampler_changed)
@@ -90,6 +92,7 @@ class ChainSection(QGroupBox):
     def set_model(self, cfg: DDPMConfig) -> None:
         """A new model: the chains of the previous one are dropped, and K can reach its T."""
         self.chains.clear()
+        self._before_run = None
         self.active = None
         self.timeline.set_count(0)
         self.controls.ddim_steps.setMaximum(cfg.timesteps)
@@ -117,6 +120,8 @@ class ChainSection(QGroupBox):
         self.timeline.pause()
         records = [ChainRecord(self.controls.sampler_config(s), seed, n, T)
                    for s in sorted(samplers, key=lambda s: s != chosen)]
+        self._before_run = ({r.sampler: self.chains.get(r.sampler) for r in records}, self.active,
+                            self.timeline.frame())
         for record in records:
             self.chains[record.sampler] = record
         self.selected = min(self.selected, n - 1)
@@ -149,7 +154,12 @@ class ChainSection(QGroupBox):
             self.show_frame(before)
 
     def finish(self, succeeded: bool) -> None:
-        """The chains have ended: show every frame made, and say how it went."""
+        """The chains have ended: show every frame made, and say how it went. A cancelled run leaves the
+        chains it was to replace: those of a sampler that had none keep the frames made so far."""
+        before, self._before_run = self._before_run, None
+        if not succeeded and before is not None and self._put_back(*before):
+            self.chain_info.setText("Cancelled: the previous chain is back. Run chain starts a new one.")
+            return
         self.sync_timeline()
         record = self.active_chain()
         if succeeded:
@@ -157,6 +167,19 @@ class ChainSection(QGroupBox):
         elif record is not None:
             self.chain_info.setText(f"Stopped after {record.count} of {record.total_steps} steps: the frames made "
                                     "so far are kept. Run chain starts again.")
+
+    def _put_back(self, replaced: dict[str, ChainRecord | None], active: str | None, frame: int) -> bool:
+        """Restore the complete chains an unfinished run replaced, and the timeline where it was; True if
+        the chain on show was one of them."""
+        for sampler, previous in replaced.items():
+            if previous is not None and not self.chains[sampler].complete:
+                self.chains[sampler] = previous
+        if active is None or replaced.get(active) is None:
+            return False
+        self._show_sampler(active)
+        self.timeline.set_frame(min(frame, self.timeline.count - 1))
+        self.show_frame(self.timeline.frame())
+        return True
 
     def active_chain(self) -> ChainRecord | None:
         return self.chains.get(self.active) if self.active else None

@@ -40,10 +40,11 @@ class CompareSection(QGroupBox):
         self.clear()
 
     def clear(self) -> None:
-        """Light placeholders of a pair's shape, until there are chains to compare."""
+        """Light placeholders of a pair's shape, saying what will appear, until there are chains to compare."""
         blank = np.full((28, 58), 0.94, dtype=np.float32)
-        for view in self.compare_views.values():
+        for sampler, view in self.compare_views.items():
             view.set_image(blank)
+            view.label.setText(f"{sampler.upper()}, once compared:<br>x_t | predicted x_0")
 
     def show_chains(self, chains: Mapping[str, ChainRecord], shown: ChainRecord | None, k: int, sample: int) -> None:
         """Both samplers' x_t | x̂_0 of ``sample`` at the t of frame ``k`` of the ``shown`` chain, if they share x_T."""
@@ -51,6 +52,7 @@ class CompareSection(QGroupBox):
         if ddpm is None or ddim is None or shown is None or not shown.count:
             return
         if (ddpm.seed, ddpm.n) != (ddim.seed, ddim.n):
+            self.clear()  # no pair from other noise stays on show
             self._set_compare_info("These DDPM and DDIM chains start from different noise (seed or number of "
                                    "samples): press “Compare DDPM vs DDIM”.")
             return

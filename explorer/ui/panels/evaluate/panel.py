@@ -24,6 +24,7 @@ from explorer.ui.panels.evaluate.evaluation_controls import EvaluationControls
 from explorer.ui.panels.evaluate.sample_cards import SampleCards
 from explorer.ui.panels.evaluate.score_table import STATUS, ScoreTable
 from explorer.ui.panels.evaluate.titles import TITLES
+from explorer.ui.widgets.scroll_column import scroll_column
 from explorer.ui.worker import Runner
 
 
@@ -44,6 +45,7 @@ class EvaluatePanel(QWidget):
         self.recorded: RecordedEvaluation | None = None  # what `gen-explorer eval all --record` left beside the models
         self._recorded_rows: set[str] = set()  # rows that show the record, not a run of the learner's
         self._running: list[str] = []
+        self._replaced: set[str] = set()  # the rows the run in progress has replaced so far
         self._build()
         runner.busy_changed.connect(self._on_busy_changed)
         self.show_recorded(RECORD)
@@ -69,7 +71,7 @@ class EvaluatePanel(QWidget):
         right.addWidget(self.table)
         right.addWidget(self.cards_scroll, 1)
         layout = QHBoxLayout(self)
-        layout.addWidget(self.controls)
+        layout.addWidget(scroll_column(self.controls))  # its help scrolls on a low screen, never cut
         layout.addLayout(right, 1)
 
         # The widgets the panel and its tests reach, by their names of old.
@@ -164,10 +166,12 @@ class EvaluatePanel(QWidget):
         n = n or self.controls.n.value()
         seed = self.controls.seed.value() if seed is None else seed
         self._running = [*models, FLOOR]
-        for name in self._running:
-            self.table.set_scores(name, "", "waiting…")
-            self.rows.pop(name, None)
-            self._recorded_rows.discard(name)
+        self._replaced = set()
+        for name in self._running:  # what is shown stays until this run's row replaces it
+            if name in self.rows:
+                self.table.set_cell(name, STATUS, f"N = {self.rows[name].n}; new run waiting…")
+            else:
+                self.table.set_scores(name, "", "waiting…")
         self.runner.start(
             Job(evaluate_models, {"models": models, "n": n, "seed": seed, "device": self.device,
                                   "checkpoints": {m: str(self.checkpoints[m]) for m in models},
@@ -182,17 +186,20 @@ class EvaluatePanel(QWidget):
                             f"with N = {n}…" + (f" No checkpoint: {', '.join(skipped)}." if skipped else ""))
 
     def _on_progress(self, progress: EvalProgress) -> None:
-        self.status.setText(f"{progress.stage} ({100 * progress.fraction:.0f}%)")
+        self.status.setText(f"{100 * progress.fraction:.0f}% of the whole run. {progress.stage}")
         current = progress.stage.split(":")[0]
-        if current in self._running and current not in self.rows:
-            self.table.set_cell(current, STATUS, "running…")
+        if current in self._running and current not in self._replaced:
+            earlier = self.rows.get(current)
+            self.table.set_cell(current, STATUS, "running…" if earlier is None else f"N = {earlier.n}; running…")
         if progress.missing is not None:
             self._show_missing(progress.missing[0])
         if progress.row is not None:
             self.show_row(progress.row)
 
     def show_row(self, row: EvalRow) -> None:
-        """Fill a model's table row, sample grid and class histogram."""
+        """Fill a model's table row, sample grid and class histogram (its status says its N)."""
+        self._replaced.add(row.name)
+        self._recorded_rows.discard(row.name)
         self.rows[row.name] = row
         self.table.show_row(row)
         self.cards.show_row(row)
@@ -207,10 +214,17 @@ class EvaluatePanel(QWidget):
     def _on_end(self, succeeded: bool) -> None:
         if not succeeded:
             for name in self._running:
-                if name not in self.rows:
+                if name in self._replaced:
+                    continue
+                if name in self._recorded_rows:
+                    continue  # _mark_recorded_rows shows it as it was
+                if name in self.rows:
+                    self.table.show_row(self.rows[name])
+                else:
                     self.table.set_cell(name, STATUS, "stopped")
-            self.status.setText("The evaluation did not finish; the rows that were done are shown.")
-        self._running = []
+            self.status.setText("The evaluation did not finish: the rows it finished are new (their N in the "
+                                "status column); the others keep what they showed before.")
+        self._running, self._replaced = [], set()
         self.refresh_availability()
 
     def _on_busy_changed(self, busy: bool) -> None:

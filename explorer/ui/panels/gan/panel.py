@@ -29,6 +29,7 @@ from explorer.ui.panels.run_record import earlier_steps, steps_text, trained_tex
 from explorer.ui.refresh import StaggeredRefresh
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.image_grid import tile
+from explorer.ui.widgets.scroll_column import scroll_column
 from explorer.ui.worker import Runner
 
 
@@ -55,9 +56,12 @@ class GANPanel(ModelPanel):
 
     title = "GAN"
     checkpoint_kind = "gan"
+    keeps_stopped_run = True  # a stopped game's curves, filmstrip and histograms stay for review
 
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(runner, device, parent)
+        # each game's loaded generator: mode -> (G, its config, its checkpoint)
+        self.games: dict[str, tuple[DCGANGenerator | ToyGenerator, GANConfig, Checkpoint | None]] = {}
         self.generator: DCGANGenerator | ToyGenerator | None = None  # the MNIST generator to sample from
         self.session_cfg: GANConfig | None = None  # the game being played (None: none is running)
         self.snapshot: GANSnapshot | None = None  # the latest one
@@ -86,7 +90,7 @@ class GANPanel(ModelPanel):
         self.pages.addWidget(self.plane)
         self.dashboard = GamePlots()
         layout = QHBoxLayout(self)
-        layout.addWidget(self.controls)
+        layout.addWidget(scroll_column(self.controls))
         layout.addWidget(self.pages, 3)
         layout.addWidget(self.dashboard, 2)
 
@@ -118,40 +122,58 @@ class GANPanel(ModelPanel):
 
     # ---- the shipped or trained generator -----------------------------------------------------
     def show_no_model(self) -> None:
+        if self.mode.currentData() == "toy":
+            self.model_info.setText("No toy generator yet: Start plays a game; when it ends its G is kept for this "
+                                    "game (the digit generator stays for the MNIST game).")
+            return
         self.model_info.setText(f"No shipped generator yet ({self.family.default_checkpoint.name} is not there). "
                                 "Train one here, or load one with File ▸ Load checkpoint….")
 
     def install(self, generator: DCGANGenerator | ToyGenerator, cfg: GANConfig, ckpt: Checkpoint | None) -> None:
-        """Make ``generator`` the one to sample from; a toy one is shown on the plane, over its D(x)."""
-        self.settings.set_mode(cfg.mode)
+        """Make ``generator`` its game's generator: an MNIST one to sample from, a toy one shown on the plane
+        over its D(x). Each game keeps its own: installing a toy G leaves the digit generator be."""
+        self.games[cfg.mode] = (generator, cfg, ckpt)
         if cfg.mode == "toy":
-            self.generator = None
             self.discriminator = discriminator_from_checkpoint(ckpt) if ckpt is not None else None
         else:
-            self.generator, self.discriminator = generator, None
+            self.generator = generator
             self.sample_seed += 1
             self.show_interpolation()
+        self.settings.set_mode(cfg.mode)
         self._show_model()
         self._update_buttons()
 
+    def _show_game(self, mode: str) -> None:
+        """The game ``mode`` was chosen (no game is played): its own generator becomes the panel's model,
+        the one File ▸ Save keeps, described with its record; without one the panel says so."""
+        self.model, self.model_cfg, self.checkpoint = self.games.get(mode, (None, None, None))
+        if self.checkpoint is not None:
+            self.model_info.setText(self.describe(self.checkpoint))
+        else:
+            self.show_no_model()
+        self.show_record(self.checkpoint)
+        self._show_model()
     def show_record(self, ckpt: Checkpoint | None) -> None:
         if ckpt is None:
             self.dashboard.show_history(None, 1)
             return
         self.dashboard.show_history(ckpt.info.get("history", []), ckpt.info.get("steps", 1), earlier_steps(ckpt.info))
 
-    def _show_model(self) -> None:
+    def _show_model(self, count: bool = True) -> None:
         """Every view of a generator shows the installed one (no game is played): the MNIST G's samples,
-        the toy G's points; without one the grid says so and the plane shows the ring's real points."""
-        if self.model is not None and self.model_cfg.mode == "toy":
-            self.plane.show_generator(self.model, self.model_cfg.latent_dim, self.discriminator)
+        the toy G's points; without one the grid says so and the plane shows the ring's real points.
+        ``count``: the meter counts the MNIST G's digits too (not after Stop: it keeps the game's)."""
+        toy, _, _ = self.games.get("toy", (None, None, None))
+        if toy is not None:
+            self.plane.show_generator(toy, self.games["toy"][1].latent_dim, self.discriminator)
         else:
             self.plane.show_real()
         if self.generator is not None:
             self.digits.show_samples(self.generator, self.sample_seed)
         else:
             self.digits.show_no_generator()
-        self._count_classes()
+        if count:
+            self._count_classes()
 
     def _count_classes(self) -> None:
         """The meter counts the loaded G's digits on its game's fixed z (half a second on a 2-core CPU,
@@ -161,7 +183,7 @@ class GANPanel(ModelPanel):
         if self.generator is None:
             self.meter.cancel()
             return
-        self.meter.start(drawn_classes, copy.deepcopy(self.generator), self.model_cfg, on_done=self._show_classes)
+        self.meter.start(drawn_classes, copy.deepcopy(self.generator), self.games["mnist"][1], on_done=self._show_classes)
 
     def _show_classes(self, counts: np.ndarray | None) -> None:
         if counts is not None and not self.playing:  # a game's own meter wins over a count begun before it
@@ -296,17 +318,10 @@ class GANPanel(ModelPanel):
             return
         if not succeeded:
             if self.snapshot is not None:
-                self.status.setText(self.status.text() + "\nStopped: this game's nets are gone.")
-            self._forget_game()
-            self._show_model()  # the views leave the stopped game for the generator that is loaded
+                self.status.setText(self.status.text() + "\nStopped: its curves, filmstrip and histograms stay "
+                                    "until the next game.")
+            self._show_model(count=False)  # the grid and the sampler leave the stopped game for the loaded G
         self._update_buttons()
-
-    def _forget_game(self) -> None:
-        """Blank the views of a stopped game's nets, which are gone: D's outputs, the digits G drew, the filmstrip."""
-        self.dashboard.draw_histogram(None)
-        self.classes.set_counts(np.zeros(10))
-        self.filmstrip.clear()
-        self.digits.redraw_filmstrip()
 
     def _clear_views(self, cfg: GANConfig) -> None:
         """Forget the last game's data now; blank its views over the next turns of the event loop
@@ -326,9 +341,12 @@ class GANPanel(ModelPanel):
         plot.redraw()
 
     def _on_mode_changed(self) -> None:
+        mode = self.mode.currentData()
         self.pages.setCurrentIndex(self.mode.currentIndex())
-        self.classes.setVisible(self.mode.currentData() == "mnist")  # the toy game draws points, not digits
-        self.controls.show_mode(self.mode.currentData())
+        self.classes.setVisible(mode == "mnist")  # the toy game draws points, not digits
+        self.controls.show_mode(mode)
+        if not self.playing and (self.model_cfg is None or self.model_cfg.mode != mode):
+            self._show_game(mode)
 
     def _on_runner_changed(self, _busy_or_paused: bool) -> None:
         if self.playing and not self.runner.paused:
