@@ -247,3 +247,16 @@ def choose_k(train: np.ndarray, held_out: np.ndarray, ks: range, cfg: EMConfig) 
     for K in ks:
         theta = fit_mixture(train, EMConfig(K, cfg.floor, cfg.iterations, cfg.seed))
         yield KChoice(K, bic(train, theta), -float(point_log_density(held_out, theta).mean()))
+
+
+HELD_OUT = 0.25  # the share of the points the K sweep keeps from EM to score the fits
+
+
+def sweep_k(x: np.ndarray, cfg: EMConfig, ks: range, held_out: float = HELD_OUT) -> tuple[KChoice, ...]:
+    """``choose_k`` on a seeded split of ``x``: a share ``held_out`` of the points is kept from EM to score it."""
+    x = check_points(x)
+    order = np.random.default_rng(cfg.seed).permutation(len(x))
+    cut = int(round(len(x) * (1 - held_out)))
+    if cut < max(ks) or cut == len(x):
+        raise DataError(f"Choosing K up to {max(ks)} needs more points than {len(x)}: add points first.")
+    return tuple(choose_k(x[order[:cut]], x[order[cut:]], ks, cfg))

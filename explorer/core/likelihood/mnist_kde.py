@@ -8,10 +8,10 @@ For binary digits the squared distance between x and a centre c is their Hamming
     Bernoulli (a probability on {0, 1}⁷⁸⁴, in the PixelCNN's own units): each pixel flips with ε,
         log p̂_ε(x) = logsumexp_i(d_i log ε + (784 − d_i) log(1 − ε)) − log N
 
-The job samples digits from the PixelCNN, scores test digits exactly, and measures the distances
-from the test digits (and from validation digits, to pick the bandwidth) to the samples and to
-training digits. It is slow on a CPU (sampling 784 passes, scoring a full net), so it runs once,
-off the GUI thread, on the stated counts.
+The job samples digits from the PixelCNN, scores test digits exactly, measures the distances from
+the test digits (and from validation digits, which pick the bandwidth) to the samples and to training
+digits, and returns the estimates over a grid of bandwidths. It is slow on a CPU (sampling takes 784
+passes, scoring a full net per digit), so it runs once, off the GUI thread, on the stated counts.
 """
 
 from __future__ import annotations
@@ -48,17 +48,46 @@ class MnistKDEConfig:
         validate(self)
 
 
+FLIPS = np.geomspace(0.002, 0.45, 40)  # ε of the Bernoulli kernel
+GAUSSIAN_H = np.geomspace(0.05, 5.0, 40)  # h of the Gaussian kernel, in pixels (distances are pixel counts)
+
+
 @dataclass(frozen=True)
 class MnistKDE:
-    """What the precomputation leaves: exact NLLs and the Hamming distances the estimates need."""
+    """Exact NLLs and the Parzen NLL curves over both bandwidth grids, from the samples and from training digits.
+
+    Every ``*_nll`` is a mean −log p̂ over the test digits, nats per digit; the ``*_pick`` are the grid
+    indices whose estimate is best on the validation digits (the bandwidth a careful evaluator would use)."""
 
     cfg: MnistKDEConfig
-    exact_nll: np.ndarray  # (test,) −log p(x) of each test digit under the PixelCNN, nats
-    test_to_samples: np.ndarray  # (test, samples) Hamming distances, int16
-    test_to_train: np.ndarray  # (test, train_centres)
-    validation_to_samples: np.ndarray  # (validation, samples)
-    validation_to_train: np.ndarray  # (validation, train_centres)
+    exact_nll: float  # the PixelCNN's mean −log p(x) over the same test digits
+    bernoulli_samples: np.ndarray  # (len(FLIPS),)
+    bernoulli_train: np.ndarray
+    gaussian_samples: np.ndarray  # (len(GAUSSIAN_H),) −log of a density on ℝ⁷⁸⁴: not in the PixelCNN's units
+    gaussian_train: np.ndarray
+    picks: dict[str, int]  # "bernoulli_samples" … -> grid index chosen on the validation digits
     seconds: float
+
+
+def nll_curves(test_d: np.ndarray, validation_d: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Mean −log p̂ on the test rows for every ε and every h, and the validation-best index of each."""
+    bern = [(-bernoulli_log_probability(test_d, e).mean(), -bernoulli_log_probability(validation_d, e).mean())
+            for e in FLIPS]
+    gauss = [(-gaussian_log_density(test_d, h).mean(), -gaussian_log_density(validation_d, h).mean())
+             for h in GAUSSIAN_H]
+    b, g = np.array(bern), np.array(gauss)
+    return b[:, 0], g[:, 0], int(np.argmin(b[:, 1])), int(np.argmin(g[:, 1]))
+
+
+@dataclass(frozen=True)
+class KDEProgress:
+    """How far the precomputation is, for the status bar (the runner reads ``progress`` and ``summary``)."""
+
+    progress: float
+    doing: str
+
+    def summary(self) -> str:
+        return self.doing
 
 
 def hamming(x: np.ndarray, centres: np.ndarray) -> np.ndarray:
@@ -84,8 +113,8 @@ def bernoulli_log_probability(distances: np.ndarray, flip: float, dims: int = PI
 
 
 def parzen_on_mnist(cfg: MnistKDEConfig, model_cfg: PixelCNNConfig, weights: dict[str, np.ndarray],
-                    device: str | None = None) -> Generator[tuple[float, str], None, MnistKDE]:
-    """Sample, score and measure, yielding (fraction done, what is happening); returns MnistKDE."""
+                    device: str | None = None) -> Generator[KDEProgress, None, MnistKDE]:
+    """Sample, score and measure, yielding how far it is; returns MnistKDE."""
     started = time.perf_counter()
     model = build_from_weights(model_cfg, weights, device)
     writer = write_digits(model, cfg.samples, cfg.seed)
@@ -95,20 +124,26 @@ def parzen_on_mnist(cfg: MnistKDEConfig, model_cfg: PixelCNNConfig, weights: dic
         except StopIteration as done:
             samples = done.value[0].reshape(cfg.samples, PIXELS)
             break
-        yield 0.5 * (row + 1) / 28, f"drawing {cfg.samples} digits from the PixelCNN"
+        yield KDEProgress(0.5 * (row + 1) / 28, f"drawing {cfg.samples} digits from the PixelCNN")
     test = test_digits(limit=cfg.test)  # (M, 1, 28, 28) binarised with seed 0, as the PixelCNN was scored
     scores = []
     with torch.no_grad():
         for start in range(0, cfg.test, 20):
             scores.append(nll(model, test[start : start + 20].to(next(model.parameters()).device)).cpu())
-            yield 0.5 + 0.4 * min(1.0, (start + 20) / cfg.test), f"scoring {cfg.test} test digits exactly"
+            yield KDEProgress(0.5 + 0.4 * min(1.0, (start + 20) / cfg.test), f"scoring {cfg.test} test digits exactly")
     exact = torch.cat(scores).double().numpy()
-    yield 0.9, "measuring distances"
     train_images = load_mnist("train").images
     wanted = cfg.train_centres + cfg.validation
     pick = np.random.default_rng(cfg.seed).permutation(len(train_images))[:wanted]
     train = binarized(train_images[pick], seed=cfg.seed).reshape(wanted, PIXELS).numpy()
     centres, validation = train[: cfg.train_centres], train[cfg.train_centres :]
     test_flat = test.reshape(cfg.test, PIXELS).numpy()
-    return MnistKDE(cfg, exact, hamming(test_flat, samples), hamming(test_flat, centres),
-                    hamming(validation, samples), hamming(validation, centres), time.perf_counter() - started)
+    curves = {}
+    for name, source in (("samples", samples), ("train", centres)):
+        yield KDEProgress(0.9 if name == "samples" else 0.95, f"Parzen estimates from the {name}")
+        curves[name] = nll_curves(hamming(test_flat, source).astype(np.float64),
+                                  hamming(validation, source).astype(np.float64))
+    picks = {f"{kernel}_{name}": curves[name][2 + k] for name in curves for k, kernel in
+             enumerate(("bernoulli", "gaussian"))}
+    return MnistKDE(cfg, float(exact.mean()), curves["samples"][0], curves["train"][0], curves["samples"][1],
+                    curves["train"][1], picks, time.perf_counter() - started)

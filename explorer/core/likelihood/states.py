@@ -15,11 +15,27 @@ import numpy as np
 
 from explorer.core.likelihood.ball import MAX_DRAWS, BallFit, BallPrior, fit
 from explorer.core.likelihood.evented import Evented, Running
-from explorer.core.likelihood.gmm import EMConfig, EMSnapshot, KChoice, e_step, initial_mixture, m_step, snapshot
+from explorer.core.likelihood.gmm import (
+    EMConfig,
+    EMSnapshot,
+    KChoice,
+    Mixture,
+    e_step,
+    initial_mixture,
+    m_step,
+    point_log_density,
+    sample_mixture,
+    snapshot,
+)
+from explorer.core.likelihood.kde import parzen_curve
+from explorer.core.likelihood.mnist_kde import MnistKDE
 from explorer.core.likelihood.markov import WEATHER, check_transition, propagate, stationary
 from explorer.core.likelihood.variational import VIConfig, VariationalFit, VISnapshot
-from explorer.core.plane.data import make_preset
+from explorer.core.plane.data import KNOWN_MIXTURE, make_preset
 from explorer.core.runtime.errors import DataError
+
+
+PRESET_POINTS = 2000  # EM's data when a preset is chosen
 
 
 @dataclass(eq=False)
@@ -51,7 +67,7 @@ class EMState(Evented):
     log p(X | θ) and ELBO after every step, and the sweep over K."""
 
     request: EMConfig = field(default_factory=EMConfig)
-    points: np.ndarray = field(default_factory=lambda: make_preset("mixture", 1000, 0).astype(np.float64))
+    points: np.ndarray = field(default_factory=lambda: make_preset("mixture", PRESET_POINTS, 0).astype(np.float64))
     source: str = "mixture"
     current: EMSnapshot | None = None
     history: tuple[tuple[float, float], ...] = ()  # (log p(X | θ), ELBO) per step, per point
@@ -107,7 +123,7 @@ class VIState(Evented):
     x: tuple[float, float] = (0.3, 0.5)
     start: tuple[float, float] = (1.5, -1.5)
     current: VISnapshot | None = None
-    history: tuple[float, ...] = ()  # ELBO per step
+    history: tuple[tuple[int, float], ...] = ()  # (Adam steps taken, ELBO) at every repaint
     running: Running = Running.IDLE
     fitter: VariationalFit | None = field(default=None, repr=False)
 
@@ -129,14 +145,14 @@ class VIState(Evented):
     def restart(self) -> None:
         fitter = VariationalFit(self.request, np.array(self.x), np.array(self.start))
         s = fitter.snapshot()
-        self.update(fitter=fitter, current=s, history=(s.elbo,))
+        self.update(fitter=fitter, current=s, history=((0, s.elbo),))
 
     def step(self, steps: int = 1) -> VISnapshot:
         """``steps`` Adam steps up the ELBO, then one repaint."""
         assert self.fitter is not None
         for _ in range(steps):
             s = self.fitter.step()
-        self.update(current=s, history=self.history + (s.elbo,))
+        self.update(current=s, history=self.history + ((s.step, s.elbo),))
         return s
 
 
@@ -148,6 +164,8 @@ class MarkovState(Evented):
     start: np.ndarray = field(default_factory=lambda: np.array([1.0, 0.0, 0.0]))
     steps: int = 20
     t: int = 0  # the DDPM forward chain's step on show (0..T)
+    x0_mean: float = 2.5  # the forward chain starts from x₀ ~ N(m, s²)
+    x0_sd: float = 0.3
 
     def set_transition(self, P: np.ndarray) -> None:
         self.update(P=check_transition(P).copy())
@@ -164,3 +182,69 @@ class MarkovState(Evented):
 
     def stationary(self) -> np.ndarray:
         return stationary(self.P)
+
+
+def known_mixture() -> Mixture:
+    """The 2-D Lab's known mixture (isotropic components) as a full-covariance ``Mixture``."""
+    mix = KNOWN_MIXTURE
+    return Mixture(mix.weights.astype(np.float64), mix.means.astype(np.float64),
+                   (mix.stds.astype(np.float64) ** 2)[:, None, None] * np.eye(2)[None])
+
+
+MAX_KDE_SAMPLES = 5000  # 2-D centres: the curve over every bandwidth takes about a second at most
+KDE_HELD_OUT = 500  # held-out points of the known mixture the 2-D estimates are scored on
+BANDWIDTHS = np.geomspace(0.02, 2.0, 41)  # the h the 2-D slider steps through
+KDE_HELD_OUT_POINTS = sample_mixture(known_mixture(), KDE_HELD_OUT, np.random.default_rng(1))
+
+
+def kde_curve(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` seeded samples of the known mixture and the Parzen estimate from them at every h in BANDWIDTHS
+    (a computation of up to a second: the section runs it off the GUI thread)."""
+    if not 1 <= n <= MAX_KDE_SAMPLES:
+        raise DataError(f"Parzen takes 1 to {MAX_KDE_SAMPLES} samples of the model, not {n}.")
+    centres = sample_mixture(known_mixture(), n, np.random.default_rng(2))
+    return centres, parzen_curve(KDE_HELD_OUT_POINTS, centres, BANDWIDTHS)
+
+
+@dataclass(eq=False)
+class KDEState(Evented):
+    """Section 4: Parzen estimates from a model's samples. In 2-D the model is the known mixture, so its
+    exact held-out log-likelihood stands beside the estimate; on MNIST the PixelCNN's exact NLL does."""
+
+    bandwidth_index: int = 20  # h = BANDWIDTHS[bandwidth_index], 2-D
+    samples: int = 500  # the model's samples used as centres, 2-D
+    centres: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    curve: np.ndarray | None = None  # mean log p̂_h on the held-out points for every h in BANDWIDTHS
+    mnist: MnistKDE | None = None
+    flip: float = 0.1  # ε of the Bernoulli kernel on MNIST
+    running: Running = Running.IDLE
+
+    @property
+    def held_out(self) -> np.ndarray:
+        return KDE_HELD_OUT_POINTS
+
+    @property
+    def bandwidth(self) -> float:
+        return float(BANDWIDTHS[self.bandwidth_index])
+
+    @property
+    def exact(self) -> float:
+        """(1/M) Σ log p(x_m) under the model itself: what the estimate tries to reach."""
+        return float(point_log_density(KDE_HELD_OUT_POINTS, known_mixture()).mean())
+
+    def show_samples(self, n: int, centres: np.ndarray, curve: np.ndarray) -> None:
+        self.update(samples=n, centres=centres, curve=curve)
+
+    def estimate(self) -> float | None:
+        """(1/M) Σ log p̂_h(x_m) at the chosen h (None before the first curve)."""
+        return None if self.curve is None else float(self.curve[self.bandwidth_index])
+
+    def set_bandwidth_index(self, index: int) -> None:
+        if not 0 <= index < len(BANDWIDTHS):
+            raise DataError(f"The bandwidth index runs from 0 to {len(BANDWIDTHS) - 1}, not {index}.")
+        self.update(bandwidth_index=int(index))
+
+    def set_flip(self, flip: float) -> None:
+        if not 0 < flip < 0.5:
+            raise DataError(f"ε, the chance a pixel flips, must be above 0 and below 0.5, not {flip}.")
+        self.update(flip=float(flip))
