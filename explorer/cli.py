@@ -28,7 +28,7 @@ import numpy as np
 
 from explorer.core.runtime.errors import ExplorerError, describe_error
 
-PANELS = ("pixelcnn", "vae", "diffusion", "gan", "conditional", "divergences", "evaluate")
+PANELS = ("pixelcnn", "vae", "diffusion", "gan", "conditional", "divergences", "evaluate", "likelihood")
 STOPPED = 130  # the shell's code for a run ended by Ctrl-C
 DIFFUSION = ("ddpm", "cddpm")  # the models drawn by a reverse chain, which take a sampler
 
