@@ -5,7 +5,15 @@ import math
 import numpy as np
 import pytest
 
-from explorer.core.likelihood.ball import BallPrior, beta_log_pdf, beta_mode, fit, log_likelihood
+from explorer.core.likelihood.ball import (
+    BallPrior,
+    beta_log_pdf,
+    beta_mode,
+    binary_cross_entropy,
+    cross_entropy_curve,
+    fit,
+    log_likelihood,
+)
 from explorer.core.likelihood.evented import Running
 from explorer.core.likelihood.gmm import (
     EMConfig,
@@ -61,6 +69,9 @@ def test_ball_posterior_and_map_match_the_closed_form():
     assert result.cross_entropy_at == pytest.approx(-p * math.log(0.4) - (1 - p) * math.log(0.6))
     assert result.kl_at == pytest.approx(p * math.log(p / 0.4) + (1 - p) * math.log((1 - p) / 0.6))
     assert -result.log_likelihood_at_ml / 7 == pytest.approx(result.empirical_entropy)
+    curve = cross_entropy_curve(p, theta[::1000])
+    np.testing.assert_allclose(curve, [binary_cross_entropy(p, t) for t in theta[::1000]], rtol=1e-12)
+    assert theta[::1000][np.argmin(curve)] == pytest.approx(p, abs=0.005)
 
 
 def test_ball_map_under_a_uniform_prior_is_the_ml_and_edges_are_handled():
@@ -280,3 +291,15 @@ def test_markov_state_refuses_a_bad_start():
     with pytest.raises(DataError):
         state.set_start(np.array([0.5, 0.6, 0.0]))
     np.testing.assert_allclose(state.trajectory()[0], [1, 0, 0])
+
+
+def test_held_out_nll_with_the_right_k_is_within_003_nats_of_the_known_mixtures_entropy():
+    from explorer.core.likelihood.states import known_mixture
+    from explorer.core.plane.data import make_preset
+
+    truth = known_mixture()
+    rng = np.random.default_rng(1)
+    entropy = -float(point_log_density(sample_mixture(truth, 200_000, rng), truth).mean())  # ± 0.002
+    theta = fit_mixture(make_preset("mixture", 2000, 0).astype(np.float64), EMConfig(components=3, restarts=3))
+    held_out_nll = -float(point_log_density(sample_mixture(truth, 20_000, rng), theta).mean())
+    assert abs(held_out_nll - entropy) < 0.03

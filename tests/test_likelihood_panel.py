@@ -5,10 +5,11 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import Qt
 
 from explorer.core.likelihood.evented import Running
 from explorer.ui.panels.likelihood import LikelihoodPanel
+from explorer.ui.panels.likelihood.look import FormulaLabel
 
 
 @pytest.fixture
@@ -24,17 +25,30 @@ def panel(qtbot):
     return open_
 
 
+def fake_mnist_result():
+    """An MnistKDE of the shape the precomputation returns, without its minute of work."""
+    from explorer.core.likelihood.mnist_kde import FLIPS, GAUSSIAN_H, MnistKDE, MnistKDEConfig
+
+    curve = 300.0 - 100 * np.exp(-np.log(FLIPS / 0.05) ** 2)
+    picks = {"bernoulli_samples": 20, "bernoulli_train": 22, "gaussian_samples": 10, "gaussian_train": 12}
+    return MnistKDE(MnistKDEConfig(), 84.62, curve, curve - 60, -400.0 + 0 * GAUSSIAN_H, -450.0 + 0 * GAUSSIAN_H,
+                    picks, 61.0)
+
+
 @pytest.mark.parametrize("size", [(1280, 720), (1500, 950)], ids=["1280x720", "1500x950"])
 def test_every_section_lays_out_cleanly(panel, qtbot, size):
     from layout_audit import layout_problems
 
     widget = panel(size)
     qtbot.waitUntil(lambda: widget.states["kde"].curve is not None, timeout=30000)
+    widget.states["kde"].update(mnist=fake_mnist_result())  # the longest text the KDE section shows
     for index in range(widget.tabs.count()):
         widget.tabs.setCurrentIndex(index)
         qtbot.wait(30)
         assert widget.size().toTuple() == size
         assert layout_problems(widget) == [], widget.tabs.tabText(index)
+        for formula in widget.tabs.widget(index).findChildren(FormulaLabel):
+            assert formula.needed_height() <= formula.height(), (widget.tabs.tabText(index), formula.text()[:60])
 
 
 def test_ball_section_follows_its_state_and_its_buttons(panel, qtbot):

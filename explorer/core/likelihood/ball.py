@@ -66,6 +66,14 @@ def binary_cross_entropy(p: float, theta: float) -> float:
     return total
 
 
+def cross_entropy_curve(p: float, theta: np.ndarray) -> np.ndarray:
+    """H(p̂, p_θ) over a grid of θ inside (0, 1), nats: the curve whose minimum, H(p̂), sits at θ = p̂."""
+    theta = np.asarray(theta, dtype=np.float64)
+    red = -p * np.log(theta) if p > 0 else 0.0
+    other = -(1 - p) * np.log1p(-theta) if p < 1 else 0.0
+    return red + other + np.zeros_like(theta)
+
+
 @dataclass(frozen=True)
 class BallFit:
     """Every number the section shows for k reds in n draws under a Beta(a, b) prior."""

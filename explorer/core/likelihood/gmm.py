@@ -21,6 +21,7 @@ that constraint), so EM stays monotone. A component that loses every point (N_k 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ class EMConfig:
     floor: float = bounded(1e-3, 1e-6, 1.0)  # the least eigenvalue of any Σ_k, in squared data units
     iterations: int = bounded(100, 1, 10_000)  # E + M pairs
     seed: int = bounded(0, 0, SEED_MAX)  # picks the starting means among the points
+    restarts: int = bounded(3, 1, 50)  # fit_mixture keeps the best of this many seeded starts (seed, seed + 1, …)
 
     def __post_init__(self) -> None:
         validate(self)
@@ -211,12 +213,20 @@ def em(x: np.ndarray, cfg: EMConfig, start: Mixture | None = None) -> Iterator[E
 
 
 def fit_mixture(x: np.ndarray, cfg: EMConfig) -> Mixture:
-    """Run ``cfg.iterations`` E + M pairs without the snapshots' extra work (the CLI's and BIC's path)."""
+    """EM from ``cfg.restarts`` seeded starts, ``cfg.iterations`` E + M pairs each, without the snapshots'
+    extra work (the CLI's and the K sweep's path); the fit with the highest log-likelihood wins, since EM
+    finds a local maximum (one start on the known mixture can merge two of its components)."""
     x = check_points(x)
-    theta = initial_mixture(x, cfg.components, cfg.seed)
-    for _ in range(cfg.iterations):
-        theta = m_step(x, e_step(x, theta), theta, cfg.floor)
-    return theta
+    best, best_ll = None, -np.inf
+    for restart in range(cfg.restarts):
+        theta = initial_mixture(x, cfg.components, cfg.seed + restart)
+        for _ in range(cfg.iterations):
+            theta = m_step(x, e_step(x, theta), theta, cfg.floor)
+        ll = log_likelihood(x, theta)
+        if best is None or ll > best_ll:
+            best, best_ll = theta, ll
+    assert best is not None
+    return best
 
 
 def bic(x: np.ndarray, theta: Mixture) -> float:
@@ -245,7 +255,7 @@ def choose_k(train: np.ndarray, held_out: np.ndarray, ks: range, cfg: EMConfig) 
     """Fit a mixture for every K in ``ks`` and score it both ways, one K per yield."""
     train, held_out = check_points(train), check_points(held_out)
     for K in ks:
-        theta = fit_mixture(train, EMConfig(K, cfg.floor, cfg.iterations, cfg.seed))
+        theta = fit_mixture(train, dataclasses.replace(cfg, components=K))
         yield KChoice(K, bic(train, theta), -float(point_log_density(held_out, theta).mean()))
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from explorer.core.likelihood.ball import beta_log_pdf, binary_cross_entropy, log_likelihood
+from explorer.core.likelihood.ball import beta_log_pdf, cross_entropy_curve, log_likelihood
 from explorer.core.likelihood.states import BallState
 from explorer.core.runtime.errors import ExplorerError
 from explorer.ui.panels.likelihood.config_form import ConfigForm
@@ -17,6 +17,7 @@ from explorer.ui.panels.likelihood.look import (
     Q_COLOUR,
     FormulaLabel,
     StyledPlot,
+    keep_y_range,
     num,
     transparent,
 )
@@ -36,10 +37,10 @@ class BayesSection(QWidget):
         self.blue_button = QPushButton("Draw a blue ball")
         self.clear_button = QPushButton("Clear the draws")
         self.form = ConfigForm(self.state.prior, {"a": "prior a (reds seen before)", "b": "prior b (blues seen before)"})
-        self.draws_label = QLabel()
+        self.draws_label = FormulaLabel(3)
         self.message = QLabel()
         self.message.setStyleSheet(f"color:{KL_COLOUR}")
-        self.formula = FormulaLabel()
+        self.formula = FormulaLabel(4)
 
         self.likelihood_plot = StyledPlot("Likelihood p(D | θ), scaled to peak 1", "", "θ (share of red)")
         self._likelihood = self.likelihood_plot.plot(pen=pg.mkPen(P_COLOUR, width=2))
@@ -49,8 +50,7 @@ class BayesSection(QWidget):
             f"<span style='color:#888'>━ prior Beta(a, b)</span>  <span style='color:{Q_COLOUR}'>━ posterior</span>"
             f"  <span style='color:{Q_COLOUR}'>┆ MAP</span>", "density", "θ")
         self._prior = self.bayes_plot.plot(pen=pg.mkPen("#888", width=2))
-        self._posterior = self.bayes_plot.plot(pen=pg.mkPen(Q_COLOUR, width=2), fillLevel=0,
-                                               brush=transparent(Q_COLOUR, 50))
+        self._posterior = self.bayes_plot.plot(pen=pg.mkPen(Q_COLOUR, width=2))
         self._map_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(Q_COLOUR, style=pg.QtCore.Qt.PenStyle.DashLine))
         self.bayes_plot.addItem(self._map_line)
         self.kl_plot = StyledPlot("H(p<sub>D</sub>, p<sub>θ</sub>) = H(p<sub>D</sub>) + KL(p<sub>D</sub> ‖ p<sub>θ</sub>): drag θ", "nats", "θ")
@@ -104,7 +104,8 @@ class BayesSection(QWidget):
     def _on_state_changed(self, names: frozenset[str]) -> None:
         s = self.state
         f = s.fit()
-        self.message.clear()
+        if self.message.text():  # QLabel.clear() re-lays out the section even when there is nothing to clear
+            self.message.clear()
         if "prior" in names:
             self.form.show_config(s.prior)
         if "probe" in names and abs(self.probe.value() - s.probe) > 1e-12:
@@ -118,14 +119,14 @@ class BayesSection(QWidget):
             post = np.exp(beta_log_pdf(THETA, f.posterior_a, f.posterior_b))
             self._posterior.setData(THETA, post)
             self._map_line.setValue(f.theta_map)
-            self.bayes_plot.setYRange(0, 1.1 * float(np.max(post[10:-10])), padding=0)
+            keep_y_range(self.bayes_plot, 0.0, float(np.max(post[10:-10])))
             shown = "".join(f"<span style='color:{RED if d else BLUE}'>●</span>" for d in s.draws[-SHOWN_DRAWS:])
             self.draws_label.setText(f"{f.n} draws, {f.k} red:<br>{'…' if f.n > SHOWN_DRAWS else ''}{shown}")
             if f.theta_ml is None:
                 self._cross_entropy.setData([], [])
                 self._entropy.setData([], [])
             else:
-                ce = np.array([binary_cross_entropy(f.theta_ml, t) for t in THETA])
+                ce = cross_entropy_curve(f.theta_ml, THETA)
                 self._cross_entropy.setData(THETA, ce)
                 self._entropy.setData(THETA, np.full_like(THETA, f.empirical_entropy))
                 self.kl_plot.setYRange(0, max(1.5, f.empirical_entropy + 1.0), padding=0)

@@ -24,6 +24,7 @@ from explorer.ui.panels.likelihood.look import (
     FormulaLabel,
     StyledPlot,
     ellipse,
+    keep_y_range,
     num,
     transparent,
 )
@@ -95,7 +96,7 @@ class EMSection(QWidget):
                                             symbolBrush=LOGP_COLOUR)
         self._bic_curve = self.k_plot.plot(pen=pg.mkPen(GAP_COLOUR, width=2), symbol="s", symbolSize=6,
                                            symbolBrush=GAP_COLOUR)
-        self.formula = FormulaLabel()
+        self.formula = FormulaLabel(2)
 
         data_row = QHBoxLayout()
         data_row.addWidget(self.data_box, 1)
@@ -181,7 +182,7 @@ class EMSection(QWidget):
     def sweep(self) -> None:
         """Fit K = 1..MAX_K off the GUI thread; BIC and the held-out NLL come back as one result."""
         s = self.state
-        cfg = EMConfig(1, s.request.floor, s.request.iterations, s.request.seed)
+        cfg = s.request
         s.update(running=Running.COMPUTING, sweep=())
         self._sweeper.start(self._sweep_or_message, s.points, cfg, on_done=self._on_swept)
 
@@ -240,14 +241,14 @@ class EMSection(QWidget):
         self._elbo_curve.setData(steps, history[:, 1])
         top = float(history[:, 0].max())
         low = float(np.min(history[min(2, len(history) - 1):, 1]))
-        self.curve_plot.setYRange(low - 0.05, top + 0.05, padding=0)
+        keep_y_range(self.curve_plot, low, top)
         self.curve_plot.setXRange(0, max(20, len(history)), padding=0.02)
         n = len(s.points)
         ll, lb, gap = c.log_likelihood / n, c.elbo / n, c.gap / n
         base = min(low, lb) - 0.2
         self._bars.setOpts(x=[0, 1], y0=[base, base], height=[ll - base, lb - base])
         self._gap_bar.setOpts(x=[1], y0=[lb], height=[max(gap, 0.0)])
-        self.gap_plot.setYRange(base, ll + 0.15 * (ll - base) + 0.01, padding=0)
+        keep_y_range(self.gap_plot, base, ll)
         nxt = s.next_step
         self.e_button.setEnabled(nxt == "E")
         self.m_button.setEnabled(nxt == "M")

@@ -65,7 +65,7 @@ class KDESection(QWidget):
                                                                               style=Qt.PenStyle.DashLine))
         self.curve_plot.addItem(self._exact)
         self._marker = self.curve_plot.plot(pen=None, symbol="o", symbolSize=10, symbolBrush="#222")
-        self.formula = FormulaLabel()
+        self.formula = FormulaLabel(3)
 
         self.compute_button = QPushButton(f"Compute ({self.mnist_cfg.samples} PixelCNN digits)")
         self.compute_button.setToolTip(
@@ -89,6 +89,7 @@ class KDESection(QWidget):
         self._flip_marker = pg.InfiniteLine(angle=90, pen=pg.mkPen("#222"))
         self.mnist_plot.addItem(self._flip_marker)
         self.mnist_text = FormulaLabel(
+            8,
             "Parzen on MNIST needs the PixelCNN's samples, drawn 784 passes each: press Compute (about a minute "
             "on a CPU, off the GUI thread; the status bar shows progress).")
 

@@ -28,7 +28,15 @@ from explorer.core.likelihood.markov import (
 )
 from explorer.core.likelihood.states import MarkovState
 from explorer.ui.panels.divergences.style import double_slider
-from explorer.ui.panels.likelihood.look import COMPONENT_COLOURS, KL_COLOUR, P_COLOUR, FormulaLabel, StyledPlot, num
+from explorer.ui.panels.likelihood.look import (
+    COMPONENT_COLOURS,
+    KL_COLOUR,
+    P_COLOUR,
+    FormulaLabel,
+    StyledPlot,
+    keep_y_range,
+    num,
+)
 
 T = 1000  # Ho et al.'s chain length and linear schedule, as the Diffusion tab's
 ABAR = np.cumprod(1 - linear_betas(T))
@@ -64,14 +72,13 @@ class MarkovSection(QWidget):
         controls.addRow("steps n", self.steps)
         self.chain_plot = StyledPlot("π<sub>n</sub> = π<sub>0</sub>P<sup>n</sup> (dashed: π* from the eigenvector)",
                                      "probability", "n")
-        self._curves = [self.chain_plot.plot(pen=pg.mkPen(COMPONENT_COLOURS[i], width=2), symbol="o", symbolSize=4,
-                                             symbolBrush=COMPONENT_COLOURS[i]) for i in range(S)]
+        self._curves = [self.chain_plot.plot(pen=pg.mkPen(COMPONENT_COLOURS[i], width=2)) for i in range(S)]
         self._stationary = [pg.InfiniteLine(angle=0, pen=pg.mkPen(COMPONENT_COLOURS[i], style=Qt.PenStyle.DashLine))
                             for i in range(S)]
         for line in self._stationary:
             self.chain_plot.addItem(line)
         self.chain_plot.setYRange(0, 1, padding=0.02)
-        self.formula = FormulaLabel()
+        self.formula = FormulaLabel(3)
 
         self.data_mean = double_slider(-4.0, 4.0, self.state.x0_mean)
         self.data_sd = double_slider(0.05, 2.0, self.state.x0_sd)
@@ -91,7 +98,7 @@ class MarkovSection(QWidget):
         self._kl = self.kl_plot.plot(pen=pg.mkPen(KL_COLOUR, width=2))
         self._t_marker = pg.InfiniteLine(angle=90, pen=pg.mkPen("#222"))
         self.kl_plot.addItem(self._t_marker)
-        self.diffusion_formula = FormulaLabel()
+        self.diffusion_formula = FormulaLabel(3)
 
         left = QVBoxLayout()
         left.addWidget(_wrapped("<b>A three-state chain</b> (tomorrow's weather depends only on today's)"))
@@ -186,7 +193,7 @@ class MarkovSection(QWidget):
         self._t_marker.setValue(t)
         density = np.exp(-(X - means[t]) ** 2 / (2 * variances[t])) / np.sqrt(2 * np.pi * variances[t])
         self._density.setData(X, density)
-        self.density_plot.setYRange(0, max(0.45, float(density.max()) * 1.05), padding=0)
+        keep_y_range(self.density_plot, 0.0, max(0.42, float(density.max())))
         abar = 1.0 if t == 0 else ABAR[t - 1]
         self.diffusion_formula.setText(
             f"q(x<sub>t</sub> | x<sub>0</sub> ~ N(m, s²)) = N(√ᾱ<sub>t</sub> m, ᾱ<sub>t</sub>s² + 1 − ᾱ<sub>t</sub>)"

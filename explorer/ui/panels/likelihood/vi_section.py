@@ -23,6 +23,7 @@ from explorer.ui.panels.likelihood.look import (
     FormulaLabel,
     StyledPlot,
     ellipse,
+    keep_y_range,
     num,
     transparent,
 )
@@ -80,7 +81,7 @@ class VISection(QWidget):
         self.gap_plot.addItem(self._gap_top)
         self.gap_plot.getPlotItem().getAxis("bottom").setTicks([[(0, "log p(x)"), (1, "ELBO + KL")]])
         self.gap_plot.setXRange(-0.6, 1.6, padding=0)
-        self.formula = FormulaLabel()
+        self.formula = FormulaLabel(2)
 
         buttons = QHBoxLayout()
         for button in (self.play_button, self.step_button, self.restart_button):
@@ -162,12 +163,12 @@ class VISection(QWidget):
         history = np.asarray(s.history)  # (steps, ELBO) rows
         self._elbo.setData(history[:, 0], history[:, 1])
         low = float(min(history[min(3, len(history) - 1):, 1].min(), c.log_px)) - 0.3
-        self.curve_plot.setYRange(low, c.log_px + 0.3, padding=0)
+        keep_y_range(self.curve_plot, low, c.log_px + 0.1)
         self.curve_plot.setXRange(0, max(50.0, float(history[-1, 0])), padding=0.02)
         base = min(low, c.elbo - 0.5)
         self._gap_bars.setOpts(x=[0, 1], y0=[base, base], height=[c.log_px - base, c.elbo - base])
         self._gap_top.setOpts(x=[1], y0=[c.elbo], height=[max(c.gap, 0.0)])
-        self.gap_plot.setYRange(base, c.log_px + 0.2 * (c.log_px - base) + 0.05, padding=0)
+        keep_y_range(self.gap_plot, base, c.log_px)
         sd = np.sqrt(np.diag(c.cov))
         rho = c.cov[0, 1] / (sd[0] * sd[1])
         self.formula.setText(
