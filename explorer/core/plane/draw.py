@@ -6,14 +6,19 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
 from explorer.core.plane.langevin import Trajectory, annealed_langevin, langevin, net_score_fn, uniform_start
 from explorer.core.plane.models import KINDS, PlaneConfig, PlaneNet, ScoreConfig, ScoreNet
 from explorer.core.plane.samplers import SAMPLERS as DDPM_SAMPLERS
 from explorer.core.plane.samplers import reverse_chain, starting_noise
-from explorer.core.runtime.checkpoints import Checkpoint, checkpoint_kind, config_from_dict, load_checkpoint, load_weights
+from explorer.core.runtime.checkpoints import (
+    Checkpoint,
+    checkpoint_kind,
+    config_from_dict,
+    load_checkpoint,
+    load_weights,
+)
 from explorer.core.runtime.errors import CheckpointError, ExplorerError
 
 LANGEVIN_SAMPLERS = ("langevin", "annealed-langevin")
