@@ -146,7 +146,8 @@ class PlanePanel(QWidget):
                                arrows(field, spacing) if field is not None else None)
         show_heat = state.heat and not empty
         self.canvas.set_heat(log_density_image(state.points, state.source, state.sigma) if show_heat else None, 4.0)
-        self.field_section.show_agreement(self._agreement_text())
+        if not state.drawing:  # while the brush moves, the numbers wait: the arrows are what must keep up
+            self.field_section.show_agreement(self._agreement_text())
 
     def _agreement_text(self) -> str:
         """Each trained model's field against the exact one at this σ, at points of p_σ: the link made numerical."""
