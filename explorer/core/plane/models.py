@@ -82,6 +82,8 @@ class ScoreNet(nn.Module):
 class EpsNet(nn.Module):
     """ε̂(x_t, t) with t 0-based (0..T−1, the paper's 1..T) and the schedule it was trained on."""
 
+    alphas_cumprod: torch.Tensor  # ᾱ_t (T,), float64, a buffer
+
     def __init__(self, cfg: DDPMConfig) -> None:
         super().__init__()
         self.cfg = cfg

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QPointF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, Qt, Signal, SignalInstance
 
 from explorer.core.plane.data import BOX
 
@@ -76,7 +76,7 @@ class PlaneCanvas(pg.PlotWidget):
         self.brush_radius = 0.3
 
     @property
-    def stroke(self) -> Signal:
+    def stroke(self) -> SignalInstance:
         return self.box.signals.stroke
 
     def set_drawing(self, on: bool) -> None:

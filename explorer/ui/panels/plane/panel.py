@@ -17,10 +17,17 @@ from explorer.core.plane.fields import (
     model_field,
     reference_mixture,
 )
-from explorer.core.plane.langevin import Trajectory, annealed_langevin, exact_score_fn, net_score_fn, uniform_start
+from explorer.core.plane.langevin import (
+    ScoreFn,
+    Trajectory,
+    annealed_langevin,
+    exact_score_fn,
+    net_score_fn,
+    uniform_start,
+)
 from explorer.core.plane.link import agreement, step_for_sigma
 from explorer.core.plane.mixture import mode_shares
-from explorer.core.plane.models import DDPMConfig, ScoreConfig, ScoreNet, kind_of
+from explorer.core.plane.models import DDPMConfig, EpsNet, ScoreConfig, ScoreNet, kind_of
 from explorer.core.plane.quality import judge_for
 from explorer.core.plane.samplers import forward_chain, reverse_chain, starting_noise
 from explorer.core.plane.sweep import nfe_sweep
@@ -195,12 +202,13 @@ class PlanePanel(QWidget):
         self.state.set(points=points, source=DRAWING)
 
     # ---- Langevin and sampling, off the GUI thread --------------------------------------------------
-    def _score_fn(self) -> tuple[object, np.ndarray, str]:
+    def _score_fn(self) -> tuple[ScoreFn, np.ndarray, str]:
         """The score the particles follow: the trained score net, else the exact one; and its σ levels."""
         state = self.state
-        if state.score_model is not None:
-            cfg = state.score_model.cfg
-            return net_score_fn(state.score_model.net), cfg.sigmas(), "score net"
+        model = state.score_model
+        if model is not None and isinstance(model.net, ScoreNet) and isinstance(model.cfg, ScoreConfig):
+            cfg = model.cfg
+            return net_score_fn(model.net), cfg.sigmas(), "score net"
         mix, _ = reference_mixture(state.points, state.source, most=LANGEVIN_COMPONENTS)
         return exact_score_fn(mix), ScoreConfig().sigmas(), "exact score"
 
@@ -234,20 +242,21 @@ class PlanePanel(QWidget):
 
     def sample_ddpm(self) -> None:
         model = self.state.ddpm_model
-        if model is None:
+        if model is None or not isinstance(model.net, EpsNet):
             return
+        net = model.net
         request = self.state.sampler
         x_T = starting_noise(request.particles, request.seed)
 
         def run() -> tuple[Trajectory, int]:
-            return reverse_chain(model.net, request.sampler, request.nfe, x_T, request.eta, request.seed)
+            return reverse_chain(net, request.sampler, request.nfe, x_T, request.eta, request.seed)
 
         self.background.start(run, on_done=lambda result: self._show_run(
             result[0], f"DDPM by {request.sampler} ({result[1]} NFE)"))
 
     def show_forward(self) -> None:
         model = self.state.ddpm_model
-        if model is None or len(self.state.points) == 0:
+        if model is None or not isinstance(model.net, EpsNet) or len(self.state.points) == 0:
             return
         trajectory = forward_chain(model.net, self.state.points[:5000])
         self.state.set(trajectory=trajectory, trajectory_title="Forward process q(x_t | x_0)", frame=0)
