@@ -1,5 +1,5 @@
-"""``gen-explorer plane train {score,ddpm}`` and ``plane sample``: the 2-D Lab headless, through the
-same core generators as the panel. Every user-caused failure is one ExplorerError line (cli.py prints
+"""``gen-explorer plane train {score,ddpm,gmm}``, ``plane sample`` and ``plane nll`` (the gmm's parts are in
+gmm_cli.py): the 2-D Lab headless, through the same core generators as the panel. Every user-caused failure is one ExplorerError line (cli.py prints
 it and exits 2), found before any training step or sample is spent."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import shlex
 from pathlib import Path
 
 from explorer.core.runtime.errors import ExplorerError
+from explorer.gmm_cli import add_gmm_options, add_nll_command, nll, refuse_gmm_options, sample_gmm, train_gmm
 
 MODELS = {"score": "ScoreConfig", "ddpm": "DDPMConfig"}
 
@@ -24,7 +25,7 @@ def add_plane_commands(commands: argparse._SubParsersAction) -> None:
     plane = commands.add_parser("plane", help="the 2-D Lab: train a score network or a 2-D DDPM on points, sample it")
     actions = plane.add_subparsers(dest="plane_command", required=True)
     train = actions.add_parser("train", help="train a 2-D Lab model and save its checkpoint")
-    train.add_argument("plane_model", choices=tuple(MODELS), metavar="{score,ddpm}")
+    train.add_argument("plane_model", choices=(*MODELS, "gmm"), metavar="{score,ddpm,gmm}")
     train.add_argument("--data", required=True, metavar="PRESET|FILE.csv",
                        help=f"a preset ({', '.join(PRESETS)}) or a CSV file of x,y lines (at most {MAX_POINTS:,})")
     train.add_argument("--out", type=Path, required=True, metavar="MODEL.safetensors", help="checkpoint to write")
@@ -33,6 +34,7 @@ def add_plane_commands(commands: argparse._SubParsersAction) -> None:
             train.add_argument(f"--{f.name}", type=int, default=None,
                                help=f"{describe_limit(f)} (default: {f.default})")
     train.add_argument("--device", dest="sub_device", default="cpu", help="cpu (default) or cuda: the lab's nets are tiny")
+    add_gmm_options(train)
     sample = actions.add_parser("sample", help="draw points from a 2-D Lab model")
     sample.add_argument("model_path", type=Path, metavar="MODEL.safetensors")
     sample.add_argument("-n", type=int, default=2000, help=f"points to draw, 1 to {MAX_DRAW:,} (default 2000)")
@@ -46,11 +48,17 @@ def add_plane_commands(commands: argparse._SubParsersAction) -> None:
     sample.add_argument("--eta", type=float, default=None, help="DDIM's η, 0 (deterministic) to 1 (default 0)")
     sample.add_argument("--seed", type=int, default=0, help="0 to 2**32 - 1 (default 0): the same seed, the same points")
     sample.add_argument("--device", dest="sub_device", default="cpu", help=argparse.SUPPRESS)
+    add_nll_command(actions)
 
 
 def run_plane(args: argparse.Namespace, argv: list[str]) -> int:
     if args.plane_command == "train":
+        if args.plane_model == "gmm":
+            return train_gmm(args, argv)
+        refuse_gmm_options(args)
         return _train(args, argv)
+    if args.plane_command == "nll":
+        return nll(args)
     return _sample(args)
 
 
@@ -107,6 +115,7 @@ def _sample(args: argparse.Namespace) -> int:
     from explorer.core.plane.data import save_points_csv
     from explorer.core.plane.draw import default_nfe, draw, load_plane_model
     from explorer.core.runtime.atomic import check_target
+    from explorer.core.runtime.checkpoints import checkpoint_kind
     from explorer.core.runtime.limits import SEED_MAX
 
     if args.out.suffix != ".csv":
@@ -118,6 +127,8 @@ def _sample(args: argparse.Namespace) -> int:
     if args.eta is not None and not 0.0 <= args.eta <= 1.0:
         raise ExplorerError(f"--eta must be a number from 0 to 1, not {args.eta}.")
     check_target(args.out)
+    if checkpoint_kind(args.model_path) == "gmm":
+        return sample_gmm(args)
     model = load_plane_model(args.model_path)
     sampler = args.sampler or ("annealed-langevin" if model.kind == "plane-score" else "ddpm")
     if args.eta is not None and sampler != "ddim":

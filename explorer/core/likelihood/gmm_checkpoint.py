@@ -2,8 +2,8 @@
 "gmm"), sample from it, and score points by its exact negative log-likelihood, as the flows are scored.
 
 The checkpoint holds θ as three float64 tensors ("weights" (K,), "means" (K, 2), "covariances"
-(K, 2, 2)), the EMConfig as its config, and in its record the data's source and fingerprint, the
-iterations and the final mean log-likelihood per point.
+(K, 2, 2)), the EMConfig as its config, and in its record the data as the 2-D Lab records it (source,
+fingerprint, points), the iterations and the training NLL per point.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ def train_gmm(data: PointSet, cfg: EMConfig) -> Checkpoint:
     """EM on ``data`` for ``cfg.iterations`` steps from the seeded start; the checkpoint of the fit."""
     x = check_points(data.points)
     theta = fit_mixture(x, cfg)
-    info = {"steps": cfg.iterations, "dataset": f"{data.source}-{len(x)}-sha256:{data.fingerprint}",
+    info = {"steps": cfg.iterations,
+            "dataset": {"source": data.source, "fingerprint": data.fingerprint, "points": len(x)},
             "metrics": {"train_nll": -log_likelihood(x, theta) / len(x)}}
     state = {"weights": torch.from_numpy(theta.weights), "means": torch.from_numpy(theta.means),
              "covariances": torch.from_numpy(theta.covariances)}
