@@ -27,7 +27,14 @@ import numpy as np  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from timing import stats  # noqa: E402
 
-from explorer.core.likelihood.gmm import EMConfig, Mixture, em, fit_mixture, point_log_density, sample_mixture  # noqa: E402
+from explorer.core.likelihood.gmm import (  # noqa: E402
+    EMConfig,
+    Mixture,
+    em,
+    fit_mixture,
+    point_log_density,
+    sample_mixture,
+)
 from explorer.core.likelihood.states import known_mixture  # noqa: E402
 from explorer.core.plane.data import make_preset  # noqa: E402
 

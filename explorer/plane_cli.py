@@ -1,6 +1,6 @@
 """``gen-explorer plane train {score,ddpm,gmm}``, ``plane sample`` and ``plane nll`` (the gmm's parts are in
-gmm_cli.py): the 2-D Lab headless, through the same core generators as the panel. Every user-caused failure is one ExplorerError line (cli.py prints
-it and exits 2), found before any training step or sample is spent."""
+gmm_cli.py): the 2-D Lab headless, through the same core generators as the panel. Every user-caused failure
+is one ExplorerError line (cli.py prints it and exits 2), found before any training step or sample is spent."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`gen-explorer plane train gmm`, and `plane sample` / `plane nll` on its checkpoint: EM headless, one-line refusals."""
+"""`gen-explorer plane train gmm`, and `plane sample` / `plane nll` on its checkpoint: EM headless, one-line
+refusals."""
 
 import numpy as np
 import pytest
@@ -21,7 +22,8 @@ def gmm_checkpoint(tmp_path_factory):
 def test_the_checkpoint_records_its_data_and_fit(gmm_checkpoint):
     out, data = gmm_checkpoint
     ckpt = load_checkpoint(out, kind="gmm")
-    assert ckpt.info["dataset"] == {"source": "drawn.csv", "fingerprint": fingerprint(load_points_csv(data)), "points": 400}
+    recorded = {"source": "drawn.csv", "fingerprint": fingerprint(load_points_csv(data)), "points": 400}
+    assert ckpt.info["dataset"] == recorded
     assert ckpt.config["components"] == 3 and ckpt.config["seed"] == 2 and ckpt.info["steps"] == 30
     assert ckpt.info["training"]["command"].startswith("gen-explorer plane train gmm --components 3")
     assert tuple(ckpt.state["covariances"].shape) == (3, 2, 2)
@@ -30,7 +32,8 @@ def test_the_checkpoint_records_its_data_and_fit(gmm_checkpoint):
 def test_sample_and_nll(gmm_checkpoint, tmp_path, capsys):
     out, data = gmm_checkpoint
     for name in ("a", "b"):
-        assert main(["plane", "sample", str(out), "-n", "40", "--out", str(tmp_path / f"{name}.csv"), "--seed", "5"]) == 0
+        target = str(tmp_path / f"{name}.csv")
+        assert main(["plane", "sample", str(out), "-n", "40", "--out", target, "--seed", "5"]) == 0
     a = load_points_csv(tmp_path / "a.csv")
     assert a.shape == (40, 2) and np.array_equal(a, load_points_csv(tmp_path / "b.csv"))
     capsys.readouterr()
@@ -40,7 +43,8 @@ def test_sample_and_nll(gmm_checkpoint, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, says", [
-    (["plane", "train", "gmm", "--components", "13", "--data", "ring", "--out", "m.safetensors"], "--components must be"),
+    (["plane", "train", "gmm", "--components", "13", "--data", "ring", "--out", "m.safetensors"],
+     "--components must be"),
     (["plane", "train", "gmm", "--floor", "0", "--data", "ring", "--out", "m.safetensors"], "--floor must be"),
     (["plane", "train", "gmm", "--data", "ring", "--out", "m.safetensors", "--steps", "5"], "EM takes --iterations"),
     (["plane", "train", "score", "--components", "3", "--data", "ring", "--out", "m.safetensors"], "gmm only"),

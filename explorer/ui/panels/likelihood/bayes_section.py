@@ -25,6 +25,9 @@ from explorer.ui.panels.likelihood.look import (
 THETA = np.linspace(0.0005, 0.9995, 999)  # the grid the curves are drawn on
 RED, BLUE = "#d62728", "#1f77b4"
 SHOWN_DRAWS = 40  # the strip of draws shows the last ones
+CROSS_ENTROPY = "H(p<sub>D</sub>, p<sub>θ</sub>)"
+ENTROPY = "H(p<sub>D</sub>)"
+KL = "KL(p<sub>D</sub> ‖ p<sub>θ</sub>)"
 
 
 class BayesSection(QWidget):
@@ -36,7 +39,8 @@ class BayesSection(QWidget):
         self.red_button = QPushButton("Draw a red ball")
         self.blue_button = QPushButton("Draw a blue ball")
         self.clear_button = QPushButton("Clear the draws")
-        self.form = ConfigForm(self.state.prior, {"a": "prior a (reds seen before)", "b": "prior b (blues seen before)"})
+        self.form = ConfigForm(self.state.prior, {"a": "prior a (reds seen before)",
+                                                  "b": "prior b (blues seen before)"})
         self.draws_label = FormulaLabel(3)
         self.message = QLabel()
         self.message.setStyleSheet(f"color:{KL_COLOUR}")
@@ -53,7 +57,7 @@ class BayesSection(QWidget):
         self._posterior = self.bayes_plot.plot(pen=pg.mkPen(Q_COLOUR, width=2))
         self._map_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(Q_COLOUR, style=pg.QtCore.Qt.PenStyle.DashLine))
         self.bayes_plot.addItem(self._map_line)
-        self.kl_plot = StyledPlot("H(p<sub>D</sub>, p<sub>θ</sub>) = H(p<sub>D</sub>) + KL(p<sub>D</sub> ‖ p<sub>θ</sub>): drag θ", "nats", "θ")
+        self.kl_plot = StyledPlot(f"{CROSS_ENTROPY} = {ENTROPY} + {KL}: drag θ", "nats", "θ")
         self._cross_entropy = self.kl_plot.plot(pen=pg.mkPen(KL_COLOUR, width=2))
         self._entropy = self.kl_plot.plot(pen=pg.mkPen(ELBO_COLOUR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine))
         self._bars = pg.BarGraphItem(x=[0.0, 0.0], y0=[0.0, 0.0], height=[0.0, 0.0], width=0.04,
@@ -143,9 +147,10 @@ class BayesSection(QWidget):
             f"θ<sub>ML</sub> = k/n = {f.k}/{f.n} = <b>{num(f.theta_ml)}</b>,  "
             f"log p(D | θ<sub>ML</sub>) = {num(f.log_likelihood_at_ml)}")
         kl = "" if f.theta_ml is None else (
-            f"<br>p<sub>D</sub> = (k/n, 1 − k/n), the draws' own distribution:  −(1/n) log p(D | θ) = H(p<sub>D</sub>, p<sub>θ</sub>) = H(p<sub>D</sub>) + KL(p<sub>D</sub> ‖ p<sub>θ</sub>) at θ = {num(f.theta_probe, 2)}: "
+            f"<br>p<sub>D</sub> = (k/n, 1 − k/n), the draws' own distribution:  −(1/n) log p(D | θ) = "
+            f"{CROSS_ENTROPY} = {ENTROPY} + {KL} at θ = {num(f.theta_probe, 2)}: "
             f"<b>{num(f.cross_entropy_at)}</b> = <span style='color:{ELBO_COLOUR}'>{num(f.empirical_entropy)}</span>"
-            f" + <span style='color:{KL_COLOUR}'>{num(f.kl_at)}</span> nats — H(p<sub>D</sub>) does not depend on θ, so the "
+            f" + <span style='color:{KL_COLOUR}'>{num(f.kl_at)}</span> nats — {ENTROPY} does not depend on θ, so the "
             "θ of least KL is the maximum-likelihood θ.")
         return (f"p(D | θ) = θ<sup>k</sup>(1 − θ)<sup>n−k</sup> with k = {f.k}, n = {f.n};  {ml}<br>"
                 f"p(θ | D) ∝ p(D | θ) p(θ) = Beta(a + k, b + n − k) = Beta({num(f.posterior_a, 2)}, "

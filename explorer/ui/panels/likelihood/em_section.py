@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from explorer.core.likelihood.evented import Running
@@ -91,7 +91,8 @@ class EMSection(QWidget):
         self.gap_plot.getPlotItem().getAxis("bottom").setTicks([[(0, "log p"), (1, "ELBO + KL")]])
         self.gap_plot.setXRange(-0.6, 1.6, padding=0)
         self.k_plot = StyledPlot(f"<span style='color:{LOGP_COLOUR}'>━ held-out NLL</span> "
-                                 f"<span style='color:{GAP_COLOUR}'>━ BIC/2N</span>", "nats / point (lower: better)", "K")
+                                 f"<span style='color:{GAP_COLOUR}'>━ BIC/2N</span>",
+                                 "nats / point (lower: better)", "K")
         self._held_curve = self.k_plot.plot(pen=pg.mkPen(LOGP_COLOUR, width=2), symbol="o", symbolSize=6,
                                             symbolBrush=LOGP_COLOUR)
         self._bic_curve = self.k_plot.plot(pen=pg.mkPen(GAP_COLOUR, width=2), symbol="s", symbolSize=6,

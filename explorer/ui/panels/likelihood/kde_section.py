@@ -17,7 +17,15 @@ from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.jobs import Job
 from explorer.core.runtime.paths import CHECKPOINTS
 from explorer.ui.off_thread import LatestOnly
-from explorer.ui.panels.likelihood.look import GAP_COLOUR, LOGP_COLOUR, P_COLOUR, Q_COLOUR, FormulaLabel, StyledPlot, num
+from explorer.ui.panels.likelihood.look import (
+    GAP_COLOUR,
+    LOGP_COLOUR,
+    P_COLOUR,
+    Q_COLOUR,
+    FormulaLabel,
+    StyledPlot,
+    num,
+)
 from explorer.ui.widgets.point_cloud import PointCloud
 from explorer.ui.worker import Runner
 
@@ -120,6 +128,7 @@ class KDESection(QWidget):
         self.h_slider.valueChanged.connect(self.state.set_bandwidth_index)
         self.flip_slider.valueChanged.connect(lambda i: self.state.set_flip(float(FLIPS[i])))
         self.compute_button.clicked.connect(self.compute_mnist)
+        self.compute_button.setEnabled(runner is not None)  # a section shown on its own has no runner
         self.state.changed.connect(self._on_state_changed)
         self.request_samples(self.state.samples)
 
@@ -146,8 +155,12 @@ class KDESection(QWidget):
                                     "device": self.device})
         self.state.update(running=Running.COMPUTING)
         self.runner.start(job, on_yield=lambda _: None, on_done=lambda result: self.state.update(mnist=result),
-                          on_end=lambda _ok: self.state.update(running=Running.IDLE),
-                          label="Parzen on MNIST", owner="Likelihood")
+                          on_end=self._on_mnist_end, label="Parzen on MNIST", owner="Likelihood")
+
+    def _on_mnist_end(self, succeeded: bool) -> None:
+        self.state.update(running=Running.IDLE)
+        if not succeeded:
+            self.mnist_text.setText("The computation stopped before it finished; press Compute to run it again.")
 
     # ---- what the state shows ------------------------------------------------------------------------
     def _on_state_changed(self, names: frozenset[str]) -> None:
