@@ -98,7 +98,7 @@ class KDESection(QWidget):
         self.mnist_plot.addItem(self._flip_marker)
         self.mnist_text = FormulaLabel(
             8,
-            "Parzen on MNIST needs the PixelCNN's samples, drawn 784 passes each: press Compute (about a minute "
+            "Parzen on MNIST needs the PixelCNN's samples, drawn 784 passes each: press Compute (a minute or more "
             "on a CPU, off the GUI thread; the status bar shows progress).")
 
         left = QVBoxLayout()

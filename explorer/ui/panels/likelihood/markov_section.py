@@ -178,7 +178,7 @@ class MarkovSection(QWidget):
             self.formula.setText(
                 f"π<sub>{s.steps}</sub> = π<sub>0</sub>P<sup>{s.steps}</sup> = ({now});  "
                 f"π* = π*P, the left eigenvector of P for λ = 1: <b>({vec})</b><br>"
-                f"TV(π<sub>n</sub>, π*) = ½Σ|π<sub>n</sub> − π*| = {num(tv, 5)} ≈ C·|λ₂|<sup>n</sup> with "
+                f"TV(π<sub>n</sub>, π*) = ½Σ|π<sub>n</sub> − π*| = {tv:.1e} ≈ C·|λ₂|<sup>n</sup> with "
                 f"|λ₂| = {num(lam2)}")
         if names & {"t", "x0_mean", "x0_sd"}:
             self._draw_diffusion(bool(names & {"x0_mean", "x0_sd"}))
