@@ -30,7 +30,8 @@ from explorer.cli_shared import DIFFUSION, check_ddim_steps, check_seed, option_
 from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.stopping import STOPPED, install_stop_handlers, stop_message
 
-PANELS = ("pixelcnn", "vae", "diffusion", "gan", "conditional", "divergences", "evaluate")
+PANELS = ("pixelcnn", "vae", "diffusion", "gan", "conditional", "divergences", "evaluate", "plane",
+          "likelihood")
 
 
 class Parser(argparse.ArgumentParser):
@@ -161,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="with `all`: also write the result to checkpoints/evaluation.json, "
                                "the evaluation the Evaluate panel opens on (default: off)")
     _add_device(evaluate, "draw and score")
+    from explorer.plane_cli import add_plane_commands
+
+    add_plane_commands(commands)
     return parser
 
 
@@ -335,6 +339,10 @@ def headless(args: argparse.Namespace, argv: list[str]) -> int:
             return run_training(args, argv, device)
         if args.command == "sample":
             return run_sampling(args, device)
+        if args.command == "plane":
+            from explorer.plane_cli import run_plane
+
+            return run_plane(args, argv)
         from explorer.evaluation_cli import run_evaluation
 
         return run_evaluation(args, device)
@@ -363,7 +371,7 @@ def main(argv: list[str]) -> int:
     install_stop_handlers()  # first: a stop while torch is still being imported is the same one line
     try:
         args = build_parser().parse_args(argv)
-        if args.command in ("train", "sample", "eval"):
+        if args.command in ("train", "sample", "eval", "plane"):
             return headless(args, argv)
         if args.screenshot:
             check_screenshot(args.screenshot)

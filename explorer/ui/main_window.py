@@ -23,8 +23,10 @@ from explorer.ui.panels.diffusion import DiffusionPanel
 from explorer.ui.panels.divergences import DivergencePanel
 from explorer.ui.panels.evaluate import EvaluatePanel
 from explorer.ui.panels.gan import GANPanel
+from explorer.ui.panels.likelihood import LikelihoodPanel
 from explorer.ui.panels.model_panel import HoldsModel, ModelPanel, PanelProtocol
 from explorer.ui.panels.pixelcnn import PixelCNNPanel
+from explorer.ui.panels.plane import PlanePanel
 from explorer.ui.panels.vae import VAEPanel
 from explorer.ui.worker import Runner
 
@@ -38,10 +40,15 @@ PANEL_FACTORIES: dict[str, Callable[[Runner, str | None], PanelProtocol]] = {
     "conditional": lambda runner, device: ConditionalPanel(runner, device),
     "divergences": lambda runner, device: DivergencePanel(),
     "evaluate": lambda runner, device: EvaluatePanel(runner, device),
+    "plane": lambda runner, device: PlanePanel(runner, device),
+    "likelihood": lambda runner, device: LikelihoodPanel(runner, device),
 }
-PANEL_CLASSES: dict[str, type[ModelPanel] | type[ConditionalPanel] | type[DivergencePanel] | type[EvaluatePanel]] = {
+PanelClass = (type[ModelPanel] | type[ConditionalPanel] | type[DivergencePanel] | type[EvaluatePanel]
+              | type[PlanePanel] | type[LikelihoodPanel])
+PANEL_CLASSES: dict[str, PanelClass] = {
     "pixelcnn": PixelCNNPanel, "vae": VAEPanel, "diffusion": DiffusionPanel, "gan": GANPanel,
-                 "conditional": ConditionalPanel, "divergences": DivergencePanel, "evaluate": EvaluatePanel}
+    "conditional": ConditionalPanel, "divergences": DivergencePanel, "evaluate": EvaluatePanel,
+    "plane": PlanePanel, "likelihood": LikelihoodPanel}
 PANEL_TITLES = {name: cls.title for name, cls in PANEL_CLASSES.items()}
 # Checkpoint kind -> the panel that shows it: File ▸ Load takes a checkpoint to its own panel. A panel
 # holding several models (Conditional) names their kinds in ``checkpoint_kinds``.

@@ -1,0 +1,47 @@
+"""LikelihoodPanel: the tools every deep generative model rests on, one section per tab.
+
+Each section binds to its own evented state (``explorer.core.likelihood.states``); the panel only
+composes them and owns no maths."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from explorer.core.likelihood.evented import Evented
+from explorer.core.likelihood.states import BallState, EMState, KDEState, MarkovState, VIState
+from explorer.ui.panels.likelihood.bayes_section import BayesSection
+from explorer.ui.panels.likelihood.em_section import EMSection
+from explorer.ui.panels.likelihood.kde_section import KDESection
+from explorer.ui.panels.likelihood.markov_section import MarkovSection
+from explorer.ui.panels.likelihood.vi_section import VISection
+from explorer.ui.worker import Runner
+
+
+class LikelihoodPanel(QWidget):
+    """Maximum likelihood and Bayes, EM and the ELBO's gap, variational inference, KDE and Markov chains."""
+
+    title = "Likelihood"
+    checkpoint_kind = None
+
+    def __init__(self, runner: Runner | None = None, device: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        heading = QLabel("<b>Likelihood before deep models</b>: maximum likelihood is minimising KL(p<sub>data</sub> ‖ "
+                         "p<sub>θ</sub>); EM and variational inference both climb log p(x) = ELBO + KL(q ‖ p(z | x)); "
+                         "a kernel density estimate judges a model by its samples; a Markov chain forgets its start.")
+        heading.setWordWrap(True)
+        ball, em, vi, kde, markov = BallState(), EMState(), VIState(), KDEState(), MarkovState()
+        self.states: dict[str, Evented] = {"bayes": ball, "em": em, "vi": vi, "kde": kde, "markov": markov}
+        self.bayes = BayesSection(ball)
+        self.em = EMSection(em)
+        self.vi = VISection(vi)
+        self.kde = KDESection(runner, kde, device)
+        self.markov = MarkovSection(markov)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.bayes, "1 · ML and Bayes")
+        self.tabs.addTab(self.em, "2 · EM and the ELBO's gap")
+        self.tabs.addTab(self.vi, "3 · Variational inference")
+        self.tabs.addTab(self.kde, "4 · KDE as an evaluation")
+        self.tabs.addTab(self.markov, "5 · Markov chains")
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(self.tabs, 1)

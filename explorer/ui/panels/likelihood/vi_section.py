@@ -1,0 +1,180 @@
+"""Section 3: variational inference on a 2-D posterior known exactly, bound to a ``VIState``.
+
+Click the plane to move the observation x; shift-click to move q's starting mean. Play climbs the
+ELBO a few Adam steps per frame on the GUI thread (a step is ~2 ms of 400 quadrature nodes)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from explorer.core.likelihood.evented import Running
+from explorer.core.likelihood.gmm import point_log_density
+from explorer.core.likelihood.states import VIState
+from explorer.core.runtime.errors import ExplorerError
+from explorer.ui.panels.likelihood.config_form import ConfigForm
+from explorer.ui.panels.likelihood.look import (
+    ELBO_COLOUR,
+    GAP_COLOUR,
+    LOGP_COLOUR,
+    Q_COLOUR,
+    FormulaLabel,
+    StyledPlot,
+    ellipse,
+    keep_y_range,
+    num,
+    transparent,
+)
+
+EXTENT = 5.0
+GRID = 121
+AXIS = np.linspace(-EXTENT, EXTENT, GRID)
+PLANE = np.stack(np.meshgrid(AXIS, AXIS, indexing="xy"), -1).reshape(-1, 2)  # row-major: y rows, x columns
+STEPS_PER_TICK = 4
+TICK_MS = 33
+MAX_STEPS = 1500  # Play stops here: the fit has long converged
+
+
+class VISection(QWidget):
+    """The exact posterior as a heat map, q as ellipses over it, the ELBO curve and the gap."""
+
+    def __init__(self, state: VIState | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state or VIState()
+        self.form = ConfigForm(self.state.request, {"prior": "prior p(z)", "noise": "noise σ of x ~ N(z, σ²I)",
+                                                    "family": "q's covariance", "lr": "Adam's learning rate"})
+        self.play_button = QPushButton("▶  Fit q")
+        self.step_button = QPushButton("Step ×10")
+        self.restart_button = QPushButton("Restart q")
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        explain = QLabel(
+            "Click the plane to move the observation x; shift-click to move q's start.<br>"
+            "Maximising the ELBO minimises the <b>reverse</b> KL(q ‖ p(z | x)): on two modes q picks one "
+            "(mode-seeking); a diagonal q cannot lean with a correlated posterior and shrinks. A VAE's encoder "
+            "makes this fit for every x at once (amortised inference): its ELBO sits below log p(x) by this gap.")
+        explain.setWordWrap(True)
+
+        self.plane = StyledPlot("exact posterior p(z | x) (shaded), q(z) (1σ, 2σ), x (×)", "z₂", "z₁")
+        self.plane.setAspectLocked(True)
+        self._image = pg.ImageItem(axisOrder="row-major")
+        self._image.setLookupTable(pg.colormap.get("CET-L12").getLookupTable(nPts=256))
+        self.plane.addItem(self._image)
+        self._q_curves = [self.plane.plot(pen=pg.mkPen(Q_COLOUR, width=w)) for w in (3, 1.5)]
+        self._q_mean = self.plane.plot(pen=None, symbol="o", symbolSize=8, symbolBrush=Q_COLOUR)
+        self._x_mark = self.plane.plot(pen=None, symbol="x", symbolSize=14, symbolBrush="#222", symbolPen="#222")
+        self.plane.setRange(xRange=(-EXTENT, EXTENT), yRange=(-EXTENT, EXTENT), padding=0)
+        self.plane.scene().sigMouseClicked.connect(self._on_plane_clicked)
+
+        self.curve_plot = StyledPlot(f"<span style='color:{ELBO_COLOUR}'>━ ELBO(q)</span>  "
+                                     f"<span style='color:{LOGP_COLOUR}'>┅ log p(x), exact</span>", "nats", "step")
+        self._elbo = self.curve_plot.plot(pen=pg.mkPen(ELBO_COLOUR, width=2))
+        self._log_px = pg.InfiniteLine(angle=0, pen=pg.mkPen(LOGP_COLOUR, width=2, style=Qt.PenStyle.DashLine))
+        self.curve_plot.addItem(self._log_px)
+        self.gap_plot = StyledPlot("log p(x) = ELBO + KL(q ‖ p(z | x))", "nats", "")
+        self._gap_bars = pg.BarGraphItem(x=[0, 1], y0=[0, 0], height=[0, 0], width=0.6,
+                                         brushes=[transparent(LOGP_COLOUR, 170), transparent(ELBO_COLOUR, 170)])
+        self._gap_top = pg.BarGraphItem(x=[1], y0=[0], height=[0], width=0.6, brush=transparent(GAP_COLOUR, 200))
+        self.gap_plot.addItem(self._gap_bars)
+        self.gap_plot.addItem(self._gap_top)
+        self.gap_plot.getPlotItem().getAxis("bottom").setTicks([[(0, "log p(x)"), (1, "ELBO + KL")]])
+        self.gap_plot.setXRange(-0.6, 1.6, padding=0)
+        self.formula = FormulaLabel(2)
+
+        buttons = QHBoxLayout()
+        for button in (self.play_button, self.step_button, self.restart_button):
+            buttons.addWidget(button)
+        left = QVBoxLayout()
+        left.addWidget(self.form)
+        left.addLayout(buttons)
+        left.addWidget(explain)
+        left.addWidget(self.message)
+        left.addStretch(1)
+        side = QVBoxLayout()
+        side.addWidget(self.curve_plot, 3)
+        side.addWidget(self.gap_plot, 2)
+        row = QHBoxLayout()
+        row.addLayout(left, 2)
+        row.addWidget(self.plane, 3)
+        row.addLayout(side, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row, 1)
+        layout.addWidget(self.formula)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self.tick)
+        self.play_button.clicked.connect(self._on_play_clicked)
+        self.step_button.clicked.connect(lambda: self.state.step(10))
+        self.restart_button.clicked.connect(self.state.restart)
+        self.form.edited.connect(self._on_form_edited)
+        self.state.changed.connect(self._on_state_changed)
+        self._on_state_changed(frozenset({"request", "x", "fitter", "current"}))
+
+    def _on_form_edited(self, name: str, value: object) -> None:
+        try:
+            self.state.set_request(**{name: value})
+        except ExplorerError as exc:
+            self.message.setText(str(exc))
+
+    def _on_play_clicked(self) -> None:
+        playing = self.state.running is Running.PLAYING
+        self.state.update(running=Running.IDLE if playing else Running.PLAYING)
+
+    def _on_plane_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        point = self.plane.getPlotItem().vb.mapSceneToView(event.scenePos())
+        z = (float(np.clip(point.x(), -EXTENT, EXTENT)), float(np.clip(point.y(), -EXTENT, EXTENT)))
+        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.state.set_start(z)
+        else:
+            self.state.set_observation(z)
+
+    def tick(self) -> None:
+        """A few Adam steps and one repaint; Play ends by itself after MAX_STEPS."""
+        self.state.step(STEPS_PER_TICK)
+        if self.state.current is not None and self.state.current.step >= MAX_STEPS:
+            self.state.update(running=Running.IDLE)
+
+    def _on_state_changed(self, names: frozenset[str]) -> None:
+        s = self.state
+        if "running" in names:
+            playing = s.running is Running.PLAYING
+            self.play_button.setText("⏸  Pause" if playing else "▶  Fit q")
+            self.timer.start() if playing else self.timer.stop()
+        if "request" in names:
+            self.form.show_config(s.request)
+        if "fitter" in names and s.fitter is not None:
+            density = np.exp(point_log_density(PLANE, s.fitter.posterior)).reshape(GRID, GRID)
+            self._image.setImage(density.astype(np.float32), levels=(0.0, float(density.max())))
+            self._image.setRect(-EXTENT, -EXTENT, 2 * EXTENT, 2 * EXTENT)  # after setImage: it needs the shape
+            self._x_mark.setData([s.x[0]], [s.x[1]])
+            self._log_px.setValue(s.fitter.log_px)
+        c = s.current
+        if c is None or not names & {"current", "fitter"}:
+            return
+        for curve, radius in zip(self._q_curves, (1.0, 2.0), strict=True):
+            outline = ellipse(c.mu, c.cov, radius)
+            curve.setData(outline[:, 0], outline[:, 1])
+        self._q_mean.setData([c.mu[0]], [c.mu[1]])
+        history = np.asarray(s.history)  # (steps, ELBO) rows
+        self._elbo.setData(history[:, 0], history[:, 1])
+        low = float(min(history[min(3, len(history) - 1):, 1].min(), c.log_px)) - 0.3
+        keep_y_range(self.curve_plot, low, c.log_px + 0.1)
+        self.curve_plot.setXRange(0, max(50.0, float(history[-1, 0])), padding=0.02)
+        base = min(low, c.elbo - 0.5)
+        self._gap_bars.setOpts(x=[0, 1], y0=[base, base], height=[c.log_px - base, c.elbo - base])
+        self._gap_top.setOpts(x=[1], y0=[c.elbo], height=[max(c.gap, 0.0)])
+        keep_y_range(self.gap_plot, base, c.log_px)
+        sd = np.sqrt(np.diag(c.cov))
+        rho = c.cov[0, 1] / (sd[0] * sd[1])
+        self.formula.setText(
+            f"q(z) = N(μ, Σ): μ = ({num(c.mu[0], 2)}, {num(c.mu[1], 2)}), σ = ({num(sd[0], 2)}, {num(sd[1], 2)}), "
+            f"ρ = {num(rho, 2)} after {c.step} steps.   "
+            f"<span style='color:{LOGP_COLOUR}'>log p(x)</span> = "
+            f"<span style='color:{ELBO_COLOUR}'>ELBO(q)</span> + <span style='color:{GAP_COLOUR}'>KL(q ‖ p(z | x))"
+            f"</span>:  <b>{num(c.log_px, 4)}</b> = {num(c.elbo, 4)} + {num(c.gap, 4)} nats,  "
+            f"ELBO = E<sub>q</sub>[log p(x, z)] + H(q)")

@@ -1,0 +1,158 @@
+"""The Likelihood tab: sections follow their states, controls drive them, and every section lays out at
+1280×720 and at the default size. Tests set and read the states, not widgets by name."""
+
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from explorer.core.likelihood.evented import Running
+from explorer.ui.panels.likelihood import LikelihoodPanel
+from explorer.ui.panels.likelihood.look import FormulaLabel
+
+
+@pytest.fixture
+def panel(qtbot):
+    def open_(size=(1280, 720)):
+        widget = LikelihoodPanel(runner=None, device="cpu")
+        qtbot.addWidget(widget)
+        widget.resize(*size)
+        widget.show()
+        qtbot.waitExposed(widget)
+        return widget
+
+    return open_
+
+
+def fake_mnist_result():
+    """An MnistKDE of the shape the precomputation returns, without its minute of work."""
+    from explorer.core.likelihood.mnist_kde import FLIPS, GAUSSIAN_H, MnistKDE, MnistKDEConfig
+
+    curve = 300.0 - 100 * np.exp(-np.log(FLIPS / 0.05) ** 2)
+    picks = {"bernoulli_samples": 20, "bernoulli_train": 22, "gaussian_samples": 10, "gaussian_train": 12}
+    return MnistKDE(MnistKDEConfig(), 84.62, curve, curve - 60, -400.0 + 0 * GAUSSIAN_H, -450.0 + 0 * GAUSSIAN_H,
+                    picks, 61.0)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1500, 950)], ids=["1280x720", "1500x950"])
+def test_every_section_lays_out_cleanly(panel, qtbot, size):
+    from layout_audit import layout_problems
+
+    widget = panel(size)
+    qtbot.waitUntil(lambda: widget.states["kde"].curve is not None, timeout=30000)
+    widget.states["kde"].update(mnist=fake_mnist_result())  # the longest text the KDE section shows
+    for index in range(widget.tabs.count()):
+        widget.tabs.setCurrentIndex(index)
+        qtbot.wait(30)
+        assert widget.size().toTuple() == size
+        assert layout_problems(widget) == [], widget.tabs.tabText(index)
+        for formula in widget.tabs.widget(index).findChildren(FormulaLabel):
+            assert formula.needed_height() <= formula.height(), (widget.tabs.tabText(index), formula.text()[:60])
+
+
+def test_ball_section_follows_its_state_and_its_buttons(panel, qtbot):
+    widget = panel()
+    state = widget.states["bayes"]
+    qtbot.mouseClick(widget.bayes.red_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(widget.bayes.red_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(widget.bayes.blue_button, Qt.MouseButton.LeftButton)
+    assert state.draws == (1, 1, 0)
+    state.set_prior(a=1.0, b=1.0)
+    assert widget.bayes.form.boxes["a"].value() == 1.0  # the form shows the state
+    assert "θ<sub>ML</sub> = k/n = 2/3 = <b>0.667</b>" in widget.bayes.formula.text()
+    assert "MAP = (a + k − 1)/(a + b + n − 2) = <b>0.667</b>" in widget.bayes.formula.text()
+    widget.bayes.form.boxes["b"].setValue(5.0)  # an edit reaches the state
+    assert state.prior.b == 5.0
+
+
+def test_em_steps_alternate_close_the_gap_and_repaint_fast(panel, qtbot):
+    widget = panel()
+    widget.tabs.setCurrentIndex(1)
+    state = widget.states["em"]
+    qtbot.mouseClick(widget.em.e_button, Qt.MouseButton.LeftButton)
+    assert state.current.step == "E" and abs(state.current.gap) < 1e-6
+    assert not widget.em.e_button.isEnabled() and widget.em.m_button.isEnabled()
+    assert "the gap is closed" in widget.em.formula.text()
+    qtbot.mouseClick(widget.em.m_button, Qt.MouseButton.LeftButton)
+    assert state.current.step == "M" and state.current.iteration == 1
+    times = []
+    for _ in range(20):
+        started = time.perf_counter()
+        state.step()
+        widget.em.repaint()
+        times.append(time.perf_counter() - started)
+    assert np.percentile(times, 99) < 0.1  # the 16 ms target is measured by benchmarks/likelihood_speed.py
+    widget.em.form.boxes["components"].setValue(2)
+    assert state.request.components == 2 and state.current.theta.K == 2 and len(state.history) == 1
+
+
+def test_em_sweep_runs_off_the_gui_thread(panel, qtbot):
+    widget = panel()
+    state = widget.states["em"]
+    rng = np.random.default_rng(0)
+    state.set_points(np.concatenate([rng.normal(c, 0.3, (100, 2)) for c in ((-2, 0), (2, 0), (0, 3))]), "blobs")
+    state.set_request(iterations=40)
+    widget.em.sweep()
+    assert state.running is Running.COMPUTING
+    qtbot.waitUntil(lambda: state.running is Running.IDLE, timeout=60000)
+    assert [c.K for c in state.sweep] == list(range(1, 9))
+    assert min(state.sweep, key=lambda c: c.bic).K == 3
+    assert "by BIC" in widget.em.message.text()
+
+
+def test_em_refuses_a_bad_csv_in_one_line(panel, qtbot, tmp_path):
+    widget = panel()
+    state = widget.states["em"]
+    before = state.points
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y\n1,2\nnot,a number\n")
+    widget.em.load_csv(str(bad))
+    assert state.points is before
+    assert "line 3" in widget.em.message.text()
+    good = tmp_path / "good.csv"
+    good.write_text("x,y\n" + "\n".join(f"{i % 7},{i % 5}" for i in range(40)))
+    widget.em.load_csv(str(good))
+    assert state.points.shape == (40, 2) and state.source == "good.csv"
+
+
+def test_vi_plays_and_the_plane_moves_the_observation(panel, qtbot):
+    widget = panel()
+    widget.tabs.setCurrentIndex(2)
+    state = widget.states["vi"]
+    gap0 = state.current.gap
+    qtbot.mouseClick(widget.vi.play_button, Qt.MouseButton.LeftButton)
+    assert state.running is Running.PLAYING
+    qtbot.waitUntil(lambda: state.current.step >= 40, timeout=20000)
+    qtbot.mouseClick(widget.vi.play_button, Qt.MouseButton.LeftButton)
+    assert state.running is Running.IDLE and state.current.gap < gap0
+    state.set_observation((-2.0, 1.0))
+    assert state.current.step == 0 and state.fitter.x.tolist() == [-2.0, 1.0]
+    widget.vi.form.boxes["family"].setCurrentText("diagonal")
+    assert state.request.family == "diagonal"
+
+
+def test_kde_slider_reads_the_precomputed_curve(panel, qtbot):
+    widget = panel()
+    widget.tabs.setCurrentIndex(3)
+    state = widget.states["kde"]
+    qtbot.waitUntil(lambda: state.curve is not None, timeout=30000)
+    widget.kde.h_slider.setValue(5)
+    assert state.bandwidth_index == 5 and state.estimate() == state.curve[5]
+    assert state.estimate() < state.exact  # a tiny bandwidth is far below the truth
+    assert "vs exact" in widget.kde.formula.text()
+
+
+def test_markov_edits_keep_rows_stochastic_and_converge(panel, qtbot):
+    widget = panel()
+    widget.tabs.setCurrentIndex(4)
+    state = widget.states["markov"]
+    widget.markov.table.item(0, 0).setText("0.1")
+    np.testing.assert_allclose(state.P.sum(1), 1.0)
+    assert state.P[0, 0] == pytest.approx(0.1)
+    widget.markov.table.item(1, 1).setText("abc")
+    assert "not 'abc'" in widget.markov.note.text() and state.P[1, 1] == pytest.approx(0.4)
+    state.update(steps=50)
+    np.testing.assert_allclose(state.trajectory()[-1], state.stationary(), atol=1e-8)
+    widget.markov.t_slider.setValue(1000)
+    assert state.t == 1000 and "t = 1000" in widget.markov.diffusion_formula.text()
