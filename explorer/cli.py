@@ -31,6 +31,11 @@ from explorer.core.runtime.errors import ExplorerError, describe_error
 PANELS = ("pixelcnn", "vae", "diffusion", "gan", "conditional", "divergences", "evaluate")
 STOPPED = 130  # the shell's code for a run ended by Ctrl-C
 DIFFUSION = ("ddpm", "cddpm")  # the models drawn by a reverse chain, which take a sampler
+SAMPLER_CHOICES = ("ddpm", "ddim", "heun", "dpm++2m")  # explorer.core.diffusion.sampler.SAMPLERS, without importing torch
+SAMPLER_HELP = ("ddpm (all T ancestral steps), ddim (Song et al.), heun (Karras et al.'s 2nd-order ODE solver) "
+                "or dpm++2m (DPM-Solver++(2M), Lu et al.)")
+NFE_HELP = ("ddim and dpm++2m take K steps, 1 to T; heun K // 2 + 1 steps (2 evaluations each, the last 1), "
+            "K up to 2T - 1; ddpm always T")
 
 
 class Parser(argparse.ArgumentParser):
@@ -111,8 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--checkpoint", type=Path, default=None, help="checkpoint to load (default: the shipped one)")
     sample.add_argument("--seed", type=int, default=0,
                         help=f"0 to {SEED_MAX} (default 0): the same seed, the same digits")
-    sample.add_argument("--sampler", choices=("ddpm", "ddim"), help="ddpm, cddpm: all T ancestral steps, or DDIM")
-    sample.add_argument("--ddim-steps", type=int, help="ddpm, cddpm: DDIM steps K, 1 to T (default 50)")
+    sample.add_argument("--sampler", choices=SAMPLER_CHOICES, help=f"ddpm, cddpm: {SAMPLER_HELP} (default ddim)")
+    sample.add_argument("--nfe", type=int, help=f"ddpm, cddpm: network evaluations K (default 50): {NFE_HELP}")
+    sample.add_argument("--ddim-steps", type=int, help="ddpm, cddpm: DDIM steps K, 1 to T (default 50; as --nfe)")
     sample.add_argument("--steps", type=int, dest="steps_alias", help=argparse.SUPPRESS)  # the old name of --ddim-steps
     sample.add_argument("--eta", type=float,
                         help="ddpm, cddpm: DDIM's noise η, from 0 (deterministic) to 1 (default 1)")
@@ -126,9 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("-n", type=int, default=5000,
                           help=f"samples per model, and real digits for the floor, {MIN_N} to {MAX_N} (default 5000)")
     evaluate.add_argument("--seed", type=int, default=0, help=f"0 to {SEED_MAX} (default 0)")
-    evaluate.add_argument("--sampler", choices=("ddpm", "ddim"),
-                          help="the ddpm's and cddpm's sampler: all T ancestral steps, or DDIM (default)")
-    evaluate.add_argument("--ddim-steps", type=int, help="DDIM steps K for the ddpm's and cddpm's draws (default 50)")
+    evaluate.add_argument("--sampler", choices=SAMPLER_CHOICES,
+                          help=f"the ddpm's and cddpm's sampler: {SAMPLER_HELP} (default ddim)")
+    evaluate.add_argument("--nfe", type=int, help=f"network evaluations K for the ddpm's and cddpm's draws "
+                                                   f"(default 50): {NFE_HELP}")
+    evaluate.add_argument("--ddim-steps", type=int, help="DDIM steps K for the ddpm's and cddpm's draws "
+                                                          "(default 50; as --nfe)")
     evaluate.add_argument("--eta", type=float, default=None,
                           help="DDIM's η for the ddpm's and cddpm's draws (default 1)")
     evaluate.add_argument("--guidance", type=float, default=None,
@@ -254,12 +263,36 @@ def _sampler_options(args: argparse.Namespace) -> dict[str, Any]:
         print("note: `sample --steps` is now `--ddim-steps` (`--steps` counts training steps in `train`).",
               file=sys.stderr)
         steps = args.steps_alias if steps is None else steps
-    given = {k: v for k, v in (("sampler", args.sampler), ("steps", steps), ("eta", args.eta)) if v is not None}
+    given = sampler_given(args.sampler, args.nfe, steps, args.eta)
     if args.model not in DIFFUSION:
         if given:
-            raise ExplorerError("--sampler, --ddim-steps and --eta apply to ddpm and cddpm only.")
+            raise ExplorerError("--sampler, --nfe, --ddim-steps and --eta apply to ddpm and cddpm only.")
         return {}
-    return {"sampler": sampler_config(given)}
+    return {"sampler": sampler_config(given, "nfe" if args.nfe is not None else "ddim-steps")}
+
+
+def sampler_given(sampler: str | None, nfe: int | None, ddim_steps: int | None, eta: float | None) -> dict[str, Any]:
+    """The SamplerConfig fields the options set: --nfe and --ddim-steps both set K (DDIM's steps are its
+    network evaluations), --eta is DDIM's alone."""
+    if ddim_steps is not None and sampler not in (None, "ddim"):
+        raise ExplorerError(f"--ddim-steps counts DDIM's steps; give {sampler} its cost with --nfe.")
+    if ddim_steps is not None and nfe is not None and ddim_steps != nfe:
+        raise ExplorerError(f"--nfe {nfe} and --ddim-steps {ddim_steps} disagree: DDIM's K steps are K evaluations.")
+    if eta is not None and sampler in ("heun", "dpm++2m"):
+        raise ExplorerError(f"--eta is DDIM's noise; {sampler} solves the probability-flow ODE, without noise.")
+    steps = nfe if nfe is not None else ddim_steps
+    return {k: v for k, v in (("sampler", sampler), ("steps", steps), ("eta", eta)) if v is not None}
+
+
+def check_nfe(sampler: Any, T: int, asked: int | None) -> None:
+    """Refuse an asked cost (--nfe / --ddim-steps) that a model with T timesteps cannot spend exactly."""
+    if asked is None or sampler.nfe(T) == asked:
+        return
+    if sampler.sampler == "ddpm":
+        raise ExplorerError(f"ddpm walks all T = {T} steps of this model (--nfe {T}); for fewer, use ddim, heun "
+                            f"or dpm++2m.")
+    most = 2 * T - 1 if sampler.sampler == "heun" else T
+    raise ExplorerError(f"--nfe for {sampler.sampler} must be at most {most} for this model's T = {T}, not {asked}.")
 
 
 def option_checked(check: Callable[[Any], None], value: Any) -> Any:
@@ -289,15 +322,16 @@ def _conditional_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
-def sampler_config(given: dict[str, Any]) -> Any:
-    """A SamplerConfig from the options given; its limits' message names the option."""
+def sampler_config(given: dict[str, Any], steps_option: str = "nfe") -> Any:
+    """A SamplerConfig from the options given; its limits' message names the option (``steps_option``:
+    the one that set K)."""
     from explorer.core.diffusion.sampler import SamplerConfig
     from explorer.core.runtime.limits import ConfigError
 
     try:
         return SamplerConfig(**given)
     except ConfigError as exc:
-        raise ExplorerError(exc.for_option({"steps": "ddim-steps"})) from exc
+        raise ExplorerError(exc.for_option({"steps": steps_option})) from exc
 
 
 def run_sampling(args: argparse.Namespace, device: str) -> int:
@@ -314,9 +348,9 @@ def run_sampling(args: argparse.Namespace, device: str) -> int:
     family = FAMILIES[args.model]
     model, cfg, _ = family.load(args.checkpoint)
     T, sampler = getattr(cfg, "timesteps", None), options.get("sampler")
-    asked_k = args.ddim_steps is not None or args.steps_alias is not None  # else K = 50 is capped at T
-    if asked_k and sampler.sampler == "ddim" and sampler.steps > T:
-        raise ExplorerError(f"--ddim-steps must be at most this model's T = {T}, not {sampler.steps}.")
+    if sampler is not None:  # an asked K is spent exactly; the default K = 50 is capped at a small T
+        asked = next((k for k in (args.nfe, args.ddim_steps, args.steps_alias) if k is not None), None)
+        check_nfe(sampler, T, asked)
     bar = tqdm(total=args.n, unit="digit", dynamic_ncols=True, disable=args.n < 1000)
 
     def show(done: int) -> None:

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from explorer.cli import DIFFUSION, check_seed, option_checked, run_with_bar, sampler_config
+from explorer.cli import DIFFUSION, check_seed, option_checked, run_with_bar, sampler_config, sampler_given
 from explorer.core.runtime.errors import ExplorerError
 
 
@@ -70,11 +70,12 @@ def run_evaluation(args: argparse.Namespace, device: str) -> int:
 
 
 def eval_sampler(args: argparse.Namespace) -> Any:
-    """The ddpm's and cddpm's sampler for ``eval`` (DDIM-50, η = 1, where not given), checked."""
-    given = {k: v for k, v in (("sampler", args.sampler), ("steps", args.ddim_steps), ("eta", args.eta)) if v is not None}
+    """The ddpm's and cddpm's sampler for ``eval`` (DDIM-50, η = 1, where not given), checked; an asked
+    --nfe is checked against T = 1000, the shipped models' (a --checkpoint of smaller T walks at most its T)."""
+    given = sampler_given(args.sampler, args.nfe, args.ddim_steps, args.eta)
     if given and args.model not in (*DIFFUSION, "all"):
-        raise ExplorerError(f"--sampler, --ddim-steps and --eta apply to ddpm and cddpm only, not {args.model}.")
-    return sampler_config(given)
+        raise ExplorerError(f"--sampler, --nfe, --ddim-steps and --eta apply to ddpm and cddpm only, not {args.model}.")
+    return sampler_config(given, "nfe" if args.nfe is not None else "ddim-steps")
 
 
 def eval_guidance(args: argparse.Namespace) -> float:
