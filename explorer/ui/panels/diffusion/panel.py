@@ -11,7 +11,7 @@ forward view's t = 0 is the clean digit.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from explorer.core.diffusion import DDPM, DDPMConfig, DDPMSnapshot, NoiseSchedule
 from explorer.core.diffusion.chain_job import SamplerFrame, reverse_chains, weights_of
@@ -105,11 +105,12 @@ class DiffusionPanel(ModelPanel):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.schedule_section, 5)
         column.addWidget(self.forward_section, 4)
-        right = QWidget()
-        column = QVBoxLayout(right)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.compare_section, 3)
-        column.addWidget(self.quality_section, 2)
+        right = QTabWidget()  # the comparison, or the samplers' quality against their cost: one at a time
+        right.setDocumentMode(True)
+        right.addTab(self.compare_section, "DDPM vs DDIM")
+        right.addTab(self.quality_section, "Quality vs NFE")
+        right.setMinimumWidth(self.compare_section.minimumSizeHint().width())  # the tabs' frame within the old width
+        self.right_tabs = right
         self.columns, self.rows = columns_over_training(
             self, [(left, 3, 300), (self.chain_section, 6, 700), (right, 3, 260)], self.training_section)
 
