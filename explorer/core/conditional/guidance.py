@@ -5,7 +5,9 @@ the null label ∅, and the chain walks with
 
     eps~ = (1 + w) eps(x_t, y) - w eps(x_t, ∅)        (Ho & Salimans, eq. 6)
 
-w = 0 is the plain conditional model; w > 0 pushes the sample away from what the unconditional
+w = 0 is the plain conditional model. Other libraries write the same combination as
+eps(x_t, ∅) + s (eps(x_t, y) - eps(x_t, ∅)) with a scale s = 1 + w (diffusers' ``guidance_scale``),
+so their s = 1 is this w = 0 and their common s = 2 this w = 1. w > 0 pushes the sample away from what the unconditional
 model expects, towards what makes the label likely: clearer digits, less variety. Both
 predictions come from one batched pass of 2n images, so guidance costs one wider pass, not two.
 The steps themselves are the Diffusion panel's (``ddpm_step``, ``ddim_step``).
@@ -26,10 +28,9 @@ from explorer.core.diffusion.sampler import ChainFrame, SamplerConfig, chain_fra
 from explorer.core.diffusion.schedule import NoiseSchedule
 from explorer.core.runtime.limits import ConfigError
 
-# The default w, chosen by measurement (gen-explorer eval cddpm -n 1000 --guidance W, the shipped model, DDIM-50):
-# w = 0 FID 12.8 with 76-92 % of each digit read as asked; w = 0.75 FID 16.8, 97-100 %; w = 1 FID 23.5,
-# 98-100 %; w = 2 FID 48.9 and w = 3 FID 67.4, 100 %. The smallest w that reads >= 97 % of every digit
-# with a margin: accuracy bought with variety, as the sweep shows.
+# The default w: the smallest that reads >= 97 % of every digit as asked with a margin, by the trade-off measured
+# with `gen-explorer eval cddpm -n 1000 --guidance W` (the figures live in the README's table of trained models,
+# where they are kept current, not here).
 GUIDANCE = 1.0
 MAX_GUIDANCE = 20.0  # the largest w accepted; past a few, every sample of a digit is nearly the same template
 SAMPLER = SamplerConfig()  # how guided digits are drawn unless asked otherwise: the app's DDIM-50, η = 1
