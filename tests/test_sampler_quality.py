@@ -79,3 +79,4 @@ def test_the_schedule_plot_writes_abar_T(qtbot):
         plot.set_schedule(make_schedule("linear", T))
         assert plot.abar_T_label.toPlainText() == f"ᾱ_T = {make_schedule('linear', T).alphas_cumprod[-1]:.1e}"
     assert float(plot.abar_T_label.toPlainText().split("= ")[1]) < 1e-3
+
