@@ -4,8 +4,8 @@
                                          [--out checkpoints/sampler_quality.json] [--device cpu]
 
 First the issue's target at ``--target-n`` (DPM-Solver++(2M) at 10 NFE against DDIM-50 with η = 0, then
-Heun at 10 NFE; 0 skips it), then the curve at ``--curve-n`` for DPM-Solver++(2M), DDIM (η = 0) and Heun at
-each NFE, and the app's DDIM-50 with η = 1. Every point starts from the same x_T (seed ``--seed``) and is scored as ``gen-explorer eval``
+Heun at 10 NFE; 0 skips it), then the curve at ``--curve-n`` for DDIM (η = 0), Heun and DPM-Solver++(2M) at
+each NFE, smallest first, and the app's DDIM-50 with η = 1. Every point starts from the same x_T (seed ``--seed``) and is scored as ``gen-explorer eval``
 scores (the project's classifier features against the 10,000 test digits). The record is rewritten after
 every point, so a stopped run keeps what it measured. The 1000-step DDPM's line comes from the README's
 measurements (``gen-explorer eval ddpm --sampler ddpm``: 5,893 s at N = 5,000 on one thread), too long to
@@ -45,8 +45,8 @@ def main() -> None:
     nfes = [int(k) for k in args.nfe.split(",") if k]
     plan = [(SamplerConfig("dpm++2m", 10), args.target_n), (SamplerConfig("ddim", 50, 0.0), args.target_n),
             (SamplerConfig("heun", 10), args.target_n)] if args.target_n else []
-    for name in ("dpm++2m", "ddim", "heun"):
-        plan += [(SamplerConfig(name, k, 0.0), args.curve_n) for k in nfes]
+    for k in sorted(nfes):  # the cheap points of every sampler first: a stopped run keeps a whole curve's start
+        plan += [(SamplerConfig(name, k, 0.0), args.curve_n) for name in ("ddim", "heun", "dpm++2m")]
     plan.append((SamplerConfig("ddim", 50, 1.0), args.curve_n))  # the app's DDIM-50 (η = 1), for reference
     earlier = read_curve(args.out) if args.resume else None
     kept = [p for p in earlier.points] if earlier is not None else []
