@@ -11,7 +11,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from explorer.cli import DIFFUSION, check_seed, option_checked, run_with_bar, sampler_config, sampler_given
+from explorer.cli import (
+    DIFFUSION,
+    check_nfe,
+    check_seed,
+    option_checked,
+    run_with_bar,
+    sampler_config,
+    sampler_given,
+)
 from explorer.core.runtime.errors import ExplorerError
 
 
@@ -50,6 +58,9 @@ def run_evaluation(args: argparse.Namespace, device: str) -> int:
     absent = [m for m in models if not paths[m].is_file()]
     if absent == models:
         raise ExplorerError(" ".join(missing_message(m, paths[m]) for m in absent))
+    asked = args.nfe if args.nfe is not None else args.ddim_steps
+    for name in [m for m in models if m in DIFFUSION and m not in absent and asked is not None]:
+        check_nfe(sampler, FAMILIES[name].load(paths[name])[1].timesteps, asked)  # before any digit is drawn
     evaluation = evaluate_models(models, args.n, args.seed, device, checkpoints=overrides, ddpm_sampler=sampler,
                                  guidance=guidance)
     bar = tqdm(total=1000, dynamic_ncols=True, bar_format="{l_bar}{bar}| {elapsed}<{remaining}")
@@ -70,8 +81,8 @@ def run_evaluation(args: argparse.Namespace, device: str) -> int:
 
 
 def eval_sampler(args: argparse.Namespace) -> Any:
-    """The ddpm's and cddpm's sampler for ``eval`` (DDIM-50, η = 1, where not given), checked; an asked
-    --nfe is checked against T = 1000, the shipped models' (a --checkpoint of smaller T walks at most its T)."""
+    """The ddpm's and cddpm's sampler for ``eval`` (DDIM-50, η = 1, where not given), checked (an asked K
+    against each model's T once the models are known)."""
     given = sampler_given(args.sampler, args.nfe, args.ddim_steps, args.eta)
     if given and args.model not in (*DIFFUSION, "all"):
         raise ExplorerError(f"--sampler, --nfe, --ddim-steps and --eta apply to ddpm and cddpm only, not {args.model}.")

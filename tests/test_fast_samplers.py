@@ -164,5 +164,7 @@ def test_eval_names_the_solver_and_its_nfe(tiny_checkpoint, capsys):
     assert main(["eval", "ddpm", "-n", "50", "--checkpoint", str(tiny_checkpoint), "--device", "cpu",
                  "--sampler", "dpm++2m", "--nfe", "5"]) == 0
     assert "ddpm: drawn by DPM-Solver++(2M) at 5 NFE." in capsys.readouterr().out
+    assert main(["eval", "ddpm", "-n", "50", "--checkpoint", str(tiny_checkpoint), "--sampler", "ddpm", "--nfe", "5"]) == 2
+    assert "ddpm walks all T = 10 steps of this model (--nfe 10)" in capsys.readouterr().err
     assert main(["eval", "vae", "-n", "50", "--nfe", "5"]) == 2
     assert "--sampler, --nfe, --ddim-steps and --eta apply to ddpm and cddpm only, not vae." in capsys.readouterr().err
