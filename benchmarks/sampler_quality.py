@@ -46,8 +46,9 @@ def main() -> None:
     plan = [(SamplerConfig("dpm++2m", 10), args.target_n), (SamplerConfig("ddim", 50, 0.0), args.target_n),
             (SamplerConfig("heun", 10), args.target_n)] if args.target_n else []
     for k in sorted(nfes):  # the cheap points of every sampler first: a stopped run keeps a whole curve's start
+        if k == 50:
+            plan.append((SamplerConfig("ddim", 50, 1.0), args.curve_n))  # the app's DDIM-50 (η = 1), for reference
         plan += [(SamplerConfig(name, k, 0.0), args.curve_n) for name in ("ddim", "heun", "dpm++2m")]
-    plan.append((SamplerConfig("ddim", 50, 1.0), args.curve_n))  # the app's DDIM-50 (η = 1), for reference
     earlier = read_curve(args.out) if args.resume else None
     kept = [p for p in earlier.points] if earlier is not None else []
     done = {(p.sampler, p.nfe, p.eta, p.n) for p in kept}
