@@ -5,7 +5,8 @@
 
 First the issue's target at ``--target-n`` (DPM-Solver++(2M) at 10 NFE against DDIM-50 with η = 0, then
 Heun at 10 NFE; 0 skips it), then the curve at ``--curve-n`` for DDIM (η = 0), Heun and DPM-Solver++(2M) at
-each NFE, smallest first, and the app's DDIM-50 with η = 1. Every point starts from the same x_T (seed ``--seed``) and is scored as ``gen-explorer eval``
+each NFE, smallest first, and the app's DDIM-50 with η = 1. Every point starts from the same x_T (seed ``--seed``)
+and is scored as ``gen-explorer eval``
 scores (the project's classifier features against the 10,000 test digits). The record is rewritten after
 every point, so a stopped run keeps what it measured. The 1000-step DDPM's line comes from the README's
 measurements (``gen-explorer eval ddpm --sampler ddpm``: 5,893 s at N = 5,000 on one thread), too long to
@@ -72,7 +73,8 @@ def main() -> None:
         print(f"{time.time() - started:7.0f} s  {progress.text}", flush=True)
         if progress.point is not None:
             points.append(progress.point)
-            write_curve(args.out, QualityCurve(tuple(points), args.seed, file_digest(FAMILIES["ddpm"].default_checkpoint), today(),
+            digest = file_digest(FAMILIES["ddpm"].default_checkpoint)
+            write_curve(args.out, QualityCurve(tuple(points), args.seed, digest, today(),
                                                reference_line, floor))
     print(f"Recorded {len(points)} points in {args.out} ({time.time() - started:.0f} s)")
 

@@ -31,7 +31,7 @@ from explorer.core.runtime.errors import ExplorerError, describe_error
 PANELS = ("pixelcnn", "vae", "diffusion", "gan", "conditional", "divergences", "evaluate")
 STOPPED = 130  # the shell's code for a run ended by Ctrl-C
 DIFFUSION = ("ddpm", "cddpm")  # the models drawn by a reverse chain, which take a sampler
-SAMPLER_CHOICES = ("ddpm", "ddim", "heun", "dpm++2m")  # explorer.core.diffusion.sampler.SAMPLERS, without importing torch
+SAMPLER_CHOICES = ("ddpm", "ddim", "heun", "dpm++2m")  # the core's SAMPLERS, without importing torch
 SAMPLER_HELP = ("ddpm (all T ancestral steps), ddim (Song et al.), heun (Karras et al.'s 2nd-order ODE solver) "
                 "or dpm++2m (DPM-Solver++(2M), Lu et al.)")
 NFE_HELP = ("ddim and dpm++2m take K steps, 1 to T; heun K // 2 + 1 steps (2 evaluations each, the last 1), "

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+from explorer.cli import main
 from explorer.core.diffusion import (
     DDPMConfig,
     SamplerConfig,
@@ -15,7 +16,6 @@ from explorer.core.diffusion import (
     make_schedule,
     sample_chain,
 )
-from explorer.cli import main
 from explorer.core.families import FAMILIES
 from explorer.core.runtime.jobs import run_to_end
 from explorer.core.runtime.limits import ConfigError
@@ -25,7 +25,8 @@ MU, S = 0.1, 0.2  # the data: every pixel ~ N(MU, S^2), independently
 
 
 class GaussianOracle(torch.nn.Module):
-    """The exact noise predictor for data N(MU, S^2 I): eps* = sigma_t (x_t - alpha_t MU) / (alpha_t^2 S^2 + sigma_t^2)."""
+    """The exact noise predictor for data N(MU, S^2 I):
+    eps* = sigma_t (x_t - alpha_t MU) / (alpha_t^2 S^2 + sigma_t^2)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -81,7 +82,7 @@ def test_the_network_is_called_exactly_nfe_times(sampler):
 
 
 def test_first_order_steps_are_ddim_with_eta_zero():
-    """DPM-Solver++(1) and Euler on the PF-ODE are DDIM (eta = 0) (Lu et al. 2022, section 3; Karras et al. 2022, section 4)."""
+    """DPM-Solver++(1) and Euler on the PF-ODE are DDIM with eta = 0 (Lu et al. 2022; Karras et al. 2022)."""
     g = torch.Generator().manual_seed(0)
     x_t, eps = torch.randn(3, 1, 28, 28, generator=g), torch.randn(3, 1, 28, 28, generator=g)
     for t, t_prev in ((999, 949), (400, 380), (10, 0), (5, -1)):
@@ -164,7 +165,8 @@ def test_eval_names_the_solver_and_its_nfe(tiny_checkpoint, capsys):
     assert main(["eval", "ddpm", "-n", "50", "--checkpoint", str(tiny_checkpoint), "--device", "cpu",
                  "--sampler", "dpm++2m", "--nfe", "5"]) == 0
     assert "ddpm: drawn by DPM-Solver++(2M) at 5 NFE." in capsys.readouterr().out
-    assert main(["eval", "ddpm", "-n", "50", "--checkpoint", str(tiny_checkpoint), "--sampler", "ddpm", "--nfe", "5"]) == 2
+    argv = ["eval", "ddpm", "-n", "50", "--checkpoint", str(tiny_checkpoint)]
+    assert main([*argv, "--sampler", "ddpm", "--nfe", "5"]) == 2
     assert "ddpm walks all T = 10 steps of this model (--nfe 10)" in capsys.readouterr().err
     assert main(["eval", "vae", "-n", "50", "--nfe", "5"]) == 2
     assert "--sampler, --nfe, --ddim-steps and --eta apply to ddpm and cddpm only, not vae." in capsys.readouterr().err

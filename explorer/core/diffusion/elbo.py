@@ -5,8 +5,8 @@
     L_{t-1} = E_q KL(q(x_{t-1} | x_t, x_0) || p_theta(x_{t-1} | x_t))        (eq. 6, 7)
     L_0     = E_q -log p_theta(x_0 | x_1)                                    (the discrete decoder, section 3.3)
 
-p_theta(x_{t-1} | x_t) = N(mu_theta, sigma_t^2 I) with mu_theta = (x_t - beta_t / sqrt(1 - abar_t) eps_theta) / sqrt(alpha_t)
-(eq. 11) and sigma_t^2 = beta_t, the choice of Ho et al. that gives the decoder at t = 1 a variance (beta~_1 is 0).
+p_theta(x_{t-1} | x_t) = N(mu_theta, sigma_t^2 I) with
+mu_theta = (x_t - beta_t / sqrt(1 - abar_t) eps_theta) / sqrt(alpha_t) (eq. 11) and sigma_t^2 = beta_t, the choice of Ho et al. that gives the decoder at t = 1 a variance (beta~_1 is 0).
 The bound takes the network's x_0 unclipped: clipping is a sampling device, not part of the model's density.
 Each term's expectation over x_t is a Monte-Carlo average over ``samples`` draws. Timesteps are 0-based in code
 (index i is the paper's t = i + 1), pixels on 256 levels scaled to [-1, 1].

@@ -45,7 +45,8 @@ def kde_density(points: np.ndarray, samples: np.ndarray, bandwidth: float | None
 
 
 def optimal_discriminator(p_data: np.ndarray, p_g: np.ndarray, smoothing: float = 0.0) -> np.ndarray:
-    """D*(x) = (1 - s) p_data / (p_data + p_g) (Proposition 1; s: one-sided label smoothing); 1/2 - s/2 where both are 0."""
+    """D*(x) = (1 - s) p_data / (p_data + p_g) (Proposition 1; s: one-sided label smoothing);
+    (1 - s) / 2 where both densities are 0."""
     total = p_data + p_g
     ratio = np.divide(p_data, total, out=np.full_like(total, 0.5), where=total > 0)
     return (1.0 - smoothing) * ratio

@@ -21,8 +21,8 @@ HELP = ("A pixel's prediction may depend only on pixels before it in raster orde
         "traced through every layer of the loaded model. Tick 'plain masked PixelCNN' to trace a single stack of "
         "masked k × k convolutions of the same depth instead: each layer's mask sees the row above (left, centre and "
         "right) and the row so far, so the field grows up, to the left and up-right along a 45° diagonal, but "
-        "misses the wedge to the right beyond that diagonal (orange): a blind spot no depth reaches. The gated PixelCNN's two stacks, "
-        "vertical (rows above) and horizontal (the row so far), close it.")
+        "misses the wedge to the right beyond that diagonal (orange): a blind spot no depth reaches. The gated "
+        "PixelCNN's two stacks, vertical (rows above) and horizontal (the row so far), close it.")
 
 
 class FieldSection(QGroupBox):
