@@ -100,5 +100,5 @@ class QualitySection(QGroupBox):
             close = [(p.nfe, label) for label, points in series.items() for p in points if p.fid <= 1.15 * ddim50]
             if close:
                 nfe, label = min(close)
-                text += f" Fewest NFE within 15 % of DDIM-50's {ddim50:.2f}: {label}, {nfe} NFE."
+                text += f" Fewest NFE within 15 % of DDIM-50 (η = 0), {ddim50:.2f}: {label}, {nfe} NFE."
         return text
