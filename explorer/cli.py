@@ -26,12 +26,25 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from explorer.cli_shared import DIFFUSION, check_ddim_steps, check_seed, option_checked, run_with_bar, sampler_config
+from explorer.cli_shared import (
+    DIFFUSION,
+    check_nfe,
+    check_seed,
+    option_checked,
+    run_with_bar,
+    sampler_config,
+    sampler_given,
+)
 from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.stopping import STOPPED, install_stop_handlers, stop_message
 
 PANELS = ("pixelcnn", "vae", "diffusion", "gan", "conditional", "divergences", "evaluate", "plane",
           "likelihood")
+SAMPLER_CHOICES = ("ddpm", "ddim", "heun", "dpm++2m")  # the core's SAMPLERS, without importing torch
+SAMPLER_HELP = ("ddpm (all T ancestral steps), ddim (Song et al.), heun (Karras et al.'s 2nd-order ODE solver) "
+                "or dpm++2m (DPM-Solver++(2M), Lu et al.)")
+NFE_HELP = ("ddim and dpm++2m take K steps, 1 to T; heun K // 2 + 1 steps (2 evaluations each, the last 1), "
+            "K up to 2T - 1; ddpm always T")
 
 
 class Parser(argparse.ArgumentParser):
@@ -134,8 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--checkpoint", type=Path, default=None, help="checkpoint to load (default: the shipped one)")
     sample.add_argument("--seed", type=int, default=0,
                         help=f"0 to {SEED_MAX} (default 0): the same seed, the same digits")
-    sample.add_argument("--sampler", choices=("ddpm", "ddim"), help="ddpm, cddpm: all T ancestral steps, or DDIM")
-    sample.add_argument("--ddim-steps", type=int, help="ddpm, cddpm: DDIM steps K, 1 to T (default 50)")
+    sample.add_argument("--sampler", choices=SAMPLER_CHOICES, help=f"ddpm, cddpm: {SAMPLER_HELP} (default ddim)")
+    sample.add_argument("--nfe", type=int, help=f"ddpm, cddpm: network evaluations K (default 50): {NFE_HELP}")
+    sample.add_argument("--ddim-steps", type=int, help="ddpm, cddpm: DDIM steps K, 1 to T (default 50; as --nfe)")
     sample.add_argument("--steps", type=int, dest="steps_alias", help=argparse.SUPPRESS)  # the old name of --ddim-steps
     sample.add_argument("--eta", type=float,
                         help="ddpm, cddpm: DDIM's noise η, from 0 (deterministic) to 1 (default 1)")
@@ -149,9 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("-n", type=int, default=5000,
                           help=f"samples per model, and real digits for the floor, {MIN_N} to {MAX_N} (default 5000)")
     evaluate.add_argument("--seed", type=int, default=0, help=f"0 to {SEED_MAX} (default 0)")
-    evaluate.add_argument("--sampler", choices=("ddpm", "ddim"),
-                          help="the ddpm's and cddpm's sampler: all T ancestral steps, or DDIM (default)")
-    evaluate.add_argument("--ddim-steps", type=int, help="DDIM steps K for the ddpm's and cddpm's draws (default 50)")
+    evaluate.add_argument("--sampler", choices=SAMPLER_CHOICES,
+                          help=f"the ddpm's and cddpm's sampler: {SAMPLER_HELP} (default ddim)")
+    evaluate.add_argument("--nfe", type=int, help=f"network evaluations K for the ddpm's and cddpm's draws "
+                                                   f"(default 50): {NFE_HELP}")
+    evaluate.add_argument("--ddim-steps", type=int, help="DDIM steps K for the ddpm's and cddpm's draws "
+                                                          "(default 50; as --nfe)")
     evaluate.add_argument("--eta", type=float, default=None,
                           help="DDIM's η for the ddpm's and cddpm's draws (default 1)")
     evaluate.add_argument("--guidance", type=float, default=None,
@@ -267,12 +284,14 @@ def _sampler_options(args: argparse.Namespace) -> dict[str, Any]:
         print("note: `sample --steps` is now `--ddim-steps` (`--steps` counts training steps in `train`).",
               file=sys.stderr)
         steps = args.steps_alias if steps is None else steps
-    given = {k: v for k, v in (("sampler", args.sampler), ("steps", steps), ("eta", args.eta)) if v is not None}
+    given = sampler_given(args.sampler, args.nfe, steps, args.eta)
     if args.model not in DIFFUSION:
         if given:
-            raise ExplorerError("--sampler, --ddim-steps and --eta apply to ddpm and cddpm only.")
+            raise ExplorerError("--sampler, --nfe, --ddim-steps and --eta apply to ddpm and cddpm only.")
         return {}
-    return {"sampler": sampler_config(given)}
+    return {"sampler": sampler_config(given, "nfe" if args.nfe is not None else "ddim-steps")}
+
+
 
 
 def _conditional_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -304,9 +323,12 @@ def run_sampling(args: argparse.Namespace, device: str) -> int:
     options = _sampler_options(args) | _conditional_options(args)
     family = FAMILIES[args.model]
     model, cfg, _ = family.load(args.checkpoint)
-    asked_k = args.ddim_steps is not None or args.steps_alias is not None  # else K = 50 is capped at T
-    if asked_k:
-        check_ddim_steps(options["sampler"], cfg.timesteps)
+    sampler = options.get("sampler")
+    if sampler is not None:  # a diffusion model's config has its timesteps T
+        T = cfg.timesteps
+        # an asked K is spent exactly; the default K = 50 is capped at a small T
+        asked = next((k for k in (args.nfe, args.ddim_steps, args.steps_alias) if k is not None), None)
+        check_nfe(sampler, T, asked, "--nfe" if args.nfe is not None else "--ddim-steps")
     bar = tqdm(total=args.n, unit="digit", dynamic_ncols=True, disable=args.n < 1000)
 
     def show(done: int) -> None:

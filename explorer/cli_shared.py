@@ -61,18 +61,38 @@ def option_checked(check: Callable[[V], object], value: V) -> V:
     return value
 
 
-def sampler_config(given: dict[str, Any]) -> SamplerConfig:
-    """A SamplerConfig from the options given; its limits' message names the option."""
+def sampler_config(given: dict[str, Any], steps_option: str = "nfe") -> SamplerConfig:
+    """A SamplerConfig from the options given; its limits' message names the option (``steps_option``:
+    the one that set K)."""
     from explorer.core.diffusion.sampler import SamplerConfig
     from explorer.core.runtime.limits import ConfigError
 
     try:
         return SamplerConfig(**given)
     except ConfigError as exc:
-        raise ExplorerError(exc.for_option({"steps": "ddim-steps"})) from exc
+        raise ExplorerError(exc.for_option({"steps": steps_option})) from exc
+
+def sampler_given(sampler: str | None, nfe: int | None, ddim_steps: int | None, eta: float | None) -> dict[str, Any]:
+    """The SamplerConfig fields the options set: --nfe and --ddim-steps both set K (DDIM's steps are its
+    network evaluations), --eta is DDIM's alone."""
+    if ddim_steps is not None and sampler not in (None, "ddim"):
+        raise ExplorerError(f"--ddim-steps counts DDIM's steps; give {sampler} its cost with --nfe.")
+    if ddim_steps is not None and nfe is not None and ddim_steps != nfe:
+        raise ExplorerError(f"--nfe {nfe} and --ddim-steps {ddim_steps} disagree: DDIM's K steps are K evaluations.")
+    if eta is not None and sampler in ("heun", "dpm++2m"):
+        raise ExplorerError(f"--eta is DDIM's noise; {sampler} solves the probability-flow ODE, without noise.")
+    steps = nfe if nfe is not None else ddim_steps
+    return {k: v for k, v in (("sampler", sampler), ("steps", steps), ("eta", eta)) if v is not None}
 
 
-def check_ddim_steps(sampler: SamplerConfig, T: int, model: str = "this model") -> None:
-    """Refuse a DDIM chain of more steps K than the model has timesteps T (asked for, not the default)."""
-    if sampler.sampler == "ddim" and sampler.steps > T:
-        raise ExplorerError(f"--ddim-steps must be at most {model}'s T = {T}, not {sampler.steps}.")
+def check_nfe(sampler: SamplerConfig, T: int, asked: int | None, option: str = "--nfe",
+              model: str = "this model") -> None:
+    """Refuse an asked cost (--nfe / --ddim-steps) that a model with T timesteps cannot spend exactly."""
+    if asked is None or sampler.nfe(T) == asked:
+        return
+    if sampler.sampler == "ddpm":
+        raise ExplorerError(f"ddpm walks all T = {T} steps of {model} (--nfe {T}); for fewer, use ddim, heun "
+                            f"or dpm++2m.")
+    most = 2 * T - 1 if sampler.sampler == "heun" else T
+    name = option if option == "--ddim-steps" else f"{option} for {sampler.sampler}"
+    raise ExplorerError(f"{name} must be at most {most} for {model}'s T = {T}, not {asked}.")

@@ -11,7 +11,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from explorer.cli_shared import DIFFUSION, check_ddim_steps, check_seed, option_checked, run_with_bar, sampler_config
+from explorer.cli_shared import (
+    DIFFUSION,
+    check_nfe,
+    check_seed,
+    option_checked,
+    run_with_bar,
+    sampler_config,
+    sampler_given,
+)
 from explorer.core.runtime.errors import ExplorerError
 
 
@@ -51,10 +59,13 @@ def run_evaluation(args: argparse.Namespace, device: str) -> int:
     absent = [m for m in models if not paths[m].is_file()]
     if absent == models:
         raise ExplorerError(" ".join(missing_message(m, paths[m]) for m in absent))
-    if args.ddim_steps is not None:  # as `sample` does: a chain of more steps than the model has is refused
+    asked = args.nfe if args.nfe is not None else args.ddim_steps
+    if asked is not None:  # as `sample` does: a cost the model cannot spend exactly is refused, before any digit
+        option = "--nfe" if args.nfe is not None else "--ddim-steps"
         for model in (m for m in models if m in DIFFUSION and m not in absent):
             stored = load_checkpoint(paths[model], kind=model).config  # the header alone
-            check_ddim_steps(sampler, config_from_dict(FAMILIES[model].config, stored).timesteps, f"the {model} model")
+            check_nfe(sampler, config_from_dict(FAMILIES[model].config, stored).timesteps, asked, option,
+                      f"the {model} model")
     evaluation = evaluate_models(models, args.n, args.seed, device, checkpoints=overrides, ddpm_sampler=sampler,
                                  guidance=guidance)
     bar = tqdm(total=1000, dynamic_ncols=True, bar_format="{l_bar}{bar}| {elapsed}<{remaining}")
@@ -76,11 +87,12 @@ def run_evaluation(args: argparse.Namespace, device: str) -> int:
 
 
 def eval_sampler(args: argparse.Namespace) -> Any:
-    """The ddpm's and cddpm's sampler for ``eval`` (DDIM-50, η = 1, where not given), checked."""
-    given = {k: v for k, v in (("sampler", args.sampler), ("steps", args.ddim_steps), ("eta", args.eta)) if v is not None}
+    """The ddpm's and cddpm's sampler for ``eval`` (DDIM-50, η = 1, where not given), checked (an asked K
+    against each model's T once the models are known)."""
+    given = sampler_given(args.sampler, args.nfe, args.ddim_steps, args.eta)
     if given and args.model not in (*DIFFUSION, "all"):
-        raise ExplorerError(f"--sampler, --ddim-steps and --eta apply to ddpm and cddpm only, not {args.model}.")
-    return sampler_config(given)
+        raise ExplorerError(f"--sampler, --nfe, --ddim-steps and --eta apply to ddpm and cddpm only, not {args.model}.")
+    return sampler_config(given, "nfe" if args.nfe is not None else "ddim-steps")
 
 
 def eval_guidance(args: argparse.Namespace) -> float:

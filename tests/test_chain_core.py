@@ -89,7 +89,7 @@ def test_the_job_refuses_bad_requests(tiny_model):
         next(reverse_chains(cfg, weights, 0))
     with pytest.raises(ExplorerError, match="at least one sampler"):
         next(reverse_chains(cfg, weights, 2, ()))
-    with pytest.raises(ConfigError, match="sampler must be one of 'ddpm', 'ddim', not 'plms'"):
+    with pytest.raises(ConfigError, match="sampler must be one of 'ddpm', 'ddim', 'heun', 'dpm\\+\\+2m', not 'plms'"):
         SamplerConfig("plms")
     # K is capped at the model's T: DDIM-50 on a 20-step model walks all 20.
     assert len(collect(reverse_chains(cfg, weights, 1, (SamplerConfig("ddim", 50),)))[0]) == 20

@@ -5,7 +5,9 @@ the null label ∅, and the chain walks with
 
     eps~ = (1 + w) eps(x_t, y) - w eps(x_t, ∅)        (Ho & Salimans, eq. 6)
 
-w = 0 is the plain conditional model; w > 0 pushes the sample away from what the unconditional
+w = 0 is the plain conditional model. Other libraries write the same combination as
+eps(x_t, ∅) + s (eps(x_t, y) - eps(x_t, ∅)) with a scale s = 1 + w (diffusers' ``guidance_scale``),
+so their s = 1 is this w = 0 and their common s = 2 this w = 1. w > 0 pushes the sample away from what the unconditional
 model expects, towards what makes the label likely: clearer digits, less variety. Both
 predictions come from one batched pass of 2n images, so guidance costs one wider pass, not two.
 The steps themselves are the Diffusion panel's (``ddpm_step``, ``ddim_step``).

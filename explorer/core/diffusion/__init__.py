@@ -1,17 +1,21 @@
 """The diffusion family (DDPM, Ho et al. 2020; DDIM, Song et al. 2021): the forward process
-(schedule.py), the reverse steps and chain (sampler.py), the U-Net (unet.py), the model and
+(schedule.py), the reverse steps and chain with DDPM, DDIM, Heun and DPM-Solver++(2M) (sampler.py), the
+U-Net (unet.py), the model and
 its config (model.py), training (training.py), and the Diffusion panel's chain job, record
 and export (chain_*.py)."""
 
 from explorer.core.diffusion.model import DDPM, DDPMConfig, build_ddpm, ddpm_from_checkpoint, sample_images
 from explorer.core.diffusion.sampler import (
     SAMPLE_ETA,
+    SAMPLER_NAMES,
     SAMPLERS,
     ChainFrame,
     SamplerConfig,
     ddim_step,
     ddim_timesteps,
     ddpm_step,
+    dpm_solver_2m_step,
+    heun_step,
     predict_x0,
     sample_chain,
 )
@@ -28,6 +32,7 @@ from explorer.core.diffusion.training import DDPMSnapshot, epsilon_loss, train_d
 __all__ = [
     "DDPM",
     "SAMPLERS",
+    "SAMPLER_NAMES",
     "SAMPLE_ETA",
     "ChainFrame",
     "DDPMConfig",
@@ -41,7 +46,9 @@ __all__ = [
     "ddim_timesteps",
     "ddpm_from_checkpoint",
     "ddpm_step",
+    "dpm_solver_2m_step",
     "epsilon_loss",
+    "heun_step",
     "linear_betas",
     "make_schedule",
     "predict_x0",

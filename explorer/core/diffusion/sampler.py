@@ -1,8 +1,16 @@
-"""The reverse process: one DDPM or DDIM step (kept apart from the loop), and the chain as a generator.
+"""The reverse process: one DDPM, DDIM, Heun or DPM-Solver++(2M) step (kept apart from the loop), and
+the chain as a generator.
 
-Sampling walks back from x_T ~ N(0, I) one step at a time: Algorithm 2 of Ho et al. (2020) on
-all T steps, or DDIM's eq. 12 (Song et al. 2021) on K of them. ``SamplerConfig`` says which,
-once, for the CLI, the evaluation, the panel's job and the model alike.
+Sampling walks back from x_T ~ N(0, I): Algorithm 2 of Ho et al. (2020) on all T steps, DDIM's eq. 12
+(Song et al. 2021) on K of them, Heun's 2nd-order method on the probability-flow ODE (Karras et al.
+2022, Algorithm 1), or DPM-Solver++(2M) (Lu et al. 2022, Algorithm 2) on the same grid of timesteps.
+``SamplerConfig`` says which, once, for the CLI, the evaluation, the panel's job and the model alike.
+Cost is counted in network evaluations (NFE): DDIM and DPM-Solver++(2M) make one per step, Heun two
+per step less one (its last step, to clean data, is Euler's).
+
+The ODE solvers' notation: alpha_t = sqrt(abar_t), sigma_t = sqrt(1 - abar_t) (so x_t = alpha_t x_0 +
+sigma_t eps), lambda_t = log(alpha_t / sigma_t), half the log-SNR (Lu et al. 2022, section 2); Karras
+et al.'s scaled variable x^ = x_t / alpha_t with noise level sigma^_t = sigma_t / alpha_t.
 """
 
 from __future__ import annotations
@@ -90,7 +98,88 @@ def ddim_timesteps(T: int, K: int) -> list[int]:
     return [int(t) for t in np.linspace(T - 1, 0, K).round()]
 
 
-SAMPLERS = ("ddpm", "ddim")
+def _noise_levels(schedule: NoiseSchedule, t: int) -> tuple[float, float]:
+    """(alpha_t, sigma_t) = (sqrt(abar_t), sqrt(1 - abar_t)); t = -1 is clean data, (1, 0)."""
+    if t < 0:
+        return 1.0, 0.0
+    return schedule.sqrt_alphas_cumprod[t].item(), schedule.sqrt_one_minus_alphas_cumprod[t].item()
+
+
+def half_log_snr(schedule: NoiseSchedule, t: int) -> float:
+    """lambda_t = log(alpha_t / sigma_t), the time variable of DPM-Solver (Lu et al. 2022, eq. 2.3)."""
+    alpha, sigma = _noise_levels(schedule, t)
+    return math.log(alpha / sigma)
+
+
+def heun_step(
+    schedule: NoiseSchedule,
+    eps_pred: torch.Tensor,
+    t: int,
+    t_prev: int,
+    x_t: torch.Tensor,
+    corrector: Callable[[torch.Tensor, int], torch.Tensor] | None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One step of Heun's method on the probability-flow ODE, x_t -> x_{t_prev} (Karras et al. 2022, Algorithm 1
+    with sigma(t) = t, s(t) = 1, in their scaled variable x^ = x_t / alpha_t at noise level sigma^ = sigma_t / alpha_t).
+
+    ``corrector(x, t_prev)`` gives the network's eps at the Euler estimate (the second evaluation); None, or
+    t_prev = -1 (sigma^ = 0, where the slope is undefined), leaves the Euler step, which is DDIM with eta = 0.
+    Returns (x_{t_prev}, x0_pred).
+    """
+    alpha, sigma = _noise_levels(schedule, t)
+    alpha_next, sigma_next = _noise_levels(schedule, t_prev)
+    s, s_next = sigma / alpha, sigma_next / alpha_next  # sigma^_i and sigma^_{i+1}
+    x_hat = x_t / alpha  # (B, 1, 28, 28)
+    # 1. The denoiser D(x^; sigma^) is the clipped x_0 prediction; the ODE's slope dx^/dsigma^ = (x^ - D) / sigma^
+    # (Karras et al. eq. 3 with their choice sigma(t) = t, s(t) = 1; Algorithm 1 line 4).
+    x0_pred = predict_x0(schedule, eps_pred, t, x_t)
+    slope = (x_hat - x0_pred) / s
+    # 2. Euler step to sigma^_{i+1} (line 5).
+    x_next = x_hat + (s_next - s) * slope
+    if corrector is not None and t_prev >= 0:
+        # 3. Heun's correction: the slope again at the Euler estimate, and the trapezoidal rule (lines 6-8).
+        x_vp = x_next * alpha_next
+        x0_next = predict_x0(schedule, corrector(x_vp, t_prev), t_prev, x_vp)
+        x_next = x_hat + (s_next - s) * 0.5 * (slope + (x_next - x0_next) / s_next)
+    return x_next * alpha_next, x0_pred
+
+
+def dpm_solver_2m_step(
+    schedule: NoiseSchedule,
+    eps_pred: torch.Tensor,
+    t: int,
+    t_prev: int,
+    x_t: torch.Tensor,
+    earlier: tuple[int, torch.Tensor] | None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One step of DPM-Solver++(2M), x_t -> x_{t_prev} (Lu et al. 2022, "DPM-Solver++", Algorithm 2), with the
+    data prediction x_theta = the clipped x_0 (the thresholding DPM-Solver++ was built to allow).
+
+    ``earlier`` = (t, x0_pred) of the step before, whose prediction the multistep method reuses; None on the first
+    step makes it DPM-Solver++(1), which is DDIM with eta = 0. The last step, to clean data (t_prev = -1, h = inf),
+    is first order as in the reference implementations (k-diffusion ``sample_dpmpp_2m``, DPM-Solver's
+    ``lower_order_final``): x_0 = x_theta. Returns (x_{t_prev}, x0_pred).
+    """
+    x0_pred = predict_x0(schedule, eps_pred, t, x_t)  # x_theta(x_t, t), (B, 1, 28, 28)
+    if t_prev < 0:
+        return x0_pred, x0_pred
+    alpha_next, sigma_next = _noise_levels(schedule, t_prev)
+    _, sigma = _noise_levels(schedule, t)
+    lam, lam_next = half_log_snr(schedule, t), half_log_snr(schedule, t_prev)
+    h = lam_next - lam  # h_i = lambda_{t_i} - lambda_{t_{i-1}}
+    data = x0_pred
+    if earlier is not None:
+        # D_i = (1 + 1/(2 r_i)) x_theta(t_{i-1}) - 1/(2 r_i) x_theta(t_{i-2}), r_i = h_{i-1} / h_i (Algorithm 2).
+        t_last, x0_last = earlier
+        r = (lam - half_log_snr(schedule, t_last)) / h
+        data = (1 + 1 / (2 * r)) * x0_pred - (1 / (2 * r)) * x0_last
+    # x_{t_i} = sigma_{t_i} / sigma_{t_{i-1}} x_{t_{i-1}} - alpha_{t_i} (e^{-h_i} - 1) D_i (Algorithm 2).
+    return (sigma_next / sigma) * x_t - alpha_next * math.expm1(-h) * data, x0_pred
+
+
+SAMPLERS = ("ddpm", "ddim", "heun", "dpm++2m")
+DETERMINISTIC = ("heun", "dpm++2m")  # ODE solvers: no noise after x_T, whatever eta says
+SAMPLER_NAMES = {"ddpm": "DDPM", "ddim": "DDIM", "heun": "Heun (PF-ODE)", "dpm++2m": "DPM-Solver++(2M)"}
 # DDIM's η when drawing digits (the panel's default too). η = 0 follows the deterministic
 # probability-flow path, which needs an accurate ε everywhere; measured on the shipped model,
 # whose ε is not that accurate yet, η = 1 (fresh noise each step, as in DDPM) draws far more
@@ -100,29 +189,55 @@ SAMPLE_ETA = 1.0
 
 @dataclass(frozen=True)
 class SamplerConfig:
-    """How the reverse chain is walked: DDPM's T ancestral steps (Algorithm 2), or DDIM on K of
-    them with noise η (Song et al. eq. 12 and 16). Validated once, here; the CLI, the evaluation,
-    the panel's job and the model all take one."""
+    """How the reverse chain is walked: DDPM's T ancestral steps (Algorithm 2), DDIM on K of them with
+    noise η (Song et al. eq. 12 and 16), or an ODE solver (Heun, DPM-Solver++(2M)) spending ``steps``
+    network evaluations. Validated once, here; the CLI, the evaluation, the panel's job and the model
+    all take one."""
 
     sampler: str = one_of("ddim", SAMPLERS)
-    steps: int = bounded(50, 1, 4000)  # DDIM's K, capped at the model's T; DDPM always walks all T
+    # The network evaluations (NFE) K: DDIM's and DPM-Solver++'s steps, Heun's 2 per step less one;
+    # capped at what the model's T allows. DDPM always walks all T.
+    steps: int = bounded(50, 1, 4000)
     eta: float = bounded(SAMPLE_ETA, 0.0, 1.0)  # DDIM's noise: 0 deterministic, 1 as much as DDPM
 
     def __post_init__(self) -> None:
         validate(self)
+        if self.sampler in DETERMINISTIC:
+            object.__setattr__(self, "eta", 0.0)  # one config per solver, whatever eta was passed
+
+    def _heun_points(self, T: int) -> int:
+        """Heun's grid: K odd, (K + 1) / 2 points; K even, K / 2 + 1 points, the first step Euler's too."""
+        return min((self.steps + 2) // 2, T)
+
+    def heun_euler_first(self, T: int) -> bool:
+        """Whether Heun's first step is an Euler step (one evaluation), to spend an even K exactly."""
+        return self.steps % 2 == 0 and (self.steps + 2) // 2 <= T and self._heun_points(T) > 1
 
     def timesteps(self, T: int) -> list[int]:
-        """The timesteps the chain visits, descending: all T for DDPM, K evenly spaced for DDIM."""
-        return list(range(T - 1, -1, -1)) if self.sampler == "ddpm" else ddim_timesteps(T, min(self.steps, T))
+        """The timesteps the chain visits, descending: all T for DDPM, else evenly spaced (DDIM's grid, for
+        every solver, so they start from the same x_T and differ only in how they step)."""
+        if self.sampler == "ddpm":
+            return list(range(T - 1, -1, -1))
+        return ddim_timesteps(T, self._heun_points(T) if self.sampler == "heun" else min(self.steps, T))
 
     def chain_length(self, T: int) -> int:
         """How many steps (frames) the chain has for a model with T timesteps."""
-        return T if self.sampler == "ddpm" else min(self.steps, T)
+        return len(self.timesteps(T))
+
+    def nfe(self, T: int) -> int:
+        """The network evaluations one chain costs: T for DDPM, one per step for DDIM and DPM-Solver++(2M),
+        Heun's 2 per step less one (the last step, to clean data, is Euler's) and one less again for an even K."""
+        steps = self.chain_length(T)
+        if self.sampler != "heun":
+            return steps
+        return 2 * steps - 1 - int(self.heun_euler_first(T))
 
     def describe(self) -> str:
-        return "DDPM (all T steps)" if self.sampler == "ddpm" else f"DDIM in {self.steps} steps with η = {self.eta:g}"
-
-
+        if self.sampler == "ddpm":
+            return "DDPM (all T steps)"
+        if self.sampler == "ddim":
+            return f"DDIM in {self.steps} steps with η = {self.eta:g}"
+        return f"{SAMPLER_NAMES[self.sampler]} at {self.steps} NFE"
 
 
 @dataclass(frozen=True)
@@ -167,8 +282,9 @@ Predictor = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, Any]]  # 
 def walk_back(
     schedule: NoiseSchedule, n: int, sampler: SamplerConfig, predict: Predictor, *, seed: int, device: torch.device
 ) -> Generator[ReverseStep, None, np.ndarray]:
-    """The reverse process from x_T ~ N(0, I) with the noise ``predict`` gives, one DDPM or DDIM step per
-    timestep (Algorithm 2 / DDIM eq. 12); yields each step, returns (n, 28, 28) float32 images in [0, 1].
+    """The reverse process from x_T ~ N(0, I) with the noise ``predict`` gives, one DDPM, DDIM, Heun or
+    DPM-Solver++(2M) step per timestep of ``sampler.timesteps``; yields each step (Heun's second evaluation
+    inside it), returns (n, 28, 28) float32 images in [0, 1].
 
     All noise comes from one CPU ``torch.Generator`` seeded with ``seed``, so a seed gives the same x_T
     to every sampler and every model, on every device.
@@ -176,13 +292,24 @@ def walk_back(
     timesteps = sampler.timesteps(schedule.T)
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(n, 1, 28, 28, generator=g).to(device)  # x_T, (n, 1, 28, 28)
+    earlier: tuple[int, torch.Tensor] | None = None  # DPM-Solver++(2M)'s memory: the last (t, x0_pred)
+
+    def corrector(x_next: torch.Tensor, t_next: int) -> torch.Tensor:
+        return predict(x_next, torch.full((n,), t_next, device=device, dtype=torch.long))[0]
+
     for i, t in enumerate(timesteps):
         eps, extra = predict(x, torch.full((n,), t, device=device, dtype=torch.long))  # (n, 1, 28, 28)
+        t_prev = timesteps[i + 1] if i + 1 < len(timesteps) else -1
         if sampler.sampler == "ddpm":
             x_prev, x0_pred = ddpm_step(schedule, eps, t, x, generator=g)
-        else:
-            t_prev = timesteps[i + 1] if i + 1 < len(timesteps) else -1
+        elif sampler.sampler == "ddim":
             x_prev, x0_pred = ddim_step(schedule, eps, t, t_prev, x, eta=sampler.eta, generator=g)
+        elif sampler.sampler == "heun":
+            euler = i == 0 and sampler.heun_euler_first(schedule.T)
+            x_prev, x0_pred = heun_step(schedule, eps, t, t_prev, x, None if euler else corrector)
+        else:
+            x_prev, x0_pred = dpm_solver_2m_step(schedule, eps, t, t_prev, x, earlier)
+            earlier = (t, x0_pred)
         yield ReverseStep(i, t, x, eps, x0_pred, extra)
         x = x_prev
     return _frames((x.clamp(-1.0, 1.0) + 1.0) / 2.0)

@@ -39,9 +39,19 @@ class NoiseSchedule:
         return abar / (1 - abar)
 
 
+LINEAR_T = 1000  # the T that Ho et al.'s 1e-4 ... 0.02 was set for
+
+
 def linear_betas(T: int) -> np.ndarray:
-    """Ho et al.'s schedule: beta rising linearly from 1e-4 to 0.02 (section 4), float64 (T,)."""
-    return np.linspace(1e-4, 0.02, T, dtype=np.float64)
+    """Ho et al.'s schedule, beta rising linearly from 1e-4 to 0.02 (section 4) at T = 1000, float64 (T,).
+
+    At another T both ends are scaled by 1000 / T, as improved-DDPM's ``get_named_beta_schedule`` does, so the
+    sum of the betas, and with it abar_T ~ exp(-sum beta) ~ 4e-5, stays what it is at T = 1000: x_T is close to
+    N(0, I) for every T (unscaled, T = 100 would leave abar_T ~ 0.36). Below T = 20 the last betas would pass 1;
+    they are clipped to 0.999, as the cosine schedule's are. At T = 1000 the schedule is Ho et al.'s, bit for bit.
+    """
+    scale = LINEAR_T / T
+    return np.clip(np.linspace(1e-4 * scale, 0.02 * scale, T, dtype=np.float64), 0.0, 0.999)
 
 
 def cosine_alphas_cumprod(T: int, s: float = 0.008) -> np.ndarray:

@@ -37,6 +37,9 @@ class SchedulePlot(pg.PlotWidget):
         for marker in (self.forward_marker, self.chain_marker):
             self.addItem(marker, ignoreBounds=True)
         self.chain_marker.hide()
+        # ᾱ_T at the end of the chain: how close x_T is to pure noise, which the reverse chain starts from.
+        self.abar_T_label = pg.TextItem(color="#d62728", anchor=(1, 1))
+        self.addItem(self.abar_T_label, ignoreBounds=True)
 
     def set_schedule(self, schedule: NoiseSchedule) -> None:
         t = np.arange(1, schedule.T + 1)
@@ -46,6 +49,8 @@ class SchedulePlot(pg.PlotWidget):
             curve.setData(t, np.maximum(v, FLOOR))
         self.setXRange(0, schedule.T, padding=0.01)
         self.setYRange(np.log10(FLOOR), 5, padding=0.02)
+        self.abar_T_label.setText(f"ᾱ_T = {abar[-1]:.1e}")
+        self.abar_T_label.setPos(schedule.T, np.log10(max(abar[-1], FLOOR)))
 
     def show_forward_t(self, t: int) -> None:
         self.forward_marker.setValue(t)

@@ -18,7 +18,9 @@ NO_MODEL = ("<b>No conditional diffusion model yet</b>: train one below (quickes
             "or use File ▸ Load checkpoint… (a cddpm checkpoint).")
 CHAIN_HELP = ("Classifier-free guidance (Ho & Salimans 2022): one network, trained with the label dropped to ∅ "
               "one time in ten, predicts the noise in x_t both told the digit, ε(x_t, y), and not told, ε(x_t, ∅). "
-              "The chain walks with ε_w = (1 + w)·ε(x_t, y) − w·ε(x_t, ∅): w = 0 is the plain conditional model; "
+              "The chain walks with ε_w = (1 + w)·ε(x_t, y) − w·ε(x_t, ∅): w = 0 is the plain conditional model "
+              "(other libraries, e.g. diffusers' guidance_scale, write the same as ε(x_t, ∅) + s·(ε(x_t, y) − "
+              "ε(x_t, ∅)) with s = 1 + w, so their scale 1 is this w = 0); "
               "a larger w pushes away from what any digit would look like, towards what makes y likely: "
               "clearer digits, less variety, and at a large w one template drawn again and again. Each step clips "
               "its predicted x_0 to the range of the data and walks on with the noise that clipped x_0 implies. "

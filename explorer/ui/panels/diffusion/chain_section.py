@@ -21,7 +21,11 @@ NO_MODEL = ("<b>No diffusion model yet</b>: train one below, or use File ▸ Loa
             "the forward process need no model.")
 CHAIN_HELP = ("Sampling runs the process backwards from pure noise x_T. At each step the network predicts the "
               "noise ε̂ hidden in x_t; taking it out gives the predicted x_0, its guess of the finished digit; the sampler then "
-              "moves x_t a little towards that guess (DDPM also adds fresh noise). Grey levels: x_t and predicted x_0 "
+              "moves x_t a little towards that guess (DDPM, and DDIM with η > 0, also add fresh noise; with "
+              "η = 0 DDIM, like Heun and DPM-Solver++, adds none after x_T). DDPM's step goes to the mean μ̃(x_t, clip(x̂_0)) of "
+              "q(x_{t−1} | x_t, x_0) at the clipped guess, plus noise of variance β̃_t; without the clipping that mean "
+              "is Ho et al.'s Algorithm 2, μ_θ = (x_t − β_t/√(1−ᾱ_t)·ε̂)/√α_t, so the two agree only while x̂_0 "
+              "stays inside [−1, 1]. Grey levels: x_t and predicted x_0 "
               "from −1 (black) to +1 (white), ε̂ from −3 to +3. Click a digit in the grid to follow it.")
 
 

@@ -10,15 +10,18 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from explorer.core.diffusion.chain_record import ChainRecord
 from explorer.ui.panels.diffusion.display import grey
-from explorer.ui.panels.diffusion.sampler_controls import SAMPLER_NAMES
 from explorer.ui.widgets.help_button import HelpButton
 from explorer.ui.widgets.image_view import ImageView
 from explorer.ui.widgets.status_label import status_label
 
-COMPARE_HELP = ("Both chains start from the same x_T (same seed). DDPM takes all T small random steps; DDIM "
-                "takes K large steps over a subset of the timesteps, so it is T/K times faster. With η = 0 they are "
-                "deterministic: a given x_T always gives the same digit; η = 1 adds as much fresh noise as DDPM. Each "
-                "side shows its chain at the timeline's t (DDIM: its nearest step at or above t).")
+COMPARED = ("ddpm", "ddim")  # the samplers this section sets side by side
+COMPARE_HELP = ("Both chains start from the same x_T (same seed). DDPM takes all T small steps, each adding fresh "
+                "noise (variance β̃_t), so x_T alone does not decide its digit. DDIM takes K large steps over evenly "
+                "spaced timesteps: T/K times fewer passes of the network. DDIM's η sets its own fresh noise: η = 0 "
+                "adds none, so x_T alone decides the digit (it follows the probability-flow ODE); η = 1 adds as much "
+                "as DDPM does over DDIM's larger steps. So with η > 0 the two chains, whose noise falls at different "
+                "steps, end on different digits from the same x_T; set η = 0 to see DDIM's one deterministic path. "
+                "Each side shows its chain at the timeline's t (DDIM: its nearest step at or above t).")
 
 
 class CompareSection(QGroupBox):
@@ -26,7 +29,7 @@ class CompareSection(QGroupBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("DDPM vs DDIM from the same x_T", parent)
-        self.compare_views = {s: ImageView(f"{s.upper()}<br>x_t | predicted x_0") for s in SAMPLER_NAMES}
+        self.compare_views = {s: ImageView(f"{s.upper()}<br>x_t | predicted x_0") for s in COMPARED}
         self.compare_info = status_label("Press “Compare DDPM vs DDIM” to run both samplers from the same noise.", 4)
         self.help = HelpButton(COMPARE_HELP)
         info = QHBoxLayout()

@@ -11,7 +11,7 @@ forward view's t = 0 is the clean digit.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from explorer.core.diffusion import DDPM, DDPMConfig, DDPMSnapshot, NoiseSchedule
 from explorer.core.diffusion.chain_job import SamplerFrame, reverse_chains, weights_of
@@ -21,6 +21,7 @@ from explorer.core.runtime.jobs import Job
 from explorer.ui.panels.diffusion.chain_section import NO_MODEL, ChainSection
 from explorer.ui.panels.diffusion.compare_section import CompareSection
 from explorer.ui.panels.diffusion.forward_section import ForwardSection
+from explorer.ui.panels.diffusion.quality_section import QualitySection
 from explorer.ui.panels.diffusion.schedule_section import ScheduleSection
 from explorer.ui.panels.diffusion.training_section import TrainingSection, describe_checkpoint
 from explorer.ui.panels.model_panel import ModelPanel
@@ -31,7 +32,8 @@ from explorer.ui.worker import Runner
 
 
 class DiffusionPanel(ModelPanel):
-    """Schedule, forward process, a scrubbable reverse chain, DDPM vs DDIM, and training: five sections
+    """Schedule, forward process, a scrubbable reverse chain, DDPM vs DDIM, the samplers' quality against
+    their cost, and training: six sections
     this class lays out and wires to each other, to the model and to the runner's jobs."""
 
     title = "Diffusion"
@@ -46,6 +48,7 @@ class DiffusionPanel(ModelPanel):
         self.forward_section = forward = ForwardSection(self.test, schedule.schedule)
         self.chain_section = chain = ChainSection()
         self.compare_section = compare = CompareSection()
+        self.quality_section = QualitySection()
         self.training_section = training = TrainingSection()
         self._lay_out()
         schedule.schedule_changed.connect(forward.set_schedule)
@@ -95,15 +98,21 @@ class DiffusionPanel(ModelPanel):
         return self.schedule_section.schedule
 
     def _lay_out(self) -> None:
-        """Schedule and forward process | chain | comparison side by side above training, split so the user
+        """Schedule and forward process | chain | comparison and quality side by side above training, split so the user
         can trade room between them (training folds away entirely); everything fits a 1280 x 720 laptop."""
         left = QWidget()
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.schedule_section, 5)
         column.addWidget(self.forward_section, 4)
+        right = QTabWidget()  # the comparison, or the samplers' quality against their cost: one at a time
+        right.setDocumentMode(True)
+        right.addTab(self.compare_section, "DDPM vs DDIM")
+        right.addTab(self.quality_section, "Quality vs NFE")
+        right.setMinimumWidth(self.compare_section.minimumSizeHint().width())  # the tabs' frame within the old width
+        self.right_tabs = right
         self.columns, self.rows = columns_over_training(
-            self, [(left, 3, 300), (self.chain_section, 6, 700), (self.compare_section, 3, 260)], self.training_section)
+            self, [(left, 3, 300), (self.chain_section, 6, 700), (right, 3, 260)], self.training_section)
 
     # ---- model --------------------------------------------------------------------------------
     def load_shipped(self) -> None:

@@ -1,4 +1,5 @@
-"""The sampler controls: how many samples, from which seed, by DDPM or by DDIM with its K and η."""
+"""The sampler controls: how many samples, from which seed, by DDPM, by DDIM with its K and η, or by an ODE
+solver (Heun, DPM-Solver++(2M)) spending K network evaluations."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from superqt.utils import signals_blocked
 from explorer.core.diffusion import SAMPLE_ETA, DDPMConfig, SamplerConfig
 from explorer.ui.widgets.bounded_box import fit_to_field, seed_box
 
-SAMPLER_NAMES = {"ddpm": "DDPM (all T steps)", "ddim": "DDIM (K steps)"}
+SAMPLER_NAMES = {"ddpm": "DDPM (all T steps)", "ddim": "DDIM (K steps)", "heun": "Heun (K evaluations)",
+                 "dpm++2m": "DPM-Solver++(2M) (K steps)"}
 
 
 class SamplerControls(QWidget):
@@ -34,7 +36,8 @@ class SamplerControls(QWidget):
         self.eta.setDecimals(2)
         self.eta.setPrefix("η = ")
         self.eta.setValue(SAMPLE_ETA)
-        self.ddim_steps.setToolTip("DDIM's number of steps K, over evenly spaced timesteps (DDIM only)")
+        self.ddim_steps.setToolTip("K network evaluations (NFE) over evenly spaced timesteps: DDIM's and "
+                                   "DPM-Solver++(2M)'s steps; Heun's 2 per step less one (not DDPM, which walks all T)")
         self.eta.setToolTip("DDIM's fresh noise per step: 0 is deterministic, 1 is as much as DDPM (DDIM only)")
         self.sampler.currentIndexChanged.connect(self._enable_ddim_settings)
         self._enable_ddim_settings()
@@ -61,7 +64,7 @@ class SamplerControls(QWidget):
         self._enable_ddim_settings()
 
     def _enable_ddim_settings(self) -> None:
-        """K and η apply to DDIM only: DDPM always walks all T steps with its own noise."""
-        ddim = self.chosen_sampler() == "ddim"
-        self.ddim_steps.setEnabled(ddim)
-        self.eta.setEnabled(ddim)
+        """K applies to all but DDPM, which always walks all T steps with its own noise; η to DDIM alone (the
+        ODE solvers add no noise after x_T)."""
+        self.ddim_steps.setEnabled(self.chosen_sampler() != "ddpm")
+        self.eta.setEnabled(self.chosen_sampler() == "ddim")

@@ -46,8 +46,9 @@ PRESETS: dict[str, tuple[list[float], list[float], str]] = {
     "Fair coin vs 0.2/0.8 coin": (
         [0.5, 0.5],
         [0.2, 0.8],
-        "A fair coin carries 1 bit; the 0.2/0.8 coin only 0.722 bits. Coding fair flips with the "
-        "0.2/0.8 model costs H(p,q) = 1.322 bits: the extra 0.322 bits is KL(p‖q).",
+        "A fair coin carries 1 bit (0.693 nats); the 0.2/0.8 coin only 0.722 bits (0.500 nats). Coding fair "
+        "flips with the 0.2/0.8 model costs H(p,q) = 1.322 bits (0.916 nats): the extra 0.322 bits (0.223 nats) "
+        "is KL(p‖q).",
     ),
     "Uniform vs peaked": (
         [1 / 6] * 6,
@@ -58,7 +59,8 @@ PRESETS: dict[str, tuple[list[float], list[float], str]] = {
     "Disjoint supports": (
         [0.5, 0.5, 0.0, 0.0],
         [0.0, 0.0, 0.5, 0.5],
-        "p and q never agree on any outcome: both KLs are infinite, while JS is exactly 1 bit, its maximum.",
+        "p and q never agree on any outcome: both KLs are infinite, while JS is exactly 1 bit (ln 2 = 0.693 "
+        "nats), its maximum.",
     ),
 }
 

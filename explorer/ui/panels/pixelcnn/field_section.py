@@ -19,9 +19,10 @@ HELP = ("A pixel's prediction may depend only on pixels before it in raster orde
         "guarantee it (type A in the first layer hides the pixel itself; type B later lets a position see its own "
         "features, which saw only earlier pixels). Green: the pixels the prediction at the red pixel depends on, "
         "traced through every layer of the loaded model. Tick 'plain masked PixelCNN' to trace a single stack of "
-        "masked k × k convolutions of the same depth instead: its field grows up and to the left only, leaving a "
-        "blind spot (orange) above and to the right that no depth reaches. The gated PixelCNN's two stacks, "
-        "vertical (rows above) and horizontal (the row so far), close it.")
+        "masked k × k convolutions of the same depth instead: each layer's mask sees the row above (left, centre and "
+        "right) and the row so far, so the field grows up, to the left and up-right along a 45° diagonal, but "
+        "misses the wedge to the right beyond that diagonal (orange): a blind spot no depth reaches. The gated "
+        "PixelCNN's two stacks, vertical (rows above) and horizontal (the row so far), close it.")
 
 
 class FieldSection(QGroupBox):

@@ -17,8 +17,13 @@ SURPRISE_MAX = 4.0  # nats: the heat map's top colour (p = 2 % for the pixel's a
 HELP = ("−log p(x) = Σᵢ −log p(xᵢ | x₁ … xᵢ₋₁): one network pass gives every factor, so the likelihood is exact, "
         "in nats, with no bound and no sampling. The heat map shows each pixel's term: dark where the model "
         "expected the pixel, bright where it was surprised (the start of a stroke, an unusual ending). The VAE's "
-        "figure is a bound, −ELBO ≥ −log p(x), on the same binarised test digits. The price: drawing a digit takes "
-        "784 passes one after another, where DDIM takes 50 and the VAE's decoder one.")
+        "figure is a bound, −ELBO ≥ −log p(x), on the same binarised test digits, so the difference of the two figures "
+        "compares two models; the VAE's own gap, −ELBO − (−log p_VAE(x)) ≥ 0, is another quantity, not shown here. "
+        "The price of exactness is sequential drawing: time = passes × time per pass. The PixelCNN makes 784 passes "
+        "one after another, DDIM-50 makes 50 and the VAE's decoder one; but the cached sampler's pass computes "
+        "only the one new position in every layer, while each DDIM pass runs the U-Net over the whole image. So on "
+        "a CPU the PixelCNN can beat DDIM-50: the count of passes alone does not decide, their cost does. A GPU, "
+        "which runs a whole-image pass about as fast as a one-position pass, favours the fewer passes.")
 FAMILY_NAMES = {"pixelcnn": "PixelCNN (784 sequential steps)", "ddpm": "DDPM, DDIM-50 (50 steps)",
                 "vae": "VAE decoder (1 pass)"}
 
@@ -26,7 +31,8 @@ FAMILY_NAMES = {"pixelcnn": "PixelCNN (784 sequential steps)", "ddpm": "DDPM, DD
 def costs_text(seconds: dict[str, float]) -> str:
     """The measured sampling times as lines, slowest first."""
     lines = [f"{FAMILY_NAMES[name]}: {s:.2f} s" for name, s in sorted(seconds.items(), key=lambda kv: -kv[1])]
-    return f"Time to draw {COST_DIGITS} digits here: " + "; ".join(lines) + "."
+    return (f"Time to draw {COST_DIGITS} digits here: " + "; ".join(lines) + ". Time = passes × time per pass: "
+            "a cached PixelCNN pass computes one position, a DDIM pass the whole image.")
 
 
 class LikelihoodSection(QGroupBox):
@@ -37,7 +43,7 @@ class LikelihoodSection(QGroupBox):
         self.test_index = QSpinBox()
         self.test_index.setPrefix("test digit #")
         self.digit = ImageView("binarised test digit")
-        self.heat = HeatView("−log p(xᵢ | x<ᵢ)", colormap="inferno")
+        self.heat = HeatView("−log p(xᵢ | x₁ … xᵢ₋₁)", colormap="inferno")  # HTML title: no bare "<"
         for view in (self.digit, self.heat):
             view.setMinimumSize(120, 150)
         self.score_info = status_label("", lines=2)
@@ -75,5 +81,6 @@ class LikelihoodSection(QGroupBox):
         if vae_bound is not None:
             parts.append(f"The shipped VAE: test −ELBO = {vae_bound:.1f} nats, an upper bound on its −log p(x).")
         if pixelcnn_nll is not None and vae_bound is not None:
-            parts.append(f"Gap: {vae_bound - pixelcnn_nll:.1f} nats per digit.")
+            parts.append(f"Difference between the two models (VAE −ELBO − PixelCNN −log p): "
+                         f"{vae_bound - pixelcnn_nll:.1f} nats per digit.")
         self.compare_info.setText(" ".join(parts) or "No recorded test figures.")

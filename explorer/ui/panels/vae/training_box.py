@@ -20,10 +20,12 @@ from explorer.ui.widgets.bounded_box import fit_to_field
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.status_label import status_label
 
-TITLE = "Train from scratch on MNIST (maximise the ELBO = E_q[log p(x|z)] − β·KL(q(z|x) ‖ N(0, I)))"
+# At beta = 1 the objective is the ELBO; at another beta it is the beta-VAE's (Higgins et al. 2017), while the
+# -ELBO curve below stays the beta = 1 sum, reconstruction + KL (explorer/core/vae/model.py).
+TITLE = "Train on MNIST (maximise E_q[log p(x|z)] − β·KL(q(z|x) ‖ N(0, I)): the ELBO if β = 1, else β-VAE's)"
 CONTROLS_WIDTH = 360
 MAX_HEIGHT = 270  # the curves need no more; the latent plane above takes the rest
-TERMS = (("neg_elbo", "−ELBO"), ("recon", "reconstruction −log p(x|z)"), ("kl", "KL(q(z|x) ‖ p(z))"))
+TERMS = (("neg_elbo", "−ELBO (β = 1)"), ("recon", "reconstruction −log p(x|z)"), ("kl", "KL(q(z|x) ‖ p(z))"))
 
 
 def reset_plot(plot: CurvePlot, epochs: float) -> None:
