@@ -31,9 +31,10 @@ def add_plane_commands(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--out", type=Path, required=True, metavar="MODEL.safetensors", help="checkpoint to write")
     for f in dataclasses.fields(models.DDPMConfig):
         if f.name in ("steps", "seed"):
-            train.add_argument(f"--{f.name}", type=int, default=None,
-                               help=f"{describe_limit(f)} (default: {f.default})")
-    train.add_argument("--device", dest="sub_device", default="cpu", help="cpu (default) or cuda: the lab's nets are tiny")
+            score_default = getattr(models.ScoreConfig(), f.name)
+            default = f"{f.default} for ddpm, {score_default} for score" if score_default != f.default else f.default
+            train.add_argument(f"--{f.name}", type=int, default=None, help=f"{describe_limit(f)} (default: {default})")
+    train.add_argument("--device", dest="sub_device", default="cpu", help="cpu (the only one: the lab's nets are tiny)")
     add_gmm_options(train)
     sample = actions.add_parser("sample", help="draw points from a 2-D Lab model")
     sample.add_argument("model_path", type=Path, metavar="MODEL.safetensors")

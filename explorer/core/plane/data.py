@@ -86,7 +86,7 @@ def make_preset(name: str, n: int = 2000, seed: int = 0) -> np.ndarray:
     return points.astype(np.float32)
 
 
-def load_points_csv(path: str | os.PathLike) -> np.ndarray:
+def load_points_csv(path: str | os.PathLike[str]) -> np.ndarray:
     """Points from a CSV file of ``x,y`` lines (an optional header first, blank lines skipped).
 
     A wrong line is one DataError naming the file and the line: "points.csv, line 7: expected
@@ -127,7 +127,7 @@ def load_points_csv(path: str | os.PathLike) -> np.ndarray:
     return np.asarray(rows, dtype=np.float32)
 
 
-def save_points_csv(path: str | os.PathLike, points: np.ndarray) -> Path:
+def save_points_csv(path: str | os.PathLike[str], points: np.ndarray) -> Path:
     """Write ``points`` (N, 2) as ``x,y`` lines under a header, atomically; returns the path."""
     points = np.asarray(points, dtype=np.float32)  # the lab's points; 9 digits give each float32 back exactly
     if points.ndim != 2 or points.shape[1] != 2:

@@ -34,7 +34,7 @@ class PlaneModel:
     kind: str
     cfg: PlaneConfig
     net: PlaneNet
-    info: dict
+    info: dict[str, object]
 
     @property
     def samplers(self) -> tuple[str, ...]:
@@ -51,7 +51,7 @@ def model_from_checkpoint(ckpt: Checkpoint) -> PlaneModel:
     return PlaneModel(ckpt.kind, cfg, net.eval(), ckpt.info)
 
 
-def load_plane_model(path: str | os.PathLike) -> PlaneModel:
+def load_plane_model(path: str | os.PathLike[str]) -> PlaneModel:
     """The lab model saved at ``path``; a CheckpointError (one line) for anything else."""
     kind = checkpoint_kind(path)
     if kind is not None and kind not in KINDS:

@@ -116,5 +116,5 @@ def build_net(cfg: PlaneConfig) -> PlaneNet:
     return ScoreNet(cfg) if isinstance(cfg, ScoreConfig) else EpsNet(cfg)
 
 
-def config_dict(cfg: PlaneConfig) -> dict:
+def config_dict(cfg: PlaneConfig) -> dict[str, object]:
     return asdict(cfg)

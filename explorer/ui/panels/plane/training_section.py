@@ -67,7 +67,7 @@ class TrainingSection(QGroupBox):
             self.train.setEnabled(self.state.job is LabJob.IDLE)
             self.stop.setEnabled(self.state.job is not LabJob.IDLE)
         if "losses" in names:
-            steps, losses = zip(*self.state.losses) if self.state.losses else ((), ())
+            steps, losses = zip(*self.state.losses, strict=False) if self.state.losses else ((), ())
             self.loss.set_curve("loss", list(steps), list(losses))
             self.loss.redraw()
         if "quality" in names:
