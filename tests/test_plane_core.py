@@ -70,7 +70,7 @@ def test_annealed_langevin_with_the_exact_score_gets_the_weights_and_noiseless_c
 
 
 def test_the_eps_score_relation_is_exact_maths_and_holds_on_a_trained_ddpm(mixture_points):
-    net, _ = _trained(DDPMConfig(hidden=64, layers=2, T=200, steps=500, batch_size=256, lr=5e-3), mixture_points)
+    net, _ = _trained(DDPMConfig(hidden=64, layers=2, T=200, steps=1500, batch_size=256, lr=5e-3), mixture_points)
     t = step_for_sigma(net, 1.0)
     sigma = sigma_of(float(net.alphas_cumprod[t]))
     assert sigma == pytest.approx(1.0, rel=0.05)
