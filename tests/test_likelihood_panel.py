@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from explorer.core.likelihood.evented import Running
+from explorer.core.likelihood.states import OPENING_DRAWS
 from explorer.ui.panels.likelihood import LikelihoodPanel
 from explorer.ui.panels.likelihood.look import FormulaLabel
 
@@ -54,6 +55,8 @@ def test_every_section_lays_out_cleanly(panel, qtbot, size):
 def test_ball_section_follows_its_state_and_its_buttons(panel, qtbot):
     widget = panel()
     state = widget.states["bayes"]
+    assert state.draws == OPENING_DRAWS  # the tab opens on a bag already drawn from
+    qtbot.mouseClick(widget.bayes.clear_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(widget.bayes.red_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(widget.bayes.red_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(widget.bayes.blue_button, Qt.MouseButton.LeftButton)

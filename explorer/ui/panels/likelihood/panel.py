@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from explorer.core.likelihood.evented import Evented
-from explorer.core.likelihood.states import BallState, EMState, KDEState, MarkovState, VIState
+from explorer.core.likelihood.states import OPENING_DRAWS, BallState, EMState, KDEState, MarkovState, VIState
 from explorer.ui.panels.likelihood.bayes_section import BayesSection
 from explorer.ui.panels.likelihood.em_section import EMSection
 from explorer.ui.panels.likelihood.kde_section import KDESection
@@ -29,7 +29,7 @@ class LikelihoodPanel(QWidget):
                          "p<sub>θ</sub>); EM and variational inference both climb log p(x) = ELBO + KL(q ‖ p(z | x)); "
                          "a kernel density estimate judges a model by its samples; a Markov chain forgets its start.")
         heading.setWordWrap(True)
-        ball, em, vi, kde, markov = BallState(), EMState(), VIState(), KDEState(), MarkovState()
+        ball, em, vi, kde, markov = BallState(draws=OPENING_DRAWS), EMState(), VIState(), KDEState(), MarkovState()
         self.states: dict[str, Evented] = {"bayes": ball, "em": em, "vi": vi, "kde": kde, "markov": markov}
         self.bayes = BayesSection(ball)
         self.em = EMSection(em)
