@@ -28,7 +28,7 @@ import numpy as np
 
 from explorer.core.runtime.errors import ExplorerError, describe_error
 
-PANELS = ("pixelcnn", "vae", "diffusion", "gan", "conditional", "divergences", "evaluate")
+PANELS = ("pixelcnn", "vae", "diffusion", "gan", "conditional", "divergences", "evaluate", "plane")
 STOPPED = 130  # the shell's code for a run ended by Ctrl-C
 DIFFUSION = ("ddpm", "cddpm")  # the models drawn by a reverse chain, which take a sampler
 
@@ -139,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="with `all`: also write the result to checkpoints/evaluation.json, "
                                "the evaluation the Evaluate panel opens on (default: off)")
     _add_device(evaluate, "draw and score")
+    from explorer.plane_cli import add_plane_commands
+
+    add_plane_commands(commands)
     return parser
 
 
@@ -347,6 +350,10 @@ def headless(args: argparse.Namespace, argv: list[str]) -> int:
             return run_training(args, argv, device)
         if args.command == "sample":
             return run_sampling(args, device)
+        if args.command == "plane":
+            from explorer.plane_cli import run_plane
+
+            return run_plane(args, argv)
         from explorer.evaluation_cli import run_evaluation
 
         return run_evaluation(args, device)
@@ -369,7 +376,7 @@ def headless(args: argparse.Namespace, argv: list[str]) -> int:
 def main(argv: list[str]) -> int:
     try:
         args = build_parser().parse_args(argv)
-        if args.command in ("train", "sample", "eval"):
+        if args.command in ("train", "sample", "eval", "plane"):
             return headless(args, argv)
     except KeyboardInterrupt:  # Ctrl-C at any moment, even while torch is still being imported
         saved = "saved" if argv[:1] == ["train"] else "written"

@@ -1,0 +1,81 @@
+"""A trained lab model from its checkpoint, and samples from it by any of its samplers: the path the
+CLI's ``plane sample`` and the panel's Sample button share."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from explorer.core.plane.langevin import Trajectory, annealed_langevin, langevin, net_score_fn, uniform_start
+from explorer.core.plane.models import KINDS, PlaneConfig, PlaneNet, ScoreConfig, ScoreNet
+from explorer.core.plane.samplers import SAMPLERS as DDPM_SAMPLERS
+from explorer.core.plane.samplers import reverse_chain, starting_noise
+from explorer.core.runtime.checkpoints import Checkpoint, checkpoint_kind, config_from_dict, load_checkpoint, load_weights
+from explorer.core.runtime.errors import CheckpointError, ExplorerError
+
+LANGEVIN_SAMPLERS = ("langevin", "annealed-langevin")
+ALL_SAMPLERS = (*DDPM_SAMPLERS, *LANGEVIN_SAMPLERS)
+STEP_RATIO = 0.2  # Langevin's step at the smallest level is ε = 0.2 σ_L² (Song & Ermon's ε/σ_L² = 2e-5/0.01²)
+MAX_DRAW = 100_000
+
+
+@dataclass(frozen=True)
+class PlaneModel:
+    """A trained lab model: its checkpoint kind, config, network (eval mode) and record."""
+
+    kind: str
+    cfg: PlaneConfig
+    net: PlaneNet
+    info: dict
+
+    @property
+    def samplers(self) -> tuple[str, ...]:
+        return LANGEVIN_SAMPLERS if isinstance(self.cfg, ScoreConfig) else DDPM_SAMPLERS
+
+
+def model_from_checkpoint(ckpt: Checkpoint) -> PlaneModel:
+    if ckpt.kind not in KINDS:
+        raise CheckpointError(f"This checkpoint holds a {ckpt.kind} model, not a 2-D Lab model.")
+    config_cls, net_cls = KINDS[ckpt.kind]
+    cfg = config_from_dict(config_cls, ckpt.config)
+    net = load_weights(net_cls(cfg), ckpt).eval()
+    return PlaneModel(ckpt.kind, cfg, net, ckpt.info)
+
+
+def load_plane_model(path: str | os.PathLike) -> PlaneModel:
+    """The lab model saved at ``path``; a CheckpointError (one line) for anything else."""
+    kind = checkpoint_kind(path)
+    if kind is not None and kind not in KINDS:
+        raise CheckpointError(f"{os.fspath(path)!r} holds a {kind} model, not a 2-D Lab model (plane-score, plane-ddpm).")
+    return model_from_checkpoint(load_checkpoint(path))
+
+
+def default_nfe(sampler: str) -> int:
+    """The NFE a sampler is run with unless asked otherwise: each sampler's usual budget."""
+    return {"ddpm": 1000, "ddim": 50, "euler": 100, "heun": 49}.get(sampler, 1000)
+
+
+def draw(model: PlaneModel, sampler: str, n: int, nfe: int, eta: float = 0.0, seed: int = 0) -> tuple[Trajectory, int]:
+    """``n`` samples by ``sampler`` in at most ``nfe`` network evaluations; the trajectory and the NFE spent.
+
+    Langevin samplers start from points spread over the box; ``annealed-langevin`` divides the NFE
+    evenly among its levels (at least one step each)."""
+    if sampler not in model.samplers:
+        raise ExplorerError(f"The {model.kind} model samples with {', '.join(model.samplers)}, not {sampler}.")
+    if not 1 <= n <= MAX_DRAW:
+        raise ExplorerError(f"-n must be from 1 to {MAX_DRAW:,}, not {n}.")
+    if isinstance(model.net, ScoreNet):
+        cfg = model.cfg
+        sigmas = cfg.sigmas()
+        eps = STEP_RATIO * sigmas[-1] ** 2
+        start = uniform_start(n, seed)
+        score = net_score_fn(model.net)
+        if sampler == "langevin":
+            return langevin(score, start, sigmas[-1], eps, nfe, seed), nfe
+        per = max(1, nfe // len(sigmas))
+        return annealed_langevin(score, start, sigmas, eps, per, seed), per * len(sigmas)
+    with torch.no_grad():
+        return reverse_chain(model.net, sampler, nfe, starting_noise(n, seed), eta, seed)

@@ -1,0 +1,118 @@
+"""The lab's two part-1 models and their configs: a noise-conditional score network (Song & Ermon
+2019) and a 2-D DDPM (Ho et al. 2020), both on the same MLP (``nets.py``).
+
+Each config declares its limits once (``bounded``/``one_of``); the panel's forms, the CLI's options
+and a checkpoint's stored config all meet them. The training fields are shared by name so one
+training loop (``training.py``) serves both.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from explorer.core.diffusion.schedule import make_schedule
+from explorer.core.plane.nets import NoiseConditionedMLP
+from explorer.core.runtime.limits import SEED_MAX, ConfigError, bounded, validate
+
+
+@dataclass(frozen=True)
+class ScoreConfig:
+    """A score network s(x, σ) trained by denoising score matching with σ log-uniform in [σ_min, σ_max]."""
+
+    hidden: int = bounded(128, 16, 512)
+    layers: int = bounded(3, 1, 6)
+    sigma_min: float = bounded(0.1, 0.001, 1.0, low_open=True, note="below sigma_max")
+    sigma_max: float = bounded(4.0, 0.1, 20.0)
+    levels: int = bounded(10, 2, 100)  # the geometric σ ladder annealed Langevin walks down
+    steps: int = bounded(6000, 1, 200_000)
+    batch_size: int = bounded(512, 16, 8192)
+    lr: float = bounded(2e-3, 0.0, 0.1, low_open=True)
+    seed: int = bounded(0, 0, SEED_MAX)
+
+    def __post_init__(self) -> None:
+        validate(self)
+        if self.sigma_min >= self.sigma_max:
+            raise ConfigError("sigma_min", "must be below sigma_max", self.sigma_min)
+
+    def sigmas(self) -> np.ndarray:
+        """The L levels σ_1 > … > σ_L, a geometric sequence from σ_max to σ_min (Song & Ermon §4.2)."""
+        return np.geomspace(self.sigma_max, self.sigma_min, self.levels)
+
+
+@dataclass(frozen=True)
+class DDPMConfig:
+    """A 2-D DDPM: an ε-network on T steps of Ho et al.'s linear β schedule (1e-4 to 0.02)."""
+
+    hidden: int = bounded(128, 16, 512)
+    layers: int = bounded(3, 1, 6)
+    T: int = bounded(1000, 10, 4000)
+    steps: int = bounded(6000, 1, 200_000)
+    batch_size: int = bounded(512, 16, 8192)
+    lr: float = bounded(2e-3, 0.0, 0.1, low_open=True)
+    seed: int = bounded(0, 0, SEED_MAX)
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+
+class ScoreNet(nn.Module):
+    """s(x, σ) = f(x, log σ) / σ: the 1/σ makes the output's scale right at every level (Song &
+    Ermon 2020, technique 3), so f only learns a direction and a size of order one."""
+
+    def __init__(self, cfg: ScoreConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.f = NoiseConditionedMLP(cfg.hidden, cfg.layers)
+        self.log_range = (math.log(cfg.sigma_min), math.log(cfg.sigma_max))
+
+    def level(self, sigma: torch.Tensor) -> torch.Tensor:
+        low, high = self.log_range
+        return (sigma.log() - low) / (high - low)
+
+    def forward(self, x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        """Points (B, 2), noise levels (B,) → scores (B, 2)."""
+        return self.f(x, self.level(sigma)) / sigma[:, None]
+
+
+class EpsNet(nn.Module):
+    """ε̂(x_t, t) with t 0-based (0..T−1, the paper's 1..T) and the schedule it was trained on."""
+
+    def __init__(self, cfg: DDPMConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.f = NoiseConditionedMLP(cfg.hidden, cfg.layers)
+        schedule = make_schedule("linear", cfg.T)
+        self.register_buffer("alphas_cumprod", schedule.alphas_cumprod.double(), persistent=False)
+
+    def forward(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """Points (B, 2), 0-based steps (B,) → predicted noise (B, 2)."""
+        return self.f(x_t, (t.float() + 1) / self.cfg.T)
+
+    def score(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """∇ log q_t(x_t) ≈ −ε̂(x_t, t) / √(1 − ᾱ_t): Tweedie's formula read through ε-prediction."""
+        abar = self.alphas_cumprod[t].float()
+        return -self(x_t, t) / (1 - abar).sqrt()[:, None]
+
+
+KINDS = {"plane-score": (ScoreConfig, ScoreNet), "plane-ddpm": (DDPMConfig, EpsNet)}
+PlaneConfig = ScoreConfig | DDPMConfig
+PlaneNet = ScoreNet | EpsNet
+
+
+def kind_of(cfg: PlaneConfig) -> str:
+    return "plane-score" if isinstance(cfg, ScoreConfig) else "plane-ddpm"
+
+
+def build_net(cfg: PlaneConfig) -> PlaneNet:
+    """The network for ``cfg``, with weights drawn from its seed."""
+    torch.manual_seed(cfg.seed)
+    return ScoreNet(cfg) if isinstance(cfg, ScoreConfig) else EpsNet(cfg)
+
+
+def config_dict(cfg: PlaneConfig) -> dict:
+    return asdict(cfg)
