@@ -10,12 +10,13 @@ from torch import nn
 
 from explorer.core.plane.data import make_preset
 from explorer.core.plane.flow_matching import (FlowMatchingConfig, VelocityNet, conditional_path, fm_loss, integrate,
-                                               ot_pairing, starting_noise, target_velocity)
+                                               ot_pairing, target_velocity)
 from explorer.core.plane.flow_training import (flow_from_checkpoint, train_flow_matching, train_realnvp,
                                                train_reflow)
 from explorer.core.plane.ode_likelihood import log_likelihood_grid, ode_log_likelihood
 from explorer.core.plane.realnvp import RealNVP, RealNVPConfig, base_log_density, ledger
 from explorer.core.plane.reflow import ReflowConfig, straightness
+from explorer.core.plane.samplers import starting_noise
 from explorer.core.runtime.checkpoints import load_checkpoint, save_checkpoint
 from explorer.core.runtime.errors import CheckpointError
 from explorer.core.runtime.limits import ConfigError
@@ -58,8 +59,8 @@ def test_log_det_equals_numerical_jacobian():
         fd = torch.stack([(flow((x + h * e)[None])[0][0] - flow((x - h * e)[None])[0][0]) / (2 * h)
                           for e in torch.eye(2, dtype=torch.float64)], 1)
         logdet = flow(x[None])[1].sum()
-        assert math.isclose(float(torch.linalg.slogdet(jac)[1]), float(logdet), abs_tol=1e-9)
-        assert math.isclose(float(torch.linalg.slogdet(fd)[1]), float(logdet), abs_tol=1e-6)
+        assert math.isclose(float(torch.linalg.slogdet(jac)[1]), float(logdet.detach()), abs_tol=1e-9)
+        assert math.isclose(float(torch.linalg.slogdet(fd.detach())[1]), float(logdet.detach()), abs_tol=1e-6)
 
 
 def test_ledger_sums_to_log_prob_and_stages_go_from_base_to_model():
@@ -129,9 +130,10 @@ def test_samplers_honour_nfe_and_are_reproducible():
     assert np.array_equal(x0, starting_noise(10, 3))
     for sampler, nfe, steps in (("euler", 7, 7), ("heun", 1, 1), ("heun", 2, 1), ("heun", 7, 4), ("heun", 10, 5)):
         calls.clear()
-        end, path = integrate(net, x0, sampler, nfe, keep=3)
-        assert len(calls) == nfe and path.shape == (steps + 1, 3, 2)
-        assert np.array_equal(end, integrate(net, x0, sampler, nfe)[0])
+        path = integrate(net, x0, sampler, nfe)
+        assert len(calls) == nfe and path.frames.shape == (steps + 1, 10, 2) and path.steps[-1] == steps
+        assert np.array_equal(path.frames[0], x0) and path.sigmas[0] == 1.0 and path.sigmas[-1] == 0.0
+        assert np.array_equal(path.final, integrate(net, x0, sampler, nfe).final)
 
 
 class Linear(nn.Module):

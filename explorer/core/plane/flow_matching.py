@@ -26,6 +26,7 @@ import torch
 from scipy.optimize import linear_sum_assignment
 from torch import nn
 
+from explorer.core.plane.langevin import MAX_FRAMES, Trajectory
 from explorer.core.plane.realnvp import mlp
 from explorer.core.runtime.limits import SEED_MAX, bounded, one_of, validate
 
@@ -118,27 +119,27 @@ def ode_step(net: VelocityNet, x: torch.Tensor, t: float, h: float, heun: bool) 
 
 
 @torch.no_grad()
-def integrate(net: VelocityNet, x0: np.ndarray, sampler: str, nfe: int, keep: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def integrate(net: VelocityNet, x0: np.ndarray, sampler: str, nfe: int) -> Trajectory:
     """Carry noise x₀ (N, 2) from t = 0 to t = 1 in exactly ``nfe`` evaluations of v.
 
-    Returns the end points (N, 2) and the trajectories of the first ``keep`` points, (steps + 1, keep, 2).
+    The trajectory keeps at most MAX_FRAMES frames (every k-th step, and the last); its ``steps``
+    are the step indices, its ``sigmas`` the share 1 − t of noise in x_t = (1 − t) x₀ + t x₁.
     """
     if sampler not in SAMPLERS:
-        raise ValueError(f"unknown flow sampler {sampler!r}")
+        raise ValueError(f"Unknown flow sampler {sampler!r}; the samplers are {', '.join(SAMPLERS)}.")
     steps = steps_for(sampler, nfe)
     h = 1.0 / steps
+    keep = max(1, math.ceil(steps / (MAX_FRAMES - 1)))
     x = torch.as_tensor(np.asarray(x0, np.float32))
-    path = [x[:keep].clone()]
+    frames, shown = [x.numpy().copy()], [0]
     for i in range(steps):
         heun = sampler == "heun" and not (nfe % 2 == 1 and i == steps - 1)
         x = ode_step(net, x, i * h, h, heun)
-        path.append(x[:keep].clone())
-    return x.numpy(), torch.stack(path).numpy()
-
-
-def starting_noise(n: int, seed: int) -> np.ndarray:
-    """x₀ ~ N(0, I), (n, 2) float32, the same for every sampler given the same seed."""
-    return torch.randn((n, 2), generator=torch.Generator().manual_seed(seed)).numpy()
+        if (i + 1) % keep == 0 or i + 1 == steps:
+            frames.append(x.numpy().copy())
+            shown.append(i + 1)
+    index = np.asarray(shown)
+    return Trajectory(np.stack(frames).astype(np.float32), index, 1.0 - index / steps)
 
 
 @torch.no_grad()

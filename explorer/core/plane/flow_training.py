@@ -1,7 +1,7 @@
 """Training the lab's flows: the RealNVP by maximum likelihood, flow matching on (noise, data) pairs,
 and reflow on (noise, sample) pairs of a first field; one step each, the loop as a generator.
 
-All three use the part-1 models' recipe: Adam with the learning rate falling by a cosine to a
+All three use the part-1 models' recipe (``training.py``): Adam with the learning rate falling by a cosine to a
 tenth over the run, batches drawn with replacement, and an exponential moving average of the
 weights as the model shown and saved.
 """
@@ -20,11 +20,11 @@ from explorer.core.plane.data import fingerprint
 from explorer.core.plane.flow_matching import FlowMatchingConfig, VelocityNet, fm_loss, ot_pairing
 from explorer.core.plane.realnvp import RealNVP, RealNVPConfig
 from explorer.core.plane.reflow import ReflowConfig, reflow_pairs
+from explorer.core.plane.training import EMA_DECAY, weights_of
 from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load_weights
 from explorer.core.runtime.errors import CheckpointError
 from explorer.core.runtime.training import Every, check_finite, training_record
 
-EMA_DECAY = 0.995
 FLOW_KINDS = ("plane-realnvp", "plane-fm", "plane-reflow")
 FlowConfig = RealNVPConfig | FlowMatchingConfig
 FlowNet = RealNVP | VelocityNet
@@ -77,10 +77,6 @@ def flow_from_checkpoint(ckpt: Checkpoint) -> FlowNet:
 def nll_loss(flow: RealNVP, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """−log p(x) averaged over the batch, in nats: maximum likelihood by the change of variables."""
     return -flow.log_prob(x).mean()
-
-
-def weights_of(net: torch.nn.Module) -> dict[str, np.ndarray]:
-    return {name: t.detach().cpu().numpy().copy() for name, t in net.state_dict().items()}
 
 
 def _train(cfg: FlowConfig, net: FlowNet, loss_of: Callable[[torch.Tensor, torch.Generator], torch.Tensor],

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from explorer.core.plane.flow_matching import FlowMatchingConfig, VelocityNet, integrate, starting_noise
+from explorer.core.plane.flow_matching import FlowMatchingConfig, VelocityNet, integrate
+from explorer.core.plane.samplers import starting_noise
 from explorer.core.runtime.limits import bounded
 
 STRAIGHTNESS_STEPS = 100  # Euler steps the straightness integral is taken over
@@ -41,8 +42,7 @@ class ReflowConfig(FlowMatchingConfig):
 def reflow_pairs(teacher: VelocityNet, n: int, nfe: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(x₀, x₁): ``n`` noise points and where the teacher's ODE carries them (Heun, ``nfe`` evaluations)."""
     x0 = starting_noise(n, seed)
-    x1, _ = integrate(teacher, x0, "heun", nfe)
-    return x0, x1
+    return x0, integrate(teacher, x0, "heun", nfe).final
 
 
 @torch.no_grad()
