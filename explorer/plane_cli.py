@@ -97,7 +97,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         bar.close()
     model = model_from_checkpoint(ckpt)
     judge = judge_for(data.points, data.source)
-    sampler = model.samplers[-1] if args.plane_model == "score" else "ddpm"
+    sampler = "annealed-langevin" if args.plane_model == "score" else "heun"
     trajectory, nfe = draw(model, sampler, len(judge.reference), default_nfe(sampler), seed=1)
     value = judge.score(trajectory.final)
     ckpt.info["metrics"] |= {"mmd2": value, "mmd2_floor": judge.floor, "sampler": sampler, "nfe": nfe}

@@ -15,7 +15,6 @@ from explorer.core.plane.models import DDPMConfig, ScoreConfig, build_net
 from explorer.core.plane.quality import judge_for, mmd2
 from explorer.core.plane.samplers import SAMPLERS, ddim_step, forward_chain, reverse_chain, starting_noise
 from explorer.core.plane.training import train_plane
-from explorer.core.runtime.jobs import run_to_end
 
 
 def _trained(cfg, points, snaps=None):
@@ -50,8 +49,8 @@ def test_score_matching_loss_falls_and_the_score_approaches_the_exact_one(mixtur
     net, ckpt = _trained(cfg, mixture_points, snaps)
     assert np.mean([s.loss for s in snaps[-40:]]) < 0.9 * np.mean([s.loss for s in snaps[:10]])
     for sigma, most in ((0.3, 0.75), (1.0, 0.45), (3.0, 0.2)):  # the error falls as σ grows: the field smooths out
-        _, err_before = _field_error(lambda y: net_score(untrained, y, sigma), sigma)
-        cos, err = _field_error(lambda y: net_score(net, y, sigma), sigma)
+        _, err_before = _field_error(lambda y, s=sigma: net_score(untrained, y, s), sigma)
+        cos, err = _field_error(lambda y, s=sigma: net_score(net, y, s), sigma)
         assert err < most < err_before and cos > 0.75
     assert ckpt.info["dataset"]["fingerprint"] and ckpt.kind == "plane-score"
 
@@ -78,7 +77,7 @@ def test_the_eps_score_relation_is_exact_maths_and_holds_on_a_trained_ddpm(mixtu
     # The chain rule: ∇ log q_t(x) at x = √ᾱ y, times √ᾱ, is the score of p_σ at y (q_t is p_σ rescaled by √ᾱ).
     y = np.array([[0.4, -0.3], [1.5, 2.0]])
     abar, h = float(net.alphas_cumprod[t]), 1e-5
-    log_q = lambda x: mixture_log_density(KNOWN_MIXTURE, x / math.sqrt(abar), sigma) - math.log(abar)  # noqa: E731
+    log_q = lambda x: mixture_log_density(KNOWN_MIXTURE, x / math.sqrt(abar), sigma) - math.log(abar)
     grad_q = np.stack([(log_q(math.sqrt(abar) * y + d) - log_q(math.sqrt(abar) * y - d)) / (2 * h)
                        for d in (np.array([h, 0]), np.array([0, h]))], 1)
     assert np.allclose(math.sqrt(abar) * grad_q, mixture_score(KNOWN_MIXTURE, y, sigma), atol=1e-4)

@@ -22,6 +22,7 @@ from explorer.ui.panels.evaluate import EvaluatePanel
 from explorer.ui.panels.gan import GANPanel
 from explorer.ui.panels.model_panel import PanelProtocol
 from explorer.ui.panels.pixelcnn import PixelCNNPanel
+from explorer.ui.panels.plane import PlanePanel
 from explorer.ui.panels.vae import VAEPanel
 from explorer.ui.worker import Runner
 
@@ -34,9 +35,11 @@ PANEL_FACTORIES: dict[str, Callable[[Runner, str | None], PanelProtocol]] = {
     "conditional": lambda runner, device: ConditionalPanel(runner, device),
     "divergences": lambda runner, device: DivergencePanel(),
     "evaluate": lambda runner, device: EvaluatePanel(runner, device),
+    "plane": lambda runner, device: PlanePanel(runner, device),
 }
 PANEL_CLASSES = {"pixelcnn": PixelCNNPanel, "vae": VAEPanel, "diffusion": DiffusionPanel, "gan": GANPanel,
-                 "conditional": ConditionalPanel, "divergences": DivergencePanel, "evaluate": EvaluatePanel}
+                 "conditional": ConditionalPanel, "divergences": DivergencePanel, "evaluate": EvaluatePanel,
+                 "plane": PlanePanel}
 PANEL_TITLES = {name: cls.title for name, cls in PANEL_CLASSES.items()}
 # Checkpoint kind -> the panel that shows it: File ▸ Load takes a checkpoint to its own panel. A panel
 # holding several models (Conditional) names their kinds in ``checkpoint_kinds``.

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
 from explorer.core.plane.flow_matching import VelocityNet
@@ -17,7 +16,13 @@ from explorer.core.plane.models import KINDS, PlaneConfig, PlaneNet, ScoreConfig
 from explorer.core.plane.realnvp import RealNVP
 from explorer.core.plane.samplers import SAMPLERS as DDPM_SAMPLERS
 from explorer.core.plane.samplers import reverse_chain, starting_noise
-from explorer.core.runtime.checkpoints import Checkpoint, checkpoint_kind, config_from_dict, load_checkpoint, load_weights
+from explorer.core.runtime.checkpoints import (
+    Checkpoint,
+    checkpoint_kind,
+    config_from_dict,
+    load_checkpoint,
+    load_weights,
+)
 from explorer.core.runtime.errors import CheckpointError, ExplorerError
 
 LANGEVIN_SAMPLERS = ("langevin", "annealed-langevin")

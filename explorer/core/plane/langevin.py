@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from explorer.core.plane.mixture import GaussianMixture, mixture_score
+from explorer.core.plane.mixture import GaussianMixture
 from explorer.core.plane.models import ScoreNet
 
 ScoreFn = Callable[[torch.Tensor, float], torch.Tensor]  # points (B, 2) and a level σ → scores (B, 2)
@@ -31,15 +31,24 @@ class Trajectory:
     frames: np.ndarray
     steps: np.ndarray
     sigmas: np.ndarray
-
+    clock: str = "step"  # what ``steps`` count: Langevin steps, or the DDPM's t
     @property
     def final(self) -> np.ndarray:
         return self.frames[-1]
 
 
 def exact_score_fn(mix: GaussianMixture) -> ScoreFn:
-    """The known mixture's exact score of p_σ, as a ScoreFn."""
-    return lambda x, sigma: torch.from_numpy(mixture_score(mix, x.numpy(), sigma)).float()
+    """The mixture's exact score of p_σ (``mixture.mixture_score``), as a ScoreFn computed in torch float32."""
+    means = torch.as_tensor(mix.means, dtype=torch.float32)  # (K, 2)
+    var0 = torch.as_tensor(mix.stds, dtype=torch.float32) ** 2  # (K,)
+    log_w = torch.as_tensor(mix.weights, dtype=torch.float32).log()
+
+    def score(x: torch.Tensor, sigma: float) -> torch.Tensor:
+        var = var0 + sigma**2
+        pull = means[None] - x[:, None]  # (N, K, 2)
+        r = torch.softmax(log_w - torch.log(2 * math.pi * var) - pull.square().sum(-1) / (2 * var), dim=1)  # (N, K)
+        return (r[:, :, None] * pull / var[None, :, None]).sum(1)
+    return score
 
 
 def net_score_fn(net: ScoreNet) -> ScoreFn:

@@ -29,7 +29,7 @@ class ScoreConfig:
     sigma_min: float = bounded(0.1, 0.001, 1.0, low_open=True, note="below sigma_max")
     sigma_max: float = bounded(4.0, 0.1, 20.0)
     levels: int = bounded(10, 2, 100)  # the geometric σ ladder annealed Langevin walks down
-    steps: int = bounded(6000, 1, 200_000)
+    steps: int = bounded(3000, 1, 200_000)
     batch_size: int = bounded(512, 16, 8192)
     lr: float = bounded(2e-3, 0.0, 0.1, low_open=True)
     seed: int = bounded(0, 0, SEED_MAX)
@@ -48,10 +48,10 @@ class ScoreConfig:
 class DDPMConfig:
     """A 2-D DDPM: an ε-network on T steps of Ho et al.'s linear β schedule (1e-4 to 0.02)."""
 
-    hidden: int = bounded(128, 16, 512)
+    hidden: int = bounded(256, 16, 512)
     layers: int = bounded(3, 1, 6)
     T: int = bounded(1000, 10, 4000)
-    steps: int = bounded(6000, 1, 200_000)
+    steps: int = bounded(3000, 1, 200_000)
     batch_size: int = bounded(512, 16, 8192)
     lr: float = bounded(2e-3, 0.0, 0.1, low_open=True)
     seed: int = bounded(0, 0, SEED_MAX)

@@ -13,6 +13,7 @@ So the score net's σ and the DDPM's t match by σ² = (1 − ᾱ_t)/ᾱ_t, in x
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -93,7 +94,7 @@ def reverse_chain(net: EpsNet, sampler: str, nfe: int, x_T: np.ndarray, eta: flo
     frames, shown = [x.numpy().copy()], [ts[0] + 1]
     spent = 0
     with torch.no_grad():
-        for i, (t, t_prev) in enumerate(zip(ts[:-1], ts[1:]), start=1):
+        for i, (t, t_prev) in enumerate(itertools.pairwise(ts), start=1):
             if sampler in ("euler", "heun"):
                 x, cost = ode_step(net, x, t, t_prev, heun=sampler == "heun")
             else:
@@ -104,7 +105,7 @@ def reverse_chain(net: EpsNet, sampler: str, nfe: int, x_T: np.ndarray, eta: flo
                 shown.append(t_prev + 1)
     paper_t = np.asarray(shown)
     abar = np.array([_abar(net, t - 1) for t in paper_t])
-    return Trajectory(np.stack(frames).astype(np.float32), paper_t, np.sqrt((1 - abar) / abar)), spent
+    return Trajectory(np.stack(frames).astype(np.float32), paper_t, np.sqrt((1 - abar) / abar), "t"), spent
 
 
 def forward_chain(net: EpsNet, x0: np.ndarray, frames: int = 101, seed: int = 0) -> Trajectory:
@@ -114,4 +115,4 @@ def forward_chain(net: EpsNet, x0: np.ndarray, frames: int = 101, seed: int = 0)
     ts = np.linspace(0, net.cfg.T, frames).round().astype(int)  # paper t, 0 = the data
     abar = np.array([_abar(net, t - 1) for t in ts])
     out = np.sqrt(abar)[:, None, None] * x0[None] + np.sqrt(1 - abar)[:, None, None] * z[None]
-    return Trajectory(out.astype(np.float32), ts, np.sqrt((1 - abar) / abar))
+    return Trajectory(out.astype(np.float32), ts, np.sqrt((1 - abar) / abar), "t")

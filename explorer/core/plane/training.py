@@ -21,7 +21,6 @@ from explorer.core.plane.models import EpsNet, PlaneConfig, ScoreNet, build_net,
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.training import Every, check_finite, training_record
 
-
 EMA_DECAY = 0.995  # the weights shown and saved are an exponential moving average: a short run's noise averaged out
 
 
@@ -110,7 +109,7 @@ def train_plane(cfg: PlaneConfig, points: np.ndarray, source: str, snapshot_s: f
             yield PlaneSnapshot(kind, step, cfg.steps, loss, time.time() - started, state)
     info = {
         "steps": cfg.steps,
-        "dataset": {"source": source, "fingerprint": fingerprint(points), "points": int(len(points))},
+        "dataset": {"source": source, "fingerprint": fingerprint(points), "points": len(points)},
         "metrics": {"loss": loss},
         "training": training_record(torch.device("cpu"), started),
     }

@@ -1,0 +1,160 @@
+"""The 2-D Lab's targets (issue 38), measured: default training time and quality on every preset and on a
+drawn data set, the learned score's error at each σ, the samplers at their NFE, sampling speed, and the
+canvas's paint latency.
+
+    OMP_NUM_THREADS=1 QT_QPA_PLATFORM=offscreen python benchmarks/plane_lab.py [--data ring,moons,...] [--gui]
+
+Times are wall clock and this process's CPU time (on a machine shared with other work the CPU time is
+the fairer figure of what an idle core would take). Quality is MMD² (explorer/core/plane/quality.py)
+against the data's floor; "at the floor" means within MARGIN × the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+
+import numpy as np
+import torch
+
+from explorer.core.plane.data import PRESETS, make_preset, preset_mixture
+from explorer.core.plane.draw import draw, model_from_checkpoint
+from explorer.core.plane.link import agreement, net_score
+from explorer.core.plane.mixture import mixture_score, mode_shares
+from explorer.core.plane.models import DDPMConfig, ScoreConfig
+from explorer.core.plane.quality import MARGIN, judge_for
+from explorer.core.plane.training import train_plane
+from explorer.core.runtime.jobs import run_to_end
+
+
+def drawn_heart(n: int = 3000, seed: int = 7) -> np.ndarray:
+    """A stand-in for a drawn data set: points sprayed with a 0.15 brush along a heart outline."""
+    rng = np.random.default_rng(seed)
+    s = rng.uniform(0, 2 * math.pi, n)
+    x, y = 16 * np.sin(s) ** 3, 13 * np.cos(s) - 5 * np.cos(2 * s) - 2 * np.cos(3 * s) - np.cos(4 * s)
+    return (np.stack([x, y], 1) / 6 + rng.normal(0, 0.15, (n, 2))).astype(np.float32)
+
+
+def timed_training(cfg, points, source):
+    wall, cpu = time.perf_counter(), time.process_time()
+    ckpt = run_to_end(train_plane(cfg, points, source))
+    return model_from_checkpoint(ckpt), time.perf_counter() - wall, time.process_time() - cpu
+
+
+def verdict(value: float, floor: float) -> str:
+    return f"{value:.4f} ({value / floor:.2f}× floor{', OK' if value <= MARGIN * floor else ''})"
+
+
+def bench_data(name: str, points: np.ndarray, source: str) -> None:
+    judge = judge_for(points, source)
+    n = len(judge.reference)
+    print(f"\n== {name}: {len(points)} points, floor MMD² {judge.floor:.4f} (n = {n})")
+    ddpm, wall, cpu = timed_training(DDPMConfig(), points, source)
+    print(f"DDPM  training {DDPMConfig().steps} steps: {wall:.1f} s wall, {cpu:.1f} s CPU")
+    for sampler, nfe in (("ddpm", 1000), ("ddpm", 100), ("ddim", 50), ("euler", 50), ("heun", 49), ("heun", 19)):
+        t = time.perf_counter()
+        trajectory, spent = draw(ddpm, sampler, n, nfe, seed=1)
+        print(f"  {sampler:6s} {spent:4d} NFE: MMD² {verdict(judge.score(trajectory.final), judge.floor)}"
+              f"   [{time.perf_counter() - t:.2f} s]")
+    score, wall, cpu = timed_training(ScoreConfig(), points, source)
+    print(f"Score training {ScoreConfig().steps} steps: {wall:.1f} s wall, {cpu:.1f} s CPU")
+    for sampler in ("annealed-langevin", "langevin"):
+        trajectory, spent = draw(score, sampler, n, 1000, seed=1)
+        line = f"  {sampler:17s} {spent} NFE: MMD² {verdict(judge.score(trajectory.final), judge.floor)}"
+        mix = preset_mixture(source)
+        if mix is not None:
+            line += f"   mode shares {np.round(mode_shares(mix, trajectory.final), 2)} vs {mix.weights}"
+        print(line)
+    mix = preset_mixture(source)
+    if mix is not None:
+        rng = np.random.default_rng(3)
+        rows = []
+        for sigma in score.cfg.sigmas():
+            at = make_preset(source, 1000, seed=9) + sigma * rng.standard_normal((1000, 2))
+            cos, err = agreement(net_score(score.net, at, float(sigma)), mixture_score(mix, at, float(sigma)))
+            rows.append(f"σ {sigma:.3g}: cos {cos:.3f} err {err:.2f}")
+        print("  learned score vs exact at each level (points of p_σ):\n    " + "\n    ".join(rows))
+
+
+def bench_sampling() -> None:
+    points = make_preset("ring")
+    ddpm = model_from_checkpoint(run_to_end(train_plane(DDPMConfig(steps=10), points, "ring")))
+    score = model_from_checkpoint(run_to_end(train_plane(ScoreConfig(steps=10), points, "ring")))
+    for model, sampler in ((ddpm, "ddim"), (ddpm, "euler"), (score, "langevin")):
+        walls, cpus = [], []
+        for _ in range(5):
+            wall, cpu = time.perf_counter(), time.process_time()
+            draw(model, sampler, 2000, 100, seed=0)
+            walls.append(time.perf_counter() - wall)
+            cpus.append(time.process_time() - cpu)
+        print(f"sampling 2,000 particles × 100 steps by {sampler}: best {min(walls):.3f} s wall, "
+              f"{min(cpus):.3f} s CPU (target ≤ 0.3 s)")
+
+
+def bench_gui() -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from benchmarks.timing import stats
+    from explorer.core.plane.langevin import annealed_langevin, exact_score_fn, uniform_start
+    from explorer.ui.panels.plane import PlanePanel
+    from explorer.ui.worker import Runner
+
+    app = QApplication.instance() or QApplication([])
+    panel = PlanePanel(Runner())
+    panel.resize(1280, 660)
+    panel.show()
+    app.processEvents()
+    trajectory = annealed_langevin(exact_score_fn(preset_mixture("ring")), uniform_start(2000, 0),
+                                   ScoreConfig().sigmas(), 0.002, 40)
+    panel.state.set(trajectory=trajectory, trajectory_title="bench", frame=0)
+    app.processEvents()
+    scrub = []
+    for i in range(len(trajectory.frames)):
+        t = time.perf_counter()
+        panel.timeline.set_frame(i)
+        panel.canvas.repaint()
+        app.processEvents()
+        scrub.append((time.perf_counter() - t) * 1000)
+    print("scrub (frame → painted, 2,000 particles with trails): " + stats(scrub))
+    panel.state.set(drawing=True, source="drawing")
+    paint = []
+    for i in range(200):
+        t = time.perf_counter()
+        panel._on_stroke(math.cos(i / 20) * 2, math.sin(i / 20) * 2, False)
+        panel.canvas.repaint()
+        app.processEvents()
+        paint.append((time.perf_counter() - t) * 1000)
+    print("drag-paint (stroke → painted, field refresh coalesced every 40 ms): " + stats(paint))
+    sigma = []
+    for i in range(60):
+        t = time.perf_counter()
+        panel.state.set(sigma=0.05 * 1.07**i)
+        panel.refresh_field()
+        panel.canvas.repaint()
+        app.processEvents()
+        sigma.append((time.perf_counter() - t) * 1000)
+    print(f"σ slider (field + heat map of {len(panel.state.points)} drawn points recomputed, painted): " + stats(sigma))
+    panel.runner.shutdown()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", default=",".join([*PRESETS, "drawn"]))
+    parser.add_argument("--gui", action="store_true")
+    parser.add_argument("--sampling", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    if args.gui:
+        bench_gui()
+        return
+    if args.sampling:
+        bench_sampling()
+        return
+    for name in args.data.split(","):
+        points = drawn_heart() if name == "drawn" else make_preset(name)
+        bench_data(name, points, "drawing" if name == "drawn" else name)
+
+
+if __name__ == "__main__":
+    main()

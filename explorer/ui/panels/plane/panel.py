@@ -1,0 +1,338 @@
+"""The 2-D Lab panel: one canvas of points over a score field, Langevin particles, a 2-D DDPM's reverse
+chain, live training and the quality number. It wires sections to one ``LabState`` and owns no maths."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QScrollArea, QVBoxLayout, QWidget
+
+from explorer.core.plane.data import preset_mixture
+from explorer.core.plane.draw import PlaneModel, draw, model_from_checkpoint
+from explorer.core.plane.fields import (
+    arrow_tails,
+    arrows,
+    exact_field,
+    log_density_image,
+    model_field,
+    reference_mixture,
+)
+from explorer.core.plane.langevin import Trajectory, annealed_langevin, exact_score_fn, net_score_fn, uniform_start
+from explorer.core.plane.link import agreement
+from explorer.core.plane.mixture import mode_shares
+from explorer.core.plane.models import DDPMConfig, ScoreConfig, ScoreNet, kind_of
+from explorer.core.plane.quality import judge_for
+from explorer.core.plane.samplers import forward_chain, reverse_chain, starting_noise
+from explorer.core.plane.sweep import nfe_sweep
+from explorer.core.plane.training import PlaneSnapshot, train_plane
+from explorer.core.runtime.checkpoints import Checkpoint
+from explorer.core.runtime.jobs import Job
+from explorer.ui.off_thread import LatestOnly
+from explorer.ui.panels.plane.canvas import PlaneCanvas
+from explorer.ui.panels.plane.data_section import DataSection
+from explorer.ui.panels.plane.ddpm_section import DDPMSection
+from explorer.ui.panels.plane.field_section import FieldSection
+from explorer.ui.panels.plane.langevin_section import LangevinSection
+from explorer.ui.panels.plane.nfe_plot import NFEPlot
+from explorer.ui.panels.plane.state import DRAWING, LabJob, LabState
+from explorer.ui.panels.plane.training_section import TrainingSection
+from explorer.ui.widgets.timeline import Timeline
+from explorer.ui.worker import Runner
+
+TRAILS = 16  # particles whose paths are traced
+SPRAY = 6  # points a brush stroke adds
+MIN_POINTS_TO_TRAIN = 10
+LANGEVIN_COMPONENTS = 400  # drawn data's exact score for Langevin: the data smoothed by σ, on at most this many points
+
+
+class PlanePanel(QWidget):
+    """The "2-D Lab" tab."""
+
+    title = "2-D Lab"
+    checkpoint_kind = None  # its models are saved with `gen-explorer plane train`; File ▸ Save does not apply
+
+    def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.state = LabState()
+        self.background = LatestOnly(self)  # Langevin, samples, previews: off the GUI thread, latest wins
+        self.judging = LatestOnly(self)
+        self._before_training: tuple[PlaneModel | None, PlaneModel | None] | None = None
+        self._training_cfg: ScoreConfig | DDPMConfig | None = None
+        self._rng = np.random.default_rng(0)
+        self.canvas = PlaneCanvas()
+        self.timeline = Timeline()
+        self.timeline.add_shortcuts(self, "one frame")
+        self.timeline.frame_changed.connect(lambda i: self.state.set(frame=i))
+        self.data_section = DataSection(self.state, lambda message: self.show_error(message))
+        self.field_section = FieldSection(self.state)
+        self.langevin_section = LangevinSection(self.state, self.run_langevin)
+        self.ddpm_section = DDPMSection(self.state, self.sample_ddpm, self.show_forward, self.sweep_nfe)
+        self.training_section = TrainingSection(self.state, self.train, self.stop)
+        self.nfe_plot = NFEPlot()
+        self._field_timer = QTimer(self)
+        self._field_timer.setSingleShot(True)
+        self._field_timer.setInterval(40)  # a drag or a slider coalesces into one field per 40 ms
+        self._field_timer.timeout.connect(self.refresh_field)
+        self._layout()
+        self.canvas.stroke.connect(self._on_stroke)
+        self.state.changed.connect(self._on_state_changed)
+        self._on_state_changed({"points", "source", "drawing", "brush", "sigma"})
+
+    def _layout(self) -> None:
+        left = QWidget()
+        column = QVBoxLayout(left)
+        for section in (self.data_section, self.field_section, self.langevin_section, self.ddpm_section):
+            column.addWidget(section)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFixedWidth(left.sizeHint().width() + 24)
+        middle = QVBoxLayout()
+        middle.addWidget(self.canvas, 1)
+        middle.addWidget(self.timeline)
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.addWidget(self.training_section, 1)
+        right.addWidget(self.nfe_plot, 1)
+        right_widget = QWidget()
+        right_widget.setLayout(right)
+        right_widget.setFixedWidth(340)
+        layout = QHBoxLayout(self)
+        layout.addWidget(scroll)
+        layout.addLayout(middle, 1)
+        layout.addWidget(right_widget)
+
+    # ---- binding the state to the views ------------------------------------------------------------
+    def _on_state_changed(self, names: set[str]) -> None:
+        state = self.state
+        if names & {"points", "source"}:
+            self.canvas.set_data_points(state.points)
+            if not state.drawing:
+                self._judge_current()
+        if "drawing" in names:
+            self.canvas.set_drawing(state.drawing)
+        if "brush" in names:
+            self.canvas.brush_radius = state.brush
+        if names & {"points", "source", "sigma", "field_source", "heat", "score_model", "ddpm_model"}:
+            self._field_timer.start()
+        if "trajectory" in names and state.trajectory is not None:
+            self.timeline.set_count(len(state.trajectory.frames))
+            self.timeline.set_frame(state.frame)
+        if names & {"trajectory", "frame"}:
+            self._show_frame()
+        if "sweep" in names:
+            self.nfe_plot.show_sweep(state.sweep)
+
+    def refresh_field(self) -> None:
+        """Arrows and heat map for the chosen field at the current σ (GUI thread: a few ms)."""
+        state = self.state
+        tails = arrow_tails()
+        spacing = tails[1, 0] - tails[0, 0]
+        empty = len(state.points) == 0
+        net = {"score net": state.score_model, "DDPM": state.ddpm_model}.get(state.field_source)
+        if state.field_source == "none" or (state.field_source == "exact" and empty):
+            field = None
+        elif state.field_source == "exact":
+            field = exact_field(state.points, state.source, tails, state.sigma)
+        elif net is not None:
+            field = model_field(net.net, tails, state.sigma)
+        else:
+            field = None
+        self.canvas.set_arrows(tails if field is not None else None,
+                               arrows(field, spacing) if field is not None else None)
+        show_heat = state.heat and not empty
+        self.canvas.set_heat(log_density_image(state.points, state.source, state.sigma) if show_heat else None, 4.0)
+        self.field_section.show_agreement(self._agreement_text(net))
+
+    def _agreement_text(self, model: PlaneModel | None) -> str:
+        state = self.state
+        if model is None or len(state.points) == 0:
+            return "" if state.field_source in ("exact", "none") else f"No {state.field_source} trained yet."
+        noise = np.random.default_rng(1).standard_normal((min(len(state.points), 500), 2))
+        at = state.points[: len(noise)] + state.sigma * noise  # points of p_σ: where the field matters
+        cosine, error = agreement(model_field(model.net, at, state.sigma), exact_field(state.points, state.source, at, state.sigma))
+        reference = "exact score" if preset_mixture(state.source) is not None else "score of the data smoothed by σ"
+        return f"vs the {reference} at σ = {state.sigma:.3g}: mean cosine {cosine:.3f}, relative error {error:.2f}"
+
+    def _show_frame(self) -> None:
+        state = self.state
+        trajectory = state.trajectory
+        points = state.frame_points
+        self.canvas.set_particles(points)
+        if trajectory is None or points is None:
+            self.canvas.set_trails(None)
+            return
+        i = min(state.frame, len(trajectory.frames) - 1)
+        self.canvas.set_trails(trajectory.frames[: i + 1, :TRAILS])
+        self.timeline.info.setText(f"<b>{state.trajectory_title}</b>   {trajectory.clock} {int(trajectory.steps[i])}   "
+                                   f"σ = {float(trajectory.sigmas[i]):.3g}")
+
+    # ---- drawing ---------------------------------------------------------------------------------
+    def _on_stroke(self, x: float, y: float, erase: bool) -> None:
+        points, r = self.state.points, self.state.brush
+        if erase:
+            keep = np.hypot(points[:, 0] - x, points[:, 1] - y) > r
+            if keep.all():
+                return
+            points = points[keep]
+        else:
+            angle = self._rng.uniform(0, 2 * np.pi, SPRAY)
+            radius = r * np.sqrt(self._rng.uniform(0, 1, SPRAY))
+            spray = np.stack([x + radius * np.cos(angle), y + radius * np.sin(angle)], 1).astype(np.float32)
+            points = np.concatenate([points, spray])[-100_000:]
+        self.state.set(points=points, source=DRAWING)
+
+    # ---- Langevin and sampling, off the GUI thread --------------------------------------------------
+    def _score_fn(self) -> tuple[object, np.ndarray, str]:
+        """The score the particles follow: the trained score net, else the exact one; and its σ levels."""
+        state = self.state
+        if state.score_model is not None:
+            cfg = state.score_model.cfg
+            return net_score_fn(state.score_model.net), cfg.sigmas(), "score net"
+        mix, _ = reference_mixture(state.points, state.source, most=LANGEVIN_COMPONENTS)
+        return exact_score_fn(mix), ScoreConfig().sigmas(), "exact score"
+
+    def run_langevin(self, annealed: bool) -> None:
+        if len(self.state.points) == 0:
+            self.show_error("Draw or choose some data first.")
+            return
+        request, noise = self.state.langevin, self.state.langevin_noise
+        score, sigmas, name = self._score_fn()
+        levels = sigmas if annealed else sigmas[-1:]
+        steps = request.steps if annealed else request.steps * len(sigmas)
+        start = uniform_start(request.particles, request.seed)
+        title = f"{'Annealed' if annealed else 'Plain'} Langevin ({name}{'' if noise else ', no noise'})"
+        eps = request.step_ratio * sigmas[-1] ** 2
+
+        def run() -> Trajectory:
+            return annealed_langevin(score, start, levels, eps, steps, request.seed, noise)
+
+        self.timeline.info.setText(f"<b>{title}</b>: running…")
+        self.background.start(run, on_done=lambda t: self._show_run(t, title, "annealed" if annealed else "plain"))
+
+    def _show_run(self, trajectory: Trajectory, title: str, run: str | None = None) -> None:
+        state = self.state
+        shares = dict(state.shares)
+        mix = preset_mixture(state.source)
+        if run is not None and mix is not None:
+            shares["data"] = mix.weights
+            shares[run + (" (no noise)" if not state.langevin_noise else "")] = mode_shares(mix, trajectory.final)
+        state.set(trajectory=trajectory, trajectory_title=title, frame=len(trajectory.frames) - 1, shares=shares)
+        self._judge(title.split(" (")[0], trajectory.final)
+
+    def sample_ddpm(self) -> None:
+        model = self.state.ddpm_model
+        if model is None:
+            return
+        request = self.state.sampler
+        x_T = starting_noise(request.particles, request.seed)
+
+        def run() -> tuple[Trajectory, int]:
+            return reverse_chain(model.net, request.sampler, request.nfe, x_T, request.eta, request.seed)
+
+        self.background.start(run, on_done=lambda result: self._show_run(
+            result[0], f"DDPM by {request.sampler} ({result[1]} NFE)"))
+
+    def show_forward(self) -> None:
+        model = self.state.ddpm_model
+        if model is None or len(self.state.points) == 0:
+            return
+        trajectory = forward_chain(model.net, self.state.points[:5000])
+        self.state.set(trajectory=trajectory, trajectory_title="Forward process q(x_t | x_0)", frame=0)
+
+    # ---- the quality number ------------------------------------------------------------------------
+    def _judge_current(self) -> None:
+        self.state.set(quality={})
+
+    def _judge(self, what: str, samples: np.ndarray) -> None:
+        points, source = self.state.points, self.state.source
+        if len(points) < 4:
+            return
+
+        def run() -> tuple[float, float]:
+            judge = judge_for(points, source)
+            return judge.score(samples), judge.floor
+
+        self.judging.start(run, on_done=lambda value: self.state.set(quality={**self.state.quality, what: value}))
+
+    # ---- training and the NFE sweep through the runner -----------------------------------------------
+    def train(self) -> None:
+        state = self.state
+        if self.runner.busy:
+            self.show_error(f"Another job is running ({self.runner.label}); stop it first.")
+            return
+        if len(state.points) < MIN_POINTS_TO_TRAIN:
+            self.show_error(f"Draw at least {MIN_POINTS_TO_TRAIN} points (or choose a preset) before training.")
+            return
+        cfg_cls = ScoreConfig if state.train_model == "score" else DDPMConfig
+        cfg = cfg_cls(steps=state.train_steps)
+        self._training_cfg = cfg
+        self._before_training = (state.score_model, state.ddpm_model)
+        state.set(losses=[], job=LabJob.TRAINING,
+                  field_source="score net" if state.train_model == "score" else "DDPM")
+        self.runner.start(Job(train_plane, {"cfg": cfg, "points": state.points, "source": state.source}),
+                          on_yield=self._on_snapshot, on_done=self._on_trained, on_end=self._on_training_end,
+                          label=f"2-D Lab: training the {state.train_model}", owner=self.title)
+
+    def stop(self) -> None:
+        if self.state.job is not LabJob.IDLE:
+            self.runner.stop()
+
+    def _install(self, model: PlaneModel) -> None:
+        if isinstance(model.net, ScoreNet):
+            self.state.set(score_model=model)
+        else:
+            self.state.set(ddpm_model=model)
+
+    def _on_snapshot(self, snap: PlaneSnapshot) -> None:
+        self.state.set(losses=[*self.state.losses, (snap.step, snap.loss)])
+        if snap.state is None or self._training_cfg is None:
+            return
+        cfg = self._training_cfg
+        model = model_from_checkpoint(Checkpoint(kind_of(cfg), vars(cfg).copy(), dict_to_tensors(snap.state)))
+        self._install(model)
+        preview = "annealed-langevin" if isinstance(model.net, ScoreNet) else "ddim"
+        nfe = 100 if preview == "annealed-langevin" else 20
+        self.background.start(lambda: draw(model, preview, 1000, nfe, seed=0)[0],
+                              on_done=lambda t: self.state.set(trajectory=t, frame=len(t.frames) - 1,
+                                                               trajectory_title=f"Preview while training ({preview})"))
+
+    def _on_trained(self, ckpt: Checkpoint) -> None:
+        """Install the trained model and show its samples by the sampler the learner has chosen."""
+        model = model_from_checkpoint(ckpt)
+        self._install(model)
+        if isinstance(model.net, ScoreNet):
+            self.run_langevin(annealed=True)
+        else:
+            self.sample_ddpm()
+
+    def _on_training_end(self, succeeded: bool) -> None:
+        if not succeeded and self._before_training is not None:
+            score, ddpm = self._before_training
+            self.state.set(score_model=score, ddpm_model=ddpm)
+        self._before_training = None
+        self.state.set(job=LabJob.IDLE)
+
+    def sweep_nfe(self) -> None:
+        model = self.state.ddpm_model
+        if model is None or self.runner.busy:
+            return
+        ckpt = Checkpoint(model.kind, vars(model.cfg).copy(), model.net.state_dict(), {})
+        self.state.set(sweep=[], job=LabJob.SWEEP)
+        self.runner.start(Job(nfe_sweep, {"ckpt": ckpt, "points": self.state.points, "source": self.state.source}),
+                          on_yield=lambda p: self.state.set(sweep=[*self.state.sweep, p]),
+                          on_end=lambda _ok: self.state.set(job=LabJob.IDLE),
+                          label="2-D Lab: quality against NFE", owner=self.title)
+
+    def show_error(self, message: str) -> None:
+        QMessageBox.warning(self, self.title, message)
+
+
+def dict_to_tensors(weights: dict[str, np.ndarray]) -> dict:
+    import torch
+
+    return {name: torch.from_numpy(np.asarray(w)) for name, w in weights.items()}
+

@@ -1,0 +1,105 @@
+"""The 2-D Lab's state in one Qt-free object: what the learner asked for, what is on show, which job runs.
+
+Sections bind to it (``state.changed.connect``) and write to it with ``state.set(...)``; they never
+read each other's widgets, and tests drive the panel by setting the state and reading it back.
+One ``changed`` callback list carries the names of the fields that changed, so a drag that moves
+the σ slider costs one notification, not one per field (STYLE.md 10).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+
+import numpy as np
+
+from explorer.core.plane.data import make_preset
+from explorer.core.plane.draw import PlaneModel
+from explorer.core.plane.langevin import Trajectory
+from explorer.core.plane.models import DDPMConfig
+from explorer.core.plane.requests import LangevinRequest, SamplerRequest
+from explorer.core.plane.sweep import SweepPoint
+
+DRAWING = "drawing"  # the source name of points the learner drew or loaded
+
+
+class LabJob(enum.Enum):
+    """What the lab is doing in the background (one at a time, through the project's runner)."""
+
+    IDLE = "idle"
+    TRAINING = "training"
+    SWEEP = "quality against NFE"
+
+
+class Changed:
+    """A list of callbacks, each called with the set of field names that changed."""
+
+    def __init__(self) -> None:
+        self._callbacks: list[Callable[[set[str]], None]] = []
+
+    def connect(self, callback: Callable[[set[str]], None]) -> None:
+        self._callbacks.append(callback)
+
+    def emit(self, names: set[str]) -> None:
+        for callback in list(self._callbacks):
+            callback(names)
+
+
+@dataclass(eq=False)
+class LabState:
+    """Everything the 2-D Lab shows and is asked; change it with ``set`` so every view follows."""
+
+    # The data, shared by every model in the lab.
+    source: str = "ring"  # a preset's name, or DRAWING
+    points: np.ndarray = field(default_factory=lambda: make_preset("ring"))
+    drawing: bool = False  # the mouse draws points (left adds, right erases) instead of panning
+    brush: float = 0.3  # the brush's radius, in data units
+    # The field under the points, at noise level σ.
+    field_source: str = "exact"
+    sigma: float = 0.5
+    heat: bool = True
+    # The requests.
+    langevin: LangevinRequest = field(default_factory=LangevinRequest)
+    langevin_noise: bool = True
+    sampler: SamplerRequest = field(default_factory=SamplerRequest)
+    train_model: str = "ddpm"  # "score" or "ddpm"
+    train_steps: int = DDPMConfig().steps  # both models' default
+    # The models.
+    score_model: PlaneModel | None = None
+    ddpm_model: PlaneModel | None = None
+    # What is on show: the particles' trajectory, its frame, and the numbers.
+    trajectory: Trajectory | None = None
+    trajectory_title: str = ""
+    frame: int = 0
+    shares: dict[str, np.ndarray] = field(default_factory=dict)  # run name -> share of particles per mode
+    quality: dict[str, tuple[float, float]] = field(default_factory=dict)  # what was judged -> (MMD², floor)
+    sweep: list[SweepPoint] = field(default_factory=list)
+    losses: list[tuple[int, float]] = field(default_factory=list)
+    job: LabJob = LabJob.IDLE
+
+    def __post_init__(self) -> None:
+        self.changed = Changed()
+
+    def set(self, **changes: object) -> None:
+        """Set fields and tell every listener once, with the names of the fields that really changed."""
+        known = {f.name for f in fields(self)}
+        names = set()
+        for name, value in changes.items():
+            if name not in known:
+                raise AttributeError(f"LabState has no field {name!r}")
+            if getattr(self, name) is not value:
+                setattr(self, name, value)
+                names.add(name)
+        if names:
+            self.changed.emit(names)
+
+    def with_request(self, name: str, **values: object) -> None:
+        """Replace fields of a request (``langevin`` or ``sampler``); the dataclass checks its limits."""
+        self.set(**{name: replace(getattr(self, name), **values)})
+
+    @property
+    def frame_points(self) -> np.ndarray | None:
+        if self.trajectory is None:
+            return None
+        return self.trajectory.frames[min(self.frame, len(self.trajectory.frames) - 1)]

@@ -1,0 +1,91 @@
+"""The 2-D Lab tab: drawing, the field, Langevin particles on a timeline, live training, and the layout."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from explorer.core.plane.data import save_points_csv
+from explorer.ui.panels.plane import PlanePanel
+from explorer.ui.panels.plane.state import DRAWING, LabJob
+from tests.layout_audit import layout_problems
+
+
+@pytest.fixture
+def panel(open_panel):
+    lab = open_panel(PlanePanel, size=(1280, 660))
+    lab.runner.in_child = False
+    lab.errors = []
+    lab.show_error = lab.errors.append
+    return lab
+
+
+def _at(lab, x, y):
+    scene = lab.canvas.view_point(x, y)
+    return lab.canvas.mapFromScene(scene)
+
+
+def test_drawing_adds_and_erases_points(panel, qtbot, every_mouse_move):
+    panel.state.set(drawing=True, points=np.zeros((0, 2), np.float32), source=DRAWING)
+    view = panel.canvas.viewport()
+    start = _at(panel, -1.0, 0.0)
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=start)
+    for f in np.linspace(0, 1, 10):
+        qtbot.mouseMove(view, start + (_at(panel, 1.0, 0.0) - start) * f)
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=_at(panel, 1.0, 0.0))
+    drawn = panel.state.points
+    assert len(drawn) >= 30 and np.abs(drawn[:, 1]).max() <= panel.state.brush + 0.02  # a pixel of rounding
+    assert len(panel.canvas.data.data) == len(drawn)
+    qtbot.mouseClick(view, Qt.MouseButton.RightButton, pos=_at(panel, 1.0, 0.0))
+    left = panel.state.points
+    assert 0 < len(left) < len(drawn) and not (np.hypot(left[:, 0] - 1.0, left[:, 1]) <= panel.state.brush - 0.02).any()
+
+
+def test_the_field_follows_sigma_and_bad_csv_files_are_refused(panel, qtbot, tmp_path):
+    panel.refresh_field()
+    small = panel.canvas.arrows.getData()[1].copy()
+    panel.state.set(sigma=3.0)
+    panel.refresh_field()
+    assert not np.allclose(small, panel.canvas.arrows.getData()[1])
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y\n1,2\n3,\n")
+    panel.data_section.load_file(str(bad))
+    assert panel.errors and "line 3" in panel.errors[0] and panel.state.source == "ring"
+    good = save_points_csv(tmp_path / "good.csv", np.array([[0.5, 0.5], [1, 1]]))
+    panel.data_section.load_file(str(good))
+    assert panel.state.source == DRAWING and len(panel.state.points) == 2
+
+
+def test_langevin_particles_scrub_to_the_stored_step(panel, qtbot):
+    panel.state.set(source="mixture", points=panel.state.points)
+    panel.state.with_request("langevin", particles=200, steps=5)
+    panel.run_langevin(annealed=True)
+    qtbot.waitUntil(lambda: panel.state.trajectory is not None, timeout=20000)
+    trajectory = panel.state.trajectory
+    assert trajectory.frames.shape[1:] == (200, 2) and panel.timeline.count == len(trajectory.frames)
+    panel.timeline.set_frame(3)
+    assert panel.state.frame == 3
+    assert np.allclose(panel.canvas.particles.data["x"], trajectory.frames[3][:, 0])
+    assert "annealed" in panel.state.shares and f"step {trajectory.steps[3]}" in panel.timeline.info.text()
+
+
+def test_training_installs_the_model_and_stop_restores(panel, qtbot):
+    panel.state.set(train_model="ddpm", train_steps=60)
+    panel.state.with_request("sampler", particles=100, nfe=5)
+    panel.train()
+    assert panel.state.job is LabJob.TRAINING
+    qtbot.waitUntil(lambda: panel.state.job is LabJob.IDLE, timeout=60000)
+    model = panel.state.ddpm_model
+    assert model is not None and panel.state.losses and panel.state.losses[-1][0] == 60
+    qtbot.waitUntil(lambda: "DDPM by ddpm" in panel.state.quality, timeout=20000)
+    panel.state.set(train_model="score", train_steps=100_000)
+    panel.train()
+    qtbot.waitUntil(lambda: len(panel.state.losses) > 1, timeout=20000)
+    panel.stop()
+    qtbot.waitUntil(lambda: panel.state.job is LabJob.IDLE, timeout=20000)
+    assert panel.state.score_model is None and panel.state.ddpm_model is model
+
+
+def test_the_tab_fits_1280x720(panel, qtbot):
+    panel.resize(1280, 660)  # the window's 720 less its menu and status bars
+    qtbot.wait(20)
+    assert layout_problems(panel) == []
