@@ -33,10 +33,10 @@ LOG_2PI = math.log(2 * math.pi)
 class RealNVPConfig:
     """K affine couplings, each with an MLP (``layers`` hidden layers of ``hidden`` units) for s and t."""
 
-    couplings: int = bounded(10, 2, 32)
+    couplings: int = bounded(8, 2, 32)
     hidden: int = bounded(64, 8, 512)
     layers: int = bounded(2, 1, 6)
-    steps: int = bounded(5000, 1, 200_000)
+    steps: int = bounded(3000, 1, 200_000)
     batch_size: int = bounded(512, 16, 8192)
     lr: float = bounded(3e-3, 0.0, 0.1, low_open=True)
     seed: int = bounded(0, 0, SEED_MAX)
