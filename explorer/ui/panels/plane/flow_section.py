@@ -37,6 +37,7 @@ from explorer.ui.worker import Runner
 PATHS = 24  # training pairs and ODE paths drawn in the 'paths' view
 FIELD_PATH_STEPS = 100  # Euler steps of the particles shown under the velocity field
 NLL_PIXELS = 100
+HEAT_NATS = 10.0
 TEST_POINTS = 1000  # held-out points the table's test NLL is the mean over
 VIEW_LABELS = {"layers": "RealNVP layer by layer", "velocity": "velocity field at t",
                "paths": "straight pairs vs ODE paths", "nll realnvp": "log p: RealNVP", "nll fm": "log p: flow matching"}
@@ -133,6 +134,10 @@ class FlowSection(QGroupBox):
             if model is not None:
                 self.path_work.start(integrate, model.net, starting_noise(600, 0), "euler", FIELD_PATH_STEPS,
                                 on_done=self._on_field_path)
+        if "layer" in names:
+            self.layer.setValue(state.layer)
+        if "t" in names:
+            self.t.setValue(round(state.t * 100))
         if names & {"layer", "realnvp"}:
             k = len(state.realnvp.net.couplings) if state.realnvp else 0
             self.layer_label.setText(f"layer {state.layer} of {k}")
@@ -159,7 +164,7 @@ class FlowSection(QGroupBox):
         view, state, canvas = self.state.view, self.state, self.canvas
         if view == "layers" and self._stages:
             stage = self._stages[min(state.layer, len(self._stages) - 1)]
-            canvas.set_heat(stage.log_density, BOX)
+            canvas.set_heat(shown_range(stage.log_density), BOX)
             canvas.set_arrows(None, None)
             canvas.set_trails(stage.grid)
             canvas.set_particles(stage.samples)
@@ -176,8 +181,12 @@ class FlowSection(QGroupBox):
             canvas.set_particles(self._field_path.final[:PATHS])
         elif view in ("nll realnvp", "nll fm"):
             model = state.realnvp if view == "nll realnvp" else state.field_model
+            canvas.set_arrows(None, None)
+            canvas.set_trails(None)
+            canvas.set_particles(None)
             if model is not None:
-                self.map_work.start(likelihood_map, model, on_done=lambda image: canvas.set_heat(image, BOX))
+                self.map_work.start(likelihood_map, model,
+                                    on_done=lambda image: canvas.set_heat(shown_range(image), BOX))
 
     def _on_stages(self, stages: list[Stage]) -> None:
         self._stages = stages
@@ -250,6 +259,11 @@ class FlowSection(QGroupBox):
 
     def _on_compared(self, result: tuple[dict[str, float], dict[str, list[float]]]) -> None:
         self.state.set(straightness=result[0], few_steps=result[1])
+
+
+def shown_range(log_density: np.ndarray) -> np.ndarray:
+    """log p clipped to its top HEAT_NATS nats, so the colours spread over where the mass is, not the far tails."""
+    return np.maximum(log_density, float(log_density.max()) - HEAT_NATS)
 
 
 def likelihood_map(model: PlaneModel) -> np.ndarray:

@@ -104,7 +104,7 @@ class PlanePanel(QWidget):
         right.setContentsMargins(0, 0, 0, 0)
         right.addWidget(self.training_section, 1)
         right.addWidget(self.nfe_plot, 1)
-        right.addWidget(self.family_table, 1)
+        right.addWidget(self.family_table)
         right_widget = QWidget()
         right_widget.setLayout(right)
         right_widget.setFixedWidth(340)
