@@ -22,6 +22,9 @@ from explorer.core.plane.realnvp import base_log_density
 
 Field = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 LIKELIHOOD_STEPS = 32  # Heun steps from t = 1 back to 0: 64 evaluations of v and of its divergence
+# A heat map is a picture: 12 steps keep every pixel's log p within a few hundredths of a nat of 128 steps'
+# (measured on a trained field) and take under half the time of LIKELIHOOD_STEPS on a 100 × 100 grid.
+HEAT_MAP_STEPS = 12
 
 
 def velocity_and_divergence(v: Field, x: torch.Tensor, t: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -51,7 +54,7 @@ def ode_log_likelihood(v: Field, points: np.ndarray, steps: int = LIKELIHOOD_STE
 
 
 def log_likelihood_grid(v: Field, box: tuple[float, float, float, float], size: int = 100,
-                        steps: int = LIKELIHOOD_STEPS) -> np.ndarray:
+                        steps: int = HEAT_MAP_STEPS) -> np.ndarray:
     """log p over a size × size grid of the box (x_min, x_max, y_min, y_max): (size, size) float32,
     rows along y (row-major, as the canvas's heat map takes it)."""
     xs = np.linspace(box[0], box[1], size, dtype=np.float32)
