@@ -6,11 +6,24 @@ import numpy as np
 import pytest
 
 from explorer.core.plane.data import (
-    KNOWN_MIXTURE, MAX_POINTS, PRESETS, RING, fingerprint, load_data, load_points_csv, make_preset, preset_mixture,
+    KNOWN_MIXTURE,
+    MAX_POINTS,
+    PRESETS,
+    RING,
+    fingerprint,
+    load_data,
+    load_points_csv,
+    make_preset,
+    preset_mixture,
     save_points_csv,
 )
 from explorer.core.plane.mixture import (
-    GaussianMixture, mixture_log_density, mixture_score, mode_shares, responsibilities, sample_mixture,
+    GaussianMixture,
+    mixture_log_density,
+    mixture_score,
+    mode_shares,
+    responsibilities,
+    sample_mixture,
 )
 from explorer.core.runtime.errors import DataError
 

@@ -69,13 +69,13 @@ def test_langevin_particles_scrub_to_the_stored_step(panel, qtbot):
 
 
 def test_training_installs_the_model_and_stop_restores(panel, qtbot):
-    panel.state.set(train_model="ddpm", train_steps=60)
+    panel.state.set(train_model="ddpm", train_steps=100)  # the fewest the form allows
     panel.state.with_request("sampler", particles=100, nfe=5)
     panel.train()
     assert panel.state.job is LabJob.TRAINING
     qtbot.waitUntil(lambda: panel.state.job is LabJob.IDLE, timeout=60000)
     model = panel.state.ddpm_model
-    assert model is not None and panel.state.losses and panel.state.losses[-1][0] == 60
+    assert model is not None and panel.state.losses and panel.state.losses[-1][0] == 100
     qtbot.waitUntil(lambda: "DDPM by ddpm" in panel.state.quality, timeout=20000)
     panel.state.set(train_model="score", train_steps=100_000)
     panel.train()

@@ -12,7 +12,7 @@ from explorer.core.plane.flow_matching import VelocityNet
 from explorer.core.plane.flow_training import FLOW_KINDS, flow_from_checkpoint
 from explorer.core.plane.flows import REALNVP_SAMPLERS, draw_flow, flow_samplers
 from explorer.core.plane.langevin import Trajectory, annealed_langevin, langevin, net_score_fn, uniform_start
-from explorer.core.plane.models import KINDS, PlaneConfig, PlaneNet, ScoreConfig, ScoreNet
+from explorer.core.plane.models import KINDS, EpsNet, PlaneConfig, PlaneNet, ScoreConfig, ScoreNet
 from explorer.core.plane.realnvp import RealNVP
 from explorer.core.plane.samplers import SAMPLERS as DDPM_SAMPLERS
 from explorer.core.plane.samplers import reverse_chain, starting_noise
@@ -54,9 +54,10 @@ def model_from_checkpoint(ckpt: Checkpoint) -> PlaneModel:
     if ckpt.kind not in KINDS:
         raise CheckpointError(f"This checkpoint holds a {ckpt.kind} model, not a 2-D Lab model.")
     config_cls, net_cls = KINDS[ckpt.kind]
-    cfg = config_from_dict(config_cls, ckpt.config)
-    net = load_weights(net_cls(cfg), ckpt).eval()
-    return PlaneModel(ckpt.kind, cfg, net, ckpt.info)
+    cfg: PlaneConfig = config_from_dict(config_cls, ckpt.config)
+    net = net_cls(cfg)
+    load_weights(net, ckpt)
+    return PlaneModel(ckpt.kind, cfg, net.eval(), ckpt.info)
 
 
 def load_plane_model(path: str | os.PathLike) -> PlaneModel:
@@ -84,7 +85,7 @@ def draw(model: PlaneModel, sampler: str, n: int, nfe: int, eta: float = 0.0, se
         raise ExplorerError(f"-n must be from 1 to {MAX_DRAW:,}, not {n}.")
     if isinstance(model.net, (RealNVP, VelocityNet)):
         return draw_flow(model.net, sampler, n, nfe, seed)
-    if isinstance(model.net, ScoreNet):
+    if isinstance(model.net, ScoreNet) and isinstance(model.cfg, ScoreConfig):
         cfg = model.cfg
         sigmas = cfg.sigmas()
         eps = STEP_RATIO * sigmas[-1] ** 2
@@ -94,5 +95,6 @@ def draw(model: PlaneModel, sampler: str, n: int, nfe: int, eta: float = 0.0, se
             return langevin(score, start, sigmas[-1], eps, nfe, seed), nfe
         per = max(1, nfe // len(sigmas))
         return annealed_langevin(score, start, sigmas, eps, per, seed), per * len(sigmas)
+    assert isinstance(model.net, EpsNet)
     with torch.no_grad():
         return reverse_chain(model.net, sampler, nfe, starting_noise(n, seed), eta, seed)

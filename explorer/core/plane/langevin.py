@@ -68,7 +68,7 @@ def langevin_step(score: ScoreFn, x: torch.Tensor, sigma: float, eps: float, gen
     return x_next
 
 
-def annealed_langevin(score: ScoreFn, x0: np.ndarray, sigmas: Sequence[float], eps: float, steps_per_level: int,
+def annealed_langevin(score: ScoreFn, x0: np.ndarray, sigmas: Sequence[float] | np.ndarray, eps: float, steps_per_level: int,
                       seed: int = 0, noise: bool = True) -> Trajectory:
     """Song & Ermon's Algorithm 1 from particles ``x0`` (N, 2): ``steps_per_level`` steps at each σ_i
     with α_i = ε σ_i² / σ_L². One level is plain Langevin at that σ with step ε."""

@@ -48,10 +48,10 @@ class ScoreConfig:
 class DDPMConfig:
     """A 2-D DDPM: an ε-network on T steps of Ho et al.'s linear β schedule (1e-4 to 0.02)."""
 
-    hidden: int = bounded(256, 16, 512)
+    hidden: int = bounded(128, 16, 512)
     layers: int = bounded(3, 1, 6)
     T: int = bounded(1000, 10, 4000)
-    steps: int = bounded(3000, 1, 200_000)
+    steps: int = bounded(6000, 1, 200_000)
     batch_size: int = bounded(512, 16, 8192)
     lr: float = bounded(2e-3, 0.0, 0.1, low_open=True)
     seed: int = bounded(0, 0, SEED_MAX)
@@ -81,6 +81,8 @@ class ScoreNet(nn.Module):
 
 class EpsNet(nn.Module):
     """ε̂(x_t, t) with t 0-based (0..T−1, the paper's 1..T) and the schedule it was trained on."""
+
+    alphas_cumprod: torch.Tensor  # ᾱ_t (T,), float64, a buffer
 
     def __init__(self, cfg: DDPMConfig) -> None:
         super().__init__()

@@ -103,7 +103,7 @@ def train_plane(cfg: PlaneConfig, points: np.ndarray, source: str, snapshot_s: f
         last = step == cfg.steps
         if snap.due(force=last):
             loss = float(total) / count
-            check_finite(loss, step, schedule.get_last_lr()[0])
+            check_finite(loss, step, float(schedule.get_last_lr()[0]))
             total, count = torch.zeros(()), 0
             state = weights_of(ema.module) if share.due(force=last) else None
             yield PlaneSnapshot(kind, step, cfg.steps, loss, time.time() - started, state)

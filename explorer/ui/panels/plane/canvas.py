@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QPointF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, Qt, Signal, SignalInstance
 
 from explorer.core.plane.data import BOX
 
@@ -63,10 +63,10 @@ class PlaneCanvas(pg.PlotWidget):
         self.heat.setColorMap(HEAT)
         self.heat.setOpacity(0.85)
         self.addItem(self.heat)
-        self.arrows = pg.PlotDataItem(connect="pairs", pen=pg.mkPen(30, 30, 60, 200, width=1.2), antialias=True)
+        self.arrows = pg.PlotDataItem(connect="pairs", pen=pg.mkPen(30, 30, 60, 200, width=1), antialias=False)
         self.heads = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(30, 30, 60, 220))
         self.data = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(60, 60, 60, 110))
-        self.trails = pg.PlotDataItem(connect="finite", pen=pg.mkPen(220, 90, 20, 170, width=1.2))
+        self.trails = pg.PlotDataItem(connect="finite", pen=pg.mkPen(220, 90, 20, 190, width=1), antialias=False)
         self.particles = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(214, 39, 40, 200))
         self.brush_ring = pg.PlotDataItem(pen=pg.mkPen(20, 120, 200, 220, width=1.5))
         for item in (self.arrows, self.heads, self.data, self.trails, self.particles, self.brush_ring):
@@ -76,7 +76,7 @@ class PlaneCanvas(pg.PlotWidget):
         self.brush_radius = 0.3
 
     @property
-    def stroke(self) -> Signal:
+    def stroke(self) -> SignalInstance:
         return self.box.signals.stroke
 
     def set_drawing(self, on: bool) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,7 +32,7 @@ HELP = (f"Every model in the lab learns these points. Pick a preset, or tick Dra
 class DataSection(QGroupBox):
     """Writes ``source``, ``points``, ``drawing`` and ``brush`` of the state; reports file problems via ``on_error``."""
 
-    def __init__(self, state: LabState, on_error: object, parent: QWidget | None = None) -> None:
+    def __init__(self, state: LabState, on_error: Callable[[str], None], parent: QWidget | None = None) -> None:
         super().__init__("Data", parent)
         self.state, self.on_error = state, on_error
         self.preset = QComboBox()

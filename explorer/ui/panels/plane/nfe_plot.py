@@ -22,6 +22,8 @@ class NFEPlot(pg.PlotWidget):
         self.setLabel("left", "MMD²")
         self.setLogMode(x=True, y=True)
         self.setMinimumHeight(170)
+        self.setXRange(0, 3, padding=0.05)  # log₁₀ NFE: 1 to 1000
+        self.setYRange(-3, 0, padding=0.05)  # log₁₀ MMD², until a sweep fills it
         self.addLegend(offset=(-5, 5), labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 190))
         self.curves = {name: self.plot([], [], pen=pg.mkPen(COLOURS[name], width=2), symbol="o", symbolSize=5,
                                        symbolBrush=COLOURS[name], symbolPen=None, name=name) for name in SAMPLERS}

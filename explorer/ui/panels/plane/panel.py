@@ -17,10 +17,17 @@ from explorer.core.plane.fields import (
     model_field,
     reference_mixture,
 )
-from explorer.core.plane.langevin import Trajectory, annealed_langevin, exact_score_fn, net_score_fn, uniform_start
-from explorer.core.plane.link import agreement
+from explorer.core.plane.langevin import (
+    ScoreFn,
+    Trajectory,
+    annealed_langevin,
+    exact_score_fn,
+    net_score_fn,
+    uniform_start,
+)
+from explorer.core.plane.link import agreement, step_for_sigma
 from explorer.core.plane.mixture import mode_shares
-from explorer.core.plane.models import DDPMConfig, ScoreConfig, ScoreNet, kind_of
+from explorer.core.plane.models import DDPMConfig, EpsNet, ScoreConfig, ScoreNet, kind_of
 from explorer.core.plane.quality import judge_for
 from explorer.core.plane.samplers import forward_chain, reverse_chain, starting_noise
 from explorer.core.plane.sweep import nfe_sweep
@@ -42,7 +49,8 @@ from explorer.ui.panels.plane.training_section import TrainingSection
 from explorer.ui.widgets.timeline import Timeline
 from explorer.ui.worker import Runner
 
-TRAILS = 16  # particles whose paths are traced
+TRAILS = 10  # particles whose paths are traced
+TRAIL_FRAMES = 60  # how far back a trace reaches: a tail, so the noisiest early steps do not hide the plane
 SPRAY = 6  # points a brush stroke adds
 MIN_POINTS_TO_TRAIN = 10
 LANGEVIN_COMPONENTS = 400  # drawn data's exact score for Langevin: the data smoothed by σ, on at most this many points
@@ -153,17 +161,25 @@ class PlanePanel(QWidget):
                                arrows(field, spacing) if field is not None else None)
         show_heat = state.heat and not empty
         self.canvas.set_heat(log_density_image(state.points, state.source, state.sigma) if show_heat else None, 4.0)
-        self.field_section.show_agreement(self._agreement_text(net))
+        if not state.drawing:  # while the brush moves, the numbers wait: the arrows are what must keep up
+            self.field_section.show_agreement(self._agreement_text())
 
-    def _agreement_text(self, model: PlaneModel | None) -> str:
+    def _agreement_text(self) -> str:
+        """Each trained model's field against the exact one at this σ, at points of p_σ: the link made numerical."""
         state = self.state
-        if model is None or len(state.points) == 0:
+        models = [(name, m) for name, m in (("score net", state.score_model), ("DDPM", state.ddpm_model)) if m is not None]
+        if not models or len(state.points) == 0:
             return "" if state.field_source in ("exact", "none") else f"No {state.field_source} trained yet."
         noise = np.random.default_rng(1).standard_normal((min(len(state.points), 500), 2))
         at = state.points[: len(noise)] + state.sigma * noise  # points of p_σ: where the field matters
-        cosine, error = agreement(model_field(model.net, at, state.sigma), exact_field(state.points, state.source, at, state.sigma))
+        exact = exact_field(state.points, state.source, at, state.sigma)
         reference = "exact score" if preset_mixture(state.source) is not None else "score of the data smoothed by σ"
-        return f"vs the {reference} at σ = {state.sigma:.3g}: mean cosine {cosine:.3f}, relative error {error:.2f}"
+        lines = [f"Against the {reference} at σ = {state.sigma:.3g}:"]
+        for name, model in models:
+            cosine, error = agreement(model_field(model.net, at, state.sigma), exact)
+            where = "" if isinstance(model.net, ScoreNet) else f" at t = {step_for_sigma(model.net, state.sigma) + 1}"
+            lines.append(f"{name}{where}: mean cosine {cosine:.3f}, relative error {error:.2f}")
+        return "\n".join(lines)
 
     def _show_frame(self) -> None:
         state = self.state
@@ -174,7 +190,7 @@ class PlanePanel(QWidget):
             self.canvas.set_trails(None)
             return
         i = min(state.frame, len(trajectory.frames) - 1)
-        self.canvas.set_trails(trajectory.frames[: i + 1, :TRAILS])
+        self.canvas.set_trails(trajectory.frames[max(0, i + 1 - TRAIL_FRAMES): i + 1, :TRAILS])
         self.timeline.info.setText(f"<b>{state.trajectory_title}</b>   {trajectory.clock} {int(trajectory.steps[i])}   "
                                    f"σ = {float(trajectory.sigmas[i]):.3g}")
 
@@ -194,12 +210,13 @@ class PlanePanel(QWidget):
         self.state.set(points=points, source=DRAWING)
 
     # ---- Langevin and sampling, off the GUI thread --------------------------------------------------
-    def _score_fn(self) -> tuple[object, np.ndarray, str]:
+    def _score_fn(self) -> tuple[ScoreFn, np.ndarray, str]:
         """The score the particles follow: the trained score net, else the exact one; and its σ levels."""
         state = self.state
-        if state.score_model is not None:
-            cfg = state.score_model.cfg
-            return net_score_fn(state.score_model.net), cfg.sigmas(), "score net"
+        model = state.score_model
+        if model is not None and isinstance(model.net, ScoreNet) and isinstance(model.cfg, ScoreConfig):
+            cfg = model.cfg
+            return net_score_fn(model.net), cfg.sigmas(), "score net"
         mix, _ = reference_mixture(state.points, state.source, most=LANGEVIN_COMPONENTS)
         return exact_score_fn(mix), ScoreConfig().sigmas(), "exact score"
 
@@ -233,20 +250,21 @@ class PlanePanel(QWidget):
 
     def sample_ddpm(self) -> None:
         model = self.state.ddpm_model
-        if model is None:
+        if model is None or not isinstance(model.net, EpsNet):
             return
+        net = model.net
         request = self.state.sampler
         x_T = starting_noise(request.particles, request.seed)
 
         def run() -> tuple[Trajectory, int]:
-            return reverse_chain(model.net, request.sampler, request.nfe, x_T, request.eta, request.seed)
+            return reverse_chain(net, request.sampler, request.nfe, x_T, request.eta, request.seed)
 
         self.background.start(run, on_done=lambda result: self._show_run(
             result[0], f"DDPM by {request.sampler} ({result[1]} NFE)"))
 
     def show_forward(self) -> None:
         model = self.state.ddpm_model
-        if model is None or len(self.state.points) == 0:
+        if model is None or not isinstance(model.net, EpsNet) or len(self.state.points) == 0:
             return
         trajectory = forward_chain(model.net, self.state.points[:5000])
         self.state.set(trajectory=trajectory, trajectory_title="Forward process q(x_t | x_0)", frame=0)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QLabel, QPushButton, QSpinBox, QWidget
 
+from explorer.core.plane.models import DDPMConfig, ScoreConfig
 from explorer.core.plane.quality import BANDWIDTHS, MARGIN
 from explorer.ui.panels.plane.state import LabJob, LabState
 from explorer.ui.widgets.curve_plot import CurvePlot
@@ -31,7 +32,8 @@ class TrainingSection(QGroupBox):
         self.model = QComboBox()
         self.model.addItems(["ddpm", "score"])
         self.model.setCurrentText(state.train_model)
-        self.model.currentTextChanged.connect(lambda text: state.set(train_model=text))
+        self.model.currentTextChanged.connect(
+            lambda text: state.set(train_model=text, train_steps=(ScoreConfig if text == "score" else DDPMConfig)().steps))
         self.steps = QSpinBox()
         self.steps.setRange(100, 200_000)
         self.steps.setSingleStep(500)
@@ -59,6 +61,8 @@ class TrainingSection(QGroupBox):
         self._on_state_changed({"job", "quality"})
 
     def _on_state_changed(self, names: set[str]) -> None:
+        if "train_steps" in names and self.steps.value() != self.state.train_steps:
+            self.steps.setValue(self.state.train_steps)
         if "job" in names:
             self.train.setEnabled(self.state.job is LabJob.IDLE)
             self.stop.setEnabled(self.state.job is not LabJob.IDLE)
