@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 
 from explorer.core.plane.data import save_points_csv
 from explorer.ui.panels.plane import PlanePanel
