@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import shlex
-from pathlib import Path
 
 from explorer.core.runtime.errors import ExplorerError
 
@@ -29,19 +28,6 @@ def refuse_gmm_options(args: argparse.Namespace) -> None:
     given = [name for name in GMM_OPTIONS if getattr(args, name) is not None]
     if given:
         raise ExplorerError(f"--{given[0]} applies to plane train gmm only, not {args.plane_model}.")
-
-
-def add_nll_command(actions: argparse._SubParsersAction) -> None:
-    """``plane nll MODEL --data PRESET|FILE.csv``: a model's exact mean negative log-likelihood on points."""
-    from explorer.core.plane.data import PRESETS
-
-    nll = actions.add_parser("nll", help="exact mean −log p(x) of points under a 2-D Lab model with a likelihood (gmm)")
-    nll.add_argument("model_path", type=Path, metavar="MODEL.safetensors")
-    nll.add_argument("--data", required=True, metavar="PRESET|FILE.csv",
-                     help=f"a preset ({', '.join(PRESETS)}; drawn with --seed) or a CSV file of x,y lines")
-    nll.add_argument("-n", type=int, default=2000, help="points of a preset, 1 to 100,000 (default 2000)")
-    nll.add_argument("--seed", type=int, default=1, help="the preset's seed (default 1: not the training draw, seed 0)")
-    nll.add_argument("--device", dest="sub_device", default="cpu", help=argparse.SUPPRESS)
 
 
 def train_gmm(args: argparse.Namespace, argv: list[str]) -> int:

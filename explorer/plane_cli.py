@@ -10,7 +10,8 @@ import shlex
 from pathlib import Path
 
 from explorer.core.runtime.errors import ExplorerError
-from explorer.gmm_cli import add_gmm_options, add_nll_command, nll, refuse_gmm_options, sample_gmm, train_gmm
+from explorer.gmm_cli import add_gmm_options, refuse_gmm_options, sample_gmm, train_gmm
+from explorer.plane_flow_cli import FLOW_MODELS, add_flow_options, add_nll_command, run_nll, train_flow
 
 MODELS = {"score": "ScoreConfig", "ddpm": "DDPMConfig"}
 
@@ -25,7 +26,7 @@ def add_plane_commands(commands: argparse._SubParsersAction) -> None:
     plane = commands.add_parser("plane", help="the 2-D Lab: train a score network or a 2-D DDPM on points, sample it")
     actions = plane.add_subparsers(dest="plane_command", required=True)
     train = actions.add_parser("train", help="train a 2-D Lab model and save its checkpoint")
-    train.add_argument("plane_model", choices=(*MODELS, "gmm"), metavar="{score,ddpm,gmm}")
+    train.add_argument("plane_model", choices=(*MODELS, *FLOW_MODELS, "gmm"), metavar="{score,ddpm,realnvp,fm,reflow,gmm}")
     train.add_argument("--data", required=True, metavar="PRESET|FILE.csv",
                        help=f"a preset ({', '.join(PRESETS)}) or a CSV file of x,y lines (at most {MAX_POINTS:,})")
     train.add_argument("--out", type=Path, required=True, metavar="MODEL.safetensors", help="checkpoint to write")
@@ -36,13 +37,15 @@ def add_plane_commands(commands: argparse._SubParsersAction) -> None:
             train.add_argument(f"--{f.name}", type=int, default=None, help=f"{describe_limit(f)} (default: {default})")
     train.add_argument("--device", dest="sub_device", default="cpu", help="cpu (the only one: the lab's nets are tiny)")
     add_gmm_options(train)
+    add_flow_options(train)
     sample = actions.add_parser("sample", help="draw points from a 2-D Lab model")
     sample.add_argument("model_path", type=Path, metavar="MODEL.safetensors")
     sample.add_argument("-n", type=int, default=2000, help=f"points to draw, 1 to {MAX_DRAW:,} (default 2000)")
     sample.add_argument("--out", type=Path, required=True, metavar="POINTS.csv", help="x,y per line, with a header")
     sample.add_argument("--sampler", choices=ALL_SAMPLERS, default=None,
                         help="ddpm, ddim, euler, heun (DDPM models; default ddpm) or langevin, annealed-langevin "
-                             "(score models; default annealed-langevin)")
+                             "(score models; default annealed-langevin); euler, heun (fm, reflow; default heun); "
+                             "inverse (realnvp)")
     sample.add_argument("--nfe", type=int, default=None,
                         help="network evaluations, 1 to 10,000 (default: 1000 ddpm, 50 ddim, 100 euler, 49 heun, "
                              "1000 langevin and annealed-langevin)")
@@ -57,9 +60,9 @@ def run_plane(args: argparse.Namespace, argv: list[str]) -> int:
         if args.plane_model == "gmm":
             return train_gmm(args, argv)
         refuse_gmm_options(args)
-        return _train(args, argv)
+        return train_flow(args, argv) if args.plane_model in FLOW_MODELS else _train(args, argv)
     if args.plane_command == "nll":
-        return nll(args)
+        return run_nll(args)
     return _sample(args)
 
 
@@ -131,7 +134,7 @@ def _sample(args: argparse.Namespace) -> int:
     if checkpoint_kind(args.model_path) == "gmm":
         return sample_gmm(args)
     model = load_plane_model(args.model_path)
-    sampler = args.sampler or ("annealed-langevin" if model.kind == "plane-score" else "ddpm")
+    sampler = args.sampler or {"plane-score": "annealed-langevin", "plane-ddpm": "ddpm"}.get(model.kind, model.samplers[-1])
     if args.eta is not None and sampler != "ddim":
         raise ExplorerError("--eta applies to --sampler ddim only.")
     trajectory, nfe = draw(model, sampler, args.n, args.nfe or default_nfe(sampler), args.eta or 0.0, args.seed)

@@ -8,8 +8,12 @@ from dataclasses import dataclass
 
 import torch
 
+from explorer.core.plane.flow_matching import VelocityNet
+from explorer.core.plane.flow_training import FLOW_KINDS, flow_from_checkpoint
+from explorer.core.plane.flows import REALNVP_SAMPLERS, draw_flow, flow_samplers
 from explorer.core.plane.langevin import Trajectory, annealed_langevin, langevin, net_score_fn, uniform_start
 from explorer.core.plane.models import KINDS, EpsNet, PlaneConfig, PlaneNet, ScoreConfig, ScoreNet
+from explorer.core.plane.realnvp import RealNVP
 from explorer.core.plane.samplers import SAMPLERS as DDPM_SAMPLERS
 from explorer.core.plane.samplers import reverse_chain, starting_noise
 from explorer.core.runtime.checkpoints import (
@@ -22,7 +26,7 @@ from explorer.core.runtime.checkpoints import (
 from explorer.core.runtime.errors import CheckpointError, ExplorerError
 
 LANGEVIN_SAMPLERS = ("langevin", "annealed-langevin")
-ALL_SAMPLERS = (*DDPM_SAMPLERS, *LANGEVIN_SAMPLERS)
+ALL_SAMPLERS = (*DDPM_SAMPLERS, *LANGEVIN_SAMPLERS, *REALNVP_SAMPLERS)
 STEP_RATIO = 0.2  # Langevin's step at the smallest level is ε = 0.2 σ_L² (Song & Ermon's ε/σ_L² = 2e-5/0.01²)
 MAX_DRAW = 100_000
 
@@ -38,10 +42,15 @@ class PlaneModel:
 
     @property
     def samplers(self) -> tuple[str, ...]:
+        if isinstance(self.net, (RealNVP, VelocityNet)):
+            return flow_samplers(self.net)
         return LANGEVIN_SAMPLERS if isinstance(self.cfg, ScoreConfig) else DDPM_SAMPLERS
 
 
 def model_from_checkpoint(ckpt: Checkpoint) -> PlaneModel:
+    if ckpt.kind in FLOW_KINDS:
+        flow = flow_from_checkpoint(ckpt)
+        return PlaneModel(ckpt.kind, flow.cfg, flow, ckpt.info)
     if ckpt.kind not in KINDS:
         raise CheckpointError(f"This checkpoint holds a {ckpt.kind} model, not a 2-D Lab model.")
     config_cls, net_cls = KINDS[ckpt.kind]
@@ -54,14 +63,15 @@ def model_from_checkpoint(ckpt: Checkpoint) -> PlaneModel:
 def load_plane_model(path: str | os.PathLike[str]) -> PlaneModel:
     """The lab model saved at ``path``; a CheckpointError (one line) for anything else."""
     kind = checkpoint_kind(path)
-    if kind is not None and kind not in KINDS:
-        raise CheckpointError(f"{os.fspath(path)!r} holds a {kind} model, not a 2-D Lab model (plane-score, plane-ddpm).")
+    if kind is not None and kind not in (*KINDS, *FLOW_KINDS):
+        raise CheckpointError(f"{os.fspath(path)!r} holds a {kind} model, not a 2-D Lab model "
+                              f"({', '.join((*KINDS, *FLOW_KINDS))}).")
     return model_from_checkpoint(load_checkpoint(path))
 
 
 def default_nfe(sampler: str) -> int:
     """The NFE a sampler is run with unless asked otherwise: each sampler's usual budget."""
-    return {"ddpm": 1000, "ddim": 50, "euler": 100, "heun": 49}.get(sampler, 1000)
+    return {"ddpm": 1000, "ddim": 50, "euler": 100, "heun": 49, "inverse": 1}.get(sampler, 1000)
 
 
 def draw(model: PlaneModel, sampler: str, n: int, nfe: int, eta: float = 0.0, seed: int = 0) -> tuple[Trajectory, int]:
@@ -73,6 +83,8 @@ def draw(model: PlaneModel, sampler: str, n: int, nfe: int, eta: float = 0.0, se
         raise ExplorerError(f"The {model.kind} model samples with {', '.join(model.samplers)}, not {sampler}.")
     if not 1 <= n <= MAX_DRAW:
         raise ExplorerError(f"-n must be from 1 to {MAX_DRAW:,}, not {n}.")
+    if isinstance(model.net, (RealNVP, VelocityNet)):
+        return draw_flow(model.net, sampler, n, nfe, seed)
     if isinstance(model.net, ScoreNet) and isinstance(model.cfg, ScoreConfig):
         cfg = model.cfg
         sigmas = cfg.sigmas()

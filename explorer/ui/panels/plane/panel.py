@@ -38,7 +38,10 @@ from explorer.ui.off_thread import LatestOnly
 from explorer.ui.panels.plane.canvas import PlaneCanvas
 from explorer.ui.panels.plane.data_section import DataSection
 from explorer.ui.panels.plane.ddpm_section import DDPMSection
+from explorer.ui.panels.plane.family_table import FamilyTable
 from explorer.ui.panels.plane.field_section import FieldSection
+from explorer.ui.panels.plane.flow_section import FlowSection
+from explorer.ui.panels.plane.flow_state import FlowState
 from explorer.ui.panels.plane.langevin_section import LangevinSection
 from explorer.ui.panels.plane.nfe_plot import NFEPlot
 from explorer.ui.panels.plane.state import DRAWING, LabJob, LabState
@@ -78,6 +81,9 @@ class PlanePanel(QWidget):
         self.ddpm_section = DDPMSection(self.state, self.sample_ddpm, self.show_forward, self.sweep_nfe)
         self.training_section = TrainingSection(self.state, self.train, self.stop)
         self.nfe_plot = NFEPlot()
+        self.flow_state = FlowState()
+        self.flow_section = FlowSection(self.state, self.flow_state, self.canvas, runner, self.show_error)
+        self.family_table = FamilyTable(self.state, self.flow_state)
         self._field_timer = QTimer(self)
         self._field_timer.setSingleShot(True)
         self._field_timer.setInterval(40)  # a drag or a slider coalesces into one field per 40 ms
@@ -90,7 +96,8 @@ class PlanePanel(QWidget):
     def _layout(self) -> None:
         left = QWidget()
         column = QVBoxLayout(left)
-        for section in (self.data_section, self.field_section, self.langevin_section, self.ddpm_section):
+        for section in (self.data_section, self.field_section, self.langevin_section, self.ddpm_section,
+                        self.flow_section):
             column.addWidget(section)
         column.addStretch(1)
         scroll = QScrollArea()
@@ -105,6 +112,7 @@ class PlanePanel(QWidget):
         right.setContentsMargins(0, 0, 0, 0)
         right.addWidget(self.training_section, 1)
         right.addWidget(self.nfe_plot, 1)
+        right.addWidget(self.family_table)
         right_widget = QWidget()
         right_widget.setLayout(right)
         right_widget.setFixedWidth(340)

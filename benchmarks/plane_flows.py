@@ -1,0 +1,123 @@
+"""The 2-D Lab's flow targets (issue 39), measured: default training time and quality of the RealNVP and
+flow matching on every preset and a drawn set; test NLL on the known mixture beside its true entropy;
+quality against NFE before and after one reflow, with straightness; the ODE likelihood heat map's time.
+
+    OMP_NUM_THREADS=1 python benchmarks/plane_flows.py [--data ring,moons,...] [--nll-points 20000] [--skip-train]
+
+Times are wall clock and this process's CPU time (on a machine shared with other work the CPU time is the
+fairer figure of what an idle core would take). Quality is MMD² against the data's floor (quality.py);
+"OK" means within MARGIN × the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from plane_lab import drawn_heart, verdict
+
+from explorer.core.plane.data import BOX, KNOWN_MIXTURE, PRESETS, make_preset
+from explorer.core.plane.draw import draw, model_from_checkpoint
+from explorer.core.plane.flow_matching import FlowMatchingConfig
+from explorer.core.plane.flow_training import train_flow_matching, train_realnvp, train_reflow
+from explorer.core.plane.flows import flow_log_likelihood, mixture_entropy
+from explorer.core.plane.ode_likelihood import log_likelihood_grid
+from explorer.core.plane.quality import judge_for
+from explorer.core.plane.realnvp import RealNVPConfig
+from explorer.core.plane.reflow import ReflowConfig, straightness
+from explorer.core.runtime.jobs import run_to_end
+
+NFES = (1, 2, 5, 10, 20, 50)
+
+
+def timed(job):
+    wall, cpu = time.perf_counter(), time.process_time()
+    ckpt = run_to_end(job)
+    return ckpt, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def bench_training(name: str, points: np.ndarray, source: str) -> None:
+    judge = judge_for(points, source)
+    n = len(judge.reference)
+    print(f"\n== {name}: {len(points)} points, floor MMD² {judge.floor:.4f}")
+    for label, job, sampler, nfe in (
+            ("RealNVP", train_realnvp(RealNVPConfig(), points, source), "inverse", 1),
+            ("FM", train_flow_matching(FlowMatchingConfig(), points, source), "heun", 49)):
+        ckpt, wall, cpu = timed(job)
+        model = model_from_checkpoint(ckpt)
+        trajectory, _ = draw(model, sampler, n, nfe, seed=1)
+        print(f"{label:8s} {ckpt.config['steps']} steps: {wall:.1f} s wall, {cpu:.1f} s CPU; "
+              f"{sampler} {nfe} NFE: MMD² {verdict(judge.score(trajectory.final), judge.floor)}")
+
+
+def bench_nll(n_points: int) -> None:
+    """Test NLL on 5,000 fresh points of the known mixture, models trained on ``n_points`` of it."""
+    entropy = mixture_entropy(KNOWN_MIXTURE)
+    points = make_preset("mixture", n_points, 0)
+    test = make_preset("mixture", 5000, 1)
+    print(f"\n== NLL on the known mixture: true entropy {entropy:.4f} nats (Monte Carlo, 400,000 draws); "
+          f"trained on {n_points:,} points, tested on 5,000 fresh")
+    for label, job in (("RealNVP", train_realnvp(RealNVPConfig(), points, "mixture")),
+                       ("FM", train_flow_matching(FlowMatchingConfig(), points, "mixture"))):
+        ckpt, wall, cpu = timed(job)
+        model = model_from_checkpoint(ckpt)
+        nll = float(-flow_log_likelihood(model.net, test).mean())
+        print(f"{label:8s} test NLL {nll:.4f} nats, {nll - entropy:+.4f} from the entropy  [{wall:.0f} s wall, {cpu:.0f} s CPU]")
+
+
+def bench_reflow(source: str, pairing: str) -> None:
+    points = make_preset(source, 2000, 0)
+    judge = judge_for(points, source)
+    n = len(judge.reference)
+    first, wall, cpu = timed(train_flow_matching(FlowMatchingConfig(pairing=pairing), points, source))
+    second, wall2, cpu2 = timed(train_reflow(ReflowConfig(), first))
+    print(f"\n== Reflow on {source} ({pairing} pairs): first field {wall:.0f} s wall / {cpu:.0f} s CPU, "
+          f"reflow (pairs + training) {wall2:.0f} s wall / {cpu2:.0f} s CPU; floor {judge.floor:.4f}")
+    for label, ckpt in (("first", first), ("reflowed", second)):
+        model = model_from_checkpoint(ckpt)
+        print(f"{label:9s} straightness S = {straightness(model.net):.4f}")
+        for sampler in ("euler", "heun"):
+            ratios = [judge.score(draw(model, sampler, n, k, seed=1)[0].final) / judge.floor for k in NFES]
+            print(f"  {sampler:5s} MMD²/floor at NFE {NFES}: " + "  ".join(f"{r:.2f}" for r in ratios))
+
+
+def bench_heat_map() -> None:
+    points = make_preset("mixture", 2000, 0)
+    ckpt = run_to_end(train_flow_matching(FlowMatchingConfig(steps=200), points, "mixture"))
+    net = model_from_checkpoint(ckpt).net
+    walls, cpus = [], []
+    for _ in range(3):
+        wall, cpu = time.perf_counter(), time.process_time()
+        log_likelihood_grid(net, (-BOX, BOX, -BOX, BOX), 100)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    print(f"\n== FM log-likelihood heat map 100×100 (12 Heun steps, exact divergence): "
+          f"median {sorted(walls)[1]:.2f} s wall, {sorted(cpus)[1]:.2f} s CPU")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", default=",".join([*PRESETS, "drawn"]))
+    parser.add_argument("--nll-points", type=int, default=20_000)
+    parser.add_argument("--skip-train", action="store_true")
+    args = parser.parse_args()
+    bench_heat_map()
+    bench_reflow("mixture", "independent")
+    bench_nll(args.nll_points)
+    if not args.skip_train:
+        for name in args.data.split(","):
+            if name == "drawn":
+                bench_training("drawn heart", drawn_heart(), "drawing")
+            else:
+                bench_training(name, make_preset(name, 2000, 0), name)
+    bench_reflow("mixture", "ot")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""The flows' part of the 2-D Lab's state, Qt-free: the three flows, what the canvas shows of them
+(a layer of the RealNVP, the field at a time t, a likelihood map), the ledger of a clicked point and
+the numbers each model earned. Sections write it with ``set`` and bind to ``changed``, as ``LabState``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+from explorer.core.plane.draw import PlaneModel
+from explorer.core.plane.flow_matching import FlowMatchingConfig
+from explorer.core.plane.realnvp import RealNVPConfig
+from explorer.core.plane.reflow import ReflowConfig
+from explorer.ui.panels.plane.state import Changed
+
+VIEWS = ("layers", "velocity", "paths", "nll realnvp", "nll fm")
+
+
+@dataclass
+class FamilyRow:
+    """One line of the family table: how close its samples are and what likelihood it can report."""
+
+    quality: tuple[float, float] | None = None  # (MMD², floor)
+    nfe: int | None = None
+    likelihood: str = "none"  # "exact", "a bound" or "none"
+    nll: float | None = None  # mean test NLL in nats, where exact
+    seconds: float | None = None  # training time
+
+
+@dataclass(eq=False)
+class FlowState:
+    """The flows in the lab; change it with ``set`` so every view follows."""
+
+    # What the Train buttons train (the form edits the flow-matching config's pairing).
+    realnvp_cfg: RealNVPConfig = field(default_factory=RealNVPConfig)
+    fm_cfg: FlowMatchingConfig = field(default_factory=FlowMatchingConfig)
+    reflow_cfg: ReflowConfig = field(default_factory=ReflowConfig)
+    realnvp: PlaneModel | None = None
+    fm: PlaneModel | None = None
+    reflow: PlaneModel | None = None
+    view: str = "layers"
+    layer: int = 0  # stage of the RealNVP's pushes: 0 the base Gaussian, K the model
+    t: float = 0.5
+    ledger: list[str] = field(default_factory=list)
+    straightness: dict[str, float] = field(default_factory=dict)  # "first" / "reflowed" -> S
+    few_steps: dict[str, list[float]] = field(default_factory=dict)  # "first" / "reflowed" -> MMD²/floor at 1, 2 NFE
+    family: dict[str, FamilyRow] = field(default_factory=dict)
+    training: str = ""  # which flow is training ("" when none)
+
+    def __post_init__(self) -> None:
+        self.changed = Changed()
+
+    def set(self, **changes: object) -> None:
+        """Set fields and tell every listener once, with the names of the fields that changed."""
+        known = {f.name for f in fields(self)}
+        names = set()
+        for name, value in changes.items():
+            if name not in known:
+                raise AttributeError(f"FlowState has no field {name!r}")
+            if getattr(self, name) is not value:
+                setattr(self, name, value)
+                names.add(name)
+        if names:
+            self.changed.emit(names)
+
+    @property
+    def field_model(self) -> PlaneModel | None:
+        """The flow-matching field on show: the reflowed one once there is one."""
+        return self.reflow or self.fm

@@ -1,0 +1,62 @@
+"""The 2-D Lab's flows in the tab: train them live, the layer slider, a click's ledger, the family table."""
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import Qt
+
+from explorer.core.plane.flow_matching import FlowMatchingConfig
+from explorer.core.plane.realnvp import RealNVPConfig
+from explorer.core.plane.reflow import ReflowConfig
+from explorer.ui.panels.plane import PlanePanel
+from tests.layout_audit import layout_problems
+
+
+@pytest.fixture
+def panel(open_panel):
+    lab = open_panel(PlanePanel, size=(1280, 660))
+    lab.runner.in_child = False
+    lab.errors = []
+    lab.show_error = lab.errors.append
+    lab.flow_section.show_error = lab.errors.append
+    lab.flow_state.set(realnvp_cfg=RealNVPConfig(couplings=4, hidden=16, steps=40, batch_size=128),
+                       fm_cfg=FlowMatchingConfig(hidden=32, layers=2, steps=40, batch_size=128),
+                       reflow_cfg=ReflowConfig(hidden=32, layers=2, steps=20, batch_size=128, pairs=512, pair_nfe=4))
+    return lab
+
+
+def test_train_all_fills_the_table_and_the_layer_slider_and_ledger_work(panel, qtbot):
+    flows, section = panel.flow_state, panel.flow_section
+    section.train_all.click()
+    qtbot.waitUntil(lambda: set(flows.family) == {"realnvp", "fm", "reflow"}, timeout=300000)
+    assert not flows.training and not panel.errors
+    table = panel.family_table
+    rows = {table.item(r, 0).text(): [table.item(r, c).text() for c in range(1, 6)] for r in range(table.rowCount())}
+    assert rows["RealNVP"][2] == "exact" and float(rows["RealNVP"][3]) > 0 and rows["RealNVP"][1] == "1"
+    assert rows["Reflow"][1] == "49" and rows["DDPM"][2] == "bound" and rows["Score"][2] == "none"
+    qtbot.waitUntil(lambda: len(flows.straightness) == 2, timeout=60000)
+    # The layer slider: the base Gaussian at 0, the model's samples at K, the canvas showing each stage.
+    flows.set(view="layers")
+    qtbot.waitUntil(lambda: len(section._stages) == 5, timeout=20000)
+    section.layer.setValue(0)
+    base = panel.canvas.particles.getData()[0].copy()
+    section.layer.setValue(4)
+    assert flows.layer == 4 and section.layer_label.text() == "layer 4 of 4"
+    assert not np.allclose(panel.canvas.particles.getData()[0], base)
+    assert np.allclose(panel.canvas.particles.getData()[0], section._stages[4].samples[:, 0])
+    # A click on the canvas: the ledger's terms, summing to the model's log p.
+    scene = panel.canvas.view_point(1.0, -1.0)
+    qtbot.mouseClick(panel.canvas.viewport(), Qt.MouseButton.LeftButton, pos=panel.canvas.mapFromScene(scene))
+    qtbot.waitUntil(lambda: len(flows.ledger) == 6, timeout=5000)
+    x, y = (float(v) for v in flows.ledger[-1].split("x = (")[1].split(")")[0].split(","))
+    assert abs(x - 1.0) < 0.05 and abs(y + 1.0) < 0.05  # the clicked point, within a pixel or two
+    with torch.no_grad():
+        log_p = float(flows.realnvp.net.log_prob(torch.tensor([[x, y]]))[0])
+    assert abs(float(flows.ledger[-1].split()[-2]) - log_p) < 1e-2  # the terms sum to the model's log p
+    assert section.ledger.text().count("log|det J_") == 4
+
+
+def test_the_tab_with_flows_fits_1280x720(panel, qtbot):
+    panel.resize(1280, 660)
+    qtbot.wait(20)
+    assert layout_problems(panel) == []
