@@ -130,7 +130,7 @@ def train_flow(args: argparse.Namespace, argv: list[str]) -> int:
     mixture = preset_mixture(args.data)
     if args.data in PRESETS:  # a fresh draw the model never saw is a preset's test set
         held_out = load_data(args.data, NLL_POINTS, HELD_OUT_SEED).points
-        metrics["test_nll"] = float(-flow_log_likelihood(model.net, held_out).mean())
+        metrics["test_nll"] = float(-flow_log_likelihood(model.flow, held_out).mean())
     ckpt.info["metrics"] |= metrics
     ckpt.info["training"]["command"] = shlex.join(["gen-explorer", *argv])
     save_checkpoint(args.out, ckpt)
@@ -163,7 +163,7 @@ def run_nll(args: argparse.Namespace) -> int:
     model = load_plane_model(args.model_path)
     preset = args.data in PRESETS
     points = load_data(args.data, args.n, args.seed).points if preset else load_data(args.data).points
-    nll = float(-flow_log_likelihood(model.net, points).mean())
+    nll = float(-flow_log_likelihood(model.flow, points).mean())
     how = "change of variables" if kind == "plane-realnvp" else "instantaneous change of variables along the ODE"
     print(f"mean NLL {nll:.4f} nats over {len(points):,} points ({model.kind}, exact by the {how})")
     mixture = preset_mixture(args.data) if preset else None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import torch
 
 from explorer.core.plane.flow_matching import VelocityNet
-from explorer.core.plane.flow_training import FLOW_KINDS, flow_from_checkpoint
+from explorer.core.plane.flow_training import FLOW_KINDS, FlowConfig, FlowNet, flow_from_checkpoint
 from explorer.core.plane.flows import REALNVP_SAMPLERS, draw_flow, flow_samplers
 from explorer.core.plane.langevin import Trajectory, annealed_langevin, langevin, net_score_fn, uniform_start
 from explorer.core.plane.models import KINDS, EpsNet, PlaneConfig, PlaneNet, ScoreConfig, ScoreNet
@@ -36,9 +36,36 @@ class PlaneModel:
     """A trained lab model: its checkpoint kind, config, network (eval mode) and record."""
 
     kind: str
-    cfg: PlaneConfig
-    net: PlaneNet
+    cfg: PlaneConfig | FlowConfig
+    net: PlaneNet | FlowNet
     info: dict[str, object]
+
+    @property
+    def flow(self) -> RealNVP | VelocityNet:
+        """The net of a flow (realnvp, fm, reflow): the models with an exact likelihood."""
+        if not isinstance(self.net, (RealNVP, VelocityNet)):
+            raise ExplorerError(f"A {self.kind} model is not a flow.")
+        return self.net
+
+    @property
+    def velocity(self) -> VelocityNet:
+        """The velocity field of a flow-matching or reflowed model."""
+        if not isinstance(self.net, VelocityNet):
+            raise ExplorerError(f"A {self.kind} model has no velocity field.")
+        return self.net
+
+    @property
+    def realnvp(self) -> RealNVP:
+        if not isinstance(self.net, RealNVP):
+            raise ExplorerError(f"A {self.kind} model is not a RealNVP.")
+        return self.net
+
+    @property
+    def field_net(self) -> ScoreNet | EpsNet:
+        """The net whose output reads as a score: the score network, or the DDPM's ε-network."""
+        if not isinstance(self.net, (ScoreNet, EpsNet)):
+            raise ExplorerError(f"A {self.kind} model has no score field.")
+        return self.net
 
     @property
     def samplers(self) -> tuple[str, ...]:

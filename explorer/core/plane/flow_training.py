@@ -80,7 +80,7 @@ def nll_loss(flow: RealNVP, x: torch.Tensor, generator: torch.Generator) -> torc
 
 
 def _train(cfg: FlowConfig, net: FlowNet, loss_of: Callable[[torch.Tensor, torch.Generator], torch.Tensor],
-           n_rows: int, record: dict, snapshot_s: float, weights_s: float) -> Generator[FlowSnapshot, None, Checkpoint]:
+           n_rows: int, record: dict[str, object], snapshot_s: float, weights_s: float) -> Generator[FlowSnapshot, None, Checkpoint]:
     """The loop every flow shares: ``loss_of(rows, generator)`` on batches of row indices into ``n_rows``."""
     started = time.time()
     generator = torch.Generator().manual_seed(cfg.seed)
@@ -103,7 +103,7 @@ def _train(cfg: FlowConfig, net: FlowNet, loss_of: Callable[[torch.Tensor, torch
         last = step == cfg.steps
         if snap.due(force=last):
             mean = float(total) / count
-            check_finite(mean, step, schedule.get_last_lr()[0])
+            check_finite(mean, step, float(schedule.get_last_lr()[0]))
             total, count = torch.zeros(()), 0
             state = weights_of(ema.module) if share.due(force=last) else None
             yield FlowSnapshot(kind, step, cfg.steps, mean, time.time() - started, state)
@@ -112,7 +112,7 @@ def _train(cfg: FlowConfig, net: FlowNet, loss_of: Callable[[torch.Tensor, torch
     return Checkpoint(kind=kind, config=asdict(cfg), state=ema.module.state_dict(), info=info)
 
 
-def _dataset(points: np.ndarray, source: str) -> dict:
+def _dataset(points: np.ndarray, source: str) -> dict[str, object]:
     return {"dataset": {"source": source, "fingerprint": fingerprint(points), "points": len(points)}}
 
 
@@ -120,6 +120,7 @@ def train_realnvp(cfg: RealNVPConfig, points: np.ndarray, source: str, snapshot_
                   weights_s: float = 1.0) -> Generator[FlowSnapshot, None, Checkpoint]:
     """Fit a RealNVP to ``points`` (N, 2) by maximum likelihood; yields snapshots, returns the checkpoint."""
     flow = build_flow(cfg)
+    assert isinstance(flow, RealNVP)
     data = torch.as_tensor(np.asarray(points, np.float32))
     return (yield from _train(cfg, flow, lambda rows, g: nll_loss(flow, data[rows], g), len(data),
                               _dataset(points, source), snapshot_s, weights_s))
@@ -129,6 +130,7 @@ def train_flow_matching(cfg: FlowMatchingConfig, points: np.ndarray, source: str
                         weights_s: float = 1.0) -> Generator[FlowSnapshot, None, Checkpoint]:
     """Flow matching on (x₀ ~ N(0, I), x₁ from ``points``) pairs, independent or minibatch-OT paired."""
     net = build_flow(cfg)
+    assert isinstance(net, VelocityNet)
     data = torch.as_tensor(np.asarray(points, np.float32))
 
     def loss_of(rows: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -148,11 +150,13 @@ def train_reflow(cfg: ReflowConfig, teacher: Checkpoint, snapshot_s: float = 0.2
     if teacher.kind not in ("plane-fm", "plane-reflow"):
         raise CheckpointError(f"Reflow needs a flow-matching model (plane-fm or plane-reflow), not a {teacher.kind} model.")
     first = flow_from_checkpoint(teacher)
+    assert isinstance(first, VelocityNet)  # a plane-fm or plane-reflow checkpoint holds a velocity field
     if (first.cfg.hidden, first.cfg.layers) != (cfg.hidden, cfg.layers):
         raise CheckpointError(f"Reflow keeps the first model's shape: hidden {first.cfg.hidden}, layers "
                               f"{first.cfg.layers}, not {cfg.hidden}, {cfg.layers}.")
     x0, x1 = (torch.as_tensor(a) for a in reflow_pairs(first, cfg.pairs, cfg.pair_nfe, cfg.seed))
     net = build_flow(cfg)
+    assert isinstance(net, VelocityNet)
     net.load_state_dict(first.state_dict())
     record = {"dataset": teacher.info.get("dataset", {}),
               "reflow_of": {"kind": teacher.kind, "generation": teacher.info.get("reflow_of", {}).get("generation", 1) + 1,

@@ -61,8 +61,10 @@ class AffineCoupling(nn.Module):
         super().__init__()
         self.kept = kept
         self.net = mlp(1, 2, hidden, layers)
-        nn.init.zeros_(self.net[-1].weight)  # every layer starts as the identity
-        nn.init.zeros_(self.net[-1].bias)
+        last = self.net[-1]
+        assert isinstance(last, nn.Linear)
+        nn.init.zeros_(last.weight)  # every layer starts as the identity
+        nn.init.zeros_(last.bias)
 
     def _scale_shift(self, x_a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         s, t = self.net(x_a).split(1, dim=1)  # (B, 1) each
@@ -97,6 +99,11 @@ class RealNVP(nn.Module):
         self.cfg = cfg
         self.couplings = nn.ModuleList(AffineCoupling(k % 2, cfg.hidden, cfg.layers) for k in range(cfg.couplings))
 
+    @property
+    def layers(self) -> list[AffineCoupling]:
+        """The couplings, first (applied to x first) to last."""
+        return [layer for layer in self.couplings if isinstance(layer, AffineCoupling)]
+
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x (B, 2) → (z = f(x) (B, 2), log|det J_k| per layer (B, K))."""
         logdets = []
@@ -107,7 +114,7 @@ class RealNVP(nn.Module):
 
     def inverse(self, z: torch.Tensor) -> torch.Tensor:
         """z (B, 2) → x = f⁻¹(z) (B, 2): the layers undone last to first (sampling)."""
-        for layer in reversed(self.couplings):
+        for layer in reversed(self.layers):
             z = layer.inverse(z)
         return z
 
@@ -120,7 +127,7 @@ class RealNVP(nn.Module):
         """Base points z (B, 2) pushed toward the data one layer at a time: K + 1 stages, from z
         (stage 0) to f⁻¹(z) (stage K); stage k is after undoing the last k layers."""
         stages = [z]
-        for layer in reversed(self.couplings):
+        for layer in reversed(self.layers):
             stages.append(layer.inverse(stages[-1]))
         return stages
 
@@ -128,7 +135,7 @@ class RealNVP(nn.Module):
         """log p_k(x) (B,) of the density at stage k of ``pushes`` (stage 0 the base, K the model):
         the base Gaussian carried through the last k layers' inverses, so x passes through those k."""
         logdet = torch.zeros(len(x), dtype=x.dtype)
-        layers = self.couplings[len(self.couplings) - stage :] if stage else []
+        layers = self.layers[len(self.couplings) - stage :] if stage else []
         for layer in layers:
             x, s = layer(x)
             logdet = logdet + s

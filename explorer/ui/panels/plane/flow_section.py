@@ -19,6 +19,7 @@ from explorer.core.plane.flow_matching import integrate
 from explorer.core.plane.flow_training import train_flow_matching, train_realnvp, train_reflow
 from explorer.core.plane.flow_views import Stage, pair_lines, realnvp_stages, velocity_arrows
 from explorer.core.plane.flows import flow_log_likelihood
+from explorer.core.plane.langevin import Trajectory
 from explorer.core.plane.ode_likelihood import log_likelihood_grid
 from explorer.core.plane.quality import judge_for
 from explorer.core.plane.realnvp import ledger
@@ -64,7 +65,7 @@ class FlowSection(QGroupBox):
         self.numbers = {key: LatestOnly(self) for key in ("realnvp", "fm", "reflow")}  # one row each
         self.comparing = LatestOnly(self)
         self._stages: list[Stage] = []
-        self._field_path = None  # particles along the shown field's ODE, for the t slider
+        self._field_path: Trajectory | None = None  # particles along the shown field's ODE, for the t slider
         self._queue: list[str] = []  # what "Train all" has left to train
         self.train_realnvp = QPushButton("Train RealNVP")
         self.train_realnvp.clicked.connect(lambda: self.train("realnvp"))
@@ -127,7 +128,7 @@ class FlowSection(QGroupBox):
             if state.realnvp is not None:
                 flow = state.realnvp.net
                 self.stages_work.start(realnvp_stages, flow, on_done=self._on_stages)
-            self.layer.setRange(0, len(state.realnvp.net.couplings) if state.realnvp else 0)
+            self.layer.setRange(0, len(state.realnvp.realnvp.couplings) if state.realnvp else 0)
         if names & {"fm", "reflow"}:
             self._field_path = None
             model = state.field_model
@@ -139,7 +140,7 @@ class FlowSection(QGroupBox):
         if "t" in names:
             self.t.setValue(round(state.t * 100))
         if names & {"layer", "realnvp"}:
-            k = len(state.realnvp.net.couplings) if state.realnvp else 0
+            k = len(state.realnvp.realnvp.couplings) if state.realnvp else 0
             self.layer_label.setText(f"layer {state.layer} of {k}")
         if "t" in names:
             self.t_label.setText(f"t = {state.t:.2f}")
@@ -170,7 +171,7 @@ class FlowSection(QGroupBox):
             canvas.set_particles(stage.samples)
         elif view == "velocity" and state.field_model is not None:
             tails = arrow_tails()
-            canvas.set_arrows(tails, velocity_arrows(state.field_model.net, tails, state.t, tails[1, 0] - tails[0, 0]))
+            canvas.set_arrows(tails, velocity_arrows(state.field_model.velocity, tails, state.t, tails[1, 0] - tails[0, 0]))
             canvas.set_trails(None)
             if self._field_path is not None:
                 canvas.set_particles(self._field_path.frames[round(state.t * FIELD_PATH_STEPS)])
@@ -192,7 +193,7 @@ class FlowSection(QGroupBox):
         self._stages = stages
         self.show_view()
 
-    def _on_field_path(self, path: object) -> None:
+    def _on_field_path(self, path: Trajectory) -> None:
         self._field_path = path
         self.show_view()
 
@@ -206,7 +207,7 @@ class FlowSection(QGroupBox):
     def click(self, x: float, y: float) -> None:
         """The RealNVP's likelihood ledger of the point (x, y)."""
         if self.state.realnvp is not None:
-            self.state.set(ledger=ledger(self.state.realnvp.net, (x, y)).lines())
+            self.state.set(ledger=ledger(self.state.realnvp.realnvp, (x, y)).lines())
 
     # ---- training through the runner --------------------------------------------------------------------
     def train(self, which: str) -> None:
@@ -272,7 +273,7 @@ def likelihood_map(model: PlaneModel) -> np.ndarray:
     gx, gy = np.meshgrid(axis, axis)
     if hasattr(model.net, "couplings"):
         points = np.stack([gx.ravel(), gy.ravel()], 1)
-        return flow_log_likelihood(model.net, points).reshape(NLL_PIXELS, NLL_PIXELS).astype(np.float32)
+        return flow_log_likelihood(model.flow, points).reshape(NLL_PIXELS, NLL_PIXELS).astype(np.float32)
     return log_likelihood_grid(model.net, (-BOX, BOX, -BOX, BOX), NLL_PIXELS)
 
 
@@ -283,7 +284,7 @@ def judge_model(model: PlaneModel, points: np.ndarray, source: str, seconds: flo
     sampler, nfe = ("inverse", 1) if model.kind == "plane-realnvp" else ("heun", 49)
     samples, spent = draw(model, sampler, len(judge.reference), nfe, seed=1)
     test = make_preset(source, TEST_POINTS, seed=1) if source in PRESETS else points[:TEST_POINTS]
-    nll = float(-flow_log_likelihood(model.net, test).mean())
+    nll = float(-flow_log_likelihood(model.flow, test).mean())
     return FamilyRow((judge.score(samples.final), judge.floor), spent, "exact", nll, seconds)
 
 
@@ -292,7 +293,7 @@ def compare_reflow(first: PlaneModel, second: PlaneModel, points: np.ndarray,
     """Straightness of both fields, and their 1- and 2-step Euler samples' MMD² in units of the floor."""
     judge = judge_for(points, source)
     n = len(judge.reference)
-    s = {name: straightness(m.net, n=1000) for name, m in (("first", first), ("reflowed", second))}
+    s = {name: straightness(m.velocity, n=1000) for name, m in (("first", first), ("reflowed", second))}
     few = {name: [judge.score(draw(m, "euler", n, k, seed=1)[0].final) / judge.floor for k in (1, 2)]
            for name, m in (("first", first), ("reflowed", second))}
     return s, few

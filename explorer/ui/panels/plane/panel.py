@@ -154,7 +154,7 @@ class PlanePanel(QWidget):
         elif state.field_source == "exact":
             field = exact_field(state.points, state.source, tails, state.sigma)
         elif net is not None:
-            field = model_field(net.net, tails, state.sigma)
+            field = model_field(net.field_net, tails, state.sigma)
         else:
             field = None
         self.canvas.set_arrows(tails if field is not None else None,
@@ -176,8 +176,9 @@ class PlanePanel(QWidget):
         reference = "exact score" if preset_mixture(state.source) is not None else "score of the data smoothed by σ"
         lines = [f"Against the {reference} at σ = {state.sigma:.3g}:"]
         for name, model in models:
-            cosine, error = agreement(model_field(model.net, at, state.sigma), exact)
-            where = "" if isinstance(model.net, ScoreNet) else f" at t = {step_for_sigma(model.net, state.sigma) + 1}"
+            cosine, error = agreement(model_field(model.field_net, at, state.sigma), exact)
+            net = model.field_net
+            where = "" if isinstance(net, ScoreNet) else f" at t = {step_for_sigma(net, state.sigma) + 1}"
             lines.append(f"{name}{where}: mean cosine {cosine:.3f}, relative error {error:.2f}")
         return "\n".join(lines)
 
