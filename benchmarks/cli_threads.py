@@ -26,9 +26,27 @@ def timed_sample(n: int, threads: int, out: Path) -> float:
     """Seconds for one `gen-explorer sample ddpm -n N --threads T` in a fresh process."""
     env = {key: value for key, value in os.environ.items() if key not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "explorer", "sample", "ddpm", "-n", str(n), "--out", str(out),
-                    "--device", "cpu", "--threads", str(threads)], check=True, env=env, timeout=3600,
-                   capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "explorer",
+            "sample",
+            "ddpm",
+            "-n",
+            str(n),
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+            "--threads",
+            str(threads),
+        ],
+        check=True,
+        env=env,
+        timeout=3600,
+        capture_output=True,
+    )
     return time.perf_counter() - started
 
 
@@ -44,11 +62,16 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder) / "samples.npy"
-            for label, threads in ((f"torch's default ({cores} threads)", cores),
-                                   (f"the CLI's default ({spare_cores()} threads)", spare_cores())):
+            for label, threads in (
+                (f"torch's default ({cores} threads)", cores),
+                (f"the CLI's default ({spare_cores()} threads)", spare_cores()),
+            ):
                 seconds = [timed_sample(args.n, threads, out) for _ in range(args.runs)]
-                print(f"sample ddpm -n {args.n} beside a busy core, {label}: median {statistics.median(seconds):.1f} s "
-                      f"(runs: {', '.join(f'{s:.1f}' for s in seconds)})", flush=True)
+                print(
+                    f"sample ddpm -n {args.n} beside a busy core, {label}: median {statistics.median(seconds):.1f} s "
+                    f"(runs: {', '.join(f'{s:.1f}' for s in seconds)})",
+                    flush=True,
+                )
     finally:
         busy.kill()
         busy.wait()

@@ -51,12 +51,23 @@ def forward_chain(digits: np.ndarray, T: int = 1000, seed: int = 0) -> ChainReco
     record = ChainRecord(SamplerConfig("ddpm"), seed, len(digits), T)
     for i, t in enumerate(range(T - 1, -1, -1)):
         x_t = q_sample(schedule, x0, torch.full((len(digits),), t), eps)
-        record.append(ChainFrame(step=i + 1, total_steps=T, t=t, alpha_bar=float(schedule.alphas_cumprod[t]),
-                                 x_t=x_t[:, 0].numpy(), eps=eps[:, 0].numpy(), x0_pred=x0[:, 0].numpy()))
+        record.append(
+            ChainFrame(
+                step=i + 1,
+                total_steps=T,
+                t=t,
+                alpha_bar=float(schedule.alphas_cumprod[t]),
+                x_t=x_t[:, 0].numpy(),
+                eps=eps[:, 0].numpy(),
+                x0_pred=x0[:, 0].numpy(),
+            )
+        )
     return record
 
 
-def scrub_latency(app: QApplication, window: MainWindow, moves: int, step: bool = False) -> tuple[list[float], list[float]]:
+def scrub_latency(
+    app: QApplication, window: MainWindow, moves: int, step: bool = False
+) -> tuple[list[float], list[float]]:
     """Slider move (a random frame, or one step forward / back) until the large x_t view has painted.
 
     Returns the wall-clock and the CPU milliseconds of each move: on a machine shared with
@@ -103,8 +114,10 @@ def main() -> None:
     panel = window.panels["diffusion"]
     t0 = time.perf_counter()
     record = forward_chain(panel.test.images[: args.samples])
-    print(f"built a stored chain of 1000 frames x {args.samples} samples: {record.nbytes / 1e6:.1f} MB of uint8, "
-          f"{time.perf_counter() - t0:.1f} s")
+    print(
+        f"built a stored chain of 1000 frames x {args.samples} samples: {record.nbytes / 1e6:.1f} MB of uint8, "
+        f"{time.perf_counter() - t0:.1f} s"
+    )
     panel.show_chain(record)
     panel.select_sample(min(5, args.samples - 1))
     for _ in range(10):

@@ -46,15 +46,19 @@ def diffusers_unet(device: torch.device) -> torch.nn.Module:
     from diffusers import UNet2DModel
 
     torch.manual_seed(0)
-    return UNet2DModel(
-        sample_size=28,
-        in_channels=1,
-        out_channels=1,
-        layers_per_block=2,
-        block_out_channels=(32, 64, 64),
-        down_block_types=("DownBlock2D", "DownBlock2D", "AttnDownBlock2D"),  # 1.62 M parameters
-        up_block_types=("AttnUpBlock2D", "UpBlock2D", "UpBlock2D"),
-    ).to(device).eval()
+    return (
+        UNet2DModel(
+            sample_size=28,
+            in_channels=1,
+            out_channels=1,
+            layers_per_block=2,
+            block_out_channels=(32, 64, 64),
+            down_block_types=("DownBlock2D", "DownBlock2D", "AttnDownBlock2D"),  # 1.62 M parameters
+            up_block_types=("AttnUpBlock2D", "UpBlock2D", "UpBlock2D"),
+        )
+        .to(device)
+        .eval()
+    )
 
 
 @torch.inference_mode()
@@ -62,7 +66,9 @@ def theirs(unet: torch.nn.Module, n: int, sampler: str, steps: int, device: torc
     """diffusers' own sampling loop, keeping x_t, the predicted noise and x_0 of every step on the host."""
     from diffusers import DDIMScheduler, DDPMScheduler
 
-    scheduler = DDPMScheduler(num_train_timesteps=1000) if sampler == "ddpm" else DDIMScheduler(num_train_timesteps=1000)
+    scheduler = (
+        DDPMScheduler(num_train_timesteps=1000) if sampler == "ddpm" else DDIMScheduler(num_train_timesteps=1000)
+    )
     scheduler.set_timesteps(1000 if sampler == "ddpm" else steps)
     g = torch.Generator().manual_seed(0)
     x = torch.randn(n, 1, 28, 28, generator=g).to(device)
@@ -101,8 +107,10 @@ def main() -> None:
     device = pick_device(args.device)
     model, what = our_model(device)
     params = sum(p.numel() for p in model.parameters())
-    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} cores, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     print(f"ours: {params / 1e6:.2f} M parameters ({what})")
     unet = None
     if not args.no_diffusers:
@@ -110,12 +118,14 @@ def main() -> None:
         print(f"diffusers: UNet2DModel {sum(p.numel() for p in unet.parameters()) / 1e6:.2f} M parameters")
     n = args.samples
     for label, sampler, steps in (("DDPM 1000 steps", "ddpm", 1000), ("DDIM 50 steps", "ddim", 50)):
-        ours_s, frames = timed(lambda sampler=sampler, steps=steps: ours(model, n, sampler, steps), device,
-                               args.repeats)
+        ours_s, frames = timed(
+            lambda sampler=sampler, steps=steps: ours(model, n, sampler, steps), device, args.repeats
+        )
         line = f"{label}, {n} samples, every frame kept: ours {ours_s:7.2f} s ({frames} frames)"
         if unet is not None:
-            theirs_s, _ = timed(lambda sampler=sampler, steps=steps: theirs(unet, n, sampler, steps, device), device,
-                                args.repeats)
+            theirs_s, _ = timed(
+                lambda sampler=sampler, steps=steps: theirs(unet, n, sampler, steps, device), device, args.repeats
+            )
             line += f"   diffusers {theirs_s:7.2f} s   ratio {theirs_s / ours_s:4.1f}x faster"
         print(line, flush=True)
 

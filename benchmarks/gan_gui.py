@@ -72,8 +72,10 @@ def lateness_while_training(app: QApplication, window: MainWindow, seconds: floa
             app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
         if len(seen) >= 2:
             (t0, s0), (t1, s1) = seen[0], seen[-1]
-            print(f"    (first snapshot {t0 - pressed:.1f} s after Start; {len(seen)} snapshots; "
-                  f"{(s1 - s0) / (t1 - t0):.1f} iterations/s seen by the panel)")
+            print(
+                f"    (first snapshot {t0 - pressed:.1f} s after Start; {len(seen)} snapshots; "
+                f"{(s1 - s0) / (t1 - t0):.1f} iterations/s seen by the panel)"
+            )
     return late
 
 
@@ -82,14 +84,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each run")
     args = parser.parse_args()
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-    games = {"the panel's MNIST game": default_config("mnist", steps=1_000_000),
-             "the shipped recipe (`train gan`)": GANConfig(steps=1_000_000)}
+    games = {
+        "the panel's MNIST game": default_config("mnist", steps=1_000_000),
+        "the shipped recipe (`train gan`)": GANConfig(steps=1_000_000),
+    }
     print(f"GAN benchmark ({os.cpu_count()} CPU cores)")
     for device in devices:
         for name, cfg in games.items():
             rate = iterations_per_second(device, args.seconds, cfg)
-            print(f"training, headless, {device:4s}, {name} ({cfg.channels} channels, batch {cfg.batch_size}): "
-                  f"{rate:7.1f} iterations/s")
+            print(
+                f"training, headless, {device:4s}, {name} ({cfg.channels} channels, batch {cfg.batch_size}): "
+                f"{rate:7.1f} iterations/s"
+            )
     app = QApplication([])
     configure()
     collect_garbage_on_the_gui_thread(app)  # the app's collector: on the event loop's timer, frozen after start-up
@@ -101,8 +107,11 @@ def main() -> None:
     window.show()
     settle(app, window, every_tab=True)  # every panel built (the collector's reach frozen), the opening jobs done
     print(f"a full collection on the GUI thread: {full_collection_ms():.1f} ms   target <= 16")
-    for name, mode in (("idle (no training)", None), ("training the MNIST game on the CPU", "mnist"),
-                       ("training the toy game on the CPU", "toy")):
+    for name, mode in (
+        ("idle (no training)", None),
+        ("training the MNIST game on the CPU", "mnist"),
+        ("training the toy game on the CPU", "toy"),
+    ):
         print(f"event-loop lateness, {name}, from the press of Start:")
         print(f"    {stats(lateness_while_training(app, window, args.seconds, mode))}   target p99 <= 5, max <= 50")
     window.close()

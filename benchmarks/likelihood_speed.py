@@ -34,20 +34,27 @@ from explorer.core.plane.data import make_preset
 
 def em_speed(repeats: int = 5) -> None:
     rng = np.random.default_rng(0)
-    true = Mixture(np.full(5, 0.2), rng.uniform(-3, 3, (5, 2)),
-                   np.stack([np.cov(rng.normal(size=(2, 4))) + 0.05 * np.eye(2) for _ in range(5)]))
+    true = Mixture(
+        np.full(5, 0.2),
+        rng.uniform(-3, 3, (5, 2)),
+        np.stack([np.cov(rng.normal(size=(2, 4))) + 0.05 * np.eye(2) for _ in range(5)]),
+    )
     x = sample_mixture(true, 2000, rng)
     cfg = EMConfig(components=5, iterations=100, restarts=1)
-    for name, run in (("fit_mixture (the CLI's path)", lambda: fit_mixture(x, cfg)),
-                      ("em() with a snapshot per step (the view's path)", lambda: list(em(x, cfg)))):
+    for name, run in (
+        ("fit_mixture (the CLI's path)", lambda: fit_mixture(x, cfg)),
+        ("em() with a snapshot per step (the view's path)", lambda: list(em(x, cfg))),
+    ):
         wall, cpu = [], []
         for _ in range(repeats):
             t0, c0 = time.perf_counter(), time.process_time()
             run()
             wall.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
-        print(f"EM, 2,000 points, K = 5, 100 iterations, {name}: wall best {min(wall):.3f} s, median "
-              f"{np.median(wall):.3f} s; CPU best {min(cpu):.3f} s, median {np.median(cpu):.3f} s (n={repeats})")
+        print(
+            f"EM, 2,000 points, K = 5, 100 iterations, {name}: wall best {min(wall):.3f} s, median "
+            f"{np.median(wall):.3f} s; CPU best {min(cpu):.3f} s, median {np.median(cpu):.3f} s (n={repeats})"
+        )
 
 
 def choose_k() -> None:
@@ -58,13 +65,17 @@ def choose_k() -> None:
     log_p = point_log_density(big, truth)
     entropy, err = -log_p.mean(), log_p.std() / np.sqrt(len(big))
     true_nll_held = -point_log_density(held, truth).mean()
-    print(f"known mixture: true entropy H = {entropy:.4f} ± {err:.4f} nats (Monte Carlo, 10^6 points); "
-          f"true NLL of the 100,000 held-out points {true_nll_held:.4f}")
+    print(
+        f"known mixture: true entropy H = {entropy:.4f} ± {err:.4f} nats (Monte Carlo, 10^6 points); "
+        f"true NLL of the 100,000 held-out points {true_nll_held:.4f}"
+    )
     for K in range(1, 7):
         theta = fit_mixture(train, EMConfig(components=K, iterations=200, restarts=3))
         nll = -point_log_density(held, theta).mean()
-        print(f"  K = {K}: held-out NLL {nll:.4f}  − H = {nll - entropy:+.4f}   paired (− true NLL of the same "
-              f"points) = {nll - true_nll_held:+.4f} nats")
+        print(
+            f"  K = {K}: held-out NLL {nll:.4f}  − H = {nll - entropy:+.4f}   paired (− true NLL of the same "
+            f"points) = {nll - true_nll_held:+.4f} nats"
+        )
 
 
 def repaint(repeats: int) -> None:

@@ -66,10 +66,14 @@ def main() -> None:
         sample_images(model, args.samples, seed=run)
         cached.append(time.perf_counter() - started)
     naive = naive_seconds(model, args.samples, device)
-    print(f"{args.samples} digits, cached sampler: median {statistics.median(cached):.2f} s "
-          f"(runs: {', '.join(f'{s:.2f}' for s in cached)})")
-    print(f"{args.samples} digits, full net at every step: {naive:.1f} s (from its first {NAIVE_ROWS} rows), "
-          f"{naive / statistics.median(cached):.0f}x slower")
+    print(
+        f"{args.samples} digits, cached sampler: median {statistics.median(cached):.2f} s "
+        f"(runs: {', '.join(f'{s:.2f}' for s in cached)})"
+    )
+    print(
+        f"{args.samples} digits, full net at every step: {naive:.1f} s (from its first {NAIVE_ROWS} rows), "
+        f"{naive / statistics.median(cached):.0f}x slower"
+    )
 
 
 if __name__ == "__main__":

@@ -47,13 +47,16 @@ def bench_training(name: str, points: np.ndarray, source: str) -> None:
     n = len(judge.reference)
     print(f"\n== {name}: {len(points)} points, floor MMD² {judge.floor:.4f}")
     for label, job, sampler, nfe in (
-            ("RealNVP", train_realnvp(RealNVPConfig(), points, source), "inverse", 1),
-            ("FM", train_flow_matching(FlowMatchingConfig(), points, source), "heun", 49)):
+        ("RealNVP", train_realnvp(RealNVPConfig(), points, source), "inverse", 1),
+        ("FM", train_flow_matching(FlowMatchingConfig(), points, source), "heun", 49),
+    ):
         ckpt, wall, cpu = timed(job)
         model = model_from_checkpoint(ckpt)
         trajectory, _ = draw(model, sampler, n, nfe, seed=1)
-        print(f"{label:8s} {ckpt.config['steps']} steps: {wall:.1f} s wall, {cpu:.1f} s CPU; "
-              f"{sampler} {nfe} NFE: MMD² {verdict(judge.score(trajectory.final), judge.floor)}")
+        print(
+            f"{label:8s} {ckpt.config['steps']} steps: {wall:.1f} s wall, {cpu:.1f} s CPU; "
+            f"{sampler} {nfe} NFE: MMD² {verdict(judge.score(trajectory.final), judge.floor)}"
+        )
 
 
 def bench_nll(n_points: int) -> None:
@@ -61,14 +64,20 @@ def bench_nll(n_points: int) -> None:
     entropy = mixture_entropy(KNOWN_MIXTURE)
     points = make_preset("mixture", n_points, 0)
     test = make_preset("mixture", 5000, 1)
-    print(f"\n== NLL on the known mixture: true entropy {entropy:.4f} nats (Monte Carlo, 400,000 draws); "
-          f"trained on {n_points:,} points, tested on 5,000 fresh")
-    for label, job in (("RealNVP", train_realnvp(RealNVPConfig(), points, "mixture")),
-                       ("FM", train_flow_matching(FlowMatchingConfig(), points, "mixture"))):
+    print(
+        f"\n== NLL on the known mixture: true entropy {entropy:.4f} nats (Monte Carlo, 400,000 draws); "
+        f"trained on {n_points:,} points, tested on 5,000 fresh"
+    )
+    for label, job in (
+        ("RealNVP", train_realnvp(RealNVPConfig(), points, "mixture")),
+        ("FM", train_flow_matching(FlowMatchingConfig(), points, "mixture")),
+    ):
         ckpt, wall, cpu = timed(job)
         model = model_from_checkpoint(ckpt)
         nll = float(-flow_log_likelihood(model.net, test).mean())
-        print(f"{label:8s} test NLL {nll:.4f} nats, {nll - entropy:+.4f} from the entropy  [{wall:.0f} s wall, {cpu:.0f} s CPU]")
+        print(
+            f"{label:8s} test NLL {nll:.4f} nats, {nll - entropy:+.4f} from the entropy  [{wall:.0f} s wall, {cpu:.0f} s CPU]"
+        )
 
 
 def bench_reflow(source: str, pairing: str) -> None:
@@ -77,8 +86,10 @@ def bench_reflow(source: str, pairing: str) -> None:
     n = len(judge.reference)
     first, wall, cpu = timed(train_flow_matching(FlowMatchingConfig(pairing=pairing), points, source))
     second, wall2, cpu2 = timed(train_reflow(ReflowConfig(), first))
-    print(f"\n== Reflow on {source} ({pairing} pairs): first field {wall:.0f} s wall / {cpu:.0f} s CPU, "
-          f"reflow (pairs + training) {wall2:.0f} s wall / {cpu2:.0f} s CPU; floor {judge.floor:.4f}")
+    print(
+        f"\n== Reflow on {source} ({pairing} pairs): first field {wall:.0f} s wall / {cpu:.0f} s CPU, "
+        f"reflow (pairs + training) {wall2:.0f} s wall / {cpu2:.0f} s CPU; floor {judge.floor:.4f}"
+    )
     for label, ckpt in (("first", first), ("reflowed", second)):
         model = model_from_checkpoint(ckpt)
         print(f"{label:9s} straightness S = {straightness(model.net):.4f}")
@@ -97,8 +108,10 @@ def bench_heat_map() -> None:
         log_likelihood_grid(net, (-BOX, BOX, -BOX, BOX), 100)
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
-    print(f"\n== FM log-likelihood heat map 100×100 (12 Heun steps, exact divergence): "
-          f"median {sorted(walls)[1]:.2f} s wall, {sorted(cpus)[1]:.2f} s CPU")
+    print(
+        f"\n== FM log-likelihood heat map 100×100 (12 Heun steps, exact divergence): "
+        f"median {sorted(walls)[1]:.2f} s wall, {sorted(cpus)[1]:.2f} s CPU"
+    )
 
 
 def main() -> None:

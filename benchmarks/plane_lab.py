@@ -55,8 +55,10 @@ def bench_data(name: str, points: np.ndarray, source: str) -> None:
     for sampler, nfe in (("ddpm", 1000), ("ddpm", 100), ("ddim", 50), ("euler", 50), ("heun", 49), ("heun", 19)):
         t = time.perf_counter()
         trajectory, spent = draw(ddpm, sampler, n, nfe, seed=1)
-        print(f"  {sampler:6s} {spent:4d} NFE: MMD² {verdict(judge.score(trajectory.final), judge.floor)}"
-              f"   [{time.perf_counter() - t:.2f} s]")
+        print(
+            f"  {sampler:6s} {spent:4d} NFE: MMD² {verdict(judge.score(trajectory.final), judge.floor)}"
+            f"   [{time.perf_counter() - t:.2f} s]"
+        )
     score, wall, cpu = timed_training(ScoreConfig(), points, source)
     print(f"Score training {ScoreConfig().steps} steps: {wall:.1f} s wall, {cpu:.1f} s CPU")
     for sampler in ("annealed-langevin", "langevin"):
@@ -88,8 +90,10 @@ def bench_sampling() -> None:
             draw(model, sampler, 2000, 100, seed=0)
             walls.append(time.perf_counter() - wall)
             cpus.append(time.process_time() - cpu)
-        print(f"sampling 2,000 particles × 100 steps by {sampler}: best {min(walls):.3f} s wall, "
-              f"{min(cpus):.3f} s CPU (target ≤ 0.3 s)")
+        print(
+            f"sampling 2,000 particles × 100 steps by {sampler}: best {min(walls):.3f} s wall, "
+            f"{min(cpus):.3f} s CPU (target ≤ 0.3 s)"
+        )
 
 
 def bench_gui() -> None:
@@ -105,10 +109,12 @@ def bench_gui() -> None:
     panel.resize(1280, 660)
     panel.show()
     app.processEvents()
-    trajectory = annealed_langevin(exact_score_fn(preset_mixture("ring")), uniform_start(2000, 0),
-                                   ScoreConfig().sigmas(), 0.002, 40)
+    trajectory = annealed_langevin(
+        exact_score_fn(preset_mixture("ring")), uniform_start(2000, 0), ScoreConfig().sigmas(), 0.002, 40
+    )
     panel.state.set(trajectory=trajectory, trajectory_title="bench", frame=0)
     app.processEvents()
+
     def measure(what: str, actions: list) -> None:
         wall, cpu = [], []
         for action in actions:
@@ -120,13 +126,19 @@ def bench_gui() -> None:
             cpu.append((time.process_time() - c) * 1000)
         print(f"{what}\n  wall: {stats(wall)}\n  CPU:  {stats(cpu)}")
 
-    measure("scrub (frame → painted, 2,000 particles with trails)",
-            [lambda i=i: panel.timeline.set_frame(i) for i in range(len(trajectory.frames))])
+    measure(
+        "scrub (frame → painted, 2,000 particles with trails)",
+        [lambda i=i: panel.timeline.set_frame(i) for i in range(len(trajectory.frames))],
+    )
     panel.state.set(drawing=True, source="drawing")
-    measure("drag-paint (stroke → painted; the field refresh, coalesced, runs inside some of these)",
-            [lambda i=i: panel._on_stroke(math.cos(i / 20) * 2, math.sin(i / 20) * 2, False) for i in range(300)])
-    measure(f"σ slider (arrows + heat map of {len(panel.state.points)} drawn points recomputed, painted)",
-            [lambda i=i: (panel.state.set(sigma=0.05 * 1.07**i), panel.refresh_field()) for i in range(60)])
+    measure(
+        "drag-paint (stroke → painted; the field refresh, coalesced, runs inside some of these)",
+        [lambda i=i: panel._on_stroke(math.cos(i / 20) * 2, math.sin(i / 20) * 2, False) for i in range(300)],
+    )
+    measure(
+        f"σ slider (arrows + heat map of {len(panel.state.points)} drawn points recomputed, painted)",
+        [lambda i=i: (panel.state.set(sigma=0.05 * 1.07**i), panel.refresh_field()) for i in range(60)],
+    )
     panel.runner.shutdown()
 
 

@@ -29,8 +29,10 @@ from explorer.core.families import FAMILIES
 from explorer.core.runtime.data import load_mnist
 
 # The 1000-step sampler's FID (seed 0), measured by `gen-explorer eval ddpm -n N --sampler ddpm` (README).
-DDPM_1000 = {"5000": {"fid": 4.11, "source": "gen-explorer eval ddpm -n 5000 --sampler ddpm (README)"},
-             "1000": {"fid": 7.82, "source": "gen-explorer eval ddpm -n 1000 --sampler ddpm (README)"}}
+DDPM_1000 = {
+    "5000": {"fid": 4.11, "source": "gen-explorer eval ddpm -n 5000 --sampler ddpm (README)"},
+    "1000": {"fid": 7.82, "source": "gen-explorer eval ddpm -n 1000 --sampler ddpm (README)"},
+}
 
 
 def main() -> None:
@@ -44,8 +46,15 @@ def main() -> None:
     parser.add_argument("--resume", action="store_true", help="keep the points already in --out; draw the rest")
     args = parser.parse_args()
     nfes = [int(k) for k in args.nfe.split(",") if k]
-    plan = [(SamplerConfig("dpm++2m", 10), args.target_n), (SamplerConfig("ddim", 50, 0.0), args.target_n),
-            (SamplerConfig("heun", 10), args.target_n)] if args.target_n else []
+    plan = (
+        [
+            (SamplerConfig("dpm++2m", 10), args.target_n),
+            (SamplerConfig("ddim", 50, 0.0), args.target_n),
+            (SamplerConfig("heun", 10), args.target_n),
+        ]
+        if args.target_n
+        else []
+    )
     for k in sorted(nfes):  # the cheap points of every sampler first: a stopped run keeps a whole curve's start
         if k == 50:
             plan.append((SamplerConfig("ddim", 50, 1.0), args.curve_n))  # the app's DDIM-50 (η = 1), for reference
@@ -74,8 +83,7 @@ def main() -> None:
         if progress.point is not None:
             points.append(progress.point)
             digest = file_digest(FAMILIES["ddpm"].default_checkpoint)
-            write_curve(args.out, QualityCurve(tuple(points), args.seed, digest, today(),
-                                               reference_line, floor))
+            write_curve(args.out, QualityCurve(tuple(points), args.seed, digest, today(), reference_line, floor))
     print(f"Recorded {len(points)} points in {args.out} ({time.time() - started:.0f} s)")
 
 

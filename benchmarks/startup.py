@@ -47,8 +47,13 @@ print("all-panels", time.time(), flush=True)
 
 def one_run() -> dict[str, float]:
     started = time.time()
-    out = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     if out.returncode:
         raise SystemExit(out.stderr)
     moments = {}

@@ -93,8 +93,11 @@ def main() -> None:
     device = pick_device(args.device)
     print(f"{describe(device)}, torch {torch.__version__}, {args.threads} thread(s)")
     print(f"{'model':<34}{'fp32 steps/s':>14}{'bf16 steps/s':>14}{'ratio':>8}")
-    for name, make in (("DDPM (0.47 M U-Net, batch 128)", ddpm_step), ("GAN (DCGAN 64 ch, D + G step)", gan_step),
-                       ("PixelCNN (10 x 48, batch 64)", pixelcnn_step)):
+    for name, make in (
+        ("DDPM (0.47 M U-Net, batch 128)", ddpm_step),
+        ("GAN (DCGAN 64 ch, D + G step)", gan_step),
+        ("PixelCNN (10 x 48, batch 64)", pixelcnn_step),
+    ):
         step = make(device)
         fp32 = max(rate(step, "fp32", args.steps, device) for _ in range(2))
         bf16 = max(rate(step, "bf16", args.steps, device) for _ in range(2))

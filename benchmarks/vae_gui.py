@@ -68,7 +68,9 @@ def grid_redraw(app: QApplication, window: MainWindow, n: int = 20, repeats: int
     return times[5:]
 
 
-def lateness_while_training(app: QApplication, window: MainWindow, seconds: float, in_process: bool | None) -> list[float]:
+def lateness_while_training(
+    app: QApplication, window: MainWindow, seconds: float, in_process: bool | None
+) -> list[float]:
     """Lateness of a 5 ms timer on the GUI thread; training starts with the timer (None: no training)."""
     panel = window.panels["vae"]
 
@@ -104,8 +106,11 @@ def main() -> None:
     print(f"VAE panel benchmark on CPU ({os.cpu_count()} cores), window 1500x950 offscreen")
     print(f"drag -> decoded digit painted : {stats(drag_latency(app, window))}   target p50 <= 5, p99 <= 16")
     print(f"20x20 manifold redraw         : {stats(grid_redraw(app, window))}   target p99 <= 50")
-    for name, mode in (("idle (no training)", None), ("training in a child process", True),
-                       ("training in a GUI-process thread", False)):
+    for name, mode in (
+        ("idle (no training)", None),
+        ("training in a child process", True),
+        ("training in a GUI-process thread", False),
+    ):
         print(f"event-loop lateness, {name}:")
         print(f"    {stats(lateness_while_training(app, window, args.seconds, mode))}   target p99 <= 5, max <= 50")
     window.close()

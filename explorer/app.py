@@ -57,8 +57,9 @@ def freeze_when_built(window: MainWindow) -> None:
     window.tabs.panel_built.connect(on_built)
 
 
-def settle(app: QCoreApplication, window: MainWindow, timeout_s: float = 120.0, quiet_s: float = 0.5,
-           every_tab: bool = False) -> None:
+def settle(
+    app: QCoreApplication, window: MainWindow, timeout_s: float = 120.0, quiet_s: float = 0.5, every_tab: bool = False
+) -> None:
     """Let the window finish what it starts on its own (panels built, the opening chain of the tab on show
     drawn; ``every_tab``: every tab's opening job done).
 
@@ -113,8 +114,11 @@ def run(args: argparse.Namespace) -> int:
         window.show()
         settle(app, window)
         if window.size().toTuple() != tuple(size):
-            print(f"note: the window cannot be as small as {size[0]}x{size[1]}; it is "
-                  f"{window.width()}x{window.height()}.", file=sys.stderr)
+            print(
+                f"note: the window cannot be as small as {size[0]}x{size[1]}; it is "
+                f"{window.width()}x{window.height()}.",
+                file=sys.stderr,
+            )
         ok = window.grab().save(str(args.screenshot))
         window.close()
         if not ok:

@@ -38,13 +38,16 @@ from explorer.cli_shared import (
 from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.stopping import STOPPED, install_stop_handlers, stop_message
 
-PANELS = ("pixelcnn", "vae", "diffusion", "gan", "conditional", "divergences", "evaluate", "plane",
-          "likelihood")
+PANELS = ("pixelcnn", "vae", "diffusion", "gan", "conditional", "divergences", "evaluate", "plane", "likelihood")
 SAMPLER_CHOICES = ("ddpm", "ddim", "heun", "dpm++2m")  # the core's SAMPLERS, without importing torch
-SAMPLER_HELP = ("ddpm (all T ancestral steps), ddim (Song et al.), heun (Karras et al.'s 2nd-order ODE solver) "
-                "or dpm++2m (DPM-Solver++(2M), Lu et al.)")
-NFE_HELP = ("ddim and dpm++2m take K steps, 1 to T; heun K // 2 + 1 steps (2 evaluations each, the last 1), "
-            "K up to 2T - 1; ddpm always T")
+SAMPLER_HELP = (
+    "ddpm (all T ancestral steps), ddim (Song et al.), heun (Karras et al.'s 2nd-order ODE solver) "
+    "or dpm++2m (DPM-Solver++(2M), Lu et al.)"
+)
+NFE_HELP = (
+    "ddim and dpm++2m take K steps, 1 to T; heun K // 2 + 1 steps (2 evaluations each, the last 1), "
+    "K up to 2T - 1; ddpm always T"
+)
 
 
 class Parser(argparse.ArgumentParser):
@@ -66,8 +69,9 @@ def window_size(text: str) -> tuple[int, int]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"--size takes WIDTHxHEIGHT, e.g. 1280x720, not {text!r}") from None
     if not (MIN_SIZE[0] <= width <= MAX_SIZE[0] and MIN_SIZE[1] <= height <= MAX_SIZE[1]):
-        raise argparse.ArgumentTypeError(f"--size must be from {MIN_SIZE[0]}x{MIN_SIZE[1]} to "
-                                         f"{MAX_SIZE[0]}x{MAX_SIZE[1]}, not {text}")
+        raise argparse.ArgumentTypeError(
+            f"--size must be from {MIN_SIZE[0]}x{MIN_SIZE[1]} to {MAX_SIZE[0]}x{MAX_SIZE[1]}, not {text}"
+        )
     return width, height
 
 
@@ -77,8 +81,12 @@ def _add_config_options(parser: argparse.ArgumentParser, config_cls: type) -> No
 
     for f in dataclasses.fields(config_cls):
         default = getattr(config_cls(), f.name)
-        parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(default), default=default,
-                            help=f"{describe_limit(f)} (default: {default})")
+        parser.add_argument(
+            f"--{f.name.replace('_', '-')}",
+            type=type(default),
+            default=default,
+            help=f"{describe_limit(f)} (default: {default})",
+        )
 
 
 def trainable() -> dict[str, tuple[type, Callable, Path]]:
@@ -95,12 +103,21 @@ def trainable() -> dict[str, tuple[type, Callable, Path]]:
 def _add_device(parser: argparse.ArgumentParser, what: str) -> None:
     from explorer.core.runtime.jobs import spare_cores
 
-    parser.add_argument("--device", dest="sub_device", default=None,
-                        help=f"where to {what}: auto, cpu, cuda, cuda:N or mps (default: the best available)")
-    parser.add_argument("--threads", type=thread_count, default=None, metavar="N",
-                        help=f"CPU threads for torch, 1 to {MAX_THREADS} (default: {spare_cores()}, every core but "
-                             "one; torch's own default of one per core spin-waits, many times slower, whenever "
-                             "another program holds a core)")
+    parser.add_argument(
+        "--device",
+        dest="sub_device",
+        default=None,
+        help=f"where to {what}: auto, cpu, cuda, cuda:N or mps (default: the best available)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=thread_count,
+        default=None,
+        metavar="N",
+        help=f"CPU threads for torch, 1 to {MAX_THREADS} (default: {spare_cores()}, every core but "
+        "one; torch's own default of one per core spin-waits, many times slower, whenever "
+        "another program holds a core)",
+    )
 
 
 MAX_THREADS = 256
@@ -126,10 +143,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = Parser(prog="gen-explorer", description="See how deep generative models work.")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: the best available)")
-    parser.add_argument("--screenshot", type=Path, metavar="FILE.png", help="render the window offscreen to FILE and exit")
-    parser.add_argument("--size", type=window_size, default=None, metavar="WxH",
-                        help=f"window size, e.g. 1280x720 (default: {DEFAULT_SIZE[0]}x{DEFAULT_SIZE[1]}, or maximised "
-                             f"on a screen too small for it; {MIN_SIZE[0]}x{MIN_SIZE[1]} to {MAX_SIZE[0]}x{MAX_SIZE[1]})")
+    parser.add_argument(
+        "--screenshot", type=Path, metavar="FILE.png", help="render the window offscreen to FILE and exit"
+    )
+    parser.add_argument(
+        "--size",
+        type=window_size,
+        default=None,
+        metavar="WxH",
+        help=f"window size, e.g. 1280x720 (default: {DEFAULT_SIZE[0]}x{DEFAULT_SIZE[1]}, or maximised "
+        f"on a screen too small for it; {MIN_SIZE[0]}x{MIN_SIZE[1]} to {MAX_SIZE[0]}x{MAX_SIZE[1]})",
+    )
     parser.add_argument("--panel", choices=PANELS, default="vae", help="panel to show first")
     commands = parser.add_subparsers(dest="command")
     train = commands.add_parser("train", help="train a model from scratch and save its checkpoint")
@@ -137,47 +161,80 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (config_cls, _, _) in trainable().items():
         p = train_models.add_parser(name, help=f"train the {name if name == 'classifier' else name.upper()}")
         _add_config_options(p, config_cls)
-        p.add_argument("--out", type=Path, default=None,
-                       help=f"checkpoint to write (default: {user_data_dir() / f'{name}.safetensors'})")
+        p.add_argument(
+            "--out",
+            type=Path,
+            default=None,
+            help=f"checkpoint to write (default: {user_data_dir() / f'{name}.safetensors'})",
+        )
         _add_device(p, "train")
     sample = commands.add_parser("sample", help="draw samples from a trained model")
     sample.add_argument("model", choices=sorted(FAMILIES))
     sample.add_argument("-n", type=int, default=64, help=f"number of samples, 1 to {MAX_SAMPLES} (default 64)")
-    sample.add_argument("--out", type=Path, required=True, help="FILE.npy (float32 N×28×28 in [0, 1]) or FILE.png (grid)")
+    sample.add_argument(
+        "--out", type=Path, required=True, help="FILE.npy (float32 N×28×28 in [0, 1]) or FILE.png (grid)"
+    )
     sample.add_argument("--checkpoint", type=Path, default=None, help="checkpoint to load (default: the shipped one)")
-    sample.add_argument("--seed", type=int, default=0,
-                        help=f"0 to {SEED_MAX} (default 0): the same seed, the same digits")
+    sample.add_argument(
+        "--seed", type=int, default=0, help=f"0 to {SEED_MAX} (default 0): the same seed, the same digits"
+    )
     sample.add_argument("--sampler", choices=SAMPLER_CHOICES, help=f"ddpm, cddpm: {SAMPLER_HELP} (default ddim)")
     sample.add_argument("--nfe", type=int, help=f"ddpm, cddpm: network evaluations K (default 50): {NFE_HELP}")
     sample.add_argument("--ddim-steps", type=int, help="ddpm, cddpm: DDIM steps K, 1 to T (default 50; as --nfe)")
     sample.add_argument("--steps", type=int, dest="steps_alias", help=argparse.SUPPRESS)  # the old name of --ddim-steps
-    sample.add_argument("--eta", type=float,
-                        help="ddpm, cddpm: DDIM's noise η, from 0 (deterministic) to 1 (default 1)")
+    sample.add_argument(
+        "--eta", type=float, help="ddpm, cddpm: DDIM's noise η, from 0 (deterministic) to 1 (default 1)"
+    )
     sample.add_argument("--digit", type=int, help="cvae, cddpm: the digit to draw, 0 to 9 (default: 0 to 9 in turn)")
-    sample.add_argument("--guidance", type=float, help=f"cddpm: classifier-free guidance weight w, "
-                                                        f"from 0 (conditional model alone) to {MAX_GUIDANCE:g} "
-                                                        f"(default {GUIDANCE:g})")
+    sample.add_argument(
+        "--guidance",
+        type=float,
+        help=f"cddpm: classifier-free guidance weight w, "
+        f"from 0 (conditional model alone) to {MAX_GUIDANCE:g} "
+        f"(default {GUIDANCE:g})",
+    )
     _add_device(sample, "draw")
-    evaluate = commands.add_parser("eval", help="score models against the MNIST test set: FID, KID, IS, class histogram")
+    evaluate = commands.add_parser(
+        "eval", help="score models against the MNIST test set: FID, KID, IS, class histogram"
+    )
     evaluate.add_argument("model", choices=[*FAMILIES, "all"], help="a model, or all that have a checkpoint")
-    evaluate.add_argument("-n", type=int, default=5000,
-                          help=f"samples per model, and real digits for the floor, {MIN_N} to {MAX_N} (default 5000)")
+    evaluate.add_argument(
+        "-n",
+        type=int,
+        default=5000,
+        help=f"samples per model, and real digits for the floor, {MIN_N} to {MAX_N} (default 5000)",
+    )
     evaluate.add_argument("--seed", type=int, default=0, help=f"0 to {SEED_MAX} (default 0)")
-    evaluate.add_argument("--sampler", choices=SAMPLER_CHOICES,
-                          help=f"the ddpm's and cddpm's sampler: {SAMPLER_HELP} (default ddim)")
-    evaluate.add_argument("--nfe", type=int, help=f"network evaluations K for the ddpm's and cddpm's draws "
-                                                   f"(default 50): {NFE_HELP}")
-    evaluate.add_argument("--ddim-steps", type=int, help="DDIM steps K for the ddpm's and cddpm's draws "
-                                                          "(default 50; as --nfe)")
-    evaluate.add_argument("--eta", type=float, default=None,
-                          help="DDIM's η for the ddpm's and cddpm's draws (default 1)")
-    evaluate.add_argument("--guidance", type=float, default=None,
-                          help=f"the cddpm's classifier-free guidance weight w (default {GUIDANCE:g})")
-    evaluate.add_argument("--checkpoint", metavar="FILE", default=None,
-                          help="score this checkpoint instead of the shipped one (one model, e.g. a run to compare)")
-    evaluate.add_argument("--record", action="store_true",
-                          help="with `all`: also write the result to checkpoints/evaluation.json, "
-                               "the evaluation the Evaluate panel opens on (default: off)")
+    evaluate.add_argument(
+        "--sampler", choices=SAMPLER_CHOICES, help=f"the ddpm's and cddpm's sampler: {SAMPLER_HELP} (default ddim)"
+    )
+    evaluate.add_argument(
+        "--nfe", type=int, help=f"network evaluations K for the ddpm's and cddpm's draws (default 50): {NFE_HELP}"
+    )
+    evaluate.add_argument(
+        "--ddim-steps", type=int, help="DDIM steps K for the ddpm's and cddpm's draws (default 50; as --nfe)"
+    )
+    evaluate.add_argument(
+        "--eta", type=float, default=None, help="DDIM's η for the ddpm's and cddpm's draws (default 1)"
+    )
+    evaluate.add_argument(
+        "--guidance",
+        type=float,
+        default=None,
+        help=f"the cddpm's classifier-free guidance weight w (default {GUIDANCE:g})",
+    )
+    evaluate.add_argument(
+        "--checkpoint",
+        metavar="FILE",
+        default=None,
+        help="score this checkpoint instead of the shipped one (one model, e.g. a run to compare)",
+    )
+    evaluate.add_argument(
+        "--record",
+        action="store_true",
+        help="with `all`: also write the result to checkpoints/evaluation.json, "
+        "the evaluation the Evaluate panel opens on (default: off)",
+    )
     _add_device(evaluate, "draw and score")
     from explorer.plane_cli import add_plane_commands
 
@@ -245,10 +302,13 @@ def run_training(args: argparse.Namespace, argv: list[str], device: str) -> int:
         try:
             save_checkpoint(fallback, ckpt)
         except OSError as also:
-            raise ExplorerError(f"could not write {out} ({exc.strerror or exc}), nor {fallback} in the data folder "
-                                f"({also.strerror or also}): the trained model was lost.") from also
-        raise ExplorerError(f"could not write {out} ({exc.strerror or exc}); "
-                            f"the trained model is saved as {fallback} instead.") from exc
+            raise ExplorerError(
+                f"could not write {out} ({exc.strerror or exc}), nor {fallback} in the data folder "
+                f"({also.strerror or also}): the trained model was lost."
+            ) from also
+        raise ExplorerError(
+            f"could not write {out} ({exc.strerror or exc}); the trained model is saved as {fallback} instead."
+        ) from exc
     print(f"Saved {out}")
     print("metrics: " + "  ".join(f"{k} {v:.2f}" for k, v in ckpt.info["metrics"].items()))
     return 0
@@ -272,7 +332,9 @@ def write_images(path: Path, images: np.ndarray) -> None:
         from PIL import Image
         from torchvision.utils import make_grid
 
-        grid = make_grid(torch.from_numpy(images)[:, None], nrow=math.ceil(math.sqrt(len(images))), padding=2, pad_value=0.3)
+        grid = make_grid(
+            torch.from_numpy(images)[:, None], nrow=math.ceil(math.sqrt(len(images))), padding=2, pad_value=0.3
+        )
         Image.fromarray((grid[0].numpy() * 255).round().astype(np.uint8)).save(buffer, format="PNG")
     atomic_write(path, buffer.getvalue())
 
@@ -281,8 +343,10 @@ def _sampler_options(args: argparse.Namespace) -> dict[str, Any]:
     """DDPM's sampler from the command line (the defaults where an option is not given), checked."""
     steps = args.ddim_steps
     if args.steps_alias is not None:
-        print("note: `sample --steps` is now `--ddim-steps` (`--steps` counts training steps in `train`).",
-              file=sys.stderr)
+        print(
+            "note: `sample --steps` is now `--ddim-steps` (`--steps` counts training steps in `train`).",
+            file=sys.stderr,
+        )
         steps = args.steps_alias if steps is None else steps
     given = sampler_given(args.sampler, args.nfe, steps, args.eta)
     if args.model not in DIFFUSION:
@@ -290,8 +354,6 @@ def _sampler_options(args: argparse.Namespace) -> dict[str, Any]:
             raise ExplorerError("--sampler, --nfe, --ddim-steps and --eta apply to ddpm and cddpm only.")
         return {}
     return {"sampler": sampler_config(given, "nfe" if args.nfe is not None else "ddim-steps")}
-
-
 
 
 def _conditional_options(args: argparse.Namespace) -> dict[str, Any]:

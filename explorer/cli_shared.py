@@ -27,8 +27,9 @@ class ProgressBar(Protocol):
     def close(self) -> None: ...
 
 
-def run_with_bar(job: Generator[Y, None, R], bar: ProgressBar,
-                 show: Callable[[Y], None]) -> tuple[Literal[True], R] | tuple[Literal[False], None]:
+def run_with_bar(
+    job: Generator[Y, None, R], bar: ProgressBar, show: Callable[[Y], None]
+) -> tuple[Literal[True], R] | tuple[Literal[False], None]:
     """Step ``job`` to its end, showing each item it yields on the progress ``bar``; Ctrl-C
     closes the job. Returns whether it finished, and its result."""
     returning = Returning(job)
@@ -72,6 +73,7 @@ def sampler_config(given: dict[str, Any], steps_option: str = "nfe") -> SamplerC
     except ConfigError as exc:
         raise ExplorerError(exc.for_option({"steps": steps_option})) from exc
 
+
 def sampler_given(sampler: str | None, nfe: int | None, ddim_steps: int | None, eta: float | None) -> dict[str, Any]:
     """The SamplerConfig fields the options set: --nfe and --ddim-steps both set K (DDIM's steps are its
     network evaluations), --eta is DDIM's alone."""
@@ -85,14 +87,16 @@ def sampler_given(sampler: str | None, nfe: int | None, ddim_steps: int | None, 
     return {k: v for k, v in (("sampler", sampler), ("steps", steps), ("eta", eta)) if v is not None}
 
 
-def check_nfe(sampler: SamplerConfig, T: int, asked: int | None, option: str = "--nfe",
-              model: str = "this model") -> None:
+def check_nfe(
+    sampler: SamplerConfig, T: int, asked: int | None, option: str = "--nfe", model: str = "this model"
+) -> None:
     """Refuse an asked cost (--nfe / --ddim-steps) that a model with T timesteps cannot spend exactly."""
     if asked is None or sampler.nfe(T) == asked:
         return
     if sampler.sampler == "ddpm":
-        raise ExplorerError(f"ddpm walks all T = {T} steps of {model} (--nfe {T}); for fewer, use ddim, heun "
-                            f"or dpm++2m.")
+        raise ExplorerError(
+            f"ddpm walks all T = {T} steps of {model} (--nfe {T}); for fewer, use ddim, heun or dpm++2m."
+        )
     most = 2 * T - 1 if sampler.sampler == "heun" else T
     name = option if option == "--ddim-steps" else f"{option} for {sampler.sampler}"
     raise ExplorerError(f"{name} must be at most {most} for {model}'s T = {T}, not {asked}.")

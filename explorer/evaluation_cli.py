@@ -45,8 +45,9 @@ def run_evaluation(args: argparse.Namespace, device: str) -> int:
     if args.record:
         check_target(record.RECORD, "--record")
     if args.checkpoint is not None and (args.model == "all" or args.record):
-        raise ExplorerError("--checkpoint scores one model's file: name the model (e.g. `eval gan --checkpoint F`), "
-                            "without --record.")
+        raise ExplorerError(
+            "--checkpoint scores one model's file: name the model (e.g. `eval gan --checkpoint F`), without --record."
+        )
     if args.checkpoint is not None and not Path(args.checkpoint).is_file():
         raise ExplorerError(f"--checkpoint: no file at {args.checkpoint}.")
     if args.checkpoint is not None:
@@ -64,10 +65,12 @@ def run_evaluation(args: argparse.Namespace, device: str) -> int:
         option = "--nfe" if args.nfe is not None else "--ddim-steps"
         for model in (m for m in models if m in DIFFUSION and m not in absent):
             stored = load_checkpoint(paths[model], kind=model).config  # the header alone
-            check_nfe(sampler, config_from_dict(FAMILIES[model].config, stored).timesteps, asked, option,
-                      f"the {model} model")
-    evaluation = evaluate_models(models, args.n, args.seed, device, checkpoints=overrides, ddpm_sampler=sampler,
-                                 guidance=guidance)
+            check_nfe(
+                sampler, config_from_dict(FAMILIES[model].config, stored).timesteps, asked, option, f"the {model} model"
+            )
+    evaluation = evaluate_models(
+        models, args.n, args.seed, device, checkpoints=overrides, ddpm_sampler=sampler, guidance=guidance
+    )
     bar = tqdm(total=1000, dynamic_ncols=True, bar_format="{l_bar}{bar}| {elapsed}<{remaining}")
 
     def show(progress: Any) -> None:

@@ -19,8 +19,12 @@ def add_gmm_options(train: argparse.ArgumentParser) -> None:
 
     for f in dataclasses.fields(EMConfig):
         if f.name in GMM_OPTIONS:
-            train.add_argument(f"--{f.name}", type=float if f.name == "floor" else int, default=None,
-                               help=f"gmm only: {describe_limit(f)} (default: {f.default})")
+            train.add_argument(
+                f"--{f.name}",
+                type=float if f.name == "floor" else int,
+                default=None,
+                help=f"gmm only: {describe_limit(f)} (default: {f.default})",
+            )
 
 
 def refuse_gmm_options(args: argparse.Namespace) -> None:
@@ -50,15 +54,18 @@ def train_gmm(args: argparse.Namespace, argv: list[str]) -> int:
         raise ExplorerError(exc.for_option()) from exc
     data = load_data(args.data)
     if len(data.points) < cfg.components:
-        raise ExplorerError(f"--components {cfg.components} needs at least as many points; {data.source!r} has "
-                            f"{len(data.points)}.")
+        raise ExplorerError(
+            f"--components {cfg.components} needs at least as many points; {data.source!r} has {len(data.points)}."
+        )
     check_target(args.out)
     ckpt = fit(data, cfg)
     ckpt.info["training"] = {"command": shlex.join(["gen-explorer", *argv])}
     save_checkpoint(args.out, ckpt)
     print(f"Saved {args.out} (data {data.source!r}, {len(data.points):,} points, fingerprint {data.fingerprint})")
-    print(f"EM: K = {cfg.components}, {cfg.iterations} iterations, best of {cfg.restarts} starts: "
-          f"training NLL {ckpt.info['metrics']['train_nll']:.4f} nats per point")
+    print(
+        f"EM: K = {cfg.components}, {cfg.iterations} iterations, best of {cfg.restarts} starts: "
+        f"training NLL {ckpt.info['metrics']['train_nll']:.4f} nats per point"
+    )
     return 0
 
 
@@ -90,8 +97,9 @@ def nll(args: argparse.Namespace) -> int:
         raise ExplorerError(f"--seed must be an integer from 0 to {SEED_MAX}, not {args.seed}.")
     kind = checkpoint_kind(args.model_path)
     if kind is not None and kind != "gmm":
-        raise ExplorerError(f"{str(args.model_path)!r} holds a {kind} model, which has no exact likelihood here; "
-                            "plane nll takes a gmm.")
+        raise ExplorerError(
+            f"{str(args.model_path)!r} holds a {kind} model, which has no exact likelihood here; plane nll takes a gmm."
+        )
     ckpt = load_checkpoint(args.model_path, kind="gmm")
     data = load_data(args.data, args.n, args.seed)
     value = gmm_nll(ckpt, data.points)

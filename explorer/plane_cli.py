@@ -26,9 +26,15 @@ def add_plane_commands(commands: argparse._SubParsersAction) -> None:
     plane = commands.add_parser("plane", help="the 2-D Lab: train a score network or a 2-D DDPM on points, sample it")
     actions = plane.add_subparsers(dest="plane_command", required=True)
     train = actions.add_parser("train", help="train a 2-D Lab model and save its checkpoint")
-    train.add_argument("plane_model", choices=(*MODELS, *FLOW_MODELS, "gmm"), metavar="{score,ddpm,realnvp,fm,reflow,gmm}")
-    train.add_argument("--data", required=True, metavar="PRESET|FILE.csv",
-                       help=f"a preset ({', '.join(PRESETS)}) or a CSV file of x,y lines (at most {MAX_POINTS:,})")
+    train.add_argument(
+        "plane_model", choices=(*MODELS, *FLOW_MODELS, "gmm"), metavar="{score,ddpm,realnvp,fm,reflow,gmm}"
+    )
+    train.add_argument(
+        "--data",
+        required=True,
+        metavar="PRESET|FILE.csv",
+        help=f"a preset ({', '.join(PRESETS)}) or a CSV file of x,y lines (at most {MAX_POINTS:,})",
+    )
     train.add_argument("--out", type=Path, required=True, metavar="MODEL.safetensors", help="checkpoint to write")
     for f in dataclasses.fields(models.DDPMConfig):
         if f.name in ("steps", "seed"):
@@ -42,15 +48,25 @@ def add_plane_commands(commands: argparse._SubParsersAction) -> None:
     sample.add_argument("model_path", type=Path, metavar="MODEL.safetensors")
     sample.add_argument("-n", type=int, default=2000, help=f"points to draw, 1 to {MAX_DRAW:,} (default 2000)")
     sample.add_argument("--out", type=Path, required=True, metavar="POINTS.csv", help="x,y per line, with a header")
-    sample.add_argument("--sampler", choices=ALL_SAMPLERS, default=None,
-                        help="ddpm, ddim, euler, heun (DDPM models; default ddpm) or langevin, annealed-langevin "
-                             "(score models; default annealed-langevin); euler, heun (fm, reflow; default heun); "
-                             "inverse (realnvp)")
-    sample.add_argument("--nfe", type=int, default=None,
-                        help="network evaluations, 1 to 10,000 (default: 1000 ddpm, 50 ddim, 100 euler, 49 heun, "
-                             "1000 langevin and annealed-langevin)")
+    sample.add_argument(
+        "--sampler",
+        choices=ALL_SAMPLERS,
+        default=None,
+        help="ddpm, ddim, euler, heun (DDPM models; default ddpm) or langevin, annealed-langevin "
+        "(score models; default annealed-langevin); euler, heun (fm, reflow; default heun); "
+        "inverse (realnvp)",
+    )
+    sample.add_argument(
+        "--nfe",
+        type=int,
+        default=None,
+        help="network evaluations, 1 to 10,000 (default: 1000 ddpm, 50 ddim, 100 euler, 49 heun, "
+        "1000 langevin and annealed-langevin)",
+    )
     sample.add_argument("--eta", type=float, default=None, help="DDIM's η, 0 (deterministic) to 1 (default 0)")
-    sample.add_argument("--seed", type=int, default=0, help="0 to 2**32 - 1 (default 0): the same seed, the same points")
+    sample.add_argument(
+        "--seed", type=int, default=0, help="0 to 2**32 - 1 (default 0): the same seed, the same points"
+    )
     sample.add_argument("--device", dest="sub_device", default="cpu", help=argparse.SUPPRESS)
     add_nll_command(actions)
 
@@ -110,8 +126,10 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     ckpt.info["training"]["command"] = shlex.join(["gen-explorer", *argv])
     save_checkpoint(args.out, ckpt)
     print(f"Saved {args.out} (data {data.source!r}, {len(data.points):,} points, fingerprint {data.fingerprint})")
-    print(f"loss {ckpt.info['metrics']['loss']:.4f}  MMD² {value:.4f} by {sampler} ({nfe} NFE), "
-          f"data's floor {judge.floor:.4f}: {judge.verdict(value)}")
+    print(
+        f"loss {ckpt.info['metrics']['loss']:.4f}  MMD² {value:.4f} by {sampler} ({nfe} NFE), "
+        f"data's floor {judge.floor:.4f}: {judge.verdict(value)}"
+    )
     return 0
 
 
@@ -134,7 +152,9 @@ def _sample(args: argparse.Namespace) -> int:
     if checkpoint_kind(args.model_path) == "gmm":
         return sample_gmm(args)
     model = load_plane_model(args.model_path)
-    sampler = args.sampler or {"plane-score": "annealed-langevin", "plane-ddpm": "ddpm"}.get(model.kind, model.samplers[-1])
+    sampler = args.sampler or {"plane-score": "annealed-langevin", "plane-ddpm": "ddpm"}.get(
+        model.kind, model.samplers[-1]
+    )
     if args.eta is not None and sampler != "ddim":
         raise ExplorerError("--eta applies to --sampler ddim only.")
     trajectory, nfe = draw(model, sampler, args.n, args.nfe or default_nfe(sampler), args.eta or 0.0, args.seed)

@@ -22,25 +22,49 @@ def add_flow_options(train: argparse.ArgumentParser) -> None:
     from explorer.core.plane.reflow import ReflowConfig
     from explorer.core.runtime.limits import describe_limit
 
-    train.add_argument("--from", dest="from_model", type=Path, default=None, metavar="MODEL.safetensors",
-                       help="reflow: the flow-matching model whose (noise, sample) pairs the new field is trained on")
-    train.add_argument("--pairing", choices=PAIRINGS, default=None,
-                       help="fm: independent (noise, data) pairs, or minibatch optimal-transport pairs (default independent)")
+    train.add_argument(
+        "--from",
+        dest="from_model",
+        type=Path,
+        default=None,
+        metavar="MODEL.safetensors",
+        help="reflow: the flow-matching model whose (noise, sample) pairs the new field is trained on",
+    )
+    train.add_argument(
+        "--pairing",
+        choices=PAIRINGS,
+        default=None,
+        help="fm: independent (noise, data) pairs, or minibatch optimal-transport pairs (default independent)",
+    )
     for f in dataclasses.fields(ReflowConfig):
         if f.name in ("pairs", "pair_nfe"):
-            train.add_argument(f"--{f.name.replace('_', '-')}", type=int, default=None,
-                               help=f"reflow: {describe_limit(f)} (default: {f.default}); "
-                                    + ("(noise, sample) pairs drawn" if f.name == "pairs" else "Heun's evaluations per pair"))
+            train.add_argument(
+                f"--{f.name.replace('_', '-')}",
+                type=int,
+                default=None,
+                help=f"reflow: {describe_limit(f)} (default: {f.default}); "
+                + ("(noise, sample) pairs drawn" if f.name == "pairs" else "Heun's evaluations per pair"),
+            )
 
 
 def add_nll_command(actions: argparse._SubParsersAction) -> None:
     nll = actions.add_parser("nll", help="exact mean negative log-likelihood of points under a flow or a gmm, in nats")
     nll.add_argument("model_path", type=Path, metavar="MODEL.safetensors", help="a realnvp, fm, reflow or gmm model")
-    nll.add_argument("--data", required=True, metavar="POINTS.csv|PRESET",
-                     help="a CSV file of x,y lines, or a preset (then fresh points it was not trained on)")
-    nll.add_argument("-n", type=int, default=NLL_POINTS, help=f"points of a preset, 1 to 100,000 (default {NLL_POINTS:,})")
-    nll.add_argument("--seed", type=int, default=HELD_OUT_SEED,
-                     help=f"the preset's seed (default {HELD_OUT_SEED}: not the training draw, seed 0)")
+    nll.add_argument(
+        "--data",
+        required=True,
+        metavar="POINTS.csv|PRESET",
+        help="a CSV file of x,y lines, or a preset (then fresh points it was not trained on)",
+    )
+    nll.add_argument(
+        "-n", type=int, default=NLL_POINTS, help=f"points of a preset, 1 to 100,000 (default {NLL_POINTS:,})"
+    )
+    nll.add_argument(
+        "--seed",
+        type=int,
+        default=HELD_OUT_SEED,
+        help=f"the preset's seed (default {HELD_OUT_SEED}: not the training draw, seed 0)",
+    )
     nll.add_argument("--device", dest="sub_device", default="cpu", help=argparse.SUPPRESS)
 
 
@@ -56,8 +80,9 @@ def _config(args: argparse.Namespace):
     if model != "reflow" and args.from_model is not None:
         raise ExplorerError(f"--from applies to plane train reflow only, not {model}.")
     if model != "fm" and args.pairing is not None:
-        raise ExplorerError(f"--pairing applies to plane train fm only, not {model} "
-                            "(a reflow trains on the first model's own pairs).")
+        raise ExplorerError(
+            f"--pairing applies to plane train fm only, not {model} (a reflow trains on the first model's own pairs)."
+        )
     if model != "reflow" and (args.pairs is not None or args.pair_nfe is not None):
         raise ExplorerError(f"--pairs and --pair-nfe apply to plane train reflow only, not {model}.")
     options = ("steps", "seed", "pairing", "pairs", "pair_nfe")
@@ -74,13 +99,17 @@ def _teacher(path: Path, fingerprint: str):
 
     kind = checkpoint_kind(path)
     if kind is not None and kind not in ("plane-fm", "plane-reflow"):
-        raise ExplorerError(f"--from {str(path)!r} holds a {kind} model; reflow needs a plane-fm or plane-reflow model.")
+        raise ExplorerError(
+            f"--from {str(path)!r} holds a {kind} model; reflow needs a plane-fm or plane-reflow model."
+        )
     teacher = load_checkpoint(path)
     trained_on = teacher.info.get("dataset", {}).get("fingerprint")
     if trained_on != fingerprint:
         source = teacher.info.get("dataset", {}).get("source", "?")
-        raise ExplorerError(f"--from {str(path)!r} was trained on other data ({source!r}, fingerprint {trained_on!r}) "
-                            f"than --data (fingerprint {fingerprint!r}).")
+        raise ExplorerError(
+            f"--from {str(path)!r} was trained on other data ({source!r}, fingerprint {trained_on!r}) "
+            f"than --data (fingerprint {fingerprint!r})."
+        )
     return teacher
 
 
@@ -135,8 +164,10 @@ def train_flow(args: argparse.Namespace, argv: list[str]) -> int:
     ckpt.info["training"]["command"] = shlex.join(["gen-explorer", *argv])
     save_checkpoint(args.out, ckpt)
     print(f"Saved {args.out} (data {data.source!r}, {len(data.points):,} points, fingerprint {data.fingerprint})")
-    print(f"loss {ckpt.info['metrics']['loss']:.4f}  MMD² {value:.4f} by {sampler} ({nfe} NFE), "
-          f"data's floor {judge.floor:.4f}: {judge.verdict(value)}")
+    print(
+        f"loss {ckpt.info['metrics']['loss']:.4f}  MMD² {value:.4f} by {sampler} ({nfe} NFE), "
+        f"data's floor {judge.floor:.4f}: {judge.verdict(value)}"
+    )
     if "test_nll" in metrics:
         beside = f"; the data's true entropy {mixture_entropy(mixture):.4f} nats" if mixture is not None else ""
         print(f"test NLL {metrics['test_nll']:.4f} nats on {NLL_POINTS:,} fresh points{beside}")
@@ -158,8 +189,10 @@ def run_nll(args: argparse.Namespace) -> int:
         return gmm_nll(args)
     if kind in ("plane-ddpm", "plane-score"):
         what = "only a bound (the ELBO)" if kind == "plane-ddpm" else "none (a score has no normaliser)"
-        raise ExplorerError(f"{str(args.model_path)!r} holds a {kind} model, whose likelihood is {what}; "
-                            f"plane nll takes the flows ({', '.join(FLOW_KINDS)}) and gmm.")
+        raise ExplorerError(
+            f"{str(args.model_path)!r} holds a {kind} model, whose likelihood is {what}; "
+            f"plane nll takes the flows ({', '.join(FLOW_KINDS)}) and gmm."
+        )
     model = load_plane_model(args.model_path)
     preset = args.data in PRESETS
     points = load_data(args.data, args.n, args.seed).points if preset else load_data(args.data).points

@@ -63,8 +63,14 @@ def tiny(kind: str) -> Checkpoint:
     return Checkpoint(kind, dataclasses.asdict(cfg), net.state_dict(), {**INFO, "metrics": metrics, "history": [point]})
 
 
-def file_bytes(kind: str, config: Any, info: Any, state: dict[str, torch.Tensor], raw: dict[str, str] | None = None,
-               **metadata: str) -> bytes:
+def file_bytes(
+    kind: str,
+    config: Any,
+    info: Any,
+    state: dict[str, torch.Tensor],
+    raw: dict[str, str] | None = None,
+    **metadata: str,
+) -> bytes:
     """A safetensors file as ``save_checkpoint`` writes it; each ``raw`` key's JSON string value "@KEY" in the
     config or info text is replaced by the raw text given, and ``metadata`` overrides the header's fields."""
     texts = {"config": json.dumps(config), "info": json.dumps(info)}
@@ -78,8 +84,11 @@ def _fields(cfg_cls: type) -> dict[str, str]:
     """The config's first int field, first float field and first one_of field (where it has one)."""
     found: dict[str, str] = {}
     for f in dataclasses.fields(cfg_cls):
-        key = "choice" if "choices" in f.metadata else {int: "int", "int": "int", float: "float",
-                                                        "float": "float"}.get(f.type)
+        key = (
+            "choice"
+            if "choices" in f.metadata
+            else {int: "int", "int": "int", float: "float", "float": "float"}.get(f.type)
+        )
         if key and key not in found and f.name not in ("seed",):
             found[key] = f.name
     return found
@@ -106,8 +115,9 @@ def _config_case(name: str, field_kind: str, value: Any, message: str, raw: str 
 def _info_case(name: str, change: Callable[[dict], dict], message: str, raw: str | None = None) -> Callable:
     def make(kind: str, fields: dict[str, str]) -> Case:
         def write(ck: Checkpoint) -> bytes:
-            return file_bytes(ck.kind, ck.config, change(dict(ck.info)), dict(ck.state),
-                              {"X": raw} if raw is not None else None)
+            return file_bytes(
+                ck.kind, ck.config, change(dict(ck.info)), dict(ck.state), {"X": raw} if raw is not None else None
+            )
 
         return (f"info {name}", write, message)
 
@@ -125,8 +135,12 @@ METADATA_CASES = [  # cause 1: metadata parsed without limits
     _config_case("Infinity", "int", None, r"it holds Infinity", raw="Infinity"),
     _config_case("a 70,000-character text", "choice", "x" * 70_000, r"a text of 70,000 characters"),
     _info_case("nested 5000 deep", lambda i: {**i, "history": "@X"}, r"its info: it nests 5001 levels", raw=DEEP),
-    _info_case("with 1,000,001 values", lambda i: {**i, "history": "@X"}, r"more than 1,000,000 values",
-               raw="[" + ",".join(["0"] * 1_000_001) + "]"),
+    _info_case(
+        "with 1,000,001 values",
+        lambda i: {**i, "history": "@X"},
+        r"more than 1,000,000 values",
+        raw="[" + ",".join(["0"] * 1_000_001) + "]",
+    ),
     _info_case("a key twice", lambda i: {**i, "steps": "@X"}, r"names a key twice", raw='1, "steps": 2'),
     _info_case("not JSON", lambda i: {**i, "steps": "@X"}, r"is not valid JSON", raw="{"),
 ]
@@ -141,21 +155,38 @@ TYPE_CASES = [  # cause 1: each value's type checked before it is compared
     _config_case("as a long list", "float", list(range(1000)), r"{field} must be a number .*, not a list of 1000"),
     _config_case("'bogus'", "choice", "bogus", r"{field} must be one of .*, not 'bogus'"),
     _config_case("as a list", "choice", ["linear"], r"{field} must be one of .*, not \['linear'\]"),
-    _info_case("metrics as a list", lambda i: {**i, "metrics": [1, 2]}, r"record's 'metrics' must be a table of numbers"),
-    _info_case("a metric as text", lambda i: {**i, "metrics": {"loss": "low"}}, r"'metrics' must be a table of numbers"),
-    _info_case("a history point without its x", lambda i: {**i, "history": [{"loss": 1.0}]},
-               r"each point of the record's history must give (epoch|step)"),
+    _info_case(
+        "metrics as a list", lambda i: {**i, "metrics": [1, 2]}, r"record's 'metrics' must be a table of numbers"
+    ),
+    _info_case(
+        "a metric as text", lambda i: {**i, "metrics": {"loss": "low"}}, r"'metrics' must be a table of numbers"
+    ),
+    _info_case(
+        "a history point without its x",
+        lambda i: {**i, "history": [{"loss": 1.0}]},
+        r"each point of the record's history must give (epoch|step)",
+    ),
     _info_case("history as text", lambda i: {**i, "history": "long"}, r"'history' must be a list of tables of numbers"),
     _info_case("a history point of text", lambda i: {**i, "history": [{"step": "one"}]}, r"'history' must be a list"),
-    _info_case("training as a list", lambda i: {**i, "training": [1]}, r"'training' must be a table of text and numbers"),
-    _info_case("training seconds as text", lambda i: {**i, "training": {"seconds": "ten"}},
-               r"must give its seconds as a number"),
+    _info_case(
+        "training as a list", lambda i: {**i, "training": [1]}, r"'training' must be a table of text and numbers"
+    ),
+    _info_case(
+        "training seconds as text",
+        lambda i: {**i, "training": {"seconds": "ten"}},
+        r"must give its seconds as a number",
+    ),
     _info_case("steps as text", lambda i: {**i, "steps": "10"}, r"'steps' must be a whole number, not '10'"),
     _info_case("steps below 0", lambda i: {**i, "steps": -1}, r"'steps' must be a whole number, not -1"),
     _info_case("without metrics", lambda i: {k: v for k, v in i.items() if k != "metrics"}, r"record lacks metrics"),
-    _info_case("an earlier run's steps as text", lambda i: {**i, "continues": {"steps": "x"}},
-               r"an earlier run's record's 'steps' must be a whole number"),
-    _info_case("an earlier run as a list", lambda i: {**i, "continues": [1]}, r"an earlier run's record is not a table"),
+    _info_case(
+        "an earlier run's steps as text",
+        lambda i: {**i, "continues": {"steps": "x"}},
+        r"an earlier run's record's 'steps' must be a whole number",
+    ),
+    _info_case(
+        "an earlier run as a list", lambda i: {**i, "continues": [1]}, r"an earlier run's record is not a table"
+    ),
     _info_case("a list", lambda i: [i], r"its info must be an object"),
 ]
 
@@ -173,11 +204,20 @@ def _dtype_case(dtype: torch.dtype, message: str) -> Callable:
     return make
 
 
-DTYPE_CASES = [_dtype_case(d, rf"holds {w} weights \(in .*\); this app reads float32 and int64 tensors only")
-               for d, w in ((torch.float8_e4m3fn, "float8_e4m3fn"), (torch.float8_e5m2, "float8_e5m2"),
-                            (torch.float16, "float16"), (torch.bfloat16, "bfloat16"), (torch.float64, "float64"),
-                            (torch.int8, "int8"), (torch.uint8, "uint8"), (torch.int32, "int32"),
-                            (torch.bool, "bool"))]
+DTYPE_CASES = [
+    _dtype_case(d, rf"holds {w} weights \(in .*\); this app reads float32 and int64 tensors only")
+    for d, w in (
+        (torch.float8_e4m3fn, "float8_e4m3fn"),
+        (torch.float8_e5m2, "float8_e5m2"),
+        (torch.float16, "float16"),
+        (torch.bfloat16, "bfloat16"),
+        (torch.float64, "float64"),
+        (torch.int8, "int8"),
+        (torch.uint8, "uint8"),
+        (torch.int32, "int32"),
+        (torch.bool, "bool"),
+    )
+]
 DTYPE_CASES.append(_dtype_case(torch.int64, r"weight .* is int64; the model needs float32"))
 
 ESC = "\x1b[2J\x1b[31m"
@@ -188,21 +228,31 @@ def _text_case(name: str, write_fn: Callable[[Checkpoint], bytes], message: str)
 
 
 TEXT_CASES = [  # cause 3: text from a file is quoted before it reaches a message
-    _text_case("kind with an escape and a newline",
-               lambda ck: file_bytes(ESC + "vae\nok", ck.config, ck.info, dict(ck.state)),
-               r"holds a '\\x1b\[2J\\x1b\[31mvae\\nok' model"),
-    _text_case("a config key with an escape",
-               lambda ck: file_bytes(ck.kind, {**ck.config, f"key{ESC}\n": 1}, ck.info, dict(ck.state)),
-               r"does not know: 'key\\x1b\[2J\\x1b\[31m\\n'"),
-    _text_case("a tensor name with an escape",
-               lambda ck: file_bytes(ck.kind, ck.config, ck.info, {**ck.state, f"w{ESC}\n": torch.zeros(1)}),
-               r"unexpected: 'w\\x1b\[2J\\x1b\[31m\\n'"),
-    _text_case("a format version with an escape",
-               lambda ck: file_bytes(ck.kind, ck.config, ck.info, dict(ck.state), format_version=f"1{ESC}"),
-               r"format version '1\\x1b\[2J\\x1b\[31m'"),
-    _text_case("a choice with an escape and a newline",
-               lambda ck: file_bytes(ck.kind, {**ck.config, "seed": f"0{ESC}\n"}, ck.info, dict(ck.state)),
-               r"seed must be an integer .*, not '0\\x1b\[2J\\x1b\[31m\\n'"),
+    _text_case(
+        "kind with an escape and a newline",
+        lambda ck: file_bytes(ESC + "vae\nok", ck.config, ck.info, dict(ck.state)),
+        r"holds a '\\x1b\[2J\\x1b\[31mvae\\nok' model",
+    ),
+    _text_case(
+        "a config key with an escape",
+        lambda ck: file_bytes(ck.kind, {**ck.config, f"key{ESC}\n": 1}, ck.info, dict(ck.state)),
+        r"does not know: 'key\\x1b\[2J\\x1b\[31m\\n'",
+    ),
+    _text_case(
+        "a tensor name with an escape",
+        lambda ck: file_bytes(ck.kind, ck.config, ck.info, {**ck.state, f"w{ESC}\n": torch.zeros(1)}),
+        r"unexpected: 'w\\x1b\[2J\\x1b\[31m\\n'",
+    ),
+    _text_case(
+        "a format version with an escape",
+        lambda ck: file_bytes(ck.kind, ck.config, ck.info, dict(ck.state), format_version=f"1{ESC}"),
+        r"format version '1\\x1b\[2J\\x1b\[31m'",
+    ),
+    _text_case(
+        "a choice with an escape and a newline",
+        lambda ck: file_bytes(ck.kind, {**ck.config, "seed": f"0{ESC}\n"}, ck.info, dict(ck.state)),
+        r"seed must be an integer .*, not '0\\x1b\[2J\\x1b\[31m\\n'",
+    ),
 ]
 
 
@@ -220,8 +270,13 @@ HEADER_CASES = [
     _text_case("a header that claims 1 TB", _huge_header, r"its header claims 1,099,511,627,776 bytes"),
     _text_case("a header past the end", _header_past_end, r"its header runs past the end of the file"),
 ]
-ALL_CAUSES = {"metadata bounds": METADATA_CASES, "value types": TYPE_CASES, "dtypes": DTYPE_CASES,
-              "text quoted": TEXT_CASES, "header size": HEADER_CASES}
+ALL_CAUSES = {
+    "metadata bounds": METADATA_CASES,
+    "value types": TYPE_CASES,
+    "dtypes": DTYPE_CASES,
+    "text quoted": TEXT_CASES,
+    "header size": HEADER_CASES,
+}
 
 
 def cases(kind: str, per_cause: int | None = None) -> list[tuple[str, Case]]:

@@ -75,14 +75,16 @@ def _field_cut(box: QAbstractSpinBox | QComboBox) -> str:
     if isinstance(box, QComboBox):
         option = QStyleOptionComboBox()
         box.initStyleOption(option)
-        field = style.subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
-                                     QStyle.SubControl.SC_ComboBoxEditField, box)
+        field = style.subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, box
+        )
         text, padding = box.currentText(), 4  # the text's margins inside the field
     else:
         option = QStyleOptionSpinBox()
         box.initStyleOption(option)
-        field = style.subControlRect(QStyle.ComplexControl.CC_SpinBox, option,
-                                     QStyle.SubControl.SC_SpinBoxEditField, box)
+        field = style.subControlRect(
+            QStyle.ComplexControl.CC_SpinBox, option, QStyle.SubControl.SC_SpinBoxEditField, box
+        )
         text, padding = box.text(), 4  # the line edit's text margins
     metrics = box.fontMetrics()
     needed = metrics.horizontalAdvance(text) + padding
@@ -94,8 +96,12 @@ def _field_cut(box: QAbstractSpinBox | QComboBox) -> str:
 
 
 def _fields(window: QWidget) -> list[QAbstractSpinBox | QComboBox]:
-    return [box for kind in (QAbstractSpinBox, QComboBox) for box in window.findChildren(kind)
-            if box.isVisibleTo(window) and not box.isWindow()]
+    return [
+        box
+        for kind in (QAbstractSpinBox, QComboBox)
+        for box in window.findChildren(kind)
+        if box.isVisibleTo(window) and not box.isWindow()
+    ]
 
 
 def layout_problems(window: QWidget) -> list[str]:
@@ -109,8 +115,11 @@ def layout_problems(window: QWidget) -> list[str]:
         if both.width() > TOLERANCE and both.height() > TOLERANCE:
             problems.append(f"{_name(a)} at {ra.getRect()} overlaps {_name(b)} at {rb.getRect()}")
     for widget, rect in placed:
-        if isinstance(widget, QLabel) and rect == QRect(widget.mapTo(window, QPoint(0, 0)), widget.size()) \
-                and _text_cut(widget):
+        if (
+            isinstance(widget, QLabel)
+            and rect == QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+            and _text_cut(widget)
+        ):
             problems.append(f"{_name(widget)} at {rect.getRect()} cuts its text off")
     for box in _fields(window):
         rect = QRect(box.mapTo(window, QPoint(0, 0)), box.size())
@@ -123,6 +132,9 @@ def plots_cut_off(widget: QWidget) -> list[str]:
     """The plots inside ``widget`` whose content (axes, title, colour bar) is wider or higher than the plot:
     pyqtgraph draws no QLabels, so layout_problems cannot see their text cut off."""
     views = [v for v in widget.findChildren(pg.GraphicsView) if v.isVisible() and v.centralWidget is not None]
-    return [f"{type(v).__name__} {v.centralWidget.size().toTuple()} in {v.viewport().size().toTuple()}" for v in views
-            if v.centralWidget.size().width() > v.viewport().width() + 1
-            or v.centralWidget.size().height() > v.viewport().height() + 1]
+    return [
+        f"{type(v).__name__} {v.centralWidget.size().toTuple()} in {v.viewport().size().toTuple()}"
+        for v in views
+        if v.centralWidget.size().width() > v.viewport().width() + 1
+        or v.centralWidget.size().height() > v.viewport().height() + 1
+    ]

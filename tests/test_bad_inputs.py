@@ -28,14 +28,15 @@ from explorer.core.runtime.paths import MNIST_DIR
 
 TINY_TRAIN = ["--epochs", "1", "--hidden", "8", "--train-limit", "64", "--device", "cpu"]
 # Options that make a run of each model last a second: put before a row's own options, which win.
-TINY = {"vae": TINY_TRAIN[:-2],
-        "ddpm": ["--steps", "1", "--base-channels", "8", "--timesteps", "10", "--train-limit", "64", "--batch-size", "8"],
-        "gan": ["--steps", "1", "--channels", "2", "--train-limit", "64", "--batch-size", "8"],
-        "classifier": ["--epochs", "1", "--channels", "2", "--train-limit", "64"],
-        "pixelcnn": ["--steps", "1", "--channels", "4", "--layers", "1", "--train-limit", "64", "--batch-size", "8"],
-        "cvae": TINY_TRAIN[:-2],
-        "cddpm": ["--steps", "1", "--base-channels", "8", "--timesteps", "10", "--train-limit", "64",
-                  "--batch-size", "8"]}
+TINY = {
+    "vae": TINY_TRAIN[:-2],
+    "ddpm": ["--steps", "1", "--base-channels", "8", "--timesteps", "10", "--train-limit", "64", "--batch-size", "8"],
+    "gan": ["--steps", "1", "--channels", "2", "--train-limit", "64", "--batch-size", "8"],
+    "classifier": ["--epochs", "1", "--channels", "2", "--train-limit", "64"],
+    "pixelcnn": ["--steps", "1", "--channels", "4", "--layers", "1", "--train-limit", "64", "--batch-size", "8"],
+    "cvae": TINY_TRAIN[:-2],
+    "cddpm": ["--steps", "1", "--base-channels", "8", "--timesteps", "10", "--train-limit", "64", "--batch-size", "8"],
+}
 
 
 def crafted(kind: str, **config) -> callable:
@@ -64,7 +65,11 @@ CLI_CASES = [
     (["train", "vae", "--epochs", "-1"], r"--epochs must be", None),
     (["train", "vae", "--beta", "-0.5"], r"--beta must be a number from 0 to 100", None),
     (["train", "vae", "--latent-dim", "0"], r"--latent-dim must be an integer from 1 to 16", None),
-    (["train", "vae", "--train-limit", "-59900"], r"--train-limit must be 0 \(all\) or an integer from 1 to 60000", None),
+    (
+        ["train", "vae", "--train-limit", "-59900"],
+        r"--train-limit must be 0 \(all\) or an integer from 1 to 60000",
+        None,
+    ),
     (["train", "vae", "--train-limit", "60001"], r"--train-limit must be", None),
     (["train", "vae", "--seed", "18446744073709551616"], r"--seed must be an integer from 0 to 4294967295", None),
     (["train", "vae", "--seed", "-1"], r"--seed must be", None),
@@ -75,34 +80,57 @@ CLI_CASES = [
     (["train", "ddpm", "--schedule", "foo"], r"--schedule must be one of 'linear', 'cosine', not 'foo'", None),
     (["train", "ddpm", "--timesteps", "0"], r"--timesteps must be an integer from 10 to 4000", None),
     (["train", "ddpm", "--depth", "1000000"], r"--depth must be an integer from 1 to 4", None),
-    (["train", "ddpm", "--base-channels", "12"], r"--base-channels must be a multiple of 8 \(GroupNorm's 8 groups\)",
-     None),
-    (["train", "ddpm", "--base-channels", "62", "--widened-from", "48"],
-     r"--base-channels must be a multiple of 6, the GroupNorm group size of the 48-channel net it widens", None),
-    (["train", "ddpm", "--base-channels", "60", "--widened-from", "24", "--init-from", "{crafted}"],
-     r"first built with 48 channels; a wider run continuing it needs --widened-from 48",
-     crafted("ddpm", base_channels=48)),
+    (
+        ["train", "ddpm", "--base-channels", "12"],
+        r"--base-channels must be a multiple of 8 \(GroupNorm's 8 groups\)",
+        None,
+    ),
+    (
+        ["train", "ddpm", "--base-channels", "62", "--widened-from", "48"],
+        r"--base-channels must be a multiple of 6, the GroupNorm group size of the 48-channel net it widens",
+        None,
+    ),
+    (
+        ["train", "ddpm", "--base-channels", "60", "--widened-from", "24", "--init-from", "{crafted}"],
+        r"first built with 48 channels; a wider run continuing it needs --widened-from 48",
+        crafted("ddpm", base_channels=48),
+    ),
     (["train", "ddpm", "--ema", "1.0"], r"--ema must be 0 \(none\) or a number from 0.5 to 0.99999", None),
     (["train", "ddpm", "--init-from", "{tmp}/absent.safetensors"], r"No checkpoint at .*absent.safetensors", None),
     (["train", "ddpm", "--init-from", "{good}"], r"holds a vae model, not a ddpm model", None),
     (["train", "ddpm", "--init-from", "{crafted}"], r"weights do not match the ddpm model", crafted("ddpm")),
-    (["train", "ddpm", "--init-from", "{crafted}"], r"has depth 3; a run continuing it needs depth 3 or more",
-     crafted("ddpm", depth=3)),
-    (["train", "ddpm", "--init-from", "{crafted}"], r"was trained with base_channels = 64; this run asks for 8",
-     crafted("ddpm", base_channels=64)),
-    (["train", "ddpm", "--init-from", "{crafted}"], r"has attention at 7x7; a run continuing it needs --attention 7x7",
-     crafted("ddpm", attention="7x7")),
+    (
+        ["train", "ddpm", "--init-from", "{crafted}"],
+        r"has depth 3; a run continuing it needs depth 3 or more",
+        crafted("ddpm", depth=3),
+    ),
+    (
+        ["train", "ddpm", "--init-from", "{crafted}"],
+        r"was trained with base_channels = 64; this run asks for 8",
+        crafted("ddpm", base_channels=64),
+    ),
+    (
+        ["train", "ddpm", "--init-from", "{crafted}"],
+        r"has attention at 7x7; a run continuing it needs --attention 7x7",
+        crafted("ddpm", attention="7x7"),
+    ),
     (["train", "ddpm", "--attention", "14x14"], r"--attention must be one of 'none', '7x7', not '14x14'", None),
     (["train", "pixelcnn", "--init-from", "{good}"], r"holds a vae model, not a pixelcnn model", None),
-    (["train", "pixelcnn", "--init-from", "{crafted}"], r"weights do not match the pixelcnn model",
-     crafted("pixelcnn")),
+    (
+        ["train", "pixelcnn", "--init-from", "{crafted}"],
+        r"weights do not match the pixelcnn model",
+        crafted("pixelcnn"),
+    ),
     (["train", "gan", "--mode", "foo"], r"--mode must be one of 'mnist', 'toy'", None),
     (["train", "gan", "--objective", "foo"], r"--objective must be one of", None),
     (["train", "gan", "--batch-size", "1"], r"--batch-size must be an integer from 2 to 4096", None),
     (["train", "gan", "--d-steps-per-g", "0"], r"--d-steps-per-g must be an integer from 1 to 20", None),
     (["train", "gan", "--depth", "5"], r"--depth must be an integer from 0 to 4, not 5", None),
-    (["train", "gan", "--init-from", "{crafted}"], r"has depth 2; a game continuing it needs depth 2 or more",
-     crafted("gan", mode="mnist", channels=2, depth=2)),
+    (
+        ["train", "gan", "--init-from", "{crafted}"],
+        r"has depth 2; a game continuing it needs depth 2 or more",
+        crafted("gan", mode="mnist", channels=2, depth=2),
+    ),
     (["train", "classifier", "--dropout", "1.5"], r"--dropout must be a number from 0 to 0.9", None),
     # Devices: unknown or absent hardware is refused, never replaced.
     (["train", "vae", "--device", "cuda"], r"no CUDA GPU is available here", None),
@@ -119,34 +147,66 @@ CLI_CASES = [
     (["sample", "vae", "--out", "{tmp}/s.jpg"], r"--out must end in .npy or .png, not .jpg", None),
     (["sample", "vae", "--out", "{tmp}/folder.npy"], r"is a folder", None),
     # Sizes and sampler options.
-    (["sample", "vae", "-n", "1000000000", "--out", "{tmp}/s.npy"], r"-n must be between 1 and 10000, not 1000000000",
-     None),
+    (
+        ["sample", "vae", "-n", "1000000000", "--out", "{tmp}/s.npy"],
+        r"-n must be between 1 and 10000, not 1000000000",
+        None,
+    ),
     (["sample", "vae", "-n", "0", "--out", "{tmp}/s.npy"], r"-n must be between 1 and 10000", None),
     (["sample", "vae", "--seed", "-5", "--out", "{tmp}/s.npy"], r"--seed must be an integer from 0", None),
     (["sample", "vae", "--sampler", "ddpm", "--out", "{tmp}/s.npy"], r"apply to ddpm and cddpm only", None),
     (["sample", "cvae", "--eta", "0", "--out", "{tmp}/s.npy"], r"apply to ddpm and cddpm only", None),
     (["sample", "ddpm", "--eta", "1.5", "--out", "{tmp}/s.npy"], r"--eta must be a number from 0 to 1", None),
-    (["sample", "ddpm", "--ddim-steps", "0", "--out", "{tmp}/s.npy"], r"--ddim-steps must be an integer from 1 to 4000", None),
-    (["sample", "ddpm", "--ddim-steps", "5000", "--out", "{tmp}/s.npy"], r"--ddim-steps must be an integer from 1 to 4000", None),
+    (
+        ["sample", "ddpm", "--ddim-steps", "0", "--out", "{tmp}/s.npy"],
+        r"--ddim-steps must be an integer from 1 to 4000",
+        None,
+    ),
+    (
+        ["sample", "ddpm", "--ddim-steps", "5000", "--out", "{tmp}/s.npy"],
+        r"--ddim-steps must be an integer from 1 to 4000",
+        None,
+    ),
     (["sample", "ddpm", "--ddim-steps", "1500", "--out", "{tmp}/s.npy"], r"at most this model.s T = 1000", None),
     # The conditional models' options, and only for them.
-    (["sample", "vae", "--digit", "3", "--out", "{tmp}/s.npy"],
-     r"--digit applies to the conditional models \(cvae, cddpm\) only, not vae", None),
+    (
+        ["sample", "vae", "--digit", "3", "--out", "{tmp}/s.npy"],
+        r"--digit applies to the conditional models \(cvae, cddpm\) only, not vae",
+        None,
+    ),
     (["sample", "ddpm", "--digit", "3", "--out", "{tmp}/s.npy"], r"--digit applies to the conditional models", None),
-    (["sample", "ddpm", "--guidance", "2", "--out", "{tmp}/s.npy"], r"--guidance applies to cddpm only, not ddpm",
-     None),
-    (["sample", "cvae", "--guidance", "2", "--out", "{tmp}/s.npy"], r"--guidance applies to cddpm only, not cvae",
-     None),
-    (["sample", "cvae", "--digit", "10", "--out", "{tmp}/s.npy"], r"--digit must be an integer from 0 to 9, not 10",
-     None),
-    (["sample", "cddpm", "--digit", "-1", "--out", "{tmp}/s.npy"], r"--digit must be an integer from 0 to 9, not -1",
-     None),
+    (
+        ["sample", "ddpm", "--guidance", "2", "--out", "{tmp}/s.npy"],
+        r"--guidance applies to cddpm only, not ddpm",
+        None,
+    ),
+    (
+        ["sample", "cvae", "--guidance", "2", "--out", "{tmp}/s.npy"],
+        r"--guidance applies to cddpm only, not cvae",
+        None,
+    ),
+    (
+        ["sample", "cvae", "--digit", "10", "--out", "{tmp}/s.npy"],
+        r"--digit must be an integer from 0 to 9, not 10",
+        None,
+    ),
+    (
+        ["sample", "cddpm", "--digit", "-1", "--out", "{tmp}/s.npy"],
+        r"--digit must be an integer from 0 to 9, not -1",
+        None,
+    ),
     (["sample", "cddpm", "--digit", "x", "--out", "{tmp}/s.npy"], r"argument --digit: invalid int value: 'x'", None),
-    (["sample", "cddpm", "--guidance", "-1", "--out", "{tmp}/s.npy"],
-     r"--guidance must be a number from 0 to 20, not -1", None),
+    (
+        ["sample", "cddpm", "--guidance", "-1", "--out", "{tmp}/s.npy"],
+        r"--guidance must be a number from 0 to 20, not -1",
+        None,
+    ),
     (["sample", "cddpm", "--guidance", "nan", "--out", "{tmp}/s.npy"], r"--guidance must be .* not nan", None),
-    (["sample", "cddpm", "--guidance", "21", "--out", "{tmp}/s.npy"], r"--guidance must be a number from 0 to 20",
-     None),
+    (
+        ["sample", "cddpm", "--guidance", "21", "--out", "{tmp}/s.npy"],
+        r"--guidance must be a number from 0 to 20",
+        None,
+    ),
     (["sample", "cddpm", "--ddim-steps", "0", "--out", "{tmp}/s.npy"], r"--ddim-steps must be an integer from 1", None),
     (["eval", "vae", "--guidance", "2"], r"--guidance applies to cddpm only, not vae", None),
     (["eval", "cddpm", "--guidance", "-2"], r"--guidance must be a number from 0 to 20", None),
@@ -155,14 +215,20 @@ CLI_CASES = [
     (["train", "cddpm", "--base-channels", "12"], r"--base-channels must be a multiple of 8", None),
     (["train", "cddpm", "--init-from", "{good}"], r"holds a vae model, not a cddpm or ddpm model", None),
     (["train", "cddpm", "--init-from", "{tmp}/absent.safetensors"], r"No checkpoint at .*absent.safetensors", None),
-    (["train", "cddpm", "--init-from", "{crafted}"], r"was trained with timesteps = 500; this run asks for 10",
-     crafted("ddpm", timesteps=500)),
+    (
+        ["train", "cddpm", "--init-from", "{crafted}"],
+        r"was trained with timesteps = 500; this run asks for 10",
+        crafted("ddpm", timesteps=500),
+    ),
     (["eval", "vae", "-n", "10"], r"-n must be between 50 and 60000", None),
     (["eval", "ddpm", "--eta", "-0.1"], r"--eta must be a number from 0 to 1", None),
     (["eval", "ddpm", "--ddim-steps", "0"], r"--ddim-steps must be an integer from 1", None),
     (["eval", "ddpm", "--sampler", "euler"], r"argument --sampler: invalid choice: 'euler'", None),
-    (["eval", "gan", "--sampler", "ddpm"], r"--sampler, --ddim-steps and --eta apply to ddpm and cddpm only, not gan",
-     None),
+    (
+        ["eval", "gan", "--sampler", "ddpm"],
+        r"--sampler, --ddim-steps and --eta apply to ddpm and cddpm only, not gan",
+        None,
+    ),
     (["eval", "vae", "--seed", "18446744073709551616"], r"--seed must be", None),
     (["eval", "all", "--checkpoint", "{good}"], r"--checkpoint scores one model's file: name the model", None),
     (["eval", "gan", "--checkpoint", "{tmp}/absent.safetensors"], r"--checkpoint: no file at .*absent", None),
@@ -178,29 +244,61 @@ CLI_CASES = [
     # Checkpoints: unreadable, of another kind, or with a config outside the limits.
     (["sample", "vae", "--out", "{tmp}/s.npy", "--checkpoint", "{tmp}/absent.safetensors"], r"No checkpoint at", None),
     (["sample", "gan", "--out", "{tmp}/s.npy", "--checkpoint", "{good}"], r"holds a vae model, not a gan model", None),
-    (["sample", "vae", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
-     r"config is not one this app supports: hidden must be an integer from 8 to 4096, not -5", crafted("vae", hidden=-5)),
-    (["sample", "vae", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
-     r"hidden must be an integer .* not '512'", crafted("vae", hidden="512")),
-    (["sample", "vae", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
-     r"latent_dim must be an integer .* not True", crafted("vae", latent_dim=True)),
-    (["sample", "vae", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
-     r"fields this app does not know: colour", crafted("vae", colour=3)),
-    (["sample", "ddpm", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
-     r"timesteps must be an integer from 10 to 4000, not 0", crafted("ddpm", timesteps=0)),
-    (["sample", "ddpm", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
-     r"depth must be an integer from 1 to 4, not 1000000", crafted("ddpm", depth=1000000)),
-    (["sample", "ddpm", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
-     r"schedule must be one of", crafted("ddpm", schedule="foo")),
-    (["sample", "gan", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
-     r"channels must be an integer from 2 to 256, not 100000", crafted("gan", channels=100000)),
-    (["sample", "gan", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
-     r"weights do not match the gan model", crafted("gan")),
-    (["sample", "cddpm", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
-     r"p_uncond must be a number from 0 to 1, not 2", crafted("cddpm", p_uncond=2)),
-    (["sample", "cvae", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
-     r"encoder.0.weight has shape \(32, 784\), but its config makes a model that needs \(512, 794\)",
-     crafted("cvae")),  # a VAE's weights relabelled: the label's ten inputs are missing
+    (
+        ["sample", "vae", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+        r"config is not one this app supports: hidden must be an integer from 8 to 4096, not -5",
+        crafted("vae", hidden=-5),
+    ),
+    (
+        ["sample", "vae", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+        r"hidden must be an integer .* not '512'",
+        crafted("vae", hidden="512"),
+    ),
+    (
+        ["sample", "vae", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+        r"latent_dim must be an integer .* not True",
+        crafted("vae", latent_dim=True),
+    ),
+    (
+        ["sample", "vae", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+        r"fields this app does not know: colour",
+        crafted("vae", colour=3),
+    ),
+    (
+        ["sample", "ddpm", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+        r"timesteps must be an integer from 10 to 4000, not 0",
+        crafted("ddpm", timesteps=0),
+    ),
+    (
+        ["sample", "ddpm", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+        r"depth must be an integer from 1 to 4, not 1000000",
+        crafted("ddpm", depth=1000000),
+    ),
+    (
+        ["sample", "ddpm", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+        r"schedule must be one of",
+        crafted("ddpm", schedule="foo"),
+    ),
+    (
+        ["sample", "gan", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+        r"channels must be an integer from 2 to 256, not 100000",
+        crafted("gan", channels=100000),
+    ),
+    (
+        ["sample", "gan", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+        r"weights do not match the gan model",
+        crafted("gan"),
+    ),
+    (
+        ["sample", "cddpm", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+        r"p_uncond must be a number from 0 to 1, not 2",
+        crafted("cddpm", p_uncond=2),
+    ),
+    (
+        ["sample", "cvae", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
+        r"encoder.0.weight has shape \(32, 784\), but its config makes a model that needs \(512, 794\)",
+        crafted("cvae"),
+    ),  # a VAE's weights relabelled: the label's ten inputs are missing
 ]
 
 
@@ -257,7 +355,11 @@ DATA_CASES = [
     ("truncated", lambda raw: gzip.compress(raw)[: len(gzip.compress(raw)) // 2], r"not a valid gzip file"),
     ("short", lambda raw: gzip.compress(raw[:-10]), r"unpacks to \d+ bytes, not the 10008 bytes"),
     ("gzip bomb", lambda raw: gzip.compress(b"\0" * 200_000_000, compresslevel=1), r"unpacks to more .* not the 10008"),
-    ("one label changed", lambda raw: gzip.compress(raw[:100] + bytes([raw[100] ^ 1]) + raw[101:]), r"corrupt: its SHA-256"),
+    (
+        "one label changed",
+        lambda raw: gzip.compress(raw[:100] + bytes([raw[100] ^ 1]) + raw[101:]),
+        r"corrupt: its SHA-256",
+    ),
 ]
 
 
@@ -331,11 +433,30 @@ def test_stopping_a_training_run_says_so_and_keeps_the_old_file(sig, tmp_path, t
     out = tmp_path / "model.safetensors"
     shutil.copy(tiny_vae_checkpoint, out)
     before = out.read_bytes()
-    run = subprocess.Popen([sys.executable, "-m", "explorer", "train", "vae", "--epochs", "1000", "--hidden", "8",
-                            "--train-limit", "1024", "--device", "cpu", "--out", str(out)],
-                           stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                           # A shell's background job inherits SIGINT ignored; give the run a terminal's Ctrl-C.
-                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "explorer",
+            "train",
+            "vae",
+            "--epochs",
+            "1000",
+            "--hidden",
+            "8",
+            "--train-limit",
+            "1024",
+            "--device",
+            "cpu",
+            "--out",
+            str(out),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        # A shell's background job inherits SIGINT ignored; give the run a terminal's Ctrl-C.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline, seen = time.monotonic() + 60, ""
     while time.monotonic() < deadline and "step" not in seen and run.poll() is None:
         seen = seen[-8:] + run.stderr.read(50)  # the progress bar has started: training is under way
@@ -347,11 +468,17 @@ def test_stopping_a_training_run_says_so_and_keeps_the_old_file(sig, tmp_path, t
     assert [p.name for p in tmp_path.iterdir()] == ["model.safetensors"]
 
 
-@pytest.mark.parametrize("model, module", [("ddpm", "explorer.core.diffusion.training"),
-                                           ("pixelcnn", "explorer.core.pixelcnn.training"),
-                                           ("gan", "explorer.core.gan.game")])
-def test_an_init_from_of_another_size_is_refused_before_the_digits_are_loaded(model, module, scratch, capsys,
-                                                                              monkeypatch):
+@pytest.mark.parametrize(
+    "model, module",
+    [
+        ("ddpm", "explorer.core.diffusion.training"),
+        ("pixelcnn", "explorer.core.pixelcnn.training"),
+        ("gan", "explorer.core.gan.game"),
+    ],
+)
+def test_an_init_from_of_another_size_is_refused_before_the_digits_are_loaded(
+    model, module, scratch, capsys, monkeypatch
+):
     tmp, good = scratch
     path = crafted(model)(good, tmp)  # the tiny VAE's weights under this model's name
 
@@ -359,16 +486,32 @@ def test_an_init_from_of_another_size_is_refused_before_the_digits_are_loaded(mo
         raise AssertionError("training started before --init-from was checked")
 
     monkeypatch.setattr(f"{module}.training_images", no_work)
-    assert run_cli(["train", model, *TINY[model], "--init-from", str(path), "--device", "cpu",
-                    "--out", str(tmp / "new.safetensors")]) == 2
+    assert (
+        run_cli(
+            [
+                "train",
+                model,
+                *TINY[model],
+                "--init-from",
+                str(path),
+                "--device",
+                "cpu",
+                "--out",
+                str(tmp / "new.safetensors"),
+            ]
+        )
+        == 2
+    )
     assert f"weights do not match the {model} model" in capsys.readouterr().err
     assert not (tmp / "new.safetensors").exists()
 
 
 # ---- Round 3: sizes, names and paths, early signals, the smaller causes -----------------------------------------
-LARGEST = {"ddpm": ["--base-channels", "256", "--depth", "4", "--attention", "7x7", "--batch-size", "2048"],
-           "pixelcnn": ["--channels", "256", "--layers", "20", "--batch-size", "2048"],
-           "gan": ["--channels", "256", "--depth", "4", "--batch-size", "4096"]}
+LARGEST = {
+    "ddpm": ["--base-channels", "256", "--depth", "4", "--attention", "7x7", "--batch-size", "2048"],
+    "pixelcnn": ["--channels", "256", "--layers", "20", "--batch-size", "2048"],
+    "gan": ["--channels", "256", "--depth", "4", "--batch-size", "4096"],
+}
 
 
 @pytest.mark.parametrize("model", sorted(LARGEST))
@@ -376,13 +519,22 @@ def test_the_largest_sizes_are_refused_with_the_memory_they_need(model, scratch,
     """On a device with 8 GB free, the largest sizes the limits allow are refused before any work, with the figure."""
     tmp, _ = scratch
     monkeypatch.setattr("explorer.core.runtime.memory.free_bytes", lambda device: 8 * 10**9)
-    monkeypatch.setattr("explorer.core.runtime.training.load_mnist",
-                        lambda split: pytest.fail("training started before the estimate refused it"))
-    assert run_cli(["train", model, *TINY[model], *LARGEST[model], "--device", "cpu",
-                    "--out", str(tmp / "new.safetensors")]) == 2
+    monkeypatch.setattr(
+        "explorer.core.runtime.training.load_mnist",
+        lambda split: pytest.fail("training started before the estimate refused it"),
+    )
+    assert (
+        run_cli(
+            ["train", model, *TINY[model], *LARGEST[model], "--device", "cpu", "--out", str(tmp / "new.safetensors")]
+        )
+        == 2
+    )
     err = capsys.readouterr().err.strip()
-    assert re.fullmatch(rf"error: training this {model} needs about \d+\.\d GB of memory at batch size \d+; "
-                        r"the CPU has 8\.0 GB free\. Lower --batch-size.*\.", err), err
+    assert re.fullmatch(
+        rf"error: training this {model} needs about \d+\.\d GB of memory at batch size \d+; "
+        r"the CPU has 8\.0 GB free\. Lower --batch-size.*\.",
+        err,
+    ), err
     assert not (tmp / "new.safetensors").exists()
 
 
@@ -394,12 +546,17 @@ def test_the_memory_estimate_lets_the_defaults_through_and_grows_with_the_batch(
     assert 10**7 < small < large < 10**11 and large > 50 * small
 
 
-ALLOCATOR = ("DefaultCPUAllocator: can't allocate memory: you tried to allocate 53687091200 bytes. "
-             "Error code 12 (Cannot allocate memory)")
+ALLOCATOR = (
+    "DefaultCPUAllocator: can't allocate memory: you tried to allocate 53687091200 bytes. "
+    "Error code 12 (Cannot allocate memory)"
+)
 
 
-@pytest.mark.parametrize("failure", [RuntimeError(ALLOCATOR), MemoryError(), "cuda"],
-                         ids=["cpu allocator", "MemoryError", "OutOfMemoryError"])
+@pytest.mark.parametrize(
+    "failure",
+    [RuntimeError(ALLOCATOR), MemoryError(), "cuda"],
+    ids=["cpu allocator", "MemoryError", "OutOfMemoryError"],
+)
 def test_running_out_of_memory_mid_run_is_one_line_naming_the_knob(failure, scratch, capsys, monkeypatch):
     import torch
 
@@ -422,12 +579,19 @@ def test_a_legal_246_character_name_is_written(tmp_path):
     assert target.read_bytes() == b"weights" and [p.name for p in tmp_path.iterdir()] == [target.name]
 
 
-@pytest.mark.parametrize("where, message", [
-    ("{tmp}/" + "m" * 250 + ".safetensors", r"has a name longer than the file system allows \(262 bytes; at most 255\)"),
-    ("{tmp}/loop/x.safetensors", r"loop cannot be reached \(Too many levels of symbolic links\)"),
-    ("{tmp}/loop.safetensors", r"loop.safetensors cannot be reached \(Too many levels of symbolic links\)"),
-    ("{tmp}/" + "d" * 256 + "/x.safetensors", r"has a name longer than the file system allows"),
-], ids=["name too long", "under a link loop", "a link loop", "a folder name too long"])
+@pytest.mark.parametrize(
+    "where, message",
+    [
+        (
+            "{tmp}/" + "m" * 250 + ".safetensors",
+            r"has a name longer than the file system allows \(262 bytes; at most 255\)",
+        ),
+        ("{tmp}/loop/x.safetensors", r"loop cannot be reached \(Too many levels of symbolic links\)"),
+        ("{tmp}/loop.safetensors", r"loop.safetensors cannot be reached \(Too many levels of symbolic links\)"),
+        ("{tmp}/" + "d" * 256 + "/x.safetensors", r"has a name longer than the file system allows"),
+    ],
+    ids=["name too long", "under a link loop", "a link loop", "a folder name too long"],
+)
 def test_an_output_path_is_checked_whole_before_training(where, message, scratch, capsys, monkeypatch):
     tmp, _ = scratch
     (tmp / "loop").symlink_to(tmp / "loop")
@@ -466,9 +630,14 @@ def test_eval_refuses_more_ddim_steps_than_the_model_has_as_sample_does(scratch,
         assert re.fullmatch(r"error: --ddim-steps must be at most .*T = 10, not 50\.", err), err
 
 
-@pytest.mark.parametrize("target, message", [("{tmp}/folder.png", r"--screenshot .*folder.png is a folder"),
-                                             ("{tmp}/shot.jpg", r"--screenshot must end in .png, not .jpg"),
-                                             ("{good}/x.png", r"is a file, not a folder")])
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        ("{tmp}/folder.png", r"--screenshot .*folder.png is a folder"),
+        ("{tmp}/shot.jpg", r"--screenshot must end in .png, not .jpg"),
+        ("{good}/x.png", r"is a file, not a folder"),
+    ],
+)
 def test_a_bad_screenshot_target_is_refused_before_rendering(target, message, scratch, capsys, monkeypatch):
     tmp, good = scratch
     (tmp / "folder.png").mkdir()
@@ -478,14 +647,20 @@ def test_a_bad_screenshot_target_is_refused_before_rendering(target, message, sc
     assert captured.out == "" and re.fullmatch(rf"error: .*{message}.*\n", captured.err), captured.err
 
 
-@pytest.mark.parametrize("sig, after", [(signal.SIGTERM, 0.3), (signal.SIGINT, 0.3), (signal.SIGTERM, 1.0),
-                                        (signal.SIGINT, 1.5)], ids=["term-0.3s", "int-0.3s", "term-1s", "int-1.5s"])
+@pytest.mark.parametrize(
+    "sig, after",
+    [(signal.SIGTERM, 0.3), (signal.SIGINT, 0.3), (signal.SIGTERM, 1.0), (signal.SIGINT, 1.5)],
+    ids=["term-0.3s", "int-0.3s", "term-1s", "int-1.5s"],
+)
 def test_a_stop_in_the_first_seconds_says_so_and_exits_130(sig, after, tmp_path):
     """While torch imports and the data load: the handlers are installed before any of it."""
-    run = subprocess.Popen([sys.executable, "-m", "explorer", "train", "vae", *TINY_TRAIN,
-                            "--out", str(tmp_path / "m.safetensors")], stderr=subprocess.PIPE, text=True,
-                           env={**os.environ, "GEN_EXPLORER_DATA": str(tmp_path / "data")},
-                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    run = subprocess.Popen(
+        [sys.executable, "-m", "explorer", "train", "vae", *TINY_TRAIN, "--out", str(tmp_path / "m.safetensors")],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "GEN_EXPLORER_DATA": str(tmp_path / "data")},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     time.sleep(after)
     run.send_signal(sig)
     err = run.stderr.read()

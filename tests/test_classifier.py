@@ -75,8 +75,9 @@ def test_wrong_shapes_and_missing_files_get_a_clear_message(shipped, tmp_path):
 
 
 def test_training_on_a_tiny_set_yields_snapshots_and_a_checkpoint_that_loads_back(tmp_path):
-    training = train_classifier(ClassifierConfig(epochs=2, channels=4, train_limit=512, batch_size=64), device="cpu",
-                                yield_every_s=0.0)
+    training = train_classifier(
+        ClassifierConfig(epochs=2, channels=4, train_limit=512, batch_size=64), device="cpu", yield_every_s=0.0
+    )
     snapshots, ckpt = collect(training)
     assert snapshots[-1].step == snapshots[-1].total_steps == 16 and snapshots[-1].progress == 1.0
     assert [s.test is not None for s in snapshots].count(True) == 2
@@ -90,8 +91,20 @@ def test_training_on_a_tiny_set_yields_snapshots_and_a_checkpoint_that_loads_bac
 
 def test_the_command_line_trains_the_classifier_through_the_same_loop(tmp_path):
     out = tmp_path / "classifier.safetensors"
-    argv = ["train", "classifier", "--epochs", "1", "--channels", "4", "--train-limit", "256", "--out", str(out),
-            "--device", "cpu"]
+    argv = [
+        "train",
+        "classifier",
+        "--epochs",
+        "1",
+        "--channels",
+        "4",
+        "--train-limit",
+        "256",
+        "--out",
+        str(out),
+        "--device",
+        "cpu",
+    ]
     assert main(argv) == 0
     ckpt = load_checkpoint(out, kind="classifier")
     assert ckpt.info["training"]["command"] == "gen-explorer " + " ".join(argv)

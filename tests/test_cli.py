@@ -16,7 +16,20 @@ from explorer.core.runtime.jobs import run_to_end
 
 def test_train_then_sample_as_npy_and_png(tmp_path, capsys):
     ckpt = tmp_path / "vae.safetensors"
-    argv = ["train", "vae", "--epochs", "1", "--hidden", "32", "--train-limit", "512", "--out", str(ckpt), "--device", "cpu"]
+    argv = [
+        "train",
+        "vae",
+        "--epochs",
+        "1",
+        "--hidden",
+        "32",
+        "--train-limit",
+        "512",
+        "--out",
+        str(ckpt),
+        "--device",
+        "cpu",
+    ]
     assert main(argv) == 0
     loaded = load_checkpoint(ckpt, kind="vae")
     assert loaded.info["training"]["command"] == "gen-explorer " + " ".join(argv)
@@ -34,21 +47,44 @@ def test_train_then_sample_as_npy_and_png(tmp_path, capsys):
 
 def test_the_diffusion_model_trains_and_samples_through_the_same_commands(tmp_path):
     ckpt = tmp_path / "ddpm.safetensors"
-    argv = ["train", "ddpm", "--steps", "3", "--timesteps", "10", "--base-channels", "8", "--batch-size", "8",
-            "--train-limit", "64", "--out", str(ckpt), "--device", "cpu"]
+    argv = [
+        "train",
+        "ddpm",
+        "--steps",
+        "3",
+        "--timesteps",
+        "10",
+        "--base-channels",
+        "8",
+        "--batch-size",
+        "8",
+        "--train-limit",
+        "64",
+        "--out",
+        str(ckpt),
+        "--device",
+        "cpu",
+    ]
     assert main(argv) == 0
     assert load_checkpoint(ckpt, kind="ddpm").info["steps"] == 3
     assert main(["sample", "ddpm", "-n", "3", "--out", str(tmp_path / "d.npy"), "--checkpoint", str(ckpt)]) == 0
     samples = np.load(tmp_path / "d.npy")
     assert samples.shape == (3, 28, 28) and samples.min() >= 0.0 and samples.max() <= 1.0
     model, _, _ = FAMILIES["ddpm"].load(ckpt)
-    for options, expected in ((["--sampler", "ddpm"], SamplerConfig("ddpm")),
-                              (["--sampler", "ddim", "--ddim-steps", "4"], SamplerConfig("ddim", 4, 1.0)),  # η = 1 by default
-                              (["--ddim-steps", "4", "--eta", "0"], SamplerConfig("ddim", 4, 0.0))):
+    for options, expected in (
+        (["--sampler", "ddpm"], SamplerConfig("ddpm")),
+        (["--sampler", "ddim", "--ddim-steps", "4"], SamplerConfig("ddim", 4, 1.0)),  # η = 1 by default
+        (["--ddim-steps", "4", "--eta", "0"], SamplerConfig("ddim", 4, 0.0)),
+    ):
         out = tmp_path / "s.npy"
-        assert main(["sample", "ddpm", "-n", "2", "--seed", "5", "--out", str(out), "--checkpoint", str(ckpt), *options]) == 0
+        assert (
+            main(["sample", "ddpm", "-n", "2", "--seed", "5", "--out", str(out), "--checkpoint", str(ckpt), *options])
+            == 0
+        )
         assert np.array_equal(np.load(out), run_to_end(FAMILIES["ddpm"].draw(model, 2, 5, sampler=expected)))
-    assert not np.array_equal(model.sample(2, 5, SamplerConfig("ddim", 4, 0.0)), model.sample(2, 5, SamplerConfig("ddim", 4, 1.0)))
+    assert not np.array_equal(
+        model.sample(2, 5, SamplerConfig("ddim", 4, 0.0)), model.sample(2, 5, SamplerConfig("ddim", 4, 1.0))
+    )
     more = tmp_path / "more.safetensors"  # continuing a run starts from its weights and records it
     assert main([*argv[:-4], "--out", str(more), "--init-from", str(ckpt), "--device", "cpu"]) == 0
     runs = training_runs(load_checkpoint(more, kind="ddpm").info)
@@ -58,12 +94,43 @@ def test_the_diffusion_model_trains_and_samples_through_the_same_commands(tmp_pa
 
 def test_the_pixelcnn_trains_continues_and_samples_through_the_same_commands(tmp_path, capsys):
     ckpt = tmp_path / "pixelcnn.safetensors"
-    argv = ["train", "pixelcnn", "--steps", "2", "--channels", "8", "--layers", "2", "--batch-size", "8",
-            "--train-limit", "64", "--out", str(ckpt), "--device", "cpu"]
+    argv = [
+        "train",
+        "pixelcnn",
+        "--steps",
+        "2",
+        "--channels",
+        "8",
+        "--layers",
+        "2",
+        "--batch-size",
+        "8",
+        "--train-limit",
+        "64",
+        "--out",
+        str(ckpt),
+        "--device",
+        "cpu",
+    ]
     assert main(argv) == 0
     assert "test_nll" in capsys.readouterr().out
-    assert main(["sample", "pixelcnn", "-n", "5", "--seed", "3", "--out", str(tmp_path / "p.npy"),
-                 "--checkpoint", str(ckpt)]) == 0
+    assert (
+        main(
+            [
+                "sample",
+                "pixelcnn",
+                "-n",
+                "5",
+                "--seed",
+                "3",
+                "--out",
+                str(tmp_path / "p.npy"),
+                "--checkpoint",
+                str(ckpt),
+            ]
+        )
+        == 0
+    )
     samples = np.load(tmp_path / "p.npy")
     model, _, _ = FAMILIES["pixelcnn"].load(ckpt)
     assert samples.shape == (5, 28, 28) and set(np.unique(samples)) <= {0.0, 1.0}
@@ -71,8 +138,10 @@ def test_the_pixelcnn_trains_continues_and_samples_through_the_same_commands(tmp
     more = tmp_path / "more.safetensors"
     assert main([*argv[:-4], "--out", str(more), "--init-from", str(ckpt), "--device", "cpu"]) == 0
     assert [r["steps"] for r in training_runs(load_checkpoint(more, kind="pixelcnn").info)] == [2, 2]
-    assert main(["sample", "pixelcnn", "--out", str(tmp_path / "p.npy"), "--checkpoint", str(ckpt),
-                 "--ddim-steps", "3"]) == 2
+    assert (
+        main(["sample", "pixelcnn", "--out", str(tmp_path / "p.npy"), "--checkpoint", str(ckpt), "--ddim-steps", "3"])
+        == 2
+    )
     assert main(["train", "pixelcnn", "--kernel", "4", "--out", str(tmp_path / "k.safetensors")]) == 2
     assert "--kernel must be an odd integer from 3 to 9, not 4." in capsys.readouterr().err
 
@@ -91,13 +160,27 @@ def test_sampler_options_are_for_the_diffusion_model_only(tmp_path, capsys):
 
 def test_the_conditional_vae_trains_and_draws_the_asked_digit(tmp_path):
     ckpt = tmp_path / "cvae.safetensors"
-    argv = ["train", "cvae", "--epochs", "1", "--hidden", "16", "--train-limit", "256", "--out", str(ckpt),
-            "--device", "cpu"]
+    argv = [
+        "train",
+        "cvae",
+        "--epochs",
+        "1",
+        "--hidden",
+        "16",
+        "--train-limit",
+        "256",
+        "--out",
+        str(ckpt),
+        "--device",
+        "cpu",
+    ]
     assert main(argv) == 0
     assert load_checkpoint(ckpt, kind="cvae").info["metrics"]["test_neg_elbo"] > 0
     out = tmp_path / "threes.npy"
-    assert main(["sample", "cvae", "--digit", "3", "-n", "5", "--seed", "2", "--out", str(out),
-                 "--checkpoint", str(ckpt)]) == 0
+    assert (
+        main(["sample", "cvae", "--digit", "3", "-n", "5", "--seed", "2", "--out", str(out), "--checkpoint", str(ckpt)])
+        == 0
+    )
     model, _, _ = FAMILIES["cvae"].load(ckpt)
     assert np.array_equal(np.load(out), run_to_end(FAMILIES["cvae"].draw(model, 5, 2, digit=3)))
     assert main(["sample", "cvae", "-n", "10", "--out", str(tmp_path / "all.png"), "--checkpoint", str(ckpt)]) == 0
@@ -108,26 +191,66 @@ def test_the_conditional_ddpm_starts_from_a_ddpm_and_draws_with_guidance(tmp_pat
     tiny = ["--timesteps", "10", "--base-channels", "8", "--batch-size", "8", "--train-limit", "64", "--device", "cpu"]
     assert main(["train", "ddpm", "--steps", "2", *tiny, "--out", str(ddpm)]) == 0
     ckpt = tmp_path / "cddpm.safetensors"
-    assert main(["train", "cddpm", "--steps", "3", "--init-from", str(ddpm), "--p-uncond", "0.2", *tiny,
-                 "--out", str(ckpt)]) == 0
+    assert (
+        main(
+            ["train", "cddpm", "--steps", "3", "--init-from", str(ddpm), "--p-uncond", "0.2", *tiny, "--out", str(ckpt)]
+        )
+        == 0
+    )
     loaded = load_checkpoint(ckpt, kind="cddpm")
     assert loaded.config["p_uncond"] == 0.2 and loaded.info["continues"]["kind"] == "ddpm"
     assert [r["steps"] for r in training_runs(loaded.info)] == [2, 3]
     model, _, _ = FAMILIES["cddpm"].load(ckpt)
     out = tmp_path / "sevens.npy"
-    for options, expected in ((["--guidance", "3"], {"guidance": 3.0, "sampler": SamplerConfig()}),
-                              (["--sampler", "ddpm"], {"sampler": SamplerConfig("ddpm")}),
-                              (["--guidance", "0", "--ddim-steps", "4"],
-                               {"guidance": 0.0, "sampler": SamplerConfig(steps=4)})):
-        assert main(["sample", "cddpm", "--digit", "7", "-n", "2", "--seed", "5", "--out", str(out),
-                     "--checkpoint", str(ckpt), *options]) == 0
+    for options, expected in (
+        (["--guidance", "3"], {"guidance": 3.0, "sampler": SamplerConfig()}),
+        (["--sampler", "ddpm"], {"sampler": SamplerConfig("ddpm")}),
+        (["--guidance", "0", "--ddim-steps", "4"], {"guidance": 0.0, "sampler": SamplerConfig(steps=4)}),
+    ):
+        assert (
+            main(
+                [
+                    "sample",
+                    "cddpm",
+                    "--digit",
+                    "7",
+                    "-n",
+                    "2",
+                    "--seed",
+                    "5",
+                    "--out",
+                    str(out),
+                    "--checkpoint",
+                    str(ckpt),
+                    *options,
+                ]
+            )
+            == 0
+        )
         assert np.array_equal(np.load(out), run_to_end(FAMILIES["cddpm"].draw(model, 2, 5, digit=7, **expected)))
 
 
 def test_eval_of_a_conditional_model_reports_the_accuracy_on_each_asked_digit(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr("explorer.core.families.CHECKPOINTS", tmp_path)
-    assert main(["train", "cvae", "--epochs", "1", "--hidden", "16", "--train-limit", "256", "--device", "cpu",
-                 "--out", str(tmp_path / "cvae.safetensors")]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "cvae",
+                "--epochs",
+                "1",
+                "--hidden",
+                "16",
+                "--train-limit",
+                "256",
+                "--device",
+                "cpu",
+                "--out",
+                str(tmp_path / "cvae.safetensors"),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["eval", "cvae", "-n", "50", "--device", "cpu"]) == 0
     out = capsys.readouterr().out
@@ -138,8 +261,29 @@ def test_eval_of_a_conditional_model_reports_the_accuracy_on_each_asked_digit(tm
 
 def test_eval_scores_a_named_checkpoint_in_place_of_the_shipped_one(tmp_path, capsys):
     ckpt = tmp_path / "run.safetensors"
-    assert main(["train", "gan", "--steps", "2", "--channels", "4", "--batch-size", "8", "--train-limit", "64",
-                 "--ema", "0.9", "--out", str(ckpt), "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "gan",
+                "--steps",
+                "2",
+                "--channels",
+                "4",
+                "--batch-size",
+                "8",
+                "--train-limit",
+                "64",
+                "--ema",
+                "0.9",
+                "--out",
+                str(ckpt),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["eval", "gan", "-n", "50", "--checkpoint", str(ckpt), "--device", "cpu"]) == 0
     two_steps = capsys.readouterr().out
@@ -150,14 +294,37 @@ def test_eval_scores_a_named_checkpoint_in_place_of_the_shipped_one(tmp_path, ca
 
 def test_eval_draws_the_diffusion_model_with_the_sampler_asked(tmp_path, capsys):
     ckpt = tmp_path / "ddpm.safetensors"
-    assert main(["train", "ddpm", "--steps", "2", "--timesteps", "60", "--base-channels", "8", "--batch-size", "8",
-                 "--train-limit", "64", "--out", str(ckpt), "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "ddpm",
+                "--steps",
+                "2",
+                "--timesteps",
+                "60",
+                "--base-channels",
+                "8",
+                "--batch-size",
+                "8",
+                "--train-limit",
+                "64",
+                "--out",
+                str(ckpt),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     fid_of = lambda out: float(next(ln for ln in out.splitlines() if ln.startswith("ddpm ")).split()[1])  # noqa: E731
     results = {}
-    for options, said in ((["--sampler", "ddpm"], "ddpm: drawn by DDPM (all T steps)."),
-                          (["--ddim-steps", "5", "--eta", "0"], "ddpm: drawn by DDIM in 5 steps with η = 0."),
-                          ([], "ddpm: drawn by DDIM in 50 steps with η = 1.")):  # the app's way
+    for options, said in (
+        (["--sampler", "ddpm"], "ddpm: drawn by DDPM (all T steps)."),
+        (["--ddim-steps", "5", "--eta", "0"], "ddpm: drawn by DDIM in 5 steps with η = 0."),
+        ([], "ddpm: drawn by DDIM in 50 steps with η = 1."),
+    ):  # the app's way
         assert main(["eval", "ddpm", "-n", "50", "--checkpoint", str(ckpt), "--device", "cpu", *options]) == 0
         out = capsys.readouterr().out
         assert said in out

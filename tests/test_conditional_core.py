@@ -181,8 +181,9 @@ def test_a_digit_outside_0_to_9_is_refused(digit):
 
 
 def test_cvae_training_lowers_the_loss_and_returns_a_checkpoint(tmp_path):
-    snaps, ckpt = collect(train_cvae(CVAEConfig(epochs=2, hidden=32, train_limit=1024, batch_size=64),
-                                     device="cpu", yield_every_s=0.0))
+    snaps, ckpt = collect(
+        train_cvae(CVAEConfig(epochs=2, hidden=32, train_limit=1024, batch_size=64), device="cpu", yield_every_s=0.0)
+    )
     tests = [s.test for s in snaps if s.test]
     assert len(tests) == 2 and tests[-1]["neg_elbo"] < tests[0]["neg_elbo"]
     assert snaps[-1].step == snaps[-1].total_steps == 2 * 16
@@ -342,7 +343,8 @@ def test_training_from_a_ddpm_records_what_it_started_from(tiny_ddpm_checkpoint)
 
 
 def test_a_start_from_another_model_or_architecture_is_refused_before_any_step(
-        tiny_ddpm_checkpoint, tiny_cvae_checkpoint):
+    tiny_ddpm_checkpoint, tiny_cvae_checkpoint
+):
     with pytest.raises(CheckpointError, match="holds a cvae model, not a cddpm or ddpm model"):
         initial_checkpoint(CDDPMConfig(**TINY_UNET, init_from=str(tiny_cvae_checkpoint)))
     wider = {**TINY_UNET, "base_channels": 16}
@@ -354,8 +356,19 @@ def test_a_start_from_another_model_or_architecture_is_refused_before_any_step(
 def test_the_panels_jobs_rebuild_the_model_from_its_config_and_weights():
     model, cfg = random_cddpm(), CDDPMConfig(**TINY_UNET)
     weights = {name: w.numpy() for name, w in model.unet.state_dict().items()}
-    job = Job(guided_chain_job, {"cfg": cfg, "weights": weights, "n": 2, "digit": 5, "guidance": 1.5,
-                                 "sampler": FEW_STEPS, "seed": 4, "device": "cpu"})
+    job = Job(
+        guided_chain_job,
+        {
+            "cfg": cfg,
+            "weights": weights,
+            "n": 2,
+            "digit": 5,
+            "guidance": 1.5,
+            "sampler": FEW_STEPS,
+            "seed": 4,
+            "device": "cpu",
+        },
+    )
     frames, images = collect(job.run())
     assert [f.step for f in frames] == [1, 2, 3, 4] and isinstance(frames[0], GuidedFrame)
     np.testing.assert_allclose(images, model.sample(2, 4, 5, 1.5, FEW_STEPS), atol=1e-6)
@@ -392,8 +405,9 @@ def test_the_guidance_sweep_scores_each_w_from_the_same_noise():
 
 def test_a_conditional_model_is_evaluated_per_asked_digit_and_pooled(tiny_cvae_checkpoint, tmp_path):
     paths = {"cvae": tiny_cvae_checkpoint, "cddpm": tmp_path / "no.safetensors"}
-    _, result = collect(evaluate_models(["cvae", "cddpm"], n=50, seed=1, device="cpu", reference_limit=500,
-                                        checkpoints=paths))
+    _, result = collect(
+        evaluate_models(["cvae", "cddpm"], n=50, seed=1, device="cpu", reference_limit=500, checkpoints=paths)
+    )
     row = result.row("cvae")
     assert "cddpm" in result.missing and row.n == 50 and row.histogram.sum() == 50
     assert row.digit_accuracy.shape == (10,) and ((row.digit_accuracy >= 0) & (row.digit_accuracy <= 100)).all()

@@ -154,8 +154,11 @@ def test_a_change_while_a_chain_runs_wins_over_it(cddpm, qtbot):
 def test_the_chain_shows_both_noise_predictions_at_the_scrubbed_step(cddpm):
     record = cddpm.chain.record
     cddpm.chain.select_sample(2)
-    frames = list(guided_chain(cddpm.model, cddpm.model.schedule, record.n, record.digit, record.guidance,
-                               record.config, seed=record.seed))
+    frames = list(
+        guided_chain(
+            cddpm.model, cddpm.model.schedule, record.n, record.digit, record.guidance, record.config, seed=record.seed
+        )
+    )
     for k in (0, 4, record.count - 1):
         cddpm.timeline.set_frame(k)
         for kind in ("eps_cond", "eps_uncond", "eps"):
@@ -201,8 +204,9 @@ def test_training_a_tiny_cddpm_installs_and_draws_it_and_stop_keeps_the_last_one
     assert cddpm.model_cfg == cfg and "Not saved yet" in cddpm.model_info.text()
     assert cddpm.training.loss_plot.points("train") >= 1
     assert cddpm.training.train_samples.pixels().shape == (2 * (28 + GAP) - GAP, 10 * (28 + GAP) - GAP)
-    qtbot.waitUntil(lambda: not cddpm.runner.busy and cddpm.chain.record is not None
-                    and cddpm.chain.record.complete, timeout=60000)  # the new model is drawn at once
+    qtbot.waitUntil(
+        lambda: not cddpm.runner.busy and cddpm.chain.record is not None and cddpm.chain.record.complete, timeout=60000
+    )  # the new model is drawn at once
     assert cddpm.chain.record.total_steps == 10  # DDIM-10 on T = 20
     trained = cddpm.model
     cddpm.start_training(CDDPMConfig(timesteps=20, base_channels=8, steps=10_000, batch_size=8, train_limit=64))
@@ -248,8 +252,9 @@ def test_without_models_each_tab_says_how_to_get_one(open_panel, monkeypatch, tm
     assert not panel.cddpm.sweep.measure_button.isEnabled()
 
 
-def test_file_load_of_a_conditional_checkpoint_lands_in_its_tab(qtbot, tmp_path, tiny_cvae_checkpoint,
-                                                               tiny_cddpm_checkpoint):
+def test_file_load_of_a_conditional_checkpoint_lands_in_its_tab(
+    qtbot, tmp_path, tiny_cvae_checkpoint, tiny_cddpm_checkpoint
+):
     from explorer.ui.main_window import MainWindow
 
     win = MainWindow(device="cpu")

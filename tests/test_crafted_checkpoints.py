@@ -24,12 +24,12 @@ from explorer.core.families import FAMILIES
 from explorer.core.runtime.checkpoints import load_checkpoint, save_checkpoint
 from explorer.core.runtime.errors import ExplorerError
 
-TINY_RUN = {"ddpm": ["--steps", "1", "--base-channels", "8", "--timesteps", "10", "--train-limit", "64",
-                     "--batch-size", "8"],
-            "cddpm": ["--steps", "1", "--base-channels", "8", "--timesteps", "10", "--train-limit", "64",
-                      "--batch-size", "8"],
-            "gan": ["--steps", "1", "--channels", "2", "--latent-dim", "4", "--train-limit", "64", "--batch-size", "8"],
-            "pixelcnn": ["--steps", "1", "--channels", "4", "--layers", "1", "--train-limit", "64", "--batch-size", "8"]}
+TINY_RUN = {
+    "ddpm": ["--steps", "1", "--base-channels", "8", "--timesteps", "10", "--train-limit", "64", "--batch-size", "8"],
+    "cddpm": ["--steps", "1", "--base-channels", "8", "--timesteps", "10", "--train-limit", "64", "--batch-size", "8"],
+    "gan": ["--steps", "1", "--channels", "2", "--latent-dim", "4", "--train-limit", "64", "--batch-size", "8"],
+    "pixelcnn": ["--steps", "1", "--channels", "4", "--layers", "1", "--train-limit", "64", "--batch-size", "8"],
+}
 
 
 def load_any(path: Path, kind: str) -> None:
@@ -64,24 +64,47 @@ def test_every_crafted_file_of_every_kind_is_one_quoted_line(kind, cause, case, 
 def _commands(kind: str, path: Path, tmp: Path) -> dict[str, list[str]]:
     commands = {}
     if kind in FAMILIES:
-        commands["sample"] = ["sample", kind, "-n", "1", "--out", str(tmp / "s.npy"), "--checkpoint", str(path),
-                              "--device", "cpu"]
+        commands["sample"] = [
+            "sample",
+            kind,
+            "-n",
+            "1",
+            "--out",
+            str(tmp / "s.npy"),
+            "--checkpoint",
+            str(path),
+            "--device",
+            "cpu",
+        ]
         commands["eval"] = ["eval", kind, "-n", "50", "--checkpoint", str(path), "--device", "cpu"]
     if kind in CONTINUABLE:
-        commands["init-from"] = ["train", kind, *TINY_RUN[kind], "--init-from", str(path),
-                                 "--out", str(tmp / "new.safetensors"), "--device", "cpu"]
+        commands["init-from"] = [
+            "train",
+            kind,
+            *TINY_RUN[kind],
+            "--init-from",
+            str(path),
+            "--out",
+            str(tmp / "new.safetensors"),
+            "--device",
+            "cpu",
+        ]
     return commands
 
 
 # The first two cases of each cause, for each kind, through each command that reads a checkpoint.
-COMMAND_CASES = [(kind, command, case) for kind in KINDS for _, case in cases(kind, per_cause=2)
-                 for command in _commands(kind, Path(), Path())]
+COMMAND_CASES = [
+    (kind, command, case)
+    for kind in KINDS
+    for _, case in cases(kind, per_cause=2)
+    for command in _commands(kind, Path(), Path())
+]
 
 
-@pytest.mark.parametrize("kind, command, case", COMMAND_CASES,
-                         ids=[f"{c} {k}: {case[0]}" for k, c, case in COMMAND_CASES])
-def test_a_crafted_file_is_one_line_and_exit_2_from_every_command(kind, command, case, tmp_path, capsys,
-                                                                 monkeypatch):
+@pytest.mark.parametrize(
+    "kind, command, case", COMMAND_CASES, ids=[f"{c} {k}: {case[0]}" for k, c, case in COMMAND_CASES]
+)
+def test_a_crafted_file_is_one_line_and_exit_2_from_every_command(kind, command, case, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("GEN_EXPLORER_DATA", str(tmp_path / "data"))
     path = write_case(tmp_path, kind, case)
     before = sorted(p.name for p in tmp_path.iterdir())
@@ -138,16 +161,25 @@ def test_damaged_and_missing_shipped_checkpoints_are_one_dialog_and_the_window_o
 
     monkeypatch.setattr("explorer.core.families.CHECKPOINTS", tmp_path)
     by_id = {kind: {case[0]: case for _, case in cases(kind)} for kind in ("vae", "ddpm", "pixelcnn")}
-    for kind, case_id in (("vae", "weights in float8_e4m3fn"), ("ddpm", "config timesteps nested 5000 deep"),
-                          ("pixelcnn", "info metrics as a list")):
+    for kind, case_id in (
+        ("vae", "weights in float8_e4m3fn"),
+        ("ddpm", "config timesteps nested 5000 deep"),
+        ("pixelcnn", "info metrics as a list"),
+    ):
         (tmp_path / f"{kind}.safetensors").write_bytes(by_id[kind][case_id][1](tiny(kind)))
     win = MainWindow(device="cpu")  # the GAN, CVAE and CDDPM files are missing
     qtbot.addWidget(win)
     for name in ("vae", "diffusion", "pixelcnn", "gan", "conditional"):
         win.tabs.panel(name)
     win.load_shipped_checkpoints()
-    for text in ("float8_e4m3fn", "nests 5001 levels", "'metrics' must be a table of numbers",
-                 "gan.safetensors is missing", "cvae.safetensors is missing", "cddpm.safetensors is missing"):
+    for text in (
+        "float8_e4m3fn",
+        "nests 5001 levels",
+        "'metrics' must be a table of numbers",
+        "gan.safetensors is missing",
+        "cvae.safetensors is missing",
+        "cddpm.safetensors is missing",
+    ):
         assert text in win.last_error, text
     assert win._error_box.isVisible()
     assert all(win.panels[name].model is None for name in ("vae", "diffusion", "pixelcnn", "gan"))
@@ -161,8 +193,8 @@ def test_a_huge_extra_tensor_is_refused_from_the_header_without_being_read(tmp_p
     ck = tiny("vae")
     data = file_bytes("vae", ck.config, ck.info, dict(ck.state))
     (length,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + length])
-    body = data[8 + length:]
+    header = json.loads(data[8 : 8 + length])
+    body = data[8 + length :]
     extra = 3 * 2**30
     header["extra"] = {"dtype": "F32", "shape": [extra // 4], "data_offsets": [len(body), len(body) + extra]}
     text = json.dumps(header).encode()
@@ -194,9 +226,28 @@ def test_only_the_tensors_the_model_needs_are_read(tmp_path, monkeypatch):
 
 
 # ---- the fuzz ------------------------------------------------------------------------------------------------
-JUNK = ["[" * 3000 + "]" * 3000, "9" * 400, "-" + "9" * 30, "1e999", "NaN", "-Infinity", "null", "true", "[]", "{}",
-        '"\\u001b[2J\\n"', '"' + "x" * 70_000 + '"', "0.5", "-1", "1e308", '{"steps": "x"}', '[{"step": "a"}]',
-        '"bogus"', "[1, [2, [3]]]", '{"a": {"b": {"c": null}}}']
+JUNK = [
+    "[" * 3000 + "]" * 3000,
+    "9" * 400,
+    "-" + "9" * 30,
+    "1e999",
+    "NaN",
+    "-Infinity",
+    "null",
+    "true",
+    "[]",
+    "{}",
+    '"\\u001b[2J\\n"',
+    '"' + "x" * 70_000 + '"',
+    "0.5",
+    "-1",
+    "1e308",
+    '{"steps": "x"}',
+    '[{"step": "a"}]',
+    '"bogus"',
+    "[1, [2, [3]]]",
+    '{"a": {"b": {"c": null}}}',
+]
 
 
 def _paths(value, prefix=()):
@@ -236,14 +287,14 @@ def _mutated_bytes(rng: random.Random, kind: str) -> bytes:
             at = rng.randrange(8 + length)
             data[at] ^= 1 << rng.randrange(8)
     elif how < 0.8:  # cut the file short
-        del data[rng.randrange(len(data)):]
+        del data[rng.randrange(len(data)) :]
     else:  # rewrite one tensor's entry: its dtype, shape or offsets
-        header = json.loads(data[8:8 + length])
+        header = json.loads(data[8 : 8 + length])
         name = rng.choice([k for k in header if k != "__metadata__"])
         field = rng.choice(["dtype", "shape", "data_offsets"])
         header[name][field] = rng.choice(["F8_E4M3", "I8", "F64", "X", [1, 2], [-1], [0, 2**62], [], None, "F32"])
         text = json.dumps(header).encode()
-        data = bytearray(struct.pack("<Q", len(text)) + text + data[8 + length:])
+        data = bytearray(struct.pack("<Q", len(text)) + text + data[8 + length :])
     return bytes(data)
 
 

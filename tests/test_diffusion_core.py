@@ -209,7 +209,9 @@ def test_timestep_embedding_is_the_transformer_sinusoid():
     assert emb.shape == (2, 8)
     assert torch.equal(emb[0], torch.tensor([0.0] * 4 + [1.0] * 4))
     freqs = [10000 ** (-i / 4) for i in range(4)]
-    assert emb[1].tolist() == pytest.approx([math.sin(3 * w) for w in freqs] + [math.cos(3 * w) for w in freqs], abs=1e-6)
+    assert emb[1].tolist() == pytest.approx(
+        [math.sin(3 * w) for w in freqs] + [math.cos(3 * w) for w in freqs], abs=1e-6
+    )
 
 
 def test_unet_keeps_the_shape_and_listens_to_the_time():
@@ -276,18 +278,29 @@ def test_full_sampling_loop_with_the_exact_noise_lands_on_the_data(sampler):
     """With the true eps of a one-image data set, both full loops (1000 DDPM steps; DDIM-50) must end on that image."""
     schedule = make_schedule("linear", 1000)
     x0 = torch.linspace(-0.9, 0.9, 28 * 28).reshape(1, 1, 28, 28)
-    images = run_to_end(sample_chain(PointMassOracle(schedule, x0), schedule, 3, SamplerConfig(sampler, 50, eta=0.0), seed=1))
+    images = run_to_end(
+        sample_chain(PointMassOracle(schedule, x0), schedule, 3, SamplerConfig(sampler, 50, eta=0.0), seed=1)
+    )
     assert np.allclose(images, ((x0[0, 0] + 1) / 2).numpy(), atol=1e-4)
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
 def test_training_lowers_the_loss_and_round_trips_through_a_checkpoint(tmp_path, precision):
     steps = 30
-    cfg = DDPMConfig(**TINY, steps=steps, batch_size=32, lr=3e-3, train_limit=256, ema=0.0, warmup=0,  # raw weights
-                     precision=precision)
+    cfg = DDPMConfig(
+        **TINY,
+        steps=steps,
+        batch_size=32,
+        lr=3e-3,
+        train_limit=256,
+        ema=0.0,
+        warmup=0,  # raw weights
+        precision=precision,
+    )
     dtypes = set()  # what the convolutions compute in, training and previewing
     watch = torch.nn.modules.module.register_module_forward_hook(
-        lambda module, args, out: dtypes.add(out.dtype) if isinstance(module, torch.nn.Conv2d) else None)
+        lambda module, args, out: dtypes.add(out.dtype) if isinstance(module, torch.nn.Conv2d) else None
+    )
     try:
         training = train_ddpm(cfg, device="cpu", yield_every_s=0.0, samples_every_s=1e9)
         snaps = list(itertools.islice(training, steps))  # yield_every_s=0: one snapshot a step
@@ -426,8 +439,9 @@ def test_a_run_may_continue_a_narrower_net_widened_with_its_first_width_named(tm
     diffusion_training.earlier_run(wider, model)
     before, _ = ddpm_from_checkpoint(load_checkpoint(narrow))
     np.testing.assert_allclose(model.eval().sample(4, seed=3), before.sample(4, seed=3), atol=1e-5)
-    ckpt = run_to_end(train_ddpm(DDPMConfig(**{**wider.__dict__, "steps": 2, "seed": 1}), device="cpu",
-                                 samples_every_s=1e9))
+    ckpt = run_to_end(
+        train_ddpm(DDPMConfig(**{**wider.__dict__, "steps": 2, "seed": 1}), device="cpu", samples_every_s=1e9)
+    )
     assert ckpt.info["continues"]["base_channels"] == 8 and ckpt.info["continues"]["widened_from"] == 0
     assert [run["steps"] for run in diffusion_training.training_runs(ckpt.info)] == [4, 2]
     assert ddpm_from_checkpoint(ckpt)[1].widened_from == 8
@@ -437,18 +451,25 @@ def test_a_run_may_continue_a_narrower_net_widened_with_its_first_width_named(tm
     with pytest.raises(CheckpointError, match="widened from 8 channels; a run continuing it needs --widened-from 8"):
         diffusion_training.earlier_run(DDPMConfig(**{**continued.__dict__, "base_channels": 16, "widened_from": 0}))
     with pytest.raises(CheckpointError, match=r"first built with 8 channels; .* needs --widened-from 8"):
-        diffusion_training.earlier_run(DDPMConfig(**{**base.__dict__, "base_channels": 32, "widened_from": 16,
-                                                     "init_from": str(narrow)}))
+        diffusion_training.earlier_run(
+            DDPMConfig(**{**base.__dict__, "base_channels": 32, "widened_from": 16, "init_from": str(narrow)})
+        )
     with pytest.raises(CheckpointError, match="widening keeps the depth"):
         diffusion_training.earlier_run(DDPMConfig(**{**wider.__dict__, "depth": 2}))
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"base_channels": 60}, r"base_channels must be a multiple of 8 \(GroupNorm's 8 groups\), not 60"),
-    ({"base_channels": 62, "widened_from": 48}, r"must be a multiple of 6, the GroupNorm group size of the 48-channel"),
-    ({"base_channels": 48, "widened_from": 48}, r"base_channels must be above widened_from \(48\)"),
-    ({"base_channels": 64, "widened_from": 12}, r"widened_from must be 0 \(none\) or a multiple of 8"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"base_channels": 60}, r"base_channels must be a multiple of 8 \(GroupNorm's 8 groups\), not 60"),
+        (
+            {"base_channels": 62, "widened_from": 48},
+            r"must be a multiple of 6, the GroupNorm group size of the 48-channel",
+        ),
+        ({"base_channels": 48, "widened_from": 48}, r"base_channels must be above widened_from \(48\)"),
+        ({"base_channels": 64, "widened_from": 12}, r"widened_from must be 0 \(none\) or a multiple of 8"),
+    ],
+)
 def test_a_widened_width_must_keep_the_group_size_of_the_net_it_widens(fields, message):
     with pytest.raises(ConfigError, match=message):
         DDPMConfig(**fields)
@@ -463,7 +484,6 @@ def test_a_diverging_loss_stops_training_with_a_message(monkeypatch):
     with pytest.raises(TrainingError, match="NaN or infinite"):
         for _ in training:
             pass
-
 
 
 def test_the_schedules_reach_noise_at_every_allowed_T():

@@ -39,7 +39,8 @@ def test_the_terms_sum_to_the_bound_a_direct_chain_estimate_gives():
 def test_the_closed_forms():
     # KL of two Gaussians against the textbook formula; zero for equal ones.
     assert float(kl_gaussian(torch.tensor(1.0), 0.5, torch.tensor(0.0), 2.0)) == pytest.approx(
-        0.5 * (math.log(4) + (0.5 + 1) / 2 - 1))
+        0.5 * (math.log(4) + (0.5 + 1) / 2 - 1)
+    )
     assert float(kl_gaussian(torch.tensor(0.3), 0.2, torch.tensor(0.3), 0.2)) == 0.0
     # With the true noise, mu_theta is the posterior mean mu~ (eq. 7 and eq. 11 agree).
     schedule = make_schedule("linear", 1000)

@@ -201,8 +201,9 @@ def test_ddpm_and_ddim_start_from_the_same_noise_side_by_side(panel, qtbot):
     shown = panel.compare_views["ddim"].pixels()
     np.testing.assert_array_equal(shown[:, :28], grey(ddim.image(k_ddim, "x_t", 1)))
     np.testing.assert_array_equal(shown[:, 30:], grey(ddim.image(k_ddim, "x0_pred", 1)))
-    np.testing.assert_array_equal(panel.compare_views["ddpm"].pixels()[:, :28], grey(ddpm.image(panel.timeline.frame(),
-                                                                                               "x_t", 1)))
+    np.testing.assert_array_equal(
+        panel.compare_views["ddpm"].pixels()[:, :28], grey(ddpm.image(panel.timeline.frame(), "x_t", 1))
+    )
     assert "Seed 9, sample #1" in panel.compare_info.text()
 
 
@@ -312,14 +313,17 @@ def test_save_and_load_through_the_panel(panel, tmp_path):
 
 
 def test_a_model_trained_in_two_runs_is_described_as_one(panel, tiny_ddpm_checkpoint, tmp_path):
-    cfg = DDPMConfig(**{**TINY.__dict__, "steps": 2, "depth": 2, "attention": "7x7",
-                        "init_from": str(tiny_ddpm_checkpoint)})  # grown: deepened, attention added
+    cfg = DDPMConfig(
+        **{**TINY.__dict__, "steps": 2, "depth": 2, "attention": "7x7", "init_from": str(tiny_ddpm_checkpoint)}
+    )  # grown: deepened, attention added
     more = save_checkpoint(tmp_path / "more.safetensors", run_to_end(train_ddpm(cfg, device="cpu")))
     panel.load_checkpoint(more)
     assert "Model: 5 steps in 2 runs" in panel.model_info.text()
     assert "2 blocks per resolution, attention at 7×7" in panel.model_info.text()
     steps = panel.loss_plot.x_values("train")
-    assert steps and min(steps) > TINY.steps and max(steps) == TINY.steps + 2  # the last run's losses, after the first's
+    assert (
+        steps and min(steps) > TINY.steps and max(steps) == TINY.steps + 2
+    )  # the last run's losses, after the first's
 
 
 def test_a_failing_chain_reports_and_the_panel_stays_usable(panel, qtbot, monkeypatch):
@@ -352,12 +356,14 @@ def test_the_panel_lays_out_cleanly_on_a_laptop_screen(qtbot, size):
     qtbot.wait(50)
     assert window.current_panel() is panel and panel.isVisible()
     assert window.size() == QSize(*size), "a panel asks for more room: " + ", ".join(
-        f"{name} {p.minimumSizeHint().width()}x{p.minimumSizeHint().height()}" for name, p in window.panels.items())
+        f"{name} {p.minimumSizeHint().width()}x{p.minimumSizeHint().height()}" for name, p in window.panels.items()
+    )
     assert layout_problems(panel) == []  # nothing of the panel overlaps, no text of it is cut
 
 
-def test_the_shipped_model_opens_on_a_ddim_chain_to_scrub(bare_panel, qtbot, monkeypatch, tmp_path,
-                                                           tiny_ddpm_checkpoint):
+def test_the_shipped_model_opens_on_a_ddim_chain_to_scrub(
+    bare_panel, qtbot, monkeypatch, tmp_path, tiny_ddpm_checkpoint
+):
     monkeypatch.setattr("explorer.core.families.CHECKPOINTS", tmp_path)
     shutil.copy(tiny_ddpm_checkpoint, tmp_path / "ddpm.safetensors")
     with qtbot.waitSignal(bare_panel.runner.busy_changed, timeout=60000, check_params_cb=lambda busy: not busy):
@@ -370,8 +376,9 @@ def test_the_shipped_model_opens_on_a_ddim_chain_to_scrub(bare_panel, qtbot, mon
     assert_shows(bare_panel, record, 49, 0)
 
 
-def test_the_shipped_model_waits_for_a_running_job_instead_of_sampling(bare_panel, monkeypatch, tmp_path,
-                                                                        tiny_ddpm_checkpoint):
+def test_the_shipped_model_waits_for_a_running_job_instead_of_sampling(
+    bare_panel, monkeypatch, tmp_path, tiny_ddpm_checkpoint
+):
     from explorer.ui.worker import Runner
 
     monkeypatch.setattr("explorer.core.families.CHECKPOINTS", tmp_path)

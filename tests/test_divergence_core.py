@@ -200,7 +200,6 @@ def test_fit_refuses_unknown_direction():
         next(fit_gaussian(TWO_BUMPS, "sideways"))
 
 
-
 @dataclass(frozen=True)
 class Refused:
     """A row's expected outcome: a DistributionError whose message matches ``pattern`` (a regex)."""
@@ -231,12 +230,17 @@ EDGE_CASES = [
     pytest.param(lambda: kl_divergence([1e308, 1e308], [1, 3]), close(1 - 0.5 * math.log2(3)), id="kl-huge-p"),
     pytest.param(lambda: entropy([1e308] * 4), close(2.0), id="entropy-huge"),
     pytest.param(lambda: as_distribution([1e-320, 3e-320])[0], close([0.25, 0.75]), id="normalise-subnormal"),
-    pytest.param(lambda: as_distribution("abc"), Refused("^p must be a list of numbers, not 'abc'$"),
-                 id="normalise-text"),
-    pytest.param(lambda: as_distribution(np.array([0.5 + 0.5j, 0.5])),
-                 Refused("^p must be a list of numbers, not array"), id="normalise-complex"),
-    pytest.param(lambda: cross_entropy([1, 1], [1e308, 1e-320]), close(-0.5 * LOG2_Q2),
-                 id="cross-entropy-q-underflows"),
+    pytest.param(
+        lambda: as_distribution("abc"), Refused("^p must be a list of numbers, not 'abc'$"), id="normalise-text"
+    ),
+    pytest.param(
+        lambda: as_distribution(np.array([0.5 + 0.5j, 0.5])),
+        Refused("^p must be a list of numbers, not array"),
+        id="normalise-complex",
+    ),
+    pytest.param(
+        lambda: cross_entropy([1, 1], [1e308, 1e-320]), close(-0.5 * LOG2_Q2), id="cross-entropy-q-underflows"
+    ),
     pytest.param(lambda: kl_divergence([1, 1], [1e308, 1e-320]), close(-1 - 0.5 * LOG2_Q2), id="kl-q-underflows"),
     pytest.param(lambda: js_divergence([1e308, 1e308], [1, 3]), close(JS_HALVES_VS_QUARTERS), id="js-huge-p"),
     pytest.param(lambda: kl_divergence([1e-320, 1e308], [0, 1]), INF, id="kl-p-underflows-where-q-is-0"),
@@ -248,88 +252,174 @@ EDGE_CASES = [
     ),
     pytest.param(lambda: log_base("decibans"), Refused("units must be 'bits' or 'nats', not 'decibans'"), id="units"),
     # editing a distribution
-    pytest.param(lambda: set_probability([0.2, 0.8], 0, NAN), Refused("probability must be a finite number, not nan$"),
-                 id="set-nan"),
+    pytest.param(
+        lambda: set_probability([0.2, 0.8], 0, NAN),
+        Refused("probability must be a finite number, not nan$"),
+        id="set-nan",
+    ),
     pytest.param(lambda: set_probability([0.2, 0.8], 0, -INF), Refused("finite number, not -inf$"), id="set-minus-inf"),
     pytest.param(lambda: set_probability([0.2, 0.8], 1.5, 0.3), Refused("whole number, not 1.5$"), id="set-index-1.5"),
-    pytest.param(lambda: set_probability([1e308, 1e-320, 3e-320], 0, 0.5), close([0.5, 0.125, 0.375]),
-                 id="set-keeps-subnormal-proportions"),
-    pytest.param(lambda: resize_distribution([1e-320, 3e-320, 1e308], 2), close([0.25, 0.75]),
-                 id="resize-keeps-subnormal-proportions"),
-    pytest.param(lambda: resize_distribution([0.5, 0.5], NAN), Refused("number of categories must be a whole number"),
-                 id="resize-nan"),
+    pytest.param(
+        lambda: set_probability([1e308, 1e-320, 3e-320], 0, 0.5),
+        close([0.5, 0.125, 0.375]),
+        id="set-keeps-subnormal-proportions",
+    ),
+    pytest.param(
+        lambda: resize_distribution([1e-320, 3e-320, 1e308], 2),
+        close([0.25, 0.75]),
+        id="resize-keeps-subnormal-proportions",
+    ),
+    pytest.param(
+        lambda: resize_distribution([0.5, 0.5], NAN),
+        Refused("number of categories must be a whole number"),
+        id="resize-nan",
+    ),
     pytest.param(lambda: resize_distribution([0.5, 0.5], 0), Refused("at least one category, not 0$"), id="resize-0"),
-    pytest.param(lambda: resize_distribution([0.5, 0.5], 10**30),
-                 Refused(f"^a distribution can have at most 1000 categories, not {10**30}$"), id="resize-too-many"),
+    pytest.param(
+        lambda: resize_distribution([0.5, 0.5], 10**30),
+        Refused(f"^a distribution can have at most 1000 categories, not {10**30}$"),
+        id="resize-too-many",
+    ),
     # closed-form Gaussian KL: KL = log σq/σp + (σp² + (μp − μq)²)/(2σq²) − ½
     pytest.param(lambda: kl_gaussian(0.0, 1e-320), close(-math.log(1e-320) - 0.5), id="gauss-subnormal-sigma"),
-    pytest.param(lambda: kl_gaussian(1e308, 1.0, -1e308, 1e308), close(math.log(1e308) + 1.5),
-                 id="gauss-means-differ-by-more-than-max-float"),
-    pytest.param(lambda: kl_gaussian(0.0, 1.0, 0.0, 1e-320),
-                 Refused("^KL\\(p‖q\\) is finite but larger than the largest"), id="gauss-overflowing-kl"),
-    pytest.param(lambda: kl_gaussian(0.0, NAN), Refused("^p's σ must be a finite number, not nan$"),
-                 id="gauss-nan-sigma"),
+    pytest.param(
+        lambda: kl_gaussian(1e308, 1.0, -1e308, 1e308),
+        close(math.log(1e308) + 1.5),
+        id="gauss-means-differ-by-more-than-max-float",
+    ),
+    pytest.param(
+        lambda: kl_gaussian(0.0, 1.0, 0.0, 1e-320),
+        Refused("^KL\\(p‖q\\) is finite but larger than the largest"),
+        id="gauss-overflowing-kl",
+    ),
+    pytest.param(
+        lambda: kl_gaussian(0.0, NAN), Refused("^p's σ must be a finite number, not nan$"), id="gauss-nan-sigma"
+    ),
     pytest.param(lambda: kl_gaussian(0.0, 1.0, "a"), Refused("^q's μ must be a number, not 'a'$"), id="gauss-text"),
-    pytest.param(lambda: kl_gaussian(np.array([1j]), 1.0), Refused("^p's μ must be a number, not array"),
-                 id="gauss-complex"),
+    pytest.param(
+        lambda: kl_gaussian(np.array([1j]), 1.0), Refused("^p's μ must be a number, not array"), id="gauss-complex"
+    ),
     pytest.param(lambda: kl_gaussian([], []), Refused("non-empty lists of the same length$"), id="gauss-empty"),
-    pytest.param(lambda: kl_gaussian([0.0, 1.0], [1.0, 1.0, 1.0]), Refused("non-empty lists of the same length$"),
-                 id="gauss-mismatched"),
+    pytest.param(
+        lambda: kl_gaussian([0.0, 1.0], [1.0, 1.0, 1.0]),
+        Refused("non-empty lists of the same length$"),
+        id="gauss-mismatched",
+    ),
     # mixtures and their densities
-    pytest.param(lambda: GaussianMixture((1.0,), (INF,), (1.0,)),
-                 Refused("^every mean must be a finite number, not inf$"), id="mixture-inf-mean"),
+    pytest.param(
+        lambda: GaussianMixture((1.0,), (INF,), (1.0,)),
+        Refused("^every mean must be a finite number, not inf$"),
+        id="mixture-inf-mean",
+    ),
     pytest.param(lambda: GaussianMixture((0.5, 0.5), (0.0,), (1.0,)), Refused("same number"), id="mixture-mismatched"),
-    pytest.param(lambda: G(1.7e308, 1e307).span(), Refused("run past the largest floating-point number"),
-                 id="span-overflows"),
+    pytest.param(
+        lambda: G(1.7e308, 1e307).span(), Refused("run past the largest floating-point number"), id="span-overflows"
+    ),
     pytest.param(lambda: G(0.0, 1.0).span(-1.0), Refused("cannot be negative, not -1$"), id="span-negative-width"),
-    pytest.param(lambda: G(0.0, 1e-320).logpdf(np.array([0.0])),
-                 close([-math.log(1e-320) - 0.5 * math.log(2 * math.pi)]), id="logpdf-subnormal-sigma"),
-    pytest.param(lambda: G(0.0, 1.0).logpdf(np.array([NAN])), Refused("^x has a value that is not a number$"),
-                 id="logpdf-nan"),
+    pytest.param(
+        lambda: G(0.0, 1e-320).logpdf(np.array([0.0])),
+        close([-math.log(1e-320) - 0.5 * math.log(2 * math.pi)]),
+        id="logpdf-subnormal-sigma",
+    ),
+    pytest.param(
+        lambda: G(0.0, 1.0).logpdf(np.array([NAN])), Refused("^x has a value that is not a number$"), id="logpdf-nan"
+    ),
     pytest.param(lambda: G(0.0, 1.0).pdf(np.array([1e200])), close([0.0]), id="pdf-far-tail"),
     pytest.param(lambda: G(0.0, 1.0).score(np.array([1e200])), close([-1e200]), id="score-far-tail"),
-    pytest.param(lambda: TWO_BUMPS.score(np.array([1e200, -1e200])), close([(2 - 1e200) / 0.36, (1e200 - 2) / 0.36]),
-                 id="score-far-tail-nearest-bump"),
+    pytest.param(
+        lambda: TWO_BUMPS.score(np.array([1e200, -1e200])),
+        close([(2 - 1e200) / 0.36, (1e200 - 2) / 0.36]),
+        id="score-far-tail-nearest-bump",
+    ),
     pytest.param(lambda: G(0.0, 1e-320).score(np.array([0.0])), close([0.0]), id="score-subnormal-sigma"),
-    pytest.param(lambda: GaussianMixture((0.3, 0.7), (-1.0, 1.0), (1e-320, 1e-320)).score(np.array([0.0])),
-                 Refused("score is too large for floating-point numbers"), id="score-beyond-float"),
-    pytest.param(lambda: G(0.0, 1e308).sample(100, np.random.default_rng(0)), Refused("too wide to sample"),
-                 id="sample-overflows"),
+    pytest.param(
+        lambda: GaussianMixture((0.3, 0.7), (-1.0, 1.0), (1e-320, 1e-320)).score(np.array([0.0])),
+        Refused("score is too large for floating-point numbers"),
+        id="score-beyond-float",
+    ),
+    pytest.param(
+        lambda: G(0.0, 1e308).sample(100, np.random.default_rng(0)),
+        Refused("too wide to sample"),
+        id="sample-overflows",
+    ),
     # KL by integral and by sampling
-    pytest.param(lambda: kl_integrand(G(0.0, 1e-320), G(0.0, 1e-320), np.array([0.0])), close([0.0]),
-                 id="integrand-p-equals-q-density-above-max"),
-    pytest.param(lambda: kl_integrand(G(0.0, 1.0), G(0.0, 1.0), np.array([NAN])), Refused("not a number"),
-                 id="integrand-nan"),
-    pytest.param(lambda: kl_numeric(G(0.0, 1e-320), G(0.0, 1.0)), close(-math.log(1e-320) - 0.5, rel=1e-9),
-                 id="numeric-subnormal-sigma"),
-    pytest.param(lambda: kl_numeric(G(0.0, 1e307), G(0.0, 2e307), -1.7e308, 1.7e308),
-                 close(math.log(2.0) + 0.125 - 0.5, rel=1e-9), id="numeric-range-wider-than-max-float"),
-    pytest.param(lambda: kl_numeric(G(0.0, 1e-320), G(0.0, 1.0), -1.0, 1.0, 3), Refused("too narrow for this range"),
-                 id="numeric-grid-too-coarse"),
-    pytest.param(lambda: kl_numeric(G(0.0, 1.0), G(0.0, 1.0), -5.0, 5.0, 3.5), Refused("whole number, not 3.5$"),
-                 id="numeric-fractional-n"),
-    pytest.param(lambda: kl_numeric(G(0.0, 1.0), G(0.0, 1.0), 5.0, -5.0), Refused("needs lo < hi"),
-                 id="numeric-reversed-bounds"),
-    pytest.param(lambda: kl_monte_carlo(G(0.0, 1.0), G(1e154, 1.0), np.random.default_rng(0), 100).estimate,
-                 close(0.5e308), id="monte-carlo-huge-but-finite"),
-    pytest.param(lambda: kl_monte_carlo(G(0.0, 1.0), G(0.0, 1e-200), np.random.default_rng(0), 100),
-                 MonteCarloEstimate(INF, 0.0, 100), id="monte-carlo-q-density-is-0"),
-    pytest.param(lambda: kl_monte_carlo(G(0.0, 1.0), G(0.0, 1.0), np.random.default_rng(0), 1e4),
-                 Refused("whole number, not 10000.0$"), id="monte-carlo-float-n"),
-    pytest.param(lambda: kl_monte_carlo("p", G(0.0, 1.0), np.random.default_rng(0)), Refused("GaussianMixture"),
-                 id="monte-carlo-not-a-mixture"),
+    pytest.param(
+        lambda: kl_integrand(G(0.0, 1e-320), G(0.0, 1e-320), np.array([0.0])),
+        close([0.0]),
+        id="integrand-p-equals-q-density-above-max",
+    ),
+    pytest.param(
+        lambda: kl_integrand(G(0.0, 1.0), G(0.0, 1.0), np.array([NAN])), Refused("not a number"), id="integrand-nan"
+    ),
+    pytest.param(
+        lambda: kl_numeric(G(0.0, 1e-320), G(0.0, 1.0)),
+        close(-math.log(1e-320) - 0.5, rel=1e-9),
+        id="numeric-subnormal-sigma",
+    ),
+    pytest.param(
+        lambda: kl_numeric(G(0.0, 1e307), G(0.0, 2e307), -1.7e308, 1.7e308),
+        close(math.log(2.0) + 0.125 - 0.5, rel=1e-9),
+        id="numeric-range-wider-than-max-float",
+    ),
+    pytest.param(
+        lambda: kl_numeric(G(0.0, 1e-320), G(0.0, 1.0), -1.0, 1.0, 3),
+        Refused("too narrow for this range"),
+        id="numeric-grid-too-coarse",
+    ),
+    pytest.param(
+        lambda: kl_numeric(G(0.0, 1.0), G(0.0, 1.0), -5.0, 5.0, 3.5),
+        Refused("whole number, not 3.5$"),
+        id="numeric-fractional-n",
+    ),
+    pytest.param(
+        lambda: kl_numeric(G(0.0, 1.0), G(0.0, 1.0), 5.0, -5.0), Refused("needs lo < hi"), id="numeric-reversed-bounds"
+    ),
+    pytest.param(
+        lambda: kl_monte_carlo(G(0.0, 1.0), G(1e154, 1.0), np.random.default_rng(0), 100).estimate,
+        close(0.5e308),
+        id="monte-carlo-huge-but-finite",
+    ),
+    pytest.param(
+        lambda: kl_monte_carlo(G(0.0, 1.0), G(0.0, 1e-200), np.random.default_rng(0), 100),
+        MonteCarloEstimate(INF, 0.0, 100),
+        id="monte-carlo-q-density-is-0",
+    ),
+    pytest.param(
+        lambda: kl_monte_carlo(G(0.0, 1.0), G(0.0, 1.0), np.random.default_rng(0), 1e4),
+        Refused("whole number, not 10000.0$"),
+        id="monte-carlo-float-n",
+    ),
+    pytest.param(
+        lambda: kl_monte_carlo("p", G(0.0, 1.0), np.random.default_rng(0)),
+        Refused("GaussianMixture"),
+        id="monte-carlo-not-a-mixture",
+    ),
     # fitting q = N(μ, σ²)
-    pytest.param(lambda: fit_gaussian(TWO_BUMPS, "forward", lr=NAN),
-                 Refused("^the learning rate must be a finite number, not nan$"), id="fit-nan-lr"),
-    pytest.param(lambda: fit_gaussian(TWO_BUMPS, "forward", steps=-1), Refused("cannot be negative, not -1$"),
-                 id="fit-negative-steps"),
-    pytest.param(lambda: list(fit_gaussian(TWO_BUMPS, "forward", steps=5, lr=1000.0)),
-                 Refused("diverged at step 1: .*smaller learning rate$"), id="fit-lr-explodes"),
-    pytest.param(lambda: list(fit_gaussian(TWO_BUMPS, "forward", steps=5, sigma0=1e-200)),
-                 Refused("stopped at step 0: .* too large for floating-point numbers"), id="fit-start-too-narrow"),
-    pytest.param(lambda: next(fit_gaussian(TWO_BUMPS, "reverse", sigma0=1e-320)).loss,
-                 close(-(0.5 + 0.5 * math.log(2 * math.pi) + math.log(1e-320)) - LOG_TWO_BUMPS_AT_1),
-                 id="fit-reverse-subnormal-start"),
+    pytest.param(
+        lambda: fit_gaussian(TWO_BUMPS, "forward", lr=NAN),
+        Refused("^the learning rate must be a finite number, not nan$"),
+        id="fit-nan-lr",
+    ),
+    pytest.param(
+        lambda: fit_gaussian(TWO_BUMPS, "forward", steps=-1),
+        Refused("cannot be negative, not -1$"),
+        id="fit-negative-steps",
+    ),
+    pytest.param(
+        lambda: list(fit_gaussian(TWO_BUMPS, "forward", steps=5, lr=1000.0)),
+        Refused("diverged at step 1: .*smaller learning rate$"),
+        id="fit-lr-explodes",
+    ),
+    pytest.param(
+        lambda: list(fit_gaussian(TWO_BUMPS, "forward", steps=5, sigma0=1e-200)),
+        Refused("stopped at step 0: .* too large for floating-point numbers"),
+        id="fit-start-too-narrow",
+    ),
+    pytest.param(
+        lambda: next(fit_gaussian(TWO_BUMPS, "reverse", sigma0=1e-320)).loss,
+        close(-(0.5 + 0.5 * math.log(2 * math.pi) + math.log(1e-320)) - LOG_TWO_BUMPS_AT_1),
+        id="fit-reverse-subnormal-start",
+    ),
 ]
 
 

@@ -184,17 +184,23 @@ def test_no_stacked_bar_label_is_cut_off_or_covers_another(panel, qtbot, size):
     qtbot.wait(20)
     plot = tab.identity_plot
     inside = plot.getPlotItem().getViewBox().sceneBoundingRect()
-    for p, q in (([1.0, 0.0], [0.2, 0.8]), ([0.5, 0.5], [0.5, 0.5]), ([0.0, 1.0], [0.0, 1.0]), ([0.5, 0.5], [0.2, 0.8])):
+    for p, q in (
+        ([1.0, 0.0], [0.2, 0.8]),
+        ([0.5, 0.5], [0.5, 0.5]),
+        ([0.0, 1.0], [0.0, 1.0]),
+        ([0.5, 0.5], [0.2, 0.8]),
+    ):
         tab.p_editor.valueDragged.emit(0, p[0])
         tab.q_editor.valueDragged.emit(0, q[0])
         qtbot.wait(20)  # the plots apply their new ranges when they paint
         texts = [*plot._texts, *plot._totals]
         for text in texts:
             assert inside.contains(_scene_rect(text)), f"{text.textItem.toPlainText()} is cut off at p={p}, q={q}"
-        for a, b in ((a, b) for i, a in enumerate(texts) for b in texts[i + 1:]):
+        for a, b in ((a, b) for i, a in enumerate(texts) for b in texts[i + 1 :]):
             overlap = _scene_rect(a).intersected(_scene_rect(b))
             assert overlap.height() <= 0 or overlap.width() <= 0, (
-                f"{a.textItem.toPlainText()} covers {b.textItem.toPlainText()} at p={p}, q={q}")
+                f"{a.textItem.toPlainText()} covers {b.textItem.toPlainText()} at p={p}, q={q}"
+            )
     tab.p_editor.valueDragged.emit(1, 0.0)
     assert plot.thin_parts()[0].tolist() == [True, False], "H(p) = 0 has no room in its bar: its label is above"
     editor = tab.p_editor  # a bar at 1 keeps its value label below the plot's title

@@ -25,8 +25,11 @@ def no_record(tmp_path, monkeypatch):
 @pytest.fixture
 def panel(open_panel, tiny_vae_checkpoint, tmp_path, no_record):
     def point_at_test_checkpoints(widget):
-        widget.checkpoints = {"vae": tiny_vae_checkpoint, "ddpm": tmp_path / "ddpm.safetensors",
-                              "gan": tmp_path / "gan.safetensors"}
+        widget.checkpoints = {
+            "vae": tiny_vae_checkpoint,
+            "ddpm": tmp_path / "ddpm.safetensors",
+            "gan": tmp_path / "gan.safetensors",
+        }
         widget.reference_limit = 1000
         widget.refresh_availability()
 
@@ -84,22 +87,45 @@ def test_progress_lines_change_without_laying_out_the_window_again(panel, qtbot)
             qtbot.wait(10)
 
     box = panel.status.parentWidget()
-    assert layout_requests(box, progress, qtbot) == 0 and panel.status.text() == "80% of the whole run. ddpm: drew 128 of 5000"
+    assert (
+        layout_requests(box, progress, qtbot) == 0
+        and panel.status.text() == "80% of the whole run. ddpm: drew 128 of 5000"
+    )
     assert panel.status.width() <= box.contentsRect().width()
 
 
 def _row(name, seconds, confidence=None):
     histogram = np.array([500, 480, 520, 510, 490, 500, 505, 495, 500, 500])
-    return EvalRow(name, 5000, 12.345, 1.2345, 0.0512, 9.456, 0.187, histogram,
-                   np.random.default_rng(0).random((64, 28, 28), dtype=np.float32), seconds, confidence=confidence)
+    return EvalRow(
+        name,
+        5000,
+        12.345,
+        1.2345,
+        0.0512,
+        9.456,
+        0.187,
+        histogram,
+        np.random.default_rng(0).random((64, 28, 28), dtype=np.float32),
+        seconds,
+        confidence=confidence,
+    )
 
 
 def test_the_panel_opens_on_the_recorded_evaluation_and_marks_a_changed_model_stale(
-        open_panel, tiny_vae_checkpoint, tmp_path, monkeypatch):
+    open_panel, tiny_vae_checkpoint, tmp_path, monkeypatch
+):
     model = tmp_path / "vae.safetensors"
     shutil.copy(tiny_vae_checkpoint, model)
-    result = EvalResult([_row("vae", 0.0123, 0.93214), _row(FLOOR, 2.04)], {}, 5000, 0, 10000,
-                        "MNIST classifier (test accuracy 99.08%)", 321.0, SamplerConfig())
+    result = EvalResult(
+        [_row("vae", 0.0123, 0.93214), _row(FLOOR, 2.04)],
+        {},
+        5000,
+        0,
+        10000,
+        "MNIST classifier (test accuracy 99.08%)",
+        321.0,
+        SamplerConfig(),
+    )
     record = tmp_path / "evaluation.json"
     record.write_bytes(record_json(result, {"vae": model}, date=datetime(2025, 11, 29, 20, 0, tzinfo=timezone.utc)))
     monkeypatch.setattr("explorer.ui.panels.evaluate.panel.RECORD", record)
@@ -112,7 +138,12 @@ def test_the_panel_opens_on_the_recorded_evaluation_and_marks_a_changed_model_st
     assert "recorded on 2025-11-29 with N = 5000" in panel.status.text()
     for name in ("vae", FLOOR):
         assert [panel.cell(name, c) for c in range(STATUS)] == [  # a record from before confidence: a dash
-            "12.35", "1.23 ± 0.05", "9.46 ± 0.19", "0.932" if name == "vae" else "—", "12 ms" if name == "vae" else "2.0 s"]
+            "12.35",
+            "1.23 ± 0.05",
+            "9.46 ± 0.19",
+            "0.932" if name == "vae" else "—",
+            "12 ms" if name == "vae" else "2.0 s",
+        ]
         assert panel.cell(name, STATUS) == "recorded, N = 5000"
         assert panel.grids[name].n == 36 and panel.histograms[name].percentages().sum() == pytest.approx(100.0)
     assert panel.cell("gan", STATUS) == "no checkpoint" and panel.result is None  # the record is not the learner's run
@@ -123,12 +154,21 @@ def test_the_panel_opens_on_the_recorded_evaluation_and_marks_a_changed_model_st
     assert panel.cell(FLOOR, STATUS) == "recorded, N = 5000"
 
 
-def test_evaluate_keeps_the_recorded_rows_until_new_ones_replace_them(open_panel, tiny_vae_checkpoint, tmp_path,
-                                                                      monkeypatch, qtbot):
+def test_evaluate_keeps_the_recorded_rows_until_new_ones_replace_them(
+    open_panel, tiny_vae_checkpoint, tmp_path, monkeypatch, qtbot
+):
     model = tmp_path / "vae.safetensors"
     shutil.copy(tiny_vae_checkpoint, model)
-    result = EvalResult([_row("vae", 0.0123, 0.93214), _row(FLOOR, 2.04)], {}, 5000, 0, 10000,
-                        "MNIST classifier (test accuracy 99.08%)", 321.0, SamplerConfig())
+    result = EvalResult(
+        [_row("vae", 0.0123, 0.93214), _row(FLOOR, 2.04)],
+        {},
+        5000,
+        0,
+        10000,
+        "MNIST classifier (test accuracy 99.08%)",
+        321.0,
+        SamplerConfig(),
+    )
     record = tmp_path / "evaluation.json"
     record.write_bytes(record_json(result, {"vae": model}, date=datetime(2025, 11, 29, 20, 0, tzinfo=timezone.utc)))
     monkeypatch.setattr("explorer.ui.panels.evaluate.panel.RECORD", record)

@@ -21,8 +21,16 @@ def no_shipped_models(tmp_path, monkeypatch):
 
 
 def test_a_model_is_scored_against_the_test_set_next_to_the_floor(tiny_vae_checkpoint, tmp_path):
-    progress, result = collect(evaluate_models(["vae", "gan"], n=60, seed=3, device="cpu", reference_limit=1000,
-                                           checkpoints={"vae": tiny_vae_checkpoint, "gan": tmp_path / "no.safetensors"}))
+    progress, result = collect(
+        evaluate_models(
+            ["vae", "gan"],
+            n=60,
+            seed=3,
+            device="cpu",
+            reference_limit=1000,
+            checkpoints={"vae": tiny_vae_checkpoint, "gan": tmp_path / "no.safetensors"},
+        )
+    )
     assert isinstance(result, EvalResult) and [r.name for r in result.rows] == ["vae", FLOOR]
     assert "gan" in result.missing and "no checkpoint" in result.missing["gan"]
     fractions = [p.fraction for p in progress]
@@ -40,8 +48,11 @@ def test_a_model_is_scored_against_the_test_set_next_to_the_floor(tiny_vae_check
 
 def test_the_same_seed_gives_the_same_scores(tiny_vae_checkpoint):
     def scores(seed):
-        _, result = collect(evaluate_models(["vae"], n=50, seed=seed, device="cpu", reference_limit=500,
-                                        checkpoints={"vae": tiny_vae_checkpoint}))
+        _, result = collect(
+            evaluate_models(
+                ["vae"], n=50, seed=seed, device="cpu", reference_limit=500, checkpoints={"vae": tiny_vae_checkpoint}
+            )
+        )
         return [(r.fid, r.kid) for r in result.rows]
 
     assert scores(1) == scores(1) and scores(1) != scores(2)
@@ -72,8 +83,9 @@ def test_eval_all_scores_what_is_there_and_names_what_is_missing(no_shipped_mode
 
 
 def test_format_table_lists_each_row_and_its_histogram(tiny_vae_checkpoint):
-    _, result = collect(evaluate_models(["vae"], n=50, device="cpu", reference_limit=500,
-                                    checkpoints={"vae": tiny_vae_checkpoint}))
+    _, result = collect(
+        evaluate_models(["vae"], n=50, device="cpu", reference_limit=500, checkpoints={"vae": tiny_vae_checkpoint})
+    )
     lines = format_table(result).splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("class histogram"))
     floor_hist = next(line for line in lines[start:] if line.startswith("floor"))
@@ -86,12 +98,22 @@ def test_the_ddpm_is_drawn_with_the_chosen_eta(tmp_path, capsys):
     from explorer.core.runtime.checkpoints import save_checkpoint
     from explorer.core.runtime.jobs import run_to_end
 
-    ckpt = save_checkpoint(tmp_path / "ddpm.safetensors", run_to_end(train_ddpm(
-        DDPMConfig(base_channels=8, steps=2, train_limit=64, timesteps=20), device="cpu")))
+    ckpt = save_checkpoint(
+        tmp_path / "ddpm.safetensors",
+        run_to_end(train_ddpm(DDPMConfig(base_channels=8, steps=2, train_limit=64, timesteps=20), device="cpu")),
+    )
     fids = {}
     for eta in (0.0, 1.0):
-        _, result = collect(evaluate_models(["ddpm"], n=50, device="cpu", reference_limit=200,
-                                        checkpoints={"ddpm": ckpt}, ddpm_sampler=SamplerConfig(eta=eta)))
+        _, result = collect(
+            evaluate_models(
+                ["ddpm"],
+                n=50,
+                device="cpu",
+                reference_limit=200,
+                checkpoints={"ddpm": ckpt},
+                ddpm_sampler=SamplerConfig(eta=eta),
+            )
+        )
         fids[eta] = result.row("ddpm").fid
         assert f"drawn by DDIM in 50 steps with η = {eta:g}." in format_table(result)
     assert fids[0.0] != fids[1.0]  # η = 0 and η = 1 draw different digits from the same seed
@@ -101,12 +123,19 @@ def test_the_ddpm_is_drawn_with_the_chosen_eta(tmp_path, capsys):
 
 def test_draw_times_below_a_second_are_in_milliseconds():
     assert [format_duration(s) for s in (0.0004, 0.0123, 0.9994, 0.9996, 1.0, 12.34)] == [
-        "0 ms", "12 ms", "999 ms", "1.0 s", "1.0 s", "12.3 s"]
+        "0 ms",
+        "12 ms",
+        "999 ms",
+        "1.0 s",
+        "1.0 s",
+        "12.3 s",
+    ]
 
 
 def test_the_table_prints_every_score_to_two_decimals(tiny_vae_checkpoint):
-    _, result = collect(evaluate_models(["vae"], n=50, device="cpu", reference_limit=500,
-                                        checkpoints={"vae": tiny_vae_checkpoint}))
+    _, result = collect(
+        evaluate_models(["vae"], n=50, device="cpu", reference_limit=500, checkpoints={"vae": tiny_vae_checkpoint})
+    )
     for name in ("vae", FLOOR):
         line = next(line for line in format_table(result).splitlines() if line.startswith(f"{name} "))
         fid_text, kid_text, _, kid_std, is_text, _, is_std, confidence, *draw = line.split()[1:]
@@ -120,8 +149,11 @@ def test_the_table_prints_every_score_to_two_decimals(tiny_vae_checkpoint):
 def _record_of_a_tiny_run(tiny_vae_checkpoint, path, classifier=None):
     from explorer.core.evaluation.classifier import CLASSIFIER_CHECKPOINT
 
-    _, result = collect(evaluate_models(["vae"], n=60, seed=2, device="cpu", reference_limit=500,
-                                        checkpoints={"vae": tiny_vae_checkpoint}))
+    _, result = collect(
+        evaluate_models(
+            ["vae"], n=60, seed=2, device="cpu", reference_limit=500, checkpoints={"vae": tiny_vae_checkpoint}
+        )
+    )
     write_record(path, result, {"vae": tiny_vae_checkpoint}, classifier or CLASSIFIER_CHECKPOINT)
     return result
 
@@ -133,9 +165,27 @@ def test_a_record_reads_back_as_it_was_written(tiny_vae_checkpoint, tmp_path):
     assert recorded.result.classifier == result.classifier and "test accuracy" in recorded.result.classifier
     assert recorded.result.ddpm_sampler == result.ddpm_sampler and recorded.day == recorded.date[:10]
     for mine, back in zip(result.rows, recorded.result.rows, strict=True):
-        assert (back.name, back.n, back.fid, back.kid, back.kid_std, back.score, back.score_std, back.seconds,
-                back.confidence) == (mine.name, mine.n, mine.fid, mine.kid, mine.kid_std, mine.score, mine.score_std,
-                                     mine.seconds, mine.confidence)
+        assert (
+            back.name,
+            back.n,
+            back.fid,
+            back.kid,
+            back.kid_std,
+            back.score,
+            back.score_std,
+            back.seconds,
+            back.confidence,
+        ) == (
+            mine.name,
+            mine.n,
+            mine.fid,
+            mine.kid,
+            mine.kid_std,
+            mine.score,
+            mine.score_std,
+            mine.seconds,
+            mine.confidence,
+        )
         assert back.histogram.tolist() == mine.histogram.tolist()
         assert back.samples.shape == (RECORDED_SAMPLES, 28, 28)  # as uint8: within half a grey level
         np.testing.assert_allclose(back.samples, mine.samples[:RECORDED_SAMPLES], atol=0.5 / 255 + 1e-6)
@@ -168,8 +218,9 @@ def test_no_record_is_none_and_a_damaged_one_says_so(tmp_path):
         read_record(tmp_path / "evaluation.json")
 
 
-def test_eval_all_record_writes_the_record_and_only_with_the_flag(no_shipped_models, tiny_vae_checkpoint,
-                                                                  monkeypatch, capsys):
+def test_eval_all_record_writes_the_record_and_only_with_the_flag(
+    no_shipped_models, tiny_vae_checkpoint, monkeypatch, capsys
+):
     from explorer.cli import build_parser
 
     assert build_parser().parse_args(["eval", "all"]).record is False  # tests and users do not overwrite it
@@ -181,6 +232,8 @@ def test_eval_all_record_writes_the_record_and_only_with_the_flag(no_shipped_mod
     assert main(["eval", "all", "-n", "60", "--seed", "1", "--device", "cpu", "--record"]) == 0
     assert f"Recorded in {record}" in capsys.readouterr().out
     recorded = read_record(record)
-    assert [r.name for r in recorded.result.rows] == ["vae", FLOOR] and set(recorded.result.missing) == set(FAMILIES) - {"vae"}
+    assert [r.name for r in recorded.result.rows] == ["vae", FLOOR] and set(recorded.result.missing) == set(
+        FAMILIES
+    ) - {"vae"}
     assert recorded.result.n == 60 and recorded.result.reference == 10000
     assert stale_rows(recorded, {"vae": no_shipped_models / "vae.safetensors"}) == set()

@@ -127,33 +127,65 @@ def test_the_ode_solvers_are_seeded_and_deterministic_after_x_T(sampler):
 @pytest.fixture(scope="module")
 def tiny_checkpoint(tmp_path_factory):
     ckpt = tmp_path_factory.mktemp("ddpm") / "ddpm.safetensors"
-    assert main(["train", "ddpm", "--steps", "2", "--timesteps", "10", "--base-channels", "8", "--batch-size", "8",
-                 "--train-limit", "64", "--out", str(ckpt), "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "ddpm",
+                "--steps",
+                "2",
+                "--timesteps",
+                "10",
+                "--base-channels",
+                "8",
+                "--batch-size",
+                "8",
+                "--train-limit",
+                "64",
+                "--out",
+                str(ckpt),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     return ckpt
 
 
 def test_sample_spends_the_nfe_asked_with_every_sampler(tiny_checkpoint, tmp_path):
     model, _, _ = FAMILIES["ddpm"].load(tiny_checkpoint)
     out = tmp_path / "s.npy"
-    for options, expected in ((["--sampler", "dpm++2m", "--nfe", "4"], SamplerConfig("dpm++2m", 4)),
-                              (["--sampler", "heun", "--nfe", "7"], SamplerConfig("heun", 7)),
-                              (["--nfe", "3", "--eta", "0"], SamplerConfig("ddim", 3, 0.0)),
-                              (["--ddim-steps", "3", "--nfe", "3"], SamplerConfig("ddim", 3)),
-                              (["--sampler", "ddpm", "--nfe", "10"], SamplerConfig("ddpm"))):
+    for options, expected in (
+        (["--sampler", "dpm++2m", "--nfe", "4"], SamplerConfig("dpm++2m", 4)),
+        (["--sampler", "heun", "--nfe", "7"], SamplerConfig("heun", 7)),
+        (["--nfe", "3", "--eta", "0"], SamplerConfig("ddim", 3, 0.0)),
+        (["--ddim-steps", "3", "--nfe", "3"], SamplerConfig("ddim", 3)),
+        (["--sampler", "ddpm", "--nfe", "10"], SamplerConfig("ddpm")),
+    ):
         argv = ["sample", "ddpm", "-n", "2", "--seed", "5", "--out", str(out), "--checkpoint", str(tiny_checkpoint)]
         assert main([*argv, *options]) == 0
         assert np.array_equal(np.load(out), run_to_end(FAMILIES["ddpm"].draw(model, 2, 5, sampler=expected)))
 
 
-@pytest.mark.parametrize("options, said", [
-    (["--sampler", "heun", "--ddim-steps", "4"], "--ddim-steps counts DDIM's steps; give heun its cost with --nfe."),
-    (["--sampler", "dpm++2m", "--eta", "0.5"], "--eta is DDIM's noise; dpm++2m solves the probability-flow ODE"),
-    (["--nfe", "4", "--ddim-steps", "5"], "--nfe 4 and --ddim-steps 5 disagree"),
-    (["--nfe", "0"], "--nfe must be an integer from 1 to 4000, not 0."),
-    (["--sampler", "ddpm", "--nfe", "5"], "ddpm walks all T = 10 steps of this model (--nfe 10)"),
-    (["--sampler", "dpm++2m", "--nfe", "11"], "--nfe for dpm++2m must be at most 10 for this model's T = 10, not 11."),
-    (["--sampler", "heun", "--nfe", "20"], "--nfe for heun must be at most 19 for this model's T = 10, not 20."),
-])
+@pytest.mark.parametrize(
+    "options, said",
+    [
+        (
+            ["--sampler", "heun", "--ddim-steps", "4"],
+            "--ddim-steps counts DDIM's steps; give heun its cost with --nfe.",
+        ),
+        (["--sampler", "dpm++2m", "--eta", "0.5"], "--eta is DDIM's noise; dpm++2m solves the probability-flow ODE"),
+        (["--nfe", "4", "--ddim-steps", "5"], "--nfe 4 and --ddim-steps 5 disagree"),
+        (["--nfe", "0"], "--nfe must be an integer from 1 to 4000, not 0."),
+        (["--sampler", "ddpm", "--nfe", "5"], "ddpm walks all T = 10 steps of this model (--nfe 10)"),
+        (
+            ["--sampler", "dpm++2m", "--nfe", "11"],
+            "--nfe for dpm++2m must be at most 10 for this model's T = 10, not 11.",
+        ),
+        (["--sampler", "heun", "--nfe", "20"], "--nfe for heun must be at most 19 for this model's T = 10, not 20."),
+    ],
+)
 def test_sample_refuses_a_cost_it_cannot_spend_in_one_line(tiny_checkpoint, tmp_path, capsys, options, said):
     out = tmp_path / "s.npy"
     assert main(["sample", "ddpm", "--out", str(out), "--checkpoint", str(tiny_checkpoint), *options]) == 2
@@ -162,8 +194,25 @@ def test_sample_refuses_a_cost_it_cannot_spend_in_one_line(tiny_checkpoint, tmp_
 
 
 def test_eval_names_the_solver_and_its_nfe(tiny_checkpoint, capsys):
-    assert main(["eval", "ddpm", "-n", "50", "--checkpoint", str(tiny_checkpoint), "--device", "cpu",
-                 "--sampler", "dpm++2m", "--nfe", "5"]) == 0
+    assert (
+        main(
+            [
+                "eval",
+                "ddpm",
+                "-n",
+                "50",
+                "--checkpoint",
+                str(tiny_checkpoint),
+                "--device",
+                "cpu",
+                "--sampler",
+                "dpm++2m",
+                "--nfe",
+                "5",
+            ]
+        )
+        == 0
+    )
     assert "ddpm: drawn by DPM-Solver++(2M) at 5 NFE." in capsys.readouterr().out
     argv = ["eval", "ddpm", "-n", "50", "--checkpoint", str(tiny_checkpoint)]
     assert main([*argv, "--sampler", "ddpm", "--nfe", "5"]) == 2

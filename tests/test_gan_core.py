@@ -112,8 +112,9 @@ def test_a_spectrally_normalised_discriminator_has_unit_spectral_norms_and_survi
     for conv in convs:  # power iteration's estimate: the largest singular value of W reshaped to (out, rest) is ~1
         sigma = torch.linalg.matrix_norm(conv.weight.detach().flatten(1), ord=2).item()
         assert sigma == pytest.approx(1.0, abs=0.15)
-    _, ckpt = collect(train_gan(GANConfig(steps=3, d_norm="spectral", label_smoothing=0.1, **TINY), device="cpu",
-                                yield_every_s=1e9))
+    _, ckpt = collect(
+        train_gan(GANConfig(steps=3, d_norm="spectral", label_smoothing=0.1, **TINY), device="cpu", yield_every_s=1e9)
+    )
     generator, loaded = gan_from_checkpoint(ckpt)
     assert (loaded.d_norm, loaded.label_smoothing) == ("spectral", 0.1)
     x = torch.from_numpy(sample_images(generator, 4, seed=0))[:, None] * 2 - 1
@@ -128,11 +129,14 @@ def test_a_game_continued_from_a_checkpoint_starts_from_its_nets_and_records_it(
     _, first = collect(train_gan(GANConfig(steps=2, **TINY), device="cpu", yield_every_s=1e9))
     path = save_checkpoint(tmp_path / "first.safetensors", first)
     state = init_gan(GANConfig(steps=3, seed=7, init_from=str(path), **TINY), "cpu")
-    for name, tensor in {**{f"generator.{k}": v for k, v in state.generator.state_dict().items()},
-                         **{f"discriminator.{k}": v for k, v in state.discriminator.state_dict().items()}}.items():
+    for name, tensor in {
+        **{f"generator.{k}": v for k, v in state.generator.state_dict().items()},
+        **{f"discriminator.{k}": v for k, v in state.discriminator.state_dict().items()},
+    }.items():
         assert torch.equal(tensor, first.state[name]), name
-    _, second = collect(train_gan(GANConfig(steps=3, seed=7, init_from=str(path), **TINY), device="cpu",
-                                  yield_every_s=1e9))
+    _, second = collect(
+        train_gan(GANConfig(steps=3, seed=7, init_from=str(path), **TINY), device="cpu", yield_every_s=1e9)
+    )
     assert [r["steps"] for r in training_runs(second.info)] == [2, 3]
     with pytest.raises(CheckpointError, match="has shape"):  # other nets: refused before any step
         init_gan(GANConfig(**{**TINY, "channels": 8}, init_from=str(path)), "cpu")
@@ -158,8 +162,9 @@ def test_a_deeper_game_grown_from_a_checkpoint_computes_what_it_did_and_records_
     g.train()
     g(z).square().sum().backward()
     assert all(block.alpha.grad is not None and block.alpha.grad.abs() > 0 for block in [*g.at7, *g.at14])
-    _, grown = collect(train_gan(GANConfig(steps=2, depth=1, init_from=str(path), **TINY), device="cpu",
-                                 yield_every_s=1e9))
+    _, grown = collect(
+        train_gan(GANConfig(steps=2, depth=1, init_from=str(path), **TINY), device="cpu", yield_every_s=1e9)
+    )
     assert grown.info["continues"]["depth"] == 0 and grown.config["depth"] == 1
     assert float(grown.state["generator.at7.0.alpha"]) != 0.0  # two steps already opened the gate
     deeper = save_checkpoint(tmp_path / "grown.safetensors", grown)

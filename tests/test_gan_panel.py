@@ -234,7 +234,10 @@ def test_the_status_lines_change_without_laying_out_the_window_again(panel, qtbo
     box = panel.status.parentWidget()
 
     def snapshots():
-        for text in ("Iteration 1 of 9\nD loss 1.2", "Iteration 22 of 9000 (22 D steps)\nD loss 1.234   G loss 0.9\nD(x) 0.5"):
+        for text in (
+            "Iteration 1 of 9\nD loss 1.2",
+            "Iteration 22 of 9000 (22 D steps)\nD loss 1.234   G loss 0.9\nD(x) 0.5",
+        ):
             panel.status.setText(text)  # as every snapshot does
             panel.model_info.setText(text)
             qtbot.wait(20)
@@ -243,8 +246,9 @@ def test_the_status_lines_change_without_laying_out_the_window_again(panel, qtbo
     assert panel.status.width() <= box.contentsRect().width()  # and the pinned labels still fit their column
 
 
-def test_on_open_the_shipped_generator_draws_digits_and_its_record_is_plotted(panel, tmp_path, monkeypatch,
-                                                                             tiny_gan_checkpoint):
+def test_on_open_the_shipped_generator_draws_digits_and_its_record_is_plotted(
+    panel, tmp_path, monkeypatch, tiny_gan_checkpoint
+):
     if not panel.family.default_checkpoint.is_file():
         pytest.skip("no shipped generator")
     panel.load_shipped()
@@ -313,7 +317,10 @@ def test_choosing_a_game_sets_its_defaults_and_the_help_speaks_of_its_data(panel
     panel.mode.setCurrentIndex(panel.mode.findData("toy"))
     toy = default_config("toy")
     assert (panel.settings.lr_g.value(), panel.settings.lr_d.value(), panel.latent_dim.value()) == (
-        toy.lr_g, toy.lr_d, toy.latent_dim)
+        toy.lr_g,
+        toy.lr_d,
+        toy.latent_dim,
+    )
     help_text = panel.controls.explanation.text()
     assert "digit" not in help_text and "ring" in help_text and "learning rate to 0.005" in help_text
     panel.mode.setCurrentIndex(panel.mode.findData("mnist"))
@@ -323,8 +330,9 @@ def test_choosing_a_game_sets_its_defaults_and_the_help_speaks_of_its_data(panel
     assert live.channels == LIVE_MNIST_DEFAULTS["channels"] < GANConfig().channels and live.mode == "mnist"
 
 
-def test_after_stop_the_views_show_the_loaded_generator_not_the_stopped_game(panel, qtbot, snapshots,
-                                                                            tiny_gan_checkpoint):
+def test_after_stop_the_views_show_the_loaded_generator_not_the_stopped_game(
+    panel, qtbot, snapshots, tiny_gan_checkpoint
+):
     panel.load_checkpoint(tiny_gan_checkpoint)
     loaded = panel.grid.pixels().copy()
     panel.start_training(GANConfig(steps=100000, mode="mnist", **TINY), paused=True)
@@ -352,8 +360,9 @@ def test_after_stop_without_a_generator_the_views_say_there_is_none(panel, qtbot
     assert "stay until the next game" in panel.status.text()
 
 
-def test_stop_keeps_the_games_curves_filmstrip_and_histograms_until_the_next_game(panel, qtbot, snapshots,
-                                                                                 tiny_gan_checkpoint):
+def test_stop_keeps_the_games_curves_filmstrip_and_histograms_until_the_next_game(
+    panel, qtbot, snapshots, tiny_gan_checkpoint
+):
     panel.load_checkpoint(tiny_gan_checkpoint)
     panel.start_training(GANConfig(steps=100000, mode="mnist", **TINY), paused=True)
     for which in ("both", "both"):
@@ -434,8 +443,9 @@ def test_both_pages_lay_out_cleanly_on_a_laptop_screen_and_in_the_default_window
             qtbot.wait(50)
             assert window.size().toTuple() == size
             assert layout_problems(panel) == [] and plots_cut_off(panel) == [], f"{mode} page at {size}"
-            assert all(box.width() >= box.sizeHint().width() for box in panel.findChildren(QComboBox)), \
+            assert all(box.width() >= box.sizeHint().width() for box in panel.findChildren(QComboBox)), (
                 "a combo box cuts its text off"
+            )
     window.runner.shutdown()
 
 
@@ -445,10 +455,17 @@ def test_the_form_sets_the_stabilisers_and_the_game_names_them(panel, qtbot, sna
     settings.label_smoothing.setValue(0.1)
     cfg = panel.training_config()
     assert (cfg.d_norm, cfg.label_smoothing) == ("spectral", 0.1)
-    panel.start_training(GANConfig(**{**TINY, "d_norm": "spectral", "label_smoothing": 0.1, "lr_g": 1e-4, "lr_d": 4e-4,
-                                    "ema": 0.999}, steps=100000), paused=True)
+    panel.start_training(
+        GANConfig(
+            **{**TINY, "d_norm": "spectral", "label_smoothing": 0.1, "lr_g": 1e-4, "lr_d": 4e-4, "ema": 0.999},
+            steps=100000,
+        ),
+        paused=True,
+    )
     qtbot.waitUntil(lambda: len(snapshots) >= 1, timeout=60000)
-    assert "with spectral norm in D, real labels 0.9, D's rate 4× G's, G averaged (EMA 0.999)" in panel.model_info.text()
+    assert (
+        "with spectral norm in D, real labels 0.9, D's rate 4× G's, G averaged (EMA 0.999)" in panel.model_info.text()
+    )
     panel.runner.stop()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=60000)
     # The toy game's MLPs have no normalisation to choose; choosing it resets the smoothing to its default.

@@ -14,8 +14,26 @@ def gmm_checkpoint(tmp_path_factory):
     folder = tmp_path_factory.mktemp("gmm")
     data = save_points_csv(folder / "drawn.csv", make_preset("mixture", 400))
     out = folder / "gmm.safetensors"
-    assert main(["plane", "train", "gmm", "--components", "3", "--data", str(data), "--out", str(out),
-                 "--iterations", "30", "--seed", "2"]) == 0
+    assert (
+        main(
+            [
+                "plane",
+                "train",
+                "gmm",
+                "--components",
+                "3",
+                "--data",
+                str(data),
+                "--out",
+                str(out),
+                "--iterations",
+                "30",
+                "--seed",
+                "2",
+            ]
+        )
+        == 0
+    )
     return out, data
 
 
@@ -42,16 +60,24 @@ def test_sample_and_nll(gmm_checkpoint, tmp_path, capsys):
     assert f"NLL {train_nll:.4f} nats per point (400 points" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv, says", [
-    (["plane", "train", "gmm", "--components", "13", "--data", "ring", "--out", "m.safetensors"],
-     "--components must be"),
-    (["plane", "train", "gmm", "--floor", "0", "--data", "ring", "--out", "m.safetensors"], "--floor must be"),
-    (["plane", "train", "gmm", "--data", "ring", "--out", "m.safetensors", "--steps", "5"], "EM takes --iterations"),
-    (["plane", "train", "score", "--components", "3", "--data", "ring", "--out", "m.safetensors"], "gmm only"),
-    (["plane", "sample", "MODEL", "-n", "5", "--out", "p.csv", "--sampler", "ddpm"], "sampled exactly"),
-    (["plane", "nll", "MODEL", "--data", "blob"], "--data takes a preset"),
-    (["plane", "nll", "nothing.safetensors", "--data", "ring"], "No checkpoint"),
-])
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (
+            ["plane", "train", "gmm", "--components", "13", "--data", "ring", "--out", "m.safetensors"],
+            "--components must be",
+        ),
+        (["plane", "train", "gmm", "--floor", "0", "--data", "ring", "--out", "m.safetensors"], "--floor must be"),
+        (
+            ["plane", "train", "gmm", "--data", "ring", "--out", "m.safetensors", "--steps", "5"],
+            "EM takes --iterations",
+        ),
+        (["plane", "train", "score", "--components", "3", "--data", "ring", "--out", "m.safetensors"], "gmm only"),
+        (["plane", "sample", "MODEL", "-n", "5", "--out", "p.csv", "--sampler", "ddpm"], "sampled exactly"),
+        (["plane", "nll", "MODEL", "--data", "blob"], "--data takes a preset"),
+        (["plane", "nll", "nothing.safetensors", "--data", "ring"], "No checkpoint"),
+    ],
+)
 def test_refusals_are_one_line(gmm_checkpoint, tmp_path, capsys, monkeypatch, argv, says):
     monkeypatch.chdir(tmp_path)
     argv = [str(gmm_checkpoint[0]) if a == "MODEL" else a for a in argv]

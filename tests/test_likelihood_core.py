@@ -126,8 +126,11 @@ def test_variance_floor_stops_a_component_collapsing_on_one_point():
 
 def test_em_recovers_a_known_mixture_and_held_out_likelihood_picks_its_k():
     rng = np.random.default_rng(0)
-    true = Mixture(np.array([0.5, 0.3, 0.2]), np.array([[-3.0, 0.0], [2.0, 2.0], [2.0, -2.5]]),
-                   np.array([[[1.0, 0.6], [0.6, 1.0]], [[0.4, 0.0], [0.0, 0.4]], [[0.3, -0.1], [-0.1, 0.6]]]))
+    true = Mixture(
+        np.array([0.5, 0.3, 0.2]),
+        np.array([[-3.0, 0.0], [2.0, 2.0], [2.0, -2.5]]),
+        np.array([[[1.0, 0.6], [0.6, 1.0]], [[0.4, 0.0], [0.0, 0.4]], [[0.3, -0.1], [-0.1, 0.6]]]),
+    )
     train, held = sample_mixture(true, 1500, rng), sample_mixture(true, 1500, rng)
     choices = list(choose_k(train, held, range(1, 6), EMConfig(iterations=60)))
     assert min(choices, key=lambda c: c.bic).K == 3
@@ -160,8 +163,9 @@ def test_gmm_checkpoint_round_trip_sample_and_nll(tmp_path):
 # ---- variational inference ------------------------------------------------------------------------
 def test_vi_elbo_is_log_evidence_minus_kl_in_the_gaussian_case():
     for prior in ("gaussian", "correlated"):
-        fitter = VariationalFit(VIConfig(prior=prior, noise=0.7, family="full"), np.array([0.8, -0.4]),
-                                np.array([1.0, 2.0]), sigma0=0.6)
+        fitter = VariationalFit(
+            VIConfig(prior=prior, noise=0.7, family="full"), np.array([0.8, -0.4]), np.array([1.0, 2.0]), sigma0=0.6
+        )
         for _ in range(3):
             s = fitter.step()
         post = fitter.posterior
@@ -197,8 +201,12 @@ def test_parzen_matches_a_hand_computed_reference():
     """scipy is not installed, so the reference is the Parzen sum written out term by term."""
     rng = np.random.default_rng(0)
     centres, x, h = rng.normal(size=(7, 3)), rng.normal(size=(5, 3)), 0.8
-    by_hand = [math.log(sum(math.exp(-np.sum((xi - c) ** 2) / (2 * h * h)) / (2 * math.pi * h * h) ** 1.5
-                            for c in centres) / 7) for xi in x]
+    by_hand = [
+        math.log(
+            sum(math.exp(-np.sum((xi - c) ** 2) / (2 * h * h)) / (2 * math.pi * h * h) ** 1.5 for c in centres) / 7
+        )
+        for xi in x
+    ]
     np.testing.assert_allclose(parzen_log_density(x, centres, h), by_hand, rtol=1e-12)
 
 
@@ -219,7 +227,7 @@ def test_mnist_kernels_from_hamming_distances():
     np.testing.assert_array_equal(d, (x[:, None, :] != c[None]).sum(-1))
     np.testing.assert_allclose(gaussian_log_density(d, 0.7, dims=20), parzen_log_density(x, c, 0.7), rtol=1e-6)
     flip = 0.1
-    by_hand = np.log(np.mean(flip ** d * (1 - flip) ** (20 - d), axis=1))
+    by_hand = np.log(np.mean(flip**d * (1 - flip) ** (20 - d), axis=1))
     np.testing.assert_allclose(bernoulli_log_probability(d, flip, dims=20), by_hand, rtol=1e-10)
 
 

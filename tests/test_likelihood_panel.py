@@ -30,10 +30,11 @@ def fake_mnist_result():
     """An MnistKDE of the shape the precomputation returns, without its minute of work."""
     from explorer.core.likelihood.mnist_kde import FLIPS, GAUSSIAN_H, MnistKDE, MnistKDEConfig
 
-    curve = 300.0 - 100 * np.exp(-np.log(FLIPS / 0.05) ** 2)
+    curve = 300.0 - 100 * np.exp(-(np.log(FLIPS / 0.05) ** 2))
     picks = {"bernoulli_samples": 20, "bernoulli_train": 22, "gaussian_samples": 10, "gaussian_train": 12}
-    return MnistKDE(MnistKDEConfig(), 84.62, curve, curve - 60, -400.0 + 0 * GAUSSIAN_H, -450.0 + 0 * GAUSSIAN_H,
-                    picks, 61.0)
+    return MnistKDE(
+        MnistKDEConfig(), 84.62, curve, curve - 60, -400.0 + 0 * GAUSSIAN_H, -450.0 + 0 * GAUSSIAN_H, picks, 61.0
+    )
 
 
 @pytest.mark.parametrize("size", [(1280, 720), (1500, 950)], ids=["1280x720", "1500x950"])

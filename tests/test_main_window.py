@@ -65,8 +65,12 @@ def test_closing_the_window_mid_training_leaves_no_thread_or_process(window, qtb
 
 def test_screenshot_command_renders_the_window(tmp_path):
     out = tmp_path / "shot.png"
-    result = subprocess.run([sys.executable, "-m", "explorer", "--screenshot", str(out), "--panel", "divergences"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "explorer", "--screenshot", str(out), "--panel", "divergences"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 20000
 
@@ -178,8 +182,10 @@ def test_letters_typed_on_the_menu_bar_run_no_command_and_shortcuts_work_anywher
     for key in (Qt.Key.Key_S, Qt.Key.Key_L, Qt.Key.Key_Q):
         qtbot.keyClick(window.menuBar(), key)
     assert ran == [] and window.isVisible()
-    for action, standard in ((window.load_action, QKeySequence.StandardKey.Open),
-                             (window.save_action, QKeySequence.StandardKey.Save)):
+    for action, standard in (
+        (window.load_action, QKeySequence.StandardKey.Open),
+        (window.save_action, QKeySequence.StandardKey.Save),
+    ):
         assert action.shortcut() == QKeySequence(standard)
         assert action.shortcutContext() == Qt.ShortcutContext.ApplicationShortcut and action in window.actions()
     assert "&" not in window.save_action.text()
@@ -210,8 +216,9 @@ def test_a_long_error_fits_the_status_bar_and_moves_nothing(window, qtbot, tmp_p
     window._error_box.close()
 
 
-@pytest.mark.parametrize("size", [(1280, 720), (1260, 650), (1500, 950), MIN_SIZE],
-                         ids=["1280x720", "1260x650", "1500x950", "minimum"])
+@pytest.mark.parametrize(
+    "size", [(1280, 720), (1260, 650), (1500, 950), MIN_SIZE], ids=["1280x720", "1260x650", "1500x950", "minimum"]
+)
 def test_every_panel_lays_out_cleanly_on_a_laptop_screen_and_the_default_size(qtbot, size):
     """Nothing drawn over anything else and no text cut off (labels, spin boxes, combo boxes), in the whole
     window, on every tab, the GAN's toy game too: from the default size down to the smallest, where a
@@ -337,8 +344,9 @@ def test_the_objects_of_start_up_leave_the_collectors_reach_once_every_panel_is_
         gc.unfreeze()
 
 
-def test_keys_open_the_tabs_and_the_help_and_quit_asks_while_a_model_trains(window, qtbot, tiny_vae_checkpoint,
-                                                                            monkeypatch):
+def test_keys_open_the_tabs_and_the_help_and_quit_asks_while_a_model_trains(
+    window, qtbot, tiny_vae_checkpoint, monkeypatch
+):
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QMessageBox
 

@@ -112,8 +112,9 @@ def test_fid_and_kid_grow_as_the_digits_are_noised(judge, digits, halves):
     assert kids == sorted(kids), kids
 
 
-def test_kid_of_two_halves_of_the_test_set_averages_zero_and_clearly_different_sets_score_high(embedded, digits,
-                                                                                                 halves):
+def test_kid_of_two_halves_of_the_test_set_averages_zero_and_clearly_different_sets_score_high(
+    embedded, digits, halves
+):
     a, b = halves
     same, same_std = kid(a, b, subsets=50, subset_size=250)
     labels = digits[1]
@@ -129,7 +130,9 @@ def test_the_unbiased_mmd_averages_zero_where_the_biased_one_does_not():
     for _ in range(300):
         x, y = rng.normal(size=(40, 8)), rng.normal(size=(40, 8))
         unbiased.append(mmd2_unbiased(x, y))
-        biased.append(polynomial_kernel(x, x).mean() + polynomial_kernel(y, y).mean() - 2 * polynomial_kernel(x, y).mean())
+        biased.append(
+            polynomial_kernel(x, x).mean() + polynomial_kernel(y, y).mean() - 2 * polynomial_kernel(x, y).mean()
+        )
     standard_error = np.std(unbiased) / np.sqrt(len(unbiased))
     assert abs(np.mean(unbiased)) < 3 * standard_error
     assert np.mean(biased) > 10 * standard_error

@@ -149,8 +149,9 @@ def test_training_a_few_steps_lowers_the_nll(tiny_pixelcnn_checkpoint):
 
 
 def test_training_continues_from_a_checkpoint_and_records_the_run_before(tiny_pixelcnn_checkpoint):
-    cfg = PixelCNNConfig(channels=8, layers=3, steps=2, batch_size=8, train_limit=64,
-                         init_from=str(tiny_pixelcnn_checkpoint))
+    cfg = PixelCNNConfig(
+        channels=8, layers=3, steps=2, batch_size=8, train_limit=64, init_from=str(tiny_pixelcnn_checkpoint)
+    )
     ckpt = run_to_end(train_pixelcnn(cfg, device="cpu"))
     assert ckpt.info["continues"]["steps"] == 30
 

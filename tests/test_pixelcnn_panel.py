@@ -78,8 +78,12 @@ def test_clicking_a_pixel_shows_the_field_it_may_look_at(panel, qtbot):
     expected = receptive_field(9, 20, layers, panel.model_cfg.kernel)
     shown = field.canvas.pixels()
     assert colour(shown, 9, 20) == TARGET
-    seen = np.array([[colour(shown, r, c) != tuple(np.round(shown[r, c, :1].repeat(3) * 255).astype(int))
-                      for c in range(SIDE)] for r in range(SIDE)])
+    seen = np.array(
+        [
+            [colour(shown, r, c) != tuple(np.round(shown[r, c, :1].repeat(3) * 255).astype(int)) for c in range(SIDE)]
+            for r in range(SIDE)
+        ]
+    )
     assert (seen & ~expected).sum() == 1  # only the target itself is tinted outside the field
     assert (expected & ~seen).sum() == 0
     assert f"sees {int(expected.sum())} of the" in field.info.text()
@@ -128,8 +132,12 @@ def tile_back(picture: np.ndarray, n: int) -> np.ndarray:
     from explorer.ui.widgets.image_grid import GAP, grid_columns
 
     columns = grid_columns(n)
-    return np.stack([picture[r * (28 + GAP) : r * (28 + GAP) + 28, c * (28 + GAP) : c * (28 + GAP) + 28]
-                     for r, c in (divmod(i, columns) for i in range(n))])
+    return np.stack(
+        [
+            picture[r * (28 + GAP) : r * (28 + GAP) + 28, c * (28 + GAP) : c * (28 + GAP) + 28]
+            for r, c in (divmod(i, columns) for i in range(n))
+        ]
+    )
 
 
 def test_the_likelihood_view_scores_the_chosen_test_digit(panel):

@@ -20,7 +20,11 @@ def ddpm_checkpoint(tmp_path_factory):
 def test_the_checkpoint_records_its_data_and_run(ddpm_checkpoint):
     out, data = ddpm_checkpoint
     ckpt = load_checkpoint(out, kind="plane-ddpm")
-    assert ckpt.info["dataset"] == {"source": "drawn.csv", "fingerprint": fingerprint(load_points_csv(data)), "points": 300}
+    assert ckpt.info["dataset"] == {
+        "source": "drawn.csv",
+        "fingerprint": fingerprint(load_points_csv(data)),
+        "points": 300,
+    }
     assert ckpt.info["steps"] == 5 and ckpt.config["seed"] == 3
     assert ckpt.info["training"]["command"].startswith("gen-explorer plane train ddpm --data")
     assert ckpt.info["metrics"]["mmd2"] > 0 and ckpt.info["metrics"]["mmd2_floor"] > 0
@@ -29,23 +33,47 @@ def test_the_checkpoint_records_its_data_and_run(ddpm_checkpoint):
 def test_sample_writes_points_reproducibly_within_the_nfe(ddpm_checkpoint, tmp_path, capsys):
     out, _ = ddpm_checkpoint
     for name in ("a", "b"):
-        assert main(["plane", "sample", str(out), "-n", "50", "--out", str(tmp_path / f"{name}.csv"),
-                     "--sampler", "heun", "--nfe", "6", "--seed", "4"]) == 0
+        assert (
+            main(
+                [
+                    "plane",
+                    "sample",
+                    str(out),
+                    "-n",
+                    "50",
+                    "--out",
+                    str(tmp_path / f"{name}.csv"),
+                    "--sampler",
+                    "heun",
+                    "--nfe",
+                    "6",
+                    "--seed",
+                    "4",
+                ]
+            )
+            == 0
+        )
     assert "heun, 5 network evaluations" in capsys.readouterr().out
     a = load_points_csv(tmp_path / "a.csv")
     assert a.shape == (50, 2) and np.array_equal(a, load_points_csv(tmp_path / "b.csv"))
     assert (tmp_path / "a.csv").read_text().startswith("x,y\n")
 
 
-@pytest.mark.parametrize("argv, says", [
-    (["plane", "train", "ddpm", "--data", "blob", "--out", "m.safetensors"], "--data takes a preset"),
-    (["plane", "train", "score", "--data", "ring", "--out", "m.pt"], "--out must end in .safetensors"),
-    (["plane", "train", "ddpm", "--data", "ring", "--out", "m.safetensors", "--steps", "0"], "--steps must be"),
-    (["plane", "sample", "MODEL", "-n", "5", "--out", "p.csv", "--sampler", "langevin"], "samples with ddpm"),
-    (["plane", "sample", "MODEL", "-n", "5", "--out", "p.csv", "--nfe", "0"], "--nfe must be"),
-    (["plane", "sample", "MODEL", "-n", "5", "--out", "p.csv", "--sampler", "ddpm", "--eta", "0.5"], "--eta applies"),
-    (["plane", "sample", "nothing.safetensors", "-n", "5", "--out", "p.csv"], "No checkpoint"),
-])
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["plane", "train", "ddpm", "--data", "blob", "--out", "m.safetensors"], "--data takes a preset"),
+        (["plane", "train", "score", "--data", "ring", "--out", "m.pt"], "--out must end in .safetensors"),
+        (["plane", "train", "ddpm", "--data", "ring", "--out", "m.safetensors", "--steps", "0"], "--steps must be"),
+        (["plane", "sample", "MODEL", "-n", "5", "--out", "p.csv", "--sampler", "langevin"], "samples with ddpm"),
+        (["plane", "sample", "MODEL", "-n", "5", "--out", "p.csv", "--nfe", "0"], "--nfe must be"),
+        (
+            ["plane", "sample", "MODEL", "-n", "5", "--out", "p.csv", "--sampler", "ddpm", "--eta", "0.5"],
+            "--eta applies",
+        ),
+        (["plane", "sample", "nothing.safetensors", "-n", "5", "--out", "p.csv"], "No checkpoint"),
+    ],
+)
 def test_refusals_are_one_line(ddpm_checkpoint, tmp_path, capsys, monkeypatch, argv, says):
     monkeypatch.chdir(tmp_path)
     argv = [str(ddpm_checkpoint[0]) if a == "MODEL" else a for a in argv]

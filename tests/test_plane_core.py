@@ -77,10 +77,17 @@ def test_the_eps_score_relation_is_exact_maths_and_holds_on_a_trained_ddpm(mixtu
     # The chain rule: ∇ log q_t(x) at x = √ᾱ y, times √ᾱ, is the score of p_σ at y (q_t is p_σ rescaled by √ᾱ).
     y = np.array([[0.4, -0.3], [1.5, 2.0]])
     abar, h = float(net.alphas_cumprod[t]), 1e-5
+
     def log_q(x):
         return mixture_log_density(KNOWN_MIXTURE, x / math.sqrt(abar), sigma) - math.log(abar)
-    grad_q = np.stack([(log_q(math.sqrt(abar) * y + d) - log_q(math.sqrt(abar) * y - d)) / (2 * h)
-                       for d in (np.array([h, 0]), np.array([0, h]))], 1)
+
+    grad_q = np.stack(
+        [
+            (log_q(math.sqrt(abar) * y + d) - log_q(math.sqrt(abar) * y - d)) / (2 * h)
+            for d in (np.array([h, 0]), np.array([0, h]))
+        ],
+        1,
+    )
     assert np.allclose(math.sqrt(abar) * grad_q, mixture_score(KNOWN_MIXTURE, y, sigma), atol=1e-4)
     cosine, error = _field_error(lambda pts: ddpm_score(net, pts, t), sigma)
     assert cosine > 0.85 and error < 0.5

@@ -51,13 +51,16 @@ def test_csv_round_trip_with_header(tmp_path):
     assert load_points_csv(tmp_path / "plain.csv").tolist() == [[1, 2], [3.5, -4]]
 
 
-@pytest.mark.parametrize("text, says", [
-    ("x,y\n1,2\n3,oops\n", "line 3: expected two numbers x,y, found '3,oops'"),
-    ("1,2,3\n", "line 1: expected two numbers"),
-    ("1,2\nnan,1\n", "line 2: the point 'nan,1' is not finite"),
-    ("x,y\n", "holds no points"),
-    ("1,2\n\x1b[31m,\n", "line 2: expected two numbers x,y, found '\\x1b[31m,'"),
-])
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("x,y\n1,2\n3,oops\n", "line 3: expected two numbers x,y, found '3,oops'"),
+        ("1,2,3\n", "line 1: expected two numbers"),
+        ("1,2\nnan,1\n", "line 2: the point 'nan,1' is not finite"),
+        ("x,y\n", "holds no points"),
+        ("1,2\n\x1b[31m,\n", "line 2: expected two numbers x,y, found '\\x1b[31m,'"),
+    ],
+)
 def test_bad_csv_files_fail_with_one_line_naming_the_line(tmp_path, text, says):
     path = tmp_path / "bad.csv"
     path.write_text(text)
@@ -95,8 +98,13 @@ def test_mixture_density_integrates_to_one_and_score_is_its_gradient():
             assert mass == pytest.approx(1.0, abs=2e-3)
             x = np.array([[0.3, -0.7], [2.0, 1.0]])
             h = 1e-5
-            numeric = np.stack([(mixture_log_density(mix, x + d, sigma) - mixture_log_density(mix, x - d, sigma)) / (2 * h)
-                                for d in (np.array([h, 0]), np.array([0, h]))], 1)
+            numeric = np.stack(
+                [
+                    (mixture_log_density(mix, x + d, sigma) - mixture_log_density(mix, x - d, sigma)) / (2 * h)
+                    for d in (np.array([h, 0]), np.array([0, h]))
+                ],
+                1,
+            )
             assert np.allclose(mixture_score(mix, x, sigma), numeric, atol=1e-5)
 
 

@@ -16,8 +16,28 @@ def models(tmp_path_factory):
     folder = tmp_path_factory.mktemp("flows")
     fm, reflow, nvp = folder / "fm.safetensors", folder / "rf.safetensors", folder / "nvp.safetensors"
     assert main(["plane", "train", "fm", "--data", "moons", "--out", str(fm), "--steps", "20", "--pairing", "ot"]) == 0
-    assert main(["plane", "train", "reflow", "--data", "moons", "--from", str(fm), "--out", str(reflow),
-                 "--steps", "10", "--pairs", "500", "--pair-nfe", "4"]) == 0
+    assert (
+        main(
+            [
+                "plane",
+                "train",
+                "reflow",
+                "--data",
+                "moons",
+                "--from",
+                str(fm),
+                "--out",
+                str(reflow),
+                "--steps",
+                "10",
+                "--pairs",
+                "500",
+                "--pair-nfe",
+                "4",
+            ]
+        )
+        == 0
+    )
     assert main(["plane", "train", "realnvp", "--data", "mixture", "--out", str(nvp), "--steps", "10"]) == 0
     return folder
 
@@ -33,8 +53,24 @@ def test_training_records_quality_and_test_nll(models):
 
 def test_sample_by_euler_and_nll(models, tmp_path, capsys):
     out = tmp_path / "points.csv"
-    assert main(["plane", "sample", str(models / "rf.safetensors"), "-n", "300", "--out", str(out),
-                 "--sampler", "euler", "--nfe", "1"]) == 0
+    assert (
+        main(
+            [
+                "plane",
+                "sample",
+                str(models / "rf.safetensors"),
+                "-n",
+                "300",
+                "--out",
+                str(out),
+                "--sampler",
+                "euler",
+                "--nfe",
+                "1",
+            ]
+        )
+        == 0
+    )
     assert load_points_csv(out).shape == (300, 2)
     assert "euler, 1 network evaluations" in capsys.readouterr().out
     assert main(["plane", "nll", str(models / "fm.safetensors"), "--data", str(out)]) == 0
@@ -44,23 +80,62 @@ def test_sample_by_euler_and_nll(models, tmp_path, capsys):
     assert "true entropy 1.90" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv, says", [
-    (["plane", "train", "reflow", "--data", "moons", "--out", "{d}/x.safetensors"], "needs --from"),
-    (["plane", "train", "fm", "--data", "moons", "--out", "{d}/x.safetensors", "--from", "{m}/fm.safetensors"],
-     "--from applies to plane train reflow only"),
-    (["plane", "train", "realnvp", "--data", "moons", "--out", "{d}/x.safetensors", "--pairing", "ot"],
-     "--pairing applies to plane train fm only"),
-    (["plane", "train", "reflow", "--data", "ring", "--from", "{m}/fm.safetensors", "--out", "{d}/x.safetensors"],
-     "trained on other data"),
-    (["plane", "train", "reflow", "--data", "moons", "--from", "{m}/nvp.safetensors", "--out", "{d}/x.safetensors"],
-     "reflow needs a plane-fm"),
-    (["plane", "train", "fm", "--data", "moons", "--out", "{d}/x.safetensors", "--steps", "0"], "--steps must be"),
-    (["plane", "train", "fm", "--data", "moons", "--out", "{d}/x.safetensors", "--pairing", "greedy"], "invalid choice"),
-    (["plane", "sample", "{m}/fm.safetensors", "--out", "{d}/x.csv", "--sampler", "ddim"], "samples with euler, heun"),
-    (["plane", "nll", "{m}/fm.safetensors", "--data", "{d}/missing.csv"], "No points file"),
-    (["plane", "train", "fm", "--data", "moons", "--out", "{d}/x.safetensors", "--pairs", "900"],
-     "--pairs and --pair-nfe apply to plane train reflow only"),
-])
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["plane", "train", "reflow", "--data", "moons", "--out", "{d}/x.safetensors"], "needs --from"),
+        (
+            ["plane", "train", "fm", "--data", "moons", "--out", "{d}/x.safetensors", "--from", "{m}/fm.safetensors"],
+            "--from applies to plane train reflow only",
+        ),
+        (
+            ["plane", "train", "realnvp", "--data", "moons", "--out", "{d}/x.safetensors", "--pairing", "ot"],
+            "--pairing applies to plane train fm only",
+        ),
+        (
+            [
+                "plane",
+                "train",
+                "reflow",
+                "--data",
+                "ring",
+                "--from",
+                "{m}/fm.safetensors",
+                "--out",
+                "{d}/x.safetensors",
+            ],
+            "trained on other data",
+        ),
+        (
+            [
+                "plane",
+                "train",
+                "reflow",
+                "--data",
+                "moons",
+                "--from",
+                "{m}/nvp.safetensors",
+                "--out",
+                "{d}/x.safetensors",
+            ],
+            "reflow needs a plane-fm",
+        ),
+        (["plane", "train", "fm", "--data", "moons", "--out", "{d}/x.safetensors", "--steps", "0"], "--steps must be"),
+        (
+            ["plane", "train", "fm", "--data", "moons", "--out", "{d}/x.safetensors", "--pairing", "greedy"],
+            "invalid choice",
+        ),
+        (
+            ["plane", "sample", "{m}/fm.safetensors", "--out", "{d}/x.csv", "--sampler", "ddim"],
+            "samples with euler, heun",
+        ),
+        (["plane", "nll", "{m}/fm.safetensors", "--data", "{d}/missing.csv"], "No points file"),
+        (
+            ["plane", "train", "fm", "--data", "moons", "--out", "{d}/x.safetensors", "--pairs", "900"],
+            "--pairs and --pair-nfe apply to plane train reflow only",
+        ),
+    ],
+)
 def test_refusals_are_one_line(models, tmp_path, capsys, argv, says):
     code = main([a.format(d=tmp_path, m=models) for a in argv]) if "invalid choice" not in says else None
     if code is None:
@@ -74,7 +149,9 @@ def test_refusals_are_one_line(models, tmp_path, capsys, argv, says):
 
 def test_nll_refuses_a_model_without_a_likelihood(tmp_path, capsys):
     ddpm = tmp_path / "ddpm.safetensors"  # the refusal reads the kind alone, before any weights
-    save_checkpoint(ddpm, Checkpoint("plane-ddpm", {}, {"w": torch.zeros(1)}, {"steps": 1, "dataset": {}, "metrics": {}}))
+    save_checkpoint(
+        ddpm, Checkpoint("plane-ddpm", {}, {"w": torch.zeros(1)}, {"steps": 1, "dataset": {}, "metrics": {}})
+    )
     assert main(["plane", "nll", str(ddpm), "--data", "ring"]) == 2
     err = capsys.readouterr().err
     assert "only a bound" in err and err.count("\n") == 1

@@ -19,9 +19,11 @@ def panel(open_panel):
     lab.errors = []
     lab.show_error = lab.errors.append
     lab.flow_section.show_error = lab.errors.append
-    lab.flow_state.set(realnvp_cfg=RealNVPConfig(couplings=4, hidden=16, steps=40, batch_size=128),
-                       fm_cfg=FlowMatchingConfig(hidden=32, layers=2, steps=40, batch_size=128),
-                       reflow_cfg=ReflowConfig(hidden=32, layers=2, steps=20, batch_size=128, pairs=512, pair_nfe=4))
+    lab.flow_state.set(
+        realnvp_cfg=RealNVPConfig(couplings=4, hidden=16, steps=40, batch_size=128),
+        fm_cfg=FlowMatchingConfig(hidden=32, layers=2, steps=40, batch_size=128),
+        reflow_cfg=ReflowConfig(hidden=32, layers=2, steps=20, batch_size=128, pairs=512, pair_nfe=4),
+    )
     return lab
 
 

@@ -62,8 +62,13 @@ def test_log_det_equals_numerical_jacobian():
         x = torch.tensor(point, dtype=torch.float64)
         jac = torch.autograd.functional.jacobian(lambda p: flow(p[None])[0][0], x)  # (2, 2)
         h = 1e-6  # and by central differences, not autograd at all
-        fd = torch.stack([(flow((x + h * e)[None])[0][0] - flow((x - h * e)[None])[0][0]) / (2 * h)
-                          for e in torch.eye(2, dtype=torch.float64)], 1)
+        fd = torch.stack(
+            [
+                (flow((x + h * e)[None])[0][0] - flow((x - h * e)[None])[0][0]) / (2 * h)
+                for e in torch.eye(2, dtype=torch.float64)
+            ],
+            1,
+        )
         logdet = flow(x[None])[1].sum()
         assert math.isclose(float(torch.linalg.slogdet(jac)[1]), float(logdet.detach()), abs_tol=1e-9)
         assert math.isclose(float(torch.linalg.slogdet(fd.detach())[1]), float(logdet.detach()), abs_tol=1e-6)
@@ -87,8 +92,11 @@ def test_ledger_sums_to_log_prob_and_stages_go_from_base_to_model():
 
 def test_realnvp_nll_falls_in_a_few_steps():
     points = make_preset("mixture", 1000, 0)
-    snaps, ckpt = drain(train_realnvp(RealNVPConfig(couplings=4, hidden=32, steps=60, batch_size=256), points,
-                                      "mixture", snapshot_s=0.0))
+    snaps, ckpt = drain(
+        train_realnvp(
+            RealNVPConfig(couplings=4, hidden=32, steps=60, batch_size=256), points, "mixture", snapshot_s=0.0
+        )
+    )
     assert snaps[-1].loss < snaps[0].loss - 0.3
     assert ckpt.kind == "plane-realnvp" and ckpt.info["dataset"]["source"] == "mixture"
 
@@ -166,8 +174,9 @@ def test_ode_likelihood_of_a_linear_flow_matches_its_closed_form():
     exact = -0.5 * (points.astype(np.float64) ** 2).sum(1) / var - math.log(2 * math.pi * var)
     assert np.allclose(ode_log_likelihood(Linear(c), points), exact, atol=1e-3)
     grid = log_likelihood_grid(Linear(c), (-1, 1, -2, 2), size=5)
-    assert grid.shape == (5, 5) and math.isclose(float(grid[0, 4]), -0.5 * (1 + 4) / var - math.log(2 * math.pi * var),
-                                                 abs_tol=1e-3)  # row 0 is y = −2, column 4 is x = 1
+    assert grid.shape == (5, 5) and math.isclose(
+        float(grid[0, 4]), -0.5 * (1 + 4) / var - math.log(2 * math.pi * var), abs_tol=1e-3
+    )  # row 0 is y = −2, column 4 is x = 1
 
 
 def test_flow_matching_trains_and_reflow_lowers_straightness(tmp_path):
@@ -197,8 +206,9 @@ def test_reflow_refuses_what_it_cannot_reflow():
 def test_learned_density_integrates_to_one():
     """A trained flow-matching model's ODE density is a density: its grid integral is near 1."""
     points = make_preset("mixture", 1000, 0)
-    _, ckpt = drain(train_flow_matching(FlowMatchingConfig(hidden=32, layers=2, steps=200, batch_size=256),
-                                        points, "mixture"))
+    _, ckpt = drain(
+        train_flow_matching(FlowMatchingConfig(hidden=32, layers=2, steps=200, batch_size=256), points, "mixture")
+    )
     grid = log_likelihood_grid(flow_from_checkpoint(ckpt), (-6, 6, -6, 6), size=60, steps=16)
     cell = (12 / 59) ** 2
     assert abs(float(np.exp(grid.astype(np.float64)).sum() * cell) - 1) < 0.1

@@ -64,8 +64,12 @@ def test_the_panel_section_plots_the_record_and_says_what_it_shows(qtbot):
 def test_the_controls_ask_for_k_evaluations_and_eta_only_of_ddim(qtbot):
     controls = SamplerControls()
     qtbot.addWidget(controls)
-    for sampler, k_on, eta_on in (("ddpm", False, False), ("ddim", True, True), ("heun", True, False),
-                                  ("dpm++2m", True, False)):
+    for sampler, k_on, eta_on in (
+        ("ddpm", False, False),
+        ("ddim", True, True),
+        ("heun", True, False),
+        ("dpm++2m", True, False),
+    ):
         controls.sampler.setCurrentIndex(controls.sampler.findData(sampler))
         assert (controls.ddim_steps.isEnabled(), controls.eta.isEnabled()) == (k_on, eta_on), sampler
     controls.ddim_steps.setValue(9)
@@ -79,4 +83,3 @@ def test_the_schedule_plot_writes_abar_T(qtbot):
         plot.set_schedule(make_schedule("linear", T))
         assert plot.abar_T_label.toPlainText() == f"ᾱ_T = {make_schedule('linear', T).alphas_cumprod[-1]:.1e}"
     assert float(plot.abar_T_label.toPlainText().split("= ")[1]) < 1e-3
-

@@ -12,7 +12,9 @@ from explorer.core.vae import binarized, evaluate
 def test_the_shipped_vae_reproduces_its_recorded_test_elbo():
     model, cfg, ckpt = FAMILIES["vae"].load()
     assert cfg.latent_dim == 2 and ckpt.info["dataset"] == dataset_fingerprint()
-    assert ckpt.info["steps"] == cfg.epochs * 469 and ckpt.info["training"]["command"].startswith("gen-explorer train vae")
+    assert ckpt.info["steps"] == cfg.epochs * 469 and ckpt.info["training"]["command"].startswith(
+        "gen-explorer train vae"
+    )
     metrics = evaluate(model, binarized(load_mnist("test").images, seed=0))
     recorded = ckpt.info["metrics"]
     assert metrics["neg_elbo"] == pytest.approx(recorded["test_neg_elbo"], abs=0.05)
@@ -24,8 +26,22 @@ def test_the_shipped_gan_records_each_of_its_runs():
     _, cfg, ckpt = FAMILIES["gan"].load()
     assert cfg.mode == "mnist" and cfg.channels == 64 and ckpt.info["dataset"] == dataset_fingerprint()
     runs = training_runs(ckpt.info)  # a 64-channel DCGAN, continued from its own weights
-    assert [r["steps"] for r in runs] == [5000, 8000, 4000, 8000, 8000, 8000, 6000, 5000, 4000, 4000, 8000, 9000,
-                                          9000, 6500] and runs[-1]["steps"] == cfg.steps
+    assert [r["steps"] for r in runs] == [
+        5000,
+        8000,
+        4000,
+        8000,
+        8000,
+        8000,
+        6000,
+        5000,
+        4000,
+        4000,
+        8000,
+        9000,
+        9000,
+        6500,
+    ] and runs[-1]["steps"] == cfg.steps
     commands = [r["training"]["command"] for r in runs]
     assert all("--lr-g 1e-4 --lr-d 1e-4" in c for c in commands[5:7])  # half the rate
     assert ["--lr-d 2e-4" in c for c in commands[-7:]] == [False, False] + [True] * 5  # then D at 4x or 2x G's

@@ -180,7 +180,7 @@ def test_the_scatter_draws_its_dots_at_the_screens_device_pixel_ratio(qtbot):
     painter.end()
     grey = np.array([[qGray(image.pixel(x, y)) for x in range(40)] for y in range(40)])
     ys, xs = np.nonzero(grey < 250)
-    dot = grey[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    dot = grey[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
     assert 7 <= dot.shape[1] <= 9  # the 4-pixel disc, 8 device pixels across
     # Drawn at ratio 1 and scaled up, every row and column would come twice: soft, blocky dots.
     assert not np.array_equal(dot[0::2], dot[1::2]) or not np.array_equal(dot[:, 0::2], dot[:, 1::2])

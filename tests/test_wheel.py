@@ -13,8 +13,12 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-MNIST_FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-               "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+MNIST_FILES = [
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+]
 CHECKPOINT_FILES = sorted(p.name for p in (REPO / "checkpoints").glob("*.safetensors"))  # all ship
 SHIPPED = "explorer/_shipped"
 

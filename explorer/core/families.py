@@ -67,17 +67,44 @@ FAMILIES: dict[str, ModelFamily] = {
     "vae": ModelFamily("vae", vae.VAEConfig, vae.train_vae, vae.vae_from_checkpoint, vae.sample_images),
     # A DDIM chain costs ~100 VAE or GAN passes: smaller chunks keep progress and memory even.
     "ddpm": ModelFamily(
-        "ddpm", diffusion.DDPMConfig, diffusion.train_ddpm, diffusion.ddpm_from_checkpoint, diffusion.sample_images, 32,
-        earlier_run=ddpm_earlier_run),
-    "gan": ModelFamily("gan", gan.GANConfig, gan.train_gan, gan.gan_from_checkpoint, gan.sample_images,
-                       earlier_run=earlier_game),
+        "ddpm",
+        diffusion.DDPMConfig,
+        diffusion.train_ddpm,
+        diffusion.ddpm_from_checkpoint,
+        diffusion.sample_images,
+        32,
+        earlier_run=ddpm_earlier_run,
+    ),
+    "gan": ModelFamily(
+        "gan", gan.GANConfig, gan.train_gan, gan.gan_from_checkpoint, gan.sample_images, earlier_run=earlier_game
+    ),
     # 784 cached steps per chunk: 100 digits take a few seconds on a CPU.
-    "pixelcnn": ModelFamily("pixelcnn", pixelcnn.PixelCNNConfig, pixelcnn.train_pixelcnn,
-                            pixelcnn.pixelcnn_from_checkpoint, pixelcnn.sample_images, 100,
-                            earlier_run=pixelcnn_earlier_run),
-    "cvae": ModelFamily("cvae", conditional.CVAEConfig, conditional.train_cvae, conditional.cvae_from_checkpoint,
-                        conditional.sample_cvae, conditional=True),
+    "pixelcnn": ModelFamily(
+        "pixelcnn",
+        pixelcnn.PixelCNNConfig,
+        pixelcnn.train_pixelcnn,
+        pixelcnn.pixelcnn_from_checkpoint,
+        pixelcnn.sample_images,
+        100,
+        earlier_run=pixelcnn_earlier_run,
+    ),
+    "cvae": ModelFamily(
+        "cvae",
+        conditional.CVAEConfig,
+        conditional.train_cvae,
+        conditional.cvae_from_checkpoint,
+        conditional.sample_cvae,
+        conditional=True,
+    ),
     # Guidance runs 2 x 30 images through the U-Net per step; 30 keeps "all digits in turn" balanced per chunk.
-    "cddpm": ModelFamily("cddpm", conditional.CDDPMConfig, conditional.train_cddpm, conditional.cddpm_from_checkpoint,
-                         conditional.sample_cddpm, 30, conditional=True, earlier_run=initial_checkpoint),
+    "cddpm": ModelFamily(
+        "cddpm",
+        conditional.CDDPMConfig,
+        conditional.train_cddpm,
+        conditional.cddpm_from_checkpoint,
+        conditional.sample_cddpm,
+        30,
+        conditional=True,
+        earlier_run=initial_checkpoint,
+    ),
 }

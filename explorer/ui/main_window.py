@@ -43,17 +43,34 @@ PANEL_FACTORIES: dict[str, Callable[[Runner, str | None], PanelProtocol]] = {
     "plane": lambda runner, device: PlanePanel(runner, device),
     "likelihood": lambda runner, device: LikelihoodPanel(runner, device),
 }
-PanelClass = (type[ModelPanel] | type[ConditionalPanel] | type[DivergencePanel] | type[EvaluatePanel]
-              | type[PlanePanel] | type[LikelihoodPanel])
+PanelClass = (
+    type[ModelPanel]
+    | type[ConditionalPanel]
+    | type[DivergencePanel]
+    | type[EvaluatePanel]
+    | type[PlanePanel]
+    | type[LikelihoodPanel]
+)
 PANEL_CLASSES: dict[str, PanelClass] = {
-    "pixelcnn": PixelCNNPanel, "vae": VAEPanel, "diffusion": DiffusionPanel, "gan": GANPanel,
-    "conditional": ConditionalPanel, "divergences": DivergencePanel, "evaluate": EvaluatePanel,
-    "plane": PlanePanel, "likelihood": LikelihoodPanel}
+    "pixelcnn": PixelCNNPanel,
+    "vae": VAEPanel,
+    "diffusion": DiffusionPanel,
+    "gan": GANPanel,
+    "conditional": ConditionalPanel,
+    "divergences": DivergencePanel,
+    "evaluate": EvaluatePanel,
+    "plane": PlanePanel,
+    "likelihood": LikelihoodPanel,
+}
 PANEL_TITLES = {name: cls.title for name, cls in PANEL_CLASSES.items()}
 # Checkpoint kind -> the panel that shows it: File ▸ Load takes a checkpoint to its own panel. A panel
 # holding several models (Conditional) names their kinds in ``checkpoint_kinds``.
-KIND_PANELS = {kind: name for name, cls in PANEL_CLASSES.items()
-               for kind in getattr(cls, "checkpoint_kinds", (cls.checkpoint_kind,)) if kind}
+KIND_PANELS = {
+    kind: name
+    for name, cls in PANEL_CLASSES.items()
+    for kind in getattr(cls, "checkpoint_kinds", (cls.checkpoint_kind,))
+    if kind
+}
 
 
 class MainWindow(QMainWindow):
@@ -66,7 +83,8 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(*MIN_SIZE)  # smaller than a panel needs: the panel scrolls (PanelTabs)
         self.runners = {name: Runner(self) for name in PANEL_FACTORIES}
         factories: dict[str, Callable[[], PanelProtocol]] = {
-            name: partial(factory, self.runners[name], device) for name, factory in PANEL_FACTORIES.items()}
+            name: partial(factory, self.runners[name], device) for name, factory in PANEL_FACTORIES.items()
+        }
         self.tabs = PanelTabs(factories, PANEL_TITLES)
         self.panels = self.tabs.panels
         self.setCentralWidget(self.tabs)
@@ -74,11 +92,15 @@ class MainWindow(QMainWindow):
         self._error_box: QMessageBox | None = None
         self._shipped_wanted = False  # load_shipped_checkpoints was asked: panels built later load theirs too
         self._problems_shown = 0
-        self.status = JobStatus(self.statusBar(), {PANEL_TITLES[name]: runner for name, runner in self.runners.items()},
-                                device_text)
+        self.status = JobStatus(
+            self.statusBar(), {PANEL_TITLES[name]: runner for name, runner in self.runners.items()}, device_text
+        )
         self.job_label, self.progress = self.status.job_label, self.status.progress
         self.pause_button, self.stop_button, self.device_label = (
-            self.status.pause_button, self.status.stop_button, self.status.device_label)
+            self.status.pause_button,
+            self.status.stop_button,
+            self.status.device_label,
+        )
         self._build_menu()
         self.tabs.panel_built.connect(self._on_panel_built)
         self.tabs.currentChanged.connect(self._on_tab_changed)
@@ -143,7 +165,9 @@ class MainWindow(QMainWindow):
             action.triggered.connect(partial(self.show_panel, name))
             self._add_shortcut(action)
             tabs.addAction(action)
-        self.help_action = QAction("Help on this tab", self, shortcut=QKeySequence(QKeySequence.StandardKey.HelpContents))
+        self.help_action = QAction(
+            "Help on this tab", self, shortcut=QKeySequence(QKeySequence.StandardKey.HelpContents)
+        )
         self.help_action.triggered.connect(self.show_help)
         self._add_shortcut(self.help_action)
         self.menuBar().addMenu("&Help").addAction(self.help_action)
@@ -156,12 +180,14 @@ class MainWindow(QMainWindow):
     def help_text(self) -> str:
         """What F1 shows: how to find help on the tab on show, and the keys that work everywhere."""
         last = len(self.tabs.names[:9])
-        return (f"<b>{self.current_panel().title} tab</b><p>Each section has a <b>?</b> button: it says what the "
-                "section shows and the maths behind it, with the paper it comes from. Hover over a control for "
-                "a tip; the status bar below says what this tab's job is doing, and Pause and Stop act on it.</p>"
-                f"<p><b>Keys</b><br>Ctrl+1 … Ctrl+{last}: the tabs, left to right<br>"
-                "Space: play or pause a timeline; ← →: one step of it<br>"
-                "Ctrl+O / Ctrl+S: load / save a checkpoint<br>F1: this help<br>Ctrl+Q: quit</p>")
+        return (
+            f"<b>{self.current_panel().title} tab</b><p>Each section has a <b>?</b> button: it says what the "
+            "section shows and the maths behind it, with the paper it comes from. Hover over a control for "
+            "a tip; the status bar below says what this tab's job is doing, and Pause and Stop act on it.</p>"
+            f"<p><b>Keys</b><br>Ctrl+1 … Ctrl+{last}: the tabs, left to right<br>"
+            "Space: play or pause a timeline; ← →: one step of it<br>"
+            "Ctrl+O / Ctrl+S: load / save a checkpoint<br>F1: this help<br>Ctrl+Q: quit</p>"
+        )
 
     def show_help(self) -> None:
         if self._help_box is None:
@@ -172,16 +198,22 @@ class MainWindow(QMainWindow):
 
     def training_tabs(self) -> list[str]:
         """The titles of the tabs whose model is being trained now."""
-        return [panel.title for panel in self.tabs.built.values()
-                if any(getattr(p, "is_training", False) for p in getattr(panel, "model_panels", (panel,)))]
+        return [
+            panel.title
+            for panel in self.tabs.built.values()
+            if any(getattr(p, "is_training", False) for p in getattr(panel, "model_panels", (panel,)))
+        ]
 
     def _on_quit_triggered(self) -> None:
         """Quit; while a model trains, only once the learner says so (the run is lost)."""
         training = self.training_tabs()
         if training:
             answer = QMessageBox.question(
-                self, "Quit while training?", f"Training runs on the {', '.join(training)} tab: quitting stops it "
-                "and the run is lost (a model is kept only once training ends and you save it). Quit anyway?")
+                self,
+                "Quit while training?",
+                f"Training runs on the {', '.join(training)} tab: quitting stops it "
+                "and the run is lost (a model is kept only once training ends and you save it). Quit anyway?",
+            )
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self.close()
@@ -207,8 +239,10 @@ class MainWindow(QMainWindow):
         panel = self.tabs.built[name]
         if not panel.checkpoint_kind:
             return
-        restore = ("Restore it from the repository (git checkout -- checkpoints) or reinstall the app; meanwhile "
-                   "you can train a model in the panel or load one with File ▸ Load checkpoint…")
+        restore = (
+            "Restore it from the repository (git checkout -- checkpoints) or reinstall the app; meanwhile "
+            "you can train a model in the panel or load one with File ▸ Load checkpoint…"
+        )
         try:
             cast(HoldsModel, panel).load_shipped()
         except ExplorerError as exc:
@@ -224,8 +258,10 @@ class MainWindow(QMainWindow):
     def _report_problems(self) -> None:
         if len(self.tabs.problems) > self._problems_shown:
             self._problems_shown = len(self.tabs.problems)
-            self.show_error("Some shipped files could not be read.\n\n" + "\n\n".join(self.tabs.problems),
-                            status="Some shipped files could not be read: see the message.")
+            self.show_error(
+                "Some shipped files could not be read.\n\n" + "\n\n".join(self.tabs.problems),
+                status="Some shipped files could not be read: see the message.",
+            )
 
     def show_error(self, message: str, status: str | None = None) -> None:
         """Tell the user without blocking the event loop (the box is window-modal, opened with open());
@@ -252,7 +288,9 @@ class MainWindow(QMainWindow):
             name = self.tabs.current_name()
         panel = self.tabs.panel(name)
         try:
-            loaded = cast(HoldsModel, panel).read_checkpoint(path)  # the whole file is checked before anything on screen changes
+            loaded = cast(HoldsModel, panel).read_checkpoint(
+                path
+            )  # the whole file is checked before anything on screen changes
         except ExplorerError as exc:
             self.show_error(str(exc))
             return False
@@ -289,8 +327,9 @@ class MainWindow(QMainWindow):
         return folder
 
     def _on_load_triggered(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load checkpoint", str(self.load_dialog_folder()),
-                                              "Checkpoints (*.safetensors)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Load checkpoint", str(self.load_dialog_folder()), "Checkpoints (*.safetensors)"
+        )
         if path:
             self.load_checkpoint(path)
 
@@ -308,8 +347,11 @@ class MainWindow(QMainWindow):
     def _update_actions(self, _busy: bool = False) -> None:
         """Offer Load and Save where they apply; a greyed item says why."""
         has_model = self.current_panel().checkpoint_kind is not None
-        reason = "" if has_model and not self.runner.busy else (
-            " (this tab has no model)" if not has_model else " (wait for this tab's job, or stop it)")
+        reason = (
+            ""
+            if has_model and not self.runner.busy
+            else (" (this tab has no model)" if not has_model else " (wait for this tab's job, or stop it)")
+        )
         for action, text in ((self.load_action, "Load checkpoint…"), (self.save_action, "Save checkpoint…")):
             action.setEnabled(not reason)
             action.setText(text + reason)

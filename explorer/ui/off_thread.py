@@ -37,8 +37,7 @@ class LatestOnly:
                 on_done(result)
 
         # an error leaves the view as it is: these results are extras, never what a user asked for
-        worker = create_worker(fn, *args, _connect={"returned": deliver}, _ignore_errors=True,
-                               _start_thread=False)
+        worker = create_worker(fn, *args, _connect={"returned": deliver}, _ignore_errors=True, _start_thread=False)
         self._running.add(worker)
         worker.finished.connect(lambda: self._running.discard(worker))
         worker.start()

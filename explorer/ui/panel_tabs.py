@@ -114,7 +114,9 @@ class PanelTabs(QTabWidget):
                 panel = UnavailablePanel(self._titles[name], str(exc))
                 self.problems.append(f"{self._titles[name]}: {exc}")
             self.built[name] = panel
-            cast(PanelScroll, self.widget(self.names.index(name))).setWidget(cast(QWidget, panel))  # every panel is a widget
+            cast(PanelScroll, self.widget(self.names.index(name))).setWidget(
+                cast(QWidget, panel)
+            )  # every panel is a widget
             self.panel_built.emit(name)
         return self.built[name]
 

@@ -40,8 +40,14 @@ class ConditionalDDPM(nn.Module):
     def forward(self, x_t: torch.Tensor, t: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return self.unet(x_t, t, labels)
 
-    def sample(self, n: int, seed: int = 0, digit: int | np.ndarray | None = None, guidance: float = GUIDANCE,
-               sampler: SamplerConfig = SAMPLER) -> np.ndarray:
+    def sample(
+        self,
+        n: int,
+        seed: int = 0,
+        digit: int | np.ndarray | None = None,
+        guidance: float = GUIDANCE,
+        sampler: SamplerConfig = SAMPLER,
+    ) -> np.ndarray:
         """n digits ``digit`` (None: 0..9 in turn; or (n,) labels, 10 = ∅) drawn with guidance w,
         (n, 28, 28) float32 in [0, 1]."""
         return run_to_end(guided_chain(self, self.schedule, n, digit, guidance, sampler, seed=seed))
@@ -61,7 +67,13 @@ def cddpm_from_checkpoint(ckpt: Checkpoint) -> tuple[ConditionalDDPM, CDDPMConfi
     return model.eval(), cfg
 
 
-def sample_cddpm(model: ConditionalDDPM, n: int, seed: int = 0, digit: int | None = None, guidance: float = GUIDANCE,
-                 sampler: SamplerConfig = SAMPLER) -> np.ndarray:
+def sample_cddpm(
+    model: ConditionalDDPM,
+    n: int,
+    seed: int = 0,
+    digit: int | None = None,
+    guidance: float = GUIDANCE,
+    sampler: SamplerConfig = SAMPLER,
+) -> np.ndarray:
     """n digits from seeded noise, guided towards ``digit`` with weight w: (n, 28, 28) float32 in [0, 1]."""
     return model.sample(n, seed, digit, guidance, sampler)

@@ -44,7 +44,10 @@ def drop_labels(labels: torch.Tensor, p_uncond: float, generator: torch.Generato
 
 
 def conditional_epsilon_loss(
-    model: nn.Module, schedule: NoiseSchedule, x0: torch.Tensor, labels: torch.Tensor,
+    model: nn.Module,
+    schedule: NoiseSchedule,
+    x0: torch.Tensor,
+    labels: torch.Tensor,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """||eps - eps_theta(x_t, t, y)||^2 (the DDPM's simple loss, its t and noise drawn the same way)."""
@@ -111,11 +114,21 @@ def train_cddpm(
         return conditional_epsilon_loss(m, m.schedule, x_train[batch], labels, g)
 
     ema_model, record = yield from regress_noise(
-        cfg, model, torch.optim.Adam(parameter_groups(model.unet, cfg.lr)), batch_loss, len(x_train),
-        lambda m: m.sample(len(PREVIEW_DIGITS), cfg.seed, PREVIEW_DIGITS, GUIDANCE, PREVIEW), dev,
-        yield_every_s, samples_every_s)
+        cfg,
+        model,
+        torch.optim.Adam(parameter_groups(model.unet, cfg.lr)),
+        batch_loss,
+        len(x_train),
+        lambda m: m.sample(len(PREVIEW_DIGITS), cfg.seed, PREVIEW_DIGITS, GUIDANCE, PREVIEW),
+        dev,
+        yield_every_s,
+        samples_every_s,
+    )
     info = {**record, "dataset": dataset_fingerprint(), "training": training_record(dev, started)}
     if earlier:  # the run this one continued (a cddpm) or started from (a ddpm), with its own record
-        info["continues"] = {"kind": earlier.kind, "file": Path(cfg.init_from).name,
-                             **{k: earlier.info.get(k) for k in ("steps", "training", "continues")}}
+        info["continues"] = {
+            "kind": earlier.kind,
+            "file": Path(cfg.init_from).name,
+            **{k: earlier.info.get(k) for k in ("steps", "training", "continues")},
+        }
     return Checkpoint(kind="cddpm", config=asdict(cfg), state=ema_model.unet.state_dict(), info=info)

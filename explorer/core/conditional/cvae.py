@@ -41,7 +41,10 @@ class CVAE(nn.Module):
         self.to_mu = nn.Linear(hidden, latent_dim)
         self.to_logvar = nn.Linear(hidden, latent_dim)
         self.decoder = nn.Sequential(
-            nn.Linear(latent_dim + DIGITS, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+            nn.Linear(latent_dim + DIGITS, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(),
             nn.Linear(hidden, PIXELS),
         )
 

@@ -113,6 +113,10 @@ def guided_chain(
     steps = Returning(walk_back(schedule, n, sampler, predict, seed=seed, device=dev))
     for step in steps:
         eps_cond, eps_uncond = step.extra
-        yield GuidedFrame(**chain_frame(schedule, step, total), eps_cond=_frames(eps_cond),
-                          eps_uncond=_frames(eps_uncond), guidance=float(guidance))
+        yield GuidedFrame(
+            **chain_frame(schedule, step, total),
+            eps_cond=_frames(eps_cond),
+            eps_uncond=_frames(eps_uncond),
+            guidance=float(guidance),
+        )
     return steps.value

@@ -20,8 +20,9 @@ def one_hot(labels: torch.Tensor) -> torch.Tensor:
 
 def check_digit(digit: int | None) -> None:
     """Refuse a digit outside 0..9 (None asks for all ten in turn), before anything is drawn."""
-    if digit is not None and (isinstance(digit, bool) or not isinstance(digit, (int, np.integer))
-                              or not 0 <= digit < DIGITS):
+    if digit is not None and (
+        isinstance(digit, bool) or not isinstance(digit, (int, np.integer)) or not 0 <= digit < DIGITS
+    ):
         raise ConfigError("digit", f"must be an integer from 0 to {DIGITS - 1}", digit)
 
 

@@ -92,10 +92,17 @@ def guidance_sweep(
             yield SweepProgress((k + 0.95 * frame.progress) / len(guidances), f"w = {w:g}: {frame.summary()}")
         images = chain.value
         feats, probs = embed(net, images)
-        point = SweepPoint(float(w), float(np.mean(probs.argmax(axis=1) == digit)), mean_pairwise_distance(feats),
-                           fid(feats, real), images[:SWEEP_SHOWN])
+        point = SweepPoint(
+            float(w),
+            float(np.mean(probs.argmax(axis=1) == digit)),
+            mean_pairwise_distance(feats),
+            fid(feats, real),
+            images[:SWEEP_SHOWN],
+        )
         points.append(point)
-        yield SweepProgress((k + 1) / len(guidances),
-                            f"w = {w:g}: {100 * point.accuracy:.0f}% read as {digit}, diversity {point.diversity:.2f}",
-                            point)
+        yield SweepProgress(
+            (k + 1) / len(guidances),
+            f"w = {w:g}: {100 * point.accuracy:.0f}% read as {digit}, diversity {point.diversity:.2f}",
+            point,
+        )
     return SweepResult(int(digit), n, points, mean_pairwise_distance(real))

@@ -45,8 +45,9 @@ def enlarge(image: np.ndarray, scale: int) -> np.ndarray:
 
 def gif_frames(record: ChainRecord, sample: int, most: int = 120, scale: int = 4) -> list[np.ndarray]:
     """The GIF's pictures: [x_t | ε̂ | x̂_0] of ``sample`` at up to ``most`` stored frames, uint8 (H, W) each."""
-    return [enlarge(_row([record.images[k, j, sample] for j in range(3)]), scale)
-            for k in spread_frames(record.count, most)]
+    return [
+        enlarge(_row([record.images[k, j, sample] for j in range(3)]), scale) for k in spread_frames(record.count, most)
+    ]
 
 
 def strip(record: ChainRecord, sample: int, columns: int = 11, scale: int = 3) -> np.ndarray:
@@ -64,8 +65,14 @@ def _check(record: ChainRecord, sample: int) -> None:
         raise ValueError(f"There is no sample {sample} in a chain of {record.n}.")
 
 
-def save_gif(path: str | os.PathLike[str], record: ChainRecord, sample: int, fps: float = 20.0,
-             hold_s: float = 1.5, most: int = 120) -> Path:
+def save_gif(
+    path: str | os.PathLike[str],
+    record: ChainRecord,
+    sample: int,
+    fps: float = 20.0,
+    hold_s: float = 1.5,
+    most: int = 120,
+) -> Path:
     """Write the chain of ``sample`` as a looping GIF; the last frame is held ``hold_s`` seconds."""
     _check(record, sample)
     pictures = [Image.fromarray(frame) for frame in gif_frames(record, sample, most)]

@@ -48,8 +48,9 @@ def _normal_cdf(x: torch.Tensor) -> torch.Tensor:
     return 0.5 * (1.0 + torch.erf(x / math.sqrt(2.0)))
 
 
-def discretized_gaussian_log_likelihood(x0: torch.Tensor, mean: torch.Tensor, var: float | torch.Tensor
-                                        ) -> torch.Tensor:
+def discretized_gaussian_log_likelihood(
+    x0: torch.Tensor, mean: torch.Tensor, var: float | torch.Tensor
+) -> torch.Tensor:
     """log of N(mean, var)'s mass on x0's bin [x0 - 1/255, x0 + 1/255], the end bins open to +-inf (section 3.3)."""
     std = var.sqrt() if isinstance(var, torch.Tensor) else math.sqrt(var)
     upper = torch.where(x0 > 1 - 1e-3, torch.ones_like(x0), _normal_cdf((x0 + BIN - mean) / std))
@@ -77,8 +78,9 @@ class ELBOTerms:
 
 
 @torch.inference_mode()
-def elbo_terms(model: EpsModel, schedule: NoiseSchedule, x0: torch.Tensor, *, samples: int = 1, seed: int = 0,
-               batch: int = 250) -> ELBOTerms:
+def elbo_terms(
+    model: EpsModel, schedule: NoiseSchedule, x0: torch.Tensor, *, samples: int = 1, seed: int = 0, batch: int = 250
+) -> ELBOTerms:
     """Every term of the bound for one digit ``x0`` (1, ...) in [-1, 1], each L_{t-1} and L_0 averaged over
     ``samples`` draws of x_t ~ q(x_t | x_0); T * samples network passes, ``batch`` at a time."""
     g = torch.Generator().manual_seed(seed)
@@ -113,8 +115,9 @@ def elbo_terms(model: EpsModel, schedule: NoiseSchedule, x0: torch.Tensor, *, sa
 
 
 @torch.inference_mode()
-def chain_bound_estimate(model: EpsModel, schedule: NoiseSchedule, x0: torch.Tensor, *, chains: int,
-                         seed: int = 0) -> tuple[float, float]:
+def chain_bound_estimate(
+    model: EpsModel, schedule: NoiseSchedule, x0: torch.Tensor, *, chains: int, seed: int = 0
+) -> tuple[float, float]:
     """The same bound estimated directly, E_q[-log p_theta(x_{0:T}) + log q(x_{1:T} | x_0)] over ``chains`` forward
     chains x_1 ... x_T drawn step by step (eq. 2, 3): (mean, standard error) in nats. Its expectation is L."""
     g = torch.Generator().manual_seed(seed)

@@ -50,8 +50,11 @@ class DDPMConfig:
             raise ConfigError("base_channels", f"must be above widened_from ({self.widened_from})", self.base_channels)
         unit = self.widened_from // GROUPS if self.widened_from else GROUPS
         if self.base_channels % unit:
-            why = (f"{unit}, the GroupNorm group size of the {self.widened_from}-channel net it widens"
-                   if self.widened_from else f"{GROUPS} (GroupNorm's {GROUPS} groups)")
+            why = (
+                f"{unit}, the GroupNorm group size of the {self.widened_from}-channel net it widens"
+                if self.widened_from
+                else f"{GROUPS} (GroupNorm's {GROUPS} groups)"
+            )
             raise ConfigError("base_channels", f"must be a multiple of {why}", self.base_channels)
 
 

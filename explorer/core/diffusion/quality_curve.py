@@ -73,9 +73,16 @@ class QualityCurve:
 
 
 def curve_json(curve: QualityCurve) -> dict[str, object]:
-    return {"format": FORMAT, "made_by": "benchmarks/sampler_quality.py; the Diffusion panel opens on it",
-            "date": curve.date, "seed": curve.seed, "checkpoint": curve.checkpoint, "reference": curve.reference,
-            "floor": curve.floor, "points": [asdict(p) for p in curve.points]}
+    return {
+        "format": FORMAT,
+        "made_by": "benchmarks/sampler_quality.py; the Diffusion panel opens on it",
+        "date": curve.date,
+        "seed": curve.seed,
+        "checkpoint": curve.checkpoint,
+        "reference": curve.reference,
+        "floor": curve.floor,
+        "points": [asdict(p) for p in curve.points],
+    }
 
 
 def write_curve(path: str | Path, curve: QualityCurve) -> None:
@@ -88,12 +95,28 @@ def read_curve(path: str | Path = RECORD) -> QualityCurve | None:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data.get("format") != FORMAT:
             return None
-        points = tuple(CurvePoint(str(p["sampler"]), int(p["nfe"]), float(p["eta"]), int(p["n"]), float(p["fid"]),
-                                  float(p["confidence"]), float(p["seconds"])) for p in data["points"])
+        points = tuple(
+            CurvePoint(
+                str(p["sampler"]),
+                int(p["nfe"]),
+                float(p["eta"]),
+                int(p["n"]),
+                float(p["fid"]),
+                float(p["confidence"]),
+                float(p["seconds"]),
+            )
+            for p in data["points"]
+        )
         if any(p.sampler not in SAMPLER_NAMES for p in points):
             return None
-        return QualityCurve(points, int(data["seed"]), str(data["checkpoint"]), str(data["date"]),
-                            dict(data.get("reference") or {}), {str(k): float(v) for k, v in data["floor"].items()})
+        return QualityCurve(
+            points,
+            int(data["seed"]),
+            str(data["checkpoint"]),
+            str(data["date"]),
+            dict(data.get("reference") or {}),
+            {str(k): float(v) for k, v in data["floor"].items()},
+        )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -105,8 +128,12 @@ class CurveProgress:
 
 
 def measure_curve(
-    model: DDPM, samplers: Iterable[tuple[SamplerConfig, int]], reference: np.ndarray, judge: MNISTClassifier, *,
-    seed: int = 0
+    model: DDPM,
+    samplers: Iterable[tuple[SamplerConfig, int]],
+    reference: np.ndarray,
+    judge: MNISTClassifier,
+    *,
+    seed: int = 0,
 ) -> Generator[CurveProgress, None, list[CurvePoint]]:
     """Draw ``n`` digits with each (sampler, n) from the same seed and score them against the ``reference``
     features (the test digits embedded by ``judge``); yields each point as it is measured."""
@@ -123,8 +150,15 @@ def measure_curve(
         images = run_to_end(FAMILIES["ddpm"].draw(model, n, seed, sampler=sampler))
         seconds = time.time() - t0
         feats, probs = embed(judge, images)
-        point = CurvePoint(sampler.sampler, sampler.nfe(T), sampler.eta, n, fid(feats, reference),
-                           float(probs.max(axis=1).mean()), seconds)
+        point = CurvePoint(
+            sampler.sampler,
+            sampler.nfe(T),
+            sampler.eta,
+            n,
+            fid(feats, reference),
+            float(probs.max(axis=1).mean()),
+            seconds,
+        )
         points.append(point)
         yield CurveProgress(f"{point.label} at {point.nfe} NFE, N = {n}: FID {point.fid:.2f}", point)
     return points

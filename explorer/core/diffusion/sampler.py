@@ -42,7 +42,12 @@ def _gaussian_like(x: torch.Tensor, generator: torch.Generator | None) -> torch.
 
 
 def ddpm_step(
-    schedule: NoiseSchedule, eps_pred: torch.Tensor, t: int, x_t: torch.Tensor, *, generator: torch.Generator | None = None
+    schedule: NoiseSchedule,
+    eps_pred: torch.Tensor,
+    t: int,
+    x_t: torch.Tensor,
+    *,
+    generator: torch.Generator | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """One ancestral step x_t -> x_{t-1} ~ p_theta(x_{t-1} | x_t) (Algorithm 2), with variance beta~_t.
 
@@ -317,9 +322,15 @@ def walk_back(
 
 def chain_frame(schedule: NoiseSchedule, step: ReverseStep, total_steps: int) -> dict[str, Any]:
     """The fields of a ChainFrame for ``step`` (host copies)."""
-    return {"step": step.index + 1, "total_steps": total_steps, "t": step.t,
-            "alpha_bar": schedule.alphas_cumprod[step.t].item(), "x_t": _frames(step.x_t),
-            "eps": _frames(step.eps), "x0_pred": _frames(step.x0_pred)}
+    return {
+        "step": step.index + 1,
+        "total_steps": total_steps,
+        "t": step.t,
+        "alpha_bar": schedule.alphas_cumprod[step.t].item(),
+        "x_t": _frames(step.x_t),
+        "eps": _frames(step.eps),
+        "x0_pred": _frames(step.x0_pred),
+    }
 
 
 @torch.inference_mode()  # on a generator, torch enters the mode only while the generator runs

@@ -102,24 +102,35 @@ def earlier_run(cfg: DDPMConfig, model: DDPM | None = None) -> Checkpoint | None
     depth, attention, width, widened_from = growable(ckpt.config).values()
     first = widened_from or width  # the width the earlier net was first built at
     widening = bool(cfg.widened_from) and width < cfg.base_channels
-    require_same(ckpt, cfg, ("schedule", "timesteps") if widening else ("schedule", "timesteps", "base_channels"),
-                 cfg.init_from)
+    require_same(
+        ckpt, cfg, ("schedule", "timesteps") if widening else ("schedule", "timesteps", "base_channels"), cfg.init_from
+    )
     if widening and first != cfg.widened_from:
-        raise CheckpointError(f"{name} was first built with {first} channels; a wider run continuing it needs "
-                              f"--widened-from {first} (its GroupNorm groups and time sinusoids keep that net's "
-                              "sizes).")
+        raise CheckpointError(
+            f"{name} was first built with {first} channels; a wider run continuing it needs "
+            f"--widened-from {first} (its GroupNorm groups and time sinusoids keep that net's "
+            "sizes)."
+        )
     if widening and (depth, attention, cfg.attention) != (cfg.depth, "none", "none"):
-        raise CheckpointError(f"{name} has depth {depth} and attention {attention}; widening keeps the depth "
-                              "and needs a net without attention: widen it at the same depth first, then grow.")
+        raise CheckpointError(
+            f"{name} has depth {depth} and attention {attention}; widening keeps the depth "
+            "and needs a net without attention: widen it at the same depth first, then grow."
+        )
     if not widening and widened_from != cfg.widened_from:
-        raise CheckpointError(f"{name} was widened from {widened_from or 'no'} channels; a run continuing it "
-                              f"needs --widened-from {widened_from}.")
+        raise CheckpointError(
+            f"{name} was widened from {widened_from or 'no'} channels; a run continuing it "
+            f"needs --widened-from {widened_from}."
+        )
     if depth > cfg.depth:
-        raise CheckpointError(f"{name} has depth {depth}; a run continuing it needs depth "
-                              f"{depth} or more (a deeper net starts its added blocks as the identity).")
+        raise CheckpointError(
+            f"{name} has depth {depth}; a run continuing it needs depth "
+            f"{depth} or more (a deeper net starts its added blocks as the identity)."
+        )
     if attention != "none" and cfg.attention == "none":
-        raise CheckpointError(f"{name} has attention at {attention}; a run continuing it needs --attention "
-                              f"{attention} (attention can be added to a net, not taken away).")
+        raise CheckpointError(
+            f"{name} has attention at {attention}; a run continuing it needs --attention "
+            f"{attention} (attention can be added to a net, not taken away)."
+        )
     if (width, depth, attention) == (cfg.base_channels, cfg.depth, cfg.attention):
         load_weights(unet, ckpt)
     else:  # the earlier net as it was, then grown or widened into this run's
@@ -143,9 +154,16 @@ def train_ddpm(
     x_train = to_model_range(training_images(cfg.train_limit)).to(dev)  # (N, 1, 28, 28)
     model = model.to(dev)
     ema_model, record = yield from regress_noise(
-        cfg, model, torch.optim.Adam(model.parameters(), lr=cfg.lr),
-        lambda m, batch, g: epsilon_loss(m, m.schedule, x_train[batch], g), len(x_train),
-        lambda m: m.sample(SAMPLE_GRID, seed=cfg.seed, sampler=PREVIEW), dev, yield_every_s, samples_every_s)
+        cfg,
+        model,
+        torch.optim.Adam(model.parameters(), lr=cfg.lr),
+        lambda m, batch, g: epsilon_loss(m, m.schedule, x_train[batch], g),
+        len(x_train),
+        lambda m: m.sample(SAMPLE_GRID, seed=cfg.seed, sampler=PREVIEW),
+        dev,
+        yield_every_s,
+        samples_every_s,
+    )
     info = {**record, "dataset": dataset_fingerprint(), "training": training_record(dev, started)}
     if earlier:  # the run this one continued, with its own record
         info["continues"] = {k: earlier.info.get(k) for k in ("steps", "training", "continues")}

@@ -109,8 +109,9 @@ class UNet(nn.Module):
         self.downsample = nn.ModuleList()
         c = base_channels
         for level, width in enumerate(widths):
-            self.down.append(nn.ModuleList([ResBlock(c if i == 0 else width, width, t_dim, self.groups)
-                                           for i in range(depth)]))
+            self.down.append(
+                nn.ModuleList([ResBlock(c if i == 0 else width, width, t_dim, self.groups) for i in range(depth)])
+            )
             c = width
             if level < len(widths) - 1:
                 self.downsample.append(nn.Conv2d(c, c, 3, stride=2, padding=1))
@@ -119,8 +120,11 @@ class UNet(nn.Module):
         self.up = nn.ModuleList()
         self.upsample = nn.ModuleList()
         for level, width in reversed(list(enumerate(widths))):
-            self.up.append(nn.ModuleList([ResBlock((c + width) if i == 0 else width, width, t_dim, self.groups)
-                                         for i in range(depth)]))
+            self.up.append(
+                nn.ModuleList(
+                    [ResBlock((c + width) if i == 0 else width, width, t_dim, self.groups) for i in range(depth)]
+                )
+            )
             c = width
             if level > 0:
                 self.upsample.append(nn.Conv2d(c, widths[level - 1], 3, padding=1))
@@ -167,15 +171,20 @@ def grow(small: UNet, large: UNet) -> UNet:
     attention's output projection is zero from its construction. ``large`` then computes exactly what
     ``small`` did, and training goes on from the small net's quality with more capacity instead of from
     scratch: on a 2-core CPU a larger net trained afresh needs many sessions to overtake the one it replaces."""
-    if (large.base_channels != small.base_channels or large.widened_from != small.widened_from
-            or large.depth < small.depth
-            or (small.mid_attention is not None and large.mid_attention is None)):
-        raise ValueError("grow needs a U-Net of the same width, with at least as many blocks per resolution "
-                         "and attention wherever the smaller one has it")
+    if (
+        large.base_channels != small.base_channels
+        or large.widened_from != small.widened_from
+        or large.depth < small.depth
+        or (small.mid_attention is not None and large.mid_attention is None)
+    ):
+        raise ValueError(
+            "grow needs a U-Net of the same width, with at least as many blocks per resolution "
+            "and attention wherever the smaller one has it"
+        )
     unexpected = large.load_state_dict(small.state_dict(), strict=False).unexpected_keys
     assert not unexpected, unexpected  # every part of the small net has its namesake in the large one
     for blocks in [*large.down, *large.up]:
-        for block in blocks[small.depth:]:  # the blocks the small net lacks
+        for block in blocks[small.depth :]:  # the blocks the small net lacks
             nn.init.zeros_(block.conv2.weight)
             nn.init.zeros_(block.conv2.bias)
     return large
@@ -201,11 +210,17 @@ def widen(narrow: UNet, wide: UNet) -> UNet:
     channels a use, from the narrow net's quality instead of from scratch. Both halves of an up block's input
     (the path and the skip it is concatenated with) widen at their own ends. Attention is not widened: its
     heads split the channels in four, which the added channels would redistribute."""
-    if (wide.depth != narrow.depth or narrow.mid_attention is not None or wide.mid_attention is not None
-            or wide.embed_dim != narrow.embed_dim
-            or wide.base_channels <= narrow.base_channels):
-        raise ValueError("widen needs a wider U-Net of the same depth without attention, built with "
-                         "widened_from = the narrow net's first width")
+    if (
+        wide.depth != narrow.depth
+        or narrow.mid_attention is not None
+        or wide.mid_attention is not None
+        or wide.embed_dim != narrow.embed_dim
+        or wide.base_channels <= narrow.base_channels
+    ):
+        raise ValueError(
+            "widen needs a wider U-Net of the same depth without attention, built with "
+            "widened_from = the narrow net's first width"
+        )
     concatenated = {f"up.{level}.0.{part}" for level in range(len(wide.up)) for part in ("norm1", "conv1", "skip")}
     targets = wide.state_dict()
     for name, weights in narrow.state_dict().items():
@@ -213,8 +228,10 @@ def widen(narrow: UNet, wide: UNet) -> UNet:
         module = name.rsplit(".", 1)[0]
         # The axis of a weight's inputs (1), or a norm's channels (0), is the concatenated one in an up block.
         joined = 1 if weights.dim() > 1 else (0 if module.endswith("norm1") else None)
-        old_places = [_spread(o, n, 2 if module in concatenated and axis == joined else 1)
-                      for axis, (o, n) in enumerate(zip(weights.shape, target.shape, strict=True))]
+        old_places = [
+            _spread(o, n, 2 if module in concatenated and axis == joined else 1)
+            for axis, (o, n) in enumerate(zip(weights.shape, target.shape, strict=True))
+        ]
         target[torch.meshgrid(*old_places, indexing="ij")] = weights
         if weights.dim() > 1 and weights.shape[1] < target.shape[1]:  # from the added inputs to each old output
             added = torch.ones(target.shape[1], dtype=torch.bool)

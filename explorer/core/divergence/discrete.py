@@ -80,9 +80,7 @@ def explain_infinite(
     return f"{q_name} is 0 in category {i} where {p_name} is {share}: KL({p_name}‖{q_name}) is infinite"
 
 
-def cross_entropy(
-    p: Sequence[float] | np.ndarray, q: Sequence[float] | np.ndarray, base: Base = "bits"
-) -> float:
+def cross_entropy(p: Sequence[float] | np.ndarray, q: Sequence[float] | np.ndarray, base: Base = "bits") -> float:
     """Cross-entropy H(p, q) = −Σ p_i log q_i: average code length when data from p is coded for q."""
     p_n, log_p, _, log_q = _pair(p, q)
     has_mass = log_p > -np.inf
@@ -91,16 +89,12 @@ def cross_entropy(
     return float(-np.sum(p_n[has_mass] * log_q[has_mass]) / log_base(base))
 
 
-def kl_divergence(
-    p: Sequence[float] | np.ndarray, q: Sequence[float] | np.ndarray, base: Base = "bits"
-) -> float:
+def kl_divergence(p: Sequence[float] | np.ndarray, q: Sequence[float] | np.ndarray, base: Base = "bits") -> float:
     """KL(p‖q) = Σ p_i log(p_i / q_i) = H(p, q) − H(p); ∞ if q is 0 where p is not."""
     return float(np.sum(kl_contributions(p, q, base)))
 
 
-def js_divergence(
-    p: Sequence[float] | np.ndarray, q: Sequence[float] | np.ndarray, base: Base = "bits"
-) -> float:
+def js_divergence(p: Sequence[float] | np.ndarray, q: Sequence[float] | np.ndarray, base: Base = "bits") -> float:
     """Jensen–Shannon JS = ½ KL(p‖m) + ½ KL(q‖m), m = (p + q)/2: symmetric, finite, ≤ 1 bit."""
     p_n, log_p, q_n, log_q = _pair(p, q)
     m = 0.5 * (p_n + q_n)

@@ -60,8 +60,9 @@ def kl_numeric(
         lo, hi = p.span(12.0)
     lo, hi, n = _real(lo, "lo"), _real(hi, "hi"), _whole(n, "the number of points")
     if not (hi > lo and n >= 3):
-        raise DistributionError(f"integration needs lo < hi and at least 3 points, not lo = {lo:g}, hi = {hi:g}, "
-                                f"{n} points")
+        raise DistributionError(
+            f"integration needs lo < hi and at least 3 points, not lo = {lo:g}, hi = {hi:g}, {n} points"
+        )
     t = np.linspace(0.0, 1.0, n)
     x = lo * (1.0 - t) + hi * t
     width = hi - lo

@@ -32,8 +32,9 @@ _GH_WEIGHTS = _GH_WEIGHTS / _GH_WEIGHTS.sum()
 
 def _expect_under_mixture(p: GaussianMixture, f: Callable[[np.ndarray], np.ndarray]) -> float:
     # E_p[f(x)] = Σ_k w_k E_{ε}[f(μ_k + σ_k ε)]
-    return float(sum(w * np.dot(_GH_WEIGHTS, f(m + s * _GH_NODES))
-                     for w, m, s in zip(p.weights, p.means, p.sigmas, strict=True)))
+    return float(
+        sum(w * np.dot(_GH_WEIGHTS, f(m + s * _GH_NODES)) for w, m, s in zip(p.weights, p.means, p.sigmas, strict=True))
+    )
 
 
 def _kl_and_grad(p: GaussianMixture, direction: Direction, mu: float, sigma: float) -> tuple[float, float, float]:

@@ -56,8 +56,14 @@ class MNISTClassifier(nn.Module):
         super().__init__()
         c = channels
         self.conv = nn.Sequential(
-            nn.Conv2d(1, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU(), nn.MaxPool2d(2),  # (B, c, 14, 14)
-            nn.Conv2d(c, 2 * c, 3, padding=1), nn.BatchNorm2d(2 * c), nn.ReLU(), nn.MaxPool2d(2),  # (B, 2c, 7, 7)
+            nn.Conv2d(1, c, 3, padding=1),
+            nn.BatchNorm2d(c),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # (B, c, 14, 14)
+            nn.Conv2d(c, 2 * c, 3, padding=1),
+            nn.BatchNorm2d(2 * c),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # (B, 2c, 7, 7)
         )
         self.embed = nn.Sequential(nn.Flatten(), nn.Linear(2 * c * 7 * 7, FEATURES), nn.ReLU())
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(FEATURES, CLASSES))
@@ -174,8 +180,10 @@ def load_classifier(path: str | Path | None = None) -> tuple[MNISTClassifier, Ch
     """The shipped classifier (or the one at ``path``), with a message that says how to make it if missing."""
     path = Path(path or CLASSIFIER_CHECKPOINT)
     if not path.is_file():
-        raise ExplorerError(f"No classifier checkpoint at {path}: the metrics need it. "
-                            "Train it with `gen-explorer train classifier` (a few minutes on a CPU).")
+        raise ExplorerError(
+            f"No classifier checkpoint at {path}: the metrics need it. "
+            "Train it with `gen-explorer train classifier` (a few minutes on a CPU)."
+        )
     ckpt = load_checkpoint(path, kind="classifier")
     return classifier_from_checkpoint(ckpt), ckpt
 

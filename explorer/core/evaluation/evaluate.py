@@ -110,12 +110,15 @@ def missing_message(name: str, path: Path) -> str:
 
 def check_n(n: int) -> None:
     if not MIN_N <= n <= MAX_N:
-        raise ExplorerError(f"-n must be between {MIN_N} and {MAX_N} (the floor draws from the 60,000 training "
-                            f"digits, and KID needs a few dozen images), not {n}.")
+        raise ExplorerError(
+            f"-n must be between {MIN_N} and {MAX_N} (the floor draws from the 60,000 training "
+            f"digits, and KID needs a few dozen images), not {n}."
+        )
 
 
-def _embedded(net: MNISTClassifier, images: np.ndarray, progress: Callable[[float], EvalProgress]
-              ) -> Generator[EvalProgress, None, tuple[np.ndarray, np.ndarray]]:
+def _embedded(
+    net: MNISTClassifier, images: np.ndarray, progress: Callable[[float], EvalProgress]
+) -> Generator[EvalProgress, None, tuple[np.ndarray, np.ndarray]]:
     """Features and class probabilities of ``images``, a chunk at a time, yielding progress after each."""
     feats, probs = [], []
     for start in range(0, len(images), EMBED_CHUNK):
@@ -126,8 +129,14 @@ def _embedded(net: MNISTClassifier, images: np.ndarray, progress: Callable[[floa
     return np.concatenate(feats), np.concatenate(probs)
 
 
-def _sampled(family: ModelFamily, model: torch.nn.Module, n: int, seed: int, options: dict[str, object],
-             progress: Callable[[int], EvalProgress]) -> Generator[EvalProgress, None, np.ndarray]:
+def _sampled(
+    family: ModelFamily,
+    model: torch.nn.Module,
+    n: int,
+    seed: int,
+    options: dict[str, object],
+    progress: Callable[[int], EvalProgress],
+) -> Generator[EvalProgress, None, np.ndarray]:
     """n samples of ``model`` drawn, yielding progress after each chunk."""
     drawing = Returning(family.draw(model, n, seed, **options))
     for done in drawing:
@@ -135,9 +144,14 @@ def _sampled(family: ModelFamily, model: torch.nn.Module, n: int, seed: int, opt
     return drawing.value
 
 
-def _sampled_per_digit(family: ModelFamily, model: torch.nn.Module, n: int, seed: int, options: dict[str, object],
-                       progress: Callable[[int], EvalProgress]
-                       ) -> Generator[EvalProgress, None, tuple[np.ndarray, np.ndarray]]:
+def _sampled_per_digit(
+    family: ModelFamily,
+    model: torch.nn.Module,
+    n: int,
+    seed: int,
+    options: dict[str, object],
+    progress: Callable[[int], EvalProgress],
+) -> Generator[EvalProgress, None, tuple[np.ndarray, np.ndarray]]:
     """n samples of a conditional model, n/10 asked for each digit (each digit's draws seeded from
     ``seed`` and the digit); returns the images interleaved 0, 1, ..., 9, 0, 1, ... and the digit each
     was asked for."""
@@ -160,17 +174,35 @@ def _sampled_per_digit(family: ModelFamily, model: torch.nn.Module, n: int, seed
 def digit_accuracy(probs: np.ndarray, asked: np.ndarray) -> np.ndarray:
     """(10,) percent of the images asked to be each digit that the classifier reads as that digit."""
     read = probs.argmax(axis=1)
-    return np.array([100.0 * np.mean(read[asked == d] == d) if np.any(asked == d) else np.nan
-                     for d in range(DIGITS)])
+    return np.array([100.0 * np.mean(read[asked == d] == d) if np.any(asked == d) else np.nan for d in range(DIGITS)])
 
 
-def _row(name: str, feats: np.ndarray, probs: np.ndarray, reference: np.ndarray, images: np.ndarray,
-         seconds: float, seed: int, asked: np.ndarray | None = None) -> EvalRow:
+def _row(
+    name: str,
+    feats: np.ndarray,
+    probs: np.ndarray,
+    reference: np.ndarray,
+    images: np.ndarray,
+    seconds: float,
+    seed: int,
+    asked: np.ndarray | None = None,
+) -> EvalRow:
     kid_mean, kid_std = kid(feats, reference, seed=seed)
     score, score_std = inception_score_bootstrap(probs, IS_RESAMPLES, seed=seed)
-    return EvalRow(name, len(feats), fid(feats, reference), kid_mean, kid_std, score, score_std,
-                   class_histogram(probs), np.asarray(images[:SHOWN], dtype=np.float32), seconds,
-                   None if asked is None else digit_accuracy(probs, asked), float(probs.max(axis=1).mean()))
+    return EvalRow(
+        name,
+        len(feats),
+        fid(feats, reference),
+        kid_mean,
+        kid_std,
+        score,
+        score_std,
+        class_histogram(probs),
+        np.asarray(images[:SHOWN], dtype=np.float32),
+        seconds,
+        None if asked is None else digit_accuracy(probs, asked),
+        float(probs.max(axis=1).mean()),
+    )
 
 
 def evaluate_models(
@@ -224,8 +256,10 @@ def evaluate_models(
         else:
             family = FAMILIES[name]
             model = family.load(paths[name])[0].to(dev)
-            per_model: dict[str, dict[str, object]] = {"ddpm": {"sampler": ddpm_sampler},
-                                                       "cddpm": {"sampler": ddpm_sampler, "guidance": guidance}}
+            per_model: dict[str, dict[str, object]] = {
+                "ddpm": {"sampler": ddpm_sampler},
+                "cddpm": {"sampler": ddpm_sampler, "guidance": guidance},
+            }
             options = per_model.get(name, {})
 
             def drew(done: int, s: int = stage, m: str = name) -> EvalProgress:
@@ -256,35 +290,52 @@ def format_duration(seconds: float) -> str:
 
 def format_table(result: EvalResult) -> str:
     """The result as plain text: the scores, then each row's class histogram in percent."""
-    lines = [(f"{result.n} samples per model against {result.reference} MNIST test digits, "
-              f"in the feature space of the {result.classifier}; seed {result.seed}"),
-             "",
-             f"{'model':<8}{'FID ↓':>9}{'KID ↓ (± std)':>18}{'IS ↑ (± s.e.)':>16}{'conf. ↑':>9}"
-             f"{'draw time':>11}"]
+    lines = [
+        (
+            f"{result.n} samples per model against {result.reference} MNIST test digits, "
+            f"in the feature space of the {result.classifier}; seed {result.seed}"
+        ),
+        "",
+        f"{'model':<8}{'FID ↓':>9}{'KID ↓ (± std)':>18}{'IS ↑ (± s.e.)':>16}{'conf. ↑':>9}{'draw time':>11}",
+    ]
     for r in result.rows:
         confidence = "—" if r.confidence is None else f"{r.confidence:.4f}"
-        lines.append(f"{r.name:<8}{r.fid:>9.2f}{r.kid:>10.2f} ± {r.kid_std:<5.2f}"
-                     f"{r.score:>9.2f} ± {r.score_std:<4.2f}{confidence:>9}{format_duration(r.seconds):>11}")
+        lines.append(
+            f"{r.name:<8}{r.fid:>9.2f}{r.kid:>10.2f} ± {r.kid_std:<5.2f}"
+            f"{r.score:>9.2f} ± {r.score_std:<4.2f}{confidence:>9}{format_duration(r.seconds):>11}"
+        )
     lines += [f"{name:<8}{'—':>9}   no checkpoint" for name in result.missing]
-    lines += ["", "class histogram: % of images the classifier calls each digit (uniform ≈ 10 each)",
-              f"{'model':<8}" + "".join(f"{d:>6}" for d in range(10))]
+    lines += [
+        "",
+        "class histogram: % of images the classifier calls each digit (uniform ≈ 10 each)",
+        f"{'model':<8}" + "".join(f"{d:>6}" for d in range(10)),
+    ]
     for r in result.rows:
         lines.append(f"{r.name:<8}" + "".join(f"{100 * c / r.n:>6.1f}" for c in r.histogram))
     conditional = [(r.name, r.digit_accuracy) for r in result.rows if r.digit_accuracy is not None]
     if conditional:
-        lines += ["", "accuracy on the asked digit: % of each digit's samples the classifier reads as that digit",
-                  f"{'model':<8}" + "".join(f"{d:>6}" for d in range(DIGITS)) + f"{'min':>7}"]
+        lines += [
+            "",
+            "accuracy on the asked digit: % of each digit's samples the classifier reads as that digit",
+            f"{'model':<8}" + "".join(f"{d:>6}" for d in range(DIGITS)) + f"{'min':>7}",
+        ]
         for name, accuracy in conditional:
             lines.append(f"{name:<8}" + "".join(f"{a:>6.1f}" for a in accuracy) + f"{np.nanmin(accuracy):>7.1f}")
-    lines += ["", "floor: the same metrics for real training digits — the best a model can score at this N.",
-              (f"KID: mean ± std over subsets. IS: of all N images ± its bootstrap standard error "
-               f"({IS_RESAMPLES} resamples)."),
-              "conf.: the classifier's mean probability for the digit it reads in each image (clean digits: near 1)."]
+    lines += [
+        "",
+        "floor: the same metrics for real training digits — the best a model can score at this N.",
+        (
+            f"KID: mean ± std over subsets. IS: of all N images ± its bootstrap standard error "
+            f"({IS_RESAMPLES} resamples)."
+        ),
+        "conf.: the classifier's mean probability for the digit it reads in each image (clean digits: near 1).",
+    ]
     if any(r.name == "ddpm" for r in result.rows):
         lines.append(f"ddpm: drawn by {result.ddpm_sampler.describe()}.")
     if any(r.name == "cddpm" for r in result.rows):
-        lines.append(f"cddpm: drawn by {result.ddpm_sampler.describe()}, with classifier-free guidance "
-                     f"w = {result.guidance:g}.")
+        lines.append(
+            f"cddpm: drawn by {result.ddpm_sampler.describe()}, with classifier-free guidance w = {result.guidance:g}."
+        )
     if conditional:
         lines.append("Conditional models are asked for each digit in turn (N/10 each); FID, KID and IS pool them.")
     lines += list(result.missing.values())

@@ -83,8 +83,9 @@ def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
     It averages to 0 when P = Q, and single estimates may be negative."""
     m, n = len(x), len(y)
     kxx, kyy, kxy = polynomial_kernel(x, x), polynomial_kernel(y, y), polynomial_kernel(x, y)
-    return float((kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (n * (n - 1))
-                 - 2.0 * kxy.mean())
+    return float(
+        (kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (n * (n - 1)) - 2.0 * kxy.mean()
+    )
 
 
 def kid(
@@ -98,8 +99,10 @@ def kid(
     _check_features(a, b)
     size = min(subset_size, len(a), len(b))
     rng = np.random.default_rng(seed)
-    estimates = [mmd2_unbiased(a[rng.choice(len(a), size, replace=False)], b[rng.choice(len(b), size, replace=False)])
-                 for _ in range(subsets)]
+    estimates = [
+        mmd2_unbiased(a[rng.choice(len(a), size, replace=False)], b[rng.choice(len(b), size, replace=False)])
+        for _ in range(subsets)
+    ]
     return float(np.mean(estimates)), float(np.std(estimates))
 
 

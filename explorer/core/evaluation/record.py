@@ -78,8 +78,9 @@ def _samples(entry: dict[str, Any]) -> np.ndarray:
     return pixels.reshape(entry["shape"]).astype(np.float32) / 255
 
 
-def record_json(result: EvalResult, checkpoints: dict[str, Path], judge: Path = CLASSIFIER_CHECKPOINT,
-                date: datetime | None = None) -> bytes:
+def record_json(
+    result: EvalResult, checkpoints: dict[str, Path], judge: Path = CLASSIFIER_CHECKPOINT, date: datetime | None = None
+) -> bytes:
     """The record of ``result`` for the checkpoints it scored (model name -> file) and its judge."""
     date = date or datetime.now(timezone.utc)
     files = {**{name: Path(path) for name, path in checkpoints.items()}, JUDGE: Path(judge)}
@@ -91,23 +92,40 @@ def record_json(result: EvalResult, checkpoints: dict[str, Path], judge: Path = 
         "seed": result.seed,
         "reference": result.reference,
         "judge": result.classifier,
-        "ddpm_sampler": {"sampler": result.ddpm_sampler.sampler, "steps": result.ddpm_sampler.steps,
-                         "eta": result.ddpm_sampler.eta, "described": result.ddpm_sampler.describe()},
+        "ddpm_sampler": {
+            "sampler": result.ddpm_sampler.sampler,
+            "steps": result.ddpm_sampler.steps,
+            "eta": result.ddpm_sampler.eta,
+            "described": result.ddpm_sampler.describe(),
+        },
         "guidance": result.guidance,
         "seconds": round(result.seconds, 1),
         "checkpoints": {name: {"file": path.name, "sha256": file_digest(path)} for name, path in files.items()},
         "missing": result.missing,
-        "rows": [{"name": r.name, "n": r.n, "fid": r.fid, "kid": r.kid, "kid_std": r.kid_std, "score": r.score,
-                  "score_std": r.score_std, "histogram": [int(c) for c in r.histogram], "seconds": r.seconds,
-                  "samples": _samples_json(r.samples), "confidence": r.confidence,
-                  **({} if r.digit_accuracy is None else {"digit_accuracy": [float(a) for a in r.digit_accuracy]})}
-                 for r in result.rows],
+        "rows": [
+            {
+                "name": r.name,
+                "n": r.n,
+                "fid": r.fid,
+                "kid": r.kid,
+                "kid_std": r.kid_std,
+                "score": r.score,
+                "score_std": r.score_std,
+                "histogram": [int(c) for c in r.histogram],
+                "seconds": r.seconds,
+                "samples": _samples_json(r.samples),
+                "confidence": r.confidence,
+                **({} if r.digit_accuracy is None else {"digit_accuracy": [float(a) for a in r.digit_accuracy]}),
+            }
+            for r in result.rows
+        ],
     }
     return (json.dumps(record, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def write_record(path: str | Path, result: EvalResult, checkpoints: dict[str, Path],
-                 judge: Path = CLASSIFIER_CHECKPOINT) -> Path:
+def write_record(
+    path: str | Path, result: EvalResult, checkpoints: dict[str, Path], judge: Path = CLASSIFIER_CHECKPOINT
+) -> Path:
     """Write the record of ``result`` to ``path`` atomically: a reader sees the old record or the new."""
     return atomic_write(path, record_json(result, checkpoints, judge))
 
@@ -120,29 +138,47 @@ def read_record(path: str | Path = RECORD) -> RecordedEvaluation | None:
         return None
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
-        rows = [EvalRow(r["name"], int(r["n"]), float(r["fid"]), float(r["kid"]), float(r["kid_std"]),
-                        float(r["score"]), float(r["score_std"]), np.asarray(r["histogram"], dtype=np.int64),
-                        _samples(r["samples"]), float(r["seconds"]),
-                        np.asarray(r["digit_accuracy"], dtype=np.float64) if "digit_accuracy" in r else None,
-                        None if r.get("confidence") is None else float(r["confidence"]))
-                for r in record["rows"]]
+        rows = [
+            EvalRow(
+                r["name"],
+                int(r["n"]),
+                float(r["fid"]),
+                float(r["kid"]),
+                float(r["kid_std"]),
+                float(r["score"]),
+                float(r["score_std"]),
+                np.asarray(r["histogram"], dtype=np.int64),
+                _samples(r["samples"]),
+                float(r["seconds"]),
+                np.asarray(r["digit_accuracy"], dtype=np.float64) if "digit_accuracy" in r else None,
+                None if r.get("confidence") is None else float(r["confidence"]),
+            )
+            for r in record["rows"]
+        ]
         sampler = record["ddpm_sampler"]
-        result = EvalResult(rows, dict(record["missing"]), int(record["n"]), int(record["seed"]),
-                            int(record["reference"]), str(record["judge"]), float(record["seconds"]),
-                            SamplerConfig(sampler["sampler"], int(sampler["steps"]), float(sampler["eta"])),
-                            float(record.get("guidance", GUIDANCE)))
+        result = EvalResult(
+            rows,
+            dict(record["missing"]),
+            int(record["n"]),
+            int(record["seed"]),
+            int(record["reference"]),
+            str(record["judge"]),
+            float(record["seconds"]),
+            SamplerConfig(sampler["sampler"], int(sampler["steps"]), float(sampler["eta"])),
+            float(record.get("guidance", GUIDANCE)),
+        )
         digests = {name: str(entry["sha256"]) for name, entry in record["checkpoints"].items()}
         return RecordedEvaluation(result, str(record["date"]), digests)
     except (OSError, ValueError, KeyError, TypeError, ExplorerError) as exc:  # ExplorerError: a bad sampler
         raise ExplorerError(f"{path} is not a readable evaluation record ({type(exc).__name__}: {exc}).") from exc
 
 
-def stale_rows(recorded: RecordedEvaluation, checkpoints: dict[str, Path],
-               judge: Path = CLASSIFIER_CHECKPOINT) -> set[str]:
+def stale_rows(
+    recorded: RecordedEvaluation, checkpoints: dict[str, Path], judge: Path = CLASSIFIER_CHECKPOINT
+) -> set[str]:
     """The recorded rows that no longer describe the files: a model whose checkpoint's digest changed,
     and every row if the judge changed."""
     names = {row.name for row in recorded.result.rows}
     if file_digest(judge) != recorded.digests.get(JUDGE):
         return names
-    return {name for name in names & set(checkpoints)
-            if file_digest(checkpoints[name]) != recorded.digests.get(name)}
+    return {name for name in names & set(checkpoints) if file_digest(checkpoints[name]) != recorded.digests.get(name)}

@@ -62,8 +62,10 @@ def earlier_game(cfg: GANConfig, nets: tuple[nn.Module, nn.Module] | None = None
     ckpt = load_checkpoint(cfg.init_from, kind="gan")
     depth = ckpt.config.get("depth", 0)  # a checkpoint older than the key had Radford et al.'s nets
     if depth > cfg.depth:
-        raise CheckpointError(f"{Path(cfg.init_from).name} has depth {depth}; a game continuing it needs "
-                              f"depth {depth} or more (added blocks start as the identity).")
+        raise CheckpointError(
+            f"{Path(cfg.init_from).name} has depth {depth}; a game continuing it needs "
+            f"depth {depth} or more (added blocks start as the identity)."
+        )
     if depth == cfg.depth:
         return continued_checkpoint(cfg.init_from, "gan", pair)
     smaller = _pair(*build_networks(replace(cfg, depth=depth)))
@@ -104,7 +106,8 @@ def init_gan(cfg: GANConfig, device: str | torch.device | None = None) -> GANSta
         data=data,
         # The average includes BatchNorm's running statistics (use_buffers), so it samples with its own.
         averaged=AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema), use_buffers=True)
-        if cfg.ema else None,
+        if cfg.ema
+        else None,
         continues=None if earlier is None else continued_record(earlier, cfg),
     )
 

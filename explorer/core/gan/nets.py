@@ -86,11 +86,18 @@ class ReZeroBlock(nn.Module):
     the identity, so adding it to a trained net changes nothing until training finds a use for it. A gate,
     not a zeroed convolution, because a spectrally normalised weight cannot start at zero."""
 
-    def __init__(self, channels: int, norm: nn.Module, activation: nn.Module,
-                 sn: Callable[[nn.Module], nn.Module] = lambda layer: layer) -> None:
+    def __init__(
+        self,
+        channels: int,
+        norm: nn.Module,
+        activation: nn.Module,
+        sn: Callable[[nn.Module], nn.Module] = lambda layer: layer,
+    ) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            sn(nn.Conv2d(channels, channels, 3, 1, 1, bias=False)), norm, activation,
+            sn(nn.Conv2d(channels, channels, 3, 1, 1, bias=False)),
+            norm,
+            activation,
             sn(nn.Conv2d(channels, channels, 3, 1, 1, bias=False)),
         )
         self.alpha = nn.Parameter(torch.zeros(()))
@@ -99,8 +106,9 @@ class ReZeroBlock(nn.Module):
         return x + self.alpha * self.body(x)
 
 
-def _stages(net: nn.Sequential, cuts: tuple[int, int], first: nn.ModuleList, second: nn.ModuleList,
-            x: torch.Tensor) -> torch.Tensor:
+def _stages(
+    net: nn.Sequential, cuts: tuple[int, int], first: nn.ModuleList, second: nn.ModuleList, x: torch.Tensor
+) -> torch.Tensor:
     """Run ``net`` with the blocks of ``first`` after its layer cuts[0] - 1 and those of ``second`` after
     cuts[1] - 1; kept apart from ``net`` so that its weights keep the names a shallower net's have."""
     for i, layer in enumerate(net):

@@ -76,8 +76,10 @@ class GANSnapshot:
         def show(value: float, digits: int) -> str:
             return "–" if math.isnan(value) else f"{value:.{digits}f}"
 
-        return (f"step {self.step}/{self.total_steps}  D loss {show(self.d_loss, 3)}  G loss {show(self.g_loss, 3)}  "
-                f"D(x) {show(self.d_real, 2)}  D(G(z)) {show(self.d_fake, 2)}")
+        return (
+            f"step {self.step}/{self.total_steps}  D loss {show(self.d_loss, 3)}  G loss {show(self.g_loss, 3)}  "
+            f"D(x) {show(self.d_real, 2)}  D(G(z)) {show(self.d_fake, 2)}"
+        )
 
 
 class _Tally:
@@ -204,11 +206,15 @@ def gan_session(
     """
     started = time.time()
     state = init_gan(cfg, pick_device(device))
-    points_real = ring_of_gaussians(TOY_POINTS, torch.Generator().manual_seed(cfg.seed)).numpy() if cfg.mode == "toy" else None
+    points_real = (
+        ring_of_gaussians(TOY_POINTS, torch.Generator().manual_seed(cfg.seed)).numpy() if cfg.mode == "toy" else None
+    )
     tally = _Tally()
     delay = _checked_delay(delay_s)
     meter = _class_meter(cfg, state.device)
-    history: list[dict[str, float]] = []  # the means at each snapshot with samples (or toy points), kept in the checkpoint
+    history: list[
+        dict[str, float]
+    ] = []  # the means at each snapshot with samples (or toy points), kept in the checkpoint
 
     def snapshot(with_samples: bool) -> GANSnapshot:
         metrics = tally.collect(max(cfg.lr_g, cfg.lr_d))
@@ -224,7 +230,9 @@ def gan_session(
             extras["samples"] = images_from_noise(state.generator, state.fixed_noise)
             if meter is not None:
                 classifier, noise = meter
-                extras["class_counts"] = class_histogram(probabilities(classifier, images_from_noise(state.generator, noise)))
+                extras["class_counts"] = class_histogram(
+                    probabilities(classifier, images_from_noise(state.generator, noise))
+                )
         no_outputs = np.zeros(HIST_BINS, dtype=np.int64)
         return GANSnapshot(
             step=tally.g_steps,
@@ -253,8 +261,10 @@ def gan_session(
                 snapshots.restart()
                 previews.restart()
             else:
-                raise ValueError(f"Unknown command {command!r} for a GAN session; send ('step', 'd'|'g'|'both') "
-                                 "or ('delay', seconds).")
+                raise ValueError(
+                    f"Unknown command {command!r} for a GAN session; send ('step', 'd'|'g'|'both') "
+                    "or ('delay', seconds)."
+                )
             continue
         if delay:
             command = yield from _wait(delay)

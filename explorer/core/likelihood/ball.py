@@ -117,5 +117,19 @@ def fit(draws: tuple[int, ...], prior: BallPrior, theta_probe: float = 0.5) -> B
         ce = binary_cross_entropy(ml, theta_probe)
         kl = ce - h
         ll = float(log_likelihood(np.array([ml]), k, n)[0])
-    return BallFit(k, n, prior.a, prior.b, ml, post_a, post_b, beta_mode(post_a, post_b),
-                   post_a / (post_a + post_b), ll, h, ce, kl, theta_probe)
+    return BallFit(
+        k,
+        n,
+        prior.a,
+        prior.b,
+        ml,
+        post_a,
+        post_b,
+        beta_mode(post_a, post_b),
+        post_a / (post_a + post_b),
+        ll,
+        h,
+        ce,
+        kl,
+        theta_probe,
+    )

@@ -68,7 +68,6 @@ class Evented:
         return frozenset(f.name for f in dataclasses.fields(cls))
 
 
-
 def _same(old: Any, new: Any) -> bool:
     """Whether an update leaves a field as it was: the same object, or equal where == gives a plain answer
     (arrays and anything holding them count as changed)."""

@@ -31,11 +31,16 @@ def train_gmm(data: PointSet, cfg: EMConfig) -> Checkpoint:
     """EM on ``data`` for ``cfg.iterations`` steps from the seeded start; the checkpoint of the fit."""
     x = check_points(data.points)
     theta = fit_mixture(x, cfg)
-    info = {"steps": cfg.iterations,
-            "dataset": {"source": data.source, "fingerprint": data.fingerprint, "points": len(x)},
-            "metrics": {"train_nll": -log_likelihood(x, theta) / len(x)}}
-    state = {"weights": torch.from_numpy(theta.weights), "means": torch.from_numpy(theta.means),
-             "covariances": torch.from_numpy(theta.covariances)}
+    info = {
+        "steps": cfg.iterations,
+        "dataset": {"source": data.source, "fingerprint": data.fingerprint, "points": len(x)},
+        "metrics": {"train_nll": -log_likelihood(x, theta) / len(x)},
+    }
+    state = {
+        "weights": torch.from_numpy(theta.weights),
+        "means": torch.from_numpy(theta.means),
+        "covariances": torch.from_numpy(theta.covariances),
+    }
     return Checkpoint(KIND, {f: getattr(cfg, f) for f in cfg.__dataclass_fields__}, state, info)
 
 
@@ -48,8 +53,12 @@ def mixture_from_checkpoint(ckpt: Checkpoint) -> tuple[Mixture, EMConfig]:
     except KeyError as exc:
         raise CheckpointError(f"The gmm checkpoint lacks its {exc.args[0]!r} tensor.") from None
     K = len(theta.weights)
-    if (theta.weights.ndim != 1 or theta.means.shape != (K, 2) or theta.covariances.shape != (K, 2, 2)
-            or cfg.components != K):
+    if (
+        theta.weights.ndim != 1
+        or theta.means.shape != (K, 2)
+        or theta.covariances.shape != (K, 2, 2)
+        or cfg.components != K
+    ):
         raise CheckpointError(f"The gmm checkpoint's tensors do not describe {cfg.components} components in 2-D.")
     if np.any(theta.weights < 0) or not np.isclose(theta.weights.sum(), 1.0):
         raise CheckpointError("The gmm checkpoint's weights are not a probability vector.")

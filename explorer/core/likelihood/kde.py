@@ -60,5 +60,9 @@ def parzen_curve(x: np.ndarray, centres: np.ndarray, bandwidths: np.ndarray) -> 
     centres = np.asarray(centres, dtype=np.float64)
     N, D = centres.shape
     sq = np.maximum((x**2).sum(1)[:, None] + (centres**2).sum(1)[None] - 2 * x @ centres.T, 0.0)  # (M, N)
-    return np.array([float(logsumexp(-sq / (2 * h * h), axis=1).mean()) - math.log(N)
-                     - 0.5 * D * math.log(2 * math.pi * h * h) for h in bandwidths])
+    return np.array(
+        [
+            float(logsumexp(-sq / (2 * h * h), axis=1).mean()) - math.log(N) - 0.5 * D * math.log(2 * math.pi * h * h)
+            for h in bandwidths
+        ]
+    )

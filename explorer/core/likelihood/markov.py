@@ -20,9 +20,7 @@ MAX_STATES = 8
 ROW_TOLERANCE = 1e-9
 # A three-state weather chain (sunny, cloudy, rainy): each day's weather depends only on the day before.
 WEATHER_STATES = ("sunny", "cloudy", "rainy")
-WEATHER = np.array([[0.7, 0.2, 0.1],
-                    [0.3, 0.4, 0.3],
-                    [0.2, 0.3, 0.5]])
+WEATHER = np.array([[0.7, 0.2, 0.1], [0.3, 0.4, 0.3], [0.2, 0.3, 0.5]])
 
 
 def check_transition(P: np.ndarray) -> np.ndarray:
@@ -86,4 +84,3 @@ def kl_to_standard_normal(mean: np.ndarray, variance: np.ndarray) -> np.ndarray:
     """KL(N(m, v) ‖ N(0, 1)) = ½ (v + m² − 1 − log v), elementwise, nats."""
     mean, variance = np.asarray(mean), np.asarray(variance)
     return 0.5 * (variance + mean**2 - 1 - np.log(variance))
-

@@ -71,10 +71,13 @@ class MnistKDE:
 
 def nll_curves(test_d: np.ndarray, validation_d: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Mean −log p̂ on the test rows for every ε and every h, and the validation-best index of each."""
-    bern = [(-bernoulli_log_probability(test_d, e).mean(), -bernoulli_log_probability(validation_d, e).mean())
-            for e in FLIPS]
-    gauss = [(-gaussian_log_density(test_d, h).mean(), -gaussian_log_density(validation_d, h).mean())
-             for h in GAUSSIAN_H]
+    bern = [
+        (-bernoulli_log_probability(test_d, e).mean(), -bernoulli_log_probability(validation_d, e).mean())
+        for e in FLIPS
+    ]
+    gauss = [
+        (-gaussian_log_density(test_d, h).mean(), -gaussian_log_density(validation_d, h).mean()) for h in GAUSSIAN_H
+    ]
     b, g = np.array(bern), np.array(gauss)
     return b[:, 0], g[:, 0], int(np.argmin(b[:, 1])), int(np.argmin(g[:, 1]))
 
@@ -101,8 +104,11 @@ def hamming(x: np.ndarray, centres: np.ndarray) -> np.ndarray:
 def gaussian_log_density(distances: np.ndarray, bandwidth: float, dims: int = PIXELS) -> np.ndarray:
     """log p̂_h per row of squared distances (M, N), nats."""
     N = distances.shape[1]
-    return (logsumexp(-distances / (2 * bandwidth**2), axis=1) - math.log(N)
-            - 0.5 * dims * math.log(2 * math.pi * bandwidth**2))
+    return (
+        logsumexp(-distances / (2 * bandwidth**2), axis=1)
+        - math.log(N)
+        - 0.5 * dims * math.log(2 * math.pi * bandwidth**2)
+    )
 
 
 def bernoulli_log_probability(distances: np.ndarray, flip: float, dims: int = PIXELS) -> np.ndarray:
@@ -112,8 +118,9 @@ def bernoulli_log_probability(distances: np.ndarray, flip: float, dims: int = PI
     return logsumexp(per_centre, axis=1) - math.log(N)
 
 
-def parzen_on_mnist(cfg: MnistKDEConfig, model_cfg: PixelCNNConfig, weights: dict[str, np.ndarray],
-                    device: str | None = None) -> Generator[KDEProgress, None, MnistKDE]:
+def parzen_on_mnist(
+    cfg: MnistKDEConfig, model_cfg: PixelCNNConfig, weights: dict[str, np.ndarray], device: str | None = None
+) -> Generator[KDEProgress, None, MnistKDE]:
     """Sample, score and measure, yielding how far it is; returns MnistKDE."""
     started = time.perf_counter()
     model = model_from_weights(build_pixelcnn, model_cfg, weights, device)
@@ -141,9 +148,21 @@ def parzen_on_mnist(cfg: MnistKDEConfig, model_cfg: PixelCNNConfig, weights: dic
     curves = {}
     for name, source in (("samples", samples), ("train", centres)):
         yield KDEProgress(0.9 if name == "samples" else 0.95, f"Parzen estimates from the {name}")
-        curves[name] = nll_curves(hamming(test_flat, source).astype(np.float64),
-                                  hamming(validation, source).astype(np.float64))
-    picks = {f"{kernel}_{name}": int(curves[name][2 + k]) for name in curves for k, kernel in
-             enumerate(("bernoulli", "gaussian"))}
-    return MnistKDE(cfg, float(exact.mean()), curves["samples"][0], curves["train"][0], curves["samples"][1],
-                    curves["train"][1], picks, time.perf_counter() - started)
+        curves[name] = nll_curves(
+            hamming(test_flat, source).astype(np.float64), hamming(validation, source).astype(np.float64)
+        )
+    picks = {
+        f"{kernel}_{name}": int(curves[name][2 + k])
+        for name in curves
+        for k, kernel in enumerate(("bernoulli", "gaussian"))
+    }
+    return MnistKDE(
+        cfg,
+        float(exact.mean()),
+        curves["samples"][0],
+        curves["train"][0],
+        curves["samples"][1],
+        curves["train"][1],
+        picks,
+        time.perf_counter() - started,
+    )

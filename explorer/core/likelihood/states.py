@@ -96,7 +96,7 @@ class EMState(Evented):
 
     @property
     def next_step(self) -> str:
-        """"E" after the start or an M-step, else "M"."""
+        """ "E" after the start or an M-step, else "M"."""
         return "M" if self.current is not None and self.current.step == "E" else "E"
 
     def step(self) -> EMSnapshot:
@@ -189,8 +189,11 @@ class MarkovState(Evented):
 def known_mixture() -> Mixture:
     """The 2-D Lab's known mixture (isotropic components) as a full-covariance ``Mixture``."""
     mix = KNOWN_MIXTURE
-    return Mixture(mix.weights.astype(np.float64), mix.means.astype(np.float64),
-                   (mix.stds.astype(np.float64) ** 2)[:, None, None] * np.eye(2)[None])
+    return Mixture(
+        mix.weights.astype(np.float64),
+        mix.means.astype(np.float64),
+        (mix.stds.astype(np.float64) ** 2)[:, None, None] * np.eye(2)[None],
+    )
 
 
 MAX_KDE_SAMPLES = 5000  # 2-D centres: the curve over every bandwidth takes about a second at most

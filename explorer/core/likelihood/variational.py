@@ -68,8 +68,10 @@ def exact_posterior(prior: Mixture, x: np.ndarray, noise: float) -> tuple[Mixtur
 
 def _log_normals(x: np.ndarray, theta: Mixture) -> np.ndarray:
     """log N(x | μ_j, Σ_j) for each component j, (J,)."""
-    single = [float(point_log_density(x[None], Mixture(np.ones(1), theta.means[j : j + 1],
-                                                         theta.covariances[j : j + 1]))[0]) for j in range(theta.K)]
+    single = [
+        float(point_log_density(x[None], Mixture(np.ones(1), theta.means[j : j + 1], theta.covariances[j : j + 1]))[0])
+        for j in range(theta.K)
+    ]
     return np.array(single)
 
 
@@ -77,8 +79,9 @@ def kl_gaussians(mu0: np.ndarray, cov0: np.ndarray, mu1: np.ndarray, cov1: np.nd
     """KL(N(μ0, Σ0) ‖ N(μ1, Σ1)) = ½[tr(Σ1⁻¹Σ0) + (μ1−μ0)ᵀΣ1⁻¹(μ1−μ0) − D + log |Σ1|/|Σ0|]."""
     inv1 = np.linalg.inv(cov1)
     d = mu1 - mu0
-    return 0.5 * float(np.trace(inv1 @ cov0) + d @ inv1 @ d - len(mu0)
-                       + np.linalg.slogdet(cov1)[1] - np.linalg.slogdet(cov0)[1])
+    return 0.5 * float(
+        np.trace(inv1 @ cov0) + d @ inv1 @ d - len(mu0) + np.linalg.slogdet(cov1)[1] - np.linalg.slogdet(cov0)[1]
+    )
 
 
 def _hermite_nodes(n: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -118,9 +121,15 @@ class VariationalFit:
         params = [self.mu, self.log_diag] + ([self.off] if cfg.family == "full" else [])
         self.optimizer = torch.optim.Adam(params, lr=cfg.lr)
         self._xi, self._w = _hermite_nodes(QUADRATURE_NODES)
-        self._prior_t = [torch.from_numpy(a) for a in (np.log(self.prior.weights), self.prior.means,
-                                                       np.linalg.inv(self.prior.covariances),
-                                                       np.linalg.slogdet(self.prior.covariances)[1])]
+        self._prior_t = [
+            torch.from_numpy(a)
+            for a in (
+                np.log(self.prior.weights),
+                self.prior.means,
+                np.linalg.inv(self.prior.covariances),
+                np.linalg.slogdet(self.prior.covariances)[1],
+            )
+        ]
 
     def _chol(self) -> torch.Tensor:
         d = torch.exp(self.log_diag)
@@ -150,8 +159,7 @@ class VariationalFit:
         with torch.no_grad():
             value = float(self.elbo())
             L = self._chol().numpy()
-        return VISnapshot(self.steps, self.mu.detach().numpy().copy(), L @ L.T, value, self.log_px,
-                          self.log_px - value)
+        return VISnapshot(self.steps, self.mu.detach().numpy().copy(), L @ L.T, value, self.log_px, self.log_px - value)
 
     def step(self) -> VISnapshot:
         """One Adam step up the ELBO (reparameterised through the quadrature nodes)."""

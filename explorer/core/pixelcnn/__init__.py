@@ -26,7 +26,23 @@ from explorer.core.pixelcnn.sampling import (
 from explorer.core.pixelcnn.training import PixelCNNSnapshot, test_digits, train_pixelcnn
 
 __all__ = [
-    "PIXELS", "SIDE", "PixelCNN", "PixelCNNConfig", "PixelCNNSnapshot", "Surprise", "build_pixelcnn", "causal_pass",
-    "complete_digits", "evaluate", "next_pixel_map", "nll", "pixel_nll", "pixelcnn_from_checkpoint", "sample_images",
-    "surprise", "test_digits", "train_pixelcnn", "write_digits",
+    "PIXELS",
+    "SIDE",
+    "PixelCNN",
+    "PixelCNNConfig",
+    "PixelCNNSnapshot",
+    "Surprise",
+    "build_pixelcnn",
+    "causal_pass",
+    "complete_digits",
+    "evaluate",
+    "next_pixel_map",
+    "nll",
+    "pixel_nll",
+    "pixelcnn_from_checkpoint",
+    "sample_images",
+    "surprise",
+    "test_digits",
+    "train_pixelcnn",
+    "write_digits",
 ]

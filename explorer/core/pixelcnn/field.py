@@ -41,8 +41,9 @@ def horizontal_offsets(kernel: int, mask_type: str) -> list[tuple[int, int]]:
 def masked_offsets(kernel: int, mask_type: str) -> list[tuple[int, int]]:
     """A plain masked k x k convolution: rows above, and the left of the own row (plus itself for B)."""
     r = kernel // 2
-    return [(di, dj) for di in range(-r, 1) for dj in range(-r, r + 1)
-            if di < 0 or dj < 0 or (dj == 0 and mask_type == "B")]
+    return [
+        (di, dj) for di in range(-r, 1) for dj in range(-r, r + 1) if di < 0 or dj < 0 or (dj == 0 and mask_type == "B")
+    ]
 
 
 def receptive_field(i: int, j: int, layers: int, kernel: int = 3, gated: bool = True) -> np.ndarray:

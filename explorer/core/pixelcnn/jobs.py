@@ -53,8 +53,9 @@ def writing(
     for row in job:
         yield (row + 1) / SIDE
     images, probs = job.value
-    return Written(images, probs, None if known is None else np.asarray(known, bool), seed,
-                   time.perf_counter() - started)
+    return Written(
+        images, probs, None if known is None else np.asarray(known, bool), seed, time.perf_counter() - started
+    )
 
 
 COST_DIGITS = 16  # digits each family draws in the sampling-cost comparison
@@ -73,7 +74,8 @@ def sampling_costs(
 
     dev = pick_device(device)
     models: dict[str, tuple[torch.nn.Module, dict[str, object]]] = {
-        "pixelcnn": (model_from_weights(build_pixelcnn, cfg, weights, device), {})}
+        "pixelcnn": (model_from_weights(build_pixelcnn, cfg, weights, device), {})
+    }
     others: tuple[tuple[str, dict[str, object]], ...] = (("ddpm", {"sampler": SamplerConfig(steps=50)}), ("vae", {}))
     for name, options in others:
         family = FAMILIES[name]

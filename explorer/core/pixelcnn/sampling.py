@@ -97,8 +97,9 @@ def causal_pass(
         for j in range(SIDE):
             h: torch.Tensor  # set by the first block
             for layer, block in enumerate(blocks):
-                pre = (_horizontal_at(block.h_conv, h_in[layer], i, j)
-                       + _pointwise(block.v_to_h, v_pre[layer][:, :, i, j]))
+                pre = _horizontal_at(block.h_conv, h_in[layer], i, j) + _pointwise(
+                    block.v_to_h, v_pre[layer][:, :, i, j]
+                )
                 h = _pointwise(block.h_out, gate(pre[:, :, None, None])[:, :, 0, 0])
                 if block.residual:
                     h = h + h_in[layer][:, :, i, j]

@@ -106,13 +106,15 @@ def train_pixelcnn(
     # is scored on as many test digits, so that scoring does not outlast its training.
     scored = x_test[: max(TEST_SUBSET, cfg.train_limit)] if cfg.train_limit else x_test
     test_metrics = evaluate(model, scored) | {"digits": len(scored)}
-    train_metrics = evaluate(model, binarized(training_images(cfg.train_limit)[:TRAIN_SCORED], seed=1)
-                             .reshape(-1, 1, SIDE, SIDE).to(dev))
+    train_metrics = evaluate(
+        model, binarized(training_images(cfg.train_limit)[:TRAIN_SCORED], seed=1).reshape(-1, 1, SIDE, SIDE).to(dev)
+    )
     info = {
         "steps": cfg.steps,
         "dataset": dataset_fingerprint(),
-        "metrics": ({f"test_{k}": v for k, v in test_metrics.items()}
-                    | {f"train_{k}": v for k, v in train_metrics.items()}),
+        "metrics": (
+            {f"test_{k}": v for k, v in test_metrics.items()} | {f"train_{k}": v for k, v in train_metrics.items()}
+        ),
         "history": history,
         "training": training_record(dev, started),
     }

@@ -21,19 +21,28 @@ from explorer.core.runtime.atomic import atomic_write
 from explorer.core.runtime.errors import DataError
 
 PRESETS = ("ring", "moons", "spiral", "checkerboard", "mixture")
-PRESET_TITLES = {"ring": "Ring of 8 Gaussians", "moons": "Two moons", "spiral": "Spiral",
-                 "checkerboard": "Checkerboard", "mixture": "Known Gaussian mixture"}
+PRESET_TITLES = {
+    "ring": "Ring of 8 Gaussians",
+    "moons": "Two moons",
+    "spiral": "Spiral",
+    "checkerboard": "Checkerboard",
+    "mixture": "Known Gaussian mixture",
+}
 MAX_POINTS = 100_000  # a CSV file or a drawing holds at most this many points
 MAX_CSV_BYTES = 16 * 1024 * 1024  # 100,000 lines of two long floats fit well within it
 BOX = 4.0  # presets lie inside [-BOX, BOX]²; the canvas opens on it
 
 RING = GaussianMixture(
     means=np.array([[2.5 * math.cos(2 * math.pi * k / 8), 2.5 * math.sin(2 * math.pi * k / 8)] for k in range(8)]),
-    stds=np.full(8, 0.25), weights=np.full(8, 1 / 8))
+    stds=np.full(8, 0.25),
+    weights=np.full(8, 1 / 8),
+)
 # Unequal weights on separated modes: what plain Langevin gets wrong and annealing gets right.
 KNOWN_MIXTURE = GaussianMixture(
     means=np.array([[-1.8, -1.2], [1.8, -1.2], [0.0, 1.8]]),
-    stds=np.array([0.45, 0.35, 0.3]), weights=np.array([0.6, 0.3, 0.1]))
+    stds=np.array([0.45, 0.35, 0.3]),
+    weights=np.array([0.6, 0.3, 0.1]),
+)
 
 
 @dataclass(frozen=True)
@@ -119,8 +128,10 @@ def load_points_csv(path: str | os.PathLike[str]) -> np.ndarray:
         if not (math.isfinite(x) and math.isfinite(y)):
             raise DataError(f"{path.name!r}, line {number}: the point {line[:60]!r} is not finite.")
         if len(rows) == MAX_POINTS:
-            raise DataError(f"{path.name!r} holds more than {MAX_POINTS:,} points (line {number}); "
-                            f"the lab takes at most {MAX_POINTS:,}.")
+            raise DataError(
+                f"{path.name!r} holds more than {MAX_POINTS:,} points (line {number}); "
+                f"the lab takes at most {MAX_POINTS:,}."
+            )
         rows.append((x, y))
     if not rows:
         raise DataError(f"{path.name!r} holds no points (expected lines of x,y).")

@@ -91,8 +91,9 @@ def load_plane_model(path: str | os.PathLike[str]) -> PlaneModel:
     """The lab model saved at ``path``; a CheckpointError (one line) for anything else."""
     kind = checkpoint_kind(path)
     if kind is not None and kind not in (*KINDS, *FLOW_KINDS):
-        raise CheckpointError(f"{os.fspath(path)!r} holds a {kind} model, not a 2-D Lab model "
-                              f"({', '.join((*KINDS, *FLOW_KINDS))}).")
+        raise CheckpointError(
+            f"{os.fspath(path)!r} holds a {kind} model, not a 2-D Lab model ({', '.join((*KINDS, *FLOW_KINDS))})."
+        )
     return model_from_checkpoint(load_checkpoint(path))
 
 

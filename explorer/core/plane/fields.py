@@ -61,8 +61,9 @@ def arrows(vectors: np.ndarray, spacing: float) -> np.ndarray:
     return vectors / np.maximum(size, 1e-12) * np.minimum(size / top, 1.0) * 0.9 * spacing
 
 
-def log_density_image(points: np.ndarray, source: str, sigma: float, pixels: int = HEAT_PIXELS,
-                      extent: float = BOX) -> np.ndarray:
+def log_density_image(
+    points: np.ndarray, source: str, sigma: float, pixels: int = HEAT_PIXELS, extent: float = BOX
+) -> np.ndarray:
     """log p_σ on a pixels × pixels grid over [-extent, extent]² (row 0 at y = −extent), floored at
     the image's maximum − 12 nats so the tails do not swamp the colour scale."""
     mix = preset_mixture(source)

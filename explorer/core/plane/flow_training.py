@@ -63,7 +63,11 @@ def build_flow(cfg: FlowConfig) -> FlowNet:
     return RealNVP(cfg) if isinstance(cfg, RealNVPConfig) else VelocityNet(cfg)
 
 
-CONFIGS: dict[str, type] = {"plane-realnvp": RealNVPConfig, "plane-fm": FlowMatchingConfig, "plane-reflow": ReflowConfig}
+CONFIGS: dict[str, type] = {
+    "plane-realnvp": RealNVPConfig,
+    "plane-fm": FlowMatchingConfig,
+    "plane-reflow": ReflowConfig,
+}
 
 
 def flow_from_checkpoint(ckpt: Checkpoint) -> FlowNet:
@@ -79,14 +83,22 @@ def nll_loss(flow: RealNVP, x: torch.Tensor, generator: torch.Generator) -> torc
     return -flow.log_prob(x).mean()
 
 
-def _train(cfg: FlowConfig, net: FlowNet, loss_of: Callable[[torch.Tensor, torch.Generator], torch.Tensor],
-           n_rows: int, record: dict[str, object], snapshot_s: float, weights_s: float) -> Generator[FlowSnapshot, None, Checkpoint]:
+def _train(
+    cfg: FlowConfig,
+    net: FlowNet,
+    loss_of: Callable[[torch.Tensor, torch.Generator], torch.Tensor],
+    n_rows: int,
+    record: dict[str, object],
+    snapshot_s: float,
+    weights_s: float,
+) -> Generator[FlowSnapshot, None, Checkpoint]:
     """The loop every flow shares: ``loss_of(rows, generator)`` on batches of row indices into ``n_rows``."""
     started = time.time()
     generator = torch.Generator().manual_seed(cfg.seed)
     optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr)
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(s / cfg.steps, 1.0))))
+        optimizer, lambda s: 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(s / cfg.steps, 1.0)))
+    )
     ema = torch.optim.swa_utils.AveragedModel(net, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(EMA_DECAY))
     snap, share = Every(snapshot_s), Every(weights_s)
     total, count, kind = torch.zeros(()), 0, kind_of(cfg)
@@ -107,8 +119,12 @@ def _train(cfg: FlowConfig, net: FlowNet, loss_of: Callable[[torch.Tensor, torch
             total, count = torch.zeros(()), 0
             state = weights_of(ema.module) if share.due(force=last) else None
             yield FlowSnapshot(kind, step, cfg.steps, mean, time.time() - started, state)
-    info = {"steps": cfg.steps, **record, "metrics": {"loss": mean},
-            "training": training_record(torch.device("cpu"), started)}
+    info = {
+        "steps": cfg.steps,
+        **record,
+        "metrics": {"loss": mean},
+        "training": training_record(torch.device("cpu"), started),
+    }
     return Checkpoint(kind=kind, config=asdict(cfg), state=ema.module.state_dict(), info=info)
 
 
@@ -116,18 +132,29 @@ def _dataset(points: np.ndarray, source: str) -> dict[str, object]:
     return {"dataset": {"source": source, "fingerprint": fingerprint(points), "points": len(points)}}
 
 
-def train_realnvp(cfg: RealNVPConfig, points: np.ndarray, source: str, snapshot_s: float = 0.2,
-                  weights_s: float = 1.0) -> Generator[FlowSnapshot, None, Checkpoint]:
+def train_realnvp(
+    cfg: RealNVPConfig, points: np.ndarray, source: str, snapshot_s: float = 0.2, weights_s: float = 1.0
+) -> Generator[FlowSnapshot, None, Checkpoint]:
     """Fit a RealNVP to ``points`` (N, 2) by maximum likelihood; yields snapshots, returns the checkpoint."""
     flow = build_flow(cfg)
     assert isinstance(flow, RealNVP)
     data = torch.as_tensor(np.asarray(points, np.float32))
-    return (yield from _train(cfg, flow, lambda rows, g: nll_loss(flow, data[rows], g), len(data),
-                              _dataset(points, source), snapshot_s, weights_s))
+    return (
+        yield from _train(
+            cfg,
+            flow,
+            lambda rows, g: nll_loss(flow, data[rows], g),
+            len(data),
+            _dataset(points, source),
+            snapshot_s,
+            weights_s,
+        )
+    )
 
 
-def train_flow_matching(cfg: FlowMatchingConfig, points: np.ndarray, source: str, snapshot_s: float = 0.2,
-                        weights_s: float = 1.0) -> Generator[FlowSnapshot, None, Checkpoint]:
+def train_flow_matching(
+    cfg: FlowMatchingConfig, points: np.ndarray, source: str, snapshot_s: float = 0.2, weights_s: float = 1.0
+) -> Generator[FlowSnapshot, None, Checkpoint]:
     """Flow matching on (x₀ ~ N(0, I), x₁ from ``points``) pairs, independent or minibatch-OT paired."""
     net = build_flow(cfg)
     assert isinstance(net, VelocityNet)
@@ -143,23 +170,37 @@ def train_flow_matching(cfg: FlowMatchingConfig, points: np.ndarray, source: str
     return (yield from _train(cfg, net, loss_of, len(data), _dataset(points, source), snapshot_s, weights_s))
 
 
-def train_reflow(cfg: ReflowConfig, teacher: Checkpoint, snapshot_s: float = 0.2,
-                 weights_s: float = 1.0) -> Generator[FlowSnapshot, None, Checkpoint]:
+def train_reflow(
+    cfg: ReflowConfig, teacher: Checkpoint, snapshot_s: float = 0.2, weights_s: float = 1.0
+) -> Generator[FlowSnapshot, None, Checkpoint]:
     """Reflow the field in ``teacher`` (a plane-fm or plane-reflow checkpoint): make cfg.pairs (noise,
     sample) pairs with it, then train a new field on them starting from the teacher's weights."""
     if teacher.kind not in ("plane-fm", "plane-reflow"):
-        raise CheckpointError(f"Reflow needs a flow-matching model (plane-fm or plane-reflow), not a {teacher.kind} model.")
+        raise CheckpointError(
+            f"Reflow needs a flow-matching model (plane-fm or plane-reflow), not a {teacher.kind} model."
+        )
     first = flow_from_checkpoint(teacher)
     assert isinstance(first, VelocityNet)  # a plane-fm or plane-reflow checkpoint holds a velocity field
     if (first.cfg.hidden, first.cfg.layers) != (cfg.hidden, cfg.layers):
-        raise CheckpointError(f"Reflow keeps the first model's shape: hidden {first.cfg.hidden}, layers "
-                              f"{first.cfg.layers}, not {cfg.hidden}, {cfg.layers}.")
+        raise CheckpointError(
+            f"Reflow keeps the first model's shape: hidden {first.cfg.hidden}, layers "
+            f"{first.cfg.layers}, not {cfg.hidden}, {cfg.layers}."
+        )
     x0, x1 = (torch.as_tensor(a) for a in reflow_pairs(first, cfg.pairs, cfg.pair_nfe, cfg.seed))
     net = build_flow(cfg)
     assert isinstance(net, VelocityNet)
     net.load_state_dict(first.state_dict())
-    record = {"dataset": teacher.info.get("dataset", {}),
-              "reflow_of": {"kind": teacher.kind, "generation": teacher.info.get("reflow_of", {}).get("generation", 1) + 1,
-                            "pairs": cfg.pairs, "pair_nfe": cfg.pair_nfe}}
-    return (yield from _train(cfg, net, lambda rows, g: fm_loss(net, x0[rows], x1[rows], g), len(x0), record,
-                              snapshot_s, weights_s))
+    record = {
+        "dataset": teacher.info.get("dataset", {}),
+        "reflow_of": {
+            "kind": teacher.kind,
+            "generation": teacher.info.get("reflow_of", {}).get("generation", 1) + 1,
+            "pairs": cfg.pairs,
+            "pair_nfe": cfg.pair_nfe,
+        },
+    }
+    return (
+        yield from _train(
+            cfg, net, lambda rows, g: fm_loss(net, x0[rows], x1[rows], g), len(x0), record, snapshot_s, weights_s
+        )
+    )

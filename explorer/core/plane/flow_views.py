@@ -48,9 +48,14 @@ def realnvp_stages(flow: RealNVP, n: int = 2000, seed: int = 0, box: float = 4.0
     axis = np.linspace(-box, box, STAGE_IMAGE, dtype=np.float32)
     gx, gy = np.meshgrid(axis, axis)
     pixels = torch.as_tensor(np.stack([gx.ravel(), gy.ravel()], 1))
-    return [Stage(pushed_samples[k].numpy(), pushed_grid[k].numpy().reshape(shape),
-                  flow.stage_log_prob(pixels, k).numpy().reshape(STAGE_IMAGE, STAGE_IMAGE))
-            for k in range(len(flow.couplings) + 1)]
+    return [
+        Stage(
+            pushed_samples[k].numpy(),
+            pushed_grid[k].numpy().reshape(shape),
+            flow.stage_log_prob(pixels, k).numpy().reshape(STAGE_IMAGE, STAGE_IMAGE),
+        )
+        for k in range(len(flow.couplings) + 1)
+    ]
 
 
 def pair_lines(points: np.ndarray, count: int, pairing: str, seed: int = 0, block: int = 64) -> np.ndarray:

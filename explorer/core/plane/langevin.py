@@ -32,6 +32,7 @@ class Trajectory:
     steps: np.ndarray
     sigmas: np.ndarray
     clock: str = "step"  # what ``steps`` count: Langevin steps, or the DDPM's t
+
     @property
     def final(self) -> np.ndarray:
         return self.frames[-1]
@@ -48,19 +49,23 @@ def exact_score_fn(mix: GaussianMixture) -> ScoreFn:
         pull = means[None] - x[:, None]  # (N, K, 2)
         r = torch.softmax(log_w - torch.log(2 * math.pi * var) - pull.square().sum(-1) / (2 * var), dim=1)  # (N, K)
         return (r[:, :, None] * pull / var[None, :, None]).sum(1)
+
     return score
 
 
 def net_score_fn(net: ScoreNet) -> ScoreFn:
     """A trained score network as a ScoreFn (no gradients kept)."""
+
     def score(x: torch.Tensor, sigma: float) -> torch.Tensor:
         with torch.no_grad():
             return net(x, torch.full((len(x),), float(sigma)))
+
     return score
 
 
-def langevin_step(score: ScoreFn, x: torch.Tensor, sigma: float, eps: float, generator: torch.Generator,
-                  noise: bool = True) -> torch.Tensor:
+def langevin_step(
+    score: ScoreFn, x: torch.Tensor, sigma: float, eps: float, generator: torch.Generator, noise: bool = True
+) -> torch.Tensor:
     """One step x ← x + (ε/2) s(x, σ) + √ε z (the noise term only if ``noise``)."""
     x_next = x + 0.5 * eps * score(x, sigma)
     if noise:
@@ -68,8 +73,15 @@ def langevin_step(score: ScoreFn, x: torch.Tensor, sigma: float, eps: float, gen
     return x_next
 
 
-def annealed_langevin(score: ScoreFn, x0: np.ndarray, sigmas: Sequence[float] | np.ndarray, eps: float, steps_per_level: int,
-                      seed: int = 0, noise: bool = True) -> Trajectory:
+def annealed_langevin(
+    score: ScoreFn,
+    x0: np.ndarray,
+    sigmas: Sequence[float] | np.ndarray,
+    eps: float,
+    steps_per_level: int,
+    seed: int = 0,
+    noise: bool = True,
+) -> Trajectory:
     """Song & Ermon's Algorithm 1 from particles ``x0`` (N, 2): ``steps_per_level`` steps at each σ_i
     with α_i = ε σ_i² / σ_L². One level is plain Langevin at that σ with step ε."""
     generator = torch.Generator().manual_seed(seed)
@@ -90,8 +102,9 @@ def annealed_langevin(score: ScoreFn, x0: np.ndarray, sigmas: Sequence[float] | 
     return Trajectory(np.stack(frames).astype(np.float32), np.asarray(steps), np.asarray(levels))
 
 
-def langevin(score: ScoreFn, x0: np.ndarray, sigma: float, eps: float, steps: int, seed: int = 0,
-             noise: bool = True) -> Trajectory:
+def langevin(
+    score: ScoreFn, x0: np.ndarray, sigma: float, eps: float, steps: int, seed: int = 0, noise: bool = True
+) -> Trajectory:
     """Plain Langevin dynamics at one noise level σ (the smallest, to sample the data)."""
     return annealed_langevin(score, x0, [sigma], eps, steps, seed, noise)
 

@@ -55,5 +55,7 @@ def agreement(field: np.ndarray, exact: np.ndarray, weights: np.ndarray | None =
     dot = (field * exact).sum(1)
     norms = np.linalg.norm(field, axis=1) * np.linalg.norm(exact, axis=1)
     cosine = float((w * dot / np.maximum(norms, 1e-12)).sum())
-    error = math.sqrt(float((w * ((field - exact) ** 2).sum(1)).sum()) / max(float((w * (exact**2).sum(1)).sum()), 1e-12))
+    error = math.sqrt(
+        float((w * ((field - exact) ** 2).sum(1)).sum()) / max(float((w * (exact**2).sum(1)).sum()), 1e-12)
+    )
     return cosine, error

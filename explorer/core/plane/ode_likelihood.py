@@ -53,8 +53,9 @@ def ode_log_likelihood(v: Field, points: np.ndarray, steps: int = LIKELIHOOD_STE
     return (base_log_density(x.double()) - integral.double()).numpy()
 
 
-def log_likelihood_grid(v: Field, box: tuple[float, float, float, float], size: int = 100,
-                        steps: int = HEAT_MAP_STEPS) -> np.ndarray:
+def log_likelihood_grid(
+    v: Field, box: tuple[float, float, float, float], size: int = 100, steps: int = HEAT_MAP_STEPS
+) -> np.ndarray:
     """log p over a size × size grid of the box (x_min, x_max, y_min, y_max): (size, size) float32,
     rows along y (row-major, as the canvas's heat map takes it)."""
     xs = np.linspace(box[0], box[1], size, dtype=np.float32)

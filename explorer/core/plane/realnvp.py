@@ -163,8 +163,10 @@ class Ledger:
     def lines(self) -> list[str]:
         """The ledger as text, one term a line, the sum last."""
         rows = [f"log N(z; 0, I) at z = ({self.z[0]:.3f}, {self.z[1]:.3f})   {self.base:+.4f}"]
-        rows += [f"log|det J_{k + 1}|  (coupling {k + 1}, keeps {'xy'[k % 2]})   {v:+.4f}"
-                 for k, v in enumerate(self.logdets)]
+        rows += [
+            f"log|det J_{k + 1}|  (coupling {k + 1}, keeps {'xy'[k % 2]})   {v:+.4f}"
+            for k, v in enumerate(self.logdets)
+        ]
         rows.append(f"log p(x) at x = ({self.x[0]:.3f}, {self.x[1]:.3f})   {self.log_p:+.4f} nats")
         return rows
 
@@ -174,8 +176,12 @@ def ledger(flow: RealNVP, point: tuple[float, float]) -> Ledger:
     """The likelihood ledger of one clicked point."""
     x = torch.tensor([point], dtype=torch.float32)
     z, logdets = flow(x)
-    return Ledger(x=(float(x[0, 0]), float(x[0, 1])), z=(float(z[0, 0]), float(z[0, 1])),
-                  base=float(base_log_density(z)[0]), logdets=tuple(float(v) for v in logdets[0]))
+    return Ledger(
+        x=(float(x[0, 0]), float(x[0, 1])),
+        z=(float(z[0, 0]), float(z[0, 1])),
+        base=float(base_log_density(z)[0]),
+        logdets=tuple(float(v) for v in logdets[0]),
+    )
 
 
 @torch.no_grad()

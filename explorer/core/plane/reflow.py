@@ -46,7 +46,9 @@ def reflow_pairs(teacher: VelocityNet, n: int, nfe: int, seed: int) -> tuple[np.
 
 
 @torch.no_grad()
-def straightness(net: VelocityNet, n: int = STRAIGHTNESS_POINTS, seed: int = 0, steps: int = STRAIGHTNESS_STEPS) -> float:
+def straightness(
+    net: VelocityNet, n: int = STRAIGHTNESS_POINTS, seed: int = 0, steps: int = STRAIGHTNESS_STEPS
+) -> float:
     """Liu et al.'s S(Z) of the flow ``net`` defines, on ``n`` paths by ``steps`` Euler steps (a Riemann
     sum over t, the velocities those steps used)."""
     x = torch.as_tensor(starting_noise(n, seed))

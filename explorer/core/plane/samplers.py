@@ -48,7 +48,9 @@ def _eps(net: EpsNet, x: torch.Tensor, t: int) -> torch.Tensor:
     return net(x, torch.full((len(x),), t, dtype=torch.long))
 
 
-def ddim_step(net: EpsNet, x: torch.Tensor, t: int, t_prev: int, eta: float, generator: torch.Generator) -> torch.Tensor:
+def ddim_step(
+    net: EpsNet, x: torch.Tensor, t: int, t_prev: int, eta: float, generator: torch.Generator
+) -> torch.Tensor:
     """x_t → x_{t_prev} by DDIM's eq. 12 (η = 1: DDPM's ancestral step over the same gap)."""
     abar, abar_prev = _abar(net, t), _abar(net, t_prev)
     eps = _eps(net, x, t)
@@ -80,8 +82,9 @@ def starting_noise(n: int, seed: int) -> np.ndarray:
     return torch.randn((n, 2), generator=torch.Generator().manual_seed(seed)).numpy()
 
 
-def reverse_chain(net: EpsNet, sampler: str, nfe: int, x_T: np.ndarray, eta: float = 0.0,
-                  seed: int = 0) -> tuple[Trajectory, int]:
+def reverse_chain(
+    net: EpsNet, sampler: str, nfe: int, x_T: np.ndarray, eta: float = 0.0, seed: int = 0
+) -> tuple[Trajectory, int]:
     """Run ``sampler`` from x_T (N, 2) in at most ``nfe`` evaluations; the trajectory (frames by paper t,
     with σ = √((1−ᾱ)/ᾱ) per frame) and the NFE actually spent."""
     if sampler not in SAMPLERS:

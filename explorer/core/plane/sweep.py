@@ -30,8 +30,15 @@ class SweepPoint:
         return f"{self.sampler} at {self.nfe} NFE: MMD² {self.mmd2:.4f} (floor {self.floor:.4f})"
 
 
-def nfe_sweep(ckpt: Checkpoint, points: np.ndarray, source: str, samplers: tuple[str, ...] = SAMPLERS,
-              ladder: tuple[int, ...] = NFE_LADDER, eta: float = 0.0, seed: int = 0) -> Generator[SweepPoint, None, None]:
+def nfe_sweep(
+    ckpt: Checkpoint,
+    points: np.ndarray,
+    source: str,
+    samplers: tuple[str, ...] = SAMPLERS,
+    ladder: tuple[int, ...] = NFE_LADDER,
+    eta: float = 0.0,
+    seed: int = 0,
+) -> Generator[SweepPoint, None, None]:
     """Yield a SweepPoint per (sampler, NFE), cheapest first within each sampler."""
     model: PlaneModel = model_from_checkpoint(ckpt)
     if not isinstance(model.net, EpsNet):

@@ -62,8 +62,9 @@ def ddpm_loss(net: EpsNet, x0: torch.Tensor, generator: torch.Generator) -> torc
     return ((eps - net(x_t, t)) ** 2).mean()
 
 
-def train_step(net: ScoreNet | EpsNet, optimizer: torch.optim.Optimizer, x: torch.Tensor,
-               generator: torch.Generator) -> torch.Tensor:
+def train_step(
+    net: ScoreNet | EpsNet, optimizer: torch.optim.Optimizer, x: torch.Tensor, generator: torch.Generator
+) -> torch.Tensor:
     """One gradient step on a batch; returns the loss (a tensor, read at snapshots only)."""
     loss = dsm_loss(net, x, generator) if isinstance(net, ScoreNet) else ddpm_loss(net, x, generator)
     optimizer.zero_grad(set_to_none=True)
@@ -76,8 +77,9 @@ def weights_of(net: torch.nn.Module) -> dict[str, np.ndarray]:
     return {name: t.detach().cpu().numpy().copy() for name, t in net.state_dict().items()}
 
 
-def train_plane(cfg: PlaneConfig, points: np.ndarray, source: str, snapshot_s: float = 0.2,
-                weights_s: float = 1.0) -> Generator[PlaneSnapshot, None, Checkpoint]:
+def train_plane(
+    cfg: PlaneConfig, points: np.ndarray, source: str, snapshot_s: float = 0.2, weights_s: float = 1.0
+) -> Generator[PlaneSnapshot, None, Checkpoint]:
     """Train the model ``cfg`` describes on ``points`` (N, 2); yields snapshots, returns the checkpoint.
 
     Adam with the learning rate decaying by a cosine to a tenth over the run: a short run ends
@@ -89,7 +91,8 @@ def train_plane(cfg: PlaneConfig, points: np.ndarray, source: str, snapshot_s: f
     data = torch.as_tensor(np.asarray(points, np.float32))
     optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr)
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(s / cfg.steps, 1.0))))
+        optimizer, lambda s: 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(s / cfg.steps, 1.0)))
+    )
     ema = torch.optim.swa_utils.AveragedModel(net, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(EMA_DECAY))
     snap, share = Every(snapshot_s), Every(weights_s)
     total, count = torch.zeros(()), 0

@@ -47,8 +47,9 @@ def loads_bounded(text: str, max_string: int = MAX_STRING) -> Any:
 
     def parse_int(digits: str) -> int:
         if len(digits.lstrip("-")) > MAX_INT_DIGITS:
-            raise BoundedJSONError(f"it holds an integer of {len(digits.lstrip('-'))} digits "
-                                   f"(at most {MAX_INT_DIGITS})")
+            raise BoundedJSONError(
+                f"it holds an integer of {len(digits.lstrip('-'))} digits (at most {MAX_INT_DIGITS})"
+            )
         return int(digits)
 
     def parse_float(number: str) -> float:
@@ -68,8 +69,9 @@ def loads_bounded(text: str, max_string: int = MAX_STRING) -> Any:
             raise BoundedJSONError("it names a key twice in one object")
         return obj
 
-    decoder = json.JSONDecoder(object_pairs_hook=pairs, parse_int=parse_int, parse_float=parse_float,
-                               parse_constant=parse_constant)
+    decoder = json.JSONDecoder(
+        object_pairs_hook=pairs, parse_int=parse_int, parse_float=parse_float, parse_constant=parse_constant
+    )
     try:
         value = decoder.decode(text)
     except json.JSONDecodeError as exc:

@@ -52,8 +52,10 @@ def save_checkpoint(path: str | os.PathLike[str], ckpt: Checkpoint) -> Path:
     missing = [key for key in REQUIRED_INFO if key not in ckpt.info]
     if missing:
         raise CheckpointError(f"Cannot save: the checkpoint's record lacks {', '.join(missing)}.")
-    tensors = {name: torch.as_tensor(np.asarray(t) if isinstance(t, np.ndarray) else t).detach().cpu().contiguous().clone()
-               for name, t in ckpt.state.items()}
+    tensors = {
+        name: torch.as_tensor(np.asarray(t) if isinstance(t, np.ndarray) else t).detach().cpu().contiguous().clone()
+        for name, t in ckpt.state.items()
+    }
     metadata = {
         "format": FORMAT,
         "format_version": str(FORMAT_VERSION),
@@ -81,8 +83,10 @@ def load_checkpoint(path: str | os.PathLike[str], kind: str | None = None) -> Ch
     if metadata.get("format") != FORMAT:
         raise CheckpointError(f"{name} is a safetensors file, but not a Generative Explorer checkpoint.")
     if metadata.get("format_version") != str(FORMAT_VERSION):
-        raise CheckpointError(f"{name} has checkpoint format version {quoted(metadata.get('format_version'))}; "
-                              f"this version of the app reads version {FORMAT_VERSION}.")
+        raise CheckpointError(
+            f"{name} has checkpoint format version {quoted(metadata.get('format_version'))}; "
+            f"this version of the app reads version {FORMAT_VERSION}."
+        )
     found = metadata.get("kind", "?")
     if kind is not None and found != kind:
         raise CheckpointError(f"{name} holds a {shown(found)} model, not a {kind} model.")
@@ -132,8 +136,9 @@ def config_from_dict(cls: type[C], values: dict[str, Any], name: str = "The chec
     known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - known)
     if unknown:
-        raise CheckpointError(f"{name}: its config has fields this app does not know: "
-                              f"{', '.join(shown(key) for key in unknown[:3])}.")
+        raise CheckpointError(
+            f"{name}: its config has fields this app does not know: {', '.join(shown(key) for key in unknown[:3])}."
+        )
     try:
         return cls(**values)
     except ConfigError as exc:
@@ -184,8 +189,10 @@ def require_same(ckpt: Checkpoint, cfg: Any, keys: tuple[str, ...], path: str) -
     checkpoint it continues (read from ``path``) differ: a continued run keeps what its weights were made for."""
     for key in keys:
         if key in ckpt.config and ckpt.config[key] != getattr(cfg, key):
-            raise CheckpointError(f"{shown(Path(path).name)} was trained with {key} = {quoted(ckpt.config[key])}; "
-                                  f"this run asks for {getattr(cfg, key)!r}: they must match to continue.")
+            raise CheckpointError(
+                f"{shown(Path(path).name)} was trained with {key} = {quoted(ckpt.config[key])}; "
+                f"this run asks for {getattr(cfg, key)!r}: they must match to continue."
+            )
 
 
 def continued_checkpoint(path: str, kind: str, module: torch.nn.Module) -> Checkpoint | None:

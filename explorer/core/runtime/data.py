@@ -56,8 +56,10 @@ def _decompressed(path: Path, size: int) -> bytes:
     except (OSError, EOFError, zlib.error) as exc:
         raise DataError(f"MNIST file {path.name} is not a valid gzip file ({exc}); {RESTORE}") from exc
     if len(raw) != size:
-        raise DataError(f"MNIST file {path.name} unpacks to {'more' if len(raw) > size else len(raw)} bytes, "
-                        f"not the {size} bytes it has; {RESTORE}")
+        raise DataError(
+            f"MNIST file {path.name} unpacks to {'more' if len(raw) > size else len(raw)} bytes, "
+            f"not the {size} bytes it has; {RESTORE}"
+        )
     return raw
 
 
@@ -69,7 +71,9 @@ def _read_idx(path: Path, expected_sha256: str) -> np.ndarray:
         raise DataError(f"MNIST file missing: {path}. The app ships it; {RESTORE}")
     raw = _decompressed(path, MNIST_SIZES[path.name])
     if hashlib.sha256(raw).hexdigest() != expected_sha256:
-        raise DataError(f"MNIST file {path.name} is corrupt: its SHA-256 does not match the published checksum; {RESTORE}")
+        raise DataError(
+            f"MNIST file {path.name} is corrupt: its SHA-256 does not match the published checksum; {RESTORE}"
+        )
     # IDX header: 2 zero bytes, a type code (0x08 = uint8), the number of dims, then big-endian int32 sizes.
     ndim = raw[3]
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))

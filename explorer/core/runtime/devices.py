@@ -28,11 +28,14 @@ def pick_device(requested: str | None = None) -> torch.device:
         device = torch.device(requested)
         if device.type == "cuda":
             if not torch.cuda.is_available():
-                raise DeviceError(f"--device {requested} was asked for, but no CUDA GPU is available here; "
-                                  "use --device cpu.")
+                raise DeviceError(
+                    f"--device {requested} was asked for, but no CUDA GPU is available here; use --device cpu."
+                )
             if device.index is not None and device.index >= torch.cuda.device_count():
-                raise DeviceError(f"--device {requested} was asked for, but this machine has "
-                                  f"{torch.cuda.device_count()} CUDA GPU(s), numbered from 0.")
+                raise DeviceError(
+                    f"--device {requested} was asked for, but this machine has "
+                    f"{torch.cuda.device_count()} CUDA GPU(s), numbered from 0."
+                )
         if device.type == "mps" and not torch.backends.mps.is_available():
             raise DeviceError("--device mps was asked for, but Apple's MPS is not available here; use --device cpu.")
         return device

@@ -214,8 +214,9 @@ class ChildProcess:
         ctx = _context()  # never a plain fork: unsafe with Qt and CUDA threads
         self._data_in, data_out = ctx.Pipe(duplex=False)
         control_in, self._control_out = ctx.Pipe(duplex=False)
-        self._process = ctx.Process(target=_child_main, args=(job, data_out, control_in, nice, threads or spare_cores()),
-                                    daemon=True)
+        self._process = ctx.Process(
+            target=_child_main, args=(job, data_out, control_in, nice, threads or spare_cores()), daemon=True
+        )
         self._ends = (data_out, control_in)
 
     def post(self, tagged: tuple[str, Any]) -> None:
@@ -251,13 +252,17 @@ class ChildProcess:
             while True:
                 if not self._data_in.poll(idle_s):
                     if not self._process.is_alive() and not self._data_in.poll(0):
-                        raise JobError(f"The background process ended unexpectedly (exit code {self._process.exitcode}).")
+                        raise JobError(
+                            f"The background process ended unexpectedly (exit code {self._process.exitcode})."
+                        )
                     yield None
                     continue
                 try:
                     kind, payload = pickle.loads(self._data_in.recv_bytes())  # from our own child
                 except EOFError as exc:
-                    raise JobError(f"The background process ended unexpectedly (exit code {self._process.exitcode}).") from exc
+                    raise JobError(
+                        f"The background process ended unexpectedly (exit code {self._process.exitcode})."
+                    ) from exc
                 if kind == "yield":
                     yield payload
                 elif kind == "error":

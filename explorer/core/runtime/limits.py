@@ -36,16 +36,32 @@ class ConfigError(ExplorerError):
         return f"--{option} {self.requirement}, not {quoted(self.value)}."
 
 
-def bounded(default: float, low: float, high: float, *, low_open: bool = False, multiple_of: int = 1,
-            zero_means: str = "", note: str = "") -> Any:
+def bounded(
+    default: float,
+    low: float,
+    high: float,
+    *,
+    low_open: bool = False,
+    multiple_of: int = 1,
+    zero_means: str = "",
+    note: str = "",
+) -> Any:
     """A numeric field with its supported range [low, high] (or (low, high] with ``low_open``).
 
     ``zero_means`` allows 0 outside the range as a switch ("all", "none"), as train_limit
     and ema use it; ``multiple_of`` is for widths the net divides into groups; ``note`` states
     a limit that depends on other fields, which the config's ``__post_init__`` checks.
     """
-    return field(default=default, metadata={"range": (low, high), "low_open": low_open,
-                                            "multiple_of": multiple_of, "zero_means": zero_means, "note": note})
+    return field(
+        default=default,
+        metadata={
+            "range": (low, high),
+            "low_open": low_open,
+            "multiple_of": multiple_of,
+            "zero_means": zero_means,
+            "note": note,
+        },
+    )
 
 
 def one_of(default: str, choices: tuple[str, ...]) -> Any:

@@ -24,10 +24,15 @@ GB = 1e9
 ACTIVATION_FACTOR = 3.0
 STATE_PER_PARAMETER = 5  # weight, gradient, Adam's two moments, the weight average (EMA)
 # The options that size a run, by model: what a refusal or an out-of-memory error tells the user to turn down.
-KNOBS = {"ddpm": "--batch-size or --base-channels", "cddpm": "--batch-size or --base-channels",
-         "pixelcnn": "--batch-size, --channels or --layers", "gan": "--batch-size or --channels",
-         "vae": "--batch-size or --hidden", "cvae": "--batch-size or --hidden",
-         "classifier": "--batch-size or --channels"}
+KNOBS = {
+    "ddpm": "--batch-size or --base-channels",
+    "cddpm": "--batch-size or --base-channels",
+    "pixelcnn": "--batch-size, --channels or --layers",
+    "gan": "--batch-size or --channels",
+    "vae": "--batch-size or --hidden",
+    "cvae": "--batch-size or --hidden",
+    "classifier": "--batch-size or --channels",
+}
 
 
 class MemoryLimitError(ExplorerError):
@@ -38,15 +43,18 @@ def is_out_of_memory(exc: BaseException) -> bool:
     """Whether ``exc`` is an allocation failure: MemoryError, torch.OutOfMemoryError (CUDA, MPS) or the
     CPU allocator's RuntimeError."""
     text = str(exc).lower()
-    return (isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError"
-            or "out of memory" in text or "can't allocate memory" in text)
+    return (
+        isinstance(exc, MemoryError)
+        or type(exc).__name__ == "OutOfMemoryError"
+        or "out of memory" in text
+        or "can't allocate memory" in text
+    )
 
 
 def out_of_memory_message(command: str, model: str = "") -> str:
     """One line for a run that ran out of memory, naming the options to turn down."""
     knob = KNOBS.get(model, "--batch-size") if command == "train" else "-n"
-    return (f"the device ran out of memory; lower {knob} (or run on another device with --device). "
-            "Nothing was saved.")
+    return f"the device ran out of memory; lower {knob} (or run on another device with --device). Nothing was saved."
 
 
 def _output_bytes(out: Any) -> int:
@@ -115,14 +123,17 @@ def free_bytes(device: torch.device) -> int | None:
         return None
 
 
-def check_training_memory(kind: str, cfg: Any, device: torch.device,
-                          measure: Callable[[str, Any], int] = training_bytes) -> None:
+def check_training_memory(
+    kind: str, cfg: Any, device: torch.device, measure: Callable[[str, Any], int] = training_bytes
+) -> None:
     """Refuse a training config that needs more memory than ``device`` has free, with both figures."""
     free = free_bytes(device)
     if free is None:
         return
     needed = measure(kind, cfg)
     if needed > free:
-        raise MemoryLimitError(f"training this {kind} needs about {needed / GB:.1f} GB of memory at batch size "
-                               f"{cfg.batch_size}; the {device.type.upper()} has {free / GB:.1f} GB free. "
-                               f"Lower {KNOBS.get(kind, '--batch-size')}.")
+        raise MemoryLimitError(
+            f"training this {kind} needs about {needed / GB:.1f} GB of memory at batch size "
+            f"{cfg.batch_size}; the {device.type.upper()} has {free / GB:.1f} GB free. "
+            f"Lower {KNOBS.get(kind, '--batch-size')}."
+        )

@@ -26,8 +26,11 @@ def quoted(value: Any, limit: int = MAX_SHOWN) -> str:
 def _short_repr(value: Any, limit: int) -> str:
     """repr of ``value``, without building the repr of a huge or deeply nested list or dict."""
     if isinstance(value, (list, tuple, dict)):
-        return f"a {type(value).__name__} of {len(value)} items" if len(value) > limit // 4 or _nested(value) \
+        return (
+            f"a {type(value).__name__} of {len(value)} items"
+            if len(value) > limit // 4 or _nested(value)
             else repr(value)
+        )
     return repr(value)
 
 

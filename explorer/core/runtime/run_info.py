@@ -15,12 +15,22 @@ from explorer.core.runtime.quoting import quoted
 REQUIRED_INFO = ("steps", "dataset", "metrics")
 COUNTS = ("steps", "epochs", "d_steps")  # whole numbers of steps, epochs, discriminator steps
 # What the panels plot of each history point, by kind (the point's x first), as the training loops write it.
-HISTORY_KEYS = {"vae": ("epoch", "neg_elbo", "recon", "kl"), "cvae": ("epoch", "neg_elbo", "recon", "kl"),
-                "classifier": ("epoch",), "ddpm": ("step", "loss"), "cddpm": ("step", "loss"),
-                "gan": ("step", "d_loss", "g_loss", "d_real", "d_fake"), "pixelcnn": ("step", "train_nll", "test_nll")}
+HISTORY_KEYS = {
+    "vae": ("epoch", "neg_elbo", "recon", "kl"),
+    "cvae": ("epoch", "neg_elbo", "recon", "kl"),
+    "classifier": ("epoch",),
+    "ddpm": ("step", "loss"),
+    "cddpm": ("step", "loss"),
+    "gan": ("step", "d_loss", "g_loss", "d_real", "d_fake"),
+    "pixelcnn": ("step", "train_nll", "test_nll"),
+}
 # Metrics the panels print together: where a record has the first, it has them all.
-METRIC_GROUPS = {"vae": ("test_neg_elbo", "test_recon", "test_kl"), "cvae": ("test_neg_elbo", "test_recon", "test_kl"),
-                 "gan": ("d_real", "d_fake"), "pixelcnn": ("test_nll", "test_bits_per_pixel")}
+METRIC_GROUPS = {
+    "vae": ("test_neg_elbo", "test_recon", "test_kl"),
+    "cvae": ("test_neg_elbo", "test_recon", "test_kl"),
+    "gan": ("d_real", "d_fake"),
+    "pixelcnn": ("test_nll", "test_bits_per_pixel"),
+}
 
 
 def _number(value: Any) -> bool:
@@ -62,14 +72,20 @@ def info_problem(info: Any, kind: str = "") -> str | None:
                 return f"{field} must be a table of numbers, not {quoted(value)}"
             if key == "history" and not (isinstance(value, list) and all(_table_of_numbers(p) for p in value)):
                 return f"{field} must be a list of tables of numbers"
-            if key == "training" and not (value is None or (isinstance(value, dict) and all(
-                    _number(v) or isinstance(v, str) for v in value.values()))):
+            if key == "training" and not (
+                value is None
+                or (isinstance(value, dict) and all(_number(v) or isinstance(v, str) for v in value.values()))
+            ):
                 return f"{field} must be a table of text and numbers, not {quoted(value)}"
             if key not in (*COUNTS, "dataset", "metrics", "history", "training", "continues") and not (
-                    value is None or isinstance(value, (str, bool)) or _number(value)):
+                value is None or isinstance(value, (str, bool)) or _number(value)
+            ):
                 return f"{field} must be a plain value, not {quoted(value)}"
-            if key == "training" and value and not (isinstance(value.get("seconds", 0), (int, float))
-                                                    and isinstance(value.get("device", ""), str)):
+            if (
+                key == "training"
+                and value
+                and not (isinstance(value.get("seconds", 0), (int, float)) and isinstance(value.get("device", ""), str))
+            ):
                 return f"{field} must give its seconds as a number and its device as text"
         record, where = record.get("continues"), "an earlier run's record"
     return _kind_problem(info, kind)

@@ -27,15 +27,52 @@ MAX_HEADER_BYTES = 16 * 2**20  # the shipped GAN's header, with its 2,400-point 
 MAX_DIMS = 8
 # The dtypes the app writes (weights in float32, counters such as BatchNorm's in int64): the only ones it reads.
 READABLE = {"F32": torch.float32, "I64": torch.int64}
-ITEM_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1,
-              "F8_E4M3": 1, "F8_E5M2": 1, "U16": 2, "U32": 4, "U64": 8}
-DTYPE_WORDS = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16", "I64": "int64",
-               "I32": "int32", "I16": "int16", "I8": "int8", "U8": "uint8", "BOOL": "bool",
-               "F8_E4M3": "float8_e4m3fn", "F8_E5M2": "float8_e5m2", "U16": "uint16", "U32": "uint32",
-               "U64": "uint64"}
-TORCH_NAMES = {torch.float32: "F32", torch.int64: "I64", torch.float64: "F64", torch.float16: "F16",
-               torch.bfloat16: "BF16", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8",
-               torch.uint8: "U8", torch.bool: "BOOL"}
+ITEM_BYTES = {
+    "F64": 8,
+    "F32": 4,
+    "F16": 2,
+    "BF16": 2,
+    "I64": 8,
+    "I32": 4,
+    "I16": 2,
+    "I8": 1,
+    "U8": 1,
+    "BOOL": 1,
+    "F8_E4M3": 1,
+    "F8_E5M2": 1,
+    "U16": 2,
+    "U32": 4,
+    "U64": 8,
+}
+DTYPE_WORDS = {
+    "F64": "float64",
+    "F32": "float32",
+    "F16": "float16",
+    "BF16": "bfloat16",
+    "I64": "int64",
+    "I32": "int32",
+    "I16": "int16",
+    "I8": "int8",
+    "U8": "uint8",
+    "BOOL": "bool",
+    "F8_E4M3": "float8_e4m3fn",
+    "F8_E5M2": "float8_e5m2",
+    "U16": "uint16",
+    "U32": "uint32",
+    "U64": "uint64",
+}
+TORCH_NAMES = {
+    torch.float32: "F32",
+    torch.int64: "I64",
+    torch.float64: "F64",
+    torch.float16: "F16",
+    torch.bfloat16: "BF16",
+    torch.int32: "I32",
+    torch.int16: "I16",
+    torch.int8: "I8",
+    torch.uint8: "U8",
+    torch.bool: "BOOL",
+}
 
 
 @dataclass(frozen=True)
@@ -72,8 +109,9 @@ def _open_regular(path: Path) -> int:
         raise CheckpointError(f"Cannot read {shown(path)}: {exc.strerror or exc}.") from exc
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
-        raise CheckpointError(f"{shown(path)} is not a regular file (a folder, a pipe or a device); "
-                              "choose a checkpoint file.")
+        raise CheckpointError(
+            f"{shown(path)} is not a regular file (a folder, a pipe or a device); choose a checkpoint file."
+        )
     return fd
 
 
@@ -91,8 +129,10 @@ def read_header(path: str | os.PathLike[str]) -> Header:
             raise CheckpointError(f"{unreadable} (it is {size} bytes long).")
         (length,) = struct.unpack("<Q", head)
         if length > MAX_HEADER_BYTES:
-            raise CheckpointError(f"{unreadable} (its header claims {length:,} bytes; "
-                                  f"a checkpoint's header is at most {MAX_HEADER_BYTES:,}).")
+            raise CheckpointError(
+                f"{unreadable} (its header claims {length:,} bytes; "
+                f"a checkpoint's header is at most {MAX_HEADER_BYTES:,})."
+            )
         if 8 + length > size:
             raise CheckpointError(f"{unreadable} (its header runs past the end of the file).")
         raw = os.pread(fd, length, 8)
@@ -128,9 +168,11 @@ def _entry(entry: Any, tensor: str, data_size: int, unreadable: str) -> tuple[Te
     if not isinstance(dtype, str) or dtype not in ITEM_BYTES:
         raise CheckpointError(f"{unreadable} {where}: unknown dtype {quoted(dtype)}.")
     if dtype not in READABLE:
-        raise CheckpointError(f"{unreadable.split(' is not')[0]} holds {DTYPE_WORDS[dtype]} weights "
-                              f"(in {quoted(tensor)}); this app reads float32 and int64 tensors only, "
-                              "the dtypes it writes.")
+        raise CheckpointError(
+            f"{unreadable.split(' is not')[0]} holds {DTYPE_WORDS[dtype]} weights "
+            f"(in {quoted(tensor)}); this app reads float32 and int64 tensors only, "
+            "the dtypes it writes."
+        )
     if not isinstance(shape, list) or not isinstance(offsets, list) or len(shape) > MAX_DIMS or len(offsets) != 2:
         raise CheckpointError(f"{unreadable} {where}.")
     if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (*shape, *offsets)):

@@ -88,8 +88,15 @@ class RunningMeans:
         return means
 
 
-def epoch_run_info(steps: int, epochs: int, test: dict[str, float], train: dict[str, float],
-                   history: list[dict[str, float]], device: torch.device, started: float) -> dict[str, object]:
+def epoch_run_info(
+    steps: int,
+    epochs: int,
+    test: dict[str, float],
+    train: dict[str, float],
+    history: list[dict[str, float]],
+    device: torch.device,
+    started: float,
+) -> dict[str, object]:
     """A checkpoint's record of a run counted in epochs (the VAE, the classifier): its size, data,
     final test and training metrics, per-epoch test history, and where and how long it ran."""
     return {

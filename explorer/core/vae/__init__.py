@@ -17,7 +17,21 @@ from explorer.core.vae.model import (
 from explorer.core.vae.training import VAESnapshot, train_vae
 
 __all__ = [
-    "PIXELS", "VAE", "VAEConfig", "VAESnapshot", "bernoulli_log_likelihood", "binarized", "decode_images",
-    "elbo_terms", "encode_images", "evaluate", "grid_quantiles", "kl_gaussian", "latent_grid", "reparameterize",
-    "sample_images", "train_vae", "vae_from_checkpoint",
+    "PIXELS",
+    "VAE",
+    "VAEConfig",
+    "VAESnapshot",
+    "bernoulli_log_likelihood",
+    "binarized",
+    "decode_images",
+    "elbo_terms",
+    "encode_images",
+    "evaluate",
+    "grid_quantiles",
+    "kl_gaussian",
+    "latent_grid",
+    "reparameterize",
+    "sample_images",
+    "train_vae",
+    "vae_from_checkpoint",
 ]

@@ -84,7 +84,9 @@ def bernoulli_log_likelihood(logits: torch.Tensor, x: torch.Tensor) -> torch.Ten
     return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=-1)
 
 
-def elbo_terms(model: VAE, x: torch.Tensor, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def elbo_terms(
+    model: VAE, x: torch.Tensor, generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The ELBO's two terms per sample: reconstruction log p(x|z) (one z sample) and KL."""
     mu, logvar = model.encode(x)
     z = reparameterize(mu, logvar, generator)
@@ -102,9 +104,13 @@ L = TypeVar("L", torch.Tensor, None)  # the images' labels (a conditional model)
 
 
 @torch.no_grad()
-def elbo_means(terms: Callable[[torch.Tensor, L, torch.Generator], tuple[torch.Tensor, torch.Tensor]],
-               x: torch.Tensor, labels: L, batch_size: int = 2000,
-               seed: int = 0) -> dict[str, float]:
+def elbo_means(
+    terms: Callable[[torch.Tensor, L, torch.Generator], tuple[torch.Tensor, torch.Tensor]],
+    x: torch.Tensor,
+    labels: L,
+    batch_size: int = 2000,
+    seed: int = 0,
+) -> dict[str, float]:
     """Mean reconstruction NLL, KL and -ELBO (nats per image) over binarised images ``x`` (with their
     ``labels``, for a conditional model), ``terms(x, labels, generator)`` giving the ELBO's two terms."""
     g = torch.Generator(device=x.device).manual_seed(seed)

@@ -77,7 +77,10 @@ def train_vae(
 
 
 def train_elbo(
-    cfg: VAEConfig, vae: ElboModel[M], device: str | None = None, yield_every_s: float = 0.25,
+    cfg: VAEConfig,
+    vae: ElboModel[M],
+    device: str | None = None,
+    yield_every_s: float = 0.25,
     latents_every_s: float = 3.0,
 ) -> Generator[VAESnapshot, None, Checkpoint]:
     """The ELBO's training loop, for the VAE and the conditional VAE alike (``vae`` says how to call it)."""

@@ -96,8 +96,10 @@ class ModelPanel(QWidget):
         """Show what the checkpoint recorded of its training (its curves); none: clear them."""
 
     def show_no_model(self) -> None:
-        self.model_info.setText(f"No shipped model yet ({self.family.default_checkpoint.name} is not there): "
-                                "press Train, or File ▸ Load checkpoint….")
+        self.model_info.setText(
+            f"No shipped model yet ({self.family.default_checkpoint.name} is not there): "
+            "press Train, or File ▸ Load checkpoint…."
+        )
 
     def training_config(self) -> Any:
         raise NotImplementedError
@@ -171,9 +173,14 @@ class ModelPanel(QWidget):
         cfg = cfg or self.training_config()
         self._before_training = (self.model, self.model_cfg, self.checkpoint)
         self.on_training_started(cfg)
-        self.runner.start(self.training_job(cfg), on_yield=self.on_snapshot, on_done=self._on_trained,
-                          on_end=self._on_training_end, label=f"Training {TITLES[self.checkpoint_kind]}",
-                          owner=self.title)
+        self.runner.start(
+            self.training_job(cfg),
+            on_yield=self.on_snapshot,
+            on_done=self._on_trained,
+            on_end=self._on_training_end,
+            label=f"Training {TITLES[self.checkpoint_kind]}",
+            owner=self.title,
+        )
 
     def _on_stopping(self) -> None:
         """Say at once that Stop was heard: the step in progress may take seconds to end."""

@@ -7,8 +7,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 
-def columns_over_training(panel: QWidget, columns: list[tuple[QWidget, int, int]], training: QWidget,
-                          rows: tuple[int, int] = (750, 250), margins: bool = True) -> tuple[QSplitter, QSplitter]:
+def columns_over_training(
+    panel: QWidget,
+    columns: list[tuple[QWidget, int, int]],
+    training: QWidget,
+    rows: tuple[int, int] = (750, 250),
+    margins: bool = True,
+) -> tuple[QSplitter, QSplitter]:
     """Lay ``panel`` out as ``columns`` ((widget, stretch, starting width) each, left to right) above
     ``training``, the columns taking three quarters of the height; returns the (columns, rows) splitters."""
     across = QSplitter(Qt.Orientation.Horizontal)

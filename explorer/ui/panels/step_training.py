@@ -49,8 +49,9 @@ class StepTrainingSection(QGroupBox):
     """``train_steps``, ``lr``, ``train_button``, ``model_info``, the run's ``plot`` and ``train_samples``;
     a subclass makes its own settings, then calls ``lay_out`` with the form's rows in order."""
 
-    def __init__(self, title: str, steps: int, lr: float, plot: CurvePlot, samples_title: str,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, title: str, steps: int, lr: float, plot: CurvePlot, samples_title: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(title, parent)
         self.train_steps = spin_box(1, MAX_STEPS, steps, 100 if steps < 1000 else 500)
         self.lr = learning_rate_box(lr)

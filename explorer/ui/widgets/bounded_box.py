@@ -10,8 +10,9 @@ from explorer.core.runtime.limits import SEED_MAX, declared_range
 SPIN_BOX_MAX = 2**31 - 1  # the most a QSpinBox holds (a C int)
 
 
-def fit_to_field(box: QSpinBox | QDoubleSpinBox, cls: type, name: str,
-                 offered: tuple[float, float] | None = None) -> None:
+def fit_to_field(
+    box: QSpinBox | QDoubleSpinBox, cls: type, name: str, offered: tuple[float, float] | None = None
+) -> None:
     """Give ``box`` the range config class ``cls`` declares for field ``name``, narrowed to ``offered``
     where the form deliberately offers less (never more: the config would refuse the rest)."""
     low, high = declared_range(cls, name)

@@ -26,8 +26,9 @@ class ClassHistogram(pg.PlotWidget):
         self.setMenuEnabled(False)
         self.hideButtons()
         self.getAxis("bottom").setTicks([[(d, str(d)) for d in range(CLASSES)]])
-        self.bars = pg.BarGraphItem(x=np.arange(CLASSES), height=np.zeros(CLASSES), width=0.75,
-                                    brush="#4c78a8", pen=None)
+        self.bars = pg.BarGraphItem(
+            x=np.arange(CLASSES), height=np.zeros(CLASSES), width=0.75, brush="#4c78a8", pen=None
+        )
         self.addItem(self.bars)
         self.addItem(pg.InfiniteLine(10.0, angle=0, pen=pg.mkPen("#888", width=1, style=Qt.PenStyle.DashLine)))
         self.setXRange(-0.6, CLASSES - 0.4, padding=0)

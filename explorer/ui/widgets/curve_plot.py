@@ -32,8 +32,9 @@ class CurvePlot(pg.PlotWidget):
 
     def add_curve(self, name: str, color: str, dashed: bool = False, symbol: str | None = None) -> None:
         pen = pg.mkPen(color, width=2, style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
-        self._curves[name] = self.plot([], [], pen=pen, name=name, symbol=symbol, symbolSize=5,
-                                       symbolBrush=color, symbolPen=None, antialias=False)
+        self._curves[name] = self.plot(
+            [], [], pen=pen, name=name, symbol=symbol, symbolSize=5, symbolBrush=color, symbolPen=None, antialias=False
+        )
         self._data[name] = ([], [])
 
     def set_x_span(self, high: float) -> None:

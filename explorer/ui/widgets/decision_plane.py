@@ -22,8 +22,12 @@ class DecisionPlane(pg.PlotWidget):
         # The legend lives in the title, and the points in one PointCloud: pyqtgraph's
         # ScatterPlotItem was slow to set and paint 1,024 points four times a second (docs/measurements.md).
         # A short title: the plot is at least as wide as its title, and a wider one hides the colour bar.
-        self.setTitle("D(x) behind <span style='color:#000'>●</span> real x and "
-                      "<span style='color:#ff7f0e'>●</span> generated G(z)", color="#333", size="10pt")
+        self.setTitle(
+            "D(x) behind <span style='color:#000'>●</span> real x and "
+            "<span style='color:#ff7f0e'>●</span> generated G(z)",
+            color="#333",
+            size="10pt",
+        )
         self.setLabel("bottom", "x₁")
         self.setLabel("left", "x₂")
         self.setAspectLocked(True)
@@ -31,8 +35,9 @@ class DecisionPlane(pg.PlotWidget):
         self.heat = pg.ImageItem(axisOrder="row-major")
         self.addItem(self.heat)
         colors = pg.colormap.get("CET-D1A")
-        self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=colors, label="D(x): probability of real",
-                                        interactive=False, width=15)
+        self.colorbar = pg.ColorBarItem(
+            values=(0.0, 1.0), colorMap=colors, label="D(x): probability of real", interactive=False, width=15
+        )
         self.colorbar.setImageItem(self.heat, insert_in=self.getPlotItem())
         self.points = PointCloud(POINT_COLORS, size=4, alpha=180)
         self.points.setCacheMode(PointCloud.CacheMode.NoCache)  # new points at every snapshot
@@ -48,8 +53,9 @@ class DecisionPlane(pg.PlotWidget):
         rows, cols = heat.shape
         half_x, half_y = self.extent / (cols - 1), self.extent / (rows - 1)
         self.heat.setImage(np.ascontiguousarray(heat, dtype=np.float32), levels=(0.0, 1.0), autoLevels=False)
-        self.heat.setRect(QRectF(-self.extent - half_x, -self.extent - half_y,
-                                 2 * (self.extent + half_x), 2 * (self.extent + half_y)))
+        self.heat.setRect(
+            QRectF(-self.extent - half_x, -self.extent - half_y, 2 * (self.extent + half_x), 2 * (self.extent + half_y))
+        )
 
     def blank(self) -> None:
         """No heat map and no points (not ``clear``: PlotWidget's removes every item)."""
@@ -58,8 +64,10 @@ class DecisionPlane(pg.PlotWidget):
 
     def set_points(self, real: np.ndarray | None, fake: np.ndarray | None) -> None:
         """(N, 2) real and generated points (None leaves that set empty); the generated ones on top."""
-        sets = [np.zeros((0, 2)) if points is None else np.asarray(points, dtype=float).reshape(-1, 2)
-                for points in (real, fake)]
+        sets = [
+            np.zeros((0, 2)) if points is None else np.asarray(points, dtype=float).reshape(-1, 2)
+            for points in (real, fake)
+        ]
         self.points.set_points(np.concatenate(sets), np.repeat([0, 1], [len(sets[0]), len(sets[1])]))
 
     def point_counts(self) -> tuple[int, int]:

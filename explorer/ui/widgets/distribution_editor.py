@@ -69,15 +69,18 @@ class DistributionBarEditor(pg.PlotWidget):
         self._values = np.zeros(0)
         self.setBackground("w")
         plot = self.getPlotItem()
-        plot.setTitle(f"<span style='color:{colour};font-size:11pt'><b>{name}</b></span>"
-                      "<span style='color:#555;font-size:9pt'>  — drag a bar top, the rest rescale to sum 1</span>")
+        plot.setTitle(
+            f"<span style='color:{colour};font-size:11pt'><b>{name}</b></span>"
+            "<span style='color:#555;font-size:9pt'>  — drag a bar top, the rest rescale to sum 1</span>"
+        )
         style_light_plot(plot)
         plot.setLabel("left", name)
         plot.setLabel("bottom", "category")
         self._view.setYRange(0.0, _TOP, padding=0)
         self._bars = pg.BarGraphItem(x=[], height=[], width=_BAR_WIDTH, brush=pg.mkBrush(colour), pen=pg.mkPen("#333"))
-        self._grips = pg.ScatterPlotItem(symbol="s", size=_GRIP_PX, brush=pg.mkBrush("w"),
-                                         pen=pg.mkPen(colour, width=2))
+        self._grips = pg.ScatterPlotItem(
+            symbol="s", size=_GRIP_PX, brush=pg.mkBrush("w"), pen=pg.mkPen(colour, width=2)
+        )
         self._labels = [pg.TextItem(color="#222", anchor=(0.5, 1.0)) for _ in range(MAX_CATEGORIES)]
         plot.addItem(self._bars)
         plot.addItem(self._grips)

@@ -13,7 +13,9 @@ class Filmstrip(QWidget):
     kept, and when a frame is too many the one leaving the smallest gap in steps goes, so early
     and late training stay side by side however long it runs."""
 
-    def __init__(self, capacity: int = 8, frame_shape: tuple[int, int] = (28, 28), parent: QWidget | None = None) -> None:
+    def __init__(
+        self, capacity: int = 8, frame_shape: tuple[int, int] = (28, 28), parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.capacity = capacity
         self._frames: list[tuple[int, np.ndarray]] = []

@@ -29,8 +29,15 @@ class HistogramPlot(pg.PlotWidget):
     def add_histogram(self, name: str, color: str) -> None:
         fill = pg.mkColor(color)
         fill.setAlpha(70)
-        self._items[name] = self.plot(self.edges, np.zeros(len(self.edges) - 1), stepMode="center", fillLevel=0,
-                                      brush=fill, pen=pg.mkPen(color, width=2), name=name)
+        self._items[name] = self.plot(
+            self.edges,
+            np.zeros(len(self.edges) - 1),
+            stepMode="center",
+            fillLevel=0,
+            brush=fill,
+            pen=pg.mkPen(color, width=2),
+            name=name,
+        )
 
     def set_counts(self, name: str, counts: np.ndarray) -> None:
         """Show ``counts`` (one per bin) as fractions of their total (all zeros: an empty histogram)."""

@@ -13,8 +13,18 @@ from explorer.ui.widgets.point_cloud import CACHED, PointCloud
 MARKER_GRAB_PX = 14  # a press this close to the marker (in pixels, Manhattan) grabs it
 
 # A qualitative palette (matplotlib's tab10) so the ten digits stay distinguishable.
-DIGIT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+DIGIT_COLORS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
 
 
 def digit_legend(gap: str = "&nbsp;&nbsp;") -> str:
@@ -55,8 +65,14 @@ class LatentPlane(pg.PlotWidget):
             self.addItem(curve)
         self.selected = pg.ScatterPlotItem(size=12, symbol="o", pen=pg.mkPen("#000", width=2), brush=None)
         self.addItem(self.selected)
-        self.marker = pg.TargetItem(pos=(0, 0), size=18, pen=pg.mkPen("#000", width=2),
-                                    brush=pg.mkBrush(255, 215, 0, 220), symbol="o", movable=False)
+        self.marker = pg.TargetItem(
+            pos=(0, 0),
+            size=18,
+            pen=pg.mkPen("#000", width=2),
+            brush=pg.mkBrush(255, 215, 0, 220),
+            symbol="o",
+            movable=False,
+        )
         self.marker.setZValue(10)
         self.marker.sigPositionChanged.connect(self._on_marker_moved)
         self.addItem(self.marker)
@@ -114,8 +130,11 @@ class LatentPlane(pg.PlotWidget):
     # item and sends hover events at each mouse move: that halves the drag's latency.
     def mousePressEvent(self, ev: QMouseEvent) -> None:
         marker = QPointF(self.mapFromScene(self.plotItem.vb.mapViewToScene(self.marker.pos())))
-        if (ev.button() == Qt.MouseButton.LeftButton and self.marker.isVisible()
-                and (marker - ev.position()).manhattanLength() <= MARKER_GRAB_PX):
+        if (
+            ev.button() == Qt.MouseButton.LeftButton
+            and self.marker.isVisible()
+            and (marker - ev.position()).manhattanLength() <= MARKER_GRAB_PX
+        ):
             self._dragging = True
             ev.accept()
             return

@@ -87,7 +87,12 @@ class PointCloud(pg.GraphicsObject):
         fragments = self._fragments.ndarray()
         fragments[:, 0:2] = device.T  # centre of each dot
         fragments[:, 2:6] = self._source * ratio  # its dot in the atlas, in the atlas's own (device) pixels
-        fragments[:, 6:10] = (1.0 / ratio, 1.0 / ratio, 0.0, 1.0)  # scale x, scale y (back to logical), rotation, opacity
+        fragments[:, 6:10] = (
+            1.0 / ratio,
+            1.0 / ratio,
+            0.0,
+            1.0,
+        )  # scale x, scale y (back to logical), rotation, opacity
         painter.drawPixmapFragments(*self._fragments.drawargs(), self._atlas)  # type: ignore[call-arg]  # pyqtgraph's
         # (pointer, count) form of the fragments, which PySide accepts and its stub does not list
 

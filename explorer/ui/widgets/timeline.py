@@ -67,8 +67,11 @@ class Timeline(QWidget):
     def add_shortcuts(self, owner: QWidget, step: str | None = None) -> None:
         """Space plays or pauses, ← and → step by one frame, wherever the focus is inside ``owner`` (a spin box
         or a slider there keeps the keys it uses); the buttons' tooltips name ``step`` (e.g. "one pixel")."""
-        for key, action in ((Qt.Key.Key_Space, self.toggle_play), (Qt.Key.Key_Left, lambda: self.step(-1)),
-                            (Qt.Key.Key_Right, lambda: self.step(1))):
+        for key, action in (
+            (Qt.Key.Key_Space, self.toggle_play),
+            (Qt.Key.Key_Left, lambda: self.step(-1)),
+            (Qt.Key.Key_Right, lambda: self.step(1)),
+        ):
             shortcut = QShortcut(QKeySequence(key), owner, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(action)
         if step:

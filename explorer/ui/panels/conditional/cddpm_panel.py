@@ -61,7 +61,8 @@ class CDDPMPanel(ModelPanel):
     def _lay_out(self) -> None:
         """Chain | sweep above training, split so the user can trade room between them."""
         self.columns, self.rows = columns_over_training(
-            self, [(self.chain, 2, 860), (self.sweep, 1, 400)], self.training, margins=False)
+            self, [(self.chain, 2, 860), (self.sweep, 1, 400)], self.training, margins=False
+        )
 
     # ---- model --------------------------------------------------------------------------------
     def describe(self, ckpt: Checkpoint) -> str:
@@ -101,8 +102,9 @@ class CDDPMPanel(ModelPanel):
         if self._job == "chain":
             self.runner.stop()  # the latest request wins: it starts when this chain has stopped
         else:
-            self.chain.info.setText(f"{self._request_text()} will be drawn when the running job "
-                                    f"({self.runner.label}) ends.")
+            self.chain.info.setText(
+                f"{self._request_text()} will be drawn when the running job ({self.runner.label}) ends."
+            )
 
     def _request_text(self) -> str:
         return f"{self.controls.sampler.n_samples.value()} × {self.controls.digit()} with w = {self.controls.w():g}"
@@ -111,18 +113,37 @@ class CDDPMPanel(ModelPanel):
         """Run the guided chain the controls describe in the background, its frames kept as they come."""
         controls = self.controls
         sampler = controls.sampler.sampler_config(controls.sampler.chosen_sampler())
-        record = GuidedChainRecord(sampler, controls.sampler.seed.value(), controls.sampler.n_samples.value(),
-                                   self.model_cfg.timesteps, controls.digit(), controls.w())
+        record = GuidedChainRecord(
+            sampler,
+            controls.sampler.seed.value(),
+            controls.sampler.n_samples.value(),
+            self.model_cfg.timesteps,
+            controls.digit(),
+            controls.w(),
+        )
         self._pending = False
         self._job = "chain"
         self.chain.start(record)
         assert self.checkpoint is not None, "a chain starts with a model loaded"
         self.runner.start(
-            Job(guided_chain_job, {"cfg": self.model_cfg, "weights": weights_of(self.checkpoint), "n": record.n,
-                                   "digit": record.digit, "guidance": record.guidance, "sampler": sampler,
-                                   "seed": record.seed, "device": self.device}),
-            on_yield=self._on_frame, on_end=self._on_chain_end,
-            label=f"Sampling {record.digit}s with w = {record.guidance:g}", owner=self.title)
+            Job(
+                guided_chain_job,
+                {
+                    "cfg": self.model_cfg,
+                    "weights": weights_of(self.checkpoint),
+                    "n": record.n,
+                    "digit": record.digit,
+                    "guidance": record.guidance,
+                    "sampler": sampler,
+                    "seed": record.seed,
+                    "device": self.device,
+                },
+            ),
+            on_yield=self._on_frame,
+            on_end=self._on_chain_end,
+            label=f"Sampling {record.digit}s with w = {record.guidance:g}",
+            owner=self.title,
+        )
         self.chain.info.setText(f"Drawing {self._request_text()} ({sampler.describe()})…")
         self._update_buttons()
 
@@ -137,11 +158,15 @@ class CDDPMPanel(ModelPanel):
         self.chain.sync_timeline()
         record = self.chain.record
         if succeeded and record is not None:
-            self.chain.info.setText(f"{record.n} × {record.digit} with w = {record.guidance:g}. Scrub the timeline: "
-                                    "both noise predictions and the guided one at every step; click a digit to follow.")
+            self.chain.info.setText(
+                f"{record.n} × {record.digit} with w = {record.guidance:g}. Scrub the timeline: "
+                "both noise predictions and the guided one at every step; click a digit to follow."
+            )
         elif record is not None and not self._pending:
-            self.chain.info.setText(f"Stopped after {record.count} of {record.total_steps} steps: the frames made "
-                                    "so far are kept. Sample starts again.")
+            self.chain.info.setText(
+                f"Stopped after {record.count} of {record.total_steps} steps: the frames made "
+                "so far are kept. Sample starts again."
+            )
         self._update_buttons()
 
     def _on_busy_changed(self, busy: bool) -> None:
@@ -167,13 +192,28 @@ class CDDPMPanel(ModelPanel):
         self.sweep.clear()
         self._job = "sweep"
         self.runner.start(
-            Job(sweep_job, {"cfg": self.model_cfg, "weights": weights_of(self.checkpoint), "digit": digit,
-                            "guidances": SWEEP, "n": n, "seed": self.controls.sampler.seed.value(),
-                            "sampler": sampler, "device": self.device}),
-            on_yield=self._on_sweep_progress, on_done=self.sweep.finish, on_end=self._on_sweep_end,
-            label=f"Sweeping w for {digit}s", owner=self.title)
-        self.sweep.info.setText(f"Drawing {n} × {digit} at each w ({sampler.describe()}); each point appears "
-                                "as soon as its w is judged.")
+            Job(
+                sweep_job,
+                {
+                    "cfg": self.model_cfg,
+                    "weights": weights_of(self.checkpoint),
+                    "digit": digit,
+                    "guidances": SWEEP,
+                    "n": n,
+                    "seed": self.controls.sampler.seed.value(),
+                    "sampler": sampler,
+                    "device": self.device,
+                },
+            ),
+            on_yield=self._on_sweep_progress,
+            on_done=self.sweep.finish,
+            on_end=self._on_sweep_end,
+            label=f"Sweeping w for {digit}s",
+            owner=self.title,
+        )
+        self.sweep.info.setText(
+            f"Drawing {n} × {digit} at each w ({sampler.describe()}); each point appears as soon as its w is judged."
+        )
         self._update_buttons()
 
     def _on_sweep_progress(self, progress: SweepProgress) -> None:
@@ -199,8 +239,10 @@ class CDDPMPanel(ModelPanel):
     def on_training_started(self, cfg: CDDPMConfig) -> None:
         self.training.start_curves(cfg.steps)
         self._job = "training"
-        self.model_info.setText("Training… the loss falls as the network learns the noise, told the digit or ∅; "
-                                f"guided samples of every digit refresh every {self.preview_every_s:.0f} s.")
+        self.model_info.setText(
+            "Training… the loss falls as the network learns the noise, told the digit or ∅; "
+            f"guided samples of every digit refresh every {self.preview_every_s:.0f} s."
+        )
         self._update_buttons()
 
     def on_snapshot(self, snap: CDDPMSnapshot) -> None:

@@ -14,20 +14,29 @@ from explorer.ui.widgets.image_grid import ImageGrid
 from explorer.ui.widgets.image_view import ImageView
 from explorer.ui.widgets.timeline import Timeline
 
-NO_MODEL = ("<b>No conditional diffusion model yet</b>: train one below (quickest from the shipped DDPM), "
-            "or use File ▸ Load checkpoint… (a cddpm checkpoint).")
-CHAIN_HELP = ("Classifier-free guidance (Ho & Salimans 2022): one network, trained with the label dropped to ∅ "
-              "one time in ten, predicts the noise in x_t both told the digit, ε(x_t, y), and not told, ε(x_t, ∅). "
-              "The chain walks with ε_w = (1 + w)·ε(x_t, y) − w·ε(x_t, ∅): w = 0 is the plain conditional model "
-              "(other libraries, e.g. diffusers' guidance_scale, write the same as ε(x_t, ∅) + s·(ε(x_t, y) − "
-              "ε(x_t, ∅)) with s = 1 + w, so their scale 1 is this w = 0); "
-              "a larger w pushes away from what any digit would look like, towards what makes y likely: "
-              "clearer digits, less variety, and at a large w one template drawn again and again. Each step clips "
-              "its predicted x_0 to the range of the data and walks on with the noise that clipped x_0 implies. "
-              "Grey levels: x_t and predicted x_0 "
-              "from −1 (black) to +1 (white), the noises from −3 to +3. Click a digit in the grid to follow it.")
-VIEWS = (("x_t", "x_t"), ("eps_cond", "ε(x_t, y)<br>told y"), ("eps_uncond", "ε(x_t, ∅)<br>not told"),
-         ("eps", "ε_w<br>guided"), ("x0_pred", "predicted x_0"))
+NO_MODEL = (
+    "<b>No conditional diffusion model yet</b>: train one below (quickest from the shipped DDPM), "
+    "or use File ▸ Load checkpoint… (a cddpm checkpoint)."
+)
+CHAIN_HELP = (
+    "Classifier-free guidance (Ho & Salimans 2022): one network, trained with the label dropped to ∅ "
+    "one time in ten, predicts the noise in x_t both told the digit, ε(x_t, y), and not told, ε(x_t, ∅). "
+    "The chain walks with ε_w = (1 + w)·ε(x_t, y) − w·ε(x_t, ∅): w = 0 is the plain conditional model "
+    "(other libraries, e.g. diffusers' guidance_scale, write the same as ε(x_t, ∅) + s·(ε(x_t, y) − "
+    "ε(x_t, ∅)) with s = 1 + w, so their scale 1 is this w = 0); "
+    "a larger w pushes away from what any digit would look like, towards what makes y likely: "
+    "clearer digits, less variety, and at a large w one template drawn again and again. Each step clips "
+    "its predicted x_0 to the range of the data and walks on with the noise that clipped x_0 implies. "
+    "Grey levels: x_t and predicted x_0 "
+    "from −1 (black) to +1 (white), the noises from −3 to +3. Click a digit in the grid to follow it."
+)
+VIEWS = (
+    ("x_t", "x_t"),
+    ("eps_cond", "ε(x_t, y)<br>told y"),
+    ("eps_uncond", "ε(x_t, ∅)<br>not told"),
+    ("eps", "ε_w<br>guided"),
+    ("x0_pred", "predicted x_0"),
+)
 
 
 class ChainSection(QGroupBox):
@@ -102,9 +111,11 @@ class ChainSection(QGroupBox):
         self.grid.select(self.selected)
         for kind, view in self.big.items():
             view.set_image(grey(record.image(k, kind, self.selected)))
-        self.timeline.info.setText(f"<b>step {k + 1} / {record.total_steps}</b> &nbsp; <b>t = {int(record.t[k]) + 1}"
-                                   f"</b> &nbsp; <b>ᾱ_t = {abar_text(record.alpha_bar[k])}</b> &nbsp; "
-                                   f"sample #{self.selected}")
+        self.timeline.info.setText(
+            f"<b>step {k + 1} / {record.total_steps}</b> &nbsp; <b>t = {int(record.t[k]) + 1}"
+            f"</b> &nbsp; <b>ᾱ_t = {abar_text(record.alpha_bar[k])}</b> &nbsp; "
+            f"sample #{self.selected}"
+        )
 
     def select_sample(self, index: int) -> None:
         """Follow sample ``index`` in the large views."""

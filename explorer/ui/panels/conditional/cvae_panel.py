@@ -65,8 +65,12 @@ class CVAEPanel(ElboTraining, ModelPanel):
     def _lay_out(self) -> None:
         """Planes | style × digit | walk above the training row, split so the user can trade room."""
         self.columns, self.rows = columns_over_training(
-            self, [(self.planes, 6, 640), (self.style, 3, 320), (self.walk, 3, 300)], self.training, (700, 250),
-            margins=False)
+            self,
+            [(self.planes, 6, 640), (self.style, 3, 320), (self.walk, 3, 300)],
+            self.training,
+            (700, 250),
+            margins=False,
+        )
 
     # ---- model --------------------------------------------------------------------------------
     def describe(self, ckpt: Checkpoint) -> str:
@@ -121,8 +125,9 @@ class CVAEPanel(ElboTraining, ModelPanel):
         if self.selected is None:
             self.style.show_dragged(z)
         else:
-            self.style.show_test_digit(self.selected, self.test.images[self.selected],
-                                       int(self.test.labels[self.selected]), z)
+            self.style.show_test_digit(
+                self.selected, self.test.images[self.selected], int(self.test.labels[self.selected]), z
+            )
 
     def set_z(self, z1: float, z2: float) -> None:
         """Move the marker to z and draw that style (what a drag does)."""

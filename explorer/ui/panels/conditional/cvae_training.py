@@ -16,11 +16,14 @@ TERMS = {"neg_elbo": "−ELBO", "recon": "reconstruction −log p(x|z, y)", "kl"
 def describe_checkpoint(ckpt: Checkpoint) -> str:
     """The model in a few lines: its size, test −ELBO and how it was trained."""
     m = ckpt.info.get("metrics", {})
-    text = (f"Model: cVAE, {ckpt.config.get('latent_dim', '?')}-D z, {ckpt.config.get('hidden', '?')} hidden, "
-            f"{ckpt.config.get('epochs', '?')} epochs, β = {ckpt.config.get('beta', '?')}")
+    text = (
+        f"Model: cVAE, {ckpt.config.get('latent_dim', '?')}-D z, {ckpt.config.get('hidden', '?')} hidden, "
+        f"{ckpt.config.get('epochs', '?')} epochs, β = {ckpt.config.get('beta', '?')}"
+    )
     if "test_neg_elbo" in m:
-        text += (f"\nTest −ELBO {m['test_neg_elbo']:.1f} nats "
-                 f"(reconstruction {m['test_recon']:.1f} + KL {m['test_kl']:.1f})")
+        text += (
+            f"\nTest −ELBO {m['test_neg_elbo']:.1f} nats (reconstruction {m['test_recon']:.1f} + KL {m['test_kl']:.1f})"
+        )
     return text + trained_text(ckpt.info)
 
 
@@ -35,5 +38,6 @@ class CVAETrainingBox(TrainingBox):
 
     def config(self) -> CVAEConfig:
         """The training run the form describes."""
-        return CVAEConfig(epochs=self.epochs.value(), beta=self.beta.value(), lr=self.lr.value(),
-                          batch_size=self.batch_size.value())
+        return CVAEConfig(
+            epochs=self.epochs.value(), beta=self.beta.value(), lr=self.lr.value(), batch_size=self.batch_size.value()
+        )

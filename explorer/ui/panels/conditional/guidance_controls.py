@@ -39,8 +39,10 @@ class GuidanceControls(QWidget):
         self.guidance.setSingleStep(0.1)  # type: ignore[arg-type]  # superqt's stub: int
         self.guidance.setPageStep(1.0)  # type: ignore[arg-type]  # superqt's stub: int
         self.guidance.setValue(GUIDANCE)
-        self.guidance.setToolTip("ε_w = (1 + w)·ε(x_t, y) − w·ε(x_t, ∅): 0 is the plain conditional model; "
-                                 "more pushes the samples towards what makes y likely")
+        self.guidance.setToolTip(
+            "ε_w = (1 + w)·ε(x_t, y) − w·ε(x_t, ∅): 0 is the plain conditional model; "
+            "more pushes the samples towards what makes y likely"
+        )
         self.guidance.setMinimumWidth(160)
         digits.addWidget(self.guidance, 1)
         self.sampler = SamplerControls()

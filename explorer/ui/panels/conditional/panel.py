@@ -73,8 +73,11 @@ class ConditionalPanel(QWidget):
         """Read and validate a cvae or cddpm checkpoint for its tab (any other file: for the tab on show, whose
         loader says why it cannot take it), changing nothing on screen."""
         kind = checkpoint_kind(path)
-        panel = next(p for p in self.model_panels if p.checkpoint_kind == kind) if kind in self.checkpoint_kinds \
+        panel = (
+            next(p for p in self.model_panels if p.checkpoint_kind == kind)
+            if kind in self.checkpoint_kinds
             else self.current()
+        )
         return panel, panel.read_checkpoint(path)
 
     def install_loaded(self, loaded: tuple[ModelPanel, LoadedModel]) -> None:

@@ -20,9 +20,11 @@ CVAE_CAPTION = "<b>cVAE</b>, μ(x, y): digits overlap"
 CAPTION_SIZE = "9pt"
 LEGEND_GAP = "&nbsp;"  # a compact legend: the planes share a narrow column
 PLANE_MIN_WIDTH = 325  # room for the legend beside the axis
-ABOUT = ("Plain VAE (left): z must say which digit it is, so each has its own region. cVAE (right): the label "
-         "says it, so z keeps only the style (slant, width, thickness) and the digits overlap. Drag the yellow "
-         "marker for a style; click a point to take that test digit's.")
+ABOUT = (
+    "Plain VAE (left): z must say which digit it is, so each has its own region. cVAE (right): the label "
+    "says it, so z keeps only the style (slant, width, thickness) and the digits overlap. Drag the yellow "
+    "marker for a style; click a point to take that test digit's."
+)
 
 
 def plane_points(z: np.ndarray) -> np.ndarray:

@@ -14,8 +14,7 @@ from explorer.ui.widgets.status_label import status_label
 
 DIGIT_COLUMNS = 5  # the ten digits in two rows of five
 SOURCE_SIZE = 76  # the test digit whose style is drawn: small, it only says where the style came from
-NO_MODEL = ("<b>No conditional VAE yet</b>: train one below, or use File ▸ Load checkpoint… "
-            "(a cvae checkpoint).")
+NO_MODEL = "<b>No conditional VAE yet</b>: train one below, or use File ▸ Load checkpoint… (a cvae checkpoint)."
 
 
 def z_text(z: np.ndarray) -> str:
@@ -67,16 +66,20 @@ class StyleSection(QGroupBox):
     def show_dragged(self, z: np.ndarray) -> None:
         """The style is a z of the user's choosing: no test digit is its source."""
         self.source.blank()
-        self.info.setText(f"z = {z_text(z)}, at the marker: your own style. Drag the marker and every digit "
-                          "takes the new one; or pick a test digit.")
+        self.info.setText(
+            f"z = {z_text(z)}, at the marker: your own style. Drag the marker and every digit "
+            "takes the new one; or pick a test digit."
+        )
 
     def show_test_digit(self, index: int, image: np.ndarray, label: int, z: np.ndarray) -> None:
         """The style is test digit ``index``'s (a ``label``): its posterior mean z."""
         self.source.set_image(image.astype(np.float32) / 255.0)
         with signals_blocked(self.test_index):
             self.test_index.setValue(index)
-        self.info.setText(f"Test digit #{index}, a {label}, encoded with its label: z = μ(x, y) = {z_text(z)}. "
-                          "Its style, drawn as every digit.")
+        self.info.setText(
+            f"Test digit #{index}, a {label}, encoded with its label: z = μ(x, y) = {z_text(z)}. "
+            "Its style, drawn as every digit."
+        )
 
     def clear(self, text: str = NO_MODEL) -> None:
         self.digits.blank()

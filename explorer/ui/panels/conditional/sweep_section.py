@@ -14,8 +14,10 @@ from explorer.ui.widgets.status_label import status_label
 
 SHOWN = 3  # samples shown per w in the strip
 REAL = "real test digits"
-READY = (f"Measure draws the chosen number of samples of the digit at each w = "
-         f"{', '.join(f'{w:g}' for w in SWEEP)} from the same noise, and the classifier judges them.")
+READY = (
+    f"Measure draws the chosen number of samples of the digit at each w = "
+    f"{', '.join(f'{w:g}' for w in SWEEP)} from the same noise, and the classifier judges them."
+)
 
 
 class SweepSection(QGroupBox):
@@ -87,7 +89,9 @@ class SweepSection(QGroupBox):
         self.diversity.redraw()
         best = max(result.points, key=lambda p: p.accuracy)
         first, last = result.points[0], result.points[-1]
-        self.info.setText(f"{result.n} × {result.digit} per w: most often read as {result.digit} at w = "
-                          f"{best.guidance:g} ({100 * best.accuracy:.0f}%). Diversity {first.diversity:.1f} (w = "
-                          f"{first.guidance:g}) → {last.diversity:.1f} (w = {last.guidance:g}); real "
-                          f"{result.digit}s {result.real_diversity:.1f} (dashed).")
+        self.info.setText(
+            f"{result.n} × {result.digit} per w: most often read as {result.digit} at w = "
+            f"{best.guidance:g} ({100 * best.accuracy:.0f}%). Diversity {first.diversity:.1f} (w = "
+            f"{first.guidance:g}) → {last.diversity:.1f} (w = {last.guidance:g}); real "
+            f"{result.digit}s {result.real_diversity:.1f} (dashed)."
+        )

@@ -19,8 +19,10 @@ class WalkSection(QGroupBox):
         self.axis = QComboBox()
         self.axis.addItem("along z₁", 0)
         self.axis.addItem("along z₂", 1)
-        self.axis.setToolTip(f"Walk from −{WALK_SPAN:g} to +{WALK_SPAN:g} along this axis, through the marker "
-                             "(the dashed line on the cVAE's plane)")
+        self.axis.setToolTip(
+            f"Walk from −{WALK_SPAN:g} to +{WALK_SPAN:g} along this axis, through the marker "
+            "(the dashed line on the cVAE's plane)"
+        )
         self.columns = QSpinBox()
         self.columns.setRange(3, 15)
         self.columns.setValue(8)

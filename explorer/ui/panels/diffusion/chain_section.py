@@ -17,16 +17,20 @@ from explorer.ui.widgets.image_grid import ImageGrid
 from explorer.ui.widgets.image_view import ImageView
 from explorer.ui.widgets.timeline import Timeline
 
-NO_MODEL = ("<b>No diffusion model yet</b>: train one below, or use File ▸ Load checkpoint…. The schedule and "
-            "the forward process need no model.")
-CHAIN_HELP = ("Sampling runs the process backwards from pure noise x_T. At each step the network predicts the "
-              "noise ε̂ hidden in x_t; taking it out gives the predicted x_0, its guess of the finished digit; the sampler then "
-              "moves x_t a little towards that guess (DDPM, and DDIM with η > 0, also add fresh noise; with "
-              "η = 0 DDIM, like Heun and DPM-Solver++, adds none after x_T). DDPM's step goes to the mean μ̃(x_t, clip(x̂_0)) of "
-              "q(x_{t−1} | x_t, x_0) at the clipped guess, plus noise of variance β̃_t; without the clipping that mean "
-              "is Ho et al.'s Algorithm 2, μ_θ = (x_t − β_t/√(1−ᾱ_t)·ε̂)/√α_t, so the two agree only while x̂_0 "
-              "stays inside [−1, 1]. Grey levels: x_t and predicted x_0 "
-              "from −1 (black) to +1 (white), ε̂ from −3 to +3. Click a digit in the grid to follow it.")
+NO_MODEL = (
+    "<b>No diffusion model yet</b>: train one below, or use File ▸ Load checkpoint…. The schedule and "
+    "the forward process need no model."
+)
+CHAIN_HELP = (
+    "Sampling runs the process backwards from pure noise x_T. At each step the network predicts the "
+    "noise ε̂ hidden in x_t; taking it out gives the predicted x_0, its guess of the finished digit; the sampler then "
+    "moves x_t a little towards that guess (DDPM, and DDIM with η > 0, also add fresh noise; with "
+    "η = 0 DDIM, like Heun and DPM-Solver++, adds none after x_T). DDPM's step goes to the mean μ̃(x_t, clip(x̂_0)) of "
+    "q(x_{t−1} | x_t, x_0) at the clipped guess, plus noise of variance β̃_t; without the clipping that mean "
+    "is Ho et al.'s Algorithm 2, μ_θ = (x_t − β_t/√(1−ᾱ_t)·ε̂)/√α_t, so the two agree only while x̂_0 "
+    "stays inside [−1, 1]. Grey levels: x_t and predicted x_0 "
+    "from −1 (black) to +1 (white), ε̂ from −3 to +3. Click a digit in the grid to follow it."
+)
 
 
 class ChainSection(QGroupBox):
@@ -47,8 +51,11 @@ class ChainSection(QGroupBox):
         self.run_button = QPushButton("Run chain")
         self.run_button.setProperty("help", "Run the chosen sampler from the seed's x_T")
         self.compare_button = QPushButton("Compare DDPM vs DDIM")
-        self.compare_button.setProperty("help", "Run DDPM and DDIM from the same x_T, side by side (a chain "
-                                                "stored already for these settings is not run again)")
+        self.compare_button.setProperty(
+            "help",
+            "Run DDPM and DDIM from the same x_T, side by side (a chain "
+            "stored already for these settings is not run again)",
+        )
         self.cancel_button = QPushButton("Cancel")
         self.timeline = Timeline()
         self.timeline.frame_changed.connect(self.show_frame)
@@ -61,11 +68,14 @@ class ChainSection(QGroupBox):
 
         self.grid = ImageGrid("all samples (click one)")
         self.grid.clicked.connect(self.select_sample)
-        self.big = {kind: ImageView(name) for kind, name in (
-            ("x_t", "x_t (noisy image)"),
-            ("eps", "ε̂ (predicted noise)"),
-            ("x0_pred", "predicted x_0 (digit)"),
-        )}
+        self.big = {
+            kind: ImageView(name)
+            for kind, name in (
+                ("x_t", "x_t (noisy image)"),
+                ("eps", "ε̂ (predicted noise)"),
+                ("x0_pred", "predicted x_0 (digit)"),
+            )
+        }
         views = QHBoxLayout()
         for view in (self.grid, *self.big.values()):
             view.setMinimumSize(110, 132)  # a 28 x 28 digit at 4 px a pixel, under its title
@@ -89,8 +99,9 @@ class ChainSection(QGroupBox):
         ready = has_model and not busy
         for button in (self.run_button, self.compare_button):
             button.setEnabled(ready)
-            button.setToolTip(button.property("help") if ready else
-                              ("A job is running." if busy else "Train or load a model first."))
+            button.setToolTip(
+                button.property("help") if ready else ("A job is running." if busy else "Train or load a model first.")
+            )
         self.cancel_button.setEnabled(sampling)
 
     def set_model(self, cfg: DDPMConfig) -> None:
@@ -101,8 +112,10 @@ class ChainSection(QGroupBox):
         self.timeline.set_count(0)
         self.controls.ddim_steps.setMaximum(cfg.timesteps)
         self.clear_views()
-        self.chain_info.setText(f"Model ready ({cfg.schedule} schedule, T = {cfg.timesteps}). "
-                                "Choose the samples, a seed and a sampler, then Run chain.")
+        self.chain_info.setText(
+            f"Model ready ({cfg.schedule} schedule, T = {cfg.timesteps}). "
+            "Choose the samples, a seed and a sampler, then Run chain."
+        )
 
     def missing(self, samplers: tuple[str, ...]) -> tuple[str, ...]:
         """Those of ``samplers`` with no complete chain stored for the controls' samples and seed (and, for
@@ -111,8 +124,12 @@ class ChainSection(QGroupBox):
 
         def stored(sampler: str) -> bool:
             record = self.chains.get(sampler)
-            return (record is not None and record.complete and (record.n, record.seed) == (n, seed)
-                    and (sampler == "ddpm" or record.config == self.controls.sampler_config(sampler)))
+            return (
+                record is not None
+                and record.complete
+                and (record.n, record.seed) == (n, seed)
+                and (sampler == "ddpm" or record.config == self.controls.sampler_config(sampler))
+            )
 
         return tuple(s for s in samplers if not stored(s))
 
@@ -122,10 +139,15 @@ class ChainSection(QGroupBox):
         chosen = self.controls.chosen_sampler()
         n, seed = self.controls.n_samples.value(), self.controls.seed.value()
         self.timeline.pause()
-        records = [ChainRecord(self.controls.sampler_config(s), seed, n, T)
-                   for s in sorted(samplers, key=lambda s: s != chosen)]
-        self._before_run = ({r.sampler: self.chains.get(r.sampler) for r in records}, self.active,
-                            self.timeline.frame())
+        records = [
+            ChainRecord(self.controls.sampler_config(s), seed, n, T)
+            for s in sorted(samplers, key=lambda s: s != chosen)
+        ]
+        self._before_run = (
+            {r.sampler: self.chains.get(r.sampler) for r in records},
+            self.active,
+            self.timeline.frame(),
+        )
         for record in records:
             self.chains[record.sampler] = record
         self.selected = min(self.selected, n - 1)
@@ -169,8 +191,10 @@ class ChainSection(QGroupBox):
         if succeeded:
             self.chain_info.setText("Done. Scrub the timeline, step, or play the chain; click a digit to follow it.")
         elif record is not None:
-            self.chain_info.setText(f"Stopped after {record.count} of {record.total_steps} steps: the frames made "
-                                    "so far are kept. Run chain starts again.")
+            self.chain_info.setText(
+                f"Stopped after {record.count} of {record.total_steps} steps: the frames made "
+                "so far are kept. Run chain starts again."
+            )
 
     def _put_back(self, replaced: dict[str, ChainRecord | None], active: str | None, frame: int) -> bool:
         """Restore the complete chains an unfinished run replaced, and the timeline where it was; True if
@@ -222,9 +246,11 @@ class ChainSection(QGroupBox):
         t = int(record.t[k]) + 1
         self.export.setEnabled(True)
         name = record.sampler.upper() + (f" (η = {record.eta:g})" if record.sampler == "ddim" else "")
-        self.timeline.info.setText(f"<b>{name}</b> step {k + 1} / {record.total_steps} &nbsp; "
-                                   f"<b>t = {t}</b> &nbsp; <b>ᾱ_t = {abar_text(record.alpha_bar[k])}</b> &nbsp; "
-                                   f"sample #{self.selected}")
+        self.timeline.info.setText(
+            f"<b>{name}</b> step {k + 1} / {record.total_steps} &nbsp; "
+            f"<b>t = {t}</b> &nbsp; <b>ᾱ_t = {abar_text(record.alpha_bar[k])}</b> &nbsp; "
+            f"sample #{self.selected}"
+        )
         self.shown.emit(t)
 
     def clear_views(self) -> None:

@@ -15,13 +15,15 @@ from explorer.ui.widgets.image_view import ImageView
 from explorer.ui.widgets.status_label import status_label
 
 COMPARED = ("ddpm", "ddim")  # the samplers this section sets side by side
-COMPARE_HELP = ("Both chains start from the same x_T (same seed). DDPM takes all T small steps, each adding fresh "
-                "noise (variance β̃_t), so x_T alone does not decide its digit. DDIM takes K large steps over evenly "
-                "spaced timesteps: T/K times fewer passes of the network. DDIM's η sets its own fresh noise: η = 0 "
-                "adds none, so x_T alone decides the digit (it follows the probability-flow ODE); η = 1 adds as much "
-                "as DDPM does over DDIM's larger steps. So with η > 0 the two chains, whose noise falls at different "
-                "steps, end on different digits from the same x_T; set η = 0 to see DDIM's one deterministic path. "
-                "Each side shows its chain at the timeline's t (DDIM: its nearest step at or above t).")
+COMPARE_HELP = (
+    "Both chains start from the same x_T (same seed). DDPM takes all T small steps, each adding fresh "
+    "noise (variance β̃_t), so x_T alone does not decide its digit. DDIM takes K large steps over evenly "
+    "spaced timesteps: T/K times fewer passes of the network. DDIM's η sets its own fresh noise: η = 0 "
+    "adds none, so x_T alone decides the digit (it follows the probability-flow ODE); η = 1 adds as much "
+    "as DDPM does over DDIM's larger steps. So with η > 0 the two chains, whose noise falls at different "
+    "steps, end on different digits from the same x_T; set η = 0 to see DDIM's one deterministic path. "
+    "Each side shows its chain at the timeline's t (DDIM: its nearest step at or above t)."
+)
 
 
 class CompareSection(QGroupBox):
@@ -56,8 +58,10 @@ class CompareSection(QGroupBox):
             return
         if (ddpm.seed, ddpm.n) != (ddim.seed, ddim.n):
             self.clear()  # no pair from other noise stays on show
-            self._set_compare_info("These DDPM and DDIM chains start from different noise (seed or number of "
-                                   "samples): press “Compare DDPM vs DDIM”.")
+            self._set_compare_info(
+                "These DDPM and DDIM chains start from different noise (seed or number of "
+                "samples): press “Compare DDPM vs DDIM”."
+            )
             return
         t = int(shown.t[k])
         for sampler, record in (("ddpm", ddpm), ("ddim", ddim)):
@@ -69,10 +73,14 @@ class CompareSection(QGroupBox):
                 continue
             pair = [grey(record.image(frame, kind, sample)) for kind in ("x_t", "x0_pred")]
             view.set_image(np.concatenate([pair[0], np.full((28, 2), 0.35, np.float32), pair[1]], axis=1))
-            view.label.setText(f"{sampler.upper()} at t = {int(record.t[frame]) + 1}, step {frame + 1} / "
-                               f"{record.total_steps}<br>x_t | predicted x_0")
-        self._set_compare_info(f"Seed {ddpm.seed}, sample #{sample}: DDPM in {ddpm.total_steps} steps, "
-                               f"DDIM in {ddim.total_steps} (η = {ddim.eta:g}).")
+            view.label.setText(
+                f"{sampler.upper()} at t = {int(record.t[frame]) + 1}, step {frame + 1} / "
+                f"{record.total_steps}<br>x_t | predicted x_0"
+            )
+        self._set_compare_info(
+            f"Seed {ddpm.seed}, sample #{sample}: DDPM in {ddpm.total_steps} steps, "
+            f"DDIM in {ddim.total_steps} (η = {ddim.eta:g})."
+        )
 
     def _set_compare_info(self, text: str) -> None:
         """Change the line only when it says something new: a label's new text relayouts the window."""

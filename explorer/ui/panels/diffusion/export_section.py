@@ -20,8 +20,13 @@ class ExportSection(QWidget):
 
     message = Signal(str)  # what was written, or why not, for the chain's info line
 
-    def __init__(self, chain: Callable[[], ChainRecord | None], sample: Callable[[], int], fps: Callable[[], int],
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        chain: Callable[[], ChainRecord | None],
+        sample: Callable[[], int],
+        fps: Callable[[], int],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._chain, self._sample, self._fps = chain, sample, fps
         self.gif_button = QPushButton("Export GIF…")

@@ -15,8 +15,10 @@ from explorer.ui.widgets.help_button import HelpButton
 from explorer.ui.widgets.image_view import ImageView
 
 FORWARD_NOISE_SEED = 0
-FORWARD_HELP = ("x_t = √ᾱ_t·x_0 + √(1−ᾱ_t)·ε: the digit fades as the noise grows. By t = T the digit is gone and "
-                "x_T ≈ N(0, I). No network is involved: any x_t can be made in one step from x_0.")
+FORWARD_HELP = (
+    "x_t = √ᾱ_t·x_0 + √(1−ᾱ_t)·ε: the digit fades as the noise grows. By t = T the digit is gone and "
+    "x_T ≈ N(0, I). No network is involved: any x_t can be made in one step from x_0."
+)
 ARROW_KEYS = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down)
 
 
@@ -62,7 +64,9 @@ class ForwardSection(QGroupBox):
         row.addWidget(self.forward_t, 1)
         self.forward_t_value = QLabel()
         metrics = self.forward_t_value.fontMetrics()
-        self.forward_t_value.setFixedSize(metrics.horizontalAdvance("= 10000"), metrics.lineSpacing() + 4)  # no relayout
+        self.forward_t_value.setFixedSize(
+            metrics.horizontalAdvance("= 10000"), metrics.lineSpacing() + 4
+        )  # no relayout
         row.addWidget(self.forward_t_value)
         self.help = HelpButton(FORWARD_HELP)
         row.addWidget(self.help)
@@ -93,4 +97,6 @@ class ForwardSection(QGroupBox):
         abar = 1.0 if t == 0 else float(self.schedule.alphas_cumprod[t - 1])
         self.forward_t_value.setText(f"= {t}")
         self.t_changed.emit(t)
-        self.forward_numbers.setText(f"ᾱ_t = {abar_text(abar)}:  x_t = {np.sqrt(abar):.3f}·x_0 + {np.sqrt(1 - abar):.3f}·ε")
+        self.forward_numbers.setText(
+            f"ᾱ_t = {abar_text(abar)}:  x_t = {np.sqrt(abar):.3f}·x_0 + {np.sqrt(1 - abar):.3f}·ε"
+        )

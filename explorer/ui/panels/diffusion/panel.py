@@ -66,11 +66,19 @@ class DiffusionPanel(ModelPanel):
         controls = chain.controls
         self.n_samples, self.seed, self.sampler = controls.n_samples, controls.seed, controls.sampler
         self.ddim_steps, self.eta = controls.ddim_steps, controls.eta
-        self.run_button, self.compare_button, self.cancel_button = chain.run_button, chain.compare_button, chain.cancel_button
+        self.run_button, self.compare_button, self.cancel_button = (
+            chain.run_button,
+            chain.compare_button,
+            chain.cancel_button,
+        )
         self.gif_button, self.strip_button = chain.export.gif_button, chain.export.strip_button
         self.chain_info, self.grid, self.big, self.timeline = chain.chain_info, chain.grid, chain.big, chain.timeline
         self.chains, self.active_chain, self.select_sample, self.show_chain = (
-            chain.chains, chain.active_chain, chain.select_sample, chain.show_chain)
+            chain.chains,
+            chain.active_chain,
+            chain.select_sample,
+            chain.show_chain,
+        )
         self.export_gif, self.export_strip = chain.export.export_gif, chain.export.export_strip
         self.compare_views, self.compare_info = compare.compare_views, compare.compare_info
         self.train_button, self.model_info = training.train_button, training.model_info
@@ -112,7 +120,8 @@ class DiffusionPanel(ModelPanel):
         right.setMinimumWidth(self.compare_section.minimumSizeHint().width())  # the tabs' frame within the old width
         self.right_tabs = right
         self.columns, self.rows = columns_over_training(
-            self, [(left, 3, 300), (self.chain_section, 6, 700), (right, 3, 260)], self.training_section)
+            self, [(left, 3, 300), (self.chain_section, 6, 700), (right, 3, 260)], self.training_section
+        )
 
     # ---- model --------------------------------------------------------------------------------
     def load_shipped(self) -> None:
@@ -156,15 +165,26 @@ class DiffusionPanel(ModelPanel):
             if not samplers:
                 chain.show_chosen()
                 self.update_compare()
-                chain.chain_info.setText("Both chains are stored for these settings already: compare them at "
-                                         "any t by scrubbing the timeline.")
+                chain.chain_info.setText(
+                    "Both chains are stored for these settings already: compare them at "
+                    "any t by scrubbing the timeline."
+                )
                 return
         records = chain.new_chains(samplers, self.model_cfg.timesteps)
         configs = tuple(record.config for record in records)
         self._job = "chain"
         self.runner.start(
-            Job(reverse_chains, {"cfg": self.model_cfg, "weights": weights_of(self.checkpoint), "n": records[0].n,
-                                 "samplers": configs, "seed": records[0].seed, "device": self.device}),
+            Job(
+                reverse_chains,
+                {
+                    "cfg": self.model_cfg,
+                    "weights": weights_of(self.checkpoint),
+                    "n": records[0].n,
+                    "samplers": configs,
+                    "seed": records[0].seed,
+                    "device": self.device,
+                },
+            ),
             on_yield=self._on_chain_frame,
             on_end=self._on_chain_end,
             label="Sampling " + " then ".join(c.sampler.upper() for c in configs),
@@ -202,8 +222,9 @@ class DiffusionPanel(ModelPanel):
     def on_training_started(self, cfg: DDPMConfig) -> None:
         self.training_section.start_curves(cfg.steps)
         self._job = "training"
-        self.model_info.setText("Training… the loss falls as the network learns to predict the noise; "
-                                "samples refresh every 10 s.")
+        self.model_info.setText(
+            "Training… the loss falls as the network learns to predict the noise; samples refresh every 10 s."
+        )
 
     def on_snapshot(self, snap: DDPMSnapshot) -> None:
         self.loss_plot.add_point("train", snap.step, snap.loss)

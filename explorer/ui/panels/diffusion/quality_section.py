@@ -18,9 +18,14 @@ QUALITY_HELP = (
     "corrects each step with a second evaluation; DPM-Solver++(2M) (Lu et al. 2022) reuses the previous step's "
     "prediction instead, so it is second order at one evaluation per step. At 1 and 2 NFE all three are the same "
     "steps. Dashed: the floor, N real training digits scored the same way. A sampler's time per digit is its NFE "
-    "times one pass of the network. Measured by benchmarks/sampler_quality.py.")
-COLOURS = {"DDIM, η = 0": "#1f77b4", "DDIM, η = 1": "#9467bd", "Heun (PF-ODE)": "#2ca02c",
-           "DPM-Solver++(2M)": "#d62728"}
+    "times one pass of the network. Measured by benchmarks/sampler_quality.py."
+)
+COLOURS = {
+    "DDIM, η = 0": "#1f77b4",
+    "DDIM, η = 1": "#9467bd",
+    "Heun (PF-ODE)": "#2ca02c",
+    "DPM-Solver++(2M)": "#d62728",
+}
 SHORT = {"DDIM, η = 0": "DDIM η=0", "DDIM, η = 1": "DDIM η=1", "Heun (PF-ODE)": "Heun", "DPM-Solver++(2M)": "DPM++(2M)"}
 TICKS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)  # plain numbers on the log axes
 
@@ -69,13 +74,21 @@ class QualitySection(QGroupBox):
         n = max(curve.sizes(), key=lambda size: sum(p.n == size for p in curve.points))
         for label, points in curve.series(n).items():
             if label not in self.curves:
-                self.curves[label] = self.plot.plot([], [], symbol="o", symbolSize=6,
-                                                    pen=pg.mkPen(COLOURS.get(label, "#333"), width=2),
-                                                    symbolBrush=COLOURS.get(label, "#333"), symbolPen=None)
+                self.curves[label] = self.plot.plot(
+                    [],
+                    [],
+                    symbol="o",
+                    symbolSize=6,
+                    pen=pg.mkPen(COLOURS.get(label, "#333"), width=2),
+                    symbolBrush=COLOURS.get(label, "#333"),
+                    symbolPen=None,
+                )
             self.curves[label].setData(np.array([p.nfe for p in points], float), np.array([p.fid for p in points]))
         # The legend lives in the title, as on the schedule plot: a LegendItem would sit on the points.
-        keys = [f"<span style='color:{COLOURS.get(label, '#333')}'>━ {SHORT.get(label, label)}</span>"
-                for label in self.curves]
+        keys = [
+            f"<span style='color:{COLOURS.get(label, '#333')}'>━ {SHORT.get(label, label)}</span>"
+            for label in self.curves
+        ]
         self.plot.setTitle("<br>".join("&nbsp;".join(keys[i : i + 2]) for i in range(0, len(keys), 2)), size="8pt")
         floor = curve.floor.get(str(n))
         nfes = [p.nfe for p in curve.points if p.n == n]

@@ -9,8 +9,12 @@ from superqt.utils import signals_blocked
 from explorer.core.diffusion import SAMPLE_ETA, DDPMConfig, SamplerConfig
 from explorer.ui.widgets.bounded_box import fit_to_field, seed_box
 
-SAMPLER_NAMES = {"ddpm": "DDPM (all T steps)", "ddim": "DDIM (K steps)", "heun": "Heun (K evaluations)",
-                 "dpm++2m": "DPM-Solver++(2M) (K steps)"}
+SAMPLER_NAMES = {
+    "ddpm": "DDPM (all T steps)",
+    "ddim": "DDIM (K steps)",
+    "heun": "Heun (K evaluations)",
+    "dpm++2m": "DPM-Solver++(2M) (K steps)",
+}
 
 
 class SamplerControls(QWidget):
@@ -36,15 +40,22 @@ class SamplerControls(QWidget):
         self.eta.setDecimals(2)
         self.eta.setPrefix("η = ")
         self.eta.setValue(SAMPLE_ETA)
-        self.ddim_steps.setToolTip("K network evaluations (NFE) over evenly spaced timesteps: DDIM's and "
-                                   "DPM-Solver++(2M)'s steps; Heun's 2 per step less one (not DDPM, which walks all T)")
+        self.ddim_steps.setToolTip(
+            "K network evaluations (NFE) over evenly spaced timesteps: DDIM's and "
+            "DPM-Solver++(2M)'s steps; Heun's 2 per step less one (not DDPM, which walks all T)"
+        )
         self.eta.setToolTip("DDIM's fresh noise per step: 0 is deterministic, 1 is as much as DDPM (DDIM only)")
         self.sampler.currentIndexChanged.connect(self._enable_ddim_settings)
         self._enable_ddim_settings()
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        for label, widget in (("samples", self.n_samples), ("seed", self.seed), ("sampler", self.sampler),
-                              (None, self.ddim_steps), (None, self.eta)):
+        for label, widget in (
+            ("samples", self.n_samples),
+            ("seed", self.seed),
+            ("sampler", self.sampler),
+            (None, self.ddim_steps),
+            (None, self.eta),
+        ):
             if label:
                 row.addWidget(QLabel(label))
             row.addWidget(widget)

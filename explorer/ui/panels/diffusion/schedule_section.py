@@ -9,12 +9,14 @@ from explorer.core.diffusion import DDPMConfig, NoiseSchedule, make_schedule
 from explorer.ui.widgets.help_button import HelpButton
 from explorer.ui.widgets.schedule_plot import SchedulePlot
 
-SCHEDULE_HELP = ("β_t: the variance of the noise added at step t. ᾱ_t = (1 − β_1)···(1 − β_t): the share of "
-                 "x_t's variance that is the digit's signal at t (the signal's amplitude is √ᾱ_t). SNR = "
-                 "ᾱ_t / (1 − ᾱ_t): signal over noise. ᾱ_T, written at the right end, says how close x_T is to "
-                 "N(0, I), where sampling starts: the linear schedule's betas (Ho et al.'s 1e-4 to 0.02 at "
-                 "T = 1000) are scaled by 1000 / T so that ᾱ_T stays near 4e-5 for every T. Dashed line: the "
-                 "forward process's t; orange: the chain's t.")
+SCHEDULE_HELP = (
+    "β_t: the variance of the noise added at step t. ᾱ_t = (1 − β_1)···(1 − β_t): the share of "
+    "x_t's variance that is the digit's signal at t (the signal's amplitude is √ᾱ_t). SNR = "
+    "ᾱ_t / (1 − ᾱ_t): signal over noise. ᾱ_T, written at the right end, says how close x_T is to "
+    "N(0, I), where sampling starts: the linear schedule's betas (Ho et al.'s 1e-4 to 0.02 at "
+    "T = 1000) are scaled by 1000 / T so that ᾱ_T stays near 4e-5 for every T. Dashed line: the "
+    "forward process's t; orange: the chain's t."
+)
 
 
 class ScheduleSection(QGroupBox):
@@ -29,7 +31,9 @@ class ScheduleSection(QGroupBox):
         self.schedule: NoiseSchedule = make_schedule("linear", self.timesteps)
         self.schedule_kind = QComboBox()
         self.schedule_kind.addItems(["linear", "cosine"])
-        self.schedule_kind.setToolTip("linear: Ho et al. 2020; cosine: Nichol & Dhariwal 2021 (destroys the digit more slowly)")
+        self.schedule_kind.setToolTip(
+            "linear: Ho et al. 2020; cosine: Nichol & Dhariwal 2021 (destroys the digit more slowly)"
+        )
         self.schedule_kind.currentTextChanged.connect(self.remake)
         row = QHBoxLayout()
         row.addWidget(QLabel("schedule"))

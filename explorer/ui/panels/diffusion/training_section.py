@@ -30,9 +30,11 @@ def describe_checkpoint(ckpt: Checkpoint) -> str:
     """The model in a few lines: its steps over all its runs, schedule, T, width and depth, final loss and
     training time."""
     c, info = ckpt.config, ckpt.info
-    text = (f"Model: {steps_text(info)}, "
-            f"{c.get('schedule', '?')} schedule, T = {c.get('timesteps', '?')}, {width_text(c)}, "
-            f"{blocks_text(c)}")
+    text = (
+        f"Model: {steps_text(info)}, "
+        f"{c.get('schedule', '?')} schedule, T = {c.get('timesteps', '?')}, {width_text(c)}, "
+        f"{blocks_text(c)}"
+    )
     if "final_loss" in info.get("metrics", {}):
         text += f"\nFinal loss {info['metrics']['final_loss']:.4f}"
     return text + trained_text(info)
@@ -45,18 +47,34 @@ class TrainingSection(StepTrainingSection):
         defaults = DDPMConfig()
         plot = CurvePlot("training loss ‖ε − ε̂‖²", "step", "MSE")
         plot.add_curve("train", "#1f77b4")
-        super().__init__("Train from scratch on MNIST (Algorithm 1: predict the noise, loss ‖ε − ε_θ(x_t, t)‖²)",
-                         2000, defaults.lr, plot, "samples while training<br>(DDIM-25, fixed noise)", parent)
+        super().__init__(
+            "Train from scratch on MNIST (Algorithm 1: predict the noise, loss ‖ε − ε_θ(x_t, t)‖²)",
+            2000,
+            defaults.lr,
+            plot,
+            "samples while training<br>(DDIM-25, fixed noise)",
+            parent,
+        )
         self.loss_plot = plot
         self.batch_size = spin_box(8, 1024, defaults.batch_size)
         self.train_schedule = QComboBox()
         self.train_schedule.addItems(["linear", "cosine"])
-        self.lay_out([("steps", self.train_steps), ("batch size", self.batch_size), ("learning rate", self.lr),
-                      ("schedule", self.train_schedule)])
+        self.lay_out(
+            [
+                ("steps", self.train_steps),
+                ("batch size", self.batch_size),
+                ("learning rate", self.lr),
+                ("schedule", self.train_schedule),
+            ]
+        )
 
     def training_config(self) -> DDPMConfig:
-        return DDPMConfig(steps=self.train_steps.value(), batch_size=self.batch_size.value(), lr=self.lr.value(),
-                          schedule=self.train_schedule.currentText())
+        return DDPMConfig(
+            steps=self.train_steps.value(),
+            batch_size=self.batch_size.value(),
+            lr=self.lr.value(),
+            schedule=self.train_schedule.currentText(),
+        )
 
     def show_record(self, ckpt: Checkpoint | None) -> None:
         """Plot a model's last run's recorded losses, counted after its earlier runs (none: clear)."""

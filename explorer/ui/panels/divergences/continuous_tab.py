@@ -51,15 +51,21 @@ class ContinuousTab(QWidget):
 
         self.density_plot = StyledPlot("Densities p(x) and q(x)", "density", "x")
         self.density_plot.addLegend(offset=(-10, 10), labelTextColor="#222")
-        self._p_curve = self.density_plot.plot(pen=pg.mkPen(P_COLOUR, width=2.5), name="p",
-                                               fillLevel=0, brush=transparent(P_COLOUR, 50))
-        self._q_curve = self.density_plot.plot(pen=pg.mkPen(Q_COLOUR, width=2.5), name="q",
-                                               fillLevel=0, brush=transparent(Q_COLOUR, 50))
+        self._p_curve = self.density_plot.plot(
+            pen=pg.mkPen(P_COLOUR, width=2.5), name="p", fillLevel=0, brush=transparent(P_COLOUR, 50)
+        )
+        self._q_curve = self.density_plot.plot(
+            pen=pg.mkPen(Q_COLOUR, width=2.5), name="q", fillLevel=0, brush=transparent(Q_COLOUR, 50)
+        )
         self.integrand_plot = StyledPlot("Integrands: the signed area under each curve is its KL", "", "x")
         self.integrand_plot.addLegend(offset=(-10, 10), labelTextColor="#222")
         self.integrand_plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen("#555")))
-        self._pq_curve = self.integrand_plot.plot(pen=pg.mkPen(KL_COLOUR, width=2.5), name="p log p/q  → KL(p‖q)",
-                                                  fillLevel=0, brush=transparent(KL_COLOUR, 60))
+        self._pq_curve = self.integrand_plot.plot(
+            pen=pg.mkPen(KL_COLOUR, width=2.5),
+            name="p log p/q  → KL(p‖q)",
+            fillLevel=0,
+            brush=transparent(KL_COLOUR, 60),
+        )
         self._qp_curve = self.integrand_plot.plot(
             pen=pg.mkPen(REVERSE_COLOUR, width=2, style=Qt.PenStyle.DashLine), name="q log q/p  → KL(q‖p)"
         )

@@ -24,11 +24,15 @@ class CrossEntropyPlot(StyledPlot):
     def __init__(self) -> None:
         super().__init__("Cross-entropy = entropy + KL", "", "")
         self._entropy_bars = pg.BarGraphItem(
-            x=[0, 1], height=[0, 0], width=0.5, pen=pg.mkPen("#333"),
+            x=[0, 1],
+            height=[0, 0],
+            width=0.5,
+            pen=pg.mkPen("#333"),
             brushes=[pg.mkBrush(P_COLOUR), pg.mkBrush(Q_COLOUR)],
         )
-        self._kl_bars = pg.BarGraphItem(x=[0, 1], y0=[0, 0], height=[0, 0], width=0.5,
-                                        brush=pg.mkBrush(KL_COLOUR), pen=pg.mkPen("#333"))
+        self._kl_bars = pg.BarGraphItem(
+            x=[0, 1], y0=[0, 0], height=[0, 0], width=0.5, brush=pg.mkBrush(KL_COLOUR), pen=pg.mkPen("#333")
+        )
         self._texts = [pg.TextItem(color="#111", anchor=(0.5, 0.5)) for _ in range(4)]  # H, KL of bar 0; of bar 1
         self._totals = [pg.TextItem(color="#111", anchor=(0.5, 1.0)) for _ in range(2)]
         for item in (self._entropy_bars, self._kl_bars, *self._texts, *self._totals):
@@ -66,7 +70,7 @@ class CrossEntropyPlot(StyledPlot):
 
     def thin_parts(self) -> np.ndarray:
         """(bar, [entropy, KL]) booleans: the parts whose label sits above the bar, as they are now."""
-        return np.array([[text.anchor.y() > 0.5 for text in self._texts[2 * i: 2 * i + 2]] for i in range(2)])
+        return np.array([[text.anchor.y() > 0.5 for text in self._texts[2 * i : 2 * i + 2]] for i in range(2)])
 
     def _place_labels(self) -> None:
         """Labels inside the parts that can hold one, the others stacked above their bar under the total;
@@ -83,7 +87,7 @@ class CrossEntropyPlot(StyledPlot):
             top = max(1.2 * self._cap, *(t / r if r > 0.2 else 5 * t for t, r in zip(tops, room, strict=True)))
         for i in range(2):
             base, above = 0.0, 0
-            for text, part, is_thin in zip(self._texts[2 * i: 2 * i + 2], self._parts[i], thin[i], strict=True):
+            for text, part, is_thin in zip(self._texts[2 * i : 2 * i + 2], self._parts[i], thin[i], strict=True):
                 if is_thin:
                     text.setAnchor((0.5, 1.0 + above))  # one line above the one before
                     text.setPos(i, tops[i])

@@ -133,8 +133,9 @@ class DiscreteTab(QWidget):
             value.setMinimumWidth(value.fontMetrics().horizontalAdvance(LONGEST_VALUE) + 4)  # steady columns
             grid.addWidget(value, row, 2)
             self.note_labels[name] = note_label = QLabel()
-            note_label.setMinimumWidth(max(note_label.fontMetrics().horizontalAdvance(note.format(js_max=m))
-                                           for m in JS_MAX.values()) + 4)  # the same width in bits or nats
+            note_label.setMinimumWidth(
+                max(note_label.fontMetrics().horizontalAdvance(note.format(js_max=m)) for m in JS_MAX.values()) + 4
+            )  # the same width in bits or nats
             grid.addWidget(note_label, row, 3)
             self.value_labels[name] = value
         grid.setColumnStretch(3, 1)

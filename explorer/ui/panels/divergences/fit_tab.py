@@ -80,14 +80,17 @@ class FitTab(QWidget):
         )
         self._loss_curves: dict[Direction, pg.PlotDataItem] = {}
         row = QHBoxLayout()
-        titles = {"forward": "Forward: minimise KL(p‖q) — covers both bumps",
-                  "reverse": "Reverse: minimise KL(q‖p) — locks onto one bump"}
+        titles = {
+            "forward": "Forward: minimise KL(p‖q) — covers both bumps",
+            "reverse": "Reverse: minimise KL(q‖p) — locks onto one bump",
+        }
         loss_colours = {"forward": KL_COLOUR, "reverse": REVERSE_COLOUR}
         for direction in self.DIRECTIONS:
             plot = StyledPlot(titles[direction], "density", "x")
             plot.addLegend(offset=(-10, 10), labelTextColor="#222")
-            self._p_curves[direction] = plot.plot(pen=pg.mkPen(P_COLOUR, width=2), name="p (target)",
-                                                  fillLevel=0, brush=transparent(P_COLOUR, 50))
+            self._p_curves[direction] = plot.plot(
+                pen=pg.mkPen(P_COLOUR, width=2), name="p (target)", fillLevel=0, brush=transparent(P_COLOUR, 50)
+            )
             self._q_curves[direction] = plot.plot(pen=pg.mkPen(Q_COLOUR, width=3), name="q (fitted Gaussian)")
             status = QLabel()
             status.setAlignment(Qt.AlignmentFlag.AlignCenter)

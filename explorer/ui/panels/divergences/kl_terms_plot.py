@@ -18,8 +18,9 @@ class KlTermsPlot(StyledPlot):
     """Where KL(p‖q) comes from: positive terms red, negative ones green, an infinite one hatched."""
 
     def __init__(self) -> None:
-        super().__init__("Terms p<sub>i</sub> log(p<sub>i</sub>/q<sub>i</sub>): they add up to KL(p‖q)",
-                         "", "category i")
+        super().__init__(
+            "Terms p<sub>i</sub> log(p<sub>i</sub>/q<sub>i</sub>): they add up to KL(p‖q)", "", "category i"
+        )
         self._bars = pg.BarGraphItem(x=[], height=[], width=0.6, pen=pg.mkPen("#333"))
         self._texts = [pg.TextItem(color="#111", anchor=(0.5, 1.0)) for _ in range(MAX_CATEGORIES)]
         self.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen("#555")))
@@ -36,7 +37,8 @@ class KlTermsPlot(StyledPlot):
         top = max(float(np.max(np.abs(finite))) if finite.size else 0.0, 0.1)
         shown = np.where(np.isfinite(terms), terms, 1.2 * top)
         brushes = [
-            QBrush(QColor(KL_COLOUR), Qt.BrushStyle.BDiagPattern) if math.isinf(t)
+            QBrush(QColor(KL_COLOUR), Qt.BrushStyle.BDiagPattern)
+            if math.isinf(t)
             else pg.mkBrush(KL_COLOUR if t >= 0 else NEGATIVE_COLOUR)
             for t in terms
         ]

@@ -65,8 +65,10 @@ class EvaluationControls(QWidget):
         self.n.setRange(MIN_N, MAX_N)
         self.n.setSingleStep(500)
         self.n.setValue(2000)
-        self.n.setToolTip("Samples per model, and real training digits for the floor. "
-                          "FID is biased upwards for small N: compare rows at the same N.")
+        self.n.setToolTip(
+            "Samples per model, and real training digits for the floor. "
+            "FID is biased upwards for small N: compare rows at the same N."
+        )
         self.seed = seed_box()
         self.evaluate_button = QPushButton("Evaluate")
         form = QFormLayout()
@@ -74,7 +76,9 @@ class EvaluationControls(QWidget):
         form.addRow("samples N", self.n)
         form.addRow("seed", self.seed)
         form.addRow(self.evaluate_button)
-        self.status = status_label("Press Evaluate. The same numbers come from the command line: gen-explorer eval all -n N.")
+        self.status = status_label(
+            "Press Evaluate. The same numbers come from the command line: gen-explorer eval all -n N."
+        )
         form.addRow(self.status)
         controls = QGroupBox("Evaluate against the 10,000 MNIST test digits")
         controls.setLayout(form)

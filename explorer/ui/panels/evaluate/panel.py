@@ -135,10 +135,14 @@ class EvaluatePanel(QWidget):
         self._mark_recorded_rows()
         result = recorded.result
         ddpm = f"; the DDPM drawn by {result.ddpm_sampler.describe()}" if "ddpm" in self._recorded_rows else ""
-        self.status.setText(f"Showing the evaluation recorded on {recorded.day} with N = {result.n} per model "
-                            f"(seed {result.seed}{ddpm}). Press Evaluate to run your own.")
-        self.status.setToolTip(f"Recorded {recorded.date} by `gen-explorer eval all -n {result.n} --record`, "
-                               f"against {result.reference} test digits, judged by the {result.classifier}.")
+        self.status.setText(
+            f"Showing the evaluation recorded on {recorded.day} with N = {result.n} per model "
+            f"(seed {result.seed}{ddpm}). Press Evaluate to run your own."
+        )
+        self.status.setToolTip(
+            f"Recorded {recorded.date} by `gen-explorer eval all -n {result.n} --record`, "
+            f"against {result.reference} test digits, judged by the {result.classifier}."
+        )
 
     def _mark_recorded_rows(self) -> None:
         """Show the recorded rows, each marked stale where its checkpoint (or the judge) is no longer the
@@ -149,13 +153,24 @@ class EvaluatePanel(QWidget):
         for name in self._recorded_rows:
             row = self.recorded.result.row(name)
             if name in stale:
-                self.table.show_row(row, "stale: file changed", stale=True, tooltip=(
-                    f"Recorded on {self.recorded.day}, but the checkpoint (the model's or the judge's) has "
-                    "changed since: its SHA-256 no longer matches. Press Evaluate for current numbers."))
+                self.table.show_row(
+                    row,
+                    "stale: file changed",
+                    stale=True,
+                    tooltip=(
+                        f"Recorded on {self.recorded.day}, but the checkpoint (the model's or the judge's) has "
+                        "changed since: its SHA-256 no longer matches. Press Evaluate for current numbers."
+                    ),
+                )
             else:
-                self.table.show_row(row, f"recorded, N = {row.n}", tooltip=(
-                    f"Recorded on {self.recorded.day} with N = {row.n} by `gen-explorer eval all --record`, "
-                    "for the very checkpoint the app loads now."))
+                self.table.show_row(
+                    row,
+                    f"recorded, N = {row.n}",
+                    tooltip=(
+                        f"Recorded on {self.recorded.day} with N = {row.n} by `gen-explorer eval all --record`, "
+                        "for the very checkpoint the app loads now."
+                    ),
+                )
 
     # ---- evaluation ---------------------------------------------------------------------------
     def start_evaluation(self, n: int | None = None, seed: int | None = None) -> None:
@@ -173,17 +188,27 @@ class EvaluatePanel(QWidget):
             else:
                 self.table.set_scores(name, "", "waiting…")
         self.runner.start(
-            Job(evaluate_models, {"models": models, "n": n, "seed": seed, "device": self.device,
-                                  "checkpoints": {m: str(self.checkpoints[m]) for m in models},
-                                  "reference_limit": self.reference_limit}),
+            Job(
+                evaluate_models,
+                {
+                    "models": models,
+                    "n": n,
+                    "seed": seed,
+                    "device": self.device,
+                    "checkpoints": {m: str(self.checkpoints[m]) for m in models},
+                    "reference_limit": self.reference_limit,
+                },
+            ),
             on_yield=self._on_progress,
             on_done=self._on_done,
             on_end=self._on_end,
             label="Evaluating",
         )
         skipped = [TITLES[m] for m in FAMILIES if m not in available]
-        self.status.setText(f"Evaluating {', '.join(TITLES[m] for m in models) or 'only the floor'} "
-                            f"with N = {n}…" + (f" No checkpoint: {', '.join(skipped)}." if skipped else ""))
+        self.status.setText(
+            f"Evaluating {', '.join(TITLES[m] for m in models) or 'only the floor'} "
+            f"with N = {n}…" + (f" No checkpoint: {', '.join(skipped)}." if skipped else "")
+        )
 
     def _on_progress(self, progress: EvalProgress) -> None:
         self.status.setText(f"{100 * progress.fraction:.0f}% of the whole run. {progress.stage}")
@@ -207,9 +232,11 @@ class EvaluatePanel(QWidget):
     def _on_done(self, result: EvalResult) -> None:
         self.result = result
         floor = result.row(FLOOR)
-        self.status.setText(f"Done in {result.seconds:.0f} s: N = {result.n} per model against {result.reference} "
-                            f"test digits, judged by the {result.classifier}. The floor's FID is {floor.fid:.2f}: "
-                            "a model near it is as good as this test can tell.")
+        self.status.setText(
+            f"Done in {result.seconds:.0f} s: N = {result.n} per model against {result.reference} "
+            f"test digits, judged by the {result.classifier}. The floor's FID is {floor.fid:.2f}: "
+            "a model near it is as good as this test can tell."
+        )
 
     def _on_end(self, succeeded: bool) -> None:
         if not succeeded:
@@ -222,8 +249,10 @@ class EvaluatePanel(QWidget):
                     self.table.show_row(self.rows[name])
                 else:
                     self.table.set_cell(name, STATUS, "stopped")
-            self.status.setText("The evaluation did not finish: the rows it finished are new (their N in the "
-                                "status column); the others keep what they showed before.")
+            self.status.setText(
+                "The evaluation did not finish: the rows it finished are new (their N in the "
+                "status column); the others keep what they showed before."
+            )
         self._running, self._replaced = [], set()
         self.refresh_availability()
 

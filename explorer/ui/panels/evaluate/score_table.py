@@ -48,8 +48,9 @@ class ScoreTable(QTableWidget):
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setFixedHeight(self.horizontalHeader().sizeHint().height()
-                            + len(names) * rows.defaultSectionSize() + 2 * self.frameWidth())
+        self.setFixedHeight(
+            self.horizontalHeader().sizeHint().height() + len(names) * rows.defaultSectionSize() + 2 * self.frameWidth()
+        )
         self.row_index = {name: i for i, name in enumerate(names)}
 
     def set_cell(self, name: str, column: int, text: str, tooltip: str = "") -> QTableWidgetItem:
@@ -71,10 +72,14 @@ class ScoreTable(QTableWidget):
 
     def show_row(self, row: EvalRow, status: str = "", tooltip: str = "", stale: bool = False) -> None:
         """The row's scores, and ``status`` (by default: done, with its N); a stale row is greyed."""
-        cells = (f"{row.fid:.2f}", f"{row.kid:.2f} ± {row.kid_std:.2f}",
-                 f"{row.score:.2f} ± {row.score_std:.2f}",
-                 "—" if row.confidence is None else f"{row.confidence:.3f}", format_duration(row.seconds),
-                 status or f"done, N = {row.n}")
+        cells = (
+            f"{row.fid:.2f}",
+            f"{row.kid:.2f} ± {row.kid_std:.2f}",
+            f"{row.score:.2f} ± {row.score_std:.2f}",
+            "—" if row.confidence is None else f"{row.confidence:.3f}",
+            format_duration(row.seconds),
+            status or f"done, N = {row.n}",
+        )
         for column, text in enumerate(cells):
             item = self.set_cell(row.name, column, text, tooltip)
             if stale:

@@ -2,5 +2,12 @@
 
 from explorer.core.evaluation.evaluate import FLOOR
 
-TITLES = {"pixelcnn": "PixelCNN", "vae": "VAE", "ddpm": "DDPM", "gan": "GAN", "cvae": "cVAE", "cddpm": "cDDPM",
-          FLOOR: "Floor: real training digits"}
+TITLES = {
+    "pixelcnn": "PixelCNN",
+    "vae": "VAE",
+    "ddpm": "DDPM",
+    "gan": "GAN",
+    "cvae": "cVAE",
+    "cddpm": "cDDPM",
+    FLOOR: "Floor: real training digits",
+}

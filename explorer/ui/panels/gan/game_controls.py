@@ -13,14 +13,18 @@ from explorer.ui.panels.gan.game_settings import GameSettings
 from explorer.ui.widgets.status_label import pin_width, status_label
 
 WIDTH = 340  # fixed: its text changes must not resize the views beside it
-EQUILIBRIUM = ("D pushes the first up and the second down; G pushes the second up. When G's samples match the "
-               "data D can only guess: D(x) = D(G(z)) = 0.5 and D's loss is 2 log 2 ≈ 1.39 (dashed lines). ")
+EQUILIBRIUM = (
+    "D pushes the first up and the second down; G pushes the second up. When G's samples match the "
+    "data D can only guess: D(x) = D(G(z)) = 0.5 and D's loss is 2 log 2 ≈ 1.39 (dashed lines). "
+)
 EXPLANATION = {  # by game
-    "mnist": "D(x) is D's probability that a real digit is real, D(G(z)) that a fake one is. " + EQUILIBRIUM
+    "mnist": "D(x) is D's probability that a real digit is real, D(G(z)) that a fake one is. "
+    + EQUILIBRIUM
     + "Minimax G minimises log(1 − D(G(z))), whose gradient vanishes when D rejects fakes confidently "
     "(D(G(z)) ≈ 0), early in training; the non-saturating −log D(G(z)) pushes hardest exactly then.",
     "toy": "D(x) is D's probability that a point x of the ring is real, D(G(z)) that a generated one is. "
-    + EQUILIBRIUM + "The heat map is D(x) over the plane: red where D says real, blue where it says fake. "
+    + EQUILIBRIUM
+    + "The heat map is D(x) over the plane: red where D says real, blue where it says fake. "
     "To see mode collapse, set G's learning rate to 0.005: its points bunch into one or two clumps that chase "
     "D around the ring instead of covering its 8 modes.",
 }
@@ -39,9 +43,11 @@ class GameControls(QGroupBox):
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("Back to the untrained nets (same seed: same weights and fixed noise), paused")
         self.step_buttons: dict[str, QPushButton] = {}
-        for which, text, tip in (("d", "Step D", "one ascent step of D, G fixed"),
-                                 ("g", "Step G", "one descent step of G, D fixed"),
-                                 ("both", "Step both", "one iteration: k D steps, then one G step")):
+        for which, text, tip in (
+            ("d", "Step D", "one ascent step of D, G fixed"),
+            ("g", "Step G", "one descent step of G, D fixed"),
+            ("both", "Step both", "one iteration: k D steps, then one G step"),
+        ):
             button = QPushButton(text)
             button.setToolTip(tip)
             self.step_buttons[which] = button
@@ -96,9 +102,12 @@ class GameControls(QGroupBox):
 
     def show_snapshot(self, snap: GANSnapshot) -> None:
         """The iteration, the losses and D's mean outputs ('–' for a net not stepped yet)."""
+
         def show(value: float) -> str:
             return "–" if math.isnan(value) else f"{value:.3f}"
 
-        self.status.setText(f"Iteration {snap.step} of {snap.total_steps} ({snap.d_steps} D steps)\n"
-                            f"D loss {show(snap.d_loss)}   G loss {show(snap.g_loss)}\n"
-                            f"D(x) {show(snap.d_real)}   D(G(z)) {show(snap.d_fake)}")
+        self.status.setText(
+            f"Iteration {snap.step} of {snap.total_steps} ({snap.d_steps} D steps)\n"
+            f"D loss {show(snap.d_loss)}   G loss {show(snap.g_loss)}\n"
+            f"D(x) {show(snap.d_real)}   D(G(z)) {show(snap.d_fake)}"
+        )

@@ -59,8 +59,11 @@ class GamePlots(QWidget):
         new only when it has been stepped since the ``previous`` snapshot."""
         points = []
         if previous is None or snap.d_steps != previous.d_steps:
-            points += [(self.losses, "D loss", snap.d_loss), (self.outputs, "D(x)", snap.d_real),
-                       (self.outputs, "D(G(z))", snap.d_fake)]
+            points += [
+                (self.losses, "D loss", snap.d_loss),
+                (self.outputs, "D(x)", snap.d_real),
+                (self.outputs, "D(G(z))", snap.d_fake),
+            ]
         if previous is None or snap.step != previous.step:
             points.append((self.losses, "G loss", snap.g_loss))
         for plot, name, value in points:
@@ -71,8 +74,10 @@ class GamePlots(QWidget):
         """Plot a checkpoint's recorded means over its last run's ``steps`` iterations, counted after the
         ``first_step`` of its earlier runs; an empty record: the titles say so; None (no checkpoint): empty plots."""
         xs = [first_step + h["step"] for h in history or []]
-        for plot, title, curves in ((self.losses, LOSSES, (("D loss", "d_loss"), ("G loss", "g_loss"))),
-                                    (self.outputs, OUTPUTS, (("D(x)", "d_real"), ("D(G(z))", "d_fake")))):
+        for plot, title, curves in (
+            (self.losses, LOSSES, (("D loss", "d_loss"), ("G loss", "g_loss"))),
+            (self.outputs, OUTPUTS, (("D(x)", "d_real"), ("D(G(z))", "d_fake"))),
+        ):
             plot.clear_data()
             for name, key in curves:
                 plot.set_curve(name, xs, [h[key] for h in history or []])

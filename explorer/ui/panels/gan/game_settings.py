@@ -9,14 +9,24 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QSpinBox, 
 
 from explorer.core.gan import GANConfig, default_config
 
-MODES = (("mnist", "MNIST digits (DCGAN)", "28 × 28 digits, convolutional G and D"),
-         ("toy", "2-D toy: ring of 8", "points on a ring of 8 Gaussians in the plane, small MLPs for G and D"))
-OBJECTIVES = (("non_saturating", "non-saturating", "G minimises −log D(G(z))"),
-              ("minimax", "minimax", "G minimises log(1 − D(G(z))), as in eq. 1"))
+MODES = (
+    ("mnist", "MNIST digits (DCGAN)", "28 × 28 digits, convolutional G and D"),
+    ("toy", "2-D toy: ring of 8", "points on a ring of 8 Gaussians in the plane, small MLPs for G and D"),
+)
+OBJECTIVES = (
+    ("non_saturating", "non-saturating", "G minimises −log D(G(z))"),
+    ("minimax", "minimax", "G minimises log(1 − D(G(z))), as in eq. 1"),
+)
 # D's normalisation (the DCGAN's only: the toy game's small MLPs have none).
-D_NORMS = (("batch", "BatchNorm (DCGAN)", "Radford et al. 2016: BatchNorm in D's hidden layers"),
-           ("spectral", "spectral norm (SNGAN)", "Miyato et al. 2018: each layer's weight divided by its largest "
-                                                 "singular value, so D cannot change faster than its input"))
+D_NORMS = (
+    ("batch", "BatchNorm (DCGAN)", "Radford et al. 2016: BatchNorm in D's hidden layers"),
+    (
+        "spectral",
+        "spectral norm (SNGAN)",
+        "Miyato et al. 2018: each layer's weight divided by its largest "
+        "singular value, so D cannot change faster than its input",
+    ),
+)
 ITERATIONS = 2000  # a game long enough to watch, short enough to wait for
 
 
@@ -40,8 +50,10 @@ class GameSettings(QWidget):
         self.label_smoothing = QDoubleSpinBox()
         self.label_smoothing.setRange(0.0, 0.5)
         self.label_smoothing.setSingleStep(0.05)
-        self.label_smoothing.setToolTip("One-sided label smoothing (Salimans et al. 2016): D's target for real "
-                                        "digits is 1 − s instead of 1, so it cannot grow overconfident")
+        self.label_smoothing.setToolTip(
+            "One-sided label smoothing (Salimans et al. 2016): D's target for real "
+            "digits is 1 − s instead of 1, so it cannot grow overconfident"
+        )
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("game", self.mode)
@@ -82,11 +94,19 @@ class GameSettings(QWidget):
 
     def config(self, base: GANConfig | None = None) -> GANConfig:
         """The game the form describes: ``base`` (default: the defaults) with the form's settings."""
-        return replace(base or default_config(self.mode.currentData()), mode=self.mode.currentData(), objective=self.objective.currentData(),
-                       steps=self.steps.value(), lr_g=self.lr_g.value(), lr_d=self.lr_d.value(),
-                       batch_size=self.batch_size.value(), d_steps_per_g=self.d_steps_per_g.value(),
-                       latent_dim=self.latent_dim.value(), d_norm=self.d_norm.currentData(),
-                       label_smoothing=self.label_smoothing.value())
+        return replace(
+            base or default_config(self.mode.currentData()),
+            mode=self.mode.currentData(),
+            objective=self.objective.currentData(),
+            steps=self.steps.value(),
+            lr_g=self.lr_g.value(),
+            lr_d=self.lr_d.value(),
+            batch_size=self.batch_size.value(),
+            d_steps_per_g=self.d_steps_per_g.value(),
+            latent_dim=self.latent_dim.value(),
+            d_norm=self.d_norm.currentData(),
+            label_smoothing=self.label_smoothing.value(),
+        )
 
     def set_mode(self, mode: str) -> None:
         """Pick the game ``mode`` ('mnist' or 'toy')."""
@@ -106,8 +126,11 @@ class GameSettings(QWidget):
         self.label_smoothing.setValue(cfg.label_smoothing)
         self.lr_g.setValue(cfg.lr_g)
         self.lr_d.setValue(cfg.lr_d)
-        for spin, count in ((self.batch_size, cfg.batch_size), (self.d_steps_per_g, cfg.d_steps_per_g),
-                            (self.latent_dim, cfg.latent_dim)):
+        for spin, count in (
+            (self.batch_size, cfg.batch_size),
+            (self.d_steps_per_g, cfg.d_steps_per_g),
+            (self.latent_dim, cfg.latent_dim),
+        ):
             spin.setValue(count)
 
     def _on_mode_changed(self) -> None:

@@ -50,6 +50,7 @@ def stabilisers(cfg: dict) -> str:
     text += f", D's rate {lr_d / lr_g:.3g}× G's" if lr_g and lr_d and lr_d != lr_g else ""
     return text + (f", G averaged (EMA {cfg['ema']:g})" if cfg.get("ema") else "")
 
+
 class GANPanel(ModelPanel):
     """Training controls with single steps and slow motion, live curves and histograms, the
     fixed-noise sample grid and its filmstrip (or the toy plane), and a sampler for a trained G."""
@@ -123,11 +124,15 @@ class GANPanel(ModelPanel):
     # ---- the shipped or trained generator -----------------------------------------------------
     def show_no_model(self) -> None:
         if self.mode.currentData() == "toy":
-            self.model_info.setText("No toy generator yet: Start plays a game; when it ends its G is kept for this "
-                                    "game (the digit generator stays for the MNIST game).")
+            self.model_info.setText(
+                "No toy generator yet: Start plays a game; when it ends its G is kept for this "
+                "game (the digit generator stays for the MNIST game)."
+            )
             return
-        self.model_info.setText(f"No shipped generator yet ({self.family.default_checkpoint.name} is not there). "
-                                "Train one here, or load one with File ▸ Load checkpoint….")
+        self.model_info.setText(
+            f"No shipped generator yet ({self.family.default_checkpoint.name} is not there). "
+            "Train one here, or load one with File ▸ Load checkpoint…."
+        )
 
     def install(self, generator: DCGANGenerator | ToyGenerator, cfg: GANConfig, ckpt: Checkpoint | None) -> None:
         """Make ``generator`` its game's generator: an MNIST one to sample from, a toy one shown on the plane
@@ -153,6 +158,7 @@ class GANPanel(ModelPanel):
             self.show_no_model()
         self.show_record(self.checkpoint)
         self._show_model()
+
     def show_record(self, ckpt: Checkpoint | None) -> None:
         if ckpt is None:
             self.dashboard.show_history(None, 1)
@@ -183,7 +189,9 @@ class GANPanel(ModelPanel):
         if self.generator is None:
             self.meter.cancel()
             return
-        self.meter.start(drawn_classes, copy.deepcopy(self.generator), self.games["mnist"][1], on_done=self._show_classes)
+        self.meter.start(
+            drawn_classes, copy.deepcopy(self.generator), self.games["mnist"][1], on_done=self._show_classes
+        )
 
     def _show_classes(self, counts: np.ndarray | None) -> None:
         if counts is not None and not self.playing:  # a game's own meter wins over a count begun before it
@@ -196,8 +204,10 @@ class GANPanel(ModelPanel):
         nets = f", {nets_text(cfg)}" if cfg.get("mode") == "mnist" and "channels" in cfg else ""
         nets += stabilisers(cfg)
         game = {"mnist": "MNIST", "toy": "2-D toy"}.get(cfg.get("mode", ""), "?")
-        text = (f"Generator: {game} GAN, {iterations}{nets}, "
-                f"{str(cfg.get('objective', '?')).replace('_', '-')} G, z of {cfg.get('latent_dim', '?')}")
+        text = (
+            f"Generator: {game} GAN, {iterations}{nets}, "
+            f"{str(cfg.get('objective', '?')).replace('_', '-')} G, z of {cfg.get('latent_dim', '?')}"
+        )
         if "d_real" in m:
             text += f"\nAt the end D(x) {m['d_real']:.2f}, D(G(z)) {m['d_fake']:.2f}"
         return text + trained_text(info)
@@ -249,8 +259,10 @@ class GANPanel(ModelPanel):
         game = f"MNIST (DCGAN, {nets_text(asdict(cfg))})" if cfg.mode == "mnist" else "2-D toy"
         game += stabilisers(asdict(cfg)).replace(",", " with", 1)
         kept = "the loaded generator stays" if self.checkpoint is not None else "nothing is kept"
-        self.model_info.setText(f"A new {game} game of {cfg.steps:,} iterations. When it ends its G becomes the one "
-                                f"to sample and save; if you stop it, {kept}.")
+        self.model_info.setText(
+            f"A new {game} game of {cfg.steps:,} iterations. When it ends its G becomes the one "
+            f"to sample and save; if you stop it, {kept}."
+        )
 
     def step(self, which: str) -> None:
         """One D step, one G step, or one iteration ('d', 'g', 'both'), from a paused or a new game."""
@@ -318,8 +330,9 @@ class GANPanel(ModelPanel):
             return
         if not succeeded:
             if self.snapshot is not None:
-                self.status.setText(self.status.text() + "\nStopped: its curves, filmstrip and histograms stay "
-                                    "until the next game.")
+                self.status.setText(
+                    self.status.text() + "\nStopped: its curves, filmstrip and histograms stay until the next game."
+                )
             self._show_model(count=False)  # the grid and the sampler leave the stopped game for the loaded G
         self._update_buttons()
 

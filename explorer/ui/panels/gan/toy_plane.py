@@ -28,7 +28,9 @@ class ToyPlane(DecisionPlane):
         self.blank()
         self.set_points(self.real, None)
 
-    def show_generator(self, generator: torch.nn.Module, latent_dim: int, discriminator: torch.nn.Module | None) -> None:
+    def show_generator(
+        self, generator: torch.nn.Module, latent_dim: int, discriminator: torch.nn.Module | None
+    ) -> None:
         """A trained toy G's points beside real ones, both for seed 0, over its D(x) if there is one."""
         z = torch.randn(TOY_POINTS, latent_dim, generator=torch.Generator().manual_seed(0))
         self.blank()

@@ -39,8 +39,9 @@ class BayesSection(QWidget):
         self.red_button = QPushButton("Draw a red ball")
         self.blue_button = QPushButton("Draw a blue ball")
         self.clear_button = QPushButton("Clear the draws")
-        self.form = ConfigForm(self.state.prior, {"a": "prior a (reds seen before)",
-                                                  "b": "prior b (blues seen before)"})
+        self.form = ConfigForm(
+            self.state.prior, {"a": "prior a (reds seen before)", "b": "prior b (blues seen before)"}
+        )
         self.draws_label = FormulaLabel(3)
         self.message = QLabel()
         self.message.setStyleSheet(f"color:{KL_COLOUR}")
@@ -52,7 +53,10 @@ class BayesSection(QWidget):
         self.likelihood_plot.addItem(self._ml_line)
         self.bayes_plot = StyledPlot(
             f"<span style='color:#888'>━ prior Beta(a, b)</span>  <span style='color:{Q_COLOUR}'>━ posterior</span>"
-            f"  <span style='color:{Q_COLOUR}'>┆ MAP</span>", "density", "θ")
+            f"  <span style='color:{Q_COLOUR}'>┆ MAP</span>",
+            "density",
+            "θ",
+        )
         self._prior = self.bayes_plot.plot(pen=pg.mkPen("#888", width=2))
         self._posterior = self.bayes_plot.plot(pen=pg.mkPen(Q_COLOUR, width=2))
         self._map_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(Q_COLOUR, style=pg.QtCore.Qt.PenStyle.DashLine))
@@ -60,18 +64,28 @@ class BayesSection(QWidget):
         self.kl_plot = StyledPlot(f"{CROSS_ENTROPY} = {ENTROPY} + {KL}: drag θ", "nats", "θ")
         self._cross_entropy = self.kl_plot.plot(pen=pg.mkPen(KL_COLOUR, width=2))
         self._entropy = self.kl_plot.plot(pen=pg.mkPen(ELBO_COLOUR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine))
-        self._bars = pg.BarGraphItem(x=[0.0, 0.0], y0=[0.0, 0.0], height=[0.0, 0.0], width=0.04,
-                                     brushes=[transparent(ELBO_COLOUR, 160), transparent(KL_COLOUR, 160)])
+        self._bars = pg.BarGraphItem(
+            x=[0.0, 0.0],
+            y0=[0.0, 0.0],
+            height=[0.0, 0.0],
+            width=0.04,
+            brushes=[transparent(ELBO_COLOUR, 160), transparent(KL_COLOUR, 160)],
+        )
         self.kl_plot.addItem(self._bars)
-        self.probe = pg.InfiniteLine(self.state.probe, angle=90, movable=True, bounds=(0.01, 0.99),
-                                     pen=pg.mkPen("#222", width=2), hoverPen=pg.mkPen("#000", width=3))
+        self.probe = pg.InfiniteLine(
+            self.state.probe,
+            angle=90,
+            movable=True,
+            bounds=(0.01, 0.99),
+            pen=pg.mkPen("#222", width=2),
+            hoverPen=pg.mkPen("#000", width=3),
+        )
         self.kl_plot.addItem(self.probe)
         for plot in (self.likelihood_plot, self.bayes_plot, self.kl_plot):
             plot.setXRange(0, 1, padding=0.02)
 
         buttons = QVBoxLayout()
-        for widget in (self.red_button, self.blue_button, self.clear_button, self.form, self.draws_label,
-                       self.message):
+        for widget in (self.red_button, self.blue_button, self.clear_button, self.form, self.draws_label, self.message):
             buttons.addWidget(widget)
         buttons.addStretch(1)
         plots = QGridLayout()
@@ -137,22 +151,35 @@ class BayesSection(QWidget):
         if f.theta_ml is None:
             self._bars.setOpts(x=[s.probe, s.probe], y0=[0, 0], height=[0, 0])
         else:
-            self._bars.setOpts(x=[s.probe, s.probe], y0=[0.0, f.empirical_entropy],
-                               height=[f.empirical_entropy, f.kl_at])
+            self._bars.setOpts(
+                x=[s.probe, s.probe], y0=[0.0, f.empirical_entropy], height=[f.empirical_entropy, f.kl_at]
+            )
         self.formula.setText(self._formula(f))
 
     @staticmethod
     def _formula(f) -> str:
-        ml = "θ<sub>ML</sub> = k/n = –" if f.theta_ml is None else (
-            f"θ<sub>ML</sub> = k/n = {f.k}/{f.n} = <b>{num(f.theta_ml)}</b>,  "
-            f"log p(D | θ<sub>ML</sub>) = {num(f.log_likelihood_at_ml)}")
-        kl = "" if f.theta_ml is None else (
-            f"<br>p<sub>D</sub> = (k/n, 1 − k/n), the draws' own distribution:  −(1/n) log p(D | θ) = "
-            f"{CROSS_ENTROPY} = {ENTROPY} + {KL} at θ = {num(f.theta_probe, 2)}: "
-            f"<b>{num(f.cross_entropy_at)}</b> = <span style='color:{ELBO_COLOUR}'>{num(f.empirical_entropy)}</span>"
-            f" + <span style='color:{KL_COLOUR}'>{num(f.kl_at)}</span> nats — {ENTROPY} does not depend on θ, so the "
-            "θ of least KL is the maximum-likelihood θ.")
-        return (f"p(D | θ) = θ<sup>k</sup>(1 − θ)<sup>n−k</sup> with k = {f.k}, n = {f.n};  {ml}<br>"
-                f"p(θ | D) ∝ p(D | θ) p(θ) = Beta(a + k, b + n − k) = Beta({num(f.posterior_a, 2)}, "
-                f"{num(f.posterior_b, 2)});  MAP = (a + k − 1)/(a + b + n − 2) = <b>{num(f.theta_map)}</b>, "
-                f"posterior mean = {num(f.posterior_mean)}{kl}")
+        ml = (
+            "θ<sub>ML</sub> = k/n = –"
+            if f.theta_ml is None
+            else (
+                f"θ<sub>ML</sub> = k/n = {f.k}/{f.n} = <b>{num(f.theta_ml)}</b>,  "
+                f"log p(D | θ<sub>ML</sub>) = {num(f.log_likelihood_at_ml)}"
+            )
+        )
+        kl = (
+            ""
+            if f.theta_ml is None
+            else (
+                f"<br>p<sub>D</sub> = (k/n, 1 − k/n), the draws' own distribution:  −(1/n) log p(D | θ) = "
+                f"{CROSS_ENTROPY} = {ENTROPY} + {KL} at θ = {num(f.theta_probe, 2)}: "
+                f"<b>{num(f.cross_entropy_at)}</b> = <span style='color:{ELBO_COLOUR}'>{num(f.empirical_entropy)}</span>"
+                f" + <span style='color:{KL_COLOUR}'>{num(f.kl_at)}</span> nats — {ENTROPY} does not depend on θ, so the "
+                "θ of least KL is the maximum-likelihood θ."
+            )
+        )
+        return (
+            f"p(D | θ) = θ<sup>k</sup>(1 − θ)<sup>n−k</sup> with k = {f.k}, n = {f.n};  {ml}<br>"
+            f"p(θ | D) ∝ p(D | θ) p(θ) = Beta(a + k, b + n − k) = Beta({num(f.posterior_a, 2)}, "
+            f"{num(f.posterior_b, 2)});  MAP = (a + k − 1)/(a + b + n − 2) = <b>{num(f.theta_map)}</b>, "
+            f"posterior mean = {num(f.posterior_mean)}{kl}"
+        )

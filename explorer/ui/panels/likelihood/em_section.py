@@ -58,8 +58,9 @@ class EMSection(QWidget):
         self.data_box.addItems([PRESET_TITLES[name] for name in PRESETS])
         self.data_box.setCurrentIndex(PRESETS.index("mixture"))
         self.load_button = QPushButton("Load CSV…")
-        self.form = ConfigForm(self.state.request, {"components": "components K", "floor": "variance floor",
-                                                    "seed": "seed of the start"})
+        self.form = ConfigForm(
+            self.state.request, {"components": "components K", "floor": "variance floor", "seed": "seed of the start"}
+        )
         self.e_button = QPushButton("E-step")
         self.m_button = QPushButton("M-step")
         self.play_button = QPushButton("▶  Play")
@@ -70,7 +71,8 @@ class EMSection(QWidget):
         floor_note = QLabel(
             "A component on a single point shrinks its Σ to 0 and its density to ∞. The <b>variance floor</b> keeps "
             "every eigenvalue of every Σ<sub>k</sub> at or above it (the M-step's best Σ under that constraint), "
-            "so the likelihood stays finite and EM monotone.")
+            "so the likelihood stays finite and EM monotone."
+        )
         floor_note.setWordWrap(True)
 
         self.plane = StyledPlot("points coloured by q(z = k), components at 2σ", "y", "x")
@@ -78,25 +80,38 @@ class EMSection(QWidget):
         self.cloud = PointCloud(_palette(), size=5, alpha=190)
         self.plane.addItem(self.cloud)
         self._ellipses = [self.plane.plot(pen=pg.mkPen(c, width=2.5)) for c in COMPONENT_COLOURS]
-        self.curve_plot = StyledPlot(f"per point: <span style='color:{LOGP_COLOUR}'>━ log p(X | θ)/N</span>  "
-                                     f"<span style='color:{ELBO_COLOUR}'>━ ELBO/N</span>", "nats", "step")
+        self.curve_plot = StyledPlot(
+            f"per point: <span style='color:{LOGP_COLOUR}'>━ log p(X | θ)/N</span>  "
+            f"<span style='color:{ELBO_COLOUR}'>━ ELBO/N</span>",
+            "nats",
+            "step",
+        )
         self._ll_curve = self.curve_plot.plot(pen=pg.mkPen(LOGP_COLOUR, width=2))
         self._elbo_curve = self.curve_plot.plot(pen=pg.mkPen(ELBO_COLOUR, width=1.5))
         self.gap_plot = StyledPlot("the gap", "nats / point", "")
-        self._bars = pg.BarGraphItem(x=[0, 1], y0=[0, 0], height=[0, 0], width=0.6,
-                                     brushes=[transparent(LOGP_COLOUR, 170), transparent(ELBO_COLOUR, 170)])
+        self._bars = pg.BarGraphItem(
+            x=[0, 1],
+            y0=[0, 0],
+            height=[0, 0],
+            width=0.6,
+            brushes=[transparent(LOGP_COLOUR, 170), transparent(ELBO_COLOUR, 170)],
+        )
         self._gap_bar = pg.BarGraphItem(x=[1], y0=[0], height=[0], width=0.6, brush=transparent(GAP_COLOUR, 210))
         self.gap_plot.addItem(self._bars)
         self.gap_plot.addItem(self._gap_bar)
         self.gap_plot.getPlotItem().getAxis("bottom").setTicks([[(0, "log p"), (1, "ELBO + KL")]])
         self.gap_plot.setXRange(-0.6, 1.6, padding=0)
-        self.k_plot = StyledPlot(f"<span style='color:{LOGP_COLOUR}'>━ held-out NLL</span> "
-                                 f"<span style='color:{GAP_COLOUR}'>━ BIC/2N</span>",
-                                 "nats / point (lower: better)", "K")
-        self._held_curve = self.k_plot.plot(pen=pg.mkPen(LOGP_COLOUR, width=2), symbol="o", symbolSize=6,
-                                            symbolBrush=LOGP_COLOUR)
-        self._bic_curve = self.k_plot.plot(pen=pg.mkPen(GAP_COLOUR, width=2), symbol="s", symbolSize=6,
-                                           symbolBrush=GAP_COLOUR)
+        self.k_plot = StyledPlot(
+            f"<span style='color:{LOGP_COLOUR}'>━ held-out NLL</span> <span style='color:{GAP_COLOUR}'>━ BIC/2N</span>",
+            "nats / point (lower: better)",
+            "K",
+        )
+        self._held_curve = self.k_plot.plot(
+            pen=pg.mkPen(LOGP_COLOUR, width=2), symbol="o", symbolSize=6, symbolBrush=LOGP_COLOUR
+        )
+        self._bic_curve = self.k_plot.plot(
+            pen=pg.mkPen(GAP_COLOUR, width=2), symbol="s", symbolSize=6, symbolBrush=GAP_COLOUR
+        )
         self.formula = FormulaLabel(2)
 
         data_row = QHBoxLayout()
@@ -209,15 +224,17 @@ class EMSection(QWidget):
             self.play_button.setText("⏸  Pause" if playing else "▶  Play")
             self.timer.start() if playing else self.timer.stop()
             self.sweep_button.setEnabled(s.running is not Running.COMPUTING)
-            self.sweep_button.setText("Fitting K = 1…8…" if s.running is Running.COMPUTING
-                                      else f"Choose K: fit K = 1…{MAX_K}")
+            self.sweep_button.setText(
+                "Fitting K = 1…8…" if s.running is Running.COMPUTING else f"Choose K: fit K = 1…{MAX_K}"
+            )
         if "request" in names:
             self.form.show_config(s.request)
         if "points" in names:
             low, high = s.points.min(0), s.points.max(0)
             pad = 0.1 * (high - low) + 0.1
-            self.plane.setRange(xRange=(low[0] - pad[0], high[0] + pad[0]),
-                                yRange=(low[1] - pad[1], high[1] + pad[1]), padding=0)
+            self.plane.setRange(
+                xRange=(low[0] - pad[0], high[0] + pad[0]), yRange=(low[1] - pad[1], high[1] + pad[1]), padding=0
+            )
         if "sweep" in names:
             self._show_sweep()
         if "current" in names and s.current is not None:
@@ -242,7 +259,7 @@ class EMSection(QWidget):
         self._ll_curve.setData(steps, history[:, 0])
         self._elbo_curve.setData(steps, history[:, 1])
         top = float(history[:, 0].max())
-        low = float(np.min(history[min(2, len(history) - 1):, 1]))
+        low = float(np.min(history[min(2, len(history) - 1) :, 1]))
         keep_y_range(self.curve_plot, low, top)
         self.curve_plot.setXRange(0, max(20, len(history)), padding=0.02)
         n = len(s.points)
@@ -254,16 +271,19 @@ class EMSection(QWidget):
         nxt = s.next_step
         self.e_button.setEnabled(nxt == "E")
         self.m_button.setEnabled(nxt == "M")
-        said = {"start": "the start: q uniform, so the gap is open",
-                "E": "after the E-step: q = p(z | x, θ), the gap is closed",
-                "M": "after the M-step: θ raised the ELBO with q held, and opened a gap again"}[c.step]
+        said = {
+            "start": "the start: q uniform, so the gap is open",
+            "E": "after the E-step: q = p(z | x, θ), the gap is closed",
+            "M": "after the M-step: θ raised the ELBO with q held, and opened a gap again",
+        }[c.step]
         self.formula.setText(
             f"Iteration {c.iteration}, {said}.<br>"
             f"<span style='color:{LOGP_COLOUR}'>log p(X | θ)</span> = <span style='color:{ELBO_COLOUR}'>ELBO(q, θ)"
             f"</span> + <span style='color:{GAP_COLOUR}'>KL(q ‖ p(Z | X, θ))</span>:  "
             f"<b>{num(c.log_likelihood, 2)}</b> = {num(c.elbo, 2)} + {num(c.gap, 6)} nats "
             f"({num(ll, 4)} = {num(lb, 4)} + {num(gap, 6)} per point, N = {n}, K = {K}, "
-            f"π = ({', '.join(num(w, 2) for w in c.theta.weights)}))")
+            f"π = ({', '.join(num(w, 2) for w in c.theta.weights)}))"
+        )
 
     def _show_sweep(self) -> None:
         sweep = self.state.sweep
@@ -279,6 +299,8 @@ class EMSection(QWidget):
         self._bic_curve.setData(ks, bic)
         best_held = ks[int(np.argmin(held))]
         best_bic = ks[int(np.argmin(bic))]
-        self.message.setText(f"Best K: {best_held} by held-out NLL (on the points kept from EM), "
-                             f"{best_bic} by BIC = −2 log p(X | θ) + P log N.")
+        self.message.setText(
+            f"Best K: {best_held} by held-out NLL (on the points kept from EM), "
+            f"{best_bic} by BIC = −2 log p(X | θ) + P log N."
+        )
         self.k_plot.setXRange(0.5, MAX_K + 0.5, padding=0)

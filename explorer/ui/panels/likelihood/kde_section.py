@@ -41,8 +41,13 @@ def _wrapped(text: str) -> QLabel:
 class KDESection(QWidget):
     """Bandwidth sliders over precomputed curves, so a drag only moves a marker and rewrites the numbers."""
 
-    def __init__(self, runner: Runner | None, state: KDEState | None = None, device: str | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        runner: Runner | None,
+        state: KDEState | None = None,
+        device: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.runner, self.device = runner, device
         self.state = state or KDEState()
@@ -59,18 +64,25 @@ class KDESection(QWidget):
         form = QFormLayout()
         form.addRow("model samples N", self.samples_box)
         form.addRow("bandwidth h", self.h_slider)
-        self.plane = StyledPlot(f"<span style='color:{Q_COLOUR}'>● model samples</span> "
-                                f"<span style='color:{P_COLOUR}'>● held out</span>", "y", "x")
+        self.plane = StyledPlot(
+            f"<span style='color:{Q_COLOUR}'>● model samples</span> <span style='color:{P_COLOUR}'>● held out</span>",
+            "y",
+            "x",
+        )
         self.plane.setAspectLocked(True)
         self._centres = PointCloud((Q_COLOUR, P_COLOUR), size=4, alpha=150)
         self.plane.addItem(self._centres)
-        self.curve_plot = StyledPlot(f"<span style='color:{Q_COLOUR}'>━ Parzen</span>  "
-                                     f"<span style='color:{LOGP_COLOUR}'>┅ exact</span> mean log p",
-                                     f"nats / point ({KDE_HELD_OUT} held out)", "h")
+        self.curve_plot = StyledPlot(
+            f"<span style='color:{Q_COLOUR}'>━ Parzen</span>  "
+            f"<span style='color:{LOGP_COLOUR}'>┅ exact</span> mean log p",
+            f"nats / point ({KDE_HELD_OUT} held out)",
+            "h",
+        )
         self.curve_plot.setLogMode(x=True)
         self._curve = self.curve_plot.plot(pen=pg.mkPen(Q_COLOUR, width=2))
-        self._exact = pg.InfiniteLine(self.state.exact, angle=0, pen=pg.mkPen(LOGP_COLOUR, width=2,
-                                                                              style=Qt.PenStyle.DashLine))
+        self._exact = pg.InfiniteLine(
+            self.state.exact, angle=0, pen=pg.mkPen(LOGP_COLOUR, width=2, style=Qt.PenStyle.DashLine)
+        )
         self.curve_plot.addItem(self._exact)
         self._marker = self.curve_plot.plot(pen=None, symbol="o", symbolSize=10, symbolBrush="#222")
         self.formula = FormulaLabel(3)
@@ -78,17 +90,22 @@ class KDESection(QWidget):
         self.compute_button = QPushButton(f"Compute ({self.mnist_cfg.samples} PixelCNN digits)")
         self.compute_button.setToolTip(
             f"Draw {self.mnist_cfg.samples} digits from the PixelCNN, score {self.mnist_cfg.test} test digits "
-            f"exactly, and measure them against {self.mnist_cfg.train_centres:,} training digits")
+            f"exactly, and measure them against {self.mnist_cfg.train_centres:,} training digits"
+        )
         self.flip_slider = QSlider(Qt.Orientation.Horizontal)
         self.flip_slider.setRange(0, len(FLIPS) - 1)
         self.flip_slider.setValue(int(np.argmin(np.abs(FLIPS - self.state.flip))))
-        self.mnist_plot = StyledPlot(f"−log p<sub>KDE</sub>: <span style='color:{Q_COLOUR}'>━ from samples</span> "
-                                     f"<span style='color:{P_COLOUR}'>━ from training</span> "
-                                     f"<span style='color:{GAP_COLOUR}'>┅ PixelCNN</span>",
-                                     "nats / digit", "ε, the kernel's flip chance")
+        self.mnist_plot = StyledPlot(
+            f"−log p<sub>KDE</sub>: <span style='color:{Q_COLOUR}'>━ from samples</span> "
+            f"<span style='color:{P_COLOUR}'>━ from training</span> "
+            f"<span style='color:{GAP_COLOUR}'>┅ PixelCNN</span>",
+            "nats / digit",
+            "ε, the kernel's flip chance",
+        )
         self.mnist_plot.setLogMode(x=True)
         self.mnist_plot.getPlotItem().getAxis("bottom").setTicks(
-            [[(np.log10(e), f"{e:g}") for e in (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.45)], []])
+            [[(np.log10(e), f"{e:g}") for e in (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.45)], []]
+        )
         self._from_samples = self.mnist_plot.plot(pen=pg.mkPen(Q_COLOUR, width=2))
         self._from_train = self.mnist_plot.plot(pen=pg.mkPen(P_COLOUR, width=2))
         self._pixelcnn = pg.InfiniteLine(angle=0, pen=pg.mkPen(GAP_COLOUR, width=2, style=Qt.PenStyle.DashLine))
@@ -99,7 +116,8 @@ class KDESection(QWidget):
         self.mnist_text = FormulaLabel(
             8,
             "Parzen on MNIST needs the PixelCNN's samples, drawn 784 passes each: press Compute (a minute or more "
-            "on a CPU, off the GUI thread; the status bar shows progress).")
+            "on a CPU, off the GUI thread; the status bar shows progress).",
+        )
 
         left = QVBoxLayout()
         left.addWidget(_wrapped("<b>In 2-D</b>: the model is the 2-D Lab's known mixture, so the exact value is known"))
@@ -108,12 +126,17 @@ class KDESection(QWidget):
         plots.addWidget(self.plane, 1)
         plots.addWidget(self.curve_plot, 1)
         self.curve_plot.getPlotItem().getAxis("bottom").setTicks(
-            [[(np.log10(h), f"{h:g}") for h in (0.02, 0.05, 0.1, 0.2, 0.5, 1, 2)], []])
+            [[(np.log10(h), f"{h:g}") for h in (0.02, 0.05, 0.1, 0.2, 0.5, 1, 2)], []]
+        )
         left.addLayout(plots, 1)
         left.addWidget(self.formula)
         right = QVBoxLayout()
-        right.addWidget(_wrapped("<b>On binarised MNIST</b>: a Bernoulli kernel (each pixel of a centre flips with ε) "
-                                 "gives a probability, in the PixelCNN's own units"))
+        right.addWidget(
+            _wrapped(
+                "<b>On binarised MNIST</b>: a Bernoulli kernel (each pixel of a centre flips with ε) "
+                "gives a probability, in the PixelCNN's own units"
+            )
+        )
         right.addWidget(self.compute_button)
         mnist_form = QFormLayout()
         mnist_form.addRow("flip chance ε", self.flip_slider)
@@ -151,11 +174,19 @@ class KDESection(QWidget):
         except ExplorerError as exc:
             self.mnist_text.setText(f"The shipped PixelCNN could not be read: {exc}")
             return
-        job = Job(parzen_on_mnist, {"cfg": self.mnist_cfg, "model_cfg": model_cfg, "weights": weights_of(ckpt),
-                                    "device": self.device})
+        job = Job(
+            parzen_on_mnist,
+            {"cfg": self.mnist_cfg, "model_cfg": model_cfg, "weights": weights_of(ckpt), "device": self.device},
+        )
         self.state.update(running=Running.COMPUTING)
-        self.runner.start(job, on_yield=lambda _: None, on_done=lambda result: self.state.update(mnist=result),
-                          on_end=self._on_mnist_end, label="Parzen on MNIST", owner="Likelihood")
+        self.runner.start(
+            job,
+            on_yield=lambda _: None,
+            on_done=lambda result: self.state.update(mnist=result),
+            on_end=self._on_mnist_end,
+            label="Parzen on MNIST",
+            owner="Likelihood",
+        )
 
     def _on_mnist_end(self, succeeded: bool) -> None:
         self.state.update(running=Running.IDLE)
@@ -181,7 +212,8 @@ class KDESection(QWidget):
                 f"h = {num(s.bandwidth)}:  (1/M) Σ log p<sub>h</sub>(x<sub>m</sub>) = <b>{num(s.estimate())}</b> "
                 f"vs exact (1/M) Σ log p(x<sub>m</sub>) = <b>{num(s.exact)}</b> nats (M = {KDE_HELD_OUT}).  "
                 f"Best h here {num(float(BANDWIDTHS[best]))} gives {num(float(s.curve[best]))}: even the best h "
-                f"stays below the truth, and more so with fewer samples.")
+                f"stays below the truth, and more so with fewer samples."
+            )
         if "running" in names:
             computing = s.running is Running.COMPUTING
             self.compute_button.setEnabled(not computing)
@@ -211,4 +243,5 @@ class KDESection(QWidget):
             f"{num(r.gaussian_samples[gs], 1)} (h = {num(GAUSSIAN_H[gs], 2)}) and {num(r.gaussian_train[gt], 1)} "
             f"(h = {num(GAUSSIAN_H[gt], 2)}).  In 784 dimensions no affordable N puts a centre near every test "
             f"digit, so Parzen is far from the truth and ranks models by nearness of samples (Theis et al. 2016). "
-            f"Took {num(r.seconds, 0)} s.")
+            f"Took {num(r.seconds, 0)} s."
+        )

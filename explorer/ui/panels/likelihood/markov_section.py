@@ -70,11 +70,13 @@ class MarkovSection(QWidget):
         controls = QFormLayout()
         controls.addRow("start π₀", self.start)
         controls.addRow("steps n", self.steps)
-        self.chain_plot = StyledPlot("π<sub>n</sub> = π<sub>0</sub>P<sup>n</sup> (dashed: π* from the eigenvector)",
-                                     "probability", "n")
+        self.chain_plot = StyledPlot(
+            "π<sub>n</sub> = π<sub>0</sub>P<sup>n</sup> (dashed: π* from the eigenvector)", "probability", "n"
+        )
         self._curves = [self.chain_plot.plot(pen=pg.mkPen(COMPONENT_COLOURS[i], width=2)) for i in range(S)]
-        self._stationary = [pg.InfiniteLine(angle=0, pen=pg.mkPen(COMPONENT_COLOURS[i], style=Qt.PenStyle.DashLine))
-                            for i in range(S)]
+        self._stationary = [
+            pg.InfiniteLine(angle=0, pen=pg.mkPen(COMPONENT_COLOURS[i], style=Qt.PenStyle.DashLine)) for i in range(S)
+        ]
         for line in self._stationary:
             self.chain_plot.addItem(line)
         self.chain_plot.setYRange(0, 1, padding=0.02)
@@ -88,11 +90,16 @@ class MarkovSection(QWidget):
         diffusion_form.addRow("x₀ ~ N(m, s²): m", self.data_mean)
         diffusion_form.addRow("s", self.data_sd)
         diffusion_form.addRow("step t", self.t_slider)
-        self.density_plot = StyledPlot(f"<span style='color:{P_COLOUR}'>━ q(x<sub>t</sub>)</span>  "
-                                       "<span style='color:#888'>┅ N(0, 1), the stationary law</span>", "density", "x")
+        self.density_plot = StyledPlot(
+            f"<span style='color:{P_COLOUR}'>━ q(x<sub>t</sub>)</span>  "
+            "<span style='color:#888'>┅ N(0, 1), the stationary law</span>",
+            "density",
+            "x",
+        )
         self._density = self.density_plot.plot(pen=pg.mkPen(P_COLOUR, width=2))
-        self.density_plot.plot(X, np.exp(-X**2 / 2) / np.sqrt(2 * np.pi), pen=pg.mkPen("#888", width=2,
-                                                                                        style=Qt.PenStyle.DashLine))
+        self.density_plot.plot(
+            X, np.exp(-(X**2) / 2) / np.sqrt(2 * np.pi), pen=pg.mkPen("#888", width=2, style=Qt.PenStyle.DashLine)
+        )
         self.kl_plot = StyledPlot("KL(q(x<sub>t</sub>) ‖ N(0, 1)) over t (log scale)", "nats", "t")
         self.kl_plot.setLogMode(y=True)
         self._kl = self.kl_plot.plot(pen=pg.mkPen(KL_COLOUR, width=2))
@@ -108,9 +115,13 @@ class MarkovSection(QWidget):
         left.addWidget(self.chain_plot, 1)
         left.addWidget(self.formula)
         right = QVBoxLayout()
-        right.addWidget(_wrapped("<b>The DDPM forward chain is a Markov chain too</b> (see the Diffusion tab): "
-                                 "q(x<sub>t</sub> | x<sub>t−1</sub>) = N(√(1−β<sub>t</sub>) x<sub>t−1</sub>, "
-                                 "β<sub>t</sub>), linear β from 10⁻⁴ to 0.02, T = 1000"))
+        right.addWidget(
+            _wrapped(
+                "<b>The DDPM forward chain is a Markov chain too</b> (see the Diffusion tab): "
+                "q(x<sub>t</sub> | x<sub>t−1</sub>) = N(√(1−β<sub>t</sub>) x<sub>t−1</sub>, "
+                "β<sub>t</sub>), linear β from 10⁻⁴ to 0.02, T = 1000"
+            )
+        )
         right.addLayout(diffusion_form)
         plots = QHBoxLayout()
         plots.addWidget(self.density_plot)
@@ -179,7 +190,8 @@ class MarkovSection(QWidget):
                 f"π<sub>{s.steps}</sub> = π<sub>0</sub>P<sup>{s.steps}</sup> = ({now});  "
                 f"π* = π*P, the left eigenvector of P for λ = 1: <b>({vec})</b><br>"
                 f"TV(π<sub>n</sub>, π*) = ½Σ|π<sub>n</sub> − π*| = {tv:.1e} ≈ C·|λ₂|<sup>n</sup> with "
-                f"|λ₂| = {num(lam2)}")
+                f"|λ₂| = {num(lam2)}"
+            )
         if names & {"t", "x0_mean", "x0_sd"}:
             self._draw_diffusion(bool(names & {"x0_mean", "x0_sd"}))
 
@@ -191,11 +203,12 @@ class MarkovSection(QWidget):
             self._kl.setData(np.arange(T + 1), np.maximum(kl, 1e-8))
         t = self.state.t
         self._t_marker.setValue(t)
-        density = np.exp(-(X - means[t]) ** 2 / (2 * variances[t])) / np.sqrt(2 * np.pi * variances[t])
+        density = np.exp(-((X - means[t]) ** 2) / (2 * variances[t])) / np.sqrt(2 * np.pi * variances[t])
         self._density.setData(X, density)
         keep_y_range(self.density_plot, 0.0, max(0.42, float(density.max())))
         abar = 1.0 if t == 0 else ABAR[t - 1]
         self.diffusion_formula.setText(
             f"q(x<sub>t</sub> | x<sub>0</sub> ~ N(m, s²)) = N(√ᾱ<sub>t</sub> m, ᾱ<sub>t</sub>s² + 1 − ᾱ<sub>t</sub>)"
             f" at t = {t}: ᾱ<sub>t</sub> = {num(abar, 4)} → N({num(means[t])}, {num(variances[t])});  "
-            f"KL to N(0, 1) = {num(float(kl[t]), 4)} nats. N(0, 1) is stationary: ᾱ·1 + 1 − ᾱ = 1 at every t.")
+            f"KL to N(0, 1) = {num(float(kl[t]), 4)} nats. N(0, 1) is stationary: ᾱ·1 + 1 − ᾱ = 1 at every t."
+        )

@@ -25,9 +25,11 @@ class LikelihoodPanel(QWidget):
 
     def __init__(self, runner: Runner | None = None, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        heading = QLabel("<b>Likelihood before deep models</b>: maximum likelihood is minimising KL(p<sub>data</sub> ‖ "
-                         "p<sub>θ</sub>); EM and variational inference both climb log p(x) = ELBO + KL(q ‖ p(z | x)); "
-                         "a kernel density estimate judges a model by its samples; a Markov chain forgets its start.")
+        heading = QLabel(
+            "<b>Likelihood before deep models</b>: maximum likelihood is minimising KL(p<sub>data</sub> ‖ "
+            "p<sub>θ</sub>); EM and variational inference both climb log p(x) = ELBO + KL(q ‖ p(z | x)); "
+            "a kernel density estimate judges a model by its samples; a Markov chain forgets its start."
+        )
         heading.setWordWrap(True)
         ball, em, vi, kde, markov = BallState(draws=OPENING_DRAWS), EMState(), VIState(), KDEState(), MarkovState()
         self.states: dict[str, Evented] = {"bayes": ball, "em": em, "vi": vi, "kde": kde, "markov": markov}

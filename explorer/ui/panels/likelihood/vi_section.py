@@ -43,8 +43,15 @@ class VISection(QWidget):
     def __init__(self, state: VIState | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state or VIState()
-        self.form = ConfigForm(self.state.request, {"prior": "prior p(z)", "noise": "noise σ of x ~ N(z, σ²I)",
-                                                    "family": "q's covariance", "lr": "Adam's learning rate"})
+        self.form = ConfigForm(
+            self.state.request,
+            {
+                "prior": "prior p(z)",
+                "noise": "noise σ of x ~ N(z, σ²I)",
+                "family": "q's covariance",
+                "lr": "Adam's learning rate",
+            },
+        )
         self.play_button = QPushButton("▶  Fit q")
         self.step_button = QPushButton("Step ×10")
         self.restart_button = QPushButton("Restart q")
@@ -54,7 +61,8 @@ class VISection(QWidget):
             "Click the plane to move the observation x; shift-click to move q's start.<br>"
             "Maximising the ELBO minimises the <b>reverse</b> KL(q ‖ p(z | x)): on two modes q picks one "
             "(mode-seeking); a diagonal q cannot lean with a correlated posterior and shrinks. A VAE's encoder "
-            "makes this fit for every x at once (amortised inference): its ELBO sits below log p(x) by this gap.")
+            "makes this fit for every x at once (amortised inference): its ELBO sits below log p(x) by this gap."
+        )
         explain.setWordWrap(True)
 
         self.plane = StyledPlot("exact posterior p(z | x) (shaded), q(z) (1σ, 2σ), x (×)", "z₂", "z₁")
@@ -68,14 +76,23 @@ class VISection(QWidget):
         self.plane.setRange(xRange=(-EXTENT, EXTENT), yRange=(-EXTENT, EXTENT), padding=0)
         self.plane.scene().sigMouseClicked.connect(self._on_plane_clicked)
 
-        self.curve_plot = StyledPlot(f"<span style='color:{ELBO_COLOUR}'>━ ELBO(q)</span>  "
-                                     f"<span style='color:{LOGP_COLOUR}'>┅ log p(x), exact</span>", "nats", "step")
+        self.curve_plot = StyledPlot(
+            f"<span style='color:{ELBO_COLOUR}'>━ ELBO(q)</span>  "
+            f"<span style='color:{LOGP_COLOUR}'>┅ log p(x), exact</span>",
+            "nats",
+            "step",
+        )
         self._elbo = self.curve_plot.plot(pen=pg.mkPen(ELBO_COLOUR, width=2))
         self._log_px = pg.InfiniteLine(angle=0, pen=pg.mkPen(LOGP_COLOUR, width=2, style=Qt.PenStyle.DashLine))
         self.curve_plot.addItem(self._log_px)
         self.gap_plot = StyledPlot("log p(x) = ELBO + KL(q ‖ p(z | x))", "nats", "")
-        self._gap_bars = pg.BarGraphItem(x=[0, 1], y0=[0, 0], height=[0, 0], width=0.6,
-                                         brushes=[transparent(LOGP_COLOUR, 170), transparent(ELBO_COLOUR, 170)])
+        self._gap_bars = pg.BarGraphItem(
+            x=[0, 1],
+            y0=[0, 0],
+            height=[0, 0],
+            width=0.6,
+            brushes=[transparent(LOGP_COLOUR, 170), transparent(ELBO_COLOUR, 170)],
+        )
         self._gap_top = pg.BarGraphItem(x=[1], y0=[0], height=[0], width=0.6, brush=transparent(GAP_COLOUR, 200))
         self.gap_plot.addItem(self._gap_bars)
         self.gap_plot.addItem(self._gap_top)
@@ -162,7 +179,7 @@ class VISection(QWidget):
         self._q_mean.setData([c.mu[0]], [c.mu[1]])
         history = np.asarray(s.history)  # (steps, ELBO) rows
         self._elbo.setData(history[:, 0], history[:, 1])
-        low = float(min(history[min(3, len(history) - 1):, 1].min(), c.log_px)) - 0.3
+        low = float(min(history[min(3, len(history) - 1) :, 1].min(), c.log_px)) - 0.3
         keep_y_range(self.curve_plot, low, c.log_px + 0.1)
         self.curve_plot.setXRange(0, max(50.0, float(history[-1, 0])), padding=0.02)
         base = min(low, c.elbo - 0.5)
@@ -177,4 +194,5 @@ class VISection(QWidget):
             f"<span style='color:{LOGP_COLOUR}'>log p(x)</span> = "
             f"<span style='color:{ELBO_COLOUR}'>ELBO(q)</span> + <span style='color:{GAP_COLOUR}'>KL(q ‖ p(z | x))"
             f"</span>:  <b>{num(c.log_px, 4)}</b> = {num(c.elbo, 4)} + {num(c.gap, 4)} nats,  "
-            f"ELBO = E<sub>q</sub>[log p(x, z)] + H(q)")
+            f"ELBO = E<sub>q</sub>[log p(x, z)] + H(q)"
+        )

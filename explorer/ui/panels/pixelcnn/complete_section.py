@@ -14,10 +14,12 @@ from explorer.ui.widgets.pixel_canvas import PixelCanvas, overlay
 from explorer.ui.widgets.status_label import status_label
 
 HIDDEN = (31, 119, 180)  # blue tint over the rows the model will write
-HELP = ("Because p(x) factorises in raster order, the model can continue any beginning: the rows you keep are "
-        "given, never changed, and every hidden pixel is drawn from p(x_i | everything above and to the left). "
-        "Each completion is a different draw, so the same top can end as different digits when it is ambiguous "
-        "(the top of a 7 or a 9?). Draw with the left mouse button, erase with the right.")
+HELP = (
+    "Because p(x) factorises in raster order, the model can continue any beginning: the rows you keep are "
+    "given, never changed, and every hidden pixel is drawn from p(x_i | everything above and to the left). "
+    "Each completion is a different draw, so the same top can end as different digits when it is ambiguous "
+    "(the top of a 7 or a 9?). Draw with the left mouse button, erase with the right."
+)
 
 
 class CompleteSection(QGroupBox):
@@ -95,5 +97,6 @@ class CompleteSection(QGroupBox):
 
     def show_completions(self, images: np.ndarray, seconds: float) -> None:
         self.grid.set_images(images)
-        self.info.setText(f"{len(images)} completions of the same top in {seconds:.1f} s; the kept rows are "
-                          "identical in every one.")
+        self.info.setText(
+            f"{len(images)} completions of the same top in {seconds:.1f} s; the kept rows are identical in every one."
+        )

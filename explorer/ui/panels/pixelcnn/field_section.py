@@ -15,14 +15,16 @@ from explorer.ui.widgets.status_label import status_label
 TARGET = (214, 39, 40)  # red: the pixel being predicted
 SEEN = (44, 160, 44)  # green: what it may look at
 BLIND = (255, 127, 14)  # orange: before it, yet unseen by a plain masked PixelCNN
-HELP = ("A pixel's prediction may depend only on pixels before it in raster order: the masks of the convolutions "
-        "guarantee it (type A in the first layer hides the pixel itself; type B later lets a position see its own "
-        "features, which saw only earlier pixels). Green: the pixels the prediction at the red pixel depends on, "
-        "traced through every layer of the loaded model. Tick 'plain masked PixelCNN' to trace a single stack of "
-        "masked k × k convolutions of the same depth instead: each layer's mask sees the row above (left, centre and "
-        "right) and the row so far, so the field grows up, to the left and up-right along a 45° diagonal, but "
-        "misses the wedge to the right beyond that diagonal (orange): a blind spot no depth reaches. The gated "
-        "PixelCNN's two stacks, vertical (rows above) and horizontal (the row so far), close it.")
+HELP = (
+    "A pixel's prediction may depend only on pixels before it in raster order: the masks of the convolutions "
+    "guarantee it (type A in the first layer hides the pixel itself; type B later lets a position see its own "
+    "features, which saw only earlier pixels). Green: the pixels the prediction at the red pixel depends on, "
+    "traced through every layer of the loaded model. Tick 'plain masked PixelCNN' to trace a single stack of "
+    "masked k × k convolutions of the same depth instead: each layer's mask sees the row above (left, centre and "
+    "right) and the row so far, so the field grows up, to the left and up-right along a 45° diagonal, but "
+    "misses the wedge to the right beyond that diagonal (orange): a blind spot no depth reaches. The gated "
+    "PixelCNN's two stacks, vertical (rows above) and horizontal (the row so far), close it."
+)
 
 
 class FieldSection(QGroupBox):
@@ -47,9 +49,11 @@ class FieldSection(QGroupBox):
         layout.addLayout(top)
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.info)
-        legend = QLabel(f"<span style='color:rgb{TARGET}'>■</span> predicted pixel  "
-                        f"<span style='color:rgb{SEEN}'>■</span> seen  "
-                        f"<span style='color:rgb{BLIND}'>■</span> blind spot")
+        legend = QLabel(
+            f"<span style='color:rgb{TARGET}'>■</span> predicted pixel  "
+            f"<span style='color:rgb{SEEN}'>■</span> seen  "
+            f"<span style='color:rgb{BLIND}'>■</span> blind spot"
+        )
         layout.addWidget(legend)
 
     def set_model(self, layers: int, kernel: int, backdrop: np.ndarray) -> None:
@@ -66,8 +70,10 @@ class FieldSection(QGroupBox):
         target[row, col] = True
         layers = [(field, SEEN, 0.6), (target, TARGET, 1.0)]
         before = row * SIDE + col
-        text = (f"Pixel ({row}, {col}) is number {before + 1} in raster order; with {self.layers} layers its "
-                f"prediction sees {int(field.sum())} of the {before} pixels before it.")
+        text = (
+            f"Pixel ({row}, {col}) is number {before + 1} in raster order; with {self.layers} layers its "
+            f"prediction sees {int(field.sum())} of the {before} pixels before it."
+        )
         if not gated:
             blind = blind_spot(row, col, self.layers, self.kernel)
             layers.insert(1, (blind, BLIND, 0.75))

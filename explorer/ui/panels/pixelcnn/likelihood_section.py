@@ -14,25 +14,32 @@ from explorer.ui.widgets.image_view import ImageView
 from explorer.ui.widgets.status_label import status_label
 
 SURPRISE_MAX = 4.0  # nats: the heat map's top colour (p = 2 % for the pixel's actual value)
-HELP = ("−log p(x) = Σᵢ −log p(xᵢ | x₁ … xᵢ₋₁): one network pass gives every factor, so the likelihood is exact, "
-        "in nats, with no bound and no sampling. The heat map shows each pixel's term: dark where the model "
-        "expected the pixel, bright where it was surprised (the start of a stroke, an unusual ending). The VAE's "
-        "figure is a bound, −ELBO ≥ −log p(x), on the same binarised test digits, so the difference of the two figures "
-        "compares two models; the VAE's own gap, −ELBO − (−log p_VAE(x)) ≥ 0, is another quantity, not shown here. "
-        "The price of exactness is sequential drawing: time = passes × time per pass. The PixelCNN makes 784 passes "
-        "one after another, DDIM-50 makes 50 and the VAE's decoder one; but the cached sampler's pass computes "
-        "only the one new position in every layer, while each DDIM pass runs the U-Net over the whole image. So on "
-        "a CPU the PixelCNN can beat DDIM-50: the count of passes alone does not decide, their cost does. A GPU, "
-        "which runs a whole-image pass about as fast as a one-position pass, favours the fewer passes.")
-FAMILY_NAMES = {"pixelcnn": "PixelCNN (784 sequential steps)", "ddpm": "DDPM, DDIM-50 (50 steps)",
-                "vae": "VAE decoder (1 pass)"}
+HELP = (
+    "−log p(x) = Σᵢ −log p(xᵢ | x₁ … xᵢ₋₁): one network pass gives every factor, so the likelihood is exact, "
+    "in nats, with no bound and no sampling. The heat map shows each pixel's term: dark where the model "
+    "expected the pixel, bright where it was surprised (the start of a stroke, an unusual ending). The VAE's "
+    "figure is a bound, −ELBO ≥ −log p(x), on the same binarised test digits, so the difference of the two figures "
+    "compares two models; the VAE's own gap, −ELBO − (−log p_VAE(x)) ≥ 0, is another quantity, not shown here. "
+    "The price of exactness is sequential drawing: time = passes × time per pass. The PixelCNN makes 784 passes "
+    "one after another, DDIM-50 makes 50 and the VAE's decoder one; but the cached sampler's pass computes "
+    "only the one new position in every layer, while each DDIM pass runs the U-Net over the whole image. So on "
+    "a CPU the PixelCNN can beat DDIM-50: the count of passes alone does not decide, their cost does. A GPU, "
+    "which runs a whole-image pass about as fast as a one-position pass, favours the fewer passes."
+)
+FAMILY_NAMES = {
+    "pixelcnn": "PixelCNN (784 sequential steps)",
+    "ddpm": "DDPM, DDIM-50 (50 steps)",
+    "vae": "VAE decoder (1 pass)",
+}
 
 
 def costs_text(seconds: dict[str, float]) -> str:
     """The measured sampling times as lines, slowest first."""
     lines = [f"{FAMILY_NAMES[name]}: {s:.2f} s" for name, s in sorted(seconds.items(), key=lambda kv: -kv[1])]
-    return (f"Time to draw {COST_DIGITS} digits here: " + "; ".join(lines) + ". Time = passes × time per pass: "
-            "a cached PixelCNN pass computes one position, a DDIM pass the whole image.")
+    return (
+        f"Time to draw {COST_DIGITS} digits here: " + "; ".join(lines) + ". Time = passes × time per pass: "
+        "a cached PixelCNN pass computes one position, a DDIM pass the whole image."
+    )
 
 
 class LikelihoodSection(QGroupBox):
@@ -69,9 +76,11 @@ class LikelihoodSection(QGroupBox):
         self.digit.set_image(image)
         self.heat.set_values(score.per_pixel, 0.0, SURPRISE_MAX, f"nats, 0 dark to {SURPRISE_MAX:g}+ bright")
         worst = np.unravel_index(np.argmax(score.per_pixel), score.per_pixel.shape)
-        self.score_info.setText(f"<b>−log p(x) = {score.nll:.1f} nats</b> ({score.nll / 784 / np.log(2):.3f} bits "
-                                f"per pixel); the most surprising pixel, ({worst[0]}, {worst[1]}), costs "
-                                f"{score.per_pixel[worst]:.1f} nats.")
+        self.score_info.setText(
+            f"<b>−log p(x) = {score.nll:.1f} nats</b> ({score.nll / 784 / np.log(2):.3f} bits "
+            f"per pixel); the most surprising pixel, ({worst[0]}, {worst[1]}), costs "
+            f"{score.per_pixel[worst]:.1f} nats."
+        )
 
     def show_comparison(self, pixelcnn_nll: float | None, vae_bound: float | None) -> None:
         """The model's mean test NLL beside the VAE's test −ELBO on the same binarised digits."""
@@ -81,6 +90,8 @@ class LikelihoodSection(QGroupBox):
         if vae_bound is not None:
             parts.append(f"The shipped VAE: test −ELBO = {vae_bound:.1f} nats, an upper bound on its −log p(x).")
         if pixelcnn_nll is not None and vae_bound is not None:
-            parts.append(f"Difference between the two models (VAE −ELBO − PixelCNN −log p): "
-                         f"{vae_bound - pixelcnn_nll:.1f} nats per digit.")
+            parts.append(
+                f"Difference between the two models (VAE −ELBO − PixelCNN −log p): "
+                f"{vae_bound - pixelcnn_nll:.1f} nats per digit."
+            )
         self.compare_info.setText(" ".join(parts) or "No recorded test figures.")

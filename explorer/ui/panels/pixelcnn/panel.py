@@ -69,11 +69,15 @@ class PixelCNNPanel(ModelPanel):
     def _lay_out(self) -> None:
         """Writing on the left, the three smaller views as tabs on the right, training folded below; fits 1280 x 720."""
         self.tabs = QTabWidget()
-        for section, name in ((self.field_section, "Receptive field"), (self.complete_section, "Complete"),
-                              (self.likelihood_section, "Likelihood")):
+        for section, name in (
+            (self.field_section, "Receptive field"),
+            (self.complete_section, "Complete"),
+            (self.likelihood_section, "Likelihood"),
+        ):
             self.tabs.addTab(section, name)
         self.columns, self.rows = columns_over_training(
-            self, [(self.write_section, 1, 700), (self.tabs, 1, 500)], self.training_section)
+            self, [(self.write_section, 1, 700), (self.tabs, 1, 500)], self.training_section
+        )
 
     # ---- model --------------------------------------------------------------------------------
     def load_shipped(self) -> None:
@@ -96,7 +100,7 @@ class PixelCNNPanel(ModelPanel):
         self.write_section.info.setText(f"Model ready ({cfg.layers} layers × {cfg.channels} channels): press Write.")
         self.field_section.set_model(cfg.layers, cfg.kernel, self.test_binary[0])
         self.score_test_digit(self.likelihood_section.test_index.value())
-        metrics = (ckpt.info.get("metrics", {}) if ckpt else {})
+        metrics = ckpt.info.get("metrics", {}) if ckpt else {}
         self.likelihood_section.show_comparison(metrics.get("test_nll"), self._vae_bound())
         self._update_buttons()
 
@@ -131,8 +135,9 @@ class PixelCNNPanel(ModelPanel):
             self.write_section.info.setText(f"Wait for the running job ({self.runner.label}) to end, or stop it.")
             return False
         self._job = kind
-        self.runner.start(job, on_yield=lambda _: None, on_done=on_done, on_end=self._on_job_end, label=label,
-                          owner=self.title)
+        self.runner.start(
+            job, on_yield=lambda _: None, on_done=on_done, on_end=self._on_job_end, label=label, owner=self.title
+        )
         return True
 
     def _model_args(self) -> dict[str, object]:
@@ -151,8 +156,10 @@ class PixelCNNPanel(ModelPanel):
 
     def start_completing(self) -> None:
         given, known, n = self.complete_section.request()
-        job = Job(writing, {**self._model_args(), "n": n, "seed": self.write_section.seed.value(),
-                            "given": given, "known": known})
+        job = Job(
+            writing,
+            {**self._model_args(), "n": n, "seed": self.write_section.seed.value(), "given": given, "known": known},
+        )
         if self._start("complete", job, "Completing a digit", self._on_completed):
             self.complete_section.info.setText("Completing… the hidden pixels are written one after another.")
 
@@ -191,8 +198,11 @@ class PixelCNNPanel(ModelPanel):
 
     def _update_buttons(self) -> None:
         busy, ready = self.runner.busy, self.model is not None
-        for button in (self.write_section.write_button, self.complete_section.complete_button,
-                       self.likelihood_section.measure_button):
+        for button in (
+            self.write_section.write_button,
+            self.complete_section.complete_button,
+            self.likelihood_section.measure_button,
+        ):
             button.setEnabled(ready and not busy)
         self.write_section.cancel_button.setEnabled(busy and self._job in ("write", "complete", "costs"))
         self.training_section.train_button.setEnabled(not busy)

@@ -16,8 +16,9 @@ from explorer.ui.widgets.image_grid import tile
 def describe_checkpoint(ckpt: Checkpoint) -> str:
     """The model in a few lines: size, steps over all its runs, test NLL and training time."""
     c, info = ckpt.config, ckpt.info
-    text = (f"Model: gated PixelCNN, {c.get('layers', '?')} layers × {c.get('channels', '?')} channels, "
-            f"{steps_text(info)}")
+    text = (
+        f"Model: gated PixelCNN, {c.get('layers', '?')} layers × {c.get('channels', '?')} channels, {steps_text(info)}"
+    )
     metrics = info.get("metrics", {})
     if "test_nll" in metrics:
         text += f"\nTest −log p(x) {metrics['test_nll']:.1f} nats ({metrics['test_bits_per_pixel']:.3f} bits/pixel)"
@@ -32,17 +33,33 @@ class TrainingSection(StepTrainingSection):
         plot = CurvePlot("−log p(x), nats per digit", "step", "nats")
         plot.add_curve("train", "#1f77b4")
         plot.add_curve("test", "#d62728", dashed=True, symbol="o")
-        super().__init__("Train from scratch on MNIST (maximise log p(x) = Σᵢ log p(xᵢ | x<ᵢ), exactly)",
-                         500, defaults.lr, plot, "samples while training", parent)
+        super().__init__(
+            "Train from scratch on MNIST (maximise log p(x) = Σᵢ log p(xᵢ | x<ᵢ), exactly)",
+            500,
+            defaults.lr,
+            plot,
+            "samples while training",
+            parent,
+        )
         self.nll_plot = plot
         self.channels = spin_box(8, 128, defaults.channels)
         self.layers = spin_box(1, 20, defaults.layers)
-        self.lay_out([("steps", self.train_steps), ("channels", self.channels), ("layers", self.layers),
-                      ("learning rate", self.lr)])
+        self.lay_out(
+            [
+                ("steps", self.train_steps),
+                ("channels", self.channels),
+                ("layers", self.layers),
+                ("learning rate", self.lr),
+            ]
+        )
 
     def training_config(self) -> PixelCNNConfig:
-        return PixelCNNConfig(steps=self.train_steps.value(), channels=self.channels.value(),
-                              layers=self.layers.value(), lr=self.lr.value())
+        return PixelCNNConfig(
+            steps=self.train_steps.value(),
+            channels=self.channels.value(),
+            layers=self.layers.value(),
+            lr=self.lr.value(),
+        )
 
     def add(self, snap: PixelCNNSnapshot) -> None:
         """Record a snapshot's points (drawn at the next redraw)."""

@@ -25,11 +25,13 @@ from explorer.ui.widgets.timeline import Timeline
 UNWRITTEN = 0.55  # grey of pixels not written yet: neither ink (white) nor paper (black)
 OPENING_STEP = PIXELS // 2  # where the timeline opens: the top half written
 JUST_WRITTEN = (232, 115, 26)  # orange, as the grid's selection box
-HELP = ("A PixelCNN writes a digit one pixel at a time, row by row, left to right: 784 steps, each a draw from "
-        "p(x_i = 1 | x_1 … x_{i−1}), the model's probability that pixel i is ink given every pixel written before it. "
-        "Scrub the timeline to any step. Left: the pixels written so far (grey: not yet), the last one boxed. Right: "
-        "at every pixel not yet written, the probability the model would give it being ink if it came next, given "
-        "what is written. Watch the map sharpen into the stroke's continuation as the digit takes shape.")
+HELP = (
+    "A PixelCNN writes a digit one pixel at a time, row by row, left to right: 784 steps, each a draw from "
+    "p(x_i = 1 | x_1 … x_{i−1}), the model's probability that pixel i is ink given every pixel written before it. "
+    "Scrub the timeline to any step. Left: the pixels written so far (grey: not yet), the last one boxed. Right: "
+    "at every pixel not yet written, the probability the model would give it being ink if it came next, given "
+    "what is written. Watch the map sharpen into the stroke's continuation as the digit takes shape."
+)
 
 
 def written_so_far(image: np.ndarray, t: int) -> np.ndarray:
@@ -95,8 +97,10 @@ class WriteSection(QGroupBox):
         self.written = written
         self.grid.set_images(written.images)
         steps_per_s = PIXELS / max(written.seconds, 1e-9)
-        self.info.setText(f"Wrote {len(written.images)} digits in {written.seconds:.1f} s: 784 steps one after "
-                          f"another ({steps_per_s:.0f} steps/s, all digits at once). Scrub the timeline to watch.")
+        self.info.setText(
+            f"Wrote {len(written.images)} digits in {written.seconds:.1f} s: 784 steps one after "
+            f"another ({steps_per_s:.0f} steps/s, all digits at once). Scrub the timeline to watch."
+        )
         self.timeline.set_count(PIXELS + 1)
         self.select(0)
         self.timeline.set_frame(OPENING_STEP)  # half written: the next-pixel map has something to say
@@ -132,5 +136,4 @@ class WriteSection(QGroupBox):
         row, col = divmod(i, SIDE)
         p = float(probs.reshape(PIXELS)[i])
         ink = image.reshape(PIXELS)[i] > 0.5
-        return (f"<b>step {t} / 784</b>  pixel ({row}, {col})  p(ink) = {p:.2f}  →  "
-                f"{'ink' if ink else 'paper'}")
+        return f"<b>step {t} / 784</b>  pixel ({row}, {col})  p(ink) = {p:.2f}  →  {'ink' if ink else 'paper'}"

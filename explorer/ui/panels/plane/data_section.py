@@ -22,11 +22,13 @@ from explorer.core.runtime.errors import ExplorerError
 from explorer.ui.panels.plane.state import DRAWING, LabState
 from explorer.ui.widgets.help_button import HelpButton
 
-HELP = (f"Every model in the lab learns these points. Pick a preset, or tick Draw and spray points with the "
-        f"mouse: the left button adds points inside the brush, the right button erases them (the wheel still "
-        f"zooms; untick Draw to pan). A CSV file holds one x,y pair per line, with an optional header; at most "
-        f"{MAX_POINTS:,} points. The ring of 8 Gaussians and the known mixture have an exact density, so the "
-        f"exact score can be drawn; for the others the reference is the data itself smoothed by σ.")
+HELP = (
+    f"Every model in the lab learns these points. Pick a preset, or tick Draw and spray points with the "
+    f"mouse: the left button adds points inside the brush, the right button erases them (the wheel still "
+    f"zooms; untick Draw to pan). A CSV file holds one x,y pair per line, with an optional header; at most "
+    f"{MAX_POINTS:,} points. The ring of 8 Gaussians and the known mixture have an exact density, so the "
+    f"exact score can be drawn; for the others the reference is the data itself smoothed by σ."
+)
 
 
 class DataSection(QGroupBox):

@@ -10,24 +10,35 @@ from explorer.ui.panels.plane.form import build_form
 from explorer.ui.panels.plane.state import LabJob, LabState
 from explorer.ui.widgets.help_button import HelpButton
 
-HELP = ("Four ways back from the same starting noise x_T, each allowed NFE network evaluations. 'ddpm' is "
-        "ancestral sampling (Ho et al. Algorithm 2) on NFE of the T steps; 'ddim' is Song et al.'s eq. 12 with "
-        "noise η (η = 1 is DDPM's own process); 'euler' and 'heun' solve the probability-flow ODE "
-        "dy/dσ = ε̂(x, t) in y = x/√ᾱ, σ = √((1−ᾱ)/ᾱ): Euler on it is exactly DDIM with η = 0; Heun averages "
-        "the slopes at both ends (2 evaluations a step, the last step Euler). Trails follow a few particles. "
-        "'Forward' noises the data, q(x_t|x_0) = N(√ᾱ_t x_0, (1−ᾱ_t)I). 'Quality vs NFE' runs every sampler at "
-        "NFE 1 … 1000 and plots the MMD² of its samples against the data's floor.")
+HELP = (
+    "Four ways back from the same starting noise x_T, each allowed NFE network evaluations. 'ddpm' is "
+    "ancestral sampling (Ho et al. Algorithm 2) on NFE of the T steps; 'ddim' is Song et al.'s eq. 12 with "
+    "noise η (η = 1 is DDPM's own process); 'euler' and 'heun' solve the probability-flow ODE "
+    "dy/dσ = ε̂(x, t) in y = x/√ᾱ, σ = √((1−ᾱ)/ᾱ): Euler on it is exactly DDIM with η = 0; Heun averages "
+    "the slopes at both ends (2 evaluations a step, the last step Euler). Trails follow a few particles. "
+    "'Forward' noises the data, q(x_t|x_0) = N(√ᾱ_t x_0, (1−ᾱ_t)I). 'Quality vs NFE' runs every sampler at "
+    "NFE 1 … 1000 and plots the MMD² of its samples against the data's floor."
+)
 
 
 class DDPMSection(QGroupBox):
     """Writes ``sampler``; the buttons call ``sample()``, ``forward()`` and ``sweep()``."""
 
-    def __init__(self, state: LabState, sample: Callable[[], None], forward: Callable[[], None],
-                 sweep: Callable[[], None], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        state: LabState,
+        sample: Callable[[], None],
+        forward: Callable[[], None],
+        sweep: Callable[[], None],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__("Diffusion (DDPM)", parent)
         self.state = state
-        form, self.editors = build_form(state.sampler, lambda name, value: state.with_request("sampler", **{name: value}),
-                                        {"sampler": "sampler", "nfe": "NFE", "eta": "η (ddim)"})
+        form, self.editors = build_form(
+            state.sampler,
+            lambda name, value: state.with_request("sampler", **{name: value}),
+            {"sampler": "sampler", "nfe": "NFE", "eta": "η (ddim)"},
+        )
         self.sample = QPushButton("Sample")
         self.sample.clicked.connect(sample)
         self.forward = QPushButton("Forward")

@@ -11,9 +11,11 @@ from explorer.ui.panels.plane.state import LabState
 ROWS = {"score": "Score", "ddpm": "DDPM", "realnvp": "RealNVP", "fm": "FM", "reflow": "Reflow"}
 LIKELIHOOD = {"score": "none", "ddpm": "bound"}  # what the part-1 models can report (the DDPM: the ELBO)
 COLUMNS = ("model", "MMD²/floor", "NFE", "log p", "test NLL", "train")
-TOOLTIP = ("Every family on the current data: MMD² of its samples over the data's floor (≤ 1.5× matches the "
-           "data), the network evaluations its sampler used, the likelihood it can report (exact, a bound, "
-           "none) and its mean test NLL in nats, and its training time. 'Train all' in Flows fills the flows' rows.")
+TOOLTIP = (
+    "Every family on the current data: MMD² of its samples over the data's floor (≤ 1.5× matches the "
+    "data), the network evaluations its sampler used, the likelihood it can report (exact, a bound, "
+    "none) and its mean test NLL in nats, and its training time. 'Train all' in Flows fills the flows' rows."
+)
 
 
 class FamilyTable(QTableWidget):
@@ -49,5 +51,10 @@ class FamilyTable(QTableWidget):
             return ["…" if trained else "—", "", likelihood, "", ""]
         ratio = f"{entry.quality[0] / entry.quality[1]:.2f}×" if entry.quality and entry.quality[1] > 0 else "—"
         nll = f"{entry.nll:.3f}" if entry.nll is not None else "—"
-        return [ratio, str(entry.nfe or "—"), entry.likelihood, nll,
-                f"{entry.seconds:.0f} s" if entry.seconds is not None else "—"]
+        return [
+            ratio,
+            str(entry.nfe or "—"),
+            entry.likelihood,
+            nll,
+            f"{entry.seconds:.0f} s" if entry.seconds is not None else "—",
+        ]

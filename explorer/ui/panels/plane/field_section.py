@@ -13,15 +13,17 @@ from explorer.ui.widgets.help_button import HelpButton
 
 SIGMA_RANGE = (0.02, 5.0)
 TICKS = 200
-HELP = ("The arrows are the score ∇ₓ log p_σ(x): at every point, the direction in which the density of the data "
-        "blurred by Gaussian noise of scale σ grows fastest (lengths are compressed so every σ stays readable). "
-        "Small σ: sharp arrows pointing at the nearest piece of data, wild in the empty space between. Large σ: "
-        "one smooth pull towards the middle. 'exact' is the known mixture's score (ring, known mixture) or that "
-        "of the data smoothed by σ; 'score net' is s(x, σ) learned by denoising score matching; 'DDPM' is "
-        "−ε̂(√ᾱ_t·x, t)/σ_t, the DDPM's noise prediction read as a score at the step t whose "
-        "σ_t² = (1 − ᾱ_t)/ᾱ_t matches σ (coordinates x/√ᾱ_t, the data's own frame). The heat map is log p_σ. "
-        "The number compares the chosen model's field with the exact one at points of p_σ: mean cosine and "
-        "relative error √(Σ‖s − s*‖²)/√(Σ‖s*‖²).")
+HELP = (
+    "The arrows are the score ∇ₓ log p_σ(x): at every point, the direction in which the density of the data "
+    "blurred by Gaussian noise of scale σ grows fastest (lengths are compressed so every σ stays readable). "
+    "Small σ: sharp arrows pointing at the nearest piece of data, wild in the empty space between. Large σ: "
+    "one smooth pull towards the middle. 'exact' is the known mixture's score (ring, known mixture) or that "
+    "of the data smoothed by σ; 'score net' is s(x, σ) learned by denoising score matching; 'DDPM' is "
+    "−ε̂(√ᾱ_t·x, t)/σ_t, the DDPM's noise prediction read as a score at the step t whose "
+    "σ_t² = (1 − ᾱ_t)/ᾱ_t matches σ (coordinates x/√ᾱ_t, the data's own frame). The heat map is log p_σ. "
+    "The number compares the chosen model's field with the exact one at points of p_σ: mean cosine and "
+    "relative error √(Σ‖s − s*‖²)/√(Σ‖s*‖²)."
+)
 
 
 def sigma_at(tick: int) -> float:

@@ -40,24 +40,38 @@ FIELD_PATH_STEPS = 100  # Euler steps of the particles shown under the velocity 
 NLL_PIXELS = 100
 HEAT_NATS = 10.0
 TEST_POINTS = 1000  # held-out points the table's test NLL is the mean over
-VIEW_LABELS = {"layers": "RealNVP layer by layer", "velocity": "velocity field at t",
-               "paths": "straight pairs vs ODE paths", "nll realnvp": "log p: RealNVP", "nll fm": "log p: flow matching"}
-HELP = ("RealNVP (Dinh et al. 2017): K affine couplings, each keeping one coordinate and moving the other by "
-        "exp(s)·x + t; log p(x) = log N(z; 0, I) + Σ log|det J_k|, trained by maximum likelihood. The layer slider "
-        "pushes the base Gaussian's samples and a grid through the layers; the heat map is the density at that "
-        "stage. Click a point for its ledger.\n\nFlow matching (Lipman et al. 2023; rectified flow, Liu et al. 2023): "
-        "v(x, t) regresses x₁ − x₀ on x_t = (1−t)x₀ + t x₁, x₀ noise, x₁ data. Pairs are independent, or re-paired "
-        "by the exact minimal-cost assignment within minibatches of 64 (OT). 'Reflow' trains a second field on "
-        "(noise, sample) pairs of the first. Straightness S = ∫ E‖(Z₁ − Z₀) − v(Z_t, t)‖² dt along the model's own "
-        "paths (Liu et al. eq. 6): 0 for straight paths, which one Euler step crosses exactly. Its exact "
-        "likelihood integrates −div v along the ODE (instantaneous change of variables; the 2×2 trace is exact).")
+VIEW_LABELS = {
+    "layers": "RealNVP layer by layer",
+    "velocity": "velocity field at t",
+    "paths": "straight pairs vs ODE paths",
+    "nll realnvp": "log p: RealNVP",
+    "nll fm": "log p: flow matching",
+}
+HELP = (
+    "RealNVP (Dinh et al. 2017): K affine couplings, each keeping one coordinate and moving the other by "
+    "exp(s)·x + t; log p(x) = log N(z; 0, I) + Σ log|det J_k|, trained by maximum likelihood. The layer slider "
+    "pushes the base Gaussian's samples and a grid through the layers; the heat map is the density at that "
+    "stage. Click a point for its ledger.\n\nFlow matching (Lipman et al. 2023; rectified flow, Liu et al. 2023): "
+    "v(x, t) regresses x₁ − x₀ on x_t = (1−t)x₀ + t x₁, x₀ noise, x₁ data. Pairs are independent, or re-paired "
+    "by the exact minimal-cost assignment within minibatches of 64 (OT). 'Reflow' trains a second field on "
+    "(noise, sample) pairs of the first. Straightness S = ∫ E‖(Z₁ − Z₀) − v(Z_t, t)‖² dt along the model's own "
+    "paths (Liu et al. eq. 6): 0 for straight paths, which one Euler step crosses exactly. Its exact "
+    "likelihood integrates −div v along the ODE (instantaneous change of variables; the 2×2 trace is exact)."
+)
 
 
 class FlowSection(QGroupBox):
     """Controls of the lab's flows; draws on the shared canvas when one of its views is chosen."""
 
-    def __init__(self, lab: LabState, state: FlowState, canvas: PlaneCanvas, runner: Runner,
-                 show_error: Callable[[str], None], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        lab: LabState,
+        state: FlowState,
+        canvas: PlaneCanvas,
+        runner: Runner,
+        show_error: Callable[[str], None],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__("Flows (RealNVP, flow matching, reflow)", parent)
         self.lab, self.state, self.canvas, self.runner, self.show_error = lab, state, canvas, runner, show_error
         # Off the GUI thread, latest request wins, one queue per kind of result.
@@ -133,8 +147,9 @@ class FlowSection(QGroupBox):
             self._field_path = None
             model = state.field_model
             if model is not None:
-                self.path_work.start(integrate, model.net, starting_noise(600, 0), "euler", FIELD_PATH_STEPS,
-                                on_done=self._on_field_path)
+                self.path_work.start(
+                    integrate, model.net, starting_noise(600, 0), "euler", FIELD_PATH_STEPS, on_done=self._on_field_path
+                )
         if "layer" in names:
             self.layer.setValue(state.layer)
         if "t" in names:
@@ -156,8 +171,10 @@ class FlowSection(QGroupBox):
     def _summary(self) -> str:
         state = self.state
         lines = [f"straightness S ({name}): {value:.4f}" for name, value in state.straightness.items()]
-        lines += [f"{name}: 1-step / 2-step Euler MMD² = {ratios[0]:.1f}× / {ratios[1]:.1f}× the floor"
-                  for name, ratios in state.few_steps.items()]
+        lines += [
+            f"{name}: 1-step / 2-step Euler MMD² = {ratios[0]:.1f}× / {ratios[1]:.1f}× the floor"
+            for name, ratios in state.few_steps.items()
+        ]
         return "\n".join(lines)
 
     def show_view(self) -> None:
@@ -171,7 +188,9 @@ class FlowSection(QGroupBox):
             canvas.set_particles(stage.samples)
         elif view == "velocity" and state.field_model is not None:
             tails = arrow_tails()
-            canvas.set_arrows(tails, velocity_arrows(state.field_model.velocity, tails, state.t, tails[1, 0] - tails[0, 0]))
+            canvas.set_arrows(
+                tails, velocity_arrows(state.field_model.velocity, tails, state.t, tails[1, 0] - tails[0, 0])
+            )
             canvas.set_trails(None)
             if self._field_path is not None:
                 canvas.set_particles(self._field_path.frames[round(state.t * FIELD_PATH_STEPS)])
@@ -186,8 +205,9 @@ class FlowSection(QGroupBox):
             canvas.set_trails(None)
             canvas.set_particles(None)
             if model is not None:
-                self.map_work.start(likelihood_map, model,
-                                    on_done=lambda image: canvas.set_heat(shown_range(image), BOX))
+                self.map_work.start(
+                    likelihood_map, model, on_done=lambda image: canvas.set_heat(shown_range(image), BOX)
+                )
 
     def _on_stages(self, stages: list[Stage]) -> None:
         self._stages = stages
@@ -233,8 +253,14 @@ class FlowSection(QGroupBox):
             cfg = replace(state.reflow_cfg, hidden=first.cfg.hidden, layers=first.cfg.layers)
             job = Job(train_reflow, {"cfg": cfg, "teacher": teacher})
         state.set(training=which)
-        self.runner.start(job, on_yield=lambda snap: None, on_done=lambda ckpt: self._on_trained(which, ckpt),
-                          on_end=self._on_end, label=f"2-D Lab: training the {which}", owner="2-D Lab")
+        self.runner.start(
+            job,
+            on_yield=lambda snap: None,
+            on_done=lambda ckpt: self._on_trained(which, ckpt),
+            on_end=self._on_end,
+            label=f"2-D Lab: training the {which}",
+            owner="2-D Lab",
+        )
 
     def train_every_flow(self) -> None:
         self._queue = ["fm", "reflow"]
@@ -253,8 +279,14 @@ class FlowSection(QGroupBox):
         self.state.set(**{which: model}, view="layers" if which == "realnvp" else "paths")
         points, source = self.lab.points, self.lab.source
         seconds = float(ckpt.info["training"]["seconds"])
-        self.numbers[which].start(judge_model, model, points, source, seconds,
-                           on_done=lambda row: self.state.set(family={**self.state.family, which: row}))
+        self.numbers[which].start(
+            judge_model,
+            model,
+            points,
+            source,
+            seconds,
+            on_done=lambda row: self.state.set(family={**self.state.family, which: row}),
+        )
         if which == "reflow" and first is not None:
             self.comparing.start(compare_reflow, first, model, points, source, on_done=self._on_compared)
 
@@ -288,12 +320,15 @@ def judge_model(model: PlaneModel, points: np.ndarray, source: str, seconds: flo
     return FamilyRow((judge.score(samples.final), judge.floor), spent, "exact", nll, seconds)
 
 
-def compare_reflow(first: PlaneModel, second: PlaneModel, points: np.ndarray,
-                   source: str) -> tuple[dict[str, float], dict[str, list[float]]]:
+def compare_reflow(
+    first: PlaneModel, second: PlaneModel, points: np.ndarray, source: str
+) -> tuple[dict[str, float], dict[str, list[float]]]:
     """Straightness of both fields, and their 1- and 2-step Euler samples' MMD² in units of the floor."""
     judge = judge_for(points, source)
     n = len(judge.reference)
     s = {name: straightness(m.velocity, n=1000) for name, m in (("first", first), ("reflowed", second))}
-    few = {name: [judge.score(draw(m, "euler", n, k, seed=1)[0].final) / judge.floor for k in (1, 2)]
-           for name, m in (("first", first), ("reflowed", second))}
+    few = {
+        name: [judge.score(draw(m, "euler", n, k, seed=1)[0].final) / judge.floor for k in (1, 2)]
+        for name, m in (("first", first), ("reflowed", second))
+    }
     return s, few

@@ -12,8 +12,9 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QSpinBox, 
 from explorer.core.runtime.limits import describe_limit
 
 
-def build_form(request: Any, on_change: Callable[[str, Any], None], labels: dict[str, str],
-               parent: QWidget | None = None) -> tuple[QFormLayout, dict[str, QWidget]]:
+def build_form(
+    request: Any, on_change: Callable[[str, Any], None], labels: dict[str, str], parent: QWidget | None = None
+) -> tuple[QFormLayout, dict[str, QWidget]]:
     """Rows for the fields of ``request`` named in ``labels`` (in that order); ``on_change(name, value)``
     is called when the learner edits one. Returns the layout and the editors by field name."""
     layout = QFormLayout()

@@ -10,14 +10,16 @@ from explorer.ui.panels.plane.form import build_form
 from explorer.ui.panels.plane.state import LabState
 from explorer.ui.widgets.help_button import HelpButton
 
-HELP = ("Langevin dynamics moves each particle by x ← x + (ε/2)·s(x) + √ε·z, z ~ N(0, I): half a step up the "
-        "score, plus fresh noise. Run long with a small ε it draws samples of p (Song & Ermon 2019, eq. 4). "
-        "Untick 'noise' and it becomes gradient ascent on log p: every particle collapses onto a mode — the "
-        "answer to 'why not just follow the score?'. Plain Langevin runs at the smallest σ_L with ε = ratio·σ_L²; "
-        "annealed Langevin (their Algorithm 1) runs 'steps' at each level σ_1 > … > σ_L with α_i = ε·σ_i²/σ_L², "
-        "so particles cross between far-apart modes while the density is still smooth and settle with the right "
-        "weights. The table compares the share of particles at each mode with the data's. The score is the "
-        "trained score network's, or the exact one where the data's density is known and no network is trained.")
+HELP = (
+    "Langevin dynamics moves each particle by x ← x + (ε/2)·s(x) + √ε·z, z ~ N(0, I): half a step up the "
+    "score, plus fresh noise. Run long with a small ε it draws samples of p (Song & Ermon 2019, eq. 4). "
+    "Untick 'noise' and it becomes gradient ascent on log p: every particle collapses onto a mode — the "
+    "answer to 'why not just follow the score?'. Plain Langevin runs at the smallest σ_L with ε = ratio·σ_L²; "
+    "annealed Langevin (their Algorithm 1) runs 'steps' at each level σ_1 > … > σ_L with α_i = ε·σ_i²/σ_L², "
+    "so particles cross between far-apart modes while the density is still smooth and settle with the right "
+    "weights. The table compares the share of particles at each mode with the data's. The score is the "
+    "trained score network's, or the exact one where the data's density is known and no network is trained."
+)
 
 
 class LangevinSection(QGroupBox):
@@ -26,8 +28,11 @@ class LangevinSection(QGroupBox):
     def __init__(self, state: LabState, run: Callable[[bool], None], parent: QWidget | None = None) -> None:
         super().__init__("Langevin dynamics", parent)
         self.state = state
-        form, self.editors = build_form(state.langevin, lambda name, value: state.with_request("langevin", **{name: value}),
-                                        {"particles": "particles", "step_ratio": "ε / σ_L²", "steps": "steps per level"})
+        form, self.editors = build_form(
+            state.langevin,
+            lambda name, value: state.with_request("langevin", **{name: value}),
+            {"particles": "particles", "step_ratio": "ε / σ_L²", "steps": "steps per level"},
+        )
         self.noise = QCheckBox("noise term √ε·z")
         self.noise.setChecked(state.langevin_noise)
         self.noise.toggled.connect(lambda on: state.set(langevin_noise=on))
@@ -49,6 +54,8 @@ class LangevinSection(QGroupBox):
 
     def _on_state_changed(self, names: set[str]) -> None:
         if "shares" in names:
-            rows = [f"<tr><td>{name}</td>" + "".join(f"<td align=right>&nbsp;{100 * v:.0f}%</td>" for v in share)
-                    + "</tr>" for name, share in self.state.shares.items()]
+            rows = [
+                f"<tr><td>{name}</td>" + "".join(f"<td align=right>&nbsp;{100 * v:.0f}%</td>" for v in share) + "</tr>"
+                for name, share in self.state.shares.items()
+            ]
             self.shares.setText("<b>share per mode</b><table>" + "".join(rows) + "</table>" if rows else "")

@@ -25,8 +25,19 @@ class NFEPlot(pg.PlotWidget):
         self.setXRange(0, 3, padding=0.05)  # log₁₀ NFE: 1 to 1000
         self.setYRange(-3, 0, padding=0.05)  # log₁₀ MMD², until a sweep fills it
         self.addLegend(offset=(-5, 5), labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 190))
-        self.curves = {name: self.plot([], [], pen=pg.mkPen(COLOURS[name], width=2), symbol="o", symbolSize=5,
-                                       symbolBrush=COLOURS[name], symbolPen=None, name=name) for name in SAMPLERS}
+        self.curves = {
+            name: self.plot(
+                [],
+                [],
+                pen=pg.mkPen(COLOURS[name], width=2),
+                symbol="o",
+                symbolSize=5,
+                symbolBrush=COLOURS[name],
+                symbolPen=None,
+                name=name,
+            )
+            for name in SAMPLERS
+        }
         self.floor = self.plot([], [], pen=pg.mkPen("#555", width=1.5, style=Qt.PenStyle.DashLine), name="data floor")
 
     def show_sweep(self, points: list[SweepPoint]) -> None:

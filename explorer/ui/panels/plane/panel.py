@@ -96,8 +96,13 @@ class PlanePanel(QWidget):
     def _layout(self) -> None:
         left = QWidget()
         column = QVBoxLayout(left)
-        for section in (self.data_section, self.field_section, self.langevin_section, self.ddpm_section,
-                        self.flow_section):
+        for section in (
+            self.data_section,
+            self.field_section,
+            self.langevin_section,
+            self.ddpm_section,
+            self.flow_section,
+        ):
             column.addWidget(section)
         column.addStretch(1)
         scroll = QScrollArea()
@@ -157,8 +162,9 @@ class PlanePanel(QWidget):
             field = model_field(net.field_net, tails, state.sigma)
         else:
             field = None
-        self.canvas.set_arrows(tails if field is not None else None,
-                               arrows(field, spacing) if field is not None else None)
+        self.canvas.set_arrows(
+            tails if field is not None else None, arrows(field, spacing) if field is not None else None
+        )
         show_heat = state.heat and not empty
         self.canvas.set_heat(log_density_image(state.points, state.source, state.sigma) if show_heat else None, 4.0)
         if not state.drawing:  # while the brush moves, the numbers wait: the arrows are what must keep up
@@ -167,7 +173,9 @@ class PlanePanel(QWidget):
     def _agreement_text(self) -> str:
         """Each trained model's field against the exact one at this σ, at points of p_σ: the link made numerical."""
         state = self.state
-        models = [(name, m) for name, m in (("score net", state.score_model), ("DDPM", state.ddpm_model)) if m is not None]
+        models = [
+            (name, m) for name, m in (("score net", state.score_model), ("DDPM", state.ddpm_model)) if m is not None
+        ]
         if not models or len(state.points) == 0:
             return "" if state.field_source in ("exact", "none") else f"No {state.field_source} trained yet."
         noise = np.random.default_rng(1).standard_normal((min(len(state.points), 500), 2))
@@ -191,9 +199,11 @@ class PlanePanel(QWidget):
             self.canvas.set_trails(None)
             return
         i = min(state.frame, len(trajectory.frames) - 1)
-        self.canvas.set_trails(trajectory.frames[max(0, i + 1 - TRAIL_FRAMES): i + 1, :TRAILS])
-        self.timeline.info.setText(f"<b>{state.trajectory_title}</b>   {trajectory.clock} {int(trajectory.steps[i])}   "
-                                   f"σ = {float(trajectory.sigmas[i]):.3g}")
+        self.canvas.set_trails(trajectory.frames[max(0, i + 1 - TRAIL_FRAMES) : i + 1, :TRAILS])
+        self.timeline.info.setText(
+            f"<b>{state.trajectory_title}</b>   {trajectory.clock} {int(trajectory.steps[i])}   "
+            f"σ = {float(trajectory.sigmas[i]):.3g}"
+        )
 
     # ---- drawing ---------------------------------------------------------------------------------
     def _on_stroke(self, x: float, y: float, erase: bool) -> None:
@@ -260,8 +270,9 @@ class PlanePanel(QWidget):
         def run() -> tuple[Trajectory, int]:
             return reverse_chain(net, request.sampler, request.nfe, x_T, request.eta, request.seed)
 
-        self.background.start(run, on_done=lambda result: self._show_run(
-            result[0], f"DDPM by {request.sampler} ({result[1]} NFE)"))
+        self.background.start(
+            run, on_done=lambda result: self._show_run(result[0], f"DDPM by {request.sampler} ({result[1]} NFE)")
+        )
 
     def show_forward(self) -> None:
         model = self.state.ddpm_model
@@ -298,11 +309,15 @@ class PlanePanel(QWidget):
         cfg = cfg_cls(steps=state.train_steps)
         self._training_cfg = cfg
         self._before_training = (state.score_model, state.ddpm_model)
-        state.set(losses=[], job=LabJob.TRAINING,
-                  field_source="score net" if state.train_model == "score" else "DDPM")
-        self.runner.start(Job(train_plane, {"cfg": cfg, "points": state.points, "source": state.source}),
-                          on_yield=self._on_snapshot, on_done=self._on_trained, on_end=self._on_training_end,
-                          label=f"2-D Lab: training the {state.train_model}", owner=self.title)
+        state.set(losses=[], job=LabJob.TRAINING, field_source="score net" if state.train_model == "score" else "DDPM")
+        self.runner.start(
+            Job(train_plane, {"cfg": cfg, "points": state.points, "source": state.source}),
+            on_yield=self._on_snapshot,
+            on_done=self._on_trained,
+            on_end=self._on_training_end,
+            label=f"2-D Lab: training the {state.train_model}",
+            owner=self.title,
+        )
 
     def stop(self) -> None:
         if self.state.job is not LabJob.IDLE:
@@ -323,9 +338,12 @@ class PlanePanel(QWidget):
         self._install(model)
         preview = "annealed-langevin" if isinstance(model.net, ScoreNet) else "ddim"
         nfe = 100 if preview == "annealed-langevin" else 20
-        self.background.start(lambda: draw(model, preview, 1000, nfe, seed=0)[0],
-                              on_done=lambda t: self.state.set(trajectory=t, frame=len(t.frames) - 1,
-                                                               trajectory_title=f"Preview while training ({preview})"))
+        self.background.start(
+            lambda: draw(model, preview, 1000, nfe, seed=0)[0],
+            on_done=lambda t: self.state.set(
+                trajectory=t, frame=len(t.frames) - 1, trajectory_title=f"Preview while training ({preview})"
+            ),
+        )
 
     def _on_trained(self, ckpt: Checkpoint) -> None:
         """Install the trained model and show its samples by the sampler the learner has chosen."""
@@ -349,10 +367,13 @@ class PlanePanel(QWidget):
             return
         ckpt = Checkpoint(model.kind, vars(model.cfg).copy(), model.net.state_dict(), {})
         self.state.set(sweep=[], job=LabJob.SWEEP)
-        self.runner.start(Job(nfe_sweep, {"ckpt": ckpt, "points": self.state.points, "source": self.state.source}),
-                          on_yield=lambda p: self.state.set(sweep=[*self.state.sweep, p]),
-                          on_end=lambda _ok: self.state.set(job=LabJob.IDLE),
-                          label="2-D Lab: quality against NFE", owner=self.title)
+        self.runner.start(
+            Job(nfe_sweep, {"ckpt": ckpt, "points": self.state.points, "source": self.state.source}),
+            on_yield=lambda p: self.state.set(sweep=[*self.state.sweep, p]),
+            on_end=lambda _ok: self.state.set(job=LabJob.IDLE),
+            label="2-D Lab: quality against NFE",
+            owner=self.title,
+        )
 
     def show_error(self, message: str) -> None:
         QMessageBox.warning(self, self.title, message)
@@ -362,4 +383,3 @@ def dict_to_tensors(weights: dict[str, np.ndarray]) -> dict:
     import torch
 
     return {name: torch.from_numpy(np.asarray(w)) for name, w in weights.items()}
-

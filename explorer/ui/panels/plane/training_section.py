@@ -12,28 +12,34 @@ from explorer.ui.panels.plane.state import LabJob, LabState
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.help_button import HelpButton
 
-HELP = ("'score' trains s(x, σ) by denoising score matching: ½‖σ·s(x + σz, σ) + z‖², σ log-uniform between "
-        "σ_min and σ_max (a geometric range, Song & Ermon 2019). 'ddpm' trains ε̂(x_t, t) by ‖ε − ε̂‖² (Ho et al. "
-        "2020), T = 1000 steps of the linear β schedule. Both are MLPs on (x, y) and a sinusoidal embedding of "
-        "the noise level. Training runs in the background; Stop brings back the model you had.\n\n"
-        "Quality: MMD² between 2,000 samples and 2,000 data points, with the kernel "
-        f"Σ_h exp(−‖a−b‖²/2h²), h = {', '.join(f'{h:g}' for h in BANDWIDTHS)}; its floor is the MMD² of two "
-        f"fresh draws of the data itself (for drawn points: one half against the other). Within {MARGIN:g}× the "
-        "floor counts as matching the data.")
+HELP = (
+    "'score' trains s(x, σ) by denoising score matching: ½‖σ·s(x + σz, σ) + z‖², σ log-uniform between "
+    "σ_min and σ_max (a geometric range, Song & Ermon 2019). 'ddpm' trains ε̂(x_t, t) by ‖ε − ε̂‖² (Ho et al. "
+    "2020), T = 1000 steps of the linear β schedule. Both are MLPs on (x, y) and a sinusoidal embedding of "
+    "the noise level. Training runs in the background; Stop brings back the model you had.\n\n"
+    "Quality: MMD² between 2,000 samples and 2,000 data points, with the kernel "
+    f"Σ_h exp(−‖a−b‖²/2h²), h = {', '.join(f'{h:g}' for h in BANDWIDTHS)}; its floor is the MMD² of two "
+    f"fresh draws of the data itself (for drawn points: one half against the other). Within {MARGIN:g}× the "
+    "floor counts as matching the data."
+)
 
 
 class TrainingSection(QGroupBox):
     """Writes ``train_model`` and ``train_steps``; Train calls ``train()``, Stop ``stop()``."""
 
-    def __init__(self, state: LabState, train: Callable[[], None], stop: Callable[[], None],
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, state: LabState, train: Callable[[], None], stop: Callable[[], None], parent: QWidget | None = None
+    ) -> None:
         super().__init__("Training", parent)
         self.state = state
         self.model = QComboBox()
         self.model.addItems(["ddpm", "score"])
         self.model.setCurrentText(state.train_model)
         self.model.currentTextChanged.connect(
-            lambda text: state.set(train_model=text, train_steps=(ScoreConfig if text == "score" else DDPMConfig)().steps))
+            lambda text: state.set(
+                train_model=text, train_steps=(ScoreConfig if text == "score" else DDPMConfig)().steps
+            )
+        )
         self.steps = QSpinBox()
         self.steps.setRange(100, 200_000)
         self.steps.setSingleStep(500)

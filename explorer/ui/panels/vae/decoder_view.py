@@ -39,9 +39,12 @@ class DecoderView(QWidget):
         pair = QHBoxLayout()
         pair.addWidget(self.original)
         pair.addWidget(self.reconstruction)
-        self.selected_info = status_label("Click a point in the plane to see that test digit, its posterior q(z|x) "
-                                          "and its reconstruction. Drag the yellow marker (or use the sliders) to "
-                                          "decode any z.", lines=INFO_LINES)
+        self.selected_info = status_label(
+            "Click a point in the plane to see that test digit, its posterior q(z|x) "
+            "and its reconstruction. Drag the yellow marker (or use the sliders) to "
+            "decode any z.",
+            lines=INFO_LINES,
+        )
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.decoded, 5)

@@ -94,8 +94,10 @@ class VAEPanel(ElboTraining, ModelPanel):
         training = ckpt.info.get("training", {})
         text = f"Model: {ckpt.config.get('epochs', '?')} epochs, β = {ckpt.config.get('beta', '?')}"
         if "test_neg_elbo" in m:
-            text += (f"\nTest −ELBO {m['test_neg_elbo']:.1f} nats "
-                     f"(reconstruction {m['test_recon']:.1f} + KL {m['test_kl']:.1f})")
+            text += (
+                f"\nTest −ELBO {m['test_neg_elbo']:.1f} nats "
+                f"(reconstruction {m['test_recon']:.1f} + KL {m['test_kl']:.1f})"
+            )
         if training.get("device"):
             text += f"\nTrained on {training['device']} in {training.get('seconds', 0) / 60:.1f} min"
         return text

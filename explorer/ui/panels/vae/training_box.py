@@ -60,8 +60,12 @@ class TrainingBox(QGroupBox):
         self.model_info = status_label(lines=5)
         form = QGridLayout()  # two settings a row: the box stays low enough for a laptop screen
         form.setContentsMargins(0, 0, 0, 0)
-        fields = (("epochs", self.epochs), ("β (KL weight)", self.beta), ("learning rate", self.lr),
-                  ("batch size", self.batch_size))
+        fields = (
+            ("epochs", self.epochs),
+            ("β (KL weight)", self.beta),
+            ("learning rate", self.lr),
+            ("batch size", self.batch_size),
+        )
         for i, (name, field) in enumerate(fields):
             form.addWidget(QLabel(name), i // 2, 2 * (i % 2))
             form.addWidget(field, i // 2, 2 * (i % 2) + 1)
@@ -88,8 +92,9 @@ class TrainingBox(QGroupBox):
 
     def config(self) -> VAEConfig:
         """The training run the form describes."""
-        return VAEConfig(epochs=self.epochs.value(), beta=self.beta.value(), lr=self.lr.value(),
-                         batch_size=self.batch_size.value())
+        return VAEConfig(
+            epochs=self.epochs.value(), beta=self.beta.value(), lr=self.lr.value(), batch_size=self.batch_size.value()
+        )
 
     def add_points(self, snap: VAESnapshot) -> None:
         """Record ``snap``'s train terms, and its test terms at the end of an epoch (drawn at the next redraw)."""
