@@ -416,7 +416,7 @@ def headless(args: argparse.Namespace, argv: list[str]) -> int:
         from explorer.core.runtime.devices import pick_device
         from explorer.core.runtime.jobs import spare_cores
 
-        torch.set_num_threads(args.threads or spare_cores())  # as the GUI's jobs: a core stays free
+        torch.set_num_threads(getattr(args, "threads", None) or spare_cores())  # as the GUI's jobs: a core stays free
 
         device = str(pick_device(args.sub_device or args.device))
         if args.command == "train":

@@ -205,13 +205,12 @@ def _dtype_case(dtype: torch.dtype, message: str) -> Callable:
 
 
 DTYPE_CASES = [
-    _dtype_case(d, rf"holds {w} weights \(in .*\); this app reads float32 and int64 tensors only")
+    _dtype_case(d, rf"holds {w} weights \(in .*\); this app reads float32, float64 and int64 tensors only")
     for d, w in (
         (torch.float8_e4m3fn, "float8_e4m3fn"),
         (torch.float8_e5m2, "float8_e5m2"),
         (torch.float16, "float16"),
         (torch.bfloat16, "bfloat16"),
-        (torch.float64, "float64"),
         (torch.int8, "int8"),
         (torch.uint8, "uint8"),
         (torch.int32, "int32"),
@@ -219,6 +218,7 @@ DTYPE_CASES = [
     )
 ]
 DTYPE_CASES.append(_dtype_case(torch.int64, r"weight .* is int64; the model needs float32"))
+DTYPE_CASES.append(_dtype_case(torch.float64, r"weight .* is float64; the model needs float32"))
 
 ESC = "\x1b[2J\x1b[31m"
 

@@ -167,7 +167,11 @@ CLI_CASES = [
         r"--ddim-steps must be an integer from 1 to 4000",
         None,
     ),
-    (["sample", "ddpm", "--ddim-steps", "1500", "--out", "{tmp}/s.npy"], r"at most this model.s T = 1000", None),
+    (
+        ["sample", "ddpm", "--ddim-steps", "1500", "--out", "{tmp}/s.npy"],
+        r"at most 1000 for this model.s T = 1000",
+        None,
+    ),
     # The conditional models' options, and only for them.
     (
         ["sample", "vae", "--digit", "3", "--out", "{tmp}/s.npy"],
@@ -226,7 +230,7 @@ CLI_CASES = [
     (["eval", "ddpm", "--sampler", "euler"], r"argument --sampler: invalid choice: 'euler'", None),
     (
         ["eval", "gan", "--sampler", "ddpm"],
-        r"--sampler, --ddim-steps and --eta apply to ddpm and cddpm only, not gan",
+        r"--sampler, --nfe, --ddim-steps and --eta apply to ddpm and cddpm only, not gan",
         None,
     ),
     (["eval", "vae", "--seed", "18446744073709551616"], r"--seed must be", None),

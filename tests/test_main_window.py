@@ -354,7 +354,7 @@ def test_keys_open_the_tabs_and_the_help_and_quit_asks_while_a_model_trains(
         qtbot.keyClick(window, Qt.Key(Qt.Key.Key_1 + index), Qt.KeyboardModifier.ControlModifier)
         assert window.tabs.current_name() == name
     qtbot.keyClick(window, Qt.Key.Key_F1)
-    assert "Evaluate tab" in window._help_box.text() and "Ctrl+1" in window._help_box.text()
+    assert f"{window.current_panel().title} tab" in window._help_box.text() and "Ctrl+1" in window._help_box.text()
     window._help_box.close()
     assert not window.save_action.isEnabled() and "no model" in window.save_action.text()  # greyed, and says why
     window.show_panel("vae")

@@ -25,8 +25,9 @@ from explorer.core.runtime.quoting import quoted, shown
 
 MAX_HEADER_BYTES = 16 * 2**20  # the shipped GAN's header, with its 2,400-point history, is 0.36 MB
 MAX_DIMS = 8
-# The dtypes the app writes (weights in float32, counters such as BatchNorm's in int64): the only ones it reads.
-READABLE = {"F32": torch.float32, "I64": torch.int64}
+# The dtypes the app writes (weights in float32, a Gaussian mixture's parameters in float64, counters such as
+# BatchNorm's in int64): the only ones it reads; a model still takes only the dtype each of its tensors has.
+READABLE = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64}
 ITEM_BYTES = {
     "F64": 8,
     "F32": 4,
@@ -170,7 +171,7 @@ def _entry(entry: Any, tensor: str, data_size: int, unreadable: str) -> tuple[Te
     if dtype not in READABLE:
         raise CheckpointError(
             f"{unreadable.split(' is not')[0]} holds {DTYPE_WORDS[dtype]} weights "
-            f"(in {quoted(tensor)}); this app reads float32 and int64 tensors only, "
+            f"(in {quoted(tensor)}); this app reads float32, float64 and int64 tensors only, "
             "the dtypes it writes."
         )
     if not isinstance(shape, list) or not isinstance(offsets, list) or len(shape) > MAX_DIMS or len(offsets) != 2:
