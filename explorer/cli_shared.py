@@ -21,6 +21,18 @@ V = TypeVar("V")
 DIFFUSION = ("ddpm", "cddpm")  # the models drawn by a reverse chain, which take a sampler
 
 
+class StepSnapshot(Protocol):
+    """What ``train_with_bar`` reads of a training snapshot."""
+
+    @property
+    def step(self) -> int: ...
+
+    def summary(self) -> str: ...
+
+
+S = TypeVar("S", bound=StepSnapshot)
+
+
 class ProgressBar(Protocol):
     """What ``run_with_bar`` needs of a progress bar (tqdm's, or a test's)."""
 
@@ -100,3 +112,21 @@ def check_nfe(
     most = 2 * T - 1 if sampler.sampler == "heun" else T
     name = option if option == "--ddim-steps" else f"{option} for {sampler.sampler}"
     raise ExplorerError(f"{name} must be at most {most} for {model}'s T = {T}, not {asked}.")
+
+
+def train_with_bar(job: Generator[S, None, R], steps: int) -> R:
+    """Run a training generator to its end under a progress bar of ``steps`` steps and return its result;
+    Ctrl-C closes the job and reaches ``main`` as the stop it is."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=steps, unit="step", dynamic_ncols=True)
+
+    def show(snap: S) -> None:
+        bar.n = snap.step
+        bar.set_postfix_str(snap.summary(), refresh=False)
+        bar.refresh()
+
+    outcome = run_with_bar(job, bar, show)
+    if not outcome[0]:
+        raise KeyboardInterrupt
+    return outcome[1]

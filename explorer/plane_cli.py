@@ -9,6 +9,7 @@ import dataclasses
 import shlex
 from pathlib import Path
 
+from explorer.cli_shared import train_with_bar
 from explorer.core.runtime.errors import ExplorerError
 from explorer.gmm_cli import add_gmm_options, refuse_gmm_options, sample_gmm, train_gmm
 from explorer.plane_flow_cli import FLOW_MODELS, add_flow_options, add_nll_command, run_nll, train_flow
@@ -83,7 +84,6 @@ def run_plane(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def _train(args: argparse.Namespace, argv: list[str]) -> int:
-    from tqdm import tqdm
 
     from explorer.core.plane import models
     from explorer.core.plane.data import load_data
@@ -105,24 +105,15 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         raise ExplorerError(exc.for_option()) from exc
     data = load_data(args.data)
     check_target(args.out)
-    bar = tqdm(total=cfg.steps, unit="step", dynamic_ncols=True)
     job = train_plane(cfg, data.points, data.source)
-    try:
-        while True:
-            snap = next(job)
-            bar.n = snap.step
-            bar.set_postfix_str(snap.summary(), refresh=False)
-            bar.refresh()
-    except StopIteration as done:
-        ckpt = done.value
-    finally:
-        bar.close()
+    ckpt = train_with_bar(job, cfg.steps)
     model = model_from_checkpoint(ckpt)
     judge = judge_for(data.points, data.source)
     sampler = "annealed-langevin" if args.plane_model == "score" else "heun"
     trajectory, nfe = draw(model, sampler, len(judge.reference), default_nfe(sampler), seed=1)
     value = judge.score(trajectory.final)
-    ckpt.info["metrics"] |= {"mmd2": value, "mmd2_floor": judge.floor, "sampler": sampler, "nfe": nfe}
+    ckpt.info["metrics"] |= {"mmd2": value, "mmd2_floor": judge.floor, "nfe": nfe}
+    ckpt.info["quality_sampler"] = sampler  # how the MMD² samples were drawn (metrics hold numbers only)
     ckpt.info["training"]["command"] = shlex.join(["gen-explorer", *argv])
     save_checkpoint(args.out, ckpt)
     print(f"Saved {args.out} (data {data.source!r}, {len(data.points):,} points, fingerprint {data.fingerprint})")

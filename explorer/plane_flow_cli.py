@@ -9,6 +9,7 @@ import dataclasses
 import shlex
 from pathlib import Path
 
+from explorer.cli_shared import train_with_bar
 from explorer.core.runtime.errors import ExplorerError
 
 FLOW_MODELS = ("realnvp", "fm", "reflow")
@@ -115,7 +116,6 @@ def _teacher(path: Path, fingerprint: str):
 
 def train_flow(args: argparse.Namespace, argv: list[str]) -> int:
     """Train a RealNVP, a flow-matching field or a reflow, judge its samples, record its test NLL, save it."""
-    from tqdm import tqdm
 
     from explorer.core.plane.data import PRESETS, load_data, preset_mixture
     from explorer.core.plane.draw import default_nfe, draw, model_from_checkpoint
@@ -139,28 +139,19 @@ def train_flow(args: argparse.Namespace, argv: list[str]) -> int:
         job = train_flow_matching(cfg, data.points, data.source)
     else:
         job = train_realnvp(cfg, data.points, data.source)
-    bar = tqdm(total=cfg.steps, unit="step", dynamic_ncols=True)
-    try:
-        while True:
-            snap = next(job)
-            bar.n = snap.step
-            bar.set_postfix_str(snap.summary(), refresh=False)
-            bar.refresh()
-    except StopIteration as done:
-        ckpt = done.value
-    finally:
-        bar.close()
+    ckpt = train_with_bar(job, cfg.steps)
     model = model_from_checkpoint(ckpt)
     judge = judge_for(data.points, data.source)
     sampler = model.samplers[-1]
     trajectory, nfe = draw(model, sampler, len(judge.reference), default_nfe(sampler), seed=1)
     value = judge.score(trajectory.final)
-    metrics = {"mmd2": value, "mmd2_floor": judge.floor, "sampler": sampler, "nfe": nfe}
+    metrics: dict[str, float] = {"mmd2": value, "mmd2_floor": judge.floor, "nfe": nfe}
     mixture = preset_mixture(args.data)
     if args.data in PRESETS:  # a fresh draw the model never saw is a preset's test set
         held_out = load_data(args.data, NLL_POINTS, HELD_OUT_SEED).points
         metrics["test_nll"] = float(-flow_log_likelihood(model.flow, held_out).mean())
     ckpt.info["metrics"] |= metrics
+    ckpt.info["quality_sampler"] = sampler  # how the MMD² samples were drawn (metrics hold numbers only)
     ckpt.info["training"]["command"] = shlex.join(["gen-explorer", *argv])
     save_checkpoint(args.out, ckpt)
     print(f"Saved {args.out} (data {data.source!r}, {len(data.points):,} points, fingerprint {data.fingerprint})")

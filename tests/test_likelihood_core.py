@@ -155,7 +155,7 @@ def test_gmm_checkpoint_round_trip_sample_and_nll(tmp_path):
     assert gmm_nll(loaded, data.points) == pytest.approx(ckpt.info["metrics"]["train_nll"], rel=1e-9)
     assert sample_gmm(loaded, 50, seed=1).shape == (50, 2)
     np.testing.assert_array_equal(sample_gmm(loaded, 50, seed=1), sample_gmm(loaded, 50, seed=1))
-    broken = loaded.state | {"covariances": -loaded.state["covariances"]}
+    broken = dict(loaded.state) | {"covariances": -loaded.state["covariances"]}
     with pytest.raises(CheckpointError, match="positive definite"):
         mixture_from_checkpoint(type(loaded)(loaded.kind, loaded.config, broken, loaded.info))
 

@@ -37,6 +37,10 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _plain(value: Any) -> bool:
+    return value is None or isinstance(value, (str, bool)) or _number(value)
+
+
 def _count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
@@ -66,8 +70,11 @@ def info_problem(info: Any, kind: str = "") -> str | None:
             field = f"{where}'s {quoted(key)}"
             if key in COUNTS and not (_count(value) or (value is None and record is not info)):
                 return f"{field} must be a whole number, not {quoted(value)}"
-            if key == "dataset" and not isinstance(value, str):
-                return f"{field} must be text, not {quoted(value)}"
+            if key == "dataset" and not (
+                isinstance(value, str)
+                or (isinstance(value, dict) and all(isinstance(v, str) or _number(v) for v in value.values()))
+            ):
+                return f"{field} must be text or a table of text and numbers (the 2-D Lab's), not {quoted(value)}"
             if key == "metrics" and not _table_of_numbers(value):
                 return f"{field} must be a table of numbers, not {quoted(value)}"
             if key == "history" and not (isinstance(value, list) and all(_table_of_numbers(p) for p in value)):
@@ -78,9 +85,9 @@ def info_problem(info: Any, kind: str = "") -> str | None:
             ):
                 return f"{field} must be a table of text and numbers, not {quoted(value)}"
             if key not in (*COUNTS, "dataset", "metrics", "history", "training", "continues") and not (
-                value is None or isinstance(value, (str, bool)) or _number(value)
+                _plain(value) or (isinstance(value, dict) and all(_plain(v) for v in value.values()))
             ):
-                return f"{field} must be a plain value, not {quoted(value)}"
+                return f"{field} must be a plain value or a table of them, not {quoted(value)}"
             if (
                 key == "training"
                 and value

@@ -4,13 +4,13 @@ the numbers each model earned. Sections write it with ``set`` and bind to ``chan
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from explorer.core.plane.draw import PlaneModel
 from explorer.core.plane.flow_matching import FlowMatchingConfig
 from explorer.core.plane.realnvp import RealNVPConfig
 from explorer.core.plane.reflow import ReflowConfig
-from explorer.ui.panels.plane.state import Changed
+from explorer.ui.panels.plane.state import Changed, EventedFields
 
 VIEWS = ("layers", "velocity", "paths", "nll realnvp", "nll fm")
 
@@ -27,7 +27,7 @@ class FamilyRow:
 
 
 @dataclass(eq=False)
-class FlowState:
+class FlowState(EventedFields):
     """The flows in the lab; change it with ``set`` so every view follows."""
 
     # What the Train buttons train (the form edits the flow-matching config's pairing).
@@ -48,19 +48,6 @@ class FlowState:
 
     def __post_init__(self) -> None:
         self.changed = Changed()
-
-    def set(self, **changes: object) -> None:
-        """Set fields and tell every listener once, with the names of the fields that changed."""
-        known = {f.name for f in fields(self)}
-        names = set()
-        for name, value in changes.items():
-            if name not in known:
-                raise AttributeError(f"FlowState has no field {name!r}")
-            if getattr(self, name) is not value:
-                setattr(self, name, value)
-                names.add(name)
-        if names:
-            self.changed.emit(names)
 
     @property
     def field_model(self) -> PlaneModel | None:

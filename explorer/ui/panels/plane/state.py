@@ -46,8 +46,27 @@ class Changed:
             callback(names)
 
 
+class EventedFields:
+    """A dataclass's fields as the state sections bind to: ``set`` assigns them and tells every listener once."""
+
+    changed: Changed
+
+    def set(self, **changes: object) -> None:
+        """Set fields and tell every listener once, with the names of the fields that really changed."""
+        known = {f.name for f in fields(self)}  # type: ignore[arg-type]  # a dataclass subclass
+        names = set()
+        for name, value in changes.items():
+            if name not in known:
+                raise AttributeError(f"{type(self).__name__} has no field {name!r}")
+            if getattr(self, name) is not value:
+                setattr(self, name, value)
+                names.add(name)
+        if names:
+            self.changed.emit(names)
+
+
 @dataclass(eq=False)
-class LabState:
+class LabState(EventedFields):
     """Everything the 2-D Lab shows and is asked; change it with ``set`` so every view follows."""
 
     # The data, shared by every model in the lab.
@@ -80,19 +99,6 @@ class LabState:
 
     def __post_init__(self) -> None:
         self.changed = Changed()
-
-    def set(self, **changes: object) -> None:
-        """Set fields and tell every listener once, with the names of the fields that really changed."""
-        known = {f.name for f in fields(self)}
-        names = set()
-        for name, value in changes.items():
-            if name not in known:
-                raise AttributeError(f"LabState has no field {name!r}")
-            if getattr(self, name) is not value:
-                setattr(self, name, value)
-                names.add(name)
-        if names:
-            self.changed.emit(names)
 
     def with_request(self, name: str, **values: object) -> None:
         """Replace fields of a request (``langevin`` or ``sampler``); the dataclass checks its limits."""
