@@ -188,4 +188,4 @@ def test_stop_says_stopping_at_once_and_the_aborted_runs_samples_go(panel, qtbot
     assert panel.model_info.text().startswith("Stopping…") and lines[-1].endswith("stopping…")  # before it ends
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=30000)
     assert "previous model is back" in panel.model_info.text()
-    assert samples.pixels() is None and "appear here while Train runs" in samples.label.text  # not the aborted run's
+    assert samples.pixels() is None and "shown while Train runs" in samples.label.text  # not the aborted run's

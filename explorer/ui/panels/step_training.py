@@ -97,7 +97,7 @@ class StepTrainingSection(QGroupBox):
     def _show_no_samples(self) -> None:
         """An empty samples view that says what will appear there."""
         self.train_samples.blank()
-        self.train_samples.label.setText(f"{self.samples_title}<br><i>appear here while Train runs</i>")
+        self.train_samples.label.setText(f"{self.samples_title}<br><i>shown while Train runs</i>")
 
     def start_curves(self, steps: int) -> None:
         """Empty curves over the ``steps`` of a run about to start, whose samples the view will show."""

@@ -50,7 +50,7 @@ class LikelihoodSection(QGroupBox):
         self.test_index = QSpinBox()
         self.test_index.setPrefix("test digit #")
         self.digit = ImageView("binarised test digit")
-        self.heat = HeatView("−log p(xᵢ | x₁ … xᵢ₋₁)", colormap="inferno")  # HTML title: no bare "<"
+        self.heat = HeatView("−log p(xᵢ | x&lt;ᵢ)", colormap="inferno")  # an HTML title: "<" written as &lt;
         for view in (self.digit, self.heat):
             view.setMinimumSize(120, 150)
         self.score_info = status_label("", lines=2)
