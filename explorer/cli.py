@@ -89,6 +89,20 @@ def _add_config_options(parser: argparse.ArgumentParser, config_cls: type) -> No
         )
 
 
+SAVES_PERIODICALLY = ("pixelcnn",)  # the families whose training can write the run so far (--save-every)
+
+
+def _save_every(text: str) -> int:
+    """'500' -> 500: steps between saves of the run so far, 0 (only at the end) to 10,000,000."""
+    try:
+        steps = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--save-every takes a whole number of steps, not {text!r}") from None
+    if not 0 <= steps <= 10_000_000:
+        raise argparse.ArgumentTypeError(f"--save-every must be from 0 to 10000000 steps, not {steps}")
+    return steps
+
+
 def trainable() -> dict[str, tuple[type, Callable, Path]]:
     """What ``train NAME`` trains: each model family and the classifier the metrics use,
     as (config dataclass, training generator, shipped checkpoint)."""
@@ -167,6 +181,15 @@ def build_parser() -> argparse.ArgumentParser:
             default=None,
             help=f"checkpoint to write (default: {user_data_dir() / f'{name}.safetensors'})",
         )
+        if name in SAVES_PERIODICALLY:
+            p.add_argument(
+                "--save-every",
+                type=_save_every,
+                default=0,
+                metavar="N",
+                help="also write the run so far to --out every N steps (atomically), so that a run stopped midway "
+                "keeps its work; continue it with --init-from (default: 0, only at the end)",
+            )
         _add_device(p, "train")
     sample = commands.add_parser("sample", help="draw samples from a trained model")
     sample.add_argument("model", choices=sorted(FAMILIES))
@@ -289,8 +312,15 @@ def run_training(args: argparse.Namespace, argv: list[str], device: str) -> int:
             bar.write(f"epoch {snap.epoch:.0f}: test " + "  ".join(f"{k} {v:.2f}" for k, v in snap.test.items()))
         if getattr(snap, "test_nll", None) is not None:
             bar.write(f"step {snap.step}: test NLL {snap.test_nll:.2f} nats (on a subset of the test digits)")
+        so_far = getattr(snap, "checkpoint", None)
+        if so_far is not None:
+            so_far.info["training"]["command"] = shlex.join(["gen-explorer", *argv])
+            save_checkpoint(out, so_far)
+            bar.write(f"step {snap.step}: the run so far saved to {out}")
 
-    outcome = run_with_bar(train(cfg, device), bar, show)
+    save_every = getattr(args, "save_every", 0)
+    job = train(cfg, device, save_every=save_every) if save_every else train(cfg, device)
+    outcome = run_with_bar(job, bar, show)
     if not outcome[0]:
         raise KeyboardInterrupt
     ckpt = outcome[1]

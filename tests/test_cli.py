@@ -418,3 +418,39 @@ def test_headless_commands_use_every_core_but_one_unless_told(tmp_path, monkeypa
             main(["sample", "vae", "--out", str(tmp_path / "c.npy"), "--threads", bad])
         assert stop.value.code == 2 and "--threads" in capsys.readouterr().err
     assert not (tmp_path / "c.npy").exists()
+
+
+def test_train_save_every_writes_the_run_so_far_and_is_refused_where_unsupported(tmp_path, capsys):
+    from explorer.cli import main as cli_main
+    from explorer.core.runtime.checkpoints import load_checkpoint
+
+    out = tmp_path / "p.safetensors"
+    argv = [
+        "train",
+        "pixelcnn",
+        "--channels",
+        "4",
+        "--layers",
+        "1",
+        "--steps",
+        "3",
+        "--batch-size",
+        "8",
+        "--train-limit",
+        "64",
+        "--save-every",
+        "2",
+        "--out",
+        str(out),
+        "--device",
+        "cpu",
+    ]
+    assert cli_main(argv) == 0
+    assert "step 2: the run so far saved to" in capsys.readouterr().out and load_checkpoint(out).info["steps"] == 3
+    for bad in (["train", "pixelcnn", "--save-every", "-1"], ["train", "vae", "--save-every", "5"]):
+        with pytest.raises(SystemExit) as stopped:  # argparse's one line, as for every bad option
+            cli_main([*bad, "--out", str(tmp_path / "x.safetensors")])
+        assert stopped.value.code == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "--save-every" in err
+    assert not (tmp_path / "x.safetensors").exists()

@@ -32,6 +32,7 @@ class PixelCNNSnapshot:
     train_nll: float  # mean -log p(x) per training image since the last snapshot, nats
     test_nll: float | None = None  # on the first TEST_SUBSET binarised test digits, at each preview
     samples: np.ndarray | None = None  # (SAMPLE_GRID, 28, 28) in {0, 1}, drawn with a fixed seed
+    checkpoint: Checkpoint | None = None  # the run so far, every ``save_every`` steps: what a killed run keeps
 
     @property
     def progress(self) -> float:
@@ -55,12 +56,18 @@ def earlier_run(cfg: PixelCNNConfig, model: nn.Module | None = None) -> Checkpoi
 
 
 def train_pixelcnn(
-    cfg: PixelCNNConfig, device: str | None = None, yield_every_s: float = 0.25, samples_every_s: float = 120.0
+    cfg: PixelCNNConfig,
+    device: str | None = None,
+    yield_every_s: float = 0.25,
+    samples_every_s: float = 120.0,
+    save_every: int = 0,
 ) -> Generator[PixelCNNSnapshot, None, Checkpoint]:
     """Train a PixelCNN on dynamically binarised MNIST, yielding snapshots; return the checkpoint.
 
     The training NLL is yielded at most every ``yield_every_s`` seconds; the test NLL on a
-    subset and a grid of samples at most every ``samples_every_s`` seconds and at the end.
+    subset and a grid of samples at most every ``samples_every_s`` seconds and at the end. With
+    ``save_every`` (steps; 0: never) a snapshot also carries the run so far as a checkpoint, so that a run
+    stopped midway keeps its work: ``--init-from`` it to go on.
     """
     started = time.time()
     dev = pick_device(device)
@@ -90,6 +97,13 @@ def train_pixelcnn(
         sched.step()
         losses.add(nll=loss)
         last = step == cfg.steps
+        if save_every and step % save_every == 0 and not last:
+            yield PixelCNNSnapshot(
+                step=step,
+                total_steps=cfg.steps,
+                train_nll=float(loss),
+                checkpoint=_run_so_far(cfg, model, step, float(loss), history, started, dev, earlier),
+            )
         if not snapshots.due(force=last):
             continue
         mean = losses.take(step, cfg.lr)["nll"]
@@ -121,3 +135,29 @@ def train_pixelcnn(
     if earlier:  # the run this one continued, with its own record
         info["continues"] = {k: earlier.info.get(k) for k in ("steps", "training", "continues")}
     return Checkpoint(kind="pixelcnn", config=asdict(cfg), state=model.state_dict(), info=info)
+
+
+def _run_so_far(
+    cfg: PixelCNNConfig,
+    model: nn.Module,
+    step: int,
+    train_nll: float,
+    history: list[dict[str, float]],
+    started: float,
+    dev: torch.device,
+    earlier: Checkpoint | None,
+) -> Checkpoint:
+    """A checkpoint of a run stopped at ``step``: its weights (copied to the CPU), the step count it reached and
+    the batch NLL, marked partial; the full test-set figures come only at a run's end."""
+    info: dict[str, object] = {
+        "steps": step,
+        "dataset": dataset_fingerprint(),
+        "metrics": {"train_nll": train_nll},
+        "history": list(history),
+        "training": training_record(dev, started),
+        "partial": f"saved at step {step} of {cfg.steps}",
+    }
+    if earlier:
+        info["continues"] = {k: earlier.info.get(k) for k in ("steps", "training", "continues")}
+    state = {name: t.detach().cpu().clone() for name, t in model.state_dict().items()}
+    return Checkpoint(kind="pixelcnn", config=asdict(cfg), state=state, info=info)
