@@ -19,7 +19,7 @@ def panel(open_panel):
     lab.errors = []
     lab.show_error = lab.errors.append
     lab.flow_section.show_error = lab.errors.append
-    lab.flow_state.set(
+    lab.flow_state.update(
         realnvp_cfg=RealNVPConfig(couplings=4, hidden=16, steps=40, batch_size=128),
         fm_cfg=FlowMatchingConfig(hidden=32, layers=2, steps=40, batch_size=128),
         reflow_cfg=ReflowConfig(hidden=32, layers=2, steps=20, batch_size=128, pairs=512, pair_nfe=4),
@@ -38,7 +38,7 @@ def test_train_all_fills_the_table_and_the_layer_slider_and_ledger_work(panel, q
     assert rows["Reflow"][1] == "49" and rows["DDPM"][2] == "bound" and rows["Score"][2] == "none"
     qtbot.waitUntil(lambda: len(flows.straightness) == 2, timeout=60000)
     # The layer slider: the base Gaussian at 0, the model's samples at K, the canvas showing each stage.
-    flows.set(view="layers")
+    flows.update(view="layers")
     qtbot.waitUntil(lambda: len(section._stages) == 5, timeout=20000)
     section.layer.setValue(0)
     base = panel.canvas.particles.getData()[0].copy()

@@ -25,7 +25,7 @@ def _at(lab, x, y):
 
 
 def test_drawing_adds_and_erases_points(panel, qtbot, every_mouse_move):
-    panel.state.set(drawing=True, points=np.zeros((0, 2), np.float32), source=DRAWING)
+    panel.state.update(drawing=True, points=np.zeros((0, 2), np.float32), source=DRAWING)
     view = panel.canvas.viewport()
     start = _at(panel, -1.0, 0.0)
     qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=start)
@@ -43,7 +43,7 @@ def test_drawing_adds_and_erases_points(panel, qtbot, every_mouse_move):
 def test_the_field_follows_sigma_and_bad_csv_files_are_refused(panel, qtbot, tmp_path):
     panel.refresh_field()
     small = panel.canvas.arrows.getData()[1].copy()
-    panel.state.set(sigma=3.0)
+    panel.state.update(sigma=3.0)
     panel.refresh_field()
     assert not np.allclose(small, panel.canvas.arrows.getData()[1])
     bad = tmp_path / "bad.csv"
@@ -56,7 +56,7 @@ def test_the_field_follows_sigma_and_bad_csv_files_are_refused(panel, qtbot, tmp
 
 
 def test_langevin_particles_scrub_to_the_stored_step(panel, qtbot):
-    panel.state.set(source="mixture", points=panel.state.points)
+    panel.state.update(source="mixture", points=panel.state.points)
     panel.state.with_request("langevin", particles=200, steps=5)
     panel.run_langevin(annealed=True)
     qtbot.waitUntil(lambda: panel.state.trajectory is not None, timeout=20000)
@@ -69,7 +69,7 @@ def test_langevin_particles_scrub_to_the_stored_step(panel, qtbot):
 
 
 def test_training_installs_the_model_and_stop_restores(panel, qtbot):
-    panel.state.set(train_model="ddpm", train_steps=100)  # the fewest the form allows
+    panel.state.update(train_model="ddpm", train_steps=100)  # the fewest the form allows
     panel.state.with_request("sampler", particles=100, nfe=5)
     panel.train()
     assert panel.state.job is LabJob.TRAINING
@@ -77,7 +77,7 @@ def test_training_installs_the_model_and_stop_restores(panel, qtbot):
     model = panel.state.ddpm_model
     assert model is not None and panel.state.losses and panel.state.losses[-1][0] == 100
     qtbot.waitUntil(lambda: "DDPM by ddpm" in panel.state.quality, timeout=20000)
-    panel.state.set(train_model="score", train_steps=100_000)
+    panel.state.update(train_model="score", train_steps=100_000)
     panel.train()
     qtbot.waitUntil(lambda: len(panel.state.losses) > 1, timeout=20000)
     panel.stop()

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from explorer.core.likelihood.ball import MAX_DRAWS, BallFit, BallPrior, fit
-from explorer.core.likelihood.evented import Evented, Running
+from explorer.core.likelihood.evented import Running
 from explorer.core.likelihood.gmm import (
     EMConfig,
     EMSnapshot,
@@ -34,6 +34,7 @@ from explorer.core.likelihood.mnist_kde import MnistKDE
 from explorer.core.likelihood.variational import VariationalFit, VIConfig, VISnapshot
 from explorer.core.plane.data import KNOWN_MIXTURE, make_preset
 from explorer.core.runtime.errors import DataError
+from explorer.core.runtime.evented import Evented
 
 PRESET_POINTS = 2000  # EM's data when a preset is chosen
 # The bag the tab opens on: 7 red balls in 10 draws, so every curve has something to show at first sight.

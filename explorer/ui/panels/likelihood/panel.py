@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from explorer.core.likelihood.evented import Evented
 from explorer.core.likelihood.states import OPENING_DRAWS, BallState, EMState, KDEState, MarkovState, VIState
+from explorer.core.runtime.evented import Evented
 from explorer.ui.panels.likelihood.bayes_section import BayesSection
 from explorer.ui.panels.likelihood.em_section import EMSection
 from explorer.ui.panels.likelihood.kde_section import KDESection

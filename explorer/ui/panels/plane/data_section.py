@@ -44,15 +44,15 @@ class DataSection(QGroupBox):
         self.preset.activated.connect(self._on_preset_chosen)
         self.draw = QCheckBox("Draw")
         self.draw.setToolTip("Left button adds points, right button erases, inside the brush")
-        self.draw.toggled.connect(lambda on: state.set(drawing=on))
+        self.draw.toggled.connect(lambda on: state.update(drawing=on))
         self.brush = QDoubleSpinBox()
         self.brush.setRange(0.05, 2.0)
         self.brush.setSingleStep(0.05)
         self.brush.setValue(state.brush)
         self.brush.setPrefix("brush ")
-        self.brush.valueChanged.connect(lambda r: state.set(brush=float(r)))
+        self.brush.valueChanged.connect(lambda r: state.update(brush=float(r)))
         self.clear = QPushButton("Clear")
-        self.clear.clicked.connect(lambda: state.set(points=np.zeros((0, 2), np.float32), source=DRAWING))
+        self.clear.clicked.connect(lambda: state.update(points=np.zeros((0, 2), np.float32), source=DRAWING))
         self.load = QPushButton("Load CSV…")
         self.load.clicked.connect(self._on_load)
         self.save = QPushButton("Save CSV…")
@@ -68,12 +68,12 @@ class DataSection(QGroupBox):
         grid.addWidget(self.save, 2, 2)
         grid.addWidget(self.count, 3, 0, 1, 3)
         state.changed.connect(self._on_state_changed)
-        self._on_state_changed({"points", "source"})
+        self._on_state_changed(frozenset({"points", "source"}))
 
     def _on_preset_chosen(self, index: int) -> None:
         name = self.preset.itemData(index)
         if name != DRAWING:
-            self.state.set(points=make_preset(name), source=name)
+            self.state.update(points=make_preset(name), source=name)
 
     def _on_load(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Load points", "", "CSV files (*.csv);;All files (*)")
@@ -86,7 +86,7 @@ class DataSection(QGroupBox):
         except ExplorerError as exc:
             self.on_error(str(exc))
             return
-        self.state.set(points=points, source=DRAWING)
+        self.state.update(points=points, source=DRAWING)
 
     def _on_save(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save points", "points.csv", "CSV files (*.csv)")
@@ -96,7 +96,7 @@ class DataSection(QGroupBox):
             except (ExplorerError, OSError) as exc:
                 self.on_error(str(exc))
 
-    def _on_state_changed(self, names: set[str]) -> None:
+    def _on_state_changed(self, names: frozenset[str]) -> None:
         if "source" in names:
             index = self.preset.findData(self.state.source)
             self.preset.setCurrentIndex(index)

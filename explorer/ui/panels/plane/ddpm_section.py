@@ -52,9 +52,9 @@ class DDPMSection(QGroupBox):
         grid.addWidget(HelpButton(HELP), 1, 2)
         grid.addWidget(self.sweep, 2, 0, 1, 3)
         state.changed.connect(self._on_state_changed)
-        self._on_state_changed({"ddpm_model", "job"})
+        self._on_state_changed(frozenset({"ddpm_model", "job"}))
 
-    def _on_state_changed(self, names: set[str]) -> None:
+    def _on_state_changed(self, names: frozenset[str]) -> None:
         if names & {"ddpm_model", "job"}:
             ready = self.state.ddpm_model is not None
             for button in (self.sample, self.forward):

@@ -33,9 +33,9 @@ class FamilyTable(QTableWidget):
         self.setFixedHeight(20 * len(ROWS) + self.horizontalHeader().sizeHint().height() + 4)
         flows.changed.connect(self._on_changed)
         lab.changed.connect(self._on_changed)
-        self._on_changed({"family"})
+        self._on_changed(frozenset({"family"}))
 
-    def _on_changed(self, names: set[str]) -> None:
+    def _on_changed(self, names: frozenset[str]) -> None:
         if not names & {"family", "score_model", "ddpm_model", "points", "source"}:
             return
         for row, (key, title) in enumerate(ROWS.items()):

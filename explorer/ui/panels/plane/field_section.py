@@ -44,14 +44,14 @@ class FieldSection(QGroupBox):
         self.state = state
         self.source = QComboBox()
         self.source.addItems(list(FIELDS))
-        self.source.currentTextChanged.connect(lambda text: state.set(field_source=text))
+        self.source.currentTextChanged.connect(lambda text: state.update(field_source=text))
         self.heat = QCheckBox("heat map log p_σ")
         self.heat.setChecked(state.heat)
-        self.heat.toggled.connect(lambda on: state.set(heat=on))
+        self.heat.toggled.connect(lambda on: state.update(heat=on))
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, TICKS)
         self.slider.setValue(tick_for(state.sigma))
-        self.slider.valueChanged.connect(lambda tick: state.set(sigma=sigma_at(tick)))
+        self.slider.valueChanged.connect(lambda tick: state.update(sigma=sigma_at(tick)))
         self.sigma_label = QLabel()
         self.agreement = QLabel()
         self.agreement.setWordWrap(True)
@@ -63,9 +63,9 @@ class FieldSection(QGroupBox):
         grid.addWidget(self.slider, 1, 1, 1, 2)
         grid.addWidget(self.agreement, 2, 0, 1, 3)
         state.changed.connect(self._on_state_changed)
-        self._on_state_changed({"sigma", "field_source"})
+        self._on_state_changed(frozenset({"sigma", "field_source"}))
 
-    def _on_state_changed(self, names: set[str]) -> None:
+    def _on_state_changed(self, names: frozenset[str]) -> None:
         if "sigma" in names:
             self.sigma_label.setText(f"σ = {self.state.sigma:.3g}")
             if tick_for(self.state.sigma) != self.slider.value():

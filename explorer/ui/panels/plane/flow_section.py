@@ -94,13 +94,13 @@ class FlowSection(QGroupBox):
         self.view = QComboBox()
         for key, label in VIEW_LABELS.items():
             self.view.addItem(label, key)
-        self.view.currentIndexChanged.connect(lambda i: state.set(view=self.view.itemData(i)))
+        self.view.currentIndexChanged.connect(lambda i: state.update(view=self.view.itemData(i)))
         self.layer = QSlider(Qt.Orientation.Horizontal)
-        self.layer.valueChanged.connect(lambda k: state.set(layer=int(k)))
+        self.layer.valueChanged.connect(lambda k: state.update(layer=int(k)))
         self.t = QSlider(Qt.Orientation.Horizontal)
         self.t.setRange(0, 100)
         self.t.setValue(round(state.t * 100))
-        self.t.valueChanged.connect(lambda v: state.set(t=v / 100))
+        self.t.valueChanged.connect(lambda v: state.update(t=v / 100))
         self.layer_label, self.t_label = QLabel(), QLabel()
         self.ledger = QLabel("Click the canvas for the RealNVP's likelihood ledger of a point.")
         self.ledger.setWordWrap(True)
@@ -123,13 +123,13 @@ class FlowSection(QGroupBox):
         grid.addWidget(self.summary, 7, 0, 1, 3)
         canvas.scene().sigMouseClicked.connect(self._on_click)
         state.changed.connect(self._on_state_changed)
-        self._on_state_changed({"realnvp", "fm", "reflow", "training", "layer", "t", "straightness"})
+        self._on_state_changed(frozenset({"realnvp", "fm", "reflow", "training", "layer", "t", "straightness"}))
 
     # ---- state → views ----------------------------------------------------------------------------
     def _on_pairing(self, name: str, value: str) -> None:
-        self.state.set(fm_cfg=replace(self.state.fm_cfg, pairing=value))
+        self.state.update(fm_cfg=replace(self.state.fm_cfg, pairing=value))
 
-    def _on_state_changed(self, names: set[str]) -> None:
+    def _on_state_changed(self, names: frozenset[str]) -> None:
         state = self.state
         if names & {"realnvp", "fm", "reflow", "training"}:
             idle = not state.training
@@ -227,7 +227,7 @@ class FlowSection(QGroupBox):
     def click(self, x: float, y: float) -> None:
         """The RealNVP's likelihood ledger of the point (x, y)."""
         if self.state.realnvp is not None:
-            self.state.set(ledger=ledger(self.state.realnvp.realnvp, (x, y)).lines())
+            self.state.update(ledger=ledger(self.state.realnvp.realnvp, (x, y)).lines())
 
     # ---- training through the runner --------------------------------------------------------------------
     def train(self, which: str) -> None:
@@ -252,7 +252,7 @@ class FlowSection(QGroupBox):
             teacher = Checkpoint(first.kind, vars(first.cfg).copy(), first.net.state_dict(), first.info)
             cfg = replace(state.reflow_cfg, hidden=first.cfg.hidden, layers=first.cfg.layers)
             job = Job(train_reflow, {"cfg": cfg, "teacher": teacher})
-        state.set(training=which)
+        state.update(training=which)
         self.runner.start(
             job,
             on_yield=lambda snap: None,
@@ -267,7 +267,7 @@ class FlowSection(QGroupBox):
         self.train("realnvp")
 
     def _on_end(self, succeeded: bool) -> None:
-        self.state.set(training="")
+        self.state.update(training="")
         if succeeded and self._queue:
             self.train(self._queue.pop(0))
         else:
@@ -276,7 +276,7 @@ class FlowSection(QGroupBox):
     def _on_trained(self, which: str, ckpt: Checkpoint) -> None:
         model = model_from_checkpoint(ckpt)
         first = self.state.field_model
-        self.state.set(**{which: model}, view="layers" if which == "realnvp" else "paths")
+        self.state.update(**{which: model}, view="layers" if which == "realnvp" else "paths")
         points, source = self.lab.points, self.lab.source
         seconds = float(ckpt.info["training"]["seconds"])
         self.numbers[which].start(
@@ -285,13 +285,13 @@ class FlowSection(QGroupBox):
             points,
             source,
             seconds,
-            on_done=lambda row: self.state.set(family={**self.state.family, which: row}),
+            on_done=lambda row: self.state.update(family={**self.state.family, which: row}),
         )
         if which == "reflow" and first is not None:
             self.comparing.start(compare_reflow, first, model, points, source, on_done=self._on_compared)
 
     def _on_compared(self, result: tuple[dict[str, float], dict[str, list[float]]]) -> None:
-        self.state.set(straightness=result[0], few_steps=result[1])
+        self.state.update(straightness=result[0], few_steps=result[1])
 
 
 def shown_range(log_density: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ from explorer.core.plane.draw import PlaneModel
 from explorer.core.plane.flow_matching import FlowMatchingConfig
 from explorer.core.plane.realnvp import RealNVPConfig
 from explorer.core.plane.reflow import ReflowConfig
-from explorer.ui.panels.plane.state import Changed, EventedFields
+from explorer.core.runtime.evented import Evented
 
 VIEWS = ("layers", "velocity", "paths", "nll realnvp", "nll fm")
 
@@ -27,7 +27,7 @@ class FamilyRow:
 
 
 @dataclass(eq=False)
-class FlowState(EventedFields):
+class FlowState(Evented):
     """The flows in the lab; change it with ``set`` so every view follows."""
 
     # What the Train buttons train (the form edits the flow-matching config's pairing).
@@ -45,9 +45,6 @@ class FlowState(EventedFields):
     few_steps: dict[str, list[float]] = field(default_factory=dict)  # "first" / "reflowed" -> MMD²/floor at 1, 2 NFE
     family: dict[str, FamilyRow] = field(default_factory=dict)
     training: str = ""  # which flow is training ("" when none)
-
-    def __post_init__(self) -> None:
-        self.changed = Changed()
 
     @property
     def field_model(self) -> PlaneModel | None:

@@ -35,7 +35,7 @@ class LangevinSection(QGroupBox):
         )
         self.noise = QCheckBox("noise term √ε·z")
         self.noise.setChecked(state.langevin_noise)
-        self.noise.toggled.connect(lambda on: state.set(langevin_noise=on))
+        self.noise.toggled.connect(lambda on: state.update(langevin_noise=on))
         self.plain = QPushButton("Plain")
         self.plain.setToolTip("Langevin at the smallest σ, for as many steps as annealing takes in all")
         self.plain.clicked.connect(lambda: run(False))
@@ -52,7 +52,7 @@ class LangevinSection(QGroupBox):
         grid.addWidget(self.shares, 3, 0, 1, 3)
         state.changed.connect(self._on_state_changed)
 
-    def _on_state_changed(self, names: set[str]) -> None:
+    def _on_state_changed(self, names: frozenset[str]) -> None:
         if "shares" in names:
             rows = [
                 f"<tr><td>{name}</td>" + "".join(f"<td align=right>&nbsp;{100 * v:.0f}%</td>" for v in share) + "</tr>"

@@ -74,7 +74,7 @@ class PlanePanel(QWidget):
         self.canvas = PlaneCanvas()
         self.timeline = Timeline()
         self.timeline.add_shortcuts(self, "one frame")
-        self.timeline.frame_changed.connect(lambda i: self.state.set(frame=i))
+        self.timeline.frame_changed.connect(lambda i: self.state.update(frame=i))
         self.data_section = DataSection(self.state, lambda message: self.show_error(message))
         self.field_section = FieldSection(self.state)
         self.langevin_section = LangevinSection(self.state, self.run_langevin)
@@ -91,7 +91,7 @@ class PlanePanel(QWidget):
         self._layout()
         self.canvas.stroke.connect(self._on_stroke)
         self.state.changed.connect(self._on_state_changed)
-        self._on_state_changed({"points", "source", "drawing", "brush", "sigma"})
+        self._on_state_changed(frozenset({"points", "source", "drawing", "brush", "sigma"}))
 
     def _layout(self) -> None:
         left = QWidget()
@@ -127,7 +127,7 @@ class PlanePanel(QWidget):
         layout.addWidget(right_widget)
 
     # ---- binding the state to the views ------------------------------------------------------------
-    def _on_state_changed(self, names: set[str]) -> None:
+    def _on_state_changed(self, names: frozenset[str]) -> None:
         state = self.state
         if names & {"points", "source"}:
             self.canvas.set_data_points(state.points)
@@ -218,7 +218,7 @@ class PlanePanel(QWidget):
             radius = r * np.sqrt(self._rng.uniform(0, 1, SPRAY))
             spray = np.stack([x + radius * np.cos(angle), y + radius * np.sin(angle)], 1).astype(np.float32)
             points = np.concatenate([points, spray])[-100_000:]
-        self.state.set(points=points, source=DRAWING)
+        self.state.update(points=points, source=DRAWING)
 
     # ---- Langevin and sampling, off the GUI thread --------------------------------------------------
     def _score_fn(self) -> tuple[ScoreFn, np.ndarray, str]:
@@ -256,7 +256,7 @@ class PlanePanel(QWidget):
         if run is not None and mix is not None:
             shares["data"] = mix.weights
             shares[run + (" (no noise)" if not state.langevin_noise else "")] = mode_shares(mix, trajectory.final)
-        state.set(trajectory=trajectory, trajectory_title=title, frame=len(trajectory.frames) - 1, shares=shares)
+        state.update(trajectory=trajectory, trajectory_title=title, frame=len(trajectory.frames) - 1, shares=shares)
         self._judge(title.split(" (")[0], trajectory.final)
 
     def sample_ddpm(self) -> None:
@@ -279,11 +279,11 @@ class PlanePanel(QWidget):
         if model is None or not isinstance(model.net, EpsNet) or len(self.state.points) == 0:
             return
         trajectory = forward_chain(model.net, self.state.points[:5000])
-        self.state.set(trajectory=trajectory, trajectory_title="Forward process q(x_t | x_0)", frame=0)
+        self.state.update(trajectory=trajectory, trajectory_title="Forward process q(x_t | x_0)", frame=0)
 
     # ---- the quality number ------------------------------------------------------------------------
     def _judge_current(self) -> None:
-        self.state.set(quality={})
+        self.state.update(quality={})
 
     def _judge(self, what: str, samples: np.ndarray) -> None:
         points, source = self.state.points, self.state.source
@@ -294,7 +294,7 @@ class PlanePanel(QWidget):
             judge = judge_for(points, source)
             return judge.score(samples), judge.floor
 
-        self.judging.start(run, on_done=lambda value: self.state.set(quality={**self.state.quality, what: value}))
+        self.judging.start(run, on_done=lambda value: self.state.update(quality={**self.state.quality, what: value}))
 
     # ---- training and the NFE sweep through the runner -----------------------------------------------
     def train(self) -> None:
@@ -309,7 +309,9 @@ class PlanePanel(QWidget):
         cfg = cfg_cls(steps=state.train_steps)
         self._training_cfg = cfg
         self._before_training = (state.score_model, state.ddpm_model)
-        state.set(losses=[], job=LabJob.TRAINING, field_source="score net" if state.train_model == "score" else "DDPM")
+        state.update(
+            losses=[], job=LabJob.TRAINING, field_source="score net" if state.train_model == "score" else "DDPM"
+        )
         self.runner.start(
             Job(train_plane, {"cfg": cfg, "points": state.points, "source": state.source}),
             on_yield=self._on_snapshot,
@@ -325,12 +327,12 @@ class PlanePanel(QWidget):
 
     def _install(self, model: PlaneModel) -> None:
         if isinstance(model.net, ScoreNet):
-            self.state.set(score_model=model)
+            self.state.update(score_model=model)
         else:
-            self.state.set(ddpm_model=model)
+            self.state.update(ddpm_model=model)
 
     def _on_snapshot(self, snap: PlaneSnapshot) -> None:
-        self.state.set(losses=[*self.state.losses, (snap.step, snap.loss)])
+        self.state.update(losses=[*self.state.losses, (snap.step, snap.loss)])
         if snap.state is None or self._training_cfg is None:
             return
         cfg = self._training_cfg
@@ -340,7 +342,7 @@ class PlanePanel(QWidget):
         nfe = 100 if preview == "annealed-langevin" else 20
         self.background.start(
             lambda: draw(model, preview, 1000, nfe, seed=0)[0],
-            on_done=lambda t: self.state.set(
+            on_done=lambda t: self.state.update(
                 trajectory=t, frame=len(t.frames) - 1, trajectory_title=f"Preview while training ({preview})"
             ),
         )
@@ -357,20 +359,20 @@ class PlanePanel(QWidget):
     def _on_training_end(self, succeeded: bool) -> None:
         if not succeeded and self._before_training is not None:
             score, ddpm = self._before_training
-            self.state.set(score_model=score, ddpm_model=ddpm)
+            self.state.update(score_model=score, ddpm_model=ddpm)
         self._before_training = None
-        self.state.set(job=LabJob.IDLE)
+        self.state.update(job=LabJob.IDLE)
 
     def sweep_nfe(self) -> None:
         model = self.state.ddpm_model
         if model is None or self.runner.busy:
             return
         ckpt = Checkpoint(model.kind, vars(model.cfg).copy(), model.net.state_dict(), {})
-        self.state.set(sweep=[], job=LabJob.SWEEP)
+        self.state.update(sweep=[], job=LabJob.SWEEP)
         self.runner.start(
             Job(nfe_sweep, {"ckpt": ckpt, "points": self.state.points, "source": self.state.source}),
-            on_yield=lambda p: self.state.set(sweep=[*self.state.sweep, p]),
-            on_end=lambda _ok: self.state.set(job=LabJob.IDLE),
+            on_yield=lambda p: self.state.update(sweep=[*self.state.sweep, p]),
+            on_end=lambda _ok: self.state.update(job=LabJob.IDLE),
             label="2-D Lab: quality against NFE",
             owner=self.title,
         )

@@ -1,6 +1,6 @@
 """The 2-D Lab's state in one Qt-free object: what the learner asked for, what is on show, which job runs.
 
-Sections bind to it (``state.changed.connect``) and write to it with ``state.set(...)``; they never
+Sections bind to it (``state.changed.connect``) and write to it with ``state.update(...)``; they never
 read each other's widgets, and tests drive the panel by setting the state and reading it back.
 One ``changed`` callback list carries the names of the fields that changed, so a drag that moves
 the σ slider costs one notification, not one per field (STYLE.md 10).
@@ -9,8 +9,7 @@ the σ slider costs one notification, not one per field (STYLE.md 10).
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -20,6 +19,7 @@ from explorer.core.plane.langevin import Trajectory
 from explorer.core.plane.models import DDPMConfig
 from explorer.core.plane.requests import LangevinRequest, SamplerRequest
 from explorer.core.plane.sweep import SweepPoint
+from explorer.core.runtime.evented import Evented
 
 DRAWING = "drawing"  # the source name of points the learner drew or loaded
 
@@ -32,41 +32,8 @@ class LabJob(enum.Enum):
     SWEEP = "quality against NFE"
 
 
-class Changed:
-    """A list of callbacks, each called with the set of field names that changed."""
-
-    def __init__(self) -> None:
-        self._callbacks: list[Callable[[set[str]], None]] = []
-
-    def connect(self, callback: Callable[[set[str]], None]) -> None:
-        self._callbacks.append(callback)
-
-    def emit(self, names: set[str]) -> None:
-        for callback in list(self._callbacks):
-            callback(names)
-
-
-class EventedFields:
-    """A dataclass's fields as the state sections bind to: ``set`` assigns them and tells every listener once."""
-
-    changed: Changed
-
-    def set(self, **changes: object) -> None:
-        """Set fields and tell every listener once, with the names of the fields that really changed."""
-        known = {f.name for f in fields(self)}  # type: ignore[arg-type]  # a dataclass subclass
-        names = set()
-        for name, value in changes.items():
-            if name not in known:
-                raise AttributeError(f"{type(self).__name__} has no field {name!r}")
-            if getattr(self, name) is not value:
-                setattr(self, name, value)
-                names.add(name)
-        if names:
-            self.changed.emit(names)
-
-
 @dataclass(eq=False)
-class LabState(EventedFields):
+class LabState(Evented):
     """Everything the 2-D Lab shows and is asked; change it with ``set`` so every view follows."""
 
     # The data, shared by every model in the lab.
@@ -97,12 +64,9 @@ class LabState(EventedFields):
     losses: list[tuple[int, float]] = field(default_factory=list)
     job: LabJob = LabJob.IDLE
 
-    def __post_init__(self) -> None:
-        self.changed = Changed()
-
     def with_request(self, name: str, **values: object) -> None:
         """Replace fields of a request (``langevin`` or ``sampler``); the dataclass checks its limits."""
-        self.set(**{name: replace(getattr(self, name), **values)})
+        self.update(**{name: replace(getattr(self, name), **values)})
 
     @property
     def frame_points(self) -> np.ndarray | None:

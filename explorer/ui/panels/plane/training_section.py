@@ -36,7 +36,7 @@ class TrainingSection(QGroupBox):
         self.model.addItems(["ddpm", "score"])
         self.model.setCurrentText(state.train_model)
         self.model.currentTextChanged.connect(
-            lambda text: state.set(
+            lambda text: state.update(
                 train_model=text, train_steps=(ScoreConfig if text == "score" else DDPMConfig)().steps
             )
         )
@@ -45,7 +45,7 @@ class TrainingSection(QGroupBox):
         self.steps.setSingleStep(500)
         self.steps.setValue(state.train_steps)
         self.steps.setSuffix(" steps")
-        self.steps.valueChanged.connect(lambda n: state.set(train_steps=int(n)))
+        self.steps.valueChanged.connect(lambda n: state.update(train_steps=int(n)))
         self.train = QPushButton("Train")
         self.train.clicked.connect(train)
         self.stop = QPushButton("Stop")
@@ -64,9 +64,9 @@ class TrainingSection(QGroupBox):
         grid.addWidget(self.loss, 2, 0, 1, 3)
         grid.addWidget(self.quality, 3, 0, 1, 3)
         state.changed.connect(self._on_state_changed)
-        self._on_state_changed({"job", "quality"})
+        self._on_state_changed(frozenset({"job", "quality"}))
 
-    def _on_state_changed(self, names: set[str]) -> None:
+    def _on_state_changed(self, names: frozenset[str]) -> None:
         if "train_steps" in names and self.steps.value() != self.state.train_steps:
             self.steps.setValue(self.state.train_steps)
         if "job" in names:
