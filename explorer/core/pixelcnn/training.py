@@ -101,8 +101,8 @@ def train_pixelcnn(
             yield PixelCNNSnapshot(
                 step=step,
                 total_steps=cfg.steps,
-                train_nll=float(loss),
-                checkpoint=_run_so_far(cfg, model, step, float(loss), history, started, dev, earlier),
+                train_nll=loss.item(),
+                checkpoint=_run_so_far(cfg, model, step, loss.item(), history, started, dev, earlier),
             )
         if not snapshots.due(force=last):
             continue
