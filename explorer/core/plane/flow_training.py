@@ -20,7 +20,7 @@ from explorer.core.plane.data import fingerprint
 from explorer.core.plane.flow_matching import FlowMatchingConfig, VelocityNet, fm_loss, ot_pairing
 from explorer.core.plane.realnvp import RealNVP, RealNVPConfig
 from explorer.core.plane.reflow import ReflowConfig, reflow_pairs
-from explorer.core.plane.training import EMA_DECAY, weights_of
+from explorer.core.plane.training import EMA_DECAY, PlaneSnapshot, weights_of
 from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load_weights
 from explorer.core.runtime.errors import CheckpointError
 from explorer.core.runtime.training import Every, check_finite, training_record
@@ -31,20 +31,8 @@ FlowNet = RealNVP | VelocityNet
 
 
 @dataclass(frozen=True)
-class FlowSnapshot:
-    """A moment of training: the mean loss since the last snapshot (for the RealNVP, the training
-    NLL in nats), and the averaged weights every second or so."""
-
-    kind: str
-    step: int
-    steps: int
-    loss: float
-    seconds: float
-    state: dict[str, np.ndarray] | None = None
-
-    @property
-    def progress(self) -> float:
-        return self.step / self.steps
+class FlowSnapshot(PlaneSnapshot):
+    """A moment of a flow's training, as a PlaneSnapshot; for the RealNVP the loss is the training NLL in nats."""
 
     def summary(self) -> str:
         name = "NLL" if self.kind == "plane-realnvp" else "loss"

@@ -10,21 +10,9 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from explorer.ui.panels.divergences.style import KL_COLOUR, P_COLOUR, Q_COLOUR, fixed, transparent
 from explorer.ui.panels.divergences.style import StyledPlot as _DivergencePlot
+from explorer.ui.widgets.latent_plane import DIGIT_COLORS
 
-COMPONENT_COLOURS = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-    "#393b79",
-    "#637939",
-)
+COMPONENT_COLOURS = (*DIGIT_COLORS, "#393b79", "#637939")  # the digits' tab10, and two more for K up to 12
 GAP_COLOUR = KL_COLOUR
 ELBO_COLOUR = "#2ca02c"
 LOGP_COLOUR = P_COLOUR
