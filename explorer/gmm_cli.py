@@ -92,13 +92,14 @@ def nll(args: argparse.Namespace) -> int:
     from explorer.core.plane.data import load_data
     from explorer.core.runtime.checkpoints import checkpoint_kind, load_checkpoint
     from explorer.core.runtime.limits import SEED_MAX
+    from explorer.core.runtime.quoting import shown
 
     if not 0 <= args.seed <= SEED_MAX:
         raise ExplorerError(f"--seed must be an integer from 0 to {SEED_MAX}, not {args.seed}.")
     kind = checkpoint_kind(args.model_path)
     if kind is not None and kind != "gmm":
         raise ExplorerError(
-            f"{str(args.model_path)!r} holds a {kind} model, which has no exact likelihood here; plane nll takes a gmm."
+            f"{str(args.model_path)!r} holds a {shown(kind)} model, which has no exact likelihood here; plane nll takes a gmm."
         )
     ckpt = load_checkpoint(args.model_path, kind="gmm")
     data = load_data(args.data, args.n, args.seed)

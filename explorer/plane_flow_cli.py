@@ -97,19 +97,21 @@ def _config(args: argparse.Namespace):
 def _teacher(path: Path, fingerprint: str):
     """The checkpoint a reflow starts from, refused unless it is a flow-matching model of the same data."""
     from explorer.core.runtime.checkpoints import checkpoint_kind, load_checkpoint
+    from explorer.core.runtime.quoting import quoted, shown
 
     kind = checkpoint_kind(path)
     if kind is not None and kind not in ("plane-fm", "plane-reflow"):
         raise ExplorerError(
-            f"--from {str(path)!r} holds a {kind} model; reflow needs a plane-fm or plane-reflow model."
+            f"--from {str(path)!r} holds a {shown(kind)} model; reflow needs a plane-fm or plane-reflow model."
         )
     teacher = load_checkpoint(path)
-    trained_on = teacher.info.get("dataset", {}).get("fingerprint")
+    dataset = teacher.info.get("dataset")
+    dataset = dataset if isinstance(dataset, dict) else {"source": dataset}
+    trained_on = dataset.get("fingerprint")
     if trained_on != fingerprint:
-        source = teacher.info.get("dataset", {}).get("source", "?")
         raise ExplorerError(
-            f"--from {str(path)!r} was trained on other data ({source!r}, fingerprint {trained_on!r}) "
-            f"than --data (fingerprint {fingerprint!r})."
+            f"--from {str(path)!r} was trained on other data ({quoted(dataset.get('source', '?'))}, "
+            f"fingerprint {quoted(trained_on)}) than --data (fingerprint {fingerprint!r})."
         )
     return teacher
 
@@ -119,7 +121,7 @@ def train_flow(args: argparse.Namespace, argv: list[str]) -> int:
 
     from explorer.core.plane.data import PRESETS, load_data, preset_mixture
     from explorer.core.plane.draw import default_nfe, draw, model_from_checkpoint
-    from explorer.core.plane.flow_training import train_flow_matching, train_realnvp, train_reflow
+    from explorer.core.plane.flow_training import reflow_teacher, train_flow_matching, train_realnvp, train_reflow
     from explorer.core.plane.flows import flow_log_likelihood, mixture_entropy
     from explorer.core.plane.quality import judge_for
     from explorer.core.runtime.atomic import check_target
@@ -132,6 +134,9 @@ def train_flow(args: argparse.Namespace, argv: list[str]) -> int:
     cfg = _config(args)
     data = load_data(args.data)
     teacher = _teacher(args.from_model, data.fingerprint) if args.plane_model == "reflow" else None
+    if teacher is not None:  # the new field keeps the first one's shape
+        cfg = dataclasses.replace(cfg, hidden=teacher.config["hidden"], layers=teacher.config["layers"])
+        reflow_teacher(cfg, teacher)  # every check on the teacher, before any pair is drawn
     check_target(args.out)
     if teacher is not None:
         job = train_reflow(cfg, teacher)

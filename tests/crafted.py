@@ -22,7 +22,9 @@ from safetensors.torch import save as safetensors_bytes
 from explorer.core.runtime.checkpoints import FORMAT, FORMAT_VERSION, Checkpoint
 from explorer.core.runtime.run_info import HISTORY_KEYS, METRIC_GROUPS
 
-KINDS = ("vae", "ddpm", "gan", "pixelcnn", "cvae", "cddpm", "classifier")
+MNIST_KINDS = ("vae", "ddpm", "gan", "pixelcnn", "cvae", "cddpm", "classifier")
+PLANE_KINDS = ("plane-score", "plane-ddpm", "plane-realnvp", "plane-fm", "plane-reflow", "gmm")
+KINDS = MNIST_KINDS + PLANE_KINDS
 CONTINUABLE = ("ddpm", "gan", "pixelcnn", "cddpm")  # the kinds whose training takes --init-from
 INFO = {"steps": 1, "dataset": "mnist", "training": {"device": "CPU", "seconds": 1.0}}
 
@@ -30,6 +32,8 @@ INFO = {"steps": 1, "dataset": "mnist", "training": {"device": "CPU", "seconds":
 @functools.cache
 def tiny(kind: str) -> Checkpoint:
     """An untrained checkpoint of ``kind`` at its smallest widths, as the app's training would save it."""
+    if kind in PLANE_KINDS:
+        return _tiny_plane(kind)
     torch.manual_seed(0)
     if kind in ("vae", "cvae"):
         from explorer.core.conditional.cvae import CVAE, CVAEConfig
@@ -61,6 +65,42 @@ def tiny(kind: str) -> Checkpoint:
     point = dict.fromkeys(HISTORY_KEYS[kind], 1.0) | {HISTORY_KEYS[kind][0]: 1}
     metrics = dict.fromkeys(METRIC_GROUPS.get(kind, ("loss",)), 1.0)
     return Checkpoint(kind, dataclasses.asdict(cfg), net.state_dict(), {**INFO, "metrics": metrics, "history": [point]})
+
+
+def _tiny_plane(kind: str) -> Checkpoint:
+    """A 2-D Lab or Likelihood model trained for one step on a few ring points by the app's own training code."""
+    from explorer.core.likelihood.gmm import EMConfig
+    from explorer.core.likelihood.gmm_checkpoint import train_gmm
+    from explorer.core.plane import models
+    from explorer.core.plane.data import PointSet, make_preset
+    from explorer.core.plane.flow_matching import FlowMatchingConfig
+    from explorer.core.plane.flow_training import train_flow_matching, train_realnvp, train_reflow
+    from explorer.core.plane.realnvp import RealNVPConfig
+    from explorer.core.plane.reflow import ReflowConfig
+    from explorer.core.plane.training import train_plane
+    from explorer.core.runtime.generators import Returning
+
+    points = make_preset("ring")  # what --data ring loads: a reflow --from it is of the same data
+    small = {"steps": 1, "batch_size": 16}
+
+    def run(job: Any) -> Checkpoint:
+        returning = Returning(job)
+        for _ in returning:
+            pass
+        return returning.value
+
+    if kind == "gmm":
+        return train_gmm(PointSet(points, "ring"), EMConfig(components=2, iterations=1, restarts=1))
+    if kind == "plane-score":
+        return run(train_plane(models.ScoreConfig(hidden=16, layers=1, **small), points, "ring"))
+    if kind == "plane-ddpm":
+        return run(train_plane(models.DDPMConfig(hidden=16, layers=1, T=10, **small), points, "ring"))
+    if kind == "plane-realnvp":
+        return run(train_realnvp(RealNVPConfig(couplings=2, hidden=8, layers=1, **small), points, "ring"))
+    fm = run(train_flow_matching(FlowMatchingConfig(hidden=16, layers=1, **small), points, "ring"))
+    if kind == "plane-fm":
+        return fm
+    return run(train_reflow(ReflowConfig(hidden=16, layers=1, pairs=256, pair_nfe=2, **small), fm))
 
 
 def file_bytes(
@@ -112,8 +152,15 @@ def _config_case(name: str, field_kind: str, value: Any, message: str, raw: str 
     return make
 
 
-def _info_case(name: str, change: Callable[[dict], dict], message: str, raw: str | None = None) -> Callable:
-    def make(kind: str, fields: dict[str, str]) -> Case:
+def _info_case(
+    name: str, change: Callable[[dict], dict], message: str, raw: str | None = None, kinds: tuple[str, ...] = ()
+) -> Callable:
+    """A case of a damaged record; ``kinds``: only these kinds' records are read for it (all when empty)."""
+
+    def make(kind: str, fields: dict[str, str]) -> Case | None:
+        if kinds and kind not in kinds:
+            return None
+
         def write(ck: Checkpoint) -> bytes:
             return file_bytes(
                 ck.kind, ck.config, change(dict(ck.info)), dict(ck.state), {"X": raw} if raw is not None else None
@@ -165,6 +212,7 @@ TYPE_CASES = [  # cause 1: each value's type checked before it is compared
         "a history point without its x",
         lambda i: {**i, "history": [{"loss": 1.0}]},
         r"each point of the record's history must give (epoch|step)",
+        kinds=tuple(HISTORY_KEYS),  # the 2-D Lab's records keep no history
     ),
     _info_case("history as text", lambda i: {**i, "history": "long"}, r"'history' must be a list of tables of numbers"),
     _info_case("a history point of text", lambda i: {**i, "history": [{"step": "one"}]}, r"'history' must be a list"),
@@ -191,15 +239,19 @@ TYPE_CASES = [  # cause 1: each value's type checked before it is compared
 ]
 
 
-def _dtype_case(dtype: torch.dtype, message: str) -> Callable:
+def _dtype_case(dtype: torch.dtype | None, message: str) -> Callable:
+    """The first float tensor stored in ``dtype`` (None: in the float width the model does not use)."""
+
     def make(kind: str, fields: dict[str, str]) -> Case:
         def write(ck: Checkpoint) -> bytes:
             state = dict(ck.state)
             name = next(n for n, t in state.items() if t.is_floating_point())
-            state[name] = state[name].to(dtype)
+            other = torch.float32 if state[name].dtype == torch.float64 else torch.float64
+            state[name] = state[name].to(dtype or other)
             return file_bytes(ck.kind, ck.config, ck.info, state)
 
-        return (f"weights in {str(dtype).removeprefix('torch.')}", write, message)
+        width = str(dtype).removeprefix("torch.") if dtype else "the other float width"
+        return (f"weights in {width}", write, message)
 
     return make
 
@@ -217,8 +269,10 @@ DTYPE_CASES = [
         (torch.bool, "bool"),
     )
 ]
-DTYPE_CASES.append(_dtype_case(torch.int64, r"weight .* is int64; the model needs float32"))
-DTYPE_CASES.append(_dtype_case(torch.float64, r"weight .* is float64; the model needs float32"))
+DTYPE_CASES.append(_dtype_case(torch.int64, r"weight .* is int64; the model needs float(32|64)"))
+DTYPE_CASES.append(
+    _dtype_case(None, r"weight .* is (float64; the model needs float32|float32; the model needs float64)")
+)
 
 ESC = "\x1b[2J\x1b[31m"
 

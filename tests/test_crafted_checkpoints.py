@@ -16,11 +16,14 @@ import time
 from pathlib import Path
 
 import pytest
-from crafted import CONTINUABLE, KINDS, cases, file_bytes, tiny, write_case
+import torch
+from crafted import CONTINUABLE, KINDS, PLANE_KINDS, cases, file_bytes, tiny, write_case
 
 from explorer.cli import main
 from explorer.core.evaluation.classifier import classifier_from_checkpoint
 from explorer.core.families import FAMILIES
+from explorer.core.likelihood.gmm_checkpoint import mixture_from_checkpoint
+from explorer.core.plane.draw import load_plane_model
 from explorer.core.runtime.checkpoints import load_checkpoint, save_checkpoint
 from explorer.core.runtime.errors import ExplorerError
 
@@ -36,6 +39,10 @@ def load_any(path: Path, kind: str) -> None:
     """Load ``path`` as the app loads a ``kind`` model: header, config, record, then the weights into the net."""
     if kind == "classifier":
         classifier_from_checkpoint(load_checkpoint(path, kind="classifier"))
+    elif kind == "gmm":
+        mixture_from_checkpoint(load_checkpoint(path, kind="gmm"))
+    elif kind in PLANE_KINDS:
+        load_plane_model(path)
     else:
         FAMILIES[kind].load(path)
 
@@ -77,6 +84,15 @@ def _commands(kind: str, path: Path, tmp: Path) -> dict[str, list[str]]:
             "cpu",
         ]
         commands["eval"] = ["eval", kind, "-n", "50", "--checkpoint", str(path), "--device", "cpu"]
+    if kind in PLANE_KINDS:
+        commands["plane sample"] = ["plane", "sample", str(path), "-n", "1", "--out", str(tmp / "s.csv")]
+    if kind in ("plane-realnvp", "plane-fm", "plane-reflow", "gmm"):
+        commands["plane nll"] = ["plane", "nll", str(path), "--data", "ring", "-n", "10"]
+    if kind in ("plane-fm", "plane-reflow"):
+        commands["plane train reflow --from"] = [
+            *("plane", "train", "reflow", "--data", "ring", "--from", str(path)),
+            *("--steps", "1", "--pairs", "256", "--pair-nfe", "2", "--out", str(tmp / "new.safetensors")),
+        ]
     if kind in CONTINUABLE:
         commands["init-from"] = [
             "train",
@@ -141,6 +157,82 @@ def test_file_load_of_a_crafted_file_is_a_dialog_and_nothing_on_screen_changes(k
         assert re.search(case[2], win.last_error) and one_clean_line(win.last_error), win.last_error
         assert win.tabs.current_name() == elsewhere
         assert [(p.model, p.checkpoint, p.model_info.text()) for p in models] == before
+    win._error_box.close()
+
+
+def _gmm_with(**tensors: torch.Tensor) -> bytes:
+    ck = tiny("gmm")
+    return file_bytes("gmm", ck.config, ck.info, {**dict(ck.state), **tensors})
+
+
+@pytest.mark.parametrize(
+    "data, says",
+    [
+        (_gmm_with(weights=torch.tensor([0.7, 0.7], dtype=torch.float64)), r"weights are not a probability vector"),
+        (_gmm_with(weights=torch.tensor([1.5, -0.5], dtype=torch.float64)), r"weights are not a probability vector"),
+        (
+            _gmm_with(covariances=-torch.eye(2, dtype=torch.float64).repeat(2, 1, 1)),
+            r"covariances are not symmetric positive definite",
+        ),
+        (
+            _gmm_with(covariances=torch.tensor([[1.0, 0.5], [0.0, 1.0]], dtype=torch.float64).repeat(2, 1, 1)),
+            r"covariances are not symmetric positive definite",
+        ),
+        (
+            file_bytes("gmm", {**tiny("gmm").config, "components": 3}, tiny("gmm").info, dict(tiny("gmm").state)),
+            r"weight weights has shape \(2,\), but its config makes a model that needs \(3,\)",
+        ),
+    ],
+    ids=["weights above 1", "a negative weight", "negative covariances", "an asymmetric covariance", "K says 3"],
+)
+def test_a_gmm_whose_numbers_do_not_make_a_mixture_is_one_line(data, says, tmp_path, capsys):
+    path = tmp_path / "bad.safetensors"
+    path.write_bytes(data)
+    with pytest.raises(ExplorerError, match=says):
+        load_any(path, "gmm")
+    for argv in (
+        ["plane", "sample", str(path), "--out", str(tmp_path / "s.csv")],
+        ["plane", "nll", str(path), "--data", "ring"],
+    ):
+        assert main(argv) == 2
+        lines = capsys.readouterr().err.splitlines()
+        assert len(lines) == 1 and re.search(says, lines[0]), lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.safetensors"]
+
+
+@pytest.mark.parametrize(
+    "record, says",
+    [
+        ({"reflow_of": {"generation": "x"}}, r"reflow generation 'x'; a whole number is needed"),
+        ({"reflow_of": {"generation": 10**6}}, r"reflow generation 1000000; a whole number is needed"),
+        ({"dataset": "ring"}, r"trained on other data \('ring', fingerprint None\)"),
+        ({"dataset": {"source": "\x1b[2J"}}, r"trained on other data \('\\x1b\[2J', fingerprint None\)"),
+    ],
+    ids=["a generation as text", "a generation past the limit", "its data as text", "its data's source escaped"],
+)
+def test_a_reflow_from_a_teacher_with_a_strange_record_is_one_line(record, says, tmp_path, capsys):
+    ck = tiny("plane-fm")
+    path = tmp_path / "teacher.safetensors"
+    path.write_bytes(file_bytes("plane-fm", ck.config, {**ck.info, **record}, dict(ck.state)))
+    argv = ["plane", "train", "reflow", "--data", "ring", "--from", str(path), "--steps", "1"]
+    assert main([*argv, "--pairs", "256", "--pair-nfe", "2", "--out", str(tmp_path / "new.safetensors")]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and re.search(says, lines[0]) and one_clean_line(lines[0]), lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["teacher.safetensors"]
+
+
+@pytest.mark.parametrize("kind", PLANE_KINDS)
+def test_file_load_of_a_crafted_lab_file_is_a_dialog_and_nothing_changes(kind, qtbot, tmp_path):
+    """The 2-D Lab's and the Likelihood tab's files are not loaded by File ▸ Load; a crafted one is still one
+    quoted line in a dialog, and the tab on show stays."""
+    from explorer.ui.main_window import MainWindow
+
+    win = MainWindow(device="cpu")
+    qtbot.addWidget(win)
+    win.show_panel("gan")
+    for _, case in cases(kind, per_cause=2):
+        assert not win.load_checkpoint(str(write_case(tmp_path, kind, case)))
+        assert one_clean_line(win.last_error) and win.tabs.current_name() == "gan", win.last_error
     win._error_box.close()
 
 

@@ -21,8 +21,9 @@ from explorer.core.likelihood.gmm import (
     sample_mixture,
 )
 from explorer.core.plane.data import PointSet
-from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict
+from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load_weights
 from explorer.core.runtime.errors import CheckpointError
+from explorer.core.runtime.quoting import shown
 
 KIND = "gmm"
 
@@ -44,22 +45,25 @@ def train_gmm(data: PointSet, cfg: EMConfig) -> Checkpoint:
     return Checkpoint(KIND, {f: getattr(cfg, f) for f in cfg.__dataclass_fields__}, state, info)
 
 
+class MixtureTensors(torch.nn.Module):
+    """θ's three float64 tensors for K components, as buffers: load_weights then compares a file's
+    tensor names, shapes and dtypes from its header, as for every other model, before reading any."""
+
+    def __init__(self, components: int) -> None:
+        super().__init__()
+        K = components
+        for name, shape in (("weights", (K,)), ("means", (K, 2)), ("covariances", (K, 2, 2))):
+            self.register_buffer(name, torch.zeros(shape, dtype=torch.float64))
+
+
 def mixture_from_checkpoint(ckpt: Checkpoint) -> tuple[Mixture, EMConfig]:
-    """θ and the EMConfig a "gmm" checkpoint holds, checked: shapes agree, weights sum to 1, every Σ_k
-    symmetric positive definite (CheckpointError otherwise)."""
+    """θ and the EMConfig a "gmm" checkpoint holds, checked: the tensors are the three float64 ones its
+    config's K needs, the weights sum to 1, every Σ_k symmetric positive definite (CheckpointError otherwise)."""
+    if ckpt.kind != KIND:
+        raise CheckpointError(f"This checkpoint holds a {shown(ckpt.kind)} model, not a gmm.")
     cfg = config_from_dict(EMConfig, ckpt.config)
-    try:
-        theta = Mixture(*(ckpt.state[name].double().numpy() for name in ("weights", "means", "covariances")))
-    except KeyError as exc:
-        raise CheckpointError(f"The gmm checkpoint lacks its {exc.args[0]!r} tensor.") from None
-    K = len(theta.weights)
-    if (
-        theta.weights.ndim != 1
-        or theta.means.shape != (K, 2)
-        or theta.covariances.shape != (K, 2, 2)
-        or cfg.components != K
-    ):
-        raise CheckpointError(f"The gmm checkpoint's tensors do not describe {cfg.components} components in 2-D.")
+    held = load_weights(MixtureTensors(cfg.components), ckpt)
+    theta = Mixture(*(getattr(held, name).numpy() for name in ("weights", "means", "covariances")))
     if np.any(theta.weights < 0) or not np.isclose(theta.weights.sum(), 1.0):
         raise CheckpointError("The gmm checkpoint's weights are not a probability vector.")
     covs = theta.covariances

@@ -24,6 +24,7 @@ from explorer.core.runtime.checkpoints import (
     load_weights,
 )
 from explorer.core.runtime.errors import CheckpointError, ExplorerError
+from explorer.core.runtime.quoting import shown
 
 LANGEVIN_SAMPLERS = ("langevin", "annealed-langevin")
 ALL_SAMPLERS = (*DDPM_SAMPLERS, *LANGEVIN_SAMPLERS, *REALNVP_SAMPLERS)
@@ -79,7 +80,7 @@ def model_from_checkpoint(ckpt: Checkpoint) -> PlaneModel:
         flow = flow_from_checkpoint(ckpt)
         return PlaneModel(ckpt.kind, flow.cfg, flow, ckpt.info)
     if ckpt.kind not in KINDS:
-        raise CheckpointError(f"This checkpoint holds a {ckpt.kind} model, not a 2-D Lab model.")
+        raise CheckpointError(f"This checkpoint holds a {shown(ckpt.kind)} model, not a 2-D Lab model.")
     config_cls, net_cls = KINDS[ckpt.kind]
     cfg: PlaneConfig = config_from_dict(config_cls, ckpt.config)
     net = net_cls(cfg)
@@ -92,7 +93,8 @@ def load_plane_model(path: str | os.PathLike[str]) -> PlaneModel:
     kind = checkpoint_kind(path)
     if kind is not None and kind not in (*KINDS, *FLOW_KINDS):
         raise CheckpointError(
-            f"{os.fspath(path)!r} holds a {kind} model, not a 2-D Lab model ({', '.join((*KINDS, *FLOW_KINDS))})."
+            f"{os.fspath(path)!r} holds a {shown(kind)} model, not a 2-D Lab model "
+            f"({', '.join((*KINDS, *FLOW_KINDS))})."
         )
     return model_from_checkpoint(load_checkpoint(path))
 

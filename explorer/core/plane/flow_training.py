@@ -23,6 +23,7 @@ from explorer.core.plane.reflow import ReflowConfig, reflow_pairs
 from explorer.core.plane.training import EMA_DECAY, PlaneSnapshot, weights_of
 from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load_weights
 from explorer.core.runtime.errors import CheckpointError
+from explorer.core.runtime.quoting import quoted, shown
 from explorer.core.runtime.training import Every, check_finite, training_record
 
 FLOW_KINDS = ("plane-realnvp", "plane-fm", "plane-reflow")
@@ -61,7 +62,7 @@ CONFIGS: dict[str, type] = {
 def flow_from_checkpoint(ckpt: Checkpoint) -> FlowNet:
     """The flow a checkpoint holds, its config validated before the net is built, in eval mode."""
     if ckpt.kind not in CONFIGS:
-        raise CheckpointError(f"A {ckpt.kind} checkpoint is not a flow (the flows are {', '.join(FLOW_KINDS)}).")
+        raise CheckpointError(f"A {shown(ckpt.kind)} checkpoint is not a flow (the flows are {', '.join(FLOW_KINDS)}).")
     net = load_weights(build_flow(config_from_dict(CONFIGS[ckpt.kind], ckpt.config)), ckpt)
     return net.eval()
 
@@ -158,14 +159,23 @@ def train_flow_matching(
     return (yield from _train(cfg, net, loss_of, len(data), _dataset(points, source), snapshot_s, weights_s))
 
 
-def train_reflow(
-    cfg: ReflowConfig, teacher: Checkpoint, snapshot_s: float = 0.2, weights_s: float = 1.0
-) -> Generator[FlowSnapshot, None, Checkpoint]:
-    """Reflow the field in ``teacher`` (a plane-fm or plane-reflow checkpoint): make cfg.pairs (noise,
-    sample) pairs with it, then train a new field on them starting from the teacher's weights."""
+def _generation(ckpt: Checkpoint) -> int:
+    """Which reflow ``ckpt`` is (1: a flow-matching model); a record that says otherwise is refused."""
+    earlier = ckpt.info.get("reflow_of", {"generation": 1})
+    generation = earlier.get("generation") if isinstance(earlier, dict) else None
+    if not isinstance(generation, int) or isinstance(generation, bool) or not 1 <= generation < 10_000:
+        raise CheckpointError(
+            f"The checkpoint's record says it is reflow generation {quoted(generation)}; a whole number is needed."
+        )
+    return generation
+
+
+def reflow_teacher(cfg: ReflowConfig, teacher: Checkpoint) -> VelocityNet:
+    """The velocity field a reflow of ``teacher`` starts from, checked whole (its kind, weights, record and
+    shape) so that a command can refuse a teacher before any pair is drawn."""
     if teacher.kind not in ("plane-fm", "plane-reflow"):
         raise CheckpointError(
-            f"Reflow needs a flow-matching model (plane-fm or plane-reflow), not a {teacher.kind} model."
+            f"Reflow needs a flow-matching model (plane-fm or plane-reflow), not a {shown(teacher.kind)} model."
         )
     first = flow_from_checkpoint(teacher)
     assert isinstance(first, VelocityNet)  # a plane-fm or plane-reflow checkpoint holds a velocity field
@@ -174,6 +184,16 @@ def train_reflow(
             f"Reflow keeps the first model's shape: hidden {first.cfg.hidden}, layers "
             f"{first.cfg.layers}, not {cfg.hidden}, {cfg.layers}."
         )
+    _generation(teacher)
+    return first
+
+
+def train_reflow(
+    cfg: ReflowConfig, teacher: Checkpoint, snapshot_s: float = 0.2, weights_s: float = 1.0
+) -> Generator[FlowSnapshot, None, Checkpoint]:
+    """Reflow the field in ``teacher`` (a plane-fm or plane-reflow checkpoint): make cfg.pairs (noise,
+    sample) pairs with it, then train a new field on them starting from the teacher's weights."""
+    first = reflow_teacher(cfg, teacher)
     x0, x1 = (torch.as_tensor(a) for a in reflow_pairs(first, cfg.pairs, cfg.pair_nfe, cfg.seed))
     net = build_flow(cfg)
     assert isinstance(net, VelocityNet)
@@ -182,7 +202,7 @@ def train_reflow(
         "dataset": teacher.info.get("dataset", {}),
         "reflow_of": {
             "kind": teacher.kind,
-            "generation": teacher.info.get("reflow_of", {}).get("generation", 1) + 1,
+            "generation": _generation(teacher) + 1,
             "pairs": cfg.pairs,
             "pair_nfe": cfg.pair_nfe,
         },

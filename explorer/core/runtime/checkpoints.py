@@ -114,11 +114,20 @@ def _record(metadata: dict[str, str], part: str, name: str) -> dict[str, Any]:
 
 
 def config_class(kind: str) -> type | None:
-    """The config dataclass of a checkpoint kind the app knows (None for another kind)."""
+    """The config dataclass of a checkpoint kind the app knows (None for another kind): the MNIST families,
+    the classifier, the 2-D Lab's models and the Likelihood tab's mixture. A file's config is checked
+    against it as the file is read, before any net is built."""
     from explorer.core.evaluation.classifier import ClassifierConfig
     from explorer.core.families import FAMILIES
+    from explorer.core.likelihood.gmm import EMConfig
+    from explorer.core.plane.flow_training import CONFIGS as FLOW_CONFIGS
+    from explorer.core.plane.models import KINDS as PLANE_KINDS
 
-    return ClassifierConfig if kind == "classifier" else (FAMILIES[kind].config if kind in FAMILIES else None)
+    if kind in FAMILIES:
+        return FAMILIES[kind].config
+    known: dict[str, type] = {"classifier": ClassifierConfig, "gmm": EMConfig, **FLOW_CONFIGS}
+    known |= {name: classes[0] for name, classes in PLANE_KINDS.items()}
+    return known.get(kind)
 
 
 def checkpoint_kind(path: str | os.PathLike[str]) -> str | None:
