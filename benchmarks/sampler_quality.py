@@ -69,7 +69,7 @@ def main() -> None:
     judge, _ = load_classifier()
     reference, _ = embed(judge, load_mnist("test").floats())
     train = load_mnist("train").floats()
-    floor = {}
+    floor = dict(earlier.floor) if earlier is not None else {}  # a resumed record keeps its other N's floors
     for n in sorted({n for _, n in plan}):  # the floor: n real training digits, picked as `eval` picks them
         pick = np.sort(np.random.default_rng(args.seed).choice(len(train), n, replace=False))
         floor[str(n)] = fid(embed(judge, train[pick])[0], reference)

@@ -89,7 +89,11 @@ def _add_config_options(parser: argparse.ArgumentParser, config_cls: type) -> No
         )
 
 
-SAVES_PERIODICALLY = ("pixelcnn",)  # the families whose training can write the run so far (--save-every)
+SAVES_PERIODICALLY = (
+    "pixelcnn",
+    "ddpm",
+    "cddpm",
+)  # the families whose training can write the run so far (--save-every)
 
 
 def _save_every(text: str) -> int:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Generator
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -29,7 +30,7 @@ from explorer.core.runtime.data import dataset_fingerprint, to_model_range
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import CheckpointError
 from explorer.core.runtime.quoting import shown
-from explorer.core.runtime.training import training_images, training_labels, training_record
+from explorer.core.runtime.training import cpu_copy, training_images, training_labels, training_record
 
 PREVIEW_DIGITS = np.tile(np.arange(DIGITS), 2)  # the preview grid: two rows of 0..9
 PREVIEW = SamplerConfig(steps=25)  # drawn by DDIM-25 with the default guidance
@@ -86,13 +87,18 @@ def parameter_groups(unet: nn.Module, lr: float) -> list[dict[str, object]]:
 
 
 def train_cddpm(
-    cfg: CDDPMConfig, device: str | None = None, yield_every_s: float = 0.25, samples_every_s: float = 60.0
+    cfg: CDDPMConfig,
+    device: str | None = None,
+    yield_every_s: float = 0.25,
+    samples_every_s: float = 60.0,
+    save_every: int = 0,
 ) -> Generator[CDDPMSnapshot, None, Checkpoint]:
     """Train a class-conditional DDPM with label dropout, yielding snapshots a few times a second; return
     the checkpoint.
 
     The loss is yielded at most every ``yield_every_s`` seconds, a guided DDIM preview of every
-    digit from fixed noise at most every ``samples_every_s`` seconds and at the end.
+    digit from fixed noise at most every ``samples_every_s`` seconds and at the end. With ``save_every``
+    (steps; 0: never) a snapshot also carries the run so far as a checkpoint.
     """
     started = time.time()
     earlier = initial_checkpoint(cfg)
@@ -113,6 +119,17 @@ def train_cddpm(
         # 2. Regress the noise given the (possibly dropped) label.
         return conditional_epsilon_loss(m, m.schedule, x_train[batch], labels, g)
 
+    def checkpoint(ema: ConditionalDDPM, record: dict[str, Any]) -> Checkpoint:
+        """The run's checkpoint from the EMA model and a record of ``regress_noise`` (the last or one so far)."""
+        info = {**record, "dataset": dataset_fingerprint(), "training": training_record(dev, started)}
+        if earlier:  # the run this one continued (a cddpm) or started from (a ddpm), with its own record
+            info["continues"] = {
+                "kind": earlier.kind,
+                "file": Path(cfg.init_from).name,
+                **{k: earlier.info.get(k) for k in ("steps", "training", "continues")},
+            }
+        return Checkpoint(kind="cddpm", config=asdict(cfg), state=cpu_copy(ema.unet.state_dict()), info=info)
+
     ema_model, record = yield from regress_noise(
         cfg,
         model,
@@ -123,12 +140,7 @@ def train_cddpm(
         dev,
         yield_every_s,
         samples_every_s,
+        save_every,
+        checkpoint,
     )
-    info = {**record, "dataset": dataset_fingerprint(), "training": training_record(dev, started)}
-    if earlier:  # the run this one continued (a cddpm) or started from (a ddpm), with its own record
-        info["continues"] = {
-            "kind": earlier.kind,
-            "file": Path(cfg.init_from).name,
-            **{k: earlier.info.get(k) for k in ("steps", "training", "continues")},
-        }
-    return Checkpoint(kind="cddpm", config=asdict(cfg), state=ema_model.unet.state_dict(), info=info)
+    return checkpoint(ema_model, record)

@@ -25,6 +25,7 @@ from explorer.core.runtime.errors import CheckpointError
 from explorer.core.runtime.training import (
     Every,
     RunningMeans,
+    cpu_copy,
     mixed_precision,
     training_images,
     training_record,
@@ -63,6 +64,7 @@ class DDPMSnapshot:
     total_steps: int
     loss: float  # mean eps-prediction loss since the last snapshot
     samples: np.ndarray | None = None  # (SAMPLE_GRID, 28, 28) in [0, 1], DDIM from fixed noise
+    checkpoint: Checkpoint | None = None  # the run so far, every ``save_every`` steps: what a killed run keeps
 
     @property
     def progress(self) -> float:
@@ -139,12 +141,17 @@ def earlier_run(cfg: DDPMConfig, model: DDPM | None = None) -> Checkpoint | None
 
 
 def train_ddpm(
-    cfg: DDPMConfig, device: str | None = None, yield_every_s: float = 0.25, samples_every_s: float = 10.0
+    cfg: DDPMConfig,
+    device: str | None = None,
+    yield_every_s: float = 0.25,
+    samples_every_s: float = 10.0,
+    save_every: int = 0,
 ) -> Generator[DDPMSnapshot, None, Checkpoint]:
     """Train a DDPM on MNIST (Algorithm 1), yielding snapshots a few times a second; return the checkpoint.
 
     The loss is yielded at most every ``yield_every_s`` seconds, a DDIM preview grid from fixed
-    noise at most every ``samples_every_s`` seconds and at the end.
+    noise at most every ``samples_every_s`` seconds and at the end. With ``save_every`` (steps; 0: never) a
+    snapshot also carries the run so far as a checkpoint, so that a run stopped midway keeps its work.
     """
     started = time.time()
     dev = pick_device(device)
@@ -153,6 +160,16 @@ def train_ddpm(
     earlier = earlier_run(cfg, model)
     x_train = to_model_range(training_images(cfg.train_limit)).to(dev)  # (N, 1, 28, 28)
     model = model.to(dev)
+
+    def checkpoint(ema: DDPM, record: dict[str, Any]) -> Checkpoint:
+        """The run's checkpoint from the EMA model and a record of ``regress_noise`` (the last or one so far)."""
+        info = {**record, "dataset": dataset_fingerprint(), "training": training_record(dev, started)}
+        if earlier:  # the run this one continued, with its own record
+            info["continues"] = {k: earlier.info.get(k) for k in ("steps", "training", "continues")}
+            # Grown or widened: the earlier runs trained a smaller net, whose depth, attention or width it keeps.
+            info["continues"].update({k: v for k, v in growable(earlier.config).items() if v != getattr(cfg, k)})
+        return Checkpoint(kind="ddpm", config=asdict(cfg), state=cpu_copy(ema.unet.state_dict()), info=info)
+
     ema_model, record = yield from regress_noise(
         cfg,
         model,
@@ -163,13 +180,10 @@ def train_ddpm(
         dev,
         yield_every_s,
         samples_every_s,
+        save_every,
+        checkpoint,
     )
-    info = {**record, "dataset": dataset_fingerprint(), "training": training_record(dev, started)}
-    if earlier:  # the run this one continued, with its own record
-        info["continues"] = {k: earlier.info.get(k) for k in ("steps", "training", "continues")}
-        # Grown or widened: the earlier runs trained a smaller net, whose depth, attention or width the record keeps.
-        info["continues"].update({k: v for k, v in growable(earlier.config).items() if v != getattr(cfg, k)})
-    return Checkpoint(kind="ddpm", config=asdict(cfg), state=ema_model.unet.state_dict(), info=info)
+    return checkpoint(ema_model, record)
 
 
 class NoiseModel(Protocol):
@@ -204,11 +218,15 @@ def regress_noise(
     dev: torch.device,
     yield_every_s: float,
     samples_every_s: float,
+    save_every: int = 0,
+    so_far: Callable[[M, dict[str, Any]], Checkpoint] | None = None,
 ) -> Generator[DDPMSnapshot, None, tuple[M, dict[str, Any]]]:
     """Algorithm 1's loop, for the DDPM and the class-conditional DDPM alike: ``cfg.steps`` steps, each on
     ``cfg.batch_size`` of the ``images`` training digits drawn at random, of ``batch_loss(model, indices,
     generator)``, gradient norm clipped to 1, and an EMA of the weights; ``preview(ema_model)`` draws the
     preview grid. Returns the EMA model (what is sampled and saved) and the run's steps, metrics, history.
+    Every ``save_every`` steps (0: never) a snapshot carries ``so_far(ema_model, record)``: the run so far,
+    its record marked partial.
     """
     # Ho et al. sample from an exponential moving average of the weights (Appendix B): far
     # smoother samples than the last step's weights, above all after a short run.
@@ -234,6 +252,14 @@ def regress_noise(
             averaged.update_parameters(model.unet)
         losses.add(loss=loss)
         last = step == cfg.steps
+        if save_every and so_far is not None and step % save_every == 0 and not last:
+            record = {
+                "steps": step,
+                "metrics": {"final_loss": loss.item()},  # the batch's loss: the last 10 %'s mean needs the run's end
+                "history": list(history),
+                "partial": f"saved at step {step} of {cfg.steps}",
+            }
+            yield DDPMSnapshot(step, cfg.steps, loss.item(), checkpoint=so_far(ema_model, record))
         if not snapshots.due(force=last):
             continue
         count = losses.count

@@ -15,7 +15,14 @@ from explorer.core.pixelcnn.sampling import sample_images
 from explorer.core.runtime.checkpoints import Checkpoint, continued_checkpoint
 from explorer.core.runtime.data import dataset_fingerprint, load_mnist
 from explorer.core.runtime.devices import pick_device
-from explorer.core.runtime.training import Every, RunningMeans, mixed_precision, training_images, training_record
+from explorer.core.runtime.training import (
+    Every,
+    RunningMeans,
+    cpu_copy,
+    mixed_precision,
+    training_images,
+    training_record,
+)
 from explorer.core.vae.model import binarized
 
 SAMPLE_GRID = 16  # digits in the preview grid yielded while training
@@ -159,5 +166,4 @@ def _run_so_far(
     }
     if earlier:
         info["continues"] = {k: earlier.info.get(k) for k in ("steps", "training", "continues")}
-    state = {name: t.detach().cpu().clone() for name, t in model.state_dict().items()}
-    return Checkpoint(kind="pixelcnn", config=asdict(cfg), state=state, info=info)
+    return Checkpoint(kind="pixelcnn", config=asdict(cfg), state=cpu_copy(model.state_dict()), info=info)

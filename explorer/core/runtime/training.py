@@ -45,6 +45,11 @@ def training_record(device: torch.device, started: float) -> dict[str, object]:
     }
 
 
+def cpu_copy(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """A state dict's tensors copied to the CPU, detached: a checkpoint that later steps do not change."""
+    return {name: t.detach().cpu().clone() for name, t in state.items()}
+
+
 class Every:
     """A loop's clock for work done at most every ``seconds`` (a snapshot, a preview), or when
     forced (an epoch's end, the last step): throttling where the data is made, as Orange's TaskState does."""
