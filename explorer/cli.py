@@ -107,14 +107,33 @@ def _save_every(text: str) -> int:
     return steps
 
 
+TRAINED_NAMES = {  # how ``train --help`` names each model
+    "vae": "VAE",
+    "ddpm": "DDPM",
+    "gan": "GAN",
+    "pixelcnn": "PixelCNN",
+    "cvae": "conditional VAE",
+    "cddpm": "class-conditional DDPM",
+    "classifier": "classifier the metrics use",
+    "noisy-classifier": "noisy-digit classifier that classifier guidance uses",
+}
+
+
 def trainable() -> dict[str, tuple[type, Callable, Path]]:
     """What ``train NAME`` trains: each model family and the classifier the metrics use,
     as (config dataclass, training generator, shipped checkpoint)."""
+    from explorer.core.conditional.noisy_classifier import KIND as NOISY
+    from explorer.core.conditional.noisy_classifier import (
+        NOISY_CLASSIFIER_CHECKPOINT,
+        NoisyClassifierConfig,
+        train_noisy_classifier,
+    )
     from explorer.core.evaluation.classifier import CLASSIFIER_CHECKPOINT, ClassifierConfig, train_classifier
     from explorer.core.families import FAMILIES
 
     table = {name: (f.config, f.train, f.default_checkpoint) for name, f in FAMILIES.items()}
     table["classifier"] = (ClassifierConfig, train_classifier, CLASSIFIER_CHECKPOINT)
+    table[NOISY] = (NoisyClassifierConfig, train_noisy_classifier, NOISY_CLASSIFIER_CHECKPOINT)
     return table
 
 
@@ -177,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a model from scratch and save its checkpoint")
     train_models = train.add_subparsers(dest="model", required=True)
     for name, (config_cls, _, _) in trainable().items():
-        p = train_models.add_parser(name, help=f"train the {name if name == 'classifier' else name.upper()}")
+        p = train_models.add_parser(name, help=f"train the {TRAINED_NAMES.get(name, name)}")
         _add_config_options(p, config_cls)
         p.add_argument(
             "--out",

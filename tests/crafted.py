@@ -22,7 +22,7 @@ from safetensors.torch import save as safetensors_bytes
 from explorer.core.runtime.checkpoints import FORMAT, FORMAT_VERSION, Checkpoint
 from explorer.core.runtime.run_info import HISTORY_KEYS, METRIC_GROUPS
 
-MNIST_KINDS = ("vae", "ddpm", "gan", "pixelcnn", "cvae", "cddpm", "classifier")
+MNIST_KINDS = ("vae", "ddpm", "gan", "pixelcnn", "cvae", "cddpm", "classifier", "noisy-classifier")
 PLANE_KINDS = ("plane-score", "plane-ddpm", "plane-realnvp", "plane-fm", "plane-reflow", "gmm")
 KINDS = MNIST_KINDS + PLANE_KINDS
 CONTINUABLE = ("ddpm", "gan", "pixelcnn", "cddpm")  # the kinds whose training takes --init-from
@@ -57,14 +57,21 @@ def tiny(kind: str) -> Checkpoint:
 
         cfg = PixelCNNConfig(channels=4, layers=1)
         net = build_pixelcnn(cfg)
+    elif kind == "noisy-classifier":
+        from explorer.core.conditional.noisy_classifier import NoisyClassifier, NoisyClassifierConfig
+
+        cfg = NoisyClassifierConfig(channels=8, timesteps=10)
+        net = NoisyClassifier(cfg.channels)
     else:
         from explorer.core.evaluation.classifier import ClassifierConfig, MNISTClassifier
 
         cfg = ClassifierConfig(channels=2)
         net = MNISTClassifier(cfg.channels, cfg.dropout)
-    point = dict.fromkeys(HISTORY_KEYS[kind], 1.0) | {HISTORY_KEYS[kind][0]: 1}
     metrics = dict.fromkeys(METRIC_GROUPS.get(kind, ("loss",)), 1.0)
-    return Checkpoint(kind, dataclasses.asdict(cfg), net.state_dict(), {**INFO, "metrics": metrics, "history": [point]})
+    info = {**INFO, "metrics": metrics}
+    if kind in HISTORY_KEYS:
+        info["history"] = [dict.fromkeys(HISTORY_KEYS[kind], 1.0) | {HISTORY_KEYS[kind][0]: 1}]
+    return Checkpoint(kind, dataclasses.asdict(cfg), net.state_dict(), info)
 
 
 def _tiny_plane(kind: str) -> Checkpoint:

@@ -20,6 +20,7 @@ import torch
 from crafted import CONTINUABLE, KINDS, PLANE_KINDS, cases, file_bytes, tiny, write_case
 
 from explorer.cli import main
+from explorer.core.conditional.noisy_classifier import noisy_classifier_from_checkpoint
 from explorer.core.evaluation.classifier import classifier_from_checkpoint
 from explorer.core.families import FAMILIES
 from explorer.core.likelihood.gmm_checkpoint import mixture_from_checkpoint
@@ -39,6 +40,8 @@ def load_any(path: Path, kind: str) -> None:
     """Load ``path`` as the app loads a ``kind`` model: header, config, record, then the weights into the net."""
     if kind == "classifier":
         classifier_from_checkpoint(load_checkpoint(path, kind="classifier"))
+    elif kind == "noisy-classifier":
+        noisy_classifier_from_checkpoint(load_checkpoint(path, kind=kind))
     elif kind == "gmm":
         mixture_from_checkpoint(load_checkpoint(path, kind="gmm"))
     elif kind in PLANE_KINDS:

@@ -117,6 +117,8 @@ def config_class(kind: str) -> type | None:
     """The config dataclass of a checkpoint kind the app knows (None for another kind): the MNIST families,
     the classifier, the 2-D Lab's models and the Likelihood tab's mixture. A file's config is checked
     against it as the file is read, before any net is built."""
+    from explorer.core.conditional.noisy_classifier import KIND as NOISY
+    from explorer.core.conditional.noisy_classifier import NoisyClassifierConfig
     from explorer.core.evaluation.classifier import ClassifierConfig
     from explorer.core.families import FAMILIES
     from explorer.core.likelihood.gmm import EMConfig
@@ -125,7 +127,8 @@ def config_class(kind: str) -> type | None:
 
     if kind in FAMILIES:
         return FAMILIES[kind].config
-    known: dict[str, type] = {"classifier": ClassifierConfig, "gmm": EMConfig, **FLOW_CONFIGS}
+    known: dict[str, type] = {"classifier": ClassifierConfig, NOISY: NoisyClassifierConfig, "gmm": EMConfig}
+    known |= FLOW_CONFIGS
     known |= {name: classes[0] for name, classes in PLANE_KINDS.items()}
     return known.get(kind)
 

@@ -95,6 +95,10 @@ def _probes(kind: str, cfg: Any) -> list[tuple[nn.Module, tuple[torch.Tensor, ..
         from explorer.core.pixelcnn.model import build_pixelcnn
 
         return [(build_pixelcnn(cfg), (x,))]
+    if kind == "noisy-classifier":
+        from explorer.core.conditional.noisy_classifier import NoisyClassifier
+
+        return [(NoisyClassifier(cfg.channels), (x, t))]
     if kind == "gan" and cfg.mode == "mnist":
         from explorer.core.gan.nets import build_networks
 
