@@ -282,3 +282,50 @@ def test_the_panel_fits_a_laptop_screen(open_panel, tiny_cvae_checkpoint, tiny_c
         panel.tabs.setCurrentWidget(tab)
         qtbot.wait(20)
         assert layout_problems(panel) == [] and plots_cut_off(panel) == []
+
+
+@pytest.fixture(scope="session")
+def tiny_guidance_models():
+    """A DDPM and a noisy classifier of the tiny cDDPM's schedule (T = 50), as (config, weights) pairs."""
+    import torch
+
+    from explorer.core.conditional.noisy_classifier import NoisyClassifierConfig, train_noisy_classifier
+    from explorer.core.diffusion.model import DDPMConfig, build_ddpm
+    from explorer.core.runtime.checkpoints import weights_of
+
+    torch.manual_seed(0)
+    ddpm_cfg = DDPMConfig(timesteps=50, base_channels=8)
+    ddpm = build_ddpm(ddpm_cfg)
+    noisy_cfg = NoisyClassifierConfig(channels=8, timesteps=50, steps=5, batch_size=16, train_limit=256)
+    noisy = run_to_end(train_noisy_classifier(noisy_cfg, device="cpu"))
+    return (ddpm_cfg, {k: v.numpy() for k, v in ddpm.unet.state_dict().items()}), (noisy_cfg, weights_of(noisy))
+
+
+def test_classifier_guidance_draws_both_guidances_from_the_same_noise_and_sweeps_s(
+    panel, qtbot, tiny_cddpm_checkpoint, tiny_guidance_models
+):
+    from explorer.core.conditional.sweep import CLASSIFIER_SWEEP
+    from explorer.core.diffusion.model import build_ddpm
+    from explorer.core.diffusion.sampler import SamplerConfig
+    from explorer.core.runtime.checkpoints import model_from_weights
+
+    tab = panel.classifier_guidance
+    tab._models = tiny_guidance_models
+    sampler = tab.controls.sampler
+    sampler.n_samples.setValue(4)
+    sampler.ddim_steps.setValue(5)
+    wait_for_job(panel, qtbot, lambda: panel.load_checkpoint(tiny_cddpm_checkpoint))
+    wait_for_job(panel, qtbot, lambda: panel.tabs.setCurrentWidget(tab))  # its first show draws both
+    assert tab.pushed.n == 4 and tab.free.n == 4
+    assert "% read as 7" in tab.info.text() and "classifier-free:" in tab.info.text()
+    assert panel.current() is panel.cddpm  # File ▸ Save on this tab saves the cDDPM it compares
+    tab.scale.setValue(0.0)  # s = 0: exactly the plain DDPM's digits from the same x_T
+    wait_for_job(panel, qtbot, tab.draw)
+    plain = model_from_weights(build_ddpm, *tiny_guidance_models[0], part="unet").sample(
+        4, seed=sampler.seed.value(), sampler=SamplerConfig("ddim", 5, sampler.eta.value())
+    )
+    assert np.array_equal(tab.pushed.pixels(), tile(plain, tab.pushed.columns))
+    tab.sweep.n.setValue(4)
+    wait_for_job(panel, qtbot, tab.start_sweep)
+    assert tab.sweep.accuracy.x_values("samples") == list(CLASSIFIER_SWEEP)
+    assert "4 × 7 per s" in tab.sweep.info.text()

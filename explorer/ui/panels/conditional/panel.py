@@ -8,13 +8,13 @@ guidance (Ho & Salimans 2022) are separate models with separate checkpoints, so 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
 
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from explorer.core.runtime.checkpoints import checkpoint_kind
 from explorer.core.runtime.errors import CheckpointError, ExplorerError
 from explorer.ui.panels.conditional.cddpm_panel import CDDPMPanel
+from explorer.ui.panels.conditional.classifier_guidance_tab import ClassifierGuidanceTab
 from explorer.ui.panels.conditional.cvae_panel import CVAEPanel
 from explorer.ui.panels.model_panel import LoadedModel, ModelPanel
 from explorer.ui.worker import Runner
@@ -32,10 +32,13 @@ class ConditionalPanel(QWidget):
         self.cvae = CVAEPanel(runner, device)
         self.cddpm = CDDPMPanel(runner, device)
         self.model_panels: tuple[ModelPanel, ...] = (self.cvae, self.cddpm)
+        self.classifier_guidance = ClassifierGuidanceTab(runner, device)
+        self.classifier_guidance.cddpm_source = self.cddpm  # the comparison draws the cDDPM loaded there
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for panel in self.model_panels:
             self.tabs.addTab(panel, panel.name)
+        self.tabs.addTab(self.classifier_guidance, self.classifier_guidance.name)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -46,7 +49,9 @@ class ConditionalPanel(QWidget):
         return self.current().checkpoint_kind
 
     def current(self) -> ModelPanel:
-        return cast(ModelPanel, self.tabs.currentWidget())  # every tab is one
+        shown = self.tabs.currentWidget()
+        # The classifier-guidance tab holds no model of its own: File ▸ Load and Save act on the cDDPM it compares.
+        return shown if isinstance(shown, ModelPanel) else self.cddpm
 
     def show_model(self, kind: str) -> ModelPanel:
         """Bring the tab of ``kind``'s model to the front and return it."""

@@ -3,6 +3,8 @@ and how varied the samples are, against the real test digits' own variety."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget
 
@@ -14,38 +16,48 @@ from explorer.ui.widgets.status_label import status_label
 
 SHOWN = 3  # samples shown per w in the strip
 REAL = "real test digits"
-READY = (
-    f"Measure draws the chosen number of samples of the digit at each w = "
-    f"{', '.join(f'{w:g}' for w in SWEEP)} from the same noise, and the classifier judges them."
-)
+
+
+def ready_text(values: Sequence[float], symbol: str) -> str:
+    return (
+        f"Measure draws the chosen number of samples of the digit at each {symbol} = "
+        f"{', '.join(f'{v:g}' for v in values)} from the same noise, and the classifier judges them."
+    )
+
+
+READY = ready_text(SWEEP, "w")
 
 
 class SweepSection(QGroupBox):
-    """Samples per w and the Measure button; accuracy and diversity plotted against w as points arrive."""
+    """Samples per value of the guidance (w, or classifier guidance's s) and the Measure button; accuracy and
+    diversity plotted against it as points arrive."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("The trade-off, measured: accuracy and diversity against w", parent)
+    def __init__(self, parent: QWidget | None = None, values: Sequence[float] = SWEEP, symbol: str = "w") -> None:
+        super().__init__(f"The trade-off, measured: accuracy and diversity against {symbol}", parent)
+        self.values, self.symbol = tuple(values), symbol
         self.n = QSpinBox()
         self.n.setRange(4, 500)
         self.n.setValue(100)
         self.n.setSingleStep(20)
         self.n.setPrefix("n = ")
-        self.n.setSuffix(" per w")
-        self.n.setToolTip("Samples drawn for each w: more give steadier numbers and take longer")
+        self.n.setSuffix(f" per {symbol}")
+        self.n.setToolTip(f"Samples drawn for each {symbol}: more give steadier numbers and take longer")
         self.measure_button = QPushButton("Measure")
-        self.info = status_label(READY, lines=3)
-        self.accuracy = CurvePlot("accuracy: read as y", "w", "%")
+        self.info = status_label(ready_text(self.values, symbol), lines=3)
+        self.accuracy = CurvePlot("accuracy: read as y", symbol, "%")
         self.accuracy.add_curve("samples", "#1f77b4", symbol="o")
         self.accuracy.plotItem.legend.hide()  # one curve: the title says it
-        self.diversity = CurvePlot("diversity: feature spread", "w", "distance")
+        self.diversity = CurvePlot("diversity: feature spread", symbol, "distance")
         self.diversity.add_curve("samples", "#d62728", symbol="o")
         self.diversity.add_curve(REAL, "#555555", dashed=True)
-        self.strip = ImageView("w = 0<br>… 8 ↓")
+        self.strip = ImageView(f"{symbol} = {self.values[0]:g}<br>… {self.values[-1]:g} ↓")
         for plot in (self.accuracy, self.diversity):
             plot.setMinimumSize(180, 100)
             plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         self.strip.setMinimumSize(60, 120)
-        self.strip.setToolTip(f"{SHOWN} samples at each w of the sweep, one row per w, w growing downwards")
+        self.strip.setToolTip(
+            f"{SHOWN} samples at each {symbol} of the sweep, one row per {symbol}, {symbol} growing downwards"
+        )
         controls = QHBoxLayout()
         controls.addWidget(self.n)
         controls.addWidget(self.measure_button)
@@ -67,7 +79,7 @@ class SweepSection(QGroupBox):
         self.points: list[SweepPoint] = []
         for plot in (self.accuracy, self.diversity):
             plot.clear_data()
-            plot.set_x_span(max(SWEEP))
+            plot.set_x_span(max(self.values))
             plot.redraw()
         self.accuracy.setYRange(0, 100, padding=0.05)
         self.strip.blank()
@@ -85,13 +97,14 @@ class SweepSection(QGroupBox):
 
     def finish(self, result: SweepResult) -> None:
         """The sweep is done: the real digits' diversity as the reference line, and what it found."""
-        self.diversity.set_curve(REAL, [0.0, max(SWEEP)], [result.real_diversity] * 2)
+        self.diversity.set_curve(REAL, [0.0, max(self.values)], [result.real_diversity] * 2)
         self.diversity.redraw()
         best = max(result.points, key=lambda p: p.accuracy)
         first, last = result.points[0], result.points[-1]
+        k = self.symbol
         self.info.setText(
-            f"{result.n} × {result.digit} per w: most often read as {result.digit} at w = "
-            f"{best.guidance:g} ({100 * best.accuracy:.0f}%). Diversity {first.diversity:.1f} (w = "
-            f"{first.guidance:g}) → {last.diversity:.1f} (w = {last.guidance:g}); real "
+            f"{result.n} × {result.digit} per {k}: most often read as {result.digit} at {k} = "
+            f"{best.guidance:g} ({100 * best.accuracy:.0f}%). Diversity {first.diversity:.1f} ({k} = "
+            f"{first.guidance:g}) → {last.diversity:.1f} ({k} = {last.guidance:g}); real "
             f"{result.digit}s {result.real_diversity:.1f} (dashed)."
         )
