@@ -48,3 +48,24 @@ def test_train_ddpm_save_every_writes_the_run_so_far(tmp_path, capsys):
     assert main([*argv, "--train-limit", "64", "--save-every", "2", "--out", str(out), "--device", "cpu"]) == 0
     assert "step 2: the run so far saved to" in capsys.readouterr().out
     assert load_checkpoint(out).info["steps"] == 3 and "partial" not in load_checkpoint(out).info
+
+
+def test_a_gan_game_saves_the_run_so_far_which_loads_and_continues(tmp_path):
+    from explorer.core.gan.nets import GANConfig
+    from explorer.core.gan.session import train_gan
+
+    tiny = {"channels": 4, "latent_dim": 4, "batch_size": 8, "train_limit": 64}
+    job = train_gan(GANConfig(steps=5, **tiny), device="cpu", save_every=2)
+    saved = []
+    try:
+        while True:
+            snap = next(job)
+            if snap.checkpoint is not None:
+                saved.append(snap.checkpoint)
+    except StopIteration as done:
+        final = done.value
+    assert [c.info["steps"] for c in saved] == [2, 4] and final.info["steps"] == 5 and "partial" not in final.info
+    path = save_checkpoint(tmp_path / "so-far.safetensors", saved[-1])
+    assert load_checkpoint(path, kind="gan").info["partial"] == "saved at step 4 of 5"
+    more = run_to_end(train_gan(GANConfig(steps=1, init_from=str(path), **tiny), device="cpu"))
+    assert more.info["continues"]["steps"] == 4

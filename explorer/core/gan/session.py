@@ -13,6 +13,7 @@ Pixels are scaled to [-1, 1] (G ends in tanh); ``mode="toy"`` plays the same gam
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Generator
@@ -44,7 +45,7 @@ from explorer.core.runtime.data import dataset_fingerprint
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.generators import Returning
-from explorer.core.runtime.training import Every, check_finite, training_record
+from explorer.core.runtime.training import Every, check_finite, cpu_copy, training_record
 
 CLASS_SAMPLES = 500  # G(z) the classifier sorts into digits for the live class histogram
 
@@ -67,6 +68,7 @@ class GANSnapshot:
     points_real: np.ndarray | None = None  # (TOY_POINTS, 2) ring samples; toy mode
     points_fake: np.ndarray | None = None  # (TOY_POINTS, 2) G(fixed noise); toy mode
     heatmap: np.ndarray | None = None  # (HEATMAP_RESOLUTION, HEATMAP_RESOLUTION) D(x); toy mode
+    checkpoint: Checkpoint | None = None  # the run so far, every ``save_every`` steps: what a killed run keeps
 
     @property
     def progress(self) -> float:
@@ -192,6 +194,7 @@ def gan_session(
     yield_every_s: float = 0.25,
     samples_every_s: float = 2.0,
     delay_s: float = 0.0,
+    save_every: int = 0,
 ) -> Generator[GANSnapshot | None, object, Checkpoint]:
     """Train a GAN (Algorithm 1) that a GUI can steer by sending commands in at any yield; return the checkpoint.
 
@@ -203,6 +206,7 @@ def gan_session(
     - ``("delay", seconds)``: slow motion, a wait before each iteration and a full snapshot after it; None.
 
     A paused caller can thus single-step. Slow motion waits in slices, yielding None between them.
+    Every ``save_every`` iterations (0: never) a snapshot also carries the run so far as a checkpoint.
     """
     started = time.time()
     state = init_gan(cfg, pick_device(device))
@@ -247,6 +251,24 @@ def gan_session(
             **extras,
         )
 
+    def checkpoint(partial: str = "") -> Checkpoint:
+        """The game so far as a checkpoint (G's weights as saved: its EMA where it keeps one); ``partial`` marks
+        a run saved midway."""
+        info: dict[str, object] = {
+            "steps": tally.g_steps,
+            "d_steps": tally.d_steps,
+            "dataset": "ring-of-8-gaussians" if cfg.mode == "toy" else dataset_fingerprint(),
+            "metrics": dict(tally.means),
+            "history": list(history),
+            "training": training_record(state.device, started),
+        }
+        if partial:
+            info["partial"] = partial
+        if state.continues is not None:
+            info["continues"] = state.continues
+        weights = cpu_copy(_pair(state.saved_generator, state.discriminator).state_dict())
+        return Checkpoint(kind="gan", config=asdict(cfg), state=weights, info=info)
+
     command = yield snapshot(with_samples=True)
     snapshots, previews = Every(yield_every_s), Every(samples_every_s)
     while tally.g_steps < cfg.steps:
@@ -271,32 +293,30 @@ def gan_session(
             if command is not None:
                 continue
         _one_step(state, tally)
+        if save_every and tally.g_steps % save_every == 0 and tally.g_steps < cfg.steps:
+            so_far = checkpoint(f"saved at step {tally.g_steps} of {cfg.steps}")
+            command = yield dataclasses.replace(snapshot(with_samples=False), checkpoint=so_far)
+            continue
         every_step = tally.g_steps == cfg.steps or bool(delay)  # the last step, or slow motion
         if not snapshots.due(force=every_step):
             continue
         command = yield snapshot(with_samples=previews.due(force=every_step))
-    info = {
-        "steps": tally.g_steps,
-        "d_steps": tally.d_steps,
-        "dataset": "ring-of-8-gaussians" if cfg.mode == "toy" else dataset_fingerprint(),
-        "metrics": dict(tally.means),
-        "history": history,
-        "training": training_record(state.device, started),
-    }
-    if state.continues is not None:
-        info["continues"] = state.continues
-    weights = _pair(state.saved_generator, state.discriminator).state_dict()
-    return Checkpoint(kind="gan", config=asdict(cfg), state=weights, info=info)
+    return checkpoint()
 
 
 def train_gan(
-    cfg: GANConfig, device: str | None = None, yield_every_s: float = 0.25, samples_every_s: float = 2.0
+    cfg: GANConfig,
+    device: str | None = None,
+    yield_every_s: float = 0.25,
+    samples_every_s: float = 2.0,
+    save_every: int = 0,
 ) -> Generator[GANSnapshot, None, Checkpoint]:
     """Train a GAN (Algorithm 1) straight through, yielding snapshots a few times a second; return the checkpoint.
 
-    This is ``gan_session`` without commands and without its opening snapshot of the untrained nets.
+    This is ``gan_session`` without commands and without its opening snapshot of the untrained nets; with
+    ``save_every`` (iterations) a snapshot also carries the run so far as a checkpoint.
     """
-    session = gan_session(cfg, device, yield_every_s, samples_every_s)
+    session = gan_session(cfg, device, yield_every_s, samples_every_s, save_every=save_every)
     next(session)
     snapshots = Returning(session)
     for snap in snapshots:
