@@ -90,7 +90,7 @@ def test_training_records_accuracy_by_t_and_the_checkpoint_loads(tmp_path):
             snaps.append(next(job))
     except StopIteration as done:
         ckpt = done.value
-    assert snaps[-1].test is not None and snaps[-1].step == 150
+    assert snaps[-1].by_t is not None and snaps[-1].step == 150 and "t0 " in snaps[-1].summary()
     accuracy = ckpt.info["metrics"]
     assert set(accuracy) == {f"accuracy_t{t}" for t in (0, 1, 2, 5, 8, 9)}
     assert accuracy["accuracy_t0"] > 20.0  # well above chance on clean digits after 150 steps
@@ -98,3 +98,13 @@ def test_training_records_accuracy_by_t_and_the_checkpoint_loads(tmp_path):
         load_checkpoint(save_checkpoint(tmp_path / "c.safetensors", ckpt), kind="noisy-classifier")
     )
     assert loaded_cfg == cfg and isinstance(model, NoisyClassifier)
+
+
+def test_the_cli_trains_a_noisy_classifier_and_prints_its_accuracy_by_t(tmp_path, capsys):
+    from explorer.cli import main
+
+    out = tmp_path / "n.safetensors"
+    argv = ["train", "noisy-classifier", "--channels", "8", "--steps", "3", "--train-limit", "64", "--timesteps", "10"]
+    assert main([*argv, "--out", str(out), "--device", "cpu"]) == 0
+    assert "metrics: accuracy_t0" in capsys.readouterr().out
+    assert load_checkpoint(out, kind="noisy-classifier").info["steps"] == 3

@@ -91,19 +91,23 @@ class NoisyClassifier(nn.Module):
 
 @dataclass(frozen=True)
 class NoisyClassifierSnapshot:
-    """Progress of training (CPU floats only); ``test`` (accuracy in percent by t) at the end."""
+    """Progress of training (CPU floats only); ``by_t`` (test accuracy in percent at several t) at the end."""
 
     step: int
     total_steps: int
     loss: float  # cross-entropy over the batches since the last snapshot
     accuracy: float  # percent, the same batches (t uniform, so a mean over noise levels)
-    test: dict[str, float] | None = None
+    by_t: dict[str, float] | None = None
 
     @property
     def progress(self) -> float:
         return self.step / self.total_steps
 
     def summary(self) -> str:
+        if self.by_t:
+            return "test accuracy by t: " + "  ".join(
+                f"{k.removeprefix('accuracy_')} {v:.1f}%" for k, v in self.by_t.items()
+            )
         return f"step {self.step}/{self.total_steps}  loss {self.loss:.3f}  accuracy {self.accuracy:.1f}% (t uniform)"
 
 
