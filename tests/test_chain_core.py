@@ -144,11 +144,9 @@ def test_the_gif_holds_the_stored_frames_exactly(tmp_path):
     np.testing.assert_array_equal(pictures[:, :112], enlarge(record.image(29, "x_t", 1), 4))
     np.testing.assert_array_equal(pictures[:, -112:], enlarge(record.image(29, "x0_pred", 1), 4))
     # Each frame is labelled with its own t beneath the pictures: t = 30 first, t = 1 last.
-    assert first[-LABEL_HEIGHT:].max() == 255 and last[-LABEL_HEIGHT:].max() == 255
+    assert first[-LABEL_HEIGHT:].max() > 200 and last[-LABEL_HEIGHT:].max() > 200
     assert not np.array_equal(first[-LABEL_HEIGHT:], last[-LABEL_HEIGHT:])
-    assert np.array_equal(
-        first[-LABEL_HEIGHT:], labelled(first[:1] * 0, [(0, "t = 30   step 1 / 30   x_t | ε̂ | x̂_0")])[1:]
-    )
+    assert np.array_equal(first[-LABEL_HEIGHT:], labelled(first[:1] * 0, [(0, "t = 30    step 1 / 30")])[1:])
 
 
 def test_the_png_strip_shows_x_t_above_and_x0_below(tmp_path):

@@ -60,12 +60,12 @@ def labelled(image: np.ndarray, labels: list[tuple[int, str]]) -> np.ndarray:
 
 
 def gif_frames(record: ChainRecord, sample: int, most: int = 120, scale: int = 4) -> list[np.ndarray]:
-    """The GIF's pictures: [x_t | ε̂ | x̂_0] of ``sample`` at up to ``most`` stored frames, each over its t and step,
+    """The GIF's pictures: [x_t | ε̂ | x̂_0] of ``sample`` at up to ``most`` stored frames, each above its t and step,
     uint8 (H, W) each."""
     return [
         labelled(
             enlarge(_row([record.images[k, j, sample] for j in range(3)]), scale),
-            [(0, f"{t_label(record, k)}   step {k + 1} / {record.total_steps}   x_t | ε̂ | x̂_0")],
+            [(0, f"{t_label(record, k)}    step {k + 1} / {record.total_steps}")],  # the font has no ε̂, x̂
         )
         for k in spread_frames(record.count, most)
     ]

@@ -96,6 +96,7 @@ class TermsPlot(pg.PlotWidget):
         self.setLogMode(x=False, y=True)
         self.setLabel("bottom", "t")
         self.setLabel("left", "nats")
+        self.getAxis("left").enableAutoSIPrefix(False)
         self.hideButtons()
         self.setMouseEnabled(x=False, y=False)
         self.showGrid(x=False, y=True, alpha=0.2)
