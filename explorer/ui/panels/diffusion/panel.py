@@ -4,6 +4,7 @@ What it teaches: the forward process q(x_t | x_0) needs no model, it only mixes 
 Gaussian noise by the schedule's ᾱ_t; the reverse chain starts from pure noise x_T and at
 every step predicts the noise ε̂ in x_t, hence a guess x̂_0 of the final digit, and moves a
 little towards it. DDPM walks all T steps adding fresh noise; DDIM jumps over most of them.
+Beside the chain, the ELBO tab shows why that is a likelihood model: its bound on a test digit, term by term.
 
 Timesteps are shown in the paper's numbering t = 1..T (the core counts 0..T-1); the
 forward view's t = 0 is the clean digit.
@@ -36,7 +37,7 @@ from explorer.ui.worker import Runner
 
 class DiffusionPanel(ModelPanel):
     """Schedule, forward process, a scrubbable reverse chain, DDPM vs DDIM, the samplers' quality against
-    their cost, and training: six sections
+    their cost, the ELBO term by term, and training: seven sections
     this class lays out and wires to each other, to the model and to the runner's jobs."""
 
     title = "Diffusion"
