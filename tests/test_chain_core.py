@@ -7,7 +7,16 @@ from generators import collect
 from PIL import Image
 
 from explorer.core.diffusion import ChainFrame, DDPMConfig, SamplerConfig, build_ddpm, sample_chain
-from explorer.core.diffusion.chain_export import enlarge, gif_frames, save_gif, save_strip, spread_frames, strip
+from explorer.core.diffusion.chain_export import (
+    LABEL_HEIGHT,
+    enlarge,
+    gif_frames,
+    labelled,
+    save_gif,
+    save_strip,
+    spread_frames,
+    strip,
+)
 from explorer.core.diffusion.chain_job import reverse_chains, weights_of
 from explorer.core.diffusion.chain_record import EPS_RANGE, ChainRecord, to_grey
 from explorer.core.runtime.checkpoints import config_from_dict
@@ -131,8 +140,13 @@ def test_the_gif_holds_the_stored_frames_exactly(tmp_path):
         last = np.asarray(gif.convert("L"))
         assert gif.info["duration"] == 1500  # the last frame is held
     np.testing.assert_array_equal(first, expected[0])
-    np.testing.assert_array_equal(last[:, :112], enlarge(record.image(29, "x_t", 1), 4))
-    np.testing.assert_array_equal(last[:, -112:], enlarge(record.image(29, "x0_pred", 1), 4))
+    pictures = last[:-LABEL_HEIGHT]
+    np.testing.assert_array_equal(pictures[:, :112], enlarge(record.image(29, "x_t", 1), 4))
+    np.testing.assert_array_equal(pictures[:, -112:], enlarge(record.image(29, "x0_pred", 1), 4))
+    # Each frame is labelled with its own t beneath the pictures: t = 30 first, t = 1 last.
+    assert first[-LABEL_HEIGHT:].max() > 200 and last[-LABEL_HEIGHT:].max() > 200
+    assert not np.array_equal(first[-LABEL_HEIGHT:], last[-LABEL_HEIGHT:])
+    assert np.array_equal(first[-LABEL_HEIGHT:], labelled(first[:1] * 0, [(0, "t = 30    step 1 / 30")])[1:])
 
 
 def test_the_png_strip_shows_x_t_above_and_x0_below(tmp_path):
@@ -140,9 +154,17 @@ def test_the_png_strip_shows_x_t_above_and_x0_below(tmp_path):
     path = save_strip(tmp_path / "strip.png", record, sample=0, columns=4)
     image = np.asarray(Image.open(path))
     np.testing.assert_array_equal(image, strip(record, 0, columns=4))
-    assert image.shape == (3 * (2 * 28 + 2), 3 * (4 * 28 + 3 * 2))
+    assert image.shape == (3 * (2 * 28 + 2) + LABEL_HEIGHT, 3 * (4 * 28 + 3 * 2))
     np.testing.assert_array_equal(image[:84, :84], enlarge(record.image(0, "x_t", 0), 3))
-    np.testing.assert_array_equal(image[-84:, -84:], enlarge(record.image(29, "x0_pred", 0), 3))
+    np.testing.assert_array_equal(
+        image[-84 - LABEL_HEIGHT : -LABEL_HEIGHT, -84:], enlarge(record.image(29, "x0_pred", 0), 3)
+    )
+    # Under each column its t, written where the column starts: t = 30 under the first, t = 1 under the last.
+    band = image[-LABEL_HEIGHT:]
+    column = 3 * (28 + 2)
+    for j, t in enumerate((30, 20, 11, 1)):
+        written = labelled(np.zeros((1, column), np.uint8), [(0, f"t = {t}")])[1:]
+        np.testing.assert_array_equal(band[:, j * column : j * column + column - 6], written[:, : column - 6])
 
 
 def test_exporting_nothing_says_why(tmp_path):

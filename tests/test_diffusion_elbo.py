@@ -16,6 +16,7 @@ from explorer.core.diffusion.elbo import (
     p_mean,
     q_posterior,
 )
+from explorer.core.diffusion.elbo_trace import BoundTrace, bound_job, eps_weight, kl_constant, to_model_space
 
 SCHEDULE = make_schedule("linear", 50)
 X0 = (torch.tensor([0, 30, 128, 200, 255, 255, 0, 90], dtype=torch.float32) / 127.5 - 1).reshape(1, 8)
@@ -65,3 +66,30 @@ def test_a_digit_of_a_tiny_model_gets_a_bound_in_bits_per_dim():
     assert terms.steps.shape == (19,) and terms.dims == 784 and terms.bits_per_dim > 0
     again = elbo_terms(model, model.schedule, x0, samples=2, seed=0)  # seeded
     assert np.array_equal(again.steps, terms.steps) and again.total == terms.total
+
+
+def test_each_pixels_kl_is_a_constant_plus_the_weighted_eps_error_and_the_job_sums_them():
+    """Ho et al. eq. 12: KL = C_t + lambda_t (eps - eps_theta)^2 per pixel; the bound job's per-t terms are the sums
+    of the pixels' terms the view draws, and its total is elbo_terms' on the same draws."""
+    torch.manual_seed(0)
+    cfg = DDPMConfig(timesteps=20, base_channels=8, depth=1)
+    model = build_ddpm(cfg).eval()
+    digit = (np.random.default_rng(1).random((28, 28)) * 255).astype(np.uint8)
+    weights = {name: w.numpy() for name, w in model.unet.state_dict().items()}
+    trace = BoundTrace(model.schedule, digit, seed=3)
+    chunks = list(bound_job(cfg, weights, digit, seed=3, batch=7))
+    assert [c.start for c in chunks] == [0, 7, 14] and chunks[-1].progress == 1.0
+    for chunk in chunks:
+        assert not trace.complete
+        trace.add(chunk)
+    reference = elbo_terms(model, model.schedule, to_model_space(digit), samples=1, seed=3)
+    assert trace.terms().total == pytest.approx(reference.total, rel=1e-5)
+    for i in (1, 6, 19):
+        step = trace.step(i, None)  # from the job's eps_theta, no model needed
+        assert float(step.term[0]) == pytest.approx(trace.term[i], rel=1e-5)
+        err = (trace.noise[i] - step.eps_theta[0]) ** 2
+        expected = kl_constant(model.schedule, i) + eps_weight(model.schedule, i) * err
+        np.testing.assert_allclose(step.per_pixel[0].numpy(), expected.numpy(), rtol=2e-3, atol=1e-7)
+        fresh = BoundTrace(model.schedule, digit, seed=3).step(i, model)  # one pass, the same draw
+        np.testing.assert_allclose(fresh.per_pixel.numpy(), step.per_pixel.numpy(), rtol=1e-3, atol=1e-4)
+    assert BoundTrace(model.schedule, digit).step(4, None) is None  # neither the job nor a model: nothing to show

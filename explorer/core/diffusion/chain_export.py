@@ -1,7 +1,7 @@
 """Export one sample's reverse chain as an animated GIF or a PNG strip, from the stored uint8 frames.
 
 Both are built from exactly the grey levels the panel shows, enlarged by whole pixels
-(nearest neighbour), and written atomically.
+(nearest neighbour), with a band beneath that names each picture's timestep t, and written atomically.
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from explorer.core.diffusion.chain_record import ChainRecord
 from explorer.core.runtime.atomic import atomic_write
 
 GAP = 2  # grey pixels between pictures (before enlarging)
 GAP_GREY = 128
+LABEL_HEIGHT = 14  # pixels of the black band under the pictures that holds their t (after enlarging)
 
 
 def spread_frames(count: int, most: int) -> list[int]:
@@ -43,19 +44,41 @@ def enlarge(image: np.ndarray, scale: int) -> np.ndarray:
     return np.repeat(np.repeat(image, scale, axis=0), scale, axis=1)
 
 
+def t_label(record: ChainRecord, k: int) -> str:
+    """Frame ``k``'s timestep in the paper's numbering, as the panel's timeline writes it."""
+    return f"t = {int(record.t[k]) + 1}"
+
+
+def labelled(image: np.ndarray, labels: list[tuple[int, str]]) -> np.ndarray:
+    """``image`` (H, W) uint8 above a black band in which each (x, text) of ``labels`` is written from x."""
+    band = Image.new("L", (image.shape[1], LABEL_HEIGHT), 0)
+    draw = ImageDraw.Draw(band)
+    font = ImageFont.load_default()
+    for x, text in labels:
+        draw.text((x + 2, 1), text, fill=255, font=font)
+    return np.concatenate([image, np.asarray(band)])
+
+
 def gif_frames(record: ChainRecord, sample: int, most: int = 120, scale: int = 4) -> list[np.ndarray]:
-    """The GIF's pictures: [x_t | ε̂ | x̂_0] of ``sample`` at up to ``most`` stored frames, uint8 (H, W) each."""
+    """The GIF's pictures: [x_t | ε̂ | x̂_0] of ``sample`` at up to ``most`` stored frames, each above its t and step,
+    uint8 (H, W) each."""
     return [
-        enlarge(_row([record.images[k, j, sample] for j in range(3)]), scale) for k in spread_frames(record.count, most)
+        labelled(
+            enlarge(_row([record.images[k, j, sample] for j in range(3)]), scale),
+            [(0, f"{t_label(record, k)}    step {k + 1} / {record.total_steps}")],  # the font has no ε̂, x̂
+        )
+        for k in spread_frames(record.count, most)
     ]
 
 
 def strip(record: ChainRecord, sample: int, columns: int = 11, scale: int = 3) -> np.ndarray:
-    """Two rows at up to ``columns`` frames from x_T to the end: x_t above, x̂_0 below, uint8 (H, W)."""
+    """Two rows at up to ``columns`` frames from x_T to the end: x_t above, x̂_0 below, each column's t beneath,
+    uint8 (H, W)."""
     chosen = spread_frames(record.count, columns)
     rows = [_row([record.image(k, kind, sample) for k in chosen]) for kind in ("x_t", "x0_pred")]
     gap = np.full((GAP, rows[0].shape[1]), GAP_GREY, dtype=np.uint8)
-    return enlarge(np.concatenate([rows[0], gap, rows[1]]), scale)
+    pictures = enlarge(np.concatenate([rows[0], gap, rows[1]]), scale)
+    return labelled(pictures, [(j * (28 + GAP) * scale, t_label(record, k)) for j, k in enumerate(chosen)])
 
 
 def _check(record: ChainRecord, sample: int) -> None:

@@ -77,41 +77,79 @@ class ELBOTerms:
         return self.total / (self.dims * math.log(2))
 
 
+def forward_noise(T: int, shape: tuple[int, ...], *, samples: int = 1, seed: int = 0) -> torch.Tensor:
+    """The draws eps of x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps the bound averages over, (T * samples, *shape),
+    draw k at timestep k // samples: made in one call, so that any timestep's x_t can be made again alone."""
+    return torch.randn((T * samples, *shape), generator=torch.Generator().manual_seed(seed))
+
+
+@dataclass(frozen=True)
+class StepTerms:
+    """The bound's term at each of a batch of timesteps, each on its own draw of x_t, pixel by pixel, with what
+    made it: the two Gaussians q(x_{t-1} | x_t, x_0) and p_theta(x_{t-1} | x_t) of every pixel. All on the CPU."""
+
+    x_t: torch.Tensor  # (b, ...)
+    eps_theta: torch.Tensor  # (b, ...) the network's noise prediction
+    post_mean: torch.Tensor  # (b, ...) mu~_t; its variance beta~_t is the schedule's (0 at t = 1: q is x_0 itself)
+    p_mean: torch.Tensor  # (b, ...) mu_theta; its variance sigma_t^2 = beta_t
+    per_pixel: torch.Tensor  # (b, ...) each pixel's KL in nats, or at t = 1 its -log p_theta(x_0 | x_1)
+    eps_mse: torch.Tensor  # (b,) ||eps - eps_theta||^2 summed over the pixels: the eps-objective's term
+
+    @property
+    def term(self) -> torch.Tensor:
+        """(b,) L_{t-1}, or L_0 where t = 1, in nats: the pixels' terms summed, in float64."""
+        return self.per_pixel.flatten(1).double().sum(1)
+
+
+def step_terms(
+    model: EpsModel, schedule: NoiseSchedule, x0: torch.Tensor, i: torch.Tensor, eps: torch.Tensor
+) -> StepTerms:
+    """The bound's terms at the 0-based timesteps ``i`` (b,) for digit ``x0`` (1, ...), x_t made from the draws
+    ``eps`` (b, ...): one network pass of the batch."""
+    device = x0.device
+    shape = (-1, *([1] * (x0.dim() - 1)))
+
+    def at(values: torch.Tensor) -> torch.Tensor:
+        return values[i].reshape(shape).to(device)
+
+    eps = eps.to(device)
+    abar, beta = at(schedule.alphas_cumprod), at(schedule.betas)
+    x_t = abar.sqrt() * x0 + (1 - abar).sqrt() * eps  # x_t ~ q(x_t | x_0), eq. 4
+    eps_theta = model(x_t, i.to(device))
+    mean = (x_t - beta / (1 - abar).sqrt() * eps_theta) / (1 - beta).sqrt()  # mu_theta, eq. 11
+    var = beta  # sigma_t^2 = beta_t
+    # L_{t-1} = KL(q(x_{t-1} | x_t, x_0) || p_theta(x_{t-1} | x_t)) for t >= 2 (eq. 5-7) ...
+    post_mean = at(schedule.posterior_mean_coef1) * x0 + at(schedule.posterior_mean_coef2) * x_t
+    post_var = at(schedule.posterior_variance).clamp_min(1e-20)
+    kl = 0.5 * (torch.log(var / post_var) + (post_var + (post_mean - mean) ** 2) / var - 1.0)
+    # ... and L_0 = -log p_theta(x_0 | x_1), the discrete decoder, where t = 1.
+    decoder = -discretized_gaussian_log_likelihood(x0.expand_as(mean), mean, var)
+    per_pixel = torch.where(at(torch.arange(schedule.T)) == 0, decoder, kl)
+    eps_mse = ((eps - eps_theta) ** 2).flatten(1).double().sum(1)
+    cpu = [v.cpu() for v in (x_t, eps_theta, post_mean.expand_as(mean), mean, per_pixel, eps_mse)]
+    return StepTerms(*cpu)
+
+
+def prior_term(schedule: NoiseSchedule, x0: torch.Tensor) -> float:
+    """L_T = KL(q(x_T | x_0) || N(0, I)) in closed form: q(x_T | x_0) = N(sqrt(abar_T) x_0, (1 - abar_T) I)."""
+    abar_T = schedule.alphas_cumprod[-1].item()
+    return float(kl_gaussian(math.sqrt(abar_T) * x0, 1 - abar_T, torch.zeros_like(x0), 1.0).sum())
+
+
 @torch.inference_mode()
 def elbo_terms(
     model: EpsModel, schedule: NoiseSchedule, x0: torch.Tensor, *, samples: int = 1, seed: int = 0, batch: int = 250
 ) -> ELBOTerms:
     """Every term of the bound for one digit ``x0`` (1, ...) in [-1, 1], each L_{t-1} and L_0 averaged over
     ``samples`` draws of x_t ~ q(x_t | x_0); T * samples network passes, ``batch`` at a time."""
-    g = torch.Generator().manual_seed(seed)
-    T, dims = schedule.T, x0[0].numel()
-    device = x0.device
-    # L_T: q(x_T | x_0) = N(sqrt(abar_T) x_0, (1 - abar_T) I) against N(0, I), in closed form.
-    abar_T = schedule.alphas_cumprod[-1].item()
-    prior = float(kl_gaussian(math.sqrt(abar_T) * x0, 1 - abar_T, torch.zeros_like(x0), 1.0).sum())
+    T = schedule.T
+    noise = forward_noise(T, tuple(x0.shape[1:]), samples=samples, seed=seed)
     index = torch.arange(T).repeat_interleave(samples)  # (T * samples,) timesteps, each `samples` times
     per_step = torch.zeros(T, dtype=torch.float64)
-    shape = (-1, *([1] * (x0.dim() - 1)))
-
-    def at(values: torch.Tensor, i: torch.Tensor) -> torch.Tensor:
-        return values[i].reshape(shape).to(device)
-
     for start in range(0, len(index), batch):
         i = index[start : start + batch]
-        eps = torch.randn((len(i), *x0.shape[1:]), generator=g).to(device)
-        abar, beta = at(schedule.alphas_cumprod, i), at(schedule.betas, i)
-        x_t = abar.sqrt() * x0 + (1 - abar).sqrt() * eps  # x_t ~ q(x_t | x_0), eq. 4
-        mean = (x_t - beta / (1 - abar).sqrt() * model(x_t, i.to(device))) / (1 - beta).sqrt()  # mu_theta, eq. 11
-        var = beta  # sigma_t^2 = beta_t
-        # L_{t-1} = KL(q(x_{t-1} | x_t, x_0) || p_theta(x_{t-1} | x_t)) for t >= 2 (eq. 5-7) ...
-        post_mean = at(schedule.posterior_mean_coef1, i) * x0 + at(schedule.posterior_mean_coef2, i) * x_t
-        post_var = at(schedule.posterior_variance, i).clamp_min(1e-20)
-        kl = 0.5 * (torch.log(var / post_var) + (post_var + (post_mean - mean) ** 2) / var - 1.0)
-        # ... and L_0 = -log p_theta(x_0 | x_1), the discrete decoder, where t = 1.
-        decoder = -discretized_gaussian_log_likelihood(x0.expand_as(mean), mean, var)
-        term = torch.where(at(torch.arange(T), i) == 0, decoder, kl).flatten(1).sum(1).double()  # (b,)
-        per_step.index_add_(0, i, term / samples)
-    return ELBOTerms(prior, per_step[1:].numpy(), float(per_step[0]), dims)
+        per_step.index_add_(0, i, step_terms(model, schedule, x0, i, noise[start : start + batch]).term / samples)
+    return ELBOTerms(prior_term(schedule, x0), per_step[1:].numpy(), float(per_step[0]), x0[0].numel())
 
 
 @torch.inference_mode()

@@ -15,6 +15,7 @@ from explorer.ui.widgets.image_view import ImageView
 from explorer.ui.widgets.status_label import status_label
 
 COMPARED = ("ddpm", "ddim")  # the samplers this section sets side by side
+PLACEHOLDER = np.full((28, 58), 0.94, dtype=np.float32)  # a light box of a pair's shape, until there is a pair
 COMPARE_HELP = (
     "Both chains start from the same x_T (same seed). DDPM takes all T small steps, each adding fresh "
     "noise (variance β̃_t), so x_T alone does not decide its digit. DDIM takes K large steps over evenly "
@@ -46,15 +47,31 @@ class CompareSection(QGroupBox):
 
     def clear(self) -> None:
         """Light placeholders of a pair's shape, saying what will appear, until there are chains to compare."""
-        blank = np.full((28, 58), 0.94, dtype=np.float32)
         for sampler, view in self.compare_views.items():
-            view.set_image(blank)
+            view.set_image(PLACEHOLDER)
             view.label.setText(f"{sampler.upper()}, once compared:<br>x_t | predicted x_0")
 
     def show_chains(self, chains: Mapping[str, ChainRecord], shown: ChainRecord | None, k: int, sample: int) -> None:
-        """Both samplers' x_t | x̂_0 of ``sample`` at the t of frame ``k`` of the ``shown`` chain, if they share x_T."""
+        """Both samplers' x_t | x̂_0 of ``sample`` at the t of frame ``k`` of the ``shown`` chain, if they share x_T;
+        with one sampler's chain only (the chain the panel opens on), that one, and the other's place says how to
+        fill it."""
         ddpm, ddim = chains.get("ddpm"), chains.get("ddim")
-        if ddpm is None or ddim is None or shown is None or not shown.count:
+        if shown is None or not shown.count or (ddpm is None and ddim is None):
+            return
+        t = int(shown.t[k])
+        if ddpm is None or ddim is None:
+            only, missing = ("ddpm", "ddim") if ddim is None else ("ddim", "ddpm")
+            record = ddpm or ddim
+            assert record is not None
+            self._show_one(only, record, t, sample)
+            self.compare_views[missing].set_image(PLACEHOLDER)
+            self.compare_views[missing].label.setText(
+                f"{missing.upper()}: press “Compare<br>DDPM vs DDIM” to run it here"
+            )
+            self._set_compare_info(
+                f"Seed {record.seed}, sample #{sample}: {only.upper()} only so far. “Compare DDPM vs DDIM” "
+                f"runs {missing.upper()} from the same x_T."
+            )
             return
         if (ddpm.seed, ddpm.n) != (ddim.seed, ddim.n):
             self.clear()  # no pair from other noise stays on show
@@ -63,23 +80,26 @@ class CompareSection(QGroupBox):
                 "samples): press “Compare DDPM vs DDIM”."
             )
             return
-        t = int(shown.t[k])
         for sampler, record in (("ddpm", ddpm), ("ddim", ddim)):
-            frame = record.frame_at(t)
-            view = self.compare_views[sampler]
-            if frame is None:
-                view.blank()
-                view.label.setText(f"{sampler.upper()}: not at t = {t + 1} yet")
-                continue
-            pair = [grey(record.image(frame, kind, sample)) for kind in ("x_t", "x0_pred")]
-            view.set_image(np.concatenate([pair[0], np.full((28, 2), 0.35, np.float32), pair[1]], axis=1))
-            view.label.setText(
-                f"{sampler.upper()} at t = {int(record.t[frame]) + 1}, step {frame + 1} / "
-                f"{record.total_steps}<br>x_t | predicted x_0"
-            )
+            self._show_one(sampler, record, t, sample)
         self._set_compare_info(
             f"Seed {ddpm.seed}, sample #{sample}: DDPM in {ddpm.total_steps} steps, "
             f"DDIM in {ddim.total_steps} (η = {ddim.eta:g})."
+        )
+
+    def _show_one(self, sampler: str, record: ChainRecord, t: int, sample: int) -> None:
+        """``sampler``'s x_t | x̂_0 of ``sample`` at its nearest step at or above the 0-based ``t``."""
+        frame = record.frame_at(t)
+        view = self.compare_views[sampler]
+        if frame is None:
+            view.blank()
+            view.label.setText(f"{sampler.upper()}: not at t = {t + 1} yet")
+            return
+        pair = [grey(record.image(frame, kind, sample)) for kind in ("x_t", "x0_pred")]
+        view.set_image(np.concatenate([pair[0], np.full((28, 2), 0.35, np.float32), pair[1]], axis=1))
+        view.label.setText(
+            f"{sampler.upper()} at t = {int(record.t[frame]) + 1}, step {frame + 1} / "
+            f"{record.total_steps}<br>x_t | predicted x_0"
         )
 
     def _set_compare_info(self, text: str) -> None:

@@ -60,18 +60,22 @@ class ForwardSection(QGroupBox):
         self.forward_numbers.setFixedSize(widest + 12, self.forward_numbers.fontMetrics().lineSpacing() + 4)
         row = QHBoxLayout()
         row.addWidget(self.digit)
-        row.addWidget(QLabel("t"))
-        row.addWidget(self.forward_t, 1)
+        row.addStretch()
+        self.help = HelpButton(FORWARD_HELP)
+        row.addWidget(self.help)
+        # The slider has a row of its own: the column's whole width for T = 1000 steps.
+        t_row = QHBoxLayout()
+        t_row.addWidget(QLabel("t"))
+        t_row.addWidget(self.forward_t, 1)
         self.forward_t_value = QLabel()
         metrics = self.forward_t_value.fontMetrics()
         self.forward_t_value.setFixedSize(
             metrics.horizontalAdvance("= 10000"), metrics.lineSpacing() + 4
         )  # no relayout
-        row.addWidget(self.forward_t_value)
-        self.help = HelpButton(FORWARD_HELP)
-        row.addWidget(self.help)
+        t_row.addWidget(self.forward_t_value)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
+        layout.addLayout(t_row)
         layout.addLayout(images, 1)
         layout.addWidget(self.forward_numbers)
 

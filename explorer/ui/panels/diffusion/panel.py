@@ -4,6 +4,7 @@ What it teaches: the forward process q(x_t | x_0) needs no model, it only mixes 
 Gaussian noise by the schedule's ᾱ_t; the reverse chain starts from pure noise x_T and at
 every step predicts the noise ε̂ in x_t, hence a guess x̂_0 of the final digit, and moves a
 little towards it. DDPM walks all T steps adding fresh noise; DDIM jumps over most of them.
+Beside the chain, the ELBO tab shows why that is a likelihood model: its bound on a test digit, term by term.
 
 Timesteps are shown in the paper's numbering t = 1..T (the core counts 0..T-1); the
 forward view's t = 0 is the clean digit.
@@ -11,15 +12,18 @@ forward view's t = 0 is the clean digit.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from explorer.core.diffusion import DDPM, DDPMConfig, DDPMSnapshot, NoiseSchedule
 from explorer.core.diffusion.chain_job import SamplerFrame, reverse_chains, weights_of
+from explorer.core.diffusion.elbo_trace import BoundChunk, bound_job
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.data import load_mnist
 from explorer.core.runtime.jobs import Job
 from explorer.ui.panels.diffusion.chain_section import NO_MODEL, ChainSection
 from explorer.ui.panels.diffusion.compare_section import CompareSection
+from explorer.ui.panels.diffusion.elbo_section import ELBOSection
 from explorer.ui.panels.diffusion.forward_section import ForwardSection
 from explorer.ui.panels.diffusion.quality_section import QualitySection
 from explorer.ui.panels.diffusion.schedule_section import ScheduleSection
@@ -33,7 +37,7 @@ from explorer.ui.worker import Runner
 
 class DiffusionPanel(ModelPanel):
     """Schedule, forward process, a scrubbable reverse chain, DDPM vs DDIM, the samplers' quality against
-    their cost, and training: six sections
+    their cost, the ELBO term by term, and training: seven sections
     this class lays out and wires to each other, to the model and to the runner's jobs."""
 
     title = "Diffusion"
@@ -42,13 +46,16 @@ class DiffusionPanel(ModelPanel):
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(runner, device, parent)
         self.test = load_mnist("test")
-        self._job: str | None = None  # "chain" or "training" while one of ours runs
+        self._job: str | None = None  # "chain", "bound" or "training" while one of ours runs
+        self._bound_waiting: int | None = None  # a test digit whose bound starts when the running job ends
+        self._bound_asked = False  # whether the ELBO has been looked at under this model
         self.refresh = StaggeredRefresh(parent=self)
         self.schedule_section = schedule = ScheduleSection()
         self.forward_section = forward = ForwardSection(self.test, schedule.schedule)
         self.chain_section = chain = ChainSection()
         self.compare_section = compare = CompareSection()
         self.quality_section = QualitySection()
+        self.elbo_section = elbo = ELBOSection(self.test)
         self.training_section = training = TrainingSection()
         self._lay_out()
         schedule.schedule_changed.connect(forward.set_schedule)
@@ -58,6 +65,8 @@ class DiffusionPanel(ModelPanel):
         chain.compare_button.clicked.connect(lambda: self.start_chain(("ddpm", "ddim")))
         chain.cancel_button.clicked.connect(self.runner.stop)
         training.train_button.clicked.connect(lambda: self.start_training())
+        elbo.compute_requested.connect(self.start_bound)
+        elbo.stop_requested.connect(self.runner.stop)
 
         # The sections' widgets and methods that the tests, the benchmarks and the main window reach here.
         self.schedule_kind, self.schedule_plot = schedule.schedule_kind, schedule.schedule_plot
@@ -119,8 +128,14 @@ class DiffusionPanel(ModelPanel):
         right.addTab(self.quality_section, "Quality vs NFE")
         right.setMinimumWidth(self.compare_section.minimumSizeHint().width())  # the tabs' frame within the old width
         self.right_tabs = right
+        centre = QTabWidget()  # the chain, or the bound on a test digit: the widest column holds either
+        centre.setDocumentMode(True)
+        centre.addTab(self.chain_section, "Reverse chain")
+        centre.addTab(self.elbo_section, "The ELBO, term by term")
+        centre.currentChanged.connect(self._on_centre_tab_changed)
+        self.centre_tabs = centre
         self.columns, self.rows = columns_over_training(
-            self, [(left, 3, 300), (self.chain_section, 6, 700), (right, 3, 260)], self.training_section
+            self, [(left, 3, 300), (centre, 6, 700), (right, 3, 260)], self.training_section
         )
 
     # ---- model --------------------------------------------------------------------------------
@@ -137,10 +152,15 @@ class DiffusionPanel(ModelPanel):
     def show_no_model(self) -> None:
         super().show_no_model()
         self.chain_info.setText(NO_MODEL)
+        self.elbo_section.set_model(None)
 
     def install(self, model: DDPM, cfg: DDPMConfig, ckpt: Checkpoint | None) -> None:
         """Make ``model`` the one the chains use; chains of the previous model are dropped."""
         self.chain_section.set_model(cfg)
+        self._bound_waiting = None
+        self.elbo_section.set_model(model)
+        self._bound_asked = False
+        self._on_centre_tab_changed(self.centre_tabs.currentIndex())
         self.schedule_section.show_model_schedule(cfg.schedule, cfg.timesteps)
         self._update_buttons()
 
@@ -218,6 +238,51 @@ class DiffusionPanel(ModelPanel):
         chain = self.chain_section
         self.compare_section.show_chains(chain.chains, chain.active_chain(), chain.timeline.frame(), chain.selected)
 
+    # ---- the bound ----------------------------------------------------------------------------
+    def _on_centre_tab_changed(self, index: int) -> None:
+        """The first look at the ELBO under a model computes the bound of the digit on show, as soon as the runner
+        is free: the terms plot is never empty for long."""
+        if self.centre_tabs.widget(index) is self.elbo_section and not self._bound_asked and self.model is not None:
+            self._bound_asked = True
+            self.start_bound(self.elbo_section.state.digit)
+
+    def start_bound(self, digit: int) -> None:
+        """Compute every term of test digit ``digit``'s bound in the background (T network passes); if another
+        job runs, start when it ends."""
+        if self.model is None or self.model_cfg is None or self.checkpoint is None:
+            return
+        if self.runner.busy:
+            self._bound_waiting = digit
+            self.elbo_section.say(
+                f"The bound of test digit #{digit} starts when the running job ({self.runner.label}) ends."
+            )
+            return
+        self._bound_waiting = None
+        self._job = "bound"
+        self.elbo_section.job_started(digit)
+        self.runner.start(
+            Job(
+                bound_job,
+                {
+                    "cfg": self.model_cfg,
+                    "weights": weights_of(self.checkpoint),
+                    "digit": self.test.images[digit],
+                    "device": self.device,
+                },
+            ),
+            on_yield=lambda chunk: self._on_bound_chunk(digit, chunk),
+            on_end=self._on_bound_end,
+            label=f"The bound of test digit #{digit}",
+            owner=self.title,
+        )
+
+    def _on_bound_chunk(self, digit: int, chunk: BoundChunk) -> None:
+        self.elbo_section.add_chunk(digit, chunk)
+
+    def _on_bound_end(self, succeeded: bool) -> None:
+        self._job = None
+        self.elbo_section.job_ended(succeeded)
+
     # ---- training -----------------------------------------------------------------------------
     def on_training_started(self, cfg: DDPMConfig) -> None:
         self.training_section.start_curves(cfg.steps)
@@ -241,6 +306,12 @@ class DiffusionPanel(ModelPanel):
     # ---- state --------------------------------------------------------------------------------
     def _on_busy_changed(self, busy: bool) -> None:
         self._update_buttons()
+        if not busy and self._bound_waiting is not None:
+            QTimer.singleShot(0, self._start_waiting_bound)
+
+    def _start_waiting_bound(self) -> None:
+        if self._bound_waiting is not None and not self.runner.busy:
+            self.start_bound(self._bound_waiting)
 
     def _update_buttons(self) -> None:
         busy = self.runner.busy

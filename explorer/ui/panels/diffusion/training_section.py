@@ -27,17 +27,25 @@ def blocks_text(config: dict) -> str:
 
 
 def describe_checkpoint(ckpt: Checkpoint) -> str:
-    """The model in a few lines: its steps over all its runs, schedule, T, width and depth, final loss and
-    training time."""
+    """The model in a few lines: its steps over all its runs, schedule, T, width and depth; training time and
+    final loss on one line, so that a line below ("the previous model is back") still fits."""
     c, info = ckpt.config, ckpt.info
     text = (
         f"Model: {steps_text(info)}, "
         f"{c.get('schedule', '?')} schedule, T = {c.get('timesteps', '?')}, {width_text(c)}, "
         f"{blocks_text(c)}"
     )
-    if "final_loss" in info.get("metrics", {}):
-        text += f"\nFinal loss {info['metrics']['final_loss']:.4f}"
-    return text + trained_text(info)
+    trained = trained_text(info)  # "\nTrained on ... in ... min", or "" where the record says nothing
+    loss = info.get("metrics", {}).get("final_loss")
+    if loss is not None:
+        trained += f"; final loss {loss:.4f}" if trained else f"\nFinal loss {loss:.4f}"
+    return text + trained
+
+
+LOSS_TITLE = "training loss ‖ε − ε̂‖²"
+# The model's line: wide enough that its description and "the previous model is back" after a stopped run fit its
+# six lines at 1280 x 720.
+MODEL_INFO_WIDTH = 330
 
 
 class TrainingSection(StepTrainingSection):
@@ -45,8 +53,9 @@ class TrainingSection(StepTrainingSection):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         defaults = DDPMConfig()
-        plot = CurvePlot("training loss ‖ε − ε̂‖²", "step", "MSE")
+        plot = CurvePlot(LOSS_TITLE, "step", "MSE")
         plot.add_curve("train", "#1f77b4")
+        plot.plotItem.legend.hide()  # one curve, named by the title: a legend would only cover it
         super().__init__(
             "Train from scratch on MNIST (Algorithm 1: predict the noise, loss ‖ε − ε_θ(x_t, t)‖²)",
             2000,
@@ -56,6 +65,7 @@ class TrainingSection(StepTrainingSection):
             parent,
         )
         self.loss_plot = plot
+        self.model_info.setMinimumWidth(MODEL_INFO_WIDTH)
         self.batch_size = spin_box(8, 1024, defaults.batch_size)
         self.train_schedule = QComboBox()
         self.train_schedule.addItems(["linear", "cosine"])
@@ -77,5 +87,20 @@ class TrainingSection(StepTrainingSection):
         )
 
     def show_record(self, ckpt: Checkpoint | None) -> None:
-        """Plot a model's last run's recorded losses, counted after its earlier runs (none: clear)."""
+        """Plot a model's last run's recorded losses, counted after its earlier runs (none: clear), over the
+        record's own range: a continued model's last run would be a sliver at the end of an axis from 0."""
         self.show_curves(ckpt, {"train": "loss"})
+        steps = self.loss_plot.x_values("train")
+        if steps and steps[0] > 0.1 * steps[-1]:
+            self.loss_plot.setXRange(steps[0], steps[-1], padding=0.02)
+            self.loss_plot.setTitle(
+                f"{LOSS_TITLE}, last run (steps {steps[0]:,.0f}–{steps[-1]:,.0f})",
+                color="#333",
+                size="10pt",
+            )
+        else:
+            self.loss_plot.setTitle(LOSS_TITLE, color="#333", size="10pt")
+
+    def start_curves(self, steps: int) -> None:
+        self.loss_plot.setTitle(LOSS_TITLE, color="#333", size="10pt")
+        super().start_curves(steps)
