@@ -144,7 +144,7 @@ def test_reset_restores_the_untrained_nets_and_fixed_noise(panel, qtbot, snapsho
 def test_the_toy_heat_map_covers_the_data_the_right_way_up(panel, qtbot, snapshots):
     panel.start_training(GANConfig(steps=3, **TINY_TOY))
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=60000)
-    assert panel.pages.currentWidget() is panel.plane
+    assert panel.pages.currentWidget() is panel.toy_page
     panel.refresh.flush()
     last = snapshots[-1]
     rect = panel.plane.heatmap_rect()
@@ -208,7 +208,7 @@ def test_a_toy_checkpoint_is_shown_on_the_plane(panel, qtbot, tmp_path, snapshot
     panel.save_checkpoint(tmp_path / "toy.safetensors")
     panel.mode.setCurrentIndex(0)
     panel.load_checkpoint(tmp_path / "toy.safetensors")
-    assert panel.pages.currentWidget() is panel.plane and panel.generator is None
+    assert panel.pages.currentWidget() is panel.toy_page and panel.generator is None
     assert panel.classes.isHidden()  # no digits to classify in the toy game
     panel.mode.setCurrentIndex(panel.mode.findData("mnist"))
     assert not panel.classes.isHidden()
@@ -309,7 +309,7 @@ def test_a_generator_with_residual_blocks_says_so(panel, tmp_path):
 
 def test_without_a_toy_generator_the_plane_shows_the_ring(panel):
     panel.mode.setCurrentIndex(panel.mode.findData("toy"))
-    assert panel.pages.currentWidget() is panel.plane
+    assert panel.pages.currentWidget() is panel.toy_page
     assert panel.plane.point_counts() == (512, 0) and panel.plane.heat.image is None
 
 

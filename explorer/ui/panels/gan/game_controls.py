@@ -15,7 +15,8 @@ from explorer.ui.widgets.status_label import pin_width, status_label
 WIDTH = 340  # fixed: its text changes must not resize the views beside it
 EQUILIBRIUM = (
     "D pushes the first up and the second down; G pushes the second up. When G's samples match the "
-    "data D can only guess: D(x) = D(G(z)) = 0.5 and D's loss is 2 log 2 ≈ 1.39 (dashed lines). "
+    "data D can only guess: D(x) = D(G(z)) = 0.5 and D's loss is 2 log 2 ≈ 1.39 (dashed lines; label smoothing s "
+    "moves them to D = (1 − s)/2 and its loss). "
 )
 EXPLANATION = {  # by game
     "mnist": "D(x) is D's probability that a real digit is real, D(G(z)) that a fake one is. "
@@ -26,7 +27,8 @@ EXPLANATION = {  # by game
     + EQUILIBRIUM
     + "The heat map is D(x) over the plane: red where D says real, blue where it says fake. "
     "To see mode collapse, set G's learning rate to 0.005: its points bunch into one or two clumps that chase "
-    "D around the ring instead of covering its 8 modes.",
+    "D around the ring instead of covering its 8 modes. Tick Theory under the plane for the best D, D*, "
+    "beside D, and the JS divergence G minimises against it.",
 }
 
 

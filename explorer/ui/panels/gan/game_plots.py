@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from explorer.core.gan import CLASS_SAMPLES, HIST_BINS, GANSnapshot
+from explorer.core.gan.theory import equilibrium_d_loss, equilibrium_output
 from explorer.ui.widgets.class_histogram import ClassHistogram
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.histogram_plot import HistogramPlot
@@ -31,7 +32,8 @@ class ProbabilityPlot(CurvePlot):
 
 
 class GamePlots(QWidget):
-    """Four plots in a column; dashed lines mark the equilibrium (D's loss 2 log 2, D's outputs 1/2).
+    """Four plots in a column; dashed lines mark the equilibrium (D's loss 2 log 2, D's outputs 1/2, or where
+    label smoothing moves them).
     ``classes`` is the live mode-collapse meter of the MNIST game."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -39,11 +41,14 @@ class GamePlots(QWidget):
         self.losses = CurvePlot(LOSSES, "iteration (G steps)", "nats")
         self.losses.add_curve("D loss", REAL)
         self.losses.add_curve("G loss", FAKE)
-        self.losses.addItem(pg.InfiniteLine(2 * math.log(2), angle=0, pen=pg.mkPen("#999", style=Qt.PenStyle.DashLine)))
+        dashed = pg.mkPen("#999", style=Qt.PenStyle.DashLine)
+        self.loss_equilibrium = pg.InfiniteLine(equilibrium_d_loss(), angle=0, pen=dashed)
+        self.losses.addItem(self.loss_equilibrium)
         self.outputs = ProbabilityPlot(OUTPUTS, "iteration (G steps)", "probability of real")
         self.outputs.add_curve("D(x)", REAL)
         self.outputs.add_curve("D(G(z))", FAKE)
-        self.outputs.addItem(pg.InfiniteLine(0.5, angle=0, pen=pg.mkPen("#999", style=Qt.PenStyle.DashLine)))
+        self.output_equilibrium = pg.InfiniteLine(equilibrium_output(), angle=0, pen=dashed)
+        self.outputs.addItem(self.output_equilibrium)
         self.histogram = HistogramPlot("D's outputs on the last D batch", "D(·)", HIST_BINS)
         self.histogram.add_histogram("D(x), real", REAL)
         self.histogram.add_histogram("D(G(z)), fake", FAKE)
@@ -53,6 +58,12 @@ class GamePlots(QWidget):
         for plot in (self.losses, self.outputs, self.histogram, self.classes):
             plot.getAxis("left").enableAutoSIPrefix(False)  # probabilities, not "x0.001" thousandths
             plots.addWidget(plot, 1)
+
+    def set_smoothing(self, smoothing: float) -> None:
+        """Move the dashed lines to the equilibrium of a game with one-sided label smoothing s:
+        D = (1 − s) / 2 and D's loss there (2 log 2 and 1/2 without smoothing)."""
+        self.loss_equilibrium.setValue(equilibrium_d_loss(smoothing))
+        self.output_equilibrium.setValue(equilibrium_output(smoothing))
 
     def add_points(self, snap: GANSnapshot, previous: GANSnapshot | None) -> None:
         """Record ``snap``'s values on the curves (drawn at their next redraw); a net's values are
