@@ -296,6 +296,9 @@ def test_a_continued_generator_is_described_and_plotted_after_its_earlier_runs(p
     assert "residual" not in panel.model_info.text()  # Radford et al.'s nets, no blocks added
     xs = panel.losses.x_values("D loss")
     assert xs and xs[0] > 2 and xs[-1] == 5  # the second run's curve follows the first run's two iterations
+    for plot in (panel.losses, panel.outputs):  # over its own range, not squeezed into the end of 0..5
+        low, high = plot.viewRange()[0]
+        assert 1.9 < low < 2.1 and 4.9 < high < 5.1 and "last run" in plot.getAxis("bottom").labelText
 
 
 def test_a_generator_with_residual_blocks_says_so(panel, tmp_path):
@@ -323,7 +326,9 @@ def test_choosing_a_game_sets_its_defaults_and_the_help_speaks_of_its_data(panel
     )
     help_text = panel.controls.explanation.text()
     assert "digit" not in help_text and "ring" in help_text and "learning rate to 0.005" in help_text
+    assert panel.delay.value() > 0  # a toy game at a pace one can watch, not over in seconds
     panel.mode.setCurrentIndex(panel.mode.findData("mnist"))
+    assert panel.delay.value() == 0
     assert panel.latent_dim.value() == GANConfig().latent_dim and "real digit" in panel.controls.explanation.text()
     # The game a learner watches is narrower than the shipped G (fast enough on a CPU); the CLI trains the shipped one.
     live = panel.settings.config()
@@ -473,3 +478,17 @@ def test_the_form_sets_the_stabilisers_and_the_game_names_them(panel, qtbot, sna
     assert not settings.d_norm.isEnabled() and settings.label_smoothing.value() == 0.0
     panel.mode.setCurrentIndex(panel.mode.findData("mnist"))
     assert settings.d_norm.isEnabled() and settings.d_norm.currentData() == "batch"
+
+
+def test_the_plots_name_their_curves_in_their_titles_and_the_empty_filmstrip_says_what_will_come(
+    panel, qtbot, snapshots
+):
+    for plot, names in ((panel.losses, ("D", "G")), (panel.outputs, ("D(x)", "D(G(z))"))):
+        assert not plot.getPlotItem().legend.isVisible()  # no legend box over the curves
+        assert all(f"━ {name}" in plot.plotItem.titleLabel.text for name in names)
+    box = panel.digits.filmstrip_box
+    assert box.currentWidget() is panel.digits.empty_filmstrip and "appear here" in panel.digits.empty_filmstrip.text()
+    panel.start_training(GANConfig(steps=1, **TINY))
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=60000)
+    panel.refresh.flush()
+    assert box.currentWidget() is panel.filmstrip and panel.filmstrip.steps()

@@ -370,7 +370,7 @@ class GANPanel(ModelPanel):
         mode = self.mode.currentData()
         self.pages.setCurrentIndex(self.mode.currentIndex())
         self.classes.setVisible(mode == "mnist")  # the toy game draws points, not digits
-        self.controls.show_mode(mode)
+        self.controls.show_mode(mode, self.playing)
         if not self.playing and (self.model_cfg is None or self.model_cfg.mode != mode):
             self._show_game(mode)
 
