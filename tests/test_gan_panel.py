@@ -441,13 +441,14 @@ def test_an_mnist_game_does_not_describe_a_loaded_toy_generator(panel, qtbot, tm
 def test_both_pages_lay_out_cleanly_on_a_laptop_screen_and_in_the_default_window(qtbot):
     window = main_window_on(qtbot, "gan")
     panel = window.panels["gan"]
-    for mode in ("mnist", "toy"):
+    for mode, theory in (("mnist", False), ("toy", False), ("toy", True)):
         panel.mode.setCurrentIndex(panel.mode.findData(mode))
+        panel.theory.toggle.setChecked(theory)  # D*'s plane beside D's, the numbers and the gradient below
         for size in ((1280, 720), (1500, 950)):
             window.resize(*size)
             qtbot.wait(50)
             assert window.size().toTuple() == size
-            assert layout_problems(panel) == [] and plots_cut_off(panel) == [], f"{mode} page at {size}"
+            assert layout_problems(panel) == [] and plots_cut_off(panel) == [], f"{mode} page at {size}, {theory=}"
             assert all(box.width() >= box.sizeHint().width() for box in panel.findChildren(QComboBox)), (
                 "a combo box cuts its text off"
             )
