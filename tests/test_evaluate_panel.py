@@ -205,3 +205,20 @@ def test_the_panel_lays_out_cleanly_on_a_laptop_screen_and_the_default_window(wi
     qtbot.wait(50)
     assert window.size().toTuple() == size
     assert layout_problems(window.panels["evaluate"]) == []
+
+
+def test_on_a_small_window_the_cards_and_the_table_scroll_instead_of_cutting_text(open_panel, no_record, qtbot):
+    """At the window's minimum the panel is lower than its cards: they scroll, so nothing below them
+    (the help's end) is cut off; and the table scrolls sideways rather than eliding its numbers."""
+    panel = open_panel(EvaluatePanel, size=(1024, 520))
+    qtbot.wait(50)
+    assert panel.minimumSizeHint().height() <= 520 and panel.height() == 520
+    table = panel.table
+    row = EvalRow(FLOOR, 5000, 123.45, 124.57, 5.65, 6.69, 0.05, np.zeros(10), np.zeros((1, 28, 28)), 1.0)
+    table.show_row(row)
+    qtbot.wait(50)
+    for column in range(table.columnCount()):
+        assert table.columnWidth(column) >= table.sizeHintForColumn(column), f"column {column} cuts its text"
+    rows_bottom = table.rowViewportPosition(table.rowCount() - 1) + table.rowHeight(table.rowCount() - 1)
+    assert rows_bottom <= table.viewport().height(), "the floor's row is hidden"
+    assert layout_problems(panel) == []

@@ -144,7 +144,7 @@ def test_reset_restores_the_untrained_nets_and_fixed_noise(panel, qtbot, snapsho
 def test_the_toy_heat_map_covers_the_data_the_right_way_up(panel, qtbot, snapshots):
     panel.start_training(GANConfig(steps=3, **TINY_TOY))
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=60000)
-    assert panel.pages.currentWidget() is panel.plane
+    assert panel.pages.currentWidget() is panel.toy_page
     panel.refresh.flush()
     last = snapshots[-1]
     rect = panel.plane.heatmap_rect()
@@ -208,7 +208,7 @@ def test_a_toy_checkpoint_is_shown_on_the_plane(panel, qtbot, tmp_path, snapshot
     panel.save_checkpoint(tmp_path / "toy.safetensors")
     panel.mode.setCurrentIndex(0)
     panel.load_checkpoint(tmp_path / "toy.safetensors")
-    assert panel.pages.currentWidget() is panel.plane and panel.generator is None
+    assert panel.pages.currentWidget() is panel.toy_page and panel.generator is None
     assert panel.classes.isHidden()  # no digits to classify in the toy game
     panel.mode.setCurrentIndex(panel.mode.findData("mnist"))
     assert not panel.classes.isHidden()
@@ -296,6 +296,9 @@ def test_a_continued_generator_is_described_and_plotted_after_its_earlier_runs(p
     assert "residual" not in panel.model_info.text()  # Radford et al.'s nets, no blocks added
     xs = panel.losses.x_values("D loss")
     assert xs and xs[0] > 2 and xs[-1] == 5  # the second run's curve follows the first run's two iterations
+    for plot in (panel.losses, panel.outputs):  # over its own range, not squeezed into the end of 0..5
+        low, high = plot.viewRange()[0]
+        assert 1.9 < low < 2.1 and 4.9 < high < 5.1 and "last run" in plot.getAxis("bottom").labelText
 
 
 def test_a_generator_with_residual_blocks_says_so(panel, tmp_path):
@@ -309,7 +312,7 @@ def test_a_generator_with_residual_blocks_says_so(panel, tmp_path):
 
 def test_without_a_toy_generator_the_plane_shows_the_ring(panel):
     panel.mode.setCurrentIndex(panel.mode.findData("toy"))
-    assert panel.pages.currentWidget() is panel.plane
+    assert panel.pages.currentWidget() is panel.toy_page
     assert panel.plane.point_counts() == (512, 0) and panel.plane.heat.image is None
 
 
@@ -323,7 +326,9 @@ def test_choosing_a_game_sets_its_defaults_and_the_help_speaks_of_its_data(panel
     )
     help_text = panel.controls.explanation.text()
     assert "digit" not in help_text and "ring" in help_text and "learning rate to 0.005" in help_text
+    assert panel.delay.value() > 0  # a toy game at a pace one can watch, not over in seconds
     panel.mode.setCurrentIndex(panel.mode.findData("mnist"))
+    assert panel.delay.value() == 0
     assert panel.latent_dim.value() == GANConfig().latent_dim and "real digit" in panel.controls.explanation.text()
     # The game a learner watches is narrower than the shipped G (fast enough on a CPU); the CLI trains the shipped one.
     live = panel.settings.config()
@@ -436,13 +441,14 @@ def test_an_mnist_game_does_not_describe_a_loaded_toy_generator(panel, qtbot, tm
 def test_both_pages_lay_out_cleanly_on_a_laptop_screen_and_in_the_default_window(qtbot):
     window = main_window_on(qtbot, "gan")
     panel = window.panels["gan"]
-    for mode in ("mnist", "toy"):
+    for mode, theory in (("mnist", False), ("toy", False), ("toy", True)):
         panel.mode.setCurrentIndex(panel.mode.findData(mode))
+        panel.theory.toggle.setChecked(theory)  # D*'s plane beside D's, the numbers and the gradient below
         for size in ((1280, 720), (1500, 950)):
             window.resize(*size)
             qtbot.wait(50)
             assert window.size().toTuple() == size
-            assert layout_problems(panel) == [] and plots_cut_off(panel) == [], f"{mode} page at {size}"
+            assert layout_problems(panel) == [] and plots_cut_off(panel) == [], f"{mode} page at {size}, {theory=}"
             assert all(box.width() >= box.sizeHint().width() for box in panel.findChildren(QComboBox)), (
                 "a combo box cuts its text off"
             )
@@ -473,3 +479,17 @@ def test_the_form_sets_the_stabilisers_and_the_game_names_them(panel, qtbot, sna
     assert not settings.d_norm.isEnabled() and settings.label_smoothing.value() == 0.0
     panel.mode.setCurrentIndex(panel.mode.findData("mnist"))
     assert settings.d_norm.isEnabled() and settings.d_norm.currentData() == "batch"
+
+
+def test_the_plots_name_their_curves_in_their_titles_and_the_empty_filmstrip_says_what_will_come(
+    panel, qtbot, snapshots
+):
+    for plot, names in ((panel.losses, ("D", "G")), (panel.outputs, ("D(x)", "D(G(z))"))):
+        assert not plot.getPlotItem().legend.isVisible()  # no legend box over the curves
+        assert all(f"━ {name}" in plot.plotItem.titleLabel.text for name in names)
+    box = panel.digits.filmstrip_box
+    assert box.currentWidget() is panel.digits.empty_filmstrip and "appear here" in panel.digits.empty_filmstrip.text()
+    panel.start_training(GANConfig(steps=1, **TINY))
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=60000)
+    panel.refresh.flush()
+    assert box.currentWidget() is panel.filmstrip and panel.filmstrip.steps()

@@ -109,3 +109,15 @@ def test_a_loaded_generator_reads_on_the_meter_what_its_game_showed_last():
     assert counts.sum() == CLASS_SAMPLES
     toy = GANConfig(mode="toy", hidden=8, latent_dim=2)
     assert drawn_classes(generator, toy) is None  # no digits to classify
+
+
+def test_a_step_answers_before_the_meter_which_follows_on_request():
+    session = gan_session(GANConfig(steps=100, **TINY), "cpu")
+    first = next(session)
+    d = session.send(("step", "d"))
+    assert d.class_counts is None and d.samples is not None  # the step's own views, at once
+    meter = session.send(("meter", None))
+    assert (meter.step, meter.d_steps, meter.d_loss) == (d.step, d.d_steps, d.d_loss) and meter.samples is None
+    if first.class_counts is not None:  # a classifier is there to count with
+        assert meter.class_counts.sum() == CLASS_SAMPLES
+    session.close()

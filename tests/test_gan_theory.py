@@ -6,15 +6,19 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.core.gan.losses import generator_loss, ring_of_gaussians
+from explorer.core.gan.losses import discriminator_loss, generator_loss, ring_of_gaussians
 from explorer.core.gan.theory import (
     LOG4,
+    equilibrium_d_loss,
+    equilibrium_output,
     game_value,
     generator_logit_gradient,
     js_divergence_on_grid,
     kde_density,
+    kde_on_grid,
     optimal_discriminator,
     ring_density,
+    toy_theory,
     value_at_optimum,
 )
 
@@ -72,3 +76,32 @@ def test_the_gradient_reaching_g_vanishes_for_minimax_where_d_rejects_the_fakes(
     d_rejects = np.array([1e-3])
     assert generator_logit_gradient(d_rejects, "minimax") < 0.01
     assert generator_logit_gradient(d_rejects, "non_saturating") > 0.99
+
+
+def test_the_grid_kde_is_the_kde_and_the_equilibrium_moves_with_smoothing():
+    samples = np.random.default_rng(1).normal(0.5, 0.8, (300, 2))
+    axis = np.linspace(-3, 3, 17)
+    y, x = np.meshgrid(axis, axis, indexing="ij")  # row i at y_i, column j at x_j
+    exact = kde_density(np.stack([x.ravel(), y.ravel()], 1), samples, bandwidth=0.3).reshape(17, 17)
+    np.testing.assert_allclose(kde_on_grid(samples, axis, 0.3), exact, rtol=1e-9)
+    assert equilibrium_d_loss(0.0) == pytest.approx(2 * math.log(2))
+    for s in (0.0, 0.1, 0.3):
+        d = equilibrium_output(s)
+        assert d == pytest.approx(optimal_discriminator(np.ones(1), np.ones(1), s)[0])
+        # D's own loss (losses.py), with D's logit at the equilibrium on real and fake alike
+        logit = torch.tensor([math.log(d / (1 - d))])
+        assert float(discriminator_loss(logit, logit, s)) == pytest.approx(equilibrium_d_loss(s), rel=1e-6)
+
+
+def test_toy_theory_knows_a_matching_g_from_a_collapsed_one():
+    real = ring_of_gaussians(4000, torch.Generator().manual_seed(3)).numpy()
+    matched = toy_theory(real, 3.0, 64, smoothing=0.2)
+    near = ring_density(np.array([[2.0, 0.0], [0.0, -2.0]]))
+    assert near.min() > 0 and matched.js < 0.01
+    assert np.abs(matched.d_star - 0.4).max() < 0.08  # (1 - s) / 2 wherever the data is, and where nothing is
+    collapsed = np.random.default_rng(0).normal(0.0, 0.05, (512, 2))  # G's points in one clump at the centre
+    apart = toy_theory(collapsed, 3.0, 64, heatmap=np.full((64, 64), 0.5))
+    assert apart.js == pytest.approx(math.log(2), abs=1e-3)
+    assert apart.value_at_optimum == pytest.approx(0.0, abs=2e-3)  # -log 4 + 2 log 2
+    assert apart.value == pytest.approx(-LOG4) and apart.value <= apart.value_at_optimum  # D = 1/2 is no D*
+    assert apart.d_star[32, 32] < 0.01 and apart.d_star[32, 53] > 0.99  # the clump: fake; a mode (2, 0): real

@@ -204,6 +204,12 @@ def discriminator_heatmap(
     return torch.sigmoid(logits).reshape(resolution, resolution).cpu().numpy()
 
 
+@torch.inference_mode()
+def discriminator_outputs(discriminator: nn.Module, points: torch.Tensor) -> np.ndarray:
+    """D(x) at (N, 2) points of the toy plane, (N,) float32: where G's points sit on D's curve."""
+    return torch.sigmoid(discriminator(points.to(next(discriminator.parameters()).device))).float().cpu().numpy()
+
+
 def histogram(probs: np.ndarray) -> np.ndarray:
     """Counts of D's outputs in HIST_BINS equal bins over [0, 1], int64 (HIST_BINS,)."""
     return np.histogram(probs, bins=HIST_BINS, range=(0.0, 1.0))[0]

@@ -32,6 +32,7 @@ from explorer.core.gan.game import (
     StepResult,
     d_step,
     discriminator_heatmap,
+    discriminator_outputs,
     g_step,
     generate,
     histogram,
@@ -68,6 +69,7 @@ class GANSnapshot:
     points_real: np.ndarray | None = None  # (TOY_POINTS, 2) ring samples; toy mode
     points_fake: np.ndarray | None = None  # (TOY_POINTS, 2) G(fixed noise); toy mode
     heatmap: np.ndarray | None = None  # (HEATMAP_RESOLUTION, HEATMAP_RESOLUTION) D(x); toy mode
+    d_of_fake_points: np.ndarray | None = None  # (TOY_POINTS,) D(G(z)) at points_fake; toy mode
     checkpoint: Checkpoint | None = None  # the run so far, every ``save_every`` steps: what a killed run keeps
 
     @property
@@ -125,6 +127,7 @@ class _Views(TypedDict, total=False):
     points_real: np.ndarray
     points_fake: np.ndarray
     heatmap: np.ndarray
+    d_of_fake_points: np.ndarray
 
 
 def _one_step(state: GANState, tally: _Tally, which: object = "both") -> None:
@@ -202,7 +205,9 @@ def gan_session(
     ``yield_every_s`` seconds (the MNIST preview grid at most every ``samples_every_s`` seconds and at
     the end; toy points and D's heat map with every snapshot). Each command is answered by one yield:
 
-    - ``("step", "d" | "g" | "both")``: one D step, one G step or one iteration; a full snapshot;
+    - ``("step", "d" | "g" | "both")``: one D step, one G step or one iteration; a full snapshot but for the
+      digit meter (classifying its 500 digits takes three times as long as the step: a click paints first);
+    - ``("meter", None)``: the same moment's snapshot with the meter's class counts (MNIST with a classifier);
     - ``("delay", seconds)``: slow motion, a wait before each iteration and a full snapshot after it; None.
 
     A paused caller can thus single-step. Slow motion waits in slices, yielding None between them.
@@ -220,7 +225,9 @@ def gan_session(
         dict[str, float]
     ] = []  # the means at each snapshot with samples (or toy points), kept in the checkpoint
 
-    def snapshot(with_samples: bool) -> GANSnapshot:
+    def snapshot(with_samples: bool, count: bool | None = None) -> GANSnapshot:
+        """The game now; ``with_samples``: the preview grid (toy: the plane) and a point of the record;
+        ``count``: the digit meter (default: with the samples)."""
         metrics = tally.collect(max(cfg.lr_g, cfg.lr_d))
         if (with_samples or points_real is not None) and all(math.isfinite(v) for v in metrics.values()):
             history.append({"step": tally.g_steps, **metrics})
@@ -228,11 +235,14 @@ def gan_session(
         extras: _Views = {}
         if points_real is not None:
             extras["points_real"] = points_real
-            extras["points_fake"] = generate(state.generator, state.fixed_noise).cpu().numpy()
+            fake = generate(state.generator, state.fixed_noise)  # (TOY_POINTS, 2)
+            extras["points_fake"] = fake.cpu().numpy()
             extras["heatmap"] = discriminator_heatmap(state.discriminator)
-        elif with_samples:
-            extras["samples"] = images_from_noise(state.generator, state.fixed_noise)
-            if meter is not None:
+            extras["d_of_fake_points"] = discriminator_outputs(state.discriminator, fake)
+        else:
+            if with_samples:
+                extras["samples"] = images_from_noise(state.generator, state.fixed_noise)
+            if meter is not None and (with_samples if count is None else count):
                 classifier, noise = meter
                 extras["class_counts"] = class_histogram(
                     probabilities(classifier, images_from_noise(state.generator, noise))
@@ -279,13 +289,15 @@ def gan_session(
                 command = yield None
             elif kind == "step":
                 _one_step(state, tally, value)
-                command = yield snapshot(with_samples=True)
+                command = yield snapshot(with_samples=True, count=False)
                 snapshots.restart()
                 previews.restart()
+            elif kind == "meter":
+                command = yield snapshot(with_samples=False, count=True)
             else:
                 raise ValueError(
-                    f"Unknown command {command!r} for a GAN session; send ('step', 'd'|'g'|'both') "
-                    "or ('delay', seconds)."
+                    f"Unknown command {command!r} for a GAN session; send ('step', 'd'|'g'|'both'), "
+                    "('meter', None) or ('delay', seconds)."
                 )
             continue
         if delay:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
@@ -26,6 +25,8 @@ from explorer.ui.panels.evaluate.score_table import STATUS, ScoreTable
 from explorer.ui.panels.evaluate.titles import TITLES
 from explorer.ui.widgets.scroll_column import scroll_column
 from explorer.ui.worker import Runner
+
+CARDS_MIN_HEIGHT = 180
 
 
 class EvaluatePanel(QWidget):
@@ -64,9 +65,9 @@ class EvaluatePanel(QWidget):
         self.cards_scroll.setWidget(self.cards)
         self.cards_scroll.setWidgetResizable(True)
         self.cards_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.cards_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        bar = self.cards_scroll.horizontalScrollBar().sizeHint().height()
-        self.cards_scroll.setMinimumHeight(self.cards.minimumSizeHint().height() + bar)
+        # On a low window they scroll down too, rather than holding the panel taller than the window (whose
+        # bottom, the help's end among it, would be cut off).
+        self.cards_scroll.setMinimumHeight(CARDS_MIN_HEIGHT)
         right = QVBoxLayout()
         right.addWidget(self.table)
         right.addWidget(self.cards_scroll, 1)

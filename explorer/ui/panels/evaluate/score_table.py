@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from explorer.core.evaluation.evaluate import IS_RESAMPLES, EvalRow, format_duration
@@ -41,17 +41,32 @@ class ScoreTable(QTableWidget):
                 header.setToolTip(tip)
         self.setVerticalHeaderLabels([TITLES[n] for n in names])
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        # The status ("recorded, N = 5000") whole; the scores share what is left.
-        self.horizontalHeader().setSectionResizeMode(STATUS, QHeaderView.ResizeMode.ResizeToContents)
+        # Every cell whole ("124.52 ± 3.10"): where the panel is too narrow for them all, the table scrolls
+        # sideways instead of cutting numbers off; where it is wide, the status column takes the rest.
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         rows = self.verticalHeader()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setFixedHeight(
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self._rows_height = (
             self.horizontalHeader().sizeHint().height() + len(names) * rows.defaultSectionSize() + 2 * self.frameWidth()
         )
+        self.setFixedHeight(self._rows_height)
         self.row_index = {name: i for i, name in enumerate(names)}
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Exactly as high as its rows, and the sideways scroll bar where there is one (never over the floor's row)."""
+        super().resizeEvent(event)
+        header = self.horizontalHeader()
+        needed = sum(max(header.sectionSizeHint(c), self.sizeHintForColumn(c)) for c in range(self.columnCount()))
+        wide = self.verticalHeader().width() + needed + 2 * self.frameWidth() > self.width()
+        header.setSectionResizeMode(
+            STATUS, QHeaderView.ResizeMode.ResizeToContents if wide else QHeaderView.ResizeMode.Stretch
+        )
+        bar = self.horizontalScrollBar().sizeHint().height() if wide else 0
+        if self.height() != self._rows_height + bar:
+            self.setFixedHeight(self._rows_height + bar)
 
     def set_cell(self, name: str, column: int, text: str, tooltip: str = "") -> QTableWidgetItem:
         item = QTableWidgetItem(text)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from explorer.core.gan import sample_images
 from explorer.core.gan.nets import DCGANGenerator, ToyGenerator
@@ -13,7 +14,11 @@ from explorer.ui.widgets.image_grid import tile
 from explorer.ui.widgets.image_view import ImageView
 
 SAMPLE_GRID_PX = 4 * 30 - 2  # the 16 preview digits tiled 4 x 4 with 2-pixel gaps
-FILMSTRIP, EMPTY_FILMSTRIP = "Filmstrip: the same 16 z as training goes on", " (no game played yet)"
+FILMSTRIP = "Filmstrip: the same 16 z as training goes on"
+EMPTY_FILMSTRIP = (
+    "No game played yet. Start or a Step button plays one: G's digits for the same 16 z appear here, "
+    "frame by frame, from untrained noise to digits."
+)
 NO_GENERATOR = "no digit generator yet: press Start, or a Step button to go move by move"
 
 
@@ -25,13 +30,20 @@ class DigitsPage(QWidget):
         self.grid = ImageView(NO_GENERATOR)
         self.filmstrip = Filmstrip(8, frame_shape=(SAMPLE_GRID_PX, SAMPLE_GRID_PX))
         self.filmstrip.setFixedHeight(125)
+        self.empty_filmstrip = QLabel(EMPTY_FILMSTRIP)  # in the filmstrip's place until it has a frame
+        self.empty_filmstrip.setWordWrap(True)
+        self.empty_filmstrip.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_filmstrip.setStyleSheet("color: #555; background: white; padding: 12px")
+        self.filmstrip_box = QStackedWidget()
+        self.filmstrip_box.addWidget(self.empty_filmstrip)
+        self.filmstrip_box.addWidget(self.filmstrip)
+        self.filmstrip_box.setFixedHeight(125)
         self.sampler = GeneratorSampler()
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.grid, 1)
-        self.filmstrip_label = QLabel(FILMSTRIP + EMPTY_FILMSTRIP)
-        column.addWidget(self.filmstrip_label)
-        column.addWidget(self.filmstrip)
+        column.addWidget(QLabel(FILMSTRIP))
+        column.addWidget(self.filmstrip_box)
         column.addWidget(self.sampler)
 
     def show_fixed_noise(self, step: int, grid: np.ndarray) -> None:
@@ -45,9 +57,9 @@ class DigitsPage(QWidget):
         self.grid.label.setText(f"trained generator: 16 samples G(z), seed {seed}")
 
     def redraw_filmstrip(self) -> None:
-        """Show the filmstrip's frames; its title says when there are none."""
+        """Show the filmstrip's frames; without any, a line saying what will appear there."""
         self.filmstrip.redraw()
-        self.filmstrip_label.setText(FILMSTRIP + ("" if self.filmstrip.steps() else EMPTY_FILMSTRIP))
+        self.filmstrip_box.setCurrentWidget(self.filmstrip if self.filmstrip.steps() else self.empty_filmstrip)
 
     def show_no_generator(self) -> None:
         """No game and no trained generator: an empty grid that says what to do."""

@@ -13,9 +13,13 @@ from explorer.ui.panels.gan.game_settings import GameSettings
 from explorer.ui.widgets.status_label import pin_width, status_label
 
 WIDTH = 340  # fixed: its text changes must not resize the views beside it
+# Slow motion a game starts with, s per iteration: the toy game's 2,000 iterations would be over in seconds at
+# full speed, too fast to watch G's points spread or collapse; an MNIST iteration is slow enough by itself.
+DEFAULT_DELAY = {"mnist": 0.0, "toy": 0.02}
 EQUILIBRIUM = (
     "D pushes the first up and the second down; G pushes the second up. When G's samples match the "
-    "data D can only guess: D(x) = D(G(z)) = 0.5 and D's loss is 2 log 2 ≈ 1.39 (dashed lines). "
+    "data D can only guess: D(x) = D(G(z)) = 0.5 and D's loss is 2 log 2 ≈ 1.39 (dashed lines; label smoothing s "
+    "moves them to D = (1 − s)/2 and its loss). "
 )
 EXPLANATION = {  # by game
     "mnist": "D(x) is D's probability that a real digit is real, D(G(z)) that a fake one is. "
@@ -26,7 +30,8 @@ EXPLANATION = {  # by game
     + EQUILIBRIUM
     + "The heat map is D(x) over the plane: red where D says real, blue where it says fake. "
     "To see mode collapse, set G's learning rate to 0.005: its points bunch into one or two clumps that chase "
-    "D around the ring instead of covering its 8 modes.",
+    "D around the ring instead of covering its 8 modes. Tick Theory under the plane for the best D, D*, "
+    "beside D, and the JS divergence G minimises against it.",
 }
 
 
@@ -84,9 +89,11 @@ class GameControls(QGroupBox):
         for label in (self.status, self.model_info):  # the status changes with every snapshot
             pin_width(label, WIDTH, self, column)
 
-    def show_mode(self, mode: str) -> None:
-        """The help for the game ``mode`` ('mnist' or 'toy')."""
+    def show_mode(self, mode: str, playing: bool = False) -> None:
+        """The help for the game ``mode`` ('mnist' or 'toy'), and unless a game is ``playing`` its slow motion."""
         self.explanation.setText(EXPLANATION[mode])
+        if not playing:
+            self.delay.setValue(DEFAULT_DELAY[mode])
 
     def show_game_state(self, playing: bool, busy: bool, paused: bool, untouched: bool = False) -> None:
         """Enable what can be done now: ``playing`` says whether the runner's job is this panel's game;

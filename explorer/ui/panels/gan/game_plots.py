@@ -10,13 +10,26 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from explorer.core.gan import CLASS_SAMPLES, HIST_BINS, GANSnapshot
+from explorer.core.gan.theory import equilibrium_d_loss, equilibrium_output
 from explorer.ui.widgets.class_histogram import ClassHistogram
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.histogram_plot import HistogramPlot
 
 REAL, FAKE = "#1f77b4", "#ff7f0e"
-LOSSES, OUTPUTS = "losses", "D's outputs (batch means)"
+
+
+def legend_title(text: str, curves: tuple[tuple[str, str], ...]) -> str:
+    """A title that is the plot's legend too ("losses: ━ D ━ G", each name in its curve's colour): a legend box
+    inside the plot covers the curves where they run."""
+    return f"{text}: " + "  ".join(f"<span style='color:{color}'>━ {name}</span>" for name, color in curves)
+
+
+LOSSES = legend_title("losses", (("D", REAL), ("G", FAKE)))
+OUTPUTS = legend_title("D's mean outputs", (("D(x)", REAL), ("D(G(z))", FAKE)))
+HISTOGRAM = legend_title("D on its last batch", (("D(x)", REAL), ("D(G(z))", FAKE)))
 NO_HISTORY = {LOSSES: "losses: no recorded history", OUTPUTS: "D's outputs: no recorded history"}
+ITERATION = "iteration (G steps)"
+LAST_RUN = "iteration (G steps), the record of its last run"
 
 
 class ProbabilityPlot(CurvePlot):
@@ -31,20 +44,24 @@ class ProbabilityPlot(CurvePlot):
 
 
 class GamePlots(QWidget):
-    """Four plots in a column; dashed lines mark the equilibrium (D's loss 2 log 2, D's outputs 1/2).
+    """Four plots in a column; dashed lines mark the equilibrium (D's loss 2 log 2, D's outputs 1/2, or where
+    label smoothing moves them).
     ``classes`` is the live mode-collapse meter of the MNIST game."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.losses = CurvePlot(LOSSES, "iteration (G steps)", "nats")
+        self.losses = CurvePlot(LOSSES, ITERATION, "nats")
         self.losses.add_curve("D loss", REAL)
         self.losses.add_curve("G loss", FAKE)
-        self.losses.addItem(pg.InfiniteLine(2 * math.log(2), angle=0, pen=pg.mkPen("#999", style=Qt.PenStyle.DashLine)))
-        self.outputs = ProbabilityPlot(OUTPUTS, "iteration (G steps)", "probability of real")
+        dashed = pg.mkPen("#999", style=Qt.PenStyle.DashLine)
+        self.loss_equilibrium = pg.InfiniteLine(equilibrium_d_loss(), angle=0, pen=dashed)
+        self.losses.addItem(self.loss_equilibrium)
+        self.outputs = ProbabilityPlot(OUTPUTS, ITERATION, "probability of real")
         self.outputs.add_curve("D(x)", REAL)
         self.outputs.add_curve("D(G(z))", FAKE)
-        self.outputs.addItem(pg.InfiniteLine(0.5, angle=0, pen=pg.mkPen("#999", style=Qt.PenStyle.DashLine)))
-        self.histogram = HistogramPlot("D's outputs on the last D batch", "D(·)", HIST_BINS)
+        self.output_equilibrium = pg.InfiniteLine(equilibrium_output(), angle=0, pen=dashed)
+        self.outputs.addItem(self.output_equilibrium)
+        self.histogram = HistogramPlot(HISTOGRAM, "D(·)", HIST_BINS)
         self.histogram.add_histogram("D(x), real", REAL)
         self.histogram.add_histogram("D(G(z)), fake", FAKE)
         self.classes = ClassHistogram(f"digits G draws ({CLASS_SAMPLES} fixed z, by the classifier)")
@@ -53,6 +70,14 @@ class GamePlots(QWidget):
         for plot in (self.losses, self.outputs, self.histogram, self.classes):
             plot.getAxis("left").enableAutoSIPrefix(False)  # probabilities, not "x0.001" thousandths
             plots.addWidget(plot, 1)
+        for plot in (self.losses, self.outputs, self.histogram):
+            plot.getPlotItem().legend.hide()  # the titles name the curves
+
+    def set_smoothing(self, smoothing: float) -> None:
+        """Move the dashed lines to the equilibrium of a game with one-sided label smoothing s:
+        D = (1 − s) / 2 and D's loss there (2 log 2 and 1/2 without smoothing)."""
+        self.loss_equilibrium.setValue(equilibrium_d_loss(smoothing))
+        self.output_equilibrium.setValue(equilibrium_output(smoothing))
 
     def add_points(self, snap: GANSnapshot, previous: GANSnapshot | None) -> None:
         """Record ``snap``'s values on the curves (drawn at their next redraw); a net's values are
@@ -84,12 +109,16 @@ class GamePlots(QWidget):
             plot.setTitle(NO_HISTORY[title] if history == [] else title, color="#333", size="10pt")
             plot.set_x_span(max(first_step + steps, 1))
             plot.redraw()
+            if first_step and xs:  # a continued run: its record over its own range, not squeezed into the end
+                plot.setXRange(first_step, first_step + steps, padding=0.02)
+            plot.setLabel("bottom", LAST_RUN if first_step and xs else ITERATION)
 
     def clear_curves(self) -> None:
         """Forget the curves' points (drawn at their next ``redraw``) and the titles' notes, for a new game."""
         for plot, title in ((self.losses, LOSSES), (self.outputs, OUTPUTS)):
             plot.clear_data()
             plot.setTitle(title, color="#333", size="10pt")
+            plot.setLabel("bottom", ITERATION)
 
     def draw_histogram(self, snap: GANSnapshot | None) -> None:
         """D's outputs on ``snap``'s last D batch, real and fake (None: empty)."""

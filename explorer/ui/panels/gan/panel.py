@@ -23,7 +23,7 @@ from explorer.ui.off_thread import LatestOnly
 from explorer.ui.panels.gan.digits_page import DigitsPage
 from explorer.ui.panels.gan.game_controls import GameControls
 from explorer.ui.panels.gan.game_plots import GamePlots
-from explorer.ui.panels.gan.toy_plane import ToyPlane
+from explorer.ui.panels.gan.toy_plane import ToyPage
 from explorer.ui.panels.model_panel import ModelPanel
 from explorer.ui.panels.run_record import earlier_steps, steps_text, trained_text
 from explorer.ui.refresh import StaggeredRefresh
@@ -85,10 +85,11 @@ class GANPanel(ModelPanel):
         """The controls, the game's page (MNIST digits or the toy plane) and the live plots, side by side."""
         self.controls = GameControls()
         self.digits = DigitsPage()
-        self.plane = ToyPlane()
+        self.toy_page = ToyPage()
+        self.plane, self.theory = self.toy_page.plane, self.toy_page.theory
         self.pages = QStackedWidget()
         self.pages.addWidget(self.digits)
-        self.pages.addWidget(self.plane)
+        self.pages.addWidget(self.toy_page)
         self.dashboard = GamePlots()
         layout = QHBoxLayout(self)
         layout.addWidget(scroll_column(self.controls))
@@ -160,6 +161,7 @@ class GANPanel(ModelPanel):
         self._show_model()
 
     def show_record(self, ckpt: Checkpoint | None) -> None:
+        self.dashboard.set_smoothing(ckpt.config.get("label_smoothing", 0.0) if ckpt is not None else 0.0)
         if ckpt is None:
             self.dashboard.show_history(None, 1)
             return
@@ -169,11 +171,13 @@ class GANPanel(ModelPanel):
         """Every view of a generator shows the installed one (no game is played): the MNIST G's samples,
         the toy G's points; without one the grid says so and the plane shows the ring's real points.
         ``count``: the meter counts the MNIST G's digits too (not after Stop: it keeps the game's)."""
-        toy, _, _ = self.games.get("toy", (None, None, None))
-        if toy is not None:
-            self.plane.show_generator(toy, self.games["toy"][1].latent_dim, self.discriminator)
+        toy, toy_cfg, _ = self.games.get("toy", (None, None, None))
+        if toy is not None and toy_cfg is not None:
+            self.toy_page.show_generator(
+                toy, toy_cfg.latent_dim, self.discriminator, toy_cfg.label_smoothing, toy_cfg.objective
+            )
         else:
-            self.plane.show_real()
+            self.toy_page.show_real()
         if self.generator is not None:
             self.digits.show_samples(self.generator, self.sample_seed)
         else:
@@ -254,6 +258,7 @@ class GANPanel(ModelPanel):
     def on_training_started(self, cfg: GANConfig) -> None:
         self.session_cfg = cfg
         self.settings.show_config(cfg)
+        self.dashboard.set_smoothing(cfg.label_smoothing)
         self.snapshot = None
         self._clear_views(cfg)
         game = f"MNIST (DCGAN, {nets_text(asdict(cfg))})" if cfg.mode == "mnist" else "2-D toy"
@@ -304,7 +309,8 @@ class GANPanel(ModelPanel):
             self.runner.send(("delay", seconds))
 
     def on_snapshot(self, snap: GANSnapshot) -> None:
-        """Record the snapshot now; draw it over the next turns of the event loop."""
+        """Record the snapshot now; draw it over the next turns of the event loop while the game runs, at once
+        when it answers a single step."""
         previous, self.snapshot = self.snapshot, snap
         self.dashboard.add_points(snap, previous)
         self.refresh.request("losses", self.losses.redraw)
@@ -318,8 +324,15 @@ class GANPanel(ModelPanel):
             self.refresh.request("filmstrip", self.digits.redraw_filmstrip)
         if snap.class_counts is not None:
             self.refresh.request("classes", partial(self.classes.set_counts, snap.class_counts))
-        if snap.heatmap is not None:
-            self.refresh.request("plane", partial(self.plane.show_snapshot, snap))
+        elif snap.samples is not None and self.runner.paused and self.session_cfg and self.session_cfg.mode == "mnist":
+            self.runner.send(("meter", None))  # a step's answer paints first; its digit meter follows
+        if self.runner.paused:  # a single step's answer: painted whole at once (a few ms), not spread over turns
+            self.refresh.flush()
+        if snap.heatmap is not None and self.session_cfg is not None:
+            cfg = self.session_cfg
+            self.refresh.request(
+                "plane", partial(self.toy_page.show_snapshot, snap, cfg.label_smoothing, cfg.objective)
+            )
 
     def on_training_ended(self, succeeded: bool) -> None:
         self.refresh.flush()
@@ -357,7 +370,7 @@ class GANPanel(ModelPanel):
         mode = self.mode.currentData()
         self.pages.setCurrentIndex(self.mode.currentIndex())
         self.classes.setVisible(mode == "mnist")  # the toy game draws points, not digits
-        self.controls.show_mode(mode)
+        self.controls.show_mode(mode, self.playing)
         if not self.playing and (self.model_cfg is None or self.model_cfg.mode != mode):
             self._show_game(mode)
 

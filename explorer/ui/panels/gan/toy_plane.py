@@ -1,12 +1,24 @@
-"""The toy game's page: D's output over the plane, with the ring of 8 Gaussians and G's points on it."""
+"""The toy game's page: D's output over the plane, with the ring of 8 Gaussians and G's points on it, and
+the theory beside it on demand."""
 
 from __future__ import annotations
 
 import torch
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from explorer.core.gan import TOY_EXTENT, TOY_POINTS, GANSnapshot, discriminator_heatmap, generate, ring_of_gaussians
+from explorer.core.gan import (
+    TOY_EXTENT,
+    TOY_POINTS,
+    GANSnapshot,
+    discriminator_heatmap,
+    discriminator_outputs,
+    generate,
+    ring_of_gaussians,
+)
+from explorer.ui.panels.gan.theory_overlay import TheoryInputs, TheoryOverlay
 from explorer.ui.widgets.decision_plane import DecisionPlane
+
+HALF_WIDTH_TITLE = "D(x), <span style='color:#000'>●</span> x, <span style='color:#ff7f0e'>●</span> G(z)"
 
 
 class ToyPlane(DecisionPlane):
@@ -28,12 +40,60 @@ class ToyPlane(DecisionPlane):
         self.blank()
         self.set_points(self.real, None)
 
+
+class ToyPage(QWidget):
+    """D's plane, and with the theory switched on D*'s plane beside it and the theory's numbers and
+    gradient plot below. ``smoothing`` and ``objective`` are those of the game on show."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plane = ToyPlane()
+        self.theory = TheoryOverlay()
+        planes = QHBoxLayout()
+        planes.addWidget(self.plane, 1)
+        planes.addWidget(self.theory.d_star, 1)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(planes, 1)
+        column.addWidget(self.theory)
+        self._full_title = self.plane.plotItem.titleLabel.text
+        self.theory.toggle.toggled.connect(self._on_theory_toggled)
+
+    def _on_theory_toggled(self, on: bool) -> None:
+        """Half the width for D's plane beside D*'s: a shorter title (a plot is as wide as its title)."""
+        self.plane.setTitle(HALF_WIDTH_TITLE if on else self._full_title, color="#333", size="10pt")
+
+    def show_snapshot(self, snap: GANSnapshot, smoothing: float, objective: str) -> None:
+        self.plane.show_snapshot(snap)
+        if snap.points_fake is not None and snap.points_real is not None:
+            inputs = TheoryInputs(
+                snap.points_real, snap.points_fake, snap.heatmap, snap.d_of_fake_points, smoothing, objective
+            )
+            self.theory.show_inputs(inputs)
+
+    def show_real(self) -> None:
+        self.plane.show_real()
+        self.theory.show_inputs(None)
+
+    def blank(self) -> None:
+        self.plane.blank()
+
     def show_generator(
-        self, generator: torch.nn.Module, latent_dim: int, discriminator: torch.nn.Module | None
+        self,
+        generator: torch.nn.Module,
+        latent_dim: int,
+        discriminator: torch.nn.Module | None,
+        smoothing: float,
+        objective: str,
     ) -> None:
         """A trained toy G's points beside real ones, both for seed 0, over its D(x) if there is one."""
         z = torch.randn(TOY_POINTS, latent_dim, generator=torch.Generator().manual_seed(0))
-        self.blank()
-        if discriminator is not None:
-            self.set_heatmap(discriminator_heatmap(discriminator))
-        self.set_points(self.real, generate(generator, z).numpy())
+        fake = generate(generator, z)  # (TOY_POINTS, 2)
+        heat = None if discriminator is None else discriminator_heatmap(discriminator)
+        d_of_fake = None if discriminator is None else discriminator_outputs(discriminator, fake)
+        self.plane.blank()
+        if heat is not None:
+            self.plane.set_heatmap(heat)
+        points = fake.numpy()
+        self.plane.set_points(self.plane.real, points)
+        self.theory.show_inputs(TheoryInputs(self.plane.real, points, heat, d_of_fake, smoothing, objective))
