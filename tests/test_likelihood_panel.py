@@ -11,6 +11,7 @@ from explorer.core.likelihood.evented import Running
 from explorer.core.likelihood.states import OPENING_DRAWS
 from explorer.ui.panels.likelihood import LikelihoodPanel
 from explorer.ui.panels.likelihood.look import FormulaLabel
+from explorer.ui.panels.plane.state import DRAWING
 
 
 @pytest.fixture
@@ -117,7 +118,43 @@ def test_em_refuses_a_bad_csv_in_one_line(panel, qtbot, tmp_path):
     good = tmp_path / "good.csv"
     good.write_text("x,y\n" + "\n".join(f"{i % 7},{i % 5}" for i in range(40)))
     widget.em.load_csv(str(good))
-    assert state.points.shape == (40, 2) and state.source == "good.csv"
+    assert state.points.shape == (40, 2) and state.source == DRAWING
+
+
+def _at(widget, x, y):
+    return widget.em.plane.mapFromScene(widget.em.plane.view_point(x, y))
+
+
+def test_em_draws_points_with_the_brush_and_restarts_on_them_with_its_settings(panel, qtbot, every_mouse_move):
+    widget = panel()
+    widget.tabs.setCurrentIndex(1)
+    state, data = widget.states["em"], widget.states["em data"]
+    state.set_request(components=2, floor=0.01)
+    qtbot.mouseClick(widget.em.data_section.clear, Qt.MouseButton.LeftButton)
+    assert len(state.points) == 0 and state.current is None and state.missing_points == 2
+    assert "draw 2 more" in widget.em.formula.text()
+    widget.em.data_section.draw.setChecked(True)
+    assert data.drawing
+    view = widget.em.plane.viewport()
+    start, end = _at(widget, -1.5, 0.0), _at(widget, 1.5, 0.0)
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=start)
+    for f in np.linspace(0, 1, 12):
+        qtbot.mouseMove(view, start + (end - start) * f)
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=end)
+    drawn = state.points
+    assert len(drawn) >= 30 and np.abs(drawn[:, 1]).max() <= data.brush + 0.02  # along the stroke, in the brush
+    assert state.source == DRAWING and state.current.step == "start" and state.current.theta.K == 2
+    assert state.request.components == 2 and state.request.floor == 0.01  # the settings survived the new data
+    state.step()
+    state.step()
+    assert state.current.iteration == 1
+    qtbot.mouseClick(view, Qt.MouseButton.RightButton, pos=_at(widget, 1.5, 0.0))  # erase one end
+    left = state.points
+    assert 0 < len(left) < len(drawn) and not (np.hypot(left[:, 0] - 1.5, left[:, 1]) <= data.brush - 0.02).any()
+    assert state.current.step == "start" and len(state.history) == 1  # EM restarted on what is left
+    widget.em.data_section.preset.setCurrentIndex(0)
+    widget.em.data_section.preset.activated.emit(0)  # a preset as the learner picks it
+    assert state.source == "ring" and len(state.points) == 2000 and state.current.theta.K == 2
 
 
 def test_vi_plays_and_the_plane_moves_the_observation(panel, qtbot):

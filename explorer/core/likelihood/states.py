@@ -89,8 +89,17 @@ class EMState(Evented):
         self.update(points=points, source=source, sweep=())
         self.restart()
 
+    @property
+    def missing_points(self) -> int:
+        """How many more distinct points EM needs before it can start (K means are K distinct points)."""
+        return max(0, self.request.components - len(np.unique(self.points, axis=0)))
+
     def restart(self) -> None:
-        """θ back to the seeded start, q uniform (the gap open): step 0."""
+        """θ back to the seeded start, q uniform (the gap open): step 0. While there are fewer distinct
+        points than K (a drawing just begun) there is nothing to show: ``current`` is None."""
+        if self.missing_points:
+            self.update(current=None, history=())
+            return
         theta = initial_mixture(self.points, self.request.components, self.request.seed)
         q = np.full((len(self.points), theta.K), 1.0 / theta.K)
         self._show(snapshot(self.points, q, theta, 0, "start"), restart=True)
@@ -103,7 +112,11 @@ class EMState(Evented):
     def step(self) -> EMSnapshot:
         """Take the next step, E or M, and show it."""
         s = self.current
-        assert s is not None
+        if s is None:
+            raise DataError(
+                f"Draw {self.missing_points} more distinct points: EM with K = "
+                f"{self.request.components} starts its means on K of them."
+            )
         if self.next_step == "E":
             shown = snapshot(self.points, e_step(self.points, s.theta), s.theta, s.iteration, "E")
         else:
