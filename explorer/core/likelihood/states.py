@@ -92,7 +92,12 @@ class EMState(Evented):
     @property
     def missing_points(self) -> int:
         """How many more distinct points EM needs before it can start (K means are K distinct points)."""
-        return max(0, self.request.components - len(np.unique(self.points, axis=0)))
+        K = self.request.components
+        head = self.points[: 8 * K]  # K distinct points among the first few settle it without sorting them all
+        distinct = len(np.unique(head, axis=0))
+        if distinct < K and len(self.points) > len(head):
+            distinct = len(np.unique(self.points, axis=0))
+        return max(0, K - distinct)
 
     def restart(self) -> None:
         """θ back to the seeded start, q uniform (the gap open): step 0. While there are fewer distinct
@@ -151,23 +156,23 @@ class VIState(Evented):
         self.restart()
 
     def set_observation(self, x: tuple[float, float]) -> None:
-        self.update(x=(float(x[0]), float(x[1])))
-        self.restart()
+        self.restart(x=(float(x[0]), float(x[1])))
 
     def set_start(self, mu: tuple[float, float]) -> None:
-        self.update(start=(float(mu[0]), float(mu[1])))
-        self.restart()
+        self.restart(start=(float(mu[0]), float(mu[1])))
 
-    def restart(self) -> None:
-        fitter = VariationalFit(self.request, np.array(self.x), np.array(self.start))
+    def restart(self, **where: tuple[float, float]) -> None:
+        """A new fit from q's start, for the observation and start given (else the present ones); one
+        update, so the view repaints once."""
+        x, start = where.get("x", self.x), where.get("start", self.start)
+        fitter = VariationalFit(self.request, np.array(x), np.array(start))
         s = fitter.snapshot()
-        self.update(fitter=fitter, current=s, history=((0, s.elbo),))
+        self.update(**where, fitter=fitter, current=s, history=((0, s.elbo),))
 
     def step(self, steps: int = 1) -> VISnapshot:
         """``steps`` Adam steps up the ELBO, then one repaint."""
         assert self.fitter is not None
-        for _ in range(steps):
-            s = self.fitter.step()
+        s = self.fitter.climb(steps)
         self.update(current=s, history=(*self.history, (s.step, s.elbo)))
         return s
 

@@ -163,8 +163,13 @@ class VariationalFit:
 
     def step(self) -> VISnapshot:
         """One Adam step up the ELBO (reparameterised through the quadrature nodes)."""
-        self.optimizer.zero_grad()
-        (-self.elbo()).backward()
-        self.optimizer.step()
-        self.steps += 1
+        return self.climb(1)
+
+    def climb(self, steps: int) -> VISnapshot:
+        """``steps`` Adam steps, then one snapshot: a view shows only where the climb ends."""
+        for _ in range(steps):
+            self.optimizer.zero_grad()
+            (-self.elbo()).backward()
+            self.optimizer.step()
+            self.steps += 1
         return self.snapshot()

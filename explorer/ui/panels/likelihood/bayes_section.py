@@ -22,7 +22,7 @@ from explorer.ui.panels.likelihood.look import (
     transparent,
 )
 
-THETA = np.linspace(0.0005, 0.9995, 999)  # the grid the curves are drawn on
+THETA = np.linspace(0.0005, 0.9995, 400)  # the grid the curves are drawn on: a 2-px step on the widest plot
 RED, BLUE = "#d62728", "#1f77b4"
 SHOWN_DRAWS = 40  # the strip of draws shows the last ones
 CROSS_ENTROPY = "H(p<sub>D</sub>, p<sub>θ</sub>)"
@@ -63,7 +63,10 @@ class BayesSection(QWidget):
         self.bayes_plot.addItem(self._map_line)
         self.kl_plot = StyledPlot(f"{CROSS_ENTROPY} = {ENTROPY} + {KL}: drag θ", "nats", "θ")
         self._cross_entropy = self.kl_plot.plot(pen=pg.mkPen(KL_COLOUR, width=2))
-        self._entropy = self.kl_plot.plot(pen=pg.mkPen(ELBO_COLOUR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine))
+        self._entropy = pg.InfiniteLine(
+            angle=0, pen=pg.mkPen(ELBO_COLOUR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine)
+        )
+        self.kl_plot.addItem(self._entropy)
         self._bars = pg.BarGraphItem(
             x=[0.0, 0.0],
             y0=[0.0, 0.0],
@@ -140,14 +143,16 @@ class BayesSection(QWidget):
             keep_y_range(self.bayes_plot, 0.0, float(np.max(post[10:-10])))
             shown = "".join(f"<span style='color:{RED if d else BLUE}'>●</span>" for d in s.draws[-SHOWN_DRAWS:])
             self.draws_label.setText(f"{f.n} draws, {f.k} red:<br>{'…' if f.n > SHOWN_DRAWS else ''}{shown}")
+            self._entropy.setVisible(f.theta_ml is not None)
             if f.theta_ml is None:
                 self._cross_entropy.setData([], [])
-                self._entropy.setData([], [])
             else:
                 ce = cross_entropy_curve(f.theta_ml, THETA)
                 self._cross_entropy.setData(THETA, ce)
-                self._entropy.setData(THETA, np.full_like(THETA, f.empirical_entropy))
-                self.kl_plot.setYRange(0, max(1.5, (f.empirical_entropy or 0.0) + 1.0), padding=0)
+                self._entropy.setValue(f.empirical_entropy)
+                top = max(1.5, (f.empirical_entropy or 0.0) + 1.0)
+                if abs(self.kl_plot.viewRange()[1][1] - top) > 1e-9:  # a new range repaints the axis: only if it moved
+                    self.kl_plot.setYRange(0, top, padding=0)
         if f.theta_ml is None:
             self._bars.setOpts(x=[s.probe, s.probe], y0=[0, 0], height=[0, 0])
         else:

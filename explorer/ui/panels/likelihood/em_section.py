@@ -17,7 +17,7 @@ from explorer.core.likelihood.drawing import brush_stroke
 from explorer.core.likelihood.evented import Running
 from explorer.core.likelihood.gmm import HELD_OUT, EMConfig, sweep_k
 from explorer.core.likelihood.states import EMState
-from explorer.core.plane.data import load_points_csv
+from explorer.core.plane.data import MAX_POINTS, PRESET_TITLES, load_points_csv
 from explorer.core.runtime.errors import ExplorerError
 from explorer.ui.off_thread import LatestOnly
 from explorer.ui.panels.likelihood.config_form import ConfigForm
@@ -29,6 +29,7 @@ from explorer.ui.panels.likelihood.look import (
     FormulaLabel,
     StyledPlot,
     ellipse,
+    grow_x_range,
     keep_y_range,
     num,
     transparent,
@@ -90,6 +91,7 @@ class EMSection(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.data_section = DataSection(self.data, self.message.setText)
+        self._fix_count_label()
         floor_note = QLabel(
             "A component on a single point shrinks its Σ to 0 and its density to ∞. The <b>variance floor</b> keeps "
             "every eigenvalue of every Σ<sub>k</sub> at or above it (the M-step's best Σ under that constraint), "
@@ -98,6 +100,9 @@ class EMSection(QWidget):
         floor_note.setWordWrap(True)
 
         self.plane = PlaneCanvas()
+        for unused in (self.plane.heat, self.plane.arrows, self.plane.heads, self.plane.data, self.plane.trails):
+            unused.setVisible(False)  # the lab's field and particles: hidden items cost nothing to repaint
+        self.plane.particles.setVisible(False)
         self.plane.setTitle(
             "<span style='color:#222;font-size:10pt'>points coloured by q(z = k), components at 2σ</span>"
         )
@@ -179,6 +184,13 @@ class EMSection(QWidget):
         self._on_data_changed(frozenset({"drawing", "brush"}))
         self._on_state_changed(frozenset({"request", "points", "current", "sweep", "running"}))
 
+    def _fix_count_label(self) -> None:
+        """Give the data section's point count a fixed size, wide enough for its longest text: a label that
+        may resize re-lays out the whole tab at every new text, i.e. at every stroke of the brush."""
+        count = self.data_section.count
+        longest = f"{MAX_POINTS:,} points  ·  {max(PRESET_TITLES.values(), key=len)}"
+        count.setFixedSize(count.fontMetrics().horizontalAdvance(longest) + 4, count.sizeHint().height())
+
     # ---- what the learner does ----------------------------------------------------------------------
     def _guarded_step(self) -> None:
         if self.state.current is None and self.state.running is Running.PLAYING:
@@ -227,7 +239,8 @@ class EMSection(QWidget):
         """Apply ``change`` to the state; a refusal (too few points for K, a bad file) is one line here."""
         try:
             change()
-            self.message.clear()
+            if self.message.text():  # clearing an empty label still re-lays out the whole tab
+                self.message.clear()
         except ExplorerError as exc:
             self.message.setText(str(exc))
             self.form.show_config(self.state.request)
@@ -318,14 +331,14 @@ class EMSection(QWidget):
         self._elbo_curve.setData(steps, history[:, 1])
         top = float(history[:, 0].max())
         low = float(np.min(history[min(2, len(history) - 1) :, 1]))
-        keep_y_range(self.curve_plot, low, top)
-        self.curve_plot.setXRange(0, max(20, len(history)), padding=0.02)
+        keep_y_range(self.curve_plot, low, top, shrink=not self._stroking)
+        grow_x_range(self.curve_plot, len(history), 20)
         n = len(s.points)
         ll, lb, gap = c.log_likelihood / n, c.elbo / n, c.gap / n
         base = min(low, lb) - 0.2
         self._bars.setOpts(x=[0, 1], y0=[base, base], height=[ll - base, lb - base])
         self._gap_bar.setOpts(x=[1], y0=[lb], height=[max(gap, 0.0)])
-        keep_y_range(self.gap_plot, base, ll)
+        keep_y_range(self.gap_plot, base, ll, shrink=not self._stroking)
         nxt = s.next_step
         self.e_button.setEnabled(nxt == "E")
         self.m_button.setEnabled(nxt == "M")

@@ -29,6 +29,8 @@ __all__ = [
     "StyledPlot",
     "ellipse",
     "fixed",
+    "grow_x_range",
+    "keep_y_range",
     "num",
     "transparent",
 ]
@@ -43,14 +45,24 @@ class StyledPlot(_DivergencePlot):
         self.getPlotItem().showGrid(x=False, y=False)
 
 
-def keep_y_range(plot: StyledPlot, low: float, high: float) -> None:
-    """Show [low, high] on ``plot``'s y axis, changing the view only when the span leaves it or fills less
-    than 60 % of it: a new range repaints the axes too, so a steady view keeps a drag's repaints cheap."""
+def keep_y_range(plot: StyledPlot, low: float, high: float, shrink: bool = True) -> None:
+    """Show [low, high] on ``plot``'s y axis, changing the view only when the span leaves it or (``shrink``)
+    fills less than 40 % of it: a new range repaints the axis's ticks, the dearest part of a repaint, so
+    a new view leaves a quarter of the span free on either side for the next values to move in."""
     view_low, view_high = plot.viewRange()[1]
     span = max(high - low, 1e-9)
-    if low < view_low or high > view_high or span < 0.6 * (view_high - view_low):
-        margin = 0.1 * span
+    if low < view_low or high > view_high or (shrink and span < 0.4 * (view_high - view_low)):
+        margin = 0.25 * span
         plot.setYRange(low - margin, high + margin, padding=0)
+
+
+def grow_x_range(plot: StyledPlot, last: float, least: float) -> None:
+    """Show steps 0..``last`` on ``plot``'s x axis in spans that double (``least``, 2·least, 4·least …), so
+    a growing curve changes the axis, and so repaints its ticks, a handful of times instead of every step."""
+    span = least * 2.0 ** max(0, math.ceil(math.log2(max(last, 1.0) / least)))
+    low, high = plot.viewRange()[0]
+    if abs(high - low - 1.04 * span) > 1e-6 * span:  # padding 0.02 on either side
+        plot.setXRange(0, span, padding=0.02)
 
 
 def num(x: float | None, decimals: int = 3) -> str:

@@ -23,6 +23,7 @@ from explorer.ui.panels.likelihood.look import (
     FormulaLabel,
     StyledPlot,
     ellipse,
+    grow_x_range,
     keep_y_range,
     num,
     transparent,
@@ -181,7 +182,7 @@ class VISection(QWidget):
         self._elbo.setData(history[:, 0], history[:, 1])
         low = float(min(history[min(3, len(history) - 1) :, 1].min(), c.log_px)) - 0.3
         keep_y_range(self.curve_plot, low, c.log_px + 0.1)
-        self.curve_plot.setXRange(0, max(50.0, float(history[-1, 0])), padding=0.02)
+        grow_x_range(self.curve_plot, float(history[-1, 0]), 50)
         base = min(low, c.elbo - 0.5)
         self._gap_bars.setOpts(x=[0, 1], y0=[base, base], height=[c.log_px - base, c.elbo - base])
         self._gap_top.setOpts(x=[1], y0=[c.elbo], height=[max(c.gap, 0.0)])
