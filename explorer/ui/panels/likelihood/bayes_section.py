@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -86,6 +88,9 @@ class BayesSection(QWidget):
         self.kl_plot.addItem(self.probe)
         for plot in (self.likelihood_plot, self.bayes_plot, self.kl_plot):
             plot.setXRange(0, 1, padding=0.02)
+        # H(p_D) of two colours is at most log 2: one fixed view holds it and a nat of KL above it, so a draw
+        # never changes the axis (a new range re-lays out its ticks, the dearest part of a repaint)
+        self.kl_plot.setYRange(0, 1 + math.log(2), padding=0)
 
         buttons = QVBoxLayout()
         for widget in (self.red_button, self.blue_button, self.clear_button, self.form, self.draws_label, self.message):
@@ -150,9 +155,7 @@ class BayesSection(QWidget):
                 ce = cross_entropy_curve(f.theta_ml, THETA)
                 self._cross_entropy.setData(THETA, ce)
                 self._entropy.setValue(f.empirical_entropy)
-                top = max(1.5, (f.empirical_entropy or 0.0) + 1.0)
-                if abs(self.kl_plot.viewRange()[1][1] - top) > 1e-9:  # a new range repaints the axis: only if it moved
-                    self.kl_plot.setYRange(0, top, padding=0)
+
         if f.theta_ml is None:
             self._bars.setOpts(x=[s.probe, s.probe], y0=[0, 0], height=[0, 0])
         else:

@@ -38,11 +38,14 @@ __all__ = [
 
 class StyledPlot(_DivergencePlot):
     """The Divergences tabs' light plot without its grid: a software-rendered alpha grid costs ~8 ms of a
-    400×500 plot's ~12 ms repaint on a slow CPU, and a section repaints up to three plots per interaction."""
+    400×500 plot's ~12 ms repaint on a slow CPU, and a section repaints up to three plots per interaction;
+    and without the finest level of ticks, whose layout is the dearest part of a change of range."""
 
     def __init__(self, title: str, left: str, bottom: str) -> None:
         super().__init__(title, left, bottom)
         self.getPlotItem().showGrid(x=False, y=False)
+        for axis in ("left", "bottom"):  # major and minor ticks, not the third, finest level: a new range's
+            self.getPlotItem().getAxis(axis).setStyle(maxTickLevel=1)  # ticks cost a third less to lay out
 
 
 def keep_y_range(plot: StyledPlot, low: float, high: float, shrink: bool = True) -> None:

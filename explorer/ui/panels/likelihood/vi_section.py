@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from explorer.core.likelihood.evented import Running
 from explorer.core.likelihood.gmm import point_log_density
@@ -70,6 +70,7 @@ class VISection(QWidget):
         self.plane.setAspectLocked(True)
         self._image = pg.ImageItem(axisOrder="row-major")
         self._image.setLookupTable(pg.colormap.get("CET-L12").getLookupTable(nPts=256))
+        self._image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # blitted while q moves over it
         self.plane.addItem(self._image)
         self._q_curves = [self.plane.plot(pen=pg.mkPen(Q_COLOUR, width=w)) for w in (3, 1.5)]
         self._q_mean = self.plane.plot(pen=None, symbol="o", symbolSize=8, symbolBrush=Q_COLOUR)
@@ -181,12 +182,13 @@ class VISection(QWidget):
         history = np.asarray(s.history)  # (steps, ELBO) rows
         self._elbo.setData(history[:, 0], history[:, 1])
         low = float(min(history[min(3, len(history) - 1) :, 1].min(), c.log_px)) - 0.3
-        keep_y_range(self.curve_plot, low, c.log_px + 0.1)
+        fresh = len(history) == 1  # a new x or start: the views only grow, so clicks about the plane keep them
+        keep_y_range(self.curve_plot, low, c.log_px + 0.1, shrink=not fresh)
         grow_x_range(self.curve_plot, float(history[-1, 0]), 50)
         base = min(low, c.elbo - 0.5)
         self._gap_bars.setOpts(x=[0, 1], y0=[base, base], height=[c.log_px - base, c.elbo - base])
         self._gap_top.setOpts(x=[1], y0=[c.elbo], height=[max(c.gap, 0.0)])
-        keep_y_range(self.gap_plot, base, c.log_px)
+        keep_y_range(self.gap_plot, base, c.log_px, shrink=not fresh)
         sd = np.sqrt(np.diag(c.cov))
         rho = c.cov[0, 1] / (sd[0] * sd[1])
         self.formula.setText(
