@@ -4,8 +4,9 @@
 import time
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from explorer.core.likelihood.evented import Running
 from explorer.core.likelihood.states import OPENING_DRAWS
@@ -197,3 +198,49 @@ def test_markov_edits_keep_rows_stochastic_and_converge(panel, qtbot):
     np.testing.assert_allclose(state.trajectory()[-1], state.stationary(), atol=1e-8)
     widget.markov.t_slider.setValue(1000)
     assert state.t == 1000 and "t = 1000" in widget.markov.diffusion_formula.text()
+
+
+def _formula_tips(formula):
+    """Every tip the formula shows under the mouse, found by scanning its box."""
+    return {
+        formula.tooltip_at(QPoint(x, y)) for x in range(0, formula.width(), 3) for y in range(2, formula.height(), 4)
+    } - {""}
+
+
+def test_hovering_a_term_or_a_bar_shows_it_with_its_live_value(panel, qtbot, every_mouse_move):
+    from explorer.ui.panels.likelihood.look import num
+
+    widget = panel()
+    widget.tabs.setCurrentIndex(1)
+    state = widget.states["em"]
+    state.step()
+    state.step()  # after an M-step the gap is open, so every part of the bar has a height
+    c, n = state.current, len(state.points)
+    tips = _formula_tips(widget.em.formula)
+    assert any(t.startswith(f"log p(X | θ) = {num(c.log_likelihood, 2)} nats") for t in tips)
+    assert any(t.startswith(f"ELBO(q, θ) = {num(c.elbo, 2)} nats") for t in tips)
+    assert any(t.startswith(f"KL(q ‖ p(Z | X, θ)) = {num(c.gap, 6)} nats") for t in tips)
+    plot = widget.em.gap_plot
+    ll, lb = c.log_likelihood / n, c.elbo / n
+    box = plot.getPlotItem().getViewBox()
+    bottom = box.viewRange()[1][0]
+    at = plot.mapFromScene(box.mapViewToScene(pg.Point(1.0, (bottom + lb) / 2)))  # the middle of the ELBO bar
+    qtbot.mouseMove(plot.viewport(), at + QPoint(3, 0))
+    qtbot.mouseMove(plot.viewport(), at)
+    assert widget.em.gap_tips.shown.startswith(f"ELBO(q, θ) = {num(c.elbo, 2)} nats")
+    assert widget.em.gap_tips.text_at(0.0, (bottom + ll) / 2).startswith("log p(X | θ)")
+    assert widget.em.gap_tips.text_at(1.0, lb + c.gap / n / 2).startswith("KL(q ‖ p(Z | X, θ))")
+    qtbot.mouseMove(plot.viewport(), plot.mapFromScene(box.mapViewToScene(pg.Point(0.5, (bottom + lb) / 2))))
+    assert widget.em.gap_tips.shown == ""  # between the bars: nothing
+
+    widget.tabs.setCurrentIndex(0)
+    f = widget.states["bayes"].fit()
+    tips = _formula_tips(widget.bayes.formula)
+    assert any(t.startswith(f"KL(p_D ‖ p_θ) = {num(f.kl_at)} nats") for t in tips)
+    assert widget.bayes.bar_tips.text_at(f.theta_probe, f.empirical_entropy / 2).startswith(
+        f"H(p_D) = {num(f.empirical_entropy)} nats"
+    )
+
+    widget.tabs.setCurrentIndex(2)
+    v = widget.states["vi"].current
+    assert any(t.startswith(f"KL(q ‖ p(z | x)) = {num(v.gap, 4)} nats") for t in _formula_tips(widget.vi.formula))

@@ -17,10 +17,12 @@ from explorer.ui.panels.likelihood.look import (
     KL_COLOUR,
     P_COLOUR,
     Q_COLOUR,
+    BarTips,
     FormulaLabel,
     StyledPlot,
     keep_y_range,
     num,
+    term,
     transparent,
 )
 
@@ -86,6 +88,7 @@ class BayesSection(QWidget):
             hoverPen=pg.mkPen("#000", width=3),
         )
         self.kl_plot.addItem(self.probe)
+        self.bar_tips = BarTips(self.kl_plot)  # hover the bar's parts: H and KL with their live values
         for plot in (self.likelihood_plot, self.bayes_plot, self.kl_plot):
             plot.setXRange(0, 1, padding=0.02)
         # H(p_D) of two colours is at most log 2: one fixed view holds it and a nat of KL above it, so a draw
@@ -156,16 +159,30 @@ class BayesSection(QWidget):
                 self._cross_entropy.setData(THETA, ce)
                 self._entropy.setValue(f.empirical_entropy)
 
-        if f.theta_ml is None:
+        if f.empirical_entropy is None or f.kl_at is None:  # no draws yet
             self._bars.setOpts(x=[s.probe, s.probe], y0=[0, 0], height=[0, 0])
+            self.bar_tips.regions = []
         else:
-            self._bars.setOpts(
-                x=[s.probe, s.probe], y0=[0.0, f.empirical_entropy], height=[f.empirical_entropy, f.kl_at]
-            )
+            h, kl = f.empirical_entropy, f.kl_at
+            self._bars.setOpts(x=[s.probe, s.probe], y0=[0.0, h], height=[h, kl])
+            left, right, tips = s.probe - 0.03, s.probe + 0.03, self._tips(f)
+            self.bar_tips.regions = [(left, right, 0.0, h, tips["entropy"]), (left, right, h, h + kl, tips["kl"])]
         self.formula.setText(self._formula(f))
 
     @staticmethod
-    def _formula(f) -> str:
+    def _tips(f) -> dict[str, str]:
+        """What each term of H(p_D, p_θ) = H(p_D) + KL(p_D ‖ p_θ) is, with its value at the probe's θ."""
+        return {
+            "cross": f"H(p_D, p_θ) = {num(f.cross_entropy_at)} nats at θ = {num(f.theta_probe, 2)}: −(1/n) log p(D | θ), "
+            "the cross-entropy of the draws under the model",
+            "entropy": f"H(p_D) = {num(f.empirical_entropy)} nats: the entropy of the draws' own distribution "
+            f"({f.k}/{f.n} red); no θ changes it",
+            "kl": f"KL(p_D ‖ p_θ) = {num(f.kl_at)} nats at θ = {num(f.theta_probe, 2)}: how far the model is from "
+            "the draws; zero at θ = k/n, the maximum-likelihood θ",
+        }
+
+    @classmethod
+    def _formula(cls, f) -> str:
         ml = (
             "θ<sub>ML</sub> = k/n = –"
             if f.theta_ml is None
@@ -174,14 +191,16 @@ class BayesSection(QWidget):
                 f"log p(D | θ<sub>ML</sub>) = {num(f.log_likelihood_at_ml)}"
             )
         )
+        tips = cls._tips(f) if f.theta_ml is not None else {}
         kl = (
             ""
             if f.theta_ml is None
             else (
                 f"<br>p<sub>D</sub> = (k/n, 1 − k/n), the draws' own distribution:  −(1/n) log p(D | θ) = "
-                f"{CROSS_ENTROPY} = {ENTROPY} + {KL} at θ = {num(f.theta_probe, 2)}: "
-                f"<b>{num(f.cross_entropy_at)}</b> = <span style='color:{ELBO_COLOUR}'>{num(f.empirical_entropy)}</span>"
-                f" + <span style='color:{KL_COLOUR}'>{num(f.kl_at)}</span> nats — {ENTROPY} does not depend on θ, so the "
+                f"{term(CROSS_ENTROPY, tips['cross'])} = {term(ENTROPY, tips['entropy'])} + {term(KL, tips['kl'])} "
+                f"at θ = {num(f.theta_probe, 2)}: <b>{term(num(f.cross_entropy_at), tips['cross'])}</b> = "
+                f"{term(num(f.empirical_entropy), tips['entropy'], ELBO_COLOUR)} + "
+                f"{term(num(f.kl_at), tips['kl'], KL_COLOUR)} nats — {ENTROPY} does not depend on θ, so the "
                 "θ of least KL is the maximum-likelihood θ."
             )
         )

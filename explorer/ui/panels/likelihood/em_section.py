@@ -26,12 +26,14 @@ from explorer.ui.panels.likelihood.look import (
     ELBO_COLOUR,
     GAP_COLOUR,
     LOGP_COLOUR,
+    BarTips,
     FormulaLabel,
     StyledPlot,
     ellipse,
     grow_x_range,
     keep_y_range,
     num,
+    term,
     transparent,
 )
 from explorer.ui.panels.plane.canvas import PlaneCanvas
@@ -130,6 +132,7 @@ class EMSection(QWidget):
         self.gap_plot.addItem(self._gap_bar)
         self.gap_plot.getPlotItem().getAxis("bottom").setTicks([[(0, "log p"), (1, "ELBO + KL")]])
         self.gap_plot.setXRange(-0.6, 1.6, padding=0)
+        self.gap_tips = BarTips(self.gap_plot)  # hover a bar's part: the term and its live value
         self.k_plot = StyledPlot(
             f"<span style='color:{LOGP_COLOUR}'>━ held-out NLL</span> <span style='color:{GAP_COLOUR}'>━ BIC/2N</span>",
             "nats / point (lower: better)",
@@ -301,6 +304,7 @@ class EMSection(QWidget):
             curve.setData([], [])
         self._bars.setOpts(x=[0, 1], y0=[0, 0], height=[0, 0])
         self._gap_bar.setOpts(x=[1], y0=[0], height=[0])
+        self.gap_tips.regions = []
         self.e_button.setEnabled(False)
         self.m_button.setEnabled(False)
         self.formula.setText(
@@ -347,10 +351,23 @@ class EMSection(QWidget):
             "E": "after the E-step: q = p(z | x, θ), the gap is closed",
             "M": "after the M-step: θ raised the ELBO with q held, and opened a gap again",
         }[c.step]
+        tips = (
+            f"log p(X | θ) = {num(c.log_likelihood, 2)} nats ({num(ll, 4)} per point): the log-likelihood of the "
+            f"{n} points under the mixture θ; EM never lowers it",
+            f"ELBO(q, θ) = {num(c.elbo, 2)} nats ({num(lb, 4)} per point): the bound E_q[log p(X, Z | θ)] + H(q); "
+            "the M-step raises it with q held",
+            f"KL(q ‖ p(Z | X, θ)) = {num(c.gap, 6)} nats ({num(gap, 6)} per point): the gap between the bound and "
+            "log p(X | θ); the E-step closes it",
+        )
+        self.gap_tips.regions = [
+            (-0.3, 0.3, base, ll, tips[0]),
+            (0.7, 1.3, lb, lb + max(gap, 0.0), tips[2]),
+            (0.7, 1.3, base, lb, tips[1]),
+        ]
         self.formula.setText(
             f"Iteration {c.iteration}, {said}.<br>"
-            f"<span style='color:{LOGP_COLOUR}'>log p(X | θ)</span> = <span style='color:{ELBO_COLOUR}'>ELBO(q, θ)"
-            f"</span> + <span style='color:{GAP_COLOUR}'>KL(q ‖ p(Z | X, θ))</span>:  "
+            f"{term('log p(X | θ)', tips[0], LOGP_COLOUR)} = {term('ELBO(q, θ)', tips[1], ELBO_COLOUR)} + "
+            f"{term('KL(q ‖ p(Z | X, θ))', tips[2], GAP_COLOUR)}:  "
             f"<b>{num(c.log_likelihood, 2)}</b> = {num(c.elbo, 2)} + {num(c.gap, 6)} nats "
             f"({num(ll, 4)} = {num(lb, 4)} + {num(gap, 6)} per point, N = {n}, K = {K}, "
             f"π = ({', '.join(num(w, 2) for w in c.theta.weights)}))"

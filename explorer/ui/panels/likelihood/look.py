@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
-from PySide6.QtGui import QPainter, QPaintEvent, QTextDocument
-from PySide6.QtWidgets import QSizePolicy, QWidget
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QCursor, QHelpEvent, QPainter, QPaintEvent, QTextCursor, QTextDocument
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from explorer.ui.panels.divergences.style import KL_COLOUR, P_COLOUR, Q_COLOUR, fixed, transparent
 from explorer.ui.panels.divergences.style import StyledPlot as _DivergencePlot
@@ -25,6 +28,7 @@ __all__ = [
     "LOGP_COLOUR",
     "P_COLOUR",
     "Q_COLOUR",
+    "BarTips",
     "FormulaLabel",
     "StyledPlot",
     "ellipse",
@@ -32,6 +36,7 @@ __all__ = [
     "grow_x_range",
     "keep_y_range",
     "num",
+    "term",
     "transparent",
 ]
 
@@ -107,10 +112,68 @@ class FormulaLabel(QWidget):
         self._doc.setTextWidth(self.width())
         return self._doc.size().height()
 
+    def tooltip_at(self, pos: QPoint) -> str:
+        """The tip of the term under ``pos`` (see ``term``), or "" where there is none."""
+        self._doc.setTextWidth(self.width())
+        at = self._doc.documentLayout().hitTest(QPointF(pos), Qt.HitTestAccuracy.ExactHit)
+        if at < 0:
+            return ""
+        cursor = QTextCursor(self._doc)
+        cursor.setPosition(min(at + 1, self._doc.characterCount() - 1))  # the format of the character at `at`
+        return cursor.charFormat().toolTip()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            tip = self.tooltip_at(event.pos())
+            if tip:
+                QToolTip.showText(event.globalPos(), tip, self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         self._doc.setTextWidth(self.width())
         self._doc.drawContents(painter)
+
+
+def term(symbol: str, tip: str, colour: str | None = None) -> str:
+    """A formula's term that shows ``tip`` (what it is, with its live value) when the mouse rests on it."""
+    style = f" style='color:{colour}'" if colour else ""
+    return f"<span title='{html.escape(tip, quote=True)}'{style}>{symbol}</span>"
+
+
+class BarTips:
+    """Hover tips over the parts of a bar plot: rectangles in data coordinates, each with the text shown
+    while the mouse is over it (a term of the decomposition with its live value). The section sets the
+    rectangles at each repaint; a move of the mouse only looks them up."""
+
+    def __init__(self, plot: pg.PlotWidget) -> None:
+        self.plot = plot
+        self.regions: list[tuple[float, float, float, float, str]] = []  # x0, x1, y0, y1, text
+        self.shown = ""
+        plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    def text_at(self, x: float, y: float) -> str:
+        for x0, x1, y0, y1, text in self.regions:
+            if x0 <= x <= x1 and min(y0, y1) <= y <= max(y0, y1):
+                return text
+        return ""
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        box = self.plot.getPlotItem().getViewBox()
+        text = ""
+        if box.sceneBoundingRect().contains(scene_pos):
+            at = box.mapSceneToView(scene_pos)
+            text = self.text_at(at.x(), at.y())
+        if text != self.shown:
+            self.shown = text
+            self.plot.setToolTip(text)
+            if text:
+                QToolTip.showText(QCursor.pos(), text, self.plot)
+            else:
+                QToolTip.hideText()
 
 
 def ellipse(mean: np.ndarray, cov: np.ndarray, radius: float = 2.0, points: int = 64) -> np.ndarray:

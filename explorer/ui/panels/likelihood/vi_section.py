@@ -20,12 +20,14 @@ from explorer.ui.panels.likelihood.look import (
     GAP_COLOUR,
     LOGP_COLOUR,
     Q_COLOUR,
+    BarTips,
     FormulaLabel,
     StyledPlot,
     ellipse,
     grow_x_range,
     keep_y_range,
     num,
+    term,
     transparent,
 )
 
@@ -100,6 +102,7 @@ class VISection(QWidget):
         self.gap_plot.addItem(self._gap_top)
         self.gap_plot.getPlotItem().getAxis("bottom").setTicks([[(0, "log p(x)"), (1, "ELBO + KL")]])
         self.gap_plot.setXRange(-0.6, 1.6, padding=0)
+        self.gap_tips = BarTips(self.gap_plot)  # hover a bar's part: the term and its live value
         self.formula = FormulaLabel(2)
 
         buttons = QHBoxLayout()
@@ -191,11 +194,23 @@ class VISection(QWidget):
         keep_y_range(self.gap_plot, base, c.log_px, shrink=not fresh)
         sd = np.sqrt(np.diag(c.cov))
         rho = c.cov[0, 1] / (sd[0] * sd[1])
+        tips = (
+            f"log p(x) = {num(c.log_px, 4)} nats: the evidence of x, exact (the prior's components convolved "
+            "with the noise); q cannot change it",
+            f"ELBO(q) = {num(c.elbo, 4)} nats = E_q[log p(x, z)] + H(q): the bound Adam climbs",
+            f"KL(q ‖ p(z | x)) = {num(c.gap, 4)} nats: the gap, the reverse KL that fitting q shrinks; "
+            "zero only if q is the posterior",
+        )
+        self.gap_tips.regions = [
+            (-0.3, 0.3, base, c.log_px, tips[0]),
+            (0.7, 1.3, c.elbo, c.elbo + max(c.gap, 0.0), tips[2]),
+            (0.7, 1.3, base, c.elbo, tips[1]),
+        ]
         self.formula.setText(
             f"q(z) = N(μ, Σ): μ = ({num(c.mu[0], 2)}, {num(c.mu[1], 2)}), σ = ({num(sd[0], 2)}, {num(sd[1], 2)}), "
             f"ρ = {num(rho, 2)} after {c.step} steps.   "
-            f"<span style='color:{LOGP_COLOUR}'>log p(x)</span> = "
-            f"<span style='color:{ELBO_COLOUR}'>ELBO(q)</span> + <span style='color:{GAP_COLOUR}'>KL(q ‖ p(z | x))"
-            f"</span>:  <b>{num(c.log_px, 4)}</b> = {num(c.elbo, 4)} + {num(c.gap, 4)} nats,  "
+            f"{term('log p(x)', tips[0], LOGP_COLOUR)} = {term('ELBO(q)', tips[1], ELBO_COLOUR)} + "
+            f"{term('KL(q ‖ p(z | x))', tips[2], GAP_COLOUR)}:  "
+            f"<b>{num(c.log_px, 4)}</b> = {num(c.elbo, 4)} + {num(c.gap, 4)} nats,  "
             f"ELBO = E<sub>q</sub>[log p(x, z)] + H(q)"
         )
