@@ -148,7 +148,7 @@ class BayesSection(QWidget):
             post = np.exp(beta_log_pdf(THETA, f.posterior_a, f.posterior_b))
             self._posterior.setData(THETA, post)
             self._map_line.setValue(f.theta_map)
-            keep_y_range(self.bayes_plot, 0.0, float(np.max(post[10:-10])))
+            keep_y_range(self.bayes_plot, 0.0, float(np.max(post[10:-10])), floor=0.0)
             shown = "".join(f"<span style='color:{RED if d else BLUE}'>●</span>" for d in s.draws[-SHOWN_DRAWS:])
             self.draws_label.setText(f"{f.n} draws, {f.k} red:<br>{'…' if f.n > SHOWN_DRAWS else ''}{shown}")
             self._entropy.setVisible(f.theta_ml is not None)

@@ -53,15 +53,16 @@ class StyledPlot(_DivergencePlot):
             self.getPlotItem().getAxis(axis).setStyle(maxTickLevel=1)  # ticks cost a third less to lay out
 
 
-def keep_y_range(plot: StyledPlot, low: float, high: float, shrink: bool = True) -> None:
+def keep_y_range(plot: StyledPlot, low: float, high: float, shrink: bool = True, floor: float | None = None) -> None:
     """Show [low, high] on ``plot``'s y axis, changing the view only when the span leaves it or (``shrink``)
-    fills less than 40 % of it: a new range repaints the axis's ticks, the dearest part of a repaint, so
+    fills less than 40 % of it (never below ``floor``): a new range repaints the axis's ticks, the dearest part of a repaint, so
     a new view leaves a quarter of the span free on either side for the next values to move in."""
     view_low, view_high = plot.viewRange()[1]
     span = max(high - low, 1e-9)
     if low < view_low or high > view_high or (shrink and span < 0.4 * (view_high - view_low)):
         margin = 0.25 * span
-        plot.setYRange(low - margin, high + margin, padding=0)
+        bottom = low - margin if floor is None else max(floor, low - margin)  # a density's axis starts at 0
+        plot.setYRange(bottom, high + margin, padding=0)
 
 
 def grow_x_range(plot: StyledPlot, last: float, least: float) -> None:
