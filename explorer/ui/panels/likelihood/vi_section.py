@@ -30,6 +30,7 @@ from explorer.ui.panels.likelihood.look import (
     term,
     transparent,
 )
+from explorer.ui.widgets.point_cloud import PointCloud
 
 EXTENT = 5.0
 GRID = 121
@@ -75,7 +76,8 @@ class VISection(QWidget):
         self._image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # blitted while q moves over it
         self.plane.addItem(self._image)
         self._q_curves = [self.plane.plot(pen=pg.mkPen(Q_COLOUR, width=w)) for w in (3, 1.5)]
-        self._q_mean = self.plane.plot(pen=None, symbol="o", symbolSize=8, symbolBrush=Q_COLOUR)
+        self._q_mean = PointCloud((Q_COLOUR,), size=9, alpha=255)  # set at every tick: far cheaper than a symbol
+        self.plane.addItem(self._q_mean)
         self._x_mark = self.plane.plot(pen=None, symbol="x", symbolSize=14, symbolBrush="#222", symbolPen="#222")
         self.plane.setRange(xRange=(-EXTENT, EXTENT), yRange=(-EXTENT, EXTENT), padding=0)
         self.plane.scene().sigMouseClicked.connect(self._on_plane_clicked)
@@ -181,7 +183,7 @@ class VISection(QWidget):
         for curve, radius in zip(self._q_curves, (1.0, 2.0), strict=True):
             outline = ellipse(c.mu, c.cov, radius)
             curve.setData(outline[:, 0], outline[:, 1])
-        self._q_mean.setData([c.mu[0]], [c.mu[1]])
+        self._q_mean.set_points(c.mu[None], np.zeros(1, dtype=int))
         history = np.asarray(s.history)  # (steps, ELBO) rows
         self._elbo.setData(history[:, 0], history[:, 1])
         low = float(min(history[min(3, len(history) - 1) :, 1].min(), c.log_px)) - 0.3
