@@ -108,6 +108,12 @@ def repaint(repeats: int) -> None:
     measure(0, "ML and Bayes: add a draw", lambda i: ball.add_draw(bool(i % 3)) if i < 900 else None)
     measure(0, "ML and Bayes: drag θ", lambda i: ball.set_probe(0.05 + 0.9 * (i % 50) / 50))
     measure(1, "EM: one step (E or M) on 2,000 points, K = 3", lambda i: em_state.step())
+    measure(
+        1,
+        "EM: one brush stroke (6 points, EM restarts)",
+        lambda i: panel.em._on_stroke(-2 + 4 * (i % 97) / 97, 0.5, False),
+    )
+    panel.states["em data"].update(points=make_preset("mixture", 2000, 0), source="mixture")
     em_state.set_request(components=5)
     measure(1, "EM: one step (E or M) on 2,000 points, K = 5", lambda i: em_state.step())
     measure(2, "VI: one Play tick (4 Adam steps)", lambda i: vi.step(4))

@@ -311,3 +311,28 @@ def test_held_out_nll_with_the_right_k_is_within_003_nats_of_the_known_mixtures_
     theta = fit_mixture(make_preset("mixture", 2000, 0).astype(np.float64), EMConfig(components=3, restarts=3))
     held_out_nll = -float(point_log_density(sample_mixture(truth, 20_000, rng), theta).mean())
     assert abs(held_out_nll - entropy) < 0.03
+
+
+def test_a_brush_stroke_sprays_inside_the_brush_and_erases_what_it_covers():
+    from explorer.core.likelihood.drawing import SPRAY, brush_stroke
+
+    rng = np.random.default_rng(0)
+    points = np.zeros((0, 2), np.float32)
+    for x in np.linspace(-1, 1, 20):
+        points = brush_stroke(points, x, 0.5, 0.2, False, rng)
+    assert points.shape == (20 * SPRAY, 2) and points.dtype == np.float32
+    assert np.all(np.abs(points[:, 1] - 0.5) <= 0.2 + 1e-6)
+    assert brush_stroke(points, 3.0, 3.0, 0.2, True, rng) is None  # nothing under the brush
+    kept = brush_stroke(points, 0.0, 0.5, 0.3, True, rng)
+    assert 0 < len(kept) < len(points) and np.all(np.hypot(kept[:, 0], kept[:, 1] - 0.5) > 0.3)
+
+
+def test_em_state_waits_for_k_distinct_points_then_starts():
+    state = EMState(points=np.zeros((0, 2)), request=EMConfig(components=3))
+    assert state.current is None and state.missing_points == 3
+    with pytest.raises(DataError, match="3 more"):
+        state.step()
+    state.set_points(np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 0.0]]), "drawing")  # two distinct points
+    assert state.current is None and state.missing_points == 1
+    state.set_points(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]), "drawing")
+    assert state.current.step == "start" and state.current.theta.K == 3

@@ -4,13 +4,15 @@
 import time
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from explorer.core.likelihood.evented import Running
 from explorer.core.likelihood.states import OPENING_DRAWS
 from explorer.ui.panels.likelihood import LikelihoodPanel
 from explorer.ui.panels.likelihood.look import FormulaLabel
+from explorer.ui.panels.plane.state import DRAWING
 
 
 @pytest.fixture
@@ -117,7 +119,43 @@ def test_em_refuses_a_bad_csv_in_one_line(panel, qtbot, tmp_path):
     good = tmp_path / "good.csv"
     good.write_text("x,y\n" + "\n".join(f"{i % 7},{i % 5}" for i in range(40)))
     widget.em.load_csv(str(good))
-    assert state.points.shape == (40, 2) and state.source == "good.csv"
+    assert state.points.shape == (40, 2) and state.source == DRAWING
+
+
+def _at(widget, x, y):
+    return widget.em.plane.mapFromScene(widget.em.plane.view_point(x, y))
+
+
+def test_em_draws_points_with_the_brush_and_restarts_on_them_with_its_settings(panel, qtbot, every_mouse_move):
+    widget = panel()
+    widget.tabs.setCurrentIndex(1)
+    state, data = widget.states["em"], widget.states["em data"]
+    state.set_request(components=2, floor=0.01)
+    qtbot.mouseClick(widget.em.data_section.clear, Qt.MouseButton.LeftButton)
+    assert len(state.points) == 0 and state.current is None and state.missing_points == 2
+    assert "draw 2 more" in widget.em.formula.text()
+    widget.em.data_section.draw.setChecked(True)
+    assert data.drawing
+    view = widget.em.plane.viewport()
+    start, end = _at(widget, -1.5, 0.0), _at(widget, 1.5, 0.0)
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=start)
+    for f in np.linspace(0, 1, 12):
+        qtbot.mouseMove(view, start + (end - start) * f)
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=end)
+    drawn = state.points
+    assert len(drawn) >= 30 and np.abs(drawn[:, 1]).max() <= data.brush + 0.02  # along the stroke, in the brush
+    assert state.source == DRAWING and state.current.step == "start" and state.current.theta.K == 2
+    assert state.request.components == 2 and state.request.floor == 0.01  # the settings survived the new data
+    state.step()
+    state.step()
+    assert state.current.iteration == 1
+    qtbot.mouseClick(view, Qt.MouseButton.RightButton, pos=_at(widget, 1.5, 0.0))  # erase one end
+    left = state.points
+    assert 0 < len(left) < len(drawn) and not (np.hypot(left[:, 0] - 1.5, left[:, 1]) <= data.brush - 0.02).any()
+    assert state.current.step == "start" and len(state.history) == 1  # EM restarted on what is left
+    widget.em.data_section.preset.setCurrentIndex(0)
+    widget.em.data_section.preset.activated.emit(0)  # a preset as the learner picks it
+    assert state.source == "ring" and len(state.points) == 2000 and state.current.theta.K == 2
 
 
 def test_vi_plays_and_the_plane_moves_the_observation(panel, qtbot):
@@ -160,3 +198,49 @@ def test_markov_edits_keep_rows_stochastic_and_converge(panel, qtbot):
     np.testing.assert_allclose(state.trajectory()[-1], state.stationary(), atol=1e-8)
     widget.markov.t_slider.setValue(1000)
     assert state.t == 1000 and "t = 1000" in widget.markov.diffusion_formula.text()
+
+
+def _formula_tips(formula):
+    """Every tip the formula shows under the mouse, found by scanning its box."""
+    return {
+        formula.tooltip_at(QPoint(x, y)) for x in range(0, formula.width(), 3) for y in range(2, formula.height(), 4)
+    } - {""}
+
+
+def test_hovering_a_term_or_a_bar_shows_it_with_its_live_value(panel, qtbot, every_mouse_move):
+    from explorer.ui.panels.likelihood.look import num
+
+    widget = panel()
+    widget.tabs.setCurrentIndex(1)
+    state = widget.states["em"]
+    state.step()
+    state.step()  # after an M-step the gap is open, so every part of the bar has a height
+    c, n = state.current, len(state.points)
+    tips = _formula_tips(widget.em.formula)
+    assert any(t.startswith(f"log p(X | θ) = {num(c.log_likelihood, 2)} nats") for t in tips)
+    assert any(t.startswith(f"ELBO(q, θ) = {num(c.elbo, 2)} nats") for t in tips)
+    assert any(t.startswith(f"KL(q ‖ p(Z | X, θ)) = {num(c.gap, 6)} nats") for t in tips)
+    plot = widget.em.gap_plot
+    ll, lb = c.log_likelihood / n, c.elbo / n
+    box = plot.getPlotItem().getViewBox()
+    bottom = box.viewRange()[1][0]
+    at = plot.mapFromScene(box.mapViewToScene(pg.Point(1.0, (bottom + lb) / 2)))  # the middle of the ELBO bar
+    qtbot.mouseMove(plot.viewport(), at + QPoint(3, 0))
+    qtbot.mouseMove(plot.viewport(), at)
+    assert widget.em.gap_tips.shown.startswith(f"ELBO(q, θ) = {num(c.elbo, 2)} nats")
+    assert widget.em.gap_tips.text_at(0.0, (bottom + ll) / 2).startswith("log p(X | θ)")
+    assert widget.em.gap_tips.text_at(1.0, lb + c.gap / n / 2).startswith("KL(q ‖ p(Z | X, θ))")
+    qtbot.mouseMove(plot.viewport(), plot.mapFromScene(box.mapViewToScene(pg.Point(0.5, (bottom + lb) / 2))))
+    assert widget.em.gap_tips.shown == ""  # between the bars: nothing
+
+    widget.tabs.setCurrentIndex(0)
+    f = widget.states["bayes"].fit()
+    tips = _formula_tips(widget.bayes.formula)
+    assert any(t.startswith(f"KL(p_D ‖ p_θ) = {num(f.kl_at)} nats") for t in tips)
+    assert widget.bayes.bar_tips.text_at(f.theta_probe, f.empirical_entropy / 2).startswith(
+        f"H(p_D) = {num(f.empirical_entropy)} nats"
+    )
+
+    widget.tabs.setCurrentIndex(2)
+    v = widget.states["vi"].current
+    assert any(t.startswith(f"KL(q ‖ p(z | x)) = {num(v.gap, 4)} nats") for t in _formula_tips(widget.vi.formula))

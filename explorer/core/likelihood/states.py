@@ -89,8 +89,22 @@ class EMState(Evented):
         self.update(points=points, source=source, sweep=())
         self.restart()
 
+    @property
+    def missing_points(self) -> int:
+        """How many more distinct points EM needs before it can start (K means are K distinct points)."""
+        K = self.request.components
+        head = self.points[: 8 * K]  # K distinct points among the first few settle it without sorting them all
+        distinct = len(np.unique(head, axis=0))
+        if distinct < K and len(self.points) > len(head):
+            distinct = len(np.unique(self.points, axis=0))
+        return max(0, K - distinct)
+
     def restart(self) -> None:
-        """θ back to the seeded start, q uniform (the gap open): step 0."""
+        """θ back to the seeded start, q uniform (the gap open): step 0. While there are fewer distinct
+        points than K (a drawing just begun) there is nothing to show: ``current`` is None."""
+        if self.missing_points:
+            self.update(current=None, history=())
+            return
         theta = initial_mixture(self.points, self.request.components, self.request.seed)
         q = np.full((len(self.points), theta.K), 1.0 / theta.K)
         self._show(snapshot(self.points, q, theta, 0, "start"), restart=True)
@@ -103,7 +117,11 @@ class EMState(Evented):
     def step(self) -> EMSnapshot:
         """Take the next step, E or M, and show it."""
         s = self.current
-        assert s is not None
+        if s is None:
+            raise DataError(
+                f"Draw {self.missing_points} more distinct points: EM with K = "
+                f"{self.request.components} starts its means on K of them."
+            )
         if self.next_step == "E":
             shown = snapshot(self.points, e_step(self.points, s.theta), s.theta, s.iteration, "E")
         else:
@@ -138,23 +156,23 @@ class VIState(Evented):
         self.restart()
 
     def set_observation(self, x: tuple[float, float]) -> None:
-        self.update(x=(float(x[0]), float(x[1])))
-        self.restart()
+        self.restart(x=(float(x[0]), float(x[1])))
 
     def set_start(self, mu: tuple[float, float]) -> None:
-        self.update(start=(float(mu[0]), float(mu[1])))
-        self.restart()
+        self.restart(start=(float(mu[0]), float(mu[1])))
 
-    def restart(self) -> None:
-        fitter = VariationalFit(self.request, np.array(self.x), np.array(self.start))
+    def restart(self, **where: tuple[float, float]) -> None:
+        """A new fit from q's start, for the observation and start given (else the present ones); one
+        update, so the view repaints once."""
+        x, start = where.get("x", self.x), where.get("start", self.start)
+        fitter = VariationalFit(self.request, np.array(x), np.array(start))
         s = fitter.snapshot()
-        self.update(fitter=fitter, current=s, history=((0, s.elbo),))
+        self.update(**where, fitter=fitter, current=s, history=((0, s.elbo),))
 
     def step(self, steps: int = 1) -> VISnapshot:
         """``steps`` Adam steps up the ELBO, then one repaint."""
         assert self.fitter is not None
-        for _ in range(steps):
-            s = self.fitter.step()
+        s = self.fitter.climb(steps)
         self.update(current=s, history=(*self.history, (s.step, s.elbo)))
         return s
 

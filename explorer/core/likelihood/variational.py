@@ -17,6 +17,7 @@ two-mode posterior q locks onto one mode. A VAE's encoder does the same fit for 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -84,6 +85,7 @@ def kl_gaussians(mu0: np.ndarray, cov0: np.ndarray, mu1: np.ndarray, cov1: np.nd
     )
 
 
+@functools.cache  # the same nodes for every fit: a new x builds a new fit
 def _hermite_nodes(n: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Gauss–Hermite nodes ξ (n², 2) and weights (n²,) for E over N(0, I) in 2-D (probabilists' form)."""
     t, w = np.polynomial.hermite_e.hermegauss(n)
@@ -163,8 +165,13 @@ class VariationalFit:
 
     def step(self) -> VISnapshot:
         """One Adam step up the ELBO (reparameterised through the quadrature nodes)."""
-        self.optimizer.zero_grad()
-        (-self.elbo()).backward()
-        self.optimizer.step()
-        self.steps += 1
+        return self.climb(1)
+
+    def climb(self, steps: int) -> VISnapshot:
+        """``steps`` Adam steps, then one snapshot: a view shows only where the climb ends."""
+        for _ in range(steps):
+            self.optimizer.zero_grad()
+            (-self.elbo()).backward()
+            self.optimizer.step()
+            self.steps += 1
         return self.snapshot()

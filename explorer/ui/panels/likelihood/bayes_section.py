@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -15,14 +17,16 @@ from explorer.ui.panels.likelihood.look import (
     KL_COLOUR,
     P_COLOUR,
     Q_COLOUR,
+    BarTips,
     FormulaLabel,
     StyledPlot,
     keep_y_range,
     num,
+    term,
     transparent,
 )
 
-THETA = np.linspace(0.0005, 0.9995, 999)  # the grid the curves are drawn on
+THETA = np.linspace(0.0005, 0.9995, 400)  # the grid the curves are drawn on: a 2-px step on the widest plot
 RED, BLUE = "#d62728", "#1f77b4"
 SHOWN_DRAWS = 40  # the strip of draws shows the last ones
 CROSS_ENTROPY = "H(p<sub>D</sub>, p<sub>θ</sub>)"
@@ -63,7 +67,10 @@ class BayesSection(QWidget):
         self.bayes_plot.addItem(self._map_line)
         self.kl_plot = StyledPlot(f"{CROSS_ENTROPY} = {ENTROPY} + {KL}: drag θ", "nats", "θ")
         self._cross_entropy = self.kl_plot.plot(pen=pg.mkPen(KL_COLOUR, width=2))
-        self._entropy = self.kl_plot.plot(pen=pg.mkPen(ELBO_COLOUR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine))
+        self._entropy = pg.InfiniteLine(
+            angle=0, pen=pg.mkPen(ELBO_COLOUR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine)
+        )
+        self.kl_plot.addItem(self._entropy)
         self._bars = pg.BarGraphItem(
             x=[0.0, 0.0],
             y0=[0.0, 0.0],
@@ -81,8 +88,12 @@ class BayesSection(QWidget):
             hoverPen=pg.mkPen("#000", width=3),
         )
         self.kl_plot.addItem(self.probe)
+        self.bar_tips = BarTips(self.kl_plot)  # hover the bar's parts: H and KL with their live values
         for plot in (self.likelihood_plot, self.bayes_plot, self.kl_plot):
             plot.setXRange(0, 1, padding=0.02)
+        # H(p_D) of two colours is at most log 2: one fixed view holds it and a nat of KL above it, so a draw
+        # never changes the axis (a new range re-lays out its ticks, the dearest part of a repaint)
+        self.kl_plot.setYRange(0, 1 + math.log(2), padding=0)
 
         buttons = QVBoxLayout()
         for widget in (self.red_button, self.blue_button, self.clear_button, self.form, self.draws_label, self.message):
@@ -137,27 +148,41 @@ class BayesSection(QWidget):
             post = np.exp(beta_log_pdf(THETA, f.posterior_a, f.posterior_b))
             self._posterior.setData(THETA, post)
             self._map_line.setValue(f.theta_map)
-            keep_y_range(self.bayes_plot, 0.0, float(np.max(post[10:-10])))
+            keep_y_range(self.bayes_plot, 0.0, float(np.max(post[10:-10])), floor=0.0)
             shown = "".join(f"<span style='color:{RED if d else BLUE}'>●</span>" for d in s.draws[-SHOWN_DRAWS:])
             self.draws_label.setText(f"{f.n} draws, {f.k} red:<br>{'…' if f.n > SHOWN_DRAWS else ''}{shown}")
+            self._entropy.setVisible(f.theta_ml is not None)
             if f.theta_ml is None:
                 self._cross_entropy.setData([], [])
-                self._entropy.setData([], [])
             else:
                 ce = cross_entropy_curve(f.theta_ml, THETA)
                 self._cross_entropy.setData(THETA, ce)
-                self._entropy.setData(THETA, np.full_like(THETA, f.empirical_entropy))
-                self.kl_plot.setYRange(0, max(1.5, (f.empirical_entropy or 0.0) + 1.0), padding=0)
-        if f.theta_ml is None:
+                self._entropy.setValue(f.empirical_entropy)
+
+        if f.empirical_entropy is None or f.kl_at is None:  # no draws yet
             self._bars.setOpts(x=[s.probe, s.probe], y0=[0, 0], height=[0, 0])
+            self.bar_tips.regions = []
         else:
-            self._bars.setOpts(
-                x=[s.probe, s.probe], y0=[0.0, f.empirical_entropy], height=[f.empirical_entropy, f.kl_at]
-            )
+            h, kl = f.empirical_entropy, f.kl_at
+            self._bars.setOpts(x=[s.probe, s.probe], y0=[0.0, h], height=[h, kl])
+            left, right, tips = s.probe - 0.03, s.probe + 0.03, self._tips(f)
+            self.bar_tips.regions = [(left, right, 0.0, h, tips["entropy"]), (left, right, h, h + kl, tips["kl"])]
         self.formula.setText(self._formula(f))
 
     @staticmethod
-    def _formula(f) -> str:
+    def _tips(f) -> dict[str, str]:
+        """What each term of H(p_D, p_θ) = H(p_D) + KL(p_D ‖ p_θ) is, with its value at the probe's θ."""
+        return {
+            "cross": f"H(p_D, p_θ) = {num(f.cross_entropy_at)} nats at θ = {num(f.theta_probe, 2)}: −(1/n) log p(D | θ), "
+            "the cross-entropy of the draws under the model",
+            "entropy": f"H(p_D) = {num(f.empirical_entropy)} nats: the entropy of the draws' own distribution "
+            f"({f.k}/{f.n} red); no θ changes it",
+            "kl": f"KL(p_D ‖ p_θ) = {num(f.kl_at)} nats at θ = {num(f.theta_probe, 2)}: how far the model is from "
+            "the draws; zero at θ = k/n, the maximum-likelihood θ",
+        }
+
+    @classmethod
+    def _formula(cls, f) -> str:
         ml = (
             "θ<sub>ML</sub> = k/n = –"
             if f.theta_ml is None
@@ -166,14 +191,16 @@ class BayesSection(QWidget):
                 f"log p(D | θ<sub>ML</sub>) = {num(f.log_likelihood_at_ml)}"
             )
         )
+        tips = cls._tips(f) if f.theta_ml is not None else {}
         kl = (
             ""
             if f.theta_ml is None
             else (
                 f"<br>p<sub>D</sub> = (k/n, 1 − k/n), the draws' own distribution:  −(1/n) log p(D | θ) = "
-                f"{CROSS_ENTROPY} = {ENTROPY} + {KL} at θ = {num(f.theta_probe, 2)}: "
-                f"<b>{num(f.cross_entropy_at)}</b> = <span style='color:{ELBO_COLOUR}'>{num(f.empirical_entropy)}</span>"
-                f" + <span style='color:{KL_COLOUR}'>{num(f.kl_at)}</span> nats — {ENTROPY} does not depend on θ, so the "
+                f"{term(CROSS_ENTROPY, tips['cross'])} = {term(ENTROPY, tips['entropy'])} + {term(KL, tips['kl'])} "
+                f"at θ = {num(f.theta_probe, 2)}: <b>{term(num(f.cross_entropy_at), tips['cross'])}</b> = "
+                f"{term(num(f.empirical_entropy), tips['entropy'], ELBO_COLOUR)} + "
+                f"{term(num(f.kl_at), tips['kl'], KL_COLOUR)} nats — {ENTROPY} does not depend on θ, so the "
                 "θ of least KL is the maximum-likelihood θ."
             )
         )

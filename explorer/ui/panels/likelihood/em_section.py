@@ -1,18 +1,23 @@
 """Section 2: EM on a Gaussian mixture over the 2-D Lab's data, one E or M step at a time, bound to an
 ``EMState``. A step on 2,000 points costs a few milliseconds, so it runs on the GUI thread; the sweep
-over K (a full EM per K) runs in a pool thread."""
+over K (a full EM per K) runs in a pool thread.
+
+The data come from the 2-D Lab's own data section and canvas (presets, CSV, and a brush: tick Draw, the
+left button sprays points, the right erases), bound to a ``LabState`` of their own; every change of the
+points restarts EM on them with the learner's settings kept."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from explorer.core.likelihood.drawing import brush_stroke
 from explorer.core.likelihood.evented import Running
 from explorer.core.likelihood.gmm import HELD_OUT, EMConfig, sweep_k
-from explorer.core.likelihood.states import PRESET_POINTS, EMState
-from explorer.core.plane.data import PRESET_TITLES, PRESETS, load_points_csv, make_preset
+from explorer.core.likelihood.states import EMState
+from explorer.core.plane.data import MAX_POINTS, PRESET_TITLES, load_points_csv
 from explorer.core.runtime.errors import ExplorerError
 from explorer.ui.off_thread import LatestOnly
 from explorer.ui.panels.likelihood.config_form import ConfigForm
@@ -21,18 +26,25 @@ from explorer.ui.panels.likelihood.look import (
     ELBO_COLOUR,
     GAP_COLOUR,
     LOGP_COLOUR,
+    BarTips,
     FormulaLabel,
     StyledPlot,
     ellipse,
+    grow_x_range,
     keep_y_range,
     num,
+    term,
     transparent,
 )
+from explorer.ui.panels.plane.canvas import PlaneCanvas
+from explorer.ui.panels.plane.data_section import DataSection
+from explorer.ui.panels.plane.state import DRAWING, LabState
 from explorer.ui.widgets.point_cloud import PointCloud
 
 LEVELS = 4  # shades per component: from the component's colour (q ≈ 1) towards grey (q split evenly)
 MAX_K = 8  # the sweep fits K = 1..MAX_K
 TICK_MS = 60  # Play: one step (E or M) per tick, slow enough to watch
+WAITING = "#8c8c8c"  # the points' colour while there are too few of them for K components
 
 
 def _palette() -> tuple[str, ...]:
@@ -44,20 +56,32 @@ def _palette() -> tuple[str, ...]:
         for level in range(LEVELS):
             mix = (rgb * (level + 1) + grey * (LEVELS - 1 - level)) / LEVELS
             shades.append("#" + "".join(f"{int(v):02x}" for v in mix))
-    return tuple(shades)
+    return (*shades, WAITING)
+
+
+PALETTE = _palette()
+
+
+def em_data() -> LabState:
+    """The EM section's data as the 2-D Lab's data section edits them: EM opens on the known mixture."""
+    state = LabState(source="mixture")
+    state.update(points=EMState().points.astype(np.float32))
+    return state
 
 
 class EMSection(QWidget):
     """The points coloured by q, the components as 2σ ellipses, the curves, the gap bar and the K sweep."""
 
-    def __init__(self, state: EMState | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, state: EMState | None = None, data: LabState | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.state = state or EMState()
+        self.data = data or em_data()
         self._sweeper = LatestOnly(self)
-        self.data_box = QComboBox()
-        self.data_box.addItems([PRESET_TITLES[name] for name in PRESETS])
-        self.data_box.setCurrentIndex(PRESETS.index("mixture"))
-        self.load_button = QPushButton("Load CSV…")
+        self._rng = np.random.default_rng(0)
+        self._stroking = False  # a brush stroke is changing the points: the view stays where it is
+        self._shown_k = 0  # ellipses drawn last time: the others are already empty
         self.form = ConfigForm(
             self.state.request, {"components": "components K", "floor": "variance floor", "seed": "seed of the start"}
         )
@@ -68,6 +92,8 @@ class EMSection(QWidget):
         self.sweep_button = QPushButton(f"Choose K: fit K = 1…{MAX_K}")
         self.message = QLabel()
         self.message.setWordWrap(True)
+        self.data_section = DataSection(self.data, self.message.setText)
+        self._fix_count_label()
         floor_note = QLabel(
             "A component on a single point shrinks its Σ to 0 and its density to ∞. The <b>variance floor</b> keeps "
             "every eigenvalue of every Σ<sub>k</sub> at or above it (the M-step's best Σ under that constraint), "
@@ -75,9 +101,14 @@ class EMSection(QWidget):
         )
         floor_note.setWordWrap(True)
 
-        self.plane = StyledPlot("points coloured by q(z = k), components at 2σ", "y", "x")
-        self.plane.setAspectLocked(True)
-        self.cloud = PointCloud(_palette(), size=5, alpha=190)
+        self.plane = PlaneCanvas()
+        for unused in (self.plane.heat, self.plane.arrows, self.plane.heads, self.plane.data, self.plane.trails):
+            unused.setVisible(False)  # the lab's field and particles: hidden items cost nothing to repaint
+        self.plane.particles.setVisible(False)
+        self.plane.setTitle(
+            "<span style='color:#222;font-size:10pt'>points coloured by q(z = k), components at 2σ</span>"
+        )
+        self.cloud = PointCloud(PALETTE, size=5, alpha=190)
         self.plane.addItem(self.cloud)
         self._ellipses = [self.plane.plot(pen=pg.mkPen(c, width=2.5)) for c in COMPONENT_COLOURS]
         self.curve_plot = StyledPlot(
@@ -101,6 +132,7 @@ class EMSection(QWidget):
         self.gap_plot.addItem(self._gap_bar)
         self.gap_plot.getPlotItem().getAxis("bottom").setTicks([[(0, "log p"), (1, "ELBO + KL")]])
         self.gap_plot.setXRange(-0.6, 1.6, padding=0)
+        self.gap_tips = BarTips(self.gap_plot)  # hover a bar's part: the term and its live value
         self.k_plot = StyledPlot(
             f"<span style='color:{LOGP_COLOUR}'>━ held-out NLL</span> <span style='color:{GAP_COLOUR}'>━ BIC/2N</span>",
             "nats / point (lower: better)",
@@ -114,15 +146,11 @@ class EMSection(QWidget):
         )
         self.formula = FormulaLabel(2)
 
-        data_row = QHBoxLayout()
-        data_row.addWidget(self.data_box, 1)
-        data_row.addWidget(self.load_button)
         steps = QHBoxLayout()
         for button in (self.e_button, self.m_button, self.play_button):
             steps.addWidget(button)
         left = QVBoxLayout()
-        left.addWidget(QLabel("<b>Data</b> (the 2-D Lab's presets, or a CSV of x,y)"))
-        left.addLayout(data_row)
+        left.addWidget(self.data_section)
         left.addWidget(self.form)
         left.addLayout(steps)
         left.addWidget(self.restart_button)
@@ -152,14 +180,24 @@ class EMSection(QWidget):
         self.play_button.clicked.connect(self._on_play_clicked)
         self.restart_button.clicked.connect(self.state.restart)
         self.sweep_button.clicked.connect(self.sweep)
-        self.data_box.currentIndexChanged.connect(self._on_preset_chosen)
-        self.load_button.clicked.connect(self._on_load_clicked)
         self.form.edited.connect(self._on_form_edited)
+        self.plane.stroke.connect(self._on_stroke)
+        self.data.changed.connect(self._on_data_changed)
         self.state.changed.connect(self._on_state_changed)
+        self._on_data_changed(frozenset({"drawing", "brush"}))
         self._on_state_changed(frozenset({"request", "points", "current", "sweep", "running"}))
+
+    def _fix_count_label(self) -> None:
+        """Give the data section's point count a fixed size, wide enough for its longest text: a label that
+        may resize re-lays out the whole tab at every new text, i.e. at every stroke of the brush."""
+        count = self.data_section.count
+        longest = f"{MAX_POINTS:,} points  ·  {max(PRESET_TITLES.values(), key=len)}"
+        count.setFixedSize(count.fontMetrics().horizontalAdvance(longest) + 4, count.sizeHint().height())
 
     # ---- what the learner does ----------------------------------------------------------------------
     def _guarded_step(self) -> None:
+        if self.state.current is None and self.state.running is Running.PLAYING:
+            return  # Play waits for enough points to be drawn
         try:
             self.state.step()
         except (ExplorerError, np.linalg.LinAlgError) as exc:
@@ -173,24 +211,39 @@ class EMSection(QWidget):
     def _on_form_edited(self, name: str, value: object) -> None:
         self._refusing(lambda: self.state.set_request(**{name: value}))
 
-    def _on_preset_chosen(self, index: int) -> None:
-        name = PRESETS[index]
-        self._refusing(lambda: self.state.set_points(make_preset(name, PRESET_POINTS, 0), name))
+    def _on_stroke(self, x: float, y: float, erase: bool) -> None:
+        points = brush_stroke(self.data.points, x, y, self.data.brush, erase, self._rng)
+        if points is not None:
+            self._stroking = True
+            try:
+                self.data.update(points=points, source=DRAWING)
+            finally:
+                self._stroking = False
 
-    def _on_load_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load points", "", "Points (*.csv)")
-        if path:
-            self.load_csv(path)
+    def _on_data_changed(self, names: frozenset[str]) -> None:
+        """The data section or the brush changed the points: EM restarts on them, its settings kept."""
+        if "drawing" in names:
+            self.plane.set_drawing(self.data.drawing)
+        if "brush" in names:
+            self.plane.brush_radius = self.data.brush
+        if "points" in names:
+            self._refusing(lambda: self.state.set_points(self.data.points, self.data.source))
 
     def load_csv(self, path: str) -> None:
         """Points from a CSV file of x,y lines; a bad file leaves the data as it was, with one line why."""
-        self._refusing(lambda: self.state.set_points(load_points_csv(path), path.rsplit("/", 1)[-1]))
+        try:
+            points = load_points_csv(path)
+        except ExplorerError as exc:
+            self.message.setText(str(exc))
+            return
+        self.data.update(points=points, source=DRAWING)
 
     def _refusing(self, change) -> None:
         """Apply ``change`` to the state; a refusal (too few points for K, a bad file) is one line here."""
         try:
             change()
-            self.message.clear()
+            if self.message.text():  # clearing an empty label still re-lays out the whole tab
+                self.message.clear()
         except ExplorerError as exc:
             self.message.setText(str(exc))
             self.form.show_config(self.state.request)
@@ -229,7 +282,7 @@ class EMSection(QWidget):
             )
         if "request" in names:
             self.form.show_config(s.request)
-        if "points" in names:
+        if "points" in names and len(s.points) and not self._stroking:
             low, high = s.points.min(0), s.points.max(0)
             pad = 0.1 * (high - low) + 0.1
             self.plane.setRange(
@@ -237,8 +290,29 @@ class EMSection(QWidget):
             )
         if "sweep" in names:
             self._show_sweep()
-        if "current" in names and s.current is not None:
-            self._show_current()
+        if "current" in names:
+            self._show_current() if s.current is not None else self._show_waiting()
+
+    def _show_waiting(self) -> None:
+        """Too few points for K: the points in grey, no components, and what to do."""
+        s = self.state
+        self.cloud.set_points(s.points, np.full(len(s.points), len(PALETTE) - 1))
+        for curve in self._ellipses[: self._shown_k]:
+            curve.setData([], [])
+        self._shown_k = 0
+        for curve in (self._ll_curve, self._elbo_curve):
+            curve.setData([], [])
+        self._bars.setOpts(x=[0, 1], y0=[0, 0], height=[0, 0])
+        self._gap_bar.setOpts(x=[1], y0=[0], height=[0])
+        self.gap_tips.regions = []
+        self.e_button.setEnabled(False)
+        self.m_button.setEnabled(False)
+        self.formula.setText(
+            f"{len(s.points)} points: draw {s.missing_points} more distinct ones (tick Draw, then the left button) "
+            f"for EM with K = {s.request.components}, or pick a preset.<br>"
+            f"<span style='color:{LOGP_COLOUR}'>log p(X | θ)</span> = <span style='color:{ELBO_COLOUR}'>ELBO(q, θ)"
+            f"</span> + <span style='color:{GAP_COLOUR}'>KL(q ‖ p(Z | X, θ))</span>"
+        )
 
     def _show_current(self) -> None:
         s, c = self.state, self.state.current
@@ -248,26 +322,27 @@ class EMSection(QWidget):
         confidence = (c.q.max(1) - 1.0 / K) / (1 - 1.0 / K) if K > 1 else np.ones(len(c.q))
         level = np.minimum(LEVELS - 1, (confidence * LEVELS).astype(int))
         self.cloud.set_points(s.points, (best % len(COMPONENT_COLOURS)) * LEVELS + level)
-        for k, curve in enumerate(self._ellipses):
+        for k, curve in enumerate(self._ellipses[: max(K, self._shown_k)]):
             if k < K:
                 outline = ellipse(c.theta.means[k], c.theta.covariances[k])
                 curve.setData(outline[:, 0], outline[:, 1])
             else:
                 curve.setData([], [])
+        self._shown_k = K
         history = np.asarray(s.history)
         steps = np.arange(len(history))
         self._ll_curve.setData(steps, history[:, 0])
         self._elbo_curve.setData(steps, history[:, 1])
         top = float(history[:, 0].max())
         low = float(np.min(history[min(2, len(history) - 1) :, 1]))
-        keep_y_range(self.curve_plot, low, top)
-        self.curve_plot.setXRange(0, max(20, len(history)), padding=0.02)
+        keep_y_range(self.curve_plot, low, top, shrink=not self._stroking)
+        grow_x_range(self.curve_plot, len(history), 20)
         n = len(s.points)
         ll, lb, gap = c.log_likelihood / n, c.elbo / n, c.gap / n
         base = min(low, lb) - 0.2
         self._bars.setOpts(x=[0, 1], y0=[base, base], height=[ll - base, lb - base])
         self._gap_bar.setOpts(x=[1], y0=[lb], height=[max(gap, 0.0)])
-        keep_y_range(self.gap_plot, base, ll)
+        keep_y_range(self.gap_plot, base, ll, shrink=not self._stroking)
         nxt = s.next_step
         self.e_button.setEnabled(nxt == "E")
         self.m_button.setEnabled(nxt == "M")
@@ -276,10 +351,23 @@ class EMSection(QWidget):
             "E": "after the E-step: q = p(z | x, θ), the gap is closed",
             "M": "after the M-step: θ raised the ELBO with q held, and opened a gap again",
         }[c.step]
+        tips = (
+            f"log p(X | θ) = {num(c.log_likelihood, 2)} nats ({num(ll, 4)} per point): the log-likelihood of the "
+            f"{n} points under the mixture θ; EM never lowers it",
+            f"ELBO(q, θ) = {num(c.elbo, 2)} nats ({num(lb, 4)} per point): the bound E_q[log p(X, Z | θ)] + H(q); "
+            "the M-step raises it with q held",
+            f"KL(q ‖ p(Z | X, θ)) = {num(c.gap, 6)} nats ({num(gap, 6)} per point): the gap between the bound and "
+            "log p(X | θ); the E-step closes it",
+        )
+        self.gap_tips.regions = [
+            (-0.3, 0.3, base, ll, tips[0]),
+            (0.7, 1.3, lb, lb + max(gap, 0.0), tips[2]),
+            (0.7, 1.3, base, lb, tips[1]),
+        ]
         self.formula.setText(
             f"Iteration {c.iteration}, {said}.<br>"
-            f"<span style='color:{LOGP_COLOUR}'>log p(X | θ)</span> = <span style='color:{ELBO_COLOUR}'>ELBO(q, θ)"
-            f"</span> + <span style='color:{GAP_COLOUR}'>KL(q ‖ p(Z | X, θ))</span>:  "
+            f"{term('log p(X | θ)', tips[0], LOGP_COLOUR)} = {term('ELBO(q, θ)', tips[1], ELBO_COLOUR)} + "
+            f"{term('KL(q ‖ p(Z | X, θ))', tips[2], GAP_COLOUR)}:  "
             f"<b>{num(c.log_likelihood, 2)}</b> = {num(c.elbo, 2)} + {num(c.gap, 6)} nats "
             f"({num(ll, 4)} = {num(lb, 4)} + {num(gap, 6)} per point, N = {n}, K = {K}, "
             f"π = ({', '.join(num(w, 2) for w in c.theta.weights)}))"

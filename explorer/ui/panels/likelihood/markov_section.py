@@ -205,7 +205,7 @@ class MarkovSection(QWidget):
         self._t_marker.setValue(t)
         density = np.exp(-((X - means[t]) ** 2) / (2 * variances[t])) / np.sqrt(2 * np.pi * variances[t])
         self._density.setData(X, density)
-        keep_y_range(self.density_plot, 0.0, max(0.42, float(density.max())))
+        keep_y_range(self.density_plot, 0.0, max(0.42, float(density.max())), floor=0.0)
         abar = 1.0 if t == 0 else ABAR[t - 1]
         self.diffusion_formula.setText(
             f"q(x<sub>t</sub> | x<sub>0</sub> ~ N(m, s²)) = N(√ᾱ<sub>t</sub> m, ᾱ<sub>t</sub>s² + 1 − ᾱ<sub>t</sub>)"

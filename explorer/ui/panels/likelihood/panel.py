@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 from explorer.core.likelihood.states import OPENING_DRAWS, BallState, EMState, KDEState, MarkovState, VIState
 from explorer.core.runtime.evented import Evented
 from explorer.ui.panels.likelihood.bayes_section import BayesSection
-from explorer.ui.panels.likelihood.em_section import EMSection
+from explorer.ui.panels.likelihood.em_section import EMSection, em_data
 from explorer.ui.panels.likelihood.kde_section import KDESection
 from explorer.ui.panels.likelihood.markov_section import MarkovSection
 from explorer.ui.panels.likelihood.vi_section import VISection
@@ -32,9 +32,17 @@ class LikelihoodPanel(QWidget):
         )
         heading.setWordWrap(True)
         ball, em, vi, kde, markov = BallState(draws=OPENING_DRAWS), EMState(), VIState(), KDEState(), MarkovState()
-        self.states: dict[str, Evented] = {"bayes": ball, "em": em, "vi": vi, "kde": kde, "markov": markov}
+        em_points = em_data()  # the 2-D Lab's data section and brush edit these; EM restarts on every change
+        self.states: dict[str, Evented] = {
+            "bayes": ball,
+            "em": em,
+            "em data": em_points,
+            "vi": vi,
+            "kde": kde,
+            "markov": markov,
+        }
         self.bayes = BayesSection(ball)
-        self.em = EMSection(em)
+        self.em = EMSection(em, em_points)
         self.vi = VISection(vi)
         self.kde = KDESection(runner, kde, device)
         self.markov = MarkovSection(markov)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from explorer.core.likelihood.evented import Running
 from explorer.core.likelihood.gmm import point_log_density
@@ -20,13 +20,17 @@ from explorer.ui.panels.likelihood.look import (
     GAP_COLOUR,
     LOGP_COLOUR,
     Q_COLOUR,
+    BarTips,
     FormulaLabel,
     StyledPlot,
     ellipse,
+    grow_x_range,
     keep_y_range,
     num,
+    term,
     transparent,
 )
+from explorer.ui.widgets.point_cloud import PointCloud
 
 EXTENT = 5.0
 GRID = 121
@@ -69,9 +73,11 @@ class VISection(QWidget):
         self.plane.setAspectLocked(True)
         self._image = pg.ImageItem(axisOrder="row-major")
         self._image.setLookupTable(pg.colormap.get("CET-L12").getLookupTable(nPts=256))
+        self._image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # blitted while q moves over it
         self.plane.addItem(self._image)
         self._q_curves = [self.plane.plot(pen=pg.mkPen(Q_COLOUR, width=w)) for w in (3, 1.5)]
-        self._q_mean = self.plane.plot(pen=None, symbol="o", symbolSize=8, symbolBrush=Q_COLOUR)
+        self._q_mean = PointCloud((Q_COLOUR,), size=9, alpha=255)  # set at every tick: far cheaper than a symbol
+        self.plane.addItem(self._q_mean)
         self._x_mark = self.plane.plot(pen=None, symbol="x", symbolSize=14, symbolBrush="#222", symbolPen="#222")
         self.plane.setRange(xRange=(-EXTENT, EXTENT), yRange=(-EXTENT, EXTENT), padding=0)
         self.plane.scene().sigMouseClicked.connect(self._on_plane_clicked)
@@ -98,6 +104,7 @@ class VISection(QWidget):
         self.gap_plot.addItem(self._gap_top)
         self.gap_plot.getPlotItem().getAxis("bottom").setTicks([[(0, "log p(x)"), (1, "ELBO + KL")]])
         self.gap_plot.setXRange(-0.6, 1.6, padding=0)
+        self.gap_tips = BarTips(self.gap_plot)  # hover a bar's part: the term and its live value
         self.formula = FormulaLabel(2)
 
         buttons = QHBoxLayout()
@@ -176,23 +183,36 @@ class VISection(QWidget):
         for curve, radius in zip(self._q_curves, (1.0, 2.0), strict=True):
             outline = ellipse(c.mu, c.cov, radius)
             curve.setData(outline[:, 0], outline[:, 1])
-        self._q_mean.setData([c.mu[0]], [c.mu[1]])
+        self._q_mean.set_points(c.mu[None], np.zeros(1, dtype=int))
         history = np.asarray(s.history)  # (steps, ELBO) rows
         self._elbo.setData(history[:, 0], history[:, 1])
         low = float(min(history[min(3, len(history) - 1) :, 1].min(), c.log_px)) - 0.3
-        keep_y_range(self.curve_plot, low, c.log_px + 0.1)
-        self.curve_plot.setXRange(0, max(50.0, float(history[-1, 0])), padding=0.02)
+        fresh = len(history) == 1  # a new x or start: the views only grow, so clicks about the plane keep them
+        keep_y_range(self.curve_plot, low, c.log_px + 0.1, shrink=not fresh)
+        grow_x_range(self.curve_plot, float(history[-1, 0]), 50)
         base = min(low, c.elbo - 0.5)
         self._gap_bars.setOpts(x=[0, 1], y0=[base, base], height=[c.log_px - base, c.elbo - base])
         self._gap_top.setOpts(x=[1], y0=[c.elbo], height=[max(c.gap, 0.0)])
-        keep_y_range(self.gap_plot, base, c.log_px)
+        keep_y_range(self.gap_plot, base, c.log_px, shrink=not fresh)
         sd = np.sqrt(np.diag(c.cov))
         rho = c.cov[0, 1] / (sd[0] * sd[1])
+        tips = (
+            f"log p(x) = {num(c.log_px, 4)} nats: the evidence of x, exact (the prior's components convolved "
+            "with the noise); q cannot change it",
+            f"ELBO(q) = {num(c.elbo, 4)} nats = E_q[log p(x, z)] + H(q): the bound Adam climbs",
+            f"KL(q ‖ p(z | x)) = {num(c.gap, 4)} nats: the gap, the reverse KL that fitting q shrinks; "
+            "zero only if q is the posterior",
+        )
+        self.gap_tips.regions = [
+            (-0.3, 0.3, base, c.log_px, tips[0]),
+            (0.7, 1.3, c.elbo, c.elbo + max(c.gap, 0.0), tips[2]),
+            (0.7, 1.3, base, c.elbo, tips[1]),
+        ]
         self.formula.setText(
             f"q(z) = N(μ, Σ): μ = ({num(c.mu[0], 2)}, {num(c.mu[1], 2)}), σ = ({num(sd[0], 2)}, {num(sd[1], 2)}), "
             f"ρ = {num(rho, 2)} after {c.step} steps.   "
-            f"<span style='color:{LOGP_COLOUR}'>log p(x)</span> = "
-            f"<span style='color:{ELBO_COLOUR}'>ELBO(q)</span> + <span style='color:{GAP_COLOUR}'>KL(q ‖ p(z | x))"
-            f"</span>:  <b>{num(c.log_px, 4)}</b> = {num(c.elbo, 4)} + {num(c.gap, 4)} nats,  "
+            f"{term('log p(x)', tips[0], LOGP_COLOUR)} = {term('ELBO(q)', tips[1], ELBO_COLOUR)} + "
+            f"{term('KL(q ‖ p(z | x))', tips[2], GAP_COLOUR)}:  "
+            f"<b>{num(c.log_px, 4)}</b> = {num(c.elbo, 4)} + {num(c.gap, 4)} nats,  "
             f"ELBO = E<sub>q</sub>[log p(x, z)] + H(q)"
         )
