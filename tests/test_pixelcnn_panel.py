@@ -152,6 +152,22 @@ def test_the_likelihood_view_scores_the_chosen_test_digit(panel):
     assert f"{nll:.1f} nats" in section.compare_info.text() and "−ELBO" in section.compare_info.text()
 
 
+def test_the_likelihood_view_shows_the_vaes_own_gap_closing_with_k(panel):
+    import torch
+
+    from explorer.core.vae import iwae_bounds
+
+    section = panel.likelihood_section
+    section.test_index.setValue(3)
+    x = torch.from_numpy(panel.test_binary[3].reshape(1, -1).astype(np.float32))
+    bounds = iwae_bounds(panel._shipped_vae(), x, seed=3)
+    text = section.gap_info.text()
+    for k, bound in bounds.items():
+        assert f"{-bound:.1f} (K = {k}" in text
+    assert f"{bounds[1000] - bounds[1]:.1f} nats" in text
+    assert "Difference between the two models" in section.compare_info.text()
+
+
 def test_measuring_the_sampling_time_reports_each_model(panel, qtbot):
     wait_for_job(panel, qtbot, panel.start_measuring)
     text = panel.likelihood_section.costs_info.text()
