@@ -254,3 +254,12 @@ def test_every_tab_lays_out_cleanly_on_a_laptop_screen_and_the_default_window(wi
         qtbot.wait(50)
         assert window.size().toTuple() == size
         assert layout_problems(panel) == [], panel.tabs.tabText(index)
+
+
+def test_the_continuous_views_hold_their_range_while_the_data_fit():
+    from explorer.ui.panels.divergences.continuous_tab import steady_range
+
+    assert steady_range(None, 0.0, 1.0) == pytest.approx((-0.1, 1.1))
+    assert steady_range((-0.1, 1.1), 0.05, 1.0) == (-0.1, 1.1)  # inside and filling it: the axes stay
+    assert steady_range((-0.1, 1.1), 0.0, 1.5) == pytest.approx((-0.15, 1.65))  # left it: re-ranged
+    assert steady_range((-0.1, 1.1), 0.0, 0.5) == pytest.approx((-0.05, 0.55))  # fills too little: re-ranged
