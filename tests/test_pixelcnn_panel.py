@@ -41,6 +41,8 @@ def test_writing_shows_the_stored_step_wherever_the_timeline_is_scrubbed(panel, 
     written = panel.write_section.written
     assert written.images.shape == (3, SIDE, SIDE) and panel.timeline.count == PIXELS + 1
     assert panel.timeline.frame() == OPENING_STEP
+    samples = panel.training_section.train_samples  # no empty box before a run: the model's own digits
+    assert samples.pixels() is not None and "the loaded model's digits" in samples.label.text
     panel.write_section.select(2)
     for t in (0, 1, 200, 500, PIXELS):
         panel.timeline.set_frame(t)

@@ -172,6 +172,7 @@ class PixelCNNPanel(ModelPanel):
 
     def _on_written(self, written: Written) -> None:
         self.write_section.show_written(written)
+        self.training_section.show_model_samples(written.images)  # no empty box before a run
 
     def start_completing(self) -> None:
         given, known, n = self.complete_section.request()
