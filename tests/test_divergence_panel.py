@@ -82,35 +82,37 @@ def test_dragging_a_bar_top_changes_p_and_kl(panel, qtbot, every_mouse_move):
     assert number(tab.value_labels["H(p)"]) < 1.0
 
 
-def test_typed_value_is_normalised_and_updates_numbers(panel):
+def test_a_typed_value_follows_the_drag_rule(panel):
     tab = panel.discrete
     tab.table.item(1, 0).setText("0.8")
-    # q was (0.2, 0.8); typing 0.8 in category 1 gives (0.8, 0.8) → normalised to (0.5, 0.5) = p
-    assert tab.q == pytest.approx([0.5, 0.5])
-    assert tab.value_labels["KL(p‖q)"].text() == "0.000 bits"
-    assert "normalised" in tab.message.text()
+    # q was (0.2, 0.8): category 1 takes 0.8 exactly and the other is rescaled to keep the sum 1
+    assert tab.q == pytest.approx([0.8, 0.2])
+    tab.apply_preset("Uniform vs peaked")
+    tab.table.item(0, 0).setText("0.1")
+    assert tab.p[0] == pytest.approx(0.1) and tab.p.sum() == pytest.approx(1.0)
+    assert tab.p[1:] == pytest.approx([0.9 / 5] * 5)  # the others keep their proportions
+    assert tab.table.item(0, 0).text() == "0.100"
+    assert "others are rescaled" in tab.message.text()
 
 
 @pytest.mark.parametrize(
     ("typed", "message"),
-    [("-0.2", "negative"), ("nan", "not a number"), ("abc", "'abc' is not a number")],
+    [("-0.2", "not a probability"), ("1.5", "not a probability"), ("nan", "not a number"), ("abc", "not a number")],
 )
 def test_bad_typed_values_are_refused_with_a_message(panel, typed, message):
     tab = panel.discrete
     tab.table.item(0, 1).setText(typed)
     assert tab.p == pytest.approx([0.5, 0.5])
-    assert message in tab.message.text()
+    assert f"'{typed}' is {message}" in tab.message.text()
     assert tab.table.item(0, 1).text() == "0.500"
 
 
-def test_all_zero_typed_row_is_refused(panel):
+def test_typing_zero_where_the_rest_is_empty_shares_the_mass_out(panel):
     tab = panel.discrete
     tab.table.item(0, 0).setText("1")
-    tab.table.item(0, 1).setText("0")
     assert tab.p == pytest.approx([1.0, 0.0])
     tab.table.item(0, 0).setText("0")
-    assert "all zeros" in tab.message.text()
-    assert tab.p == pytest.approx([1.0, 0.0])
+    assert tab.p == pytest.approx([0.0, 1.0])
 
 
 def test_units_switch_scales_numbers_by_ln2(panel):
@@ -252,3 +254,12 @@ def test_every_tab_lays_out_cleanly_on_a_laptop_screen_and_the_default_window(wi
         qtbot.wait(50)
         assert window.size().toTuple() == size
         assert layout_problems(panel) == [], panel.tabs.tabText(index)
+
+
+def test_the_continuous_views_hold_their_range_while_the_data_fit():
+    from explorer.ui.panels.divergences.continuous_tab import steady_range
+
+    assert steady_range(None, 0.0, 1.0) == pytest.approx((-0.1, 1.1))
+    assert steady_range((-0.1, 1.1), 0.05, 1.0) == (-0.1, 1.1)  # inside and filling it: the axes stay
+    assert steady_range((-0.1, 1.1), 0.0, 1.5) == pytest.approx((-0.15, 1.65))  # left it: re-ranged
+    assert steady_range((-0.1, 1.1), 0.0, 0.5) == pytest.approx((-0.05, 0.55))  # fills too little: re-ranged

@@ -41,6 +41,8 @@ def test_writing_shows_the_stored_step_wherever_the_timeline_is_scrubbed(panel, 
     written = panel.write_section.written
     assert written.images.shape == (3, SIDE, SIDE) and panel.timeline.count == PIXELS + 1
     assert panel.timeline.frame() == OPENING_STEP
+    samples = panel.training_section.train_samples  # no empty box before a run: the model's own digits
+    assert samples.pixels() is not None and "the loaded model's digits" in samples.label.text
     panel.write_section.select(2)
     for t in (0, 1, 200, 500, PIXELS):
         panel.timeline.set_frame(t)
@@ -150,6 +152,22 @@ def test_the_likelihood_view_scores_the_chosen_test_digit(panel):
     assert np.allclose(section.heat.values, expected.per_pixel)
     nll = panel.checkpoint.info["metrics"]["test_nll"]
     assert f"{nll:.1f} nats" in section.compare_info.text() and "−ELBO" in section.compare_info.text()
+
+
+def test_the_likelihood_view_shows_the_vaes_own_gap_closing_with_k(panel):
+    import torch
+
+    from explorer.core.vae import iwae_bounds
+
+    section = panel.likelihood_section
+    section.test_index.setValue(3)
+    x = torch.from_numpy(panel.test_binary[3].reshape(1, -1).astype(np.float32))
+    bounds = iwae_bounds(panel._shipped_vae(), x, seed=3)
+    text = section.gap_info.text()
+    for k, bound in bounds.items():
+        assert f"{-bound:.1f} (K = {k}" in text
+    assert f"{bounds[1000] - bounds[1]:.1f} nats" in text
+    assert "Difference between the two models" in section.compare_info.text()
 
 
 def test_measuring_the_sampling_time_reports_each_model(panel, qtbot):

@@ -184,3 +184,9 @@ def test_the_scatter_draws_its_dots_at_the_screens_device_pixel_ratio(qtbot):
     assert 7 <= dot.shape[1] <= 9  # the 4-pixel disc, 8 device pixels across
     # Drawn at ratio 1 and scaled up, every row and column would come twice: soft, blocky dots.
     assert not np.array_equal(dot[0::2], dot[1::2]) or not np.array_equal(dot[:, 0::2], dot[:, 1::2])
+
+
+def test_the_marker_stays_where_the_sliders_can_read_it(panel):
+    panel.set_z(-4.4, 5.0)  # beyond the sliders' ±4: the marker stops at their ends
+    assert panel.plane.marker_pos() == pytest.approx((-4.0, 4.0))
+    assert [s.value() for s in panel.sliders] == pytest.approx([-4.0, 4.0])

@@ -11,6 +11,10 @@ from PySide6.QtWidgets import QWidget
 class CurvePlot(pg.PlotWidget):
     """Curves created once, extended with ``add_point`` and shown by ``redraw``.
 
+    The legend lives in the title, after the plot's name, and names only the curves that hold points
+    (in a plot of two curves or more): a legend box inside so small a plot sits on the curves, and an entry without a curve
+    promises what is not there.
+
     The view's ranges change only when the data leave them or shrink well inside them:
     a new point then repaints just the curve, not the axes, several times cheaper; no grid
     and no antialiasing halve that again (docs/measurements.md). This keeps the GUI responsive while training
@@ -20,12 +24,14 @@ class CurvePlot(pg.PlotWidget):
     def __init__(self, title: str, x_label: str, y_label: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setBackground("w")
+        self.title = title
+        self._legend: list[str] = []
         self.setTitle(title, color="#333", size="10pt")
         self.setLabel("bottom", x_label)
         self.setLabel("left", y_label)
-        self.addLegend(offset=(-5, 5), labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 190))
         self.disableAutoRange()
         self._curves: dict[str, pg.PlotDataItem] = {}
+        self._keys: dict[str, str] = {}  # each curve's legend entry, in its colour and line
         self._data: dict[str, tuple[list[float], list[float]]] = {}
         self._y_range: tuple[float, float] | None = None
         self._x_high = 1.0
@@ -36,6 +42,21 @@ class CurvePlot(pg.PlotWidget):
             [], [], pen=pen, name=name, symbol=symbol, symbolSize=5, symbolBrush=color, symbolPen=None, antialias=False
         )
         self._data[name] = ([], [])
+        line = "╍" if dashed else "━"
+        self._keys[name] = f"<span style='color:{color}'>{line}{'●' if symbol else ''} {name}</span>"
+
+    def legend(self) -> list[str]:
+        """The curves the title's legend names: those with points, in a plot of two curves or more."""
+        return list(self._legend)
+
+    def _update_legend(self) -> None:
+        named = [name for name, (xs, _) in self._data.items() if xs]
+        named = named if len(self._curves) > 1 else []
+        if named != self._legend:
+            self._legend = named
+            keys = "&nbsp;&nbsp;".join(self._keys[name] for name in named)
+            title = f"{self.title}&nbsp;&nbsp;<span style='font-size:8pt'>{keys}</span>" if keys else self.title
+            self.setTitle(title, color="#333", size="10pt")
 
     def set_x_span(self, high: float) -> None:
         """Show x from 0 to ``high`` (e.g. the number of epochs about to be trained)."""
@@ -54,6 +75,7 @@ class CurvePlot(pg.PlotWidget):
         x_max = max((xs[-1] for xs, _ in self._data.values() if xs), default=0.0)
         if x_max > self._x_high:
             self.set_x_span(x_max * 1.5)
+        self._update_legend()
         self._fit_y()
 
     def set_curve(self, name: str, xs: list[float], ys: list[float]) -> None:

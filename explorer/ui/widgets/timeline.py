@@ -6,6 +6,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget
 
+from explorer.ui.widgets.focus import set_enabled
+
 
 class Timeline(QWidget):
     """Emits ``frame_changed(index)`` whenever the shown frame changes (slider, buttons or playback).
@@ -92,7 +94,7 @@ class Timeline(QWidget):
     def set_count(self, count: int) -> None:
         """Let the slider reach frames 0..count-1 (0: nothing to show, the timeline is disabled)."""
         self._count = count
-        self.setEnabled(count > 0)
+        set_enabled(self, count > 0)
         self.slider.setMaximum(max(count - 1, 0))
         if count == 0:
             self.pause()
@@ -138,5 +140,5 @@ class Timeline(QWidget):
 
     def _update_buttons(self) -> None:
         value = self.slider.value()
-        self.back_button.setEnabled(value > 0)
-        self.forward_button.setEnabled(value < self.slider.maximum())
+        set_enabled(self.back_button, value > 0)
+        set_enabled(self.forward_button, value < self.slider.maximum())

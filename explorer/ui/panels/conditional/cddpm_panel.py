@@ -22,6 +22,7 @@ from explorer.ui.panels.conditional.sweep_section import SweepSection
 from explorer.ui.panels.model_panel import ModelPanel
 from explorer.ui.panels.splitters import columns_over_training
 from explorer.ui.refresh import StaggeredRefresh
+from explorer.ui.widgets.focus import set_enabled
 from explorer.ui.worker import Runner
 
 SETTLE_MS = 250  # a change of w or digit is drawn once the controls have been still this long
@@ -255,6 +256,6 @@ class CDDPMPanel(ModelPanel):
 
     def _update_buttons(self) -> None:
         busy, ready = self.runner.busy, self.model is not None
-        self.chain.sample_button.setEnabled(ready)
-        self.sweep.measure_button.setEnabled(ready and not busy)
-        self.training.train_button.setEnabled(not busy)
+        set_enabled(self.chain.sample_button, ready)
+        set_enabled(self.sweep.measure_button, ready and not busy)
+        set_enabled(self.training.train_button, not busy)

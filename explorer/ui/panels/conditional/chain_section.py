@@ -78,12 +78,12 @@ class ChainSection(QGroupBox):
         self.clear_views()
 
     def start(self, record: GuidedChainRecord) -> None:
-        """A new chain: the timeline follows its frames as they arrive."""
+        """A new chain: the timeline follows its frames as they arrive; the last chain's pictures stay on
+        show until the first of them does, so a change of digit or w never blanks the views."""
         self.timeline.pause()
         self.record = record
         self.selected = min(self.selected, record.n - 1)
         self.timeline.set_count(0)
-        self.clear_views()
 
     def add_frame(self, frame: GuidedFrame) -> None:
         """Keep the next frame of the chain (drawn at ``sync_timeline``)."""

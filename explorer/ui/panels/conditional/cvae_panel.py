@@ -23,6 +23,7 @@ from explorer.ui.panels.model_panel import ModelPanel
 from explorer.ui.panels.splitters import columns_over_training
 from explorer.ui.panels.vae.elbo_training import ElboTraining
 from explorer.ui.refresh import StaggeredRefresh
+from explorer.ui.widgets.focus import set_enabled
 from explorer.ui.worker import Runner
 
 
@@ -57,7 +58,7 @@ class CVAEPanel(ElboTraining, ModelPanel):
         self.walk.axis.currentIndexChanged.connect(self.redraw)
         self.walk.columns.valueChanged.connect(self.redraw)
         self.training.train_button.clicked.connect(lambda: self.start_training())
-        runner.busy_changed.connect(lambda busy: self.training.train_button.setEnabled(not busy))
+        runner.busy_changed.connect(lambda busy: set_enabled(self.training.train_button, not busy))
         self.planes.show_plain_vae()
         self.style.clear()
         self.walk.clear()

@@ -46,7 +46,6 @@ class SweepSection(QGroupBox):
         self.info = status_label(ready_text(self.values, symbol), lines=3)
         self.accuracy = CurvePlot("accuracy: read as y", symbol, "%")
         self.accuracy.add_curve("samples", "#1f77b4", symbol="o")
-        self.accuracy.plotItem.legend.hide()  # one curve: the title says it
         self.diversity = CurvePlot("diversity: feature spread", symbol, "distance")
         self.diversity.add_curve("samples", "#d62728", symbol="o")
         self.diversity.add_curve(REAL, "#555555", dashed=True)

@@ -21,6 +21,22 @@ from explorer.ui.panels.divergences.style import (
 )
 
 MC_SAMPLES = 10_000
+FILL = 0.6  # a view is re-ranged only when its data leave it or fill less than this share of it
+
+
+def steady_range(current: tuple[float, float] | None, low: float, high: float) -> tuple[float, float]:
+    """The range a view should show for data in [low, high]: the ``current`` one while the data stay inside
+    and fill at least FILL of it, else the data's with a margin. A view whose range holds still repaints
+    only its curves; a new range redraws its axis too, which costs more than the curves."""
+    if current is not None:
+        a, b = current
+        if a <= low and high <= b and high - low >= FILL * (b - a):
+            return current
+    margin = 0.1 * max(high - low, 1e-9)
+    return low - margin, high + margin
+
+
+CURVE_POINTS = 401  # smooth at any width this tab gets, and half the paint of 801 on every slider step
 
 
 class ContinuousTab(QWidget):
@@ -86,6 +102,8 @@ class ContinuousTab(QWidget):
         grid.setColumnStretch(1, 2)
         grid.setColumnStretch(2, 2)
 
+        for plot in (self.density_plot, self.integrand_plot):  # a grid's lines cost more to paint than the curves
+            plot.getPlotItem().showGrid(x=False, y=False)
         right = QVBoxLayout()
         right.addWidget(self.density_plot, 1)
         right.addWidget(self.integrand_plot, 1)
@@ -94,6 +112,7 @@ class ContinuousTab(QWidget):
         columns.addLayout(left, 3)
         columns.addLayout(right, 7)
 
+        self._ranges: dict[str, tuple[float, float] | None] = dict.fromkeys(("x", "density", "integrand"))
         self.p_controls.changed.connect(self._refresh)
         self.q_controls.changed.connect(self._refresh)
         self._refresh()
@@ -106,14 +125,25 @@ class ContinuousTab(QWidget):
         p, q, u = self.p_controls.mixture(), self.q_controls.mixture(), self._units
         lo = min(p.span(4.0)[0], q.span(4.0)[0])
         hi = max(p.span(4.0)[1], q.span(4.0)[1])
-        x = np.linspace(lo, hi, 801)
-        self._p_curve.setData(x, p.pdf(x))
-        self._q_curve.setData(x, q.pdf(x))
-        self._pq_curve.setData(x, kl_integrand(p, q, x, u))
-        self._qp_curve.setData(x, kl_integrand(q, p, x, u))
+        x_low, x_high = self._ranges["x"] = steady_range(self._ranges["x"], lo, hi)
+        x = np.linspace(x_low, x_high, CURVE_POINTS)
+        p_pdf, q_pdf = p.pdf(x), q.pdf(x)
+        pq, qp = kl_integrand(p, q, x, u), kl_integrand(q, p, x, u)
+        self._p_curve.setData(x, p_pdf)
+        self._q_curve.setData(x, q_pdf)
+        self._pq_curve.setData(x, pq)
+        self._qp_curve.setData(x, qp)
         self.integrand_plot.getPlotItem().setLabel("left", f"{u} per unit x")
-        for plot in (self.density_plot, self.integrand_plot):
-            plot.setXRange(lo, hi, padding=0)
+        finite = np.concatenate([pq[np.isfinite(pq)], qp[np.isfinite(qp)], [0.0]])
+        for plot, key, low, high in (
+            (self.density_plot, "density", 0.0, float(max(p_pdf.max(), q_pdf.max()))),
+            (self.integrand_plot, "integrand", float(finite.min()), float(finite.max())),
+        ):
+            before = self._ranges[key]
+            y_range = self._ranges[key] = steady_range(before, low, high)
+            if y_range != before:
+                plot.setYRange(*y_range, padding=0)
+            plot.setXRange(x_low, x_high, padding=0)
         for column, (a, b) in zip(self.COLUMNS, ((p, q), (q, p)), strict=True):
             if a.is_single and b.is_single:
                 closed = format_value(kl_gaussian(*a.single(), *b.single(), base=u), u)

@@ -24,8 +24,6 @@ from superqt.utils import signals_blocked
 
 from explorer.core.divergence import (
     Base,
-    DistributionError,
-    as_distribution,
     cross_entropy,
     entropy,
     explain_infinite,
@@ -64,6 +62,7 @@ PRESETS: dict[str, tuple[list[float], list[float], str]] = {
     ),
 }
 
+RULE = "Drag a bar top or type a value: that category takes it, and the others are rescaled to keep the sum 1."
 JS_MAX = {"bits": "1 bit", "nats": "ln 2 nats"}  # JS reaches log 2 where the supports are disjoint
 
 
@@ -108,13 +107,13 @@ class DiscreteTab(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setFixedHeight(86)
-        self.table.setToolTip("Type a value; the row is then normalised to sum to 1.")
+        self.table.setToolTip(RULE)
 
         left = QVBoxLayout()
         left.addLayout(controls)
         left.addWidget(self.p_editor, 1)
         left.addWidget(self.q_editor, 1)
-        left.addWidget(QLabel("Or type values (each row is normalised to sum to 1):"))
+        left.addWidget(QLabel("Or type a value (the others are rescaled to keep the sum 1, as in a drag):"))
         left.addWidget(self.table)
 
         self.value_labels: dict[str, QLabel] = {}
@@ -214,24 +213,19 @@ class DiscreteTab(QWidget):
         self._refresh()
 
     def _on_item_changed(self, item: QTableWidgetItem) -> None:
-        name = "pq"[item.row()]
-        raw = (self._p if name == "p" else self._q).copy()
+        """A typed value follows a drag's rule: the category takes it, the others keep their proportions."""
+        name, index = "pq"[item.row()], item.column()
         text = item.text().strip().replace(",", ".")
         try:
-            raw[item.column()] = float(text)
-            values, rescaled = as_distribution(raw, name)
-        except ValueError as exc:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not 0.0 <= value <= 1.0:  # NaN fails too
             self._refresh()
-            message = str(exc) if isinstance(exc, DistributionError) else f"'{text}' is not a number"
-            self.message.show_error(f"{message}. {name} was left as it was.")
+            reason = "is not a number" if math.isnan(value) else "is not a probability: type one from 0 to 1"
+            self.message.show_error(f"'{text}' {reason}. {name} was left as it was.")
             return
-        if name == "p":
-            self._p = values
-        else:
-            self._q = values
-        self._left_preset()
-        note = f"{name} summed to {raw.sum():.3f}, so it was normalised to sum to 1." if rescaled else ""
-        self._refresh(note)
+        self._on_dragged(name, index, value)
 
     def _refresh(self, note: str = "") -> None:
         """Recompute every quantity from p and q and update the plots in place."""
@@ -261,9 +255,7 @@ class DiscreteTab(QWidget):
         self.contrib_plot.set_terms(kl_contributions(p, q, u), u)
         lines = [note] if note else []
         lines += [s for s in (explain_infinite(p, q), explain_infinite(q, p, "q", "p")) if s]
-        self.message.show_info(
-            "<br>".join(lines) if lines else "Drag a bar top or type a value: the numbers update live."
-        )
+        self.message.show_info("<br>".join(lines) if lines else RULE)
 
     def _fill_table(self) -> None:
         k = self._p.size

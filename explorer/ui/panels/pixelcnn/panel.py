@@ -17,7 +17,8 @@ from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, weigh
 from explorer.core.runtime.data import load_mnist
 from explorer.core.runtime.errors import CheckpointError
 from explorer.core.runtime.jobs import Job
-from explorer.core.vae.model import binarized
+from explorer.core.vae.iwae import iwae_bounds
+from explorer.core.vae.model import VAE, binarized, vae_from_checkpoint
 from explorer.ui.panels.model_panel import ModelPanel
 from explorer.ui.panels.pixelcnn.complete_section import CompleteSection
 from explorer.ui.panels.pixelcnn.field_section import FieldSection
@@ -26,6 +27,7 @@ from explorer.ui.panels.pixelcnn.training_section import TrainingSection, descri
 from explorer.ui.panels.pixelcnn.write_section import WriteSection
 from explorer.ui.panels.splitters import columns_over_training
 from explorer.ui.refresh import StaggeredRefresh
+from explorer.ui.widgets.focus import set_enabled
 from explorer.ui.worker import Runner
 
 NO_MODEL = "<b>No PixelCNN yet</b>: train one below, or use File ▸ Load checkpoint…."
@@ -43,6 +45,8 @@ class PixelCNNPanel(ModelPanel):
         super().__init__(runner, device, parent)
         self.test = load_mnist("test")
         self.test_binary = binarized(self.test.images, seed=0).numpy().reshape(-1, 28, 28)  # as the NLL is scored
+        self._vae: VAE | None = None  # the shipped VAE, for its IWAE bounds on the scored digit
+        self._vae_looked_for = False
         self._job: str | None = None  # "write", "complete", "costs" or "training" while one of ours runs
         self.refresh = StaggeredRefresh(parent=self)
         self.write_section = WriteSection()
@@ -117,6 +121,18 @@ class PixelCNNPanel(ModelPanel):
         except (CheckpointError, KeyError):
             return None
 
+    def _shipped_vae(self) -> VAE | None:
+        """The shipped VAE, loaded the first time a digit is scored, for its IWAE bounds."""
+        if not self._vae_looked_for:
+            from explorer.core.families import FAMILIES
+
+            self._vae_looked_for = True
+            try:
+                self._vae = vae_from_checkpoint(load_checkpoint(FAMILIES["vae"].default_checkpoint, kind="vae"))[0]
+            except CheckpointError:
+                self._vae = None
+        return self._vae
+
     def _next_map(self, image: np.ndarray, t: int) -> np.ndarray:
         with torch.inference_mode():
             return next_pixel_map(self.model, image, t)
@@ -125,6 +141,9 @@ class PixelCNNPanel(ModelPanel):
         if self.model is not None:
             image = self.test_binary[index]
             self.likelihood_section.show_score(image, surprise(self.model, image))
+        vae = self._shipped_vae()
+        x = torch.from_numpy(self.test_binary[index].reshape(1, -1).astype(np.float32))
+        self.likelihood_section.show_vae_gap(None if vae is None else iwae_bounds(vae, x, seed=index))
 
     # ---- jobs ---------------------------------------------------------------------------------
     def _start(self, kind: str, job: Job, label: str, on_done) -> bool:
@@ -153,6 +172,7 @@ class PixelCNNPanel(ModelPanel):
 
     def _on_written(self, written: Written) -> None:
         self.write_section.show_written(written)
+        self.training_section.show_model_samples(written.images)  # no empty box before a run
 
     def start_completing(self) -> None:
         given, known, n = self.complete_section.request()
@@ -203,6 +223,6 @@ class PixelCNNPanel(ModelPanel):
             self.complete_section.complete_button,
             self.likelihood_section.measure_button,
         ):
-            button.setEnabled(ready and not busy)
-        self.write_section.cancel_button.setEnabled(busy and self._job in ("write", "complete", "costs"))
-        self.training_section.train_button.setEnabled(not busy)
+            set_enabled(button, ready and not busy)
+        set_enabled(self.write_section.cancel_button, busy and self._job in ("write", "complete", "costs"))
+        set_enabled(self.training_section.train_button, not busy)

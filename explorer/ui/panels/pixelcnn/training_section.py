@@ -70,6 +70,11 @@ class TrainingSection(StepTrainingSection):
     def show_samples(self, samples: np.ndarray) -> None:
         self.train_samples.set_image(tile(samples, 4))
 
+    def show_model_samples(self, images: np.ndarray) -> None:
+        """The loaded model's own written digits (its first 16), until a run's samples replace them."""
+        self.show_samples(images[:16])
+        self.train_samples.label.setText(f"{self.samples_title}<br><i>now: the loaded model's digits</i>")
+
     def show_record(self, ckpt: Checkpoint | None) -> None:
         """Plot a model's last run's recorded train and test NLL, counted after its earlier runs (none: clear)."""
         self.show_curves(ckpt, {"train": "train_nll", "test": "test_nll"})

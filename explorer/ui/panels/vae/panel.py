@@ -17,11 +17,12 @@ from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.data import load_mnist
 from explorer.core.vae import VAE, VAEConfig, encode_images, grid_quantiles
 from explorer.ui.panels.model_panel import ModelPanel
-from explorer.ui.panels.vae.decoder_view import DecoderView
+from explorer.ui.panels.vae.decoder_view import Z_RANGE, DecoderView
 from explorer.ui.panels.vae.elbo_training import ElboTraining
 from explorer.ui.panels.vae.manifold_view import ManifoldView
 from explorer.ui.panels.vae.training_box import TrainingBox
 from explorer.ui.refresh import StaggeredRefresh
+from explorer.ui.widgets.focus import set_enabled
 from explorer.ui.widgets.latent_plane import LatentPlane
 from explorer.ui.worker import Runner
 
@@ -131,7 +132,11 @@ class VAEPanel(ElboTraining, ModelPanel):
         self._on_marker_moved(z1, z2)
 
     def _on_marker_moved(self, z1: float, z2: float) -> None:
-        self.decoder.show_z(z1, z2)
+        """The marker stays within the sliders' range, so the sliders always read where it is."""
+        clipped = float(np.clip(z1, -Z_RANGE, Z_RANGE)), float(np.clip(z2, -Z_RANGE, Z_RANGE))
+        if clipped != (z1, z2):
+            self.plane.set_marker(*clipped)
+        self.decoder.show_z(*clipped)
         self.decode_marker()
 
     def _on_slider_changed(self) -> None:
@@ -147,9 +152,11 @@ class VAEPanel(ElboTraining, ModelPanel):
         self.refresh.request("plane", partial(self.plane.set_points, latents, self.test.labels))
         self.refresh.request("decoded", self.decode_marker)
         self.refresh.request("manifold", self.redraw_manifold)
+        if self.selected is not None:  # its rings and reconstruction follow the model being trained
+            self.refresh.request("selected", partial(self.select_test_digit, self.selected))
 
     def on_training_ended(self, succeeded: bool) -> None:
         self.refresh.flush()
 
     def _on_busy_changed(self, busy: bool) -> None:
-        self.train_button.setEnabled(not busy)
+        set_enabled(self.train_button, not busy)
