@@ -485,7 +485,7 @@ def test_the_plots_name_their_curves_in_their_titles_and_the_empty_filmstrip_say
     panel, qtbot, snapshots
 ):
     for plot, names in ((panel.losses, ("D", "G")), (panel.outputs, ("D(x)", "D(G(z))"))):
-        assert not plot.getPlotItem().legend.isVisible()  # no legend box over the curves
+        assert plot.getPlotItem().legend is None and plot.legend() == []  # no legend box, no second key list
         assert all(f"━ {name}" in plot.plotItem.titleLabel.text for name in names)
     box = panel.digits.filmstrip_box
     assert box.currentWidget() is panel.digits.empty_filmstrip and "appear here" in panel.digits.empty_filmstrip.text()

@@ -49,9 +49,11 @@ class CurvePlot(pg.PlotWidget):
         """The curves the title's legend names: those with points, in a plot of two curves or more."""
         return list(self._legend)
 
+    names_curves = True  # False where the plot's own title already names its curves in their colours
+
     def _update_legend(self) -> None:
         named = [name for name, (xs, _) in self._data.items() if xs]
-        named = named if len(self._curves) > 1 else []
+        named = named if len(self._curves) > 1 and self.names_curves else []
         if named != self._legend:
             self._legend = named
             keys = "&nbsp;&nbsp;".join(self._keys[name] for name in named)

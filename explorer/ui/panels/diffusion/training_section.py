@@ -55,7 +55,6 @@ class TrainingSection(StepTrainingSection):
         defaults = DDPMConfig()
         plot = CurvePlot(LOSS_TITLE, "step", "MSE")
         plot.add_curve("train", "#1f77b4")
-        plot.plotItem.legend.hide()  # one curve, named by the title: a legend would only cover it
         super().__init__(
             "Train from scratch on MNIST (Algorithm 1: predict the noise, loss ‖ε − ε_θ(x_t, t)‖²)",
             2000,

@@ -70,8 +70,8 @@ class GamePlots(QWidget):
         for plot in (self.losses, self.outputs, self.histogram, self.classes):
             plot.getAxis("left").enableAutoSIPrefix(False)  # probabilities, not "x0.001" thousandths
             plots.addWidget(plot, 1)
-        for plot in (self.losses, self.outputs, self.histogram):
-            plot.getPlotItem().legend.hide()  # the titles name the curves
+        self.losses.names_curves = self.outputs.names_curves = False  # their titles name the curves
+        self.histogram.legend.hide()  # as its title does
 
     def set_smoothing(self, smoothing: float) -> None:
         """Move the dashed lines to the equilibrium of a game with one-sided label smoothing s:
