@@ -1,24 +1,73 @@
-"""What the two command-line modules share: the checks of options (each failure one line that names
-the option) and the progress bar a headless run shows. ``cli`` and ``evaluation_cli`` both import it,
-so neither imports the other's helpers.
+"""What the command-line modules share: options several commands take, the checks of options (each failure
+one line that names the option) and the progress bar a headless run shows. ``cli``, ``train_cli``,
+``sample_cli``, ``evaluation_cli`` and the plane's modules import it, so none imports another's helpers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+import argparse
+from collections.abc import Callable, Generator, Iterable
+from typing import TYPE_CHECKING, Literal, Protocol, TypedDict, TypeVar
 
 from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.generators import Returning
 
 if TYPE_CHECKING:  # imported where used, so that `--help` starts without torch
     from explorer.core.diffusion.sampler import SamplerConfig
+    from explorer.core.families import ModelFamily
 
 Y = TypeVar("Y")
 R = TypeVar("R")
 V = TypeVar("V")
 
-DIFFUSION = ("ddpm", "cddpm")  # the models drawn by a reverse chain, which take a sampler
+SAMPLER_CHOICES = ("ddpm", "ddim", "heun", "dpm++2m")  # the core's SAMPLERS, without importing torch
+SAMPLER_HELP = (
+    "ddpm (all T ancestral steps), ddim (Song et al.), heun (Karras et al.'s 2nd-order ODE solver) "
+    "or dpm++2m (DPM-Solver++(2M), Lu et al.)"
+)
+NFE_HELP = (
+    "ddim and dpm++2m take K steps, 1 to T; heun K // 2 + 1 steps (2 evaluations each, the last 1), "
+    "K up to 2T - 1; ddpm always T"
+)
+MAX_THREADS = 256
+
+
+def names(families: Iterable[ModelFamily], sep: str = ", ") -> str:
+    """The families' names as options' help and messages give them: 'ddpm, cddpm' (``sep`` ' and ': 'ddpm and
+    cddpm')."""
+    return sep.join(family.name for family in families)
+
+
+def thread_count(text: str) -> int:
+    """'4' -> 4, a number of CPU threads from 1 to MAX_THREADS."""
+    try:
+        threads = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--threads takes a whole number, not {text!r}") from None
+    if not 1 <= threads <= MAX_THREADS:
+        raise argparse.ArgumentTypeError(f"--threads must be from 1 to {MAX_THREADS}, not {threads}")
+    return threads
+
+
+def add_device(parser: argparse.ArgumentParser, what: str) -> None:
+    """--device and --threads of a headless command (``what`` it does there: train, draw, ...)."""
+    from explorer.core.runtime.jobs import spare_cores
+
+    parser.add_argument(
+        "--device",
+        dest="sub_device",
+        default=None,
+        help=f"where to {what}: auto, cpu, cuda, cuda:N or mps (default: the best available)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=thread_count,
+        default=None,
+        metavar="N",
+        help=f"CPU threads for torch, 1 to {MAX_THREADS} (default: {spare_cores()}, every core but "
+        "one; torch's own default of one per core spin-waits, many times slower, whenever "
+        "another program holds a core)",
+    )
 
 
 class StepSnapshot(Protocol):
@@ -74,7 +123,15 @@ def option_checked(check: Callable[[V], object], value: V) -> V:
     return value
 
 
-def sampler_config(given: dict[str, Any], steps_option: str = "nfe") -> SamplerConfig:
+class SamplerFields(TypedDict, total=False):
+    """The SamplerConfig fields the options set (the others keep their defaults)."""
+
+    sampler: str
+    steps: int
+    eta: float
+
+
+def sampler_config(given: SamplerFields, steps_option: str = "nfe") -> SamplerConfig:
     """A SamplerConfig from the options given; its limits' message names the option (``steps_option``:
     the one that set K)."""
     from explorer.core.diffusion.sampler import SamplerConfig
@@ -86,7 +143,7 @@ def sampler_config(given: dict[str, Any], steps_option: str = "nfe") -> SamplerC
         raise ExplorerError(exc.for_option({"steps": steps_option})) from exc
 
 
-def sampler_given(sampler: str | None, nfe: int | None, ddim_steps: int | None, eta: float | None) -> dict[str, Any]:
+def sampler_given(sampler: str | None, nfe: int | None, ddim_steps: int | None, eta: float | None) -> SamplerFields:
     """The SamplerConfig fields the options set: --nfe and --ddim-steps both set K (DDIM's steps are its
     network evaluations), --eta is DDIM's alone."""
     if ddim_steps is not None and sampler not in (None, "ddim"):
@@ -95,8 +152,15 @@ def sampler_given(sampler: str | None, nfe: int | None, ddim_steps: int | None, 
         raise ExplorerError(f"--nfe {nfe} and --ddim-steps {ddim_steps} disagree: DDIM's K steps are K evaluations.")
     if eta is not None and sampler in ("heun", "dpm++2m"):
         raise ExplorerError(f"--eta is DDIM's noise; {sampler} solves the probability-flow ODE, without noise.")
+    given = SamplerFields()
+    if sampler is not None:
+        given["sampler"] = sampler
     steps = nfe if nfe is not None else ddim_steps
-    return {k: v for k, v in (("sampler", sampler), ("steps", steps), ("eta", eta)) if v is not None}
+    if steps is not None:
+        given["steps"] = steps
+    if eta is not None:
+        given["eta"] = eta
+    return given
 
 
 def check_nfe(

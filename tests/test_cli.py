@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer.cli import main, run_with_bar
+from explorer.cli import main
+from explorer.cli_shared import run_with_bar
 from explorer.core.diffusion import SamplerConfig, training_runs
 from explorer.core.families import FAMILIES
 from explorer.core.runtime.checkpoints import load_checkpoint
@@ -363,10 +364,12 @@ def test_bad_requests_get_a_message_and_exit_code_2(tmp_path, capsys):
 
 
 def test_the_core_and_the_cli_import_no_qt():
-    code = (  # every module of explorer.core, present and future, and the command line
+    code = (  # every module of explorer.core, present and future, and the command line with its whole parser
         "import sys, importlib, pkgutil, explorer.core, explorer.cli;"
         "[importlib.import_module(m.name) for m in pkgutil.iter_modules(explorer.core.__path__, 'explorer.core.')];"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'superqt', 'qtpy', 'PyQt5', 'PyQt6')];"
+        "explorer.cli.build_parser();"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'superqt', 'qtpy', 'PyQt5', 'PyQt6')"
+        " or m.startswith('explorer.ui.panels')];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -7,9 +7,10 @@ import sys
 import pytest
 from PySide6.QtCore import QThreadPool
 
-from explorer.cli import MIN_SIZE, PANELS
+from explorer.cli import MIN_SIZE
 from explorer.core.vae import VAEConfig
-from explorer.ui.main_window import PANEL_FACTORIES, MainWindow
+from explorer.ui.main_window import MainWindow
+from explorer.ui.panel_registry import PANEL_NAMES
 
 
 @pytest.fixture
@@ -24,8 +25,8 @@ def window(qtbot):
 
 
 def test_every_panel_opens_and_renders(window, qtbot):
-    assert set(PANEL_FACTORIES) == set(PANELS)
-    for name in PANELS:
+    assert window.tabs.names == list(PANEL_NAMES)
+    for name in PANEL_NAMES:
         window.show_panel(name)
         qtbot.wait(10)
         assert not window.grab().isNull()
@@ -135,12 +136,20 @@ def test_a_missing_data_file_or_bad_shipped_model_at_launch_is_one_dialog_and_th
 
 
 def test_every_panel_speaks_the_protocol_the_window_uses(window):
-    from explorer.ui.panels.model_panel import ModelPanel, PanelProtocol
+    from explorer.ui.panel_protocol import HoldsModel, HoldsModels, PanelProtocol, Trains
+    from explorer.ui.panel_registry import PANELS
+    from explorer.ui.panels.model_panel import ModelPanel
 
-    for name, panel in window.panels.items():
-        assert isinstance(panel, PanelProtocol), name
-        models = getattr(panel, "model_panels", (panel,))  # a panel of several models (Conditional) lists them
-        assert (panel.checkpoint_kind is not None) == all(isinstance(p, ModelPanel) for p in models), name
+    for entry in PANELS:
+        panel = window.panels[entry.name]
+        assert isinstance(panel, PanelProtocol), entry.name
+        assert panel.title == entry.title and type(panel) is entry.panel_class(), entry.name  # the registry is right
+        models = panel.model_panels if isinstance(panel, HoldsModels) else (panel,)  # Conditional: several
+        assert (panel.checkpoint_kind is not None) == all(isinstance(p, ModelPanel) for p in models), entry.name
+        assert isinstance(panel, HoldsModel) == bool(entry.checkpoint_kinds), entry.name
+        assert all(isinstance(p, Trains) for p in models) == bool(entry.checkpoint_kinds), entry.name
+        # File ▸ Load takes a checkpoint of each kind the registry names to this panel, and no other kind
+        assert {p.checkpoint_kind for p in models if isinstance(p, ModelPanel)} == set(entry.checkpoint_kinds)
 
 
 def test_a_jobs_messages_belong_to_its_panel(window, qtbot, tiny_vae_checkpoint):
@@ -232,7 +241,7 @@ def test_every_panel_lays_out_cleanly_on_a_laptop_screen_and_the_default_size(qt
     win.show()
     qtbot.waitExposed(win)
     qtbot.waitUntil(lambda: not win.busy, timeout=300000)  # the opening jobs, side by side on a busy CPU
-    for name in PANELS:
+    for name in PANEL_NAMES:
         win.show_panel(name)
         qtbot.wait(30)
         assert win.size().toTuple() == size, f"{name}: the window cannot be {size}"
@@ -350,7 +359,7 @@ def test_keys_open_the_tabs_and_the_help_and_quit_asks_while_a_model_trains(
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QMessageBox
 
-    for index, name in enumerate(PANELS):
+    for index, name in enumerate(PANEL_NAMES):
         qtbot.keyClick(window, Qt.Key(Qt.Key.Key_1 + index), Qt.KeyboardModifier.ControlModifier)
         assert window.tabs.current_name() == name
     qtbot.keyClick(window, Qt.Key.Key_F1)

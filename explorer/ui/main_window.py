@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import cast
 
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -17,60 +16,12 @@ from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.paths import CHECKPOINTS, user_data_dir
 from explorer.core.runtime.quoting import shown
 from explorer.ui.job_status import JobStatus
+from explorer.ui.panel_protocol import HoldsModel, PanelProtocol, is_training
+from explorer.ui.panel_registry import KIND_PANELS, PANELS
 from explorer.ui.panel_tabs import PanelTabs
-from explorer.ui.panels.conditional import ConditionalPanel
-from explorer.ui.panels.diffusion import DiffusionPanel
-from explorer.ui.panels.divergences import DivergencePanel
-from explorer.ui.panels.evaluate import EvaluatePanel
-from explorer.ui.panels.gan import GANPanel
-from explorer.ui.panels.likelihood import LikelihoodPanel
-from explorer.ui.panels.model_panel import HoldsModel, ModelPanel, PanelProtocol
-from explorer.ui.panels.pixelcnn import PixelCNNPanel
-from explorer.ui.panels.plane import PlanePanel
-from explorer.ui.panels.vae import VAEPanel
 from explorer.ui.worker import Runner
 
-# Panel name (as given to --panel) -> how to build it from its runner and the training device. Each tab gets
-# a runner of its own (a job of one tab never waits for another's): a panel takes the runner it is given.
-PANEL_FACTORIES: dict[str, Callable[[Runner, str | None], PanelProtocol]] = {
-    "pixelcnn": lambda runner, device: PixelCNNPanel(runner, device),
-    "vae": lambda runner, device: VAEPanel(runner, device),
-    "diffusion": lambda runner, device: DiffusionPanel(runner, device),
-    "gan": lambda runner, device: GANPanel(runner, device),
-    "conditional": lambda runner, device: ConditionalPanel(runner, device),
-    "divergences": lambda runner, device: DivergencePanel(),
-    "evaluate": lambda runner, device: EvaluatePanel(runner, device),
-    "plane": lambda runner, device: PlanePanel(runner, device),
-    "likelihood": lambda runner, device: LikelihoodPanel(runner, device),
-}
-PanelClass = (
-    type[ModelPanel]
-    | type[ConditionalPanel]
-    | type[DivergencePanel]
-    | type[EvaluatePanel]
-    | type[PlanePanel]
-    | type[LikelihoodPanel]
-)
-PANEL_CLASSES: dict[str, PanelClass] = {
-    "pixelcnn": PixelCNNPanel,
-    "vae": VAEPanel,
-    "diffusion": DiffusionPanel,
-    "gan": GANPanel,
-    "conditional": ConditionalPanel,
-    "divergences": DivergencePanel,
-    "evaluate": EvaluatePanel,
-    "plane": PlanePanel,
-    "likelihood": LikelihoodPanel,
-}
-PANEL_TITLES = {name: cls.title for name, cls in PANEL_CLASSES.items()}
-# Checkpoint kind -> the panel that shows it: File ▸ Load takes a checkpoint to its own panel. A panel
-# holding several models (Conditional) names their kinds in ``checkpoint_kinds``.
-KIND_PANELS = {
-    kind: name
-    for name, cls in PANEL_CLASSES.items()
-    for kind in getattr(cls, "checkpoint_kinds", (cls.checkpoint_kind,))
-    if kind
-}
+PANEL_TITLES = {entry.name: entry.title for entry in PANELS}
 
 
 class MainWindow(QMainWindow):
@@ -81,9 +32,10 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("Generative Explorer")
         self.setMinimumSize(*MIN_SIZE)  # smaller than a panel needs: the panel scrolls (PanelTabs)
-        self.runners = {name: Runner(self) for name in PANEL_FACTORIES}
+        # Each tab gets a runner of its own (a job of one tab never waits for another's).
+        self.runners = {entry.name: Runner(self) for entry in PANELS}
         factories: dict[str, Callable[[], PanelProtocol]] = {
-            name: partial(factory, self.runners[name], device) for name, factory in PANEL_FACTORIES.items()
+            entry.name: partial(entry.build, self.runners[entry.name], device) for entry in PANELS
         }
         self.tabs = PanelTabs(factories, PANEL_TITLES)
         self.panels = self.tabs.panels
@@ -198,11 +150,7 @@ class MainWindow(QMainWindow):
 
     def training_tabs(self) -> list[str]:
         """The titles of the tabs whose model is being trained now."""
-        return [
-            panel.title
-            for panel in self.tabs.built.values()
-            if any(getattr(p, "is_training", False) for p in getattr(panel, "model_panels", (panel,)))
-        ]
+        return [panel.title for panel in self.tabs.built.values() if is_training(panel)]
 
     def _on_quit_triggered(self) -> None:
         """Quit; while a model trains, only once the learner says so (the run is lost)."""
@@ -237,17 +185,17 @@ class MainWindow(QMainWindow):
 
     def _load_shipped(self, name: str) -> None:
         panel = self.tabs.built[name]
-        if not panel.checkpoint_kind:
+        if not (panel.checkpoint_kind and isinstance(panel, HoldsModel)):
             return
         restore = (
             "Restore it from the repository (git checkout -- checkpoints) or reinstall the app; meanwhile "
             "you can train a model in the panel or load one with File ▸ Load checkpoint…"
         )
         try:
-            cast(HoldsModel, panel).load_shipped()
+            panel.load_shipped()
         except ExplorerError as exc:
             self.tabs.problems.append(f"{panel.title}: the shipped model could not be loaded. {exc} {restore}")
-        for path in cast(HoldsModel, panel).missing_shipped():
+        for path in panel.missing_shipped():
             self.tabs.problems.append(f"{panel.title}: the shipped model {path.name} is missing. {restore}")
 
     def _on_panel_built(self, name: str) -> None:
@@ -287,21 +235,25 @@ class MainWindow(QMainWindow):
         if not self.tabs.panel(name).checkpoint_kind:  # its panel could not open (a data file is missing)
             name = self.tabs.current_name()
         panel = self.tabs.panel(name)
+        if not isinstance(panel, HoldsModel):  # File ▸ Load is greyed out on such a tab
+            self.show_error(f"The {panel.title} tab holds no model to load a checkpoint into.")
+            return False
         try:
-            loaded = cast(HoldsModel, panel).read_checkpoint(
-                path
-            )  # the whole file is checked before anything on screen changes
+            loaded = panel.read_checkpoint(path)  # the whole file is checked before anything on screen changes
         except ExplorerError as exc:
             self.show_error(str(exc))
             return False
         self.show_panel(name)
-        cast(HoldsModel, panel).install_loaded(loaded)
+        panel.install_loaded(loaded)
         self.statusBar().showMessage(f"Loaded {shown(path)}", 5000)
         return True
 
     def save_checkpoint(self, path: str) -> bool:
+        panel = self.current_panel()
         try:
-            cast(HoldsModel, self.current_panel()).save_checkpoint(path)  # enabled for such a panel only
+            if not isinstance(panel, HoldsModel):  # File ▸ Save is greyed out on such a tab
+                raise ExplorerError(f"the {panel.title} tab holds no model.")
+            panel.save_checkpoint(path)
         except (ExplorerError, OSError, RuntimeError) as exc:
             self.show_error(f"Could not save {path}: {exc}")
             return False

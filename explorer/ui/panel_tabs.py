@@ -16,7 +16,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QTabWidget, QWidget
 
 from explorer.core.runtime.errors import ExplorerError
-from explorer.ui.panels.model_panel import PanelProtocol
+from explorer.ui.panel_protocol import PanelProtocol
 
 
 class UnavailablePanel(QLabel):

@@ -26,7 +26,7 @@ from explorer.core.conditional.labels import DIGITS
 from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.evaluation.classifier import MNISTClassifier, embed, load_classifier
 from explorer.core.evaluation.metrics import class_histogram, fid, inception_score_bootstrap, kid
-from explorer.core.families import FAMILIES, ModelFamily
+from explorer.core.families import FAMILIES, ModelFamily, SampleOptions
 from explorer.core.runtime.data import load_mnist
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import ExplorerError
@@ -134,7 +134,7 @@ def _sampled(
     model: torch.nn.Module,
     n: int,
     seed: int,
-    options: dict[str, object],
+    options: SampleOptions,
     progress: Callable[[int], EvalProgress],
 ) -> Generator[EvalProgress, None, np.ndarray]:
     """n samples of ``model`` drawn, yielding progress after each chunk."""
@@ -149,7 +149,7 @@ def _sampled_per_digit(
     model: torch.nn.Module,
     n: int,
     seed: int,
-    options: dict[str, object],
+    options: SampleOptions,
     progress: Callable[[int], EvalProgress],
 ) -> Generator[EvalProgress, None, tuple[np.ndarray, np.ndarray]]:
     """n samples of a conditional model, n/10 asked for each digit (each digit's draws seeded from
@@ -163,7 +163,7 @@ def _sampled_per_digit(
         def shifted(drawn: int, before: int = done) -> EvalProgress:
             return progress(before + drawn)
 
-        parts.append((yield from _sampled(family, model, k, int(seeds[d]), {**options, "digit": d}, shifted)))
+        parts.append((yield from _sampled(family, model, k, int(seeds[d]), SampleOptions(**options, digit=d), shifted)))
         done += k
     asked = np.concatenate([np.full(k, d) for d, k in enumerate(counts)])
     rank = np.concatenate([np.arange(k) for k in counts])  # position within its digit's draws
@@ -256,11 +256,11 @@ def evaluate_models(
         else:
             family = FAMILIES[name]
             model = family.load(paths[name])[0].to(dev)
-            per_model: dict[str, dict[str, object]] = {
-                "ddpm": {"sampler": ddpm_sampler},
-                "cddpm": {"sampler": ddpm_sampler, "guidance": guidance},
-            }
-            options = per_model.get(name, {})
+            options = SampleOptions()  # what the family takes of the sampler and w asked for
+            if family.takes_sampler:
+                options["sampler"] = ddpm_sampler
+            if family.guided:
+                options["guidance"] = guidance
 
             def drew(done: int, s: int = stage, m: str = name) -> EvalProgress:
                 return at(s, 0.8 * done / n, f"{m}: drew {done} of {n}")

@@ -70,13 +70,13 @@ def sampling_costs(
     A family without a shipped checkpoint is left out. Yields the fraction done after each model.
     """
     from explorer.core.diffusion.sampler import SamplerConfig
-    from explorer.core.families import FAMILIES
+    from explorer.core.families import FAMILIES, SampleOptions
 
     dev = pick_device(device)
-    models: dict[str, tuple[torch.nn.Module, dict[str, object]]] = {
+    models: dict[str, tuple[torch.nn.Module, SampleOptions]] = {
         "pixelcnn": (model_from_weights(build_pixelcnn, cfg, weights, device), {})
     }
-    others: tuple[tuple[str, dict[str, object]], ...] = (("ddpm", {"sampler": SamplerConfig(steps=50)}), ("vae", {}))
+    others: tuple[tuple[str, SampleOptions], ...] = (("ddpm", {"sampler": SamplerConfig(steps=50)}), ("vae", {}))
     for name, options in others:
         family = FAMILIES[name]
         if family.default_checkpoint.is_file():

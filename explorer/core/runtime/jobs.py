@@ -141,9 +141,12 @@ def _context() -> mp.context.SpawnContext | mp.context.ForkServerContext:
     the big GUI process is never forked); spawn where there is no fork server (Windows)."""
     if "forkserver" not in mp.get_all_start_methods():
         return mp.get_context("spawn")
+    from explorer.core.families import FAMILIES
+
     ctx = mp.get_context("forkserver")
-    # torch.optim imports torch._dynamo when the first optimiser is built: seconds, paid once here.
-    ctx.set_forkserver_preload(["explorer.core.families", "torch._dynamo"])
+    # The families' code, and torch._dynamo, which torch.optim imports when the first optimiser is built:
+    # seconds, paid once here.
+    ctx.set_forkserver_preload([*FAMILIES.modules(), "torch._dynamo"])
     return ctx
 
 

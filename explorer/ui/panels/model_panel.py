@@ -9,7 +9,7 @@ start/end of training) and keeps its own maths out: it composes section widgets.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol, runtime_checkable
+from typing import Any, NamedTuple
 
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -31,34 +31,6 @@ class LoadedModel(NamedTuple):
 
 NOT_SAVED = "\nNot saved yet: File ▸ Save checkpoint… keeps it."
 RESTORED = "\nTraining did not finish: the previous model is back."
-
-
-@runtime_checkable
-class PanelProtocol(Protocol):
-    """What the main window needs of a panel: its tab title and, for a panel with a model, the
-    kind of checkpoint it takes (None: no model, File ▸ Load / Save do not apply)."""
-
-    @property
-    def title(self) -> str: ...
-
-    @property
-    def checkpoint_kind(self) -> str | None: ...
-
-
-class HoldsModel(PanelProtocol, Protocol):
-    """A panel whose ``checkpoint_kind`` names one: what the start-up and File ▸ Load / Save call on it."""
-
-    def load_shipped(self) -> None: ...
-
-    def load_checkpoint(self, path: str | Path) -> None: ...
-
-    def missing_shipped(self) -> list[Path]: ...
-
-    def read_checkpoint(self, path: str | Path) -> Any: ...
-
-    def install_loaded(self, loaded: Any) -> None: ...
-
-    def save_checkpoint(self, path: str | Path) -> None: ...
 
 
 class ModelPanel(QWidget):
