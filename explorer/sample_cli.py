@@ -11,6 +11,7 @@ import argparse
 import io
 import math
 import sys
+from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,10 +33,13 @@ from explorer.cli_shared import (
 from explorer.core.runtime.errors import ExplorerError
 
 if TYPE_CHECKING:
+    from explorer.core.diffusion.model import DDPM
+    from explorer.core.diffusion.sampler import SamplerConfig
     from explorer.core.families import ModelFamily, SampleOptions
 
 
 def add_sample_command(commands: argparse._SubParsersAction) -> None:
+    from explorer.core.conditional.classifier_guidance import MAX_CLASSIFIER_SCALE
     from explorer.core.conditional.guidance import GUIDANCE, MAX_GUIDANCE
     from explorer.core.families import FAMILIES, MAX_SAMPLES
     from explorer.core.runtime.limits import SEED_MAX
@@ -65,6 +69,19 @@ def add_sample_command(commands: argparse._SubParsersAction) -> None:
         help=f"{guided}: classifier-free guidance weight w, "
         f"from 0 (conditional model alone) to {MAX_GUIDANCE:g} "
         f"(default {GUIDANCE:g})",
+    )
+    sample.add_argument(
+        "--classifier-scale",
+        type=float,
+        help=f"{names(f for f in FAMILIES.values() if f.takes_sampler and not f.conditional)}: classifier guidance "
+        f"(Dhariwal & Nichol 2021) towards --digit with scale s, 0 to {MAX_CLASSIFIER_SCALE:g}, by the noisy "
+        "classifier (gen-explorer train noisy-classifier)",
+    )
+    sample.add_argument(
+        "--classifier-checkpoint",
+        type=Path,
+        default=None,
+        help="the noisy classifier classifier guidance steers with (default: the shipped one)",
     )
     add_device(sample, "draw")
 
@@ -115,6 +132,20 @@ def sample_options(args: argparse.Namespace, family: ModelFamily) -> SampleOptio
     options = SampleOptions()
     if family.takes_sampler:
         options["sampler"] = sampler_config(given, "nfe" if args.nfe is not None else "ddim-steps")
+    if args.classifier_checkpoint is not None and args.classifier_scale is None:
+        raise ExplorerError("--classifier-checkpoint goes with --classifier-scale.")
+    if args.classifier_scale is not None:
+        if not family.takes_sampler or family.conditional:
+            chains = names(f for f in FAMILIES.values() if f.takes_sampler and not f.conditional)
+            raise ExplorerError(
+                f"--classifier-scale steers an unconditional reverse chain ({chains}), not {family.name}."
+            )
+        from explorer.core.conditional.classifier_guidance import check_classifier_scale
+
+        option_checked(check_classifier_scale, args.classifier_scale)
+        if args.digit is not None:
+            option_checked(check_digit, args.digit)
+        return options
     if args.digit is not None and not family.conditional:
         conditional = names(f for f in FAMILIES.values() if f.conditional)
         raise ExplorerError(f"--digit applies to the conditional models ({conditional}) only, not {family.name}.")
@@ -151,10 +182,30 @@ def run_sampling(args: argparse.Namespace, device: str) -> int:
         bar.n = done
         bar.refresh()
 
-    outcome = run_with_bar(family.draw(model.to(device), args.n, args.seed, **options), bar, show)
+    if args.classifier_scale is not None:
+        job = _classifier_guided(args, model.to(device), options["sampler"], family.chunk, device)
+    else:
+        job = family.draw(model.to(device), args.n, args.seed, **options)
+    outcome = run_with_bar(job, bar, show)
     if not outcome[0]:
         raise KeyboardInterrupt
     images = outcome[1]
     write_images(args.out, images)
     print(f"Wrote {len(images)} samples to {args.out}")
     return 0
+
+
+def _classifier_guided(
+    args: argparse.Namespace, model: DDPM, sampler: SamplerConfig, chunk: int, device: str
+) -> Generator[int, None, np.ndarray]:
+    """The DDPM steered to --digit (0 to 9 in turn without it) by the noisy classifier, its schedule checked
+    against the DDPM's before any digit is drawn."""
+    from explorer.core.conditional.classifier_guidance import check_pair, draw_classifier_guided
+    from explorer.core.conditional.noisy_classifier import load_noisy_classifier
+
+    classifier, cfg = load_noisy_classifier(args.classifier_checkpoint)
+    check_pair(model.schedule, cfg)
+    digits = np.full(args.n, args.digit) if args.digit is not None else np.arange(args.n) % 10
+    return draw_classifier_guided(
+        model, classifier.to(device), digits, args.classifier_scale, sampler, args.seed, chunk
+    )

@@ -108,3 +108,67 @@ def test_the_cli_trains_a_noisy_classifier_and_prints_its_accuracy_by_t(tmp_path
     assert main([*argv, "--out", str(out), "--device", "cpu"]) == 0
     assert "metrics: accuracy_t0" in capsys.readouterr().out
     assert load_checkpoint(out, kind="noisy-classifier").info["steps"] == 3
+
+
+@pytest.fixture(scope="module")
+def tiny_pair(tmp_path_factory):
+    """A DDPM and a noisy classifier of T = 10, saved as the app saves them."""
+    from explorer.core.diffusion.training import train_ddpm
+
+    folder = tmp_path_factory.mktemp("pair")
+    ddpm = run_to_end(
+        train_ddpm(DDPMConfig(base_channels=8, timesteps=10, steps=1, batch_size=8, train_limit=64), device="cpu")
+    )
+    noisy = run_to_end(
+        train_noisy_classifier(
+            NoisyClassifierConfig(channels=8, timesteps=10, steps=2, batch_size=8, train_limit=64), device="cpu"
+        )
+    )
+    return save_checkpoint(folder / "d.safetensors", ddpm), save_checkpoint(folder / "n.safetensors", noisy)
+
+
+def test_sample_ddpm_with_a_classifier_scale_draws_the_asked_digits(tiny_pair, tmp_path, capsys):
+    from explorer.cli import main
+
+    ddpm, noisy = tiny_pair
+    out = tmp_path / "g.npy"
+    argv = ["sample", "ddpm", "-n", "5", "--nfe", "3", "--checkpoint", str(ddpm), "--classifier-checkpoint", str(noisy)]
+    assert main([*argv, "--classifier-scale", "4", "--digit", "3", "--out", str(out), "--device", "cpu"]) == 0
+    images = np.load(out)
+    assert images.shape == (5, 28, 28) and "Wrote 5 samples" in capsys.readouterr().out
+    assert main([*argv, "--classifier-scale", "0", "--out", str(tmp_path / "p.npy"), "--device", "cpu"]) == 0
+    plain = tmp_path / "q.npy"
+    assert main(["sample", "ddpm", "-n", "5", "--nfe", "3", "--checkpoint", str(ddpm), "--out", str(plain)]) == 0
+    assert np.array_equal(np.load(tmp_path / "p.npy"), np.load(plain))  # s = 0: the plain DDPM, the same noise
+
+
+@pytest.mark.parametrize(
+    "extra, says",
+    [
+        (["--classifier-scale", "-1"], "--classifier-scale must be a number from 0 to 100"),
+        (["--classifier-scale", "2", "--digit", "12"], "--digit"),
+        (["--classifier-checkpoint", "x.safetensors"], "--classifier-checkpoint goes with --classifier-scale"),
+        (
+            ["--classifier-scale", "2", "--classifier-checkpoint", "SHIPPED"],
+            "T = 1000; this DDPM uses linear with T = 10",
+        ),
+    ],
+)
+def test_classifier_guidance_refusals_are_one_line(tiny_pair, tmp_path, capsys, extra, says):
+    from explorer.cli import main
+
+    from explorer.core.conditional.noisy_classifier import NOISY_CLASSIFIER_CHECKPOINT
+
+    extra = [str(NOISY_CLASSIFIER_CHECKPOINT) if a == "SHIPPED" else a for a in extra]
+    argv = ["sample", "ddpm", "-n", "2", "--checkpoint", str(tiny_pair[0]), "--out", str(tmp_path / "o.npy"), *extra]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and says in err, err
+    assert not (tmp_path / "o.npy").exists()
+
+
+def test_only_an_unconditional_chain_takes_a_classifier_scale(tmp_path, capsys):
+    from explorer.cli import main
+
+    assert main(["sample", "vae", "--classifier-scale", "2", "--out", str(tmp_path / "v.npy")]) == 2
+    assert "--classifier-scale steers an unconditional reverse chain (ddpm), not vae" in capsys.readouterr().err

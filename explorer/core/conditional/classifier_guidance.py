@@ -99,11 +99,35 @@ def sample_classifier_guided(
     return steps.value
 
 
+def draw_classifier_guided(
+    model: nn.Module,
+    classifier: nn.Module,
+    digits: np.ndarray,
+    scale: float,
+    sampler: SamplerConfig,
+    seed: int,
+    chunk: int,
+) -> Generator[int, None, np.ndarray]:
+    """The digits (n,) asked for, ``chunk`` at a time (chunk i seeded from ``seed`` and i, as every family
+    draws), yielding how many are drawn so far; returns (n, 28, 28) float32 in [0, 1]."""
+    seeds = np.random.SeedSequence(seed).generate_state(-(-len(digits) // chunk))
+    parts: list[np.ndarray] = []
+    for i, start in enumerate(range(0, len(digits), chunk)):
+        asked = digits[start : start + chunk]
+        chain = Returning(sample_classifier_guided(model, classifier, asked, scale, sampler, seed=int(seeds[i])))
+        for _ in chain:
+            pass
+        parts.append(chain.value)
+        yield start + len(asked)
+    return np.concatenate(parts)
+
+
 __all__ = [
     "MAX_CLASSIFIER_SCALE",
     "check_classifier_scale",
     "check_pair",
     "classifier_guided_epsilon",
+    "draw_classifier_guided",
     "log_prob_gradient",
     "sample_classifier_guided",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Generator
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -185,7 +186,7 @@ def noisy_classifier_from_checkpoint(ckpt: Checkpoint) -> tuple[NoisyClassifier,
     return load_weights(NoisyClassifier(cfg.channels), ckpt).eval(), cfg
 
 
-def load_noisy_classifier(path: str | None = None) -> tuple[NoisyClassifier, NoisyClassifierConfig]:
+def load_noisy_classifier(path: str | Path | None = None) -> tuple[NoisyClassifier, NoisyClassifierConfig]:
     """The shipped noisy classifier, or the one at ``path`` (a one-line CheckpointError otherwise)."""
     return noisy_classifier_from_checkpoint(load_checkpoint(path or NOISY_CLASSIFIER_CHECKPOINT, kind=KIND))
 
