@@ -112,7 +112,7 @@ def bench_gui() -> None:
     trajectory = annealed_langevin(
         exact_score_fn(preset_mixture("ring")), uniform_start(2000, 0), ScoreConfig().sigmas(), 0.002, 40
     )
-    panel.state.set(trajectory=trajectory, trajectory_title="bench", frame=0)
+    panel.state.update(trajectory=trajectory, trajectory_title="bench", frame=0)
     app.processEvents()
 
     def measure(what: str, actions: list) -> None:
@@ -130,14 +130,14 @@ def bench_gui() -> None:
         "scrub (frame → painted, 2,000 particles with trails)",
         [lambda i=i: panel.timeline.set_frame(i) for i in range(len(trajectory.frames))],
     )
-    panel.state.set(drawing=True, source="drawing")
+    panel.state.update(drawing=True, source="drawing")
     measure(
         "drag-paint (stroke → painted; the field refresh, coalesced, runs inside some of these)",
         [lambda i=i: panel._on_stroke(math.cos(i / 20) * 2, math.sin(i / 20) * 2, False) for i in range(300)],
     )
     measure(
         f"σ slider (arrows + heat map of {len(panel.state.points)} drawn points recomputed, painted)",
-        [lambda i=i: (panel.state.set(sigma=0.05 * 1.07**i), panel.refresh_field()) for i in range(60)],
+        [lambda i=i: (panel.state.update(sigma=0.05 * 1.07**i), panel.refresh_field()) for i in range(60)],
     )
     panel.runner.shutdown()
 

@@ -75,11 +75,14 @@ def test_training_installs_the_model_and_stop_restores(panel, qtbot):
     assert panel.state.job is LabJob.TRAINING
     qtbot.waitUntil(lambda: panel.state.job is LabJob.IDLE, timeout=60000)
     model = panel.state.ddpm_model
-    assert model is not None and panel.state.losses and panel.state.losses[-1][0] == 100
+    assert model is not None and panel.state.losses["ddpm"][-1][0] == 100
     qtbot.waitUntil(lambda: "DDPM by ddpm" in panel.state.quality, timeout=20000)
+    qtbot.waitUntil(lambda: "ddpm" in panel.flow_state.family, timeout=120000)  # its row of the family table
+    assert panel.flow_state.family["ddpm"].likelihood == "bound" and panel.flow_state.family["ddpm"].nfe == 49
     panel.state.update(train_model="score", train_steps=100_000)
     panel.train()
-    qtbot.waitUntil(lambda: len(panel.state.losses) > 1, timeout=20000)
+    qtbot.waitUntil(lambda: len(panel.state.losses.get("score", [])) > 1, timeout=20000)
+    assert "score net: step" in panel.state.progress and "s left" in panel.state.progress
     panel.stop()
     qtbot.waitUntil(lambda: panel.state.job is LabJob.IDLE, timeout=20000)
     assert panel.state.score_model is None and panel.state.ddpm_model is model

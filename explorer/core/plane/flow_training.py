@@ -20,7 +20,7 @@ from explorer.core.plane.data import fingerprint
 from explorer.core.plane.flow_matching import FlowMatchingConfig, VelocityNet, fm_loss, ot_pairing
 from explorer.core.plane.realnvp import RealNVP, RealNVPConfig
 from explorer.core.plane.reflow import ReflowConfig, reflow_pairs
-from explorer.core.plane.training import EMA_DECAY, PlaneSnapshot, weights_of
+from explorer.core.plane.training import EMA, PlaneSnapshot, adam, weights_of
 from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load_weights
 from explorer.core.runtime.errors import CheckpointError
 from explorer.core.runtime.quoting import quoted, shown
@@ -84,11 +84,11 @@ def _train(
     """The loop every flow shares: ``loss_of(rows, generator)`` on batches of row indices into ``n_rows``."""
     started = time.time()
     generator = torch.Generator().manual_seed(cfg.seed)
-    optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+    optimizer = adam(net, cfg.lr)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(s / cfg.steps, 1.0)))
     )
-    ema = torch.optim.swa_utils.AveragedModel(net, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(EMA_DECAY))
+    ema = EMA(net)
     snap, share = Every(snapshot_s), Every(weights_s)
     total, count, kind = torch.zeros(()), 0, kind_of(cfg)
     for step in range(1, cfg.steps + 1):
@@ -98,7 +98,7 @@ def _train(
         loss.backward()
         optimizer.step()
         schedule.step()
-        ema.update_parameters(net)
+        ema.update()
         total += loss.detach()
         count += 1
         last = step == cfg.steps

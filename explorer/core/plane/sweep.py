@@ -10,7 +10,7 @@ import numpy as np
 
 from explorer.core.plane.draw import PlaneModel, model_from_checkpoint
 from explorer.core.plane.models import EpsNet
-from explorer.core.plane.quality import judge_for
+from explorer.core.plane.quality import QUALITY_N, judge_for
 from explorer.core.plane.samplers import NFE_LADDER, SAMPLERS, reverse_chain, starting_noise
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.errors import ExplorerError
@@ -38,12 +38,13 @@ def nfe_sweep(
     ladder: tuple[int, ...] = NFE_LADDER,
     eta: float = 0.0,
     seed: int = 0,
+    n: int = QUALITY_N,
 ) -> Generator[SweepPoint, None, None]:
     """Yield a SweepPoint per (sampler, NFE), cheapest first within each sampler."""
     model: PlaneModel = model_from_checkpoint(ckpt)
     if not isinstance(model.net, EpsNet):
         raise ExplorerError("Quality against NFE is measured for a DDPM; this is a score network.")
-    judge = judge_for(points, source)
+    judge = judge_for(points, source, n)
     x_T = starting_noise(len(judge.reference), seed)
     total, done = len(samplers) * len(ladder), 0
     for sampler in samplers:

@@ -14,7 +14,16 @@ from PySide6.QtCore import QObject, QPointF, Qt, Signal, SignalInstance
 from explorer.core.plane.data import BOX
 
 # log p_σ from white (empty plane) through pale blue to deep blue (the data's mass), under dark points.
-HEAT = pg.ColorMap([0.0, 0.55, 1.0], [(255, 255, 255), (200, 222, 245), (70, 120, 200)])
+HEAT_OPACITY = 0.85
+# The map is opaque, its colours blended with the white background beforehand: Qt draws an opaque image
+# several times faster than one it has to blend pixel by pixel, on every repaint.
+HEAT = pg.ColorMap(
+    [0.0, 0.55, 1.0],
+    [
+        tuple(round(HEAT_OPACITY * c + (1 - HEAT_OPACITY) * 255) for c in colour)
+        for colour in ((255, 255, 255), (200, 222, 245), (70, 120, 200))
+    ],
+)
 
 
 class BrushSignals(QObject):
@@ -61,7 +70,6 @@ class PlaneCanvas(pg.PlotWidget):
         self.showGrid(x=False, y=False)
         self.heat = pg.ImageItem(axisOrder="row-major")
         self.heat.setColorMap(HEAT)
-        self.heat.setOpacity(0.85)
         self.addItem(self.heat)
         self.arrows = pg.PlotDataItem(connect="pairs", pen=pg.mkPen(30, 30, 60, 200, width=1), antialias=False)
         self.heads = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(30, 30, 60, 220))
@@ -74,6 +82,7 @@ class PlaneCanvas(pg.PlotWidget):
         self.heat.setZValue(-10)
         self.box.signals.stroke.connect(self._show_brush)
         self.brush_radius = 0.3
+        self._data_shown = np.zeros((0, 2), np.float32)  # the points ``data`` shows
 
     @property
     def stroke(self) -> SignalInstance:
@@ -91,7 +100,15 @@ class PlaneCanvas(pg.PlotWidget):
         self.brush_ring.setData(x + self.brush_radius * np.cos(angle), y + self.brush_radius * np.sin(angle))
 
     def set_data_points(self, points: np.ndarray, visible: bool = True) -> None:
-        self.data.setData(pos=points if visible else np.zeros((0, 2)))
+        """Show the data; points appended to those shown (a brush stroke) are added alone, since
+        pyqtgraph styles each spot in Python and a stroke would otherwise restyle every point."""
+        shown = points if visible else np.zeros((0, 2), np.float32)
+        before = self._data_shown
+        if 0 < len(before) < len(shown) and np.array_equal(shown[: len(before)], before):
+            self.data.addPoints(pos=shown[len(before) :])
+        else:
+            self.data.setData(pos=shown)
+        self._data_shown = shown
 
     def set_particles(self, points: np.ndarray | None) -> None:
         self.particles.setData(pos=np.zeros((0, 2)) if points is None else points)

@@ -12,8 +12,9 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QLabel, QPushButton, QSlider, QWidget
 
-from explorer.core.plane.data import BOX, PRESETS, make_preset
-from explorer.core.plane.draw import PlaneModel, draw, model_from_checkpoint
+from explorer.core.plane.data import BOX
+from explorer.core.plane.draw import PlaneModel, model_from_checkpoint
+from explorer.core.plane.family import compare_reflow, judge_model
 from explorer.core.plane.fields import arrow_tails
 from explorer.core.plane.flow_matching import integrate
 from explorer.core.plane.flow_training import train_flow_matching, train_realnvp, train_reflow
@@ -21,17 +22,16 @@ from explorer.core.plane.flow_views import Stage, pair_lines, realnvp_stages, ve
 from explorer.core.plane.flows import flow_log_likelihood
 from explorer.core.plane.langevin import Trajectory
 from explorer.core.plane.ode_likelihood import log_likelihood_grid
-from explorer.core.plane.quality import judge_for
 from explorer.core.plane.realnvp import ledger
-from explorer.core.plane.reflow import straightness
 from explorer.core.plane.samplers import starting_noise
+from explorer.core.plane.training import PlaneSnapshot
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.jobs import Job
 from explorer.ui.off_thread import LatestOnly
 from explorer.ui.panels.plane.canvas import PlaneCanvas
-from explorer.ui.panels.plane.flow_state import FamilyRow, FlowState
+from explorer.ui.panels.plane.flow_state import FlowState
 from explorer.ui.panels.plane.form import build_form
-from explorer.ui.panels.plane.state import LabState
+from explorer.ui.panels.plane.state import LabJob, LabState
 from explorer.ui.widgets.help_button import HelpButton
 from explorer.ui.worker import Runner
 
@@ -39,7 +39,6 @@ PATHS = 24  # training pairs and ODE paths drawn in the 'paths' view
 FIELD_PATH_STEPS = 100  # Euler steps of the particles shown under the velocity field
 NLL_PIXELS = 100
 HEAT_NATS = 10.0
-TEST_POINTS = 1000  # held-out points the table's test NLL is the mean over
 VIEW_LABELS = {
     "layers": "RealNVP layer by layer",
     "velocity": "velocity field at t",
@@ -70,26 +69,32 @@ class FlowSection(QGroupBox):
         canvas: PlaneCanvas,
         runner: Runner,
         show_error: Callable[[str], None],
+        on_snapshot: Callable[[str, PlaneSnapshot], None] | None = None,
+        on_end: Callable[[str, bool], None] | None = None,
+        sweep: Callable[[], None] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__("Flows (RealNVP, flow matching, reflow)", parent)
         self.lab, self.state, self.canvas, self.runner, self.show_error = lab, state, canvas, runner, show_error
+        # The panel's hooks: each training snapshot (the loss curve, time left), each training's end ("Train all"
+        # goes on to the next family), and quality against NFE.
+        self.on_snapshot, self.on_end = on_snapshot, on_end
         # Off the GUI thread, latest request wins, one queue per kind of result.
         self.stages_work, self.path_work, self.map_work = LatestOnly(self), LatestOnly(self), LatestOnly(self)
         self.numbers = {key: LatestOnly(self) for key in ("realnvp", "fm", "reflow")}  # one row each
         self.comparing = LatestOnly(self)
         self._stages: list[Stage] = []
         self._field_path: Trajectory | None = None  # particles along the shown field's ODE, for the t slider
-        self._queue: list[str] = []  # what "Train all" has left to train
         self.train_realnvp = QPushButton("Train RealNVP")
         self.train_realnvp.clicked.connect(lambda: self.train("realnvp"))
         self.train_fm = QPushButton("Train FM")
         self.train_fm.clicked.connect(lambda: self.train("fm"))
         self.reflow = QPushButton("Reflow")
         self.reflow.clicked.connect(lambda: self.train("reflow"))
-        self.train_all = QPushButton("Train all")
-        self.train_all.setToolTip("RealNVP, flow matching and its reflow, one after another, on the current data")
-        self.train_all.clicked.connect(self.train_every_flow)
+        self.sweep = QPushButton("Quality vs NFE")
+        self.sweep.setToolTip("MMD² against NFE for Euler and Heun on flow matching and its reflow, on the NFE plot")
+        if sweep is not None:
+            self.sweep.clicked.connect(sweep)
         form, self.editors = build_form(state.fm_cfg, self._on_pairing, {"pairing": "pairing"})
         self.view = QComboBox()
         for key, label in VIEW_LABELS.items():
@@ -113,7 +118,7 @@ class FlowSection(QGroupBox):
         grid.addWidget(HelpButton(HELP), 0, 2)
         grid.addLayout(form, 1, 0, 1, 3)
         grid.addWidget(self.reflow, 2, 0)
-        grid.addWidget(self.train_all, 2, 1, 1, 2)
+        grid.addWidget(self.sweep, 2, 1, 1, 2)
         grid.addWidget(self.view, 3, 0, 1, 3)
         grid.addWidget(self.layer_label, 4, 0)
         grid.addWidget(self.layer, 4, 1, 1, 2)
@@ -135,8 +140,8 @@ class FlowSection(QGroupBox):
             idle = not state.training
             self.train_realnvp.setEnabled(idle)
             self.train_fm.setEnabled(idle)
-            self.train_all.setEnabled(idle)
             self.reflow.setEnabled(idle and state.field_model is not None)
+            self.sweep.setEnabled(idle and state.field_model is not None)
         if "realnvp" in names:
             self._stages = []
             if state.realnvp is not None:
@@ -230,16 +235,15 @@ class FlowSection(QGroupBox):
             self.state.update(ledger=ledger(self.state.realnvp.realnvp, (x, y)).lines())
 
     # ---- training through the runner --------------------------------------------------------------------
-    def train(self, which: str) -> None:
+    def train(self, which: str) -> bool:
+        """Start training the flow ``which`` (realnvp, fm, reflow); False, with a message, if it cannot start."""
         lab, state = self.lab, self.state
         if self.runner.busy:
             self.show_error(f"Another job is running ({self.runner.label}); stop it first.")
-            self._queue = []
-            return
+            return False
         if len(lab.points) < 10:
             self.show_error("Draw at least 10 points (or choose a preset) before training a flow.")
-            self._queue = []
-            return
+            return False
         if which == "realnvp":
             job = Job(train_realnvp, {"cfg": state.realnvp_cfg, "points": lab.points, "source": lab.source})
         elif which == "fm":
@@ -248,30 +252,27 @@ class FlowSection(QGroupBox):
             first = state.field_model
             if first is None:
                 self.show_error("Train a flow-matching model first: reflow trains on its (noise, sample) pairs.")
-                return
+                return False
             teacher = Checkpoint(first.kind, vars(first.cfg).copy(), first.net.state_dict(), first.info)
             cfg = replace(state.reflow_cfg, hidden=first.cfg.hidden, layers=first.cfg.layers)
             job = Job(train_reflow, {"cfg": cfg, "teacher": teacher})
         state.update(training=which)
+        lab.update(job=LabJob.TRAINING, training=which)
         self.runner.start(
             job,
-            on_yield=lambda snap: None,
+            on_yield=lambda snap: self.on_snapshot(which, snap) if self.on_snapshot else None,
             on_done=lambda ckpt: self._on_trained(which, ckpt),
-            on_end=self._on_end,
+            on_end=lambda succeeded: self._on_end(which, succeeded),
             label=f"2-D Lab: training the {which}",
             owner="2-D Lab",
         )
+        return True
 
-    def train_every_flow(self) -> None:
-        self._queue = ["fm", "reflow"]
-        self.train("realnvp")
-
-    def _on_end(self, succeeded: bool) -> None:
+    def _on_end(self, which: str, succeeded: bool) -> None:
         self.state.update(training="")
-        if succeeded and self._queue:
-            self.train(self._queue.pop(0))
-        else:
-            self._queue = []
+        self.lab.update(job=LabJob.IDLE, training="")
+        if self.on_end is not None:
+            self.on_end(which, succeeded)
 
     def _on_trained(self, which: str, ckpt: Checkpoint) -> None:
         model = model_from_checkpoint(ckpt)
@@ -307,28 +308,3 @@ def likelihood_map(model: PlaneModel) -> np.ndarray:
         points = np.stack([gx.ravel(), gy.ravel()], 1)
         return flow_log_likelihood(model.flow, points).reshape(NLL_PIXELS, NLL_PIXELS).astype(np.float32)
     return log_likelihood_grid(model.net, (-BOX, BOX, -BOX, BOX), NLL_PIXELS)
-
-
-def judge_model(model: PlaneModel, points: np.ndarray, source: str, seconds: float) -> FamilyRow:
-    """The family table's row of a trained flow: MMD² against the floor by its default sampler, the NFE, its
-    exact mean test NLL (a preset: a fresh draw; drawn data: its first TEST_POINTS points, seen in training), the training time."""
-    judge = judge_for(points, source)
-    sampler, nfe = ("inverse", 1) if model.kind == "plane-realnvp" else ("heun", 49)
-    samples, spent = draw(model, sampler, len(judge.reference), nfe, seed=1)
-    test = make_preset(source, TEST_POINTS, seed=1) if source in PRESETS else points[:TEST_POINTS]
-    nll = float(-flow_log_likelihood(model.flow, test).mean())
-    return FamilyRow((judge.score(samples.final), judge.floor), spent, "exact", nll, seconds)
-
-
-def compare_reflow(
-    first: PlaneModel, second: PlaneModel, points: np.ndarray, source: str
-) -> tuple[dict[str, float], dict[str, list[float]]]:
-    """Straightness of both fields, and their 1- and 2-step Euler samples' MMD² in units of the floor."""
-    judge = judge_for(points, source)
-    n = len(judge.reference)
-    s = {name: straightness(m.velocity, n=1000) for name, m in (("first", first), ("reflowed", second))}
-    few = {
-        name: [judge.score(draw(m, "euler", n, k, seed=1)[0].final) / judge.floor for k in (1, 2)]
-        for name, m in (("first", first), ("reflowed", second))
-    }
-    return s, few

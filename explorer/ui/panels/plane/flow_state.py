@@ -7,23 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from explorer.core.plane.draw import PlaneModel
+from explorer.core.plane.family import FamilyRow
 from explorer.core.plane.flow_matching import FlowMatchingConfig
 from explorer.core.plane.realnvp import RealNVPConfig
 from explorer.core.plane.reflow import ReflowConfig
 from explorer.core.runtime.evented import Evented
 
+__all__ = ["VIEWS", "FamilyRow", "FlowState"]
+
 VIEWS = ("layers", "velocity", "paths", "nll realnvp", "nll fm")
-
-
-@dataclass
-class FamilyRow:
-    """One line of the family table: how close its samples are and what likelihood it can report."""
-
-    quality: tuple[float, float] | None = None  # (MMD², floor)
-    nfe: int | None = None
-    likelihood: str = "none"  # "exact", "a bound" or "none"
-    nll: float | None = None  # mean test NLL in nats, where exact
-    seconds: float | None = None  # training time
 
 
 @dataclass(eq=False)

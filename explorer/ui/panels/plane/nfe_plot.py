@@ -1,4 +1,5 @@
-"""Sample quality against the number of network evaluations, one curve per sampler, the data's floor dashed."""
+"""Sample quality against the number of network evaluations, one curve per sampler of each model (the DDPM's
+four; Euler and Heun on the flow-matching field and on its reflow), the data's floor dashed."""
 
 from __future__ import annotations
 
@@ -9,11 +10,21 @@ from PySide6.QtCore import Qt
 from explorer.core.plane.samplers import SAMPLERS
 from explorer.core.plane.sweep import SweepPoint
 
-COLOURS = {"ddpm": "#1f77b4", "ddim": "#2ca02c", "euler": "#d62728", "heun": "#9467bd"}
+COLOURS = {
+    "ddpm": "#1f77b4",
+    "ddim": "#2ca02c",
+    "euler": "#d62728",
+    "heun": "#9467bd",
+    "FM euler": "#ff7f0e",
+    "FM heun": "#8c564b",
+    "reflow euler": "#ff7f0e",
+    "reflow heun": "#8c564b",
+}
+FLOW_CURVES = ("FM euler", "FM heun", "reflow euler", "reflow heun")  # flow_sweep's names: "<field> <sampler>"
 
 
 class NFEPlot(pg.PlotWidget):
-    """MMD² (log) against NFE (log) for each sampler of one trained DDPM."""
+    """MMD² (log) against NFE (log) for each sampler of the trained DDPM and flow-matching fields."""
 
     def __init__(self) -> None:
         super().__init__(background="w")
@@ -24,26 +35,37 @@ class NFEPlot(pg.PlotWidget):
         self.setMinimumHeight(170)
         self.setXRange(0, 3, padding=0.05)  # log₁₀ NFE: 1 to 1000
         self.setYRange(-3, 0, padding=0.05)  # log₁₀ MMD², until a sweep fills it
-        self.addLegend(offset=(-5, 5), labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 190))
+        self.legend = self.addLegend(offset=(-5, 5), labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 190))
+        self.legend.setColumnCount(2)
+        self._listed: set[str] = set()  # a curve joins the legend when it first has points: nine names crowd it
         self.curves = {
             name: self.plot(
                 [],
                 [],
-                pen=pg.mkPen(COLOURS[name], width=2),
+                pen=pg.mkPen(
+                    COLOURS[name],
+                    width=2,
+                    style=Qt.PenStyle.DashLine if name.startswith("reflow") else Qt.PenStyle.SolidLine,
+                ),
                 symbol="o",
                 symbolSize=5,
                 symbolBrush=COLOURS[name],
                 symbolPen=None,
-                name=name,
             )
-            for name in SAMPLERS
+            for name in (*SAMPLERS, *FLOW_CURVES)
         }
-        self.floor = self.plot([], [], pen=pg.mkPen("#555", width=1.5, style=Qt.PenStyle.DashLine), name="data floor")
+        self.floor = self.plot([], [], pen=pg.mkPen("#555", width=1.5, style=Qt.PenStyle.DashLine))
 
     def show_sweep(self, points: list[SweepPoint]) -> None:
         for name, curve in self.curves.items():
             mine = [p for p in points if p.sampler == name]
             curve.setData(np.array([p.nfe for p in mine], float), np.array([max(p.mmd2, 1e-6) for p in mine]))
+            if mine and name not in self._listed:
+                self.legend.addItem(curve, name)
+                self._listed.add(name)
+        if points and "data floor" not in self._listed:
+            self.legend.addItem(self.floor, "data floor")
+            self._listed.add("data floor")
         if points:
             self.floor.setData(np.array([1.0, 1000.0]), np.full(2, max(points[0].floor, 1e-6)))
         else:

@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QScrollArea, QVBoxLayout, QWidget
 
 from explorer.core.plane.data import preset_mixture
-from explorer.core.plane.draw import PlaneModel, draw, model_from_checkpoint
 from explorer.core.plane.fields import (
     arrow_tails,
     arrows,
@@ -27,13 +26,9 @@ from explorer.core.plane.langevin import (
 )
 from explorer.core.plane.link import agreement, step_for_sigma
 from explorer.core.plane.mixture import mode_shares
-from explorer.core.plane.models import DDPMConfig, EpsNet, ScoreConfig, ScoreNet, kind_of
+from explorer.core.plane.models import EpsNet, ScoreConfig, ScoreNet
 from explorer.core.plane.quality import judge_for
 from explorer.core.plane.samplers import forward_chain, reverse_chain, starting_noise
-from explorer.core.plane.sweep import nfe_sweep
-from explorer.core.plane.training import PlaneSnapshot, train_plane
-from explorer.core.runtime.checkpoints import Checkpoint
-from explorer.core.runtime.jobs import Job
 from explorer.ui.off_thread import LatestOnly
 from explorer.ui.panels.plane.canvas import PlaneCanvas
 from explorer.ui.panels.plane.data_section import DataSection
@@ -44,7 +39,8 @@ from explorer.ui.panels.plane.flow_section import FlowSection
 from explorer.ui.panels.plane.flow_state import FlowState
 from explorer.ui.panels.plane.langevin_section import LangevinSection
 from explorer.ui.panels.plane.nfe_plot import NFEPlot
-from explorer.ui.panels.plane.state import DRAWING, LabJob, LabState
+from explorer.ui.panels.plane.state import DRAWING, LabState
+from explorer.ui.panels.plane.trainer import LabTrainer
 from explorer.ui.panels.plane.training_section import TrainingSection
 from explorer.ui.widgets.timeline import Timeline
 from explorer.ui.worker import Runner
@@ -52,7 +48,6 @@ from explorer.ui.worker import Runner
 TRAILS = 10  # particles whose paths are traced
 TRAIL_FRAMES = 60  # how far back a trace reaches: a tail, so the noisiest early steps do not hide the plane
 SPRAY = 6  # points a brush stroke adds
-MIN_POINTS_TO_TRAIN = 10
 LANGEVIN_COMPONENTS = 400  # drawn data's exact score for Langevin: the data smoothed by σ, on at most this many points
 
 
@@ -68,8 +63,7 @@ class PlanePanel(QWidget):
         self.state = LabState()
         self.background = LatestOnly(self)  # Langevin, samples, previews: off the GUI thread, latest wins
         self.judging = LatestOnly(self)
-        self._before_training: tuple[PlaneModel | None, PlaneModel | None] | None = None
-        self._training_cfg: ScoreConfig | DDPMConfig | None = None
+        self.field_work = LatestOnly(self)  # the field under the brush while it draws
         self._rng = np.random.default_rng(0)
         self.canvas = PlaneCanvas()
         self.timeline = Timeline()
@@ -78,16 +72,36 @@ class PlanePanel(QWidget):
         self.data_section = DataSection(self.state, lambda message: self.show_error(message))
         self.field_section = FieldSection(self.state)
         self.langevin_section = LangevinSection(self.state, self.run_langevin)
-        self.ddpm_section = DDPMSection(self.state, self.sample_ddpm, self.show_forward, self.sweep_nfe)
-        self.training_section = TrainingSection(self.state, self.train, self.stop)
+        self.ddpm_section = DDPMSection(
+            self.state, self.sample_ddpm, self.show_forward, lambda: self.sweep_nfe(ddpm=True, flows=False)
+        )
+        self.training_section = TrainingSection(self.state, self.train, self.stop, self.train_all)
         self.nfe_plot = NFEPlot()
         self.flow_state = FlowState()
-        self.flow_section = FlowSection(self.state, self.flow_state, self.canvas, runner, self.show_error)
+        self.trainer = LabTrainer(
+            self,
+            runner,
+            self.state,
+            self.flow_state,
+            show_error=lambda message: self.show_error(message),
+            train_flow=lambda family: self.flow_section.train(family),
+            show_samples=lambda family: self.run_langevin(True) if family == "score" else self.sample_ddpm(),
+        )
+        self.flow_section = FlowSection(
+            self.state,
+            self.flow_state,
+            self.canvas,
+            runner,
+            lambda message: self.show_error(message),
+            on_snapshot=self.trainer.on_snapshot,
+            on_end=self.trainer.on_family_end,
+            sweep=lambda: self.sweep_nfe(ddpm=False, flows=True),
+        )
         self.family_table = FamilyTable(self.state, self.flow_state)
         self._field_timer = QTimer(self)
         self._field_timer.setSingleShot(True)
         self._field_timer.setInterval(40)  # a drag or a slider coalesces into one field per 40 ms
-        self._field_timer.timeout.connect(self.refresh_field)
+        self._field_timer.timeout.connect(self._refresh_field_soon)
         self._layout()
         self.canvas.stroke.connect(self._on_stroke)
         self.state.changed.connect(self._on_state_changed)
@@ -149,25 +163,21 @@ class PlanePanel(QWidget):
 
     def refresh_field(self) -> None:
         """Arrows and heat map for the chosen field at the current σ (GUI thread: a few ms)."""
-        state = self.state
-        tails = arrow_tails()
-        spacing = tails[1, 0] - tails[0, 0]
-        empty = len(state.points) == 0
-        net = {"score net": state.score_model, "DDPM": state.ddpm_model}.get(state.field_source)
-        if state.field_source == "none" or (state.field_source == "exact" and empty):
-            field = None
-        elif state.field_source == "exact":
-            field = exact_field(state.points, state.source, tails, state.sigma)
-        elif net is not None:
-            field = model_field(net.field_net, tails, state.sigma)
+        self._show_field(field_views(self.state))
+
+    def _refresh_field_soon(self) -> None:
+        """The coalesced refresh: while the brush draws, computed off the GUI thread (the latest wins), so
+        painting keeps up with the mouse whatever the number of points; else at once."""
+        if self.state.drawing:
+            self.field_work.start(field_views, self.state, on_done=self._show_field)
         else:
-            field = None
-        self.canvas.set_arrows(
-            tails if field is not None else None, arrows(field, spacing) if field is not None else None
-        )
-        show_heat = state.heat and not empty
-        self.canvas.set_heat(log_density_image(state.points, state.source, state.sigma) if show_heat else None, 4.0)
-        if not state.drawing:  # while the brush moves, the numbers wait: the arrows are what must keep up
+            self.refresh_field()
+
+    def _show_field(self, views: tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]) -> None:
+        tails, vectors, heat = views
+        self.canvas.set_arrows(tails, vectors)
+        self.canvas.set_heat(heat, 4.0)
+        if not self.state.drawing:  # while the brush moves, the numbers wait: the arrows are what must keep up
             self.field_section.show_agreement(self._agreement_text())
 
     def _agreement_text(self) -> str:
@@ -296,92 +306,40 @@ class PlanePanel(QWidget):
 
         self.judging.start(run, on_done=lambda value: self.state.update(quality={**self.state.quality, what: value}))
 
-    # ---- training and the NFE sweep through the runner -----------------------------------------------
-    def train(self) -> None:
-        state = self.state
-        if self.runner.busy:
-            self.show_error(f"Another job is running ({self.runner.label}); stop it first.")
-            return
-        if len(state.points) < MIN_POINTS_TO_TRAIN:
-            self.show_error(f"Draw at least {MIN_POINTS_TO_TRAIN} points (or choose a preset) before training.")
-            return
-        cfg_cls = ScoreConfig if state.train_model == "score" else DDPMConfig
-        cfg = cfg_cls(steps=state.train_steps)
-        self._training_cfg = cfg
-        self._before_training = (state.score_model, state.ddpm_model)
-        state.update(
-            losses=[], job=LabJob.TRAINING, field_source="score net" if state.train_model == "score" else "DDPM"
-        )
-        self.runner.start(
-            Job(train_plane, {"cfg": cfg, "points": state.points, "source": state.source}),
-            on_yield=self._on_snapshot,
-            on_done=self._on_trained,
-            on_end=self._on_training_end,
-            label=f"2-D Lab: training the {state.train_model}",
-            owner=self.title,
-        )
+    # ---- training and the NFE sweep: the trainer's, through the runner ----------------------------------
+    def train(self) -> bool:
+        """Train the model and steps the Training form asks for."""
+        return self.trainer.train()
+
+    def train_all(self) -> None:
+        self.trainer.train_all()
 
     def stop(self) -> None:
-        if self.state.job is not LabJob.IDLE:
-            self.runner.stop()
+        self.trainer.stop()
 
-    def _install(self, model: PlaneModel) -> None:
-        if isinstance(model.net, ScoreNet):
-            self.state.update(score_model=model)
-        else:
-            self.state.update(ddpm_model=model)
-
-    def _on_snapshot(self, snap: PlaneSnapshot) -> None:
-        self.state.update(losses=[*self.state.losses, (snap.step, snap.loss)])
-        if snap.state is None or self._training_cfg is None:
-            return
-        cfg = self._training_cfg
-        model = model_from_checkpoint(Checkpoint(kind_of(cfg), vars(cfg).copy(), dict_to_tensors(snap.state)))
-        self._install(model)
-        preview = "annealed-langevin" if isinstance(model.net, ScoreNet) else "ddim"
-        nfe = 100 if preview == "annealed-langevin" else 20
-        self.background.start(
-            lambda: draw(model, preview, 1000, nfe, seed=0)[0],
-            on_done=lambda t: self.state.update(
-                trajectory=t, frame=len(t.frames) - 1, trajectory_title=f"Preview while training ({preview})"
-            ),
-        )
-
-    def _on_trained(self, ckpt: Checkpoint) -> None:
-        """Install the trained model and show its samples by the sampler the learner has chosen."""
-        model = model_from_checkpoint(ckpt)
-        self._install(model)
-        if isinstance(model.net, ScoreNet):
-            self.run_langevin(annealed=True)
-        else:
-            self.sample_ddpm()
-
-    def _on_training_end(self, succeeded: bool) -> None:
-        if not succeeded and self._before_training is not None:
-            score, ddpm = self._before_training
-            self.state.update(score_model=score, ddpm_model=ddpm)
-        self._before_training = None
-        self.state.update(job=LabJob.IDLE)
-
-    def sweep_nfe(self) -> None:
-        model = self.state.ddpm_model
-        if model is None or self.runner.busy:
-            return
-        ckpt = Checkpoint(model.kind, vars(model.cfg).copy(), model.net.state_dict(), {})
-        self.state.update(sweep=[], job=LabJob.SWEEP)
-        self.runner.start(
-            Job(nfe_sweep, {"ckpt": ckpt, "points": self.state.points, "source": self.state.source}),
-            on_yield=lambda p: self.state.update(sweep=[*self.state.sweep, p]),
-            on_end=lambda _ok: self.state.update(job=LabJob.IDLE),
-            label="2-D Lab: quality against NFE",
-            owner=self.title,
-        )
+    def sweep_nfe(self, ddpm: bool = True, flows: bool = True) -> None:
+        self.trainer.sweep_nfe(ddpm, flows)
 
     def show_error(self, message: str) -> None:
         QMessageBox.warning(self, self.title, message)
 
 
-def dict_to_tensors(weights: dict[str, np.ndarray]) -> dict:
-    import torch
-
-    return {name: torch.from_numpy(np.asarray(w)) for name, w in weights.items()}
+def field_views(state: LabState) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """What the canvas draws under the points for ``state``: arrow tails, arrows, heat map (or None each)."""
+    tails = arrow_tails()
+    spacing = tails[1, 0] - tails[0, 0]
+    points, source, sigma = state.points, state.source, state.sigma
+    empty = len(points) == 0
+    net = {"score net": state.score_model, "DDPM": state.ddpm_model}.get(state.field_source)
+    if state.field_source == "none" or (state.field_source == "exact" and empty):
+        field = None
+    elif state.field_source == "exact":
+        field = exact_field(points, source, tails, sigma)
+    elif net is not None:
+        field = model_field(net.field_net, tails, sigma)
+    else:
+        field = None
+    heat = log_density_image(points, source, sigma) if state.heat and not empty else None
+    if field is None:
+        return None, None, heat
+    return tails, arrows(field, spacing), heat

@@ -16,7 +16,8 @@ import numpy as np
 from explorer.core.plane.data import make_preset
 from explorer.core.plane.draw import PlaneModel
 from explorer.core.plane.langevin import Trajectory
-from explorer.core.plane.models import DDPMConfig
+from explorer.core.plane.models import DDPMConfig, ScoreConfig
+from explorer.core.plane.quality import QUALITY_N
 from explorer.core.plane.requests import LangevinRequest, SamplerRequest
 from explorer.core.plane.sweep import SweepPoint
 from explorer.core.runtime.evented import Evented
@@ -51,6 +52,9 @@ class LabState(Evented):
     sampler: SamplerRequest = field(default_factory=SamplerRequest)
     train_model: str = "ddpm"  # "score" or "ddpm"
     train_steps: int = DDPMConfig().steps  # both models' default
+    # What "Train all" trains for the part-1 models (the flows' configs are in FlowState).
+    score_cfg: ScoreConfig = field(default_factory=ScoreConfig)
+    ddpm_cfg: DDPMConfig = field(default_factory=DDPMConfig)
     # The models.
     score_model: PlaneModel | None = None
     ddpm_model: PlaneModel | None = None
@@ -61,7 +65,13 @@ class LabState(Evented):
     shares: dict[str, np.ndarray] = field(default_factory=dict)  # run name -> share of particles per mode
     quality: dict[str, tuple[float, float]] = field(default_factory=dict)  # what was judged -> (MMD², floor)
     sweep: list[SweepPoint] = field(default_factory=list)
-    losses: list[tuple[int, float]] = field(default_factory=list)
+    sweep_n: int = QUALITY_N  # samples (and data points) each point of quality against NFE is judged on
+    # Training: every family's loss curve of its last run, which family trains now, what "Train all" has
+    # left to train after it, and a line saying how far the running one is and how long it has left.
+    losses: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    training: str = ""
+    queue: tuple[str, ...] = ()
+    progress: str = ""
     job: LabJob = LabJob.IDLE
 
     def with_request(self, name: str, **values: object) -> None:
