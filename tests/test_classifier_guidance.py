@@ -156,7 +156,6 @@ def test_sample_ddpm_with_a_classifier_scale_draws_the_asked_digits(tiny_pair, t
 )
 def test_classifier_guidance_refusals_are_one_line(tiny_pair, tmp_path, capsys, extra, says):
     from explorer.cli import main
-
     from explorer.core.conditional.noisy_classifier import NOISY_CLASSIFIER_CHECKPOINT
 
     extra = [str(NOISY_CLASSIFIER_CHECKPOINT) if a == "SHIPPED" else a for a in extra]
