@@ -38,15 +38,27 @@ def names(families: Iterable[ModelFamily], sep: str = ", ") -> str:
     return sep.join(family.name for family in families)
 
 
-def thread_count(text: str) -> int:
-    """'4' -> 4, a number of CPU threads from 1 to MAX_THREADS."""
-    try:
-        threads = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--threads takes a whole number, not {text!r}") from None
-    if not 1 <= threads <= MAX_THREADS:
-        raise argparse.ArgumentTypeError(f"--threads must be from 1 to {MAX_THREADS}, not {threads}")
-    return threads
+def whole_number(option: str, low: int, high: int, unit: str = "") -> Callable[[str], int]:
+    """An argparse type: '4' -> 4 for ``option``, a whole number of ``unit`` from ``low`` to ``high``, else
+    argparse's one line saying so."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{option} takes a whole number{f' of {unit}' if unit else ''}, not {text!r}"
+            ) from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{option} must be from {low} to {high}{f' {unit}' if unit else ''}, not {value}"
+            )
+        return value
+
+    return parse
+
+
+thread_count = whole_number("--threads", 1, MAX_THREADS)  # CPU threads for torch
 
 
 def add_device(parser: argparse.ArgumentParser, what: str) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from explorer.cli_shared import add_device, run_with_bar
+from explorer.cli_shared import add_device, run_with_bar, whole_number
 from explorer.core.runtime.errors import ExplorerError
 
 if TYPE_CHECKING:  # imported where used, so that `--help` starts without the training code
@@ -56,15 +56,8 @@ def trainable() -> dict[str, Trainable]:
     return table
 
 
-def save_every(text: str) -> int:
-    """'500' -> 500: steps between saves of the run so far, 0 (only at the end) to MAX_SAVE_EVERY."""
-    try:
-        steps = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--save-every takes a whole number of steps, not {text!r}") from None
-    if not 0 <= steps <= MAX_SAVE_EVERY:
-        raise argparse.ArgumentTypeError(f"--save-every must be from 0 to {MAX_SAVE_EVERY} steps, not {steps}")
-    return steps
+# Steps between saves of the run so far, 0 (only at the end) to MAX_SAVE_EVERY.
+save_every = whole_number("--save-every", 0, MAX_SAVE_EVERY, "steps")
 
 
 def add_config_options(parser: argparse.ArgumentParser, config_cls: type) -> None:

@@ -160,30 +160,3 @@ def test_training_continues_from_a_checkpoint_and_records_the_run_before(tiny_pi
 def test_a_config_outside_the_limits_is_refused(field, value):
     with pytest.raises(ConfigError, match=field):
         PixelCNNConfig(**{field: value})
-
-
-def test_save_every_yields_the_run_so_far_which_loads_and_continues(tmp_path):
-    from explorer.core.runtime.checkpoints import load_checkpoint, save_checkpoint
-
-    cfg = PixelCNNConfig(channels=4, layers=1, steps=5, batch_size=8, train_limit=64)
-    job = train_pixelcnn(cfg, device="cpu", samples_every_s=1e9, save_every=2)
-    saved = []
-    try:
-        while True:
-            snap = next(job)
-            if snap.checkpoint is not None:
-                saved.append(snap.checkpoint)
-    except StopIteration as done:
-        final = done.value
-    assert [c.info["steps"] for c in saved] == [2, 4]  # every 2 steps, not at the end (the end is the result)
-    assert final.info["steps"] == 5 and "partial" not in final.info
-    path = save_checkpoint(tmp_path / "so-far.safetensors", saved[-1])
-    loaded = load_checkpoint(path, kind="pixelcnn")  # a partial run passes the record's checks
-    assert loaded.info["partial"] == "saved at step 4 of 5"
-    more = run_to_end(
-        train_pixelcnn(
-            PixelCNNConfig(channels=4, layers=1, steps=1, batch_size=8, train_limit=64, init_from=str(path)),
-            device="cpu",
-        )
-    )
-    assert more.info["continues"]["steps"] == 4
