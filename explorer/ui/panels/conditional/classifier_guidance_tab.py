@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 from superqt import QLabeledDoubleSlider
 
@@ -22,6 +22,7 @@ from explorer.core.families import FAMILIES
 from explorer.core.runtime.checkpoints import config_from_dict, load_checkpoint, weights_of
 from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.jobs import Job
+from explorer.ui.panels.conditional.cddpm_panel import SETTLE_MS
 from explorer.ui.panels.conditional.guidance_controls import GuidanceControls
 from explorer.ui.panels.conditional.sweep_section import SweepSection
 from explorer.ui.widgets.image_grid import ImageGrid
@@ -31,7 +32,7 @@ from explorer.ui.worker import Runner
 SCALE = 4.0  # the scale the tab opens on: clearly steered, still varied
 MAX_SLIDER_S = 20.0  # the slider's range; the CLI takes up to MAX_CLASSIFIER_SCALE
 FORMULA = (
-    "ε̂(x_t) = ε_θ(x_t) − s·√(1 − ᾱ_t)·∇ₓ log p_φ(y | x_t)   (Dhariwal &amp; Nichol 2021, Algorithm 2). "
+    "ε̂(x_t) = ε_θ(x_t) − s·√(1 − ᾱ_t)·∇ₓ log p_φ(y | x_t)   (Dhariwal & Nichol 2021, Algorithm 2). "
     "Since ε_θ = −√(1 − ᾱ_t)·∇log p(x_t), this walks the score of p(x_t)·p_φ(y | x_t)^s: s = 1 is Bayes' "
     "p(x_t | y), larger s sharpens it. The DDPM never saw a label; p_φ was trained on digits noised to every t."
 )
@@ -63,6 +64,10 @@ class ClassifierGuidanceTab(QWidget):
         self.sweep = SweepSection(values=CLASSIFIER_SWEEP, symbol="s")
         self.sweep.setTitle("The trade-off, measured: accuracy and diversity against s")
         self._lay_out()
+        self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
+        self._settle.timeout.connect(self._draw_when_free)
+        self.controls.changed.connect(self._settle.start)  # a change of digit, w or sampler draws again
+        self.scale.valueChanged.connect(lambda _: self._settle.start())
         self.draw_button.clicked.connect(self.draw)
         self.sweep.measure_button.clicked.connect(self.start_sweep)
         runner.busy_changed.connect(lambda busy: self._update_buttons())
@@ -121,6 +126,15 @@ class ClassifierGuidanceTab(QWidget):
         return (source.model_cfg, weights_of(source.checkpoint))
 
     # ---- drawing ------------------------------------------------------------------------------
+    def _draw_when_free(self) -> None:
+        """Draw what the controls now say; while another job runs, the controls' change waits for Draw both."""
+        if not self.isVisible():
+            return
+        if self.runner.busy:
+            self.info.setText(f"Press Draw both when the running job ({self.runner.label}) has ended.")
+            return
+        self.draw()
+
     def draw(self) -> None:
         """Draw the chosen digit both ways from the same seed, in the background."""
         if self.runner.busy:
