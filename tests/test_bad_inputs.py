@@ -673,3 +673,24 @@ def test_a_stop_in_the_first_seconds_says_so_and_exits_130(sig, after, tmp_path)
         return
     assert code == 130 and err.strip().splitlines()[-1] == "Stopped; nothing was saved.", (code, err)
     assert "Traceback" not in err and not (tmp_path / "m.safetensors").exists()
+
+
+def test_a_stop_that_breaks_an_import_on_its_way_still_ends_as_a_stop(tmp_path):
+    """A SIGINT inside a C extension's import (scipy's) reaches main as an ImportError, and leaves Python marked
+    to die by SIGINT at exit: the run must still say one line and end with 130."""
+    script = tmp_path / "stopped_import.py"
+    script.write_text(
+        "import os, signal, time\n"
+        "import explorer.__main__ as entry\n"
+        "import explorer.cli\n"
+        "def interrupted_import(argv):\n"
+        "    try:\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        time.sleep(5)\n"
+        "    except KeyboardInterrupt:\n"
+        "        raise ImportError('initialization failed') from None\n"
+        "explorer.cli.main = interrupted_import\n"
+        "entry.run()\n"
+    )
+    run = subprocess.run([sys.executable, str(script), "train", "vae"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 130 and run.stderr.strip() == "Stopped; nothing was saved.", (run.returncode, run.stderr)

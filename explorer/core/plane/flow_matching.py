@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from scipy.optimize import linear_sum_assignment
 from torch import nn
 
 from explorer.core.plane.langevin import MAX_FRAMES, Trajectory
@@ -83,6 +82,8 @@ def target_velocity(x0: torch.Tensor, x1: torch.Tensor) -> torch.Tensor:
 def ot_pairing(x0: torch.Tensor, x1: torch.Tensor, block: int) -> torch.Tensor:
     """x₀ reordered (B, 2) so that, within each block of ``block`` points, Σ‖x₀ − x₁‖² is the least any
     pairing gives (the exact assignment, Hungarian-type algorithm in scipy)."""
+    from scipy.optimize import linear_sum_assignment  # here: the command line's start-up need not load it
+
     paired = x0.clone()
     for start in range(0, len(x0), block):
         a, b = x0[start : start + block], x1[start : start + block]
