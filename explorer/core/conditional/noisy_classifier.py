@@ -39,10 +39,10 @@ ACCURACY_AT = (0, 100, 250, 500, 750, 900, 999)  # the 0-based steps the record 
 class NoisyClassifierConfig:
     """Training settings; the defaults train the shipped classifier. The schedule must be the DDPM's."""
 
-    channels: int = bounded(16, 8, 256)  # feature maps at 28×28 (twice as many at 14×14 and 7×7)
+    channels: int = bounded(32, 8, 256)  # feature maps at 28×28 (twice as many at 14×14 and 7×7)
     schedule: str = one_of("linear", ("linear", "cosine"))
     timesteps: int = bounded(1000, 10, 4000)
-    steps: int = bounded(3000, 1, 1_000_000)
+    steps: int = bounded(5000, 1, 1_000_000)
     batch_size: int = bounded(128, 2, 4096)
     lr: float = bounded(2e-3, 0.0, 1.0, low_open=True)
     seed: int = bounded(0, 0, SEED_MAX)
