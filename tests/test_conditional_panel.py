@@ -56,9 +56,10 @@ def panel(open_panel):
 
 
 @pytest.fixture
-def cvae(panel, tiny_cvae_checkpoint):
+def cvae(panel, qtbot, tiny_cvae_checkpoint):
     panel.load_checkpoint(tiny_cvae_checkpoint)
     assert panel.tabs.currentWidget() is panel.cvae
+    qtbot.waitUntil(lambda: not panel.cvae.planes.encoding, timeout=60000)  # the planes encode off the GUI thread
     return panel.cvae
 
 

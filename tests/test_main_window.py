@@ -240,7 +240,8 @@ def test_every_panel_lays_out_cleanly_on_a_laptop_screen_and_the_default_size(qt
     win.resize(*size)
     win.show()
     qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: not win.busy, timeout=300000)  # the opening jobs, side by side on a busy CPU
+    # every panel built (after the first paint) and its opening job done, side by side on a busy CPU
+    qtbot.waitUntil(lambda: len(win.tabs.built) == len(win.tabs.names) and not win.busy, timeout=300000)
     for name in PANEL_NAMES:
         win.show_panel(name)
         qtbot.wait(30)
@@ -275,7 +276,7 @@ def test_every_tab_runs_its_opening_job_whichever_tab_opens_first(qtbot):
     # later, must still sample its opening chain: each tab has its own runner.
     win = MainWindow(device="cpu")
     qtbot.addWidget(win)
-    assert win.tabs.current_name() == "pixelcnn"
+    win.show_panel("pixelcnn")  # as a launch with --panel pixelcnn does
     win.load_shipped_checkpoints()
     assert win.runners["pixelcnn"].busy
     qtbot.waitUntil(lambda: "diffusion" in win.tabs.built, timeout=30000)
@@ -380,3 +381,23 @@ def test_keys_open_the_tabs_and_the_help_and_quit_asks_while_a_model_trains(
     asked.clear()
     window.quit_action.trigger()  # nothing trains: it quits without asking
     assert asked == [] and not window.isVisible()
+
+
+def test_only_the_panel_on_show_is_built_and_the_rest_wait_for_the_first_paint(qtbot):
+    # A launch builds the panel it shows and nothing else (not the first tab) before the window paints;
+    # the others follow, one per turn of the event loop, once the window has been painted.
+    win = MainWindow(device="cpu")
+    qtbot.addWidget(win)
+    assert win.tabs.built == {}
+    assert win.load_action.isEnabled()  # File ▸ Load asks the registry about the first tab, not built
+    win.show_panel("vae")
+    assert list(win.tabs.built) == ["vae"]
+    painted_when_built = []
+    win.tabs.panel_built.connect(lambda _name: painted_when_built.append(win._painted))
+    win.load_shipped_checkpoints()
+    win.show()
+    qtbot.waitUntil(lambda: len(win.tabs.built) == len(win.tabs.names), timeout=120000)
+    assert len(painted_when_built) == len(win.tabs.names) - 1 and all(painted_when_built)
+    for runner in win.runners.values():
+        runner.stop()
+    qtbot.waitUntil(lambda: not win.busy, timeout=60000)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtCore import QEvent, QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
@@ -17,7 +17,7 @@ from explorer.core.runtime.paths import CHECKPOINTS, user_data_dir
 from explorer.core.runtime.quoting import shown
 from explorer.ui.job_status import JobStatus
 from explorer.ui.panel_protocol import HoldsModel, PanelProtocol, is_training
-from explorer.ui.panel_registry import KIND_PANELS, PANELS
+from explorer.ui.panel_registry import KIND_PANELS, PANELS, panel_entry
 from explorer.ui.panel_tabs import PanelTabs
 from explorer.ui.worker import Runner
 
@@ -44,6 +44,8 @@ class MainWindow(QMainWindow):
         self._error_box: QMessageBox | None = None
         self._shipped_wanted = False  # load_shipped_checkpoints was asked: panels built later load theirs too
         self._problems_shown = 0
+        self._painted = False  # the window has been painted once (the other panels are built after that)
+        self._rest_waits_for_paint = False
         self.status = JobStatus(
             self.statusBar(), {PANEL_TITLES[name]: runner for name, runner in self.runners.items()}, device_text
         )
@@ -167,7 +169,9 @@ class MainWindow(QMainWindow):
         self.close()
 
     def show_panel(self, name: str) -> None:
+        """Show (and build, if it is not yet) the panel ``name``."""
         self.tabs.setCurrentIndex(self.tabs.names.index(name))
+        self.tabs.panel(name)
 
     def current_panel(self) -> PanelProtocol:
         return self.tabs.panel(self.tabs.current_name())
@@ -181,7 +185,26 @@ class MainWindow(QMainWindow):
         for name in sorted(self.tabs.built, key=lambda built: built != shown):
             self._load_shipped(name)
         self._report_problems()
-        QTimer.singleShot(0, self, self.tabs.build_the_rest)  # dropped if the window goes first
+        QTimer.singleShot(0, self, self._build_the_rest_once_painted)  # dropped if the window goes first
+
+    def _build_the_rest_once_painted(self) -> None:
+        """Build the other panels, one per turn of the event loop, but only once the window on show has
+        been painted with the shown panel's content: each build holds the event loop for a moment (up to a
+        second), which must not come between a learner and the first digits. A window never shown (a test,
+        a script) builds them at once."""
+        if self.isVisible() and not self._painted:
+            self._rest_waits_for_paint = True  # event() starts them after the first paint
+        else:
+            self.tabs.build_the_rest()
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.UpdateRequest and not self._painted:  # the window has just been painted
+            self._painted = True
+            if self._rest_waits_for_paint:
+                self._rest_waits_for_paint = False
+                QTimer.singleShot(0, self, self.tabs.build_the_rest)
+        return handled
 
     def _load_shipped(self, name: str) -> None:
         panel = self.tabs.built[name]
@@ -293,12 +316,20 @@ class MainWindow(QMainWindow):
             self.save_checkpoint(path if path.endswith(".safetensors") else path + ".safetensors")
 
     def _on_tab_changed(self, _index: int = 0) -> None:
-        self.status.show_panel(self.current_panel().title)
+        self.status.show_panel(PANEL_TITLES[self.tabs.current_name()])
         self._update_actions()
+
+    def _current_has_model(self) -> bool:
+        """Whether the tab on show holds a model File ▸ Load / Save apply to; asked of the registry while the
+        panel is not built (the first tab is not built at launch unless it is the one shown)."""
+        name = self.tabs.current_name()
+        if name in self.tabs.built:
+            return self.tabs.built[name].checkpoint_kind is not None
+        return bool(panel_entry(name).checkpoint_kinds)
 
     def _update_actions(self, _busy: bool = False) -> None:
         """Offer Load and Save where they apply; a greyed item says why."""
-        has_model = self.current_panel().checkpoint_kind is not None
+        has_model = self._current_has_model()
         reason = (
             ""
             if has_model and not self.runner.busy

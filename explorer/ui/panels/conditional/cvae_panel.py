@@ -87,8 +87,9 @@ class CVAEPanel(ElboTraining, ModelPanel):
         self.walk.clear()
 
     def install(self, model: CVAE, cfg: CVAEConfig, ckpt: Checkpoint | None) -> None:
-        """Make ``model`` the one every view shows: re-encode the test set, each digit with its label."""
-        self.planes.show_cvae(encode_images(model, self.test.images, self.test.labels)[0])
+        """Make ``model`` the one every view shows: re-encode the test set (off the GUI thread), each digit
+        with its label."""
+        self.planes.encode_cvae(model)
         self.redraw_style()
 
     def show_record(self, ckpt: Checkpoint | None) -> None:

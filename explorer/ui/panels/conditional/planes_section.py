@@ -8,10 +8,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
+from explorer.core.conditional import CVAE
+from explorer.core.conditional import encode_images as encode_labelled
 from explorer.core.families import FAMILIES
 from explorer.core.runtime.data import Split
 from explorer.core.runtime.errors import ExplorerError
-from explorer.core.vae import encode_images
+from explorer.core.vae import VAE, encode_images
+from explorer.ui.off_thread import LatestOnly
 from explorer.ui.widgets.latent_plane import LatentPlane
 from explorer.ui.widgets.status_label import status_label
 
@@ -32,12 +35,26 @@ def plane_points(z: np.ndarray) -> np.ndarray:
     return z[:, :2] if z.shape[1] >= 2 else np.column_stack([z[:, 0], np.zeros(len(z), dtype=z.dtype)])
 
 
+def plain_points(model: VAE, test: Split) -> np.ndarray:
+    """The plain VAE's plane: the test digits' posterior means."""
+    return plane_points(encode_images(model, test.images)[0])
+
+
+def cvae_points(model: CVAE, test: Split) -> np.ndarray:
+    """The cVAE's plane: the test digits' posterior means, each digit encoded with its label."""
+    return plane_points(encode_labelled(model, test.images, test.labels)[0])
+
+
 class PlanesSection(QWidget):
-    """``plain`` shows the shipped VAE's test set; ``plane`` the cVAE's, with the marker to drag and the walk's line."""
+    """``plain`` shows the shipped VAE's test set; ``plane`` the cVAE's, with the marker to drag and the walk's line.
+
+    Encoding the 10,000 test digits takes a few tenths of a second per model: it runs off the GUI thread
+    (``plain_work``, ``cvae_work``), so building the tab and loading a model never hold the window."""
 
     def __init__(self, test: Split, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.test = test
+        self.plain_work, self.cvae_work = LatestOnly(self), LatestOnly(self)
         self.plain = LatentPlane()
         self.plain.set_marker_visible(False)
         self.plain.set_caption(PLAIN_CAPTION, CAPTION_SIZE, LEGEND_GAP)
@@ -70,14 +87,32 @@ class PlanesSection(QWidget):
             self.plain.set_caption(f"<b>Plain VAE</b>: {path.name} is unreadable", CAPTION_SIZE, LEGEND_GAP)
             self.plain.setToolTip(str(exc))
             return
-        self.plain.set_points(plane_points(encode_images(model, self.test.images)[0]), self.test.labels)
+        self.plain_work.start(plain_points, model, self.test, on_done=self._show_plain)
+
+    def _show_plain(self, points: np.ndarray) -> None:
+        self.plain.set_points(points, self.test.labels)
+
+    def encode_cvae(self, model: CVAE) -> None:
+        """Show ``model``'s plane once the test set is encoded (off the GUI thread)."""
+        self.cvae_work.start(cvae_points, model, self.test, on_done=self._show_cvae_points)
 
     def show_cvae(self, latents: np.ndarray) -> None:
-        """The cVAE's posterior means of the test set, each digit encoded with its label."""
-        self.plane.set_points(plane_points(latents), self.test.labels)
+        """The cVAE's posterior means of the test set (a training snapshot's): shown now, any encoding under
+        way dropped."""
+        self.cvae_work.cancel()
+        self._show_cvae_points(plane_points(latents))
+
+    def _show_cvae_points(self, points: np.ndarray) -> None:
+        self.plane.set_points(points, self.test.labels)
+
+    @property
+    def encoding(self) -> bool:
+        """Whether a plane's encoding is still running (tests wait for it)."""
+        return bool(self.plain_work.pending or self.cvae_work.pending)
 
     def clear_cvae(self) -> None:
         """No cVAE: an empty plane, no walk, no posterior."""
+        self.cvae_work.cancel()
         self.plane.points.set_points(np.zeros((0, 2)), np.zeros(0, dtype=int))
         self.plane.hide_posterior()
         self.walk_line.setData([], [])
