@@ -401,3 +401,19 @@ def test_only_the_panel_on_show_is_built_and_the_rest_wait_for_the_first_paint(q
     for runner in win.runners.values():
         runner.stop()
     qtbot.waitUntil(lambda: not win.busy, timeout=60000)
+
+
+def test_a_status_line_too_long_for_the_bar_ends_in_an_ellipsis_and_keeps_it_all_in_its_tooltip(qtbot):
+    from explorer.ui.widgets.elided_label import ElidedLabel
+
+    label = ElidedLabel()
+    qtbot.addWidget(label)
+    label.resize(120, 20)
+    label.show()
+    line = "Sampling DDIM: DDIM step 1/50   · also running: PixelCNN, Diffusion, GAN, Conditional"
+    label.setText(line)
+    assert label.text() == line and label.toolTip() == line
+    assert label.shown_text().endswith("…") and len(label.shown_text()) < len(line)
+    assert label.fontMetrics().horizontalAdvance(label.shown_text()) <= label.contentsRect().width()
+    label.resize(2000, 20)  # room for all of it: nothing cut
+    assert label.shown_text() == line

@@ -11,9 +11,10 @@ import time
 from functools import partial
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QStatusBar
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
 from explorer.core.runtime.progress import time_left
+from explorer.ui.widgets.elided_label import ElidedLabel
 from explorer.ui.worker import Runner
 
 
@@ -24,9 +25,8 @@ class JobStatus(QObject):
     def __init__(self, bar: QStatusBar, runners: dict[str, Runner], device_text: str) -> None:
         super().__init__(bar)
         self.runners = runners
-        self.job_label = QLabel("")
-        # Ignored width: a long line is cut by the label, never widening the bar or moving its buttons.
-        self.job_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # A long line (several tabs' jobs) ends in "…", never widening the bar or moving its buttons.
+        self.job_label = ElidedLabel()
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setFixedWidth(200)
@@ -96,4 +96,3 @@ class JobStatus(QObject):
         if others := self.others_busy():
             text += ("   · " if text else "") + "also running: " + ", ".join(others)
         self.job_label.setText(text)
-        self.job_label.setToolTip(text)
