@@ -135,7 +135,7 @@ def test_moving_the_w_slider_draws_again_with_the_new_w(cddpm, qtbot):
     assert second is not first and second.guidance == 6.0 and second.complete
     assert np.array_equal(second.images[0, 0], first.images[0, 0])  # the same x_T ...
     assert not np.array_equal(second.images[-1, 2], first.images[-1, 2])  # ... guided elsewhere
-    shown = cddpm.chain.grid.pixels()
+    shown = cddpm.chain.player.grid.pixels()
     assert np.allclose(shown, tile(second.images[-1, 0].astype(np.float32) / 255, 2))
     assert "w = 6" in cddpm.chain.info.text()
 
@@ -153,7 +153,7 @@ def test_a_change_while_a_chain_runs_wins_over_it(cddpm, qtbot):
 
 def test_the_chain_shows_both_noise_predictions_at_the_scrubbed_step(cddpm):
     record = cddpm.chain.record
-    cddpm.chain.select_sample(2)
+    cddpm.chain.player.state.select(2)
     frames = list(
         guided_chain(
             cddpm.model, cddpm.model.schedule, record.n, record.digit, record.guidance, record.config, seed=record.seed
@@ -163,7 +163,7 @@ def test_the_chain_shows_both_noise_predictions_at_the_scrubbed_step(cddpm):
         cddpm.timeline.set_frame(k)
         for kind in ("eps_cond", "eps_uncond", "eps"):
             stored = record.image(k, kind, 2)
-            assert np.allclose(cddpm.chain.big[kind].pixels(), stored / 255.0)
+            assert np.allclose(cddpm.chain.player.big[kind].pixels(), stored / 255.0)
             recomputed = to_grey(getattr(frames[k], kind)[2], EPS_RANGE)
             assert np.abs(recomputed.astype(int) - stored).max() <= 1  # the same numbers, up to a grey level
         assert f"step {k + 1} / {record.total_steps}" in cddpm.timeline.info.text()

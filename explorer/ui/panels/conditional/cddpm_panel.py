@@ -12,12 +12,12 @@ from PySide6.QtWidgets import QWidget
 
 from explorer.core.conditional import SWEEP, CDDPMConfig, CDDPMSnapshot, ConditionalDDPM, GuidedFrame, SweepProgress
 from explorer.core.conditional.jobs import guided_chain_job, sweep_job
+from explorer.core.diffusion.chain_record import GuidedChainRecord
 from explorer.core.runtime.checkpoints import Checkpoint, weights_of
 from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.jobs import Job
 from explorer.ui.panels.conditional.cddpm_training import CDDPMTrainingSection, describe_checkpoint
 from explorer.ui.panels.conditional.chain_section import NO_MODEL, ChainSection
-from explorer.ui.panels.conditional.guided_record import GuidedChainRecord
 from explorer.ui.panels.conditional.sweep_section import SweepSection
 from explorer.ui.panels.model_panel import ModelPanel
 from explorer.ui.panels.splitters import columns_over_training
@@ -44,7 +44,7 @@ class CDDPMPanel(ModelPanel):
         self.refresh = StaggeredRefresh(parent=self)
         self.chain = ChainSection()
         self.controls = self.chain.controls
-        self.timeline = self.chain.timeline
+        self.timeline = self.chain.player.timeline
         self.sweep = SweepSection()
         self.training = CDDPMTrainingSection()
         self.model_info = self.training.model_info
