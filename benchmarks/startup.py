@@ -36,8 +36,8 @@ print("painted", time.time(), flush=True)
 window.load_shipped_checkpoints()
 panel = window.panels["vae"]
 app.processEvents()
-panel.decoded.grab(), panel.manifold.grab()
-assert panel.decoded.pixels() is not None
+panel.decoder.decoded.grab(), panel.manifold_view.manifold.grab()
+assert panel.decoder.decoded.pixels() is not None
 print("digits", time.time(), flush=True)
 for _ in range(50):  # the other panels build, one per turn, after the first paint
     app.processEvents()
