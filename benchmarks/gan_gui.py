@@ -60,11 +60,11 @@ def lateness_while_training(app: QApplication, window: MainWindow, seconds: floa
 
     panel.on_snapshot = record
     if mode is not None:  # the user picks the game first (its page is laid out), then presses Start
-        panel.mode.setCurrentIndex(0 if mode == "mnist" else 1)
+        panel.controls.settings.mode.setCurrentIndex(0 if mode == "mnist" else 1)
         for _ in range(10):
             app.processEvents()
     pressed = time.perf_counter()
-    late = timer_lateness(seconds, None if mode is None else panel.start_button.click)
+    late = timer_lateness(seconds, None if mode is None else panel.controls.start_button.click)
     del panel.on_snapshot
     if mode is not None:
         window.runner.stop()

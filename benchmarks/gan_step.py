@@ -73,7 +73,7 @@ def gui_share(app: QApplication, cfg: GANConfig, answers: list[GANSnapshot], the
     panel = GANPanel(runner, device="cpu")
     panel.resize(1280, 620)
     panel.show()
-    panel.mode.setCurrentIndex(panel.mode.findData(cfg.mode))
+    panel.controls.settings.mode.setCurrentIndex(panel.controls.settings.mode.findData(cfg.mode))
     panel.theory.toggle.setChecked(theory)
     panel.session_cfg = cfg  # as when the game started
     panel.on_training_started(cfg)
@@ -101,7 +101,7 @@ def end_to_end(app: QApplication, cfg: GANConfig, repeats: int) -> None:
     panel = GANPanel(runner, device="cpu")
     panel.resize(1280, 620)
     panel.show()
-    panel.mode.setCurrentIndex(panel.mode.findData(cfg.mode))
+    panel.controls.settings.mode.setCurrentIndex(panel.controls.settings.mode.findData(cfg.mode))
     seen: list[GANSnapshot] = []
     outstanding: set[str] = set()  # views whose update is requested and not yet run
     receive, request = panel.on_snapshot, panel.refresh.request
@@ -120,7 +120,7 @@ def end_to_end(app: QApplication, cfg: GANConfig, repeats: int) -> None:
     while not seen:
         app.processEvents()
         time.sleep(0.002)
-    for button in panel.step_buttons.values():
+    for button in panel.controls.step_buttons.values():
         times = []
         for _ in range(repeats):
             count, start = len(seen), time.perf_counter()

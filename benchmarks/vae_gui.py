@@ -45,12 +45,12 @@ def drag_latency(app: QApplication, window: MainWindow, moves: int = 400) -> lis
     for i in range(1, moves + 1):
         angle = 2 * np.pi * i / 200  # round and round a circle of radius 1.5, a few pixels a move
         pos = to_view(1.5 * np.cos(angle), 1.5 * np.sin(angle))
-        before = panel.decoded.pixels()
+        before = panel.decoder.decoded.pixels()
         t0 = time.perf_counter()
         QTest.mouseMove(viewport, pos)
         app.processEvents()  # paint
         times.append((time.perf_counter() - t0) * 1000)
-        decoded += panel.decoded.pixels() is not before
+        decoded += panel.decoder.decoded.pixels() is not before
     QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
     assert decoded >= 0.9 * moves, f"only {decoded} of {moves} moves reached the decoder"
     return times[10:]  # leave out the warm-up
@@ -58,7 +58,7 @@ def drag_latency(app: QApplication, window: MainWindow, moves: int = 400) -> lis
 
 def grid_redraw(app: QApplication, window: MainWindow, n: int = 20, repeats: int = 60) -> list[float]:
     panel = window.panels["vae"]
-    panel.grid_n.setValue(n)
+    panel.manifold_view.grid_n.setValue(n)
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -79,7 +79,7 @@ def lateness_while_training(
         panel.start_training(VAEConfig(epochs=3))  # the full-size model on all 60,000 digits
 
     late = timer_lateness(seconds, None if in_process is None else start)
-    snapshots = panel.curves["neg_elbo"].points("train")
+    snapshots = panel.training.curves["neg_elbo"].points("train")
     if in_process is not None:
         window.runner.stop()
         while window.runner.busy:

@@ -1,4 +1,5 @@
-"""The Diffusion panel's Qt-free parts: the compact chain record, the chain job, GIF / PNG export."""
+"""The Diffusion panel's Qt-free parts: the compact chain record (plain and guided), the chain player's state, the
+chain job, GIF / PNG export."""
 
 import numpy as np
 import pytest
@@ -6,6 +7,7 @@ import torch
 from generators import collect
 from PIL import Image
 
+from explorer.core.conditional import GuidedFrame
 from explorer.core.diffusion import ChainFrame, DDPMConfig, SamplerConfig, build_ddpm, sample_chain
 from explorer.core.diffusion.chain_export import (
     LABEL_HEIGHT,
@@ -18,7 +20,8 @@ from explorer.core.diffusion.chain_export import (
     strip,
 )
 from explorer.core.diffusion.chain_job import reverse_chains, weights_of
-from explorer.core.diffusion.chain_record import EPS_RANGE, ChainRecord, to_grey
+from explorer.core.diffusion.chain_player import ChainPlayerState
+from explorer.core.diffusion.chain_record import EPS_RANGE, ChainRecord, GuidedChainRecord, to_grey
 from explorer.core.runtime.checkpoints import config_from_dict
 from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.jobs import run_to_end
@@ -64,6 +67,75 @@ def test_frame_at_finds_the_step_at_or_just_above_t():
     assert [record.frame_at(t) for t in (999, 998, 667, 666, 500, 1, 0)] == [0, 0, 0, 1, 1, 2, 3]
     assert record.frame_at(1000) is None
     assert ChainRecord(SamplerConfig("ddim", 4), 0, 1, 1000).frame_at(5) is None
+
+
+def test_a_frame_reads_as_the_paper_s_t():
+    record = ChainRecord(SamplerConfig("ddim", 2), seed=0, n=2, T=100)
+    for i, t in enumerate((99, 49)):
+        record.append(frame(i + 1, 2, t))
+    assert [record.paper_t(k) for k in range(2)] == [100, 50]  # the core's 0..T-1 is the paper's 1..T
+
+
+def test_a_guided_record_keeps_both_noise_predictions_beside_the_guided_one():
+    record = GuidedChainRecord(SamplerConfig("ddim", 2), seed=0, n=2, T=100, digit=3, guidance=2.0)
+    plain = frame(1, 2, 99)
+    rng = np.random.default_rng(7)
+    cond, uncond = (rng.normal(size=(2, 28, 28)).astype(np.float32) for _ in range(2))
+    fields = {name: getattr(plain, name) for name in ("step", "total_steps", "t", "alpha_bar", "x_t", "eps", "x0_pred")}
+    assert record.append(GuidedFrame(**fields, eps_cond=cond, eps_uncond=uncond, guidance=2.0)) == 0
+    np.testing.assert_array_equal(record.image(0, "eps_cond", 1), to_grey(cond[1], EPS_RANGE))
+    np.testing.assert_array_equal(record.image(0, "eps_uncond", 0), to_grey(uncond[0], EPS_RANGE))
+    np.testing.assert_array_equal(record.image(0, "eps", 1), to_grey(plain.eps[1], EPS_RANGE))
+    assert (record.digit, record.guidance, record.paper_t(0)) == (3, 2.0, 100)
+
+
+def streaming(total: int = 5, n: int = 3) -> ChainRecord:
+    return ChainRecord(SamplerConfig("ddim", total), seed=0, n=n, T=100)
+
+
+def test_the_player_follows_a_streaming_chain_until_scrubbed_back():
+    state, record = ChainPlayerState(), streaming()
+    seen: list[frozenset[str]] = []
+    state.changed.connect(seen.append)
+    state.start(record)
+    assert (state.count, state.frame, state.shows_frame, state.paper_t()) == (0, 0, False, None)
+    for i, t in enumerate((99, 79)):
+        record.append(frame(i + 1, 5, t, n=3))
+    state.sync()
+    assert (state.count, state.frame, state.paper_t()) == (2, 1, 80)  # followed to the newest frame
+    record.append(frame(3, 5, 59, n=3))
+    state.update(frame=0)  # the learner scrubs back while frames still arrive
+    state.sync()
+    assert (state.count, state.frame) == (3, 0)  # it stays where the learner left it
+    seen.clear()
+    state.sync()
+    assert seen == []  # nothing new: no repaint
+    state.update(frame=2)
+    record.append(frame(4, 5, 39, n=3))
+    state.sync()
+    assert seen[-1] == {"count", "frame"} and state.frame == 3  # one notification for both
+
+
+def test_the_player_selects_only_the_chain_s_samples_and_keeps_a_valid_one_for_the_next_chain():
+    state = ChainPlayerState()
+    state.select(1)
+    assert state.selected == 0  # no chain: nothing to follow
+    state.start(streaming(n=3))
+    state.select(2)
+    state.select(3)
+    assert state.selected == 2
+    state.start(streaming(n=2))
+    assert state.selected == 1
+
+
+def test_showing_a_chain_clamps_the_frame_to_its_stored_ones():
+    state, record = ChainPlayerState(), streaming()
+    for i, t in enumerate((99, 79, 59)):
+        record.append(frame(i + 1, 5, t, n=3))
+    state.show(record, 7)
+    assert (state.record, state.count, state.frame) == (record, 3, 2)
+    state.show(None)
+    assert (state.record, state.count, state.frame, state.shows_frame) == (None, 0, 0, False)
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,8 @@ from explorer.core.conditional import (
     SWEEP,
     CDDPMConfig,
     CVAEConfig,
+    SweepPoint,
+    SweepProgress,
     all_digits,
     guided_chain,
     restyle,
@@ -21,7 +23,7 @@ from explorer.core.diffusion.chain_record import EPS_RANGE, to_grey
 from explorer.core.runtime.checkpoints import checkpoint_kind, save_checkpoint
 from explorer.core.runtime.jobs import run_to_end
 from explorer.ui.panels.conditional import ConditionalPanel
-from explorer.ui.panels.conditional.sweep_section import REAL, SHOWN
+from explorer.ui.panels.conditional.sweep_section import REAL, SHOWN, SweepSection
 from explorer.ui.widgets.image_grid import GAP, tile
 
 
@@ -136,7 +138,7 @@ def test_moving_the_w_slider_draws_again_with_the_new_w(cddpm, qtbot):
     assert second is not first and second.guidance == 6.0 and second.complete
     assert np.array_equal(second.images[0, 0], first.images[0, 0])  # the same x_T ...
     assert not np.array_equal(second.images[-1, 2], first.images[-1, 2])  # ... guided elsewhere
-    shown = cddpm.chain.grid.pixels()
+    shown = cddpm.chain.player.grid.pixels()
     assert np.allclose(shown, tile(second.images[-1, 0].astype(np.float32) / 255, 2))
     assert "w = 6" in cddpm.chain.info.text()
 
@@ -154,7 +156,7 @@ def test_a_change_while_a_chain_runs_wins_over_it(cddpm, qtbot):
 
 def test_the_chain_shows_both_noise_predictions_at_the_scrubbed_step(cddpm):
     record = cddpm.chain.record
-    cddpm.chain.select_sample(2)
+    cddpm.chain.player.state.select(2)
     frames = list(
         guided_chain(
             cddpm.model, cddpm.model.schedule, record.n, record.digit, record.guidance, record.config, seed=record.seed
@@ -164,7 +166,7 @@ def test_the_chain_shows_both_noise_predictions_at_the_scrubbed_step(cddpm):
         cddpm.timeline.set_frame(k)
         for kind in ("eps_cond", "eps_uncond", "eps"):
             stored = record.image(k, kind, 2)
-            assert np.allclose(cddpm.chain.big[kind].pixels(), stored / 255.0)
+            assert np.allclose(cddpm.chain.player.big[kind].pixels(), stored / 255.0)
             recomputed = to_grey(getattr(frames[k], kind)[2], EPS_RANGE)
             assert np.abs(recomputed.astype(int) - stored).max() <= 1  # the same numbers, up to a grey level
         assert f"step {k + 1} / {record.total_steps}" in cddpm.timeline.info.text()
@@ -183,6 +185,20 @@ def test_the_sweep_plots_one_point_per_w(cddpm, qtbot):
     assert sweep.strip.pixels().shape == (len(SWEEP) * (28 + GAP) - GAP, SHOWN * (28 + GAP) - GAP)
     assert "4 × 7 per w" in sweep.info.text()
     assert layout_problems(cddpm) == []  # its report fits its room
+
+
+def test_a_sweep_plots_the_points_it_reports_and_a_stopped_one_says_how_far_it_got(qtbot):
+    sweep = SweepSection(values=(0.0, 2.0, 4.0), symbol="s")
+    qtbot.addWidget(sweep)
+    ready = sweep.info.text()
+    point = SweepPoint(2.0, accuracy=0.5, diversity=3.0, fid=10.0, samples=np.zeros((SHOWN, 28, 28), np.float32))
+    sweep.follow(SweepProgress(0.1, "drawing"))  # a report without a point only moves the status bar
+    sweep.follow(SweepProgress(0.5, "judged", point))
+    assert sweep.accuracy.x_values("samples") == [2.0] and sweep.points == [point]
+    sweep.end(True)
+    assert sweep.info.text() == ready  # a finished sweep has said what it found
+    sweep.end(False)
+    assert sweep.info.text() == "Stopped after 1 of 3 values of s."
 
 
 def test_training_a_tiny_cvae_installs_it_and_stop_brings_the_last_one_back(cvae, qtbot):

@@ -38,44 +38,51 @@ def panel(open_panel, tiny_vae_checkpoint, tmp_path, no_record):
 
 def test_models_without_a_checkpoint_are_shown_as_such(panel):
     for name in ("ddpm", "gan"):
-        assert not panel.model_boxes[name].isEnabled() and "no checkpoint" in panel.model_boxes[name].text()
+        assert (
+            not panel.controls.model_boxes[name].isEnabled()
+            and "no checkpoint" in panel.controls.model_boxes[name].text()
+        )
         assert panel.cell(name, STATUS) == "no checkpoint"
-    assert panel.model_boxes["vae"].isEnabled() and panel.cell("vae", STATUS) == "not evaluated"
+    assert panel.controls.model_boxes["vae"].isEnabled() and panel.cell("vae", STATUS) == "not evaluated"
 
 
 def test_a_checkpoint_that_appears_later_is_offered(panel, tiny_vae_checkpoint):
     shutil.copy(tiny_vae_checkpoint, panel.checkpoints["gan"].with_name("vae-copy.safetensors"))
     panel.checkpoints["ddpm"] = panel.checkpoints["gan"].with_name("vae-copy.safetensors")
     panel.refresh_availability()
-    assert panel.model_boxes["ddpm"].isEnabled() and panel.model_boxes["ddpm"].isChecked()
-    assert panel.cell("ddpm", STATUS) == "not evaluated" and "no checkpoint" not in panel.grids["ddpm"].label.text
+    assert panel.controls.model_boxes["ddpm"].isEnabled() and panel.controls.model_boxes["ddpm"].isChecked()
+    assert panel.cell("ddpm", STATUS) == "not evaluated" and "no checkpoint" not in panel.cards.grids["ddpm"].label.text
 
 
 def test_evaluate_runs_in_the_background_and_fills_the_table_grids_and_histograms(panel, qtbot):
     with qtbot.waitSignal(panel.runner.busy_changed, timeout=5000, check_params_cb=lambda busy: busy):
         panel.start_evaluation(n=60, seed=0)
-    assert not panel.evaluate_button.isEnabled() and not panel.model_boxes["vae"].isEnabled()
+    assert not panel.controls.evaluate_button.isEnabled() and not panel.controls.model_boxes["vae"].isEnabled()
     assert panel.cell("vae", STATUS) in ("waiting…", "running…")
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=120000)
-    assert panel.evaluate_button.isEnabled() and panel.result is not None
+    assert panel.controls.evaluate_button.isEnabled() and panel.result is not None
     for name in ("vae", FLOOR):
         assert float(panel.cell(name, 0)) == pytest.approx(panel.result.row(name).fid, abs=0.01)
         assert panel.cell(name, STATUS) == "done, N = 60"
-        assert panel.grids[name].pixels() is not None and panel.grids[name].n == 36
-        assert panel.histograms[name].percentages().sum() == pytest.approx(100.0)
+        assert panel.cards.grids[name].pixels() is not None and panel.cards.grids[name].n == 36
+        assert panel.cards.histograms[name].percentages().sum() == pytest.approx(100.0)
     assert float(panel.cell(FLOOR, 0)) < float(panel.cell("vae", 0))
-    np.testing.assert_allclose(panel.histograms["vae"].percentages(), panel.result.row("vae").histogram / 60 * 100)
-    assert panel.cell("gan", STATUS) == "no checkpoint" and "Done" in panel.status.text()
+    np.testing.assert_allclose(
+        panel.cards.histograms["vae"].percentages(), panel.result.row("vae").histogram / 60 * 100
+    )
+    assert panel.cell("gan", STATUS) == "no checkpoint" and "Done" in panel.controls.status.text()
     assert multiprocessing.active_children() == []
 
 
 def test_stop_ends_the_run_and_says_so(panel, qtbot):
     panel.start_evaluation(n=20000, seed=0)
-    qtbot.waitUntil(lambda: panel.cell("vae", STATUS) == "running…" or "drew" in panel.status.text(), timeout=60000)
+    qtbot.waitUntil(
+        lambda: panel.cell("vae", STATUS) == "running…" or "drew" in panel.controls.status.text(), timeout=60000
+    )
     panel.runner.stop()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
-    assert panel.cell(FLOOR, STATUS) == "stopped" and "did not finish" in panel.status.text()
-    assert panel.evaluate_button.isEnabled() and multiprocessing.active_children() == []
+    assert panel.cell(FLOOR, STATUS) == "stopped" and "did not finish" in panel.controls.status.text()
+    assert panel.controls.evaluate_button.isEnabled() and multiprocessing.active_children() == []
 
 
 def test_progress_lines_change_without_laying_out_the_window_again(panel, qtbot):
@@ -86,12 +93,12 @@ def test_progress_lines_change_without_laying_out_the_window_again(panel, qtbot)
             panel._on_progress(EvalProgress(i / 5, f"ddpm: drew {32 * i} of 5000"))
             qtbot.wait(10)
 
-    box = panel.status.parentWidget()
+    box = panel.controls.status.parentWidget()
     assert (
         layout_requests(box, progress, qtbot) == 0
-        and panel.status.text() == "80% of the whole run. ddpm: drew 128 of 5000"
+        and panel.controls.status.text() == "80% of the whole run. ddpm: drew 128 of 5000"
     )
-    assert panel.status.width() <= box.contentsRect().width()
+    assert panel.controls.status.width() <= box.contentsRect().width()
 
 
 def _row(name, seconds, confidence=None):
@@ -135,7 +142,7 @@ def test_the_panel_opens_on_the_recorded_evaluation_and_marks_a_changed_model_st
         widget.refresh_availability()
 
     panel = open_panel(EvaluatePanel, point_at, size=(1500, 900))
-    assert "recorded on 2025-11-29 with N = 5000" in panel.status.text()
+    assert "recorded on 2025-11-29 with N = 5000" in panel.controls.status.text()
     for name in ("vae", FLOOR):
         assert [panel.cell(name, c) for c in range(STATUS)] == [  # a record from before confidence: a dash
             "12.35",
@@ -145,7 +152,9 @@ def test_the_panel_opens_on_the_recorded_evaluation_and_marks_a_changed_model_st
             "12 ms" if name == "vae" else "2.0 s",
         ]
         assert panel.cell(name, STATUS) == "recorded, N = 5000"
-        assert panel.grids[name].n == 36 and panel.histograms[name].percentages().sum() == pytest.approx(100.0)
+        assert panel.cards.grids[name].n == 36 and panel.cards.histograms[name].percentages().sum() == pytest.approx(
+            100.0
+        )
     assert panel.cell("gan", STATUS) == "no checkpoint" and panel.result is None  # the record is not the learner's run
     with open(model, "ab") as f:
         f.write(b"trained on")
@@ -182,12 +191,12 @@ def test_evaluate_keeps_the_recorded_rows_until_new_ones_replace_them(
     panel.start_evaluation(n=20000, seed=0)  # too long to finish: stopped below
     assert panel.cell("vae", 0) == "12.35" and panel.cell("vae", STATUS) == "N = 5000; new run waiting…"
     qtbot.waitUntil(lambda: panel.cell("vae", STATUS) == "N = 5000; running…", timeout=60000)
-    assert panel.cell("vae", 0) == "12.35" and panel.grids["vae"].n == 36  # still the recorded numbers
+    assert panel.cell("vae", 0) == "12.35" and panel.cards.grids["vae"].n == 36  # still the recorded numbers
     panel.runner.stop()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=30000)
     for name in ("vae", FLOOR):  # Stop leaves what was there
         assert panel.cell(name, 0) == "12.35" and panel.cell(name, STATUS) == "recorded, N = 5000"
-    assert "keep what they showed before" in panel.status.text()
+    assert "keep what they showed before" in panel.controls.status.text()
     panel.start_evaluation(n=60, seed=0)  # a complete run replaces them, each row marked by its N
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=120000)
     for name in ("vae", FLOOR):

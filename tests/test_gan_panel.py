@@ -62,62 +62,70 @@ def snapshots(panel, monkeypatch):
 def test_a_tiny_game_runs_to_the_end_through_the_real_worker(panel, qtbot, snapshots):
     with qtbot.waitSignal(panel.runner.busy_changed, timeout=5000, check_params_cb=lambda busy: busy):
         panel.start_training(GANConfig(steps=5, **TINY))
-    assert not panel.settings.isEnabled() and not panel.start_button.isEnabled()
+    assert not panel.controls.settings.isEnabled() and not panel.controls.start_button.isEnabled()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=60000)
     assert snapshots[0].step == 0 and snapshots[-1].step == 5
     assert panel.checkpoint.info["steps"] == 5 and panel.checkpoint.config["channels"] == 8
-    assert panel.generator is not None and panel.sample_button.isEnabled() and panel.settings.isEnabled()
-    assert panel.losses.points("D loss") >= 1 and panel.outputs.points("D(G(z))") >= 1
-    assert panel.filmstrip.steps()[0] == 0 and panel.filmstrip.steps()[-1] == 5
-    assert panel.grid.pixels().shape == (4 * 30 - 2, 4 * 30 - 2)
-    assert "Iteration 5 of 5" in panel.status.text() and "Not saved yet" in panel.model_info.text()
-    fractions = panel.histogram.fractions("D(x), real")
+    assert (
+        panel.generator is not None
+        and panel.digits.sampler.sample_button.isEnabled()
+        and panel.controls.settings.isEnabled()
+    )
+    assert panel.dashboard.losses.points("D loss") >= 1 and panel.dashboard.outputs.points("D(G(z))") >= 1
+    assert panel.digits.filmstrip.steps()[0] == 0 and panel.digits.filmstrip.steps()[-1] == 5
+    assert panel.digits.grid.pixels().shape == (4 * 30 - 2, 4 * 30 - 2)
+    assert "Iteration 5 of 5" in panel.controls.status.text() and "Not saved yet" in panel.model_info.text()
+    fractions = panel.dashboard.histogram.fractions("D(x), real")
     assert fractions.sum() == pytest.approx(1.0)
     # The mode-collapse meter shows the installed G's digits, counted off the GUI thread once the game ends
     qtbot.waitUntil(lambda: panel.meter.pending == 0, timeout=20000)
     counts = drawn_classes(panel.generator, panel.model_cfg)
-    assert panel.classes.percentages() == pytest.approx(100 * counts / counts.sum())
+    assert panel.dashboard.classes.percentages() == pytest.approx(100 * counts / counts.sum())
 
 
 def test_pause_really_pauses_and_stop_ends_the_game(panel, qtbot, snapshots):
     panel.start_training(GANConfig(steps=100000, **TINY_TOY))
     qtbot.waitUntil(lambda: len(snapshots) >= 3, timeout=60000)
     with qtbot.waitSignal(panel.runner.held, timeout=20000):  # the game acknowledges: it has stopped playing
-        panel.pause_button.click()
-        assert panel.runner.paused and panel.start_button.text() == "Resume" and panel.step_buttons["d"].isEnabled()
+        panel.controls.pause_button.click()
+        assert (
+            panel.runner.paused
+            and panel.controls.start_button.text() == "Resume"
+            and panel.controls.step_buttons["d"].isEnabled()
+        )
     paused_at = len(snapshots)
     qtbot.wait(1200)
     assert len(snapshots) == paused_at, "training went on while paused"
-    panel.start_button.click()
+    panel.controls.start_button.click()
     qtbot.waitUntil(lambda: len(snapshots) > paused_at, timeout=20000)
     assert snapshots[-1].step > snapshots[paused_at - 1].step
-    panel.stop_button.click()
+    panel.controls.stop_button.click()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
-    assert "Stopped" in panel.status.text() and panel.checkpoint is None
+    assert "Stopped" in panel.controls.status.text() and panel.checkpoint is None
 
 
 def test_single_steps_from_the_buttons_move_one_net_at_a_time(panel, qtbot, snapshots):
-    panel.mode.setCurrentIndex(1)  # toy: no data to load
-    panel.batch_size.setValue(32)
-    panel.latent_dim.setValue(4)
-    panel.d_steps_per_g.setValue(2)
-    panel.step_buttons["d"].click()  # from no game: start one, paused, and take the step
+    panel.controls.settings.mode.setCurrentIndex(1)  # toy: no data to load
+    panel.controls.settings.batch_size.setValue(32)
+    panel.controls.settings.latent_dim.setValue(4)
+    panel.controls.settings.d_steps_per_g.setValue(2)
+    panel.controls.step_buttons["d"].click()  # from no game: start one, paused, and take the step
     qtbot.waitUntil(lambda: len(snapshots) == 2, timeout=60000)
     assert panel.runner.paused
     untrained, d = snapshots
     assert (untrained.step, untrained.d_steps, d.step, d.d_steps) == (0, 0, 0, 1)
-    assert panel.losses.points("D loss") == 1 and panel.losses.points("G loss") == 0
+    assert panel.dashboard.losses.points("D loss") == 1 and panel.dashboard.losses.points("G loss") == 0
     panel.refresh.flush()
-    assert "(1 D steps)" in panel.status.text()
-    panel.step_buttons["g"].click()
+    assert "(1 D steps)" in panel.controls.status.text()
+    panel.controls.step_buttons["g"].click()
     qtbot.waitUntil(lambda: len(snapshots) == 3, timeout=20000)
     g = snapshots[-1]
     assert (g.step, g.d_steps) == (1, 1) and g.d_loss == d.d_loss
-    assert panel.losses.points("D loss") == 1 and panel.losses.points("G loss") == 1
-    panel.step_buttons["both"].click()
+    assert panel.dashboard.losses.points("D loss") == 1 and panel.dashboard.losses.points("G loss") == 1
+    panel.controls.step_buttons["both"].click()
     qtbot.waitUntil(lambda: len(snapshots) == 4, timeout=20000)
     assert (snapshots[-1].step, snapshots[-1].d_steps) == (2, 3)  # k = 2 D steps and one G step
-    assert panel.losses.points("D loss") == 2 and panel.losses.points("G loss") == 2
+    assert panel.dashboard.losses.points("D loss") == 2 and panel.dashboard.losses.points("G loss") == 2
     panel.runner.send(("step", "d"))  # the next snapshot is this step's: the game did not run on meanwhile
     qtbot.waitUntil(lambda: len(snapshots) == 5, timeout=20000)
     assert (snapshots[-1].step, snapshots[-1].d_steps) == (2, 4) and panel.runner.paused, "a step let the game run on"
@@ -128,7 +136,7 @@ def test_reset_restores_the_untrained_nets_and_fixed_noise(panel, qtbot, snapsho
     qtbot.waitUntil(lambda: len(snapshots) >= 3 and snapshots[-1].step >= 3, timeout=60000)
     initial = snapshots[0]
     assert initial.step == 0
-    panel.reset_button.click()
+    panel.controls.reset_button.click()
     qtbot.waitUntil(lambda: panel.playing and panel.snapshot is not None and panel.snapshot.step == 0, timeout=60000)
     qtbot.wait(300)
     again = panel.snapshot
@@ -137,7 +145,7 @@ def test_reset_restores_the_untrained_nets_and_fixed_noise(panel, qtbot, snapsho
     np.testing.assert_array_equal(again.heatmap, initial.heatmap)  # D's weights are back
     np.testing.assert_array_equal(again.points_fake, initial.points_fake)  # G's weights and the fixed noise too
     panel.refresh.flush()
-    assert panel.losses.points("D loss") == 0 and panel.losses.points("G loss") == 0
+    assert panel.dashboard.losses.points("D loss") == 0 and panel.dashboard.losses.points("G loss") == 0
     np.testing.assert_array_equal(panel.plane.heat.image, initial.heatmap)
 
 
@@ -160,11 +168,11 @@ def test_the_toy_heat_map_covers_the_data_the_right_way_up(panel, qtbot, snapsho
 
 
 def test_slow_motion_shows_every_iteration_and_can_be_changed_while_playing(panel, qtbot, snapshots):
-    panel.delay.setValue(0.25)
+    panel.controls.delay.setValue(0.25)
     panel.start_training(GANConfig(steps=100000, **TINY_TOY))
     qtbot.waitUntil(lambda: len(snapshots) >= 4, timeout=60000)
     assert [s.step for s in snapshots[:4]] == [0, 1, 2, 3]
-    panel.delay.setValue(0.0)
+    panel.controls.delay.setValue(0.0)
     qtbot.waitUntil(lambda: any(b.step - a.step > 1 for a, b in itertools.pairwise(snapshots)), timeout=60000)
     panel.runner.stop()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
@@ -174,7 +182,7 @@ def test_without_a_shipped_generator_the_panel_says_so_and_still_trains(panel, t
     monkeypatch.setattr("explorer.core.families.CHECKPOINTS", tmp_path)
     panel.load_shipped()
     assert "No shipped generator yet" in panel.model_info.text()
-    assert panel.start_button.isEnabled() and not panel.sample_button.isEnabled()
+    assert panel.controls.start_button.isEnabled() and not panel.digits.sampler.sample_button.isEnabled()
     with pytest.raises(RuntimeError, match="no model to save yet"):
         panel.save_checkpoint(tmp_path / "x.safetensors")
 
@@ -184,11 +192,11 @@ def test_a_loaded_generator_samples_interpolates_and_saves(panel, tmp_path, monk
     monkeypatch.setattr("explorer.core.families.CHECKPOINTS", tmp_path)
     panel.load_shipped()
     assert panel.generator is not None and "2 iterations" in panel.model_info.text()
-    first = panel.grid.pixels().copy()
-    panel.sample_button.click()
-    assert not np.array_equal(panel.grid.pixels(), first), "a new seed drew the same digits"
-    panel.interpolate_button.click()
-    strip = panel.strip.pixels()
+    first = panel.digits.grid.pixels().copy()
+    panel.digits.sampler.sample_button.click()
+    assert not np.array_equal(panel.digits.grid.pixels(), first), "a new seed drew the same digits"
+    panel.digits.sampler.interpolate_button.click()
+    strip = panel.digits.sampler.strip.pixels()
     assert strip.shape == (28, 10 * 30 - 2) and not np.array_equal(strip[:, :28], strip[:, -28:])
     out = tmp_path / "mine.safetensors"
     panel.save_checkpoint(out)
@@ -206,12 +214,12 @@ def test_a_toy_checkpoint_is_shown_on_the_plane(panel, qtbot, tmp_path, snapshot
     panel.start_training(GANConfig(steps=2, **TINY_TOY))
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=60000)
     panel.save_checkpoint(tmp_path / "toy.safetensors")
-    panel.mode.setCurrentIndex(0)
+    panel.controls.settings.mode.setCurrentIndex(0)
     panel.load_checkpoint(tmp_path / "toy.safetensors")
     assert panel.pages.currentWidget() is panel.toy_page and panel.generator is None
-    assert panel.classes.isHidden()  # no digits to classify in the toy game
-    panel.mode.setCurrentIndex(panel.mode.findData("mnist"))
-    assert not panel.classes.isHidden()
+    assert panel.dashboard.classes.isHidden()  # no digits to classify in the toy game
+    panel.controls.settings.mode.setCurrentIndex(panel.controls.settings.mode.findData("mnist"))
+    assert not panel.dashboard.classes.isHidden()
     assert panel.plane.point_counts() == (512, 512)  # the ring's real points, and G's
     np.testing.assert_allclose(panel.plane.heat.image, snapshots[-1].heatmap, atol=1e-6)  # D(x), from its checkpoint
 
@@ -231,19 +239,19 @@ def test_the_filmstrip_keeps_the_first_and_latest_frames_spread_over_the_run(qtb
 
 
 def test_the_status_lines_change_without_laying_out_the_window_again(panel, qtbot):
-    box = panel.status.parentWidget()
+    box = panel.controls.status.parentWidget()
 
     def snapshots():
         for text in (
             "Iteration 1 of 9\nD loss 1.2",
             "Iteration 22 of 9000 (22 D steps)\nD loss 1.234   G loss 0.9\nD(x) 0.5",
         ):
-            panel.status.setText(text)  # as every snapshot does
+            panel.controls.status.setText(text)  # as every snapshot does
             panel.model_info.setText(text)
             qtbot.wait(20)
 
     assert layout_requests(box, snapshots, qtbot) == 0  # a relayout repaints the whole window (~8 ms)
-    assert panel.status.width() <= box.contentsRect().width()  # and the pinned labels still fit their column
+    assert panel.controls.status.width() <= box.contentsRect().width()  # and the pinned labels still fit their column
 
 
 def test_on_open_the_shipped_generator_draws_digits_and_its_record_is_plotted(
@@ -252,39 +260,42 @@ def test_on_open_the_shipped_generator_draws_digits_and_its_record_is_plotted(
     if not panel.family.default_checkpoint.is_file():
         pytest.skip("no shipped generator")
     panel.load_shipped()
-    assert panel.grid.pixels().shape == (4 * 30 - 2, 4 * 30 - 2) and "trained generator" in panel.grid.label.text
+    assert (
+        panel.digits.grid.pixels().shape == (4 * 30 - 2, 4 * 30 - 2)
+        and "trained generator" in panel.digits.grid.label.text
+    )
     history = panel.checkpoint.info.get("history", [])
-    assert panel.losses.points("D loss") == len(history)
+    assert panel.dashboard.losses.points("D loss") == len(history)
     if not history:  # trained before GANs kept their record: the plots say so
-        assert "no recorded history" in panel.losses.plotItem.titleLabel.text
+        assert "no recorded history" in panel.dashboard.losses.plotItem.titleLabel.text
     panel.load_checkpoint(tiny_gan_checkpoint)  # trained by this version: its record is kept and plotted
     history = panel.checkpoint.info["history"]
     assert history and set(history[-1]) == {"step", "d_loss", "g_loss", "d_real", "d_fake"}
     assert history[-1]["step"] == 2 and history[-1]["d_loss"] == panel.checkpoint.info["metrics"]["d_loss"]
-    assert panel.losses.points("G loss") == panel.outputs.points("D(G(z))") == len(history)
-    assert "no recorded history" not in panel.outputs.plotItem.titleLabel.text
+    assert panel.dashboard.losses.points("G loss") == panel.dashboard.outputs.points("D(G(z))") == len(history)
+    assert "no recorded history" not in panel.dashboard.outputs.plotItem.titleLabel.text
 
 
 def test_the_meter_counts_a_loaded_generators_digits_and_a_game_takes_it_over(panel, qtbot, snapshots):
     if not panel.family.default_checkpoint.is_file():
         pytest.skip("no shipped generator")
     panel.load_shipped()
-    assert panel.classes.percentages().sum() == 0  # counted in a pool thread: the GUI goes on meanwhile
+    assert panel.dashboard.classes.percentages().sum() == 0  # counted in a pool thread: the GUI goes on meanwhile
     counts = drawn_classes(panel.generator, panel.model_cfg)
-    qtbot.waitUntil(lambda: panel.classes.percentages().sum() > 0, timeout=20000)
-    np.testing.assert_allclose(panel.classes.percentages(), 100 * counts / counts.sum())
-    assert (panel.classes.percentages() > 3).all()  # the shipped G draws every digit
+    qtbot.waitUntil(lambda: panel.dashboard.classes.percentages().sum() > 0, timeout=20000)
+    np.testing.assert_allclose(panel.dashboard.classes.percentages(), 100 * counts / counts.sum())
+    assert (panel.dashboard.classes.percentages() > 3).all()  # the shipped G draws every digit
     panel.load_shipped()  # counted again, and a game starts before the count arrives: the game's meter wins
     panel.start_training(GANConfig(steps=100000, mode="mnist", seed=5, **TINY), paused=True)
     qtbot.waitUntil(lambda: len(snapshots) >= 1, timeout=60000)
     qtbot.waitUntil(lambda: panel.meter.pending == 0, timeout=20000)  # the stale count has arrived, and is dropped
     panel.refresh.flush()
     game = snapshots[-1].class_counts
-    np.testing.assert_allclose(panel.classes.percentages(), 100 * game / game.sum())
-    panel.stop_button.click()
+    np.testing.assert_allclose(panel.dashboard.classes.percentages(), 100 * game / game.sum())
+    panel.controls.stop_button.click()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
     assert panel.meter.pending == 0  # no new count: the stopped game's meter stays for review
-    np.testing.assert_allclose(panel.classes.percentages(), 100 * game / game.sum())
+    np.testing.assert_allclose(panel.dashboard.classes.percentages(), 100 * game / game.sum())
 
 
 def test_a_continued_generator_is_described_and_plotted_after_its_earlier_runs(panel, tmp_path, tiny_gan_checkpoint):
@@ -294,9 +305,12 @@ def test_a_continued_generator_is_described_and_plotted_after_its_earlier_runs(p
     panel.load_checkpoint(save_checkpoint(tmp_path / "continued.safetensors", ckpt))
     assert "5 iterations in 2 runs" in panel.model_info.text() and "8 channels" in panel.model_info.text()
     assert "residual" not in panel.model_info.text()  # Radford et al.'s nets, no blocks added
-    xs = panel.losses.x_values("D loss")
+    xs = panel.dashboard.losses.x_values("D loss")
     assert xs and xs[0] > 2 and xs[-1] == 5  # the second run's curve follows the first run's two iterations
-    for plot in (panel.losses, panel.outputs):  # over its own range, not squeezed into the end of 0..5
+    for plot in (
+        panel.dashboard.losses,
+        panel.dashboard.outputs,
+    ):  # over its own range, not squeezed into the end of 0..5
         low, high = plot.viewRange()[0]
         assert 1.9 < low < 2.1 and 4.9 < high < 5.1 and "last run" in plot.getAxis("bottom").labelText
 
@@ -307,31 +321,38 @@ def test_a_generator_with_residual_blocks_says_so(panel, tmp_path):
     ckpt = run_to_end(train_gan(GANConfig(steps=1, depth=1, **TINY), device="cpu"))
     panel.load_checkpoint(save_checkpoint(tmp_path / "deeper.safetensors", ckpt))
     assert "8 channels + 1 residual block," in panel.model_info.text()
-    assert len(panel.generator.at7) == 1 and panel.grid.pixels().std() > 0  # it draws from the deeper G
+    assert len(panel.generator.at7) == 1 and panel.digits.grid.pixels().std() > 0  # it draws from the deeper G
 
 
 def test_without_a_toy_generator_the_plane_shows_the_ring(panel):
-    panel.mode.setCurrentIndex(panel.mode.findData("toy"))
+    panel.controls.settings.mode.setCurrentIndex(panel.controls.settings.mode.findData("toy"))
     assert panel.pages.currentWidget() is panel.toy_page
     assert panel.plane.point_counts() == (512, 0) and panel.plane.heat.image is None
 
 
 def test_choosing_a_game_sets_its_defaults_and_the_help_speaks_of_its_data(panel):
-    panel.mode.setCurrentIndex(panel.mode.findData("toy"))
+    panel.controls.settings.mode.setCurrentIndex(panel.controls.settings.mode.findData("toy"))
     toy = default_config("toy")
-    assert (panel.settings.lr_g.value(), panel.settings.lr_d.value(), panel.latent_dim.value()) == (
+    assert (
+        panel.controls.settings.lr_g.value(),
+        panel.controls.settings.lr_d.value(),
+        panel.controls.settings.latent_dim.value(),
+    ) == (
         toy.lr_g,
         toy.lr_d,
         toy.latent_dim,
     )
     help_text = panel.controls.explanation.text()
     assert "digit" not in help_text and "ring" in help_text and "learning rate to 0.005" in help_text
-    assert panel.delay.value() > 0  # a toy game at a pace one can watch, not over in seconds
-    panel.mode.setCurrentIndex(panel.mode.findData("mnist"))
-    assert panel.delay.value() == 0
-    assert panel.latent_dim.value() == GANConfig().latent_dim and "real digit" in panel.controls.explanation.text()
+    assert panel.controls.delay.value() > 0  # a toy game at a pace one can watch, not over in seconds
+    panel.controls.settings.mode.setCurrentIndex(panel.controls.settings.mode.findData("mnist"))
+    assert panel.controls.delay.value() == 0
+    assert (
+        panel.controls.settings.latent_dim.value() == GANConfig().latent_dim
+        and "real digit" in panel.controls.explanation.text()
+    )
     # The game a learner watches is narrower than the shipped G (fast enough on a CPU); the CLI trains the shipped one.
-    live = panel.settings.config()
+    live = panel.controls.settings.config()
     assert live.channels == LIVE_MNIST_DEFAULTS["channels"] < GANConfig().channels and live.mode == "mnist"
 
 
@@ -339,30 +360,30 @@ def test_after_stop_the_views_show_the_loaded_generator_not_the_stopped_game(
     panel, qtbot, snapshots, tiny_gan_checkpoint
 ):
     panel.load_checkpoint(tiny_gan_checkpoint)
-    loaded = panel.grid.pixels().copy()
+    loaded = panel.digits.grid.pixels().copy()
     panel.start_training(GANConfig(steps=100000, mode="mnist", **TINY), paused=True)
     qtbot.waitUntil(lambda: len(snapshots) >= 1, timeout=60000)
     panel.refresh.flush()
-    assert "iteration 0" in panel.grid.label.text and "2 iterations" not in panel.model_info.text()
-    panel.stop_button.click()
+    assert "iteration 0" in panel.digits.grid.label.text and "2 iterations" not in panel.model_info.text()
+    panel.controls.stop_button.click()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
-    assert "iteration" not in panel.grid.label.text
-    np.testing.assert_array_equal(panel.grid.pixels(), loaded)  # the loaded generator's samples, same seed
+    assert "iteration" not in panel.digits.grid.label.text
+    np.testing.assert_array_equal(panel.digits.grid.pixels(), loaded)  # the loaded generator's samples, same seed
     assert "previous model is back" in panel.model_info.text()
 
 
 def test_after_stop_without_a_generator_the_views_say_there_is_none(panel, qtbot, snapshots, tmp_path, monkeypatch):
     monkeypatch.setattr("explorer.core.families.CHECKPOINTS", tmp_path)
     panel.load_shipped()
-    panel.mode.setCurrentIndex(panel.mode.findData("toy"))
+    panel.controls.settings.mode.setCurrentIndex(panel.controls.settings.mode.findData("toy"))
     panel.start_training(GANConfig(steps=100000, **TINY_TOY))
     qtbot.waitUntil(lambda: len(snapshots) >= 2, timeout=60000)
-    panel.stop_button.click()
+    panel.controls.stop_button.click()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
     assert panel.plane.point_counts() == (512, 0) and panel.plane.heat.image is None  # the ring alone
-    assert panel.grid.pixels() is None and "no digit generator" in panel.grid.label.text
-    assert panel.histogram.fractions("D(x), real").sum() == pytest.approx(1.0)  # the game's, kept for review
-    assert "stay until the next game" in panel.status.text()
+    assert panel.digits.grid.pixels() is None and "no digit generator" in panel.digits.grid.label.text
+    assert panel.dashboard.histogram.fractions("D(x), real").sum() == pytest.approx(1.0)  # the game's, kept for review
+    assert "stay until the next game" in panel.controls.status.text()
 
 
 def test_stop_keeps_the_games_curves_filmstrip_and_histograms_until_the_next_game(
@@ -375,17 +396,17 @@ def test_stop_keeps_the_games_curves_filmstrip_and_histograms_until_the_next_gam
         panel.step(which)
         qtbot.waitUntil(lambda count=count: len(snapshots) > count, timeout=60000)
     panel.refresh.flush()
-    frames, losses = panel.filmstrip.steps(), panel.losses.points("D loss")
-    histogram = panel.histogram.fractions("D(x), real").copy()
+    frames, losses = panel.digits.filmstrip.steps(), panel.dashboard.losses.points("D loss")
+    histogram = panel.dashboard.histogram.fractions("D(x), real").copy()
     assert frames and losses >= 1 and histogram.sum() == pytest.approx(1.0)
-    panel.stop_button.click()
+    panel.controls.stop_button.click()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
-    assert panel.filmstrip.steps() == frames and panel.losses.points("D loss") == losses
-    np.testing.assert_array_equal(panel.histogram.fractions("D(x), real"), histogram)
+    assert panel.digits.filmstrip.steps() == frames and panel.dashboard.losses.points("D loss") == losses
+    np.testing.assert_array_equal(panel.dashboard.histogram.fractions("D(x), real"), histogram)
     assert "previous model is back" in panel.model_info.text() and panel.checkpoint.info["steps"] == 2
     panel.start_training(GANConfig(steps=100000, mode="mnist", **TINY), paused=True)  # the next game clears them
     panel.refresh.flush()
-    assert panel.filmstrip.steps() == [] and panel.losses.points("D loss") == 0
+    assert panel.digits.filmstrip.steps() == [] and panel.dashboard.losses.points("D loss") == 0
     panel.runner.stop()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
 
@@ -393,17 +414,17 @@ def test_stop_keeps_the_games_curves_filmstrip_and_histograms_until_the_next_gam
 def test_each_game_keeps_its_own_generator(panel, qtbot, snapshots, tiny_gan_checkpoint, tmp_path):
     panel.load_checkpoint(tiny_gan_checkpoint)
     digits = panel.generator
-    panel.mode.setCurrentIndex(panel.mode.findData("toy"))
+    panel.controls.settings.mode.setCurrentIndex(panel.controls.settings.mode.findData("toy"))
     assert panel.checkpoint is None and "No toy generator yet" in panel.model_info.text()
     panel.start_training(GANConfig(steps=2, **TINY_TOY))
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=60000)
     toy = panel.model
     assert panel.model_cfg.mode == "toy" and panel.generator is digits  # the toy game left the digits' G be
-    panel.mode.setCurrentIndex(panel.mode.findData("mnist"))
+    panel.controls.settings.mode.setCurrentIndex(panel.controls.settings.mode.findData("mnist"))
     assert panel.model is digits and panel.checkpoint.info["steps"] == 2 and "MNIST GAN" in panel.model_info.text()
-    assert panel.grid.pixels() is not None and "no digit generator" not in panel.grid.label.text
-    assert panel.sample_button.isEnabled()
-    panel.mode.setCurrentIndex(panel.mode.findData("toy"))
+    assert panel.digits.grid.pixels() is not None and "no digit generator" not in panel.digits.grid.label.text
+    assert panel.digits.sampler.sample_button.isEnabled()
+    panel.controls.settings.mode.setCurrentIndex(panel.controls.settings.mode.findData("toy"))
     assert panel.model is toy and "toy GAN" in panel.model_info.text()
     panel.save_checkpoint(tmp_path / "toy.safetensors")  # File ▸ Save keeps the generator of the game on show
     assert load_checkpoint(tmp_path / "toy.safetensors").config["mode"] == "toy"
@@ -413,16 +434,16 @@ def test_after_a_reset_while_paused_new_settings_apply_to_the_next_move(panel, q
     panel.start_training(GANConfig(steps=100000, **TINY_TOY))
     qtbot.waitUntil(lambda: len(snapshots) >= 3, timeout=60000)
     with qtbot.waitSignal(panel.runner.held, timeout=20000):
-        panel.pause_button.click()
-    assert not panel.settings.isEnabled()  # the game has moved: its settings are fixed
-    panel.reset_button.click()
+        panel.controls.pause_button.click()
+    assert not panel.controls.settings.isEnabled()  # the game has moved: its settings are fixed
+    panel.controls.reset_button.click()
     qtbot.waitUntil(lambda: panel.playing and panel.snapshot is not None and panel.snapshot.step == 0, timeout=60000)
-    assert panel.runner.paused and panel.settings.isEnabled(), "the form stayed greyed after a reset"
-    panel.latent_dim.setValue(3)
-    panel.step_buttons["both"].click()  # the game of the new settings takes that move
+    assert panel.runner.paused and panel.controls.settings.isEnabled(), "the form stayed greyed after a reset"
+    panel.controls.settings.latent_dim.setValue(3)
+    panel.controls.step_buttons["both"].click()  # the game of the new settings takes that move
     qtbot.waitUntil(lambda: panel.snapshot is not None and panel.snapshot.step == 1, timeout=60000)
     assert panel.session_cfg.latent_dim == 3 and panel.session_cfg.hidden == TINY_TOY["hidden"]
-    assert panel.runner.paused and not panel.settings.isEnabled()
+    assert panel.runner.paused and not panel.controls.settings.isEnabled()
     panel.runner.stop()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
 
@@ -442,7 +463,7 @@ def test_both_pages_lay_out_cleanly_on_a_laptop_screen_and_in_the_default_window
     window = main_window_on(qtbot, "gan")
     panel = window.panels["gan"]
     for mode, theory in (("mnist", False), ("toy", False), ("toy", True)):
-        panel.mode.setCurrentIndex(panel.mode.findData(mode))
+        panel.controls.settings.mode.setCurrentIndex(panel.controls.settings.mode.findData(mode))
         panel.theory.toggle.setChecked(theory)  # D*'s plane beside D's, the numbers and the gradient below
         for size in ((1280, 720), (1500, 950)):
             window.resize(*size)
@@ -456,7 +477,7 @@ def test_both_pages_lay_out_cleanly_on_a_laptop_screen_and_in_the_default_window
 
 
 def test_the_form_sets_the_stabilisers_and_the_game_names_them(panel, qtbot, snapshots):
-    settings = panel.settings
+    settings = panel.controls.settings
     settings.d_norm.setCurrentIndex(settings.d_norm.findData("spectral"))
     settings.label_smoothing.setValue(0.1)
     cfg = panel.training_config()
@@ -475,16 +496,16 @@ def test_the_form_sets_the_stabilisers_and_the_game_names_them(panel, qtbot, sna
     panel.runner.stop()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=60000)
     # The toy game's MLPs have no normalisation to choose; choosing it resets the smoothing to its default.
-    panel.mode.setCurrentIndex(panel.mode.findData("toy"))
+    panel.controls.settings.mode.setCurrentIndex(panel.controls.settings.mode.findData("toy"))
     assert not settings.d_norm.isEnabled() and settings.label_smoothing.value() == 0.0
-    panel.mode.setCurrentIndex(panel.mode.findData("mnist"))
+    panel.controls.settings.mode.setCurrentIndex(panel.controls.settings.mode.findData("mnist"))
     assert settings.d_norm.isEnabled() and settings.d_norm.currentData() == "batch"
 
 
 def test_the_plots_name_their_curves_in_their_titles_and_the_empty_filmstrip_says_what_will_come(
     panel, qtbot, snapshots
 ):
-    for plot, names in ((panel.losses, ("D", "G")), (panel.outputs, ("D(x)", "D(G(z))"))):
+    for plot, names in ((panel.dashboard.losses, ("D", "G")), (panel.dashboard.outputs, ("D(x)", "D(G(z))"))):
         assert plot.getPlotItem().legend is None and plot.legend() == []  # no legend box, no second key list
         assert all(f"━ {name}" in plot.plotItem.titleLabel.text for name in names)
     box = panel.digits.filmstrip_box
@@ -492,4 +513,4 @@ def test_the_plots_name_their_curves_in_their_titles_and_the_empty_filmstrip_say
     panel.start_training(GANConfig(steps=1, **TINY))
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=60000)
     panel.refresh.flush()
-    assert box.currentWidget() is panel.filmstrip and panel.filmstrip.steps()
+    assert box.currentWidget() is panel.digits.filmstrip and panel.digits.filmstrip.steps()

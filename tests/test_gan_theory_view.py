@@ -28,15 +28,15 @@ def js_shown(panel) -> float:
 
 
 def test_the_overlay_shows_d_star_beside_d_and_its_js_follows_the_steps(panel, qtbot, snapshots):
-    panel.mode.setCurrentIndex(panel.mode.findData("toy"))
-    panel.batch_size.setValue(32)
-    panel.settings.label_smoothing.setValue(0.2)
+    panel.controls.settings.mode.setCurrentIndex(panel.controls.settings.mode.findData("toy"))
+    panel.controls.settings.batch_size.setValue(32)
+    panel.controls.settings.label_smoothing.setValue(0.2)
     assert not panel.theory.d_star.isVisible() and panel.theory.frame is None  # off until asked for
     panel.theory.toggle.setChecked(True)
     assert panel.theory.d_star.isVisible() and panel.theory.gradient.isVisible()
     assert panel.theory.numbers.text() == NO_POINTS  # no G yet: nothing to estimate p_g from
 
-    panel.step_buttons["both"].click()
+    panel.controls.step_buttons["both"].click()
     qtbot.waitUntil(lambda: len(snapshots) == 2, timeout=60000)
     panel.refresh.flush()
     snap = snapshots[-1]
@@ -52,7 +52,7 @@ def test_the_overlay_shows_d_star_beside_d_and_its_js_follows_the_steps(panel, q
     assert panel.theory.gradient.points.labels().tolist().count(0) == len(snap.points_fake)
 
     for count in range(3, 6):
-        panel.step_buttons["g"].click()
+        panel.controls.step_buttons["g"].click()
         qtbot.waitUntil(lambda count=count: len(snapshots) == count, timeout=20000)
     panel.refresh.flush()
     moved = toy_theory(snapshots[-1].points_fake, 3.0, 64, smoothing=0.2)

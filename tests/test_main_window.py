@@ -57,7 +57,7 @@ def test_closing_the_window_mid_training_leaves_no_thread_or_process(window, qtb
     panel = window.panels["vae"]
     panel.load_checkpoint(tiny_vae_checkpoint)
     panel.start_training(VAEConfig(epochs=50, hidden=32, train_limit=1024))
-    qtbot.waitUntil(lambda: panel.curves["neg_elbo"].points("train") >= 1, timeout=60000)
+    qtbot.waitUntil(lambda: panel.training.curves["neg_elbo"].points("train") >= 1, timeout=60000)
     assert multiprocessing.active_children()
     window.close()
     assert not window.runner.busy or QThreadPool.globalInstance().activeThreadCount() == 0
@@ -81,7 +81,7 @@ def test_the_status_bar_drives_pause_and_stop(window, qtbot, tiny_vae_checkpoint
     panel.load_checkpoint(tiny_vae_checkpoint)
     assert not window.pause_button.isEnabled()
     panel.start_training(VAEConfig(epochs=50, hidden=32, train_limit=1024))
-    qtbot.waitUntil(lambda: panel.curves["neg_elbo"].points("train") >= 1, timeout=60000)
+    qtbot.waitUntil(lambda: panel.training.curves["neg_elbo"].points("train") >= 1, timeout=60000)
     window.pause_button.click()
     assert window.runner.paused and window.pause_button.text() == "Resume"
     assert window.job_label.text().endswith("(paused)")
@@ -156,7 +156,7 @@ def test_a_jobs_messages_belong_to_its_panel(window, qtbot, tiny_vae_checkpoint)
     panel = window.panels["vae"]
     panel.load_checkpoint(tiny_vae_checkpoint)
     panel.start_training(VAEConfig(epochs=50, hidden=32, train_limit=1024))
-    qtbot.waitUntil(lambda: panel.curves["neg_elbo"].points("train") >= 1, timeout=60000)
+    qtbot.waitUntil(lambda: panel.training.curves["neg_elbo"].points("train") >= 1, timeout=60000)
     window.show_panel("gan")  # another tab: its own (empty) line, a note on the job running elsewhere
     assert window.job_label.text() == "also running: VAE"
     assert not window.stop_button.isEnabled()  # the status bar's buttons act on the tab on show
@@ -248,7 +248,7 @@ def test_every_panel_lays_out_cleanly_on_a_laptop_screen_and_the_default_size(qt
         assert win.size().toTuple() == size, f"{name}: the window cannot be {size}"
         assert layout_problems(win) == [], name
     win.show_panel("gan")
-    win.panels["gan"].settings.set_mode("toy")
+    win.panels["gan"].controls.settings.set_mode("toy")
     qtbot.wait(30)
     assert layout_problems(win) == [], "gan, toy game"
 
@@ -301,7 +301,7 @@ def test_a_tab_can_train_while_another_tabs_job_runs(qtbot, tiny_vae_checkpoint)
     vae.load_checkpoint(tiny_vae_checkpoint)
     win.panels["pixelcnn"].load_shipped()  # writes its opening digits on the PixelCNN tab's runner
     assert win.runners["pixelcnn"].busy
-    assert vae.train_button.isEnabled()
+    assert vae.training.train_button.isEnabled()
     vae.start_training(VAEConfig(epochs=50, hidden=32, train_limit=1024))
     assert win.runners["vae"].busy and win.runners["pixelcnn"].busy
     win.stop_button.click()  # the tab on show's job only

@@ -37,38 +37,38 @@ def viewport_pos(panel, z1, z2) -> QPoint:
 
 def test_dragging_the_marker_changes_the_decoded_digit_and_the_sliders(panel, qtbot, every_mouse_move):
     panel.set_z(0.0, 0.0)
-    before = panel.decoded.pixels().copy()
+    before = panel.decoder.decoded.pixels().copy()
     viewport = panel.plane.viewport()
     start, end = marker_viewport_pos(panel), viewport_pos(panel, 1.5, -1.0)
     qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start)
     images = []
     for t in np.linspace(0, 1, 6)[1:]:
         qtbot.mouseMove(viewport, start + (end - start) * t)
-        images.append(panel.decoded.pixels().copy())
+        images.append(panel.decoder.decoded.pixels().copy())
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=end)
     z1, z2 = panel.plane.marker_pos()
     assert z1 == pytest.approx(1.5, abs=0.1) and z2 == pytest.approx(-1.0, abs=0.1)
     assert not np.allclose(images[-1], before), "the decoded digit did not follow the drag"
     assert not np.allclose(images[0], images[-1]), "the digit only changed at the end, not during the drag"
-    assert panel.sliders[0].value() == pytest.approx(z1, abs=0.01)
-    assert panel.sliders[1].value() == pytest.approx(z2, abs=0.01)
+    assert panel.decoder.sliders[0].value() == pytest.approx(z1, abs=0.01)
+    assert panel.decoder.sliders[1].value() == pytest.approx(z2, abs=0.01)
 
 
 def test_sliders_move_the_marker_and_decode(panel):
-    panel.sliders[0].setValue(-2.0)
-    panel.sliders[1].setValue(1.25)
+    panel.decoder.sliders[0].setValue(-2.0)
+    panel.decoder.sliders[1].setValue(1.25)
     assert panel.plane.marker_pos() == pytest.approx((-2.0, 1.25))
     from explorer.core.vae import decode_images
 
     expected = decode_images(panel.model, np.array([[-2.0, 1.25]]))[0]
-    np.testing.assert_allclose(panel.decoded.pixels(), expected, rtol=1e-6)
+    np.testing.assert_allclose(panel.decoder.decoded.pixels(), expected, rtol=1e-6)
 
 
 def test_the_manifold_follows_its_size(panel):
-    panel.grid_n.setValue(20)
-    assert panel.manifold.pixels().shape == (560, 560)
-    panel.grid_n.setValue(7)
-    assert panel.manifold.pixels().shape == (196, 196)
+    panel.manifold_view.grid_n.setValue(20)
+    assert panel.manifold_view.manifold.pixels().shape == (560, 560)
+    panel.manifold_view.grid_n.setValue(7)
+    assert panel.manifold_view.manifold.pixels().shape == (196, 196)
 
 
 def test_clicking_a_test_digit_shows_its_posterior_and_reconstruction(panel, qtbot):
@@ -77,21 +77,21 @@ def test_clicking_a_test_digit_shows_its_posterior_and_reconstruction(panel, qtb
     qtbot.mouseClick(panel.plane.viewport(), Qt.MouseButton.LeftButton, pos=viewport_pos(panel, z1, z2))
     assert panel.selected is not None
     chosen = panel.selected
-    np.testing.assert_allclose(panel.original.pixels(), panel.test.images[chosen] / 255.0, rtol=1e-6)
+    np.testing.assert_allclose(panel.decoder.original.pixels(), panel.test.images[chosen] / 255.0, rtol=1e-6)
     ring = panel.plane.sigma_curves[0].getData()
     centre = [(axis.max() + axis.min()) / 2 for axis in ring]
     assert centre == pytest.approx(panel.latents[chosen], abs=1e-3)
-    assert f"a {panel.test.labels[chosen]}:" in panel.selected_info.text()
-    assert panel.reconstruction.pixels().shape == (28, 28)
+    assert f"a {panel.test.labels[chosen]}:" in panel.decoder.selected_info.text()
+    assert panel.decoder.reconstruction.pixels().shape == (28, 28)
 
 
 def test_train_runs_to_the_end_through_the_real_worker_in_a_child_process(panel, qtbot):
     with qtbot.waitSignal(panel.runner.busy_changed, timeout=5000, check_params_cb=lambda busy: busy):
         panel.start_training(TINY)
-    assert not panel.train_button.isEnabled()
+    assert not panel.training.train_button.isEnabled()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=120000)
-    assert panel.train_button.isEnabled()
-    assert panel.curves["neg_elbo"].points("test") == 2 and panel.curves["kl"].points("train") >= 2
+    assert panel.training.train_button.isEnabled()
+    assert panel.training.curves["neg_elbo"].points("test") == 2 and panel.training.curves["kl"].points("train") >= 2
     assert panel.checkpoint.info["steps"] == 2 * 1024 // 128 and panel.checkpoint.config["hidden"] == 32
     assert "Not saved yet" in panel.model_info.text()
     assert multiprocessing.active_children() == []
@@ -108,9 +108,9 @@ def test_an_out_of_memory_error_ends_the_run_with_a_message_and_keeps_the_model(
         panel.start_training(TINY)
     assert "GPU ran out of memory" in failure.args[0]
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=10000)
-    assert panel.model is model_before and panel.train_button.isEnabled()
+    assert panel.model is model_before and panel.training.train_button.isEnabled()
     panel.set_z(0.5, 0.5)  # still usable
-    assert panel.decoded.pixels() is not None
+    assert panel.decoder.decoded.pixels() is not None
 
 
 def test_a_nan_loss_in_the_child_ends_the_run_with_a_message(panel, qtbot):
@@ -139,8 +139,8 @@ def test_pause_holds_the_run_and_stop_discards_it(panel, qtbot):
     panel.runner.stop()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
     # Every view shows the model that is loaded again: its record, not the aborted run's curves.
-    assert panel.checkpoint is before and panel.curves["neg_elbo"].points("train") == 0
-    assert panel.curves["neg_elbo"].points("test") == len(before.info["history"])
+    assert panel.checkpoint is before and panel.training.curves["neg_elbo"].points("train") == 0
+    assert panel.training.curves["neg_elbo"].points("test") == len(before.info["history"])
     assert "previous model is back" in panel.model_info.text()
 
 
@@ -161,7 +161,9 @@ def test_the_panel_lays_out_cleanly_on_a_laptop_screen_and_in_the_default_window
         qtbot.wait(50)
         assert window.size().toTuple() == size
         assert layout_problems(panel) == [] and plots_cut_off(panel) == [], f"at {size}"
-        for slider in panel.sliders:  # their values are drawn in line edits, which layout_problems does not read
+        for (
+            slider
+        ) in panel.decoder.sliders:  # their values are drawn in line edits, which layout_problems does not read
             value = slider.findChild(QLineEdit)
             text_width = value.fontMetrics().horizontalAdvance(value.text())
             assert value.contentsRect().width() >= text_width, f"{value.text()} is cut off at {size}"
@@ -189,4 +191,4 @@ def test_the_scatter_draws_its_dots_at_the_screens_device_pixel_ratio(qtbot):
 def test_the_marker_stays_where_the_sliders_can_read_it(panel):
     panel.set_z(-4.4, 5.0)  # beyond the sliders' ±4: the marker stops at their ends
     assert panel.plane.marker_pos() == pytest.approx((-4.0, 4.0))
-    assert [s.value() for s in panel.sliders] == pytest.approx([-4.0, 4.0])
+    assert [s.value() for s in panel.decoder.sliders] == pytest.approx([-4.0, 4.0])

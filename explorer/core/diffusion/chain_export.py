@@ -46,7 +46,7 @@ def enlarge(image: np.ndarray, scale: int) -> np.ndarray:
 
 def t_label(record: ChainRecord, k: int) -> str:
     """Frame ``k``'s timestep in the paper's numbering, as the panel's timeline writes it."""
-    return f"t = {int(record.t[k]) + 1}"
+    return f"t = {record.paper_t(k)}"
 
 
 def labelled(image: np.ndarray, labels: list[tuple[int, str]]) -> np.ndarray:

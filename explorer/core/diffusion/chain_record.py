@@ -3,16 +3,23 @@
 Every frame of every sample is stored as uint8 grey levels, exactly as the views show it:
 x_t and x̂_0 map [-1, 1] to 0..255, the predicted noise ε̂ maps [-EPS_RANGE, EPS_RANGE]
 to 0..255 (values beyond are clipped). A 1000-step chain of 16 samples takes
-1000 x 3 x 16 x 28 x 28 bytes = 38 MB, a quarter of float32.
+1000 x 3 x 16 x 28 x 28 bytes = 38 MB, a quarter of float32. A guided chain (classifier-free guidance)
+keeps the two noise predictions it combines beside them, the same way.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from explorer.core.diffusion.sampler import ChainFrame, SamplerConfig
 
+if TYPE_CHECKING:  # the conditional family builds on this one: its frame type is only named here
+    from explorer.core.conditional.guidance import GuidedFrame
+
 KINDS = ("x_t", "eps", "x0_pred")  # the three pictures of a step, in storage order
+PAIR = ("eps_cond", "eps_uncond")  # a guided step's ε(x_t, y) and ε(x_t, ∅), in storage order
 EPS_RANGE = 3.0  # ε̂ ~ N(0, I): ±3 holds 99.7% of its values
 
 
@@ -71,6 +78,11 @@ class ChainRecord:
         """One stored picture, uint8 (28, 28)."""
         return self.images[k, KINDS.index(kind), sample]
 
+    def paper_t(self, k: int) -> int:
+        """Frame ``k``'s timestep in the paper's numbering t = 1..T, as every view writes it (the core counts 0..T-1):
+        the one place that turns a stored frame into the t a learner reads."""
+        return int(self.t[k]) + 1
+
     def frame_at(self, t: int) -> int | None:
         """Index of the stored frame whose step starts at the smallest timestep >= t (None if none yet).
 
@@ -83,3 +95,26 @@ class ChainRecord:
     def final(self, sample: int) -> np.ndarray | None:
         """The finished digit (x̂_0 of the last step, which the sampler returns), uint8 (28, 28)."""
         return self.image(self.total_steps - 1, "x0_pred", sample) if self.complete else None
+
+
+class GuidedChainRecord(ChainRecord):
+    """A guided chain of ``digit`` with weight ``guidance``: the record above, whose ε̂ is the guided ε̃, with the
+    two predictions it combines, ε(x_t, y) and ε(x_t, ∅), stored beside it the same way (uint8 grey levels)."""
+
+    def __init__(self, config: SamplerConfig, seed: int, n: int, T: int, digit: int, guidance: float) -> None:
+        super().__init__(config, seed, n, T)
+        self.digit = digit
+        self.guidance = guidance
+        self.pair = np.zeros((self.total_steps, len(PAIR), n, 28, 28), dtype=np.uint8)  # (frame, kind, sample, H, W)
+
+    def append(self, frame: GuidedFrame) -> int:  # type: ignore[override]  # a guided chain's frames only
+        k = super().append(frame)
+        self.pair[k, 0] = to_grey(frame.eps_cond, EPS_RANGE)
+        self.pair[k, 1] = to_grey(frame.eps_uncond, EPS_RANGE)
+        return k
+
+    def image(self, k: int, kind: str, sample: int) -> np.ndarray:
+        """One stored picture, uint8 (28, 28): x_t, eps (the guided ε̃), x0_pred, eps_cond or eps_uncond."""
+        if kind in PAIR:
+            return self.pair[k, PAIR.index(kind), sample]
+        return super().image(k, kind, sample)

@@ -10,14 +10,14 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
-from explorer.core.conditional import SWEEP, CDDPMConfig, CDDPMSnapshot, ConditionalDDPM, GuidedFrame, SweepProgress
+from explorer.core.conditional import SWEEP, CDDPMConfig, CDDPMSnapshot, ConditionalDDPM, GuidedFrame
 from explorer.core.conditional.jobs import guided_chain_job, sweep_job
+from explorer.core.diffusion.chain_record import GuidedChainRecord
 from explorer.core.runtime.checkpoints import Checkpoint, weights_of
 from explorer.core.runtime.errors import ExplorerError
 from explorer.core.runtime.jobs import Job
 from explorer.ui.panels.conditional.cddpm_training import CDDPMTrainingSection, describe_checkpoint
 from explorer.ui.panels.conditional.chain_section import NO_MODEL, ChainSection
-from explorer.ui.panels.conditional.guided_record import GuidedChainRecord
 from explorer.ui.panels.conditional.sweep_section import SweepSection
 from explorer.ui.panels.model_panel import ModelPanel
 from explorer.ui.panels.splitters import columns_over_training
@@ -44,7 +44,7 @@ class CDDPMPanel(ModelPanel):
         self.refresh = StaggeredRefresh(parent=self)
         self.chain = ChainSection()
         self.controls = self.chain.controls
-        self.timeline = self.chain.timeline
+        self.timeline = self.chain.player.timeline
         self.sweep = SweepSection()
         self.training = CDDPMTrainingSection()
         self.model_info = self.training.model_info
@@ -206,7 +206,7 @@ class CDDPMPanel(ModelPanel):
                     "device": self.device,
                 },
             ),
-            on_yield=self._on_sweep_progress,
+            on_yield=self.sweep.follow,
             on_done=self.sweep.finish,
             on_end=self._on_sweep_end,
             label=f"Sweeping w for {digit}s",
@@ -217,14 +217,9 @@ class CDDPMPanel(ModelPanel):
         )
         self._update_buttons()
 
-    def _on_sweep_progress(self, progress: SweepProgress) -> None:
-        if progress.point is not None:
-            self.sweep.add_point(progress.point)
-
     def _on_sweep_end(self, succeeded: bool) -> None:
         self._job = None
-        if not succeeded:
-            self.sweep.info.setText(f"Stopped after {len(self.sweep.points)} of {len(SWEEP)} values of w.")
+        self.sweep.end(succeeded)
         self._update_buttons()
 
     # ---- training -----------------------------------------------------------------------------

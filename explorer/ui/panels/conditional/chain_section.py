@@ -6,13 +6,10 @@ from __future__ import annotations
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from explorer.core.conditional import GuidedFrame
+from explorer.core.diffusion.chain_record import GuidedChainRecord
 from explorer.ui.panels.conditional.guidance_controls import GuidanceControls
-from explorer.ui.panels.conditional.guided_record import GuidedChainRecord
-from explorer.ui.panels.diffusion.display import abar_text, grey
+from explorer.ui.panels.diffusion.chain_player import ChainPlayer
 from explorer.ui.widgets.help_button import HelpButton
-from explorer.ui.widgets.image_grid import ImageGrid
-from explorer.ui.widgets.image_view import ImageView
-from explorer.ui.widgets.timeline import Timeline
 
 NO_MODEL = (
     "<b>No conditional diffusion model yet</b>: train one below (quickest from the shipped DDPM), "
@@ -40,13 +37,11 @@ VIEWS = (
 
 
 class ChainSection(QGroupBox):
-    """Shows ``record``, the latest guided chain, on the timeline; ``selected`` is the sample followed.
-    The panel runs the chains and feeds their frames in."""
+    """Shows ``record``, the latest guided chain, in the chain player; the player's ``selected`` is the sample
+    followed. The panel runs the chains and feeds their frames in."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Classifier-free guidance: ε_w = (1 + w)·ε(x_t, y) − w·ε(x_t, ∅)", parent)
-        self.record: GuidedChainRecord | None = None
-        self.selected = 0
         self.controls = GuidanceControls()
         self.sample_button = QPushButton("Sample")
         self.sample_button.setToolTip("Draw again with these settings (any change of them draws by itself)")
@@ -59,31 +54,25 @@ class ChainSection(QGroupBox):
         actions.addWidget(self.info, 1)
         actions.addWidget(self.sample_button)
         actions.addWidget(self.help)
-        self.grid = ImageGrid("the digits (click one)")
-        self.grid.clicked.connect(self.select_sample)
-        self.big = {kind: ImageView(name) for kind, name in VIEWS}
-        views = QHBoxLayout()
-        views.addWidget(self.grid, 2)
-        for view in (self.grid, *self.big.values()):
-            view.setMinimumSize(96, 120)
-        for view in self.big.values():
-            views.addWidget(view, 1)
-        self.timeline = Timeline()
-        self.timeline.frame_changed.connect(self.show_frame)
+        self.player = ChainPlayer(
+            VIEWS, "the digits (click one)", named=False, keep_until_first_frame=True, grid_stretch=2, minimum=(96, 120)
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(self.controls)
         layout.addLayout(actions)
-        layout.addLayout(views, 1)
-        layout.addWidget(self.timeline)
-        self.clear_views()
+        layout.addWidget(self.player, 1)
+
+    @property
+    def record(self) -> GuidedChainRecord | None:
+        """The latest guided chain (None: no model, or none drawn yet)."""
+        record = self.player.state.record
+        assert record is None or isinstance(record, GuidedChainRecord)
+        return record
 
     def start(self, record: GuidedChainRecord) -> None:
         """A new chain: the timeline follows its frames as they arrive; the last chain's pictures stay on
         show until the first of them does, so a change of digit or w never blanks the views."""
-        self.timeline.pause()
-        self.record = record
-        self.selected = min(self.selected, record.n - 1)
-        self.timeline.set_count(0)
+        self.player.state.start(record)
 
     def add_frame(self, frame: GuidedFrame) -> None:
         """Keep the next frame of the chain (drawn at ``sync_timeline``)."""
@@ -92,46 +81,9 @@ class ChainSection(QGroupBox):
 
     def sync_timeline(self) -> None:
         """Let the timeline reach every stored frame; follow the newest one if it was showing the last."""
-        if self.record is None:
-            return
-        before = self.timeline.frame()
-        following = self.timeline.count == 0 or before >= self.timeline.count - 1
-        self.timeline.set_count(self.record.count)
-        if following and self.record.count:
-            self.timeline.set_frame(self.record.count - 1)
-        if self.timeline.frame() == before:  # no frame_changed signal drew it
-            self.show_frame(before)
-
-    def show_frame(self, k: int) -> None:
-        """Stored frame ``k``: the grid, the followed sample's five pictures, t and ᾱ_t."""
-        record = self.record
-        if record is None or not 0 <= k < record.count:
-            return
-        self.grid.set_images(grey(record.images[k, 0]))
-        self.grid.select(self.selected)
-        for kind, view in self.big.items():
-            view.set_image(grey(record.image(k, kind, self.selected)))
-        self.timeline.info.setText(
-            f"<b>step {k + 1} / {record.total_steps}</b> &nbsp; <b>t = {int(record.t[k]) + 1}"
-            f"</b> &nbsp; <b>ᾱ_t = {abar_text(record.alpha_bar[k])}</b> &nbsp; "
-            f"sample #{self.selected}"
-        )
-
-    def select_sample(self, index: int) -> None:
-        """Follow sample ``index`` in the large views."""
-        if self.record is None or not 0 <= index < self.record.n:
-            return
-        self.selected = index
-        self.show_frame(self.timeline.frame())
+        self.player.state.sync()
 
     def drop(self, text: str) -> None:
         """No chain to show (a new model, or none): empty views and ``text``."""
-        self.record = None
-        self.timeline.set_count(0)
-        self.clear_views()
+        self.player.state.show(None)
         self.info.setText(text)
-
-    def clear_views(self) -> None:
-        for view in (*self.big.values(), self.grid):
-            view.blank()
-        self.timeline.info.setText("")

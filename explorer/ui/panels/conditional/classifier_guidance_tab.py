@@ -17,7 +17,7 @@ from superqt import QLabeledDoubleSlider
 from explorer.core.conditional.jobs import GuidanceComparison, classifier_sweep_job, guidance_comparison_job
 from explorer.core.conditional.noisy_classifier import KIND as NOISY_KIND
 from explorer.core.conditional.noisy_classifier import NOISY_CLASSIFIER_CHECKPOINT
-from explorer.core.conditional.sweep import CLASSIFIER_SWEEP, SweepProgress
+from explorer.core.conditional.sweep import CLASSIFIER_SWEEP
 from explorer.core.families import FAMILIES
 from explorer.core.runtime.checkpoints import config_from_dict, load_checkpoint, weights_of
 from explorer.core.runtime.errors import ExplorerError
@@ -213,7 +213,7 @@ class ClassifierGuidanceTab(QWidget):
                     "device": self.device,
                 },
             ),
-            on_yield=self._on_sweep_progress,
+            on_yield=self.sweep.follow,
             on_done=self.sweep.finish,
             on_end=self._on_sweep_end,
             label=f"Sweeping s for {digit}s",
@@ -224,13 +224,8 @@ class ClassifierGuidanceTab(QWidget):
         )
         self._update_buttons()
 
-    def _on_sweep_progress(self, progress: SweepProgress) -> None:
-        if progress.point is not None:
-            self.sweep.add_point(progress.point)
-
     def _on_sweep_end(self, succeeded: bool) -> None:
-        if not succeeded:
-            self.sweep.info.setText(f"Stopped after {len(self.sweep.points)} of {len(CLASSIFIER_SWEEP)} values of s.")
+        self.sweep.end(succeeded)
         self._update_buttons()
 
     def _update_buttons(self) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget
 
-from explorer.core.conditional import SWEEP, SweepPoint, SweepResult
+from explorer.core.conditional import SWEEP, SweepPoint, SweepProgress, SweepResult
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.image_grid import tile
 from explorer.ui.widgets.image_view import ImageView
@@ -93,6 +93,16 @@ class SweepSection(QGroupBox):
         self.accuracy.setYRange(0, 100, padding=0.05)
         shown = np.concatenate([p.samples[:SHOWN] for p in self.points])  # row k: the samples of the k-th w
         self.strip.set_image(tile(shown, SHOWN))
+
+    def follow(self, progress: SweepProgress) -> None:
+        """A report of the running sweep: a judged point is plotted (the others only move the status bar)."""
+        if progress.point is not None:
+            self.add_point(progress.point)
+
+    def end(self, succeeded: bool) -> None:
+        """The sweep has ended: one stopped early says how far it got (one that finished has said what it found)."""
+        if not succeeded:
+            self.info.setText(f"Stopped after {len(self.points)} of {len(self.values)} values of {self.symbol}.")
 
     def finish(self, result: SweepResult) -> None:
         """The sweep is done: the real digits' diversity as the reference line, and what it found."""

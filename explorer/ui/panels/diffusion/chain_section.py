@@ -1,5 +1,5 @@
-"""The chain section: the reverse chains kept frame by frame, the sample grid, the large x_t / ε̂ / x̂_0
-views and the timeline that scrubs, steps and plays them."""
+"""The chain section: the reverse chains kept frame by frame, one sampler's on show in the chain player (the sample
+grid, the large x_t / ε̂ / x̂_0 views and the timeline that scrubs, steps and plays them)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,10 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBox
 from explorer.core.diffusion import DDPMConfig
 from explorer.core.diffusion.chain_job import SamplerFrame
 from explorer.core.diffusion.chain_record import ChainRecord
-from explorer.ui.panels.diffusion.display import abar_text, grey
+from explorer.ui.panels.diffusion.chain_player import ChainPlayer
 from explorer.ui.panels.diffusion.export_section import ExportSection
 from explorer.ui.panels.diffusion.sampler_controls import SamplerControls
 from explorer.ui.widgets.help_button import HelpButton
-from explorer.ui.widgets.image_grid import ImageGrid
-from explorer.ui.widgets.image_view import ImageView
-from explorer.ui.widgets.timeline import Timeline
 
 NO_MODEL = (
     "<b>No diffusion model yet</b>: train one below, or use File ▸ Load checkpoint…. The schedule and "
@@ -33,19 +30,21 @@ CHAIN_HELP = (
 )
 
 
+VIEWS = (("x_t", "x_t (noisy image)"), ("eps", "ε̂ (predicted noise)"), ("x0_pred", "predicted x_0 (digit)"))
+
+
 class ChainSection(QGroupBox):
-    """Keeps the latest chain of each sampler and shows one of them, the ``active`` one, on the timeline;
-    ``selected`` is the sample the large views follow. The panel runs the chains and feeds their frames in."""
+    """Keeps the latest chain of each sampler and shows one of them, the ``active`` one, in the player;
+    the player's ``selected`` is the sample the large views follow. The panel runs the chains and feeds their
+    frames in."""
 
     shown = Signal(object)  # the paper's t of the frame now shown, or None when no frame is
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Reverse chain: from noise x_T to a digit", parent)
         self.chains: dict[str, ChainRecord] = {}  # the latest chain of each sampler
-        self.active: str | None = None  # the sampler whose chain the timeline shows
         # what a run replaces, put back if it is cancelled: the chains it overwrites, the active one, its frame
         self._before_run: tuple[dict[str, ChainRecord | None], str | None, int] | None = None
-        self.selected = 0
         self.controls = SamplerControls()
         self.controls.sampler.currentIndexChanged.connect(self._on_sampler_changed)
         self.run_button = QPushButton("Run chain")
@@ -57,29 +56,15 @@ class ChainSection(QGroupBox):
             "stored already for these settings is not run again)",
         )
         self.cancel_button = QPushButton("Cancel")
-        self.timeline = Timeline()
-        self.timeline.frame_changed.connect(self.show_frame)
-        self.export = ExportSection(self.active_chain, lambda: self.selected, self.timeline.fps.value)
+        self.player = ChainPlayer(VIEWS, "all samples (click one)", named=True, keep_until_first_frame=False)
+        self.player.shown.connect(self._on_shown)
+        state = self.player.state
+        self.export = ExportSection(lambda: state.record, lambda: state.selected, self.player.timeline.fps.value)
         actions = QHBoxLayout()
         for button in (self.run_button, self.compare_button, self.cancel_button):
             actions.addWidget(button)
         actions.addStretch()
         actions.addWidget(self.export)
-
-        self.grid = ImageGrid("all samples (click one)")
-        self.grid.clicked.connect(self.select_sample)
-        self.big = {
-            kind: ImageView(name)
-            for kind, name in (
-                ("x_t", "x_t (noisy image)"),
-                ("eps", "ε̂ (predicted noise)"),
-                ("x0_pred", "predicted x_0 (digit)"),
-            )
-        }
-        views = QHBoxLayout()
-        for view in (self.grid, *self.big.values()):
-            view.setMinimumSize(110, 132)  # a 28 x 28 digit at 4 px a pixel, under its title
-            views.addWidget(view, 1)
         self.chain_info = QLabel(NO_MODEL)
         self.chain_info.setWordWrap(True)
         self.chain_info.setStyleSheet("color:#333; background:#eef3fb; padding:4px; border-radius:4px;")
@@ -91,8 +76,16 @@ class ChainSection(QGroupBox):
         layout.addWidget(self.controls)
         layout.addLayout(actions)
         layout.addWidget(self.chain_info)
-        layout.addLayout(views, 1)
-        layout.addWidget(self.timeline)
+        layout.addWidget(self.player, 1)
+
+    @property
+    def active(self) -> str | None:
+        """The sampler whose chain the player shows."""
+        record = self.player.state.record
+        return record.sampler if record is not None else None
+
+    def active_chain(self) -> ChainRecord | None:
+        return self.player.state.record
 
     def enable_actions(self, has_model: bool, busy: bool, sampling: bool) -> None:
         """Run and Compare need a model and no running job; Cancel stops a chain of ours."""
@@ -108,10 +101,8 @@ class ChainSection(QGroupBox):
         """A new model: the chains of the previous one are dropped, and K can reach its T."""
         self.chains.clear()
         self._before_run = None
-        self.active = None
-        self.timeline.set_count(0)
+        self.player.state.show(None)
         self.controls.ddim_steps.setMaximum(cfg.timesteps)
-        self.clear_views()
         self.chain_info.setText(
             f"Model ready ({cfg.schedule} schedule, T = {cfg.timesteps}). "
             "Choose the samples, a seed and a sampler, then Run chain."
@@ -135,49 +126,39 @@ class ChainSection(QGroupBox):
 
     def new_chains(self, samplers: tuple[str, ...], T: int) -> list[ChainRecord]:
         """Empty chains of ``samplers`` with the controls' samples, seed, K and η, in the order to run them:
-        the chosen sampler's first. The timeline shows the chosen sampler's chain."""
+        the chosen sampler's first. The player shows the chosen sampler's chain."""
         chosen = self.controls.chosen_sampler()
         n, seed = self.controls.n_samples.value(), self.controls.seed.value()
-        self.timeline.pause()
+        state = self.player.state
+        self.player.timeline.pause()
         records = [
             ChainRecord(self.controls.sampler_config(s), seed, n, T)
             for s in sorted(samplers, key=lambda s: s != chosen)
         ]
-        self._before_run = (
-            {r.sampler: self.chains.get(r.sampler) for r in records},
-            self.active,
-            self.timeline.frame(),
-        )
+        self._before_run = ({r.sampler: self.chains.get(r.sampler) for r in records}, self.active, state.frame)
         for record in records:
             self.chains[record.sampler] = record
-        self.selected = min(self.selected, n - 1)
+        state.update(selected=min(state.selected, n - 1))
         self.show_chosen(restart=records[0].sampler == chosen)
+        if self.active is not None and state.record is not self.chains[self.active]:
+            state.update(record=self.chains[self.active])  # the chain on show was replaced: follow its new run
         return records
 
     def show_chosen(self, restart: bool = False) -> None:
-        """Point the timeline at the chosen sampler's stored chain, from its first frame if ``restart``
+        """Point the player at the chosen sampler's stored chain, from its first frame if ``restart``
         or if it showed another chain; otherwise it stays where it is."""
         chosen = self.controls.chosen_sampler()
         if chosen in self.chains and (restart or self.active != chosen):
             self._show_sampler(chosen)
 
     def add_frame(self, item: SamplerFrame) -> bool:
-        """Keep the frame; True if it belongs to the chain the timeline shows."""
+        """Keep the frame; True if it belongs to the chain the player shows."""
         self.chains[item.sampler].append(item.frame)
         return item.sampler == self.active
 
     def sync_timeline(self) -> None:
         """Let the timeline reach every stored frame; follow the newest one if it was showing the last."""
-        record = self.active_chain()
-        if record is None:
-            return
-        before = self.timeline.frame()
-        following = before >= self.timeline.count - 1
-        self.timeline.set_count(record.count)
-        if following and record.count:
-            self.timeline.set_frame(record.count - 1)
-        if self.timeline.frame() == before:  # no frame_changed signal drew it
-            self.show_frame(before)
+        self.player.state.sync()
 
     def finish(self, succeeded: bool) -> None:
         """The chains have ended: show every frame made, and say how it went. A cancelled run leaves the
@@ -204,66 +185,25 @@ class ChainSection(QGroupBox):
                 self.chains[sampler] = previous
         if active is None or replaced.get(active) is None:
             return False
-        self._show_sampler(active)
-        self.timeline.set_frame(min(frame, self.timeline.count - 1))
-        self.show_frame(self.timeline.frame())
+        self._show_sampler(active, frame)
         return True
 
-    def active_chain(self) -> ChainRecord | None:
-        return self.chains.get(self.active) if self.active else None
-
-    def _show_sampler(self, sampler: str) -> None:
-        """Point the timeline at ``sampler``'s chain."""
-        self.active = sampler
+    def _show_sampler(self, sampler: str, frame: int = 0) -> None:
+        """Point the player at ``sampler``'s chain, at ``frame``."""
         self.controls.show_sampler(sampler)
-        record = self.chains[sampler]
-        self.timeline.set_count(record.count)
-        self.timeline.set_frame(0)
-        if record.count:
-            self.show_frame(0)
-        else:
-            self.clear_views()
+        self.player.state.show(self.chains[sampler], frame)
 
     def show_chain(self, record: ChainRecord) -> None:
-        """Keep ``record`` as its sampler's chain and show it on the timeline."""
+        """Keep ``record`` as its sampler's chain and show it in the player."""
         self.chains[record.sampler] = record
         self._show_sampler(record.sampler)
 
     def _on_sampler_changed(self) -> None:
         if self.controls.chosen_sampler() in self.chains:
-            self.timeline.pause()
+            self.player.timeline.pause()
             self._show_sampler(self.controls.chosen_sampler())
 
-    def show_frame(self, k: int) -> None:
-        """Show stored frame ``k`` of the active chain: the grid, the selected sample large, t and ᾱ_t."""
-        record = self.active_chain()
-        if record is None or not 0 <= k < record.count:
-            return
-        self.grid.set_images(grey(record.images[k, 0]))
-        self.grid.select(self.selected)
-        for kind, view in self.big.items():
-            view.set_image(grey(record.image(k, kind, self.selected)))
-        t = int(record.t[k]) + 1
-        self.export.setEnabled(True)
-        name = record.sampler.upper() + (f" (η = {record.eta:g})" if record.sampler == "ddim" else "")
-        self.timeline.info.setText(
-            f"<b>{name}</b> step {k + 1} / {record.total_steps} &nbsp; "
-            f"<b>t = {t}</b> &nbsp; <b>ᾱ_t = {abar_text(record.alpha_bar[k])}</b> &nbsp; "
-            f"sample #{self.selected}"
-        )
+    def _on_shown(self, t: int | None) -> None:
+        """Export takes the frame on show; nothing shown, nothing to export."""
+        self.export.setEnabled(t is not None)
         self.shown.emit(t)
-
-    def clear_views(self) -> None:
-        for view in (*self.big.values(), self.grid):
-            view.blank()
-        self.export.setEnabled(False)
-        self.timeline.info.setText("")
-        self.shown.emit(None)
-
-    def select_sample(self, index: int) -> None:
-        """Follow sample ``index`` in the large views and the comparison."""
-        record = self.active_chain()
-        if record is None or not 0 <= index < record.n:
-            return
-        self.selected = index
-        self.show_frame(self.timeline.frame())

@@ -58,12 +58,11 @@ class CompareSection(QGroupBox):
         ddpm, ddim = chains.get("ddpm"), chains.get("ddim")
         if shown is None or not shown.count or (ddpm is None and ddim is None):
             return
-        t = int(shown.t[k])
         if ddpm is None or ddim is None:
             only, missing = ("ddpm", "ddim") if ddim is None else ("ddim", "ddpm")
             record = ddpm or ddim
             assert record is not None
-            self._show_one(only, record, t, sample)
+            self._show_one(only, record, shown, k, sample)
             self.compare_views[missing].set_image(PLACEHOLDER)
             self.compare_views[missing].label.setText(
                 f"{missing.upper()}: press “Compare<br>DDPM vs DDIM” to run it here"
@@ -81,24 +80,24 @@ class CompareSection(QGroupBox):
             )
             return
         for sampler, record in (("ddpm", ddpm), ("ddim", ddim)):
-            self._show_one(sampler, record, t, sample)
+            self._show_one(sampler, record, shown, k, sample)
         self._set_compare_info(
             f"Seed {ddpm.seed}, sample #{sample}: DDPM in {ddpm.total_steps} steps, "
             f"DDIM in {ddim.total_steps} (η = {ddim.eta:g})."
         )
 
-    def _show_one(self, sampler: str, record: ChainRecord, t: int, sample: int) -> None:
-        """``sampler``'s x_t | x̂_0 of ``sample`` at its nearest step at or above the 0-based ``t``."""
-        frame = record.frame_at(t)
+    def _show_one(self, sampler: str, record: ChainRecord, shown: ChainRecord, k: int, sample: int) -> None:
+        """``sampler``'s x_t | x̂_0 of ``sample`` at its nearest step at or above the t of frame ``k`` of ``shown``."""
+        frame = record.frame_at(int(shown.t[k]))
         view = self.compare_views[sampler]
         if frame is None:
             view.blank()
-            view.label.setText(f"{sampler.upper()}: not at t = {t + 1} yet")
+            view.label.setText(f"{sampler.upper()}: not at t = {shown.paper_t(k)} yet")
             return
         pair = [grey(record.image(frame, kind, sample)) for kind in ("x_t", "x0_pred")]
         view.set_image(np.concatenate([pair[0], np.full((28, 2), 0.35, np.float32), pair[1]], axis=1))
         view.label.setText(
-            f"{sampler.upper()} at t = {int(record.t[frame]) + 1}, step {frame + 1} / "
+            f"{sampler.upper()} at t = {record.paper_t(frame)}, step {frame + 1} / "
             f"{record.total_steps}<br>x_t | predicted x_0"
         )
 

@@ -81,11 +81,12 @@ class DiffusionPanel(ModelPanel):
             chain.cancel_button,
         )
         self.gif_button, self.strip_button = chain.export.gif_button, chain.export.strip_button
-        self.chain_info, self.grid, self.big, self.timeline = chain.chain_info, chain.grid, chain.big, chain.timeline
+        player = chain.player
+        self.chain_info, self.grid, self.big, self.timeline = chain.chain_info, player.grid, player.big, player.timeline
         self.chains, self.active_chain, self.select_sample, self.show_chain = (
             chain.chains,
             chain.active_chain,
-            chain.select_sample,
+            player.state.select,
             chain.show_chain,
         )
         self.export_gif, self.export_strip = chain.export.export_gif, chain.export.export_strip
@@ -107,7 +108,7 @@ class DiffusionPanel(ModelPanel):
     @property
     def selected(self) -> int:
         """The sample the large views and the comparison follow."""
-        return self.chain_section.selected
+        return self.chain_section.player.state.selected
 
     @property
     def view_schedule(self) -> NoiseSchedule:
@@ -235,8 +236,8 @@ class DiffusionPanel(ModelPanel):
 
     def update_compare(self) -> None:
         """Both samplers' x_t | x̂_0 of the selected sample at the timeline's t, if they share x_T."""
-        chain = self.chain_section
-        self.compare_section.show_chains(chain.chains, chain.active_chain(), chain.timeline.frame(), chain.selected)
+        chain, state = self.chain_section, self.chain_section.player.state
+        self.compare_section.show_chains(chain.chains, state.record, state.frame, state.selected)
 
     # ---- the bound ----------------------------------------------------------------------------
     def _on_centre_tab_changed(self, index: int) -> None:

@@ -74,12 +74,7 @@ class EvaluatePanel(QWidget):
         layout = QHBoxLayout(self)
         layout.addWidget(scroll_column(self.controls))  # its help scrolls on a low screen, never cut
         layout.addLayout(right, 1)
-
-        # The widgets the panel and its tests reach, by their names of old.
-        self.model_boxes, self.evaluate_button = self.controls.model_boxes, self.controls.evaluate_button
-        self.status = self.controls.status
-        self.grids, self.histograms = self.cards.grids, self.cards.histograms
-        self.evaluate_button.clicked.connect(lambda: self.start_evaluation())
+        self.controls.evaluate_button.clicked.connect(lambda: self.start_evaluation())
 
     def cell(self, name: str, column: int) -> str:
         return self.table.cell(name, column)
@@ -92,7 +87,7 @@ class EvaluatePanel(QWidget):
     def refresh_availability(self) -> None:
         """Mark models without a checkpoint (they may appear while the app runs)."""
         available = self.available()
-        for name, box in self.model_boxes.items():
+        for name, box in self.controls.model_boxes.items():
             box.setEnabled(name in available and not self.runner.busy)
             text = TITLES[name] if name in available else f"{TITLES[name]} (no checkpoint)"
             if text != box.text():  # it appeared or went: tick it only when there is something to evaluate
@@ -123,7 +118,7 @@ class EvaluatePanel(QWidget):
         try:
             recorded = read_record(path)
         except ExplorerError as exc:
-            self.status.setText(f"The recorded evaluation could not be read. {exc}")
+            self.controls.status.setText(f"The recorded evaluation could not be read. {exc}")
             return
         if recorded is None:
             return
@@ -136,11 +131,11 @@ class EvaluatePanel(QWidget):
         self._mark_recorded_rows()
         result = recorded.result
         ddpm = f"; the DDPM drawn by {result.ddpm_sampler.describe()}" if "ddpm" in self._recorded_rows else ""
-        self.status.setText(
+        self.controls.status.setText(
             f"Showing the evaluation recorded on {recorded.day} with N = {result.n} per model "
             f"(seed {result.seed}{ddpm}). Press Evaluate to run your own."
         )
-        self.status.setToolTip(
+        self.controls.status.setToolTip(
             f"Recorded {recorded.date} by `gen-explorer eval all -n {result.n} --record`, "
             f"against {result.reference} test digits, judged by the {result.classifier}."
         )
@@ -178,7 +173,7 @@ class EvaluatePanel(QWidget):
         """Evaluate the checked models that have a checkpoint, and the floor, in the background."""
         self.refresh_availability()
         available = self.available()
-        models = [m for m, box in self.model_boxes.items() if box.isChecked() and m in available]
+        models = [m for m, box in self.controls.model_boxes.items() if box.isChecked() and m in available]
         n = n or self.controls.n.value()
         seed = self.controls.seed.value() if seed is None else seed
         self._running = [*models, FLOOR]
@@ -206,13 +201,13 @@ class EvaluatePanel(QWidget):
             label="Evaluating",
         )
         skipped = [TITLES[m] for m in FAMILIES if m not in available]
-        self.status.setText(
+        self.controls.status.setText(
             f"Evaluating {', '.join(TITLES[m] for m in models) or 'only the floor'} "
             f"with N = {n}…" + (f" No checkpoint: {', '.join(skipped)}." if skipped else "")
         )
 
     def _on_progress(self, progress: EvalProgress) -> None:
-        self.status.setText(f"{100 * progress.fraction:.0f}% of the whole run. {progress.stage}")
+        self.controls.status.setText(f"{100 * progress.fraction:.0f}% of the whole run. {progress.stage}")
         current = progress.stage.split(":")[0]
         if current in self._running and current not in self._replaced:
             earlier = self.rows.get(current)
@@ -233,7 +228,7 @@ class EvaluatePanel(QWidget):
     def _on_done(self, result: EvalResult) -> None:
         self.result = result
         floor = result.row(FLOOR)
-        self.status.setText(
+        self.controls.status.setText(
             f"Done in {result.seconds:.0f} s: N = {result.n} per model against {result.reference} "
             f"test digits, judged by the {result.classifier}. The floor's FID is {floor.fid:.2f}: "
             "a model near it is as good as this test can tell."
@@ -250,7 +245,7 @@ class EvaluatePanel(QWidget):
                     self.table.show_row(self.rows[name])
                 else:
                     self.table.set_cell(name, STATUS, "stopped")
-            self.status.setText(
+            self.controls.status.setText(
                 "The evaluation did not finish: the rows it finished are new (their N in the "
                 "status column); the others keep what they showed before."
             )

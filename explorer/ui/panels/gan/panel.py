@@ -72,13 +72,13 @@ class GANPanel(ModelPanel):
         self._next_game: tuple[GANConfig, bool, tuple | None] | None = None  # what to start once this game ends
         self.refresh = StaggeredRefresh(parent=self)
         self._build()
-        self.meter = LatestOnly(self.classes)  # the loaded G's digits, counted off the GUI thread
+        self.meter = LatestOnly(self.dashboard.classes)  # the loaded G's digits, counted off the GUI thread
         self._connect()
         runner.busy_changed.connect(self._on_runner_changed)
         runner.paused_changed.connect(self._on_runner_changed)
         self._on_mode_changed()
         self._update_buttons()
-        self.status.setText("No game yet: Start plays one from untrained nets, a Step button move by move.")
+        self.controls.status.setText("No game yet: Start plays one from untrained nets, a Step button move by move.")
 
     # ---- layout -------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -95,36 +95,23 @@ class GANPanel(ModelPanel):
         layout.addWidget(scroll_column(self.controls))
         layout.addWidget(self.pages, 3)
         layout.addWidget(self.dashboard, 2)
-
-        # The widgets the panel, its tests and the benchmarks reach, by their names of old.
-        controls, settings, sampler = self.controls, self.controls.settings, self.digits.sampler
-        self.settings, self.mode, self.batch_size = settings, settings.mode, settings.batch_size
-        self.d_steps_per_g, self.latent_dim = settings.d_steps_per_g, settings.latent_dim
-        self.start_button, self.pause_button = controls.start_button, controls.pause_button
-        self.stop_button, self.reset_button = controls.stop_button, controls.reset_button
-        self.step_buttons, self.delay = controls.step_buttons, controls.delay
-        self.status, self.model_info = controls.status, controls.model_info
-        self.grid, self.filmstrip = self.digits.grid, self.digits.filmstrip
-        self.sample_button, self.interpolate_button = sampler.sample_button, sampler.interpolate_button
-        self.strip = sampler.strip
-        self.losses, self.outputs = self.dashboard.losses, self.dashboard.outputs
-        self.histogram, self.classes = self.dashboard.histogram, self.dashboard.classes
+        self.model_info = self.controls.model_info  # where ModelPanel says what the model is
 
     def _connect(self) -> None:
-        self.mode.currentIndexChanged.connect(self._on_mode_changed)
-        self.start_button.clicked.connect(self._on_start_clicked)
-        self.pause_button.clicked.connect(self.runner.pause)
-        self.stop_button.clicked.connect(self.runner.stop)
-        self.reset_button.clicked.connect(self.reset)
-        for which, button in self.step_buttons.items():
+        self.controls.settings.mode.currentIndexChanged.connect(self._on_mode_changed)
+        self.controls.start_button.clicked.connect(self._on_start_clicked)
+        self.controls.pause_button.clicked.connect(self.runner.pause)
+        self.controls.stop_button.clicked.connect(self.runner.stop)
+        self.controls.reset_button.clicked.connect(self.reset)
+        for which, button in self.controls.step_buttons.items():
             button.clicked.connect(partial(self.step, which))
-        self.delay.valueChanged.connect(self._on_delay_changed)
-        self.sample_button.clicked.connect(self.show_samples)
-        self.interpolate_button.clicked.connect(self.show_interpolation)
+        self.controls.delay.valueChanged.connect(self._on_delay_changed)
+        self.digits.sampler.sample_button.clicked.connect(self.show_samples)
+        self.digits.sampler.interpolate_button.clicked.connect(self.show_interpolation)
 
     # ---- the shipped or trained generator -----------------------------------------------------
     def show_no_model(self) -> None:
-        if self.mode.currentData() == "toy":
+        if self.controls.settings.mode.currentData() == "toy":
             self.model_info.setText(
                 "No toy generator yet: Start plays a game; when it ends its G is kept for this "
                 "game (the digit generator stays for the MNIST game)."
@@ -145,7 +132,7 @@ class GANPanel(ModelPanel):
             self.generator = generator
             self.sample_seed += 1
             self.show_interpolation()
-        self.settings.set_mode(cfg.mode)
+        self.controls.settings.set_mode(cfg.mode)
         self._show_model()
         self._update_buttons()
 
@@ -189,7 +176,7 @@ class GANPanel(ModelPanel):
         """The meter counts the loaded G's digits on its game's fixed z (half a second on a 2-core CPU,
         so in a pool thread, on a copy of G that no view can switch between train and eval mode
         meanwhile); without a G, or until the count arrives, it is empty."""
-        self.classes.set_counts(np.zeros(10))
+        self.dashboard.classes.set_counts(np.zeros(10))
         if self.generator is None:
             self.meter.cancel()
             return
@@ -199,7 +186,7 @@ class GANPanel(ModelPanel):
 
     def _show_classes(self, counts: np.ndarray | None) -> None:
         if counts is not None and not self.playing:  # a game's own meter wins over a count begun before it
-            self.classes.set_counts(counts)
+            self.dashboard.classes.set_counts(counts)
 
     def describe(self, ckpt: Checkpoint) -> str:
         cfg, info = ckpt.config, ckpt.info
@@ -231,7 +218,7 @@ class GANPanel(ModelPanel):
 
     # ---- the game -----------------------------------------------------------------------------
     def training_config(self) -> GANConfig:
-        return self.settings.config()
+        return self.controls.settings.config()
 
     @property
     def playing(self) -> bool:
@@ -239,7 +226,7 @@ class GANPanel(ModelPanel):
         return self.session_cfg is not None
 
     def training_job(self, cfg: GANConfig) -> Job:
-        return Job(gan_session, {"cfg": cfg, "device": self.device, "delay_s": self.delay.value()})
+        return Job(gan_session, {"cfg": cfg, "device": self.device, "delay_s": self.controls.delay.value()})
 
     def start_training(self, cfg: GANConfig | None = None, paused: bool = False, first: tuple | None = None) -> None:
         """Start a game from untrained nets; ``paused``: show them and wait (``first``: a command to run)."""
@@ -251,13 +238,13 @@ class GANPanel(ModelPanel):
             self.runner.pause()
             # A message to a job that has not yielded yet makes it yield first: the untrained nets
             # arrive, then the answer (a step's snapshot, or nothing for the current speed).
-            self.runner.send(first or ("delay", self.delay.value()))
-        self.status.setText("Starting: loading the data and building the nets…")
+            self.runner.send(first or ("delay", self.controls.delay.value()))
+        self.controls.status.setText("Starting: loading the data and building the nets…")
         self._update_buttons()
 
     def on_training_started(self, cfg: GANConfig) -> None:
         self.session_cfg = cfg
-        self.settings.show_config(cfg)
+        self.controls.settings.show_config(cfg)
         self.dashboard.set_smoothing(cfg.label_smoothing)
         self.snapshot = None
         self._clear_views(cfg)
@@ -282,7 +269,7 @@ class GANPanel(ModelPanel):
         """Back to the untrained nets of the same seed (same weights, same fixed noise), paused; before
         the game's first move, the nets of the settings as the form now has them."""
         if self.session_cfg is not None:  # playing
-            cfg = self.settings.config(self.session_cfg) if self._untouched else self.session_cfg
+            cfg = self.controls.settings.config(self.session_cfg) if self._untouched else self.session_cfg
             self._next_game = (cfg, True, None)
             self.runner.stop()  # the new game starts when this one has ended
         elif not self.runner.busy:
@@ -291,7 +278,7 @@ class GANPanel(ModelPanel):
     def _replace_untouched(self, paused: bool, first: tuple | None = None) -> bool:
         """Whether the form's settings, changed before the paused game's first move, replace that game
         (it stops, and the new one starts ``paused`` with ``first``)."""
-        if not self._untouched or (cfg := self.settings.config(self.session_cfg)) == self.session_cfg:
+        if not self._untouched or (cfg := self.controls.settings.config(self.session_cfg)) == self.session_cfg:
             return False
         self._next_game = (cfg, paused, first)
         self.runner.stop()
@@ -313,17 +300,17 @@ class GANPanel(ModelPanel):
         when it answers a single step."""
         previous, self.snapshot = self.snapshot, snap
         self.dashboard.add_points(snap, previous)
-        self.refresh.request("losses", self.losses.redraw)
-        self.refresh.request("outputs", self.outputs.redraw)
+        self.refresh.request("losses", self.dashboard.losses.redraw)
+        self.refresh.request("outputs", self.dashboard.outputs.redraw)
         self.refresh.request("histogram", partial(self.dashboard.draw_histogram, snap))
         self.refresh.request("status", partial(self.controls.show_snapshot, snap))
         if snap.samples is not None:
             grid = tile(snap.samples, 4)
             self.refresh.request("grid", partial(self.digits.show_fixed_noise, snap.step, grid))
-            self.filmstrip.add_frame(snap.step, grid)  # kept now, so that no frame is lost to a newer request
+            self.digits.filmstrip.add_frame(snap.step, grid)  # kept now, so that no frame is lost to a newer request
             self.refresh.request("filmstrip", self.digits.redraw_filmstrip)
         if snap.class_counts is not None:
-            self.refresh.request("classes", partial(self.classes.set_counts, snap.class_counts))
+            self.refresh.request("classes", partial(self.dashboard.classes.set_counts, snap.class_counts))
         elif snap.samples is not None and self.runner.paused and self.session_cfg and self.session_cfg.mode == "mnist":
             self.runner.send(("meter", None))  # a step's answer paints first; its digit meter follows
         if self.runner.paused:  # a single step's answer: painted whole at once (a few ms), not spread over turns
@@ -343,8 +330,9 @@ class GANPanel(ModelPanel):
             return
         if not succeeded:
             if self.snapshot is not None:
-                self.status.setText(
-                    self.status.text() + "\nStopped: its curves, filmstrip and histograms stay until the next game."
+                self.controls.status.setText(
+                    self.controls.status.text()
+                    + "\nStopped: its curves, filmstrip and histograms stay until the next game."
                 )
             self._show_model(count=False)  # the grid and the sampler leave the stopped game for the loaded G
         self._update_buttons()
@@ -353,11 +341,11 @@ class GANPanel(ModelPanel):
         """Forget the last game's data now; blank its views over the next turns of the event loop
         (queued before any snapshot's update, so they run first)."""
         self.dashboard.clear_curves()
-        for key, plot in (("losses", self.losses), ("outputs", self.outputs)):
+        for key, plot in (("losses", self.dashboard.losses), ("outputs", self.dashboard.outputs)):
             self.refresh.request(f"clear {key}", partial(self._reset_plot, plot, cfg.steps))
         self.refresh.request("clear histogram", partial(self.dashboard.draw_histogram, None))
-        self.refresh.request("clear classes", partial(self.classes.set_counts, np.zeros(10)))
-        self.filmstrip.clear()
+        self.refresh.request("clear classes", partial(self.dashboard.classes.set_counts, np.zeros(10)))
+        self.digits.filmstrip.clear()
         self.refresh.request("clear filmstrip", self.digits.redraw_filmstrip)
         self.refresh.request("clear plane", self.plane.blank)
 
@@ -367,9 +355,9 @@ class GANPanel(ModelPanel):
         plot.redraw()
 
     def _on_mode_changed(self) -> None:
-        mode = self.mode.currentData()
-        self.pages.setCurrentIndex(self.mode.currentIndex())
-        self.classes.setVisible(mode == "mnist")  # the toy game draws points, not digits
+        mode = self.controls.settings.mode.currentData()
+        self.pages.setCurrentIndex(self.controls.settings.mode.currentIndex())
+        self.dashboard.classes.setVisible(mode == "mnist")  # the toy game draws points, not digits
         self.controls.show_mode(mode, self.playing)
         if not self.playing and (self.model_cfg is None or self.model_cfg.mode != mode):
             self._show_game(mode)

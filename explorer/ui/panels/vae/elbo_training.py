@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QLabel
 from explorer.core.vae import VAEConfig, VAESnapshot
 from explorer.ui.panels.vae.training_box import TrainingBox, reset_plot
 from explorer.ui.refresh import StaggeredRefresh
-from explorer.ui.widgets.curve_plot import CurvePlot
 
 
 class ElboTraining:
@@ -22,14 +21,13 @@ class ElboTraining:
 
     net: type
     training_message: str
-    curves: dict[str, CurvePlot]  # the ModelPanel's, which the mixin draws on
     refresh: StaggeredRefresh
     model_info: QLabel
     training: TrainingBox
 
     def on_training_started(self, cfg: VAEConfig) -> None:
         self.training_cfg = cfg
-        for key, plot in self.curves.items():
+        for key, plot in self.training.curves.items():
             plot.clear_data()
             self.refresh.request(key, partial(reset_plot, plot, cfg.epochs))
         self._live: Any = None  # the model being trained, rebuilt from snapshots
@@ -38,7 +36,7 @@ class ElboTraining:
     def on_snapshot(self, snap: VAESnapshot) -> None:
         """Record the snapshot now; draw it over the next turns of the event loop."""
         self.training.add_points(snap)
-        for key, plot in self.curves.items():
+        for key, plot in self.training.curves.items():
             self.refresh.request(key, plot.redraw)
         if snap.state is not None:
             state = {k: torch.from_numpy(v) for k, v in snap.state.items()}

@@ -62,22 +62,15 @@ class VAEPanel(ElboTraining, ModelPanel):
         layout = QVBoxLayout(self)
         layout.addWidget(top, 2)
         layout.addWidget(self.training, 1)  # a third of the height, between its minimum and its maximum
-
-        # The widgets the panel, its tests and the benchmarks reach, by their names of old.
-        self.decoded, self.sliders = self.decoder.decoded, self.decoder.sliders
-        self.original, self.reconstruction = self.decoder.original, self.decoder.reconstruction
-        self.selected_info = self.decoder.selected_info
-        self.manifold, self.grid_n = self.manifold_view.manifold, self.manifold_view.grid_n
-        self.train_button, self.model_info = self.training.train_button, self.training.model_info
-        self.curves = self.training.curves
+        self.model_info = self.training.model_info  # where ModelPanel says what the model is
 
     def _connect(self) -> None:
         self.plane.marker_moved.connect(self._on_marker_moved)
         self.plane.point_clicked.connect(self.select_test_digit)
-        for slider in self.sliders:
+        for slider in self.decoder.sliders:
             slider.valueChanged.connect(self._on_slider_changed)
-        self.grid_n.valueChanged.connect(self.redraw_manifold)
-        self.train_button.clicked.connect(self.start_training)
+        self.manifold_view.grid_n.valueChanged.connect(self.redraw_manifold)
+        self.training.train_button.clicked.connect(self.start_training)
 
     # ---- model --------------------------------------------------------------------------------
     def install(self, model: VAE, cfg: VAEConfig, ckpt: Checkpoint | None) -> None:
@@ -159,4 +152,4 @@ class VAEPanel(ElboTraining, ModelPanel):
         self.refresh.flush()
 
     def _on_busy_changed(self, busy: bool) -> None:
-        set_enabled(self.train_button, not busy)
+        set_enabled(self.training.train_button, not busy)
