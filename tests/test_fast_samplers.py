@@ -218,4 +218,7 @@ def test_eval_names_the_solver_and_its_nfe(tiny_checkpoint, capsys):
     assert main([*argv, "--sampler", "ddpm", "--nfe", "5"]) == 2
     assert "ddpm walks all T = 10 steps of the ddpm model (--nfe 10)" in capsys.readouterr().err
     assert main(["eval", "vae", "-n", "50", "--nfe", "5"]) == 2
-    assert "--sampler, --nfe, --ddim-steps and --eta apply to ddpm and cddpm only, not vae." in capsys.readouterr().err
+    assert (
+        "--sampler, --nfe, --ddim-steps and --eta apply to the DDPM and class-conditional DDPM only, not the VAE."
+        in capsys.readouterr().err
+    )
