@@ -413,7 +413,7 @@ def test_a_conditional_model_is_evaluated_per_asked_digit_and_pooled(tiny_cvae_c
     assert row.digit_accuracy.shape == (10,) and ((row.digit_accuracy >= 0) & (row.digit_accuracy <= 100)).all()
     assert result.row("floor").digit_accuracy is None
     table = format_table(result)
-    assert "accuracy on the asked digit" in table and "cddpm: no checkpoint" in table
+    assert "accuracy on the asked digit" in table and "class-conditional DDPM: no checkpoint" in table
     record = tmp_path / "evaluation.json"
     write_record(record, result, {"cvae": tiny_cvae_checkpoint})
     np.testing.assert_allclose(read_record(record).result.row("cvae").digit_accuracy, row.digit_accuracy)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
 from explorer.ui.widgets.image_view import ImageView
 
@@ -34,6 +34,9 @@ class Filmstrip(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(SPACING)
         for view in self.views:
+            # Equal shares of the width whatever each view's contents ask for; never narrower than a frame reads.
+            view.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            view.setMinimumWidth(FRAME_MIN_PX)
             layout.addWidget(view)
             view.set_image(self._blank)
         fewest = min(FEWEST_FRAMES, capacity)

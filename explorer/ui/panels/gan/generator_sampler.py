@@ -11,7 +11,7 @@ from explorer.ui.widgets.image_grid import tile
 from explorer.ui.widgets.image_view import ImageView
 
 INTERPOLATION_STEPS = 10
-STRIP_HEIGHT = 52
+STRIP_HEIGHT = 68  # its empty title row, then the ten digits as large as the page's width allows
 
 
 class GeneratorSampler(QWidget):
