@@ -134,13 +134,14 @@ def run_evaluation(args: argparse.Namespace, device: str) -> int:
     )
     # The whole run's share and time left, as the window's status bar shows them (tqdm's own rate would
     # swing from a VAE's digits to a DDPM's).
-    bar = tqdm(total=1000, dynamic_ncols=True, bar_format="{l_bar}{bar}| {postfix}")
+    bar = tqdm(total=1000, dynamic_ncols=True, bar_format="{l_bar}{bar}|")
     started = time.monotonic()
 
     def show(progress: EvalProgress) -> None:
         bar.n = round(1000 * progress.fraction)
         bar.set_description_str(progress.stage, refresh=False)
-        bar.set_postfix_str(time_left(progress.fraction, time.monotonic() - started), refresh=False)
+        clock = time_left(progress.fraction, time.monotonic() - started).replace("{", "{{").replace("}", "}}")
+        bar.bar_format = "{l_bar}{bar}| " + clock
         bar.refresh()
 
     outcome = run_with_bar(evaluation, bar, show)
