@@ -1,6 +1,7 @@
 """The evaluation generator and `gen-explorer eval`: rows, the floor, progress, missing checkpoints."""
 
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -164,6 +165,7 @@ def test_a_record_reads_back_as_it_was_written(tiny_vae_checkpoint, tmp_path):
     assert recorded.result.n == 60 and recorded.result.seed == 2 and recorded.result.reference == 500
     assert recorded.result.classifier == result.classifier and "test accuracy" in recorded.result.classifier
     assert recorded.result.ddpm_sampler == result.ddpm_sampler and recorded.day == recorded.date[:10]
+    assert recorded.result.embed_seconds == result.embed_seconds > 0  # the next run's plan weighs embedding by it
     for mine, back in zip(result.rows, recorded.result.rows, strict=True):
         assert (
             back.name,
@@ -274,6 +276,8 @@ def test_expected_costs_come_from_the_record_scaled_by_the_sampler():
     ancestral = expected_costs(["ddpm"], recorded, SamplerConfig("ddpm"))  # all T = 1000 steps, not 50
     assert ancestral["ddpm"] == pytest.approx(0.04 * 1000 / 50)
     assert set(expected_costs(["vae", FLOOR], None, ddim50).values()) == {1.0}  # no record: alike
+    timed = replace(recorded, embed_seconds=3e-4)  # a record that measured its embedding
+    assert expected_costs(["vae"], timed, ddim50)[EMBED_KEY] == pytest.approx(3e-4)
 
 
 def test_a_run_weighted_by_its_costs_reports_one_growing_fraction_that_ends_at_one(tiny_vae_checkpoint, tmp_path):

@@ -96,6 +96,7 @@ class EvalResult:
     seconds: float
     ddpm_sampler: SamplerConfig = DDPM_SAMPLER  # how the DDPM's (and the cDDPM's) digits were drawn
     guidance: float = GUIDANCE  # the cDDPM's classifier-free guidance weight w
+    embed_seconds: float | None = None  # to embed one image (the test digits'), for the next run's plan
 
     def row(self, name: str) -> EvalRow:
         return next(r for r in self.rows if r.name == name)
@@ -249,7 +250,9 @@ def evaluate_models(
     def embedding_test(f: float) -> EvalProgress:
         return EvalProgress(plan.fraction(TEST, EMBED, f), f"embedding the {len(test)} test digits")
 
+    t0 = time.time()
     reference, _ = yield from _embedded(net, test, embedding_test)
+    embed_seconds = (time.time() - t0) / len(test)
 
     rows: list[EvalRow] = []
     missing: dict[str, str] = {}
@@ -291,7 +294,8 @@ def evaluate_models(
         row = _row(name, feats, probs, reference, images, seconds, seed, asked)
         rows.append(row)
         yield EvalProgress(plan.after(name), f"{row_text}: FID {row.fid:.2f}", row=row, model=name)
-    return EvalResult(rows, missing, n, seed, len(test), judge, time.time() - started, ddpm_sampler, guidance)
+    seconds = time.time() - started
+    return EvalResult(rows, missing, n, seed, len(test), judge, seconds, ddpm_sampler, guidance, embed_seconds)
 
 
 def format_duration(seconds: float) -> str:

@@ -5,7 +5,8 @@ chunk of its chains. Counted alike, stages make the run's fraction crawl through
 through the cheap ones, and every time left drawn from it swings. So each part of the run is weighted by what it
 is expected to cost: a model's seconds per digit in the recorded evaluation (``gen-explorer eval all --record``),
 scaled by the network evaluations its sampler spends now against then; picking the floor's real digits as
-recorded; and embedding an image as much as the cheapest model's digit (one pass of a small net either way).
+recorded; and embedding an image as recorded too (a record written before that was measured: as much as the
+cheapest model's digit, one pass of a small net either way).
 The weights are fixed when the run starts, so the fraction only ever grows; a straight-line time left from it
 then corrects the record's scale (another machine, another load) by the run's own pace.
 """
@@ -79,7 +80,7 @@ def expected_costs(models: list[str], recorded: EvalResult | None, sampler: Samp
     drawn = [cost for name, cost in rows.items() if name != FLOOR]
     if not drawn:
         return {name: 1.0 for name in [*models, EMBED_KEY]}
-    embed = min(drawn)
+    embed = recorded.embed_seconds if recorded is not None and recorded.embed_seconds else min(drawn)
     typical = median(drawn)
     costs = {EMBED_KEY: embed}
     for name in models:
