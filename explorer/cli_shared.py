@@ -32,10 +32,10 @@ NFE_HELP = (
 MAX_THREADS = 256
 
 
-def names(families: Iterable[ModelFamily], sep: str = ", ") -> str:
-    """The families' names as options' help and messages give them: 'ddpm, cddpm' (``sep`` ' and ': 'ddpm and
-    cddpm')."""
-    return sep.join(family.name for family in families)
+def titles(families: Iterable[ModelFamily], sep: str = ", ") -> str:
+    """The families as options' help and messages name them, by their titles: 'DDPM, class-conditional DDPM'
+    (``sep`` ' and ': 'DDPM and class-conditional DDPM')."""
+    return sep.join(family.title for family in families)
 
 
 def whole_number(option: str, low: int, high: int, unit: str = "") -> Callable[[str], int]:

@@ -8,6 +8,7 @@ is drawn.
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,11 +19,11 @@ from explorer.cli_shared import (
     add_device,
     check_nfe,
     check_seed,
-    names,
     option_checked,
     run_with_bar,
     sampler_config,
     sampler_given,
+    titles,
 )
 from explorer.core.runtime.errors import ExplorerError
 
@@ -37,8 +38,8 @@ def add_eval_command(commands: argparse._SubParsersAction) -> None:
     from explorer.core.families import FAMILIES
     from explorer.core.runtime.limits import SEED_MAX
 
-    chains = "the " + names((f for f in FAMILIES.values() if f.takes_sampler), "'s and ") + "'s"  # the ddpm's and ...
-    guided = "the " + names((f for f in FAMILIES.values() if f.guided), "'s and ") + "'s"
+    chains = "the " + titles((f for f in FAMILIES.values() if f.takes_sampler), "'s and ") + "'s"  # the DDPM's and ...
+    guided = "the " + titles((f for f in FAMILIES.values() if f.guided), "'s and ") + "'s"
     evaluate = commands.add_parser(
         "eval", help="score models against the MNIST test set: FID, KID, IS, class histogram"
     )
@@ -89,6 +90,7 @@ def run_evaluation(args: argparse.Namespace, device: str) -> int:
     from explorer.core.families import FAMILIES
     from explorer.core.runtime.atomic import check_target
     from explorer.core.runtime.checkpoints import config_from_dict, load_checkpoint
+    from explorer.core.runtime.progress import time_left
 
     check_n(args.n)
     check_seed(args.seed)
@@ -125,16 +127,21 @@ def run_evaluation(args: argparse.Namespace, device: str) -> int:
                 timesteps(config_from_dict(FAMILIES[model].config, stored)),
                 asked,
                 option,
-                f"the {model} model",
+                f"the {FAMILIES[model].title}",
             )
     evaluation = evaluate_models(
         models, args.n, args.seed, device, checkpoints=overrides, ddpm_sampler=sampler, guidance=guidance
     )
-    bar = tqdm(total=1000, dynamic_ncols=True, bar_format="{l_bar}{bar}| {elapsed}<{remaining}")
+    # The whole run's share and time left, as the window's status bar shows them (tqdm's own rate would
+    # swing from a VAE's digits to a DDPM's).
+    bar = tqdm(total=1000, dynamic_ncols=True, bar_format="{l_bar}{bar}|")
+    started = time.monotonic()
 
     def show(progress: EvalProgress) -> None:
         bar.n = round(1000 * progress.fraction)
         bar.set_description_str(progress.stage, refresh=False)
+        clock = time_left(progress.fraction, time.monotonic() - started).replace("{", "{{").replace("}", "}}")
+        bar.bar_format = "{l_bar}{bar}| " + clock
         bar.refresh()
 
     outcome = run_with_bar(evaluation, bar, show)
@@ -155,8 +162,10 @@ def eval_sampler(args: argparse.Namespace) -> SamplerConfig:
 
     given = sampler_given(args.sampler, args.nfe, args.ddim_steps, args.eta)
     if given and args.model != "all" and not FAMILIES[args.model].takes_sampler:
-        chains = names((f for f in FAMILIES.values() if f.takes_sampler), " and ")
-        raise ExplorerError(f"--sampler, --nfe, --ddim-steps and --eta apply to {chains} only, not {args.model}.")
+        chains = titles((f for f in FAMILIES.values() if f.takes_sampler), " and ")
+        raise ExplorerError(
+            f"--sampler, --nfe, --ddim-steps and --eta apply to the {chains} only, not the {FAMILIES[args.model].title}."
+        )
     return sampler_config(given, "nfe" if args.nfe is not None else "ddim-steps")
 
 
@@ -168,6 +177,6 @@ def eval_guidance(args: argparse.Namespace) -> float:
     if args.guidance is None:
         return GUIDANCE
     if args.model != "all" and not FAMILIES[args.model].guided:
-        guided = names((f for f in FAMILIES.values() if f.guided), " and ")
-        raise ExplorerError(f"--guidance applies to {guided} only, not {args.model}.")
+        guided = titles((f for f in FAMILIES.values() if f.guided), " and ")
+        raise ExplorerError(f"--guidance applies to the {guided} only, not the {FAMILIES[args.model].title}.")
     return option_checked(check_guidance, args.guidance)

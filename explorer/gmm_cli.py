@@ -88,18 +88,19 @@ def sample_gmm(args: argparse.Namespace) -> int:
 
 def nll(args: argparse.Namespace) -> int:
     """Print the model's exact mean −log p(x) on the points, nats per point."""
+    from explorer.core.kinds import a_kind
     from explorer.core.likelihood.gmm_checkpoint import gmm_nll
     from explorer.core.plane.data import load_data
     from explorer.core.runtime.checkpoints import checkpoint_kind, load_checkpoint
     from explorer.core.runtime.limits import SEED_MAX
-    from explorer.core.runtime.quoting import shown
 
     if not 0 <= args.seed <= SEED_MAX:
         raise ExplorerError(f"--seed must be an integer from 0 to {SEED_MAX}, not {args.seed}.")
     kind = checkpoint_kind(args.model_path)
     if kind is not None and kind != "gmm":
         raise ExplorerError(
-            f"{str(args.model_path)!r} holds a {shown(kind)} model, which has no exact likelihood here; plane nll takes a gmm."
+            f"{str(args.model_path)!r} holds {a_kind(kind)}, which has no exact likelihood here; "
+            f"plane nll takes {a_kind('gmm')}."
         )
     ckpt = load_checkpoint(args.model_path, kind="gmm")
     data = load_data(args.data, args.n, args.seed)

@@ -10,6 +10,7 @@ import shlex
 from pathlib import Path
 
 from explorer.cli_shared import train_with_bar
+from explorer.core.kinds import a_kind, kind_title
 from explorer.core.runtime.errors import ExplorerError
 
 FLOW_MODELS = ("realnvp", "fm", "reflow")
@@ -97,12 +98,12 @@ def _config(args: argparse.Namespace):
 def _teacher(path: Path, fingerprint: str):
     """The checkpoint a reflow starts from, refused unless it is a flow-matching model of the same data."""
     from explorer.core.runtime.checkpoints import checkpoint_kind, load_checkpoint
-    from explorer.core.runtime.quoting import quoted, shown
+    from explorer.core.runtime.quoting import quoted
 
     kind = checkpoint_kind(path)
     if kind is not None and kind not in ("plane-fm", "plane-reflow"):
         raise ExplorerError(
-            f"--from {str(path)!r} holds a {shown(kind)} model; reflow needs a plane-fm or plane-reflow model."
+            f"--from {str(path)!r} holds {a_kind(kind)}; reflow needs {a_kind('plane-fm')} or {a_kind('plane-reflow')}."
         )
     teacher = load_checkpoint(path)
     dataset = teacher.info.get("dataset")
@@ -186,15 +187,15 @@ def run_nll(args: argparse.Namespace) -> int:
     if kind in ("plane-ddpm", "plane-score"):
         what = "only a bound (the ELBO)" if kind == "plane-ddpm" else "none (a score has no normaliser)"
         raise ExplorerError(
-            f"{str(args.model_path)!r} holds a {kind} model, whose likelihood is {what}; "
-            f"plane nll takes the flows ({', '.join(FLOW_KINDS)}) and gmm."
+            f"{str(args.model_path)!r} holds {a_kind(kind)}, whose likelihood is {what}; "
+            f"plane nll takes the flows ({', '.join(kind_title(k) for k in FLOW_KINDS)}) and {a_kind('gmm')}."
         )
     model = load_plane_model(args.model_path)
     preset = args.data in PRESETS
     points = load_data(args.data, args.n, args.seed).points if preset else load_data(args.data).points
     nll = float(-flow_log_likelihood(model.flow, points).mean())
     how = "change of variables" if kind == "plane-realnvp" else "instantaneous change of variables along the ODE"
-    print(f"mean NLL {nll:.4f} nats over {len(points):,} points ({model.kind}, exact by the {how})")
+    print(f"mean NLL {nll:.4f} nats over {len(points):,} points ({kind_title(model.kind)}, exact by the {how})")
     mixture = preset_mixture(args.data) if preset else None
     if mixture is not None:
         print(f"the data's true entropy {mixture_entropy(mixture):.4f} nats (the least any model can reach)")

@@ -24,11 +24,11 @@ from explorer.cli_shared import (
     add_device,
     check_nfe,
     check_seed,
-    names,
     option_checked,
     run_with_bar,
     sampler_config,
     sampler_given,
+    titles,
 )
 from explorer.core.runtime.errors import ExplorerError
 
@@ -44,9 +44,9 @@ def add_sample_command(commands: argparse._SubParsersAction) -> None:
     from explorer.core.families import FAMILIES, MAX_SAMPLES
     from explorer.core.runtime.limits import SEED_MAX
 
-    chains = names(f for f in FAMILIES.values() if f.takes_sampler)
-    conditional = names(f for f in FAMILIES.values() if f.conditional)
-    guided = names(f for f in FAMILIES.values() if f.guided)
+    chains = titles(f for f in FAMILIES.values() if f.takes_sampler)
+    conditional = titles(f for f in FAMILIES.values() if f.conditional)
+    guided = titles(f for f in FAMILIES.values() if f.guided)
     sample = commands.add_parser("sample", help="draw samples from a trained model")
     sample.add_argument("model", choices=sorted(FAMILIES))
     sample.add_argument("-n", type=int, default=64, help=f"number of samples, 1 to {MAX_SAMPLES} (default 64)")
@@ -73,7 +73,7 @@ def add_sample_command(commands: argparse._SubParsersAction) -> None:
     sample.add_argument(
         "--classifier-scale",
         type=float,
-        help=f"{names(f for f in FAMILIES.values() if f.takes_sampler and not f.conditional)}: classifier guidance "
+        help=f"{titles(f for f in FAMILIES.values() if f.takes_sampler and not f.conditional)}: classifier guidance "
         f"(Dhariwal & Nichol 2021) towards --digit with scale s, 0 to {MAX_CLASSIFIER_SCALE:g}, by the noisy "
         "classifier (gen-explorer train noisy-classifier)",
     )
@@ -127,8 +127,8 @@ def sample_options(args: argparse.Namespace, family: ModelFamily) -> SampleOptio
         steps = args.steps_alias if steps is None else steps
     given = sampler_given(args.sampler, args.nfe, steps, args.eta)
     if given and not family.takes_sampler:
-        chains = names((f for f in FAMILIES.values() if f.takes_sampler), " and ")
-        raise ExplorerError(f"--sampler, --nfe, --ddim-steps and --eta apply to {chains} only.")
+        chains = titles((f for f in FAMILIES.values() if f.takes_sampler), " and ")
+        raise ExplorerError(f"--sampler, --nfe, --ddim-steps and --eta apply to the {chains} only.")
     options = SampleOptions()
     if family.takes_sampler:
         options["sampler"] = sampler_config(given, "nfe" if args.nfe is not None else "ddim-steps")
@@ -136,9 +136,9 @@ def sample_options(args: argparse.Namespace, family: ModelFamily) -> SampleOptio
         raise ExplorerError("--classifier-checkpoint goes with --classifier-scale.")
     if args.classifier_scale is not None:
         if not family.takes_sampler or family.conditional:
-            chains = names(f for f in FAMILIES.values() if f.takes_sampler and not f.conditional)
+            chains = titles(f for f in FAMILIES.values() if f.takes_sampler and not f.conditional)
             raise ExplorerError(
-                f"--classifier-scale steers an unconditional reverse chain ({chains}), not {family.name}."
+                f"--classifier-scale steers an unconditional reverse chain ({chains}), not the {family.title}."
             )
         from explorer.core.conditional.classifier_guidance import check_classifier_scale
 
@@ -147,11 +147,11 @@ def sample_options(args: argparse.Namespace, family: ModelFamily) -> SampleOptio
             option_checked(check_digit, args.digit)
         return options
     if args.digit is not None and not family.conditional:
-        conditional = names(f for f in FAMILIES.values() if f.conditional)
-        raise ExplorerError(f"--digit applies to the conditional models ({conditional}) only, not {family.name}.")
+        conditional = titles(f for f in FAMILIES.values() if f.conditional)
+        raise ExplorerError(f"--digit applies to the conditional models ({conditional}) only, not the {family.title}.")
     if args.guidance is not None and not family.guided:
-        guided = names((f for f in FAMILIES.values() if f.guided), " and ")
-        raise ExplorerError(f"--guidance applies to {guided} only, not {family.name}.")
+        guided = titles((f for f in FAMILIES.values() if f.guided), " and ")
+        raise ExplorerError(f"--guidance applies to the {guided} only, not the {family.title}.")
     if family.conditional:
         options["digit"] = option_checked(check_digit, args.digit)
     if args.guidance is not None:

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from explorer.cli import main
+from explorer.core.kinds import kind_title
 from explorer.core.runtime.atomic import atomic_write
 from explorer.core.runtime.checkpoints import load_checkpoint, save_checkpoint
 from explorer.core.runtime.data import MNIST_SIZES, load_mnist
@@ -97,8 +98,8 @@ CLI_CASES = [
     ),
     (["train", "ddpm", "--ema", "1.0"], r"--ema must be 0 \(none\) or a number from 0.5 to 0.99999", None),
     (["train", "ddpm", "--init-from", "{tmp}/absent.safetensors"], r"No checkpoint at .*absent.safetensors", None),
-    (["train", "ddpm", "--init-from", "{good}"], r"holds a vae model, not a ddpm model", None),
-    (["train", "ddpm", "--init-from", "{crafted}"], r"weights do not match the ddpm model", crafted("ddpm")),
+    (["train", "ddpm", "--init-from", "{good}"], r"holds a VAE, not a DDPM", None),
+    (["train", "ddpm", "--init-from", "{crafted}"], r"weights do not match the DDPM", crafted("ddpm")),
     (
         ["train", "ddpm", "--init-from", "{crafted}"],
         r"has depth 3; a run continuing it needs depth 3 or more",
@@ -115,10 +116,10 @@ CLI_CASES = [
         crafted("ddpm", attention="7x7"),
     ),
     (["train", "ddpm", "--attention", "14x14"], r"--attention must be one of 'none', '7x7', not '14x14'", None),
-    (["train", "pixelcnn", "--init-from", "{good}"], r"holds a vae model, not a pixelcnn model", None),
+    (["train", "pixelcnn", "--init-from", "{good}"], r"holds a VAE, not a PixelCNN", None),
     (
         ["train", "pixelcnn", "--init-from", "{crafted}"],
-        r"weights do not match the pixelcnn model",
+        r"weights do not match the PixelCNN",
         crafted("pixelcnn"),
     ),
     (["train", "gan", "--mode", "foo"], r"--mode must be one of 'mnist', 'toy'", None),
@@ -154,8 +155,16 @@ CLI_CASES = [
     ),
     (["sample", "vae", "-n", "0", "--out", "{tmp}/s.npy"], r"-n must be between 1 and 10000", None),
     (["sample", "vae", "--seed", "-5", "--out", "{tmp}/s.npy"], r"--seed must be an integer from 0", None),
-    (["sample", "vae", "--sampler", "ddpm", "--out", "{tmp}/s.npy"], r"apply to ddpm and cddpm only", None),
-    (["sample", "cvae", "--eta", "0", "--out", "{tmp}/s.npy"], r"apply to ddpm and cddpm only", None),
+    (
+        ["sample", "vae", "--sampler", "ddpm", "--out", "{tmp}/s.npy"],
+        r"apply to the DDPM and class-conditional DDPM only",
+        None,
+    ),
+    (
+        ["sample", "cvae", "--eta", "0", "--out", "{tmp}/s.npy"],
+        r"apply to the DDPM and class-conditional DDPM only",
+        None,
+    ),
     (["sample", "ddpm", "--eta", "1.5", "--out", "{tmp}/s.npy"], r"--eta must be a number from 0 to 1", None),
     (
         ["sample", "ddpm", "--ddim-steps", "0", "--out", "{tmp}/s.npy"],
@@ -175,18 +184,18 @@ CLI_CASES = [
     # The conditional models' options, and only for them.
     (
         ["sample", "vae", "--digit", "3", "--out", "{tmp}/s.npy"],
-        r"--digit applies to the conditional models \(cvae, cddpm\) only, not vae",
+        r"--digit applies to the conditional models \(conditional VAE, class-conditional DDPM\) only, not the VAE",
         None,
     ),
     (["sample", "ddpm", "--digit", "3", "--out", "{tmp}/s.npy"], r"--digit applies to the conditional models", None),
     (
         ["sample", "ddpm", "--guidance", "2", "--out", "{tmp}/s.npy"],
-        r"--guidance applies to cddpm only, not ddpm",
+        r"--guidance applies to the class-conditional DDPM only, not the DDPM",
         None,
     ),
     (
         ["sample", "cvae", "--guidance", "2", "--out", "{tmp}/s.npy"],
-        r"--guidance applies to cddpm only, not cvae",
+        r"--guidance applies to the class-conditional DDPM only, not the conditional VAE",
         None,
     ),
     (
@@ -212,12 +221,12 @@ CLI_CASES = [
         None,
     ),
     (["sample", "cddpm", "--ddim-steps", "0", "--out", "{tmp}/s.npy"], r"--ddim-steps must be an integer from 1", None),
-    (["eval", "vae", "--guidance", "2"], r"--guidance applies to cddpm only, not vae", None),
+    (["eval", "vae", "--guidance", "2"], r"--guidance applies to the class-conditional DDPM only, not the VAE", None),
     (["eval", "cddpm", "--guidance", "-2"], r"--guidance must be a number from 0 to 20", None),
     (["train", "cvae", "--latent-dim", "0"], r"--latent-dim must be an integer from 1 to 16", None),
     (["train", "cddpm", "--p-uncond", "1.5"], r"--p-uncond must be a number from 0 to 1, not 1.5", None),
     (["train", "cddpm", "--base-channels", "12"], r"--base-channels must be a multiple of 8", None),
-    (["train", "cddpm", "--init-from", "{good}"], r"holds a vae model, not a cddpm or ddpm model", None),
+    (["train", "cddpm", "--init-from", "{good}"], r"holds a VAE, not a class-conditional DDPM or a DDPM", None),
     (["train", "cddpm", "--init-from", "{tmp}/absent.safetensors"], r"No checkpoint at .*absent.safetensors", None),
     (
         ["train", "cddpm", "--init-from", "{crafted}"],
@@ -230,24 +239,24 @@ CLI_CASES = [
     (["eval", "ddpm", "--sampler", "euler"], r"argument --sampler: invalid choice: 'euler'", None),
     (
         ["eval", "gan", "--sampler", "ddpm"],
-        r"--sampler, --nfe, --ddim-steps and --eta apply to ddpm and cddpm only, not gan",
+        r"--sampler, --nfe, --ddim-steps and --eta apply to the DDPM and class-conditional DDPM only, not the GAN",
         None,
     ),
     (["eval", "vae", "--seed", "18446744073709551616"], r"--seed must be", None),
     (["eval", "all", "--checkpoint", "{good}"], r"--checkpoint scores one model's file: name the model", None),
     (["eval", "gan", "--checkpoint", "{tmp}/absent.safetensors"], r"--checkpoint: no file at .*absent", None),
-    (["eval", "gan", "--checkpoint", "{good}"], r"holds a vae model, not a gan model", None),
+    (["eval", "gan", "--checkpoint", "{good}"], r"holds a VAE, not a GAN", None),
     (["train", "gan", "--ema", "0.2"], r"--ema must be 0 \(none\) or a number from 0.5 to 0.99999, not 0.2", None),
     (["train", "gan", "--precision", "fp16"], r"--precision must be one of 'fp32', 'bf16', not 'fp16'", None),
     (["train", "ddpm", "--precision", "fp16"], r"--precision must be one of 'fp32', 'bf16', not 'fp16'", None),
     (["train", "gan", "--d-norm", "layer"], r"--d-norm must be one of 'batch', 'spectral', not 'layer'", None),
     (["train", "gan", "--label-smoothing", "0.6"], r"--label-smoothing must be a number from 0 to 0.5, not 0.6", None),
-    (["train", "gan", "--init-from", "{good}"], r"holds a vae model, not a gan model", None),
+    (["train", "gan", "--init-from", "{good}"], r"holds a VAE, not a GAN", None),
     (["train", "gan", "--init-from", "{tmp}/absent.safetensors"], r"No checkpoint at .*absent.safetensors", None),
-    (["train", "gan", "--init-from", "{crafted}"], r"weights do not match the gan model", crafted("gan")),
+    (["train", "gan", "--init-from", "{crafted}"], r"weights do not match the GAN", crafted("gan")),
     # Checkpoints: unreadable, of another kind, or with a config outside the limits.
     (["sample", "vae", "--out", "{tmp}/s.npy", "--checkpoint", "{tmp}/absent.safetensors"], r"No checkpoint at", None),
-    (["sample", "gan", "--out", "{tmp}/s.npy", "--checkpoint", "{good}"], r"holds a vae model, not a gan model", None),
+    (["sample", "gan", "--out", "{tmp}/s.npy", "--checkpoint", "{good}"], r"holds a VAE, not a GAN", None),
     (
         ["sample", "vae", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
         r"config is not one this app supports: hidden must be an integer from 8 to 4096, not -5",
@@ -290,7 +299,7 @@ CLI_CASES = [
     ),
     (
         ["sample", "gan", "--out", "{tmp}/s.npy", "--checkpoint", "{crafted}"],
-        r"weights do not match the gan model",
+        r"weights do not match the GAN",
         crafted("gan"),
     ),
     (
@@ -506,7 +515,7 @@ def test_an_init_from_of_another_size_is_refused_before_the_digits_are_loaded(
         )
         == 2
     )
-    assert f"weights do not match the {model} model" in capsys.readouterr().err
+    assert f"weights do not match the {kind_title(model)}" in capsys.readouterr().err
     assert not (tmp / "new.safetensors").exists()
 
 
@@ -535,7 +544,7 @@ def test_the_largest_sizes_are_refused_with_the_memory_they_need(model, scratch,
     )
     err = capsys.readouterr().err.strip()
     assert re.fullmatch(
-        rf"error: training this {model} needs about \d+\.\d GB of memory at batch size \d+; "
+        rf"error: training this {kind_title(model)} needs about \d+\.\d GB of memory at batch size \d+; "
         r"the CPU has 8\.0 GB free\. Lower --batch-size.*\.",
         err,
     ), err

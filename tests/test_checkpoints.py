@@ -61,7 +61,7 @@ def test_a_foreign_safetensors_file_is_refused(tmp_path):
 def test_a_checkpoint_of_another_kind_is_refused(tmp_path):
     ckpt = make_checkpoint()
     path = save_checkpoint(tmp_path / "x.safetensors", Checkpoint("gan", ckpt.config, ckpt.state, ckpt.info))
-    with pytest.raises(CheckpointError, match="holds a gan model, not a vae model"):
+    with pytest.raises(CheckpointError, match="holds a GAN, not a VAE"):
         load_checkpoint(path, kind="vae")
 
 

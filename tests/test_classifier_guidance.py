@@ -170,4 +170,4 @@ def test_only_an_unconditional_chain_takes_a_classifier_scale(tmp_path, capsys):
     from explorer.cli import main
 
     assert main(["sample", "vae", "--classifier-scale", "2", "--out", str(tmp_path / "v.npy")]) == 2
-    assert "--classifier-scale steers an unconditional reverse chain (ddpm), not vae" in capsys.readouterr().err
+    assert "--classifier-scale steers an unconditional reverse chain (DDPM), not the VAE" in capsys.readouterr().err

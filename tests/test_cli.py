@@ -149,7 +149,7 @@ def test_the_pixelcnn_trains_continues_and_samples_through_the_same_commands(tmp
 
 def test_sampler_options_are_for_the_diffusion_model_only(tmp_path, capsys):
     assert main(["sample", "vae", "--out", str(tmp_path / "s.npy"), "--sampler", "ddpm"]) == 2
-    assert "apply to ddpm and cddpm only" in capsys.readouterr().err
+    assert "apply to the DDPM and class-conditional DDPM only" in capsys.readouterr().err
     assert main(["sample", "ddpm", "--out", str(tmp_path / "s.npy"), "--eta", "1.5"]) == 2
     assert "--eta must be a number from 0 to 1" in capsys.readouterr().err
     assert main(["sample", "ddpm", "--out", str(tmp_path / "s.npy"), "--ddim-steps", "0"]) == 2

@@ -345,7 +345,7 @@ def test_training_from_a_ddpm_records_what_it_started_from(tiny_ddpm_checkpoint)
 def test_a_start_from_another_model_or_architecture_is_refused_before_any_step(
     tiny_ddpm_checkpoint, tiny_cvae_checkpoint
 ):
-    with pytest.raises(CheckpointError, match="holds a cvae model, not a cddpm or ddpm model"):
+    with pytest.raises(CheckpointError, match="holds a conditional VAE, not a class-conditional DDPM or a DDPM"):
         initial_checkpoint(CDDPMConfig(**TINY_UNET, init_from=str(tiny_cvae_checkpoint)))
     wider = {**TINY_UNET, "base_channels": 16}
     with pytest.raises(CheckpointError, match="base_channels = 8; this run asks for 16"):
@@ -413,7 +413,7 @@ def test_a_conditional_model_is_evaluated_per_asked_digit_and_pooled(tiny_cvae_c
     assert row.digit_accuracy.shape == (10,) and ((row.digit_accuracy >= 0) & (row.digit_accuracy <= 100)).all()
     assert result.row("floor").digit_accuracy is None
     table = format_table(result)
-    assert "accuracy on the asked digit" in table and "cddpm: no checkpoint" in table
+    assert "accuracy on the asked digit" in table and "class-conditional DDPM: no checkpoint" in table
     record = tmp_path / "evaluation.json"
     write_record(record, result, {"cvae": tiny_cvae_checkpoint})
     np.testing.assert_allclose(read_record(record).result.row("cvae").digit_accuracy, row.digit_accuracy)

@@ -90,13 +90,13 @@ def test_progress_lines_change_without_laying_out_the_window_again(panel, qtbot)
 
     def progress():
         for i in range(5):  # as each step of an evaluation does
-            panel._on_progress(EvalProgress(i / 5, f"ddpm: drew {32 * i} of 5000"))
+            panel._on_progress(EvalProgress(i / 5, f"DDPM, row 2 of 7: drew {32 * i} of 5000 digits", model="ddpm"))
             qtbot.wait(10)
 
     box = panel.controls.status.parentWidget()
     assert (
         layout_requests(box, progress, qtbot) == 0
-        and panel.controls.status.text() == "80% of the whole run. ddpm: drew 128 of 5000"
+        and panel.controls.status.text() == "80% of the run · DDPM, row 2 of 7: drew 128 of 5000 digits"
     )
     assert panel.controls.status.width() <= box.contentsRect().width()
 

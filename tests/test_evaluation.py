@@ -1,6 +1,7 @@
 """The evaluation generator and `gen-explorer eval`: rows, the floor, progress, missing checkpoints."""
 
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -164,6 +165,7 @@ def test_a_record_reads_back_as_it_was_written(tiny_vae_checkpoint, tmp_path):
     assert recorded.result.n == 60 and recorded.result.seed == 2 and recorded.result.reference == 500
     assert recorded.result.classifier == result.classifier and "test accuracy" in recorded.result.classifier
     assert recorded.result.ddpm_sampler == result.ddpm_sampler and recorded.day == recorded.date[:10]
+    assert recorded.result.embed_seconds == result.embed_seconds > 0  # the next run's plan weighs embedding by it
     for mine, back in zip(result.rows, recorded.result.rows, strict=True):
         assert (
             back.name,
@@ -237,3 +239,68 @@ def test_eval_all_record_writes_the_record_and_only_with_the_flag(
     ) - {"vae"}
     assert recorded.result.n == 60 and recorded.result.reference == 10000
     assert stale_rows(recorded, {"vae": no_shipped_models / "vae.safetensors"}) == set()
+
+
+def test_the_run_is_weighted_by_what_each_part_is_expected_to_cost_and_its_time_left_follows():
+    from explorer.core.evaluation.plan import DRAW, EMBED, EMBED_KEY, TEST, plan_evaluation
+    from explorer.core.runtime.progress import time_left
+
+    costs = {"vae": 1.0, "ddpm": 8.0, FLOOR: 0.5, EMBED_KEY: 0.1}  # seconds per image
+    plan = plan_evaluation(["vae", "ddpm", FLOOR], n=10, reference=100, costs=costs)
+    # test 10, vae 10 + 1, ddpm 80 + 1, floor 5 + 1: 108 in all
+    assert plan.total == pytest.approx(108.0)
+    assert plan.fraction(TEST, EMBED, 0.5) == pytest.approx(5 / 108)
+    assert plan.after("vae") == pytest.approx(21 / 108)
+    assert plan.fraction("ddpm", DRAW, 0.5) == pytest.approx(61 / 108)
+    assert plan.after(FLOOR) == 1.0
+    # At the pace the weights foretell (one cost unit a second), the time left is what the parts still cost.
+    assert time_left(plan.after("vae"), 21.0) == "0:21 elapsed, about 1:27 left"
+    assert time_left(plan.fraction("ddpm", DRAW, 0.5), 61.0) == "1:01 elapsed, about 0:47 left"
+
+
+def test_expected_costs_come_from_the_record_scaled_by_the_sampler():
+    from explorer.core.diffusion.sampler import SamplerConfig
+    from explorer.core.evaluation.evaluate import EvalRow
+    from explorer.core.evaluation.plan import EMBED_KEY, expected_costs
+
+    def row(name, seconds):
+        return EvalRow(name, 1000, 1.0, 0.1, 0.01, 9.0, 0.1, np.full(10, 100), np.zeros((1, 28, 28)), seconds)
+
+    recorded = EvalResult(
+        [row("vae", 0.1), row("ddpm", 40.0), row("gan", 2.0), row(FLOOR, 1.0)], {}, 1000, 0, 10000, "judge", 60.0
+    )
+    ddim50 = recorded.ddpm_sampler
+    assert ddim50 == SamplerConfig("ddim", 50)
+    costs = expected_costs(["vae", "ddpm", "pixelcnn", FLOOR], recorded, ddim50)
+    assert costs == pytest.approx({"vae": 1e-4, "ddpm": 0.04, "pixelcnn": 0.002, FLOOR: 1e-3, EMBED_KEY: 1e-4})
+    ancestral = expected_costs(["ddpm"], recorded, SamplerConfig("ddpm"))  # all T = 1000 steps, not 50
+    assert ancestral["ddpm"] == pytest.approx(0.04 * 1000 / 50)
+    assert set(expected_costs(["vae", FLOOR], None, ddim50).values()) == {1.0}  # no record: alike
+    timed = replace(recorded, embed_seconds=3e-4)  # a record that measured its embedding
+    assert expected_costs(["vae"], timed, ddim50)[EMBED_KEY] == pytest.approx(3e-4)
+
+
+def test_a_run_weighted_by_its_costs_reports_one_growing_fraction_that_ends_at_one(tiny_vae_checkpoint, tmp_path):
+    from explorer.core.evaluation.plan import EMBED_KEY, plan_evaluation
+
+    costs = {"vae": 1.0, "gan": 50.0, FLOOR: 0.01, EMBED_KEY: 0.01}
+    progress, _ = collect(
+        evaluate_models(
+            ["vae", "gan"],
+            n=1200,  # three chunks of the VAE's draws, of 500, 500 and 200
+            device="cpu",
+            reference_limit=500,
+            checkpoints={"vae": tiny_vae_checkpoint, "gan": tmp_path / "none.safetensors"},
+            costs=costs,
+        )
+    )
+    fractions = [p.fraction for p in progress]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    plan = plan_evaluation(["vae", "gan", FLOOR], 1200, 500, costs)
+    drawing = [p for p in progress if p.model == "vae" and "drew" in p.stage]
+    assert [p.fraction for p in drawing] == pytest.approx(
+        [plan.fraction("vae", "draw", d / 1200) for d in (500, 1000, 1200)]
+    )
+    skipped = next(p for p in progress if p.missing)  # the GAN's share passes at once: it has no checkpoint
+    assert skipped.fraction == pytest.approx(plan.after("gan")) and skipped.fraction > 0.9
+    assert drawing[0].summary().startswith(f"{100 * drawing[0].fraction:.0f}% of the run · VAE, row 1 of 3: drew 500")

@@ -216,6 +216,9 @@ def test_eval_names_the_solver_and_its_nfe(tiny_checkpoint, capsys):
     assert "ddpm: drawn by DPM-Solver++(2M) at 5 NFE." in capsys.readouterr().out
     argv = ["eval", "ddpm", "-n", "50", "--checkpoint", str(tiny_checkpoint)]
     assert main([*argv, "--sampler", "ddpm", "--nfe", "5"]) == 2
-    assert "ddpm walks all T = 10 steps of the ddpm model (--nfe 10)" in capsys.readouterr().err
+    assert "ddpm walks all T = 10 steps of the DDPM (--nfe 10)" in capsys.readouterr().err
     assert main(["eval", "vae", "-n", "50", "--nfe", "5"]) == 2
-    assert "--sampler, --nfe, --ddim-steps and --eta apply to ddpm and cddpm only, not vae." in capsys.readouterr().err
+    assert (
+        "--sampler, --nfe, --ddim-steps and --eta apply to the DDPM and class-conditional DDPM only, not the VAE."
+        in capsys.readouterr().err
+    )

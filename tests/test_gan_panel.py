@@ -4,6 +4,7 @@ import itertools
 import math
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from generators import collect
 from layout_audit import layout_problems, plots_cut_off
@@ -465,15 +466,38 @@ def test_both_pages_lay_out_cleanly_on_a_laptop_screen_and_in_the_default_window
     for mode, theory in (("mnist", False), ("toy", False), ("toy", True)):
         panel.controls.settings.mode.setCurrentIndex(panel.controls.settings.mode.findData(mode))
         panel.theory.toggle.setChecked(theory)  # D*'s plane beside D's, the numbers and the gradient below
-        for size in ((1280, 720), (1500, 950)):
+        for size in ((1024, 600), (1280, 660), (1280, 720), (1500, 950)):
             window.resize(*size)
             qtbot.wait(50)
             assert window.size().toTuple() == size
-            assert layout_problems(panel) == [] and plots_cut_off(panel) == [], f"{mode} page at {size}, {theory=}"
+            where = f"{mode} page at {size}, {theory=}"
+            assert layout_problems(panel) == [] and plots_cut_off(panel) == [], where
             assert all(box.width() >= box.sizeHint().width() for box in panel.findChildren(QComboBox)), (
                 "a combo box cuts its text off"
             )
+            # The dashboard is not squeezed by the page beside it: every plot keeps a readable width, and the
+            # whole panel is on screen (no sideways scrolling) at the smallest window too, the theory aside.
+            assert min(plot.width() for plot in panel.dashboard.findChildren(pg.PlotWidget)) >= 280, where
+            if not theory:  # two planes side by side: the smallest window scrolls sideways to them
+                assert panel.width() <= window.width(), where
     window.runner.shutdown()
+
+
+def test_a_narrow_filmstrip_shows_the_first_and_the_latest_frames_and_evenly_between(qtbot):
+    strip = Filmstrip(8, frame_shape=(4, 4))
+    qtbot.addWidget(strip)
+    strip.resize(8 * 70, 100)
+    strip.show()
+    for step in range(0, 800, 100):
+        strip.add_frame(step, np.full((4, 4), step / 800, dtype=np.float32))
+    strip.redraw()
+    assert strip.shown == 8 and [v.label.text for v in strip.views] == [f"step {s}" for s in range(0, 800, 100)]
+    strip.resize(strip.minimumWidth(), 100)  # as narrow as it goes: three frames
+    qtbot.waitUntil(lambda: strip.shown == 3)
+    shown = [v for v in strip.views if v.isVisible()]
+    assert [v.label.text for v in shown] == ["step 0", "step 400", "step 700"]
+    assert strip.minimumWidth() < 8 * 68
+    qtbot.waitUntil(lambda: all(v.width() >= 60 for v in shown))  # each frame still readable
 
 
 def test_the_form_sets_the_stabilisers_and_the_game_names_them(panel, qtbot, snapshots):

@@ -118,7 +118,7 @@ def test_sample_by_euler_and_nll(models, tmp_path, capsys):
                 "--out",
                 "{d}/x.safetensors",
             ],
-            "reflow needs a plane-fm",
+            "reflow needs a 2-D Lab flow-matching field",
         ),
         (["plane", "train", "fm", "--data", "moons", "--out", "{d}/x.safetensors", "--steps", "0"], "--steps must be"),
         (

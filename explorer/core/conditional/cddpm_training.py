@@ -25,6 +25,7 @@ from explorer.core.conditional.labels import DIGITS, NULL_CLASS
 from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.diffusion.schedule import NoiseSchedule
 from explorer.core.diffusion.training import DDPMSnapshot, epsilon_loss, regress_noise
+from explorer.core.kinds import a_kind
 from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, load_weights, require_same
 from explorer.core.runtime.data import dataset_fingerprint, to_model_range
 from explorer.core.runtime.devices import pick_device
@@ -66,7 +67,7 @@ def initial_checkpoint(cfg: CDDPMConfig) -> Checkpoint | None:
     ckpt = load_checkpoint(cfg.init_from)
     name = Path(cfg.init_from).name
     if ckpt.kind not in ("cddpm", "ddpm"):
-        raise CheckpointError(f"{shown(name)} holds a {shown(ckpt.kind)} model, not a cddpm or ddpm model.")
+        raise CheckpointError(f"{shown(name)} holds {a_kind(ckpt.kind)}, not {a_kind('cddpm')} or {a_kind('ddpm')}.")
     require_same(ckpt, cfg, ARCHITECTURE, cfg.init_from)
     return ckpt
 

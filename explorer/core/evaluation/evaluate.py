@@ -14,7 +14,7 @@ of the N samples pooled over the classes.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +26,9 @@ from explorer.core.conditional.labels import DIGITS
 from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.evaluation.classifier import MNISTClassifier, embed, load_classifier
 from explorer.core.evaluation.metrics import class_histogram, fid, inception_score_bootstrap, kid
+from explorer.core.evaluation.plan import DRAW, EMBED, TEST, plan_evaluation, recorded_costs
 from explorer.core.families import FAMILIES, ModelFamily, SampleOptions
+from explorer.core.kinds import kind_title
 from explorer.core.runtime.data import load_mnist
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import ExplorerError
@@ -62,19 +64,23 @@ class EvalRow:
 
 @dataclass(frozen=True)
 class EvalProgress:
-    """Where the evaluation is; ``row`` carries a row as soon as it is finished."""
+    """Where the evaluation is: ``fraction`` of the whole run's expected cost done (``EvalPlan``), and what it is
+    doing; ``row`` carries a row as soon as it is finished."""
 
     fraction: float
     stage: str
     row: EvalRow | None = None
     missing: tuple[str, str] | None = None  # (model, message) for a model without a checkpoint
+    model: str | None = None  # the row being worked on (None: the test digits)
 
     @property
     def progress(self) -> float:
         return self.fraction
 
     def summary(self) -> str:
-        return self.stage
+        """'27% of the run · DDPM, row 2 of 7: drew 500 of 2000 digits': the share is the whole run's, the
+        counts the row's."""
+        return f"{100 * self.fraction:.0f}% of the run · {self.stage}"
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,7 @@ class EvalResult:
     seconds: float
     ddpm_sampler: SamplerConfig = DDPM_SAMPLER  # how the DDPM's (and the cDDPM's) digits were drawn
     guidance: float = GUIDANCE  # the cDDPM's classifier-free guidance weight w
+    embed_seconds: float | None = None  # to embed one image (the test digits'), for the next run's plan
 
     def row(self, name: str) -> EvalRow:
         return next(r for r in self.rows if r.name == name)
@@ -105,7 +112,7 @@ def checkpoint_paths(models: list[str], overrides: dict[str, str | Path] | None 
 
 
 def missing_message(name: str, path: Path) -> str:
-    return f"{name}: no checkpoint at {path}; train one with `gen-explorer train {name}` first."
+    return f"{kind_title(name)}: no checkpoint at {path}; train one with `gen-explorer train {name}` first."
 
 
 def check_n(n: int) -> None:
@@ -215,6 +222,7 @@ def evaluate_models(
     reference_limit: int = 0,
     ddpm_sampler: SamplerConfig = DDPM_SAMPLER,
     guidance: float = GUIDANCE,
+    costs: Mapping[str, float] | None = None,
 ) -> Generator[EvalProgress, None, EvalResult]:
     """Score each model in ``models`` and the floor; yield progress after every chunk of work.
 
@@ -222,7 +230,8 @@ def evaluate_models(
     a checkpoint that exists but does not load is an error. ``reference_limit`` compares
     against only the first test digits (for quick tests); 0 means all 10,000. The DDPM
     draws as ``ddpm_sampler`` says (by default DDIM-50, the app's way), and so does the cDDPM, with
-    guidance weight ``guidance``.
+    guidance weight ``guidance``. The progress is of the whole run, each part weighted by ``costs``
+    (``plan.expected_costs``; by default from the recorded evaluation).
     """
     started = time.time()
     check_n(n)
@@ -232,18 +241,23 @@ def evaluate_models(
     net = net.to(dev)
     accuracy = ckpt.info.get("metrics", {}).get("test_accuracy")
     judge = "MNIST classifier" + (f" (test accuracy {accuracy:.2f}%)" if accuracy is not None else "")
-    stages = len(models) + 2  # the test set, each model, the floor
-
-    def at(stage: int, fraction: float, text: str) -> EvalProgress:
-        return EvalProgress((stage + fraction) / stages, text)
+    rows_asked = [*models, FLOOR]
 
     test = load_mnist("test").floats()
     test = test[:reference_limit] if reference_limit else test
-    reference, _ = yield from _embedded(net, test, lambda f: at(0, f, f"embedding the {len(test)} test digits"))
+    plan = plan_evaluation(rows_asked, n, len(test), costs or recorded_costs(rows_asked, ddpm_sampler))
+
+    def embedding_test(f: float) -> EvalProgress:
+        return EvalProgress(plan.fraction(TEST, EMBED, f), f"embedding the {len(test)} test digits")
+
+    t0 = time.time()
+    reference, _ = yield from _embedded(net, test, embedding_test)
+    embed_seconds = (time.time() - t0) / len(test)
 
     rows: list[EvalRow] = []
     missing: dict[str, str] = {}
-    for stage, name in enumerate([*models, FLOOR], start=1):
+    for number, name in enumerate(rows_asked, start=1):
+        row_text = f"{'the floor' if name == FLOOR else kind_title(name)}, row {number} of {len(rows_asked)}"
         t0 = time.time()
         asked = None  # the digit each image was asked for (conditional models)
         if name == FLOOR:
@@ -251,7 +265,9 @@ def evaluate_models(
             images = load_mnist("train").floats()[pick]
         elif not paths[name].is_file():
             missing[name] = missing_message(name, paths[name])
-            yield EvalProgress((stage + 1) / stages, f"{name}: no checkpoint", missing=(name, missing[name]))
+            yield EvalProgress(
+                plan.after(name), f"{row_text}: no checkpoint", missing=(name, missing[name]), model=name
+            )
             continue
         else:
             family = FAMILIES[name]
@@ -262,24 +278,24 @@ def evaluate_models(
             if family.guided:
                 options["guidance"] = guidance
 
-            def drew(done: int, s: int = stage, m: str = name) -> EvalProgress:
-                return at(s, 0.8 * done / n, f"{m}: drew {done} of {n}")
+            def drew(done: int, m: str = name, text: str = row_text) -> EvalProgress:
+                return EvalProgress(plan.fraction(m, DRAW, done / n), f"{text}: drew {done} of {n} digits", model=m)
 
             if family.conditional:
                 images, asked = yield from _sampled_per_digit(family, model, n, seed, options, drew)
             else:
                 images = yield from _sampled(family, model, n, seed, options, drew)
         seconds = time.time() - t0
-        start = 0.0 if name == FLOOR else 0.8
 
-        def embedding(f: float, s: int = stage, m: str = name, a: float = start) -> EvalProgress:
-            return at(s, a + (1 - a) * f, f"{m}: embedding {n} images")
+        def embedding(f: float, m: str = name, text: str = row_text) -> EvalProgress:
+            return EvalProgress(plan.fraction(m, EMBED, f), f"{text}: embedding {n} images", model=m)
 
         feats, probs = yield from _embedded(net, images, embedding)
         row = _row(name, feats, probs, reference, images, seconds, seed, asked)
         rows.append(row)
-        yield EvalProgress((stage + 1) / stages, f"{name}: FID {row.fid:.2f}", row=row)
-    return EvalResult(rows, missing, n, seed, len(test), judge, time.time() - started, ddpm_sampler, guidance)
+        yield EvalProgress(plan.after(name), f"{row_text}: FID {row.fid:.2f}", row=row, model=name)
+    seconds = time.time() - started
+    return EvalResult(rows, missing, n, seed, len(test), judge, seconds, ddpm_sampler, guidance, embed_seconds)
 
 
 def format_duration(seconds: float) -> str:

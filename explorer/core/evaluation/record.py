@@ -100,6 +100,7 @@ def record_json(
         },
         "guidance": result.guidance,
         "seconds": round(result.seconds, 1),
+        **({} if result.embed_seconds is None else {"embed_seconds": result.embed_seconds}),
         "checkpoints": {name: {"file": path.name, "sha256": file_digest(path)} for name, path in files.items()},
         "missing": result.missing,
         "rows": [
@@ -166,6 +167,7 @@ def read_record(path: str | Path = RECORD) -> RecordedEvaluation | None:
             float(record["seconds"]),
             SamplerConfig(sampler["sampler"], int(sampler["steps"]), float(sampler["eta"])),
             float(record.get("guidance", GUIDANCE)),
+            None if record.get("embed_seconds") is None else float(record["embed_seconds"]),
         )
         digests = {name: str(entry["sha256"]) for name, entry in record["checkpoints"].items()}
         return RecordedEvaluation(result, str(record["date"]), digests)

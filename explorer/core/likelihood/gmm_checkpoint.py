@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from explorer.core.kinds import a_kind
 from explorer.core.likelihood.gmm import (
     EMConfig,
     Mixture,
@@ -23,7 +24,6 @@ from explorer.core.likelihood.gmm import (
 from explorer.core.plane.data import PointSet
 from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load_weights
 from explorer.core.runtime.errors import CheckpointError
-from explorer.core.runtime.quoting import shown
 
 KIND = "gmm"
 
@@ -60,7 +60,7 @@ def mixture_from_checkpoint(ckpt: Checkpoint) -> tuple[Mixture, EMConfig]:
     """θ and the EMConfig a "gmm" checkpoint holds, checked: the tensors are the three float64 ones its
     config's K needs, the weights sum to 1, every Σ_k symmetric positive definite (CheckpointError otherwise)."""
     if ckpt.kind != KIND:
-        raise CheckpointError(f"This checkpoint holds a {shown(ckpt.kind)} model, not a gmm.")
+        raise CheckpointError(f"This checkpoint holds {a_kind(ckpt.kind)}, not {a_kind(KIND)}.")
     cfg = config_from_dict(EMConfig, ckpt.config)
     held = load_weights(MixtureTensors(cfg.components), ckpt)
     theta = Mixture(*(getattr(held, name).numpy() for name in ("weights", "means", "covariances")))

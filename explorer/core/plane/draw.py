@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
+from explorer.core.kinds import a_kind, kind_title
 from explorer.core.plane.flow_matching import VelocityNet
 from explorer.core.plane.flow_training import FLOW_KINDS, FlowConfig, FlowNet, flow_from_checkpoint
 from explorer.core.plane.flows import REALNVP_SAMPLERS, draw_flow, flow_samplers
@@ -24,7 +25,6 @@ from explorer.core.runtime.checkpoints import (
     load_weights,
 )
 from explorer.core.runtime.errors import CheckpointError, ExplorerError
-from explorer.core.runtime.quoting import shown
 
 LANGEVIN_SAMPLERS = ("langevin", "annealed-langevin")
 ALL_SAMPLERS = (*DDPM_SAMPLERS, *LANGEVIN_SAMPLERS, *REALNVP_SAMPLERS)
@@ -45,27 +45,27 @@ class PlaneModel:
     def flow(self) -> RealNVP | VelocityNet:
         """The net of a flow (realnvp, fm, reflow): the models with an exact likelihood."""
         if not isinstance(self.net, (RealNVP, VelocityNet)):
-            raise ExplorerError(f"A {self.kind} model is not a flow.")
+            raise ExplorerError(f"{a_kind(self.kind, capital=True)} is not a flow.")
         return self.net
 
     @property
     def velocity(self) -> VelocityNet:
         """The velocity field of a flow-matching or reflowed model."""
         if not isinstance(self.net, VelocityNet):
-            raise ExplorerError(f"A {self.kind} model has no velocity field.")
+            raise ExplorerError(f"{a_kind(self.kind, capital=True)} has no velocity field.")
         return self.net
 
     @property
     def realnvp(self) -> RealNVP:
         if not isinstance(self.net, RealNVP):
-            raise ExplorerError(f"A {self.kind} model is not a RealNVP.")
+            raise ExplorerError(f"{a_kind(self.kind, capital=True)} is not a RealNVP.")
         return self.net
 
     @property
     def field_net(self) -> ScoreNet | EpsNet:
         """The net whose output reads as a score: the score network, or the DDPM's ε-network."""
         if not isinstance(self.net, (ScoreNet, EpsNet)):
-            raise ExplorerError(f"A {self.kind} model has no score field.")
+            raise ExplorerError(f"{a_kind(self.kind, capital=True)} has no score field.")
         return self.net
 
     @property
@@ -80,7 +80,7 @@ def model_from_checkpoint(ckpt: Checkpoint) -> PlaneModel:
         flow = flow_from_checkpoint(ckpt)
         return PlaneModel(ckpt.kind, flow.cfg, flow, ckpt.info)
     if ckpt.kind not in KINDS:
-        raise CheckpointError(f"This checkpoint holds a {shown(ckpt.kind)} model, not a 2-D Lab model.")
+        raise CheckpointError(f"This checkpoint holds {a_kind(ckpt.kind)}, not a 2-D Lab model.")
     config_cls, net_cls = KINDS[ckpt.kind]
     cfg: PlaneConfig = config_from_dict(config_cls, ckpt.config)
     net = net_cls(cfg)
@@ -93,8 +93,8 @@ def load_plane_model(path: str | os.PathLike[str]) -> PlaneModel:
     kind = checkpoint_kind(path)
     if kind is not None and kind not in (*KINDS, *FLOW_KINDS):
         raise CheckpointError(
-            f"{os.fspath(path)!r} holds a {shown(kind)} model, not a 2-D Lab model "
-            f"({', '.join((*KINDS, *FLOW_KINDS))})."
+            f"{os.fspath(path)!r} holds {a_kind(kind)}, not a 2-D Lab model "
+            f"({', '.join(kind_title(k) for k in (*KINDS, *FLOW_KINDS))})."
         )
     return model_from_checkpoint(load_checkpoint(path))
 
@@ -110,7 +110,7 @@ def draw(model: PlaneModel, sampler: str, n: int, nfe: int, eta: float = 0.0, se
     Langevin samplers start from points spread over the box; ``annealed-langevin`` divides the NFE
     evenly among its levels (at least one step each)."""
     if sampler not in model.samplers:
-        raise ExplorerError(f"The {model.kind} model samples with {', '.join(model.samplers)}, not {sampler}.")
+        raise ExplorerError(f"The {kind_title(model.kind)} samples with {', '.join(model.samplers)}, not {sampler}.")
     if not 1 <= n <= MAX_DRAW:
         raise ExplorerError(f"-n must be from 1 to {MAX_DRAW:,}, not {n}.")
     if isinstance(model.net, (RealNVP, VelocityNet)):

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
+from explorer.core.kinds import a_kind, kind_title
 from explorer.core.plane.data import fingerprint
 from explorer.core.plane.flow_matching import FlowMatchingConfig, VelocityNet, fm_loss, ot_pairing
 from explorer.core.plane.realnvp import RealNVP, RealNVPConfig
@@ -23,7 +24,7 @@ from explorer.core.plane.reflow import ReflowConfig, reflow_pairs
 from explorer.core.plane.training import EMA, PlaneSnapshot, adam, weights_of
 from explorer.core.runtime.checkpoints import Checkpoint, config_from_dict, load_weights
 from explorer.core.runtime.errors import CheckpointError
-from explorer.core.runtime.quoting import quoted, shown
+from explorer.core.runtime.quoting import quoted
 from explorer.core.runtime.training import Every, check_finite, training_record
 
 FLOW_KINDS = ("plane-realnvp", "plane-fm", "plane-reflow")
@@ -62,7 +63,8 @@ CONFIGS: dict[str, type] = {
 def flow_from_checkpoint(ckpt: Checkpoint) -> FlowNet:
     """The flow a checkpoint holds, its config validated before the net is built, in eval mode."""
     if ckpt.kind not in CONFIGS:
-        raise CheckpointError(f"A {shown(ckpt.kind)} checkpoint is not a flow (the flows are {', '.join(FLOW_KINDS)}).")
+        flows = ", ".join(kind_title(kind) for kind in FLOW_KINDS)
+        raise CheckpointError(f"{a_kind(ckpt.kind, capital=True)} is not a flow (the flows are the {flows}).")
     net = load_weights(build_flow(config_from_dict(CONFIGS[ckpt.kind], ckpt.config)), ckpt)
     return net.eval()
 
@@ -175,7 +177,8 @@ def reflow_teacher(cfg: ReflowConfig, teacher: Checkpoint) -> VelocityNet:
     shape) so that a command can refuse a teacher before any pair is drawn."""
     if teacher.kind not in ("plane-fm", "plane-reflow"):
         raise CheckpointError(
-            f"Reflow needs a flow-matching model (plane-fm or plane-reflow), not a {shown(teacher.kind)} model."
+            f"Reflow needs a flow-matching model ({a_kind('plane-fm')} or {a_kind('plane-reflow')}), "
+            f"not {a_kind(teacher.kind)}."
         )
     first = flow_from_checkpoint(teacher)
     assert isinstance(first, VelocityNet)  # a plane-fm or plane-reflow checkpoint holds a velocity field

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from safetensors.torch import save as safetensors_bytes
 
+from explorer.core.kinds import a_kind, kind_title
 from explorer.core.runtime.atomic import atomic_write
 from explorer.core.runtime.bounded_json import BoundedJSONError, loads_bounded
 from explorer.core.runtime.devices import pick_device
@@ -89,7 +90,7 @@ def load_checkpoint(path: str | os.PathLike[str], kind: str | None = None) -> Ch
         )
     found = metadata.get("kind", "?")
     if kind is not None and found != kind:
-        raise CheckpointError(f"{name} holds a {shown(found)} model, not a {kind} model.")
+        raise CheckpointError(f"{name} holds {a_kind(found)}, not {a_kind(kind)}.")
     config, info = (_record(metadata, part, name) for part in ("config", "info"))
     problem = info_problem(info, found)
     if problem:
@@ -170,7 +171,7 @@ def load_weights(module: M, ckpt: Checkpoint, given: dict[str, torch.Tensor] | N
     extra = sorted(set(specs) - set(expected))
     if missing or extra:
         raise CheckpointError(
-            f"The checkpoint's weights do not match the {shown(ckpt.kind)} model "
+            f"The checkpoint's weights do not match the {kind_title(ckpt.kind)} "
             f"(missing: {', '.join(missing[:3]) or 'none'}; unexpected: "
             f"{', '.join(shown(name) for name in extra[:3]) or 'none'})."
         )

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from explorer.core.kinds import kind_title
 from explorer.core.runtime.errors import ExplorerError
 
 GB = 1e9
@@ -137,7 +138,7 @@ def check_training_memory(
     needed = measure(kind, cfg)
     if needed > free:
         raise MemoryLimitError(
-            f"training this {kind} needs about {needed / GB:.1f} GB of memory at batch size "
+            f"training this {kind_title(kind)} needs about {needed / GB:.1f} GB of memory at batch size "
             f"{cfg.batch_size}; the {device.type.upper()} has {free / GB:.1f} GB free. "
             f"Lower {KNOBS.get(kind, '--batch-size')}."
         )

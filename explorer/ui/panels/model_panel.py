@@ -14,9 +14,9 @@ from typing import Any, NamedTuple
 from PySide6.QtWidgets import QLabel, QWidget
 
 from explorer.core.families import FAMILIES
+from explorer.core.kinds import kind_title
 from explorer.core.runtime.checkpoints import Checkpoint, save_checkpoint
 from explorer.core.runtime.jobs import Job
-from explorer.ui.panels.evaluate.titles import TITLES
 from explorer.ui.worker import Runner
 
 
@@ -150,7 +150,7 @@ class ModelPanel(QWidget):
             on_yield=self.on_snapshot,
             on_done=self._on_trained,
             on_end=self._on_training_end,
-            label=f"Training {TITLES[self.checkpoint_kind]}",
+            label=f"Training {kind_title(self.checkpoint_kind)}",
             owner=self.title,
         )
 

@@ -207,8 +207,8 @@ class EvaluatePanel(QWidget):
         )
 
     def _on_progress(self, progress: EvalProgress) -> None:
-        self.controls.status.setText(f"{100 * progress.fraction:.0f}% of the whole run. {progress.stage}")
-        current = progress.stage.split(":")[0]
+        self.controls.status.setText(progress.summary())  # the status bar's progress and time left are of the same run
+        current = progress.model
         if current in self._running and current not in self._replaced:
             earlier = self.rows.get(current)
             self.table.set_cell(current, STATUS, "running…" if earlier is None else f"N = {earlier.n}; running…")

@@ -29,7 +29,8 @@ OUTPUTS = legend_title("D's mean outputs", (("D(x)", REAL), ("D(G(z))", FAKE)))
 HISTOGRAM = legend_title("D on its last batch", (("D(x)", REAL), ("D(G(z))", FAKE)))
 NO_HISTORY = {LOSSES: "losses: no recorded history", OUTPUTS: "D's outputs: no recorded history"}
 ITERATION = "iteration (G steps)"
-LAST_RUN = "iteration (G steps), the record of its last run"
+LAST_RUN = "iteration (G steps) of its last run"
+MIN_WIDTH = 300  # each plot's title, axes and ticks read whole, on the smallest window too
 
 
 class ProbabilityPlot(CurvePlot):
@@ -64,7 +65,8 @@ class GamePlots(QWidget):
         self.histogram = HistogramPlot(HISTOGRAM, "D(·)", HIST_BINS)
         self.histogram.add_histogram("D(x), real", REAL)
         self.histogram.add_histogram("D(G(z)), fake", FAKE)
-        self.classes = ClassHistogram(f"digits G draws ({CLASS_SAMPLES} fixed z, by the classifier)")
+        self.classes = ClassHistogram(f"digits G draws ({CLASS_SAMPLES} fixed z, classified)")
+        self.setMinimumWidth(MIN_WIDTH)
         plots = QVBoxLayout(self)
         plots.setContentsMargins(0, 0, 0, 0)
         for plot in (self.losses, self.outputs, self.histogram, self.classes):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import torch
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from explorer.core.gan import interpolate
 from explorer.core.gan.nets import DCGANGenerator, ToyGenerator
@@ -11,6 +11,7 @@ from explorer.ui.widgets.image_grid import tile
 from explorer.ui.widgets.image_view import ImageView
 
 INTERPOLATION_STEPS = 10
+STRIP_HEIGHT = 68  # its empty title row, then the ten digits as large as the page's width allows
 
 
 class GeneratorSampler(QWidget):
@@ -23,12 +24,17 @@ class GeneratorSampler(QWidget):
         self.interpolate_button = QPushButton("Interpolate")
         self.interpolate_button.setToolTip("Digits along the straight line between two noise vectors z₀ and z₁")
         self.strip = ImageView("")
-        self.strip.setFixedHeight(80)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.sample_button)
-        row.addWidget(self.interpolate_button)
-        row.addWidget(self.strip, 1)
+        # The strip above its buttons, not beside them: the page's whole width for its digits, on a small window too.
+        self.strip.setFixedHeight(STRIP_HEIGHT)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.sample_button)
+        buttons.addWidget(self.interpolate_button)
+        buttons.addStretch(1)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(self.strip)
+        column.addLayout(buttons)
 
     def show_interpolation(self, generator: DCGANGenerator | ToyGenerator, seed: int) -> None:
         """Digits along the line from z₀ to z₁, two noise vectors of ``seed``."""

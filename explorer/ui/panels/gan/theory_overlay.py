@@ -116,7 +116,7 @@ class TheoryOverlay(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.toggle = QCheckBox("Theory: the optimal D*, JS(p_data ‖ p_g) and the gradient G gets")
+        self.toggle = QCheckBox("Theory: the optimal D*, JS and the gradient G gets")
         self.toggle.setToolTip(
             "Goodfellow et al. 2014, section 4: for a fixed G the best D is D* = p_data / (p_data + p_g), "
             "and against it G minimises the Jensen–Shannon divergence"

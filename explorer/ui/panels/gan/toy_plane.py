@@ -4,6 +4,7 @@ the theory beside it on demand."""
 from __future__ import annotations
 
 import torch
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from explorer.core.gan import (
@@ -19,6 +20,8 @@ from explorer.ui.panels.gan.theory_overlay import TheoryInputs, TheoryOverlay
 from explorer.ui.widgets.decision_plane import DecisionPlane
 
 HALF_WIDTH_TITLE = "D(x), <span style='color:#000'>●</span> x, <span style='color:#ff7f0e'>●</span> G(z)"
+FULL_TITLE_MIN_PX = 420  # a page narrower than this (the smallest window) shows D's plane under the short title
+THEORY_MIN_PX = 490  # D's and D*'s planes side by side and the gradient plot under them, each read whole
 
 
 class ToyPlane(DecisionPlane):
@@ -60,8 +63,25 @@ class ToyPage(QWidget):
         self.theory.toggle.toggled.connect(self._on_theory_toggled)
 
     def _on_theory_toggled(self, on: bool) -> None:
-        """Half the width for D's plane beside D*'s: a shorter title (a plot is as wide as its title)."""
-        self.plane.setTitle(HALF_WIDTH_TITLE if on else self._full_title, color="#333", size="10pt")
+        """With the theory on, the page holds two planes side by side: on the smallest window the panel scrolls
+        sideways rather than crush them."""
+        self.setMinimumWidth(THEORY_MIN_PX if on else 0)
+        self._fit_title(self.width())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._fit_title(event.size().width())
+        super().resizeEvent(event)
+
+    def _fit_title(self, width: int) -> None:
+        """Half the width for D's plane beside D*'s, or a narrow page: a shorter title (a plot is as wide as its
+        title), set only when it changes (a new title lays the plot out again)."""
+        short = self.theory.shown or width < FULL_TITLE_MIN_PX
+        title = HALF_WIDTH_TITLE if short else self._full_title
+        if title != self.plane.plotItem.titleLabel.text:
+            self.plane.setTitle(title, color="#333", size="10pt")
+            # The plot stays as wide as the old title held it until its view fits it again: now, not at the
+            # next resize (the page's layout has already sized the view by the time this page hears of it).
+            self.plane.resizeEvent(QResizeEvent(self.plane.size(), self.plane.size()))
 
     def show_snapshot(self, snap: GANSnapshot, smoothing: float, objective: str) -> None:
         self.plane.show_snapshot(snap)
