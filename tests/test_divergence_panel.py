@@ -7,9 +7,11 @@ import pytest
 from layout_audit import layout_problems
 from PySide6.QtCore import QPoint, Qt
 
+from explorer.core.divergence import kl_numeric
 from explorer.ui.panels.divergences import DivergencePanel
 from explorer.ui.panels.divergences.discrete_tab import PRESETS
 from explorer.ui.panels.divergences.fit_tab import FIT_STEPS
+from explorer.ui.panels.divergences.style import format_value
 
 
 @pytest.fixture
@@ -150,6 +152,31 @@ def test_continuous_tab_closed_form_numeric_and_monte_carlo(panel):
     assert labels[("closed form", "KL(p‖q)")].text() == "n/a — no closed form for mixtures"
     tab.p_controls.mean1.setValue(3.0)
     assert float(labels[("numeric integral", "KL(p‖q)")].text().split()[0]) != pytest.approx(numeric)
+
+
+def test_continuous_numbers_are_the_full_integrals_and_fit_their_labels_at_the_sliders_extremes(panel):
+    tab = panel.continuous
+    p, q = tab.p_controls, tab.q_controls
+    settings = [
+        (p.mean1, 5.0),
+        (p.sigma1, 0.2),
+        (q.mean1, -5.0),
+        (q.sigma1, 0.2),  # KL of about 900 nats, some 1,300 bits: the widest numbers
+        (q.two_bumps, True),  # "n/a — no closed form for mixtures": the widest text
+        (q.sigma2, 3.0),
+    ]
+    for units in ("bits", "nats"):
+        panel.set_units(units)
+        for widget, value in settings:
+            if isinstance(value, bool):
+                widget.setChecked(value)
+            else:
+                widget.setValue(value)
+            for column, (a, b) in zip(tab.COLUMNS, ((p, q), (q, p)), strict=True):
+                shown = tab.value_labels[("numeric integral", column)].text()
+                assert shown == format_value(kl_numeric(a.mixture(), b.mixture(), base=units), units)  # 20,001 points
+            for label in tab.value_labels.values():
+                assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width(), label.text()
 
 
 def test_fit_animation_runs_to_the_end_and_reverse_locks_on(panel, qtbot):

@@ -3,13 +3,16 @@ complete a digit, score a test digit, train; and how it opens on a laptop screen
 
 import numpy as np
 import pytest
+import torch
 from layout_audit import layout_problems, plots_cut_off
 from PySide6.QtCore import QPoint, QPointF, Qt
 
 from explorer.core.pixelcnn.field import blind_spot, receptive_field
 from explorer.core.pixelcnn.model import PIXELS, SIDE, PixelCNNConfig
+from explorer.core.pixelcnn.sampling import next_pixel_map
 from explorer.ui.panels.pixelcnn import PixelCNNPanel
 from explorer.ui.panels.pixelcnn.field_section import BLIND, SEEN, TARGET
+from explorer.ui.panels.pixelcnn.next_maps import distinct_steps
 from explorer.ui.panels.pixelcnn.write_section import JUST_WRITTEN, OPENING_STEP, UNWRITTEN
 
 
@@ -60,6 +63,24 @@ def test_writing_shows_the_stored_step_wherever_the_timeline_is_scrubbed(panel, 
     panel.timeline.step(-1)
     assert panel.timeline.frame() == PIXELS - 1
     assert JUST_WRITTEN  # the marker colour is the grid's selection colour
+
+
+def test_a_digits_kept_maps_are_the_nets_own_and_a_scrub_then_runs_no_pass(panel, qtbot):
+    panel.write_section.n_digits.setValue(2)
+    wait_for_job(panel, qtbot, panel.start_writing)
+    section = panel.write_section
+    section.select(1)
+    image = section.written.images[1]
+    qtbot.waitUntil(lambda: section.maps.kept(1, image), timeout=60000)
+    passes = []
+    section.maps.compute = lambda image, t: passes.append(t)  # the net, were it asked again
+    for t in range(PIXELS):
+        panel.timeline.set_frame(t)
+        with torch.inference_mode():
+            direct = next_pixel_map(panel.model, image, t)
+        assert np.array_equal(section.next_view.values, direct, equal_nan=True), t
+    assert passes == []
+    assert distinct_steps(image)[0] == 0 and len(distinct_steps(image)) <= 1 + int(image.sum())
 
 
 def test_writing_again_with_the_same_seed_gives_the_same_digits(panel, qtbot):

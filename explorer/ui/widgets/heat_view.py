@@ -27,5 +27,6 @@ class HeatView(PixelCanvas):
         rgb = self.colormap.map(scaled.ravel(), mode="float")[:, :3].reshape(*self.values.shape, 3)
         rgb[np.isnan(self.values)] = UNDEFINED
         self.set_image(rgb)
-        if caption:
-            self.label.setText(f"{self.title}<br><span style='font-size:8pt'>{caption}</span>")
+        text = f"{self.title}<br><span style='font-size:8pt'>{caption}</span>"
+        if caption and text != self.label.text:  # the same caption: no relayout of the label (a scrub's frames)
+            self.label.setText(text)

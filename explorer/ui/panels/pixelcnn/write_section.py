@@ -11,10 +11,12 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from explorer.core.pixelcnn.jobs import MAX_WRITE, Written
 from explorer.core.pixelcnn.model import PIXELS, SIDE
+from explorer.ui.panels.pixelcnn.next_maps import NextPixelMaps
 from explorer.ui.widgets.bounded_box import seed_box
 from explorer.ui.widgets.heat_view import HeatView
 from explorer.ui.widgets.help_button import HelpButton
@@ -52,6 +54,7 @@ class WriteSection(QGroupBox):
         self.written: Written | None = None
         self.selected = 0
         self.next_map: Callable[[np.ndarray, int], np.ndarray] | None = None
+        self.maps = NextPixelMaps(self)  # next_map's answers for the written digits, kept
         self.n_digits = QSpinBox()
         self.n_digits.setRange(1, MAX_WRITE)
         self.n_digits.setValue(8)
@@ -88,6 +91,7 @@ class WriteSection(QGroupBox):
 
     def clear(self) -> None:
         self.written = None
+        self.maps.reset(None)
         self.timeline.set_count(0)
         for view in (self.grid, self.canvas, self.next_view):
             view.image.clear()
@@ -95,16 +99,21 @@ class WriteSection(QGroupBox):
     def show_written(self, written: Written) -> None:
         """New digits: show them all, follow the first, and put the timeline half way through the writing."""
         self.written = written
+        self.maps.reset(self.next_map)
         self.grid.set_images(written.images)
         steps_per_s = PIXELS / max(written.seconds, 1e-9)
         self.info.setText(
             f"Wrote {len(written.images)} digits in {written.seconds:.1f} s: 784 steps one after "
             f"another ({steps_per_s:.0f} steps/s, all digits at once). Scrub the timeline to watch."
         )
+        self.selected = 0
         self.timeline.set_count(PIXELS + 1)
-        self.select(0)
         self.timeline.set_frame(OPENING_STEP)  # half written: the next-pixel map has something to say
-        self.show_frame(self.timeline.frame())
+        self.select(0)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._fill_maps()
 
     def select(self, index: int) -> None:
         if self.written is None or not 0 <= index < len(self.written.images):
@@ -112,6 +121,13 @@ class WriteSection(QGroupBox):
         self.selected = index
         self.grid.select(index)
         self.show_frame(self.timeline.frame())
+        self._fill_maps()
+
+    def _fill_maps(self) -> None:
+        """Compute the selected digit's next-pixel maps in the background while it is on show (a hidden tab
+        waits): scrubbing it then costs no pass of the net."""
+        if self.written is not None and self.isVisible():
+            self.maps.fill(self.selected, self.written.images[self.selected], self.timeline.frame())
 
     def show_frame(self, t: int) -> None:
         """Step t: the first t pixels of the selected digit, the last boxed, and the next-pixel map."""
@@ -122,8 +138,8 @@ class WriteSection(QGroupBox):
         if t > 0:
             just[t - 1] = True
         self.canvas.set_image(overlay(written_so_far(image, t), [(just.reshape(SIDE, SIDE), JUST_WRITTEN, 0.85)]))
-        if self.next_map is not None and t < PIXELS:
-            self.next_view.set_values(self.next_map(image, t), 0.0, 1.0, "p(ink), 0 dark to 1 yellow")
+        if self.maps.compute is not None and t < PIXELS:
+            self.next_view.set_values(self.maps.map_at(self.selected, image, t), 0.0, 1.0, "p(ink), 0 dark to 1 yellow")
         elif t == PIXELS:
             self.next_view.set_values(np.full((SIDE, SIDE), np.nan), 0.0, 1.0, "every pixel is written")
         self.timeline.info.setText(self.step_text(t, image, probs))
