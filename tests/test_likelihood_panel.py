@@ -107,6 +107,24 @@ def test_em_sweep_runs_off_the_gui_thread(panel, qtbot):
     assert "by BIC" in widget.em.message.text()
 
 
+def test_em_formula_fits_its_two_lines_at_the_smallest_window(panel, qtbot):
+    from explorer.core.likelihood.gmm import EMConfig
+    from explorer.core.plane.data import MAX_POINTS, make_preset
+    from explorer.core.runtime.limits import declared_range
+
+    widget = panel((1024, 600))
+    widget.tabs.setCurrentIndex(1)
+    state = widget.states["em"]
+    state.set_points(make_preset("mixture", MAX_POINTS, 0), "mixture")  # the longest numbers the identity shows
+    state.set_request(components=int(declared_range(EMConfig, "components")[1]))
+    state.step()
+    state.step()  # after an M-step: the longest sentence
+    qtbot.wait(30)
+    text = widget.em.formula.text()
+    assert f"K = {state.current.theta.K}" in text and f"N = {MAX_POINTS}" in text
+    assert widget.em.formula.needed_height() <= widget.em.formula.height(), text[:80]
+
+
 def test_em_refuses_a_bad_csv_in_one_line(panel, qtbot, tmp_path):
     widget = panel()
     state = widget.states["em"]
