@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from explorer.core.likelihood.evented import Running
 from explorer.core.likelihood.exponential_vi import mass_below_zero, q_log_density
@@ -97,6 +97,8 @@ class VIToySection(QWidget):
         self._marks = pg.PlotCurveItem(pen=pg.mkPen("#222", width=2), connect="pairs")  # a tick per x
         for item in (self._posterior, self._prior, self._q, self._marks):
             self.plot.addItem(item)
+        for still in (self._posterior, self._prior, self._marks):  # blitted while q moves over them
+            still.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.plot.addItem(pg.InfiniteLine(0.0, angle=90, pen=pg.mkPen("#bbb", width=1)))
         self.plot.setXRange(Z_LOW, Z_HIGH, padding=0.01)
         self.plot.scene().sigMouseClicked.connect(self._on_plot_clicked)
@@ -217,9 +219,9 @@ class VIToySection(QWidget):
             self._prior.setData(Z, prior)
             self._log_px.setValue(c.log_px)
             self._top = float(post.max())
+            self._marks.setData(np.repeat(fit.xs, 2), np.tile([0.0, -0.06 * self._top], len(fit.xs)))
         top = max(self._top, float(q.max()))
         self._q.setData(Z, q)
-        self._marks.setData(np.repeat(fit.xs, 2), np.tile([0.0, -0.06 * top], len(fit.xs)))
         keep_y_range(self.plot, 0.0, top, shrink="fitter" in names, floor=-0.08 * top)
         history = np.asarray(s.history)
         self._elbo.setData(history[:, 0], history[:, 1])
