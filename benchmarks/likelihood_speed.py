@@ -118,6 +118,14 @@ def repaint(repeats: int) -> None:
     measure(1, "EM: one step (E or M) on 2,000 points, K = 5", lambda i: em_state.step())
     measure(2, "VI: one Play tick (4 Adam steps)", lambda i: vi.step(4))
     measure(2, "VI: move the observation x (new posterior)", lambda i: vi.set_observation(tuple(rng.uniform(-3, 3, 2))))
+    toy = panel.states["vi toy"]
+    panel.variational.show_toy(True)
+    measure(2, "VI toy: one Play tick (4 Adam steps)", lambda i: toy.step(4))
+    measure(
+        2,
+        "VI toy: add or remove an observation x",
+        lambda i: toy.add_observation(rng.uniform(-1, 5)) if i % 2 == 0 else toy.remove_observation_near(toy.xs[-1]),
+    )
     measure(3, "KDE: drag the bandwidth", lambda i: kde.set_bandwidth_index(i % 41))
     measure(4, "Markov: drag n", lambda i: markov.update(steps=i % 51))
     measure(4, "Markov: drag the diffusion step t", lambda i: markov.update(t=(7 * i) % 1001))

@@ -52,7 +52,13 @@ def test_every_section_lays_out_cleanly(panel, qtbot, size):
         assert widget.size().toTuple() == size
         assert layout_problems(widget) == [], widget.tabs.tabText(index)
         for formula in widget.tabs.widget(index).findChildren(FormulaLabel):
-            assert formula.needed_height() <= formula.height(), (widget.tabs.tabText(index), formula.text()[:60])
+            if formula.isVisible():
+                assert formula.needed_height() <= formula.height(), (widget.tabs.tabText(index), formula.text()[:60])
+    widget.tabs.setCurrentIndex(2)
+    widget.variational.show_toy(True)  # the VI tab's second posterior
+    qtbot.wait(30)
+    assert layout_problems(widget) == []
+    assert widget.vi_toy.formula.needed_height() <= widget.vi_toy.formula.height()
 
 
 def test_ball_section_follows_its_state_and_its_buttons(panel, qtbot):
@@ -105,6 +111,24 @@ def test_em_sweep_runs_off_the_gui_thread(panel, qtbot):
     assert [c.K for c in state.sweep] == list(range(1, 9))
     assert min(state.sweep, key=lambda c: c.bic).K == 3
     assert "by BIC" in widget.em.message.text()
+
+
+def test_em_formula_fits_its_two_lines_at_the_smallest_window(panel, qtbot):
+    from explorer.core.likelihood.gmm import EMConfig
+    from explorer.core.plane.data import MAX_POINTS, make_preset
+    from explorer.core.runtime.limits import declared_range
+
+    widget = panel((1024, 600))
+    widget.tabs.setCurrentIndex(1)
+    state = widget.states["em"]
+    state.set_points(make_preset("mixture", MAX_POINTS, 0), "mixture")  # the longest numbers the identity shows
+    state.set_request(components=int(declared_range(EMConfig, "components")[1]))
+    state.step()
+    state.step()  # after an M-step: the longest sentence
+    qtbot.wait(30)
+    text = widget.em.formula.text()
+    assert f"K = {state.current.theta.K}" in text and f"N = {MAX_POINTS}" in text
+    assert widget.em.formula.needed_height() <= widget.em.formula.height(), text[:80]
 
 
 def test_em_refuses_a_bad_csv_in_one_line(panel, qtbot, tmp_path):
@@ -172,6 +196,44 @@ def test_vi_plays_and_the_plane_moves_the_observation(panel, qtbot):
     assert state.current.step == 0 and state.fitter.x.tolist() == [-2.0, 1.0]
     widget.vi.form.boxes["family"].setCurrentText("diagonal")
     assert state.request.family == "diagonal"
+
+
+def test_vi_toy_fits_q_and_clicks_set_the_observations(panel, qtbot):
+    from layout_audit import layout_problems
+
+    from explorer.ui.panels.likelihood.look import num
+
+    widget = panel((1024, 600))
+    widget.tabs.setCurrentIndex(2)
+    qtbot.mouseClick(widget.variational.choices[1], Qt.MouseButton.LeftButton)
+    assert widget.variational.stack.currentWidget() is widget.vi_toy
+    qtbot.wait(30)
+    assert layout_problems(widget) == []  # the smallest window
+    assert widget.vi_toy.formula.needed_height() <= widget.vi_toy.formula.height()
+    state = widget.states["vi toy"]
+    kl0 = state.current.kl
+    qtbot.mouseClick(widget.vi_toy.play_button, Qt.MouseButton.LeftButton)
+    assert state.running is Running.PLAYING
+    qtbot.waitUntil(lambda: state.current.step >= 40, timeout=20000)
+    qtbot.mouseClick(widget.vi_toy.play_button, Qt.MouseButton.LeftButton)
+    assert state.running is Running.IDLE and state.current.kl < kl0
+    c = state.current
+    assert c.elbo + c.kl == pytest.approx(c.log_px, abs=1e-6)
+    tips = _formula_tips(widget.vi_toy.formula)
+    assert any(t.startswith(f"KL(q ‖ p(z | x)) = {num(c.kl, 6)} nats") for t in tips)
+    assert any(t.startswith(f"log p(x) = {num(c.log_px, 4)} nats") for t in tips)
+    # a click on the plot adds an observation there, a right-click removes the nearest
+    plot = widget.vi_toy.plot
+    box = plot.getPlotItem().getViewBox()
+    at = plot.mapFromScene(box.mapViewToScene(pg.Point(3.0, 0.2)))
+    before = state.xs
+    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    assert len(state.xs) == len(before) + 1 and state.xs[-1] == pytest.approx(3.0, abs=0.05)
+    assert state.current.step == 0 and f"n = {len(state.xs)}" in widget.vi_toy.formula.text()
+    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.RightButton, pos=at)
+    assert state.xs == before
+    widget.vi_toy.form.boxes["family"].setCurrentText("truncated normal")
+    assert state.request.family == "truncated normal" and "on z &lt; 0" in widget.vi_toy.formula.text()
 
 
 def test_kde_slider_reads_the_precomputed_curve(panel, qtbot):

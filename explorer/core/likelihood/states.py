@@ -16,6 +16,7 @@ import numpy as np
 
 from explorer.core.likelihood.ball import MAX_DRAWS, BallFit, BallPrior, fit
 from explorer.core.likelihood.evented import Running
+from explorer.core.likelihood.exponential_vi import MAX_OBSERVATIONS, ToyConfig, ToyFit, ToySnapshot
 from explorer.core.likelihood.gmm import (
     EMConfig,
     EMSnapshot,
@@ -170,6 +171,56 @@ class VIState(Evented):
         self.update(**where, fitter=fitter, current=s, history=((0, s.elbo),))
 
     def step(self, steps: int = 1) -> VISnapshot:
+        """``steps`` Adam steps up the ELBO, then one repaint."""
+        assert self.fitter is not None
+        s = self.fitter.climb(steps)
+        self.update(current=s, history=(*self.history, (s.step, s.elbo)))
+        return s
+
+
+@dataclass(eq=False)
+class VIToyState(Evented):
+    """Section 3's 1-D toy: the prior's rate, the noise and q's family, the observations x, q's start,
+    and the fit as it goes."""
+
+    request: ToyConfig = field(default_factory=ToyConfig)
+    xs: tuple[float, ...] = (1.2, 0.4, 2.0)
+    start: tuple[float, float] = (1.0, 1.0)  # q's (m, s) before the first step
+    current: ToySnapshot | None = None
+    history: tuple[tuple[int, float], ...] = ()  # (Adam steps taken, ELBO) at every repaint
+    running: Running = Running.IDLE
+    fitter: ToyFit | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.restart()
+
+    def set_request(self, **values: Any) -> None:  # checked by the config's own limits
+        self.update(request=dataclasses.replace(self.request, **values))
+        self.restart()
+
+    def add_observation(self, x: float) -> None:
+        if len(self.xs) >= MAX_OBSERVATIONS:
+            raise DataError(f"The toy keeps at most {MAX_OBSERVATIONS} observations; remove some first.")
+        self.restart(xs=(*self.xs, float(x)))
+
+    def remove_observation_near(self, x: float) -> None:
+        """Remove the observation nearest ``x``; the last one stays (the posterior needs an x)."""
+        if len(self.xs) == 1:
+            raise DataError("Keep at least one observation x: add another before removing this one.")
+        nearest = int(np.argmin(np.abs(np.asarray(self.xs) - x)))
+        self.restart(xs=self.xs[:nearest] + self.xs[nearest + 1 :])
+
+    def set_start(self, m: float, s: float) -> None:
+        self.restart(start=(float(m), float(s)))
+
+    def restart(self, **where: Any) -> None:
+        """A new fit from q's start for the observations given (else the present ones); one update."""
+        xs, start = where.get("xs", self.xs), where.get("start", self.start)
+        fitter = ToyFit(self.request, xs, *start)
+        s = fitter.snapshot()
+        self.update(**where, fitter=fitter, current=s, history=((0, s.elbo),))
+
+    def step(self, steps: int = 1) -> ToySnapshot:
         """``steps`` Adam steps up the ELBO, then one repaint."""
         assert self.fitter is not None
         s = self.fitter.climb(steps)

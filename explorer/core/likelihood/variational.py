@@ -76,6 +76,18 @@ def _log_normals(x: np.ndarray, theta: Mixture) -> np.ndarray:
     return np.array(single)
 
 
+def plane_density(points: np.ndarray, theta: Mixture) -> np.ndarray:
+    """p(z) of a 2-D mixture at ``points`` (N, 2) -> (N,), for the view's heat map: each 2×2 Σ_k⁻¹ is written
+    out (a, b; b, c)/|Σ_k|, so the Mahalanobis distance is a few array operations where a batched solve per
+    point costs several times more on the 14,641 points of the map."""
+    dx = points[:, 0, None] - theta.means[None, :, 0]  # (N, K)
+    dy = points[:, 1, None] - theta.means[None, :, 1]
+    cov = theta.covariances
+    det = cov[:, 0, 0] * cov[:, 1, 1] - cov[:, 0, 1] ** 2  # (K,)
+    mahalanobis = (cov[:, 1, 1] * dx**2 - 2 * cov[:, 0, 1] * dx * dy + cov[:, 0, 0] * dy**2) / det
+    return np.exp(-0.5 * mahalanobis) @ (theta.weights / (2 * math.pi * np.sqrt(det)))
+
+
 def kl_gaussians(mu0: np.ndarray, cov0: np.ndarray, mu1: np.ndarray, cov1: np.ndarray) -> float:
     """KL(N(μ0, Σ0) ‖ N(μ1, Σ1)) = ½[tr(Σ1⁻¹Σ0) + (μ1−μ0)ᵀΣ1⁻¹(μ1−μ0) − D + log |Σ1|/|Σ0|]."""
     inv1 = np.linalg.inv(cov1)

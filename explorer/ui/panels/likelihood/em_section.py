@@ -364,13 +364,15 @@ class EMSection(QWidget):
             (0.7, 1.3, lb, lb + max(gap, 0.0), tips[2]),
             (0.7, 1.3, base, lb, tips[1]),
         ]
+        # Two lines that fit the narrowest window with the most components: where EM stands and the mixture's
+        # sizes and weights (π in per cent), then the identity with its numbers.
         self.formula.setText(
-            f"Iteration {c.iteration}, {said}.<br>"
+            f"Iteration {c.iteration}, {said}.  N = {n}, K = {K}, "
+            f"π = ({', '.join(f'{100 * w:.0f}' for w in c.theta.weights)}) %<br>"
             f"{term('log p(X | θ)', tips[0], LOGP_COLOUR)} = {term('ELBO(q, θ)', tips[1], ELBO_COLOUR)} + "
             f"{term('KL(q ‖ p(Z | X, θ))', tips[2], GAP_COLOUR)}:  "
             f"<b>{num(c.log_likelihood, 2)}</b> = {num(c.elbo, 2)} + {num(c.gap, 6)} nats "
-            f"({num(ll, 4)} = {num(lb, 4)} + {num(gap, 6)} per point, N = {n}, K = {K}, "
-            f"π = ({', '.join(num(w, 2) for w in c.theta.weights)}))"
+            f"({num(ll, 4)} = {num(lb, 4)} + {num(gap, 6)} per point)"
         )
 
     def _show_sweep(self) -> None:

@@ -5,15 +5,33 @@ composes them and owns no maths."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QRadioButton,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from explorer.core.likelihood.states import OPENING_DRAWS, BallState, EMState, KDEState, MarkovState, VIState
+from explorer.core.likelihood.states import (
+    OPENING_DRAWS,
+    BallState,
+    EMState,
+    KDEState,
+    MarkovState,
+    VIState,
+    VIToyState,
+)
 from explorer.core.runtime.evented import Evented
 from explorer.ui.panels.likelihood.bayes_section import BayesSection
 from explorer.ui.panels.likelihood.em_section import EMSection, em_data
 from explorer.ui.panels.likelihood.kde_section import KDESection
 from explorer.ui.panels.likelihood.markov_section import MarkovSection
 from explorer.ui.panels.likelihood.vi_section import VISection
+from explorer.ui.panels.likelihood.vi_toy_section import VIToySection
 from explorer.ui.worker import Runner
 
 
@@ -32,26 +50,59 @@ class LikelihoodPanel(QWidget):
         )
         heading.setWordWrap(True)
         ball, em, vi, kde, markov = BallState(draws=OPENING_DRAWS), EMState(), VIState(), KDEState(), MarkovState()
+        vi_toy = VIToyState()
         em_points = em_data()  # the 2-D Lab's data section and brush edit these; EM restarts on every change
         self.states: dict[str, Evented] = {
             "bayes": ball,
             "em": em,
             "em data": em_points,
             "vi": vi,
+            "vi toy": vi_toy,
             "kde": kde,
             "markov": markov,
         }
         self.bayes = BayesSection(ball)
         self.em = EMSection(em, em_points)
         self.vi = VISection(vi)
+        self.vi_toy = VIToySection(vi_toy)
+        self.variational = VariationalPage(self.vi, self.vi_toy)
         self.kde = KDESection(runner, kde, device)
         self.markov = MarkovSection(markov)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.bayes, "1 · ML and Bayes")
         self.tabs.addTab(self.em, "2 · EM and the ELBO's gap")
-        self.tabs.addTab(self.vi, "3 · Variational inference")
+        self.tabs.addTab(self.variational, "3 · Variational inference")
         self.tabs.addTab(self.kde, "4 · KDE as an evaluation")
         self.tabs.addTab(self.markov, "5 · Markov chains")
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(self.tabs, 1)
+
+
+class VariationalPage(QWidget):
+    """Section 3's two posteriors behind a switch: the 2-D one drawn from a mixture prior, and the notes'
+    1-D toy with an exponential prior (``show_toy`` picks)."""
+
+    def __init__(self, plane: VISection, toy: VIToySection) -> None:
+        super().__init__()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(plane)
+        self.stack.addWidget(toy)
+        self.choices = [QRadioButton("2-D posterior (a mixture prior)"), QRadioButton("1-D toy: exponential prior")]
+        group = QButtonGroup(self)
+        switch = QHBoxLayout()
+        switch.addWidget(QLabel("Posterior:"))
+        for index, choice in enumerate(self.choices):
+            group.addButton(choice, index)
+            switch.addWidget(choice)
+        switch.addStretch(1)
+        self.choices[0].setChecked(True)
+        group.idClicked.connect(self.stack.setCurrentIndex)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(switch)
+        layout.addWidget(self.stack, 1)
+
+    def show_toy(self, toy: bool) -> None:
+        self.choices[int(toy)].setChecked(True)
+        self.stack.setCurrentIndex(int(toy))

@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from explorer.core.likelihood.evented import Running
-from explorer.core.likelihood.gmm import point_log_density
 from explorer.core.likelihood.states import VIState
+from explorer.core.likelihood.variational import plane_density
 from explorer.core.runtime.errors import ExplorerError
 from explorer.ui.panels.likelihood.config_form import ConfigForm
 from explorer.ui.panels.likelihood.look import (
@@ -39,6 +39,8 @@ PLANE = np.stack(np.meshgrid(AXIS, AXIS, indexing="xy"), -1).reshape(-1, 2)  # r
 STEPS_PER_TICK = 4
 TICK_MS = 33
 MAX_STEPS = 1500  # Play stops here: the fit has long converged
+SHADES = pg.colormap.get("CET-L12").getLookupTable(nPts=256, alpha=True)  # (256, 4) uint8: density → colour
+CROSS = 0.14 * np.array([[-1.0, -1.0], [1.0, 1.0], [-1.0, 1.0], [1.0, -1.0]])  # the × marking x, two strokes
 
 
 class VISection(QWidget):
@@ -72,13 +74,15 @@ class VISection(QWidget):
         self.plane = StyledPlot("exact posterior p(z | x) (shaded), q(z) (1σ, 2σ), x (×)", "z₂", "z₁")
         self.plane.setAspectLocked(True)
         self._image = pg.ImageItem(axisOrder="row-major")
-        self._image.setLookupTable(pg.colormap.get("CET-L12").getLookupTable(nPts=256))
         self._image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # blitted while q moves over it
         self.plane.addItem(self._image)
-        self._q_curves = [self.plane.plot(pen=pg.mkPen(Q_COLOUR, width=w)) for w in (3, 1.5)]
+        # Bare curve items, not plot()'s PlotDataItems: each setData of those costs a millisecond of bookkeeping.
+        self._q_curves = [pg.PlotCurveItem(pen=pg.mkPen(Q_COLOUR, width=w)) for w in (3, 1.5)]
+        self._x_mark = pg.PlotCurveItem(pen=pg.mkPen("#222", width=3), connect="pairs")  # × as two strokes
+        for item in (*self._q_curves, self._x_mark):
+            self.plane.addItem(item)
         self._q_mean = PointCloud((Q_COLOUR,), size=9, alpha=255)  # set at every tick: far cheaper than a symbol
         self.plane.addItem(self._q_mean)
-        self._x_mark = self.plane.plot(pen=None, symbol="x", symbolSize=14, symbolBrush="#222", symbolPen="#222")
         self.plane.setRange(xRange=(-EXTENT, EXTENT), yRange=(-EXTENT, EXTENT), padding=0)
         self.plane.scene().sigMouseClicked.connect(self._on_plane_clicked)
 
@@ -88,7 +92,8 @@ class VISection(QWidget):
             "nats",
             "step",
         )
-        self._elbo = self.curve_plot.plot(pen=pg.mkPen(ELBO_COLOUR, width=2))
+        self._elbo = pg.PlotCurveItem(pen=pg.mkPen(ELBO_COLOUR, width=2))
+        self.curve_plot.addItem(self._elbo)
         self._log_px = pg.InfiniteLine(angle=0, pen=pg.mkPen(LOGP_COLOUR, width=2, style=Qt.PenStyle.DashLine))
         self.curve_plot.addItem(self._log_px)
         self.gap_plot = StyledPlot("log p(x) = ELBO + KL(q ‖ p(z | x))", "nats", "")
@@ -172,10 +177,12 @@ class VISection(QWidget):
         if "request" in names:
             self.form.show_config(s.request)
         if "fitter" in names and s.fitter is not None:
-            density = np.exp(point_log_density(PLANE, s.fitter.posterior)).reshape(GRID, GRID)
-            self._image.setImage(density.astype(np.float32), levels=(0.0, float(density.max())))
+            density = plane_density(PLANE, s.fitter.posterior)
+            shade = (density * (255.0 / density.max())).astype(np.uint8)
+            # RGBA from the colour map here: an indexed image would rebuild Qt's colour table at every paint
+            self._image.setImage(SHADES[shade].reshape(GRID, GRID, 4), levels=None)
             self._image.setRect(-EXTENT, -EXTENT, 2 * EXTENT, 2 * EXTENT)  # after setImage: it needs the shape
-            self._x_mark.setData([s.x[0]], [s.x[1]])
+            self._x_mark.setData(s.x[0] + CROSS[:, 0], s.x[1] + CROSS[:, 1])
             self._log_px.setValue(s.fitter.log_px)
         c = s.current
         if c is None or not names & {"current", "fitter"}:
