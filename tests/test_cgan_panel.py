@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from layout_audit import layout_problems, plots_cut_off
 
-from explorer.core.cgan.model import style_digit_grid
+from explorer.core.cgan.model import asked_digits_read, style_digit_grid
 from explorer.core.cgan.nets import CGANConfig
 from explorer.core.cgan.training import train_cgan
 from explorer.core.runtime.checkpoints import checkpoint_kind, save_checkpoint
@@ -45,8 +45,10 @@ def test_without_a_model_the_tab_says_how_to_get_one(open_panel, monkeypatch, tm
     assert not panel.new_styles.isEnabled() and panel.grid.pixels() is None
 
 
-def test_the_loaded_grid_is_each_style_as_every_digit_and_new_styles_draws_others(panel, tiny_cgan_checkpoint):
+def test_the_loaded_grid_is_each_style_as_every_digit_and_new_styles_draws_others(panel, qtbot, tiny_cgan_checkpoint):
     panel.load_checkpoint(tiny_cgan_checkpoint)
+    qtbot.waitUntil(lambda: panel.meter.pending == 0, timeout=30000)  # the share read as asked, counted off-thread
+    assert np.allclose(panel.asked.shares, np.nan_to_num(asked_digits_read(panel.model, panel.model_cfg)))
     expected = style_digit_grid(panel.model, GRID_ROWS, panel.seed).reshape(-1, 28, 28)
     assert np.allclose(panel.grid.pixels(), tile(expected, 10))
     columns = expected.reshape(GRID_ROWS, 10, 28, 28)

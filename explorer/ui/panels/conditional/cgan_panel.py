@@ -7,14 +7,18 @@ thickness) is what z holds once y says which digit; the bars show how surely G d
 
 from __future__ import annotations
 
+import copy
+
+import numpy as np
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from explorer.core.cgan.model import style_digit_grid
+from explorer.core.cgan.model import asked_digits_read, style_digit_grid
 from explorer.core.cgan.nets import CGANConfig, ConditionalGenerator
 from explorer.core.gan.game import STYLE_ROWS
 from explorer.core.gan.session import GANSnapshot
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.jobs import Job
+from explorer.ui.off_thread import LatestOnly
 from explorer.ui.panels.conditional.cgan_training import AskedDigitsChart, CGANTrainingBox, describe_checkpoint
 from explorer.ui.panels.gan.game_plots import GamePlots
 from explorer.ui.panels.model_panel import ModelPanel
@@ -54,6 +58,7 @@ class CGANPanel(ModelPanel):
         plots = self.dashboard.layout()
         assert isinstance(plots, QVBoxLayout)
         plots.addWidget(self.asked, 1)
+        self.meter = LatestOnly(self.asked)  # the loaded G's share read as asked, counted off the GUI thread
         self._lay_out()
         self.new_styles.clicked.connect(self._on_new_styles)
         self.training.train_button.clicked.connect(lambda: self.start_training())
@@ -100,6 +105,13 @@ class CGANPanel(ModelPanel):
     def install(self, model: ConditionalGenerator, cfg: CGANConfig, ckpt: Checkpoint | None) -> None:
         self.draw_grid()
         self.new_styles.setEnabled(not self.is_training)
+        self.asked.set_shares(None)
+        # 500 digits drawn and classified: about a second on a CPU, so in a pool thread, on a copy of G
+        self.meter.start(asked_digits_read, copy.deepcopy(model), cfg, on_done=self._show_asked)
+
+    def _show_asked(self, shares: np.ndarray | None) -> None:
+        if not self.is_training:  # a game's own meter wins over a count begun before it
+            self.asked.set_shares(shares)
 
     def draw_grid(self) -> None:
         """The loaded G's style × digit grid: GRID_ROWS fixed z (from the panel's seed), each as 0..9."""
@@ -129,6 +141,7 @@ class CGANPanel(ModelPanel):
 
     def on_training_started(self, cfg: CGANConfig) -> None:
         self.snapshot = None
+        self.meter.cancel()
         self.dashboard.clear_curves()
         self.dashboard.set_smoothing(cfg.label_smoothing)
         for plot in (self.dashboard.losses, self.dashboard.outputs):
