@@ -114,7 +114,7 @@ def continued_record(earlier: Checkpoint, cfg: GANConfig) -> dict[str, object]:
     return record | ({"depth": depth} if depth != cfg.depth else {})
 
 
-GAN_PLAYERS = Players("gan", build_networks, lambda cfg, nets: earlier_game(cfg, nets))
+GAN_PLAYERS = Players("gan", build_networks, earlier_game)
 
 
 def style_digit_labels(rows: int) -> torch.Tensor:
@@ -141,9 +141,11 @@ def init_gan(cfg: GANConfig, device: str | torch.device | None = None, players: 
         preview = SAMPLE_GRID if cfg.mode == "mnist" else TOY_POINTS
         fixed_noise = torch.randn(preview, cfg.latent_dim, generator=preview_noise)
     data = to_model_range(training_images(cfg.train_limit)).to(dev) if cfg.mode == "mnist" else None
-    continues = None if earlier is None else continued_record(earlier, cfg)
-    if earlier is not None and continues is not None and earlier.kind != players.kind:  # a cGAN started from a GAN
-        continues |= {"kind": earlier.kind, "file": Path(cfg.init_from).name}
+    continues = None
+    if earlier is not None:
+        continues = continued_record(earlier, cfg)
+        if earlier.kind != players.kind:  # a cGAN started from a GAN: the record names the file
+            continues |= {"kind": earlier.kind, "file": Path(cfg.init_from).name}
     return GANState(
         cfg=cfg,
         device=dev,
