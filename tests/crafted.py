@@ -22,10 +22,10 @@ from safetensors.torch import save as safetensors_bytes
 from explorer.core.runtime.checkpoints import FORMAT, FORMAT_VERSION, Checkpoint
 from explorer.core.runtime.run_info import HISTORY_KEYS, METRIC_GROUPS
 
-MNIST_KINDS = ("vae", "ddpm", "gan", "pixelcnn", "cvae", "cddpm", "classifier", "noisy-classifier")
+MNIST_KINDS = ("vae", "ddpm", "gan", "pixelcnn", "cvae", "cddpm", "cgan", "classifier", "noisy-classifier")
 PLANE_KINDS = ("plane-score", "plane-ddpm", "plane-realnvp", "plane-fm", "plane-reflow", "gmm")
 KINDS = MNIST_KINDS + PLANE_KINDS
-CONTINUABLE = ("ddpm", "gan", "pixelcnn", "cddpm")  # the kinds whose training takes --init-from
+CONTINUABLE = ("ddpm", "gan", "pixelcnn", "cddpm", "cgan")  # the kinds whose training takes --init-from
 INFO = {"steps": 1, "dataset": "mnist", "training": {"device": "CPU", "seconds": 1.0}}
 
 
@@ -52,6 +52,12 @@ def tiny(kind: str) -> Checkpoint:
 
         cfg = GANConfig(channels=2, latent_dim=4)
         net = _pair(*build_networks(cfg))
+    elif kind == "cgan":
+        from explorer.core.cgan.nets import CGANConfig, build_conditional_networks
+        from explorer.core.gan.nets import _pair
+
+        cfg = CGANConfig(channels=2, latent_dim=4, depth=0)
+        net = _pair(*build_conditional_networks(cfg))
     elif kind == "pixelcnn":
         from explorer.core.pixelcnn.model import PixelCNNConfig, build_pixelcnn
 

@@ -37,6 +37,7 @@ TINY = {
     "pixelcnn": ["--steps", "1", "--channels", "4", "--layers", "1", "--train-limit", "64", "--batch-size", "8"],
     "cvae": TINY_TRAIN[:-2],
     "cddpm": ["--steps", "1", "--base-channels", "8", "--timesteps", "10", "--train-limit", "64", "--batch-size", "8"],
+    "cgan": ["--steps", "1", "--channels", "2", "--depth", "0", "--train-limit", "64", "--batch-size", "8"],
 }
 
 
@@ -487,6 +488,7 @@ def test_stopping_a_training_run_says_so_and_keeps_the_old_file(sig, tmp_path, t
         ("ddpm", "explorer.core.diffusion.training"),
         ("pixelcnn", "explorer.core.pixelcnn.training"),
         ("gan", "explorer.core.gan.game"),
+        ("cgan", "explorer.core.gan.game"),
     ],
 )
 def test_an_init_from_of_another_size_is_refused_before_the_digits_are_loaded(
@@ -524,6 +526,7 @@ LARGEST = {
     "ddpm": ["--base-channels", "256", "--depth", "4", "--attention", "7x7", "--batch-size", "2048"],
     "pixelcnn": ["--channels", "256", "--layers", "20", "--batch-size", "2048"],
     "gan": ["--channels", "256", "--depth", "4", "--batch-size", "4096"],
+    "cgan": ["--channels", "256", "--depth", "4", "--batch-size", "4096"],
 }
 
 

@@ -33,6 +33,20 @@ TINY_RUN = {
     "cddpm": ["--steps", "1", "--base-channels", "8", "--timesteps", "10", "--train-limit", "64", "--batch-size", "8"],
     "gan": ["--steps", "1", "--channels", "2", "--latent-dim", "4", "--train-limit", "64", "--batch-size", "8"],
     "pixelcnn": ["--steps", "1", "--channels", "4", "--layers", "1", "--train-limit", "64", "--batch-size", "8"],
+    "cgan": [
+        "--steps",
+        "1",
+        "--channels",
+        "2",
+        "--latent-dim",
+        "4",
+        "--depth",
+        "0",
+        "--train-limit",
+        "64",
+        "--batch-size",
+        "8",
+    ],
 }
 
 

@@ -42,7 +42,7 @@ def test_naming_the_families_imports_none_of_them():
         "import sys; from explorer.core.families import FAMILIES;"
         "names = list(FAMILIES); assert 'cddpm' in FAMILIES and 'nope' not in FAMILIES;"
         "loaded = [m for m in sys.modules if m.endswith('.family')];"
-        "print(names, loaded); sys.exit(1 if loaded or names != ['vae', 'ddpm', 'gan', 'pixelcnn', 'cvae', 'cddpm'] else 0)"
+        "print(names, loaded); sys.exit(1 if loaded or names != ['vae', 'ddpm', 'gan', 'pixelcnn', 'cvae', 'cddpm', 'cgan'] else 0)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,10 +1,12 @@
-"""--save-every for every family that trains by steps (DDPM, cDDPM, PixelCNN, GAN): a snapshot carries the run so
+"""--save-every for every family that trains by steps (DDPM, cDDPM, PixelCNN, GAN, cGAN): a snapshot carries the run so
 far every N steps, marked partial; it loads as any checkpoint and a run continues it; the CLI writes it to --out."""
 
 from __future__ import annotations
 
 import pytest
 
+from explorer.core.cgan.nets import CGANConfig
+from explorer.core.cgan.training import train_cgan
 from explorer.core.conditional.cddpm import CDDPMConfig
 from explorer.core.conditional.cddpm_training import train_cddpm
 from explorer.core.diffusion.model import DDPMConfig
@@ -22,6 +24,7 @@ TRAINERS = {  # kind: (config, its training generator, the smallest widths)
     "cddpm": (CDDPMConfig, train_cddpm, DIFFUSION),
     "pixelcnn": (PixelCNNConfig, train_pixelcnn, {"channels": 4, "layers": 1}),
     "gan": (GANConfig, train_gan, {"channels": 4, "latent_dim": 4}),
+    "cgan": (CGANConfig, train_cgan, {"channels": 4, "latent_dim": 4, "depth": 0}),
 }
 SMALL = {"batch_size": 8, "train_limit": 64}
 

@@ -163,5 +163,6 @@ FAMILIES = FamilyTable(
         "pixelcnn": "explorer.core.pixelcnn.family:FAMILY",
         "cvae": "explorer.core.conditional.family:CVAE",
         "cddpm": "explorer.core.conditional.family:CDDPM",
+        "cgan": "explorer.core.cgan.family:FAMILY",
     }
 )

@@ -48,7 +48,7 @@ PANELS: tuple[PanelEntry, ...] = (
     _entry("vae", "VAE", "VAEPanel", "vae"),
     _entry("diffusion", "Diffusion", "DiffusionPanel", "ddpm"),
     _entry("gan", "GAN", "GANPanel", "gan"),
-    _entry("conditional", "Conditional", "ConditionalPanel", "cvae", "cddpm"),
+    _entry("conditional", "Conditional", "ConditionalPanel", "cvae", "cddpm", "cgan"),
     _entry("divergences", "Divergences", "DivergencePanel", takes_runner=False),
     _entry("evaluate", "Evaluate", "EvaluatePanel"),
     _entry("plane", "2-D Lab", "PlanePanel"),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from explorer.core.runtime.checkpoints import Checkpoint, continued_checkpoint, 
 from explorer.core.runtime.data import to_model_range
 from explorer.core.runtime.devices import pick_device
 from explorer.core.runtime.errors import CheckpointError
-from explorer.core.runtime.training import mixed_precision, training_images
+from explorer.core.runtime.training import mixed_precision, training_images, training_labels
 
 SAMPLE_GRID = 16  # digits in the fixed-noise preview grid yielded while training
 TOY_POINTS = 512  # fake and real points shown in toy mode
@@ -25,6 +26,28 @@ HEATMAP_RESOLUTION = 64
 
 
 HIST_BINS = 20  # histogram bins of D's outputs over [0, 1]
+DIGITS = 10  # the classes a conditional game's players are told
+STYLE_ROWS = 3  # a conditional game's preview: this many fixed z, each drawn as every digit
+
+
+def plain_parameter_groups(net: nn.Module, lr: float, cfg: GANConfig) -> list[dict[str, object]]:
+    """All of a net's weights at one learning rate: the GAN's optimiser."""
+    return [{"params": list(net.parameters()), "lr": lr}]
+
+
+@dataclass(frozen=True)
+class Players:
+    """What sets one game's players apart from another's: how the nets are built, the kind of checkpoint that
+    keeps them, how a run continues an earlier one (loading its weights into fresh nets), the learning rate of
+    each group of weights, and whether G and D are told a digit y (a conditional GAN: G(z, y), D(x, y))."""
+
+    kind: str
+    build: Callable[[GANConfig], tuple[nn.Module, nn.Module]]
+    earlier: Callable[[GANConfig, tuple[nn.Module, nn.Module]], Checkpoint | None]
+    labelled: bool = False
+    parameter_groups: Callable[[nn.Module, float, GANConfig], list[dict[str, object]]] = field(
+        default=plain_parameter_groups
+    )
 
 
 @dataclass(eq=False)
@@ -43,6 +66,15 @@ class GANState:
     data: torch.Tensor | None  # MNIST (N, 1, 28, 28) in [-1, 1] on device; None in toy mode (sampled fresh)
     averaged: AveragedModel | None = None  # the running average of G's weights where cfg.ema > 0
     continues: dict[str, object] | None = None  # the record of the run cfg.init_from holds, which this one continues
+    # A conditional game's: the training digits' labels (N,) and the preview's (STYLE_ROWS * DIGITS,), on device
+    labels: torch.Tensor | None = None
+    fixed_labels: torch.Tensor | None = None
+    players: Players | None = None  # None: the GAN's (GAN_PLAYERS)
+
+    @property
+    def told(self) -> tuple[torch.Tensor, ...]:
+        """What the players are told beside the preview's z: (fixed_labels,) in a conditional game, else ()."""
+        return () if self.fixed_labels is None else (self.fixed_labels,)
 
     @property
     def saved_generator(self) -> nn.Module:
@@ -82,24 +114,45 @@ def continued_record(earlier: Checkpoint, cfg: GANConfig) -> dict[str, object]:
     return record | ({"depth": depth} if depth != cfg.depth else {})
 
 
-def init_gan(cfg: GANConfig, device: str | torch.device | None = None) -> GANState:
+GAN_PLAYERS = Players("gan", build_networks, earlier_game)
+
+
+def style_digit_labels(rows: int) -> torch.Tensor:
+    """(rows * DIGITS,) labels 0, 1, ..., 9 repeated ``rows`` times: a style × digit grid read row by row."""
+    return torch.arange(DIGITS).repeat(rows)
+
+
+def init_gan(cfg: GANConfig, device: str | torch.device | None = None, players: Players | None = None) -> GANState:
     """Fresh nets (or ``cfg.init_from``'s), Adam optimisers and seeded noise for ``cfg``; calling it again
-    with the same seed resets."""
+    with the same seed resets. ``players``: the conditional GAN's, or the GAN's by default."""
+    players = players or GAN_PLAYERS
     dev = pick_device(device) if not isinstance(device, torch.device) else device
     torch.manual_seed(cfg.seed)
-    nets = build_networks(cfg)
-    earlier = earlier_game(cfg, nets)
+    nets = players.build(cfg)
+    earlier = players.earlier(cfg, nets)
     generator, discriminator = (net.to(dev) for net in nets)
-    preview = SAMPLE_GRID if cfg.mode == "mnist" else TOY_POINTS
-    fixed_noise = torch.randn(preview, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 1))
+    preview_noise = torch.Generator().manual_seed(cfg.seed + 1)
+    labels = fixed_labels = None
+    if players.labelled:  # each row one z, drawn as every digit
+        fixed_noise = torch.randn(STYLE_ROWS, cfg.latent_dim, generator=preview_noise).repeat_interleave(DIGITS, 0)
+        fixed_labels = style_digit_labels(STYLE_ROWS).to(dev)
+        labels = torch.from_numpy(training_labels(cfg.train_limit)).to(dev)
+    else:
+        preview = SAMPLE_GRID if cfg.mode == "mnist" else TOY_POINTS
+        fixed_noise = torch.randn(preview, cfg.latent_dim, generator=preview_noise)
     data = to_model_range(training_images(cfg.train_limit)).to(dev) if cfg.mode == "mnist" else None
+    continues = None
+    if earlier is not None:
+        continues = continued_record(earlier, cfg)
+        if earlier.kind != players.kind:  # a cGAN started from a GAN: the record names the file
+            continues |= {"kind": earlier.kind, "file": Path(cfg.init_from).name}
     return GANState(
         cfg=cfg,
         device=dev,
         generator=generator,
         discriminator=discriminator,
-        opt_g=torch.optim.Adam(generator.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, 0.999)),
-        opt_d=torch.optim.Adam(discriminator.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, 0.999)),
+        opt_g=torch.optim.Adam(players.parameter_groups(generator, cfg.lr_g, cfg), betas=(cfg.beta1, 0.999)),
+        opt_d=torch.optim.Adam(players.parameter_groups(discriminator, cfg.lr_d, cfg), betas=(cfg.beta1, 0.999)),
         fixed_noise=fixed_noise.to(dev),
         noise_gen=torch.Generator().manual_seed(cfg.seed),
         data_gen=torch.Generator().manual_seed(cfg.seed),
@@ -108,7 +161,10 @@ def init_gan(cfg: GANConfig, device: str | torch.device | None = None) -> GANSta
         averaged=AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema), use_buffers=True)
         if cfg.ema
         else None,
-        continues=None if earlier is None else continued_record(earlier, cfg),
+        continues=continues,
+        labels=labels,
+        fixed_labels=fixed_labels,
+        players=players,
     )
 
 
@@ -117,12 +173,20 @@ def sample_noise(state: GANState, n: int) -> torch.Tensor:
     return torch.randn(n, state.cfg.latent_dim, generator=state.noise_gen).to(state.device)
 
 
-def real_batch(state: GANState) -> torch.Tensor:
-    """A batch of real data: (B, 1, 28, 28) digits drawn with replacement, or (B, 2) ring points."""
+def sample_told(state: GANState, n: int) -> tuple[torch.Tensor, ...]:
+    """What G is told beside z: (y,) with y (n,) uniform over the digits in a conditional game, else ()."""
+    if state.labels is None:
+        return ()
+    return (torch.randint(0, DIGITS, (n,), generator=state.noise_gen).to(state.device),)
+
+
+def real_batch(state: GANState) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+    """A batch of real data: (B, 1, 28, 28) digits drawn with replacement, or (B, 2) ring points; with what D
+    is told of them: their labels (B,) in a conditional game, else ()."""
     if state.data is None:
-        return ring_of_gaussians(state.cfg.batch_size, state.data_gen).to(state.device)
-    index = torch.randint(0, len(state.data), (state.cfg.batch_size,), generator=state.data_gen)
-    return state.data[index.to(state.device)]
+        return ring_of_gaussians(state.cfg.batch_size, state.data_gen).to(state.device), ()
+    index = torch.randint(0, len(state.data), (state.cfg.batch_size,), generator=state.data_gen).to(state.device)
+    return state.data[index], () if state.labels is None else (state.labels[index],)
 
 
 @dataclass(frozen=True)
@@ -147,12 +211,15 @@ def _probs(logits: torch.Tensor) -> np.ndarray:
 
 
 def d_step(state: GANState) -> StepResult:
-    """One ascent step of D on log D(x) + log(1 - D(G(z))) with G fixed (Algorithm 1, inner loop)."""
-    real = real_batch(state)  # (B, 1, 28, 28) or (B, 2)
+    """One ascent step of D on log D(x) + log(1 - D(G(z))) with G fixed (Algorithm 1, inner loop); in a
+    conditional game log D(x|y) + log(1 - D(G(z|y')|y')), y the real digits' labels, y' drawn uniformly."""
+    real, told = real_batch(state)  # (B, 1, 28, 28) or (B, 2); told: (y,) or ()
+    asked = sample_told(state, state.cfg.batch_size)
     with mixed_precision(state.device, state.cfg.precision):
         with torch.no_grad():
-            fake = state.generator(sample_noise(state, state.cfg.batch_size))  # same shape as real
-        real_logits, fake_logits = state.discriminator(real), state.discriminator(fake)  # (B,), (B,)
+            fake = state.generator(sample_noise(state, state.cfg.batch_size), *asked)  # same shape as real
+        real_logits = state.discriminator(real, *told)  # (B,)
+        fake_logits = state.discriminator(fake, *asked)  # (B,)
     real_logits, fake_logits = real_logits.float(), fake_logits.float()  # the loss in float32 whatever the nets ran in
     loss = discriminator_loss(real_logits, fake_logits, state.cfg.label_smoothing)
     state.opt_d.zero_grad(set_to_none=True)
@@ -162,10 +229,13 @@ def d_step(state: GANState) -> StepResult:
 
 
 def g_step(state: GANState) -> StepResult:
-    """One descent step of G on its ``cfg.objective`` with D fixed (Algorithm 1, outer step)."""
+    """One descent step of G on its ``cfg.objective`` with D fixed (Algorithm 1, outer step); a conditional
+    G is asked for uniformly drawn digits y, and judged by D(G(z|y)|y)."""
     state.discriminator.requires_grad_(False)  # gradients flow through D to G, but D's own are not needed
+    asked = sample_told(state, state.cfg.batch_size)
     with mixed_precision(state.device, state.cfg.precision):
-        fake_logits = state.discriminator(state.generator(sample_noise(state, state.cfg.batch_size))).float()  # (B,)
+        fake = state.generator(sample_noise(state, state.cfg.batch_size), *asked)
+        fake_logits = state.discriminator(fake, *asked).float()  # (B,)
     loss = generator_loss(fake_logits, state.cfg.objective)
     state.discriminator.requires_grad_(True)
     state.opt_g.zero_grad(set_to_none=True)
@@ -177,18 +247,20 @@ def g_step(state: GANState) -> StepResult:
 
 
 @torch.inference_mode()
-def generate(generator: nn.Module, z: torch.Tensor) -> torch.Tensor:
-    """G(z) in eval mode (BatchNorm on its running statistics), leaving G's mode as it was."""
+def generate(generator: nn.Module, z: torch.Tensor, *told: torch.Tensor) -> torch.Tensor:
+    """G(z) (a conditional G: G(z, y) with ``told`` = (y,)) in eval mode (BatchNorm on its running
+    statistics), leaving G's mode as it was."""
     was_training = generator.training
     generator.eval()
-    out = generator(z.to(next(generator.parameters()).device))
+    device = next(generator.parameters()).device
+    out = generator(z.to(device), *(t.to(device) for t in told))
     generator.train(was_training)
     return out
 
 
-def images_from_noise(generator: nn.Module, z: torch.Tensor) -> np.ndarray:
-    """(n, latent_dim) noise -> (n, 28, 28) float32 digits in [0, 1]."""
-    x = generate(generator, z)  # (n, 1, 28, 28) in [-1, 1]
+def images_from_noise(generator: nn.Module, z: torch.Tensor, *told: torch.Tensor) -> np.ndarray:
+    """(n, latent_dim) noise (and a conditional G's (n,) labels) -> (n, 28, 28) float32 digits in [0, 1]."""
+    x = generate(generator, z, *told)  # (n, 1, 28, 28) in [-1, 1]
     return ((x[:, 0] + 1.0) / 2.0).clamp(0.0, 1.0).to("cpu", torch.float32).numpy()
 
 

@@ -26,9 +26,11 @@ import torch
 from explorer.core.evaluation.classifier import MNISTClassifier, load_classifier, probabilities
 from explorer.core.evaluation.metrics import class_histogram
 from explorer.core.gan.game import (
+    DIGITS,
     HIST_BINS,
     TOY_POINTS,
     GANState,
+    Players,
     StepResult,
     d_step,
     discriminator_heatmap,
@@ -66,6 +68,8 @@ class GANSnapshot:
     d_steps: int = 0  # D steps so far: d_steps_per_g per iteration, plus single D steps
     samples: np.ndarray | None = None  # (SAMPLE_GRID, 28, 28) in [0, 1] from fixed noise; MNIST mode
     class_counts: np.ndarray | None = None  # (10,) the classifier's digits among CLASS_SAMPLES G(z); with samples
+    # (10,) a conditional game's: the share of G's digits asked as each digit that the classifier reads as it
+    asked_read: np.ndarray | None = None
     points_real: np.ndarray | None = None  # (TOY_POINTS, 2) ring samples; toy mode
     points_fake: np.ndarray | None = None  # (TOY_POINTS, 2) G(fixed noise); toy mode
     heatmap: np.ndarray | None = None  # (HEATMAP_RESOLUTION, HEATMAP_RESOLUTION) D(x); toy mode
@@ -124,6 +128,7 @@ class _Views(TypedDict, total=False):
 
     samples: np.ndarray
     class_counts: np.ndarray
+    asked_read: np.ndarray
     points_real: np.ndarray
     points_fake: np.ndarray
     heatmap: np.ndarray
@@ -169,6 +174,18 @@ def meter_noise(cfg: GANConfig) -> torch.Tensor:
     return torch.randn(CLASS_SAMPLES, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 2))
 
 
+def meter_labels() -> torch.Tensor:
+    """The digits a conditional game's G is asked for on the meter's z: 0, 1, ..., 9 in turn, (CLASS_SAMPLES,)."""
+    return torch.arange(CLASS_SAMPLES) % DIGITS
+
+
+def read_as_asked(probs: np.ndarray, asked: np.ndarray) -> np.ndarray:
+    """(10,) for each digit, the share of the images asked as it that the classifier reads as it (``probs``
+    (n, 10) its probabilities, ``asked`` (n,) the digits asked); NaN for a digit never asked."""
+    read = probs.argmax(axis=1) == asked
+    return np.array([read[asked == d].mean() if (asked == d).any() else np.nan for d in range(DIGITS)])
+
+
 def _class_meter(cfg: GANConfig, device: torch.device) -> tuple[MNISTClassifier, torch.Tensor] | None:
     """The shipped classifier and CLASS_SAMPLES fixed z, to count which digits G draws (MNIST mode;
     None without a classifier checkpoint, so training never depends on it)."""
@@ -198,6 +215,7 @@ def gan_session(
     samples_every_s: float = 2.0,
     delay_s: float = 0.0,
     save_every: int = 0,
+    players: Players | None = None,
 ) -> Generator[GANSnapshot | None, object, Checkpoint]:
     """Train a GAN (Algorithm 1) that a GUI can steer by sending commands in at any yield; return the checkpoint.
 
@@ -212,9 +230,11 @@ def gan_session(
 
     A paused caller can thus single-step. Slow motion waits in slices, yielding None between them.
     Every ``save_every`` iterations (0: never) a snapshot also carries the run so far as a checkpoint.
+    ``players``: a conditional GAN's (its preview a style × digit grid, its meter the share read as asked).
     """
     started = time.time()
-    state = init_gan(cfg, pick_device(device))
+    state = init_gan(cfg, pick_device(device), players)
+    asked = None if state.labels is None else meter_labels()  # a conditional G's digits on the meter's z
     points_real = (
         ring_of_gaussians(TOY_POINTS, torch.Generator().manual_seed(cfg.seed)).numpy() if cfg.mode == "toy" else None
     )
@@ -241,12 +261,14 @@ def gan_session(
             extras["d_of_fake_points"] = discriminator_outputs(state.discriminator, fake)
         else:
             if with_samples:
-                extras["samples"] = images_from_noise(state.generator, state.fixed_noise)
+                extras["samples"] = images_from_noise(state.generator, state.fixed_noise, *state.told)
             if meter is not None and (with_samples if count is None else count):
                 classifier, noise = meter
-                extras["class_counts"] = class_histogram(
-                    probabilities(classifier, images_from_noise(state.generator, noise))
-                )
+                told = () if asked is None else (asked,)
+                probs = probabilities(classifier, images_from_noise(state.generator, noise, *told))
+                extras["class_counts"] = class_histogram(probs)
+                if asked is not None:
+                    extras["asked_read"] = read_as_asked(probs, asked.numpy())
         no_outputs = np.zeros(HIST_BINS, dtype=np.int64)
         return GANSnapshot(
             step=tally.g_steps,
@@ -277,7 +299,8 @@ def gan_session(
         if state.continues is not None:
             info["continues"] = state.continues
         weights = cpu_copy(_pair(state.saved_generator, state.discriminator).state_dict())
-        return Checkpoint(kind="gan", config=asdict(cfg), state=weights, info=info)
+        kind = "gan" if state.players is None else state.players.kind
+        return Checkpoint(kind=kind, config=asdict(cfg), state=weights, info=info)
 
     command = yield snapshot(with_samples=True)
     snapshots, previews = Every(yield_every_s), Every(samples_every_s)
@@ -322,13 +345,14 @@ def train_gan(
     yield_every_s: float = 0.25,
     samples_every_s: float = 2.0,
     save_every: int = 0,
+    players: Players | None = None,
 ) -> Generator[GANSnapshot, None, Checkpoint]:
     """Train a GAN (Algorithm 1) straight through, yielding snapshots a few times a second; return the checkpoint.
 
     This is ``gan_session`` without commands and without its opening snapshot of the untrained nets; with
     ``save_every`` (iterations) a snapshot also carries the run so far as a checkpoint.
     """
-    session = gan_session(cfg, device, yield_every_s, samples_every_s, save_every=save_every)
+    session = gan_session(cfg, device, yield_every_s, samples_every_s, save_every=save_every, players=players)
     next(session)
     snapshots = Returning(session)
     for snap in snapshots:

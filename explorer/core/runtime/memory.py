@@ -30,6 +30,7 @@ KNOBS = {
     "cddpm": "--batch-size or --base-channels",
     "pixelcnn": "--batch-size, --channels or --layers",
     "gan": "--batch-size or --channels",
+    "cgan": "--batch-size or --channels",
     "vae": "--batch-size or --hidden",
     "cvae": "--batch-size or --hidden",
     "classifier": "--batch-size or --channels",
@@ -105,6 +106,12 @@ def _probes(kind: str, cfg: Any) -> list[tuple[nn.Module, tuple[torch.Tensor, ..
 
         g, d = build_networks(cfg)
         return [(g, (torch.zeros(1, cfg.latent_dim),)), (d, (x,))]
+    if kind == "cgan":
+        from explorer.core.cgan.nets import build_conditional_networks
+
+        label = torch.zeros(1, dtype=torch.long)
+        cg, cd = build_conditional_networks(cfg)
+        return [(cg, (torch.zeros(1, cfg.latent_dim), label)), (cd, (x, label))]
     return []  # the VAEs, the classifier and the toy GAN: small whatever their limits allow
 
 

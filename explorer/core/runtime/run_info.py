@@ -22,6 +22,7 @@ HISTORY_KEYS = {
     "ddpm": ("step", "loss"),
     "cddpm": ("step", "loss"),
     "gan": ("step", "d_loss", "g_loss", "d_real", "d_fake"),
+    "cgan": ("step", "d_loss", "g_loss", "d_real", "d_fake"),
     "pixelcnn": ("step", "train_nll", "test_nll"),
 }
 # Metrics the panels print together: where a record has the first, it has them all.
@@ -29,6 +30,7 @@ METRIC_GROUPS = {
     "vae": ("test_neg_elbo", "test_recon", "test_kl"),
     "cvae": ("test_neg_elbo", "test_recon", "test_kl"),
     "gan": ("d_real", "d_fake"),
+    "cgan": ("d_real", "d_fake"),
     "pixelcnn": ("test_nll", "test_bits_per_pixel"),
 }
 

@@ -1,8 +1,9 @@
-"""The Conditional panel: generative models told which digit to draw, as two tabs, one model each.
+"""The Conditional panel: generative models told which digit to draw, a tab per model.
 
-The conditional VAE (Sohn et al. 2015) and the class-conditional DDPM with classifier-free
-guidance (Ho & Salimans 2022) are separate models with separate checkpoints, so each tab is a
-``ModelPanel`` of its own; this panel routes File ▸ Load and Save to the right one.
+The conditional VAE (Sohn et al. 2015), the class-conditional DDPM with classifier-free
+guidance (Ho & Salimans 2022) and the conditional GAN (Mirza & Osindero 2014) are separate
+models with separate checkpoints, so each tab is a ``ModelPanel`` of its own; this panel
+routes File ▸ Load and Save to the right one.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from explorer.core.runtime.checkpoints import checkpoint_kind
 from explorer.core.runtime.errors import CheckpointError, ExplorerError
 from explorer.ui.panels.conditional.cddpm_panel import CDDPMPanel
+from explorer.ui.panels.conditional.cgan_panel import CGANPanel
 from explorer.ui.panels.conditional.classifier_guidance_tab import ClassifierGuidanceTab
 from explorer.ui.panels.conditional.cvae_panel import CVAEPanel
 from explorer.ui.panels.model_panel import LoadedModel, ModelPanel
@@ -24,14 +26,15 @@ class ConditionalPanel(QWidget):
     """A tab per conditional model; ``checkpoint_kind`` is the kind of the tab on show."""
 
     title = "Conditional"
-    checkpoint_kinds = ("cvae", "cddpm")
+    checkpoint_kinds = ("cvae", "cddpm", "cgan")
 
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
         self.cvae = CVAEPanel(runner, device)
         self.cddpm = CDDPMPanel(runner, device)
-        self.model_panels: tuple[ModelPanel, ...] = (self.cvae, self.cddpm)
+        self.cgan = CGANPanel(runner, device)
+        self.model_panels: tuple[ModelPanel, ...] = (self.cvae, self.cddpm, self.cgan)
         self.classifier_guidance = ClassifierGuidanceTab(runner, device)
         self.classifier_guidance.cddpm_source = self.cddpm  # the comparison draws the cDDPM loaded there
         self.tabs = QTabWidget()
@@ -75,7 +78,7 @@ class ConditionalPanel(QWidget):
         return [path for panel in self.model_panels for path in panel.missing_shipped()]
 
     def read_checkpoint(self, path: str | Path) -> tuple[ModelPanel, LoadedModel]:
-        """Read and validate a cvae or cddpm checkpoint for its tab (any other file: for the tab on show, whose
+        """Read and validate a cvae, cddpm or cgan checkpoint for its tab (any other file: for the tab on show, whose
         loader says why it cannot take it), changing nothing on screen."""
         kind = checkpoint_kind(path)
         panel = (
@@ -91,7 +94,7 @@ class ConditionalPanel(QWidget):
         self.show_model(panel.checkpoint_kind).install_loaded(model)
 
     def load_checkpoint(self, path: str | Path) -> None:
-        """Load a cvae or cddpm checkpoint into its tab, which comes to the front (nothing changes if it is bad)."""
+        """Load a cvae, cddpm or cgan checkpoint into its tab, which comes to the front (nothing changes if it is bad)."""
         self.install_loaded(self.read_checkpoint(path))
 
     def save_checkpoint(self, path: str | Path) -> None:

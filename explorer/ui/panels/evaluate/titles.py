@@ -9,5 +9,6 @@ TITLES = {
     "gan": "GAN",
     "cvae": "cVAE",
     "cddpm": "cDDPM",
+    "cgan": "cGAN",
     FLOOR: "Floor: real training digits",
 }
