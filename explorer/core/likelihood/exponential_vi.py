@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from explorer.core.likelihood.adam import Adam
 from explorer.core.runtime.errors import DataError
 from explorer.core.runtime.limits import bounded, one_of, validate
 
@@ -217,7 +218,7 @@ class ToyFit:
         self.steps = 0
         self.m = torch.tensor(float(m0), dtype=torch.float64, requires_grad=True)
         self.log_s = torch.tensor(math.log(s0), dtype=torch.float64, requires_grad=True)
-        self.optimizer = torch.optim.Adam([self.m, self.log_s], lr=cfg.lr)
+        self.optimizer = Adam([self.m, self.log_s], lr=cfg.lr)
 
     def snapshot(self) -> ToySnapshot:
         m, s = self.m.item(), math.exp(self.log_s.item())

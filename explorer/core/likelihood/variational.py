@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from explorer.core.likelihood.adam import Adam
 from explorer.core.likelihood.gmm import Mixture, point_log_density
 from explorer.core.runtime.limits import bounded, one_of, validate
 
@@ -133,7 +134,7 @@ class VariationalFit:
         self.log_diag = torch.full((2,), math.log(sigma0), dtype=torch.float64, requires_grad=True)
         self.off = torch.zeros(1, dtype=torch.float64, requires_grad=cfg.family == "full")
         params = [self.mu, self.log_diag] + ([self.off] if cfg.family == "full" else [])
-        self.optimizer = torch.optim.Adam(params, lr=cfg.lr)
+        self.optimizer = Adam(params, lr=cfg.lr)
         self._xi, self._w = _hermite_nodes(QUADRATURE_NODES)
         self._prior_t = [
             torch.from_numpy(a)
