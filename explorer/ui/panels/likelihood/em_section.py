@@ -278,7 +278,7 @@ class EMSection(QWidget):
             self.timer.start() if playing else self.timer.stop()
             self.sweep_button.setEnabled(s.running is not Running.COMPUTING)
             self.sweep_button.setText(
-                "Fitting K = 1…8…" if s.running is Running.COMPUTING else f"Choose K: fit K = 1…{MAX_K}"
+                f"Fitting K = 1…{MAX_K}…" if s.running is Running.COMPUTING else f"Choose K: fit K = 1…{MAX_K}"
             )
         if "request" in names:
             self.form.show_config(s.request)
