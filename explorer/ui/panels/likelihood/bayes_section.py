@@ -49,14 +49,14 @@ class BayesSection(QWidget):
         self.draws_label = FormulaLabel(3)
         self.message = QLabel()
         self.message.setStyleSheet(f"color:{KL_COLOUR}")
-        self.formula = FormulaLabel(4)
+        self.formula = FormulaLabel(5)  # four lines at 1280 px, five at the narrowest window
 
-        self.likelihood_plot = StyledPlot("Likelihood p(D | θ), scaled to peak 1", "", "θ (share of red)")
+        self.likelihood_plot = StyledPlot("Likelihood p(D | θ), peak 1", "", "θ (share of red)")
         self._likelihood = self.likelihood_plot.plot(pen=pg.mkPen(P_COLOUR, width=2))
         self._ml_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(P_COLOUR, style=pg.QtCore.Qt.PenStyle.DashLine))
         self.likelihood_plot.addItem(self._ml_line)
         self.bayes_plot = StyledPlot(
-            f"<span style='color:#888'>━ prior Beta(a, b)</span>  <span style='color:{Q_COLOUR}'>━ posterior</span>"
+            f"<span style='color:#888'>━ prior</span>  <span style='color:{Q_COLOUR}'>━ posterior</span>"
             f"  <span style='color:{Q_COLOUR}'>┆ MAP</span>",
             "density",
             "θ",
@@ -65,7 +65,7 @@ class BayesSection(QWidget):
         self._posterior = self.bayes_plot.plot(pen=pg.mkPen(Q_COLOUR, width=2))
         self._map_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(Q_COLOUR, style=pg.QtCore.Qt.PenStyle.DashLine))
         self.bayes_plot.addItem(self._map_line)
-        self.kl_plot = StyledPlot(f"{CROSS_ENTROPY} = {ENTROPY} + {KL}: drag θ", "nats", "θ")
+        self.kl_plot = StyledPlot(f"{CROSS_ENTROPY} = {ENTROPY} + KL", "nats", "θ (drag the black line)")
         self._cross_entropy = self.kl_plot.plot(pen=pg.mkPen(KL_COLOUR, width=2))
         self._entropy = pg.InfiniteLine(
             angle=0, pen=pg.mkPen(ELBO_COLOUR, width=2, style=pg.QtCore.Qt.PenStyle.DashLine)
