@@ -185,7 +185,7 @@ CLI_CASES = [
     # The conditional models' options, and only for them.
     (
         ["sample", "vae", "--digit", "3", "--out", "{tmp}/s.npy"],
-        r"--digit applies to the conditional models \(conditional VAE, class-conditional DDPM\) only, not the VAE",
+        r"--digit applies to the conditional models \(conditional VAE, class-conditional DDPM, conditional GAN\) only, not the VAE",
         None,
     ),
     (["sample", "ddpm", "--digit", "3", "--out", "{tmp}/s.npy"], r"--digit applies to the conditional models", None),

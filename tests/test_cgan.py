@@ -133,8 +133,8 @@ def test_the_command_line_trains_and_samples_the_asked_digit(tmp_path, tiny_gan)
         (["train", "cgan", "--init-from", "{tmp}/absent.safetensors"], r"No checkpoint at .*absent"),
         (["train", "cgan", "--init-from", "{gan}", "--channels", "8"], r"has shape .* needs"),
         (["sample", "cgan", "--digit", "10", "--out", "{tmp}/s.npy"], r"--digit must be an integer from 0 to 9"),
-        (["sample", "cgan", "--guidance", "2", "--out", "{tmp}/s.npy"], r"--guidance .* not cgan"),
-        (["sample", "cgan", "--checkpoint", "{vae}", "--out", "{tmp}/s.npy"], r"holds a vae model, not a cgan model"),
+        (["sample", "cgan", "--guidance", "2", "--out", "{tmp}/s.npy"], r"--guidance .* not the conditional GAN"),
+        (["sample", "cgan", "--checkpoint", "{vae}", "--out", "{tmp}/s.npy"], r"holds a VAE, not a conditional GAN"),
     ],
 )
 def test_a_bad_cgan_command_is_one_line_and_exit_2(argv, message, tmp_path, tiny_gan, tiny_vae_checkpoint, capsys):

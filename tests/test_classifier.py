@@ -70,7 +70,7 @@ def test_wrong_shapes_and_missing_files_get_a_clear_message(shipped, tmp_path):
         probabilities(model, np.zeros((3, 784)))
     with pytest.raises(ExplorerError, match="gen-explorer train classifier"):
         load_classifier(tmp_path / "none.safetensors")
-    with pytest.raises(CheckpointError, match="not a classifier"):
+    with pytest.raises(CheckpointError, match="not an MNIST classifier"):
         load_classifier(CLASSIFIER_CHECKPOINT.parent / "vae.safetensors")
 
 
