@@ -15,12 +15,12 @@ from explorer.core.likelihood.states import VIState
 from explorer.core.likelihood.variational import plane_density
 from explorer.core.runtime.errors import ExplorerError
 from explorer.ui.panels.likelihood.config_form import ConfigForm
+from explorer.ui.panels.likelihood.gap_bar import GapBar
 from explorer.ui.panels.likelihood.look import (
     ELBO_COLOUR,
     GAP_COLOUR,
     LOGP_COLOUR,
     Q_COLOUR,
-    BarTips,
     FormulaLabel,
     StyledPlot,
     ellipse,
@@ -28,7 +28,6 @@ from explorer.ui.panels.likelihood.look import (
     keep_y_range,
     num,
     term,
-    transparent,
 )
 from explorer.ui.widgets.point_cloud import PointCloud
 
@@ -96,20 +95,7 @@ class VISection(QWidget):
         self.curve_plot.addItem(self._elbo)
         self._log_px = pg.InfiniteLine(angle=0, pen=pg.mkPen(LOGP_COLOUR, width=2, style=Qt.PenStyle.DashLine))
         self.curve_plot.addItem(self._log_px)
-        self.gap_plot = StyledPlot("log p(x) = ELBO + KL(q ‖ p(z | x))", "nats", "")
-        self._gap_bars = pg.BarGraphItem(
-            x=[0, 1],
-            y0=[0, 0],
-            height=[0, 0],
-            width=0.6,
-            brushes=[transparent(LOGP_COLOUR, 170), transparent(ELBO_COLOUR, 170)],
-        )
-        self._gap_top = pg.BarGraphItem(x=[1], y0=[0], height=[0], width=0.6, brush=transparent(GAP_COLOUR, 200))
-        self.gap_plot.addItem(self._gap_bars)
-        self.gap_plot.addItem(self._gap_top)
-        self.gap_plot.getPlotItem().getAxis("bottom").setTicks([[(0, "log p(x)"), (1, "ELBO + KL")]])
-        self.gap_plot.setXRange(-0.6, 1.6, padding=0)
-        self.gap_tips = BarTips(self.gap_plot)  # hover a bar's part: the term and its live value
+        self.gap = GapBar("log p(x) = ELBO + KL(q ‖ p(z | x))")
         self.formula = FormulaLabel(2)
 
         buttons = QHBoxLayout()
@@ -123,7 +109,7 @@ class VISection(QWidget):
         left.addStretch(1)
         side = QVBoxLayout()
         side.addWidget(self.curve_plot, 3)
-        side.addWidget(self.gap_plot, 2)
+        side.addWidget(self.gap.plot, 2)
         row = QHBoxLayout()
         row.addLayout(left, 2)
         row.addWidget(self.plane, 3)
@@ -198,9 +184,6 @@ class VISection(QWidget):
         keep_y_range(self.curve_plot, low, c.log_px + 0.1, shrink=not fresh)
         grow_x_range(self.curve_plot, float(history[-1, 0]), 50)
         base = min(low, c.elbo - 0.5)
-        self._gap_bars.setOpts(x=[0, 1], y0=[base, base], height=[c.log_px - base, c.elbo - base])
-        self._gap_top.setOpts(x=[1], y0=[c.elbo], height=[max(c.gap, 0.0)])
-        keep_y_range(self.gap_plot, base, c.log_px, shrink=not fresh)
         sd = np.sqrt(np.diag(c.cov))
         rho = c.cov[0, 1] / (sd[0] * sd[1])
         tips = (
@@ -210,11 +193,7 @@ class VISection(QWidget):
             f"KL(q ‖ p(z | x)) = {num(c.gap, 4)} nats: the gap, the reverse KL that fitting q shrinks; "
             "zero only if q is the posterior",
         )
-        self.gap_tips.regions = [
-            (-0.3, 0.3, base, c.log_px, tips[0]),
-            (0.7, 1.3, c.elbo, c.elbo + max(c.gap, 0.0), tips[2]),
-            (0.7, 1.3, base, c.elbo, tips[1]),
-        ]
+        self.gap.show(base, c.log_px, c.elbo, c.gap, tips, shrink=not fresh)
         self.formula.setText(
             f"q(z) = N(μ, Σ): μ = ({num(c.mu[0], 2)}, {num(c.mu[1], 2)}), σ = ({num(sd[0], 2)}, {num(sd[1], 2)}), "
             f"ρ = {num(rho, 2)} after {c.step} steps.   "

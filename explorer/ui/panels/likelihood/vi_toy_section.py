@@ -17,12 +17,12 @@ from explorer.core.likelihood.exponential_vi import mass_below_zero, q_log_densi
 from explorer.core.likelihood.states import VIToyState
 from explorer.core.runtime.errors import ExplorerError
 from explorer.ui.panels.likelihood.config_form import ConfigForm
+from explorer.ui.panels.likelihood.gap_bar import GapBar
 from explorer.ui.panels.likelihood.look import (
     ELBO_COLOUR,
     GAP_COLOUR,
     LOGP_COLOUR,
     Q_COLOUR,
-    BarTips,
     FormulaLabel,
     StyledPlot,
     grow_x_range,
@@ -112,20 +112,7 @@ class VIToySection(QWidget):
         self.curve_plot.addItem(self._elbo)
         self._log_px = pg.InfiniteLine(angle=0, pen=pg.mkPen(LOGP_COLOUR, width=2, style=Qt.PenStyle.DashLine))
         self.curve_plot.addItem(self._log_px)
-        self.gap_plot = StyledPlot("log p(x) = ELBO + KL", "nats", "")
-        self._gap_bars = pg.BarGraphItem(
-            x=[0, 1],
-            y0=[0, 0],
-            height=[0, 0],
-            width=0.6,
-            brushes=[transparent(LOGP_COLOUR, 170), transparent(ELBO_COLOUR, 170)],
-        )
-        self._gap_top = pg.BarGraphItem(x=[1], y0=[0], height=[0], width=0.6, brush=transparent(GAP_COLOUR, 200))
-        self.gap_plot.addItem(self._gap_bars)
-        self.gap_plot.addItem(self._gap_top)
-        self.gap_plot.getPlotItem().getAxis("bottom").setTicks([[(0, "log p(x)"), (1, "ELBO + KL")]])
-        self.gap_plot.setXRange(-0.6, 1.6, padding=0)
-        self.gap_tips = BarTips(self.gap_plot)
+        self.gap = GapBar("log p(x) = ELBO + KL")
         self.formula = FormulaLabel(2)
         self._top = 1.0  # the posterior's peak density: the plot's height with q's
 
@@ -140,7 +127,7 @@ class VIToySection(QWidget):
         left.addStretch(1)
         side = QVBoxLayout()
         side.addWidget(self.curve_plot, 3)
-        side.addWidget(self.gap_plot, 2)
+        side.addWidget(self.gap.plot, 2)
         row = QHBoxLayout()
         row.addLayout(left, 2)
         row.addWidget(self.plot, 3)
@@ -229,10 +216,6 @@ class VIToySection(QWidget):
         fresh = len(history) == 1
         keep_y_range(self.curve_plot, low, c.log_px + 0.1, shrink=not fresh)
         grow_x_range(self.curve_plot, float(history[-1, 0]), 50)
-        base = c.elbo - max(0.5, 2 * c.kl)  # the bars start near the ELBO, so a small gap stays in sight
-        self._gap_bars.setOpts(x=[0, 1], y0=[base, base], height=[c.log_px - base, c.elbo - base])
-        self._gap_top.setOpts(x=[1], y0=[c.elbo], height=[max(c.kl, 0.0)])
-        keep_y_range(self.gap_plot, base, c.log_px)
         self._show_numbers()
 
     def _show_numbers(self) -> None:
@@ -248,11 +231,8 @@ class VIToySection(QWidget):
             f"KL(q ‖ p(z | x)) = {num(c.kl, 6)} nats, by quadrature on its own: the gap, zero only if q is the "
             "posterior",
         )
-        self.gap_tips.regions = [
-            (-0.3, 0.3, min(c.elbo, c.log_px) - 1e9, c.log_px, tips[0]),
-            (0.7, 1.3, c.elbo, c.elbo + max(c.kl, 0.0), tips[2]),
-            (0.7, 1.3, c.elbo - 1e9, c.elbo, tips[1]),
-        ]
+        base = c.elbo - max(0.5, 2 * c.kl)  # the bars start near the ELBO, so a small gap stays in sight
+        self.gap.show(base, c.log_px, c.elbo, c.kl, tips)
         family = "LogNormal(m, s²)" if s.request.family == "log-normal" else "N(m, s²) on z ≥ 0"
         outside = mass_below_zero(c.m, c.s) if s.request.family != "log-normal" else None
         untruncated = "" if outside is None else f"; untruncated it would put Φ(−m/s) = {num(outside, 3)} on z &lt; 0"
