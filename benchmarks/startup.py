@@ -66,11 +66,14 @@ last, gaps = [time.time()], []
 
 def tick():
     now = time.time()
+    if "painted" not in moments:  # the stalls counted are those after the window is up
+        last[0] = now
+        return
     gaps.append(now - last[0])
     last[0] = now
     if "all-panels" not in moments and len(window.tabs.built) == len(window.tabs.names):
         moments["all-panels"] = now - started
-        moments["longest-stall"] = max(gaps)
+        moments["longest-stall"] = max(gaps, default=0.0)
         cpu["all-panels"] = time.process_time()
     if "all-panels" in moments and "digits" in moments:
         app.quit()
