@@ -107,6 +107,10 @@ class _Counting(torch.nn.Module):
         self.calls += 1
         return self.net(x, t)
 
+    def at_step(self, x, t):
+        self.calls += 1
+        return self.net.at_step(x, t)
+
 
 @pytest.mark.parametrize("sampler", SAMPLERS)
 @pytest.mark.parametrize("nfe", [1, 2, 5, 10, 1000])
@@ -120,6 +124,18 @@ def test_each_sampler_honours_nfe_and_is_reproducible(tiny_ddpm, sampler, nfe):
     if sampler in ("ddpm", "ddim") and nfe > 1:  # the last step, to the data, adds no noise
         c, _ = reverse_chain(tiny_ddpm, sampler, nfe, x_T, eta=0.5, seed=8)
         assert not np.array_equal(a.final, c.final)
+
+
+def test_one_shared_level_gives_what_the_per_point_levels_give(tiny_ddpm):
+    x = torch.as_tensor(starting_noise(64, seed=2))
+    with torch.no_grad():
+        for t in (0, 37, 99):
+            per_point = tiny_ddpm(x, torch.full((64,), t, dtype=torch.long))
+            assert torch.allclose(tiny_ddpm.at_step(x, t), per_point, atol=1e-5)
+        score = build_net(ScoreConfig(hidden=32, layers=2, seed=4))
+        for sigma in (0.1, 0.7, 4.0):
+            per_point = score(x, torch.full((64,), sigma))
+            assert torch.allclose(score.at_sigma(x, sigma), per_point, rtol=1e-4, atol=1e-5)
 
 
 def test_ddim_without_noise_is_euler_on_the_probability_flow_ode(tiny_ddpm):

@@ -58,7 +58,7 @@ def net_score_fn(net: ScoreNet) -> ScoreFn:
 
     def score(x: torch.Tensor, sigma: float) -> torch.Tensor:
         with torch.no_grad():
-            return net(x, torch.full((len(x),), float(sigma)))
+            return net.at_sigma(x, float(sigma))
 
     return score
 

@@ -78,6 +78,11 @@ class ScoreNet(nn.Module):
         """Points (B, 2), noise levels (B,) → scores (B, 2)."""
         return self.f(x, self.level(sigma)) / sigma[:, None]
 
+    def at_sigma(self, x: torch.Tensor, sigma: float) -> torch.Tensor:
+        """s(x, σ) for one σ shared by every point (a Langevin step): the same numbers, less work."""
+        low, high = self.log_range
+        return self.f.at_level(x, (math.log(sigma) - low) / (high - low)) / sigma
+
 
 class EpsNet(nn.Module):
     """ε̂(x_t, t) with t 0-based (0..T−1, the paper's 1..T) and the schedule it was trained on."""
@@ -94,6 +99,10 @@ class EpsNet(nn.Module):
     def forward(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """Points (B, 2), 0-based steps (B,) → predicted noise (B, 2)."""
         return self.f(x_t, (t.float() + 1) / self.cfg.T)
+
+    def at_step(self, x_t: torch.Tensor, t: int) -> torch.Tensor:
+        """ε̂(x_t, t) for one step t shared by every point (a sampler's step): the same numbers, less work."""
+        return self.f.at_level(x_t, (t + 1) / self.cfg.T)
 
     def score(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """∇ log q_t(x_t) ≈ −ε̂(x_t, t) / √(1 − ᾱ_t): Tweedie's formula read through ε-prediction."""

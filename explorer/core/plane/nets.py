@@ -35,3 +35,13 @@ class NoiseConditionedMLP(nn.Module):
 
     def forward(self, x: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
         return self.net(torch.cat([x, noise_embedding(u)], dim=1))
+
+    def at_level(self, x: torch.Tensor, u: float) -> torch.Tensor:
+        """f(x, u) for one level u shared by every point, as a sampler's step has: the level's share of
+        the first layer, W_u·emb(u) + b, is one row computed once instead of once per point, so a step
+        costs only the point's two inputs and the hidden layers."""
+        first = self.net[0]
+        assert isinstance(first, nn.Linear)
+        level = noise_embedding(torch.tensor([u], dtype=x.dtype, device=x.device))  # (1, 2F)
+        bias = torch.addmm(first.bias, level, first.weight[:, 2:].t())  # (1, H)
+        return self.net[1:](torch.addmm(bias, x, first.weight[:, :2].t()))

@@ -45,7 +45,7 @@ def _abar(net: EpsNet, t: int) -> float:
 
 
 def _eps(net: EpsNet, x: torch.Tensor, t: int) -> torch.Tensor:
-    return net(x, torch.full((len(x),), t, dtype=torch.long))
+    return net.at_step(x, t)
 
 
 def ddim_step(
