@@ -10,6 +10,7 @@ from explorer.core.divergence import (
     DistributionError,
     GaussianMixture,
     MonteCarloEstimate,
+    StandardDraws,
     as_distribution,
     cross_entropy,
     entropy,
@@ -148,6 +149,20 @@ def test_monte_carlo_within_four_standard_errors():
     assert abs(mc.estimate - kl_gaussian(1.0, 0.5)) < 4 * mc.stderr
     again = kl_monte_carlo(p, q, np.random.default_rng(0), 10_000)
     assert again == mc
+
+
+def test_standard_draws_give_the_generators_estimate_and_the_mixtures_weights():
+    """Draws made once from U(0, 1) and N(0, 1) (a slider's common random numbers) are the mixture's own:
+    the same estimate as drawing from the same generator, each component drawn at its weight."""
+    p = GaussianMixture((0.2, 0.5, 0.3), (-4.0, 0.0, 4.0), (0.3, 0.3, 0.3))
+    q = GaussianMixture.gaussian(0.0, 2.0)
+    draws = StandardDraws.of(np.random.default_rng(3), 20_000)
+    assert kl_monte_carlo(p, q, draws, 20_000) == kl_monte_carlo(p, q, np.random.default_rng(3), 20_000)
+    x = p.transform(draws.uniform, draws.normal)
+    shares = [np.mean(x < -2), np.mean(np.abs(x) < 2), np.mean(x > 2)]
+    assert shares == pytest.approx([0.2, 0.5, 0.3], abs=0.015)
+    with pytest.raises(DistributionError, match="20001 samples asked of 20000"):
+        kl_monte_carlo(p, q, draws, 20_001)
 
 
 def test_mixture_numeric_and_monte_carlo_agree():

@@ -1,8 +1,6 @@
 """The Likelihood tab: sections follow their states, controls drive them, and every section lays out at
 1280×720 and at the default size. Tests set and read the states, not widgets by name."""
 
-import time
-
 import numpy as np
 import pyqtgraph as pg
 import pytest
@@ -78,7 +76,7 @@ def test_ball_section_follows_its_state_and_its_buttons(panel, qtbot):
     assert state.prior.b == 5.0
 
 
-def test_em_steps_alternate_close_the_gap_and_repaint_fast(panel, qtbot):
+def test_em_steps_alternate_and_close_the_gap(panel, qtbot):
     widget = panel()
     widget.tabs.setCurrentIndex(1)
     state = widget.states["em"]
@@ -88,13 +86,11 @@ def test_em_steps_alternate_close_the_gap_and_repaint_fast(panel, qtbot):
     assert "the gap is closed" in widget.em.formula.text()
     qtbot.mouseClick(widget.em.m_button, Qt.MouseButton.LeftButton)
     assert state.current.step == "M" and state.current.iteration == 1
-    times = []
-    for _ in range(20):
-        started = time.perf_counter()
+    for _ in range(20):  # their speed is measured by benchmarks/likelihood_speed.py, not here
+        before = state.current
         state.step()
         widget.em.repaint()
-        times.append(time.perf_counter() - started)
-    assert np.percentile(times, 99) < 0.1  # the 16 ms target is measured by benchmarks/likelihood_speed.py
+        assert state.current.step != before.step
     widget.em.form.boxes["components"].setValue(2)
     assert state.request.components == 2 and state.current.theta.K == 2 and len(state.history) == 1
 

@@ -29,7 +29,14 @@ from explorer.core.divergence.discrete import (
     resize_distribution,
     set_probability,
 )
-from explorer.core.divergence.estimates import Density, MonteCarloEstimate, kl_integrand, kl_monte_carlo, kl_numeric
+from explorer.core.divergence.estimates import (
+    Density,
+    MonteCarloEstimate,
+    StandardDraws,
+    kl_integrand,
+    kl_monte_carlo,
+    kl_numeric,
+)
 from explorer.core.divergence.fitting import Direction, FitStep, fit_gaussian
 from explorer.core.divergence.gaussian import GaussianMixture, kl_gaussian
 
@@ -42,6 +49,7 @@ __all__ = [
     "FitStep",
     "GaussianMixture",
     "MonteCarloEstimate",
+    "StandardDraws",
     "as_distribution",
     "cross_entropy",
     "entropy",

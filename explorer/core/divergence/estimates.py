@@ -93,11 +93,29 @@ class MonteCarloEstimate:
     n: int
 
 
+@dataclass(frozen=True)
+class StandardDraws:
+    """n numbers from U(0, 1) and n from N(0, 1), drawn once and turned into draws of any mixture
+    (``GaussianMixture.transform``): the Monte-Carlo estimate of a view that redraws at every slider step."""
+
+    uniform: np.ndarray
+    normal: np.ndarray
+
+    @classmethod
+    def of(cls, rng: np.random.Generator, n: int) -> StandardDraws:
+        return cls(rng.random(n), rng.standard_normal(n))
+
+
 def kl_monte_carlo(
-    p: GaussianMixture, q: Density, rng: np.random.Generator, n: int = 10_000, base: Base = "nats"
+    p: GaussianMixture,
+    q: Density,
+    rng: np.random.Generator | StandardDraws,
+    n: int = 10_000,
+    base: Base = "nats",
 ) -> MonteCarloEstimate:
     """KL(p‖q) ≈ (1/n) Σ log p(x_i)/q(x_i) with x_i ~ p; unbiased, error shrinks as 1/√n.
 
+    ``rng`` draws the x_i, or ``StandardDraws`` made once give them (their first n).
     A draw where q's density underflows to 0 (but p's, having drawn it, does not) makes KL(p‖q)
     infinite for certain, so the estimate is then +∞ with standard error 0.
     """
@@ -106,7 +124,12 @@ def kl_monte_carlo(
     n = _whole(n, "the number of samples")
     if n < 2:
         raise DistributionError(f"a Monte-Carlo estimate needs at least 2 samples, not {n}")
-    x = p.sample(n, rng)
+    if isinstance(rng, StandardDraws):
+        if len(rng.uniform) < n:
+            raise DistributionError(f"{n} samples asked of {len(rng.uniform)} standard draws")
+        x = p.transform(rng.uniform[:n], rng.normal[:n])
+    else:
+        x = p.sample(n, rng)
     log_ratio = p.logpdf(x) - q.logpdf(x)
     if np.any(log_ratio == np.inf):
         return MonteCarloEstimate(math.inf, 0.0, n)

@@ -162,9 +162,16 @@ class GaussianMixture:
         n = _whole(n, "the number of samples")
         if n < 0:
             raise DistributionError(f"the number of samples cannot be negative, not {n}")
-        k = rng.choice(len(self.weights), size=n, p=np.asarray(self.weights))
-        with np.errstate(over="ignore"):
-            draws = rng.normal(np.asarray(self.means)[k], np.asarray(self.sigmas)[k])
+        return self.transform(rng.random(n), rng.standard_normal(n))
+
+    def transform(self, uniform: np.ndarray, normal: np.ndarray) -> np.ndarray:
+        """Draws made from given U(0, 1) and N(0, 1) numbers: the component k whose cumulative weight passes
+        u, then μ_k + σ_k·z. With the same numbers for every p (common random numbers) a view that redraws
+        at each step of a slider spends no time on the generator, and its estimate moves smoothly."""
+        cumulative = np.cumsum(np.asarray(self.weights))
+        k = np.minimum(np.searchsorted(cumulative, uniform * cumulative[-1], side="right"), len(self.weights) - 1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            draws = np.asarray(self.means)[k] + np.asarray(self.sigmas)[k] * normal
         if not np.all(np.isfinite(draws)):
             raise DistributionError(
                 "the mixture is too wide to sample: a draw passed the largest floating-point number (about 1.8e308)"

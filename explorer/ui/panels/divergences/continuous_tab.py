@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from explorer.core.divergence import Base, kl_gaussian, kl_integrand, kl_monte_carlo, kl_numeric
+from explorer.core.divergence import Base, StandardDraws, kl_gaussian, kl_integrand, kl_monte_carlo, kl_numeric
 from explorer.ui.panels.divergences.mixture_controls import MixtureControls
 from explorer.ui.panels.divergences.style import (
     KL_COLOUR,
@@ -133,6 +133,7 @@ class ContinuousTab(QWidget):
         columns.addLayout(right, 7)
 
         self._ranges: dict[str, tuple[float, float] | None] = dict.fromkeys(("x", "density", "integrand"))
+        self._draws = StandardDraws.of(np.random.default_rng(0), MC_SAMPLES)  # common random numbers: every p, q
         self._label_integrands()
         self.p_controls.changed.connect(self._refresh)
         self.q_controls.changed.connect(self._refresh)
@@ -174,7 +175,7 @@ class ContinuousTab(QWidget):
                 closed = format_value(kl_gaussian(*a.single(), *b.single(), base=u), u)
             else:
                 closed = NO_CLOSED_FORM
-            mc = kl_monte_carlo(a, b, np.random.default_rng(0), MC_SAMPLES, u)
+            mc = kl_monte_carlo(a, b, self._draws, MC_SAMPLES, u)
             self.value_labels[("closed form", column)].setText(closed)
             self.value_labels[("numeric integral", column)].setText(
                 format_value(kl_numeric(a, b, n=NUMERIC_POINTS, base=u), u)

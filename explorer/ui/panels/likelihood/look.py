@@ -59,7 +59,8 @@ def keep_y_range(plot: StyledPlot, low: float, high: float, shrink: bool = True,
     a new view leaves a quarter of the span free on either side for the next values to move in."""
     view_low, view_high = plot.viewRange()[1]
     span = max(high - low, 1e-9)
-    if low < view_low or high > view_high or (shrink and span < 0.4 * (view_high - view_low)):
+    auto = plot.getPlotItem().vb.state["autoRange"][1]  # still fitting y to the data: a new range every change
+    if auto or low < view_low or high > view_high or (shrink and span < 0.4 * (view_high - view_low)):
         margin = 0.25 * span
         bottom = low - margin if floor is None else max(floor, low - margin)  # a density's axis starts at 0
         plot.setYRange(bottom, high + margin, padding=0)
