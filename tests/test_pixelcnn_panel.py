@@ -228,3 +228,23 @@ def test_stop_says_stopping_at_once_and_the_aborted_runs_samples_go(panel, qtbot
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=30000)
     assert "previous model is back" in panel.model_info.text()
     assert samples.pixels() is None and "shown while Train runs" in samples.label.text  # not the aborted run's
+
+
+def test_a_continued_runs_record_fills_the_axis_from_where_it_started(qtbot):
+    """The shipped model's last run continues two earlier ones: its curves span the x axis from the step it
+    started at, not the last third of an axis from 0; a new run's curves start at 0 again."""
+    from explorer.core.families import FAMILIES
+    from explorer.ui.panels.pixelcnn.training_section import TrainingSection
+    from explorer.ui.panels.run_record import earlier_steps
+
+    _, _, ckpt = FAMILIES["pixelcnn"].load()
+    first = earlier_steps(ckpt.info)
+    assert first > 0
+    section = TrainingSection()
+    qtbot.addWidget(section)
+    section.show_record(ckpt)
+    low, high = section.plot.viewRange()[0]
+    xs = section.plot.x_values("test")
+    assert xs[0] >= first and low <= xs[0] and xs[0] - low < 0.1 * (high - low)
+    section.start_curves(500)
+    assert section.plot.viewRange()[0][0] <= 0 < section.plot.viewRange()[0][1] <= 520

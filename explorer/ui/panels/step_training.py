@@ -116,5 +116,5 @@ class StepTrainingSection(QGroupBox):
         steps = [first_step + h["step"] for h in history]
         for curve, key in keys.items():
             self.plot.set_curve(curve, steps, [h[key] for h in history])
-        self.plot.set_x_span(max(steps, default=1))
+        self.plot.set_x_span(max(steps, default=1), first_step if steps else 0)  # a continued run over its own range
         self.plot.redraw()

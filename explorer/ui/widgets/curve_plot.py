@@ -34,7 +34,7 @@ class CurvePlot(pg.PlotWidget):
         self._keys: dict[str, str] = {}  # each curve's legend entry, in its colour and line
         self._data: dict[str, tuple[list[float], list[float]]] = {}
         self._y_range: tuple[float, float] | None = None
-        self._x_high = 1.0
+        self._x_low, self._x_high = 0.0, 1.0
 
     def add_curve(self, name: str, color: str, dashed: bool = False, symbol: str | None = None) -> None:
         pen = pg.mkPen(color, width=2, style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
@@ -60,10 +60,11 @@ class CurvePlot(pg.PlotWidget):
             title = f"{self.title}&nbsp;&nbsp;<span style='font-size:8pt'>{keys}</span>" if keys else self.title
             self.setTitle(title, color="#333", size="10pt")
 
-    def set_x_span(self, high: float) -> None:
-        """Show x from 0 to ``high`` (e.g. the number of epochs about to be trained)."""
-        self._x_high = high
-        self.setXRange(0, high, padding=0.02)
+    def set_x_span(self, high: float, low: float = 0.0) -> None:
+        """Show x from ``low`` to ``high`` (e.g. 0 to the number of epochs about to be trained; a continued run's
+        record from where it started, so that it is not squeezed into the end of the axis)."""
+        self._x_low, self._x_high = low, high
+        self.setXRange(low, high, padding=0.02)
 
     def add_point(self, name: str, x: float, y: float) -> None:
         """Record a point; it is drawn at the next ``redraw``."""
@@ -76,7 +77,7 @@ class CurvePlot(pg.PlotWidget):
             self._curves[name].setData(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
         x_max = max((xs[-1] for xs, _ in self._data.values() if xs), default=0.0)
         if x_max > self._x_high:
-            self.set_x_span(x_max * 1.5)
+            self.set_x_span(x_max * 1.5, self._x_low)
         self._update_legend()
         self._fit_y()
 

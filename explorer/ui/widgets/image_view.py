@@ -13,7 +13,9 @@ class ImageView(pg.GraphicsLayoutWidget):
     def __init__(self, title: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setBackground("w")
-        self.view = self.addViewBox(row=1, col=0, lockAspect=True, invertY=True, enableMouse=False)
+        # No right-click menu: a fixed picture has no view to change, and pyqtgraph builds each view's menu
+        # (two axis forms) up front, most of the cost of making an image view.
+        self.view = self.addViewBox(row=1, col=0, lockAspect=True, invertY=True, enableMouse=False, enableMenu=False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setLevels((0.0, 1.0))
         self.view.addItem(self.image)
