@@ -285,11 +285,11 @@ def test_hovering_a_term_or_a_bar_shows_it_with_its_live_value(panel, qtbot, eve
     at = plot.mapFromScene(box.mapViewToScene(pg.Point(1.0, (bottom + lb) / 2)))  # the middle of the ELBO bar
     qtbot.mouseMove(plot.viewport(), at + QPoint(3, 0))
     qtbot.mouseMove(plot.viewport(), at)
-    assert widget.em.gap_tips.shown.startswith(f"ELBO(q, θ) = {num(c.elbo, 2)} nats")
-    assert widget.em.gap_tips.text_at(0.0, (bottom + ll) / 2).startswith("log p(X | θ)")
-    assert widget.em.gap_tips.text_at(1.0, lb + c.gap / n / 2).startswith("KL(q ‖ p(Z | X, θ))")
+    assert widget.em.gap.tips.shown.startswith(f"ELBO(q, θ) = {num(c.elbo, 2)} nats")
+    assert widget.em.gap.tips.text_at(0.0, (bottom + ll) / 2).startswith("log p(X | θ)")
+    assert widget.em.gap.tips.text_at(1.0, lb + c.gap / n / 2).startswith("KL(q ‖ p(Z | X, θ))")
     qtbot.mouseMove(plot.viewport(), plot.mapFromScene(box.mapViewToScene(pg.Point(0.5, (bottom + lb) / 2))))
-    assert widget.em.gap_tips.shown == ""  # between the bars: nothing
+    assert widget.em.gap.tips.shown == ""  # between the bars: nothing
 
     widget.tabs.setCurrentIndex(0)
     f = widget.states["bayes"].fit()

@@ -21,12 +21,12 @@ from explorer.core.plane.data import MAX_POINTS, PRESET_TITLES, load_points_csv
 from explorer.core.runtime.errors import ExplorerError
 from explorer.ui.off_thread import LatestOnly
 from explorer.ui.panels.likelihood.config_form import ConfigForm
+from explorer.ui.panels.likelihood.gap_bar import GapBar
 from explorer.ui.panels.likelihood.look import (
     COMPONENT_COLOURS,
     ELBO_COLOUR,
     GAP_COLOUR,
     LOGP_COLOUR,
-    BarTips,
     FormulaLabel,
     StyledPlot,
     ellipse,
@@ -34,7 +34,6 @@ from explorer.ui.panels.likelihood.look import (
     keep_y_range,
     num,
     term,
-    transparent,
 )
 from explorer.ui.panels.plane.canvas import PlaneCanvas
 from explorer.ui.panels.plane.data_section import DataSection
@@ -119,20 +118,8 @@ class EMSection(QWidget):
         )
         self._ll_curve = self.curve_plot.plot(pen=pg.mkPen(LOGP_COLOUR, width=2))
         self._elbo_curve = self.curve_plot.plot(pen=pg.mkPen(ELBO_COLOUR, width=1.5))
-        self.gap_plot = StyledPlot("the gap", "nats / point", "")
-        self._bars = pg.BarGraphItem(
-            x=[0, 1],
-            y0=[0, 0],
-            height=[0, 0],
-            width=0.6,
-            brushes=[transparent(LOGP_COLOUR, 170), transparent(ELBO_COLOUR, 170)],
-        )
-        self._gap_bar = pg.BarGraphItem(x=[1], y0=[0], height=[0], width=0.6, brush=transparent(GAP_COLOUR, 210))
-        self.gap_plot.addItem(self._bars)
-        self.gap_plot.addItem(self._gap_bar)
-        self.gap_plot.getPlotItem().getAxis("bottom").setTicks([[(0, "log p"), (1, "ELBO + KL")]])
-        self.gap_plot.setXRange(-0.6, 1.6, padding=0)
-        self.gap_tips = BarTips(self.gap_plot)  # hover a bar's part: the term and its live value
+        self.gap = GapBar("the gap", "nats / point", "log p")
+        self.gap_plot = self.gap.plot
         self.k_plot = StyledPlot(
             f"<span style='color:{LOGP_COLOUR}'>━ held-out NLL</span> <span style='color:{GAP_COLOUR}'>━ BIC/2N</span>",
             "nats / point (lower: better)",
@@ -302,9 +289,7 @@ class EMSection(QWidget):
         self._shown_k = 0
         for curve in (self._ll_curve, self._elbo_curve):
             curve.setData([], [])
-        self._bars.setOpts(x=[0, 1], y0=[0, 0], height=[0, 0])
-        self._gap_bar.setOpts(x=[1], y0=[0], height=[0])
-        self.gap_tips.regions = []
+        self.gap.clear()
         self.e_button.setEnabled(False)
         self.m_button.setEnabled(False)
         self.formula.setText(
@@ -340,9 +325,6 @@ class EMSection(QWidget):
         n = len(s.points)
         ll, lb, gap = c.log_likelihood / n, c.elbo / n, c.gap / n
         base = min(low, lb) - 0.2
-        self._bars.setOpts(x=[0, 1], y0=[base, base], height=[ll - base, lb - base])
-        self._gap_bar.setOpts(x=[1], y0=[lb], height=[max(gap, 0.0)])
-        keep_y_range(self.gap_plot, base, ll, shrink=not self._stroking)
         nxt = s.next_step
         self.e_button.setEnabled(nxt == "E")
         self.m_button.setEnabled(nxt == "M")
@@ -359,11 +341,7 @@ class EMSection(QWidget):
             f"KL(q ‖ p(Z | X, θ)) = {num(c.gap, 6)} nats ({num(gap, 6)} per point): the gap between the bound and "
             "log p(X | θ); the E-step closes it",
         )
-        self.gap_tips.regions = [
-            (-0.3, 0.3, base, ll, tips[0]),
-            (0.7, 1.3, lb, lb + max(gap, 0.0), tips[2]),
-            (0.7, 1.3, base, lb, tips[1]),
-        ]
+        self.gap.show(base, ll, lb, gap, tips, shrink=not self._stroking)
         # Two lines that fit the narrowest window with the most components: where EM stands and the mixture's
         # sizes and weights (π in per cent), then the identity with its numbers.
         self.formula.setText(

@@ -19,8 +19,8 @@ class GapBar:
     """Two bars from a common ``base``: log p(x), and the ELBO with KL stacked on it, so their tops meet
     exactly when log p(x) = ELBO + KL holds; hovering a part says what it is (``show``'s three tips)."""
 
-    def __init__(self, title: str) -> None:
-        self.plot = StyledPlot(title, "nats", "")
+    def __init__(self, title: str, unit: str = "nats", log_p: str = "log p(x)") -> None:
+        self.plot = StyledPlot(title, unit, "")
         self._bars = pg.BarGraphItem(
             x=[0, 1],
             y0=[0, 0],
@@ -31,7 +31,7 @@ class GapBar:
         self._gap = pg.BarGraphItem(x=[1], y0=[0], height=[0], width=0.6, brush=transparent(GAP_COLOUR, 200))
         self.plot.addItem(self._bars)
         self.plot.addItem(self._gap)
-        self.plot.getPlotItem().getAxis("bottom").setTicks([[(0, "log p(x)"), (1, "ELBO + KL")]])
+        self.plot.getPlotItem().getAxis("bottom").setTicks([[(0, log_p), (1, "ELBO + KL")]])
         self.plot.setXRange(-0.6, 1.6, padding=0)
         self.tips = BarTips(self.plot)  # hover a bar's part: the term and its live value
 
@@ -48,3 +48,9 @@ class GapBar:
             (0.7, 1.3, elbo, elbo + gap, tips[2]),
             (0.7, 1.3, base, elbo, tips[1]),
         ]
+
+    def clear(self) -> None:
+        """No bars and nothing to hover (no fit yet)."""
+        self._bars.setOpts(x=[0, 1], y0=[0, 0], height=[0, 0])
+        self._gap.setOpts(x=[1], y0=[0], height=[0])
+        self.tips.regions = []
