@@ -53,7 +53,7 @@ class DiffusionPanel(ModelPanel):
         self.schedule_section = schedule = ScheduleSection()
         self.forward_section = forward = ForwardSection(self.test, schedule.schedule)
         self.chain_section = chain = ChainSection()
-        self.compare_section = compare = CompareSection()
+        self.compare_section = CompareSection()
         self.quality_section = QualitySection()
         self.elbo_section = elbo = ELBOSection(self.test)
         self.training_section = training = TrainingSection()
@@ -68,34 +68,8 @@ class DiffusionPanel(ModelPanel):
         elbo.compute_requested.connect(self.start_bound)
         elbo.stop_requested.connect(self.runner.stop)
 
-        # The sections' widgets and methods that the tests, the benchmarks and the main window reach here.
-        self.schedule_kind, self.schedule_plot = schedule.schedule_kind, schedule.schedule_plot
-        self.digit, self.forward_t, self.forward_views = forward.digit, forward.forward_t, forward.forward_views
-        self.forward_numbers, self.forward_noise = forward.forward_numbers, forward.forward_noise
-        controls = chain.controls
-        self.n_samples, self.seed, self.sampler = controls.n_samples, controls.seed, controls.sampler
-        self.ddim_steps, self.eta = controls.ddim_steps, controls.eta
-        self.run_button, self.compare_button, self.cancel_button = (
-            chain.run_button,
-            chain.compare_button,
-            chain.cancel_button,
-        )
-        self.gif_button, self.strip_button = chain.export.gif_button, chain.export.strip_button
-        player = chain.player
-        self.chain_info, self.grid, self.big, self.timeline = chain.chain_info, player.grid, player.big, player.timeline
-        self.chains, self.active_chain, self.select_sample, self.show_chain = (
-            chain.chains,
-            chain.active_chain,
-            player.state.select,
-            chain.show_chain,
-        )
-        self.export_gif, self.export_strip = chain.export.export_gif, chain.export.export_strip
-        self.compare_views, self.compare_info = compare.compare_views, compare.compare_info
-        self.train_button, self.model_info = training.train_button, training.model_info
-        self.loss_plot, self.train_samples = training.loss_plot, training.train_samples
-        self.training_config = training.training_config  # type: ignore[method-assign]  # the section's form
-
-        self.timeline.add_shortcuts(self)
+        self.model_info = training.model_info  # where ModelPanel says what the model is
+        chain.player.timeline.add_shortcuts(self)
         runner.busy_changed.connect(self._on_busy_changed)
         schedule.remake()
         self._update_buttons()
@@ -152,7 +126,7 @@ class DiffusionPanel(ModelPanel):
 
     def show_no_model(self) -> None:
         super().show_no_model()
-        self.chain_info.setText(NO_MODEL)
+        self.chain_section.chain_info.setText(NO_MODEL)
         self.elbo_section.set_model(None)
 
     def install(self, model: DDPM, cfg: DDPMConfig, ckpt: Checkpoint | None) -> None:
@@ -173,10 +147,10 @@ class DiffusionPanel(ModelPanel):
         """Run the chosen sampler from the seed's x_T in the background; or, to compare ``samplers``, run
         in turn those whose chain for these settings is not stored yet, then show them side by side."""
         if self.model is None or self.model_cfg is None or self.checkpoint is None:
-            self.chain_info.setText(NO_MODEL)
+            self.chain_section.chain_info.setText(NO_MODEL)
             return
         if self.runner.busy:
-            self.chain_info.setText(f"Wait for the running job ({self.runner.label}) to end, or stop it.")
+            self.chain_section.chain_info.setText(f"Wait for the running job ({self.runner.label}) to end, or stop it.")
             return
         chain = self.chain_section
         if samplers is None:
@@ -211,7 +185,7 @@ class DiffusionPanel(ModelPanel):
             label="Sampling " + " then ".join(c.sampler.upper() for c in configs),
             owner=self.title,
         )
-        self.chain_info.setText("Sampling… frames appear as they are made; scrub back at any time.")
+        self.chain_section.chain_info.setText("Sampling… frames appear as they are made; scrub back at any time.")
 
     def _on_chain_frame(self, item: SamplerFrame) -> None:
         """Keep the frame now; move the views on over the next turns of the event loop."""
@@ -228,7 +202,7 @@ class DiffusionPanel(ModelPanel):
 
     def _on_chain_shown(self, t: int | None) -> None:
         """Mark the shown frame's t on the schedule and compare the samplers there (None: nothing shown)."""
-        self.schedule_plot.show_chain_t(t)
+        self.schedule_section.schedule_plot.show_chain_t(t)
         if t is None:
             self.compare_section.clear()
         else:
@@ -292,12 +266,16 @@ class DiffusionPanel(ModelPanel):
             "Training… the loss falls as the network learns to predict the noise; samples refresh every 10 s."
         )
 
+    def training_config(self) -> DDPMConfig:
+        return self.training_section.training_config()
+
     def on_snapshot(self, snap: DDPMSnapshot) -> None:
-        self.loss_plot.add_point("train", snap.step, snap.loss)
-        self.refresh.request("loss", self.loss_plot.redraw)
+        training = self.training_section
+        training.loss_plot.add_point("train", snap.step, snap.loss)
+        self.refresh.request("loss", training.loss_plot.redraw)
         if snap.samples is not None:
             grid = tile(snap.samples, 4)
-            self.refresh.request("samples", lambda: self.train_samples.set_image(grid))
+            self.refresh.request("samples", lambda: training.train_samples.set_image(grid))
 
     def on_training_ended(self, succeeded: bool) -> None:
         self.refresh.flush()
@@ -317,4 +295,4 @@ class DiffusionPanel(ModelPanel):
     def _update_buttons(self) -> None:
         busy = self.runner.busy
         self.chain_section.enable_actions(self.model is not None, busy, busy and self._job == "chain")
-        self.train_button.setEnabled(not busy)
+        self.training_section.train_button.setEnabled(not busy)
