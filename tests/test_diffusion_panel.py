@@ -9,8 +9,16 @@ from layout_audit import layout_problems
 from PIL import Image
 from PySide6.QtCore import QSize, Qt
 
-from explorer.core.diffusion import DDPMConfig, ddpm_from_checkpoint, make_schedule, sample_chain, train_ddpm
+from explorer.core.diffusion import (
+    DDPMConfig,
+    SamplerConfig,
+    ddpm_from_checkpoint,
+    make_schedule,
+    sample_chain,
+    train_ddpm,
+)
 from explorer.core.diffusion.chain_record import to_grey
+from explorer.core.diffusion.panel_state import DiffusionJob
 from explorer.core.runtime.checkpoints import load_checkpoint, save_checkpoint
 from explorer.core.runtime.errors import CheckpointError
 from explorer.core.runtime.jobs import run_to_end
@@ -40,10 +48,7 @@ def panel(bare_panel, tiny_ddpm_checkpoint):
 
 
 def run_chain(panel, qtbot, sampler="ddim", n=3, seed=5, k=10, samplers=None):
-    panel.chain_section.controls.n_samples.setValue(n)
-    panel.chain_section.controls.seed.setValue(seed)
-    panel.chain_section.controls.sampler.setCurrentIndex(panel.chain_section.controls.sampler.findData(sampler))
-    panel.chain_section.controls.ddim_steps.setValue(k)
+    panel.state.update(n=n, seed=seed, sampler=sampler, steps=k)
     with qtbot.waitSignal(panel.runner.busy_changed, timeout=60000, check_params_cb=lambda busy: not busy):
         panel.start_chain(samplers)
 
@@ -518,6 +523,35 @@ def test_space_plays_and_arrows_step_the_chain_wherever_the_focus_is(panel, qtbo
     panel.forward_section.forward_t.setFocus()
     qtbot.keyClick(panel.forward_section.forward_t, Qt.Key.Key_Right)
     assert panel.chain_section.player.timeline.frame() == held and panel.forward_section.forward_t.value() == 1
+
+
+def test_the_state_shows_in_the_sampler_row_and_a_chain_runs_what_it_asks(panel, qtbot):
+    controls = panel.chain_section.controls
+    panel.state.update(n=2, seed=6, sampler="ddpm", steps=7, eta=0.5)
+    assert (controls.n_samples.value(), controls.seed.value(), controls.sampler.currentData()) == (2, 6, "ddpm")
+    assert (controls.ddim_steps.value(), controls.eta.value()) == (7, 0.5)
+    assert not controls.ddim_steps.isEnabled() and not controls.eta.isEnabled()  # DDPM walks all T
+    controls.sampler.setCurrentIndex(controls.sampler.findData("ddim"))  # and an edit writes the state
+    controls.eta.setValue(0.0)
+    assert (panel.state.sampler, panel.state.eta) == ("ddim", 0.0)
+    with qtbot.waitSignal(panel.runner.busy_changed, timeout=60000, check_params_cb=lambda busy: not busy):
+        panel.start_chain()
+        assert panel.state.job is DiffusionJob.CHAIN
+    record = panel.chain_section.chains["ddim"]
+    assert (record.n, record.seed, record.config) == (2, 6, SamplerConfig("ddim", 7, 0.0)) and record.complete
+    assert panel.state.job is None
+
+
+def test_the_running_job_in_the_state_sets_the_buttons(panel):
+    chain, train = panel.chain_section, panel.training_section.train_button
+    assert chain.run_button.isEnabled() and train.isEnabled() and not chain.cancel_button.isEnabled()
+    panel.state.update(busy=True, job=DiffusionJob.CHAIN)
+    assert chain.cancel_button.isEnabled() and not chain.run_button.isEnabled() and not train.isEnabled()
+    assert chain.run_button.toolTip() == "A job is running."
+    panel.state.update(job=DiffusionJob.BOUND)  # Cancel stops chains; the bound has its own Stop
+    assert not chain.cancel_button.isEnabled() and not chain.compare_button.isEnabled()
+    panel.state.update(busy=False, job=None)
+    assert chain.run_button.isEnabled() and chain.compare_button.isEnabled() and train.isEnabled()
 
 
 def test_the_model_line_says_when_the_net_was_widened():

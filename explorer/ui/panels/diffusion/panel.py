@@ -16,8 +16,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from explorer.core.diffusion import DDPM, DDPMConfig, DDPMSnapshot, NoiseSchedule
-from explorer.core.diffusion.chain_job import SamplerFrame, reverse_chains, weights_of
+from explorer.core.diffusion.chain_job import SamplerFrame, weights_of
 from explorer.core.diffusion.elbo_trace import BoundChunk, bound_job
+from explorer.core.diffusion.panel_state import DiffusionJob, DiffusionState, chains_job
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.data import load_mnist
 from explorer.core.runtime.jobs import Job
@@ -38,7 +39,8 @@ from explorer.ui.worker import Runner
 class DiffusionPanel(ModelPanel):
     """Schedule, forward process, a scrubbable reverse chain, DDPM vs DDIM, the samplers' quality against
     their cost, the ELBO term by term, and training: seven sections
-    this class lays out and wires to each other, to the model and to the runner's jobs."""
+    this class lays out and wires to each other, to the model and to the runner's jobs. ``state`` holds the chain
+    asked for and the job running; the panel builds its jobs from it."""
 
     title = "Diffusion"
     checkpoint_kind = "ddpm"
@@ -46,13 +48,13 @@ class DiffusionPanel(ModelPanel):
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(runner, device, parent)
         self.test = load_mnist("test")
-        self._job: str | None = None  # "chain", "bound" or "training" while one of ours runs
+        self.state = DiffusionState(busy=runner.busy)
         self._bound_waiting: int | None = None  # a test digit whose bound starts when the running job ends
         self._bound_asked = False  # whether the ELBO has been looked at under this model
         self.refresh = StaggeredRefresh(parent=self)
         self.schedule_section = schedule = ScheduleSection()
         self.forward_section = forward = ForwardSection(self.test, schedule.schedule)
-        self.chain_section = chain = ChainSection()
+        self.chain_section = chain = ChainSection(self.state)
         self.compare_section = CompareSection()
         self.quality_section = QualitySection()
         self.elbo_section = elbo = ELBOSection(self.test)
@@ -71,6 +73,7 @@ class DiffusionPanel(ModelPanel):
         self.model_info = training.model_info  # where ModelPanel says what the model is
         chain.player.timeline.add_shortcuts(self)
         runner.busy_changed.connect(self._on_busy_changed)
+        self.state.changed.connect(self._on_state_changed)
         schedule.remake()
         self._update_buttons()
 
@@ -154,7 +157,7 @@ class DiffusionPanel(ModelPanel):
             return
         chain = self.chain_section
         if samplers is None:
-            samplers = (chain.controls.chosen_sampler(),)
+            samplers = (self.state.sampler,)
         else:
             samplers = chain.missing(samplers)
             if not samplers:
@@ -166,23 +169,12 @@ class DiffusionPanel(ModelPanel):
                 )
                 return
         records = chain.new_chains(samplers, self.model_cfg.timesteps)
-        configs = tuple(record.config for record in records)
-        self._job = "chain"
+        self.state.update(job=DiffusionJob.CHAIN)
         self.runner.start(
-            Job(
-                reverse_chains,
-                {
-                    "cfg": self.model_cfg,
-                    "weights": weights_of(self.checkpoint),
-                    "n": records[0].n,
-                    "samplers": configs,
-                    "seed": records[0].seed,
-                    "device": self.device,
-                },
-            ),
+            chains_job(records, self.model_cfg, weights_of(self.checkpoint), self.device),
             on_yield=self._on_chain_frame,
             on_end=self._on_chain_end,
-            label="Sampling " + " then ".join(c.sampler.upper() for c in configs),
+            label="Sampling " + " then ".join(r.sampler.upper() for r in records),
             owner=self.title,
         )
         self.chain_section.chain_info.setText("Sampling… frames appear as they are made; scrub back at any time.")
@@ -196,7 +188,7 @@ class DiffusionPanel(ModelPanel):
 
     def _on_chain_end(self, succeeded: bool) -> None:
         self.refresh.flush()
-        self._job = None
+        self.state.update(job=None)
         self.chain_section.finish(succeeded)
         self.update_compare()
 
@@ -233,7 +225,7 @@ class DiffusionPanel(ModelPanel):
             )
             return
         self._bound_waiting = None
-        self._job = "bound"
+        self.state.update(job=DiffusionJob.BOUND)
         self.elbo_section.job_started(digit)
         self.runner.start(
             Job(
@@ -255,13 +247,13 @@ class DiffusionPanel(ModelPanel):
         self.elbo_section.add_chunk(digit, chunk)
 
     def _on_bound_end(self, succeeded: bool) -> None:
-        self._job = None
+        self.state.update(job=None)
         self.elbo_section.job_ended(succeeded)
 
     # ---- training -----------------------------------------------------------------------------
     def on_training_started(self, cfg: DDPMConfig) -> None:
         self.training_section.start_curves(cfg.steps)
-        self._job = "training"
+        self.state.update(job=DiffusionJob.TRAINING)
         self.model_info.setText(
             "Training… the loss falls as the network learns to predict the noise; samples refresh every 10 s."
         )
@@ -279,12 +271,12 @@ class DiffusionPanel(ModelPanel):
 
     def on_training_ended(self, succeeded: bool) -> None:
         self.refresh.flush()
-        self._job = None
+        self.state.update(job=None)
         self._update_buttons()
 
     # ---- state --------------------------------------------------------------------------------
     def _on_busy_changed(self, busy: bool) -> None:
-        self._update_buttons()
+        self.state.update(busy=busy)
         if not busy and self._bound_waiting is not None:
             QTimer.singleShot(0, self._start_waiting_bound)
 
@@ -292,7 +284,11 @@ class DiffusionPanel(ModelPanel):
         if self._bound_waiting is not None and not self.runner.busy:
             self.start_bound(self._bound_waiting)
 
+    def _on_state_changed(self, names: frozenset[str]) -> None:
+        if names & {"busy", "job"}:
+            self._update_buttons()
+
     def _update_buttons(self) -> None:
-        busy = self.runner.busy
-        self.chain_section.enable_actions(self.model is not None, busy, busy and self._job == "chain")
-        self.training_section.train_button.setEnabled(not busy)
+        state = self.state
+        self.chain_section.enable_actions(state.can_sample(self.model is not None), state.busy, state.can_cancel)
+        self.training_section.train_button.setEnabled(state.can_train)
