@@ -74,27 +74,28 @@ def scrub_latency(
     other work the wall clock also counts the time this process waited for a core.
     """
     panel = window.panels["diffusion"]
-    target = panel.big["x_t"].image
+    player = panel.chain_section.player
+    target = player.big["x_t"].image
     rng = np.random.default_rng(0)
-    count = panel.timeline.count
+    count = player.timeline.count
     times, cpu = [], []
     for i in range(moves):
         if step:
-            k = panel.timeline.frame() + (1 if (i // 50) % 2 == 0 else -1)
+            k = player.timeline.frame() + (1 if (i // 50) % 2 == 0 else -1)
         else:
             k = int(rng.integers(count))
-            while k == panel.timeline.frame():
+            while k == player.timeline.frame():
                 k = int(rng.integers(count))
         painted.pop(id(target), None)
         t0, c0 = time.perf_counter(), time.process_time()
-        panel.timeline.slider.setValue(k)
+        player.timeline.slider.setValue(k)
         while id(target) not in painted:
             app.processEvents()
             if time.perf_counter() - t0 > 2:
                 raise RuntimeError(f"frame {k} was never painted")
         times.append((painted[id(target)] - t0) * 1000)
         cpu.append((time.process_time() - c0) * 1000)
-        stored = panel.active_chain().image(k, "x_t", panel.selected)
+        stored = panel.chain_section.active_chain().image(k, "x_t", panel.selected)
         assert np.array_equal(np.rint(target.image * 255).astype(np.uint8), stored), "the view is not the stored frame"
     return times[10:], cpu[10:]  # leave out the warm-up
 
@@ -118,8 +119,8 @@ def main() -> None:
         f"built a stored chain of 1000 frames x {args.samples} samples: {record.nbytes / 1e6:.1f} MB of uint8, "
         f"{time.perf_counter() - t0:.1f} s"
     )
-    panel.show_chain(record)
-    panel.select_sample(min(5, args.samples - 1))
+    panel.chain_section.show_chain(record)
+    panel.chain_section.player.state.select(min(5, args.samples - 1))
     for _ in range(10):
         app.processEvents()
     print(f"Diffusion panel benchmark on CPU ({os.cpu_count()} cores), window 1500x950 offscreen")

@@ -19,6 +19,7 @@ from explorer.core.conditional import (
     restyle,
     style_grid,
 )
+from explorer.core.conditional.cddpm_state import CDDPMJob
 from explorer.core.diffusion.chain_record import EPS_RANGE, to_grey
 from explorer.core.runtime.checkpoints import checkpoint_kind, save_checkpoint
 from explorer.core.runtime.jobs import run_to_end
@@ -152,6 +153,25 @@ def test_a_change_while_a_chain_runs_wins_over_it(cddpm, qtbot):
     qtbot.waitUntil(lambda: not cddpm.runner.busy and cddpm.chain.record.guidance == 0.5, timeout=60000)
     record = cddpm.chain.record
     assert (record.digit, record.guidance, record.total_steps, record.complete) == (3, 0.5, 50, True)
+
+
+def test_a_change_of_the_state_shows_in_the_controls_and_draws_what_it_asks(cddpm, qtbot):
+    controls = cddpm.controls
+    controls.sampler.seed.setValue(8)  # an edit writes the state
+    assert cddpm.state.seed == 8
+    wait_for_job(cddpm, qtbot, lambda: cddpm.state.update(digit=2, w=3.0))  # one draw, once the request settles
+    record = cddpm.chain.record
+    assert (record.digit, record.guidance, record.seed, record.n, record.total_steps) == (2, 3.0, 8, 4, 10)
+    assert record.complete and controls.digit_buttons.checkedId() == 2
+    assert controls.guidance.value() == pytest.approx(3.0)
+
+
+def test_the_running_job_in_the_state_sets_the_buttons(cddpm):
+    sample, measure, train = cddpm.chain.sample_button, cddpm.sweep.measure_button, cddpm.training.train_button
+    cddpm.state.update(busy=True, job=CDDPMJob.CHAIN)
+    assert sample.isEnabled() and not measure.isEnabled() and not train.isEnabled()  # a new request wins
+    cddpm.state.update(busy=False, job=None)
+    assert sample.isEnabled() and measure.isEnabled() and train.isEnabled()
 
 
 def test_the_chain_shows_both_noise_predictions_at_the_scrubbed_step(cddpm):

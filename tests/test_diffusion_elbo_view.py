@@ -76,7 +76,7 @@ def test_choosing_t_moves_the_two_gaussians_and_their_kl(panel, qtbot):
 
 def test_the_terms_fill_after_the_job_and_sum_to_the_printed_bound(panel, qtbot):
     elbo = panel.elbo_section
-    panel.seed.setValue(3)
+    panel.chain_section.controls.seed.setValue(3)
     panel.start_chain()  # the runner is busy: the bound waits for it
     panel.centre_tabs.setCurrentWidget(elbo)  # the first look asks for the bound of the digit on show
     assert "starts when the running job" in elbo.bound_info.text()

@@ -9,6 +9,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 
 from explorer.core.pixelcnn.field import blind_spot, receptive_field
 from explorer.core.pixelcnn.model import PIXELS, SIDE, PixelCNNConfig
+from explorer.core.pixelcnn.panel_state import PixelCNNJob
 from explorer.core.pixelcnn.sampling import next_pixel_map
 from explorer.ui.panels.pixelcnn import PixelCNNPanel
 from explorer.ui.panels.pixelcnn.field_section import BLIND, SEEN, TARGET
@@ -148,6 +149,25 @@ def test_completions_keep_the_given_rows(panel, qtbot):
     images = tile_back(complete.grid.pixels(), 4)
     assert np.array_equal(images[:, :14], np.repeat(given[None, :14], 4, axis=0))
     assert "4 completions" in complete.info.text()
+
+
+def test_the_state_drives_the_forms_and_its_running_job_the_buttons(panel, qtbot):
+    write, complete, train = panel.write_section, panel.complete_section, panel.training_section.train_button
+    panel.state.update(n=2, seed=3, keep_rows=5, completions=2)
+    assert (write.n_digits.value(), write.seed.value()) == (2, 3)
+    assert (complete.keep_rows.value(), complete.n_completions.value()) == (5, 2)
+    complete.keep_rows.setValue(6)  # an edit writes the state
+    assert panel.state.keep_rows == 6
+    wait_for_job(panel, qtbot, panel.start_writing)
+    assert write.written.images.shape[0] == 2 and write.written.seed == 3 and panel.state.job is None
+    panel.state.update(busy=True, job=PixelCNNJob.COMPLETE)
+    assert write.cancel_button.isEnabled() and not write.write_button.isEnabled()
+    assert not complete.complete_button.isEnabled() and not train.isEnabled()
+    panel.state.update(job=PixelCNNJob.TRAINING)  # training has its own Stop
+    assert not write.cancel_button.isEnabled()
+    panel.state.update(busy=False, job=None)
+    assert write.write_button.isEnabled() and complete.complete_button.isEnabled() and train.isEnabled()
+    assert not write.cancel_button.isEnabled()
 
 
 def tile_back(picture: np.ndarray, n: int) -> np.ndarray:

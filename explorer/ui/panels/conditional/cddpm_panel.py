@@ -10,12 +10,10 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
-from explorer.core.conditional import SWEEP, CDDPMConfig, CDDPMSnapshot, ConditionalDDPM, GuidedFrame
-from explorer.core.conditional.jobs import guided_chain_job, sweep_job
-from explorer.core.diffusion.chain_record import GuidedChainRecord
+from explorer.core.conditional import CDDPMConfig, CDDPMSnapshot, ConditionalDDPM, GuidedFrame
+from explorer.core.conditional.cddpm_state import CDDPMJob, CDDPMState, guidance_sweep_job, guided_job
 from explorer.core.runtime.checkpoints import Checkpoint, weights_of
 from explorer.core.runtime.errors import ExplorerError
-from explorer.core.runtime.jobs import Job
 from explorer.ui.panels.conditional.cddpm_training import CDDPMTrainingSection, describe_checkpoint
 from explorer.ui.panels.conditional.chain_section import NO_MODEL, ChainSection
 from explorer.ui.panels.conditional.sweep_section import SweepSection
@@ -30,7 +28,8 @@ SETTLE_MS = 250  # a change of w or digit is drawn once the controls have been s
 
 class CDDPMPanel(ModelPanel):
     """The guided chain and the sweep above training; any change of what to draw draws it again, the
-    latest request winning over a chain still running."""
+    latest request winning over a chain still running. ``state`` holds what is asked for and the job running;
+    the panel builds its jobs from it."""
 
     title = "Conditional"  # the main window's tab, which its jobs belong to
     name = "Classifier-free guidance (cDDPM)"
@@ -39,13 +38,13 @@ class CDDPMPanel(ModelPanel):
 
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(runner, device, parent)
-        self._job: str | None = None  # "chain", "sweep" or "training" while one of ours runs
+        self.state = CDDPMState(busy=runner.busy)
         self._pending = False  # a draw asked for while a job ran: it starts when the runner is free
         self.refresh = StaggeredRefresh(parent=self)
-        self.chain = ChainSection()
+        self.chain = ChainSection(self.state)
         self.controls = self.chain.controls
         self.timeline = self.chain.player.timeline
-        self.sweep = SweepSection()
+        self.sweep = SweepSection(state=self.state)
         self.training = CDDPMTrainingSection()
         self.model_info = self.training.model_info
         self._lay_out()
@@ -56,6 +55,7 @@ class CDDPMPanel(ModelPanel):
         self.sweep.measure_button.clicked.connect(lambda: self.start_sweep())
         self.training.train_button.clicked.connect(self._on_train_clicked)
         runner.busy_changed.connect(self._on_busy_changed)
+        self.state.changed.connect(self._on_state_changed)
         self.timeline.add_shortcuts(self)
         self._update_buttons()
 
@@ -76,7 +76,7 @@ class CDDPMPanel(ModelPanel):
 
     def install(self, model: ConditionalDDPM, cfg: CDDPMConfig, ckpt: Checkpoint | None) -> None:
         """Make ``model`` the one drawn: the previous one's chain and sweep are dropped, and it draws at once."""
-        self.controls.sampler.ddim_steps.setMaximum(cfg.timesteps)
+        self.controls.sampler.set_max_steps(cfg.timesteps)
         self.chain.drop(f"Model ready (T = {cfg.timesteps}). Pick a digit and move w: each change draws again.")
         self.sweep.clear()
         self._update_buttons()
@@ -100,53 +100,28 @@ class CDDPMPanel(ModelPanel):
             self.start_chain()
             return
         self._pending = True
-        if self._job == "chain":
+        if self.state.job is CDDPMJob.CHAIN:
             self.runner.stop()  # the latest request wins: it starts when this chain has stopped
         else:
             self.chain.info.setText(
-                f"{self._request_text()} will be drawn when the running job ({self.runner.label}) ends."
+                f"{self.state.text()} will be drawn when the running job ({self.runner.label}) ends."
             )
 
-    def _request_text(self) -> str:
-        return f"{self.controls.sampler.n_samples.value()} × {self.controls.digit()} with w = {self.controls.w():g}"
-
     def start_chain(self) -> None:
-        """Run the guided chain the controls describe in the background, its frames kept as they come."""
-        controls = self.controls
-        sampler = controls.sampler.sampler_config(controls.sampler.chosen_sampler())
-        record = GuidedChainRecord(
-            sampler,
-            controls.sampler.seed.value(),
-            controls.sampler.n_samples.value(),
-            self.model_cfg.timesteps,
-            controls.digit(),
-            controls.w(),
-        )
+        """Run the guided chain the state asks for in the background, its frames kept as they come."""
+        record = self.state.new_chain(self.model_cfg.timesteps)
         self._pending = False
-        self._job = "chain"
+        self.state.update(job=CDDPMJob.CHAIN)
         self.chain.start(record)
         assert self.checkpoint is not None, "a chain starts with a model loaded"
         self.runner.start(
-            Job(
-                guided_chain_job,
-                {
-                    "cfg": self.model_cfg,
-                    "weights": weights_of(self.checkpoint),
-                    "n": record.n,
-                    "digit": record.digit,
-                    "guidance": record.guidance,
-                    "sampler": sampler,
-                    "seed": record.seed,
-                    "device": self.device,
-                },
-            ),
+            guided_job(record, self.model_cfg, weights_of(self.checkpoint), self.device),
             on_yield=self._on_frame,
             on_end=self._on_chain_end,
             label=f"Sampling {record.digit}s with w = {record.guidance:g}",
             owner=self.title,
         )
-        self.chain.info.setText(f"Drawing {self._request_text()} ({sampler.describe()})…")
-        self._update_buttons()
+        self.chain.info.setText(f"Drawing {self.state.text()} ({record.config.describe()})…")
 
     def _on_frame(self, frame: GuidedFrame) -> None:
         """Keep the frame now; move the views on over the next turns of the event loop."""
@@ -155,7 +130,7 @@ class CDDPMPanel(ModelPanel):
 
     def _on_chain_end(self, succeeded: bool) -> None:
         self.refresh.flush()
-        self._job = None
+        self.state.update(job=None)
         self.chain.sync_timeline()
         record = self.chain.record
         if succeeded and record is not None:
@@ -168,10 +143,9 @@ class CDDPMPanel(ModelPanel):
                 f"Stopped after {record.count} of {record.total_steps} steps: the frames made "
                 "so far are kept. Sample starts again."
             )
-        self._update_buttons()
 
     def _on_busy_changed(self, busy: bool) -> None:
-        self._update_buttons()
+        self.state.update(busy=busy)
         if not busy and self._pending:
             QTimer.singleShot(0, self, self._start_pending)  # once the ended job's own hooks have run
 
@@ -188,24 +162,13 @@ class CDDPMPanel(ModelPanel):
         if self.runner.busy:
             self.sweep.info.setText(f"Wait for the running job ({self.runner.label}) to end, or stop it.")
             return
-        digit, n = self.controls.digit(), self.sweep.n.value()
-        sampler = self.controls.sampler.sampler_config("ddim")
+        state = self.state
+        job = guidance_sweep_job(state, self.model_cfg, weights_of(self.checkpoint), self.device)
+        digit, n, sampler = state.digit, state.sweep_n, state.sampler_config("ddim")
         self.sweep.clear()
-        self._job = "sweep"
+        state.update(job=CDDPMJob.SWEEP)
         self.runner.start(
-            Job(
-                sweep_job,
-                {
-                    "cfg": self.model_cfg,
-                    "weights": weights_of(self.checkpoint),
-                    "digit": digit,
-                    "guidances": SWEEP,
-                    "n": n,
-                    "seed": self.controls.sampler.seed.value(),
-                    "sampler": sampler,
-                    "device": self.device,
-                },
-            ),
+            job,
             on_yield=self.sweep.follow,
             on_done=self.sweep.finish,
             on_end=self._on_sweep_end,
@@ -215,12 +178,10 @@ class CDDPMPanel(ModelPanel):
         self.sweep.info.setText(
             f"Drawing {n} × {digit} at each w ({sampler.describe()}); each point appears as soon as its w is judged."
         )
-        self._update_buttons()
 
     def _on_sweep_end(self, succeeded: bool) -> None:
-        self._job = None
+        self.state.update(job=None)
         self.sweep.end(succeeded)
-        self._update_buttons()
 
     # ---- training -----------------------------------------------------------------------------
     def training_config(self) -> CDDPMConfig:
@@ -234,23 +195,25 @@ class CDDPMPanel(ModelPanel):
 
     def on_training_started(self, cfg: CDDPMConfig) -> None:
         self.training.start_curves(cfg.steps)
-        self._job = "training"
+        self.state.update(job=CDDPMJob.TRAINING)
         self.model_info.setText(
             "Training… the loss falls as the network learns the noise, told the digit or ∅; "
             f"guided samples of every digit refresh every {self.preview_every_s:.0f} s."
         )
-        self._update_buttons()
 
     def on_snapshot(self, snap: CDDPMSnapshot) -> None:
         self.training.follow(snap, self.refresh)
 
     def on_training_ended(self, succeeded: bool) -> None:
         self.refresh.flush()
-        self._job = None
-        self._update_buttons()
+        self.state.update(job=None)
+
+    def _on_state_changed(self, names: frozenset[str]) -> None:
+        if names & {"busy", "job"}:
+            self._update_buttons()
 
     def _update_buttons(self) -> None:
-        busy, ready = self.runner.busy, self.model is not None
-        set_enabled(self.chain.sample_button, ready)
-        set_enabled(self.sweep.measure_button, ready and not busy)
-        set_enabled(self.training.train_button, not busy)
+        state, ready = self.state, self.model is not None
+        set_enabled(self.chain.sample_button, state.can_sample(ready))
+        set_enabled(self.sweep.measure_button, state.can_sweep(ready))
+        set_enabled(self.training.train_button, state.can_train)

@@ -16,6 +16,7 @@ from explorer.core.runtime.errors import CheckpointError
 from explorer.ui.panels.diffusion.training_section import blocks_text, width_text
 from explorer.ui.panels.run_record import steps_text, trained_text
 from explorer.ui.panels.step_training import StepTrainingSection, spin_box
+from explorer.ui.widgets.bounded_box import fit_to_field
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.image_grid import tile
 
@@ -59,7 +60,7 @@ class CDDPMTrainingSection(StepTrainingSection):
         self.loss_plot = plot
         self.batch_size = spin_box(8, 1024, defaults.batch_size)
         self.p_uncond = QDoubleSpinBox()
-        self.p_uncond.setRange(0.0, 1.0)
+        fit_to_field(self.p_uncond, CDDPMConfig, "p_uncond")
         self.p_uncond.setSingleStep(0.05)
         self.p_uncond.setValue(defaults.p_uncond)
         self.p_uncond.setToolTip(

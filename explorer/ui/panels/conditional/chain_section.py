@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from explorer.core.conditional import GuidedFrame
+from explorer.core.conditional.cddpm_state import GuidedRequest
 from explorer.core.diffusion.chain_record import GuidedChainRecord
 from explorer.ui.panels.conditional.guidance_controls import GuidanceControls
 from explorer.ui.panels.diffusion.chain_player import ChainPlayer
@@ -38,11 +39,11 @@ VIEWS = (
 
 class ChainSection(QGroupBox):
     """Shows ``record``, the latest guided chain, in the chain player; the player's ``selected`` is the sample
-    followed. The panel runs the chains and feeds their frames in."""
+    followed; the controls write ``request``. The panel runs the chains and feeds their frames in."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, request: GuidedRequest, parent: QWidget | None = None) -> None:
         super().__init__("Classifier-free guidance: ε_w = (1 + w)·ε(x_t, y) − w·ε(x_t, ∅)", parent)
-        self.controls = GuidanceControls()
+        self.controls = GuidanceControls(request)
         self.sample_button = QPushButton("Sample")
         self.sample_button.setToolTip("Draw again with these settings (any change of them draws by itself)")
         self.help = HelpButton(CHAIN_HELP)

@@ -146,7 +146,7 @@ class ClassifierGuidanceTab(QWidget):
             self.info.setText(str(exc))
             return
         controls = self.controls
-        sampler = controls.sampler.sampler_config(controls.sampler.chosen_sampler())
+        sampler = controls.state.sampler_config()
         digit, s, w = controls.digit(), round(float(self.scale.value()), 2), controls.w()
         self.runner.start(
             Job(
@@ -155,12 +155,12 @@ class ClassifierGuidanceTab(QWidget):
                     "ddpm": ddpm,
                     "noisy": noisy,
                     "cddpm": self._cddpm(),
-                    "n": controls.sampler.n_samples.value(),
+                    "n": controls.state.n,
                     "digit": digit,
                     "scale": s,
                     "guidance": w,
                     "sampler": sampler,
-                    "seed": controls.sampler.seed.value(),
+                    "seed": controls.state.seed,
                     "device": self.device,
                 },
             ),
@@ -196,8 +196,8 @@ class ClassifierGuidanceTab(QWidget):
         except ExplorerError as exc:
             self.sweep.info.setText(str(exc))
             return
-        digit, n = self.controls.digit(), self.sweep.n.value()
-        sampler = self.controls.sampler.sampler_config("ddim")
+        digit, n = self.controls.digit(), self.sweep.state.sweep_n
+        sampler = self.controls.state.sampler_config("ddim")
         self.sweep.clear()
         self.runner.start(
             Job(
@@ -208,7 +208,7 @@ class ClassifierGuidanceTab(QWidget):
                     "digit": digit,
                     "scales": CLASSIFIER_SWEEP,
                     "n": n,
-                    "seed": self.controls.sampler.seed.value(),
+                    "seed": self.controls.state.seed,
                     "sampler": sampler,
                     "device": self.device,
                 },

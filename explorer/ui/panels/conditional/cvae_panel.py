@@ -15,26 +15,26 @@ from PySide6.QtWidgets import QWidget
 from explorer.core.conditional import CVAE, CVAEConfig, all_digits, encode_images, style_grid
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.data import load_mnist
+from explorer.core.vae import VAESnapshot
 from explorer.ui.panels.conditional.cvae_training import CVAETrainingBox, describe_checkpoint
 from explorer.ui.panels.conditional.planes_section import PlanesSection, plane_points
 from explorer.ui.panels.conditional.style_section import StyleSection
 from explorer.ui.panels.conditional.walk_section import WalkSection
 from explorer.ui.panels.model_panel import ModelPanel
 from explorer.ui.panels.splitters import columns_over_training
-from explorer.ui.panels.vae.elbo_training import ElboTraining
+from explorer.ui.panels.vae.live_elbo import LiveElbo
 from explorer.ui.refresh import StaggeredRefresh
 from explorer.ui.widgets.focus import set_enabled
 from explorer.ui.worker import Runner
 
 
-class CVAEPanel(ElboTraining, ModelPanel):
-    """The two planes, style × digit and the style walk above the training row."""
+class CVAEPanel(ModelPanel):
+    """The two planes, style × digit and the style walk above the training row; ``live`` follows a training run,
+    and every view follows the model it rebuilds."""
 
     title = "Conditional"  # the main window's tab, which its jobs belong to
     name = "Conditional VAE: style × digit"
     checkpoint_kind = "cvae"
-    net = CVAE
-    training_message = "Training… the cVAE's plane and the digits follow the encoder and decoder as they learn."
     style: StyleSection  # type: ignore[assignment]  # the style section, in the place of QWidget.style()
     training: CVAETrainingBox
 
@@ -42,8 +42,6 @@ class CVAEPanel(ElboTraining, ModelPanel):
         super().__init__(runner, device, parent)
         self.test = load_mnist("test")
         self.selected: int | None = None  # the test digit whose style is drawn; None: the marker's own z
-        self.training_cfg = CVAEConfig()
-        self._live: CVAE | None = None  # the model being trained, rebuilt from snapshots
         self.refresh = StaggeredRefresh(parent=self)
         self.planes = PlanesSection(self.test)
         self.plane = self.planes.plane
@@ -51,6 +49,7 @@ class CVAEPanel(ElboTraining, ModelPanel):
         self.walk = WalkSection()
         self.training = CVAETrainingBox()
         self.model_info, self.curves = self.training.model_info, self.training.curves
+        self.live = LiveElbo(self.training, self.refresh, CVAE, self._show_live, self.show_latents)
         self._lay_out()
         self.plane.marker_moved.connect(self._on_marker_moved)
         self.plane.point_clicked.connect(self.select_test_digit)
@@ -155,6 +154,19 @@ class CVAEPanel(ElboTraining, ModelPanel):
     # ---- training -----------------------------------------------------------------------------
     def training_config(self) -> CVAEConfig:
         return self.training.config()
+
+    def on_training_started(self, cfg: CVAEConfig) -> None:
+        self.live.start(cfg)
+        self.model_info.setText(
+            "Training… the cVAE's plane and the digits follow the encoder and decoder as they learn."
+        )
+
+    def on_snapshot(self, snap: VAESnapshot) -> None:
+        self.live.follow(snap)
+
+    def _show_live(self, model: CVAE) -> None:
+        """The model being trained becomes the one every view draws (ModelPanel restores the previous on Stop)."""
+        self.model = model
 
     def show_latents(self, latents: np.ndarray) -> None:
         self.refresh.request("plane", partial(self.planes.show_cvae, latents))

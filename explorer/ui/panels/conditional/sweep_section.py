@@ -9,6 +9,8 @@ import numpy as np
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget
 
 from explorer.core.conditional import SWEEP, SweepPoint, SweepProgress, SweepResult
+from explorer.core.conditional.cddpm_state import SweepRequest
+from explorer.ui.widgets.bounded_box import fit_to_field
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.image_grid import tile
 from explorer.ui.widgets.image_view import ImageView
@@ -30,14 +32,23 @@ READY = ready_text(SWEEP, "w")
 
 class SweepSection(QGroupBox):
     """Samples per value of the guidance (w, or classifier guidance's s) and the Measure button; accuracy and
-    diversity plotted against it as points arrive."""
+    diversity plotted against it as points arrive. The n spin box is bound to ``state.sweep_n``."""
 
-    def __init__(self, parent: QWidget | None = None, values: Sequence[float] = SWEEP, symbol: str = "w") -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        values: Sequence[float] = SWEEP,
+        symbol: str = "w",
+        state: SweepRequest | None = None,
+    ) -> None:
         super().__init__(f"The trade-off, measured: accuracy and diversity against {symbol}", parent)
         self.values, self.symbol = tuple(values), symbol
+        self.state = state = state if state is not None else SweepRequest()
         self.n = QSpinBox()
-        self.n.setRange(4, 500)
-        self.n.setValue(100)
+        fit_to_field(self.n, type(state), "sweep_n")
+        self.n.setValue(state.sweep_n)
+        self.n.valueChanged.connect(lambda n: state.update(sweep_n=n))
+        state.changed.connect(self._on_state_changed)
         self.n.setSingleStep(20)
         self.n.setPrefix("n = ")
         self.n.setSuffix(f" per {symbol}")
@@ -72,6 +83,10 @@ class SweepSection(QGroupBox):
         column.addWidget(self.info)
         column.addLayout(views, 1)
         self.clear()
+
+    def _on_state_changed(self, names: frozenset[str]) -> None:
+        if "sweep_n" in names and self.n.value() != self.state.sweep_n:
+            self.n.setValue(self.state.sweep_n)
 
     def clear(self) -> None:
         """No sweep yet: empty plots over the sweep's w."""

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBox
 from explorer.core.diffusion import DDPMConfig
 from explorer.core.diffusion.chain_job import SamplerFrame
 from explorer.core.diffusion.chain_record import ChainRecord
+from explorer.core.diffusion.panel_state import SamplingRequest
 from explorer.ui.panels.diffusion.chain_player import ChainPlayer
 from explorer.ui.panels.diffusion.export_section import ExportSection
 from explorer.ui.panels.diffusion.sampler_controls import SamplerControls
@@ -35,18 +36,20 @@ VIEWS = (("x_t", "x_t (noisy image)"), ("eps", "ε̂ (predicted noise)"), ("x0_p
 
 class ChainSection(QGroupBox):
     """Keeps the latest chain of each sampler and shows one of them, the ``active`` one, in the player;
-    the player's ``selected`` is the sample the large views follow. The panel runs the chains and feeds their
-    frames in."""
+    the player's ``selected`` is the sample the large views follow. The sampler row writes ``request``; a change
+    of its sampler shows that sampler's stored chain. The panel runs the chains and feeds their frames in."""
 
     shown = Signal(object)  # the paper's t of the frame now shown, or None when no frame is
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, request: SamplingRequest, parent: QWidget | None = None) -> None:
         super().__init__("Reverse chain: from noise x_T to a digit", parent)
+        self.request = request
         self.chains: dict[str, ChainRecord] = {}  # the latest chain of each sampler
         # what a run replaces, put back if it is cancelled: the chains it overwrites, the active one, its frame
         self._before_run: tuple[dict[str, ChainRecord | None], str | None, int] | None = None
-        self.controls = SamplerControls()
-        self.controls.sampler.currentIndexChanged.connect(self._on_sampler_changed)
+        self._following = False  # True while the section itself points the request at the chain it shows
+        self.controls = SamplerControls(request)
+        request.changed.connect(self._on_request_changed)
         self.run_button = QPushButton("Run chain")
         self.run_button.setProperty("help", "Run the chosen sampler from the seed's x_T")
         self.compare_button = QPushButton("Compare DDPM vs DDIM")
@@ -87,59 +90,42 @@ class ChainSection(QGroupBox):
     def active_chain(self) -> ChainRecord | None:
         return self.player.state.record
 
-    def enable_actions(self, has_model: bool, busy: bool, sampling: bool) -> None:
-        """Run and Compare need a model and no running job; Cancel stops a chain of ours."""
-        ready = has_model and not busy
+    def enable_actions(self, ready: bool, busy: bool, cancellable: bool) -> None:
+        """Run and Compare when ``ready`` (else the tooltip says why: a job runs, or there is no model); Cancel
+        when ``cancellable``."""
         for button in (self.run_button, self.compare_button):
             button.setEnabled(ready)
             button.setToolTip(
                 button.property("help") if ready else ("A job is running." if busy else "Train or load a model first.")
             )
-        self.cancel_button.setEnabled(sampling)
+        self.cancel_button.setEnabled(cancellable)
 
     def set_model(self, cfg: DDPMConfig) -> None:
         """A new model: the chains of the previous one are dropped, and K can reach its T."""
         self.chains.clear()
         self._before_run = None
         self.player.state.show(None)
-        self.controls.ddim_steps.setMaximum(cfg.timesteps)
+        self.controls.set_max_steps(cfg.timesteps)
         self.chain_info.setText(
             f"Model ready ({cfg.schedule} schedule, T = {cfg.timesteps}). "
             "Choose the samples, a seed and a sampler, then Run chain."
         )
 
     def missing(self, samplers: tuple[str, ...]) -> tuple[str, ...]:
-        """Those of ``samplers`` with no complete chain stored for the controls' samples and seed (and, for
-        DDIM, K and η): what a comparison still has to run."""
-        n, seed = self.controls.n_samples.value(), self.controls.seed.value()
-
-        def stored(sampler: str) -> bool:
-            record = self.chains.get(sampler)
-            return (
-                record is not None
-                and record.complete
-                and (record.n, record.seed) == (n, seed)
-                and (sampler == "ddpm" or record.config == self.controls.sampler_config(sampler))
-            )
-
-        return tuple(s for s in samplers if not stored(s))
+        """Those of ``samplers`` with no complete chain stored for the request: what a comparison still has to run."""
+        return tuple(s for s in samplers if not self.request.stores(self.chains.get(s)))
 
     def new_chains(self, samplers: tuple[str, ...], T: int) -> list[ChainRecord]:
-        """Empty chains of ``samplers`` with the controls' samples, seed, K and η, in the order to run them:
-        the chosen sampler's first. The player shows the chosen sampler's chain."""
-        chosen = self.controls.chosen_sampler()
-        n, seed = self.controls.n_samples.value(), self.controls.seed.value()
+        """Empty chains of ``samplers`` for the request, in the order to run them: the chosen sampler's first.
+        The player shows the chosen sampler's chain."""
         state = self.player.state
         self.player.timeline.pause()
-        records = [
-            ChainRecord(self.controls.sampler_config(s), seed, n, T)
-            for s in sorted(samplers, key=lambda s: s != chosen)
-        ]
+        records = self.request.new_chains(samplers, T)
         self._before_run = ({r.sampler: self.chains.get(r.sampler) for r in records}, self.active, state.frame)
         for record in records:
             self.chains[record.sampler] = record
-        state.update(selected=min(state.selected, n - 1))
-        self.show_chosen(restart=records[0].sampler == chosen)
+        state.update(selected=min(state.selected, self.request.n - 1))
+        self.show_chosen(restart=records[0].sampler == self.request.sampler)
         if self.active is not None and state.record is not self.chains[self.active]:
             state.update(record=self.chains[self.active])  # the chain on show was replaced: follow its new run
         return records
@@ -147,7 +133,7 @@ class ChainSection(QGroupBox):
     def show_chosen(self, restart: bool = False) -> None:
         """Point the player at the chosen sampler's stored chain, from its first frame if ``restart``
         or if it showed another chain; otherwise it stays where it is."""
-        chosen = self.controls.chosen_sampler()
+        chosen = self.request.sampler
         if chosen in self.chains and (restart or self.active != chosen):
             self._show_sampler(chosen)
 
@@ -189,8 +175,12 @@ class ChainSection(QGroupBox):
         return True
 
     def _show_sampler(self, sampler: str, frame: int = 0) -> None:
-        """Point the player at ``sampler``'s chain, at ``frame``."""
-        self.controls.show_sampler(sampler)
+        """Point the player at ``sampler``'s chain, at ``frame``, and the request at ``sampler``."""
+        self._following = True
+        try:
+            self.request.update(sampler=sampler)
+        finally:
+            self._following = False
         self.player.state.show(self.chains[sampler], frame)
 
     def show_chain(self, record: ChainRecord) -> None:
@@ -198,10 +188,11 @@ class ChainSection(QGroupBox):
         self.chains[record.sampler] = record
         self._show_sampler(record.sampler)
 
-    def _on_sampler_changed(self) -> None:
-        if self.controls.chosen_sampler() in self.chains:
+    def _on_request_changed(self, names: frozenset[str]) -> None:
+        """Another sampler chosen: show its stored chain, if there is one, from its first frame."""
+        if "sampler" in names and not self._following and self.request.sampler in self.chains:
             self.player.timeline.pause()
-            self._show_sampler(self.controls.chosen_sampler())
+            self._show_sampler(self.request.sampler)
 
     def _on_shown(self, t: int | None) -> None:
         """Export takes the frame on show; nothing shown, nothing to export."""

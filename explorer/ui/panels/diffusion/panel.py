@@ -16,8 +16,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from explorer.core.diffusion import DDPM, DDPMConfig, DDPMSnapshot, NoiseSchedule
-from explorer.core.diffusion.chain_job import SamplerFrame, reverse_chains, weights_of
+from explorer.core.diffusion.chain_job import SamplerFrame, weights_of
 from explorer.core.diffusion.elbo_trace import BoundChunk, bound_job
+from explorer.core.diffusion.panel_state import DiffusionJob, DiffusionState, chains_job
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.data import load_mnist
 from explorer.core.runtime.jobs import Job
@@ -38,7 +39,8 @@ from explorer.ui.worker import Runner
 class DiffusionPanel(ModelPanel):
     """Schedule, forward process, a scrubbable reverse chain, DDPM vs DDIM, the samplers' quality against
     their cost, the ELBO term by term, and training: seven sections
-    this class lays out and wires to each other, to the model and to the runner's jobs."""
+    this class lays out and wires to each other, to the model and to the runner's jobs. ``state`` holds the chain
+    asked for and the job running; the panel builds its jobs from it."""
 
     title = "Diffusion"
     checkpoint_kind = "ddpm"
@@ -46,14 +48,14 @@ class DiffusionPanel(ModelPanel):
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(runner, device, parent)
         self.test = load_mnist("test")
-        self._job: str | None = None  # "chain", "bound" or "training" while one of ours runs
+        self.state = DiffusionState(busy=runner.busy)
         self._bound_waiting: int | None = None  # a test digit whose bound starts when the running job ends
         self._bound_asked = False  # whether the ELBO has been looked at under this model
         self.refresh = StaggeredRefresh(parent=self)
         self.schedule_section = schedule = ScheduleSection()
         self.forward_section = forward = ForwardSection(self.test, schedule.schedule)
-        self.chain_section = chain = ChainSection()
-        self.compare_section = compare = CompareSection()
+        self.chain_section = chain = ChainSection(self.state)
+        self.compare_section = CompareSection()
         self.quality_section = QualitySection()
         self.elbo_section = elbo = ELBOSection(self.test)
         self.training_section = training = TrainingSection()
@@ -68,35 +70,10 @@ class DiffusionPanel(ModelPanel):
         elbo.compute_requested.connect(self.start_bound)
         elbo.stop_requested.connect(self.runner.stop)
 
-        # The sections' widgets and methods that the tests, the benchmarks and the main window reach here.
-        self.schedule_kind, self.schedule_plot = schedule.schedule_kind, schedule.schedule_plot
-        self.digit, self.forward_t, self.forward_views = forward.digit, forward.forward_t, forward.forward_views
-        self.forward_numbers, self.forward_noise = forward.forward_numbers, forward.forward_noise
-        controls = chain.controls
-        self.n_samples, self.seed, self.sampler = controls.n_samples, controls.seed, controls.sampler
-        self.ddim_steps, self.eta = controls.ddim_steps, controls.eta
-        self.run_button, self.compare_button, self.cancel_button = (
-            chain.run_button,
-            chain.compare_button,
-            chain.cancel_button,
-        )
-        self.gif_button, self.strip_button = chain.export.gif_button, chain.export.strip_button
-        player = chain.player
-        self.chain_info, self.grid, self.big, self.timeline = chain.chain_info, player.grid, player.big, player.timeline
-        self.chains, self.active_chain, self.select_sample, self.show_chain = (
-            chain.chains,
-            chain.active_chain,
-            player.state.select,
-            chain.show_chain,
-        )
-        self.export_gif, self.export_strip = chain.export.export_gif, chain.export.export_strip
-        self.compare_views, self.compare_info = compare.compare_views, compare.compare_info
-        self.train_button, self.model_info = training.train_button, training.model_info
-        self.loss_plot, self.train_samples = training.loss_plot, training.train_samples
-        self.training_config = training.training_config  # type: ignore[method-assign]  # the section's form
-
-        self.timeline.add_shortcuts(self)
+        self.model_info = training.model_info  # where ModelPanel says what the model is
+        chain.player.timeline.add_shortcuts(self)
         runner.busy_changed.connect(self._on_busy_changed)
+        self.state.changed.connect(self._on_state_changed)
         schedule.remake()
         self._update_buttons()
 
@@ -152,7 +129,7 @@ class DiffusionPanel(ModelPanel):
 
     def show_no_model(self) -> None:
         super().show_no_model()
-        self.chain_info.setText(NO_MODEL)
+        self.chain_section.chain_info.setText(NO_MODEL)
         self.elbo_section.set_model(None)
 
     def install(self, model: DDPM, cfg: DDPMConfig, ckpt: Checkpoint | None) -> None:
@@ -173,14 +150,14 @@ class DiffusionPanel(ModelPanel):
         """Run the chosen sampler from the seed's x_T in the background; or, to compare ``samplers``, run
         in turn those whose chain for these settings is not stored yet, then show them side by side."""
         if self.model is None or self.model_cfg is None or self.checkpoint is None:
-            self.chain_info.setText(NO_MODEL)
+            self.chain_section.chain_info.setText(NO_MODEL)
             return
         if self.runner.busy:
-            self.chain_info.setText(f"Wait for the running job ({self.runner.label}) to end, or stop it.")
+            self.chain_section.chain_info.setText(f"Wait for the running job ({self.runner.label}) to end, or stop it.")
             return
         chain = self.chain_section
         if samplers is None:
-            samplers = (chain.controls.chosen_sampler(),)
+            samplers = (self.state.sampler,)
         else:
             samplers = chain.missing(samplers)
             if not samplers:
@@ -192,26 +169,15 @@ class DiffusionPanel(ModelPanel):
                 )
                 return
         records = chain.new_chains(samplers, self.model_cfg.timesteps)
-        configs = tuple(record.config for record in records)
-        self._job = "chain"
+        self.state.update(job=DiffusionJob.CHAIN)
         self.runner.start(
-            Job(
-                reverse_chains,
-                {
-                    "cfg": self.model_cfg,
-                    "weights": weights_of(self.checkpoint),
-                    "n": records[0].n,
-                    "samplers": configs,
-                    "seed": records[0].seed,
-                    "device": self.device,
-                },
-            ),
+            chains_job(records, self.model_cfg, weights_of(self.checkpoint), self.device),
             on_yield=self._on_chain_frame,
             on_end=self._on_chain_end,
-            label="Sampling " + " then ".join(c.sampler.upper() for c in configs),
+            label="Sampling " + " then ".join(r.sampler.upper() for r in records),
             owner=self.title,
         )
-        self.chain_info.setText("Sampling… frames appear as they are made; scrub back at any time.")
+        self.chain_section.chain_info.setText("Sampling… frames appear as they are made; scrub back at any time.")
 
     def _on_chain_frame(self, item: SamplerFrame) -> None:
         """Keep the frame now; move the views on over the next turns of the event loop."""
@@ -222,13 +188,13 @@ class DiffusionPanel(ModelPanel):
 
     def _on_chain_end(self, succeeded: bool) -> None:
         self.refresh.flush()
-        self._job = None
+        self.state.update(job=None)
         self.chain_section.finish(succeeded)
         self.update_compare()
 
     def _on_chain_shown(self, t: int | None) -> None:
         """Mark the shown frame's t on the schedule and compare the samplers there (None: nothing shown)."""
-        self.schedule_plot.show_chain_t(t)
+        self.schedule_section.schedule_plot.show_chain_t(t)
         if t is None:
             self.compare_section.clear()
         else:
@@ -259,7 +225,7 @@ class DiffusionPanel(ModelPanel):
             )
             return
         self._bound_waiting = None
-        self._job = "bound"
+        self.state.update(job=DiffusionJob.BOUND)
         self.elbo_section.job_started(digit)
         self.runner.start(
             Job(
@@ -281,32 +247,36 @@ class DiffusionPanel(ModelPanel):
         self.elbo_section.add_chunk(digit, chunk)
 
     def _on_bound_end(self, succeeded: bool) -> None:
-        self._job = None
+        self.state.update(job=None)
         self.elbo_section.job_ended(succeeded)
 
     # ---- training -----------------------------------------------------------------------------
     def on_training_started(self, cfg: DDPMConfig) -> None:
         self.training_section.start_curves(cfg.steps)
-        self._job = "training"
+        self.state.update(job=DiffusionJob.TRAINING)
         self.model_info.setText(
             "Training… the loss falls as the network learns to predict the noise; samples refresh every 10 s."
         )
 
+    def training_config(self) -> DDPMConfig:
+        return self.training_section.training_config()
+
     def on_snapshot(self, snap: DDPMSnapshot) -> None:
-        self.loss_plot.add_point("train", snap.step, snap.loss)
-        self.refresh.request("loss", self.loss_plot.redraw)
+        training = self.training_section
+        training.loss_plot.add_point("train", snap.step, snap.loss)
+        self.refresh.request("loss", training.loss_plot.redraw)
         if snap.samples is not None:
             grid = tile(snap.samples, 4)
-            self.refresh.request("samples", lambda: self.train_samples.set_image(grid))
+            self.refresh.request("samples", lambda: training.train_samples.set_image(grid))
 
     def on_training_ended(self, succeeded: bool) -> None:
         self.refresh.flush()
-        self._job = None
+        self.state.update(job=None)
         self._update_buttons()
 
     # ---- state --------------------------------------------------------------------------------
     def _on_busy_changed(self, busy: bool) -> None:
-        self._update_buttons()
+        self.state.update(busy=busy)
         if not busy and self._bound_waiting is not None:
             QTimer.singleShot(0, self._start_waiting_bound)
 
@@ -314,7 +284,11 @@ class DiffusionPanel(ModelPanel):
         if self._bound_waiting is not None and not self.runner.busy:
             self.start_bound(self._bound_waiting)
 
+    def _on_state_changed(self, names: frozenset[str]) -> None:
+        if names & {"busy", "job"}:
+            self._update_buttons()
+
     def _update_buttons(self) -> None:
-        busy = self.runner.busy
-        self.chain_section.enable_actions(self.model is not None, busy, busy and self._job == "chain")
-        self.train_button.setEnabled(not busy)
+        state = self.state
+        self.chain_section.enable_actions(state.can_sample(self.model is not None), state.busy, state.can_cancel)
+        self.training_section.train_button.setEnabled(state.can_train)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
-from explorer.core.pixelcnn.jobs import MAX_WRITE
 from explorer.core.pixelcnn.model import SIDE
+from explorer.core.pixelcnn.panel_state import PixelCNNState
+from explorer.ui.panels.pixelcnn.write_section import bound_spin_box
 from explorer.ui.widgets.help_button import HelpButton
 from explorer.ui.widgets.image_grid import ImageGrid
 from explorer.ui.widgets.pixel_canvas import PixelCanvas, overlay
@@ -23,11 +24,13 @@ HELP = (
 
 
 class CompleteSection(QGroupBox):
-    """The drawing canvas with the hidden rows tinted, its controls, and the grid of completions."""
+    """The drawing canvas with the hidden rows tinted, its controls, and the grid of completions; the rows kept and
+    how many completions are ``state``'s."""
 
-    def __init__(self, test_images: np.ndarray, parent: QWidget | None = None) -> None:
+    def __init__(self, test_images: np.ndarray, state: PixelCNNState, parent: QWidget | None = None) -> None:
         super().__init__("Complete a digit: keep the top, write the rest", parent)
         self.test_images = test_images
+        self.state = state
         self.canvas = PixelCanvas("draw: left button, erase: right", drawable=True)
         self.canvas.setMinimumSize(150, 170)
         self.canvas.drawn.connect(self.show_hidden)
@@ -37,15 +40,11 @@ class CompleteSection(QGroupBox):
         self.test_index.valueChanged.connect(self.use_test_digit)
         self.clear_button = QPushButton("Clear")
         self.clear_button.clicked.connect(lambda: self.set_given(np.zeros((SIDE, SIDE))))
-        self.keep_rows = QSpinBox()
-        self.keep_rows.setRange(0, SIDE - 1)
-        self.keep_rows.setValue(SIDE // 2)
+        self.keep_rows = bound_spin_box(state, "keep_rows")
         self.keep_rows.setPrefix("keep rows 0–")
         self.keep_rows.setSpecialValueText("keep nothing")
-        self.keep_rows.valueChanged.connect(self.show_hidden)
-        self.n_completions = QSpinBox()
-        self.n_completions.setRange(1, MAX_WRITE)
-        self.n_completions.setValue(8)
+        state.changed.connect(lambda names: self.show_hidden() if "keep_rows" in names else None)
+        self.n_completions = bound_spin_box(state, "completions")
         self.n_completions.setPrefix("completions ")
         self.complete_button = QPushButton("Complete")
         self.grid = ImageGrid("completions")
@@ -80,20 +79,13 @@ class CompleteSection(QGroupBox):
         self.canvas.set_drawing(pixels)
         self.show_hidden()
 
-    def known(self) -> np.ndarray:
-        """(28, 28) bool: the rows kept as given."""
-        mask = np.zeros((SIDE, SIDE), dtype=bool)
-        mask[: self.keep_rows.value() + 1 if self.keep_rows.value() else 0] = True
-        return mask
-
     def show_hidden(self) -> None:
         """The drawing with the rows the model will write tinted."""
-        self.canvas.set_image(overlay(self.canvas.pixels_drawn, [(~self.known(), HIDDEN, 0.35)]))
+        self.canvas.set_image(overlay(self.canvas.pixels_drawn, [(~self.state.known(), HIDDEN, 0.35)]))
 
-    def request(self) -> tuple[np.ndarray, np.ndarray, int]:
-        """What a Complete asks for: the given pixels and the kept mask, each repeated per completion, and n."""
-        n = self.n_completions.value()
-        return (np.repeat(self.canvas.pixels_drawn[None], n, axis=0), np.repeat(self.known()[None], n, axis=0), n)
+    def drawing(self) -> np.ndarray:
+        """(28, 28) the pixels drawn: what a completion keeps of them are the state's rows."""
+        return self.canvas.pixels_drawn
 
     def show_completions(self, images: np.ndarray, seconds: float) -> None:
         self.grid.set_images(images)

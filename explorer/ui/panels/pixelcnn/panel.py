@@ -12,11 +12,11 @@ import torch
 from PySide6.QtWidgets import QTabWidget, QWidget
 
 from explorer.core.pixelcnn import PixelCNN, PixelCNNConfig, PixelCNNSnapshot, next_pixel_map, surprise
-from explorer.core.pixelcnn.jobs import Written, sampling_costs, writing
+from explorer.core.pixelcnn.jobs import Written
+from explorer.core.pixelcnn.panel_state import PixelCNNJob, PixelCNNState
 from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, weights_of
 from explorer.core.runtime.data import load_mnist
 from explorer.core.runtime.errors import CheckpointError
-from explorer.core.runtime.jobs import Job
 from explorer.core.vae.iwae import iwae_bounds
 from explorer.core.vae.model import VAE, binarized, vae_from_checkpoint
 from explorer.ui.panels.model_panel import ModelPanel
@@ -35,7 +35,8 @@ NO_MODEL = "<b>No PixelCNN yet</b>: train one below, or use File ▸ Load checkp
 
 class PixelCNNPanel(ModelPanel):
     """Write | (receptive field, completion, likelihood) above training: five sections this class lays
-    out and wires to the model and to the runner's jobs."""
+    out and wires to the model and to the runner's jobs. ``state`` holds what is asked for and the job running;
+    the panel builds its jobs from it."""
 
     title = "PixelCNN"
     checkpoint_kind = "pixelcnn"
@@ -47,12 +48,12 @@ class PixelCNNPanel(ModelPanel):
         self.test_binary = binarized(self.test.images, seed=0).numpy().reshape(-1, 28, 28)  # as the NLL is scored
         self._vae: VAE | None = None  # the shipped VAE, for its IWAE bounds on the scored digit
         self._vae_looked_for = False
-        self._job: str | None = None  # "write", "complete", "costs" or "training" while one of ours runs
+        self.state = PixelCNNState(busy=runner.busy)
         self.refresh = StaggeredRefresh(parent=self)
-        self.write_section = WriteSection()
+        self.write_section = WriteSection(self.state)
         self.write_section.next_map = self._next_map
         self.field_section = FieldSection()
-        self.complete_section = CompleteSection(self.test.images)
+        self.complete_section = CompleteSection(self.test.images, self.state)
         self.likelihood_section = LikelihoodSection()
         self.likelihood_section.test_index.setRange(0, len(self.test_binary) - 1)
         self.training_section = TrainingSection()
@@ -67,7 +68,8 @@ class PixelCNNPanel(ModelPanel):
         self.timeline = self.write_section.timeline
         self.timeline.add_shortcuts(self, "one pixel")
         self.timeline.play_button.setToolTip("Play or pause the writing (Space)")
-        runner.busy_changed.connect(lambda _: self._update_buttons())
+        runner.busy_changed.connect(lambda busy: self.state.update(busy=busy))
+        self.state.changed.connect(self._on_state_changed)
         self._update_buttons()
 
     def _lay_out(self) -> None:
@@ -146,57 +148,47 @@ class PixelCNNPanel(ModelPanel):
         self.likelihood_section.show_vae_gap(None if vae is None else iwae_bounds(vae, x, seed=index))
 
     # ---- jobs ---------------------------------------------------------------------------------
-    def _start(self, kind: str, job: Job, label: str, on_done) -> bool:
+    def _start(self, kind: PixelCNNJob, label: str, on_done, drawing: np.ndarray | None = None) -> bool:
+        """Start the job of ``kind`` the state describes, if there is a model and the runner is free."""
         if self.model is None or self.checkpoint is None:
             self.write_section.info.setText(NO_MODEL)
             return False
         if self.runner.busy:
             self.write_section.info.setText(f"Wait for the running job ({self.runner.label}) to end, or stop it.")
             return False
-        self._job = kind
+        job = self.state.job_for(kind, self.model_cfg, weights_of(self.checkpoint), self.device, drawing)
+        self.state.update(job=kind)
         self.runner.start(
             job, on_yield=lambda _: None, on_done=on_done, on_end=self._on_job_end, label=label, owner=self.title
         )
         return True
 
-    def _model_args(self) -> dict[str, object]:
-        assert self.checkpoint is not None, "a job starts with a model loaded"
-        return {"cfg": self.model_cfg, "weights": weights_of(self.checkpoint), "device": self.device}
-
     def start_writing(self) -> None:
         """Write the chosen number of digits from the seed in the background."""
-        section = self.write_section
-        job = Job(writing, {**self._model_args(), "n": section.n_digits.value(), "seed": section.seed.value()})
-        if self._start("write", job, "Writing digits", self._on_written):
-            section.info.setText("Writing… 784 steps, one row of 28 pixels at a time.")
+        if self._start(PixelCNNJob.WRITE, "Writing digits", self._on_written):
+            self.write_section.info.setText("Writing… 784 steps, one row of 28 pixels at a time.")
 
     def _on_written(self, written: Written) -> None:
         self.write_section.show_written(written)
         self.training_section.show_model_samples(written.images)  # no empty box before a run
 
     def start_completing(self) -> None:
-        given, known, n = self.complete_section.request()
-        job = Job(
-            writing,
-            {**self._model_args(), "n": n, "seed": self.write_section.seed.value(), "given": given, "known": known},
-        )
-        if self._start("complete", job, "Completing a digit", self._on_completed):
+        """Complete the drawing outside the kept rows, the chosen number of times from the seed, in the background."""
+        if self._start(PixelCNNJob.COMPLETE, "Completing a digit", self._on_completed, self.complete_section.drawing()):
             self.complete_section.info.setText("Completing… the hidden pixels are written one after another.")
 
     def _on_completed(self, written: Written) -> None:
         self.complete_section.show_completions(written.images, written.seconds)
 
     def start_measuring(self) -> None:
-        job = Job(sampling_costs, self._model_args())
-        if self._start("costs", job, "Timing the samplers", self._on_measured):
+        if self._start(PixelCNNJob.COSTS, "Timing the samplers", self._on_measured):
             self.likelihood_section.costs_info.setText("Measuring… each model draws its digits in turn.")
 
     def _on_measured(self, seconds: dict[str, float]) -> None:
         self.likelihood_section.costs_info.setText(costs_text(seconds))
 
     def _on_job_end(self, succeeded: bool) -> None:
-        self._job = None
-        self._update_buttons()
+        self.state.update(job=None)
 
     # ---- training -----------------------------------------------------------------------------
     def training_config(self) -> PixelCNNConfig:
@@ -204,25 +196,28 @@ class PixelCNNPanel(ModelPanel):
 
     def on_training_started(self, cfg: PixelCNNConfig) -> None:
         self.training_section.start_curves(cfg.steps)
-        self._job = "training"
+        self.state.update(job=PixelCNNJob.TRAINING)
         self.model_info.setText(f"Training… the test NLL and the samples refresh every {self.preview_every_s:.0f} s.")
-        self._update_buttons()
 
     def on_snapshot(self, snap: PixelCNNSnapshot) -> None:
         self.training_section.follow(snap, self.refresh)
 
     def on_training_ended(self, succeeded: bool) -> None:
         self.refresh.flush()
-        self._job = None
+        self.state.update(job=None)
         self._update_buttons()
 
+    def _on_state_changed(self, names: frozenset[str]) -> None:
+        if names & {"busy", "job"}:
+            self._update_buttons()
+
     def _update_buttons(self) -> None:
-        busy, ready = self.runner.busy, self.model is not None
+        state = self.state
         for button in (
             self.write_section.write_button,
             self.complete_section.complete_button,
             self.likelihood_section.measure_button,
         ):
-            set_enabled(button, ready and not busy)
-        set_enabled(self.write_section.cancel_button, busy and self._job in ("write", "complete", "costs"))
-        set_enabled(self.training_section.train_button, not busy)
+            set_enabled(button, state.can_start(self.model is not None))
+        set_enabled(self.write_section.cancel_button, state.can_cancel)
+        set_enabled(self.training_section.train_button, state.can_train)

@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
-from explorer.core.pixelcnn.jobs import MAX_WRITE, Written
+from explorer.core.pixelcnn.jobs import Written
 from explorer.core.pixelcnn.model import PIXELS, SIDE
+from explorer.core.pixelcnn.panel_state import PixelCNNState
+from explorer.core.runtime.evented import Evented
 from explorer.ui.panels.pixelcnn.next_maps import NextPixelMaps
-from explorer.ui.widgets.bounded_box import seed_box
+from explorer.ui.widgets.bounded_box import fit_to_field
 from explorer.ui.widgets.heat_view import HeatView
 from explorer.ui.widgets.help_button import HelpButton
 from explorer.ui.widgets.image_grid import ImageGrid
@@ -43,23 +45,39 @@ def written_so_far(image: np.ndarray, t: int) -> np.ndarray:
     return flat.reshape(SIDE, SIDE)
 
 
+def bound_spin_box(state: Evented, name: str) -> QSpinBox:
+    """A spin box over ``state``'s field ``name``: its declared range, its value; an edit writes the state and a
+    change of the state shows (without being written back)."""
+    box = QSpinBox()
+    fit_to_field(box, type(state), name)
+    box.setValue(getattr(state, name))
+    box.valueChanged.connect(lambda value: state.update(**{name: value}))
+
+    def show(names: frozenset[str]) -> None:
+        if name in names:
+            with QSignalBlocker(box):
+                box.setValue(getattr(state, name))
+
+    state.changed.connect(show)
+    return box
+
+
 class WriteSection(QGroupBox):
     """Digits written by the panel's job, a grid to pick one, its two large views and the timeline.
-    ``next_map`` is the panel's function (image, t) -> the map of the right view."""
+    ``next_map`` is the panel's function (image, t) -> the map of the right view. How many digits and the seed
+    are ``state``'s."""
 
     frame_shown = Signal(int)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, state: PixelCNNState, parent: QWidget | None = None) -> None:
         super().__init__("Write a digit, pixel by pixel: p(x) = ∏ᵢ p(xᵢ | x₁ … xᵢ₋₁)", parent)
         self.written: Written | None = None
         self.selected = 0
         self.next_map: Callable[[np.ndarray, int], np.ndarray] | None = None
         self.maps = NextPixelMaps(self)  # next_map's answers for the written digits, kept
-        self.n_digits = QSpinBox()
-        self.n_digits.setRange(1, MAX_WRITE)
-        self.n_digits.setValue(8)
+        self.n_digits = bound_spin_box(state, "n")
         self.n_digits.setPrefix("digits ")
-        self.seed = seed_box()
+        self.seed = bound_spin_box(state, "seed")
         self.seed.setPrefix("seed ")
         self.write_button = QPushButton("Write")
         self.cancel_button = QPushButton("Cancel")

@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.data import load_mnist
-from explorer.core.vae import VAE, VAEConfig, encode_images, grid_quantiles
+from explorer.core.vae import VAE, VAEConfig, VAESnapshot, encode_images, grid_quantiles
 from explorer.ui.panels.model_panel import ModelPanel
 from explorer.ui.panels.vae.decoder_view import Z_RANGE, DecoderView
-from explorer.ui.panels.vae.elbo_training import ElboTraining
+from explorer.ui.panels.vae.live_elbo import LiveElbo
 from explorer.ui.panels.vae.manifold_view import ManifoldView
 from explorer.ui.panels.vae.training_box import TrainingBox
 from explorer.ui.refresh import StaggeredRefresh
@@ -27,23 +27,21 @@ from explorer.ui.widgets.latent_plane import LatentPlane
 from explorer.ui.worker import Runner
 
 
-class VAEPanel(ElboTraining, ModelPanel):
-    """Latent plane, decoder view, latent sliders, manifold grid and training controls."""
+class VAEPanel(ModelPanel):
+    """Latent plane, decoder view, latent sliders, manifold grid and training controls; ``live`` follows a
+    training run, and every view follows the model it rebuilds."""
 
     title = "VAE"
     checkpoint_kind = "vae"
-    net = VAE
-    training_message = "Training… the plane and the views follow the encoder and decoder as they learn."
 
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(runner, device, parent)
         self.test = load_mnist("test")
         self.latents: np.ndarray | None = None  # posterior means of the test set, for the scatter
-        self.training_cfg = VAEConfig()
-        self._live: VAE | None = None  # the model being trained, rebuilt from snapshots
         self.refresh = StaggeredRefresh(parent=self)
         self.selected: int | None = None
         self._build()
+        self.live = LiveElbo(self.training, self.refresh, VAE, self._show_live, self.show_latents)
         self._connect()
         runner.busy_changed.connect(self._on_busy_changed)
 
@@ -139,6 +137,17 @@ class VAEPanel(ElboTraining, ModelPanel):
     # ---- training -----------------------------------------------------------------------------
     def training_config(self) -> VAEConfig:
         return self.training.config()
+
+    def on_training_started(self, cfg: VAEConfig) -> None:
+        self.live.start(cfg)
+        self.model_info.setText("Training… the plane and the views follow the encoder and decoder as they learn.")
+
+    def on_snapshot(self, snap: VAESnapshot) -> None:
+        self.live.follow(snap)
+
+    def _show_live(self, model: VAE) -> None:
+        """The model being trained becomes the one every view draws (ModelPanel restores the previous on Stop)."""
+        self.model = model
 
     def show_latents(self, latents: np.ndarray) -> None:
         self.latents = latents
