@@ -364,9 +364,9 @@ def test_bad_requests_get_a_message_and_exit_code_2(tmp_path, capsys):
 
 
 def test_the_core_and_the_cli_import_no_qt():
-    code = (  # every module of explorer.core, present and future, and the command line with its whole parser
+    code = (  # every module of explorer.core and its subpackages, present and future, and the command line with its whole parser
         "import sys, importlib, pkgutil, explorer.core, explorer.cli;"
-        "[importlib.import_module(m.name) for m in pkgutil.iter_modules(explorer.core.__path__, 'explorer.core.')];"
+        "[importlib.import_module(m.name) for m in pkgutil.walk_packages(explorer.core.__path__, 'explorer.core.')];"
         "explorer.cli.build_parser();"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'superqt', 'qtpy', 'PyQt5', 'PyQt6')"
         " or m.startswith('explorer.ui.panels')];"
