@@ -71,7 +71,7 @@ def tick():
         return
     gaps.append(now - last[0])
     last[0] = now
-    if "all-panels" not in moments and len(window.tabs.built) == len(window.tabs.names):
+    if "all-panels" not in moments and window.tabs.settled:
         moments["all-panels"] = now - started
         moments["longest-stall"] = max(gaps, default=0.0)
         cpu["all-panels"] = time.process_time()

@@ -73,7 +73,7 @@ def settle(
     while time.monotonic() < deadline:
         app.processEvents()
         now = time.monotonic()
-        built = len(window.tabs.built) == len(window.tabs.names)
+        built = window.tabs.settled
         if not built or (window.busy if every_tab else window.runner.busy):
             idle_since = None
         elif idle_since is None:

@@ -241,7 +241,7 @@ def test_every_panel_lays_out_cleanly_on_a_laptop_screen_and_the_default_size(qt
     win.show()
     qtbot.waitExposed(win)
     # every panel built (after the first paint) and its opening job done, side by side on a busy CPU
-    qtbot.waitUntil(lambda: len(win.tabs.built) == len(win.tabs.names) and not win.busy, timeout=300000)
+    qtbot.waitUntil(lambda: win.tabs.settled and not win.busy, timeout=300000)
     for name in PANEL_NAMES:
         win.show_panel(name)
         qtbot.wait(30)
@@ -279,7 +279,8 @@ def test_every_tab_runs_its_opening_job_whichever_tab_opens_first(qtbot):
     win.show_panel("pixelcnn")  # as a launch with --panel pixelcnn does
     win.load_shipped_checkpoints()
     assert win.runners["pixelcnn"].busy
-    qtbot.waitUntil(lambda: "diffusion" in win.tabs.built, timeout=30000)
+    # built in the background, its model loaded at the next turn, and its opening chain started then
+    qtbot.waitUntil(lambda: "diffusion" in win.tabs.built and win.panels["diffusion"].model is not None, timeout=30000)
     assert win.runners["diffusion"].busy  # not skipped while the PixelCNN tab's job runs
     assert win.runners["pixelcnn"].busy or win.panels["pixelcnn"].model is not None
     win.show_panel("diffusion")  # the status bar now speaks for the Diffusion tab
@@ -417,3 +418,48 @@ def test_a_status_line_too_long_for_the_bar_ends_in_an_ellipsis_and_keeps_it_all
     assert label.fontMetrics().horizontalAdvance(label.shown_text()) <= label.contentsRect().width()
     label.resize(2000, 20)  # room for all of it: nothing cut
     assert label.shown_text() == line
+
+
+def test_no_tab_is_built_in_the_background_while_a_mouse_button_is_held(qtbot):
+    """A build holds the event loop for up to a second: started mid-drag it would freeze the drag, so the
+    background builds wait for the button's release."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtWidgets import QLabel
+
+    from explorer.ui.panel_tabs import PanelTabs
+
+    tabs = PanelTabs({name: QLabel for name in ("a", "b", "c")}, {"a": "A", "b": "B", "c": "C"})
+    qtbot.addWidget(tabs)
+    tabs.show()
+    qtbot.waitExposed(tabs)
+    tabs.panel("a")  # the tab on show, as the window builds it before the first paint
+    qtbot.mousePress(tabs, Qt.MouseButton.LeftButton, pos=QPoint(100, 100))
+    tabs.build_the_rest()
+    qtbot.wait(300)
+    assert list(tabs.built) == ["a"]
+    qtbot.mouseRelease(tabs, Qt.MouseButton.LeftButton, pos=QPoint(100, 100))
+    qtbot.waitUntil(lambda: list(tabs.built) == ["a", "b", "c"], timeout=5000)
+
+
+def test_what_a_background_build_defers_runs_at_its_own_turn_before_the_next_build(qtbot):
+    """The window defers a background-built panel's model load: the build and the load each hold the event
+    loop for a turn of their own (a panel built on demand loads at once: the window's other tests)."""
+    from PySide6.QtWidgets import QLabel
+
+    from explorer.ui.panel_tabs import PanelTabs
+
+    tabs = PanelTabs({name: QLabel for name in ("a", "b", "c")}, {"a": "A", "b": "B", "c": "C"})
+    qtbot.addWidget(tabs)
+    events: list[str] = []
+
+    def on_built(name: str) -> None:
+        events.append(f"built {name}{' in the background' if tabs.in_background else ''}")
+        if tabs.in_background:
+            tabs.defer(lambda: events.append(f"loaded {name}"))
+
+    tabs.panel_built.connect(on_built)
+    tabs.panel("a")
+    tabs.build_the_rest()
+    assert events == ["built a", "built b in the background"] and not tabs.settled
+    qtbot.waitUntil(lambda: tabs.settled, timeout=5000)
+    assert events == ["built a", "built b in the background", "loaded b", "built c in the background", "loaded c"]

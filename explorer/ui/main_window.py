@@ -223,8 +223,14 @@ class MainWindow(QMainWindow):
 
     def _on_panel_built(self, name: str) -> None:
         if self._shipped_wanted:
-            self._load_shipped(name)
-            self._report_problems()
+            if self.tabs.in_background:  # its model loads at the next turn: build and load, each a shorter hold
+                self.tabs.defer(partial(self._load_and_report, name))
+            else:
+                self._load_and_report(name)
+
+    def _load_and_report(self, name: str) -> None:
+        self._load_shipped(name)
+        self._report_problems()
 
     def _report_problems(self) -> None:
         if len(self.tabs.problems) > self._problems_shown:

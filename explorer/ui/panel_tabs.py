@@ -13,12 +13,13 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import cast
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QTabWidget, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QLabel, QScrollArea, QTabWidget, QWidget
 
 from explorer.core.runtime.errors import ExplorerError
 from explorer.ui.panel_protocol import PanelProtocol
 
 BUILD_PAUSE_MS = 50  # between two panels' builds: the events that waited behind one go first
+DRAG_WAIT_MS = 200  # while a mouse button is held (a drag, a scrub), how often to look again before a build
 
 
 class UnavailablePanel(QLabel):
@@ -104,6 +105,8 @@ class PanelTabs(QTabWidget):
         self.built: dict[str, PanelProtocol] = {}
         self.problems: list[str] = []  # why panels could not open, for one dialog
         self.panels = _Built(self)
+        self.in_background = False  # a panel is being built by build_the_rest, not because it was asked for
+        self._deferred: list[Callable[[], None]] = []  # work a background build left for the next turns
         for name in self.names:
             self.addTab(PanelScroll(), titles[name])
         self.currentChanged.connect(lambda index: self.panel(self.names[index]))
@@ -128,8 +131,31 @@ class PanelTabs(QTabWidget):
     def build_the_rest(self) -> None:
         """Build the panels not yet built, one at a time with a pause between them, so the window stays live:
         each build holds the event loop for a moment, and a zero-delay timer let the next build run before the
-        drags and paints that had queued behind the last one (two builds to a stall, measured)."""
+        drags and paints that had queued behind the last one (two builds to a stall, measured). While a mouse
+        button is held, no build starts: a learner dragging a marker or scrubbing a chain in the first seconds
+        would feel the build as the drag freezing; it waits for the button's release."""
         waiting = [name for name in self.names if name not in self.built]
-        if waiting:
-            self.panel(waiting[0])
-            QTimer.singleShot(BUILD_PAUSE_MS, self, self.build_the_rest)
+        if not waiting and not self._deferred:
+            return
+        if QApplication.mouseButtons() != Qt.MouseButton.NoButton:  # a drag on show: a build would freeze it
+            QTimer.singleShot(DRAG_WAIT_MS, self, self.build_the_rest)
+            return
+        if self._deferred:
+            self._deferred.pop(0)()
+        else:
+            self.in_background = True
+            try:
+                self.panel(waiting[0])
+            finally:
+                self.in_background = False
+        QTimer.singleShot(BUILD_PAUSE_MS, self, self.build_the_rest)
+
+    def defer(self, step: Callable[[], None]) -> None:
+        """Run ``step`` at a later turn of ``build_the_rest``, before the next build: what follows a panel's
+        background build (loading its shipped model) then holds the event loop on its own, not with the build."""
+        self._deferred.append(step)
+
+    @property
+    def settled(self) -> bool:
+        """Every panel built and nothing left for later turns."""
+        return len(self.built) == len(self.names) and not self._deferred
