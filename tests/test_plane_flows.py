@@ -18,6 +18,7 @@ from explorer.core.plane.flow_matching import (
     fm_loss,
     integrate,
     ot_pairing,
+    point_features,
     target_velocity,
 )
 from explorer.core.plane.flow_training import flow_from_checkpoint, train_flow_matching, train_realnvp, train_reflow
@@ -113,6 +114,22 @@ def test_conditional_path_and_its_target_velocity():
     slope = (conditional_path(x0, x1, t + h) - conditional_path(x0, x1, t - h)) / (2 * h)
     assert torch.allclose(slope, target_velocity(x0, x1), atol=1e-3)
     assert torch.equal(target_velocity(x0, x1), x1 - x0)
+
+
+def test_point_features_keep_the_point_and_pair_sines_with_cosines_at_doubling_frequencies():
+    x = torch.tensor([[0.5, -1.0], [2.0, 0.25]], dtype=torch.float64)
+    f = point_features(x)
+    p = (f.shape[1] - 2) // 4
+    assert p >= 1 and f.shape == (2, 2 + 4 * p)
+    assert torch.equal(f[:, :2], x)
+    sines, cosines = f[:, 2 : 2 + 2 * p], f[:, 2 + 2 * p :]
+    assert torch.allclose(sines**2 + cosines**2, torch.ones_like(sines))
+    # x's first frequency is π/2: sin(π/2 · 0.5), then y's first (−1.0 · π/2), each doubling after.
+    assert sines[0, 0] == pytest.approx(math.sin(math.pi / 4))
+    assert sines[0, 1] == pytest.approx(math.sin(math.pi / 2))
+    assert sines[0, p] == pytest.approx(-1.0)
+    net = VelocityNet(FlowMatchingConfig(hidden=16, layers=1))
+    assert net(x.float(), torch.zeros(2)).shape == (2, 2)
 
 
 def test_flow_matching_loss_is_zero_for_the_exact_field_of_one_pair():
