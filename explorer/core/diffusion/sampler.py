@@ -3,8 +3,7 @@ the chain as a generator.
 
 Sampling walks back from x_T ~ N(0, I): Algorithm 2 of Ho et al. (2020) on all T steps, DDIM's eq. 12
 (Song et al. 2021) on K of them, Heun's 2nd-order method on the probability-flow ODE (Karras et al.
-2022, Algorithm 1) on the same grid of timesteps, or DPM-Solver++(2M) (Lu et al. 2022, Algorithm 2) on the
-"trailing" grid, which ends one spacing above t = 0 (``trailing_timesteps``).
+2022, Algorithm 1), or DPM-Solver++(2M) (Lu et al. 2022, Algorithm 2) on the same grid of timesteps.
 ``SamplerConfig`` says which, once, for the CLI, the evaluation, the panel's job and the model alike.
 Cost is counted in network evaluations (NFE): DDIM and DPM-Solver++(2M) make one per step, Heun two
 per step less one (its last step, to clean data, is Euler's).
@@ -104,18 +103,6 @@ def ddim_timesteps(T: int, K: int) -> list[int]:
     return [int(t) for t in np.linspace(T - 1, 0, K).round()]
 
 
-def trailing_timesteps(T: int, K: int) -> list[int]:
-    """K timesteps evenly spaced from T-1 down to T/K - 1 (descending): the "trailing" spacing (Lin et al. 2024,
-    "Common Diffusion Noise Schedules and Sample Steps are Flawed", Table 2; diffusers' ``timestep_spacing``).
-
-    Unlike ``ddim_timesteps`` it spends no evaluation at t = 0, where abar_0 ~ 1 and x_0-hat is x_t itself: the
-    last point sits one spacing above it, and the sampler's last step goes from there to clean data.
-    """
-    if not 1 <= K <= T:
-        raise ValueError(f"DPM-Solver++ needs between 1 and {T} steps, not {K}.")
-    return [round(T * (K - i) / K) - 1 for i in range(K)]
-
-
 def _noise_levels(schedule: NoiseSchedule, t: int) -> tuple[float, float]:
     """(alpha_t, sigma_t) = (sqrt(abar_t), sqrt(1 - abar_t)); t = -1 is clean data, (1, 0)."""
     if t < 0:
@@ -175,9 +162,8 @@ def dpm_solver_2m_step(
 
     ``earlier`` = (t, x0_pred) of the step before, whose prediction the multistep method reuses; None on the first
     step makes it DPM-Solver++(1), which is DDIM with eta = 0. The last step, to clean data (t_prev = -1, h = inf),
-    is first order as in the reference implementations (k-diffusion ``sample_dpmpp_2m``, diffusers'
-    ``lower_order_final`` with ``final_sigmas_type="zero"``): x_0 = x_theta of the last point. Returns
-    (x_{t_prev}, x0_pred).
+    is first order as in the reference implementations (k-diffusion ``sample_dpmpp_2m``, DPM-Solver's
+    ``lower_order_final``): x_0 = x_theta. Returns (x_{t_prev}, x0_pred).
     """
     x0_pred = predict_x0(schedule, eps_pred, t, x_t)  # x_theta(x_t, t), (B, 1, 28, 28)
     if t_prev < 0:
@@ -233,14 +219,10 @@ class SamplerConfig:
         return self.steps % 2 == 0 and (self.steps + 2) // 2 <= T and self._heun_points(T) > 1
 
     def timesteps(self, T: int) -> list[int]:
-        """The timesteps the chain evaluates the network at, descending, each from T - 1 (the same x_T): all T for
-        DDPM; DDIM's evenly spaced grid for DDIM and Heun; for DPM-Solver++(2M) the trailing grid, whose last point
-        is T/K - 1, not 0, so that no evaluation is spent where x_0-hat is x_t itself (on the shipped DDPM at 10 NFE
-        it beat DDIM's grid, uniform log-SNR, time-quadratic and Karras et al.'s sigma grid: docs/models.md)."""
+        """The timesteps the chain visits, descending: all T for DDPM, else evenly spaced (DDIM's grid, for
+        every solver, so they start from the same x_T and differ only in how they step)."""
         if self.sampler == "ddpm":
             return list(range(T - 1, -1, -1))
-        if self.sampler == "dpm++2m":
-            return trailing_timesteps(T, min(self.steps, T))
         return ddim_timesteps(T, self._heun_points(T) if self.sampler == "heun" else min(self.steps, T))
 
     def chain_length(self, T: int) -> int:
