@@ -2,13 +2,15 @@
 
     python benchmarks/sampler_quality.py [--target-n 5000] [--curve-n 1000] [--nfe 1,2,5,10,20,50]
                                          [--out checkpoints/sampler_quality.json] [--device cpu]
+                                         [--resume] [--redo dpm++2m]
 
 First the issue's target at ``--target-n`` (DPM-Solver++(2M) at 10 NFE against DDIM-50 with η = 0, then
 Heun at 10 NFE; 0 skips it), then the curve at ``--curve-n`` for DDIM (η = 0), Heun and DPM-Solver++(2M) at
 each NFE, smallest first, and the app's DDIM-50 with η = 1. Every point starts from the same x_T (seed ``--seed``)
 and is scored as ``gen-explorer eval``
 scores (the project's classifier features against the 10,000 test digits). The record is rewritten after
-every point, so a stopped run keeps what it measured. The 1000-step DDPM's line comes from the README's
+every point, so a stopped run keeps what it measured; ``--redo`` measures again only the named samplers' points
+(after a change to how they step), keeping every other point of ``--out``. The 1000-step DDPM's line comes from the README's
 measurements (``gen-explorer eval ddpm --sampler ddpm``: 5,893 s at N = 5,000 on one thread), too long to
 repeat here.
 """
@@ -21,7 +23,7 @@ import time
 import numpy as np
 
 from explorer.core.diffusion.quality_curve import RECORD, QualityCurve, measure_curve, read_curve, today, write_curve
-from explorer.core.diffusion.sampler import SamplerConfig
+from explorer.core.diffusion.sampler import SAMPLER_NAMES, SamplerConfig
 from explorer.core.evaluation.classifier import embed, load_classifier
 from explorer.core.evaluation.metrics import fid
 from explorer.core.evaluation.record import file_digest
@@ -44,7 +46,13 @@ def main() -> None:
     parser.add_argument("--out", default=str(RECORD))
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--resume", action="store_true", help="keep the points already in --out; draw the rest")
+    parser.add_argument(
+        "--redo", default="", help="comma-separated samplers to measure again, keeping the other points of --out"
+    )
     args = parser.parse_args()
+    redo = {name for name in args.redo.split(",") if name}
+    if redo - set(SAMPLER_NAMES):
+        parser.error(f"--redo takes samplers among {', '.join(SAMPLER_NAMES)}, not {args.redo}")
     nfes = [int(k) for k in args.nfe.split(",") if k]
     plan = (
         [
@@ -59,8 +67,11 @@ def main() -> None:
         if k == 50:
             plan.append((SamplerConfig("ddim", 50, 1.0), args.curve_n))  # the app's DDIM-50 (η = 1), for reference
         plan += [(SamplerConfig(name, k, 0.0), args.curve_n) for name in ("ddim", "heun", "dpm++2m")]
-    earlier = read_curve(args.out) if args.resume else None
-    kept = [p for p in earlier.points] if earlier is not None else []
+    earlier = read_curve(args.out) if args.resume or redo else None
+    plan = list(dict.fromkeys(plan))  # a --target-n equal to --curve-n would draw its 10-NFE points twice
+    if redo:
+        plan = [(c, n) for c, n in plan if c.sampler in redo]
+    kept = [p for p in earlier.points if p.sampler not in redo] if earlier is not None else []
     done = {(p.sampler, p.nfe, p.eta, p.n) for p in kept}
 
     started = time.time()
