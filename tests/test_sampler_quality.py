@@ -73,7 +73,7 @@ def test_the_controls_ask_for_k_evaluations_and_eta_only_of_ddim(qtbot):
         controls.sampler.setCurrentIndex(controls.sampler.findData(sampler))
         assert (controls.ddim_steps.isEnabled(), controls.eta.isEnabled()) == (k_on, eta_on), sampler
     controls.ddim_steps.setValue(9)
-    assert controls.sampler_config("heun") == SamplerConfig("heun", 9)
+    assert controls.state.sampler_config("heun") == SamplerConfig("heun", 9)  # the form writes the request
 
 
 def test_the_schedule_plot_writes_abar_T(qtbot):
