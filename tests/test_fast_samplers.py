@@ -63,8 +63,10 @@ def test_heun_and_dpm_solver_agree_with_ddim_in_the_many_step_limit():
 
 
 def test_at_ten_evaluations_dpm_solver_is_far_closer_to_the_flow_than_ddim():
+    # On Karras et al.'s grid, which spends its steps where the noise is small (where digits are decided, not
+    # where this Gaussian toy's flow bends most), still a quarter of DDIM's error on its even grid.
     exact = exact_flow(1)
-    assert np.abs(solve("dpm++2m", 10) - exact).max() < 0.1 * np.abs(solve("ddim", 10) - exact).max()
+    assert np.abs(solve("dpm++2m", 10) - exact).max() < 0.35 * np.abs(solve("ddim", 10) - exact).max()
 
 
 @pytest.mark.parametrize("sampler", ["ddim", "heun", "dpm++2m"])
@@ -222,3 +224,23 @@ def test_eval_names_the_solver_and_its_nfe(tiny_checkpoint, capsys):
         "--sampler, --nfe, --ddim-steps and --eta apply to the DDPM and class-conditional DDPM only, not the VAE."
         in capsys.readouterr().err
     )
+
+
+def test_dpm_solver_walks_karras_grid_of_noise_levels():
+    """Karras et al.'s grid (eq. 5, rho = 7): K + 1 distinct timesteps from T - 1 to 0 whose sigma^(1/rho) are evenly
+    spaced (to the rounding of t); DPM-Solver++(2M) evaluates at its first K; at K = T it walks every step."""
+    from explorer.core.diffusion.sampler import KARRAS_RHO, karras_timesteps
+
+    grid = karras_timesteps(SCHEDULE, 10)
+    assert len(grid) == 11 and grid[0] == 999 and grid[-1] == 0 and bool(np.all(np.diff(grid) < 0))
+    abar = SCHEDULE.alphas_cumprod.double().numpy()[grid]
+    root = ((1 - abar) / abar) ** (0.5 / KARRAS_RHO)
+    assert np.allclose(np.diff(root), np.diff(root).mean(), rtol=0.05)
+    assert grid[-2] < 50  # the steps crowd where the noise is small
+    assert SamplerConfig("dpm++2m", 10).grid(SCHEDULE) == grid[:-1]
+    assert SamplerConfig("ddim", 10).grid(SCHEDULE) == SamplerConfig("ddim", 10).timesteps(1000)
+    short = make_schedule("linear", 20)
+    assert karras_timesteps(short, 19) == list(range(19, -1, -1))  # every step, still distinct
+    assert SamplerConfig("dpm++2m", 20).grid(short) == list(range(19, -1, -1))
+    with pytest.raises(ValueError, match="between 1 and 19"):
+        karras_timesteps(short, 20)
