@@ -83,3 +83,17 @@ def test_the_schedule_plot_writes_abar_T(qtbot):
         plot.set_schedule(make_schedule("linear", T))
         assert plot.abar_T_label.toPlainText() == f"ᾱ_T = {make_schedule('linear', T).alphas_cumprod[-1]:.1e}"
     assert float(plot.abar_T_label.toPlainText().split("= ")[1]) < 1e-3
+
+
+def test_the_1000_step_ddpm_is_drawn_at_its_own_n_and_named_at_another(qtbot):
+    section = QualitySection()
+    qtbot.addWidget(section)
+    line = {"fid": 4.11, "source": "gen-explorer eval ddpm -n 5000 --sampler ddpm"}
+    elsewhere = QualityCurve(tuple(POINTS), 0, "abc", "2026-12-07T05:00:00+00:00", {"5000": line}, {"500": 9.5})
+    section.show_curve(elsewhere)
+    assert not section.reference_line.isVisible()  # FID at N = 5,000 is not comparable with N = 500's points
+    assert "The 1000-step DDPM reads 4.11 at N = 5,000 (not drawn: another N)" in section.info.text()
+    here = QualityCurve(tuple(POINTS), 0, "abc", "2026-12-07T05:00:00+00:00", {"500": dict(line, fid=10.5)}, {})
+    section.show_curve(here)
+    assert section.reference_line.isVisible() and section.reference_line.value() == pytest.approx(np.log10(10.5))
+    assert "The 1000-step DDPM, dotted: 10.50" in section.info.text()

@@ -53,6 +53,10 @@ class QualitySection(QGroupBox):
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.floor_line = pg.InfiniteLine(angle=0, pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DashLine))
         self.plot.addItem(self.floor_line, ignoreBounds=True)
+        # The 1000-step DDPM's FID, drawn where the record has it at the plotted N (FID depends on N).
+        self.reference_line = pg.InfiniteLine(angle=0, pen=pg.mkPen("#2ca02c", width=1.5, style=Qt.PenStyle.DotLine))
+        self.plot.addItem(self.reference_line, ignoreBounds=True)
+        self.reference_line.hide()
         self.info = status_label("", 5)
         self.help = HelpButton(QUALITY_HELP)
         row = QHBoxLayout()
@@ -69,6 +73,7 @@ class QualitySection(QGroupBox):
         self.curve = curve
         if curve is None or not curve.points:
             self.floor_line.hide()
+            self.reference_line.hide()
             self.info.setText("No quality record yet: run benchmarks/sampler_quality.py to measure one.")
             return
         n = max(curve.sizes(), key=lambda size: sum(p.n == size for p in curve.points))
@@ -92,12 +97,16 @@ class QualitySection(QGroupBox):
         self.plot.setTitle("<br>".join("&nbsp;".join(keys[i : i + 2]) for i in range(0, len(keys), 2)), size="8pt")
         floor = curve.floor.get(str(n))
         nfes = [p.nfe for p in curve.points if p.n == n]
-        fids = [p.fid for p in curve.points if p.n == n] + ([floor] if floor is not None else [])
+        reference = _reference_fid(curve, n)
+        fids = [p.fid for p in curve.points if p.n == n] + [f for f in (floor, reference) if f is not None]
         self.plot.setXRange(np.log10(min(nfes) / 1.3), np.log10(max(nfes) * 1.3), padding=0)
         self.plot.setYRange(np.log10(min(fids) / 1.3), np.log10(max(fids) * 1.3), padding=0)
         self.floor_line.setVisible(floor is not None)
         if floor is not None:
             self.floor_line.setValue(np.log10(floor))
+        self.reference_line.setVisible(reference is not None)
+        if reference is not None:
+            self.reference_line.setValue(np.log10(reference))
         self.info.setText(self.summary(n))
 
     def summary(self, n: int) -> str:
@@ -114,4 +123,22 @@ class QualitySection(QGroupBox):
             if close:
                 nfe, label = min(close)
                 text += f" Fewest NFE within 15 % of DDIM-50 (η = 0), {ddim50:.2f}: {label}, {nfe} NFE."
+        reference = _reference_fid(self.curve, n)
+        if reference is not None:
+            text += f" The 1000-step DDPM, dotted: {reference:.2f}."
+        else:  # measured at another N only: said with its N, not drawn (a smaller N reads a higher FID)
+            known = sorted(
+                (int(size), float(line["fid"]))
+                for size, line in self.curve.reference.items()
+                if isinstance(line, dict) and "fid" in line
+            )
+            text += "".join(
+                f" The 1000-step DDPM reads {f:.2f} at N = {k:,} (not drawn: another N)." for k, f in known[-1:]
+            )
         return text
+
+
+def _reference_fid(curve: QualityCurve, n: int) -> float | None:
+    """The 1000-step DDPM's FID the record holds at N = ``n``, if any."""
+    line = curve.reference.get(str(n))
+    return float(line["fid"]) if isinstance(line, dict) and "fid" in line else None
