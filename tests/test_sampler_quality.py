@@ -58,7 +58,7 @@ def test_the_panel_section_plots_the_record_and_says_what_it_shows(qtbot):
     assert list(x) == [5, 10, 50] and list(y) == [25.0, 13.0, 11.0]
     assert section.floor_line.isVisible() and section.floor_line.value() == pytest.approx(np.log10(9.5))
     text = section.info.text()
-    assert "N = 500" in text and "DPM-Solver++(2M), 10 NFE" in text  # 13 <= 1.15 * 12, at fewer NFE than DDIM's 50
+    assert "N = 500" in text and "DPM++(2M), 10." in text  # 13 <= 1.15 * 12, at fewer NFE than DDIM's 50
 
 
 def test_the_controls_ask_for_k_evaluations_and_eta_only_of_ddim(qtbot):
@@ -92,8 +92,8 @@ def test_the_1000_step_ddpm_is_drawn_at_its_own_n_and_named_at_another(qtbot):
     elsewhere = QualityCurve(tuple(POINTS), 0, "abc", "2026-12-07T05:00:00+00:00", {"5000": line}, {"500": 9.5})
     section.show_curve(elsewhere)
     assert not section.reference_line.isVisible()  # FID at N = 5,000 is not comparable with N = 500's points
-    assert "The 1000-step DDPM reads 4.11 at N = 5,000 (not drawn: another N)" in section.info.text()
+    assert "1000-step DDPM: 4.11 at N = 5,000." in section.info.text() and "not drawn" in section.info.toolTip()
     here = QualityCurve(tuple(POINTS), 0, "abc", "2026-12-07T05:00:00+00:00", {"500": dict(line, fid=10.5)}, {})
     section.show_curve(here)
     assert section.reference_line.isVisible() and section.reference_line.value() == pytest.approx(np.log10(10.5))
-    assert "The 1000-step DDPM, dotted: 10.50" in section.info.text()
+    assert "1000-step DDPM 10.50, dotted." in section.info.text()

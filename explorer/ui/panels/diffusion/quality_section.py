@@ -110,31 +110,37 @@ class QualitySection(QGroupBox):
         self.info.setText(self.summary(n))
 
     def summary(self, n: int) -> str:
-        """What the plot shows, in a line: N, the seed, the floor and the lowest cost within 15 % of DDIM-50."""
+        """What the plot shows, short enough for its five lines in the narrow column: N, the seed, the floor, the
+        lowest cost within 15 % of DDIM-50, the 1000-step DDPM (the date and the reasons are in the tooltip)."""
         assert self.curve is not None
         series = self.curve.series(n)
-        text = f"N = {n:,} per point, seed {self.curve.seed} ({self.curve.date[:10]})."
+        text = f"N = {n:,}, seed {self.curve.seed}"
+        tip = f"Each point: N = {n:,} digits from seed {self.curve.seed}, measured {self.curve.date[:10]}."
         floor = self.curve.floor.get(str(n))
         if floor is not None:
-            text += f" Floor, dashed: {floor:.2f}."
+            text += f"; floor {floor:.2f}, dashed"
+            tip += f" Floor (N real training digits), dashed: {floor:.2f}."
+        text += "."
         ddim50 = next((p.fid for p in series.get("DDIM, η = 0", []) if p.nfe == 50), None)
         if ddim50 is not None:
             close = [(p.nfe, label) for label, points in series.items() for p in points if p.fid <= 1.15 * ddim50]
             if close:
                 nfe, label = min(close)
-                text += f" Fewest NFE within 15 % of DDIM-50 (η = 0), {ddim50:.2f}: {label}, {nfe} NFE."
+                text += f" Fewest NFE within 15 % of DDIM-50 η=0 ({ddim50:.2f}): {SHORT.get(label, label)}, {nfe}."
+                tip += f" The fewest network evaluations within 15 % of DDIM-50's FID (η = 0): {label} at {nfe}."
         reference = _reference_fid(self.curve, n)
         if reference is not None:
-            text += f" The 1000-step DDPM, dotted: {reference:.2f}."
+            text += f" 1000-step DDPM {reference:.2f}, dotted."
         else:  # measured at another N only: said with its N, not drawn (a smaller N reads a higher FID)
             known = sorted(
                 (int(size), float(line["fid"]))
                 for size, line in self.curve.reference.items()
                 if isinstance(line, dict) and "fid" in line
             )
-            text += "".join(
-                f" The 1000-step DDPM reads {f:.2f} at N = {k:,} (not drawn: another N)." for k, f in known[-1:]
-            )
+            for size, fid in known[-1:]:
+                text += f" 1000-step DDPM: {fid:.2f} at N = {size:,}."
+                tip += f" The 1000-step DDPM was measured at N = {size:,} only: not drawn, as FID depends on N."
+        self.info.setToolTip(tip)
         return text
 
 
