@@ -9,10 +9,8 @@ are the chain player's state (``chain_player.py``). Each field's limit is declar
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
 
 import numpy as np
 
@@ -22,16 +20,9 @@ from explorer.core.diffusion.model import DDPMConfig
 from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.runtime.evented import Evented
 from explorer.core.runtime.jobs import Job
-from explorer.core.runtime.limits import SEED_MAX, bounded
+from explorer.core.runtime.limits import SEED_MAX, bounded, declared_as
 
 SHOWN_SAMPLES = 64  # the most samples a chain of the panel draws: its grid shows them all at once
-
-
-def declared_as(cls: type, name: str) -> Any:
-    """A state field with the default and the limits config class ``cls`` declares for its field ``name``,
-    so a form over the state offers what the config accepts, written once (in ``cls``)."""
-    declared = {f.name: f for f in dataclasses.fields(cls)}[name]
-    return dataclasses.field(default=declared.default, metadata=declared.metadata)
 
 
 class DiffusionJob(Enum):
