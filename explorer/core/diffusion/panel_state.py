@@ -67,10 +67,23 @@ class SamplingRequest(Evented):
 @dataclass(eq=False)
 class DiffusionState(SamplingRequest):
     """The sampling request, whether the tab's runner is ``busy`` (with any job, the panel's or not) and which of
-    the panel's jobs runs (None: none of ours)."""
+    the panel's jobs runs (None: none of ours); the ELBO tab's: the test digit whose bound starts when the running
+    job ends (``bound_waiting``; None: none), and whether the tab has been looked at under this model
+    (``bound_asked``: the first look computes the bound of the digit on show)."""
 
     busy: bool = False
     job: DiffusionJob | None = None
+    bound_waiting: int | None = None
+    bound_asked: bool = False
+
+    def new_model(self) -> None:
+        """Another model: no bound waits, and the ELBO tab's next look is its first."""
+        self.update(bound_waiting=None, bound_asked=False)
+
+    @property
+    def bound_due(self) -> bool:
+        """Whether a bound waits and the runner is free to start it."""
+        return self.bound_waiting is not None and not self.busy
 
     def can_sample(self, has_model: bool) -> bool:
         """Run chain and Compare need a model and a free runner."""
