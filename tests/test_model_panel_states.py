@@ -1,4 +1,4 @@
-"""The VAE, GAN and Evaluate tabs' states, without Qt: the request a learner sets builds the config or the job
+"""The VAE, GAN, Evaluate and 2-D Lab tabs' states, without Qt: the request a learner sets builds the config or the job
 the panel runs, the game's phase and the runner's flags say which buttons are open, and every limit is the
 config's own."""
 
@@ -11,6 +11,9 @@ from explorer.core.evaluation.panel_state import EvaluateJob, EvaluateState
 from explorer.core.gan.nets import GANConfig, default_config
 from explorer.core.gan.panel_state import DEFAULT_DELAY, GamePhase, GANPanelState, NextGame
 from explorer.core.gan.session import MAX_DELAY_S
+from explorer.core.plane.lab_state import LabState
+from explorer.core.plane.models import DDPMConfig as PlaneDDPMConfig
+from explorer.core.plane.models import ScoreConfig
 from explorer.core.runtime.limits import ConfigError, declared_range
 from explorer.core.vae.model import VAEConfig
 from explorer.core.vae.panel_state import VAEJob, VAEState
@@ -168,3 +171,13 @@ def test_an_evaluation_runs_the_floor_too_and_closes_the_form():
     assert not state.can_evaluate and not state.can_tick("vae", ["vae"])
     state.end()
     assert state.job is None and state.running == ()
+
+
+def test_the_lab_builds_the_training_forms_run_on_its_data():
+    state = LabState()
+    state.update(train_steps=123, train_model="score")
+    score, ddpm = state.training_config("score"), state.training_config("ddpm")
+    assert isinstance(score, ScoreConfig) and isinstance(ddpm, PlaneDDPMConfig)
+    assert score.steps == ddpm.steps == 123 and score == ScoreConfig(steps=123)  # the rest: each one's defaults
+    job = state.training_job(ddpm)
+    assert job.kwargs["cfg"] is ddpm and job.kwargs["points"] is state.points and job.kwargs["source"] == "ring"
