@@ -75,8 +75,7 @@ def gui_share(app: QApplication, cfg: GANConfig, answers: list[GANSnapshot], the
     panel.show()
     panel.controls.settings.mode.setCurrentIndex(panel.controls.settings.mode.findData(cfg.mode))
     panel.theory.toggle.setChecked(theory)
-    panel.session_cfg = cfg  # as when the game started
-    panel.on_training_started(cfg)
+    panel.on_training_started(cfg)  # as when the game started
     for _ in range(5):
         app.processEvents()
 
@@ -88,7 +87,7 @@ def gui_share(app: QApplication, cfg: GANConfig, answers: list[GANSnapshot], the
     times = [cpu_ms(lambda snap=snap: paint(snap))[0] for snap in answers]
     name = "GUI: on_snapshot + paint" + (" (theory on)" if theory else "")
     print(describe(name, times[2:]))  # the first two paint the plots' axes for the first time
-    panel.session_cfg = None
+    panel.state.end()
     runner.shutdown()
 
 

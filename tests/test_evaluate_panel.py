@@ -54,6 +54,24 @@ def test_a_checkpoint_that_appears_later_is_offered(panel, tiny_vae_checkpoint):
     assert panel.cell("ddpm", STATUS) == "not evaluated" and "no checkpoint" not in panel.cards.grids["ddpm"].label.text
 
 
+def test_the_form_and_the_evaluate_button_follow_the_panels_state(panel):
+    """The boxes and spin boxes write the state and show its changes; the run is built from the state."""
+    boxes = panel.controls.model_boxes
+    assert panel.state.models >= {"vae"} and boxes["vae"].isChecked()  # ticked: it has a checkpoint
+    assert "ddpm" not in panel.state.models and not boxes["ddpm"].isChecked()  # no checkpoint: not ticked
+    boxes["vae"].setChecked(False)
+    assert "vae" not in panel.state.models
+    panel.state.update(models=panel.state.models | {"vae"}, n=700, seed=5)
+    assert boxes["vae"].isChecked() and (panel.controls.n.value(), panel.controls.seed.value()) == (700, 5)
+    panel.controls.n.setValue(900)
+    job = panel.state.evaluation_job(panel.available(), panel.checkpoints, "cpu")
+    assert job.kwargs["models"] == ["vae"] and (job.kwargs["n"], job.kwargs["seed"]) == (900, 5)
+    panel.state.update(busy=True)
+    assert not panel.controls.evaluate_button.isEnabled() and not boxes["vae"].isEnabled()
+    panel.state.update(busy=False)
+    assert panel.controls.evaluate_button.isEnabled() and boxes["vae"].isEnabled()
+
+
 def test_evaluate_runs_in_the_background_and_fills_the_table_grids_and_histograms(panel, qtbot):
     with qtbot.waitSignal(panel.runner.busy_changed, timeout=5000, check_params_cb=lambda busy: busy):
         panel.start_evaluation(n=60, seed=0)

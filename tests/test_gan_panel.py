@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QComboBox, QSizePolicy
 
 from explorer.core.gan import GANConfig, default_config, drawn_classes, train_gan
 from explorer.core.gan.nets import LIVE_MNIST_DEFAULTS
+from explorer.core.gan.panel_state import GamePhase
 from explorer.core.runtime.checkpoints import load_checkpoint, save_checkpoint
 from explorer.core.runtime.errors import CheckpointError
 from explorer.ui.main_window import MainWindow
@@ -353,8 +354,32 @@ def test_choosing_a_game_sets_its_defaults_and_the_help_speaks_of_its_data(panel
         and "real digit" in panel.controls.explanation.text()
     )
     # The game a learner watches is narrower than the shipped G (fast enough on a CPU); the CLI trains the shipped one.
-    live = panel.controls.settings.config()
+    live = panel.training_config()
     assert live.channels == LIVE_MNIST_DEFAULTS["channels"] < GANConfig().channels and live.mode == "mnist"
+
+
+def test_the_form_and_the_buttons_follow_the_panels_state(panel):
+    """An edit writes the state and the game is built from it; a change of the state shows in the form; the
+    buttons follow the game's phase and the runner's flags as the state holds them."""
+    settings, controls, state = panel.controls.settings, panel.controls, panel.state
+    settings.latent_dim.setValue(7)
+    settings.objective.setCurrentIndex(settings.objective.findData("minimax"))
+    controls.delay.setValue(0.5)
+    assert (state.latent_dim, state.objective, state.delay_s) == (7, "minimax", 0.5)
+    cfg = panel.training_config()
+    assert (cfg.latent_dim, cfg.objective) == (7, "minimax") and panel.training_job(cfg).kwargs["delay_s"] == 0.5
+    state.update(lr_d=0.003, steps=77, d_norm="spectral")
+    assert (settings.lr_d.value(), settings.steps.value(), settings.d_norm.currentData()) == (0.003, 77, "spectral")
+    state.choose_game("toy")
+    assert panel.pages.currentWidget() is panel.toy_page and not settings.d_norm.isEnabled()
+    assert "ring" in controls.explanation.text() and controls.delay.value() == state.delay_s > 0
+    state.update(busy=True, paused=True, phase=GamePhase.UNTOUCHED)  # as a game waiting for its first move
+    assert controls.start_button.text() == "Resume" and settings.isEnabled() and controls.stop_button.isEnabled()
+    assert not controls.pause_button.isEnabled() and not panel.digits.sampler.sample_button.isEnabled()
+    state.update(paused=False, phase=GamePhase.MOVED)
+    assert controls.pause_button.isEnabled() and not settings.isEnabled() and not controls.start_button.isEnabled()
+    state.update(busy=False, paused=False, phase=GamePhase.NONE)
+    assert controls.start_button.text() == "Start" and controls.start_button.isEnabled() and settings.isEnabled()
 
 
 def test_after_stop_the_views_show_the_loaded_generator_not_the_stopped_game(
@@ -443,7 +468,7 @@ def test_after_a_reset_while_paused_new_settings_apply_to_the_next_move(panel, q
     panel.controls.settings.latent_dim.setValue(3)
     panel.controls.step_buttons["both"].click()  # the game of the new settings takes that move
     qtbot.waitUntil(lambda: panel.snapshot is not None and panel.snapshot.step == 1, timeout=60000)
-    assert panel.session_cfg.latent_dim == 3 and panel.session_cfg.hidden == TINY_TOY["hidden"]
+    assert panel.state.game.latent_dim == 3 and panel.state.game.hidden == TINY_TOY["hidden"]
     assert panel.runner.paused and not panel.controls.settings.isEnabled()
     panel.runner.stop()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)

@@ -8,9 +8,9 @@ from PySide6.QtCore import QPoint, Qt
 
 from explorer.core.likelihood.evented import Running
 from explorer.core.likelihood.states import OPENING_DRAWS
+from explorer.core.plane.lab_state import DRAWING
 from explorer.ui.panels.likelihood import LikelihoodPanel
 from explorer.ui.panels.likelihood.look import FormulaLabel
-from explorer.ui.panels.plane.state import DRAWING
 
 
 @pytest.fixture

@@ -76,6 +76,18 @@ def test_the_running_job_opens_and_closes_the_diffusion_actions():
         assert not state.can_cancel
 
 
+def test_a_bound_asked_while_the_runner_is_busy_waits_and_a_new_model_forgets_it():
+    state = DiffusionState(busy=True, job=DiffusionJob.CHAIN)
+    state.update(bound_waiting=7, bound_asked=True)
+    assert not state.bound_due  # the chain still runs
+    state.update(busy=False, job=None)
+    assert state.bound_due
+    heard = []
+    state.changed.connect(heard.append)
+    state.new_model()
+    assert heard == [frozenset({"bound_waiting", "bound_asked"})] and not state.bound_due and not state.bound_asked
+
+
 def test_the_guidance_state_builds_the_guided_chain_and_the_sweep():
     state = CDDPMState()
     state.update(n=4, seed=2, digit=3, w=2.5, sampler="dpm++2m", steps=8, sweep_n=12)

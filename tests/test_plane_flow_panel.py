@@ -7,12 +7,12 @@ from PySide6.QtCore import Qt
 
 from explorer.core.plane.family import FAMILIES, FLOW_LADDER
 from explorer.core.plane.flow_matching import FlowMatchingConfig
+from explorer.core.plane.lab_state import LabJob
 from explorer.core.plane.models import DDPMConfig, ScoreConfig
 from explorer.core.plane.realnvp import RealNVPConfig
 from explorer.core.plane.reflow import ReflowConfig
 from explorer.ui.panels.plane import PlanePanel
 from explorer.ui.panels.plane.nfe_plot import FLOW_CURVES
-from explorer.ui.panels.plane.state import LabJob
 from tests.layout_audit import layout_problems
 
 

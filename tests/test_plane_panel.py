@@ -5,8 +5,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from explorer.core.plane.data import save_points_csv
+from explorer.core.plane.lab_state import DRAWING, LabJob
 from explorer.ui.panels.plane import PlanePanel
-from explorer.ui.panels.plane.state import DRAWING, LabJob
 from tests.layout_audit import layout_problems
 
 

@@ -68,7 +68,7 @@ def test_declared_range_is_the_fields_bounded_limits():
 
 
 def test_boxes_offer_the_declared_range_narrowed_where_asked(qapp):
-    from explorer.ui.widgets.bounded_box import SPIN_BOX_MAX, fit_to_field, seed_box
+    from explorer.ui.widgets.bounded_box import SPIN_BOX_MAX, fit_to_field
 
     eta = QDoubleSpinBox()
     fit_to_field(eta, SamplerConfig, "eta")
@@ -79,5 +79,6 @@ def test_boxes_offer_the_declared_range_narrowed_where_asked(qapp):
     wide = QSpinBox()
     fit_to_field(wide, VAEConfig, "epochs", offered=(0, 10**6))  # never more than the config allows
     assert (wide.minimum(), wide.maximum()) == declared_range(VAEConfig, "epochs")
-    seed = seed_box()
+    seed = QSpinBox()  # a seed box: as far as a QSpinBox reaches
+    fit_to_field(seed, VAEConfig, "seed")
     assert (seed.minimum(), seed.maximum()) == (0, min(SEED_MAX, SPIN_BOX_MAX)) == (0, 2**31 - 1)

@@ -85,6 +85,19 @@ def test_clicking_a_test_digit_shows_its_posterior_and_reconstruction(panel, qtb
     assert panel.decoder.reconstruction.pixels().shape == (28, 28)
 
 
+def test_the_training_form_and_the_train_button_follow_the_panels_state(panel):
+    """An edit writes the state and the run is built from it; a change of the state shows in the form; Train is
+    open while the runner is free."""
+    panel.training.lr.setValue(0.002)
+    panel.state.update(epochs=3, beta=2.5)
+    assert panel.state.lr == 0.002 and (panel.training.epochs.value(), panel.training.beta.value()) == (3, 2.5)
+    assert panel.training_config() == VAEConfig(epochs=3, beta=2.5, lr=0.002)
+    panel.state.update(busy=True)
+    assert not panel.training.train_button.isEnabled()
+    panel.state.update(busy=False)
+    assert panel.training.train_button.isEnabled()
+
+
 def test_train_runs_to_the_end_through_the_real_worker_in_a_child_process(panel, qtbot):
     with qtbot.waitSignal(panel.runner.busy_changed, timeout=5000, check_params_cb=lambda busy: busy):
         panel.start_training(TINY)

@@ -9,10 +9,8 @@ are the chain player's state (``chain_player.py``). Each field's limit is declar
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
 
 import numpy as np
 
@@ -22,16 +20,9 @@ from explorer.core.diffusion.model import DDPMConfig
 from explorer.core.diffusion.sampler import SamplerConfig
 from explorer.core.runtime.evented import Evented
 from explorer.core.runtime.jobs import Job
-from explorer.core.runtime.limits import SEED_MAX, bounded
+from explorer.core.runtime.limits import SEED_MAX, bounded, declared_as
 
 SHOWN_SAMPLES = 64  # the most samples a chain of the panel draws: its grid shows them all at once
-
-
-def declared_as(cls: type, name: str) -> Any:
-    """A state field with the default and the limits config class ``cls`` declares for its field ``name``,
-    so a form over the state offers what the config accepts, written once (in ``cls``)."""
-    declared = {f.name: f for f in dataclasses.fields(cls)}[name]
-    return dataclasses.field(default=declared.default, metadata=declared.metadata)
 
 
 class DiffusionJob(Enum):
@@ -76,10 +67,23 @@ class SamplingRequest(Evented):
 @dataclass(eq=False)
 class DiffusionState(SamplingRequest):
     """The sampling request, whether the tab's runner is ``busy`` (with any job, the panel's or not) and which of
-    the panel's jobs runs (None: none of ours)."""
+    the panel's jobs runs (None: none of ours); the ELBO tab's: the test digit whose bound starts when the running
+    job ends (``bound_waiting``; None: none), and whether the tab has been looked at under this model
+    (``bound_asked``: the first look computes the bound of the digit on show)."""
 
     busy: bool = False
     job: DiffusionJob | None = None
+    bound_waiting: int | None = None
+    bound_asked: bool = False
+
+    def new_model(self) -> None:
+        """Another model: no bound waits, and the ELBO tab's next look is its first."""
+        self.update(bound_waiting=None, bound_asked=False)
+
+    @property
+    def bound_due(self) -> bool:
+        """Whether a bound waits and the runner is free to start it."""
+        return self.bound_waiting is not None and not self.busy
 
     def can_sample(self, has_model: bool) -> bool:
         """Run chain and Compare need a model and a free runner."""

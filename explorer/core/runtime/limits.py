@@ -69,6 +69,14 @@ def one_of(default: str, choices: tuple[str, ...]) -> Any:
     return field(default=default, metadata={"choices": choices})
 
 
+def declared_as(cls: type, name: str, default: Any = dataclasses.MISSING) -> Any:
+    """A field with the limits config class ``cls`` declares for its field ``name`` (and its default, unless
+    ``default`` is given), so a panel's state, and the form over it, offer what the config accepts, written once
+    (in ``cls``)."""
+    declared = {f.name: f for f in dataclasses.fields(cls)}[name]
+    return field(default=declared.default if default is dataclasses.MISSING else default, metadata=declared.metadata)
+
+
 def declared_range(cls: type, name: str) -> tuple[float, float]:
     """The range [low, high] config class ``cls`` declares for field ``name`` with ``bounded``."""
     low, high = {f.name: f.metadata for f in dataclasses.fields(cls)}[name]["range"]

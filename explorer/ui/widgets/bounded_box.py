@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox
 
-from explorer.core.runtime.limits import SEED_MAX, declared_range
+from explorer.core.runtime.limits import declared_range
 
 SPIN_BOX_MAX = 2**31 - 1  # the most a QSpinBox holds (a C int)
 
@@ -22,10 +22,3 @@ def fit_to_field(
         box.setRange(int(low), int(min(high, SPIN_BOX_MAX)))
     else:
         box.setRange(low, high)
-
-
-def seed_box() -> QSpinBox:
-    """A seed chooser over the seeds the core takes (0 to SEED_MAX), as far as a QSpinBox reaches."""
-    box = QSpinBox()
-    box.setRange(0, min(SEED_MAX, SPIN_BOX_MAX))
-    return box

@@ -49,8 +49,6 @@ class DiffusionPanel(ModelPanel):
         super().__init__(runner, device, parent)
         self.test = load_mnist("test")
         self.state = DiffusionState(busy=runner.busy)
-        self._bound_waiting: int | None = None  # a test digit whose bound starts when the running job ends
-        self._bound_asked = False  # whether the ELBO has been looked at under this model
         self.refresh = StaggeredRefresh(parent=self)
         self.schedule_section = schedule = ScheduleSection()
         self.forward_section = forward = ForwardSection(self.test, schedule.schedule)
@@ -135,9 +133,8 @@ class DiffusionPanel(ModelPanel):
     def install(self, model: DDPM, cfg: DDPMConfig, ckpt: Checkpoint | None) -> None:
         """Make ``model`` the one the chains use; chains of the previous model are dropped."""
         self.chain_section.set_model(cfg)
-        self._bound_waiting = None
+        self.state.new_model()
         self.elbo_section.set_model(model)
-        self._bound_asked = False
         self._on_centre_tab_changed(self.centre_tabs.currentIndex())
         self.schedule_section.show_model_schedule(cfg.schedule, cfg.timesteps)
         self._update_buttons()
@@ -209,8 +206,9 @@ class DiffusionPanel(ModelPanel):
     def _on_centre_tab_changed(self, index: int) -> None:
         """The first look at the ELBO under a model computes the bound of the digit on show, as soon as the runner
         is free: the terms plot is never empty for long."""
-        if self.centre_tabs.widget(index) is self.elbo_section and not self._bound_asked and self.model is not None:
-            self._bound_asked = True
+        looked = self.centre_tabs.widget(index) is self.elbo_section
+        if looked and not self.state.bound_asked and self.model is not None:
+            self.state.update(bound_asked=True)
             self.start_bound(self.elbo_section.state.digit)
 
     def start_bound(self, digit: int) -> None:
@@ -219,13 +217,12 @@ class DiffusionPanel(ModelPanel):
         if self.model is None or self.model_cfg is None or self.checkpoint is None:
             return
         if self.runner.busy:
-            self._bound_waiting = digit
+            self.state.update(bound_waiting=digit)
             self.elbo_section.say(
                 f"The bound of test digit #{digit} starts when the running job ({self.runner.label}) ends."
             )
             return
-        self._bound_waiting = None
-        self.state.update(job=DiffusionJob.BOUND)
+        self.state.update(bound_waiting=None, job=DiffusionJob.BOUND)
         self.elbo_section.job_started(digit)
         self.runner.start(
             Job(
@@ -277,12 +274,12 @@ class DiffusionPanel(ModelPanel):
     # ---- state --------------------------------------------------------------------------------
     def _on_busy_changed(self, busy: bool) -> None:
         self.state.update(busy=busy)
-        if not busy and self._bound_waiting is not None:
+        if self.state.bound_due:
             QTimer.singleShot(0, self._start_waiting_bound)
 
     def _start_waiting_bound(self) -> None:
-        if self._bound_waiting is not None and not self.runner.busy:
-            self.start_bound(self._bound_waiting)
+        if self.state.bound_waiting is not None and not self.runner.busy:
+            self.start_bound(self.state.bound_waiting)
 
     def _on_state_changed(self, names: frozenset[str]) -> None:
         if names & {"busy", "job"}:

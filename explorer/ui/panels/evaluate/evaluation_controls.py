@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -15,10 +15,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.evaluation.evaluate import MAX_N, MIN_N
+from explorer.core.evaluation.panel_state import EvaluateState
 from explorer.core.families import FAMILIES
 from explorer.ui.panels.evaluate.titles import TITLES
-from explorer.ui.widgets.bounded_box import seed_box
+from explorer.ui.widgets.bounded_box import fit_to_field
 from explorer.ui.widgets.status_label import pin_width, status_label
 
 WIDTH = 380
@@ -44,11 +44,14 @@ EXPLANATION = (
 
 
 class EvaluationControls(QWidget):
-    """A check box per model family (``model_boxes``), samples ``n`` and ``seed``, the ``evaluate_button``,
-    the run's ``status``, and the explanation of FID, KID, IS, the class histogram and the floor."""
+    """A check box per model family (``model_boxes``), samples ``n`` and ``seed`` (a form over ``state``: an edit
+    writes it, its changes show), the ``evaluate_button``, the run's ``status``, and the explanation of FID, KID,
+    IS, the class histogram and the floor."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, state: EvaluateState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.state = state
+        request = type(state)
         explanation = QLabel(EXPLANATION)
         explanation.setWordWrap(True)
         explanation.setTextFormat(Qt.TextFormat.RichText)
@@ -58,18 +61,22 @@ class EvaluationControls(QWidget):
         boxes = QGridLayout()  # two columns: the explanation below keeps its room on a laptop screen
         for i, name in enumerate(FAMILIES):
             box = QCheckBox(TITLES[name])
-            box.setChecked(True)
+            box.toggled.connect(lambda ticked, name=name: self._on_ticked(name, ticked))
             self.model_boxes[name] = box
             boxes.addWidget(box, i // 2, i % 2)
         self.n = QSpinBox()
-        self.n.setRange(MIN_N, MAX_N)
+        fit_to_field(self.n, request, "n")
         self.n.setSingleStep(500)
-        self.n.setValue(2000)
         self.n.setToolTip(
             "Samples per model, and real training digits for the floor. "
             "FID is biased upwards for small N: compare rows at the same N."
         )
-        self.seed = seed_box()
+        self.seed = QSpinBox()
+        fit_to_field(self.seed, request, "seed")
+        self._show(frozenset({"models", "n", "seed"}))
+        self.n.valueChanged.connect(lambda n: state.update(n=n))
+        self.seed.valueChanged.connect(lambda seed: state.update(seed=seed))
+        state.changed.connect(self._show)
         self.evaluate_button = QPushButton("Evaluate")
         form = QFormLayout()
         form.addRow("models", boxes)
@@ -89,8 +96,22 @@ class EvaluationControls(QWidget):
         self.setFixedWidth(WIDTH)
         pin_width(self.status, WIDTH, column, controls, form)  # it changes with every step of the evaluation
 
-    def enable(self, busy: bool, available: list[str]) -> None:
-        """Offer the button while nothing runs, and the boxes of the models with a checkpoint."""
-        self.evaluate_button.setEnabled(not busy)
+    def _on_ticked(self, name: str, ticked: bool) -> None:
+        self.state.update(models=self.state.models | {name} if ticked else self.state.models - {name})
+
+    def _show(self, names: frozenset[str]) -> None:
+        """Show the request's values that changed, without announcing them back to it."""
+        if "models" in names:
+            for name, box in self.model_boxes.items():
+                with QSignalBlocker(box):
+                    box.setChecked(name in self.state.models)
+        for name, spin in (("n", self.n), ("seed", self.seed)):
+            if name in names:
+                with QSignalBlocker(spin):
+                    spin.setValue(getattr(self.state, name))
+
+    def enable(self, available: list[str]) -> None:
+        """Offer the button while nothing runs, and the boxes of the ``available`` models (with a checkpoint)."""
+        self.evaluate_button.setEnabled(self.state.can_evaluate)
         for name, box in self.model_boxes.items():
-            box.setEnabled(not busy and name in available)
+            box.setEnabled(self.state.can_tick(name, available))

@@ -14,11 +14,11 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from explorer.core.evaluation.classifier import CLASSIFIER_CHECKPOINT
-from explorer.core.evaluation.evaluate import FLOOR, EvalProgress, EvalResult, EvalRow, evaluate_models
+from explorer.core.evaluation.evaluate import FLOOR, EvalProgress, EvalResult, EvalRow
+from explorer.core.evaluation.panel_state import EvaluateState
 from explorer.core.evaluation.record import RECORD, RecordedEvaluation, read_record, stale_rows
 from explorer.core.families import FAMILIES
 from explorer.core.runtime.errors import ExplorerError
-from explorer.core.runtime.jobs import Job
 from explorer.ui.panels.evaluate.evaluation_controls import EvaluationControls
 from explorer.ui.panels.evaluate.sample_cards import SampleCards
 from explorer.ui.panels.evaluate.score_table import STATUS, ScoreTable
@@ -45,17 +45,18 @@ class EvaluatePanel(QWidget):
         self.rows: dict[str, EvalRow] = {}
         self.recorded: RecordedEvaluation | None = None  # what `gen-explorer eval all --record` left beside the models
         self._recorded_rows: set[str] = set()  # rows that show the record, not a run of the learner's
-        self._running: list[str] = []
+        self.state = EvaluateState(models=frozenset(FAMILIES), busy=runner.busy)  # what to score, and the run
         self._replaced: set[str] = set()  # the rows the run in progress has replaced so far
         self._build()
-        runner.busy_changed.connect(self._on_busy_changed)
+        runner.busy_changed.connect(lambda busy: self.state.update(busy=busy))
+        self.state.changed.connect(self._on_state_changed)
         self.show_recorded(RECORD)
         self.refresh_availability()
 
     # ---- layout -------------------------------------------------------------------------------
     def _build(self) -> None:
         """The controls beside the table over the cards of samples and class histograms."""
-        self.controls = EvaluationControls()
+        self.controls = EvaluationControls(self.state)
         names = [*FAMILIES, FLOOR]
         self.table = ScoreTable(names)
         self.table.set_cell(FLOOR, STATUS, "not evaluated")
@@ -88,11 +89,12 @@ class EvaluatePanel(QWidget):
         """Mark models without a checkpoint (they may appear while the app runs)."""
         available = self.available()
         for name, box in self.controls.model_boxes.items():
-            box.setEnabled(name in available and not self.runner.busy)
+            box.setEnabled(self.state.can_tick(name, available))
             text = TITLES[name] if name in available else f"{TITLES[name]} (no checkpoint)"
             if text != box.text():  # it appeared or went: tick it only when there is something to evaluate
                 box.setText(text)
-                box.setChecked(name in available)
+                models = self.state.models
+                self.state.update(models=models | {name} if name in available else models - {name})
                 self.cards.show_title(name)
             if name not in available:
                 self._show_missing(name)
@@ -173,28 +175,17 @@ class EvaluatePanel(QWidget):
         """Evaluate the checked models that have a checkpoint, and the floor, in the background."""
         self.refresh_availability()
         available = self.available()
-        models = [m for m, box in self.controls.model_boxes.items() if box.isChecked() and m in available]
-        n = n or self.controls.n.value()
-        seed = self.controls.seed.value() if seed is None else seed
-        self._running = [*models, FLOOR]
+        job = self.state.evaluation_job(available, self.checkpoints, self.device, self.reference_limit, n, seed)
+        models, n = job.kwargs["models"], job.kwargs["n"]
+        self.state.begin(models)
         self._replaced = set()
-        for name in self._running:  # what is shown stays until this run's row replaces it
+        for name in self.state.running:  # what is shown stays until this run's row replaces it
             if name in self.rows:
                 self.table.set_cell(name, STATUS, f"N = {self.rows[name].n}; new run waiting…")
             else:
                 self.table.set_scores(name, "", "waiting…")
         self.runner.start(
-            Job(
-                evaluate_models,
-                {
-                    "models": models,
-                    "n": n,
-                    "seed": seed,
-                    "device": self.device,
-                    "checkpoints": {m: str(self.checkpoints[m]) for m in models},
-                    "reference_limit": self.reference_limit,
-                },
-            ),
+            job,
             on_yield=self._on_progress,
             on_done=self._on_done,
             on_end=self._on_end,
@@ -209,7 +200,7 @@ class EvaluatePanel(QWidget):
     def _on_progress(self, progress: EvalProgress) -> None:
         self.controls.status.setText(progress.summary())  # the status bar's progress and time left are of the same run
         current = progress.model
-        if current in self._running and current not in self._replaced:
+        if current in self.state.running and current not in self._replaced:
             earlier = self.rows.get(current)
             self.table.set_cell(current, STATUS, "running…" if earlier is None else f"N = {earlier.n}; running…")
         if progress.missing is not None:
@@ -236,7 +227,7 @@ class EvaluatePanel(QWidget):
 
     def _on_end(self, succeeded: bool) -> None:
         if not succeeded:
-            for name in self._running:
+            for name in self.state.running:
                 if name in self._replaced:
                     continue
                 if name in self._recorded_rows:
@@ -249,8 +240,10 @@ class EvaluatePanel(QWidget):
                 "The evaluation did not finish: the rows it finished are new (their N in the "
                 "status column); the others keep what they showed before."
             )
-        self._running, self._replaced = [], set()
+        self.state.end()
+        self._replaced = set()
         self.refresh_availability()
 
-    def _on_busy_changed(self, busy: bool) -> None:
-        self.controls.enable(busy, self.available())
+    def _on_state_changed(self, names: frozenset[str]) -> None:
+        if "busy" in names:
+            self.controls.enable(self.available())

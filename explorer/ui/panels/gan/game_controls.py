@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 from superqt import QLabeledDoubleSlider
 
 from explorer.core.gan import GANSnapshot
+from explorer.core.gan.panel_state import GANPanelState
+from explorer.core.runtime.limits import declared_range
 from explorer.ui.panels.gan.game_settings import GameSettings
 from explorer.ui.widgets.status_label import pin_width, status_label
 
 WIDTH = 340  # fixed: its text changes must not resize the views beside it
-# Slow motion a game starts with, s per iteration: the toy game's 2,000 iterations would be over in seconds at
-# full speed, too fast to watch G's points spread or collapse; an MNIST iteration is slow enough by itself.
-DEFAULT_DELAY = {"mnist": 0.0, "toy": 0.02}
+SLOW_MOTION_OFFERED = 2.0  # the slider's end, s per iteration: slower than that shows nothing more
 EQUILIBRIUM = (
     "D pushes the first up and the second down; G pushes the second up. When G's samples match the "
     "data D can only guess: D(x) = D(G(z)) = 0.5 and D's loss is 2 log 2 ≈ 1.39 (dashed lines; label smoothing s "
@@ -37,11 +37,13 @@ EXPLANATION = {  # by game
 
 class GameControls(QGroupBox):
     """Start, pause, stop and reset the game, or step one player at a time ('d', 'g', 'both'); slow it
-    down; read the latest iteration (``status``) and the generator at hand (``model_info``)."""
+    down; read the latest iteration (``status``) and the generator at hand (``model_info``). The settings and
+    slow motion are forms over ``state``; the buttons follow it."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, state: GANPanelState, parent: QWidget | None = None) -> None:
         super().__init__("The game of G and D", parent)
-        self.settings = GameSettings()
+        self.state = state
+        self.settings = GameSettings(state)
         self.start_button = QPushButton("Start")
         self.pause_button = QPushButton("Pause")
         self.stop_button = QPushButton("Stop")
@@ -63,17 +65,19 @@ class GameControls(QGroupBox):
             buttons.addWidget(button, 1, col + (col > 0), 1, 1 + (col == 0))
 
         self.delay = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
-        self.delay.setRange(0.0, 2.0)
+        low, high = declared_range(GANPanelState, "delay_s")
+        self.delay.setRange(low, min(high, SLOW_MOTION_OFFERED))
         self.delay.setDecimals(2)
         self.delay.setSingleStep(0.05)  # type: ignore[arg-type]  # superqt's stub: int
-        self.delay.setValue(0.0)
+        self.delay.setValue(state.delay_s)
+        self.delay.valueChanged.connect(lambda seconds: state.update(delay_s=seconds))
         slow = QHBoxLayout()
         slow.addWidget(QLabel("slow motion (s per iteration)"))
         slow.addWidget(self.delay, 1)
 
         self.status = status_label(lines=4)
         self.model_info = status_label(lines=6)
-        self.explanation = QLabel(EXPLANATION["mnist"])
+        self.explanation = QLabel(EXPLANATION[state.mode])
         self.explanation.setWordWrap(True)
         self.explanation.setStyleSheet("color: #444")
 
@@ -88,24 +92,31 @@ class GameControls(QGroupBox):
         self.setFixedWidth(WIDTH)
         for label in (self.status, self.model_info):  # the status changes with every snapshot
             pin_width(label, WIDTH, self, column)
+        state.changed.connect(self._on_state_changed)
+        self.show_game_state()
 
-    def show_mode(self, mode: str, playing: bool = False) -> None:
-        """The help for the game ``mode`` ('mnist' or 'toy'), and unless a game is ``playing`` its slow motion."""
-        self.explanation.setText(EXPLANATION[mode])
-        if not playing:
-            self.delay.setValue(DEFAULT_DELAY[mode])
+    def _on_state_changed(self, names: frozenset[str]) -> None:
+        """Show the game's help and slow motion, and enable what can be done now."""
+        if "mode" in names:
+            self.explanation.setText(EXPLANATION[self.state.mode])
+        if "delay_s" in names:
+            with QSignalBlocker(self.delay):
+                self.delay.setValue(self.state.delay_s)
+        if names & {"busy", "paused", "phase"}:
+            self.show_game_state()
 
-    def show_game_state(self, playing: bool, busy: bool, paused: bool, untouched: bool = False) -> None:
-        """Enable what can be done now: ``playing`` says whether the runner's job is this panel's game;
-        ``untouched``: it is paused before its first move, so new settings can still replace it."""
-        self.start_button.setEnabled((playing and paused) or not busy)
-        self.start_button.setText("Resume" if playing and paused else "Start")
-        self.pause_button.setEnabled(playing and not paused)
-        self.stop_button.setEnabled(playing)
-        self.reset_button.setEnabled(playing or not busy)
+    def show_game_state(self) -> None:
+        """Enable what the state allows now: Start (or Resume the paused game), Pause, Stop, Reset, the steps,
+        and the settings while no game has moved."""
+        state = self.state
+        self.start_button.setEnabled(state.can_start)
+        self.start_button.setText("Resume" if state.resumes else "Start")
+        self.pause_button.setEnabled(state.can_pause)
+        self.stop_button.setEnabled(state.can_stop)
+        self.reset_button.setEnabled(state.can_reset)
         for button in self.step_buttons.values():
-            button.setEnabled((playing and paused) or not busy)
-        self.settings.setEnabled(not playing or (paused and untouched))
+            button.setEnabled(state.can_step)
+        self.settings.setEnabled(state.settings_open)
 
     def show_snapshot(self, snap: GANSnapshot) -> None:
         """The iteration, the losses and D's mean outputs ('–' for a net not stepped yet)."""

@@ -1,13 +1,13 @@
-"""The form a GAN game is set up in: which game, G's objective, and the numbers of its GANConfig."""
+"""The form a GAN game is set up in: which game, G's objective, and the numbers of its GANConfig, over the
+panel's ``GANPanelState``."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QSpinBox, QWidget
 
-from explorer.core.gan import GANConfig, default_config
+from explorer.core.gan.panel_state import GANPanelState
+from explorer.ui.widgets.bounded_box import fit_to_field
 
 MODES = (
     ("mnist", "MNIST digits (DCGAN)", "28 × 28 digits, convolutional G and D"),
@@ -27,28 +27,32 @@ D_NORMS = (
         "singular value, so D cannot change faster than its input",
     ),
 )
-ITERATIONS = 2000  # a game long enough to watch, short enough to wait for
 
 
 class GameSettings(QWidget):
-    """The settings a new game starts from; while a game is played they show its config.
-    Choosing a game sets the form to that game's defaults (``default_config``)."""
+    """The settings a new game starts from, a form over ``state``: an edit writes it, its changes show (while a
+    game is played, that game's config). Choosing a game sets the form to that game's defaults."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, state: GANPanelState | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        defaults = default_config("mnist")
+        self.state = state = state if state is not None else GANPanelState()
+        request = type(state)
         self.mode = self._combo(MODES)
         self.mode.setToolTip("Choosing a game sets the numbers below to its defaults")
         self.objective = self._combo(OBJECTIVES)
-        self.steps = self._spin(1, 1_000_000, ITERATIONS)
-        self.lr_g = self._rate(defaults.lr_g)
-        self.lr_d = self._rate(defaults.lr_d)
-        self.batch_size = self._spin(2, 4096, defaults.batch_size)
-        self.d_steps_per_g = self._spin(1, 20, defaults.d_steps_per_g)
-        self.latent_dim = self._spin(1, 512, defaults.latent_dim)
+        self.steps = QSpinBox()
+        fit_to_field(self.steps, request, "steps", offered=(1, 1_000_000))
+        self.lr_g = self._rate(request, "lr_g")
+        self.lr_d = self._rate(request, "lr_d")
+        self.batch_size = QSpinBox()
+        fit_to_field(self.batch_size, request, "batch_size")
+        self.d_steps_per_g = QSpinBox()
+        fit_to_field(self.d_steps_per_g, request, "d_steps_per_g")
+        self.latent_dim = QSpinBox()
+        fit_to_field(self.latent_dim, request, "latent_dim")
         self.d_norm = self._combo(D_NORMS)
         self.label_smoothing = QDoubleSpinBox()
-        self.label_smoothing.setRange(0.0, 0.5)
+        fit_to_field(self.label_smoothing, request, "label_smoothing")
         self.label_smoothing.setSingleStep(0.05)
         self.label_smoothing.setToolTip(
             "One-sided label smoothing (Salimans et al. 2016): D's target for real "
@@ -66,7 +70,25 @@ class GameSettings(QWidget):
         form.addRow("latent size (z)", self.latent_dim)
         form.addRow("D's normalisation", self.d_norm)
         form.addRow("label smoothing (s)", self.label_smoothing)
-        self.mode.currentIndexChanged.connect(self._on_mode_changed)
+        self._boxes: dict[str, QSpinBox | QDoubleSpinBox] = {
+            "steps": self.steps,
+            "lr_g": self.lr_g,
+            "lr_d": self.lr_d,
+            "batch_size": self.batch_size,
+            "d_steps_per_g": self.d_steps_per_g,
+            "latent_dim": self.latent_dim,
+            "label_smoothing": self.label_smoothing,
+        }
+        self._combos = {"objective": self.objective, "d_norm": self.d_norm}
+        self._show(frozenset({"mode", *self._boxes, *self._combos}))
+        self.mode.currentIndexChanged.connect(lambda _: state.choose_game(self.mode.currentData()))
+        for name, box in self._boxes.items():
+            box.valueChanged.connect(lambda value, name=name: state.update(**{name: value}))
+        for name, combo in self._combos.items():
+            combo.currentIndexChanged.connect(
+                lambda _, name=name: state.update(**{name: self._combos[name].currentData()})
+            )
+        state.changed.connect(self._show)
 
     @staticmethod
     def _combo(items: tuple[tuple[str, str, str], ...]) -> QComboBox:
@@ -77,61 +99,26 @@ class GameSettings(QWidget):
         return combo
 
     @staticmethod
-    def _spin(low: int, high: int, value: int) -> QSpinBox:
-        spin = QSpinBox()
-        spin.setRange(low, high)
-        spin.setValue(value)
-        return spin
-
-    @staticmethod
-    def _rate(value: float) -> QDoubleSpinBox:
+    def _rate(request: type, name: str) -> QDoubleSpinBox:
         spin = QDoubleSpinBox()
         spin.setDecimals(5)
-        spin.setRange(1e-5, 1.0)
+        fit_to_field(spin, request, name, offered=(1e-5, 1.0))
         spin.setSingleStep(1e-4)
-        spin.setValue(value)
         return spin
 
-    def config(self, base: GANConfig | None = None) -> GANConfig:
-        """The game the form describes: ``base`` (default: the defaults) with the form's settings."""
-        return replace(
-            base or default_config(self.mode.currentData()),
-            mode=self.mode.currentData(),
-            objective=self.objective.currentData(),
-            steps=self.steps.value(),
-            lr_g=self.lr_g.value(),
-            lr_d=self.lr_d.value(),
-            batch_size=self.batch_size.value(),
-            d_steps_per_g=self.d_steps_per_g.value(),
-            latent_dim=self.latent_dim.value(),
-            d_norm=self.d_norm.currentData(),
-            label_smoothing=self.label_smoothing.value(),
-        )
-
     def set_mode(self, mode: str) -> None:
-        """Pick the game ``mode`` ('mnist' or 'toy')."""
-        self.mode.setCurrentIndex([key for key, *_ in MODES].index(mode))
+        """Pick the game ``mode`` ('mnist' or 'toy'): its defaults fill the form."""
+        self.state.choose_game(mode)
 
-    def show_config(self, cfg: GANConfig) -> None:
-        """Set the form to ``cfg`` (it stays disabled while that game is played)."""
-        self.set_mode(cfg.mode)
-        self._show_numbers(cfg)
-        self.steps.setValue(cfg.steps)
-
-    def _show_numbers(self, cfg: GANConfig) -> None:
-        """Every setting of ``cfg`` but its length (the iterations stay as they are)."""
-        self.objective.setCurrentIndex([key for key, *_ in OBJECTIVES].index(cfg.objective))
-        self.d_norm.setCurrentIndex([key for key, *_ in D_NORMS].index(cfg.d_norm))
-        self.d_norm.setEnabled(cfg.mode == "mnist")  # the toy game's MLPs have no normalisation to choose
-        self.label_smoothing.setValue(cfg.label_smoothing)
-        self.lr_g.setValue(cfg.lr_g)
-        self.lr_d.setValue(cfg.lr_d)
-        for spin, count in (
-            (self.batch_size, cfg.batch_size),
-            (self.d_steps_per_g, cfg.d_steps_per_g),
-            (self.latent_dim, cfg.latent_dim),
-        ):
-            spin.setValue(count)
-
-    def _on_mode_changed(self) -> None:
-        self._show_numbers(default_config(self.mode.currentData()))
+    def _show(self, names: frozenset[str]) -> None:
+        """Show the request's settings that changed, without announcing them back to it."""
+        state = self.state
+        combos = {"mode": self.mode, **self._combos}
+        for name in names & combos.keys():
+            with QSignalBlocker(combos[name]):
+                combos[name].setCurrentIndex(combos[name].findData(getattr(state, name)))
+        for name in names & self._boxes.keys():
+            with QSignalBlocker(self._boxes[name]):
+                self._boxes[name].setValue(getattr(state, name))
+        if "mode" in names:
+            self.d_norm.setEnabled(state.mode == "mnist")  # the toy game's MLPs have no normalisation to choose

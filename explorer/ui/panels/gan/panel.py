@@ -15,14 +15,16 @@ import numpy as np
 import torch
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QWidget
 
-from explorer.core.gan import GANConfig, GANSnapshot, discriminator_from_checkpoint, drawn_classes, gan_session
+from explorer.core.gan import GANConfig, GANSnapshot, discriminator_from_checkpoint, drawn_classes
 from explorer.core.gan.nets import DCGANGenerator, ToyGenerator
+from explorer.core.gan.panel_state import Command, GamePhase, GANPanelState
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.jobs import Job
 from explorer.ui.off_thread import LatestOnly
 from explorer.ui.panels.gan.digits_page import DigitsPage
 from explorer.ui.panels.gan.game_controls import GameControls
 from explorer.ui.panels.gan.game_plots import GamePlots
+from explorer.ui.panels.gan.game_settings import MODES
 from explorer.ui.panels.gan.toy_plane import ToyPage
 from explorer.ui.panels.model_panel import ModelPanel
 from explorer.ui.panels.run_record import earlier_steps, steps_text, trained_text
@@ -64,26 +66,25 @@ class GANPanel(ModelPanel):
         # each game's loaded generator: mode -> (G, its config, its checkpoint)
         self.games: dict[str, tuple[DCGANGenerator | ToyGenerator, GANConfig, Checkpoint | None]] = {}
         self.generator: DCGANGenerator | ToyGenerator | None = None  # the MNIST generator to sample from
-        self.session_cfg: GANConfig | None = None  # the game being played (None: none is running)
+        self.state = GANPanelState(busy=runner.busy, paused=runner.paused)  # the game asked for and the one played
         self.snapshot: GANSnapshot | None = None  # the latest one
         self.discriminator: torch.nn.Module | None = None  # a trained toy D, for its heat map
         self.sample_seed = 0
-        self._untouched = False  # the game is paused before its first move: new settings may replace it
-        self._next_game: tuple[GANConfig, bool, tuple | None] | None = None  # what to start once this game ends
         self.refresh = StaggeredRefresh(parent=self)
         self._build()
         self.meter = LatestOnly(self.dashboard.classes)  # the loaded G's digits, counted off the GUI thread
         self._connect()
         runner.busy_changed.connect(self._on_runner_changed)
         runner.paused_changed.connect(self._on_runner_changed)
+        self.state.changed.connect(self._on_state_changed)
         self._on_mode_changed()
-        self._update_buttons()
+        self._offer_sampler()
         self.controls.status.setText("No game yet: Start plays one from untrained nets, a Step button move by move.")
 
     # ---- layout -------------------------------------------------------------------------------
     def _build(self) -> None:
         """The controls, the game's page (MNIST digits or the toy plane) and the live plots, side by side."""
-        self.controls = GameControls()
+        self.controls = GameControls(self.state)
         self.digits = DigitsPage()
         self.toy_page = ToyPage()
         self.plane, self.theory = self.toy_page.plane, self.toy_page.theory
@@ -98,20 +99,18 @@ class GANPanel(ModelPanel):
         self.model_info = self.controls.model_info  # where ModelPanel says what the model is
 
     def _connect(self) -> None:
-        self.controls.settings.mode.currentIndexChanged.connect(self._on_mode_changed)
         self.controls.start_button.clicked.connect(self._on_start_clicked)
         self.controls.pause_button.clicked.connect(self.runner.pause)
         self.controls.stop_button.clicked.connect(self.runner.stop)
         self.controls.reset_button.clicked.connect(self.reset)
         for which, button in self.controls.step_buttons.items():
             button.clicked.connect(partial(self.step, which))
-        self.controls.delay.valueChanged.connect(self._on_delay_changed)
         self.digits.sampler.sample_button.clicked.connect(self.show_samples)
         self.digits.sampler.interpolate_button.clicked.connect(self.show_interpolation)
 
     # ---- the shipped or trained generator -----------------------------------------------------
     def show_no_model(self) -> None:
-        if self.controls.settings.mode.currentData() == "toy":
+        if self.state.mode == "toy":
             self.model_info.setText(
                 "No toy generator yet: Start plays a game; when it ends its G is kept for this "
                 "game (the digit generator stays for the MNIST game)."
@@ -132,9 +131,9 @@ class GANPanel(ModelPanel):
             self.generator = generator
             self.sample_seed += 1
             self.show_interpolation()
-        self.controls.settings.set_mode(cfg.mode)
+        self.state.choose_game(cfg.mode)
         self._show_model()
-        self._update_buttons()
+        self._offer_sampler()
 
     def _show_game(self, mode: str) -> None:
         """The game ``mode`` was chosen (no game is played): its own generator becomes the panel's model,
@@ -218,33 +217,32 @@ class GANPanel(ModelPanel):
 
     # ---- the game -----------------------------------------------------------------------------
     def training_config(self) -> GANConfig:
-        return self.controls.settings.config()
+        return self.state.game_config()
 
     @property
     def playing(self) -> bool:
         """Whether the runner's job is this panel's game."""
-        return self.session_cfg is not None
+        return self.state.playing
 
     def training_job(self, cfg: GANConfig) -> Job:
-        return Job(gan_session, {"cfg": cfg, "device": self.device, "delay_s": self.controls.delay.value()})
+        return self.state.session_job(cfg, self.device)
 
     def start_training(self, cfg: GANConfig | None = None, paused: bool = False, first: tuple | None = None) -> None:
         """Start a game from untrained nets; ``paused``: show them and wait (``first``: a command to run)."""
         super().start_training(cfg)
         if not self.playing:
             return  # another job was running
-        self._untouched = paused and first is None
+        if paused and first is None:
+            self.state.update(phase=GamePhase.UNTOUCHED)
         if paused:
             self.runner.pause()
             # A message to a job that has not yielded yet makes it yield first: the untrained nets
             # arrive, then the answer (a step's snapshot, or nothing for the current speed).
-            self.runner.send(first or ("delay", self.controls.delay.value()))
+            self.runner.send(first or ("delay", self.state.delay_s))
         self.controls.status.setText("Starting: loading the data and building the nets…")
-        self._update_buttons()
 
     def on_training_started(self, cfg: GANConfig) -> None:
-        self.session_cfg = cfg
-        self.controls.settings.show_config(cfg)
+        self.state.begin(cfg)
         self.dashboard.set_smoothing(cfg.label_smoothing)
         self.snapshot = None
         self._clear_views(cfg)
@@ -260,7 +258,7 @@ class GANPanel(ModelPanel):
         """One D step, one G step, or one iteration ('d', 'g', 'both'), from a paused or a new game."""
         if self.playing:
             if not self._replace_untouched(paused=True, first=("step", which)):
-                self._untouched = False
+                self.state.update(phase=GamePhase.MOVED)
                 self.runner.send(("step", which))
         elif not self.runner.busy:
             self.start_training(paused=True, first=("step", which))
@@ -268,19 +266,19 @@ class GANPanel(ModelPanel):
     def reset(self) -> None:
         """Back to the untrained nets of the same seed (same weights, same fixed noise), paused; before
         the game's first move, the nets of the settings as the form now has them."""
-        if self.session_cfg is not None:  # playing
-            cfg = self.controls.settings.config(self.session_cfg) if self._untouched else self.session_cfg
-            self._next_game = (cfg, True, None)
+        if self.playing:
+            self.state.update(next_game=self.state.after_reset())
             self.runner.stop()  # the new game starts when this one has ended
         elif not self.runner.busy:
             self.start_training(paused=True)
 
-    def _replace_untouched(self, paused: bool, first: tuple | None = None) -> bool:
+    def _replace_untouched(self, paused: bool, first: Command | None = None) -> bool:
         """Whether the form's settings, changed before the paused game's first move, replace that game
         (it stops, and the new one starts ``paused`` with ``first``)."""
-        if not self._untouched or (cfg := self.controls.settings.config(self.session_cfg)) == self.session_cfg:
+        next_game = self.state.replacement(paused, first)
+        if next_game is None:
             return False
-        self._next_game = (cfg, paused, first)
+        self.state.update(next_game=next_game)
         self.runner.stop()
         return True
 
@@ -291,9 +289,13 @@ class GANPanel(ModelPanel):
         elif not self.runner.busy:
             self.start_training()
 
-    def _on_delay_changed(self, seconds: float) -> None:
-        if self.playing:
-            self.runner.send(("delay", seconds))
+    def _on_state_changed(self, names: frozenset[str]) -> None:
+        if "mode" in names:
+            self._on_mode_changed()
+        if "delay_s" in names and self.playing:
+            self.runner.send(("delay", self.state.delay_s))
+        if "phase" in names:
+            self._offer_sampler()
 
     def on_snapshot(self, snap: GANSnapshot) -> None:
         """Record the snapshot now; draw it over the next turns of the event loop while the game runs, at once
@@ -311,22 +313,21 @@ class GANPanel(ModelPanel):
             self.refresh.request("filmstrip", self.digits.redraw_filmstrip)
         if snap.class_counts is not None:
             self.refresh.request("classes", partial(self.dashboard.classes.set_counts, snap.class_counts))
-        elif snap.samples is not None and self.runner.paused and self.session_cfg and self.session_cfg.mode == "mnist":
+        elif snap.samples is not None and self.runner.paused and self.state.game and self.state.game.mode == "mnist":
             self.runner.send(("meter", None))  # a step's answer paints first; its digit meter follows
         if self.runner.paused:  # a single step's answer: painted whole at once (a few ms), not spread over turns
             self.refresh.flush()
-        if snap.heatmap is not None and self.session_cfg is not None:
-            cfg = self.session_cfg
+        if snap.heatmap is not None and self.state.game is not None:
+            cfg = self.state.game
             self.refresh.request(
                 "plane", partial(self.toy_page.show_snapshot, snap, cfg.label_smoothing, cfg.objective)
             )
 
     def on_training_ended(self, succeeded: bool) -> None:
         self.refresh.flush()
-        self.session_cfg, self._untouched = None, False
-        next_game, self._next_game = self._next_game, None
+        next_game = self.state.end()
         if next_game is not None:
-            self.start_training(*next_game)
+            self.start_training(next_game.cfg, next_game.paused, next_game.first)
             return
         if not succeeded:
             if self.snapshot is not None:
@@ -335,7 +336,7 @@ class GANPanel(ModelPanel):
                     + "\nStopped: its curves, filmstrip and histograms stay until the next game."
                 )
             self._show_model(count=False)  # the grid and the sampler leave the stopped game for the loaded G
-        self._update_buttons()
+        self._offer_sampler()
 
     def _clear_views(self, cfg: GANConfig) -> None:
         """Forget the last game's data now; blank its views over the next turns of the event loop
@@ -355,18 +356,15 @@ class GANPanel(ModelPanel):
         plot.redraw()
 
     def _on_mode_changed(self) -> None:
-        mode = self.controls.settings.mode.currentData()
-        self.pages.setCurrentIndex(self.controls.settings.mode.currentIndex())
+        mode = self.state.mode
+        self.pages.setCurrentIndex([key for key, *_ in MODES].index(mode))
         self.dashboard.classes.setVisible(mode == "mnist")  # the toy game draws points, not digits
-        self.controls.show_mode(mode, self.playing)
         if not self.playing and (self.model_cfg is None or self.model_cfg.mode != mode):
             self._show_game(mode)
 
     def _on_runner_changed(self, _busy_or_paused: bool) -> None:
-        if self.playing and not self.runner.paused:
-            self._untouched = False  # resumed (here or from the status bar): the game moves
-        self._update_buttons()
+        self.state.follow_runner(self.runner.busy, self.runner.paused)  # the game's buttons follow
 
-    def _update_buttons(self) -> None:
-        self.controls.show_game_state(self.playing, self.runner.busy, self.runner.paused, self._untouched)
+    def _offer_sampler(self) -> None:
+        """The sampler is offered with a generator and no game played."""
         self.digits.sampler.set_available(self.generator is not None and not self.playing)

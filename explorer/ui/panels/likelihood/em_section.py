@@ -18,6 +18,7 @@ from explorer.core.likelihood.evented import Running
 from explorer.core.likelihood.gmm import HELD_OUT, EMConfig, sweep_k
 from explorer.core.likelihood.states import EMState
 from explorer.core.plane.data import MAX_POINTS, PRESET_TITLES, load_points_csv
+from explorer.core.plane.lab_state import DRAWING, LabState
 from explorer.core.runtime.errors import ExplorerError
 from explorer.ui.off_thread import LatestOnly
 from explorer.ui.panels.likelihood.config_form import ConfigForm
@@ -37,7 +38,6 @@ from explorer.ui.panels.likelihood.look import (
 )
 from explorer.ui.panels.plane.canvas import PlaneCanvas
 from explorer.ui.panels.plane.data_section import DataSection
-from explorer.ui.panels.plane.state import DRAWING, LabState
 from explorer.ui.widgets.point_cloud import PointCloud
 
 LEVELS = 4  # shades per component: from the component's colour (q ≈ 1) towards grey (q split evenly)

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.plane.data import MAX_POINTS, PRESET_TITLES, PRESETS, load_points_csv, make_preset, save_points_csv
+from explorer.core.plane.lab_state import DRAWING, LabState
 from explorer.core.runtime.errors import ExplorerError
-from explorer.ui.panels.plane.state import DRAWING, LabState
 from explorer.ui.widgets.help_button import HelpButton
 
 HELP = (

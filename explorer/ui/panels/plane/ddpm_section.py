@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QPushButton, QWidget
 
+from explorer.core.plane.lab_state import LabJob, LabState
 from explorer.ui.panels.plane.form import build_form
-from explorer.ui.panels.plane.state import LabJob, LabState
 from explorer.ui.widgets.help_button import HelpButton
 
 HELP = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from explorer.ui.panels.plane.flow_state import FamilyRow, FlowState
-from explorer.ui.panels.plane.state import LabState
+from explorer.core.plane.flow_state import FamilyRow, FlowState
+from explorer.core.plane.lab_state import LabState
 
 ROWS = {"score": "Score", "ddpm": "DDPM", "realnvp": "RealNVP", "fm": "FM", "reflow": "Reflow"}
 LIKELIHOOD = {"score": "none", "ddpm": "bound"}  # what the part-1 models can report (the DDPM: the ELBO)

@@ -7,8 +7,8 @@ import math
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QGroupBox, QLabel, QSlider, QWidget
 
+from explorer.core.plane.lab_state import LabState
 from explorer.core.plane.requests import FIELDS
-from explorer.ui.panels.plane.state import LabState
 from explorer.ui.widgets.help_button import HelpButton
 
 SIGMA_RANGE = (0.02, 5.0)

@@ -17,9 +17,11 @@ from explorer.core.plane.draw import PlaneModel, model_from_checkpoint
 from explorer.core.plane.family import compare_reflow, judge_model
 from explorer.core.plane.fields import arrow_tails
 from explorer.core.plane.flow_matching import integrate
+from explorer.core.plane.flow_state import FlowState
 from explorer.core.plane.flow_training import train_flow_matching, train_realnvp, train_reflow
 from explorer.core.plane.flow_views import Stage, pair_lines, realnvp_stages, velocity_arrows
 from explorer.core.plane.flows import flow_log_likelihood
+from explorer.core.plane.lab_state import LabJob, LabState
 from explorer.core.plane.langevin import Trajectory
 from explorer.core.plane.ode_likelihood import log_likelihood_grid
 from explorer.core.plane.realnvp import ledger
@@ -29,9 +31,7 @@ from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.jobs import Job
 from explorer.ui.off_thread import LatestOnly
 from explorer.ui.panels.plane.canvas import PlaneCanvas
-from explorer.ui.panels.plane.flow_state import FlowState
 from explorer.ui.panels.plane.form import build_form
-from explorer.ui.panels.plane.state import LabJob, LabState
 from explorer.ui.widgets.help_button import HelpButton
 from explorer.ui.worker import Runner
 

@@ -16,6 +16,8 @@ from explorer.core.plane.fields import (
     model_field,
     reference_mixture,
 )
+from explorer.core.plane.flow_state import FlowState
+from explorer.core.plane.lab_state import DRAWING, LabState
 from explorer.core.plane.langevin import (
     ScoreFn,
     Trajectory,
@@ -36,10 +38,8 @@ from explorer.ui.panels.plane.ddpm_section import DDPMSection
 from explorer.ui.panels.plane.family_table import FamilyTable
 from explorer.ui.panels.plane.field_section import FieldSection
 from explorer.ui.panels.plane.flow_section import FlowSection
-from explorer.ui.panels.plane.flow_state import FlowState
 from explorer.ui.panels.plane.langevin_section import LangevinSection
 from explorer.ui.panels.plane.nfe_plot import NFEPlot
-from explorer.ui.panels.plane.state import DRAWING, LabState
 from explorer.ui.panels.plane.trainer import LabTrainer
 from explorer.ui.panels.plane.training_section import TrainingSection
 from explorer.ui.widgets.timeline import Timeline

@@ -12,14 +12,14 @@ from PySide6.QtWidgets import QWidget
 
 from explorer.core.plane.draw import PlaneModel, draw, model_from_checkpoint
 from explorer.core.plane.family import FAMILIES, judge_model, lab_sweep
+from explorer.core.plane.flow_state import FlowState
+from explorer.core.plane.lab_state import LabJob, LabState
 from explorer.core.plane.models import DDPMConfig, ScoreConfig, ScoreNet, kind_of
 from explorer.core.plane.sweep import SweepPoint
-from explorer.core.plane.training import PlaneSnapshot, train_plane
+from explorer.core.plane.training import PlaneSnapshot
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.jobs import Job
 from explorer.ui.off_thread import LatestOnly
-from explorer.ui.panels.plane.flow_state import FlowState
-from explorer.ui.panels.plane.state import LabJob, LabState
 from explorer.ui.panels.plane.training_section import FAMILY_TITLES
 from explorer.ui.worker import Runner
 
@@ -43,9 +43,7 @@ class LabTrainer:
         self.show_error, self.train_flow, self.show_samples = show_error, train_flow, show_samples
         self.previews = LatestOnly(owner)  # samples of the weights so far, while a part-1 model trains
         self.judging = {family: LatestOnly(owner) for family in ("score", "ddpm")}  # their family-table rows
-        self._before_training: tuple[PlaneModel | None, PlaneModel | None] | None = None
-        self._training_cfg: ScoreConfig | DDPMConfig | None = None
-        self._training_all = False  # "Train all" is under way: its last family ends with quality against NFE
+        self._before_training: tuple[PlaneModel | None, PlaneModel | None] | None = None  # restored on Stop
 
     def train(self, family: str | None = None, cfg: ScoreConfig | DDPMConfig | None = None) -> bool:
         """Train the score net or the DDPM: ``family`` by ``cfg``, else the form's model for the form's
@@ -59,17 +57,17 @@ class LabTrainer:
             self.show_error(f"Draw at least {MIN_POINTS_TO_TRAIN} points (or choose a preset) before training.")
             return False
         if cfg is None:
-            cfg = (ScoreConfig if family == "score" else DDPMConfig)(steps=state.train_steps)
-        self._training_cfg = cfg
+            cfg = state.training_config(family)
         self._before_training = (state.score_model, state.ddpm_model)
         state.update(
             losses={**state.losses, family: []},
             job=LabJob.TRAINING,
             training=family,
+            training_cfg=cfg,
             field_source="score net" if family == "score" else "DDPM",
         )
         self.runner.start(
-            Job(train_plane, {"cfg": cfg, "points": state.points, "source": state.source}),
+            state.training_job(cfg),
             on_yield=lambda snap: self.on_snapshot(family, snap),
             on_done=self._on_trained,
             on_end=lambda succeeded: self._on_training_end(family, succeeded),
@@ -87,8 +85,7 @@ class LabTrainer:
             self.show_error(f"Draw at least {MIN_POINTS_TO_TRAIN} points (or choose a preset) before training.")
             return
         self.flows.update(family={}, straightness={}, few_steps={})
-        self.state.update(losses={}, queue=FAMILIES[1:], sweep=[])
-        self._training_all = True
+        self.state.update(losses={}, queue=FAMILIES[1:], sweep=[], train_all=True)
         self._train_family(FAMILIES[0])
 
     def _train_family(self, family: str) -> None:
@@ -97,23 +94,21 @@ class LabTrainer:
         else:
             started = self.train_flow(family)
         if not started:
-            self._training_all = False
-            self.state.update(queue=(), progress="")
+            self.state.update(queue=(), progress="", train_all=False)
 
     def on_family_end(self, family: str, succeeded: bool) -> None:
         """A training ended: "Train all" goes on to its next family, or, after the last, measures quality
         against NFE for every sampler of the DDPM and the flow-matching fields."""
         queue = self.state.queue
         if not succeeded:
-            self._training_all = False
-            self.state.update(queue=(), progress=f"{FAMILY_TITLES[family]}: stopped.")
+            self.state.update(queue=(), progress=f"{FAMILY_TITLES[family]}: stopped.", train_all=False)
         elif queue:
             self.state.update(queue=queue[1:])
             self._train_family(queue[0])
         else:
-            self.state.update(progress="")
-            if self._training_all:
-                self._training_all = False
+            train_all = self.state.train_all
+            self.state.update(progress="", train_all=False)
+            if train_all:
                 self.sweep_nfe(ddpm=True, flows=True)
 
     def on_snapshot(self, family: str, snap: PlaneSnapshot) -> None:
@@ -138,9 +133,9 @@ class LabTrainer:
             self.state.update(ddpm_model=model)
 
     def _preview(self, snap: PlaneSnapshot) -> None:
-        if snap.state is None or self._training_cfg is None:
+        cfg = self.state.training_cfg
+        if snap.state is None or cfg is None:
             return
-        cfg = self._training_cfg
         model = model_from_checkpoint(Checkpoint(kind_of(cfg), vars(cfg).copy(), dict_to_tensors(snap.state)))
         self._install(model)
         preview = "annealed-langevin" if isinstance(model.net, ScoreNet) else "ddim"
@@ -174,7 +169,7 @@ class LabTrainer:
             score, ddpm = self._before_training
             self.state.update(score_model=score, ddpm_model=ddpm)
         self._before_training = None
-        self.state.update(job=LabJob.IDLE, training="")
+        self.state.update(job=LabJob.IDLE, training="", training_cfg=None)
         self.on_family_end(family, succeeded)
 
     def sweep_nfe(self, ddpm: bool = True, flows: bool = True) -> None:

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QLabel, QPushButton, QSpinBox, QWidget
 
+from explorer.core.plane.lab_state import LabJob, LabState
 from explorer.core.plane.models import DDPMConfig, ScoreConfig
 from explorer.core.plane.quality import BANDWIDTHS, MARGIN
-from explorer.ui.panels.plane.state import LabJob, LabState
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.help_button import HelpButton
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.data import load_mnist
 from explorer.core.vae import VAE, VAEConfig, VAESnapshot, encode_images, grid_quantiles
+from explorer.core.vae.panel_state import VAEJob, VAEState
 from explorer.ui.panels.model_panel import ModelPanel
 from explorer.ui.panels.vae.decoder_view import Z_RANGE, DecoderView
 from explorer.ui.panels.vae.live_elbo import LiveElbo
@@ -28,8 +29,9 @@ from explorer.ui.worker import Runner
 
 
 class VAEPanel(ModelPanel):
-    """Latent plane, decoder view, latent sliders, manifold grid and training controls; ``live`` follows a
-    training run, and every view follows the model it rebuilds."""
+    """Latent plane, decoder view, latent sliders, manifold grid and training controls; ``state`` holds the run
+    asked for and the job running (the panel builds its run from it); ``live`` follows a training run, and every
+    view follows the model it rebuilds."""
 
     title = "VAE"
     checkpoint_kind = "vae"
@@ -40,10 +42,12 @@ class VAEPanel(ModelPanel):
         self.latents: np.ndarray | None = None  # posterior means of the test set, for the scatter
         self.refresh = StaggeredRefresh(parent=self)
         self.selected: int | None = None
+        self.state = VAEState(busy=runner.busy)
         self._build()
         self.live = LiveElbo(self.training, self.refresh, VAE, self._show_live, self.show_latents)
         self._connect()
-        runner.busy_changed.connect(self._on_busy_changed)
+        runner.busy_changed.connect(lambda busy: self.state.update(busy=busy))
+        self.state.changed.connect(self._on_state_changed)
 
     # ---- layout -------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -56,7 +60,7 @@ class VAEPanel(ModelPanel):
         top.addWidget(self.decoder)
         top.addWidget(self.manifold_view)
         top.setSizes([560, 300, 480])
-        self.training = TrainingBox()
+        self.training = TrainingBox(state=self.state)
         layout = QVBoxLayout(self)
         layout.addWidget(top, 2)
         layout.addWidget(self.training, 1)  # a third of the height, between its minimum and its maximum
@@ -136,9 +140,10 @@ class VAEPanel(ModelPanel):
 
     # ---- training -----------------------------------------------------------------------------
     def training_config(self) -> VAEConfig:
-        return self.training.config()
+        return self.state.training_config()
 
     def on_training_started(self, cfg: VAEConfig) -> None:
+        self.state.update(job=VAEJob.TRAINING)
         self.live.start(cfg)
         self.model_info.setText("Training… the plane and the views follow the encoder and decoder as they learn.")
 
@@ -159,6 +164,8 @@ class VAEPanel(ModelPanel):
 
     def on_training_ended(self, succeeded: bool) -> None:
         self.refresh.flush()
+        self.state.update(job=None)
 
-    def _on_busy_changed(self, busy: bool) -> None:
-        set_enabled(self.training.train_button, not busy)
+    def _on_state_changed(self, names: frozenset[str]) -> None:
+        if "busy" in names:
+            set_enabled(self.training.train_button, self.state.can_train)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QGridLayout,
@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.vae import VAEConfig, VAESnapshot
+from explorer.core.vae import VAESnapshot
+from explorer.core.vae.panel_state import ELBORequest
 from explorer.ui.widgets.bounded_box import fit_to_field
 from explorer.ui.widgets.curve_plot import CurvePlot
 from explorer.ui.widgets.status_label import status_label
@@ -35,27 +36,35 @@ def reset_plot(plot: CurvePlot, epochs: float) -> None:
 
 
 class TrainingBox(QGroupBox):
-    """Epochs, β, learning rate and batch size, the Train button, the model's description (``model_info``),
+    """Epochs, β, learning rate and batch size (a form over ``state``: an edit writes it, its changes show), the
+    Train button, the model's description (``model_info``),
     and one plot per term (``curves``, keyed as ``TERMS``) of the train and test losses by epoch."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, state: ELBORequest | None = None) -> None:
         super().__init__(TITLE, parent)
-        defaults = VAEConfig()
+        self.state = state = state if state is not None else ELBORequest()
+        request = type(state)
         self.epochs = QSpinBox()
-        fit_to_field(self.epochs, VAEConfig, "epochs", offered=(1, 500))
-        self.epochs.setValue(10)
+        fit_to_field(self.epochs, request, "epochs", offered=(1, 500))
         self.beta = QDoubleSpinBox()
-        fit_to_field(self.beta, VAEConfig, "beta", offered=(0.0, 20.0))
+        fit_to_field(self.beta, request, "beta", offered=(0.0, 20.0))
         self.beta.setSingleStep(0.1)
-        self.beta.setValue(defaults.beta)
         self.lr = QDoubleSpinBox()
         self.lr.setDecimals(5)
-        fit_to_field(self.lr, VAEConfig, "lr", offered=(1e-5, 1.0))
+        fit_to_field(self.lr, request, "lr", offered=(1e-5, 1.0))
         self.lr.setSingleStep(1e-4)
-        self.lr.setValue(defaults.lr)
         self.batch_size = QSpinBox()
-        fit_to_field(self.batch_size, VAEConfig, "batch_size", offered=(8, 4096))
-        self.batch_size.setValue(defaults.batch_size)
+        fit_to_field(self.batch_size, request, "batch_size", offered=(8, 4096))
+        self._boxes: dict[str, QSpinBox | QDoubleSpinBox] = {
+            "epochs": self.epochs,
+            "beta": self.beta,
+            "lr": self.lr,
+            "batch_size": self.batch_size,
+        }
+        self._show(frozenset(self._boxes))
+        for name, box in self._boxes.items():
+            box.valueChanged.connect(lambda value, name=name: state.update(**{name: value}))
+        state.changed.connect(self._show)
         self.train_button = QPushButton("Train")
         self.model_info = status_label(lines=5)
         form = QGridLayout()  # two settings a row: the box stays low enough for a laptop screen
@@ -90,11 +99,12 @@ class TrainingBox(QGroupBox):
         self.setLayout(row)
         self.setMaximumHeight(MAX_HEIGHT)
 
-    def config(self) -> VAEConfig:
-        """The training run the form describes."""
-        return VAEConfig(
-            epochs=self.epochs.value(), beta=self.beta.value(), lr=self.lr.value(), batch_size=self.batch_size.value()
-        )
+    def _show(self, names: frozenset[str]) -> None:
+        """Show the request's values that changed, without announcing them back to it."""
+        for name in names & self._boxes.keys():
+            box = self._boxes[name]
+            with QSignalBlocker(box):
+                box.setValue(getattr(self.state, name))
 
     def add_points(self, snap: VAESnapshot) -> None:
         """Record ``snap``'s train terms, and its test terms at the end of an epoch (drawn at the next redraw)."""

@@ -1,5 +1,8 @@
 """The 2-D Lab's state in one Qt-free object: what the learner asked for, what is on show, which job runs.
 
+The panel builds its trainings' configs and jobs from it (``training_config``, ``training_job``), never from a
+widget; "Train all" is a flag here, not in the trainer, so a test reads where a run of every family is.
+
 Sections bind to it (``state.changed.connect``) and write to it with ``state.update(...)``; they never
 read each other's widgets, and tests drive the panel by setting the state and reading it back.
 One ``changed`` callback list carries the names of the fields that changed, so a drag that moves
@@ -20,7 +23,9 @@ from explorer.core.plane.models import DDPMConfig, ScoreConfig
 from explorer.core.plane.quality import QUALITY_N
 from explorer.core.plane.requests import LangevinRequest, SamplerRequest
 from explorer.core.plane.sweep import SweepPoint
+from explorer.core.plane.training import train_plane
 from explorer.core.runtime.evented import Evented
+from explorer.core.runtime.jobs import Job
 
 DRAWING = "drawing"  # the source name of points the learner drew or loaded
 
@@ -70,9 +75,19 @@ class LabState(Evented):
     # left to train after it, and a line saying how far the running one is and how long it has left.
     losses: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     training: str = ""
+    training_cfg: ScoreConfig | DDPMConfig | None = None  # the score net's or the DDPM's, while it trains
+    train_all: bool = False  # "Train all" is under way: its last family ends with quality against NFE
     queue: tuple[str, ...] = ()
     progress: str = ""
     job: LabJob = LabJob.IDLE
+
+    def training_config(self, family: str) -> ScoreConfig | DDPMConfig:
+        """The Training form's run of ``family`` ("score" or "ddpm"): its defaults for the form's steps."""
+        return (ScoreConfig if family == "score" else DDPMConfig)(steps=self.train_steps)
+
+    def training_job(self, cfg: ScoreConfig | DDPMConfig) -> Job:
+        """The job that trains ``cfg`` on the lab's data."""
+        return Job(train_plane, {"cfg": cfg, "points": self.points, "source": self.source})
 
     def with_request(self, name: str, **values: object) -> None:
         """Replace fields of a request (``langevin`` or ``sampler``); the dataclass checks its limits."""
