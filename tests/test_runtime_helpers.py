@@ -82,3 +82,19 @@ def test_boxes_offer_the_declared_range_narrowed_where_asked(qapp):
     seed = QSpinBox()  # a seed box: as far as a QSpinBox reaches
     fit_to_field(seed, VAEConfig, "seed")
     assert (seed.minimum(), seed.maximum()) == (0, min(SEED_MAX, SPIN_BOX_MAX)) == (0, 2**31 - 1)
+
+
+def test_the_user_data_folder_is_the_override_else_the_platforms_own(monkeypatch, tmp_path):
+    """GEN_EXPLORER_DATA wins; without it the folder is platformdirs' per-user data folder for the app, which
+    on Linux follows XDG_DATA_HOME (what a user who moved their data folder expects)."""
+    import sys
+
+    from explorer.core.runtime.paths import APP_DIR_NAME, user_data_dir
+
+    monkeypatch.setenv("GEN_EXPLORER_DATA", str(tmp_path / "mine"))
+    assert user_data_dir() == tmp_path / "mine"
+    monkeypatch.delenv("GEN_EXPLORER_DATA")
+    assert user_data_dir().name == APP_DIR_NAME
+    if sys.platform.startswith("linux"):
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+        assert user_data_dir() == tmp_path / "xdg" / APP_DIR_NAME

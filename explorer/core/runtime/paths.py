@@ -10,8 +10,9 @@ into the source tree or an installed package.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
+
+import platformdirs
 
 _PACKAGE = Path(__file__).resolve().parents[2]  # the explorer package's folder
 _SHIPPED = _PACKAGE / "_shipped"
@@ -25,15 +26,10 @@ APP_DIR_NAME = "gen-explorer"
 
 
 def user_data_dir() -> Path:
-    """The folder for files the user makes: $GEN_EXPLORER_DATA if set, else the platform's
-    per-user data folder (XDG_DATA_HOME or ~/.local/share on Linux). Not created here."""
+    """The folder for files the user makes: $GEN_EXPLORER_DATA if set, else the platform's per-user data
+    folder as platformdirs names it (XDG_DATA_HOME or ~/.local/share on Linux, ~/Library/Application Support
+    on macOS, the roaming AppData on Windows, so a user's checkpoints follow them). Not created here."""
     override = os.environ.get("GEN_EXPLORER_DATA")
     if override:
         return Path(override).expanduser()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / APP_DIR_NAME
+    return Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False, roaming=True))

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
 from explorer.core.diffusion.elbo import BIN
@@ -137,9 +137,8 @@ class TermsPlot(pg.PlotWidget):
 
     def mark(self, t: int) -> None:
         """Move the line to the paper's ``t`` (no t_dragged signal)."""
-        self.t_line.blockSignals(True)
-        self.t_line.setValue(t)
-        self.t_line.blockSignals(False)
+        with QSignalBlocker(self.t_line):
+            self.t_line.setValue(t)
 
     def plotted_sum(self) -> float:
         """The sum of every term drawn, L_T + the L_{t-1} + L_0 (for tests: the bound printed must equal it)."""

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from explorer.core.diffusion.elbo import StepTerms
@@ -179,14 +179,12 @@ class ELBOSection(QGroupBox):
     # ---- state --------------------------------------------------------------------------------
     def _on_state_changed(self, names: frozenset[str]) -> None:
         if "t" in names:
-            self.t_slider.blockSignals(True)
-            self.t_slider.setValue(self.state.t)
-            self.t_slider.blockSignals(False)
+            with QSignalBlocker(self.t_slider):
+                self.t_slider.setValue(self.state.t)
             self.terms_plot.mark(self.state.t)
         if "digit" in names:
-            self.digit.blockSignals(True)
-            self.digit.setValue(self.state.digit)
-            self.digit.blockSignals(False)
+            with QSignalBlocker(self.digit):
+                self.digit.setValue(self.state.digit)
             self._show_digit()
         elif names & {"t", "pixel"}:
             self._step_timer.start()
