@@ -46,12 +46,14 @@ class ScoreConfig:
 
 @dataclass(frozen=True)
 class DDPMConfig:
-    """A 2-D DDPM: an ε-network on T steps of Ho et al.'s linear β schedule (1e-4 to 0.02)."""
+    """A 2-D DDPM: an ε-network on T steps of Ho et al.'s linear β schedule (1e-4 to 0.02), seeing the
+    point through ``point_frequencies`` Fourier frequencies beside itself (``nets.point_features``)."""
 
     hidden: int = bounded(128, 16, 512)
     layers: int = bounded(3, 1, 6)
+    point_frequencies: int = bounded(3, 0, 6)
     T: int = bounded(1000, 10, 4000)
-    steps: int = bounded(6000, 1, 200_000)
+    steps: int = bounded(4000, 1, 200_000)
     batch_size: int = bounded(512, 16, 8192)
     lr: float = bounded(2e-3, 0.0, 0.1, low_open=True)
     seed: int = bounded(0, 0, SEED_MAX)
@@ -92,7 +94,7 @@ class EpsNet(nn.Module):
     def __init__(self, cfg: DDPMConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.f = NoiseConditionedMLP(cfg.hidden, cfg.layers)
+        self.f = NoiseConditionedMLP(cfg.hidden, cfg.layers, cfg.point_frequencies)
         schedule = make_schedule("linear", cfg.T)
         self.register_buffer("alphas_cumprod", schedule.alphas_cumprod.double(), persistent=False)
 
@@ -111,6 +113,8 @@ class EpsNet(nn.Module):
 
 
 KINDS = {"plane-score": (ScoreConfig, ScoreNet), "plane-ddpm": (DDPMConfig, EpsNet)}
+# What a checkpoint saved before a config field existed was built with: its config lacks the field.
+SAVED_BEFORE: dict[str, dict[str, object]] = {"plane-ddpm": {"point_frequencies": 0}}
 PlaneConfig = ScoreConfig | DDPMConfig
 PlaneNet = ScoreNet | EpsNet
 
