@@ -1,5 +1,5 @@
 """The rational-quadratic spline of the lab's RealNVP couplings (Durkan et al. 2019), and checkpoints
-saved before the spline couplings and the DDPM's point features: they load as what they were."""
+saved before the spline couplings and the DDPM's point-feature option: they load as what they were."""
 
 import numpy as np
 import pytest
@@ -13,6 +13,7 @@ from explorer.core.plane.realnvp import AffineCoupling, RealNVPConfig, SplineCou
 from explorer.core.plane.splines import rational_quadratic, spline_size
 from explorer.core.plane.training import train_plane
 from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
+from explorer.core.runtime.errors import CheckpointError
 from explorer.core.runtime.jobs import run_to_end
 
 BOUND = 3.0
@@ -71,12 +72,12 @@ def test_an_affine_realnvp_saved_before_splines_loads_as_affine(tmp_path):
         assert torch.allclose(old.log_prob(x), flow_from_checkpoint(ckpt).log_prob(x))
 
 
-def test_a_ddpm_saved_before_point_features_loads_without_them(tmp_path):
+def test_a_ddpm_saved_before_the_point_feature_option_loads_without_features(tmp_path):
     points = make_preset("ring", 300, 0)
     ckpt = run_to_end(train_plane(DDPMConfig(hidden=16, layers=1, point_frequencies=0, steps=3), points, "ring"))
     model = model_from_checkpoint(_saved_before(ckpt, "point_frequencies", tmp_path / "old.safetensors"))
     assert model.cfg.point_frequencies == 0
-    with pytest.raises(Exception, match="shape"):  # the new default's first layer is wider: refused in one line
+    with pytest.raises(CheckpointError, match="shape"):  # features widen the first layer: refused in one line
         model_from_checkpoint(Checkpoint(ckpt.kind, {**ckpt.config, "point_frequencies": 3}, ckpt.state, ckpt.info))
     x = np.zeros((4, 2), np.float32)
     assert model.net(torch.as_tensor(x), torch.zeros(4, dtype=torch.long)).shape == (4, 2)
