@@ -129,9 +129,11 @@ def test_each_sampler_honours_nfe_and_is_reproducible(tiny_ddpm, sampler, nfe):
 def test_one_shared_level_gives_what_the_per_point_levels_give(tiny_ddpm):
     x = torch.as_tensor(starting_noise(64, seed=2))
     with torch.no_grad():
-        for t in (0, 37, 99):
-            per_point = tiny_ddpm(x, torch.full((64,), t, dtype=torch.long))
-            assert torch.allclose(tiny_ddpm.at_step(x, t), per_point, atol=1e-5)
+        featured = build_net(DDPMConfig(hidden=32, layers=1, T=100, point_frequencies=3)).eval()
+        for net in (tiny_ddpm, featured):
+            for t in (0, 37, 99):
+                per_point = net(x, torch.full((64,), t, dtype=torch.long))
+                assert torch.allclose(net.at_step(x, t), per_point, atol=1e-5)
         score = build_net(ScoreConfig(hidden=32, layers=2, seed=4))
         for sigma in (0.1, 0.7, 4.0):
             per_point = score(x, torch.full((64,), sigma))

@@ -41,18 +41,19 @@ def drain(job):
         return snaps, stop.value
 
 
-def random_flow(seed: int = 0) -> RealNVP:
+def random_flow(seed: int = 0, coupling: str = "spline") -> RealNVP:
     """A RealNVP with every coupling's last layer randomised, so no layer is the identity."""
     torch.manual_seed(seed)
-    flow = RealNVP(RealNVPConfig(couplings=4, hidden=16, layers=2)).double()
+    flow = RealNVP(RealNVPConfig(coupling=coupling, couplings=4, hidden=16, layers=2)).double()
     for layer in flow.couplings:
         nn.init.normal_(layer.net[-1].weight, std=0.3)
         nn.init.normal_(layer.net[-1].bias, std=0.3)
     return flow
 
 
-def test_couplings_invert_to_1e_5():
-    flow = random_flow().float()
+@pytest.mark.parametrize("coupling", ["spline", "affine"])
+def test_couplings_invert_to_1e_5(coupling):
+    flow = random_flow(coupling=coupling).float()
     x = torch.randn(500, 2) * 1.5
     with torch.no_grad():
         z, _ = flow(x)
@@ -60,8 +61,9 @@ def test_couplings_invert_to_1e_5():
         assert torch.allclose(flow.inverse(z), x, atol=1e-5)
 
 
-def test_log_det_equals_numerical_jacobian():
-    flow = random_flow(1)
+@pytest.mark.parametrize("coupling", ["spline", "affine"])
+def test_log_det_equals_numerical_jacobian(coupling):
+    flow = random_flow(1, coupling)
     for point in ([0.3, -1.2], [2.0, 1.5], [-0.7, 0.1]):
         x = torch.tensor(point, dtype=torch.float64)
         jac = torch.autograd.functional.jacobian(lambda p: flow(p[None])[0][0], x)  # (2, 2)
@@ -78,8 +80,9 @@ def test_log_det_equals_numerical_jacobian():
         assert math.isclose(float(torch.linalg.slogdet(fd.detach())[1]), float(logdet.detach()), abs_tol=1e-6)
 
 
-def test_ledger_sums_to_log_prob_and_stages_go_from_base_to_model():
-    flow = random_flow(2).float()
+@pytest.mark.parametrize("coupling", ["spline", "affine"])
+def test_ledger_sums_to_log_prob_and_stages_go_from_base_to_model(coupling):
+    flow = random_flow(2, coupling).float()
     book = ledger(flow, (0.5, -0.25))
     assert len(book.logdets) == 4 and len(book.lines()) == 6
     with torch.no_grad():

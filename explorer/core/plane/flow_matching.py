@@ -30,12 +30,12 @@ import torch
 from torch import nn
 
 from explorer.core.plane.langevin import MAX_FRAMES, Trajectory
+from explorer.core.plane.nets import POINT_FREQUENCIES, point_features
 from explorer.core.plane.realnvp import mlp
 from explorer.core.runtime.limits import SEED_MAX, bounded, one_of, validate
 
 PAIRINGS = ("independent", "ot")
 TIME_FREQUENCIES = 8  # sin and cos of t at 8 frequencies, π to 128π, beside t itself
-POINT_FREQUENCIES = 3  # sin and cos of each coordinate at 3 frequencies, π/2 to 2π, beside the point itself
 
 
 @dataclass(frozen=True)
@@ -60,15 +60,6 @@ def time_features(t: torch.Tensor) -> torch.Tensor:
     freqs = math.pi * 2.0 ** torch.arange(TIME_FREQUENCIES, dtype=t.dtype)  # (F,)
     angles = t[:, None] * freqs[None]  # (B, F)
     return torch.cat([t[:, None], angles.sin(), angles.cos()], dim=1)
-
-
-def point_features(x: torch.Tensor) -> torch.Tensor:
-    """(B, 2) points → (B, 2 + 4P): x, y, then sin and cos of each at (π/2)·2^j for j = 0..P−1. The
-    shortest wavelength, 1, is a checkerboard square's side; a fourth, shorter one gained no more on the
-    checkerboard and cost the spiral and the moons some of their fit."""
-    freqs = (math.pi / 2) * 2.0 ** torch.arange(POINT_FREQUENCIES, dtype=x.dtype)  # (P,)
-    angles = (x[:, :, None] * freqs).flatten(1)  # (B, 2P)
-    return torch.cat([x, angles.sin(), angles.cos()], dim=1)
 
 
 class VelocityNet(nn.Module):

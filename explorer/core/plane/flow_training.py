@@ -60,12 +60,17 @@ CONFIGS: dict[str, type] = {
 }
 
 
+# What a checkpoint saved before a config field existed was built with: its config lacks the field.
+SAVED_BEFORE: dict[str, dict[str, object]] = {"plane-realnvp": {"coupling": "affine"}}
+
+
 def flow_from_checkpoint(ckpt: Checkpoint) -> FlowNet:
     """The flow a checkpoint holds, its config validated before the net is built, in eval mode."""
     if ckpt.kind not in CONFIGS:
         flows = ", ".join(kind_title(kind) for kind in FLOW_KINDS)
         raise CheckpointError(f"{a_kind(ckpt.kind, capital=True)} is not a flow (the flows are the {flows}).")
-    net = load_weights(build_flow(config_from_dict(CONFIGS[ckpt.kind], ckpt.config)), ckpt)
+    config = {**SAVED_BEFORE.get(ckpt.kind, {}), **ckpt.config}
+    net = load_weights(build_flow(config_from_dict(CONFIGS[ckpt.kind], config)), ckpt)
     return net.eval()
 
 

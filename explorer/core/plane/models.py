@@ -46,10 +46,12 @@ class ScoreConfig:
 
 @dataclass(frozen=True)
 class DDPMConfig:
-    """A 2-D DDPM: an ε-network on T steps of Ho et al.'s linear β schedule (1e-4 to 0.02)."""
+    """A 2-D DDPM: an ε-network on T steps of Ho et al.'s linear β schedule (1e-4 to 0.02), seeing the
+    point through ``point_frequencies`` Fourier frequencies beside itself (``nets.point_features``)."""
 
     hidden: int = bounded(128, 16, 512)
     layers: int = bounded(3, 1, 6)
+    point_frequencies: int = bounded(0, 0, 6)  # 3 helped the checkerboard and cost the moons and the spiral
     T: int = bounded(1000, 10, 4000)
     steps: int = bounded(6000, 1, 200_000)
     batch_size: int = bounded(512, 16, 8192)
@@ -92,7 +94,7 @@ class EpsNet(nn.Module):
     def __init__(self, cfg: DDPMConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.f = NoiseConditionedMLP(cfg.hidden, cfg.layers)
+        self.f = NoiseConditionedMLP(cfg.hidden, cfg.layers, cfg.point_frequencies)
         schedule = make_schedule("linear", cfg.T)
         self.register_buffer("alphas_cumprod", schedule.alphas_cumprod.double(), persistent=False)
 

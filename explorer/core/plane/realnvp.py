@@ -1,17 +1,22 @@
-"""A RealNVP-style normalizing flow in the plane (Dinh et al. 2017): a stack of affine couplings.
+"""A RealNVP-style normalizing flow in the plane (Dinh et al. 2017): a stack of coupling layers.
 
 The flow f maps data x to a base point z = f(x) ~ N(0, I) through layers f_K ∘ … ∘ f_1. Each
-layer keeps one coordinate (the mask's) and moves the other by an affine map whose scale and
-shift depend only on the kept one:
+layer keeps one coordinate (the mask's) and moves the other by a monotone map whose parameters
+depend only on the kept one. RealNVP's map is affine:
 
     y_a = x_a,   y_b = x_b · exp(s(x_a)) + t(x_a),   log|det J| = s(x_a),
 
-so inverting is as cheap as going forward and the change of variables is exact:
+the neural spline flow's (Durkan et al. 2019) a rational-quadratic spline g(x_b; θ(x_a)) with
+log|det J| = log g'(x_b) (``splines.py``). Either way inverting is as cheap as going forward and the
+change of variables is exact:
 
     log p(x) = log N(f(x); 0, I) + Σ_k log|det J_k(x)|.
 
-The masks alternate between the two coordinates. s is bounded by ``SCALE_BOUND`` · tanh, which
-keeps the exponent from overflowing early in training (Dinh et al. §3.7 use a tanh scale too).
+The masks alternate between the two coordinates. Splines are the default: an affine layer only
+shifts and stretches, so the ring's separated modes stayed joined by thin bridges after 10,000
+steps (docs/labs.md), where a spline folds one bump into several in a single layer. For the affine
+coupling, s is bounded by ``SCALE_BOUND`` · tanh, which keeps the exponent from overflowing early
+in training (Dinh et al. §3.7 use a tanh scale too).
 """
 
 from __future__ import annotations
@@ -23,20 +28,26 @@ import numpy as np
 import torch
 from torch import nn
 
-from explorer.core.runtime.limits import SEED_MAX, bounded, validate
+from explorer.core.plane.splines import rational_quadratic, spline_size
+from explorer.core.runtime.limits import SEED_MAX, bounded, one_of, validate
 
+COUPLINGS = ("spline", "affine")
 SCALE_BOUND = 3.0  # |s| ≤ 3: a layer stretches a coordinate by at most e³ ≈ 20
+TAIL_BOUND = 4.0  # splines act on [-4, 4] (the lab's box), the identity outside
 LOG_2PI = math.log(2 * math.pi)
 
 
 @dataclass(frozen=True)
 class RealNVPConfig:
-    """K affine couplings, each with an MLP (``layers`` hidden layers of ``hidden`` units) for s and t."""
+    """K couplings (rational-quadratic splines of ``bins`` bins, or affine), each with an MLP (``layers``
+    hidden layers of ``hidden`` units) from the kept coordinate to the moved one's transform."""
 
-    couplings: int = bounded(8, 2, 32)
+    coupling: str = one_of("spline", COUPLINGS)
+    bins: int = bounded(8, 2, 64)
+    couplings: int = bounded(4, 2, 32)
     hidden: int = bounded(64, 8, 512)
     layers: int = bounded(2, 1, 6)
-    steps: int = bounded(3000, 1, 200_000)
+    steps: int = bounded(1500, 1, 200_000)
     batch_size: int = bounded(512, 16, 8192)
     lr: float = bounded(3e-3, 0.0, 0.1, low_open=True)
     seed: int = bounded(0, 0, SEED_MAX)
@@ -91,18 +102,57 @@ class AffineCoupling(nn.Module):
         return torch.cat([x_a, x_b] if self.kept == 0 else [x_b, x_a], dim=1)
 
 
+class SplineCoupling(nn.Module):
+    """One layer: keeps coordinate ``kept`` and moves the other by a monotone rational-quadratic spline
+    whose bins and knot slopes the kept coordinate's MLP gives (Durkan et al. 2019)."""
+
+    def __init__(self, kept: int, hidden: int, layers: int, bins: int) -> None:
+        super().__init__()
+        self.kept = kept
+        self.net = mlp(1, spline_size(bins), hidden, layers)
+        last = self.net[-1]
+        assert isinstance(last, nn.Linear)
+        nn.init.zeros_(last.weight)  # equal bins, every slope 1: every layer starts as the identity
+        nn.init.zeros_(last.bias)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """x (B, 2) → (y (B, 2), log|det ∂y/∂x| (B,)) = (…, log g'(x_b))."""
+        x_a, x_b = x[:, self.kept], x[:, 1 - self.kept]
+        y_b, log_slope = rational_quadratic(x_b, self.net(x_a[:, None]), TAIL_BOUND)
+        return self._join(x_a, y_b), log_slope
+
+    def inverse(self, y: torch.Tensor) -> torch.Tensor:
+        """y (B, 2) → x (B, 2): x_b = g⁻¹(y_b; θ(y_a)), since y_a = x_a."""
+        y_a, y_b = y[:, self.kept], y[:, 1 - self.kept]
+        x_b, _ = rational_quadratic(y_b, self.net(y_a[:, None]), TAIL_BOUND, inverse=True)
+        return self._join(y_a, x_b)
+
+    def _join(self, x_a: torch.Tensor, x_b: torch.Tensor) -> torch.Tensor:
+        return torch.stack([x_a, x_b] if self.kept == 0 else [x_b, x_a], dim=1)
+
+
+Coupling = AffineCoupling | SplineCoupling
+
+
+def coupling(cfg: RealNVPConfig, kept: int) -> Coupling:
+    """The coupling ``cfg`` asks for, keeping coordinate ``kept``."""
+    if cfg.coupling == "affine":
+        return AffineCoupling(kept, cfg.hidden, cfg.layers)
+    return SplineCoupling(kept, cfg.hidden, cfg.layers, cfg.bins)
+
+
 class RealNVP(nn.Module):
     """The flow f: data → base, a stack of couplings keeping x, y, x, y, … in turn."""
 
     def __init__(self, cfg: RealNVPConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.couplings = nn.ModuleList(AffineCoupling(k % 2, cfg.hidden, cfg.layers) for k in range(cfg.couplings))
+        self.couplings = nn.ModuleList(coupling(cfg, k % 2) for k in range(cfg.couplings))
 
     @property
-    def layers(self) -> list[AffineCoupling]:
+    def layers(self) -> list[Coupling]:
         """The couplings, first (applied to x first) to last."""
-        return [layer for layer in self.couplings if isinstance(layer, AffineCoupling)]
+        return [layer for layer in self.couplings if isinstance(layer, (AffineCoupling, SplineCoupling))]
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x (B, 2) → (z = f(x) (B, 2), log|det J_k| per layer (B, K))."""

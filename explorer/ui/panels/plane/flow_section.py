@@ -47,8 +47,10 @@ VIEW_LABELS = {
     "nll fm": "log p: flow matching",
 }
 HELP = (
-    "RealNVP (Dinh et al. 2017): K affine couplings, each keeping one coordinate and moving the other by "
-    "exp(s)·x + t; log p(x) = log N(z; 0, I) + Σ log|det J_k|, trained by maximum likelihood. The layer slider "
+    "RealNVP (Dinh et al. 2017) with spline couplings (Durkan et al. 2019): K layers, each keeping one coordinate "
+    "and moving the other by a monotone rational-quadratic spline whose bins the kept one sets (RealNVP's affine "
+    "exp(s)·x + t can only shift and stretch, and leaves bridges between separated modes); "
+    "log p(x) = log N(z; 0, I) + Σ log|det J_k|, trained by maximum likelihood. The layer slider "
     "pushes the base Gaussian's samples and a grid through the layers; the heat map is the density at that "
     "stage. Click a point for its ledger.\n\nFlow matching (Lipman et al. 2023; rectified flow, Liu et al. 2023): "
     "v(x, t) regresses x₁ − x₀ on x_t = (1−t)x₀ + t x₁, x₀ noise, x₁ data. Pairs are independent, or re-paired "
