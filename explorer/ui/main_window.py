@@ -427,6 +427,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop every job and wait for its thread and process before the window goes."""
+        if self.imports is not None:
+            self.imports.wait()
         for runner in self.runners.values():
             runner.stop()
         for runner in self.runners.values():

@@ -47,6 +47,12 @@ class BackgroundImports(QObject):
     def start(self) -> None:
         self._thread.start()
 
+    def wait(self) -> None:
+        """Return once the imports are done (a window closed in its first seconds: Python must not end
+        while a thread is still importing)."""
+        if self._thread.is_alive():
+            self._thread.join()
+
     def _run(self) -> None:
         try:
             self._import_for_the_shown_tab()
@@ -65,15 +71,17 @@ class BackgroundImports(QObject):
         import pyqtgraph  # noqa: F401  # the plots' library, before any panel module needs it
         import torch  # noqa: F401
 
+        from explorer.core.runtime.devices import describe, pick_device
+
+        device = pick_device(self.device)
+        self.device, self.device_text = str(device), describe(device)
+
         from explorer.core.families import FAMILIES
         from explorer.core.runtime.checkpoints import config_class
         from explorer.core.runtime.data import load_mnist
-        from explorer.core.runtime.devices import describe, pick_device
 
         for module in FAMILIES.modules():
             importlib.import_module(module)
         config_class("")  # what reading any checkpoint imports (the configs of every kind it checks)
-        load_mnist("test")  # cached: the panels encode and show the test set
         panel_entry(self.shown).panel_class()
-        device = pick_device(self.device)
-        self.device, self.device_text = str(device), describe(device)
+        load_mnist("test")  # cached: the panels encode and show the test set (a missing file: the panel says so)

@@ -31,6 +31,7 @@ class Picture(QWidget):
         self._qimage = QImage(grey.data, width, height, width, QImage.Format.Format_Grayscale8).copy()
         self.title = QLabel(title)
         self.title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.title.setWordWrap(True)  # a narrow column (the window's minimum size) takes it on two lines
         self.title.setStyleSheet(TITLE_STYLE)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
