@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -14,27 +15,44 @@ if TYPE_CHECKING:  # imported where used, so that the CLI starts without Qt
 
 
 def configure() -> None:
-    """Process-wide settings for the GUI process (the app and the benchmarks share them)."""
-    import pyqtgraph as pg
-    import torch
+    """Process-wide settings for the GUI process (the app and the benchmarks share them); see ``start_up``."""
+    from explorer.ui.start_up import configure as configure_gui
 
-    pg.setConfigOptions(antialias=True, imageAxisOrder="row-major")
-    # The GUI only decodes single digits and small grids: one thread is fastest, and it
-    # leaves the other cores to training instead of fighting its threads for them.
-    torch.set_num_threads(1)
+    configure_gui()
 
 
-def collect_garbage_on_the_gui_thread(app: QCoreApplication, interval_s: float = 1.0) -> object:
-    """Turn Python's automatic cyclic collector off and collect on a timer of the GUI's event loop instead
-    (pyqtgraph's GarbageCollector); return it, kept alive by ``app``.
+class GarbageCollector:
+    """Python's automatic cyclic collector off, and the same generational collections run on a timer of
+    the GUI's event loop instead (pyqtgraph's GarbageCollector, without importing pyqtgraph before the
+    window paints)."""
+
+    def __init__(self, app: QCoreApplication, interval_s: float) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.threshold = gc.get_threshold()
+        gc.disable()
+        self.timer = QTimer(app)
+        self.timer.timeout.connect(self.check)
+        self.timer.start(int(interval_s * 1000))
+
+    def check(self) -> None:
+        """Collect a generation where its count has passed its threshold, as the automatic collector would."""
+        counts = gc.get_count()
+        for generation in range(3):
+            if counts[generation] <= self.threshold[generation]:
+                return
+            gc.collect(generation)
+
+
+def collect_garbage_on_the_gui_thread(app: QCoreApplication, interval_s: float = 1.0) -> GarbageCollector:
+    """Turn Python's automatic cyclic collector off and collect on a timer of the GUI's event loop instead;
+    return it, kept alive by ``app``.
 
     Left automatic, the collector runs at whatever allocation crosses its threshold: in a worker thread, or
     in the middle of a Qt call. Seen here: a pyqtgraph ViewBox's QMenu, part of a reference cycle, was freed
     inside a signal disconnect, and its destructor waited for the connection lock that disconnect held, for
     ever. On the timer, Qt objects in cycles are freed between events, on the thread that owns them."""
-    from pyqtgraph.util.garbage_collector import GarbageCollector
-
-    collector = GarbageCollector(interval=interval_s)
+    collector = GarbageCollector(app, interval_s)
     app.garbage_collector = collector  # type: ignore[attr-defined]  # the timer lives as long as the app
     return collector
 
@@ -85,6 +103,22 @@ def settle(
         app.processEvents()
 
 
+def open_window(device: str | None, device_text: str, panel: str) -> MainWindow:
+    """The window as a launch makes it, before it is shown: the app and the start-up benchmark share this.
+    ``device`` None: the best available, picked once torch is imported (after the first paint)."""
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.ui.main_window import MainWindow
+
+    app = QApplication.instance()
+    assert app is not None
+    collect_garbage_on_the_gui_thread(app)
+    window = MainWindow(device=device, device_text=device_text)
+    freeze_when_built(window)
+    window.open_on(panel)
+    return window
+
+
 def run(args: argparse.Namespace) -> int:
     """Open the window (or render it to ``args.screenshot`` and exit)."""
     if args.screenshot and "QT_QPA_PLATFORM" not in os.environ:
@@ -92,22 +126,20 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from explorer.cli import DEFAULT_SIZE
-    from explorer.core.runtime.devices import DeviceError, describe, pick_device
-    from explorer.ui.main_window import MainWindow
 
-    try:
-        device = pick_device(args.device)
-    except DeviceError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    device, device_text = None, "…"  # auto: picked once torch is in, after the first paint
+    if args.device != "auto":  # a device asked for is checked before the window opens: one line, exit 2
+        from explorer.core.runtime.devices import DeviceError, describe, pick_device
+
+        try:
+            picked = pick_device(args.device)
+        except DeviceError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        device, device_text = str(picked), describe(picked)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Generative Explorer")
-    configure()
-    collect_garbage_on_the_gui_thread(app)
-    window = MainWindow(device=str(device), device_text=describe(device))
-    freeze_when_built(window)
-    window.show_panel(args.panel)
-    window.load_shipped_checkpoints()
+    window = open_window(device, device_text, args.panel)
     if args.screenshot:
         size = args.size or DEFAULT_SIZE
         window.resize(*size)

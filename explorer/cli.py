@@ -35,6 +35,7 @@ class Parser(argparse.ArgumentParser):
 # The window's size where the screen has room; its smallest (a panel too big for it scrolls), which fits a
 # 1280×720 screen with a title bar and a taskbar; the largest --size takes.
 DEFAULT_SIZE, MIN_SIZE, MAX_SIZE = (1500, 950), (1024, 600), (7680, 4320)
+COMMANDS = ("train", "sample", "eval", "plane")  # the headless commands; without one, the window opens
 
 
 def window_size(text: str) -> tuple[int, int]:
@@ -59,6 +60,31 @@ def build_parser() -> argparse.ArgumentParser:
     from explorer.train_cli import add_train_command
 
     parser = Parser(prog="gen-explorer", description="See how deep generative models work.")
+    add_window_options(parser)
+    commands = parser.add_subparsers(dest="command")
+    add_train_command(commands)
+    add_sample_command(commands)
+    add_eval_command(commands)
+    add_plane_commands(commands)
+    return parser
+
+
+def window_args(argv: list[str]) -> argparse.Namespace | None:
+    """The window's options, where ``argv`` holds nothing else (no command, no --help), parsed without building
+    the commands' parsers, which import torch: the window then paints before torch is imported. None: parse
+    ``argv`` with the whole parser (``build_parser``)."""
+    if any(arg in (*COMMANDS, "-h", "--help") for arg in argv):
+        return None
+    parser = Parser(prog="gen-explorer", add_help=False)
+    add_window_options(parser)
+    args, rest = parser.parse_known_args(argv)
+    if rest:  # not the window's: the whole parser says what is wrong with it
+        return None
+    args.command = None
+    return args
+
+
+def add_window_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: the best available)")
     parser.add_argument(
         "--screenshot", type=Path, metavar="FILE.png", help="render the window offscreen to FILE and exit"
@@ -72,12 +98,6 @@ def build_parser() -> argparse.ArgumentParser:
         f"on a screen too small for it; {MIN_SIZE[0]}x{MIN_SIZE[1]} to {MAX_SIZE[0]}x{MAX_SIZE[1]})",
     )
     parser.add_argument("--panel", choices=PANEL_NAMES, default="vae", help="panel to show first")
-    commands = parser.add_subparsers(dest="command")
-    add_train_command(commands)
-    add_sample_command(commands)
-    add_eval_command(commands)
-    add_plane_commands(commands)
-    return parser
 
 
 def headless(args: argparse.Namespace, argv: list[str]) -> int:
@@ -132,8 +152,8 @@ def check_screenshot(path: Path) -> None:
 def main(argv: list[str]) -> int:
     install_stop_handlers()  # first: a stop while torch is still being imported is the same one line
     try:
-        args = build_parser().parse_args(argv)
-        if args.command in ("train", "sample", "eval", "plane"):
+        args = window_args(argv) or build_parser().parse_args(argv)
+        if args.command in COMMANDS:
             return headless(args, argv)
         if args.screenshot:
             check_screenshot(args.screenshot)

@@ -290,3 +290,33 @@ def test_the_continuous_views_hold_their_range_while_the_data_fit():
     assert steady_range((-0.1, 1.1), 0.05, 1.0) == (-0.1, 1.1)  # inside and filling it: the axes stay
     assert steady_range((-0.1, 1.1), 0.0, 1.5) == pytest.approx((-0.15, 1.65))  # left it: re-ranged
     assert steady_range((-0.1, 1.1), 0.0, 0.5) == pytest.approx((-0.05, 0.55))  # fills too little: re-ranged
+
+
+def test_an_opaque_area_has_the_colour_a_translucent_fill_shows_over_white_and_over_another():
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    from explorer.ui.panels.divergences.area_fills import over
+    from explorer.ui.panels.divergences.style import P_COLOUR, Q_COLOUR, transparent
+
+    image = QImage(2, 1, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    painter.fillRect(0, 0, 2, 1, transparent(P_COLOUR, 50))  # as the translucent fills drew p, then q over it
+    painter.fillRect(1, 0, 1, 1, transparent(Q_COLOUR, 50))
+    painter.end()
+    for x, expected in ((0, over(P_COLOUR, 50)), (1, over(Q_COLOUR, 50, over(P_COLOUR, 50)))):
+        drawn = image.pixelColor(x, 0)
+        assert max(abs(a - b) for a, b in zip(drawn.getRgb()[:3], expected.getRgb()[:3], strict=True)) <= 1
+
+
+def test_the_densities_areas_follow_the_sliders_and_their_overlap_is_the_smaller_density(panel):
+    tab = panel.continuous
+    tab.p_controls.two_bumps.setChecked(True)
+    tab.p_controls.mean1.setValue(0.4)
+    areas = tab._density_areas
+    x, first = areas.first.getData()
+    p, q = tab.p_controls.mixture(), tab.q_controls.mixture()
+    np.testing.assert_allclose(first, p.pdf(x))
+    np.testing.assert_allclose(areas.second.getData()[1], q.pdf(x))
+    np.testing.assert_allclose(areas.both.getData()[1], np.minimum(p.pdf(x), q.pdf(x)))
+    assert min(a.zValue() for a in (areas.first, areas.second, areas.both)) < tab._p_curve.zValue()

@@ -11,14 +11,15 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from explorer.cli import DEFAULT_SIZE, MIN_SIZE
-from explorer.core.runtime.checkpoints import checkpoint_kind
 from explorer.core.runtime.errors import ExplorerError
+from explorer.core.runtime.jobs import warm_up
 from explorer.core.runtime.paths import CHECKPOINTS, user_data_dir
 from explorer.core.runtime.quoting import shown
 from explorer.ui.job_status import JobStatus
 from explorer.ui.panel_protocol import HoldsModel, PanelProtocol, is_training
-from explorer.ui.panel_registry import KIND_PANELS, PANELS, panel_entry
+from explorer.ui.panel_registry import KIND_PANELS, PANELS, PanelEntry, panel_entry
 from explorer.ui.panel_tabs import PanelTabs
+from explorer.ui.start_up import BackgroundImports, configure
 from explorer.ui.worker import Runner
 
 PANEL_TITLES = {entry.name: entry.title for entry in PANELS}
@@ -29,13 +30,15 @@ class MainWindow(QMainWindow):
     of the tab on show."""
 
     def __init__(self, device: str | None = None, device_text: str = "CPU") -> None:
+        """``device``: where the panels train (None: the best available, picked by ``open_on`` once torch is in)."""
         super().__init__()
         self.setWindowTitle("Generative Explorer")
         self.setMinimumSize(*MIN_SIZE)  # smaller than a panel needs: the panel scrolls (PanelTabs)
+        self.device = device
         # Each tab gets a runner of its own (a job of one tab never waits for another's).
         self.runners = {entry.name: Runner(self) for entry in PANELS}
         factories: dict[str, Callable[[], PanelProtocol]] = {
-            entry.name: partial(entry.build, self.runners[entry.name], device) for entry in PANELS
+            entry.name: partial(self._build, entry) for entry in PANELS
         }
         self.tabs = PanelTabs(factories, PANEL_TITLES)
         self.panels = self.tabs.panels
@@ -46,6 +49,9 @@ class MainWindow(QMainWindow):
         self._problems_shown = 0
         self._painted = False  # the window has been painted once (the other panels are built after that)
         self._rest_waits_for_paint = False
+        self.imports: BackgroundImports | None = None  # open_on's: torch and the panels, imported in a thread
+        self._opening_placed = False  # open_on's panel is on its page (the opening picture is gone)
+        self._imports_wait_for_paint = False
         self.status = JobStatus(
             self.statusBar(), {PANEL_TITLES[name]: runner for name, runner in self.runners.items()}, device_text
         )
@@ -62,6 +68,9 @@ class MainWindow(QMainWindow):
             runner.failed.connect(self.show_error)
             runner.busy_changed.connect(self._update_actions)
         self._on_tab_changed()
+
+    def _build(self, entry: PanelEntry) -> PanelProtocol:
+        return entry.build(self.runners[entry.name], self.device)
 
     @property
     def runner(self) -> Runner:
@@ -180,12 +189,78 @@ class MainWindow(QMainWindow):
         """Load the shipped models of the panels built so far (the others load theirs when built,
         one per turn of the event loop from now on); every start-up problem goes in one dialog. The shown
         panel loads first: its opening job is the one in view."""
+        warm_up()  # the fork server the training jobs start from
+        self._load_the_built()
+        QTimer.singleShot(0, self, self._build_the_rest_once_painted)  # dropped if the window goes first
+
+    def _load_the_built(self) -> None:
         self._shipped_wanted = True
         shown = self.tabs.current_name()
         for name in sorted(self.tabs.built, key=lambda built: built != shown):
             self._load_shipped(name)
         self._report_problems()
-        QTimer.singleShot(0, self, self._build_the_rest_once_painted)  # dropped if the window goes first
+
+    def open_on(self, name: str) -> None:
+        """Launch on tab ``name``: show it and load every shipped model, as ``show_panel`` and
+        ``load_shipped_checkpoints`` do, but, where the tab has an opening picture, paint that first and import
+        torch and the panels in a thread once the window has been painted; then build the panel, load its model
+        and put it in the picture's place, each at a turn of the event loop of its own, then the other tabs."""
+        picture = panel_entry(name).opening_picture()
+        if picture is None:
+            if self.device is None:
+                from explorer.core.runtime.devices import describe, pick_device
+
+                picked = pick_device()
+                self._use_device(str(picked), describe(picked))
+            self.show_panel(name)
+            self.load_shipped_checkpoints()
+            return
+        self.tabs.hold(name, picture)
+        self.imports = BackgroundImports(name, self.device, self)
+        self.imports.shown_ready.connect(self._build_opening_panel)
+        self.imports.all_ready.connect(self._build_the_rest_once_placed)
+        QTimer.singleShot(0, self, self._import_once_painted)
+
+    def _import_once_painted(self) -> None:
+        """Start the imports once the window on show is painted (a thread importing slows the paint down); a
+        window never shown (a test, a script) starts them at once."""
+        if self.isVisible() and not self._painted:
+            self._imports_wait_for_paint = True  # event() starts them after the first paint
+        elif self.imports is not None:
+            self.imports.start()
+
+    def _build_opening_panel(self) -> None:
+        """Torch is in: build the panel on show (its picture stays on show), and load its model at the next turn."""
+        configure()
+        assert self.imports is not None
+        if self.device is None:
+            self._use_device(self.imports.device, self.imports.device_text)
+        self.tabs.panel(self.imports.shown)
+        QTimer.singleShot(0, self, self._load_opening_panel)
+
+    def _use_device(self, device: str | None, text: str) -> None:
+        """Train on ``device`` (picked once torch is in), and say so in the status bar."""
+        self.device = device
+        self.status.device_label.setText(f"Compute device: {text}")
+
+    def _load_opening_panel(self) -> None:
+        self._load_the_built()  # and any panel a learner asked for meanwhile
+        QTimer.singleShot(0, self, self._place_opening_panel)
+
+    def _place_opening_panel(self) -> None:
+        assert self.imports is not None
+        self.tabs.place(self.imports.shown)
+        self._opening_placed = True
+        self._build_the_rest_once_placed()
+
+    def _build_the_rest_once_placed(self) -> None:
+        """Once the opening panel is on its page and every panel's module is imported: tab changes build again,
+        the fork server the training jobs start from is started, and the other panels are built."""
+        if not (self._opening_placed and self.imports is not None and self.imports.done) or not self.tabs.holding:
+            return
+        self.tabs.release()
+        warm_up()
+        QTimer.singleShot(0, self, self._build_the_rest_once_painted)
 
     def _build_the_rest_once_painted(self) -> None:
         """Build the other panels, one per turn of the event loop, but only once the window on show has
@@ -201,6 +276,9 @@ class MainWindow(QMainWindow):
         handled = super().event(event)
         if event.type() == QEvent.Type.UpdateRequest and not self._painted:  # the window has just been painted
             self._painted = True
+            if self._imports_wait_for_paint:
+                self._imports_wait_for_paint = False
+                QTimer.singleShot(0, self, self._import_once_painted)
             if self._rest_waits_for_paint:
                 self._rest_waits_for_paint = False
                 QTimer.singleShot(0, self, self.tabs.build_the_rest)
@@ -224,7 +302,7 @@ class MainWindow(QMainWindow):
     def _on_panel_built(self, name: str) -> None:
         if self._shipped_wanted:
             if self.tabs.in_background:  # its model loads at the next turn: build and load, each a shorter hold
-                self.tabs.defer(partial(self._load_and_report, name))
+                self.tabs.defer(partial(self._load_and_report, name), name)
             else:
                 self._load_and_report(name)
 
@@ -260,6 +338,8 @@ class MainWindow(QMainWindow):
     def load_checkpoint(self, path: str) -> bool:
         """Load a checkpoint into the panel of its kind (switching to it once the file has been read and checked
         whole), else into the current panel, which then says why it cannot take it."""
+        from explorer.core.runtime.checkpoints import checkpoint_kind  # torch: not before the window is painted
+
         name = KIND_PANELS.get(checkpoint_kind(path) or "") or self.tabs.current_name()
         if not self.tabs.panel(name).checkpoint_kind:  # its panel could not open (a data file is missing)
             name = self.tabs.current_name()
@@ -347,6 +427,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop every job and wait for its thread and process before the window goes."""
+        if self.imports is not None:
+            self.imports.wait()
         for runner in self.runners.values():
             runner.stop()
         for runner in self.runners.values():

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
     from explorer.ui.panel_protocol import PanelProtocol
     from explorer.ui.worker import Runner
 
@@ -28,10 +30,19 @@ class PanelEntry:
     class_name: str
     checkpoint_kinds: tuple[str, ...] = ()  # none: the panel holds no model File ▸ Load / Save apply to
     takes_runner: bool = True  # built as Class(runner, device) (its jobs run on the tab's runner); else Class()
+    opening: str = ""  # "module:function" making what the tab shows before torch is imported (none: nothing)
 
     def panel_class(self) -> type:
         """The panel's class, its module imported now if it was not yet."""
         return cast(type, getattr(importlib.import_module(self.module), self.class_name))
+
+    def opening_picture(self) -> QWidget | None:
+        """What the tab shows at launch while torch is imported (its shipped model's own output, made without
+        torch), or None where it has none."""
+        if not self.opening:
+            return None
+        module, function = self.opening.split(":")
+        return cast("Callable[[], QWidget | None]", getattr(importlib.import_module(module), function))()
 
     def build(self, runner: Runner, device: str | None) -> PanelProtocol:
         """The panel, its jobs on ``runner``, training on ``device`` (None: the best available)."""
@@ -39,13 +50,15 @@ class PanelEntry:
         return make(runner, device) if self.takes_runner else make()
 
 
-def _entry(name: str, title: str, class_name: str, *kinds: str, takes_runner: bool = True) -> PanelEntry:
-    return PanelEntry(name, title, f"explorer.ui.panels.{name}", class_name, kinds, takes_runner)
+def _entry(
+    name: str, title: str, class_name: str, *kinds: str, takes_runner: bool = True, opening: str = ""
+) -> PanelEntry:
+    return PanelEntry(name, title, f"explorer.ui.panels.{name}", class_name, kinds, takes_runner, opening)
 
 
 PANELS: tuple[PanelEntry, ...] = (
     _entry("pixelcnn", "PixelCNN", "PixelCNNPanel", "pixelcnn"),
-    _entry("vae", "VAE", "VAEPanel", "vae"),
+    _entry("vae", "VAE", "VAEPanel", "vae", opening="explorer.ui.panels.vae.opening_picture:opening_picture"),
     _entry("diffusion", "Diffusion", "DiffusionPanel", "ddpm"),
     _entry("gan", "GAN", "GANPanel", "gan"),
     _entry("conditional", "Conditional", "ConditionalPanel", "cvae", "cddpm", "cgan"),

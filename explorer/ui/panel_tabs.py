@@ -5,6 +5,11 @@ waiting seconds; here only the panel on show is built at once, the others when t
 is opened or, one per turn of the event loop, once the window is up.
 
 Each panel sits in a scroll area: on a screen too small for it, it scrolls rather than crushes.
+
+A panel whose build holds the event loop too long for one turn puts its later parts through ``build_later``:
+built in the background, each part then waits for a turn of its own; built on demand, it is whole at once.
+At launch the tab on show may ``hold`` an opening picture while torch is imported; no panel is built on a tab
+change until ``release``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,19 @@ from PySide6.QtWidgets import QApplication, QFrame, QLabel, QScrollArea, QTabWid
 
 from explorer.core.runtime.errors import ExplorerError
 from explorer.ui.panel_protocol import PanelProtocol
+
+_later: list[Callable[[], None]] | None = None  # a background build's later parts, while it is being built
+
+
+def build_later(step: Callable[[], None]) -> None:
+    """Run ``step`` (a part of a panel's build, from its constructor) at a turn of the event loop of its own
+    if the panel is being built in the background, else now: a panel built because a learner opened its
+    tab, or by a test, is whole when its constructor returns."""
+    if _later is None:
+        step()
+    else:
+        _later.append(step)
+
 
 BUILD_PAUSE_MS = 50  # between two panels' builds: the events that waited behind one go first
 DRAG_WAIT_MS = 200  # while a mouse button is held (a drag, a scrub), how often to look again before a build
@@ -106,24 +124,71 @@ class PanelTabs(QTabWidget):
         self.problems: list[str] = []  # why panels could not open, for one dialog
         self.panels = _Built(self)
         self.in_background = False  # a panel is being built by build_the_rest, not because it was asked for
-        self._deferred: list[Callable[[], None]] = []  # work a background build left for the next turns
+        # work a background build left for the next turns, and the panel it belongs to ("": none)
+        self._deferred: list[tuple[str, Callable[[], None]]] = []
+        self.holding = False  # a tab change builds nothing (torch is still being imported)
+        self._picture_page: str | None = None  # the page that shows an opening picture until its panel is placed
         for name in self.names:
             self.addTab(PanelScroll(), titles[name])
-        self.currentChanged.connect(lambda index: self.panel(self.names[index]))
+        self.currentChanged.connect(self._on_current_changed)
+
+    def _on_current_changed(self, index: int) -> None:
+        if not self.holding:
+            self.panel(self.names[index])
+
+    def _page(self, name: str) -> PanelScroll:
+        return cast(PanelScroll, self.widget(self.names.index(name)))
 
     def panel(self, name: str) -> PanelProtocol:
+        """The panel ``name``, built now if it is not yet, and whole: what its background build deferred
+        runs now."""
+        global _later
         if name not in self.built:
+            if self.in_background:
+                _later = []
             try:
                 panel = self._factories[name]()
             except ExplorerError as exc:  # e.g. a shipped data file is missing: the other panels still open
                 panel = UnavailablePanel(self._titles[name], str(exc))
                 self.problems.append(f"{self._titles[name]}: {exc}")
+            finally:
+                later, _later = _later or [], None
+            self._deferred.extend((name, step) for step in later)
             self.built[name] = panel
-            cast(PanelScroll, self.widget(self.names.index(name))).setWidget(
-                cast(QWidget, panel)
-            )  # every panel is a widget
+            if name != self._picture_page:
+                self.place(name)
             self.panel_built.emit(name)
+        elif not self.in_background:
+            self.finish(name)
         return self.built[name]
+
+    def finish(self, name: str) -> None:
+        """Run now, in order, what a background build of ``name`` left for later turns."""
+        mine = [step for owner, step in self._deferred if owner == name]
+        self._deferred = [(owner, step) for owner, step in self._deferred if owner != name]
+        for step in mine:
+            step()
+
+    def place(self, name: str) -> None:
+        """Put the built panel ``name`` on its page (in place of an opening picture)."""
+        if self._picture_page == name:
+            self._picture_page = None
+        page = self._page(name)
+        if page.widget() is not self.built[name]:
+            page.setWidget(cast(QWidget, self.built[name]))  # every panel is a widget
+
+    def hold(self, name: str, picture: QWidget) -> None:
+        """Show tab ``name`` with ``picture`` on its page until its panel is built and ``place``d; build no
+        panel on a tab change until ``release``."""
+        self.holding = True
+        self._picture_page = name
+        self._page(name).setWidget(picture)
+        self.setCurrentIndex(self.names.index(name))
+
+    def release(self) -> None:
+        """Build on tab changes again, and the tab on show now if the learner went to another."""
+        self.holding = False
+        self.panel(self.current_name())
 
     def current_name(self) -> str:
         return self.names[self.currentIndex()]
@@ -141,7 +206,7 @@ class PanelTabs(QTabWidget):
             QTimer.singleShot(DRAG_WAIT_MS, self, self.build_the_rest)
             return
         if self._deferred:
-            self._deferred.pop(0)()
+            self._deferred.pop(0)[1]()
         else:
             self.in_background = True
             try:
@@ -150,10 +215,11 @@ class PanelTabs(QTabWidget):
                 self.in_background = False
         QTimer.singleShot(BUILD_PAUSE_MS, self, self.build_the_rest)
 
-    def defer(self, step: Callable[[], None]) -> None:
+    def defer(self, step: Callable[[], None], name: str = "") -> None:
         """Run ``step`` at a later turn of ``build_the_rest``, before the next build: what follows a panel's
-        background build (loading its shipped model) then holds the event loop on its own, not with the build."""
-        self._deferred.append(step)
+        background build (loading its shipped model) then holds the event loop on its own, not with the build.
+        A step of panel ``name`` runs at once if the panel is asked for before (``panel``)."""
+        self._deferred.append((name, step))
 
     @property
     def settled(self) -> bool:

@@ -10,14 +10,17 @@ through queued signals, so no widget is touched from another thread.
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QObject, QThread, QThreadPool, Signal
-from superqt.utils import GeneratorWorker
 
 from explorer.core.runtime.jobs import Ack, ChildProcess, Control, Job, control, guarded, message, steered, warm_up
+
+if TYPE_CHECKING:  # superqt is imported with the first job: the window paints before it is needed
+    from superqt.utils import GeneratorWorker
 
 
 def reserve_pool_thread() -> None:
@@ -57,7 +60,8 @@ class Runner(QObject):
         self._on_end: Callable[[bool], None] | None = None
         self.label = ""
         self.owner = ""
-        warm_up()
+        if "torch" in sys.modules:  # else torch is not in yet (a launch): the window starts the server once it is
+            warm_up()
 
     @property
     def busy(self) -> bool:
@@ -90,6 +94,8 @@ class Runner(QObject):
         self.label, self.owner = label, owner
         self._succeeded = False
         self._fraction = 0.0
+        from superqt.utils import GeneratorWorker
+
         worker = GeneratorWorker(guarded, source, self._stop.is_set)
         worker.yielded.connect(self._on_yielded)
         worker.returned.connect(self._on_returned)

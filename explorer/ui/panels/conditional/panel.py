@@ -4,22 +4,29 @@ The conditional VAE (Sohn et al. 2015), the class-conditional DDPM with classifi
 guidance (Ho & Salimans 2022) and the conditional GAN (Mirza & Osindero 2014) are separate
 models with separate checkpoints, so each tab is a ``ModelPanel`` of its own; this panel
 routes File ▸ Load and Save to the right one.
+
+Its build is four panels' builds: built in the background after launch, each tab is built at a turn of the
+event loop of its own (``build_later``), so the window never freezes for the four together.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from explorer.core.runtime.checkpoints import checkpoint_kind
 from explorer.core.runtime.errors import CheckpointError, ExplorerError
+from explorer.ui.panel_tabs import build_later
 from explorer.ui.panels.conditional.cddpm_panel import CDDPMPanel
 from explorer.ui.panels.conditional.cgan_panel import CGANPanel
 from explorer.ui.panels.conditional.classifier_guidance_tab import ClassifierGuidanceTab
 from explorer.ui.panels.conditional.cvae_panel import CVAEPanel
 from explorer.ui.panels.model_panel import LoadedModel, ModelPanel
 from explorer.ui.worker import Runner
+
+P = TypeVar("P", CVAEPanel, CDDPMPanel, CGANPanel, ClassifierGuidanceTab)
 
 
 class ConditionalPanel(QWidget):
@@ -31,20 +38,33 @@ class ConditionalPanel(QWidget):
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.cvae = CVAEPanel(runner, device)
-        self.cddpm = CDDPMPanel(runner, device)
-        self.cgan = CGANPanel(runner, device)
-        self.model_panels: tuple[ModelPanel, ...] = (self.cvae, self.cddpm, self.cgan)
-        self.classifier_guidance = ClassifierGuidanceTab(runner, device)
-        self.classifier_guidance.cddpm_source = self.cddpm  # the comparison draws the cDDPM loaded there
+        self.device = device
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        for panel in self.model_panels:
-            self.tabs.addTab(panel, panel.name)
-        self.tabs.addTab(self.classifier_guidance, self.classifier_guidance.name)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
+        self.cvae = self._add(CVAEPanel(runner, device))
+        self.model_panels: tuple[ModelPanel, ...] = (self.cvae,)
+        build_later(self._build_cddpm)
+        build_later(self._build_cgan)
+        build_later(self._build_classifier_guidance)
+
+    def _add(self, panel: P) -> P:
+        self.tabs.addTab(panel, panel.name)
+        return panel
+
+    def _build_cddpm(self) -> None:
+        self.cddpm = self._add(CDDPMPanel(self.runner, self.device))
+        self.model_panels += (self.cddpm,)
+
+    def _build_cgan(self) -> None:
+        self.cgan = self._add(CGANPanel(self.runner, self.device))
+        self.model_panels += (self.cgan,)
+
+    def _build_classifier_guidance(self) -> None:
+        self.classifier_guidance = self._add(ClassifierGuidanceTab(self.runner, self.device))
+        self.classifier_guidance.cddpm_source = self.cddpm  # the comparison draws the cDDPM loaded there
 
     @property
     def checkpoint_kind(self) -> str:

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from explorer.core.divergence import Base, StandardDraws, kl_gaussian, kl_integrand, kl_monte_carlo, kl_numeric
+from explorer.ui.panels.divergences.area_fills import OverlappingAreas, area, over
 from explorer.ui.panels.divergences.mixture_controls import MixtureControls
 from explorer.ui.panels.divergences.style import (
     KL_COLOUR,
@@ -15,9 +16,9 @@ from explorer.ui.panels.divergences.style import (
     Q_COLOUR,
     REVERSE_COLOUR,
     StyledPlot,
+    cache_legend,
     fixed,
     format_value,
-    transparent,
 )
 
 MC_SAMPLES = 10_000
@@ -81,24 +82,20 @@ class ContinuousTab(QWidget):
 
         self.density_plot = StyledPlot("Densities p(x) and q(x)", "density", "x")
         self.density_plot.addLegend(offset=(-10, 10), labelTextColor="#222")
-        self._p_curve = self.density_plot.plot(
-            pen=pg.mkPen(P_COLOUR, width=2.5), name="p", fillLevel=0, brush=transparent(P_COLOUR, 50)
-        )
-        self._q_curve = self.density_plot.plot(
-            pen=pg.mkPen(Q_COLOUR, width=2.5), name="q", fillLevel=0, brush=transparent(Q_COLOUR, 50)
-        )
+        self._density_areas = OverlappingAreas(self.density_plot, P_COLOUR, Q_COLOUR, alpha=50)
+        self._p_curve = self.density_plot.plot(pen=pg.mkPen(P_COLOUR, width=2.5), name="p")
+        self._q_curve = self.density_plot.plot(pen=pg.mkPen(Q_COLOUR, width=2.5), name="q")
         self.integrand_plot = StyledPlot("Integrands: the signed area under each curve is its KL", "", "x")
         self.integrand_plot.addLegend(offset=(-10, 10), labelTextColor="#222")
         self.integrand_plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen("#555")))
-        self._pq_curve = self.integrand_plot.plot(
-            pen=pg.mkPen(KL_COLOUR, width=2.5),
-            name="p log p/q  → KL(p‖q)",
-            fillLevel=0,
-            brush=transparent(KL_COLOUR, 60),
-        )
+        self._pq_area = area(over(KL_COLOUR, 60))
+        self.integrand_plot.addItem(self._pq_area)
+        self._pq_curve = self.integrand_plot.plot(pen=pg.mkPen(KL_COLOUR, width=2.5), name="p log p/q  → KL(p‖q)")
         self._qp_curve = self.integrand_plot.plot(
             pen=pg.mkPen(REVERSE_COLOUR, width=2, style=Qt.PenStyle.DashLine), name="q log q/p  → KL(q‖p)"
         )
+        for plot in (self.density_plot, self.integrand_plot):
+            cache_legend(plot)
 
         self.value_labels: dict[tuple[str, str], QLabel] = {}
         numbers = QGroupBox(f"KL three ways (Monte Carlo: {MC_SAMPLES:,} samples, fixed seed, ± 1 standard error)")
@@ -156,8 +153,10 @@ class ContinuousTab(QWidget):
         x = np.linspace(x_low, x_high, curve_points(self.density_plot.width()))
         p_pdf, q_pdf = p.pdf(x), q.pdf(x)
         pq, qp = kl_integrand(p, q, x, u), kl_integrand(q, p, x, u)
+        self._density_areas.set_data(x, p_pdf, q_pdf)
         self._p_curve.setData(x, p_pdf)
         self._q_curve.setData(x, q_pdf)
+        self._pq_area.setData(x, pq)
         self._pq_curve.setData(x, pq)
         self._qp_curve.setData(x, qp)
         finite = np.concatenate([pq[np.isfinite(pq)], qp[np.isfinite(qp)], [0.0]])

@@ -7,6 +7,7 @@ import math
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGraphicsItem
 from superqt import QLabeledDoubleSlider
 
 from explorer.core.divergence import Base
@@ -59,6 +60,17 @@ def double_slider(lo: float, hi: float, value: float) -> QLabeledDoubleSlider:
     slider.setSingleStep(0.05)  # type: ignore[arg-type]  # superqt's stub: int
     slider.setValue(value)
     return slider
+
+
+def cache_legend(plot: pg.PlotWidget) -> None:
+    """Keep the legend of ``plot`` (every entry added) as a picture, redrawn only when it changes, not at each
+    repaint of the curves under it (a slider's drag repaints the plot at every step)."""
+    legend = plot.getPlotItem().legend
+    items = [legend]
+    while items:
+        item = items.pop()
+        item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        items.extend(item.childItems())
 
 
 class StyledPlot(pg.PlotWidget):
