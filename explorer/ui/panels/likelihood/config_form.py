@@ -16,8 +16,7 @@ from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QDoubleSpinBox, QFormLayout, QSpinBox, QWidget
 
 from explorer.core.runtime.limits import describe_limit
-
-INT_WIDGET_MAX = 2**31 - 1  # a QSpinBox holds a C int: a wider range (a seed's) is offered up to here
+from explorer.ui.widgets.bounded_box import SPIN_BOX_MAX
 
 
 class ConfigForm(QWidget):
@@ -48,7 +47,7 @@ class ConfigForm(QWidget):
         low, high = meta["range"]
         if f.type in (int, "int"):
             spin = QSpinBox()
-            spin.setRange(int(low) + (1 if meta["low_open"] else 0), int(min(high, INT_WIDGET_MAX)))
+            spin.setRange(int(low) + (1 if meta["low_open"] else 0), int(min(high, SPIN_BOX_MAX)))
             spin.setKeyboardTracking(False)
             spin.valueChanged.connect(lambda value, name=f.name: self.edited.emit(name, int(value)))
             return spin

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QSpinBox, QWidget
 
 from explorer.core.runtime.limits import describe_limit
+from explorer.ui.widgets.bounded_box import SPIN_BOX_MAX
 
 
 def build_form(
@@ -31,7 +32,7 @@ def build_form(
             editor.currentTextChanged.connect(lambda text, n=name: on_change(n, text))
         elif f.type in (int, "int"):
             editor = QSpinBox(parent)
-            editor.setRange(int(meta["range"][0]), int(min(meta["range"][1], 2**31 - 1)))
+            editor.setRange(int(meta["range"][0]), int(min(meta["range"][1], SPIN_BOX_MAX)))
             editor.setValue(value)
             editor.setKeyboardTracking(False)
             editor.valueChanged.connect(lambda v, n=name: on_change(n, int(v)))
