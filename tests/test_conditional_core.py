@@ -424,3 +424,20 @@ def test_a_conditional_model_is_evaluated_per_asked_digit_and_pooled(tiny_cvae_c
     expected = [run_to_end(FAMILIES["cvae"].draw(model, 5, int(seeds[d]), digit=d))[0] for d in range(10)]
     np.testing.assert_allclose(row.samples[:10], np.stack(expected), atol=1e-6)
     assert load_checkpoint(tiny_cvae_checkpoint).kind == "cvae"
+
+
+def test_the_cddpm_class_embedding_learns_at_label_lr_scale_times_the_rate():
+    """The embedding starts at zero beside a U-Net that already knows its job: its rate is the config's
+    label_lr_scale times the rest's (every other weight in the other group, none in both)."""
+    from explorer.core.conditional.cddpm import CDDPMConfig, build_cddpm
+    from explorer.core.conditional.cddpm_training import parameter_groups
+
+    cfg = CDDPMConfig(base_channels=8, lr=3e-5, label_lr_scale=40.0)
+    unet = build_cddpm(cfg).unet
+    rest, embedding = parameter_groups(unet, cfg.lr, cfg.label_lr_scale)
+    assert rest["lr"] == 3e-5 and embedding["lr"] == pytest.approx(3e-5 * 40.0)
+    named = dict(unet.named_parameters())
+    assert {id(p) for p in embedding["params"]} == {id(p) for n, p in named.items() if n.startswith("class_embedding")}
+    assert len(rest["params"]) + len(embedding["params"]) == len(named)
+    with pytest.raises(ConfigError):
+        CDDPMConfig(label_lr_scale=0.5)

@@ -27,6 +27,10 @@ class CDDPMConfig(DDPMConfig):
     whose U-Net is taken with the class embedding at zero) and the label dropout of classifier-free guidance."""
 
     p_uncond: float = bounded(0.1, 0.0, 1.0)  # share of training labels replaced by ∅ (Ho & Salimans: 0.1 or 0.2)
+    # The class embedding's learning rate over the rest's. Started from the DDPM, every other weight already knows
+    # its job while the embedding starts at zero; with Adam a step moves a weight by about its learning rate, so a
+    # faster rate there lets the labels take hold within a short run (the conditional GAN's label_lr_scale too).
+    label_lr_scale: float = bounded(10.0, 1.0, 100.0)
 
 
 class ConditionalDDPM(nn.Module):

@@ -72,11 +72,8 @@ def initial_checkpoint(cfg: CDDPMConfig) -> Checkpoint | None:
     return ckpt
 
 
-EMBEDDING_LR_SCALE = 10.0  # the class embedding learns this much faster than the rest of the U-Net
-
-
-def parameter_groups(unet: nn.Module, lr: float) -> list[dict[str, object]]:
-    """The U-Net's weights at ``lr`` and its class embedding at EMBEDDING_LR_SCALE x ``lr``.
+def parameter_groups(unet: nn.Module, lr: float, label_lr_scale: float) -> list[dict[str, object]]:
+    """The U-Net's weights at ``lr`` and its class embedding at ``label_lr_scale`` x ``lr``.
 
     Fine-tuned from the unconditional DDPM, everything but the embedding already knows its job,
     while the embedding starts at zero: a faster step there lets the labels take hold within a
@@ -84,7 +81,7 @@ def parameter_groups(unet: nn.Module, lr: float) -> list[dict[str, object]]:
     """
     embedding = [p for name, p in unet.named_parameters() if name.startswith("class_embedding")]
     rest = [p for name, p in unet.named_parameters() if not name.startswith("class_embedding")]
-    return [{"params": rest, "lr": lr}, {"params": embedding, "lr": lr * EMBEDDING_LR_SCALE}]
+    return [{"params": rest, "lr": lr}, {"params": embedding, "lr": lr * label_lr_scale}]
 
 
 def train_cddpm(
@@ -134,7 +131,7 @@ def train_cddpm(
     ema_model, record = yield from regress_noise(
         cfg,
         model,
-        torch.optim.Adam(parameter_groups(model.unet, cfg.lr)),
+        torch.optim.Adam(parameter_groups(model.unet, cfg.lr, cfg.label_lr_scale)),
         batch_loss,
         len(x_train),
         lambda m: m.sample(len(PREVIEW_DIGITS), cfg.seed, PREVIEW_DIGITS, GUIDANCE, PREVIEW),
