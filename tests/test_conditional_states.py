@@ -1,4 +1,4 @@
-"""The Conditional tabs' states, without Qt: the request a learner sets builds the
+"""The Conditional tabs' and the Divergences panel's states, without Qt: the request a learner sets builds the
 config or job the tab runs, and the runner's flags and the running job (an enum) say which buttons are open."""
 
 import numpy as np
@@ -14,6 +14,7 @@ from explorer.core.conditional.jobs import classifier_sweep_job, guidance_compar
 from explorer.core.conditional.noisy_classifier import NoisyClassifierConfig
 from explorer.core.conditional.sweep import CLASSIFIER_SWEEP
 from explorer.core.diffusion import DDPMConfig, SamplerConfig
+from explorer.core.divergence.view_state import BUMP_SIGMA, PRESETS, DivergenceState
 from explorer.core.runtime.errors import CheckpointError
 from explorer.core.runtime.limits import ConfigError, declared_range
 from explorer.core.vae.panel_state import VAEJob
@@ -119,3 +120,27 @@ def test_a_drag_sets_the_cvaes_style_to_the_markers_point():
     assert np.array_equal(state.point_z(4), np.array([1.5, -0.5, 0.0, 0.0], np.float32))
     assert np.array_equal(state.point_z(1), np.array([1.5], np.float32))  # a 1-D z takes z1
 
+
+def test_the_divergence_state_opens_on_the_coin_preset_and_leaves_it_when_edited():
+    state = DivergenceState()
+    p, q, story = PRESETS[state.preset]
+    assert list(state.p) == p and list(state.q) == q and state.note == story and state.units == "bits"
+    seen = []
+    state.changed.connect(seen.append)
+    state.set_value("q", 0, 0.8)
+    assert state.q == pytest.approx([0.8, 0.2]) and state.preset is None and state.note == ""
+    state.resize(5)
+    assert state.k == 5 and state.p.sum() == pytest.approx(1.0) and "K = 5" in state.note
+    with pytest.raises(ValueError):
+        state.resize(1)
+    state.apply_preset("Disjoint supports")
+    assert state.k == 4 and state.preset == "Disjoint supports"
+    assert seen[0] == frozenset({"q", "preset", "note"})
+
+
+def test_the_fit_target_has_its_bumps_d_apart_within_the_declared_range():
+    low = declared_range(DivergenceState, "distance")[0]
+    assert low > 2 * BUMP_SIGMA  # two bumps for every d offered
+    state = DivergenceState(distance=3.0)
+    p = state.target()
+    assert p.means == (-1.5, 1.5) and p.sigmas == (BUMP_SIGMA, BUMP_SIGMA)

@@ -290,3 +290,23 @@ def test_the_continuous_views_hold_their_range_while_the_data_fit():
     assert steady_range((-0.1, 1.1), 0.05, 1.0) == (-0.1, 1.1)  # inside and filling it: the axes stay
     assert steady_range((-0.1, 1.1), 0.0, 1.5) == pytest.approx((-0.15, 1.65))  # left it: re-ranged
     assert steady_range((-0.1, 1.1), 0.0, 0.5) == pytest.approx((-0.05, 0.55))  # fills too little: re-ranged
+
+
+def test_the_tabs_follow_the_panels_state(panel):
+    state = panel.state
+    state.apply_preset("Uniform vs peaked")
+    tab = panel.discrete
+    assert tab.k_spin.value() == 6 and tab.preset_combo.currentText() == "Uniform vs peaked"
+    assert tab.p_editor.values() == pytest.approx(PRESETS["Uniform vs peaked"][0])
+    state.set_value("p", 0, 0.4)
+    assert tab.preset_combo.currentIndex() == -1 and tab.table.item(0, 0).text() == "0.400"
+    tab.k_spin.setValue(3)  # an edit writes the state
+    assert state.k == 3
+    state.update(units="nats")
+    assert panel.nats_button.isChecked() and "nats" in tab.value_labels["H(p)"].text()
+    panel.bits_button.setChecked(True)
+    assert state.units == "bits"
+    fit = panel.fit
+    state.update(distance=6.0, start_mu=-2.0)
+    assert fit.distance.value() == 6.0 and fit.start_mu.value() == -2.0
+    assert fit.last["forward"].step == 0 and fit.last["forward"].mu == pytest.approx(-2.0)
