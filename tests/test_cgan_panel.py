@@ -109,3 +109,22 @@ def test_the_tab_fits_a_laptop_screen(open_panel, tiny_cgan_checkpoint, qtbot, s
     panel.load_checkpoint(tiny_cgan_checkpoint)
     qtbot.wait(20)
     assert layout_problems(panel) == [] and plots_cut_off(panel) == []
+
+
+def test_the_form_and_the_buttons_follow_the_tabs_state(panel, qtbot, tiny_cgan_checkpoint):
+    from explorer.core.cgan.panel_state import SCRATCH, StartFrom
+    from explorer.ui.panels.conditional.cgan_training import FROM_SCRATCH
+
+    panel.state.update(steps=7, start_from=StartFrom.SCRATCH)
+    assert panel.training.train_steps.value() == 7 and panel.training.start_from.currentText() == FROM_SCRATCH
+    assert panel.training_config() == CGANConfig(steps=7, **SCRATCH)
+    panel.training.train_steps.setValue(9)  # an edit writes the state
+    assert panel.state.steps == 9
+    assert not panel.new_styles.isEnabled()
+    panel.load_checkpoint(tiny_cgan_checkpoint)
+    assert panel.new_styles.isEnabled()
+    before = panel.grid.pixels().copy()
+    panel.state.new_styles()
+    assert not np.allclose(panel.grid.pixels(), before)
+    panel.state.update(busy=True)
+    assert not panel.training.train_button.isEnabled() and panel.new_styles.isEnabled()

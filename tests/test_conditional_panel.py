@@ -366,3 +366,36 @@ def test_classifier_guidance_draws_both_guidances_from_the_same_noise_and_sweeps
     wait_for_job(panel, qtbot, tab.start_sweep)
     assert tab.sweep.accuracy.x_values("samples") == list(CLASSIFIER_SWEEP)
     assert "4 × 7 per s" in tab.sweep.info.text()
+
+
+def test_the_cvae_tab_follows_its_state(cvae):
+    state = cvae.state
+    state.update(z=(-1.0, 0.75))
+    assert cvae.plane.marker_pos() == (-1.0, 0.75)
+    assert np.allclose(cvae.style.digits.pixels(), tile(all_digits(cvae.model, state.point_z(2)), 5), atol=1e-6)
+    cvae.select_test_digit(12)
+    assert state.selected == 12 and np.allclose(cvae.plane.marker_pos(), state.z)
+    assert len(cvae.plane.selected.getData()[0]) == 1  # the posterior outlined
+    state.drag_to(0.5, 0.5)
+    assert cvae.selected is None and cvae.plane.marker_pos() == (0.5, 0.5)
+    assert len(cvae.plane.selected.getData()[0]) == 0
+    state.update(epochs=2, beta=0.5)
+    assert (cvae.training.epochs.value(), cvae.training.beta.value()) == (2, 0.5)
+    assert cvae.training_config() == CVAEConfig(epochs=2, beta=0.5)
+    state.update(busy=True)
+    assert not cvae.training.train_button.isEnabled()
+    state.update(busy=False)
+    assert cvae.training.train_button.isEnabled()
+
+
+def test_the_classifier_guidance_tab_follows_its_state(panel):
+    tab = panel.classifier_guidance
+    state = tab.state
+    state.update(digit=4, scale=7.5, sweep_n=40)
+    assert tab.controls.digit_buttons.checkedId() == 4 and tab.scale.value() == 7.5 and tab.sweep.n.value() == 40
+    tab.scale.setValue(2.0)  # an edit writes the state
+    assert state.scale == 2.0
+    state.update(busy=True)
+    assert not tab.draw_button.isEnabled() and not tab.sweep.measure_button.isEnabled()
+    state.update(busy=False)
+    assert tab.draw_button.isEnabled() and tab.sweep.measure_button.isEnabled()

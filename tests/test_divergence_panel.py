@@ -320,3 +320,23 @@ def test_the_densities_areas_follow_the_sliders_and_their_overlap_is_the_smaller
     np.testing.assert_allclose(areas.second.getData()[1], q.pdf(x))
     np.testing.assert_allclose(areas.both.getData()[1], np.minimum(p.pdf(x), q.pdf(x)))
     assert min(a.zValue() for a in (areas.first, areas.second, areas.both)) < tab._p_curve.zValue()
+
+
+def test_the_tabs_follow_the_panels_state(panel):
+    state = panel.state
+    state.apply_preset("Uniform vs peaked")
+    tab = panel.discrete
+    assert tab.k_spin.value() == 6 and tab.preset_combo.currentText() == "Uniform vs peaked"
+    assert tab.p_editor.values() == pytest.approx(PRESETS["Uniform vs peaked"][0])
+    state.set_value("p", 0, 0.4)
+    assert tab.preset_combo.currentIndex() == -1 and tab.table.item(0, 0).text() == "0.400"
+    tab.k_spin.setValue(3)  # an edit writes the state
+    assert state.k == 3
+    state.update(units="nats")
+    assert panel.nats_button.isChecked() and "nats" in tab.value_labels["H(p)"].text()
+    panel.bits_button.setChecked(True)
+    assert state.units == "bits"
+    fit = panel.fit
+    state.update(distance=6.0, start_mu=-2.0)
+    assert fit.distance.value() == 6.0 and fit.start_mu.value() == -2.0
+    assert fit.last["forward"].step == 0 and fit.last["forward"].mu == pytest.approx(-2.0)

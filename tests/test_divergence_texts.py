@@ -3,8 +3,8 @@
 import numpy as np
 
 from explorer.core.divergence import entropy, kl_divergence
+from explorer.core.divergence.view_state import BIMODAL_FROM
 from explorer.ui.panels.divergences.discrete_tab import PRESETS
-from explorer.ui.panels.divergences.fit_tab import BIMODAL_FROM
 
 
 def test_the_coin_story_states_its_figures_in_bits_and_in_nats():

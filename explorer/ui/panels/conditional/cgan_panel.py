@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from explorer.core.cgan.model import asked_digits_read, style_digit_grid
 from explorer.core.cgan.nets import CGANConfig, ConditionalGenerator
+from explorer.core.cgan.panel_state import CGANJob, CGANState
 from explorer.core.gan.game import STYLE_ROWS
 from explorer.core.gan.session import GANSnapshot
 from explorer.core.runtime.checkpoints import Checkpoint
@@ -24,6 +25,7 @@ from explorer.ui.panels.gan.game_plots import GamePlots
 from explorer.ui.panels.model_panel import ModelPanel
 from explorer.ui.panels.run_record import earlier_steps
 from explorer.ui.refresh import StaggeredRefresh
+from explorer.ui.widgets.focus import set_enabled
 from explorer.ui.widgets.image_grid import tile
 from explorer.ui.widgets.image_view import ImageView
 from explorer.ui.worker import Runner
@@ -34,7 +36,8 @@ LIVE_TITLE = f"the game's fixed z ({STYLE_ROWS} rows) as each digit"
 
 
 class CGANPanel(ModelPanel):
-    """The style × digit grid and the training box beside the GAN tab's live plots and the asked-digit bars."""
+    """The style × digit grid and the training box beside the GAN tab's live plots and the asked-digit bars;
+    ``state`` holds the game asked for, the grid's seed and which job runs, and the buttons follow it."""
 
     title = "Conditional"  # the main window's tab, which its jobs belong to
     name = "Conditional GAN"
@@ -44,13 +47,13 @@ class CGANPanel(ModelPanel):
 
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(runner, device, parent)
-        self.seed = 0
+        self.state = CGANState(busy=runner.busy)
         self.snapshot: GANSnapshot | None = None
         self.refresh = StaggeredRefresh(parent=self)
         self.grid = ImageView(GRID_TITLE)
         self.new_styles = QPushButton("New styles")
         self.new_styles.setToolTip("Draw the grid again from other z")
-        self.training = CGANTrainingBox()
+        self.training = CGANTrainingBox(state=self.state)
         self.model_info = self.training.model_info
         self.dashboard = GamePlots()
         self.dashboard.classes.hide()  # its place: the share read as asked, the cGAN's meter
@@ -60,11 +63,13 @@ class CGANPanel(ModelPanel):
         plots.addWidget(self.asked, 1)
         self.meter = LatestOnly(self.asked)  # the loaded G's share read as asked, counted off the GUI thread
         self._lay_out()
-        self.new_styles.clicked.connect(self._on_new_styles)
+        self.new_styles.clicked.connect(self.state.new_styles)
         self.training.train_button.clicked.connect(lambda: self.start_training())
         self.training.stop_button.clicked.connect(runner.stop)
-        runner.busy_changed.connect(self._on_busy_changed)
+        runner.busy_changed.connect(lambda busy: self.state.update(busy=busy))
+        self.state.changed.connect(self._on_state_changed)
         self._show_empty()
+        self._on_state_changed(frozenset({"busy"}))
 
     def _lay_out(self) -> None:
         left = QVBoxLayout()
@@ -75,10 +80,18 @@ class CGANPanel(ModelPanel):
         row.addLayout(left, 3)
         row.addWidget(self.dashboard, 2)
 
-    def _on_busy_changed(self, busy: bool) -> None:
-        self.training.train_button.setEnabled(not busy)
-        self.training.stop_button.setEnabled(busy and self.is_training)
-        self.new_styles.setEnabled(not self.is_training and self.model is not None)
+    @property
+    def seed(self) -> int:
+        """The seed of the grid's z (the state's)."""
+        return self.state.seed
+
+    def _on_state_changed(self, names: frozenset[str]) -> None:
+        if "seed" in names:
+            self.draw_grid()
+        if names & {"busy", "job", "has_model"}:
+            set_enabled(self.training.train_button, self.state.can_train)
+            set_enabled(self.training.stop_button, self.state.can_stop)
+            set_enabled(self.new_styles, self.state.can_draw_styles)
 
     # ---- model --------------------------------------------------------------------------------
     def missing_shipped(self) -> list:
@@ -96,15 +109,15 @@ class CGANPanel(ModelPanel):
     def _show_empty(self) -> None:
         self.grid.blank()
         self.grid.label.setText(f"{GRID_TITLE}<br><i>drawn here once a model is trained or loaded</i>")
-        self.new_styles.setEnabled(False)
+        self.state.update(has_model=False)
         self.asked.set_shares(None)
 
     def describe(self, ckpt: Checkpoint) -> str:
         return describe_checkpoint(ckpt)
 
     def install(self, model: ConditionalGenerator, cfg: CGANConfig, ckpt: Checkpoint | None) -> None:
+        self.state.update(has_model=True)
         self.draw_grid()
-        self.new_styles.setEnabled(not self.is_training)
         self.asked.set_shares(None)
         # 500 digits drawn and classified: about a second on a CPU, so in a pool thread, on a copy of G
         self.meter.start(asked_digits_read, copy.deepcopy(model), cfg, on_done=self._show_asked)
@@ -122,10 +135,6 @@ class CGANPanel(ModelPanel):
         grid = style_digit_grid(self.model, GRID_ROWS, self.seed)  # (rows, 10, 28, 28)
         self.grid.set_image(tile(grid.reshape(-1, 28, 28), 10))
 
-    def _on_new_styles(self) -> None:
-        self.seed += 1
-        self.draw_grid()
-
     def show_record(self, ckpt: Checkpoint | None) -> None:
         if ckpt is None:
             self.dashboard.show_history(None, 1)
@@ -134,7 +143,7 @@ class CGANPanel(ModelPanel):
 
     # ---- training -----------------------------------------------------------------------------
     def training_config(self) -> CGANConfig:
-        return self.training.training_config()
+        return self.state.training_config()
 
     def training_job(self, cfg: CGANConfig) -> Job:
         return Job(self.family.train, {"cfg": cfg, "device": self.device, "samples_every_s": self.preview_every_s})
@@ -147,8 +156,7 @@ class CGANPanel(ModelPanel):
         for plot in (self.dashboard.losses, self.dashboard.outputs):
             plot.set_x_span(cfg.steps)
         self.grid.label.setText(LIVE_TITLE)
-        self.new_styles.setEnabled(False)
-        self.training.stop_button.setEnabled(True)
+        self.state.update(job=CGANJob.TRAINING)
         self.model_info.setText("Training… the grid and the bars follow G as it learns to draw the digit asked.")
 
     def on_snapshot(self, snap: GANSnapshot) -> None:
@@ -169,7 +177,7 @@ class CGANPanel(ModelPanel):
 
     def on_training_ended(self, succeeded: bool) -> None:
         self.refresh.flush()
-        self.training.stop_button.setEnabled(False)
+        self.state.update(job=None, has_model=self.model is not None)
         if not succeeded and self.model is not None:
             self.grid.label.setText(GRID_TITLE)
             self.draw_grid()

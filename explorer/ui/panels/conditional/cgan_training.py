@@ -3,31 +3,31 @@ share of each asked digit the classifier reads as asked, and what the model is, 
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
-from explorer.core.cgan.nets import CGANConfig
-from explorer.core.families import FAMILIES
+from explorer.core.cgan.panel_state import CGANRequest, StartFrom
 from explorer.core.gan.session import CLASS_SAMPLES
-from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint
-from explorer.core.runtime.errors import CheckpointError
+from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.ui.panels.gan.panel import nets_text, stabilisers
 from explorer.ui.panels.run_record import steps_text, trained_text
-from explorer.ui.panels.step_training import spin_box
+from explorer.ui.widgets.bounded_box import fit_to_field
 from explorer.ui.widgets.status_label import status_label
 
-FROM_GAN, FROM_SCRATCH = "the shipped GAN", "scratch (16 channels)"
-ARCHITECTURE = ("latent_dim", "channels", "depth", "d_norm")  # what a game from the GAN must share with it
+FROM_GAN, FROM_SCRATCH = StartFrom.GAN.value, StartFrom.SCRATCH.value
+OFFERED_STEPS = (1, 200_000)  # the form offers games a learner waits for; the CLI takes CGANConfig's all
 TARGET = 95.0  # % of each asked digit read as asked: issue 41's bar
-SCRATCH: dict[str, Any] = {
-    "channels": 16,
-    "depth": 0,
-    "ema": 0.0,
-}  # a game a CPU plays fast enough to watch, as the GAN tab's
 
 
 def started_from_gan(info: dict) -> str | None:
@@ -82,13 +82,17 @@ class AskedDigitsChart(pg.PlotWidget):
 
 
 class CGANTrainingBox(QGroupBox):
-    """Steps and where to start from, Train and Stop, and the line on the model that is loaded."""
+    """Steps and where to start from (a form over ``state``: an edit writes it, its changes show), Train and Stop,
+    and the line on the model that is loaded."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, state: CGANRequest | None = None) -> None:
         super().__init__("Play the conditional game (G(z, y) against D(x, y))", parent)
-        self.train_steps = spin_box(1, 200_000, 500, 100)
+        self.state = state = state if state is not None else CGANRequest()
+        self.train_steps = QSpinBox()
+        fit_to_field(self.train_steps, type(state), "steps", offered=OFFERED_STEPS)
+        self.train_steps.setSingleStep(100)
         self.start_from = QComboBox()
-        self.start_from.addItems([FROM_GAN, FROM_SCRATCH])
+        self.start_from.addItems([choice.value for choice in StartFrom])
         self.start_from.setToolTip(
             "From the shipped unconditional GAN with the label pathways at zero, so the first step is the GAN's own "
             "(the digits take hold within a few hundred steps), or from random weights (slow on a CPU)"
@@ -107,18 +111,16 @@ class CGANTrainingBox(QGroupBox):
         column.addLayout(form)
         column.addLayout(buttons)
         column.addWidget(self.model_info)
+        self._show(frozenset({"steps", "start_from"}))
+        self.train_steps.valueChanged.connect(lambda steps: state.update(steps=int(steps)))
+        self.start_from.currentTextChanged.connect(lambda text: state.update(start_from=StartFrom(text)))
+        state.changed.connect(self._show)
 
-    def training_config(self) -> CGANConfig:
-        """The game the form describes; from the shipped GAN, with its nets (CheckpointError if that file is
-        missing or unreadable)."""
-        steps = self.train_steps.value()
-        if self.start_from.currentText() == FROM_SCRATCH:
-            return CGANConfig(steps=steps, **SCRATCH)
-        path = FAMILIES["gan"].default_checkpoint
-        if not path.is_file():
-            raise CheckpointError(
-                f"There is no shipped GAN to start from ({path.name} is not there): choose to start from scratch."
-            )
-        gan = load_checkpoint(path, kind="gan")
-        shared = {k: gan.config[k] for k in ARCHITECTURE if k in gan.config}
-        return CGANConfig(steps=steps, **shared, init_from=str(path))
+    def _show(self, names: frozenset[str]) -> None:
+        """Show the request's values that changed, without announcing them back to it."""
+        if "steps" in names:
+            with QSignalBlocker(self.train_steps):
+                self.train_steps.setValue(self.state.steps)
+        if "start_from" in names:
+            with QSignalBlocker(self.start_from):
+                self.start_from.setCurrentText(self.state.start_from.value)

@@ -10,27 +10,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 from superqt import QLabeledDoubleSlider
 
-from explorer.core.conditional.jobs import GuidanceComparison, classifier_sweep_job, guidance_comparison_job
+from explorer.core.conditional.cddpm import CDDPMConfig
+from explorer.core.conditional.classifier_state import ClassifierGuidanceState, ClassifierJob, Models, Weights
+from explorer.core.conditional.jobs import GuidanceComparison
 from explorer.core.conditional.noisy_classifier import KIND as NOISY_KIND
 from explorer.core.conditional.noisy_classifier import NOISY_CLASSIFIER_CHECKPOINT
 from explorer.core.conditional.sweep import CLASSIFIER_SWEEP
 from explorer.core.families import FAMILIES
 from explorer.core.runtime.checkpoints import config_from_dict, load_checkpoint, weights_of
 from explorer.core.runtime.errors import ExplorerError
-from explorer.core.runtime.jobs import Job
+from explorer.core.runtime.limits import declared_range
 from explorer.ui.panels.conditional.cddpm_panel import SETTLE_MS
 from explorer.ui.panels.conditional.guidance_controls import GuidanceControls
 from explorer.ui.panels.conditional.sweep_section import SweepSection
+from explorer.ui.widgets.focus import set_enabled
 from explorer.ui.widgets.image_grid import ImageGrid
 from explorer.ui.widgets.status_label import status_label
 from explorer.ui.worker import Runner
 
-SCALE = 4.0  # the scale the tab opens on: clearly steered, still varied
-MAX_SLIDER_S = 20.0  # the slider's range; the CLI takes up to MAX_CLASSIFIER_SCALE
+MAX_SLIDER_S = 20.0  # the slider's range; the state and the CLI take up to MAX_CLASSIFIER_SCALE
 FORMULA = (
     "ε̂(x_t) = ε_θ(x_t) − s·√(1 − ᾱ_t)·∇ₓ log p_φ(y | x_t)   (Dhariwal & Nichol 2021, Algorithm 2). "
     "Since ε_θ = −√(1 − ᾱ_t)·∇log p(x_t), this walks the score of p(x_t)·p_φ(y | x_t)^s: s = 1 is Bayes' "
@@ -39,7 +41,7 @@ FORMULA = (
 
 
 class ClassifierGuidanceTab(QWidget):
-    """Controls, the two grids from the same noise, and the s sweep; it draws on first show."""
+    """Controls, the two grids from the same noise, and the s sweep, bound to ``state``; it draws on first show."""
 
     name = "Classifier guidance (DDPM + noisy classifier)"
 
@@ -47,13 +49,14 @@ class ClassifierGuidanceTab(QWidget):
         super().__init__(parent)
         self.runner, self.device = runner, device
         self.cddpm_source: Any = None  # the Conditional panel's cDDPM tab, whose model the comparison draws
-        self._models: tuple[Any, Any] | None = None  # ((ddpm cfg, weights), (classifier cfg, weights))
-        self._drawn_once = False
-        self.controls = GuidanceControls()
+        self._models: Models | None = None
+        self.state = state = ClassifierGuidanceState(busy=runner.busy)
+        self.controls = GuidanceControls(state)
         self.scale = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
-        self.scale.setRange(0.0, MAX_SLIDER_S)
+        low, high = declared_range(type(state), "scale")
+        self.scale.setRange(low, min(high, MAX_SLIDER_S))
         self.scale.setDecimals(1)
-        self.scale.setValue(SCALE)
+        self.scale.setValue(state.scale)
         self.scale.setToolTip("s = 0: the unconditional DDPM, every digit; larger s: the asked digit, less varied")
         self.draw_button = QPushButton("Draw both")
         self.formula = QLabel(FORMULA)
@@ -61,17 +64,28 @@ class ClassifierGuidanceTab(QWidget):
         self.info = status_label("", lines=2)
         self.pushed = ImageGrid("classifier guidance: DDPM + p_φ(y | x_t), scale s")
         self.free = ImageGrid("classifier-free guidance: cDDPM, weight w")
-        self.sweep = SweepSection(values=CLASSIFIER_SWEEP, symbol="s")
+        self.sweep = SweepSection(values=CLASSIFIER_SWEEP, symbol="s", state=state)
         self.sweep.setTitle("The trade-off, measured: accuracy and diversity against s")
         self._lay_out()
         self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
         self._settle.timeout.connect(self._draw_when_free)
         self.controls.changed.connect(self._settle.start)  # a change of digit, w or sampler draws again
-        self.scale.valueChanged.connect(lambda _: self._settle.start())
+        self.scale.valueChanged.connect(lambda s: state.update(scale=round(float(s), 2)))
         self.draw_button.clicked.connect(self.draw)
         self.sweep.measure_button.clicked.connect(self.start_sweep)
-        runner.busy_changed.connect(lambda busy: self._update_buttons())
-        self._update_buttons()
+        runner.busy_changed.connect(lambda busy: state.update(busy=busy))
+        state.changed.connect(self._on_state_changed)
+        self._on_state_changed(frozenset({"busy"}))
+
+    def _on_state_changed(self, names: frozenset[str]) -> None:
+        if "scale" in names:
+            if round(float(self.scale.value()), 2) != self.state.scale:
+                with QSignalBlocker(self.scale):
+                    self.scale.setValue(self.state.scale)
+            self._settle.start()  # a change of s draws again
+        if names & {"busy", "job"}:
+            set_enabled(self.draw_button, self.state.can_draw)
+            set_enabled(self.sweep.measure_button, self.state.can_sweep)
 
     def _lay_out(self) -> None:
         scale_row = QHBoxLayout()
@@ -100,12 +114,12 @@ class ClassifierGuidanceTab(QWidget):
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        if not self._drawn_once and not self.runner.busy:
-            self._drawn_once = True
+        if not self.state.drawn and not self.runner.busy:
+            self.state.update(drawn=True)
             self.draw()
 
     # ---- the models ---------------------------------------------------------------------------
-    def models(self) -> tuple[Any, Any]:
+    def models(self) -> Models:
         """The shipped DDPM's and noisy classifier's (config, weights), read once; one line if either is missing."""
         if self._models is None:
             from explorer.core.conditional.noisy_classifier import NoisyClassifierConfig
@@ -119,7 +133,7 @@ class ClassifierGuidanceTab(QWidget):
             )
         return self._models
 
-    def _cddpm(self) -> Any:
+    def _cddpm(self) -> tuple[CDDPMConfig, Weights] | None:
         source = self.cddpm_source
         if source is None or source.model is None or source.checkpoint is None:
             return None
@@ -141,39 +155,24 @@ class ClassifierGuidanceTab(QWidget):
             self.info.setText(f"Wait for the running job ({self.runner.label}) to end, or stop it.")
             return
         try:
-            ddpm, noisy = self.models()
+            models = self.models()
         except ExplorerError as exc:
             self.info.setText(str(exc))
             return
-        controls = self.controls
-        sampler = controls.state.sampler_config()
-        digit, s, w = controls.digit(), round(float(self.scale.value()), 2), controls.w()
+        state = self.state
         self.runner.start(
-            Job(
-                guidance_comparison_job,
-                {
-                    "ddpm": ddpm,
-                    "noisy": noisy,
-                    "cddpm": self._cddpm(),
-                    "n": controls.state.n,
-                    "digit": digit,
-                    "scale": s,
-                    "guidance": w,
-                    "sampler": sampler,
-                    "seed": controls.state.seed,
-                    "device": self.device,
-                },
-            ),
+            state.comparison_job(models, self._cddpm(), self.device),
             on_yield=lambda frame: None,  # the status bar shows the chains' progress
             on_done=self._show,
-            on_end=lambda ok: self._update_buttons(),
-            label=f"Drawing {digit}s by classifier guidance (s = {s:g}) and classifier-free guidance (w = {w:g})",
+            on_end=self._on_job_end,
+            label=state.comparison_text(),
             owner="Conditional",
         )
+        state.update(job=ClassifierJob.COMPARISON)
         self.info.setText(
-            f"Drawing {digit}s with s = {s:g}, then with w = {w:g}, from the same x_T ({sampler.describe()})…"
+            f"Drawing {state.digit}s with s = {state.scale:g}, then with w = {state.w:g}, from the same x_T "
+            f"({state.sampler_config().describe()})…"
         )
-        self._update_buttons()
 
     def _show(self, result: GuidanceComparison) -> None:
         self.pushed.set_images(result.classifier_guided)
@@ -192,43 +191,29 @@ class ClassifierGuidanceTab(QWidget):
             self.sweep.info.setText(f"Wait for the running job ({self.runner.label}) to end, or stop it.")
             return
         try:
-            ddpm, noisy = self.models()
+            models = self.models()
         except ExplorerError as exc:
             self.sweep.info.setText(str(exc))
             return
-        digit, n = self.controls.digit(), self.sweep.state.sweep_n
-        sampler = self.controls.state.sampler_config("ddim")
+        state = self.state
         self.sweep.clear()
         self.runner.start(
-            Job(
-                classifier_sweep_job,
-                {
-                    "ddpm": ddpm,
-                    "noisy": noisy,
-                    "digit": digit,
-                    "scales": CLASSIFIER_SWEEP,
-                    "n": n,
-                    "seed": self.controls.state.seed,
-                    "sampler": sampler,
-                    "device": self.device,
-                },
-            ),
+            state.sweep_job(models, self.device),
             on_yield=self.sweep.follow,
             on_done=self.sweep.finish,
             on_end=self._on_sweep_end,
-            label=f"Sweeping s for {digit}s",
+            label=f"Sweeping s for {state.digit}s",
             owner="Conditional",
         )
+        state.update(job=ClassifierJob.SWEEP)
         self.sweep.info.setText(
-            f"Drawing {n} × {digit} at each s ({sampler.describe()}); each point appears when judged."
+            f"Drawing {state.sweep_n} × {state.digit} at each s ({state.sampler_config('ddim').describe()}); "
+            "each point appears when judged."
         )
-        self._update_buttons()
 
     def _on_sweep_end(self, succeeded: bool) -> None:
         self.sweep.end(succeeded)
-        self._update_buttons()
+        self._on_job_end(succeeded)
 
-    def _update_buttons(self) -> None:
-        busy = self.runner.busy
-        self.draw_button.setEnabled(not busy)
-        self.sweep.measure_button.setEnabled(not busy)
+    def _on_job_end(self, succeeded: bool) -> None:
+        self.state.update(job=None)

@@ -13,9 +13,11 @@ import numpy as np
 from PySide6.QtWidgets import QWidget
 
 from explorer.core.conditional import CVAE, CVAEConfig, all_digits, encode_images, style_grid
+from explorer.core.conditional.cvae_state import CVAEState
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.core.runtime.data import load_mnist
 from explorer.core.vae import VAESnapshot
+from explorer.core.vae.panel_state import VAEJob
 from explorer.ui.panels.conditional.cvae_training import CVAETrainingBox, describe_checkpoint
 from explorer.ui.panels.conditional.planes_section import PlanesSection, plane_points
 from explorer.ui.panels.conditional.style_section import StyleSection
@@ -30,7 +32,7 @@ from explorer.ui.worker import Runner
 
 class CVAEPanel(ModelPanel):
     """The two planes, style × digit and the style walk above the training row; ``live`` follows a training run,
-    and every view follows the model it rebuilds."""
+    and every view follows the model it rebuilds; ``state`` holds the run asked for and the style on show."""
 
     title = "Conditional"  # the main window's tab, which its jobs belong to
     name = "Conditional VAE: style × digit"
@@ -41,23 +43,24 @@ class CVAEPanel(ModelPanel):
     def __init__(self, runner: Runner, device: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(runner, device, parent)
         self.test = load_mnist("test")
-        self.selected: int | None = None  # the test digit whose style is drawn; None: the marker's own z
+        self.state = CVAEState(busy=runner.busy)
         self.refresh = StaggeredRefresh(parent=self)
         self.planes = PlanesSection(self.test)
         self.plane = self.planes.plane
         self.style = StyleSection(len(self.test.images))
         self.walk = WalkSection()
-        self.training = CVAETrainingBox()
+        self.training = CVAETrainingBox(state=self.state)
         self.model_info, self.curves = self.training.model_info, self.training.curves
         self.live = LiveElbo(self.training, self.refresh, CVAE, self._show_live, self.show_latents)
         self._lay_out()
-        self.plane.marker_moved.connect(self._on_marker_moved)
+        self.plane.marker_moved.connect(self.state.drag_to)
         self.plane.point_clicked.connect(self.select_test_digit)
         self.style.test_digit_chosen.connect(self.select_test_digit)
         self.walk.axis.currentIndexChanged.connect(self.redraw)
         self.walk.columns.valueChanged.connect(self.redraw)
         self.training.train_button.clicked.connect(lambda: self.start_training())
-        runner.busy_changed.connect(lambda busy: set_enabled(self.training.train_button, not busy))
+        runner.busy_changed.connect(lambda busy: self.state.update(busy=busy))
+        self.state.changed.connect(self._on_state_changed)
         self.planes.show_plain_vae()
         self.style.clear()
         self.walk.clear()
@@ -97,20 +100,29 @@ class CVAEPanel(ModelPanel):
         if self.model is None:
             self._show_empty()
 
+    def _on_state_changed(self, names: frozenset[str]) -> None:
+        if names & {"busy", "job"}:
+            set_enabled(self.training.train_button, self.state.can_train)
+        if names & {"z", "selected"}:
+            self._show_style()
+
     # ---- style --------------------------------------------------------------------------------
+    @property
+    def selected(self) -> int | None:
+        """The test digit whose style is drawn (the state's); None: the marker's own z."""
+        return self.state.selected
+
     def style_z(self) -> np.ndarray:
         """The style the views draw: the selected test digit's posterior mean, else the marker's (z₁, z₂)
         (the other coordinates of a longer z at 0)."""
-        d = self.model.latent_dim if self.model is not None else 2
-        if self.selected is not None and self.model is not None:
-            return self._selected_posterior()[0]
-        z = np.zeros(d, dtype=np.float32)
-        z[: min(d, 2)] = self.plane.marker_pos()[:d]
-        return z
+        if self.state.selected is not None and self.model is not None:
+            return self._selected_posterior(self.state.selected)[0]
+        return self.state.point_z(self.model.latent_dim if self.model is not None else 2)
 
-    def _selected_posterior(self) -> tuple[np.ndarray, np.ndarray]:
-        """q(z | x, y) of the selected test digit x encoded with its label y: (mu, sigma), each (d,)."""
-        image, label = self.test.images[self.selected], self.test.labels[self.selected]
+    def _selected_posterior(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """q(z | x, y) of test digit ``index`` x encoded with its label y: (mu, sigma), each (d,)."""
+        assert self.model is not None, "a test digit is encoded by the model on show"
+        image, label = self.test.images[index], self.test.labels[index]
         mu, sigma = encode_images(self.model, image[None], np.array([label]))
         return mu[0], sigma[0]
 
@@ -123,39 +135,47 @@ class CVAEPanel(ModelPanel):
         zs = self.walk.walk(z)
         self.walk.show_grid(style_grid(self.model, zs))
         self.planes.show_walk(zs)
-        if self.selected is None:
+        selected = self.state.selected
+        if selected is None:
             self.style.show_dragged(z)
         else:
-            self.style.show_test_digit(
-                self.selected, self.test.images[self.selected], int(self.test.labels[self.selected]), z
-            )
+            self.style.show_test_digit(selected, self.test.images[selected], int(self.test.labels[selected]), z)
 
     def set_z(self, z1: float, z2: float) -> None:
         """Move the marker to z and draw that style (what a drag does)."""
-        self.plane.set_marker(z1, z2)
-        self._on_marker_moved(z1, z2)
-
-    def _on_marker_moved(self, z1: float, z2: float) -> None:
-        self.selected = None
-        self.plane.hide_posterior()
-        self.redraw()
+        self.state.drag_to(z1, z2)
 
     def select_test_digit(self, index: int) -> None:
         """Encode test digit ``index`` with its label and draw its style (the posterior mean) as every digit."""
         if self.model is None:
             self.style.clear()
             return
-        self.selected = index
-        mu, sigma = (plane_points(a[None])[0] for a in self._selected_posterior())
-        self.plane.show_posterior(mu, sigma)
-        self.plane.set_marker(*mu)
+        self.state.update(selected=index, z=self._posterior_point(index))
+
+    def _posterior_point(self, index: int) -> tuple[float, float]:
+        """The plane's point of test digit ``index``'s posterior mean."""
+        mu = plane_points(self._selected_posterior(index)[0][None])[0]
+        return float(mu[0]), float(mu[1])
+
+    def _show_style(self) -> None:
+        """Show the state's style: the marker at its z, the selected test digit's posterior outlined (if any),
+        and every view drawn from it."""
+        selected = self.state.selected
+        if selected is None or self.model is None:
+            self.plane.hide_posterior()
+        else:
+            mu, sigma = (plane_points(a[None])[0] for a in self._selected_posterior(selected))
+            self.plane.show_posterior(mu, sigma)
+        if self.plane.marker_pos() != self.state.z:
+            self.plane.set_marker(*self.state.z)
         self.redraw()
 
     # ---- training -----------------------------------------------------------------------------
     def training_config(self) -> CVAEConfig:
-        return self.training.config()
+        return self.state.training_config()
 
     def on_training_started(self, cfg: CVAEConfig) -> None:
+        self.state.update(job=VAEJob.TRAINING)
         self.live.start(cfg)
         self.model_info.setText(
             "Training… the cVAE's plane and the digits follow the encoder and decoder as they learn."
@@ -174,10 +194,14 @@ class CVAEPanel(ModelPanel):
 
     def redraw_style(self) -> None:
         """Draw the style again with the model now shown: the selected test digit re-encoded, or the marker's."""
-        if self.selected is not None:
-            self.select_test_digit(self.selected)
-        else:
-            self.redraw()
+        selected = self.state.selected
+        if selected is not None and self.model is not None:
+            z = self._posterior_point(selected)  # the test digit's posterior under the model now shown
+            if z != self.state.z:
+                self.state.update(z=z)  # which draws it
+                return
+        self._show_style()
 
     def on_training_ended(self, succeeded: bool) -> None:
         self.refresh.flush()
+        self.state.update(job=None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
-from explorer.core.conditional import CVAEConfig
+from explorer.core.conditional.cvae_state import CVAERequest
 from explorer.core.runtime.checkpoints import Checkpoint
 from explorer.ui.panels.run_record import trained_text
 from explorer.ui.panels.vae.training_box import TrainingBox
@@ -28,16 +28,11 @@ def describe_checkpoint(ckpt: Checkpoint) -> str:
 
 
 class CVAETrainingBox(TrainingBox):
-    """Epochs, β, learning rate and batch size of a cVAE run; the curves of its ELBO's terms by epoch."""
+    """Epochs, β, learning rate and batch size of a cVAE run (a form over ``state``); the curves of its ELBO's
+    terms by epoch."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, parent: QWidget | None = None, *, state: CVAERequest | None = None) -> None:
+        super().__init__(parent, state=state if state is not None else CVAERequest())
         self.setTitle(TITLE)
         for key, name in TERMS.items():
             self.curves[key].setTitle(name, color="#333", size="10pt")
-
-    def config(self) -> CVAEConfig:
-        """The training run the form describes."""
-        return CVAEConfig(
-            epochs=self.epochs.value(), beta=self.beta.value(), lr=self.lr.value(), batch_size=self.batch_size.value()
-        )

@@ -31,43 +31,23 @@ from explorer.core.divergence import (
     js_divergence,
     kl_contributions,
     kl_divergence,
-    resize_distribution,
-    set_probability,
 )
+from explorer.core.divergence.view_state import PRESETS, DiscreteState
 from explorer.ui.panels.divergences.cross_entropy_plot import CrossEntropyPlot
 from explorer.ui.panels.divergences.kl_terms_plot import KlTermsPlot
 from explorer.ui.panels.divergences.message_label import MessageLabel
 from explorer.ui.panels.divergences.style import LONGEST_VALUE, P_COLOUR, Q_COLOUR, format_categories, format_value
 from explorer.ui.widgets.distribution_editor import MAX_CATEGORIES, DistributionBarEditor
 
-PRESETS: dict[str, tuple[list[float], list[float], str]] = {
-    "Fair coin vs 0.2/0.8 coin": (
-        [0.5, 0.5],
-        [0.2, 0.8],
-        "A fair coin carries 1 bit (0.693 nats); the 0.2/0.8 coin only 0.722 bits (0.500 nats). Coding fair "
-        "flips with the 0.2/0.8 model costs H(p,q) = 1.322 bits (0.916 nats): the extra 0.322 bits (0.223 nats) "
-        "is KL(p‖q).",
-    ),
-    "Uniform vs peaked": (
-        [1 / 6] * 6,
-        [0.05, 0.05, 0.05, 0.7, 0.1, 0.05],
-        "Uniform p has the most entropy possible for 6 categories (log 6). Compare KL(p‖q) with KL(q‖p): "
-        "KL is not symmetric.",
-    ),
-    "Disjoint supports": (
-        [0.5, 0.5, 0.0, 0.0],
-        [0.0, 0.0, 0.5, 0.5],
-        "p and q never agree on any outcome: both KLs are infinite, while JS is exactly 1 bit (ln 2 = 0.693 "
-        "nats), its maximum.",
-    ),
-}
+__all__ = ["PRESETS", "DiscreteTab"]
 
 RULE = "Drag a bar top or type a value: that category takes it, and the others are rescaled to keep the sum 1."
 JS_MAX = {"bits": "1 bit", "nats": "ln 2 nats"}  # JS reaches log 2 where the supports are disjoint
 
 
 class DiscreteTab(QWidget):
-    """p and q over K categories, edited by dragging bars or typing, with every quantity live."""
+    """p and q over K categories, edited by dragging bars or typing, with every quantity live: a view of ``state``,
+    which every edit writes and whose changes it draws."""
 
     QUANTITIES = (
         ("H(p)", "−Σ p log p", "entropy of p"),
@@ -79,15 +59,12 @@ class DiscreteTab(QWidget):
         ("JS(p,q)", "½KL(p‖m) + ½KL(q‖m)", "m = ½(p+q); symmetric, ≤ {js_max}"),
     )
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, state: DiscreteState | None = None) -> None:
         super().__init__(parent)
-        self._units: Base = "bits"
-        self._p = np.array([0.5, 0.5])
-        self._q = np.array([0.2, 0.8])
+        self.state = state = state if state is not None else DiscreteState()
 
         self.k_spin = QSpinBox()
-        self.k_spin.setRange(2, MAX_CATEGORIES)
-        self.k_spin.setValue(2)
+        self.k_spin.setRange(2, MAX_CATEGORIES)  # the bars the editor draws; the maths takes more
         self.preset_combo = QComboBox()
         self.preset_combo.setPlaceholderText("Choose a preset…")
         self.preset_combo.addItems(list(PRESETS))
@@ -155,62 +132,52 @@ class DiscreteTab(QWidget):
         layout.addLayout(columns, 1)
         layout.addWidget(self.message)
 
-        self.k_spin.valueChanged.connect(self._on_k_changed)
+        self.k_spin.valueChanged.connect(state.resize)
         self.preset_combo.currentIndexChanged.connect(self._on_preset)
-        self.p_editor.valueDragged.connect(lambda i, v: self._on_dragged("p", i, v))
-        self.q_editor.valueDragged.connect(lambda i, v: self._on_dragged("q", i, v))
+        self.p_editor.valueDragged.connect(lambda i, v: state.set_value("p", i, v))
+        self.q_editor.valueDragged.connect(lambda i, v: state.set_value("q", i, v))
         self.table.itemChanged.connect(self._on_item_changed)
-        self._show_notes()
-        self.apply_preset("Fair coin vs 0.2/0.8 coin")
+        state.changed.connect(self._on_state_changed)
+        self._on_state_changed(frozenset({"units", "p", "q", "preset", "note"}))
 
     @property
     def p(self) -> np.ndarray:
-        return self._p.copy()
+        return self.state.p.copy()
 
     @property
     def q(self) -> np.ndarray:
-        return self._q.copy()
+        return self.state.q.copy()
 
     def set_units(self, units: Base) -> None:
-        self._units = units
-        self._show_notes()
-        self._refresh()
-
-    def _show_notes(self) -> None:
-        for name, _, note in self.QUANTITIES:
-            text = note.format(js_max=JS_MAX[self._units])
-            self.note_labels[name].setText(f"<span style='color:#666'>{text}</span>")
+        self.state.update(units=units)
 
     def apply_preset(self, name: str) -> None:
         """Load one of PRESETS into p, q and K and explain what it shows."""
-        p, q, story = PRESETS[name]
-        self._p, self._q = np.array(p), np.array(q)
-        with signals_blocked(self.preset_combo, self.k_spin):
-            self.preset_combo.setCurrentText(name)
-            self.k_spin.setValue(len(p))
-        self._refresh(story)
+        self.state.apply_preset(name)
+
+    def _on_state_changed(self, names: frozenset[str]) -> None:
+        """Show K and the preset as the state has them (without announcing them back), then draw it."""
+        if "units" in names:
+            self._show_notes()
+        if names & {"p", "q", "preset"}:
+            with signals_blocked(self.preset_combo, self.k_spin):
+                self.preset_combo.setCurrentIndex(
+                    -1 if self.state.preset is None else self.preset_combo.findText(self.state.preset)
+                )
+                self.k_spin.setValue(self.state.k)
+        if names & {"p", "q", "preset", "note"}:
+            self._refresh(self.state.note)
+        elif "units" in names:
+            self._refresh()  # the numbers in the new units, under the editing rule
+
+    def _show_notes(self) -> None:
+        for name, _, note in self.QUANTITIES:
+            text = note.format(js_max=JS_MAX[self.state.units])
+            self.note_labels[name].setText(f"<span style='color:#666'>{text}</span>")
 
     def _on_preset(self, index: int) -> None:
         if index >= 0:
-            self.apply_preset(self.preset_combo.itemText(index))
-
-    def _left_preset(self) -> None:
-        with signals_blocked(self.preset_combo):
-            self.preset_combo.setCurrentIndex(-1)
-
-    def _on_k_changed(self, k: int) -> None:
-        self._p = resize_distribution(self._p, k)
-        self._q = resize_distribution(self._q, k)
-        self._left_preset()
-        self._refresh(f"K = {k}: new categories start at 1/{k}, the others were rescaled to keep the sum 1.")
-
-    def _on_dragged(self, name: str, index: int, value: float) -> None:
-        if name == "p":
-            self._p = set_probability(self._p, index, value)
-        else:
-            self._q = set_probability(self._q, index, value)
-        self._left_preset()
-        self._refresh()
+            self.state.apply_preset(self.preset_combo.itemText(index))
 
     def _on_item_changed(self, item: QTableWidgetItem) -> None:
         """A typed value follows a drag's rule: the category takes it, the others keep their proportions."""
@@ -225,11 +192,11 @@ class DiscreteTab(QWidget):
             reason = "is not a number" if math.isnan(value) else "is not a probability: type one from 0 to 1"
             self.message.show_error(f"'{text}' {reason}. {name} was left as it was.")
             return
-        self._on_dragged(name, index, value)
+        self.state.set_value(name, index, value)
 
     def _refresh(self, note: str = "") -> None:
         """Recompute every quantity from p and q and update the plots in place."""
-        p, q, u = self._p, self._q, self._units
+        p, q, u = self.state.p, self.state.q, self.state.units
         self.p_editor.set_values(p)
         self.q_editor.set_values(q)
         self._fill_table()
@@ -258,13 +225,13 @@ class DiscreteTab(QWidget):
         self.message.show_info("<br>".join(lines) if lines else RULE)
 
     def _fill_table(self) -> None:
-        k = self._p.size
+        k = self.state.k
         with signals_blocked(self.table):
             self.table.setColumnCount(k)
             # Qt does not stretch the remaining columns again when some are removed: ask once more.
             self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
             self.table.setHorizontalHeaderLabels([str(i) for i in range(1, k + 1)])
-            for row, values in enumerate((self._p, self._q)):
+            for row, values in enumerate((self.state.p, self.state.q)):
                 for col, v in enumerate(values):
                     item = QTableWidgetItem(f"{v:.3f}")
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)

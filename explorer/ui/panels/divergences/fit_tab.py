@@ -8,8 +8,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from superqt.utils import signals_blocked
 
 from explorer.core.divergence import Base, Direction, FitStep, GaussianMixture, fit_gaussian, log_base
+from explorer.core.divergence.view_state import FitState
+from explorer.core.runtime.limits import declared_range
 from explorer.ui.panels.divergences.style import (
     KL_COLOUR,
     P_COLOUR,
@@ -26,25 +29,26 @@ FIT_STEPS = 300
 FIT_LR = 0.1
 FIT_STEPS_PER_TICK = 5
 FIT_TICK_MS = 33
-BIMODAL_FROM = 1.25  # the smallest d: an equal mixture of N(±d/2, 0.6²) has two bumps only for d > 2·0.6 = 1.2
+SETTINGS = ("distance", "start_mu", "start_sigma")  # the state's fields the sliders write
 
 
 class FitTab(QWidget):
-    """Fit one Gaussian q to a two-bump p by gradient steps on forward and on reverse KL, side by side."""
+    """Fit one Gaussian q to a two-bump p by gradient steps on forward and on reverse KL, side by side; the sliders
+    write ``state`` and every change of it starts the fits again from step 0."""
 
     DIRECTIONS: tuple[Direction, Direction] = ("forward", "reverse")
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, state: FitState | None = None) -> None:
         super().__init__(parent)
-        self._units: Base = "bits"
+        self.state = state = state if state is not None else FitState()
         self._fits: dict[Direction, Iterator[FitStep]] = {}
         self.last: dict[Direction, FitStep] = {}
         self._losses: dict[Direction, list[float]] = {}
         self._x = np.zeros(0)
 
-        self.distance = double_slider(BIMODAL_FROM, 7.0, 4.0)
-        self.start_mu = double_slider(-3.0, 3.0, 1.0)
-        self.start_sigma = double_slider(0.3, 3.0, 0.5)
+        self.distance, self.start_mu, self.start_sigma = (
+            double_slider(*declared_range(type(state), name), getattr(state, name)) for name in SETTINGS
+        )
         self.run_button = QPushButton("▶  Run the fits")
         self.reset_button = QPushButton("Reset")
         form = QFormLayout()
@@ -115,18 +119,29 @@ class FitTab(QWidget):
         self.timer.timeout.connect(self.tick)
         self.run_button.clicked.connect(self.start)
         self.reset_button.clicked.connect(self.reset)
-        for slider in (self.distance, self.start_mu, self.start_sigma):
-            slider.valueChanged.connect(lambda _value: self.reset())
+        self._sliders = dict(zip(SETTINGS, (self.distance, self.start_mu, self.start_sigma), strict=True))
+        for name, slider in self._sliders.items():
+            slider.valueChanged.connect(lambda value, name=name: state.update(**{name: float(value)}))
+        state.changed.connect(self._on_state_changed)
         self.reset()
+
+    def _on_state_changed(self, names: frozenset[str]) -> None:
+        for name in names & self._sliders.keys():
+            slider = self._sliders[name]
+            if slider.value() != getattr(self.state, name):
+                with signals_blocked(slider):
+                    slider.setValue(getattr(self.state, name))
+        if names & self._sliders.keys():
+            self.reset()
+        elif "units" in names:
+            self._redraw()
 
     def target(self) -> GaussianMixture:
         """The two-bump p the fits aim at."""
-        d = self.distance.value()
-        return GaussianMixture((0.5, 0.5), (-d / 2, d / 2), (0.6, 0.6))
+        return self.state.target()
 
     def set_units(self, units: Base) -> None:
-        self._units = units
-        self._redraw()
+        self.state.update(units=units)
 
     def is_running(self) -> bool:
         return self.timer.isActive()
@@ -138,11 +153,11 @@ class FitTab(QWidget):
         p = self.target()
         for direction in self.DIRECTIONS:
             self._fits[direction] = fit_gaussian(
-                p, direction, FIT_STEPS, FIT_LR, self.start_mu.value(), self.start_sigma.value()
+                p, direction, FIT_STEPS, FIT_LR, self.state.start_mu, self.state.start_sigma
             )
             self.last[direction] = next(self._fits[direction])
             self._losses[direction] = [self.last[direction].loss]
-        x = np.linspace(-self.distance.value() / 2 - 5, self.distance.value() / 2 + 5, 601)
+        x = np.linspace(-self.state.distance / 2 - 5, self.state.distance / 2 + 5, 601)
         for direction in self.DIRECTIONS:
             self._p_curves[direction].setData(x, p.pdf(x))
             self.plots[direction].setXRange(x[0], x[-1], padding=0)
@@ -172,7 +187,7 @@ class FitTab(QWidget):
         self._redraw()
 
     def _redraw(self) -> None:
-        scale = log_base(self._units)
+        scale = log_base(self.state.units)
         for direction in self.DIRECTIONS:
             s = self.last[direction]
             q = GaussianMixture.gaussian(s.mu, s.sigma)
@@ -180,11 +195,11 @@ class FitTab(QWidget):
             name = "KL(p‖q)" if direction == "forward" else "KL(q‖p)"
             self.status[direction].setText(
                 f"step {s.step}/{FIT_STEPS}:  μ = {fixed(s.mu)},  σ = {fixed(s.sigma)},  "
-                f"{name} = {format_value(s.loss / scale, self._units)}"
+                f"{name} = {format_value(s.loss / scale, self.state.units)}"
             )
             self._loss_curves[direction].setData(np.asarray(self._losses[direction]) / scale)
         # scale the loss axis to the loss after a few steps, so the large starting values do not flatten the curves
         top = max(losses[min(5, len(losses) - 1)] for losses in self._losses.values()) / scale
         self.loss_plot.setYRange(0.0, 1.2 * top, padding=0)
         self.loss_plot.setXRange(0, FIT_STEPS, padding=0.02)
-        self.loss_plot.getPlotItem().setLabel("left", self._units)
+        self.loss_plot.getPlotItem().setLabel("left", self.state.units)

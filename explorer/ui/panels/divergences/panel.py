@@ -12,21 +12,25 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from explorer.core.divergence import Base
+from explorer.core.divergence.view_state import DivergenceState
 from explorer.ui.panels.divergences.continuous_tab import ContinuousTab
 from explorer.ui.panels.divergences.discrete_tab import DiscreteTab
 from explorer.ui.panels.divergences.fit_tab import FitTab
 
 
 class DivergencePanel(QWidget):
-    """Entropy, cross-entropy, KL and JS you can touch: discrete, continuous, and forward vs reverse KL."""
+    """Entropy, cross-entropy, KL and JS you can touch: discrete, continuous, and forward vs reverse KL; ``state``
+    holds the units and what the discrete and fit tabs show (the continuous tab keeps its own controls)."""
 
     title = "Divergences"
     checkpoint_kind = None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.state = DivergenceState()
         heading = QLabel(
             "<b>How different are two distributions?</b>  Entropy H, cross-entropy H(·,·), "
             "Kullback–Leibler KL and Jensen–Shannon JS, live as you edit p and q."
@@ -45,9 +49,9 @@ class DivergencePanel(QWidget):
         header.addWidget(self.bits_button)
         header.addWidget(self.nats_button)
 
-        self.discrete = DiscreteTab()
+        self.discrete = DiscreteTab(state=self.state)
         self.continuous = ContinuousTab()
-        self.fit = FitTab()
+        self.fit = FitTab(state=self.state)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.discrete, "Discrete")
         self.tabs.addTab(self.continuous, "Continuous")
@@ -56,16 +60,21 @@ class DivergencePanel(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.tabs, 1)
         self.bits_button.toggled.connect(lambda on: self.set_units("bits" if on else "nats"))
+        self.state.changed.connect(self._on_state_changed)
 
     @property
     def units(self) -> Base:
-        return "bits" if self.bits_button.isChecked() else "nats"
+        return self.state.units
 
     def set_units(self, units: Base) -> None:
         """Show every number in bits (log base 2) or nats (natural log)."""
-        button = self.bits_button if units == "bits" else self.nats_button
-        if not button.isChecked():
-            button.setChecked(True)
-            return
-        for tab in (self.discrete, self.continuous, self.fit):
-            tab.set_units(units)
+        self.state.update(units=units)
+
+    def _on_state_changed(self, names: frozenset[str]) -> None:
+        """The switch shows the state's units (without announcing them back); the continuous tab, which has no
+        state yet, is told them (the discrete and fit tabs follow the state themselves)."""
+        if "units" in names:
+            button = self.bits_button if self.state.units == "bits" else self.nats_button
+            with signals_blocked(self._units_group, self.bits_button, self.nats_button):
+                button.setChecked(True)
+            self.continuous.set_units(self.state.units)
