@@ -27,19 +27,20 @@ def test_the_shipped_gan_records_each_of_its_runs():
     assert cfg.mode == "mnist" and cfg.channels == 64 and ckpt.info["dataset"] == dataset_fingerprint()
     runs = training_runs(ckpt.info)  # a 64-channel DCGAN, continued from its own weights
     steps = [r["steps"] for r in runs]
-    assert steps[:-1] == [5000, 8000, 4000, 8000, 8000, 8000, 6000, 5000, 4000, 4000, 8000, 9000, 9000, 6500]
+    assert steps[:-1] == [5000, 8000, 4000, 8000, 8000, 8000, 6000, 5000, 4000, 4000, 8000, 9000, 9000, 6500, 7250]
     assert 0 < steps[-1] <= cfg.steps  # the last run, stopped at one of its periodic saves, records what it made
     commands = [r["training"]["command"] for r in runs]
     assert all("--lr-g 1e-4 --lr-d 1e-4" in c for c in commands[5:7])  # half the rate
-    assert ["--lr-d 2e-4" in c for c in commands[-8:-1]] == [False, False] + [True] * 5  # then D at 4x or 2x G's
-    assert ["--ema 0.999" in c for c in commands[-8:-1]] == [False] + [True] * 6  # G averaged
-    # The last run annealed both rates (TTUR kept, D at twice G's) and averaged G over a longer span.
-    assert "--lr-g 5e-5 --lr-d 1e-4 --ema 0.9995" in commands[-1] and cfg.ema == 0.9995
+    assert ["--lr-d 2e-4" in c for c in commands[-9:-2]] == [False, False] + [True] * 5  # then D at 4x or 2x G's
+    assert ["--ema 0.999" in c for c in commands[-9:-2]] == [False] + [True] * 6  # G averaged
+    # The last two runs annealed both rates (TTUR kept, D at twice G's) and averaged G over a longer span.
+    assert all("--lr-g 5e-5 --lr-d 1e-4 --ema 0.9995" in c for c in commands[-2:]) and cfg.ema == 0.9995
     assert commands[0].startswith("gen-explorer train gan --channels 64")
     assert all(c.startswith("gen-explorer train gan ") for c in commands)
     assert ["--init-from" in c for c in commands] == [False] + [True] * (len(runs) - 1)
-    # The run before it grew Radford et al.'s nets by a residual block at 7x7 and 14x14 (--depth 1).
-    assert cfg.depth == 1 and "--depth 1" in commands[-2] and ckpt.info["continues"]["continues"]["depth"] == 0
+    # The run before those grew Radford et al.'s nets by a residual block at 7x7 and 14x14 (--depth 1).
+    assert cfg.depth == 1 and "--depth 1" in commands[-3]
+    assert ckpt.info["continues"]["continues"]["continues"]["depth"] == 0
 
 
 def test_the_shipped_gan_draws_every_digit_cleanly_by_the_shipped_classifier():
