@@ -340,3 +340,21 @@ def test_the_tabs_follow_the_panels_state(panel):
     state.update(distance=6.0, start_mu=-2.0)
     assert fit.distance.value() == 6.0 and fit.start_mu.value() == -2.0
     assert fit.last["forward"].step == 0 and fit.last["forward"].mu == pytest.approx(-2.0)
+
+
+def test_the_continuous_tab_follows_the_panels_state_and_its_sliders_write_it(panel):
+    state, tab = panel.state, panel.continuous
+    state.set_density("p", mu1=2.0, sigma1=1.0)  # against q = N(0, 1): KL(p‖q) = ½μ² = 2 nats, both ways
+    assert tab.p_controls.mean1.value() == 2.0 and tab.p_controls.sigma1.value() == 1.0
+    for column in tab.COLUMNS:
+        assert number(tab.value_labels[("closed form", column)]) == pytest.approx(2.0 / math.log(2), abs=1e-3)
+        assert number(tab.value_labels[("numeric integral", column)]) == pytest.approx(2.0 / math.log(2), abs=1e-3)
+    state.set_density("q", two_bumps=True)
+    assert tab.q_controls.two_bumps.isChecked() and tab.q_controls.weight2.isEnabled()
+    assert tab.value_labels[("closed form", "KL(p‖q)")].text() == "n/a — no closed form for mixtures"
+    tab.q_controls.mean2.setValue(-1.0)  # a slider writes the state
+    assert state.continuous_q.mu2 == -1.0
+    shown = tab.value_labels[("numeric integral", "KL(p‖q)")].text()
+    assert shown == format_value(
+        kl_numeric(state.continuous_p.mixture(), state.continuous_q.mixture(), base="bits"), "bits"
+    )

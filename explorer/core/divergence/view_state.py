@@ -1,13 +1,15 @@
-"""The Divergences panel's state: the units, the discrete tab's p, q and preset, and the fit tab's p and start.
+"""The Divergences panel's state: the units, the discrete tab's p, q and preset, the continuous tab's two
+densities, and the fit tab's p and start.
 
-The units switch, the bars, the typed values, K, the preset list and the fit's sliders write here as the learner
+The units switch, the bars, the typed values, K, the preset list and every tab's sliders write here as the learner
 edits them; the tabs draw from this state, never from another section's widget, so a test sets the state and
-reads what each tab shows without any widget. The continuous tab keeps its own mixture controls for now.
+reads what each tab shows without any widget.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal
 
 import numpy as np
 
@@ -15,7 +17,7 @@ from explorer.core.divergence.checks import Base
 from explorer.core.divergence.discrete import MAX_CATEGORIES, resize_distribution, set_probability
 from explorer.core.divergence.gaussian import GaussianMixture
 from explorer.core.runtime.evented import Evented
-from explorer.core.runtime.limits import bounded, one_of
+from explorer.core.runtime.limits import ConfigError, bounded, describe_limit, one_of
 
 PRESETS: dict[str, tuple[list[float], list[float], str]] = {
     "Fair coin vs 0.2/0.8 coin": (
@@ -102,6 +104,49 @@ class FitState(UnitsState):
         return GaussianMixture((0.5, 0.5), (-d / 2, d / 2), (BUMP_SIGMA, BUMP_SIGMA))
 
 
+@dataclass(frozen=True)
+class MixtureSettings:
+    """The continuous tab's p or q: N(μ₁, σ₁²), or with ``two_bumps`` the mixture (1 − w₂)·N(μ₁, σ₁²) + w₂·N(μ₂, σ₂²).
+    Frozen, so a slider's step replaces it whole and the state announces one changed density."""
+
+    mu1: float = bounded(0.0, -5.0, 5.0)
+    sigma1: float = bounded(1.0, 0.2, 3.0)
+    two_bumps: bool = False
+    w2: float = bounded(0.5, 0.0, 1.0)
+    mu2: float = bounded(2.5, -5.0, 5.0)
+    sigma2: float = bounded(0.6, 0.2, 3.0)
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            low_high = f.metadata.get("range")
+            value = getattr(self, f.name)
+            if low_high is not None and not low_high[0] <= value <= low_high[1]:
+                raise ConfigError(f.name, f"must be {describe_limit(f)}", value)
+
+    def mixture(self) -> GaussianMixture:
+        """The density these settings describe (bump 2's settings are kept, unused, while it is off)."""
+        if not self.two_bumps:
+            return GaussianMixture.gaussian(self.mu1, self.sigma1)
+        return GaussianMixture((1.0 - self.w2, self.w2), (self.mu1, self.mu2), (self.sigma1, self.sigma2))
+
+
+Density = Literal["p", "q"]
+
+
 @dataclass(eq=False)
-class DivergenceState(DiscreteState, FitState):
-    """What the panel shows: the ``units`` of every number, the discrete tab's p and q, the fit's settings."""
+class ContinuousState(UnitsState):
+    """The continuous tab's two densities, p and q, each one Gaussian or a mixture of two."""
+
+    continuous_p: MixtureSettings = field(default_factory=lambda: MixtureSettings(mu1=1.0, sigma1=0.5, mu2=-2.0))
+    continuous_q: MixtureSettings = field(default_factory=lambda: MixtureSettings(mu1=0.0, sigma1=1.0, mu2=2.5))
+
+    def set_density(self, name: Density, **settings: Any) -> None:
+        """p or q (``name``) takes the given ``settings`` (``mu1=…``, ``two_bumps=…``), keeping the others."""
+        key = f"continuous_{name}"
+        self.update(**{key: replace(getattr(self, key), **settings)})
+
+
+@dataclass(eq=False)
+class DivergenceState(DiscreteState, ContinuousState, FitState):
+    """What the panel shows: the ``units`` of every number, the discrete tab's p and q, the continuous tab's
+    densities, the fit's settings."""

@@ -1,4 +1,4 @@
-"""The Continuous tab: two 1-D densities, their KL integrands, and KL three ways."""
+"""The Continuous tab: two 1-D densities, their KL integrands, and KL three ways, drawn from the panel's state."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from explorer.core.divergence import Base, StandardDraws, kl_gaussian, kl_integrand, kl_monte_carlo, kl_numeric
+from explorer.core.divergence.view_state import ContinuousState
 from explorer.ui.panels.divergences.area_fills import OverlappingAreas, area, over
 from explorer.ui.panels.divergences.mixture_controls import MixtureControls
 from explorer.ui.panels.divergences.style import (
@@ -55,16 +56,17 @@ def curve_points(width_px: int) -> int:
 
 
 class ContinuousTab(QWidget):
-    """Two 1-D densities, their KL integrands, and KL three ways: closed form, numeric, Monte Carlo."""
+    """Two 1-D densities, their KL integrands, and KL three ways: closed form, numeric, Monte Carlo; the sliders
+    write ``state`` and every change of its densities or units redraws the tab."""
 
     ROWS = ("closed form", "numeric integral", "Monte Carlo")
     COLUMNS = ("KL(p‖q)", "KL(q‖p)")
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, state: ContinuousState | None = None) -> None:
         super().__init__(parent)
-        self._units: Base = "bits"
-        self.p_controls = MixtureControls("p", P_COLOUR, mean=1.0, sigma=0.5, mean2=-2.0)
-        self.q_controls = MixtureControls("q", Q_COLOUR, mean=0.0, sigma=1.0, mean2=2.5)
+        self.state = state = state if state is not None else ContinuousState()
+        self.p_controls = MixtureControls("p", P_COLOUR, state)
+        self.q_controls = MixtureControls("q", Q_COLOUR, state)
         formula = QLabel(
             "<b>Closed form</b> for two Gaussians:<br>"
             "KL(N(μ<sub>p</sub>,σ<sub>p</sub>²)‖N(μ<sub>q</sub>,σ<sub>q</sub>²))<br>"
@@ -132,21 +134,24 @@ class ContinuousTab(QWidget):
         self._ranges: dict[str, tuple[float, float] | None] = dict.fromkeys(("x", "density", "integrand"))
         self._draws = StandardDraws.of(np.random.default_rng(0), MC_SAMPLES)  # common random numbers: every p, q
         self._label_integrands()
-        self.p_controls.changed.connect(self._refresh)
-        self.q_controls.changed.connect(self._refresh)
+        state.changed.connect(self._on_state_changed)
         self._refresh()
 
     def set_units(self, units: Base) -> None:
-        self._units = units
-        self._label_integrands()
-        self._refresh()
+        self.state.update(units=units)
+
+    def _on_state_changed(self, names: frozenset[str]) -> None:
+        if "units" in names:
+            self._label_integrands()
+        if names & {"units", "continuous_p", "continuous_q"}:
+            self._refresh()
 
     def _label_integrands(self) -> None:
         """The integrands' axis names the units; set when they change only, as a new label redraws the axis."""
-        self.integrand_plot.getPlotItem().setLabel("left", f"{self._units} per unit x")
+        self.integrand_plot.getPlotItem().setLabel("left", f"{self.state.units} per unit x")
 
     def _refresh(self) -> None:
-        p, q, u = self.p_controls.mixture(), self.q_controls.mixture(), self._units
+        p, q, u = self.state.continuous_p.mixture(), self.state.continuous_q.mixture(), self.state.units
         lo = min(p.span(4.0)[0], q.span(4.0)[0])
         hi = max(p.span(4.0)[1], q.span(4.0)[1])
         x_low, x_high = self._ranges["x"] = steady_range(self._ranges["x"], lo, hi)

@@ -23,7 +23,7 @@ from explorer.ui.panels.divergences.fit_tab import FitTab
 
 class DivergencePanel(QWidget):
     """Entropy, cross-entropy, KL and JS you can touch: discrete, continuous, and forward vs reverse KL; ``state``
-    holds the units and what the discrete and fit tabs show (the continuous tab keeps its own controls)."""
+    holds the units and what each tab shows."""
 
     title = "Divergences"
     checkpoint_kind = None
@@ -50,7 +50,7 @@ class DivergencePanel(QWidget):
         header.addWidget(self.nats_button)
 
         self.discrete = DiscreteTab(state=self.state)
-        self.continuous = ContinuousTab()
+        self.continuous = ContinuousTab(state=self.state)
         self.fit = FitTab(state=self.state)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.discrete, "Discrete")
@@ -71,10 +71,8 @@ class DivergencePanel(QWidget):
         self.state.update(units=units)
 
     def _on_state_changed(self, names: frozenset[str]) -> None:
-        """The switch shows the state's units (without announcing them back); the continuous tab, which has no
-        state yet, is told them (the discrete and fit tabs follow the state themselves)."""
+        """The switch shows the state's units (without announcing them back); the tabs follow the state themselves."""
         if "units" in names:
             button = self.bits_button if self.state.units == "bits" else self.nats_button
             with signals_blocked(self._units_group, self.bits_button, self.nats_button):
                 button.setChecked(True)
-            self.continuous.set_units(self.state.units)
