@@ -302,3 +302,44 @@ def test_hovering_a_term_or_a_bar_shows_it_with_its_live_value(panel, qtbot, eve
     widget.tabs.setCurrentIndex(2)
     v = widget.states["vi"].current
     assert any(t.startswith(f"KL(q ‖ p(z | x)) = {num(v.gap, 4)} nats") for t in _formula_tips(widget.vi.formula))
+
+
+def _tabs_with_likelihood_behind_another():
+    from PySide6.QtWidgets import QLabel
+
+    from explorer.ui.panel_tabs import PanelTabs
+
+    tabs = PanelTabs(
+        {"first": QLabel, "likelihood": lambda: LikelihoodPanel(runner=None, device="cpu")},
+        {"first": "1", "likelihood": "L"},
+    )
+    tabs.panel("first")
+    return tabs
+
+
+SECTION_TITLES = ["1 · ML and Bayes", "2 · EM", "3 · Variational", "4 · KDE", "5 · Markov"]
+
+
+def test_the_tab_built_in_the_background_builds_a_section_per_turn(qtbot):
+    tabs = _tabs_with_likelihood_behind_another()
+    qtbot.addWidget(tabs)
+    tabs.build_the_rest()  # one turn: the panel and its first section
+    panel = tabs.built["likelihood"]
+    counts = [panel.tabs.count()]
+    for _ in range(4):
+        tabs.build_the_rest()  # each later turn: one more section
+        counts.append(panel.tabs.count())
+    assert counts == [1, 2, 3, 4, 5] and tabs.settled
+    assert all(panel.tabs.tabText(i).startswith(title) for i, title in enumerate(SECTION_TITLES))
+
+
+def test_the_tab_opened_mid_build_is_whole_at_once(qtbot):
+    tabs = _tabs_with_likelihood_behind_another()
+    qtbot.addWidget(tabs)
+    tabs.build_the_rest()
+    assert tabs.built["likelihood"].tabs.count() == 1
+    tabs.setCurrentIndex(1)  # the learner opens it
+    panel = tabs.built["likelihood"]
+    assert panel.tabs.count() == 5 and tabs.settled
+    assert all(panel.tabs.tabText(i).startswith(title) for i, title in enumerate(SECTION_TITLES))
+    assert panel.variational.stack.count() == 2

@@ -1,7 +1,9 @@
 """LikelihoodPanel: the tools every deep generative model rests on, one section per tab.
 
 Each section binds to its own evented state (``explorer.core.likelihood.states``); the panel only
-composes them and owns no maths."""
+composes them and owns no maths. Built in the background after launch, the first section is built with the
+panel and each later one at a turn of the event loop of its own (``build_later``), so the window never freezes
+for the five together; opened by the learner, the panel is whole at once."""
 
 from __future__ import annotations
 
@@ -25,7 +27,9 @@ from explorer.core.likelihood.states import (
     VIState,
     VIToyState,
 )
+from explorer.core.plane.lab_state import LabState
 from explorer.core.runtime.evented import Evented
+from explorer.ui.panel_tabs import build_later
 from explorer.ui.panels.likelihood.bayes_section import BayesSection
 from explorer.ui.panels.likelihood.em_section import EMSection, em_data
 from explorer.ui.panels.likelihood.kde_section import KDESection
@@ -61,22 +65,35 @@ class LikelihoodPanel(QWidget):
             "kde": kde,
             "markov": markov,
         }
+        self.runner, self.device = runner, device
         self.bayes = BayesSection(ball)
-        self.em = EMSection(em, em_points)
-        self.vi = VISection(vi)
-        self.vi_toy = VIToySection(vi_toy)
-        self.variational = VariationalPage(self.vi, self.vi_toy)
-        self.kde = KDESection(runner, kde, device)
-        self.markov = MarkovSection(markov)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.bayes, "1 · ML and Bayes")
-        self.tabs.addTab(self.em, "2 · EM and the ELBO's gap")
-        self.tabs.addTab(self.variational, "3 · Variational inference")
-        self.tabs.addTab(self.kde, "4 · KDE as an evaluation")
-        self.tabs.addTab(self.markov, "5 · Markov chains")
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(self.tabs, 1)
+        build_later(lambda: self._build_em(em, em_points))
+        build_later(lambda: self._build_variational(vi, vi_toy))
+        build_later(lambda: self._build_kde(kde))
+        build_later(lambda: self._build_markov(markov))
+
+    def _build_em(self, em: EMState, em_points: LabState) -> None:
+        self.em = EMSection(em, em_points)
+        self.tabs.addTab(self.em, "2 · EM and the ELBO's gap")
+
+    def _build_variational(self, vi: VIState, vi_toy: VIToyState) -> None:
+        self.vi = VISection(vi)
+        self.vi_toy = VIToySection(vi_toy)
+        self.variational = VariationalPage(self.vi, self.vi_toy)
+        self.tabs.addTab(self.variational, "3 · Variational inference")
+
+    def _build_kde(self, kde: KDEState) -> None:
+        self.kde = KDESection(self.runner, kde, self.device)
+        self.tabs.addTab(self.kde, "4 · KDE as an evaluation")
+
+    def _build_markov(self, markov: MarkovState) -> None:
+        self.markov = MarkovSection(markov)
+        self.tabs.addTab(self.markov, "5 · Markov chains")
 
 
 class VariationalPage(QWidget):
