@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from statistics import NormalDist
-
 import numpy as np
 import torch
 
 from explorer.core.vae.model import PIXELS, VAE
+from explorer.core.vae_opening import (
+    grid_quantiles as grid_quantiles,  # torch-free, so the opening picture can share it
+)
 
 
 @torch.inference_mode()
@@ -30,12 +31,6 @@ def encode_images(model: VAE, images: np.ndarray, batch_size: int = 5000) -> tup
         mus.append(mu)
         sigmas.append(torch.exp(0.5 * logvar))
     return torch.cat(mus).numpy(), torch.cat(sigmas).numpy()
-
-
-def grid_quantiles(n: int, low: float = 0.05, high: float = 0.95) -> np.ndarray:
-    """n latent coordinates at evenly spaced quantiles of N(0, 1): norm.ppf(linspace(low, high, n))."""
-    ppf = NormalDist().inv_cdf
-    return np.array([ppf(p) for p in np.linspace(low, high, n)], dtype=np.float32)
 
 
 def latent_grid(model: VAE, n: int) -> np.ndarray:
