@@ -46,3 +46,12 @@ def test_the_state_needs_no_qt():
         "assert not [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'superqt'))]"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_switch_field_takes_only_true_or_false():
+    from explorer.core.divergence.view_state import MixtureSettings
+    from explorer.core.runtime.limits import ConfigError
+
+    assert MixtureSettings(two_bumps=True).two_bumps is True
+    with pytest.raises(ConfigError, match=r"two_bumps.*true or false"):
+        MixtureSettings(two_bumps=1)  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ reads what each tab shows without any widget.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -17,7 +17,7 @@ from explorer.core.divergence.checks import Base
 from explorer.core.divergence.discrete import MAX_CATEGORIES, resize_distribution, set_probability
 from explorer.core.divergence.gaussian import GaussianMixture
 from explorer.core.runtime.evented import Evented
-from explorer.core.runtime.limits import ConfigError, bounded, describe_limit, one_of
+from explorer.core.runtime.limits import bounded, one_of, validate
 
 PRESETS: dict[str, tuple[list[float], list[float], str]] = {
     "Fair coin vs 0.2/0.8 coin": (
@@ -117,11 +117,7 @@ class MixtureSettings:
     sigma2: float = bounded(0.6, 0.2, 3.0)
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            low_high = f.metadata.get("range")
-            value = getattr(self, f.name)
-            if low_high is not None and not low_high[0] <= value <= low_high[1]:
-                raise ConfigError(f.name, f"must be {describe_limit(f)}", value)
+        validate(self)
 
     def mixture(self) -> GaussianMixture:
         """The density these settings describe (bump 2's settings are kept, unused, while it is off)."""

@@ -122,6 +122,10 @@ def _check(f: dataclasses.Field[Any], value: Any) -> Any:
         if not inside or (meta["multiple_of"] > 1 and value % meta["multiple_of"]):
             raise ConfigError(f.name, f"must be {describe_limit(f)}", value)
         return value
+    if f.type in (bool, "bool"):  # a switch: nothing to bound, but only True or False
+        if not isinstance(value, bool):
+            raise ConfigError(f.name, "must be true or false", value)
+        return value
     if not isinstance(value, str):
         raise ConfigError(f.name, f"must be {describe_limit(f)}", value)
     if "choices" in meta and value not in meta["choices"]:
