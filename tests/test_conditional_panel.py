@@ -98,6 +98,8 @@ def test_dragging_the_marker_draws_all_ten_digits_with_its_z(cvae, qtbot, every_
     expected = style_grid(cvae.model, walk)
     assert np.allclose(cvae.walk.grid.pixels(), tile(expected.reshape(-1, 28, 28), len(walk)), atol=1e-6)
     assert "at the marker" in cvae.style.info.text()
+    assert cvae.style.source.pixels() is None and "marker" in cvae.style.source.label.text  # not an empty box
+
 
 
 def test_set_z_and_the_walk_axis_redraw_every_view(cvae):
@@ -120,6 +122,7 @@ def test_picking_a_test_digit_redraws_its_style_as_every_digit(cvae):
     assert np.allclose(cvae.style.digits.pixels(), tile(digits, 5), atol=1e-6)
     assert np.allclose(cvae.plane.marker_pos(), z, atol=1e-5)
     assert np.allclose(cvae.style.source.pixels(), image / 255.0)
+    assert "test digit" in cvae.style.source.label.text
     assert f"#12, a {label}" in cvae.style.info.text()
     cvae.style.random_button.click()
     assert cvae.selected is not None and cvae.style.test_index.value() == cvae.selected

@@ -14,6 +14,8 @@ from explorer.ui.widgets.status_label import status_label
 
 DIGIT_COLUMNS = 5  # the ten digits in two rows of five
 SOURCE_SIZE = 76  # the test digit whose style is drawn: small, it only says where the style came from
+SOURCE_TITLE = "test digit"
+NO_SOURCE = "no test digit:<br>the marker"  # what the source box says while the style is the marker's, not a test digit's
 NO_MODEL = "<b>No conditional VAE yet</b>: train one below, or use File ▸ Load checkpoint… (a cvae checkpoint)."
 
 
@@ -31,7 +33,7 @@ class StyleSection(QGroupBox):
         super().__init__("Style × digit: one z, all ten labels", parent)
         self.digits = ImageView("p(x | z, y), y = 0 … 9, at one z")
         self.digits.setMinimumSize(180, 100)
-        self.source = ImageView("test digit")
+        self.source = ImageView(SOURCE_TITLE)
         self.source.setFixedSize(SOURCE_SIZE, SOURCE_SIZE + 20)
         self.test_index = QSpinBox()
         self.test_index.setRange(0, test_count - 1)
@@ -64,8 +66,9 @@ class StyleSection(QGroupBox):
         self.digits.set_image(tile(digits, DIGIT_COLUMNS))
 
     def show_dragged(self, z: np.ndarray) -> None:
-        """The style is a z of the user's choosing: no test digit is its source."""
+        """The style is a z of the user's choosing: no test digit is its source, and the box says so."""
         self.source.blank()
+        self.source.label.setText(NO_SOURCE, size="8pt")
         self.info.setText(
             f"z = {z_text(z)}, at the marker: your own style. Drag the marker and every digit "
             "takes the new one; or pick a test digit."
@@ -74,6 +77,7 @@ class StyleSection(QGroupBox):
     def show_test_digit(self, index: int, image: np.ndarray, label: int, z: np.ndarray) -> None:
         """The style is test digit ``index``'s (a ``label``): its posterior mean z."""
         self.source.set_image(image.astype(np.float32) / 255.0)
+        self.source.label.setText(SOURCE_TITLE, size="10pt")
         with signals_blocked(self.test_index):
             self.test_index.setValue(index)
         self.info.setText(
