@@ -101,7 +101,6 @@ def test_dragging_the_marker_draws_all_ten_digits_with_its_z(cvae, qtbot, every_
     assert cvae.style.source.pixels() is None and "marker" in cvae.style.source.label.text  # not an empty box
 
 
-
 def test_set_z_and_the_walk_axis_redraw_every_view(cvae):
     cvae.set_z(-1.5, 0.5)
     z = np.array([-1.5, 0.5], dtype=np.float32)

@@ -15,7 +15,8 @@ from explorer.ui.widgets.status_label import status_label
 DIGIT_COLUMNS = 5  # the ten digits in two rows of five
 SOURCE_SIZE = 76  # the test digit whose style is drawn: small, it only says where the style came from
 SOURCE_TITLE = "test digit"
-NO_SOURCE = "no test digit:<br>the marker"  # what the source box says while the style is the marker's, not a test digit's
+# what the source box says while the style is the marker's, not a test digit's
+NO_SOURCE = "none:<br>the marker"
 NO_MODEL = "<b>No conditional VAE yet</b>: train one below, or use File ▸ Load checkpoint… (a cvae checkpoint)."
 
 
