@@ -4,6 +4,7 @@ quality against NFE before and after one reflow, with straightness; the ODE like
 
     OMP_NUM_THREADS=1 python benchmarks/plane_flows.py [--data ring,moons,...] [--nll-points 20000] [--skip-train]
         [--realnvp couplings=12,steps=2000] [--fm steps=5000] [--only realnvp|fm] [--seeds 1,2,3] [--no-nll]
+        [--data-seeds 0,1,2]
 
 ``--realnvp`` and ``--fm`` override fields of the default configs (to try new defaults); ``--only`` trains
 one family on the presets and measures nothing else but its NLL on the known mixture.
@@ -29,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from plane_lab import drawn_heart, verdict
 
-from explorer.core.plane.data import BOX, KNOWN_MIXTURE, PRESETS, make_preset
+from explorer.core.plane.data import BOX, KNOWN_MIXTURE, PRESETS, fingerprint, make_preset
 from explorer.core.plane.draw import draw, model_from_checkpoint
 from explorer.core.plane.flow_matching import FlowMatchingConfig
 from explorer.core.plane.flow_training import train_flow_matching, train_realnvp, train_reflow
@@ -60,13 +61,17 @@ def bench_training(
 ) -> None:
     """Train each family once and judge its samples from every noise seed in ``seeds`` (the ratio of one draw
     moves by ±0.3 near 1.5×, so several seeds and their mean are the fairer figure); beside them, for a
-    preset, fresh draws of the data itself from the same seeds: what a perfect model would score."""
+    preset, fresh draws of the data itself (what a perfect model would score) and draws with replacement
+    from the training points (what a model that learned exactly its training set would score)."""
     judge = judge_for(points, source)
     n = len(judge.reference)
-    print(f"\n== {name}: {len(points)} points, floor MMD² {judge.floor:.4f}")
+    print(f"\n== {name}: {len(points)} points ({fingerprint(points)}), floor MMD² {judge.floor:.4f}")
     if source in PRESETS and len(seeds) > 1:
         ratios = [judge.score(make_preset(source, n, 20_000 + seed)) / judge.floor for seed in seeds]
         print(f"the data itself, fresh draws: {ratios_text(ratios)}")
+        redrawn = [np.random.default_rng(seed).integers(0, len(points), n) for seed in seeds]
+        ratios = [judge.score(points[rows]) / judge.floor for rows in redrawn]
+        print(f"the training points redrawn (a model that learned exactly them): {ratios_text(ratios)}")
     runs = (
         ("RealNVP", lambda: train_realnvp(realnvp, points, source), "inverse", 1),
         ("FM", lambda: train_flow_matching(fm, points, source), "heun", 49),
@@ -163,6 +168,9 @@ def main() -> None:
     parser.add_argument("--only", choices=("realnvp", "fm"), default="")
     parser.add_argument("--seeds", default="1", help="noise seeds of the samples judged, e.g. 1,2,3")
     parser.add_argument("--no-nll", action="store_true", help="skip the test NLL on the known mixture")
+    parser.add_argument(
+        "--data-seeds", default="0", help="a preset's training sets: each seed's 2,000 points train a model of its own"
+    )
     args = parser.parse_args()
     realnvp, fm = overridden(RealNVPConfig(), args.realnvp), overridden(FlowMatchingConfig(), args.fm)
     torch.set_num_threads(1)
@@ -177,7 +185,9 @@ def main() -> None:
             if name == "drawn":
                 bench_training("drawn heart", drawn_heart(), "drawing", realnvp, fm, args.only, seeds)
             else:
-                bench_training(name, make_preset(name, 2000, 0), name, realnvp, fm, args.only, seeds)
+                for data_seed in (int(seed) for seed in args.data_seeds.split(",")):
+                    points = make_preset(name, 2000, data_seed)
+                    bench_training(name, points, name, realnvp, fm, args.only, seeds)
     if not args.only:
         bench_reflow("mixture", "ot")
 
