@@ -1,5 +1,8 @@
 """The rational-quadratic spline of the lab's RealNVP couplings (Durkan et al. 2019), and checkpoints
-saved before the spline couplings and the DDPM's point-feature option: they load as what they were."""
+saved before the spline couplings, the couplings' Fourier features and the DDPM's point-feature option: they
+load as what they were; the RealNVP's training jitter."""
+
+import math
 
 import numpy as np
 import pytest
@@ -7,9 +10,9 @@ import torch
 
 from explorer.core.plane.data import make_preset
 from explorer.core.plane.draw import model_from_checkpoint
-from explorer.core.plane.flow_training import flow_from_checkpoint, train_realnvp
+from explorer.core.plane.flow_training import flow_from_checkpoint, nll_loss, train_realnvp
 from explorer.core.plane.models import DDPMConfig
-from explorer.core.plane.realnvp import AffineCoupling, RealNVPConfig, SplineCoupling
+from explorer.core.plane.realnvp import AffineCoupling, RealNVP, RealNVPConfig, SplineCoupling
 from explorer.core.plane.splines import rational_quadratic, spline_size
 from explorer.core.plane.training import train_plane
 from explorer.core.runtime.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
@@ -81,3 +84,40 @@ def test_a_ddpm_saved_before_the_point_feature_option_loads_without_features(tmp
         model_from_checkpoint(Checkpoint(ckpt.kind, {**ckpt.config, "point_frequencies": 3}, ckpt.state, ckpt.info))
     x = np.zeros((4, 2), np.float32)
     assert model.net(torch.as_tensor(x), torch.zeros(4, dtype=torch.long)).shape == (4, 2)
+
+
+def test_a_spline_realnvp_saved_before_the_coupling_features_loads_on_the_raw_coordinate(tmp_path):
+    points = make_preset("moons", 300, 0)
+    cfg = RealNVPConfig(couplings=2, hidden=8, frequencies=0, noise=0.0, steps=3, batch_size=32)
+    ckpt = run_to_end(train_realnvp(cfg, points, "moons"))
+    old = _saved_before(ckpt, "frequencies", tmp_path / "old.safetensors")
+    old = Checkpoint(old.kind, {k: v for k, v in old.config.items() if k != "noise"}, old.state, old.info)
+    flow = flow_from_checkpoint(old)
+    assert isinstance(flow, RealNVP) and (flow.cfg.frequencies, flow.cfg.noise) == (0, 0.0)
+    assert all(isinstance(layer, SplineCoupling) for layer in flow.couplings)
+    x = torch.as_tensor(points[:50])
+    with torch.no_grad():
+        assert torch.allclose(flow.log_prob(x), flow_from_checkpoint(ckpt).log_prob(x))
+    with pytest.raises(CheckpointError, match="shape") as refused:  # features widen each MLP's first layer
+        flow_from_checkpoint(Checkpoint(ckpt.kind, {**ckpt.config, "frequencies": 2}, ckpt.state, ckpt.info))
+    assert "\n" not in str(refused.value)
+
+
+def test_the_couplings_see_the_kept_coordinates_features():
+    flow = RealNVP(RealNVPConfig(couplings=2, hidden=8, frequencies=3))
+    first = flow.couplings[0].net[0]
+    assert isinstance(first, torch.nn.Linear) and first.in_features == 1 + 2 * 3
+
+
+def test_the_training_jitter_is_gaussian_of_the_configured_sigma_and_none_at_zero():
+    torch.manual_seed(0)
+    x = torch.as_tensor(make_preset("mixture", 256, 0))
+    plain = RealNVP(RealNVPConfig(couplings=2, hidden=8, noise=0.0))
+    with torch.no_grad():
+        assert torch.equal(nll_loss(plain, x, torch.Generator().manual_seed(1)), -plain.log_prob(x).mean())
+        jittered = RealNVP(RealNVPConfig(couplings=2, hidden=8, noise=0.5))  # identity at initialisation
+        losses = torch.stack([nll_loss(jittered, x, torch.Generator().manual_seed(s)) for s in range(200)])
+    # the identity flow's NLL is E‖x + σε‖²/2 + log 2π, whose mean over the draws is ‖x‖²/2 + σ² + log 2π
+    expected = float((x.double() ** 2).sum(1).mean() / 2 + 0.5**2 + math.log(2 * math.pi))
+    assert abs(float(losses.mean()) - expected) < 0.02
+    assert float(losses.std()) > 0.005  # the jitter is drawn afresh from the generator

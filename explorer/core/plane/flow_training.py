@@ -61,7 +61,8 @@ CONFIGS: dict[str, type] = {
 
 
 # What a checkpoint saved before a config field existed was built with: its config lacks the field.
-SAVED_BEFORE: dict[str, dict[str, object]] = {"plane-realnvp": {"coupling": "affine"}}
+# A RealNVP from before round 5 fed its couplings the raw coordinate and trained on the points unjittered.
+SAVED_BEFORE: dict[str, dict[str, object]] = {"plane-realnvp": {"coupling": "affine", "frequencies": 0, "noise": 0.0}}
 
 
 def flow_from_checkpoint(ckpt: Checkpoint) -> FlowNet:
@@ -75,7 +76,10 @@ def flow_from_checkpoint(ckpt: Checkpoint) -> FlowNet:
 
 
 def nll_loss(flow: RealNVP, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """−log p(x) averaged over the batch, in nats: maximum likelihood by the change of variables."""
+    """−log p(x + σε) averaged over the batch, in nats, ε ~ N(0, I) and σ the config's ``noise``: maximum
+    likelihood by the change of variables, of the data blurred by σ (none if σ = 0)."""
+    if flow.cfg.noise > 0:
+        x = x + flow.cfg.noise * torch.randn(x.shape, generator=generator)
     return -flow.log_prob(x).mean()
 
 
