@@ -50,7 +50,9 @@ def test_lognormal_steps_follow_the_log_normal_noise_level():
     # Inside the schedule's range (σ from 0.01 to 157) the steps' log σ is N(p_mean, p_std²) to within a step.
     assert np.median(log_sigma) == pytest.approx(cfg.p_mean, abs=0.05)
     assert np.quantile(log_sigma, 0.84) - np.quantile(log_sigma, 0.16) == pytest.approx(2 * cfg.p_std, rel=0.05)
-    uniform = training_steps(build_net(DDPMConfig(T=1000)), 20_000, torch.Generator().manual_seed(0))
+    uniform = training_steps(
+        build_net(DDPMConfig(T=1000, t_sampling="uniform")), 20_000, torch.Generator().manual_seed(0)
+    )
     assert abs(float(uniform.float().mean()) - 499.5) < 10
 
 
@@ -83,7 +85,8 @@ def test_a_checkpoint_saved_before_these_fields_loads_as_the_eps_network_it_is(t
     old = {k: v for k, v in dataclasses.asdict(DDPMConfig(**TINY, seed=4)).items() if k in round_one}
     path, net = _old_file(tmp_path, old)
     model = load_plane_model(path)
-    assert model.cfg.prediction == "eps" and model.cfg.point_frequencies == 0 and model.cfg.schedule == "linear"
+    assert (model.cfg.prediction, model.cfg.t_sampling, model.cfg.schedule) == ("eps", "uniform", "linear")
+    assert model.cfg.point_frequencies == 0 and DDPMConfig().prediction == "v"  # the default has moved on
     x, t = torch.randn((16, 2)), torch.arange(16) * 6
     with torch.no_grad():
         assert torch.equal(model.net(x, t), net(x, t))
