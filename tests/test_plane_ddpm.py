@@ -2,6 +2,7 @@
 checkpoint saved before these choices existed loading as the ε-network it is (tiny configs)."""
 
 import dataclasses
+import itertools
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import torch
 from explorer.core.plane.data import make_preset
 from explorer.core.plane.draw import draw, load_plane_model, model_from_checkpoint
 from explorer.core.plane.models import PREDICTIONS, DDPMConfig, build_net
+from explorer.core.plane.samplers import grid
 from explorer.core.plane.training import ddpm_loss, train_plane, training_steps
 from explorer.core.runtime.checkpoints import Checkpoint, save_checkpoint
 from explorer.core.runtime.errors import CheckpointError
@@ -31,7 +33,7 @@ def test_every_parameterisation_gives_back_the_noise_the_samplers_need(predictio
     assert torch.allclose(net.eps_from(x_t, target, abar), eps, atol=1e-8)
 
 
-@pytest.mark.parametrize("changes", [{"prediction": "v"}, {"prediction": "x0", "schedule": "cosine"}])
+@pytest.mark.parametrize("changes", [{"prediction": "v"}, {"prediction": "x0", "t_sampling": "uniform"}])
 def test_one_shared_step_gives_what_the_per_point_steps_give_whatever_is_predicted(changes):
     net = build_net(DDPMConfig(**TINY, point_frequencies=2, **changes)).eval()
     x = torch.randn((64, 2), generator=torch.Generator().manual_seed(2))
@@ -70,6 +72,15 @@ def test_v_prediction_loss_falls_and_its_samples_find_the_data():
     assert np.median(nearest) < 0.15  # on the data, not spread over the plane
 
 
+@pytest.mark.parametrize(("T", "steps"), [(1000, 25), (1000, 50), (1000, 1000), (100, 99), (100, 1)])
+def test_the_sampler_grid_is_distinct_descending_and_fine_near_the_data(T, steps):
+    ts = grid(T, steps)
+    assert ts[0] == T - 1 and ts[-1] == -1 and len(ts) == steps + 1
+    assert all(a > b for a, b in itertools.pairwise(ts))
+    if steps == 25:  # Heun 49's steps: the last one starts within the first 1 % of t, not at t = 39 as even spacing
+        assert ts[-2] <= 5 and ts[1] < T - 60  # and the first, at high noise, longer
+
+
 def _old_file(tmp_path, values):
     """An ε-network's checkpoint whose config is ``values`` (a file written before some fields existed)."""
     cfg = DDPMConfig(**TINY, prediction="eps", point_frequencies=0, seed=4)
@@ -85,7 +96,7 @@ def test_a_checkpoint_saved_before_these_fields_loads_as_the_eps_network_it_is(t
     old = {k: v for k, v in dataclasses.asdict(DDPMConfig(**TINY, seed=4)).items() if k in round_one}
     path, net = _old_file(tmp_path, old)
     model = load_plane_model(path)
-    assert (model.cfg.prediction, model.cfg.t_sampling, model.cfg.schedule) == ("eps", "uniform", "linear")
+    assert (model.cfg.prediction, model.cfg.t_sampling) == ("eps", "uniform")
     assert model.cfg.point_frequencies == 0 and DDPMConfig().prediction == "v"  # the default has moved on
     x, t = torch.randn((16, 2)), torch.arange(16) * 6
     with torch.no_grad():

@@ -62,7 +62,6 @@ class DDPMConfig:
     layers: int = bounded(3, 1, 6)
     point_frequencies: int = bounded(0, 0, 6)  # 3 helps the checkerboard and costs the moons, spiral, mixture
     T: int = bounded(1000, 10, 4000)
-    schedule: str = one_of("linear", ("linear", "cosine"))
     prediction: str = one_of("v", PREDICTIONS)
     t_sampling: str = one_of("lognormal", T_SAMPLINGS)
     p_mean: float = bounded(-0.4, -5.0, 5.0)  # ln σ ~ N(p_mean, p_std²): median σ 0.67, of the data's scale
@@ -109,7 +108,7 @@ class EpsNet(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.f = NoiseConditionedMLP(cfg.hidden, cfg.layers, cfg.point_frequencies)
-        schedule = make_schedule(cfg.schedule, cfg.T)
+        schedule = make_schedule("linear", cfg.T)
         self.register_buffer("alphas_cumprod", schedule.alphas_cumprod.double(), persistent=False)
 
     def output(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -144,7 +143,7 @@ KINDS = {"plane-score": (ScoreConfig, ScoreNet), "plane-ddpm": (DDPMConfig, EpsN
 # What a checkpoint saved before a config field existed was built with: its config lacks the field, and the
 # field's default has moved on since.
 SAVED_BEFORE: dict[str, dict[str, object]] = {
-    "plane-ddpm": {"point_frequencies": 0, "schedule": "linear", "prediction": "eps", "t_sampling": "uniform"},
+    "plane-ddpm": {"point_frequencies": 0, "prediction": "eps", "t_sampling": "uniform"},
 }
 PlaneConfig = ScoreConfig | DDPMConfig
 PlaneNet = ScoreNet | EpsNet
