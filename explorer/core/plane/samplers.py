@@ -1,7 +1,8 @@
 """Samplers for the 2-D DDPM, all from the same starting noise and honouring a number of network
 evaluations (NFE).
 
-Timesteps are 0-based (t = 0..T−1 is the paper's 1..T); t = −1 stands for ᾱ = 1, the data.
+Timesteps are 0-based (t = 0..T−1 is the paper's 1..T); t = −1 stands for ᾱ = 1, the data. Every sampler
+walks the same grid of K + 1 timesteps, spaced evenly in √(t + 1) (``grid``).
 - ``ddpm``: ancestral sampling (Ho et al. Algorithm 2) on K of the T steps, which is DDIM with η = 1
   (Song et al. 2021 §4.1: η = 1 makes the generative process the DDPM's, with the posterior variance).
 - ``ddim``: DDIM (their eq. 12) with σ_t(η) of eq. 16.
