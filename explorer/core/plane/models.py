@@ -54,7 +54,7 @@ class DDPMConfig:
     ``point_frequencies`` Fourier frequencies beside itself (``nets.point_features``).
 
     The network predicts v = √ᾱ ε − √(1−ᾱ) x₀ (Salimans & Ho 2022) and training draws σ_t log-normal
-    (Karras et al. 2022): against Ho et al.'s ε and uniform t, the same samples come in two thirds of the
+    (Karras et al. 2022): against Ho et al.'s ε and uniform t, better samples come in two thirds of the
     steps (docs/labs.md, round 5). Where v̂ is near −x₀ (large t) an error in it barely moves ε̂, so the
     ODE samplers lose less there than from an ε-network trained on fewer large t."""
 

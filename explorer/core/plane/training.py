@@ -72,9 +72,8 @@ def ddpm_loss(net: EpsNet, x0: torch.Tensor, generator: torch.Generator) -> torc
     abar = net.alphas_cumprod[t].float()[:, None]  # (B, 1)
     eps = torch.randn(x0.shape, generator=generator)
     x_t = abar.sqrt() * x0 + (1 - abar).sqrt() * eps
-    target = {"eps": eps, "x0": x0}.get(net.cfg.prediction)
-    if target is None:
-        target = abar.sqrt() * eps - (1 - abar).sqrt() * x0
+    v = abar.sqrt() * eps - (1 - abar).sqrt() * x0
+    target = {"eps": eps, "x0": x0, "v": v}[net.cfg.prediction]
     return ((target - net.output(x_t, t)) ** 2).mean()
 
 
@@ -134,14 +133,10 @@ def train_plane(
     generator = torch.Generator().manual_seed(cfg.seed)
     data = torch.as_tensor(np.asarray(points, np.float32))
     optimizer = adam(net, cfg.lr)
-    warmup = getattr(cfg, "warmup", 0)
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer,
-        lambda s: (
-            min(1.0, (s + 1) / (warmup + 1)) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(s / cfg.steps, 1.0))))
-        ),
+        optimizer, lambda s: 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(s / cfg.steps, 1.0)))
     )
-    ema = EMA(net, getattr(cfg, "ema", EMA_DECAY))
+    ema = EMA(net)
     snap, share = Every(snapshot_s), Every(weights_s)
     total, count = torch.zeros(()), 0
     kind = kind_of(cfg)
