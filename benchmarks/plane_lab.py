@@ -3,10 +3,14 @@ drawn data set, the learned score's error at each σ, the samplers at their NFE,
 canvas's paint latency.
 
     OMP_NUM_THREADS=1 QT_QPA_PLATFORM=offscreen python benchmarks/plane_lab.py [--data ring,moons,...] [--gui]
-        [--ddpm steps=4000,batch_size=256] [--ddpm-only]
+        [--ddpm steps=4000,batch_size=256] [--ddpm-only] [--seeds 1,2] [--runs ddpm:1000,heun:49]
+        [--points 20000] [--samples-out FOLDER]
 
 ``--ddpm`` overrides fields of the default DDPM config (to try new defaults); ``--ddpm-only`` trains only
-the DDPM and judges it by the samplers whose figures move with training (DDPM 100, Euler 50, Heun 49).
+the DDPM and judges it by the samplers whose figures move with training (DDPM 100, Euler 50, Heun 49), or by
+``--runs``. ``--seeds`` draws each sampler from several starting noises (near 1.5 × the floor one draw does
+not decide); ``--points`` trains on more of a preset than the panel's 2,000; ``--samples-out`` keeps the
+first seed's samples as CSV, to be looked at.
 
 Times are wall clock and this process's CPU time (on a machine shared with other work the CPU time is
 the fairer figure of what an idle core would take). Quality is MMD² (explorer/core/plane/quality.py)
