@@ -3,10 +3,14 @@ drawn data set, the learned score's error at each σ, the samplers at their NFE,
 canvas's paint latency.
 
     OMP_NUM_THREADS=1 QT_QPA_PLATFORM=offscreen python benchmarks/plane_lab.py [--data ring,moons,...] [--gui]
-        [--ddpm steps=4000,batch_size=256] [--ddpm-only]
+        [--ddpm steps=4000,batch_size=256] [--ddpm-only] [--seeds 1,2] [--runs ddpm:1000,heun:49]
+        [--points 20000] [--samples-out FOLDER]
 
 ``--ddpm`` overrides fields of the default DDPM config (to try new defaults); ``--ddpm-only`` trains only
-the DDPM and judges it by the samplers whose figures move with training (DDPM 100, Euler 50, Heun 49).
+the DDPM and judges it by the samplers whose figures move with training (DDPM 100, Euler 50, Heun 49), or by
+``--runs``. ``--seeds`` draws each sampler from several starting noises (near 1.5 × the floor one draw does
+not decide); ``--points`` trains on more of a preset than the panel's 2,000; ``--samples-out`` keeps the
+first seed's samples as CSV, to be looked at.
 
 Times are wall clock and this process's CPU time (on a machine shared with other work the CPU time is
 the fairer figure of what an idle core would take). Quality is MMD² (explorer/core/plane/quality.py)
@@ -22,7 +26,7 @@ import time
 import numpy as np
 import torch
 
-from explorer.core.plane.data import PRESETS, make_preset, preset_mixture
+from explorer.core.plane.data import PRESETS, make_preset, preset_mixture, save_points_csv
 from explorer.core.plane.draw import draw, model_from_checkpoint
 from explorer.core.plane.link import agreement, net_score
 from explorer.core.plane.mixture import mixture_score, mode_shares
@@ -50,18 +54,38 @@ def verdict(value: float, floor: float) -> str:
     return f"{value:.4f} ({value / floor:.2f}× floor{', OK' if value <= MARGIN * floor else ''})"
 
 
-def bench_data(name: str, points: np.ndarray, source: str, ddpm_cfg: DDPMConfig, ddpm_only: bool) -> None:
+def bench_data(
+    name: str,
+    points: np.ndarray,
+    source: str,
+    ddpm_cfg: DDPMConfig,
+    ddpm_only: bool,
+    seeds: list[int],
+    runs: str,
+    samples_out: str = "",
+) -> None:
     judge = judge_for(points, source)
     n = len(judge.reference)
     print(f"\n== {name}: {len(points)} points, floor MMD² {judge.floor:.4f} (n = {n})")
     ddpm, wall, cpu = timed_training(ddpm_cfg, points, source)
     print(f"DDPM  training {ddpm_cfg}: {wall:.1f} s wall, {cpu:.1f} s CPU")
-    runs = (("ddpm", 1000), ("ddpm", 100), ("ddim", 50), ("euler", 50), ("heun", 49), ("heun", 19))
-    for sampler, nfe in runs[1:2] + runs[3:5] if ddpm_only else runs:
+    if runs:
+        chosen = [(run.split(":")[0], int(run.split(":")[1])) for run in runs.split(",")]
+    elif ddpm_only:
+        chosen = [("ddpm", 100), ("euler", 50), ("heun", 49)]
+    else:
+        chosen = [("ddpm", 1000), ("ddpm", 100), ("ddim", 50), ("euler", 50), ("heun", 49), ("heun", 19)]
+    for sampler, nfe in chosen:
         t = time.perf_counter()
-        trajectory, spent = draw(ddpm, sampler, n, nfe, seed=1)
+        values = []
+        for seed in seeds:
+            trajectory, spent = draw(ddpm, sampler, n, nfe, seed=seed)
+            values.append(judge.score(trajectory.final))
+            if samples_out and seed == seeds[0]:
+                save_points_csv(f"{samples_out}/{name}-{sampler}{nfe}.csv", trajectory.final)
+        others = "".join(f", seed {s}: {v / judge.floor:.2f}×" for s, v in zip(seeds[1:], values[1:], strict=True))
         print(
-            f"  {sampler:6s} {spent:4d} NFE: MMD² {verdict(judge.score(trajectory.final), judge.floor)}"
+            f"  {sampler:6s} {spent:4d} NFE: MMD² {verdict(values[0], judge.floor)}{others}"
             f"   [{time.perf_counter() - t:.2f} s]"
         )
     if ddpm_only:
@@ -156,6 +180,12 @@ def main() -> None:
     parser.add_argument("--sampling", action="store_true")
     parser.add_argument("--ddpm", default="", help="DDPM config overrides, e.g. steps=4000,batch_size=256")
     parser.add_argument("--ddpm-only", action="store_true")
+    parser.add_argument(
+        "--seeds", default="1", help="noise seeds of the samplers, e.g. 1,2 (the first is the benchmark's)"
+    )
+    parser.add_argument("--samples-out", default="", help="a folder to write each sampler's samples to (CSV)")
+    parser.add_argument("--points", type=int, default=2000, help="points a preset trains on (the panel's 2,000)")
+    parser.add_argument("--runs", default="", help="samplers and NFE to judge the DDPM by, e.g. ddpm:1000,heun:49")
     args = parser.parse_args()
     overrides = dict(pair.split("=") for pair in args.ddpm.split(",") if pair)
     ddpm_cfg = DDPMConfig(**{k: type(getattr(DDPMConfig(), k))(v) for k, v in overrides.items()})
@@ -167,8 +197,10 @@ def main() -> None:
         bench_sampling()
         return
     for name in args.data.split(","):
-        points = drawn_heart() if name == "drawn" else make_preset(name)
-        bench_data(name, points, "drawing" if name == "drawn" else name, ddpm_cfg, args.ddpm_only)
+        points = drawn_heart() if name == "drawn" else make_preset(name, args.points)
+        source = "drawing" if name == "drawn" else name
+        seeds = [int(seed) for seed in args.seeds.split(",")]
+        bench_data(name, points, source, ddpm_cfg, args.ddpm_only, seeds, args.runs, args.samples_out)
 
 
 if __name__ == "__main__":

@@ -13,17 +13,11 @@ from explorer.core.plane.flow_matching import VelocityNet
 from explorer.core.plane.flow_training import FLOW_KINDS, FlowConfig, FlowNet, flow_from_checkpoint
 from explorer.core.plane.flows import REALNVP_SAMPLERS, draw_flow, flow_samplers
 from explorer.core.plane.langevin import Trajectory, annealed_langevin, langevin, net_score_fn, uniform_start
-from explorer.core.plane.models import KINDS, EpsNet, PlaneConfig, PlaneNet, ScoreConfig, ScoreNet
+from explorer.core.plane.models import KINDS, EpsNet, PlaneConfig, PlaneNet, ScoreConfig, ScoreNet, saved_config
 from explorer.core.plane.realnvp import RealNVP
 from explorer.core.plane.samplers import SAMPLERS as DDPM_SAMPLERS
 from explorer.core.plane.samplers import reverse_chain, starting_noise
-from explorer.core.runtime.checkpoints import (
-    Checkpoint,
-    checkpoint_kind,
-    config_from_dict,
-    load_checkpoint,
-    load_weights,
-)
+from explorer.core.runtime.checkpoints import Checkpoint, checkpoint_kind, load_checkpoint, load_weights
 from explorer.core.runtime.errors import CheckpointError, ExplorerError
 
 LANGEVIN_SAMPLERS = ("langevin", "annealed-langevin")
@@ -81,8 +75,8 @@ def model_from_checkpoint(ckpt: Checkpoint) -> PlaneModel:
         return PlaneModel(ckpt.kind, flow.cfg, flow, ckpt.info)
     if ckpt.kind not in KINDS:
         raise CheckpointError(f"This checkpoint holds {a_kind(ckpt.kind)}, not a 2-D Lab model.")
-    config_cls, net_cls = KINDS[ckpt.kind]
-    cfg: PlaneConfig = config_from_dict(config_cls, ckpt.config)
+    _, net_cls = KINDS[ckpt.kind]
+    cfg: PlaneConfig = saved_config(ckpt.kind, ckpt.config)
     net = net_cls(cfg)
     load_weights(net, ckpt)
     return PlaneModel(ckpt.kind, cfg, net.eval(), ckpt.info)

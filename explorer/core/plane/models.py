@@ -17,7 +17,11 @@ from torch import nn
 
 from explorer.core.diffusion.schedule import make_schedule
 from explorer.core.plane.nets import NoiseConditionedMLP
-from explorer.core.runtime.limits import SEED_MAX, ConfigError, bounded, validate
+from explorer.core.runtime.checkpoints import config_from_dict
+from explorer.core.runtime.limits import SEED_MAX, ConfigError, bounded, one_of, validate
+
+PREDICTIONS = ("eps", "x0", "v")  # what the DDPM's network outputs; ε̂ is derived from it either way
+T_SAMPLINGS = ("uniform", "lognormal")  # how training draws t
 
 
 @dataclass(frozen=True)
@@ -46,14 +50,23 @@ class ScoreConfig:
 
 @dataclass(frozen=True)
 class DDPMConfig:
-    """A 2-D DDPM: an ε-network on T steps of Ho et al.'s linear β schedule (1e-4 to 0.02), seeing the
-    point through ``point_frequencies`` Fourier frequencies beside itself (``nets.point_features``)."""
+    """A 2-D DDPM on T steps of Ho et al.'s linear β schedule (1e-4 to 0.02), seeing the point through
+    ``point_frequencies`` Fourier frequencies beside itself (``nets.point_features``).
+
+    The network predicts v = √ᾱ ε − √(1−ᾱ) x₀ (Salimans & Ho 2022) and training draws σ_t log-normal
+    (Karras et al. 2022): against Ho et al.'s ε and uniform t, better samples come in two thirds of the
+    steps (docs/labs.md, round 5). Where v̂ is near −x₀ (large t) an error in it barely moves ε̂, so the
+    ODE samplers lose less there than from an ε-network trained on fewer large t."""
 
     hidden: int = bounded(128, 16, 512)
     layers: int = bounded(3, 1, 6)
-    point_frequencies: int = bounded(0, 0, 6)  # 3 helped the checkerboard and cost the moons and the spiral
+    point_frequencies: int = bounded(0, 0, 6)  # 3 helps the checkerboard and costs the moons, spiral, mixture
     T: int = bounded(1000, 10, 4000)
-    steps: int = bounded(6000, 1, 200_000)
+    prediction: str = one_of("v", PREDICTIONS)
+    t_sampling: str = one_of("lognormal", T_SAMPLINGS)
+    p_mean: float = bounded(-0.4, -5.0, 5.0)  # ln σ ~ N(p_mean, p_std²): median σ 0.67, of the data's scale
+    p_std: float = bounded(1.4, 0.1, 5.0)
+    steps: int = bounded(4000, 1, 200_000)
     batch_size: int = bounded(512, 16, 8192)
     lr: float = bounded(2e-3, 0.0, 0.1, low_open=True)
     seed: int = bounded(0, 0, SEED_MAX)
@@ -98,13 +111,27 @@ class EpsNet(nn.Module):
         schedule = make_schedule("linear", cfg.T)
         self.register_buffer("alphas_cumprod", schedule.alphas_cumprod.double(), persistent=False)
 
+    def output(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """The network's own output (B, 2): ε̂, x̂₀ or v̂ as ``cfg.prediction`` says; the loss compares this."""
+        return self.f(x_t, (t.float() + 1) / self.cfg.T)
+
     def forward(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """Points (B, 2), 0-based steps (B,) → predicted noise (B, 2)."""
-        return self.f(x_t, (t.float() + 1) / self.cfg.T)
+        return self.eps_from(x_t, self.output(x_t, t), self.alphas_cumprod[t].float()[:, None])
 
     def at_step(self, x_t: torch.Tensor, t: int) -> torch.Tensor:
         """ε̂(x_t, t) for one step t shared by every point (a sampler's step): the same numbers, less work."""
-        return self.f.at_level(x_t, (t + 1) / self.cfg.T)
+        return self.eps_from(x_t, self.f.at_level(x_t, (t + 1) / self.cfg.T), float(self.alphas_cumprod[t]))
+
+    def eps_from(self, x_t: torch.Tensor, out: torch.Tensor, abar: torch.Tensor | float) -> torch.Tensor:
+        """ε̂ from the network's output, by x_t = √ᾱ x₀ + √(1−ᾱ) ε and v = √ᾱ ε − √(1−ᾱ) x₀ (Salimans &
+        Ho 2022): every sampler and the score link read ε̂, whatever the network predicts."""
+        if self.cfg.prediction == "eps":
+            return out
+        a, s = (abar**0.5, (1 - abar) ** 0.5)
+        if self.cfg.prediction == "x0":
+            return (x_t - a * out) / s
+        return s * x_t + a * out
 
     def score(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """∇ log q_t(x_t) ≈ −ε̂(x_t, t) / √(1 − ᾱ_t): Tweedie's formula read through ε-prediction."""
@@ -113,6 +140,11 @@ class EpsNet(nn.Module):
 
 
 KINDS = {"plane-score": (ScoreConfig, ScoreNet), "plane-ddpm": (DDPMConfig, EpsNet)}
+# What a checkpoint saved before a config field existed was built with: its config lacks the field, and the
+# field's default has moved on since.
+SAVED_BEFORE: dict[str, dict[str, object]] = {
+    "plane-ddpm": {"point_frequencies": 0, "prediction": "eps", "t_sampling": "uniform"},
+}
 PlaneConfig = ScoreConfig | DDPMConfig
 PlaneNet = ScoreNet | EpsNet
 
@@ -129,3 +161,10 @@ def build_net(cfg: PlaneConfig) -> PlaneNet:
 
 def config_dict(cfg: PlaneConfig) -> dict[str, object]:
     return asdict(cfg)
+
+
+def saved_config(kind: str, values: dict[str, object]) -> PlaneConfig:
+    """The config of a saved ``kind`` model, fields it predates read as what it was built with; a
+    CheckpointError (one line) for an unknown field or a value outside the limits."""
+    config_cls, _ = KINDS[kind]
+    return config_from_dict(config_cls, {**SAVED_BEFORE.get(kind, {}), **values})

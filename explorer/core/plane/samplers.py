@@ -1,7 +1,8 @@
 """Samplers for the 2-D DDPM, all from the same starting noise and honouring a number of network
 evaluations (NFE).
 
-Timesteps are 0-based (t = 0..T−1 is the paper's 1..T); t = −1 stands for ᾱ = 1, the data.
+Timesteps are 0-based (t = 0..T−1 is the paper's 1..T); t = −1 stands for ᾱ = 1, the data. Every sampler
+walks the same grid of K + 1 timesteps, spaced evenly in √(t + 1) (``grid``).
 - ``ddpm``: ancestral sampling (Ho et al. Algorithm 2) on K of the T steps, which is DDIM with η = 1
   (Song et al. 2021 §4.1: η = 1 makes the generative process the DDPM's, with the posterior variance).
 - ``ddim``: DDIM (their eq. 12) with σ_t(η) of eq. 16.
@@ -27,8 +28,14 @@ NFE_LADDER = (1, 2, 5, 10, 20, 50, 100, 1000)
 
 
 def grid(T: int, steps: int) -> list[int]:
-    """``steps`` + 1 timesteps evenly spaced from T − 1 down to −1 (the data), descending."""
-    return [int(t) for t in np.linspace(T - 1, -1, steps + 1).round()]
+    """``steps`` + 1 distinct timesteps from T − 1 down to −1 (the data), descending, spaced evenly in √(t + 1)
+    (DDIM's "quadratic" sequence, Song et al. 2021): a small budget's steps go where σ_t is small, where a
+    thin shape is decided and one long last step would pull every point onto the posterior mean's curve."""
+    u = np.linspace(1.0, 0.0, steps + 1)
+    ts = (T * u**2 - 1).round().astype(int)
+    for i in range(steps - 1, -1, -1):  # at most one step per timestep: keep them distinct
+        ts[i] = max(ts[i], ts[i + 1] + 1)
+    return [int(t) for t in ts]
 
 
 def steps_for(sampler: str, nfe: int) -> int:

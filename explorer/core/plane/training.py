@@ -54,13 +54,27 @@ def dsm_loss(net: ScoreNet, x: torch.Tensor, generator: torch.Generator) -> torc
     return 0.5 * ((sigma[:, None] * net(x_noisy, sigma) + z) ** 2).sum(1).mean()
 
 
+def training_steps(net: EpsNet, n: int, generator: torch.Generator) -> torch.Tensor:
+    """n 0-based steps t: uniform (Ho et al.), or σ_t log-normal (Karras et al. 2022's training
+    distribution, ln σ ~ N(p_mean, p_std²)) mapped to the step whose ᾱ_t = 1/(1 + σ²) is nearest."""
+    cfg = net.cfg
+    if cfg.t_sampling == "uniform":
+        return torch.randint(0, cfg.T, (n,), generator=generator)
+    sigma = torch.exp(cfg.p_mean + cfg.p_std * torch.randn(n, generator=generator, dtype=torch.float64))
+    t = torch.searchsorted(1 - net.alphas_cumprod, 1 - 1 / (1 + sigma**2))
+    return t.clamp_(0, cfg.T - 1)
+
+
 def ddpm_loss(net: EpsNet, x0: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """‖ε − ε_θ(x_t, t)‖² with x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε (eq. 14, the 'simple' loss), per coordinate."""
-    t = torch.randint(0, net.cfg.T, (len(x0),), generator=generator)
+    """‖target − f_θ(x_t, t)‖² with x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε, per coordinate; the target is ε (eq. 14,
+    the 'simple' loss), x₀, or v = √ᾱ_t ε − √(1 − ᾱ_t) x₀ as the net predicts."""
+    t = training_steps(net, len(x0), generator)
     abar = net.alphas_cumprod[t].float()[:, None]  # (B, 1)
     eps = torch.randn(x0.shape, generator=generator)
     x_t = abar.sqrt() * x0 + (1 - abar).sqrt() * eps
-    return ((eps - net(x_t, t)) ** 2).mean()
+    v = abar.sqrt() * eps - (1 - abar).sqrt() * x0
+    target = {"eps": eps, "x0": x0, "v": v}[net.cfg.prediction]
+    return ((target - net.output(x_t, t)) ** 2).mean()
 
 
 def train_step(

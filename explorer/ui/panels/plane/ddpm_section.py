@@ -15,7 +15,8 @@ HELP = (
     "ancestral sampling (Ho et al. Algorithm 2) on NFE of the T steps; 'ddim' is Song et al.'s eq. 12 with "
     "noise η (η = 1 is DDPM's own process); 'euler' and 'heun' solve the probability-flow ODE "
     "dy/dσ = ε̂(x, t) in y = x/√ᾱ, σ = √((1−ᾱ)/ᾱ): Euler on it is exactly DDIM with η = 0; Heun averages "
-    "the slopes at both ends (2 evaluations a step, the last step Euler). Trails follow a few particles. "
+    "the slopes at both ends (2 evaluations a step, the last step Euler). The steps are spaced evenly in "
+    "√t, so a small budget takes its short steps near the data, where thin shapes are decided. Trails follow a few particles. "
     "'Forward' noises the data, q(x_t|x_0) = N(√ᾱ_t x_0, (1−ᾱ_t)I). 'Quality vs NFE' runs every sampler at "
     "NFE 1 … 1000 and plots the MMD² of its samples against the data's floor."
 )

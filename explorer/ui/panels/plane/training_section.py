@@ -17,8 +17,10 @@ FAMILY_TITLES = {"score": "score net", "ddpm": "DDPM", "realnvp": "RealNVP", "fm
 CURVE_COLOURS = {"score": "#ff7f0e", "ddpm": "#1f77b4", "realnvp": "#2ca02c", "fm": "#d62728", "reflow": "#9467bd"}
 HELP = (
     "'score' trains s(x, σ) by denoising score matching: ½‖σ·s(x + σz, σ) + z‖², σ log-uniform between "
-    "σ_min and σ_max (a geometric range, Song & Ermon 2019). 'ddpm' trains ε̂(x_t, t) by ‖ε − ε̂‖² (Ho et al. "
-    "2020), T = 1000 steps of the linear β schedule. Both are MLPs on (x, y) and a sinusoidal embedding of "
+    "σ_min and σ_max (a geometric range, Song & Ermon 2019). 'ddpm' (Ho et al. 2020, T = 1000 steps of the "
+    "linear β schedule) trains a net to predict v = √ᾱ·ε − √(1−ᾱ)·x₀ (Salimans & Ho 2022), from which ε̂ "
+    "follows exactly, with t drawn so that ln σ_t is normal (Karras et al. 2022): more of the training at the "
+    "noise levels that shape the samples than uniform t gives. Both are MLPs on (x, y) and a sinusoidal embedding of "
     "the noise level. Training runs in the background; Stop brings back the model you had. 'Train all' "
     "trains the score net, the DDPM, the RealNVP, flow matching and its reflow on the current data, one "
     "after another, each with its default settings, fills the family table and ends with quality against "
