@@ -42,8 +42,8 @@ class GuidanceControls(QWidget):
         self.guidance = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
         low, high = declared_range(type(state), "w")
         self.guidance.setRange(low, min(high, MAX_SLIDER_W))
-        self.guidance.setDecimals(1)
-        self.guidance.setSingleStep(0.1)  # type: ignore[arg-type]  # superqt's stub: int
+        self.guidance.setDecimals(2)  # the default w, 0.75, shown as it is
+        self.guidance.setSingleStep(0.05)  # type: ignore[arg-type]  # superqt's stub: int
         self.guidance.setPageStep(1.0)  # type: ignore[arg-type]  # superqt's stub: int
         self.guidance.setToolTip(
             "ε_w = (1 + w)·ε(x_t, y) − w·ε(x_t, ∅): 0 is the plain conditional model; "
