@@ -1,8 +1,10 @@
-"""Benchmark the Divergences panel's Continuous-KL sliders: CPU time per slider event, recomputation and paint.
+"""Benchmark the Divergences panel's Continuous-KL sliders and Discrete bars: CPU time per event, recomputation
+and paint.
 
     python benchmarks/divergences_gui.py [--events 200]
 
-Each event moves p's mean slider by one step, as a drag does, then lets the window paint. The
+Each event moves p's mean slider by one step, or p's first bar as a drag of it does (the editor's
+``valueDragged``), then lets the window paint. The
 numbers are CPU time of this process (time.process_time), so a busy machine inflates them less
 than wall time; cyclic garbage is collected as the app collects it (on a timer of the event loop, what
 start-up made frozen); the target is a frame, 16 ms at p99. The breakdown times the tab's recomputation
@@ -39,6 +41,18 @@ def slider_events(app: QApplication, panel: DivergencePanel, events: int, paint:
     return times[10:]
 
 
+def bar_events(app: QApplication, panel: DivergencePanel, events: int) -> list[float]:
+    """CPU ms per step of a drag of p's first bar (up and down), painted."""
+    editor = panel.discrete.p_editor
+    times = []
+    for i in range(events + 10):
+        t0 = time.process_time()
+        editor.valueDragged.emit(0, 0.3 + 0.005 * (i % 50))
+        app.processEvents()
+        times.append((time.process_time() - t0) * 1000)
+    return times[10:]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=200, help="slider steps per measurement")
@@ -63,6 +77,10 @@ def main() -> None:
         print(
             f"{kind}: event + paint  : {stats(slider_events(app, panel, args.events, paint=True))}   target p99 <= 16"
         )
+    panel.tabs.setCurrentWidget(panel.discrete)
+    for _ in range(20):
+        app.processEvents()
+    print(f"Discrete: drag a bar + paint: {stats(bar_events(app, panel, args.events))}   target p99 <= 16")
     panel.close()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 MAX_CATEGORIES = 12
 _BAR_WIDTH = 0.6
@@ -14,13 +14,18 @@ _TOP = 1.15  # the y range's top where the plot is tall enough: room for a label
 
 
 def style_light_plot(plot: pg.PlotItem) -> None:
-    """Dark axes on a light background, a faint grid, no SI prefixes and no autoscale button."""
+    """Dark axes on a light background, a faint grid, no SI prefixes and no autoscale button.
+
+    Each axis (its ticks, labels and grid lines) is kept as a picture in device pixels, redrawn only when its
+    range or size changes: a dragged bar repaints the plot at every step, and replaying every axis's
+    labels was most of that repaint."""
     plot.hideButtons()
     plot.showGrid(x=True, y=True, alpha=0.2)
     for axis in ("left", "bottom"):
         plot.getAxis(axis).setTextPen("#333")
         plot.getAxis(axis).setPen("#888")
         plot.getAxis(axis).enableAutoSIPrefix(False)
+        plot.getAxis(axis).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 class _BarDragViewBox(pg.ViewBox):
@@ -67,6 +72,7 @@ class DistributionBarEditor(pg.PlotWidget):
         self._view = _BarDragViewBox(self)
         super().__init__(parent, viewBox=self._view)
         self._values = np.zeros(0)
+        self._ticks_for = -1  # the number of bars the bottom axis's ticks were made for
         self.setBackground("w")
         plot = self.getPlotItem()
         plot.setTitle(
@@ -106,8 +112,12 @@ class DistributionBarEditor(pg.PlotWidget):
             if i < k:
                 label.setText(f"{self._values[i]:.3f}")
         self._place_labels()
-        self._view.setXRange(0.4, k + 0.6, padding=0)
-        self.getPlotItem().getAxis("bottom").setTicks([[(float(i), str(i)) for i in range(1, k + 1)]])
+        if (
+            k != self._ticks_for
+        ):  # new ticks redraw the axis: only when the number of bars changes, not at each drag step
+            self._ticks_for = k
+            self._view.setXRange(0.4, k + 0.6, padding=0)
+            self.getPlotItem().getAxis("bottom").setTicks([[(float(i), str(i)) for i in range(1, k + 1)]])
 
     def _place_labels(self) -> None:
         """Each value just above its grip, a fixed number of pixels up; on a short plot the y range

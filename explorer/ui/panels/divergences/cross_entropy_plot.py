@@ -10,7 +10,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetricsF
 
 from explorer.core.divergence import Base, log_base
-from explorer.ui.panels.divergences.style import KL_COLOUR, P_COLOUR, Q_COLOUR, StyledPlot, fixed, format_value
+from explorer.ui.panels.divergences.style import (
+    KL_COLOUR,
+    P_COLOUR,
+    Q_COLOUR,
+    StyledPlot,
+    fixed,
+    format_value,
+    range_step,
+)
 
 
 class CrossEntropyPlot(StyledPlot):
@@ -43,6 +51,7 @@ class CrossEntropyPlot(StyledPlot):
         self.setXRange(-0.5, 1.5, padding=0)
         self._parts = np.zeros((2, 2))  # (bar, [entropy, KL]) heights as drawn
         self._cap = 1.0
+        self._units: Base | None = None  # the units the left axis is labelled in
         self.getPlotItem().getViewBox().sigResized.connect(self._place_labels)
 
     def set_values(self, v: dict[str, float], categories: int, units: Base) -> None:
@@ -66,7 +75,9 @@ class CrossEntropyPlot(StyledPlot):
             self._totals[i].setText(f"{total_name} = {format_value(v[total_name], units)}")
         self._parts = np.stack([entropies, shown], axis=1)
         self._place_labels()
-        self.getPlotItem().setLabel("left", units)
+        if units != self._units:  # a new label redraws its axis: only when the units change
+            self._units = units
+            self.getPlotItem().setLabel("left", units)
 
     def thin_parts(self) -> np.ndarray:
         """(bar, [entropy, KL]) booleans: the parts whose label sits above the bar, as they are now."""
@@ -98,4 +109,5 @@ class CrossEntropyPlot(StyledPlot):
                 base += part
             self._totals[i].setAnchor((0.5, 1.0 + above))
             self._totals[i].setPos(i, tops[i])
-        self.setYRange(0, top, padding=0)
+        step = range_step(top)
+        self.setYRange(0, math.ceil(top / step) * step, padding=0)

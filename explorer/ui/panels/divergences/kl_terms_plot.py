@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from explorer.core.divergence import Base
-from explorer.ui.panels.divergences.style import KL_COLOUR, NEGATIVE_COLOUR, StyledPlot, fixed
+from explorer.ui.panels.divergences.style import KL_COLOUR, NEGATIVE_COLOUR, StyledPlot, fixed, range_step
 from explorer.ui.widgets.distribution_editor import MAX_CATEGORIES
 
 
@@ -22,6 +22,7 @@ class KlTermsPlot(StyledPlot):
             "Terms p<sub>i</sub> log(p<sub>i</sub>/q<sub>i</sub>): they add up to KL(p‖q)", "", "category i"
         )
         self._bars = pg.BarGraphItem(x=[], height=[], width=0.6, pen=pg.mkPen("#333"))
+        self._axes_for: tuple[int, str] | None = None  # the categories and units the axes were drawn for
         self._texts = [pg.TextItem(color="#111", anchor=(0.5, 1.0)) for _ in range(MAX_CATEGORIES)]
         self.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen("#555")))
         self.addItem(self._bars)
@@ -51,16 +52,19 @@ class KlTermsPlot(StyledPlot):
                 text.setPos(x[i], max(shown[i], 0.0))
         self._span = (min(float(np.min(shown)), 0.0), max(float(np.max(shown)), 0.0), top)
         self._fit_y_range()
-        self.setXRange(0.4, k + 0.6, padding=0)
-        item = self.getPlotItem()
-        item.getAxis("bottom").setTicks([[(float(i), str(i)) for i in range(1, k + 1)]])
-        item.setLabel("left", units)
+        if (k, units) != self._axes_for:  # ticks and a label redraw their axis: only when they change
+            self._axes_for = (k, units)
+            self.setXRange(0.4, k + 0.6, padding=0)
+            item = self.getPlotItem()
+            item.getAxis("bottom").setTicks([[(float(i), str(i)) for i in range(1, k + 1)]])
+            item.setLabel("left", units)
 
     def _fit_y_range(self) -> None:
         """The bars with a margin, and room above the highest for its label however short the plot is."""
         low, high, top = self._span
-        ymin = low - 0.1 * top
+        step = range_step(max(high, 1.45 * top) - low)
+        ymin = math.floor((low - 0.1 * top) / step) * step
         label = self._texts[0].textItem.boundingRect().height() / max(self.getPlotItem().getViewBox().height(), 1.0)
         # the label's share of the height: (ymax - high) / (ymax - ymin) >= label
         ymax = (high - label * ymin) / (1.0 - label) if label < 0.7 else high + 3 * (high - ymin)
-        self.setYRange(ymin, max(1.45 * top, ymax), padding=0)
+        self.setYRange(ymin, math.ceil(max(1.45 * top, ymax) / step) * step, padding=0)

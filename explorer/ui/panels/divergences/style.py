@@ -27,6 +27,12 @@ def fixed(x: float, decimals: int = 3) -> str:
     return text.lstrip("-") if float(text) == 0 else text
 
 
+def range_step(span: float) -> float:
+    """The step a plot's y range is rounded out to: half a power of ten of its span. A dragged bar then
+    moves the range, which redraws its axis, only when a value crosses a step, not at every pixel."""
+    return 10 ** math.floor(math.log10(span)) / 2 if span > 0 and math.isfinite(span) else 1.0
+
+
 def format_value(x: float, units: Base) -> str:
     """A divergence to 3 decimals with its units, or ∞."""
     return "∞" if math.isinf(x) else f"{fixed(x)} {units}"
