@@ -19,6 +19,7 @@ import torch
 from explorer.core.kinds import a_kind, kind_title
 from explorer.core.plane.data import fingerprint
 from explorer.core.plane.flow_matching import FlowMatchingConfig, VelocityNet, fm_loss, ot_pairing
+from explorer.core.plane.models import saved_values
 from explorer.core.plane.realnvp import RealNVP, RealNVPConfig
 from explorer.core.plane.reflow import ReflowConfig, reflow_pairs
 from explorer.core.plane.training import EMA, PlaneSnapshot, adam, weights_of
@@ -60,17 +61,12 @@ CONFIGS: dict[str, type] = {
 }
 
 
-# What a checkpoint saved before a config field existed was built with: its config lacks the field.
-# A RealNVP from before round 5 fed its couplings the raw coordinate and trained on the points unjittered.
-SAVED_BEFORE: dict[str, dict[str, object]] = {"plane-realnvp": {"coupling": "affine", "frequencies": 0, "noise": 0.0}}
-
-
 def flow_from_checkpoint(ckpt: Checkpoint) -> FlowNet:
     """The flow a checkpoint holds, its config validated before the net is built, in eval mode."""
     if ckpt.kind not in CONFIGS:
         flows = ", ".join(kind_title(kind) for kind in FLOW_KINDS)
         raise CheckpointError(f"{a_kind(ckpt.kind, capital=True)} is not a flow (the flows are the {flows}).")
-    config = {**SAVED_BEFORE.get(ckpt.kind, {}), **ckpt.config}
+    config = saved_values(ckpt.kind, ckpt.config)
     net = load_weights(build_flow(config_from_dict(CONFIGS[ckpt.kind], config)), ckpt)
     return net.eval()
 

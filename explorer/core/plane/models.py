@@ -141,9 +141,10 @@ class EpsNet(nn.Module):
 
 KINDS = {"plane-score": (ScoreConfig, ScoreNet), "plane-ddpm": (DDPMConfig, EpsNet)}
 # What a checkpoint saved before a config field existed was built with: its config lacks the field, and the
-# field's default has moved on since.
+# field's default has moved on since. One table for every model of the lab (the flows' loader reads it too).
 SAVED_BEFORE: dict[str, dict[str, object]] = {
     "plane-ddpm": {"point_frequencies": 0, "prediction": "eps", "t_sampling": "uniform"},
+    "plane-realnvp": {"coupling": "affine", "frequencies": 0, "noise": 0.0},  # before splines, features, jitter
 }
 PlaneConfig = ScoreConfig | DDPMConfig
 PlaneNet = ScoreNet | EpsNet
@@ -163,8 +164,13 @@ def config_dict(cfg: PlaneConfig) -> dict[str, object]:
     return asdict(cfg)
 
 
+def saved_values(kind: str, values: dict[str, object]) -> dict[str, object]:
+    """A saved ``kind`` model's config values, the fields it predates filled with what it was built with."""
+    return {**SAVED_BEFORE.get(kind, {}), **values}
+
+
 def saved_config(kind: str, values: dict[str, object]) -> PlaneConfig:
-    """The config of a saved ``kind`` model, fields it predates read as what it was built with; a
-    CheckpointError (one line) for an unknown field or a value outside the limits."""
+    """The config of a saved score or DDPM model (``saved_values``); a CheckpointError (one line) for an
+    unknown field or a value outside the limits."""
     config_cls, _ = KINDS[kind]
-    return config_from_dict(config_cls, {**SAVED_BEFORE.get(kind, {}), **values})
+    return config_from_dict(config_cls, saved_values(kind, values))
