@@ -4,7 +4,9 @@ and paint.
     python benchmarks/divergences_gui.py [--events 200]
 
 Each event moves p's mean slider by one step, or p's first bar as a drag of it does (the editor's
-``valueDragged``), then lets the window paint. The
+``valueDragged`` between its ``heldChanged`` True and False, 100 steps a drag): up and back down in steps of
+0.005 as a mouse moves, and, on a line of its own, up and then straight back in one step, which no mouse does;
+then it lets the window paint. The
 numbers are CPU time of this process (time.process_time), so a busy machine inflates them less
 than wall time; cyclic garbage is collected as the app collects it (on a timer of the event loop, what
 start-up made frozen); the target is a frame, 16 ms at p99. The breakdown times the tab's recomputation
@@ -41,16 +43,33 @@ def slider_events(app: QApplication, panel: DivergencePanel, events: int, paint:
     return times[10:]
 
 
-def bar_events(app: QApplication, panel: DivergencePanel, events: int) -> list[float]:
-    """CPU ms per step of a drag of p's first bar (up and down), painted."""
+def bar_height(i: int, wave: str) -> float:
+    """p's first bar at step i of a drag: 0.3 up to 0.545 in steps of 0.005 and back down, as a mouse moves it
+    (``triangle``), or up and then straight back to 0.3 in one step every 50 (``sawtooth``, which no mouse does)."""
+    j = i % 100 if wave == "triangle" else i % 50
+    return 0.3 + 0.005 * (100 - j if j > 50 else j)
+
+
+def bar_events(app: QApplication, panel: DivergencePanel, events: int, wave: str) -> tuple[list[float], list[float]]:
+    """CPU ms per step of drags of p's first bar, painted, 100 steps a drag (held from its first step to its
+    last, then let go), and the CPU ms of each letting go (the plots' ranges fit the values tightly again)."""
     editor = panel.discrete.p_editor
-    times = []
-    for i in range(events + 10):
-        t0 = time.process_time()
-        editor.valueDragged.emit(0, 0.3 + 0.005 * (i % 50))
+    for i in range(10):  # warm up
+        editor.valueDragged.emit(0, bar_height(i, wave))
         app.processEvents()
-        times.append((time.process_time() - t0) * 1000)
-    return times[10:]
+    times, releases = [], []
+    for drag in range(0, events, 100):
+        editor.heldChanged.emit(True)
+        for i in range(min(100, events - drag)):
+            t0 = time.process_time()
+            editor.valueDragged.emit(0, bar_height(i, wave))
+            app.processEvents()
+            times.append((time.process_time() - t0) * 1000)
+        t0 = time.process_time()
+        editor.heldChanged.emit(False)
+        app.processEvents()
+        releases.append((time.process_time() - t0) * 1000)
+    return times, releases
 
 
 def main() -> None:
@@ -80,7 +99,9 @@ def main() -> None:
     panel.tabs.setCurrentWidget(panel.discrete)
     for _ in range(20):
         app.processEvents()
-    print(f"Discrete: drag a bar + paint: {stats(bar_events(app, panel, args.events))}   target p99 <= 16")
+    for wave, name in (("triangle", "drag a bar + paint"), ("sawtooth", "jumps back 1 in 50")):
+        times, releases = bar_events(app, panel, args.events, wave)
+        print(f"Discrete: {name}: {stats(times)}   target p99 <= 16   let go: max {max(releases):5.2f} ms")
     panel.close()
 
 

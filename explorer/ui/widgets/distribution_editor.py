@@ -43,6 +43,8 @@ class _BarDragViewBox(pg.ViewBox):
             return
         if ev.isStart():
             self._index = self._editor.index_at(self.mapToView(ev.buttonDownPos()).x())
+            if self._index is not None:
+                self._editor.heldChanged.emit(True)
         if self._index is None:
             ev.ignore()
             return
@@ -50,6 +52,7 @@ class _BarDragViewBox(pg.ViewBox):
         self._editor.valueDragged.emit(self._index, float(self.mapToView(ev.pos()).y()))
         if ev.isFinish():
             self._index = None
+            self._editor.heldChanged.emit(False)
 
     def mouseClickEvent(self, ev) -> None:
         index = self._editor.index_at(self.mapToView(ev.pos()).x())
@@ -61,12 +64,14 @@ class _BarDragViewBox(pg.ViewBox):
 
 
 class DistributionBarEditor(pg.PlotWidget):
-    """Bars p_1..p_K in [0, 1] with a grip on each top; emits valueDragged(index, new height).
+    """Bars p_1..p_K in [0, 1] with a grip on each top; emits valueDragged(index, new height), and
+    heldChanged(True) before the first height of a drag, heldChanged(False) after its last (the mouse let go).
 
     The owner decides how the other bars rescale and calls ``set_values`` with the result.
     """
 
     valueDragged = Signal(int, float)
+    heldChanged = Signal(bool)
 
     def __init__(self, name: str, colour: str, parent: QWidget | None = None) -> None:
         self._view = _BarDragViewBox(self)
@@ -101,8 +106,12 @@ class DistributionBarEditor(pg.PlotWidget):
         return self._values.copy()
 
     def set_values(self, values: np.ndarray) -> None:
-        """Show these probabilities; the number of bars follows len(values)."""
-        self._values = np.asarray(values, dtype=float).copy()
+        """Show these probabilities; the number of bars follows len(values). The same values as on show are
+        not drawn again (a drag of one editor's bar leaves the other editor as it was)."""
+        values = np.asarray(values, dtype=float)
+        if values.shape == self._values.shape and np.array_equal(values, self._values):
+            return
+        self._values = values.copy()
         k = self._values.size
         x = np.arange(1, k + 1, dtype=float)
         self._bars.setOpts(x=x, height=self._values, width=_BAR_WIDTH)

@@ -17,7 +17,9 @@ from explorer.ui.panels.divergences.style import (
     StyledPlot,
     fixed,
     format_value,
-    range_step,
+    held_range,
+    rounded_out,
+    steady_left_axis,
 )
 
 
@@ -52,6 +54,8 @@ class CrossEntropyPlot(StyledPlot):
         self._parts = np.zeros((2, 2))  # (bar, [entropy, KL]) heights as drawn
         self._cap = 1.0
         self._units: Base | None = None  # the units the left axis is labelled in
+        self._held = False  # a bar is held: the y range holds still while the bars fill it (held_range)
+        steady_left_axis(self.getPlotItem(), "12.5")
         self.getPlotItem().getViewBox().sigResized.connect(self._place_labels)
 
     def set_values(self, v: dict[str, float], categories: int, units: Base) -> None:
@@ -83,6 +87,13 @@ class CrossEntropyPlot(StyledPlot):
         """(bar, [entropy, KL]) booleans: the parts whose label sits above the bar, as they are now."""
         return np.array([[text.anchor.y() > 0.5 for text in self._texts[2 * i : 2 * i + 2]] for i in range(2)])
 
+    def set_range_held(self, held: bool) -> None:
+        """While a bar is held the y range holds still while the bars fill it (``held_range``); let go, it fits
+        them tightly again."""
+        self._held = held
+        if not held:
+            self._place_labels()
+
     def _place_labels(self) -> None:
         """Labels inside the parts that can hold one, the others stacked above their bar under the total;
         the y range leaves room above the bars for every line stacked there."""
@@ -90,12 +101,28 @@ class CrossEntropyPlot(StyledPlot):
         line_px = self._totals[0].textItem.boundingRect().height()  # a stacked line, with the item's margins
         fits_px = QFontMetricsF(self._totals[0].textItem.font()).height() + 4  # a label inside a part
         tops = self._parts.sum(axis=1)
-        top = 1.2 * self._cap
-        for _ in range(2):  # more room above thins the parts, which may need more room: two passes settle it
+
+        def layout(top: float) -> tuple[np.ndarray, float]:
+            """The parts too thin for their label when the range's top is ``top``, and the top they then need."""
             thin = self._parts * plot_px / top < fits_px  # (bar, part)
             lines = 1 + thin.sum(axis=1)  # the total and the labels moved above each bar
             room = 1.0 - lines * line_px / plot_px  # the fraction of the height left for the bar itself
-            top = max(1.2 * self._cap, *(t / r if r > 0.2 else 5 * t for t, r in zip(tops, room, strict=True)))
+            return thin, max(1.2 * self._cap, *(t / r if r > 0.2 else 5 * t for t, r in zip(tops, room, strict=True)))
+
+        def top_for(needed: float) -> float:
+            if self._held:
+                low, high = self.getPlotItem().getViewBox().viewRange()[1]
+                return held_range((low, high), 0.0, needed)[1]
+            return rounded_out(0.0, needed)[1]
+
+        # A higher range thins the parts, which may then need more room above: settle on the range shown.
+        # The parts only get thinner as it grows, so this ends within a pass per part.
+        shown = top_for(1.2 * self._cap)
+        for _ in range(6):
+            thin, needed = layout(shown)
+            if needed <= shown:
+                break
+            shown = top_for(needed)
         for i in range(2):
             base, above = 0.0, 0
             for text, part, is_thin in zip(self._texts[2 * i : 2 * i + 2], self._parts[i], thin[i], strict=True):
@@ -109,5 +136,4 @@ class CrossEntropyPlot(StyledPlot):
                 base += part
             self._totals[i].setAnchor((0.5, 1.0 + above))
             self._totals[i].setPos(i, tops[i])
-        step = range_step(top)
-        self.setYRange(0, math.ceil(top / step) * step, padding=0)
+        self.setYRange(0, shown, padding=0)

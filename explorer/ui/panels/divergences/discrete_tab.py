@@ -106,7 +106,10 @@ class DiscreteTab(QWidget):
             value = QLabel()
             value.setFont(mono)
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            value.setMinimumWidth(value.fontMetrics().horizontalAdvance(LONGEST_VALUE) + 4)  # steady columns
+            value.setText(LONGEST_VALUE)
+            # A fixed size keeps the columns steady, and a new value does not lay out the tab again: a label
+            # that may change size asks its parents to lay out, and the tab widget repaints all of itself.
+            value.setFixedSize(value.fontMetrics().horizontalAdvance(LONGEST_VALUE) + 4, value.sizeHint().height())
             grid.addWidget(value, row, 2)
             self.note_labels[name] = note_label = QLabel()
             note_label.setMinimumWidth(
@@ -136,6 +139,8 @@ class DiscreteTab(QWidget):
         self.preset_combo.currentIndexChanged.connect(self._on_preset)
         self.p_editor.valueDragged.connect(lambda i, v: state.set_value("p", i, v))
         self.q_editor.valueDragged.connect(lambda i, v: state.set_value("q", i, v))
+        self.p_editor.heldChanged.connect(self._on_bar_held)
+        self.q_editor.heldChanged.connect(self._on_bar_held)
         self.table.itemChanged.connect(self._on_item_changed)
         state.changed.connect(self._on_state_changed)
         self._on_state_changed(frozenset({"units", "p", "q", "preset", "note"}))
@@ -160,11 +165,12 @@ class DiscreteTab(QWidget):
         if "units" in names:
             self._show_notes()
         if names & {"p", "q", "preset"}:
-            with signals_blocked(self.preset_combo, self.k_spin):
-                self.preset_combo.setCurrentIndex(
-                    -1 if self.state.preset is None else self.preset_combo.findText(self.state.preset)
-                )
-                self.k_spin.setValue(self.state.k)
+            preset = -1 if self.state.preset is None else self.preset_combo.findText(self.state.preset)
+            with signals_blocked(self.preset_combo, self.k_spin):  # set only when changed: each set repaints
+                if self.preset_combo.currentIndex() != preset:
+                    self.preset_combo.setCurrentIndex(preset)
+                if self.k_spin.value() != self.state.k:
+                    self.k_spin.setValue(self.state.k)
         if names & {"p", "q", "preset", "note"}:
             self._refresh(self.state.note)
         elif "units" in names:
@@ -174,6 +180,12 @@ class DiscreteTab(QWidget):
         for name, _, note in self.QUANTITIES:
             text = note.format(js_max=JS_MAX[self.state.units])
             self.note_labels[name].setText(f"<span style='color:#666'>{text}</span>")
+
+    def _on_bar_held(self, held: bool) -> None:
+        """While a bar is held the plots' y ranges hold still while the bars fill them, so that a drag seldom
+        redraws an axis; let go, they fit the values tightly again."""
+        self.identity_plot.set_range_held(held)
+        self.contrib_plot.set_range_held(held)
 
     def _on_preset(self, index: int) -> None:
         if index >= 0:
@@ -225,14 +237,20 @@ class DiscreteTab(QWidget):
         self.message.show_info("<br>".join(lines) if lines else RULE)
 
     def _fill_table(self) -> None:
+        """Write p and q into the table, into the cells already there: a drag changes their texts, not the table."""
         k = self.state.k
         with signals_blocked(self.table):
-            self.table.setColumnCount(k)
-            # Qt does not stretch the remaining columns again when some are removed: ask once more.
-            self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-            self.table.setHorizontalHeaderLabels([str(i) for i in range(1, k + 1)])
+            if self.table.columnCount() != k:
+                self.table.setColumnCount(k)
+                # Qt does not stretch the remaining columns again when some are removed: ask once more.
+                self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+                self.table.setHorizontalHeaderLabels([str(i) for i in range(1, k + 1)])
             for row, values in enumerate((self.state.p, self.state.q)):
                 for col, v in enumerate(values):
-                    item = QTableWidgetItem(f"{v:.3f}")
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                    self.table.setItem(row, col, item)
+                    item = self.table.item(row, col)
+                    if item is None:
+                        item = QTableWidgetItem()
+                        item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                        self.table.setItem(row, col, item)
+                    if item.text() != (text := f"{v:.3f}"):
+                        item.setText(text)

@@ -10,7 +10,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from explorer.core.divergence import Base
-from explorer.ui.panels.divergences.style import KL_COLOUR, NEGATIVE_COLOUR, StyledPlot, fixed, range_step
+from explorer.ui.panels.divergences.style import (
+    KL_COLOUR,
+    NEGATIVE_COLOUR,
+    StyledPlot,
+    fixed,
+    held_range,
+    range_step,
+    rounded_out,
+    steady_left_axis,
+)
 from explorer.ui.widgets.distribution_editor import MAX_CATEGORIES
 
 
@@ -29,6 +38,8 @@ class KlTermsPlot(StyledPlot):
         for text in self._texts:
             self.addItem(text)
         self._span = (0.0, 0.1, 0.1)  # lowest bar, highest bar and the largest finite term, as drawn
+        self._held = False  # a bar is held: the y range holds still while the bars fill it (held_range)
+        steady_left_axis(self.getPlotItem(), "-0.55")
         self.getPlotItem().getViewBox().sigResized.connect(self._fit_y_range)
 
     def set_terms(self, terms: np.ndarray, units: Base) -> None:
@@ -59,12 +70,29 @@ class KlTermsPlot(StyledPlot):
             item.getAxis("bottom").setTicks([[(float(i), str(i)) for i in range(1, k + 1)]])
             item.setLabel("left", units)
 
+    def set_range_held(self, held: bool) -> None:
+        """While a bar is held the y range holds still while the bars fill it (``held_range``); let go, it fits
+        them tightly again."""
+        self._held = held
+        if not held:
+            self._fit_y_range()
+
     def _fit_y_range(self) -> None:
         """The bars with a margin, and room above the highest for its label however short the plot is."""
         low, high, top = self._span
+        label = self._texts[0].textItem.boundingRect().height() / max(self.getPlotItem().getViewBox().height(), 1.0)
+
+        def room_above(ymin: float) -> float:
+            """The top that leaves the label's share of the height above the highest bar:
+            (ymax - high) / (ymax - ymin) >= label."""
+            return (high - label * ymin) / (1.0 - label) if label < 0.7 else high + 3 * (high - ymin)
+
         step = range_step(max(high, 1.45 * top) - low)
         ymin = math.floor((low - 0.1 * top) / step) * step
-        label = self._texts[0].textItem.boundingRect().height() / max(self.getPlotItem().getViewBox().height(), 1.0)
-        # the label's share of the height: (ymax - high) / (ymax - ymin) >= label
-        ymax = (high - label * ymin) / (1.0 - label) if label < 0.7 else high + 3 * (high - ymin)
-        self.setYRange(ymin, math.ceil(max(1.45 * top, ymax) / step) * step, padding=0)
+        ymax = math.ceil(max(1.45 * top, room_above(ymin)) / step) * step
+        if self._held:
+            shown = self.getPlotItem().getViewBox().viewRange()[1]
+            ymin, ymax = held_range((shown[0], shown[1]), ymin, ymax)
+            if ymax < room_above(ymin):  # a range grown downwards leaves less room above the highest bar
+                ymax = rounded_out(ymin, room_above(ymin))[1]
+        self.setYRange(ymin, ymax, padding=0)

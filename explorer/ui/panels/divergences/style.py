@@ -6,7 +6,7 @@ import math
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFontMetricsF
 from PySide6.QtWidgets import QGraphicsItem
 from superqt import QLabeledDoubleSlider
 
@@ -31,6 +31,40 @@ def range_step(span: float) -> float:
     """The step a plot's y range is rounded out to: half a power of ten of its span. A dragged bar then
     moves the range, which redraws its axis, only when a value crosses a step, not at every pixel."""
     return 10 ** math.floor(math.log10(span)) / 2 if span > 0 and math.isfinite(span) else 1.0
+
+
+def rounded_out(low: float, high: float) -> tuple[float, float]:
+    """[low, high] widened outward to multiples of the range_step of its span."""
+    step = range_step(high - low)
+    return math.floor(low / step) * step, math.ceil(high / step) * step
+
+
+HELD_FILL = 0.25  # while a bar is held, a plot keeps its y range while the data fill at least this share of it
+
+
+def held_range(shown: tuple[float, float], low: float, high: float) -> tuple[float, float]:
+    """The y range while a bar is held, for data (and their labels) in [low, high]: the range ``shown`` while it
+    holds them and they fill at least HELD_FILL of it; else theirs with half their span to spare on each side
+    (but not past ``shown`` on a side they did not leave), rounded out. A drag up and back then redraws an axis a
+    few times, not at every range step it crosses, and the bars never shrink to nothing; the tight range comes
+    back when the bar is let go. A range just fitted holds: the data fill more than a quarter of it."""
+    a, b = shown
+    if a <= low and high <= b and high - low >= HELD_FILL * (b - a):
+        return shown
+    spare = 0.5 * (high - low)
+    lo = low - spare if low < a else max(a, low - spare)
+    hi = high + spare if high > b else min(b, high + spare)
+    return rounded_out(lo, hi)
+
+
+def steady_left_axis(plot: pg.PlotItem, widest: str) -> None:
+    """A left axis cheap to redraw when a dragged bar moves its range. It keeps room for tick labels as wide as
+    ``widest`` and never gives it back: an axis that narrows or widens as its labels change moves the plot
+    inside it, which redraws both its axes. And it draws ticks and grid lines at two levels, not three: the
+    third, too faint to read on a bar chart, cost as much to draw as the rest of the plot."""
+    axis = plot.getAxis("left")
+    axis.textWidth = max(axis.textWidth, math.ceil(QFontMetricsF(axis.font()).horizontalAdvance(widest)) + 2)
+    axis.setStyle(autoReduceTextSpace=False, maxTickLevel=1)  # and resizes the axis to the width above
 
 
 def format_value(x: float, units: Base) -> str:
