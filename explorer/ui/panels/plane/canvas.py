@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, Qt, Signal, SignalInstance
+from PySide6.QtWidgets import QGraphicsItem
 
 from explorer.core.plane.data import BOX
 
@@ -73,13 +74,16 @@ class PlaneCanvas(pg.PlotWidget):
         self.addItem(self.heat)
         self.arrows = pg.PlotDataItem(connect="pairs", pen=pg.mkPen(30, 30, 60, 200, width=1), antialias=False)
         self.heads = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(30, 30, 60, 220))
-        self.data = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(60, 60, 60, 110))
+        self.data = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(60, 60, 60, 80))
         self.trails = pg.PlotDataItem(connect="finite", pen=pg.mkPen(220, 90, 20, 190, width=1), antialias=False)
         self.particles = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(214, 39, 40, 200))
         self.brush_ring = pg.PlotDataItem(pen=pg.mkPen(20, 120, 200, 220, width=1.5))
         for item in (self.arrows, self.heads, self.data, self.trails, self.particles, self.brush_ring):
             self.addItem(item)
         self.heat.setZValue(-10)
+        # The data (8,000 points of a preset) change far less often than the particles over them: kept as a
+        # picture in device pixels, a scrub or a play tick repaints it as one image, not point by point.
+        self.data.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.box.signals.stroke.connect(self._show_brush)
         self.brush_radius = 0.3
         self._data_shown = np.zeros((0, 2), np.float32)  # the points ``data`` shows
