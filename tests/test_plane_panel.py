@@ -36,7 +36,7 @@ def test_drawing_adds_and_erases_points(panel, qtbot, every_mouse_move):
     qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=_at(panel, 1.0, 0.0))
     drawn = panel.state.points
     assert len(drawn) >= 30 and np.abs(drawn[:, 1]).max() <= panel.state.brush + 0.02  # a pixel of rounding
-    assert len(panel.canvas.data.data) == len(drawn)
+    assert len(panel.canvas.data.data) + len(panel.canvas.strokes.data) == len(drawn)
     qtbot.mouseClick(view, Qt.MouseButton.RightButton, pos=_at(panel, 1.0, 0.0))
     left = panel.state.points
     assert 0 < len(left) < len(drawn) and not (np.hypot(left[:, 0] - 1.0, left[:, 1]) <= panel.state.brush - 0.02).any()
@@ -49,7 +49,7 @@ def _grey(widget):
 
 
 def test_a_preset_shows_every_training_point_through_the_cached_picture(panel, qtbot):
-    """The data are painted from a cached picture: a new preset or a pan must not leave the old one on show."""
+    """The data are painted from a cached picture: a new preset, a pan or a stroke must not leave an old one on show."""
     panel.canvas.repaint()  # the ring, cached
     panel.data_section.preset.setCurrentIndex(3)
     panel.data_section.preset.activated.emit(3)  # as the learner picks it
@@ -57,6 +57,9 @@ def test_a_preset_shows_every_training_point_through_the_cached_picture(panel, q
     assert np.array_equal(panel.state.points, make_preset("checkerboard"))
     assert len(panel.canvas.data.data) == PRESET_POINTS
     panel.canvas.getViewBox().translateBy(x=0.3, y=-0.2)
+    brushed = np.array([[-3.0, 3.0], [3.0, -3.0], [-3.0, -3.0]], np.float32)  # as a stroke adds them
+    panel.state.update(points=np.concatenate([panel.state.points, brushed]), source=DRAWING)
+    assert len(panel.canvas.data.data) == PRESET_POINTS and len(panel.canvas.strokes.data) == len(brushed)
     cached = _grey(panel.canvas)
     panel.canvas.data.setCacheMode(panel.canvas.data.CacheMode.NoCache)
     assert np.abs(cached - _grey(panel.canvas)).max() <= 8  # the same points; rounding where they blend
