@@ -9,8 +9,8 @@ canvas's paint latency.
 ``--ddpm`` overrides fields of the default DDPM config (to try new defaults); ``--ddpm-only`` trains only
 the DDPM and judges it by the samplers whose figures move with training (DDPM 100, Euler 50, Heun 49), or by
 ``--runs``. ``--seeds`` draws each sampler from several starting noises (near 1.5 × the floor one draw does
-not decide); ``--points`` sets how many points of a preset it trains on (the panel's by default); ``--samples-out`` keeps the
-first seed's samples as CSV, to be looked at.
+not decide); ``--points`` sets how many points of a preset it trains on (the panel's by default), and
+``--data-seeds`` which draws of them; ``--samples-out`` keeps the first seed's samples as CSV, to be looked at.
 
 Times are wall clock and this process's CPU time (on a machine shared with other work the CPU time is
 the fairer figure of what an idle core would take). Quality is MMD² (explorer/core/plane/quality.py)

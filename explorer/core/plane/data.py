@@ -32,7 +32,7 @@ MAX_POINTS = 100_000  # a CSV file or a drawing holds at most this many points
 MAX_CSV_BYTES = 16 * 1024 * 1024  # 100,000 lines of two long floats fit well within it
 BOX = 4.0  # presets lie inside [-BOX, BOX]²; the canvas opens on it
 # Points of a preset the lab trains on. A model judged against fresh data inherits its training set's own
-# distance from the truth: a perfect memory of 2,000 points scores about 1.5 × the floor, of 8,000 about 1.1 ×.
+# distance from the truth, which shrinks as the set grows (docs/labs.md, round 6).
 PRESET_POINTS = 8000
 
 RING = GaussianMixture(

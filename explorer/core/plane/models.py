@@ -57,7 +57,7 @@ class DDPMConfig:
     (Karras et al. 2022): against Ho et al.'s ε and uniform t, better samples come in two thirds of the
     steps (docs/labs.md, round 5). Where v̂ is near −x₀ (large t) an error in it barely moves ε̂, so the
     ODE samplers lose less there than from an ε-network trained on fewer large t. The point's Fourier
-    features bring the checkerboard within the margin on 8,000 points at the same cost per step; the
+    features bring the checkerboard within the margin on the presets' points at the same cost per step; the
     spiral and the mixture read within the noise of the raw point (docs/labs.md, round 6)."""
 
     hidden: int = bounded(128, 16, 512)

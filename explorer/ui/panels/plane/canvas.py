@@ -82,7 +82,7 @@ class PlaneCanvas(pg.PlotWidget):
         for item in (self.arrows, self.heads, self.data, self.strokes, self.trails, self.particles, self.brush_ring):
             self.addItem(item)
         self.heat.setZValue(-10)
-        # The data (8,000 points of a preset) change far less often than the particles over them: kept as a
+        # The data (thousands of points) change far less often than the particles over them: kept as a
         # picture in device pixels, a scrub or a play tick repaints it as one image, not point by point. The
         # points a brush adds go to ``strokes``, so the picture of the rest survives the stroke.
         self.data.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
