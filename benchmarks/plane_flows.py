@@ -4,10 +4,11 @@ quality against NFE before and after one reflow, with straightness; the ODE like
 
     OMP_NUM_THREADS=1 python benchmarks/plane_flows.py [--data ring,moons,...] [--nll-points 20000] [--skip-train]
         [--realnvp couplings=12,steps=2000] [--fm steps=5000] [--only realnvp|fm] [--seeds 1,2,3] [--no-nll]
-        [--data-seeds 0,1,2]
+        [--data-seeds 0,1,2] [--points 8000]
 
 ``--realnvp`` and ``--fm`` override fields of the default configs (to try new defaults); ``--only`` trains
-one family on the presets and measures nothing else but its NLL on the known mixture.
+one family on the presets and measures nothing else but its NLL on the known mixture; ``--points`` sets how
+many points of a preset each model trains on (and the memorised-data line redraws).
 
 Times are wall clock and this process's CPU time (on a machine shared with other work the CPU time is the
 fairer figure of what an idle core would take). Quality is MMD² against the data's floor (quality.py);
@@ -28,9 +29,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from plane_lab import drawn_heart, verdict
+from plane_lab import data_lines, drawn_heart, ratios_text, verdict
 
-from explorer.core.plane.data import BOX, KNOWN_MIXTURE, PRESETS, fingerprint, make_preset
+from explorer.core.plane.data import BOX, KNOWN_MIXTURE, PRESET_POINTS, PRESETS, fingerprint, make_preset
 from explorer.core.plane.draw import draw, model_from_checkpoint
 from explorer.core.plane.flow_matching import FlowMatchingConfig
 from explorer.core.plane.flow_training import train_flow_matching, train_realnvp, train_reflow
@@ -66,12 +67,7 @@ def bench_training(
     judge = judge_for(points, source)
     n = len(judge.reference)
     print(f"\n== {name}: {len(points)} points ({fingerprint(points)}), floor MMD² {judge.floor:.4f}")
-    if source in PRESETS and len(seeds) > 1:
-        ratios = [judge.score(make_preset(source, n, 20_000 + seed)) / judge.floor for seed in seeds]
-        print(f"the data itself, fresh draws: {ratios_text(ratios)}")
-        redrawn = [np.random.default_rng(seed).integers(0, len(points), n) for seed in seeds]
-        ratios = [judge.score(points[rows]) / judge.floor for rows in redrawn]
-        print(f"the training points redrawn (a model that learned exactly them): {ratios_text(ratios)}")
+    data_lines(points, source, judge, seeds)
     runs = (
         ("RealNVP", lambda: train_realnvp(realnvp, points, source), "inverse", 1),
         ("FM", lambda: train_flow_matching(fm, points, source), "heun", 49),
@@ -89,10 +85,6 @@ def bench_training(
             print(line + f"MMD² {verdict(scores[0], judge.floor)}")
         else:
             print(line + f"MMD²/floor from noise seeds {seeds}: {ratios_text([s / judge.floor for s in scores])}")
-
-
-def ratios_text(ratios: list[float]) -> str:
-    return " / ".join(f"{r:.2f}" for r in ratios) + f"×, mean {np.mean(ratios):.2f}×"
 
 
 def bench_nll(n_points: int, realnvp: RealNVPConfig, fm: FlowMatchingConfig, only: str = "") -> None:
@@ -119,7 +111,7 @@ def bench_nll(n_points: int, realnvp: RealNVPConfig, fm: FlowMatchingConfig, onl
 
 
 def bench_reflow(source: str, pairing: str) -> None:
-    points = make_preset(source, 2000, 0)
+    points = make_preset(source)
     judge = judge_for(points, source)
     n = len(judge.reference)
     first, wall, cpu = timed(train_flow_matching(FlowMatchingConfig(pairing=pairing), points, source))
@@ -169,8 +161,9 @@ def main() -> None:
     parser.add_argument("--seeds", default="1", help="noise seeds of the samples judged, e.g. 1,2,3")
     parser.add_argument("--no-nll", action="store_true", help="skip the test NLL on the known mixture")
     parser.add_argument(
-        "--data-seeds", default="0", help="a preset's training sets: each seed's 2,000 points train a model of its own"
+        "--data-seeds", default="0", help="a preset's training sets: each seed's points train a model of its own"
     )
+    parser.add_argument("--points", type=int, default=PRESET_POINTS, help="points a preset trains on")
     args = parser.parse_args()
     realnvp, fm = overridden(RealNVPConfig(), args.realnvp), overridden(FlowMatchingConfig(), args.fm)
     torch.set_num_threads(1)
@@ -186,7 +179,7 @@ def main() -> None:
                 bench_training("drawn heart", drawn_heart(), "drawing", realnvp, fm, args.only, seeds)
             else:
                 for data_seed in (int(seed) for seed in args.data_seeds.split(",")):
-                    points = make_preset(name, 2000, data_seed)
+                    points = make_preset(name, args.points, data_seed)
                     bench_training(name, points, name, realnvp, fm, args.only, seeds)
     if not args.only:
         bench_reflow("mixture", "ot")

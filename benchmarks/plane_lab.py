@@ -4,13 +4,13 @@ canvas's paint latency.
 
     OMP_NUM_THREADS=1 QT_QPA_PLATFORM=offscreen python benchmarks/plane_lab.py [--data ring,moons,...] [--gui]
         [--ddpm steps=4000,batch_size=256] [--ddpm-only] [--seeds 1,2] [--runs ddpm:1000,heun:49]
-        [--points 20000] [--samples-out FOLDER]
+        [--points 20000] [--data-seeds 0,1] [--samples-out FOLDER]
 
 ``--ddpm`` overrides fields of the default DDPM config (to try new defaults); ``--ddpm-only`` trains only
 the DDPM and judges it by the samplers whose figures move with training (DDPM 100, Euler 50, Heun 49), or by
 ``--runs``. ``--seeds`` draws each sampler from several starting noises (near 1.5 × the floor one draw does
-not decide); ``--points`` trains on more of a preset than the panel's 2,000; ``--samples-out`` keeps the
-first seed's samples as CSV, to be looked at.
+not decide); ``--points`` sets how many points of a preset it trains on (the panel's by default), and
+``--data-seeds`` which draws of them; ``--samples-out`` keeps the first seed's samples as CSV, to be looked at.
 
 Times are wall clock and this process's CPU time (on a machine shared with other work the CPU time is
 the fairer figure of what an idle core would take). Quality is MMD² (explorer/core/plane/quality.py)
@@ -26,12 +26,12 @@ import time
 import numpy as np
 import torch
 
-from explorer.core.plane.data import PRESETS, make_preset, preset_mixture, save_points_csv
+from explorer.core.plane.data import PRESET_POINTS, PRESETS, make_preset, preset_mixture, save_points_csv
 from explorer.core.plane.draw import draw, model_from_checkpoint
 from explorer.core.plane.link import agreement, net_score
 from explorer.core.plane.mixture import mixture_score, mode_shares
 from explorer.core.plane.models import DDPMConfig, ScoreConfig
-from explorer.core.plane.quality import MARGIN, judge_for
+from explorer.core.plane.quality import MARGIN, Judge, judge_for
 from explorer.core.plane.training import train_plane
 from explorer.core.runtime.jobs import run_to_end
 
@@ -54,6 +54,23 @@ def verdict(value: float, floor: float) -> str:
     return f"{value:.4f} ({value / floor:.2f}× floor{', OK' if value <= MARGIN * floor else ''})"
 
 
+def ratios_text(ratios: list[float]) -> str:
+    return " / ".join(f"{r:.2f}" for r in ratios) + f"×, mean {np.mean(ratios):.2f}×"
+
+
+def data_lines(points: np.ndarray, source: str, judge: Judge, seeds: list[int] | tuple[int, ...]) -> None:
+    """For a preset, what a perfect model scores (fresh draws of the data) and what a model that learned
+    exactly its training points scores (those points redrawn with replacement), one draw per seed."""
+    if source not in PRESETS:
+        return
+    n = len(judge.reference)
+    ratios = [judge.score(make_preset(source, n, 20_000 + seed)) / judge.floor for seed in seeds]
+    print(f"the data itself, fresh draws: {ratios_text(ratios)}")
+    redrawn = [np.random.default_rng(seed).integers(0, len(points), n) for seed in seeds]
+    ratios = [judge.score(points[rows]) / judge.floor for rows in redrawn]
+    print(f"the {len(points):,} training points redrawn (a model that learned exactly them): {ratios_text(ratios)}")
+
+
 def bench_data(
     name: str,
     points: np.ndarray,
@@ -67,6 +84,7 @@ def bench_data(
     judge = judge_for(points, source)
     n = len(judge.reference)
     print(f"\n== {name}: {len(points)} points, floor MMD² {judge.floor:.4f} (n = {n})")
+    data_lines(points, source, judge, seeds)
     ddpm, wall, cpu = timed_training(ddpm_cfg, points, source)
     print(f"DDPM  training {ddpm_cfg}: {wall:.1f} s wall, {cpu:.1f} s CPU")
     if runs:
@@ -127,7 +145,7 @@ def bench_sampling() -> None:
         )
 
 
-def bench_gui() -> None:
+def bench_gui(points: int) -> None:
     from PySide6.QtWidgets import QApplication
 
     from benchmarks.timing import stats
@@ -139,6 +157,7 @@ def bench_gui() -> None:
     panel = PlanePanel(Runner())
     panel.resize(1280, 660)
     panel.show()
+    panel.state.update(points=make_preset("ring", points), source="ring")
     app.processEvents()
     trajectory = annealed_langevin(
         exact_score_fn(preset_mixture("ring")), uniform_start(2000, 0), ScoreConfig().sigmas(), 0.002, 40
@@ -158,7 +177,7 @@ def bench_gui() -> None:
         print(f"{what}\n  wall: {stats(wall)}\n  CPU:  {stats(cpu)}")
 
     measure(
-        "scrub (frame → painted, 2,000 particles with trails)",
+        f"scrub (frame → painted, 2,000 particles with trails, over {points:,} data points)",
         [lambda i=i: panel.timeline.set_frame(i) for i in range(len(trajectory.frames))],
     )
     panel.state.update(drawing=True, source="drawing")
@@ -184,23 +203,33 @@ def main() -> None:
         "--seeds", default="1", help="noise seeds of the samplers, e.g. 1,2 (the first is the benchmark's)"
     )
     parser.add_argument("--samples-out", default="", help="a folder to write each sampler's samples to (CSV)")
-    parser.add_argument("--points", type=int, default=2000, help="points a preset trains on (the panel's 2,000)")
+    parser.add_argument(
+        "--points",
+        type=int,
+        default=PRESET_POINTS,
+        help="points a preset trains on (the panel's); --gui: the ring shown",
+    )
+    parser.add_argument("--data-seeds", default="0", help="a preset's training sets, e.g. 0,1: a model each")
     parser.add_argument("--runs", default="", help="samplers and NFE to judge the DDPM by, e.g. ddpm:1000,heun:49")
     args = parser.parse_args()
     overrides = dict(pair.split("=") for pair in args.ddpm.split(",") if pair)
     ddpm_cfg = DDPMConfig(**{k: type(getattr(DDPMConfig(), k))(v) for k, v in overrides.items()})
     torch.set_num_threads(1)
     if args.gui:
-        bench_gui()
+        bench_gui(args.points)
         return
     if args.sampling:
         bench_sampling()
         return
+    seeds = [int(seed) for seed in args.seeds.split(",")]
     for name in args.data.split(","):
-        points = drawn_heart() if name == "drawn" else make_preset(name, args.points)
-        source = "drawing" if name == "drawn" else name
-        seeds = [int(seed) for seed in args.seeds.split(",")]
-        bench_data(name, points, source, ddpm_cfg, args.ddpm_only, seeds, args.runs, args.samples_out)
+        if name == "drawn":
+            bench_data(name, drawn_heart(), "drawing", ddpm_cfg, args.ddpm_only, seeds, args.runs, args.samples_out)
+            continue
+        for data_seed in (int(seed) for seed in args.data_seeds.split(",")):
+            points = make_preset(name, args.points, data_seed)
+            label = name if data_seed == 0 else f"{name} (training set {data_seed})"
+            bench_data(label, points, name, ddpm_cfg, args.ddpm_only, seeds, args.runs, args.samples_out)
 
 
 if __name__ == "__main__":

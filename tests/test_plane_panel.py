@@ -3,10 +3,12 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 
-from explorer.core.plane.data import save_points_csv
+from explorer.core.plane.data import PRESET_POINTS, make_preset, save_points_csv
 from explorer.core.plane.lab_state import DRAWING, LabJob
 from explorer.ui.panels.plane import PlanePanel
+from explorer.ui.panels.plane.panel import FORWARD_POINTS
 from tests.layout_audit import layout_problems
 
 
@@ -34,10 +36,33 @@ def test_drawing_adds_and_erases_points(panel, qtbot, every_mouse_move):
     qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=_at(panel, 1.0, 0.0))
     drawn = panel.state.points
     assert len(drawn) >= 30 and np.abs(drawn[:, 1]).max() <= panel.state.brush + 0.02  # a pixel of rounding
-    assert len(panel.canvas.data.data) == len(drawn)
+    assert len(panel.canvas.data.data) + len(panel.canvas.strokes.data) == len(drawn)
     qtbot.mouseClick(view, Qt.MouseButton.RightButton, pos=_at(panel, 1.0, 0.0))
     left = panel.state.points
     assert 0 < len(left) < len(drawn) and not (np.hypot(left[:, 0] - 1.0, left[:, 1]) <= panel.state.brush - 0.02).any()
+
+
+def _grey(widget):
+    image = widget.grab().toImage().convertToFormat(QImage.Format.Format_Grayscale8)
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    return rows[:, : image.width()].astype(int)
+
+
+def test_a_preset_shows_every_training_point_through_the_cached_picture(panel, qtbot):
+    """The data are painted from a cached picture: a new preset, a pan or a stroke must not leave an old one on show."""
+    panel.canvas.repaint()  # the ring, cached
+    panel.data_section.preset.setCurrentIndex(3)
+    panel.data_section.preset.activated.emit(3)  # as the learner picks it
+    assert panel.state.source == "checkerboard" and len(panel.state.points) == PRESET_POINTS
+    assert np.array_equal(panel.state.points, make_preset("checkerboard"))
+    assert len(panel.canvas.data.data) == PRESET_POINTS
+    panel.canvas.getViewBox().translateBy(x=0.3, y=-0.2)
+    brushed = np.array([[-3.0, 3.0], [3.0, -3.0], [-3.0, -3.0]], np.float32)  # as a stroke adds them
+    panel.state.update(points=np.concatenate([panel.state.points, brushed]), source=DRAWING)
+    assert len(panel.canvas.data.data) == PRESET_POINTS and len(panel.canvas.strokes.data) == len(brushed)
+    cached = _grey(panel.canvas)
+    panel.canvas.data.setCacheMode(panel.canvas.data.CacheMode.NoCache)
+    assert np.abs(cached - _grey(panel.canvas)).max() <= 8  # the same points; rounding where they blend
 
 
 def test_the_field_follows_sigma_and_bad_csv_files_are_refused(panel, qtbot, tmp_path):
@@ -79,6 +104,9 @@ def test_training_installs_the_model_and_stop_restores(panel, qtbot):
     qtbot.waitUntil(lambda: "DDPM by ddpm" in panel.state.quality, timeout=20000)
     qtbot.waitUntil(lambda: "ddpm" in panel.flow_state.family, timeout=120000)  # its row of the family table
     assert panel.flow_state.family["ddpm"].likelihood == "bound" and panel.flow_state.family["ddpm"].nfe == 49
+    panel.show_forward()  # on the preset's 8,000 points: an evenly spread 2,000 of them, as particles
+    frames, points = panel.state.trajectory.frames, panel.state.points
+    assert frames.shape[1] == FORWARD_POINTS < len(points) and np.array_equal(frames[0], points[::4])
     panel.state.update(train_model="score", train_steps=100_000)
     panel.train()
     qtbot.waitUntil(lambda: len(panel.state.losses.get("score", [])) > 1, timeout=20000)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from explorer.core.likelihood.drawing import brush_stroke
 from explorer.core.likelihood.evented import Running
 from explorer.core.likelihood.gmm import HELD_OUT, EMConfig, sweep_k
-from explorer.core.likelihood.states import EMState
+from explorer.core.likelihood.states import PRESET_POINTS, EMState
 from explorer.core.plane.data import MAX_POINTS, PRESET_TITLES, load_points_csv
 from explorer.core.plane.lab_state import DRAWING, LabState
 from explorer.core.runtime.errors import ExplorerError
@@ -91,7 +91,7 @@ class EMSection(QWidget):
         self.sweep_button = QPushButton(f"Choose K: fit K = 1…{MAX_K}")
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.data_section = DataSection(self.data, self.message.setText)
+        self.data_section = DataSection(self.data, self.message.setText, preset_points=PRESET_POINTS)
         self._fix_count_label()
         floor_note = QLabel(
             "A component on a single point shrinks its Σ to 0 and its density to ∞. The <b>variance floor</b> keeps "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, Qt, Signal, SignalInstance
+from PySide6.QtWidgets import QGraphicsItem
 
 from explorer.core.plane.data import BOX
 
@@ -73,16 +74,21 @@ class PlaneCanvas(pg.PlotWidget):
         self.addItem(self.heat)
         self.arrows = pg.PlotDataItem(connect="pairs", pen=pg.mkPen(30, 30, 60, 200, width=1), antialias=False)
         self.heads = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(30, 30, 60, 220))
-        self.data = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(60, 60, 60, 110))
+        self.data = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(60, 60, 60, 80))
+        self.strokes = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(60, 60, 60, 80))  # the data's latest
         self.trails = pg.PlotDataItem(connect="finite", pen=pg.mkPen(220, 90, 20, 190, width=1), antialias=False)
         self.particles = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(214, 39, 40, 200))
         self.brush_ring = pg.PlotDataItem(pen=pg.mkPen(20, 120, 200, 220, width=1.5))
-        for item in (self.arrows, self.heads, self.data, self.trails, self.particles, self.brush_ring):
+        for item in (self.arrows, self.heads, self.data, self.strokes, self.trails, self.particles, self.brush_ring):
             self.addItem(item)
         self.heat.setZValue(-10)
+        # The data (thousands of points) change far less often than the particles over them: kept as a
+        # picture in device pixels, a scrub or a play tick repaints it as one image, not point by point. The
+        # points a brush adds go to ``strokes``, so the picture of the rest survives the stroke.
+        self.data.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.box.signals.stroke.connect(self._show_brush)
         self.brush_radius = 0.3
-        self._data_shown = np.zeros((0, 2), np.float32)  # the points ``data`` shows
+        self._data_shown = np.zeros((0, 2), np.float32)  # the points ``data`` and ``strokes`` show together
 
     @property
     def stroke(self) -> SignalInstance:
@@ -100,14 +106,16 @@ class PlaneCanvas(pg.PlotWidget):
         self.brush_ring.setData(x + self.brush_radius * np.cos(angle), y + self.brush_radius * np.sin(angle))
 
     def set_data_points(self, points: np.ndarray, visible: bool = True) -> None:
-        """Show the data; points appended to those shown (a brush stroke) are added alone, since
-        pyqtgraph styles each spot in Python and a stroke would otherwise restyle every point."""
+        """Show the data; points appended to those shown (a brush stroke) are added alone to ``strokes``,
+        since pyqtgraph styles each spot in Python and a stroke would otherwise restyle every point and
+        redraw the cached picture; any other change (an erasure, new data) draws them all in ``data`` again."""
         shown = points if visible else np.zeros((0, 2), np.float32)
         before = self._data_shown
         if 0 < len(before) < len(shown) and np.array_equal(shown[: len(before)], before):
-            self.data.addPoints(pos=shown[len(before) :])
+            self.strokes.addPoints(pos=shown[len(before) :])
         else:
             self.data.setData(pos=shown)
+            self.strokes.setData(pos=np.zeros((0, 2), np.float32))
         self._data_shown = shown
 
     def set_particles(self, points: np.ndarray | None) -> None:

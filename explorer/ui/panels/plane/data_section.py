@@ -17,26 +17,46 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.plane.data import MAX_POINTS, PRESET_TITLES, PRESETS, load_points_csv, make_preset, save_points_csv
+from explorer.core.plane.data import (
+    MAX_POINTS,
+    PRESET_POINTS,
+    PRESET_TITLES,
+    PRESETS,
+    load_points_csv,
+    make_preset,
+    save_points_csv,
+)
 from explorer.core.plane.lab_state import DRAWING, LabState
 from explorer.core.runtime.errors import ExplorerError
 from explorer.ui.widgets.help_button import HelpButton
 
-HELP = (
-    f"Every model in the lab learns these points. Pick a preset, or tick Draw and spray points with the "
-    f"mouse: the left button adds points inside the brush, the right button erases them (the wheel still "
-    f"zooms; untick Draw to pan). A CSV file holds one x,y pair per line, with an optional header; at most "
-    f"{MAX_POINTS:,} points. The ring of 8 Gaussians and the known mixture have an exact density, so the "
-    f"exact score can be drawn; for the others the reference is the data itself smoothed by σ."
-)
+
+def data_help(preset_points: int) -> str:
+    """The section's help: the same words in the 2-D Lab and in the Likelihood tab's EM, each with its own preset size."""
+    return (
+        f"Every model here learns these points. Pick a preset ({preset_points:,} points drawn from its density), "
+        f"or tick Draw and spray points with the mouse: the left button adds points inside the brush, the right "
+        f"button erases them (the wheel still zooms; untick Draw to pan). A CSV file holds one x,y pair per line, "
+        f"with an optional header; at most {MAX_POINTS:,} points. The ring of 8 Gaussians and the known mixture "
+        f"have an exact density, so the exact score can be drawn; for the others the reference is the data itself "
+        f"smoothed by σ."
+    )
 
 
 class DataSection(QGroupBox):
-    """Writes ``source``, ``points``, ``drawing`` and ``brush`` of the state; reports file problems via ``on_error``."""
+    """Writes ``source``, ``points``, ``drawing`` and ``brush`` of the state; reports file problems via ``on_error``.
+    A preset chosen gives ``preset_points`` of it: the lab's PRESET_POINTS, or fewer where every step runs on
+    the GUI thread (the Likelihood tab's EM)."""
 
-    def __init__(self, state: LabState, on_error: Callable[[str], None], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        state: LabState,
+        on_error: Callable[[str], None],
+        parent: QWidget | None = None,
+        preset_points: int = PRESET_POINTS,
+    ) -> None:
         super().__init__("Data", parent)
-        self.state, self.on_error = state, on_error
+        self.state, self.on_error, self.preset_points = state, on_error, preset_points
         self.preset = QComboBox()
         for name in PRESETS:
             self.preset.addItem(PRESET_TITLES[name], name)
@@ -60,7 +80,7 @@ class DataSection(QGroupBox):
         self.count = QLabel()
         grid = QGridLayout(self)
         grid.addWidget(self.preset, 0, 0, 1, 2)
-        grid.addWidget(HelpButton(HELP), 0, 2)
+        grid.addWidget(HelpButton(data_help(preset_points)), 0, 2)
         grid.addWidget(self.draw, 1, 0)
         grid.addWidget(self.brush, 1, 1, 1, 2)
         grid.addWidget(self.clear, 2, 0)
@@ -73,7 +93,7 @@ class DataSection(QGroupBox):
     def _on_preset_chosen(self, index: int) -> None:
         name = self.preset.itemData(index)
         if name != DRAWING:
-            self.state.update(points=make_preset(name), source=name)
+            self.state.update(points=make_preset(name, self.preset_points), source=name)
 
     def _on_load(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Load points", "", "CSV files (*.csv);;All files (*)")

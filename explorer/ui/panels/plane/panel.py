@@ -48,6 +48,7 @@ from explorer.ui.worker import Runner
 TRAILS = 10  # particles whose paths are traced
 TRAIL_FRAMES = 60  # how far back a trace reaches: a tail, so the noisiest early steps do not hide the plane
 SPRAY = 6  # points a brush stroke adds
+FORWARD_POINTS = 2000  # the forward process runs on at most this many of the data's points, spread evenly
 LANGEVIN_COMPONENTS = 400  # drawn data's exact score for Langevin: the data smoothed by σ, on at most this many points
 
 
@@ -288,7 +289,8 @@ class PlanePanel(QWidget):
         model = self.state.ddpm_model
         if model is None or not isinstance(model.net, EpsNet) or len(self.state.points) == 0:
             return
-        trajectory = forward_chain(model.net, self.state.points[:5000])
+        points = self.state.points
+        trajectory = forward_chain(model.net, points[:: -(-len(points) // FORWARD_POINTS)])
         self.state.update(trajectory=trajectory, trajectory_title="Forward process q(x_t | x_0)", frame=0)
 
     # ---- the quality number ------------------------------------------------------------------------
