@@ -12,7 +12,14 @@ from explorer.core.kinds import a_kind, kind_title
 from explorer.core.plane.flow_matching import VelocityNet
 from explorer.core.plane.flow_training import FLOW_KINDS, FlowConfig, FlowNet, flow_from_checkpoint
 from explorer.core.plane.flows import REALNVP_SAMPLERS, draw_flow, flow_samplers
-from explorer.core.plane.langevin import Trajectory, annealed_langevin, langevin, net_score_fn, uniform_start
+from explorer.core.plane.langevin import (
+    STEP_RATIO,
+    Trajectory,
+    annealed_langevin,
+    langevin,
+    net_score_fn,
+    uniform_start,
+)
 from explorer.core.plane.models import KINDS, EpsNet, PlaneConfig, PlaneNet, ScoreConfig, ScoreNet, saved_config
 from explorer.core.plane.realnvp import RealNVP
 from explorer.core.plane.samplers import SAMPLERS as DDPM_SAMPLERS
@@ -22,7 +29,6 @@ from explorer.core.runtime.errors import CheckpointError, ExplorerError
 
 LANGEVIN_SAMPLERS = ("langevin", "annealed-langevin")
 ALL_SAMPLERS = (*DDPM_SAMPLERS, *LANGEVIN_SAMPLERS, *REALNVP_SAMPLERS)
-STEP_RATIO = 0.2  # Langevin's step at the smallest level is ε = 0.2 σ_L² (Song & Ermon's ε/σ_L² = 2e-5/0.01²)
 MAX_DRAW = 100_000
 
 

@@ -26,6 +26,10 @@ from explorer.core.plane.mixture import GaussianMixture
 from explorer.core.plane.models import ScoreNet
 
 ScoreFn = Callable[[torch.Tensor, float], torch.Tensor]  # points (B, 2) and a level σ → scores (B, 2)
+# Langevin's step at the smallest level, ε = STEP_RATIO · σ_L². Song & Ermon 2019 used 2e-5/0.01² = 0.2; half
+# that brings the score net's samples closer to the data on every preset at 100 steps a level (docs/labs.md,
+# round 7): the step's own bias widens the cloud, and the net's errors grow with the step.
+STEP_RATIO = 0.1
 MAX_FRAMES = 401  # a trajectory keeps at most this many frames (the timeline's stops)
 
 
