@@ -66,6 +66,13 @@ def add_plane_commands(commands: argparse._SubParsersAction) -> None:
     )
     sample.add_argument("--eta", type=float, default=None, help="DDIM's η, 0 (deterministic) to 1 (default 0)")
     sample.add_argument(
+        "--denoise",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="annealed-langevin: end with the final denoising step x + σ_L²·s(x, σ_L), Tweedie's E[x₀ | x] "
+        "(Song & Ermon 2020; one of the NFE; default on)",
+    )
+    sample.add_argument(
         "--seed", type=int, default=0, help="0 to 2**32 - 1 (default 0): the same seed, the same points"
     )
     sample.add_argument("--device", dest="sub_device", default="cpu", help=argparse.SUPPRESS)
@@ -148,7 +155,12 @@ def _sample(args: argparse.Namespace) -> int:
     )
     if args.eta is not None and sampler != "ddim":
         raise ExplorerError("--eta applies to --sampler ddim only.")
-    trajectory, nfe = draw(model, sampler, args.n, args.nfe or default_nfe(sampler), args.eta or 0.0, args.seed)
+    if args.denoise is not None and sampler != "annealed-langevin":
+        raise ExplorerError("--denoise / --no-denoise apply to --sampler annealed-langevin only.")
+    denoise = args.denoise is not False
+    trajectory, nfe = draw(
+        model, sampler, args.n, args.nfe or default_nfe(sampler), args.eta or 0.0, args.seed, denoise
+    )
     save_points_csv(args.out, trajectory.final)
     print(f"Wrote {args.n:,} points to {args.out} ({sampler}, {nfe} network evaluations)")
     return 0

@@ -26,3 +26,28 @@ def test_a_single_curve_needs_no_legend(qtbot):
     plot.add_point("loss", 1, 0.5)
     plot.redraw()
     assert plot.legend() == [] and "loss" not in plot.plotItem.titleLabel.text.replace("training loss", "")
+
+
+def test_a_legend_under_the_title_gets_a_row_as_tall_as_its_lines(qtbot):
+    plot = CurvePlot("Training loss", "step", "loss")
+    plot.legend_per_line = 2
+    qtbot.addWidget(plot)
+    names = ["score net", "DDPM", "RealNVP", "FM", "reflow"]
+    for name in names:
+        plot.add_curve(name, "#1f77b4")
+        plot.add_point(name, 1.0, 1.0)
+    plot.redraw()
+    label = plot.plotItem.titleLabel
+    assert plot.legend() == names and label.text.count("<br>") == 3  # the title, then three lines of entries
+    assert plot.plotItem.layout.rowMinimumHeight(0) >= label.item.boundingRect().height() > 30
+
+
+def test_the_nfe_plot_names_its_curves_above_them_not_over_them(qtbot):
+    from explorer.core.plane.sweep import SweepPoint
+    from explorer.ui.panels.plane.nfe_plot import NFEPlot
+
+    plot = NFEPlot()
+    qtbot.addWidget(plot)
+    plot.show_sweep([SweepPoint(name, nfe, 0.1 / nfe, 0.002, 1.0) for name in ("ddpm", "heun") for nfe in (1, 10)])
+    assert plot.legend_names == ["ddpm", "heun", "data floor"] and plot.plotItem.legend is None
+    assert all(name in plot.plotItem.titleLabel.text for name in plot.legend_names)

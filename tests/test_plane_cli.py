@@ -71,6 +71,7 @@ def test_sample_writes_points_reproducibly_within_the_nfe(ddpm_checkpoint, tmp_p
             ["plane", "sample", "MODEL", "-n", "5", "--out", "p.csv", "--sampler", "ddpm", "--eta", "0.5"],
             "--eta applies",
         ),
+        (["plane", "sample", "MODEL", "-n", "5", "--out", "p.csv", "--no-denoise"], "--denoise / --no-denoise apply"),
         (["plane", "sample", "nothing.safetensors", "-n", "5", "--out", "p.csv"], "No checkpoint"),
     ],
 )
@@ -80,3 +81,18 @@ def test_refusals_are_one_line(ddpm_checkpoint, tmp_path, capsys, monkeypatch, a
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert says in err and err.count("\n") == 1
+
+
+def test_the_final_denoising_step_reaches_annealed_langevin_from_the_cli(tmp_path, capsys):
+    model = tmp_path / "score.safetensors"
+    assert main(["plane", "train", "score", "--data", "ring", "--out", str(model), "--steps", "5"]) == 0
+    points = {}
+    for flag in ("--denoise", "--no-denoise"):
+        out = tmp_path / f"{flag}.csv"
+        argv = ["plane", "sample", str(model), "-n", "40", "--out", str(out), "--nfe", "21", "--seed", "2", flag]
+        assert main(argv) == 0
+        points[flag] = load_points_csv(out)
+    said = capsys.readouterr().out
+    assert "annealed-langevin, 21 network evaluations" in said  # 10 levels × 2 steps and the denoising step
+    assert "annealed-langevin, 20 network evaluations" in said
+    assert not np.allclose(points["--denoise"], points["--no-denoise"])

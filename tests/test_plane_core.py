@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from explorer.core.plane.data import KNOWN_MIXTURE, make_preset
-from explorer.core.plane.langevin import annealed_langevin, exact_score_fn, langevin, uniform_start
+from explorer.core.plane.langevin import annealed_langevin, exact_score_fn, langevin, tweedie_denoise, uniform_start
 from explorer.core.plane.link import agreement, ddpm_score, net_score, sigma_of, step_for_sigma
-from explorer.core.plane.mixture import mixture_log_density, mixture_score, mode_shares
+from explorer.core.plane.mixture import GaussianMixture, mixture_log_density, mixture_score, mode_shares
 from explorer.core.plane.models import DDPMConfig, ScoreConfig, build_net
 from explorer.core.plane.quality import judge_for, mmd2
 from explorer.core.plane.samplers import SAMPLERS, ddim_step, forward_chain, reverse_chain, starting_noise
@@ -166,3 +166,28 @@ def test_mmd_is_zero_for_equal_sets_and_the_floor_is_below_a_wrong_distribution(
     assert judge.verdict(judge.floor) == "at the floor"
     drawn = judge_for(make_preset("spiral", 300), "drawing")
     assert len(drawn.reference) == 150 and drawn.floor > 0
+
+
+def test_the_final_denoising_step_is_the_posterior_mean_and_pulls_points_to_the_modes():
+    one = GaussianMixture(np.array([[1.0, -0.5]]), np.array([0.3]), np.array([1.0]))
+    sigma = 0.4
+    x = torch.as_tensor(np.random.default_rng(0).normal(0, 1.5, (100, 2)), dtype=torch.float32)
+    posterior_mean = one.means[0] + 0.3**2 / (0.3**2 + sigma**2) * (x.numpy() - one.means[0])
+    assert np.allclose(tweedie_denoise(exact_score_fn(one), x, sigma).numpy(), posterior_mean, atol=1e-5)
+    clean = make_preset("mixture", 2000, seed=4)
+    noisy = clean + 0.2 * np.random.default_rng(5).standard_normal(clean.shape).astype(np.float32)
+    denoised = tweedie_denoise(exact_score_fn(KNOWN_MIXTURE), torch.as_tensor(noisy), 0.2).numpy()
+
+    def to_modes(points):
+        return np.linalg.norm(points[:, None] - KNOWN_MIXTURE.means[None], axis=2).min(1).mean()
+
+    assert to_modes(denoised) < 0.85 * to_modes(noisy)
+
+
+def test_annealed_langevin_ends_with_the_denoised_frame_only_when_asked():
+    score, sigmas, start = exact_score_fn(KNOWN_MIXTURE), np.geomspace(2.0, 0.1, 4), uniform_start(300, seed=1)
+    plain = annealed_langevin(score, start, sigmas, eps=0.002, steps_per_level=5, seed=3)
+    denoised = annealed_langevin(score, start, sigmas, eps=0.002, steps_per_level=5, seed=3, denoise=True)
+    assert len(denoised.frames) == len(plain.frames) + 1 and np.array_equal(denoised.frames[:-1], plain.frames)
+    expected = tweedie_denoise(score, torch.as_tensor(plain.final), 0.1).numpy()
+    assert np.allclose(denoised.final, expected) and denoised.sigmas[-1] == 0 and denoised.steps[-1] == 21

@@ -93,6 +93,19 @@ def test_langevin_particles_scrub_to_the_stored_step(panel, qtbot):
     assert "annealed" in panel.state.shares and f"step {trajectory.steps[3]}" in panel.timeline.info.text()
 
 
+@pytest.mark.parametrize("denoise", [True, False])
+def test_the_denoising_switch_reaches_annealed_langevin_only(panel, qtbot, denoise):
+    panel.state.with_request("langevin", particles=100, steps=3)
+    panel.state.update(langevin_denoise=denoise)
+    for annealed in (True, False):
+        panel.state.update(trajectory=None)
+        panel.run_langevin(annealed=annealed)
+        qtbot.waitUntil(lambda: panel.state.trajectory is not None, timeout=20000)
+        ends_denoised = panel.state.trajectory.sigmas[-1] == 0
+        assert ends_denoised == (denoise and annealed)
+        assert ("denoised" in panel.state.trajectory_title) == ends_denoised
+
+
 def test_training_installs_the_model_and_stop_restores(panel, qtbot):
     panel.state.update(train_model="ddpm", train_steps=100)  # the fewest the form allows
     panel.state.with_request("sampler", particles=100, nfe=5)

@@ -11,7 +11,7 @@ import torch
 from explorer.core.plane.data import make_preset
 from explorer.core.plane.draw import model_from_checkpoint
 from explorer.core.plane.flow_training import flow_from_checkpoint, nll_loss, train_realnvp
-from explorer.core.plane.models import DDPMConfig
+from explorer.core.plane.models import DDPMConfig, ScoreConfig
 from explorer.core.plane.realnvp import AffineCoupling, RealNVP, RealNVPConfig, SplineCoupling
 from explorer.core.plane.splines import rational_quadratic, spline_size
 from explorer.core.plane.training import train_plane
@@ -84,6 +84,15 @@ def test_a_ddpm_saved_before_the_point_feature_option_loads_without_features(tmp
         model_from_checkpoint(Checkpoint(ckpt.kind, {**ckpt.config, "point_frequencies": 3}, ckpt.state, ckpt.info))
     x = np.zeros((4, 2), np.float32)
     assert model.net(torch.as_tensor(x), torch.zeros(4, dtype=torch.long)).shape == (4, 2)
+
+
+def test_a_score_net_saved_before_its_point_features_loads_on_the_raw_point(tmp_path):
+    points = make_preset("ring", 300, 0)
+    ckpt = run_to_end(train_plane(ScoreConfig(hidden=16, layers=1, point_frequencies=0, steps=3), points, "ring"))
+    model = model_from_checkpoint(_saved_before(ckpt, "point_frequencies", tmp_path / "old.safetensors"))
+    assert model.cfg.point_frequencies == 0 and ScoreConfig().point_frequencies == 3  # the default has moved on
+    x = torch.zeros((4, 2))
+    assert torch.equal(model.net(x, torch.full((4,), 0.5)), model_from_checkpoint(ckpt).net(x, torch.full((4,), 0.5)))
 
 
 def test_a_spline_realnvp_saved_before_the_coupling_features_loads_on_the_raw_coordinate(tmp_path):

@@ -12,7 +12,14 @@ from explorer.core.kinds import a_kind, kind_title
 from explorer.core.plane.flow_matching import VelocityNet
 from explorer.core.plane.flow_training import FLOW_KINDS, FlowConfig, FlowNet, flow_from_checkpoint
 from explorer.core.plane.flows import REALNVP_SAMPLERS, draw_flow, flow_samplers
-from explorer.core.plane.langevin import Trajectory, annealed_langevin, langevin, net_score_fn, uniform_start
+from explorer.core.plane.langevin import (
+    STEP_RATIO,
+    Trajectory,
+    annealed_langevin,
+    langevin,
+    net_score_fn,
+    uniform_start,
+)
 from explorer.core.plane.models import KINDS, EpsNet, PlaneConfig, PlaneNet, ScoreConfig, ScoreNet, saved_config
 from explorer.core.plane.realnvp import RealNVP
 from explorer.core.plane.samplers import SAMPLERS as DDPM_SAMPLERS
@@ -22,7 +29,6 @@ from explorer.core.runtime.errors import CheckpointError, ExplorerError
 
 LANGEVIN_SAMPLERS = ("langevin", "annealed-langevin")
 ALL_SAMPLERS = (*DDPM_SAMPLERS, *LANGEVIN_SAMPLERS, *REALNVP_SAMPLERS)
-STEP_RATIO = 0.2  # Langevin's step at the smallest level is ε = 0.2 σ_L² (Song & Ermon's ε/σ_L² = 2e-5/0.01²)
 MAX_DRAW = 100_000
 
 
@@ -98,11 +104,14 @@ def default_nfe(sampler: str) -> int:
     return {"ddpm": 1000, "ddim": 50, "euler": 100, "heun": 49, "inverse": 1}.get(sampler, 1000)
 
 
-def draw(model: PlaneModel, sampler: str, n: int, nfe: int, eta: float = 0.0, seed: int = 0) -> tuple[Trajectory, int]:
+def draw(
+    model: PlaneModel, sampler: str, n: int, nfe: int, eta: float = 0.0, seed: int = 0, denoise: bool = True
+) -> tuple[Trajectory, int]:
     """``n`` samples by ``sampler`` in at most ``nfe`` network evaluations; the trajectory and the NFE spent.
 
     Langevin samplers start from points spread over the box; ``annealed-langevin`` divides the NFE
-    evenly among its levels (at least one step each)."""
+    evenly among its levels (at least one step each), keeping one for the final denoising step if
+    ``denoise`` (``langevin.tweedie_denoise``)."""
     if sampler not in model.samplers:
         raise ExplorerError(f"The {kind_title(model.kind)} samples with {', '.join(model.samplers)}, not {sampler}.")
     if not 1 <= n <= MAX_DRAW:
@@ -117,8 +126,9 @@ def draw(model: PlaneModel, sampler: str, n: int, nfe: int, eta: float = 0.0, se
         score = net_score_fn(model.net)
         if sampler == "langevin":
             return langevin(score, start, sigmas[-1], eps, nfe, seed), nfe
-        per = max(1, nfe // len(sigmas))
-        return annealed_langevin(score, start, sigmas, eps, per, seed), per * len(sigmas)
+        per = max(1, (nfe - denoise) // len(sigmas))
+        trajectory = annealed_langevin(score, start, sigmas, eps, per, seed, denoise=denoise)
+        return trajectory, per * len(sigmas) + denoise
     assert isinstance(model.net, EpsNet)
     with torch.no_grad():
         return reverse_chain(model.net, sampler, nfe, starting_noise(n, seed), eta, seed)

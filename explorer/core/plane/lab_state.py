@@ -54,6 +54,7 @@ class LabState(Evented):
     # The requests.
     langevin: LangevinRequest = field(default_factory=LangevinRequest)
     langevin_noise: bool = True
+    langevin_denoise: bool = True  # annealed Langevin ends with the final denoising step
     sampler: SamplerRequest = field(default_factory=SamplerRequest)
     train_model: str = "ddpm"  # "score" or "ddpm"
     train_steps: int = DDPMConfig().steps  # both models' default

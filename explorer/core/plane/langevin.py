@@ -6,6 +6,11 @@ Without the noise term it is gradient ascent on log p and collapses onto the mod
 Langevin (their Algorithm 1) runs T steps at each level σ_1 > … > σ_L with the step
 α_i = ε · σ_i² / σ_L², so separated modes are reached while the density is still smooth, with
 the right weights; plain Langevin at the smallest σ keeps the weights of where it started.
+
+The last Langevin step still leaves noise of size √α_L on every particle. The final denoising step
+x ← x + σ_L² s(x, σ_L) (Song & Ermon 2020, "Improved Techniques", appendix; Jolicoeur-Martineau et al.
+2020) removes it: by Tweedie's formula E[x₀ | x] = x + σ² ∇ log p_σ(x), it moves each particle to the
+mean of the clean points it could have come from, at the cost of one network evaluation.
 """
 
 from __future__ import annotations
@@ -21,6 +26,10 @@ from explorer.core.plane.mixture import GaussianMixture
 from explorer.core.plane.models import ScoreNet
 
 ScoreFn = Callable[[torch.Tensor, float], torch.Tensor]  # points (B, 2) and a level σ → scores (B, 2)
+# Langevin's step at the smallest level, ε = STEP_RATIO · σ_L². Song & Ermon 2019 used 2e-5/0.01² = 0.2; half
+# that brings the score net's samples closer to the data on every preset at 100 steps a level (docs/labs.md,
+# round 7): the step's own bias widens the cloud, and the net's errors grow with the step.
+STEP_RATIO = 0.1
 MAX_FRAMES = 401  # a trajectory keeps at most this many frames (the timeline's stops)
 
 
@@ -73,6 +82,11 @@ def langevin_step(
     return x_next
 
 
+def tweedie_denoise(score: ScoreFn, x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """The final denoising step x ← x + σ² s(x, σ): Tweedie's E[x₀ | x] for x = x₀ + σ z."""
+    return x + sigma**2 * score(x, sigma)
+
+
 def annealed_langevin(
     score: ScoreFn,
     x0: np.ndarray,
@@ -81,9 +95,11 @@ def annealed_langevin(
     steps_per_level: int,
     seed: int = 0,
     noise: bool = True,
+    denoise: bool = False,
 ) -> Trajectory:
     """Song & Ermon's Algorithm 1 from particles ``x0`` (N, 2): ``steps_per_level`` steps at each σ_i
-    with α_i = ε σ_i² / σ_L². One level is plain Langevin at that σ with step ε."""
+    with α_i = ε σ_i² / σ_L². One level is plain Langevin at that σ with step ε. With ``denoise`` a last
+    frame holds the particles after the final denoising step at σ_L (``tweedie_denoise``)."""
     generator = torch.Generator().manual_seed(seed)
     x = torch.as_tensor(np.asarray(x0, np.float32))
     total = len(sigmas) * steps_per_level
@@ -99,6 +115,11 @@ def annealed_langevin(
                 frames.append(x.numpy().copy())
                 steps.append(step)
                 levels.append(float(sigma))
+    if denoise:
+        x = tweedie_denoise(score, x, float(sigmas[-1]))
+        frames.append(x.numpy().copy())
+        steps.append(step + 1)
+        levels.append(0.0)
     return Trajectory(np.stack(frames).astype(np.float32), np.asarray(steps), np.asarray(levels))
 
 

@@ -26,10 +26,14 @@ T_SAMPLINGS = ("uniform", "lognormal")  # how training draws t
 
 @dataclass(frozen=True)
 class ScoreConfig:
-    """A score network s(x, σ) trained by denoising score matching with σ log-uniform in [σ_min, σ_max]."""
+    """A score network s(x, σ) trained by denoising score matching with σ log-uniform in [σ_min, σ_max],
+    seeing the point through ``point_frequencies`` Fourier frequencies as the DDPM does: on the raw point its
+    annealed-Langevin samples read 2.8× the floor on the checkerboard, with them 1.3–1.4× (docs/labs.md,
+    round 7)."""
 
     hidden: int = bounded(128, 16, 512)
     layers: int = bounded(3, 1, 6)
+    point_frequencies: int = bounded(3, 0, 6)  # sin, cos at π/2, π, 2π (nets.point_features)
     sigma_min: float = bounded(0.1, 0.001, 1.0, low_open=True, note="below sigma_max")
     sigma_max: float = bounded(4.0, 0.1, 20.0)
     levels: int = bounded(10, 2, 100)  # the geometric σ ladder annealed Langevin walks down
@@ -85,7 +89,7 @@ class ScoreNet(nn.Module):
     def __init__(self, cfg: ScoreConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.f = NoiseConditionedMLP(cfg.hidden, cfg.layers)
+        self.f = NoiseConditionedMLP(cfg.hidden, cfg.layers, cfg.point_frequencies)
         self.log_range = (math.log(cfg.sigma_min), math.log(cfg.sigma_max))
 
     def level(self, sigma: torch.Tensor) -> torch.Tensor:
@@ -146,6 +150,7 @@ KINDS = {"plane-score": (ScoreConfig, ScoreNet), "plane-ddpm": (DDPMConfig, EpsN
 # What a checkpoint saved before a config field existed was built with: its config lacks the field, and the
 # field's default has moved on since. One table for every model of the lab (the flows' loader reads it too).
 SAVED_BEFORE: dict[str, dict[str, object]] = {
+    "plane-score": {"point_frequencies": 0},
     "plane-ddpm": {"point_frequencies": 0, "prediction": "eps", "t_sampling": "uniform"},
     "plane-realnvp": {"coupling": "affine", "frequencies": 0, "noise": 0.0},  # before splines, features, jitter
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from explorer.core.plane.langevin import STEP_RATIO
 from explorer.core.plane.samplers import SAMPLERS
 from explorer.core.runtime.limits import SEED_MAX, bounded, one_of, validate
 
@@ -17,7 +18,7 @@ class LangevinRequest:
     (annealing scales it by σ_i²/σ_L², Song & Ermon's α_i), ``steps`` at each level."""
 
     particles: int = bounded(2000, 10, 20_000)
-    step_ratio: float = bounded(0.2, 0.001, 2.0)
+    step_ratio: float = bounded(STEP_RATIO, 0.001, 2.0)
     steps: int = bounded(100, 1, 1000)
     seed: int = bounded(0, 0, SEED_MAX)
 

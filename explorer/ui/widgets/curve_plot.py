@@ -50,15 +50,17 @@ class CurvePlot(pg.PlotWidget):
         return list(self._legend)
 
     names_curves = True  # False where the plot's own title already names its curves in their colours
+    # Entries per line under the title, where a narrow plot names more curves than its title row holds
+    # (the title does not wrap: what passes its right edge is cut off); None: beside the title.
+    legend_per_line: int | None = None
 
     def _update_legend(self) -> None:
         named = [name for name, (xs, _) in self._data.items() if xs]
         named = named if len(self._curves) > 1 and self.names_curves else []
         if named != self._legend:
             self._legend = named
-            keys = "&nbsp;&nbsp;".join(self._keys[name] for name in named)
-            title = f"{self.title}&nbsp;&nbsp;<span style='font-size:8pt'>{keys}</span>" if keys else self.title
-            self.setTitle(title, color="#333", size="10pt")
+            keys = [self._keys[name] for name in named]
+            set_title(self, legend_title(self.title, keys, self.legend_per_line))
 
     def set_x_span(self, high: float, low: float = 0.0) -> None:
         """Show x from ``low`` to ``high`` (e.g. 0 to the number of epochs about to be trained; a continued run's
@@ -110,3 +112,24 @@ class CurvePlot(pg.PlotWidget):
                 return
         self._y_range = (low - pad, high + pad)
         self.setYRange(*self._y_range, padding=0)
+
+
+def legend_title(title: str, keys: list[str], per_line: int | None = None) -> str:
+    """A plot's title with its legend's entries (HTML) in small type: beside it, or ``per_line`` to a line
+    below it."""
+    if not keys:
+        return title
+    if per_line is None:
+        return f"{title}&nbsp;&nbsp;<span style='font-size:8pt'>{'&nbsp;&nbsp;'.join(keys)}</span>"
+    lines = ["&nbsp;&nbsp;".join(keys[i : i + per_line]) for i in range(0, len(keys), per_line)]
+    return f"{title}<br><span style='font-size:8pt'>{'<br>'.join(lines)}</span>"
+
+
+def set_title(plot: pg.PlotWidget, html: str) -> None:
+    """Show ``html`` as the plot's title, its row as tall as its lines (pyqtgraph fixes the row at 30 px,
+    which cuts a title of more than one line)."""
+    plot.setTitle(html, color="#333", size="10pt")
+    label = plot.getPlotItem().titleLabel
+    height = max(30.0, label.item.boundingRect().height())
+    label.setMaximumHeight(height)
+    plot.getPlotItem().layout.setRowFixedHeight(0, height)

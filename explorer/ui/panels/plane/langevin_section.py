@@ -20,10 +20,17 @@ HELP = (
     "weights. The table compares the share of particles at each mode with the data's. The score is the "
     "trained score network's, or the exact one where the data's density is known and no network is trained."
 )
+DENOISE_HELP = (
+    "Annealed Langevin's last step still leaves each particle with noise of size about σ_L. The final "
+    "denoising step moves it, at the cost of one more network evaluation, to x + σ_L²·s(x, σ_L): by Tweedie's "
+    "formula E[x₀ | x] = x + σ²·∇ log p_σ(x), the mean of the clean points x could have come from (Song & "
+    "Ermon 2020, 'Improved Techniques for Training Score-Based Generative Models'; Jolicoeur-Martineau et al. "
+    "2020). Its frame is the last on the timeline, shown as σ = 0. Plain Langevin never takes it."
+)
 
 
 class LangevinSection(QGroupBox):
-    """Writes ``langevin`` and ``langevin_noise``; the buttons call ``run(annealed)``."""
+    """Writes ``langevin``, ``langevin_noise`` and ``langevin_denoise``; the buttons call ``run(annealed)``."""
 
     def __init__(self, state: LabState, run: Callable[[bool], None], parent: QWidget | None = None) -> None:
         super().__init__("Langevin dynamics", parent)
@@ -36,6 +43,10 @@ class LangevinSection(QGroupBox):
         self.noise = QCheckBox("noise term √ε·z")
         self.noise.setChecked(state.langevin_noise)
         self.noise.toggled.connect(lambda on: state.update(langevin_noise=on))
+        self.denoise = QCheckBox("final denoising step")
+        self.denoise.setChecked(state.langevin_denoise)
+        self.denoise.setToolTip("x ← x + σ_L²·s(x, σ_L) after the last level (Tweedie's formula)")
+        self.denoise.toggled.connect(lambda on: state.update(langevin_denoise=on))
         self.plain = QPushButton("Plain")
         self.plain.setToolTip("Langevin at the smallest σ, for as many steps as annealing takes in all")
         self.plain.clicked.connect(lambda: run(False))
@@ -47,9 +58,11 @@ class LangevinSection(QGroupBox):
         grid.addLayout(form, 0, 0, 1, 3)
         grid.addWidget(self.noise, 1, 0, 1, 2)
         grid.addWidget(HelpButton(HELP), 1, 2)
-        grid.addWidget(self.plain, 2, 0)
-        grid.addWidget(self.annealed, 2, 1, 1, 2)
-        grid.addWidget(self.shares, 3, 0, 1, 3)
+        grid.addWidget(self.denoise, 2, 0, 1, 2)
+        grid.addWidget(HelpButton(DENOISE_HELP), 2, 2)
+        grid.addWidget(self.plain, 3, 0)
+        grid.addWidget(self.annealed, 3, 1, 1, 2)
+        grid.addWidget(self.shares, 4, 0, 1, 3)
         state.changed.connect(self._on_state_changed)
 
     def _on_state_changed(self, names: frozenset[str]) -> None:

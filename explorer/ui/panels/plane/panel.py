@@ -247,15 +247,17 @@ class PlanePanel(QWidget):
             self.show_error("Draw or choose some data first.")
             return
         request, noise = self.state.langevin, self.state.langevin_noise
+        denoise = annealed and self.state.langevin_denoise
         score, sigmas, name = self._score_fn()
         levels = sigmas if annealed else sigmas[-1:]
         steps = request.steps if annealed else request.steps * len(sigmas)
         start = uniform_start(request.particles, request.seed)
-        title = f"{'Annealed' if annealed else 'Plain'} Langevin ({name}{'' if noise else ', no noise'})"
+        notes = name + ("" if noise else ", no noise") + (", denoised" if denoise else "")
+        title = f"{'Annealed' if annealed else 'Plain'} Langevin ({notes})"
         eps = request.step_ratio * sigmas[-1] ** 2
 
         def run() -> Trajectory:
-            return annealed_langevin(score, start, levels, eps, steps, request.seed, noise)
+            return annealed_langevin(score, start, levels, eps, steps, request.seed, noise, denoise)
 
         self.timeline.info.setText(f"<b>{title}</b>: running…")
         self.background.start(run, on_done=lambda t: self._show_run(t, title, "annealed" if annealed else "plain"))

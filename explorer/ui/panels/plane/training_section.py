@@ -73,6 +73,7 @@ class TrainingSection(QGroupBox):
         self.stop = QPushButton("Stop")
         self.stop.clicked.connect(stop)
         self.loss = CurvePlot("Training loss", "step", "loss (RealNVP: NLL)")
+        self.loss.legend_per_line = 3  # five families: beside the title the last ones are cut off
         self.loss.setMinimumHeight(120)
         self._curves: set[str] = set()  # the families with a curve on the plot
         self.progress = QLabel()
