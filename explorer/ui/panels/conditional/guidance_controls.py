@@ -42,7 +42,7 @@ class GuidanceControls(QWidget):
         self.guidance = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
         low, high = declared_range(type(state), "w")
         self.guidance.setRange(low, min(high, MAX_SLIDER_W))
-        self.guidance.setDecimals(2)  # the default w, 0.75, shown as it is
+        self.guidance.setDecimals(2)  # the default w shown as it is, not rounded to one decimal
         self.guidance.setSingleStep(0.05)  # type: ignore[arg-type]  # superqt's stub: int
         self.guidance.setPageStep(1.0)  # type: ignore[arg-type]  # superqt's stub: int
         self.guidance.setToolTip(
