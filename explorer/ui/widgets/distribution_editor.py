@@ -121,9 +121,8 @@ class DistributionBarEditor(pg.PlotWidget):
             if i < k:
                 label.setText(f"{self._values[i]:.3f}")
         self._place_labels()
-        if (
-            k != self._ticks_for
-        ):  # new ticks redraw the axis: only when the number of bars changes, not at each drag step
+        # New ticks redraw the axis: set them only when the number of bars changes, not at each drag step.
+        if k != self._ticks_for:
             self._ticks_for = k
             self._view.setXRange(0.4, k + 0.6, padding=0)
             self.getPlotItem().getAxis("bottom").setTicks([[(float(i), str(i)) for i in range(1, k + 1)]])
